@@ -1,0 +1,1 @@
+"""Code generation: the Program printed as Python source and compiled with numba."""

@@ -1,0 +1,444 @@
+"""Kernels: the Program compiled with numba, cached on disk, with NumPy-facing wrappers.
+
+The Program's assignments are printed after common-subexpression elimination into a
+Python module (``Kernels.source``), written to the kernel cache under a hash of its
+text and the versions of symflow, numba and NumPy, and imported; numba compiles each
+function on first use and keeps the machine code beside the module (``cache=True``).
+
+Scalar entry points ``log_prob_1``, ``prob_1``, ``forward_1`` and ``inverse_1`` are
+``@njit`` functions that a user's own numba code can call.
+
+Examples
+--------
+>>> import sympy as sp, numpy as np
+>>> import symflow as sf
+>>> z = sp.Symbol("z", real=True)
+>>> k = sf.Flow(sf.Normal(0, 1), [sf.Transform(sp.exp(z), z)]).compile()
+>>> k.log_prob(np.array([-1.0, 1.0]))
+array([       -inf, -0.91893853])
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import keyword
+import os
+import re
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import sympy as sp
+
+from symflow.codegen.printer import HELPERS, KernelPrinter, fold_constants
+from symflow.core.layer import ImplicitInverse
+from symflow.errors import ParameterError
+
+__all__ = ["Kernels", "compile_program", "generate_source", "cache_dir"]
+
+HEADER = '''"""symflow kernel module (generated; do not edit)."""
+import math
+
+import numpy as np
+from numba import njit
+'''
+
+
+def cache_dir() -> Path:
+    """Where kernel modules live: $SYMFLOW_CACHE_DIR or ~/.cache/symflow/kernels."""
+    root = os.environ.get("SYMFLOW_CACHE_DIR")
+    path = Path(root) if root else Path.home() / ".cache" / "symflow" / "kernels"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _identifier(name: str, taken: set[str]) -> str:
+    base = re.sub(r"\W", "_", name) or "v"
+    if base[0].isdigit() or keyword.iskeyword(base) or base.startswith("_"):
+        base = "v_" + base.lstrip("_")
+    candidate, n = base, 1
+    while candidate in taken:
+        candidate, n = f"{base}_{n}", n + 1
+    taken.add(candidate)
+    return candidate
+
+
+class _Emitter:
+    """Prints statements of one module, renaming symbols to safe identifiers."""
+
+    def __init__(self, program):
+        self.program = program
+        self.printer = KernelPrinter()
+        self.taken = {"x", "math", "np", "njit", "out", "xs", "zs", "n", "i", "acc", "lp"}
+        self.names: dict[sp.Symbol, sp.Symbol] = {program.x: sp.Symbol("x", real=True)}
+        self.param_names = []
+        for p in program.parameters:
+            ident = _identifier(f"p_{p.name}", self.taken)
+            self.names[p] = sp.Symbol(ident, real=True)
+            self.param_names.append(ident)
+        self.solvers: list[str] = []
+        self._solver_of: dict[type, str] = {}
+
+    def sym(self, s: sp.Symbol) -> sp.Symbol:
+        if s not in self.names:
+            self.names[s] = sp.Symbol(_identifier(s.name, self.taken), real=True)
+        return self.names[s]
+
+    def rename(self, expr: sp.Expr) -> sp.Expr:
+        mapping = {s: self.sym(s) for s in expr.free_symbols}
+        return expr.xreplace(mapping)
+
+    def code(self, expr: sp.Expr) -> str:
+        for atom in expr.atoms(sp.Function):
+            if isinstance(atom, ImplicitInverse) and type(atom) not in self._solver_of:
+                self._add_solver(type(atom))
+        return self.printer.doprint(fold_constants(expr))
+
+    def _add_solver(self, cls: type) -> None:
+        name = _identifier(f"_solve_{cls.label}", self.taken)
+        self._solver_of[cls] = name
+        self.printer.known_functions[cls.__name__] = name
+        t = sp.Symbol("t", real=True)
+        f = self.rename(cls.forward.xreplace({cls.variable: t}))
+        df = sp.diff(f, t)
+        params = "".join(f", {p}" for p in self.param_names)
+        lo = "-math.inf" if cls.lo == -sp.oo else self.code(cls.lo)
+        hi = "math.inf" if cls.hi == sp.oo else self.code(cls.hi)
+        self.solvers.append(
+            _SOLVER.format(
+                name=name,
+                params=params,
+                f=self.code(f),
+                df=self.code(df),
+                lo=lo,
+                hi=hi,
+                s=float(cls.direction),
+            )
+        )
+
+    def statements(self, assignments, indent: str) -> list[str]:
+        """CSE over the values of ``assignments``, emitted in dependency order."""
+        targets = [self.sym(a.target) for a in assignments]
+        values = [self.rename(a.value) for a in assignments]
+        replacements, reduced = sp.cse(
+            values, symbols=sp.numbered_symbols("c_", real=True), optimizations="basic"
+        )
+        lines: list[str] = []
+        defined = {self.names[self.program.x], *[self.names[p] for p in self.program.parameters]}
+        pending = list(replacements)
+
+        def flush():
+            progress = True
+            while progress:
+                progress = False
+                for sym, val in list(pending):
+                    if val.free_symbols <= defined:
+                        name = self.sym(sym)
+                        lines.append(f"{indent}{name} = {self.code(val.xreplace(self.names))}")
+                        defined.add(sym)
+                        self.names.setdefault(sym, name)
+                        pending.remove((sym, val))
+                        progress = True
+
+        for target, value in zip(targets, reduced, strict=True):
+            flush()
+            lines.append(f"{indent}{target} = {self.code(value.xreplace(self.names))}")
+            defined.add(target)
+        return lines
+
+
+_SOLVER = '''
+@njit(cache=True, error_model="numpy")
+def {name}(y{params}):
+    """Root of f(t) = y on ({lo}, {hi}) by Newton's method safeguarded by bisection."""
+    s = {s}
+    lo = {lo}
+    hi = {hi}
+    if y != y:
+        return math.nan
+    a = lo
+    b = hi
+    step = 1.0
+    if a == -math.inf:
+        a = (b - 1.0) if b != math.inf else -1.0
+        for _ in range(2100):
+            t = a
+            g = s * (({f}) - y)
+            if g <= 0.0:
+                break
+            b = a
+            a = a - step
+            step *= 2.0
+    step = 1.0
+    if b == math.inf:
+        b = a + 1.0
+        for _ in range(2100):
+            t = b
+            g = s * (({f}) - y)
+            if g >= 0.0:
+                break
+            a = b
+            b = b + step
+            step *= 2.0
+    if not (a > -math.inf and b < math.inf):
+        return math.nan
+    t = 0.5 * (a + b)
+    for _ in range(1200):
+        g = s * (({f}) - y)
+        if g == 0.0:
+            return t
+        if g > 0.0:
+            b = t
+        else:
+            a = t
+        d = s * ({df})
+        nxt = t - g / d if d != 0.0 else math.nan
+        if not (nxt > a and nxt < b):
+            nxt = 0.5 * (a + b)
+        if nxt == t or b - a <= 2.0 * 2.220446049250313e-16 * max(abs(a), abs(b)):
+            return nxt
+        t = nxt
+    return t
+'''
+
+
+def _condition(region: sp.Set, x: sp.Symbol) -> sp.Basic:
+    return region.as_relational(x)
+
+
+def generate_source(program) -> tuple[str, list[str]]:
+    """The kernel module's source and the parameter identifiers, in order."""
+    em = _Emitter(program)
+    x = em.names[program.x]
+    params = "".join(f", {p}" for p in em.param_names)
+    body: list[str] = []
+
+    # log-density: support test, then each path, summed in log space
+    body.append('@njit(cache=True, error_model="numpy")')
+    body.append(f"def log_prob_1(x{params}):")
+    body.append('    """log p_X(x): -inf outside the support, nan for nan."""')
+    body.append("    if x != x:")
+    body.append("        return math.nan")
+    support = _condition(program.support, x)
+    if support is not sp.true:
+        body.append(f"    if not ({em.code(support)}):")
+        body.append("        return -math.inf")
+    single = len(program.paths) == 1
+    if not single:
+        body.append("    acc = -math.inf")
+    for path in program.paths:
+        indent = "    "
+        if not single:
+            cond = _condition(path.region, x)
+            if cond is not sp.true:
+                body.append(f"    if {em.code(cond)}:")
+                indent = "        "
+            else:
+                body.append("    if True:")
+                indent = "        "
+        body.extend(em.statements(path.assignments, indent))
+        result = em.sym(path.result)
+        if single:
+            body.append(f"    lp = {result}")
+            body.append("    if lp != lp:")
+            body.append("        return -math.inf")
+            body.append("    return lp")
+        else:
+            weight = "" if path.multiplicity == 1 else f" + math.log({path.multiplicity})"
+            body.append(f"{indent}if {result} == {result}:")
+            body.append(f"{indent}    acc = _logaddexp(acc, {result}{weight})")
+    if not single:
+        body.append("    return acc")
+
+    # forward map (sampling) and inverse of a bijective flow
+    body.append("")
+    body.append("")
+    body.append('@njit(cache=True, error_model="numpy")')
+    body.append(f"def forward_1(z{params}):")
+    body.append('    """x = f_K(...f_1(z)) for one base sample z."""')
+    if program.forward:
+        em.names[program.base_symbol] = sp.Symbol("z", real=True)
+        em.taken.add("z")
+        body.extend(em.statements(program.forward, "    "))
+        body.append(f"    return {em.sym(program.forward[-1].target)}")
+    else:
+        body.append("    return z")
+    body.append("")
+    body.append("")
+    body.append('@njit(cache=True, error_model="numpy")')
+    body.append(f"def inverse_1(x{params}):")
+    body.append('    """z_0 = f^-1(x) on a bijective flow (nan elsewhere)."""')
+    if single:
+        inv = _Emitter(program)
+        inv.printer = em.printer
+        inv.solvers = em.solvers
+        inv._solver_of = em._solver_of
+        states = [a for a in program.paths[0].assignments if a.kind == "state"]
+        body.extend(inv.statements(states, "    "))
+        body.append(f"    return {inv.sym(states[-1].target)}")
+    else:
+        body.append("    return math.nan")
+
+    vector = f'''
+
+@njit(cache=True, error_model="numpy")
+def prob_1(x{params}):
+    """p_X(x)."""
+    return math.exp(log_prob_1(x{params}))
+
+
+@njit(cache=True, error_model="numpy")
+def log_prob(xs{params}):
+    out = np.empty(xs.shape[0])
+    for i in range(xs.shape[0]):
+        out[i] = log_prob_1(xs[i]{params})
+    return out
+
+
+@njit(cache=True, error_model="numpy")
+def prob(xs{params}):
+    out = np.empty(xs.shape[0])
+    for i in range(xs.shape[0]):
+        out[i] = math.exp(log_prob_1(xs[i]{params}))
+    return out
+
+
+@njit(cache=True, error_model="numpy")
+def forward(zs{params}):
+    out = np.empty(zs.shape[0])
+    for i in range(zs.shape[0]):
+        out[i] = forward_1(zs[i]{params})
+    return out
+
+
+@njit(cache=True, error_model="numpy")
+def inverse(xs{params}):
+    out = np.empty(xs.shape[0])
+    for i in range(xs.shape[0]):
+        out[i] = inverse_1(xs[i]{params})
+    return out
+'''
+    source = (
+        HEADER
+        + HELPERS
+        + "".join(em.solvers)
+        + "\n\n"
+        + "\n".join(body)
+        + vector
+    )
+    return source, em.param_names
+
+
+def _versions() -> str:
+    import numba
+
+    import symflow
+
+    return f"symflow {symflow.__version__}; numba {numba.__version__}; numpy {np.__version__}"
+
+
+def _load(source: str) -> Any:
+    digest = hashlib.sha256((source + _versions()).encode()).hexdigest()[:24]
+    name = f"symflow_kernel_{digest}"
+    if name in sys.modules:
+        return sys.modules[name]
+    folder = cache_dir()
+    path = folder / f"{name}.py"
+    text = f"# {_versions()}\n{source}"
+    if not path.exists() or path.read_text(errors="replace") != text:
+        fd, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")
+        with os.fdopen(fd, "w") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    try:
+        spec.loader.exec_module(module)
+    except Exception:
+        del sys.modules[name]
+        raise
+    return module
+
+
+class Kernels:
+    """Compiled log_prob, prob, sample (and inverse) of a flow.
+
+    Parameters of the flow are keyword arguments: ``k.log_prob(xs, mu=1.5)``.
+    """
+
+    def __init__(self, program, base, source: str, param_idents: list[str], module: Any):
+        self.program = program
+        self.base = base
+        self.source = source
+        self.module = module
+        self.parameters = tuple(p.name for p in program.parameters)
+        self._idents = param_idents
+        self.log_prob_1 = module.log_prob_1
+        self.prob_1 = module.prob_1
+
+    def _params(self, given: dict[str, Any]) -> tuple[float, ...]:
+        missing = [p for p in self.parameters if p not in given]
+        extra = [p for p in given if p not in self.parameters]
+        if extra:
+            known = ", ".join(self.parameters) or "none"
+            raise ParameterError(
+                f"Unknown parameter {', '.join(extra)}; this flow's parameters are: {known}."
+            )
+        if missing:
+            raise ParameterError(
+                f"Missing value for parameter {', '.join(missing)}: pass it as a keyword, "
+                f"e.g. log_prob(xs, {missing[0]}=1.0)."
+            )
+        return tuple(float(given[p]) for p in self.parameters)
+
+    @staticmethod
+    def _array(xs: Any) -> tuple[np.ndarray, bool]:
+        arr = np.asarray(xs, dtype=np.float64)
+        scalar = arr.ndim == 0
+        if arr.ndim > 1:
+            raise ParameterError(
+                f"Expected a 1-D array of points (shape (n,)) for a 1-D flow; got shape "
+                f"{arr.shape}."
+            )
+        return np.ascontiguousarray(arr.reshape(-1)), scalar
+
+    def _call(self, fn, xs, params):
+        arr, scalar = self._array(xs)
+        out = fn(arr, *self._params(params))
+        return out[0] if scalar else out
+
+    def log_prob(self, xs: Any, **params: float) -> np.ndarray:
+        """log p_X at each point: shape (n,), -inf outside the support, nan for nan."""
+        return self._call(self.module.log_prob, xs, params)
+
+    def prob(self, xs: Any, **params: float) -> np.ndarray:
+        """p_X at each point: shape (n,), 0 outside the support."""
+        return self._call(self.module.prob, xs, params)
+
+    def inverse(self, xs: Any, **params: float) -> np.ndarray:
+        """z = f⁻¹(x) for a bijective flow."""
+        return self._call(self.module.inverse, xs, params)
+
+    def forward(self, zs: Any, **params: float) -> np.ndarray:
+        """x = f(z) elementwise."""
+        return self._call(self.module.forward, zs, params)
+
+    def sample(self, n: int, seed: int | None = None, **params: float) -> np.ndarray:
+        """n samples of x: base samples pushed through the compiled forward map."""
+        if int(n) != n or n < 0:
+            raise ParameterError(f"n must be a non-negative integer; got {n!r}.")
+        values = self._params(params)
+        rng = np.random.default_rng(seed)
+        zs = self.base.sample(int(n), rng, dict(zip(self.parameters, values, strict=True)))
+        return self.module.forward(np.ascontiguousarray(zs), *values)
+
+
+def compile_program(program, base) -> Kernels:
+    """Generate, cache and import the kernel module of ``program``."""
+    source, idents = generate_source(program)
+    module = _load(source)
+    return Kernels(program, base, source, idents, module)

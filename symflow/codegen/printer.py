@@ -1,0 +1,190 @@
+"""A SymPy printer for numba kernels, with its translation table kept as data.
+
+:data:`TRANSLATIONS` maps SymPy functions to the Python/NumPy functions numba compiles.
+A function missing from it is an error that names it and says how to register one
+(:func:`register`). Constants are folded to correctly rounded float64 literals.
+
+Examples
+--------
+>>> import sympy as sp
+>>> x = sp.Symbol("x", real=True)
+>>> KernelPrinter().doprint(sp.log(x) + sp.pi)
+'math.log(x) + 3.141592653589793'
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+from sympy.codegen.cfunctions import expm1, log1p
+from sympy.printing.pycode import PythonCodePrinter
+
+from symflow.errors import CompileError
+
+__all__ = ["KernelPrinter", "TRANSLATIONS", "register", "fold_constants"]
+
+#: SymPy function name -> callable in the kernel module's namespace.
+TRANSLATIONS: dict[str, str] = {
+    "exp": "math.exp",
+    "log": "math.log",
+    "log1p": "math.log1p",
+    "expm1": "math.expm1",
+    "sqrt": "math.sqrt",
+    "sin": "math.sin",
+    "cos": "math.cos",
+    "tan": "math.tan",
+    "asin": "math.asin",
+    "acos": "math.acos",
+    "atan": "math.atan",
+    "atan2": "math.atan2",
+    "sinh": "math.sinh",
+    "cosh": "math.cosh",
+    "tanh": "math.tanh",
+    "asinh": "math.asinh",
+    "acosh": "math.acosh",
+    "atanh": "math.atanh",
+    "erf": "math.erf",
+    "erfc": "math.erfc",
+    "gamma": "math.gamma",
+    "loggamma": "math.lgamma",
+    "floor": "math.floor",
+    "ceiling": "math.ceil",
+    "cot": "_cot",
+    "acot": "_acot",
+    "sec": "_sec",
+    "csc": "_csc",
+    "softplus": "_softplus",
+    "Abs": "abs",
+}
+
+#: Helpers every kernel module defines (numba-compiled), referenced by TRANSLATIONS.
+HELPERS = '''
+@njit(cache=True, error_model="numpy")
+def _cot(v):
+    return 1.0 / math.tan(v)
+
+
+@njit(cache=True, error_model="numpy")
+def _acot(v):
+    return math.atan(1.0 / v)
+
+
+@njit(cache=True, error_model="numpy")
+def _sec(v):
+    return 1.0 / math.cos(v)
+
+
+@njit(cache=True, error_model="numpy")
+def _csc(v):
+    return 1.0 / math.sin(v)
+
+
+@njit(cache=True, error_model="numpy")
+def _softplus(v):
+    if v > 0.0:
+        return v + math.log1p(math.exp(-v))
+    return math.log1p(math.exp(v))
+
+
+@njit(cache=True, error_model="numpy")
+def _logaddexp(a, b):
+    if a == -math.inf:
+        return b
+    if b == -math.inf:
+        return a
+    m = max(a, b)
+    return m + math.log1p(math.exp(-abs(a - b)))
+'''
+
+
+def register(sympy_name: str, target: str) -> None:
+    """Teach the printer a translation, e.g. ``register("erfinv", "mylib.erfinv")``.
+
+    The target must be importable inside the kernel module and callable from numba.
+    """
+    TRANSLATIONS[sympy_name] = target
+
+
+def fold_constants(expr: sp.Expr) -> sp.Expr:
+    """Replace symbol-free irrational subexpressions by correctly rounded Floats."""
+
+    def fold(e: sp.Basic) -> sp.Basic:
+        if not isinstance(e, sp.Expr) or e.is_Atom and not e.is_NumberSymbol:
+            return e
+        if e.is_number and not e.is_Rational:
+            value = e.evalf(30)
+            if value.is_Float:
+                return sp.Float(value, 17)
+            if value.is_real is False or value.has(sp.I):
+                raise CompileError(f"The constant {e} is not real; it cannot be compiled.")
+        if not e.args:
+            return e
+        return e.func(*[fold(a) for a in e.args]) if e.free_symbols else e
+
+    return fold(expr)
+
+
+class KernelPrinter(PythonCodePrinter):
+    """Prints kernel statements; unknown functions are refused with a clear message."""
+
+    def __init__(self, settings=None):
+        super().__init__({"fully_qualified_modules": True, **(settings or {})})
+        self.known_functions = {**self.known_functions, **TRANSLATIONS}
+
+    def _print_Function(self, expr):
+        name = type(expr).__name__
+        if name in self.known_functions and name in TRANSLATIONS | self._extra:
+            args = ", ".join(self._print(a) for a in expr.args)
+            return f"{self.known_functions[name]}({args})"
+        raise CompileError(
+            f"No numba translation for the function {name}. Register one with "
+            f"symflow.codegen.printer.register({name!r}, 'module.function'), or rewrite "
+            f"the transform with elementary functions."
+        )
+
+    @property
+    def _extra(self) -> dict[str, str]:
+        return {k: v for k, v in self.known_functions.items() if k not in TRANSLATIONS}
+
+    _print_log1p = _print_Function
+    _print_expm1 = _print_Function
+
+    def _print_Float(self, expr):
+        return repr(float(expr))
+
+    def _print_Rational(self, expr):
+        return repr(float(expr.p) / float(expr.q))
+
+    def _print_Half(self, expr):
+        return "0.5"
+
+    def _print_Exp1(self, expr):
+        return repr(float(sp.E))
+
+    def _print_Pi(self, expr):
+        return repr(float(sp.pi))
+
+    def _print_Infinity(self, expr):
+        return "math.inf"
+
+    def _print_NegativeInfinity(self, expr):
+        return "(-math.inf)"
+
+    def _print_Pow(self, expr, rational=False):
+        base, exponent = expr.as_base_exp()
+        if exponent == sp.Rational(1, 2):
+            return f"math.sqrt({self._print(base)})"
+        if exponent == sp.Rational(-1, 2):
+            return f"(1.0 / math.sqrt({self._print(base)}))"
+        if exponent == -1:
+            return f"(1.0 / {self.parenthesize(base, sp.printing.precedence.PRECEDENCE['Pow'])})"
+        if exponent.is_Integer and 2 <= int(exponent) <= 4:
+            b = self.parenthesize(base, sp.printing.precedence.PRECEDENCE["Mul"] + 1)
+            return "(" + "*".join([b] * int(exponent)) + ")"
+        return super()._print_Pow(expr, rational=rational)
+
+    def _print_sign(self, expr):
+        v = self._print(expr.args[0])
+        return f"(0.0 if {v} == 0 else math.copysign(1.0, {v}))"
+
+
+_ = (log1p, expm1)  # imported so that SymPy knows the names the printer emits

@@ -1,0 +1,136 @@
+"""Intervals of the real line: symbols that carry them, points inside them, images.
+
+Examples
+--------
+>>> import sympy as sp
+>>> t = symbol_on("z", sp.Interval.open(0, sp.oo))
+>>> t.is_positive
+True
+>>> interior_point(sp.Interval.open(-sp.oo, 2))
+1
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+
+from symflow.core.budget import attempt
+
+__all__ = [
+    "symbol_on",
+    "interior_point",
+    "interior_points",
+    "endpoint_value",
+    "probability",
+    "as_intervals",
+    "describe_set",
+]
+
+
+def describe_set(s: sp.Set) -> str:
+    """Readable interval notation: (-oo, 0], (0, 1) U (2, oo), {0}.
+
+    Examples
+    --------
+    >>> describe_set(sp.Interval.Lopen(-sp.oo, 0))
+    '(-oo, 0]'
+    """
+    if isinstance(s, sp.Interval):
+        left = "(" if s.left_open or s.inf == -sp.oo else "["
+        right = ")" if s.right_open or s.sup == sp.oo else "]"
+        return f"{left}{s.inf}, {s.sup}{right}"
+    if s == sp.S.Reals:
+        return "(-oo, oo)"
+    if isinstance(s, sp.Union):
+        return " U ".join(describe_set(a) for a in s.args)
+    if isinstance(s, sp.FiniteSet):
+        return "{" + ", ".join(str(a) for a in s) + "}"
+    if s.is_empty:
+        return "the empty set"
+    return str(s)
+
+
+def symbol_on(name: str, interval: sp.Set) -> sp.Symbol:
+    """A Symbol whose assumptions say as much as SymPy can use about ``interval``."""
+    lo, hi = interval.inf, interval.sup
+    if lo.is_nonnegative:
+        return sp.Symbol(name, positive=True)
+    if hi.is_nonpositive:
+        return sp.Symbol(name, negative=True)
+    return sp.Symbol(name, real=True)
+
+
+def interior_point(interval: sp.Interval) -> sp.Expr:
+    """A simple exact point strictly inside an open interval (0 or an integer if possible)."""
+    lo, hi = interval.inf, interval.sup
+    if lo == -sp.oo and hi == sp.oo:
+        return sp.Integer(0)
+    if lo == -sp.oo:
+        return sp.floor(hi) - 1 if hi.is_number else hi - 1
+    if hi == sp.oo:
+        return sp.floor(lo) + 1 if lo.is_number else lo + 1
+    return (lo + hi) / 2
+
+
+def interior_points(interval: sp.Interval, count: int = 9) -> list[float]:
+    """``count`` floats spread across the interval (log-spread on infinite sides)."""
+    lo, hi = interval.inf, interval.sup
+    if not (lo.is_number and hi.is_number):
+        return []
+    fractions = [(i + 1) / (count + 1) for i in range(count)]
+    if lo.is_finite and hi.is_finite:
+        a, b = float(lo), float(hi)
+        return [a + (b - a) * f for f in fractions]
+    if lo.is_finite:
+        a = float(lo)
+        return [a + 10 ** (3 * f - 1.5) for f in fractions]
+    if hi.is_finite:
+        b = float(hi)
+        return [b - 10 ** (3 * f - 1.5) for f in fractions]
+    half = [10 ** (3 * f - 1.5) for f in fractions[::2]]
+    return sorted([-h for h in half] + [0.0] + half)
+
+
+def endpoint_value(expr: sp.Expr, t: sp.Symbol, point: sp.Expr, side: str) -> sp.Expr:
+    """lim expr as t -> point from ``side`` ('+' or '-'), exact when SymPy finds it."""
+    if point.is_finite:
+        direct = attempt(lambda: expr.subs(t, point), 2.0, None)
+        if direct is not None and direct.is_finite and not direct.has(sp.nan, sp.zoo):
+            if direct.is_real is not False:
+                return sp.nsimplify(direct) if direct.is_Float else direct
+    value = attempt(lambda: sp.limit(expr, t, point, side), 10.0, None)
+    if value is None or value.has(sp.AccumBounds, sp.nan, sp.zoo, sp.Limit):
+        return sp.nan
+    return value
+
+
+def as_intervals(s: sp.Set) -> list[sp.Interval]:
+    """The intervals of a finite union, in order (points are dropped)."""
+    if s.is_empty:
+        return []
+    if isinstance(s, sp.Interval):
+        return [s]
+    if isinstance(s, sp.Union):
+        out: list[sp.Interval] = []
+        for part in s.args:
+            out.extend(as_intervals(part))
+        return sorted(out, key=lambda i: float(i.inf) if i.inf.is_number else 0.0)
+    if isinstance(s, sp.FiniteSet):
+        return []
+    return []
+
+
+def probability(base, region: sp.Set) -> sp.Expr | None:
+    """P_base(Z in region) from the base's closed-form CDF, or None."""
+    z = sp.Symbol("z", real=True)
+    cdf = base.cdf(z)
+    if cdf is None:
+        return None
+    total = sp.Integer(0)
+    for part in as_intervals(region):
+        lo = max(part.inf, base.support.inf, key=lambda v: float(v) if v.is_number else 0)
+        hi = min(part.sup, base.support.sup, key=lambda v: float(v) if v.is_number else 0)
+        f_hi = endpoint_value(cdf, z, hi, "-") if hi != base.support.sup else sp.Integer(1)
+        f_lo = endpoint_value(cdf, z, lo, "+") if lo != base.support.inf else sp.Integer(0)
+        total += f_hi - f_lo
+    return attempt(lambda: sp.nsimplify(sp.simplify(total)), 5.0, total)

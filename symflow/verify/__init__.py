@@ -1,0 +1,1 @@
+"""Verification: SciPy statistics comparing derived densities with forward-map samples."""
