@@ -168,11 +168,62 @@ class Flow:
         """n samples of x from the forward map (see ``compile().sample``)."""
         return self.compile().sample(n, seed=seed, **params)
 
-    def check(self, n: int = 200_000, seed: int = 0, **options: Any):
-        """Monte Carlo check of the derived density against forward-map samples."""
+    def check(self, n: int = 200_000, seed: int = 0, alpha: float = 1e-4, **params: float):
+        """Monte Carlo check of the derived density against forward-map samples.
+
+        Parameter values of a parametric flow are keyword arguments.
+        """
         from symflow.verify.check import check_flow
 
-        return check_flow(self, n=n, seed=seed, **options)
+        return check_flow(self, n=n, seed=seed, alpha=alpha, params=params)
+
+    # -- distribution functions and fitting (issue 6: symflow.core.cdf, verify.fit) --
+    def cdf(self, x: Any = None) -> sp.Expr:
+        """F_X(x) in closed form (summed over branches)."""
+        from symflow.core.cdf import flow_cdf
+
+        return flow_cdf(self, _output_symbol(x))
+
+    def quantile(self, u: Any = None) -> sp.Expr:
+        """F_X⁻¹(u) in closed form for a monotone flow."""
+        from symflow.core.cdf import flow_quantile
+
+        return flow_quantile(self, u)
+
+    def fit(self, data: Any, init: dict[str, float] | None = None, **options: Any):
+        """Maximum-likelihood estimates of the flow's parameters from ``data``."""
+        from symflow.verify.fit import fit_flow
+
+        return fit_flow(self, data, init=init, **options)
+
+    def to_scipy(self, **params: float):
+        """A scipy.stats-compatible frozen distribution backed by the kernels."""
+        from symflow.verify.scipy_dist import to_scipy
+
+        return to_scipy(self, **params)
+
+    # -- teaching output (issue 5: symflow.present, verify.family) --------------------
+    def derivation(self):
+        """The step-by-step textbook derivation (.latex(), .markdown(), str())."""
+        from symflow.present.derivation import derive
+
+        return derive(self)
+
+    def family(self):
+        """The named distribution the result is (with exact parameters), or None."""
+        from symflow.verify.family import recognise
+
+        return recognise(self)
+
+    def _repr_latex_(self) -> str:
+        from symflow.present.display import flow_latex
+
+        return flow_latex(self)
+
+    def _repr_markdown_(self) -> str:
+        from symflow.present.display import flow_markdown
+
+        return flow_markdown(self)
 
     # -- display --------------------------------------------------------------------
     def __repr__(self) -> str:

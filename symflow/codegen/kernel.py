@@ -205,6 +205,26 @@ def {name}(y{params}):
 '''
 
 
+_PROB_1 = '''
+
+
+@njit(cache=True, error_model="numpy")
+def prob_1(x{params}):
+    """p_X(x)."""
+    return math.exp(log_prob_1(x{params}))
+'''
+
+_VECTOR = '''
+
+@njit(cache=True, error_model="numpy")
+def {name}(xs{arrays}):
+    out = np.empty(xs.shape[0])
+    for i in range(xs.shape[0]):
+        out[i] = {scalar}(xs[i]{items})
+    return out
+'''
+
+
 def _condition(region: sp.Set, x: sp.Symbol) -> sp.Basic:
     return region.as_relational(x)
 
@@ -282,51 +302,25 @@ def generate_source(program) -> tuple[str, list[str]]:
     else:
         body.append("    return math.nan")
 
-    vector = f'''
-
-@njit(cache=True, error_model="numpy")
-def prob_1(x{params}):
-    """p_X(x)."""
-    return math.exp(log_prob_1(x{params}))
-
-
-@njit(cache=True, error_model="numpy")
-def log_prob(xs{params}):
-    out = np.empty(xs.shape[0])
-    for i in range(xs.shape[0]):
-        out[i] = log_prob_1(xs[i]{params})
-    return out
-
-
-@njit(cache=True, error_model="numpy")
-def prob(xs{params}):
-    out = np.empty(xs.shape[0])
-    for i in range(xs.shape[0]):
-        out[i] = math.exp(log_prob_1(xs[i]{params}))
-    return out
-
-
-@njit(cache=True, error_model="numpy")
-def forward(zs{params}):
-    out = np.empty(zs.shape[0])
-    for i in range(zs.shape[0]):
-        out[i] = forward_1(zs[i]{params})
-    return out
-
-
-@njit(cache=True, error_model="numpy")
-def inverse(xs{params}):
-    out = np.empty(xs.shape[0])
-    for i in range(xs.shape[0]):
-        out[i] = inverse_1(xs[i]{params})
-    return out
-'''
+    arrays = "".join(f", {p}s" for p in em.param_names)
+    items = "".join(f", {p}s[i]" for p in em.param_names)
+    vector = "\n".join(
+        _VECTOR.format(name=name, scalar=scalar, arrays=arrays, items=items, params=params)
+        for name, scalar in (
+            ("log_prob", "log_prob_1"),
+            ("prob", "prob_1"),
+            ("forward", "forward_1"),
+            ("inverse", "inverse_1"),
+        )
+    )
+    prob_1 = _PROB_1.format(params=params)
     source = (
         HEADER
         + HELPERS
         + "".join(em.solvers)
         + "\n\n"
         + "\n".join(body)
+        + prob_1
         + vector
     )
     return source, em.param_names
@@ -380,7 +374,7 @@ class Kernels:
         self.log_prob_1 = module.log_prob_1
         self.prob_1 = module.prob_1
 
-    def _params(self, given: dict[str, Any]) -> tuple[float, ...]:
+    def _params(self, given: dict[str, Any]) -> tuple[Any, ...]:
         missing = [p for p in self.parameters if p not in given]
         extra = [p for p in given if p not in self.parameters]
         if extra:
@@ -393,7 +387,11 @@ class Kernels:
                 f"Missing value for parameter {', '.join(missing)}: pass it as a keyword, "
                 f"e.g. log_prob(xs, {missing[0]}=1.0)."
             )
-        return tuple(float(given[p]) for p in self.parameters)
+        out = []
+        for p in self.parameters:
+            value = np.asarray(given[p], dtype=np.float64)
+            out.append(float(value) if value.ndim == 0 else value)
+        return tuple(out)
 
     @staticmethod
     def _array(xs: Any) -> tuple[np.ndarray, bool]:
@@ -407,9 +405,26 @@ class Kernels:
         return np.ascontiguousarray(arr.reshape(-1)), scalar
 
     def _call(self, fn, xs, params):
-        arr, scalar = self._array(xs)
-        out = fn(arr, *self._params(params))
-        return out[0] if scalar else out
+        """Evaluate ``fn`` with the parameters broadcast against the points."""
+        values = self._params(params)
+        arr = np.asarray(xs, dtype=np.float64)
+        if arr.ndim > 1:
+            self._array(arr)
+        try:
+            shape = np.broadcast_shapes(arr.shape, *[np.shape(v) for v in values])
+        except ValueError as exc:
+            shapes = ", ".join(f"{p}: {np.shape(v)}" for p, v in zip(self.parameters, values))
+            raise ParameterError(
+                f"Parameters do not broadcast against the points (points: {arr.shape}, "
+                f"{shapes})."
+            ) from exc
+        if len(shape) > 1:
+            self._array(np.empty(shape))
+        n = int(np.prod(shape)) if shape else 1
+        flat = np.ascontiguousarray(np.broadcast_to(arr, shape).reshape(n))
+        columns = [np.ascontiguousarray(np.broadcast_to(v, (n,))) for v in values]
+        out = fn(flat, *columns)
+        return out[0] if shape == () else out
 
     def log_prob(self, xs: Any, **params: float) -> np.ndarray:
         """log p_X at each point: shape (n,), -inf outside the support, nan for nan."""
@@ -432,9 +447,12 @@ class Kernels:
         if int(n) != n or n < 0:
             raise ParameterError(f"n must be a non-negative integer; got {n!r}.")
         values = self._params(params)
+        if any(np.ndim(v) for v in values):
+            raise ParameterError("sample() takes one value per parameter, not arrays.")
         rng = np.random.default_rng(seed)
         zs = self.base.sample(int(n), rng, dict(zip(self.parameters, values, strict=True)))
-        return self.module.forward(np.ascontiguousarray(zs), *values)
+        columns = [np.full(int(n), v) for v in values]
+        return self.module.forward(np.ascontiguousarray(zs), *columns)
 
 
 def compile_program(program, base) -> Kernels:

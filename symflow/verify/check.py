@@ -170,7 +170,7 @@ def _bijective_cdf(flow, kernels, values):
 
     def cdf(xs):
         xs = np.asarray(xs, dtype=np.float64)
-        z = kernels.module.inverse(np.ascontiguousarray(xs.reshape(-1)), *args)
+        z = kernels.inverse(xs.reshape(-1), **{p: values[p] for p in kernels.parameters})
         f = base.cdf(z) if direction > 0 else base.sf(z)
         f = np.where(xs.reshape(-1) <= lo, 0.0, np.where(xs.reshape(-1) >= hi, 1.0, f))
         return f.reshape(xs.shape)
