@@ -59,7 +59,7 @@ examples:
 Parameters are real unless declared otherwise (NAME:positive, :nonnegative, :negative,
 :integer); a flow with parameters is not checked (there is nothing to sample).
 Distributions: Normal(mu, sigma), Uniform(a, b), Exponential(rate), Gamma(shape, rate),
-Beta(a, b), Laplace, Logistic, Cauchy, StudentT.
+Beta(a, b), Laplace(mu, b), Logistic(mu, s), Cauchy(x0, gamma), StudentT(nu, mu=0, sigma=1).
 Exit status: 0 success, 1 the Monte Carlo check failed, 2 bad input.
 """
 
@@ -123,7 +123,7 @@ def _build_parser() -> _Parser:
         "derive",
         help="derive the density of x = f(z) for z from a base distribution",
         description=(
-            "Derive the density of x = f_K(...f_1(z)) for z ~ DIST: print it (pretty and "
+            "Derive the density of x = f_K(...f_1(z)) for z ~ DIST: print it (pretty and\n"
             "LaTeX) with its support, and check it against Monte Carlo samples."
         ),
         epilog=_DERIVE_EPILOG,
@@ -231,6 +231,20 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # output piped into a command that stopped reading (head)
+        _silence_stdout()
+        return 1
+
+
+def _silence_stdout() -> None:
+    """Point stdout at devnull so that flushing at exit raises no second BrokenPipeError."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # pragma: no cover - no real stdout
+        pass
 
 
 def _fail(message: str, status: int = 2) -> int:

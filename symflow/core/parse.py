@@ -286,12 +286,10 @@ _EXAMPLES = {"the expression": "exp(z)", "the distribution": "Normal(0, 1)"}
 
 def _parse_tree(source: _Source, what: str) -> ast.expr:
     """Parse ``source`` into an expression node, refusing syntax errors and deep nesting."""
-    depth = deepest = 0
+    depth = 0
     for i, ch in enumerate(source.text):
         if ch in "([{":
             depth += 1
-            if depth > deepest:
-                deepest = depth
             if depth > MAX_DEPTH:
                 raise ParseError(
                     f"{what} is nested too deeply (more than {MAX_DEPTH} levels of brackets "
@@ -482,10 +480,10 @@ class _Builder:
         for arg in node.args:
             if isinstance(arg, ast.Starred):
                 raise self.refuse("a starred argument", arg)
+        args = [self.build(arg) for arg in node.args]
         n = len(node.args)
         if n < spec.min_args or (spec.max_args is not None and n > spec.max_args):
             raise ParseError(f"{name}() takes {spec.arity()}, got {n} ({self.source.where(node)})")
-        args = [self.build(arg) for arg in node.args]
         self.guard_function(name, spec, args, node)
         try:
             value = spec.build(*args)
