@@ -25,6 +25,7 @@ from symflow.core.distributions import (
     StudentT,
     Uniform,
 )
+from symflow.core.multivariate import Independent, MultivariateNormal
 from symflow.core.transform import Transform
 from symflow.errors import (
     CollapseError,
@@ -54,6 +55,8 @@ __all__ = [
     "Logistic",
     "Cauchy",
     "StudentT",
+    "Independent",
+    "MultivariateNormal",
     "SymflowError",
     "ParameterError",
     "SupportError",

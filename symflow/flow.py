@@ -29,8 +29,10 @@ import sympy as sp
 from symflow.core.closed_form import density_terms, log_density_terms
 from symflow.core.distributions import Distribution
 from symflow.core.layer import Layer
-from symflow.core.program import Program, build_program
+from symflow.core.multivariate import Independent, JointDistribution
+from symflow.core.program import Program, build_program, build_vector_program
 from symflow.core.transform import Transform, TransformError
+from symflow.core.vector_layer import VectorLayer
 
 __all__ = ["Flow"]
 
@@ -79,7 +81,7 @@ class Flow:
     """
 
     def __init__(self, base: Distribution, transforms: Sequence[Transform] | Transform = ()):
-        if not isinstance(base, Distribution):
+        if not isinstance(base, Distribution | JointDistribution):
             raise TransformError(
                 f"Flow needs a base distribution such as sf.Normal(0, 1) first; got {base!r}."
             )
@@ -93,6 +95,18 @@ class Flow:
                 )
         self.base = base
         self.transforms = tuple(transforms)
+        self._kernels = None
+        d = getattr(base, "dimension", 1)
+        for i, tr in enumerate(self.transforms, start=1):
+            if tr.dimension != d:
+                raise TransformError(
+                    f"Transform {i} ({tr!r}) maps {tr.dimension} variable(s) but the flow is "
+                    f"{d}-dimensional (base {base!r}). Expected a transform of {d} "
+                    f"expressions in {d} variables; got {tr.dimension}."
+                )
+        if isinstance(base, JointDistribution):
+            self._init_vector(base)
+            return
         layers: list[Layer] = []
         support: sp.Set = base.support
         for i, tr in enumerate(self.transforms, start=1):
@@ -101,7 +115,16 @@ class Flow:
             support = layer.image
         self.layers = tuple(layers)
         self.program: Program = build_program(base, self.layers)
-        self._kernels = None
+
+    def _init_vector(self, base: JointDistribution) -> None:
+        intervals = (
+            [c.support for c in base.components] if isinstance(base, Independent) else None
+        )
+        layers = []
+        for i, tr in enumerate(self.transforms, start=1):
+            layers.append(VectorLayer.place(tr, i, intervals if i == 1 else None))
+        self.layers = tuple(layers)
+        self.program = build_vector_program(base, self.layers)
 
     # -- symbolic nouns ---------------------------------------------------------------
     @property
@@ -116,10 +139,31 @@ class Flow:
 
     @property
     def dimension(self) -> int:
-        return 1
+        """d: 1 for scalar flows."""
+        return self.program.dimension
+
+    def _output_symbols(self, x: Any) -> list[sp.Symbol]:
+        d = self.dimension
+        if x is None:
+            return list(self.program.inputs)
+        xs = list(x) if isinstance(x, list | tuple | sp.Matrix) else [x]
+        if len(xs) != d:
+            raise TransformError(
+                f"This flow is {d}-dimensional: pass {d} output symbols; got {len(xs)} ({x!r})."
+            )
+        return [_output_symbol(v) for v in xs]
+
+    def _vector_in(self, expr: sp.Basic, xs: list[sp.Symbol]) -> sp.Basic:
+        return expr.xreplace(dict(zip(self.program.inputs, xs, strict=True)))
 
     def log_density(self, x: Any = None) -> sp.Expr:
         """log p_X(x): a Piecewise that is -oo outside the support."""
+        if self.dimension > 1:
+            xs = self._output_symbols(x)
+            (expr, region), = log_density_terms(self.program)
+            cond = self._vector_in(region, xs)
+            expr = self._vector_in(expr, xs)
+            return expr if cond is sp.true else sp.Piecewise((expr, cond), (-sp.oo, True))
         x = _output_symbol(x)
         terms = [(self._in(e, x), r) for e, r in log_density_terms(self.program)]
         if len(terms) == 1:
@@ -129,6 +173,12 @@ class Flow:
 
     def density(self, x: Any = None) -> sp.Expr:
         """p_X(x): the density with its support (0 outside it)."""
+        if self.dimension > 1:
+            xs = self._output_symbols(x)
+            (expr, region), = density_terms(self.program)
+            cond = self._vector_in(region, xs)
+            expr = self._vector_in(expr, xs)
+            return expr if cond is sp.true else sp.Piecewise((expr, cond), (0, True))
         x = _output_symbol(x)
         terms = [(self._in(e, x), r) for e, r in density_terms(self.program)]
         if len(terms) == 1 and terms[0][1] == sp.S.Reals:
@@ -136,7 +186,14 @@ class Flow:
         return _piecewise(terms, x, sp.Integer(0))
 
     def inverse(self, x: Any = None) -> sp.Expr:
-        """f⁻¹(x) for a bijective flow: z_0 as one expression in x."""
+        """f⁻¹(x) for a bijective flow: z_0 as one expression in x (a list in d-D)."""
+        if self.dimension > 1:
+            xs = self._output_symbols(x)
+            values: dict = {}
+            for a in self.program.paths[0].assignments:
+                if a.kind == "state":
+                    values[a.target] = a.value.xreplace(values)
+            return [self._vector_in(values[s], xs) for s in self.program.base_symbols]
         x = _output_symbol(x)
         if not self.program.is_bijective:
             from symflow.errors import MonotonicityError
@@ -227,5 +284,7 @@ class Flow:
 
     # -- display --------------------------------------------------------------------
     def __repr__(self) -> str:
-        chain = ", ".join(str(t.expr) for t in self.transforms)
+        chain = ", ".join(
+            str(list(t.exprs)) if t.dimension > 1 else str(t.expr) for t in self.transforms
+        )
         return f"Flow({self.base!r}, [{chain}])"

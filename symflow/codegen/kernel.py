@@ -72,8 +72,14 @@ class _Emitter:
     def __init__(self, program):
         self.program = program
         self.printer = KernelPrinter()
-        self.taken = {"x", "math", "np", "njit", "out", "xs", "zs", "n", "i", "acc", "lp"}
-        self.names: dict[sp.Symbol, sp.Symbol] = {program.x: sp.Symbol("x", real=True)}
+        self.taken = {"x", "math", "np", "njit", "out", "xs", "zs", "n", "i", "acc", "lp", "r"}
+        if program.dimension > 1:
+            self.names = {}
+            for j, s in enumerate(program.inputs):
+                self.names[s] = sp.Symbol(f"x{j + 1}", real=True)
+                self.taken.add(f"x{j + 1}")
+        else:
+            self.names = {program.x: sp.Symbol("x", real=True)}
         self.param_names = []
         for p in program.parameters:
             ident = _identifier(f"p_{p.name}", self.taken)
@@ -119,15 +125,22 @@ class _Emitter:
             )
         )
 
-    def statements(self, assignments, indent: str) -> list[str]:
-        """CSE over the values of ``assignments``, emitted in dependency order."""
+    def statements(self, assignments, indent: str, given=None) -> list[str]:
+        """CSE over the values of ``assignments``, emitted in dependency order.
+
+        ``given`` are the symbols defined on entry (the inputs by default).
+        """
         targets = [self.sym(a.target) for a in assignments]
         values = [self.rename(a.value) for a in assignments]
         replacements, reduced = sp.cse(
             values, symbols=sp.numbered_symbols("c_", real=True), optimizations="basic"
         )
         lines: list[str] = []
-        defined = {self.names[self.program.x], *[self.names[p] for p in self.program.parameters]}
+        entry = given if given is not None else (self.program.inputs or (self.program.x,))
+        defined = {
+            *[self.names[s] for s in entry],
+            *[self.names[p] for p in self.program.parameters],
+        }
         pending = list(replacements)
 
         def flush():
@@ -147,6 +160,13 @@ class _Emitter:
             flush()
             lines.append(f"{indent}{target} = {self.code(value.xreplace(self.names))}")
             defined.add(target)
+        if pending:
+            from symflow.errors import CompileError
+
+            raise CompileError(
+                f"Internal error: common subexpressions {[str(v) for _, v in pending]} depend "
+                f"on undefined symbols; please report this flow."
+            )
         return lines
 
 
@@ -231,6 +251,8 @@ def _condition(region: sp.Set, x: sp.Symbol) -> sp.Basic:
 
 def generate_source(program) -> tuple[str, list[str]]:
     """The kernel module's source and the parameter identifiers, in order."""
+    if program.dimension > 1:
+        return _vector_source(program)
     em = _Emitter(program)
     x = em.names[program.x]
     params = "".join(f", {p}" for p in em.param_names)
@@ -282,7 +304,7 @@ def generate_source(program) -> tuple[str, list[str]]:
     if program.forward:
         em.names[program.base_symbol] = sp.Symbol("z", real=True)
         em.taken.add("z")
-        body.extend(em.statements(program.forward, "    "))
+        body.extend(em.statements(program.forward, "    ", given=(program.base_symbol,)))
         body.append(f"    return {em.sym(program.forward[-1].target)}")
     else:
         body.append("    return z")
@@ -323,6 +345,102 @@ def generate_source(program) -> tuple[str, list[str]]:
         + prob_1
         + vector
     )
+    return source, em.param_names
+
+
+_VECTOR_D = '''
+
+@njit(cache=True, error_model="numpy")
+def prob_1({xargs}{params}):
+    """p_X(x)."""
+    return math.exp(log_prob_1({xargs}{params}))
+
+
+@njit(cache=True, error_model="numpy")
+def log_prob(xs{arrays}):
+    out = np.empty(xs.shape[0])
+    for i in range(xs.shape[0]):
+        out[i] = log_prob_1({row}{items})
+    return out
+
+
+@njit(cache=True, error_model="numpy")
+def prob(xs{arrays}):
+    out = np.empty(xs.shape[0])
+    for i in range(xs.shape[0]):
+        out[i] = math.exp(log_prob_1({row}{items}))
+    return out
+
+
+@njit(cache=True, error_model="numpy")
+def forward(xs{arrays}):
+    out = np.empty((xs.shape[0], {d}))
+    for i in range(xs.shape[0]):
+        r = forward_1({row}{items})
+{unpack}
+    return out
+
+
+@njit(cache=True, error_model="numpy")
+def inverse(xs{arrays}):
+    out = np.empty((xs.shape[0], {d}))
+    for i in range(xs.shape[0]):
+        r = inverse_1({row}{items})
+{unpack}
+    return out
+'''
+
+
+def _vector_source(program) -> tuple[str, list[str]]:
+    """Kernels of a d-dimensional flow: scalar entry points take x1, …, xd."""
+    em = _Emitter(program)
+    d = program.dimension
+    xargs = ", ".join(f"x{j + 1}" for j in range(d))
+    params = "".join(f", {p}" for p in em.param_names)
+    path = program.paths[0]
+    body = ['@njit(cache=True, error_model="numpy")', f"def log_prob_1({xargs}{params}):"]
+    body.append('    """log p_X(x): -inf outside the support, nan for nan."""')
+    body.append("    if " + " or ".join(f"x{j + 1} != x{j + 1}" for j in range(d)) + ":")
+    body.append("        return math.nan")
+    body.extend(em.statements(path.assignments, "    "))
+    checks = sp.And(*path.checks)
+    if checks is not sp.true:
+        body.append(f"    if not ({em.code(checks.xreplace(em.names))}):")
+        body.append("        return -math.inf")
+    result = em.sym(path.result)
+    body += [f"    if {result} != {result}:", "        return -math.inf", f"    return {result}"]
+
+    zargs = [sp.Symbol(f"z{j + 1}", real=True) for j in range(d)]
+    em.taken.update(s.name for s in zargs)
+    for s, z in zip(program.base_symbols, zargs, strict=True):
+        em.names[s] = z
+    body += ["", "", '@njit(cache=True, error_model="numpy")']
+    body.append(f"def forward_1({', '.join(z.name for z in zargs)}{params}):")
+    body.append('    """x = f_K(...f_1(z)) for one base sample z."""')
+    if program.forward:
+        em_forward = em.statements(program.forward, "    ", given=program.base_symbols)
+        body.extend(em_forward)
+        outs = [em.sym(a.target) for a in program.forward[-d:]]
+        body.append(f"    return ({', '.join(str(o) for o in outs)},)")
+    else:
+        body.append(f"    return ({', '.join(z.name for z in zargs)},)")
+    body += ["", "", '@njit(cache=True, error_model="numpy")']
+    body.append(f"def inverse_1({xargs}{params}):")
+    body.append('    """z_0 = f^-1(x)."""')
+    inv = _Emitter(program)
+    inv.printer, inv.solvers, inv._solver_of = em.printer, em.solvers, em._solver_of
+    states = [a for a in path.assignments if a.kind == "state"]
+    body.extend(inv.statements(states, "    "))
+    body.append(f"    return ({', '.join(str(inv.sym(s)) for s in program.base_symbols)},)")
+
+    arrays = "".join(f", {p}s" for p in em.param_names)
+    items = "".join(f", {p}s[i]" for p in em.param_names)
+    row = ", ".join(f"xs[i, {j}]" for j in range(d))
+    unpack = "\n".join(f"        out[i, {j}] = r[{j}]" for j in range(d))
+    vector = _VECTOR_D.format(
+        xargs=xargs, params=params, arrays=arrays, items=items, row=row, unpack=unpack, d=d
+    )
+    source = HEADER + HELPERS + "".join(em.solvers) + "\n\n" + "\n".join(body) + vector
     return source, em.param_names
 
 
@@ -371,6 +489,7 @@ class Kernels:
         self.module = module
         self.parameters = tuple(p.name for p in program.parameters)
         self._idents = param_idents
+        self.dimension = program.dimension
         self.log_prob_1 = module.log_prob_1
         self.prob_1 = module.prob_1
 
@@ -406,6 +525,8 @@ class Kernels:
 
     def _call(self, fn, xs, params):
         """Evaluate ``fn`` with the parameters broadcast against the points."""
+        if self.dimension > 1:
+            return self._call_vector(fn, xs, params)
         values = self._params(params)
         arr = np.asarray(xs, dtype=np.float64)
         if arr.ndim > 1:
@@ -425,6 +546,28 @@ class Kernels:
         columns = [np.ascontiguousarray(np.broadcast_to(v, (n,))) for v in values]
         out = fn(flat, *columns)
         return out[0] if shape == () else out
+
+    def _call_vector(self, fn, xs, params):
+        d = self.dimension
+        values = self._params(params)
+        arr = np.asarray(xs, dtype=np.float64)
+        single = arr.ndim == 1
+        if single:
+            arr = arr.reshape(1, -1)
+        if arr.ndim != 2 or arr.shape[1] != d:
+            raise ParameterError(
+                f"Expected points of shape (n, {d}) (or ({d},) for one point) for this "
+                f"{d}-dimensional flow; got shape {np.shape(xs)}."
+            )
+        n = arr.shape[0]
+        try:
+            columns = [np.ascontiguousarray(np.broadcast_to(v, (n,))) for v in values]
+        except ValueError as exc:
+            raise ParameterError(
+                f"Parameters must be scalars or arrays of length {n} (one per point)."
+            ) from exc
+        out = fn(np.ascontiguousarray(arr), *columns)
+        return out[0] if single else out
 
     def log_prob(self, xs: Any, **params: float) -> np.ndarray:
         """log p_X at each point: shape (n,), -inf outside the support, nan for nan."""
@@ -452,7 +595,7 @@ class Kernels:
         rng = np.random.default_rng(seed)
         zs = self.base.sample(int(n), rng, dict(zip(self.parameters, values, strict=True)))
         columns = [np.full(int(n), v) for v in values]
-        return self.module.forward(np.ascontiguousarray(zs), *columns)
+        return self.module.forward(np.ascontiguousarray(zs, dtype=np.float64), *columns)
 
 
 def compile_program(program, base) -> Kernels:

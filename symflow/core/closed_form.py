@@ -43,8 +43,10 @@ def _path_density(program, path) -> sp.Expr:
     for a in path.assignments:
         values[a.target] = a.value.xreplace(values)
     log_dets = [values[a.target] for a in path.assignments if a.kind == "log_det"]
-    z0 = values[program.base_symbol]
-    base_part = program.base_density(z0)
+    if program.dimension > 1:
+        base_part = program.base_density([values[s] for s in program.base_symbols])
+    else:
+        base_part = program.base_density(values[program.base_symbol])
     factors = [sp.exp(-tidy_log(term)) for term in log_dets]
     product = base_part * sp.Mul(*factors)
     return attempt(lambda: sp.factor_terms(sp.powsimp(product)), 5.0, product)

@@ -38,7 +38,7 @@ import sympy as sp
 from symflow.core.intervals import symbol_on
 from symflow.core.inverse import image_of
 
-__all__ = ["Assignment", "Path", "Program", "build_program"]
+__all__ = ["Assignment", "Path", "Program", "build_program", "build_vector_program"]
 
 
 @dataclass(frozen=True)
@@ -62,6 +62,7 @@ class Path:
     assignments: tuple[Assignment, ...]
     result: sp.Symbol
     multiplicity: int = 1
+    checks: tuple[sp.Basic, ...] = ()
 
     @property
     def implicit(self) -> bool:
@@ -88,9 +89,15 @@ class Program:
     base_symbol: sp.Symbol
     base: object = None
     parameters: tuple[sp.Symbol, ...] = field(default=())
+    inputs: tuple[sp.Symbol, ...] = field(default=())
+    base_symbols: tuple[sp.Symbol, ...] = field(default=())
 
-    def base_density(self, z: sp.Expr) -> sp.Expr:
-        """p_Z at ``z`` (the base's own product form)."""
+    @property
+    def dimension(self) -> int:
+        return len(self.inputs) if self.inputs else 1
+
+    def base_density(self, z) -> sp.Expr:
+        """p_Z at ``z`` (a value, or a list of values in d dimensions)."""
         return self.base.density(z)
 
     @property
@@ -169,4 +176,64 @@ def build_program(base, layers) -> Program:
         base_symbol=symbols[0],
         base=base,
         parameters=tuple(sorted(params, key=lambda s: s.name)),
+        inputs=(x,),
+        base_symbols=(symbols[0],),
+    )
+
+
+def build_vector_program(base, layers) -> Program:
+    """The inverse-pass program of a d-dimensional flow (one path: vector layers are
+    bijections). Its support is a Boolean condition on the inputs x_1, …, x_d."""
+    d = base.dimension
+    if layers:
+        z0 = layers[0].input_symbols
+    else:
+        z0 = tuple(sp.Symbol(f"z_0_{j + 1}", real=True) for j in range(d))
+    symbols = [z0] + [layer.output_symbols for layer in layers]
+    xs = tuple(sp.Symbol(f"x{j + 1}", real=True) for j in range(d))
+    k = len(layers)
+    forward = []
+    for i, layer in enumerate(layers):
+        env = dict(zip(layer.input_symbols, symbols[i], strict=True))
+        for j, e in enumerate(layer.forward):
+            forward.append(Assignment(symbols[i + 1][j], e.xreplace(env)))
+    assignments = [Assignment(s, x) for s, x in zip(symbols[k], xs, strict=True)]
+    conditions = []
+    for i in range(k, 0, -1):
+        layer = layers[i - 1]
+        for j, g in enumerate(layer.inverse):
+            assignments.append(Assignment(symbols[i - 1][j], g))
+        conditions.extend(layer.domain)
+    log_dets = []
+    for i in range(1, k + 1):
+        li = sp.Symbol(f"l_{i}", real=True)
+        assignments.append(Assignment(li, layers[i - 1].log_abs_det_jacobian, "log_det"))
+        log_dets.append(li)
+    log_p = sp.Symbol("log_p", real=True)
+    assignments.append(
+        Assignment(log_p, base.log_density(list(symbols[0])) - sp.Add(*log_dets), "result")
+    )
+    values: dict[sp.Symbol, sp.Expr] = {}
+    for a in assignments:
+        if a.kind == "state":
+            values[a.target] = a.value.xreplace(values)
+    region = sp.And(
+        *[c.xreplace(values) for c in conditions],
+        base.support_condition([values[s] for s in symbols[0]]),
+    )
+    checks = (*conditions, base.support_condition(list(symbols[0])))
+    path = Path(tuple(0 for _ in layers), region, tuple(assignments), log_p, 1, checks)
+    params = set(base.free_symbols)
+    for layer in layers:
+        params |= layer.transform.parameters
+    return Program(
+        x=xs[0],
+        support=region,
+        paths=(path,),
+        forward=tuple(forward),
+        base_symbol=symbols[0][0],
+        base=base,
+        parameters=tuple(sorted(params, key=lambda s: s.name)),
+        inputs=xs,
+        base_symbols=tuple(symbols[0]),
     )

@@ -45,6 +45,14 @@ def _as_expression(value: Any, what: str) -> sp.Expr:
     return expr
 
 
+def _is_sequence(value: Any) -> bool:
+    return isinstance(value, list | tuple | sp.Matrix | sp.ImmutableMatrix) or (
+        hasattr(value, "__len__") and hasattr(value, "__getitem__") and not isinstance(
+            value, str | bytes | sp.Basic
+        )
+    )
+
+
 class Transform:
     """A scalar map x = f(z) given as a SymPy expression in one variable.
 
@@ -69,11 +77,10 @@ class Transform:
     """
 
     def __init__(self, expr: Any, var: Any, inverse: Any = None, name: str | None = None):
-        if isinstance(expr, list | tuple) or isinstance(var, list | tuple):
-            raise TransformError(
-                "Vector transforms Transform([e1, ..., ed], [z1, ..., zd]) are not supported "
-                "yet; compose scalar transforms for now."
-            )
+        if _is_sequence(expr) or _is_sequence(var):
+            self._init_vector(expr, var, inverse, name)
+            return
+        self.dimension = 1
         self.expr = _as_expression(expr, "Transform expression")
         if not isinstance(var, sp.Symbol):
             raise TransformError(
@@ -98,10 +105,73 @@ class Transform:
             )
         self.inverse_hint = None if inverse is None else _as_expression(inverse, "inverse")
         self.name = name or str(self.expr)
+        self.exprs = (self.expr,)
+        self.vars = (self.var,)
+
+    def _init_vector(self, exprs: Any, variables: Any, inverse: Any, name: str | None) -> None:
+        if not (_is_sequence(exprs) and _is_sequence(variables)):
+            raise TransformError(
+                "A vector transform takes a list of expressions and a list of variables: "
+                f"Transform([e1, ..., ed], [z1, ..., zd]); got {exprs!r} and {variables!r}."
+            )
+        exprs = [_as_expression(e, f"Transform expression {i + 1}") for i, e in enumerate(exprs)]
+        variables = list(variables)
+        for v in variables:
+            if not isinstance(v, sp.Symbol):
+                raise TransformError(
+                    f"Transform variables must be SymPy Symbols; got {v!r} ({type(v).__name__})."
+                )
+        if len(set(variables)) != len(variables):
+            raise TransformError(f"Transform variables must be distinct; got {variables}.")
+        if len(exprs) != len(variables):
+            raise TransformError(
+                f"A transform must map d variables to d expressions (a square system); got "
+                f"{len(exprs)} expressions in {len(variables)} variables {variables}. "
+                f"Add or remove expressions so that the counts match."
+            )
+        if inverse is not None:
+            raise TransformError("Declared inverses are supported for scalar transforms only.")
+        unused = [v for v in variables if not any(v in e.free_symbols for e in exprs)]
+        if unused:
+            others = sorted(
+                {s.name for e in exprs for s in e.free_symbols} - {v.name for v in variables}
+            )
+            hint = (
+                f" The expressions use {', '.join(others)} instead: do the variables match "
+                f"the expressions?"
+                if others
+                else ""
+            )
+            raise CollapseError(
+                f"Transform {exprs} does not depend on the variable(s) "
+                f"{', '.join(v.name for v in unused)}: det J = 0 everywhere, so the result has "
+                f"no density in the same space." + hint
+            )
+        self.dimension = len(exprs)
+        self.exprs = tuple(exprs)
+        self.vars = tuple(variables)
+        self.expr = sp.Matrix(exprs)
+        self.var = None
+        self.inverse_hint = None
+        self.name = name or str(list(exprs))
+
+    @property
+    def jacobian(self) -> sp.Matrix:
+        """∂f_i/∂z_j as a SymPy Matrix (1×1 for a scalar transform)."""
+        return sp.Matrix(self.exprs).jacobian(list(self.vars))
+
+    @property
+    def jacobian_determinant(self) -> sp.Expr:
+        """det ∂f/∂z (structure-aware; see symflow.core.jacobian)."""
+        from symflow.core.jacobian import determinant
+
+        return determinant(self.jacobian)
 
     @property
     def parameters(self) -> set[sp.Symbol]:
-        """Free symbols other than the variable."""
+        """Free symbols other than the variables."""
+        if self.dimension > 1:
+            return set().union(*[e.free_symbols for e in self.exprs]) - set(self.vars)
         params = self.expr.free_symbols - {self.var}
         if self.inverse_hint is not None:
             params |= self.inverse_hint.free_symbols - {self.var}
@@ -121,15 +191,17 @@ class Transform:
         return self.expr.xreplace({self.var: t})
 
     def __repr__(self) -> str:
+        if self.dimension > 1:
+            return f"Transform({list(self.exprs)}, {list(self.vars)})"
         return f"Transform({self.expr}, {self.var})"
 
     def __eq__(self, other: object) -> bool:
         return (
             isinstance(other, Transform)
-            and other.expr == self.expr
-            and other.var == self.var
+            and other.exprs == self.exprs
+            and other.vars == self.vars
             and other.inverse_hint == self.inverse_hint
         )
 
     def __hash__(self) -> int:
-        return hash((self.expr, self.var))
+        return hash((self.exprs, self.vars))

@@ -74,11 +74,15 @@ class CheckReport:
 
     def __str__(self) -> str:
         verdict = "PASSED" if self.passed else "FAILED"
-        lines = [f"check of {self.flow}: {verdict} (n = {self.n:,}, seed = {self.seed})"]
+        name = self.flow if len(self.flow) <= 160 else self.flow[:150] + " ...]"
+        lines = [f"check of {name}: {verdict} (n = {self.n:,}, seed = {self.seed})"]
         for t in self.tests:
             mark = "ok  " if t.passed else "FAIL"
             if t.name == "normalisation":
-                lines.append(f"  {mark} normalisation  integral of density = {t.statistic:.8f}")
+                lines.append(
+                    f"  {mark} normalisation  integral of density = {t.statistic:.8f}"
+                    + (f"  ({t.detail})" if t.detail else "")
+                )
             else:
                 lines.append(
                     f"  {mark} {t.name:<13} statistic = {t.statistic:.5g}, "
@@ -203,6 +207,10 @@ def check_flow(
     params: dict[str, float] | None = None,
 ) -> CheckReport:
     """Check ``flow``'s derived density against ``n`` samples of its forward map."""
+    if flow.dimension > 1:
+        from symflow.verify.check_nd import check_flow_nd
+
+        return check_flow_nd(flow, n=n, seed=seed, alpha=alpha, params=params)
     kernels = flow.compile()
     values = dict(params or {})
     kernels._params(values)  # clear error for missing/unknown parameters

@@ -1,0 +1,230 @@
+"""Inverses of square systems y = f(z) in d variables, chosen on the incoming support.
+
+Structure first, solvers last:
+
+* constant Jacobian (affine): z = J⁻¹(y − f(0)), exact (rationals stay rationals);
+* block-diagonal: each block on its own;
+* triangular (autoregressive): one coordinate at a time with the scalar machinery of
+  :mod:`symflow.core.inverse`, earlier coordinates acting as parameters;
+* polar pairs (A·cos B, A·sin B): A = √(y₁² + y₂²), B = atan2(y₂, y₁) moved into the
+  range B takes on the support (all four quadrants right);
+* otherwise SymPy's solver, keeping the real candidate that maps images of test points
+  back to the points.
+
+Every result is checked at test points z of the support: g(f(z)) = z.
+
+Examples
+--------
+>>> import sympy as sp
+>>> z1, z2, y1, y2 = sp.symbols("z1 z2 y1 y2", real=True)
+>>> solve_system([3 * z1 + z2, 2 * z2], [z1, z2], [y1, y2])
+[y1/3 - y2/6, y2/2]
+>>> solve_system([z1, z2 + z1**2], [z1, z2], [y1, y2])
+[y1, -y1**2 + y2]
+"""
+
+from __future__ import annotations
+
+import random
+
+import sympy as sp
+
+from symflow.core.budget import attempt
+from symflow.core.intervals import symbol_on
+from symflow.core.inverse import image_of, invert
+from symflow.core.jacobian import blocks
+
+__all__ = ["solve_system", "domain_conditions", "verify_system", "sample_points"]
+
+
+def _interval(intervals, i):
+    if intervals is None:
+        return sp.S.Reals
+    return intervals[i]
+
+
+def solve_system(exprs, variables, targets, intervals=None, points=None):
+    """[g_1(y), …, g_d(y)] with f(g(y)) = y, or None when no valid inverse is found.
+
+    ``points`` (test points z of the support) select among a solver's candidates.
+    """
+    exprs = list(exprs)
+    variables = list(variables)
+    d = len(exprs)
+    J = sp.Matrix(exprs).jacobian(variables)
+    if not (J.free_symbols & set(variables)):
+        return _affine(exprs, variables, targets, J)
+    groups = blocks(J)
+    if len(groups) > 1:
+        out: list = [None] * d
+        for g in groups:
+            sub = solve_system(
+                [exprs[i] for i in g],
+                [variables[i] for i in g],
+                [targets[i] for i in g],
+                None if intervals is None else [intervals[i] for i in g],
+            )
+            if sub is None:
+                return None
+            for i, value in zip(g, sub, strict=True):
+                out[i] = value
+        return out
+    if d == 1:
+        return _scalar(exprs[0], variables[0], targets[0], _interval(intervals, 0))
+    order = _triangular_order(J)
+    if order is not None:
+        return _triangular(exprs, variables, targets, intervals, order)
+    if d == 2:
+        polar = _polar(exprs, variables, targets, intervals)
+        if polar is not None:
+            return polar
+    return _solve(exprs, variables, targets, points)
+
+
+def _scalar(expr, var, target, interval):
+    t = symbol_on(var.name, interval)
+    y = sp.Symbol("y_tmp", real=True)
+    g = invert(expr.xreplace({var: t}), t, y, sp.Interval.open(interval.inf, interval.sup))
+    if g is None:
+        return None
+    return [g.xreplace({y: target})]
+
+
+def _affine(exprs, variables, targets, J):
+    zero = {v: 0 for v in variables}
+    offset = sp.Matrix([e.xreplace(zero) for e in exprs])
+    if J.det() == 0:
+        return None
+    sol = J.inv() * (sp.Matrix(targets) - offset)
+    return [sp.expand(v) for v in sol]
+
+
+def _triangular_order(J):
+    """An order in which coordinate k depends only on earlier ones, or None."""
+    d = J.rows
+    if J.is_lower:
+        return list(range(d))
+    if J.is_upper:
+        return list(range(d - 1, -1, -1))
+    return None
+
+
+def _triangular(exprs, variables, targets, intervals, order):
+    solved: dict[sp.Symbol, sp.Expr] = {}
+    out: list = [None] * len(exprs)
+    for k in order:
+        expr, var = exprs[k], variables[k]
+        sub = _scalar(expr, var, targets[k], _interval(intervals, k))
+        if sub is None:
+            return None
+        out[k] = sub[0].xreplace(solved) if solved else sub[0]
+        solved[var] = out[k]
+    # later coordinates were solved in terms of earlier variables: substitute fully
+    for _ in range(len(exprs)):
+        out = [v.xreplace(solved) for v in out]
+        solved = {variables[k]: out[k] for k in order}
+    return out
+
+
+def _polar(exprs, variables, targets, intervals):
+    e1, e2 = exprs
+    for c in e1.atoms(sp.cos):
+        angle = c.args[0]
+        amplitude = attempt(lambda c=c: sp.cancel(e1 / c), 2.0, None)
+        if amplitude is None or amplitude.has(sp.cos(angle)):
+            continue
+        if attempt(lambda a=amplitude, b=angle: sp.expand(e2 - a * sp.sin(b)) == 0, 2.0, False):
+            break
+    else:
+        return None
+    r = sp.sqrt(targets[0] ** 2 + targets[1] ** 2)
+    theta = sp.atan2(targets[1], targets[0])
+    angle_vars = [v for v in variables if angle.has(v)]
+    if len(angle_vars) == 1 and intervals is not None:
+        i = variables.index(angle_vars[0])
+        rng = image_of(angle, angle_vars[0], intervals[i])
+        lo = rng.inf
+        if lo.is_finite and lo >= -sp.pi:
+            # move atan2's (-π, π] into [lo, lo + 2π)
+            theta = lo + sp.Mod(theta - lo, 2 * sp.pi)
+    r_sym, t_sym = sp.symbols("r_polar theta_polar", real=True)
+    sub = solve_system([amplitude, angle], variables, [r_sym, t_sym], intervals)
+    if sub is None:
+        return None
+    return [v.xreplace({r_sym: r, t_sym: theta}) for v in sub]
+
+
+def _solve(exprs, variables, targets, points):
+    from symflow.core.inverse import _usable
+
+    eqs = [sp.Eq(e, y) for e, y in zip(exprs, targets, strict=True)]
+    sols = attempt(lambda: sp.solve(eqs, variables, dict=True), 15.0, [])
+    candidates = [
+        [s[v] for v in variables]
+        for s in sols
+        if all(v in s for v in variables) and all(_usable(s[v]) for v in variables)
+    ]
+    for c in candidates:
+        if points is None or verify_system(exprs, variables, c, targets, points) is None:
+            return c
+    return None
+
+
+def verify_system(exprs, variables, inverse, targets, points) -> tuple | None:
+    """A test point z where inverse(f(z)) ≠ z, or None when all points map back."""
+    for point in points:
+        env = dict(zip(variables, point, strict=True))
+        ys = [complex(sp.N(e.xreplace(env), 30)) for e in exprs]
+        if any(abs(y.imag) > 1e-12 for y in ys):
+            continue
+        back_env = {t: sp.Float(y.real, 30) for t, y in zip(targets, ys, strict=True)}
+        for g, z in zip(inverse, point, strict=True):
+            value = attempt(lambda g=g: complex(sp.N(g.xreplace(back_env), 30)), 5.0, None)
+            if value is None or abs(value - float(z)) > 1e-8 * max(1.0, abs(float(z))):
+                return tuple(point)
+    return None
+
+
+def sample_points(intervals, d, count=6, seed=1):
+    """Points inside the support box (or around 0 where it is unbounded)."""
+    rng = random.Random(seed)
+    pts = []
+    for _ in range(count):
+        p = []
+        for i in range(d):
+            iv = _interval(intervals, i)
+            lo, hi = iv.inf, iv.sup
+            if lo.is_finite and hi.is_finite:
+                a, b = float(lo), float(hi)
+                p.append(sp.Rational(repr(a + (b - a) * rng.uniform(0.05, 0.95))))
+            elif lo.is_finite:
+                p.append(sp.Rational(repr(float(lo) + rng.uniform(0.1, 3.0))))
+            elif hi.is_finite:
+                p.append(sp.Rational(repr(float(hi) - rng.uniform(0.1, 3.0))))
+            else:
+                p.append(sp.Rational(repr(rng.uniform(-2.0, 2.0))))
+        pts.append(p)
+    return pts
+
+
+_DOMAINS = {
+    sp.log: lambda a: [a > 0],
+    sp.asin: lambda a: [a >= -1, a <= 1],
+    sp.acos: lambda a: [a >= -1, a <= 1],
+    sp.atanh: lambda a: [a > -1, a < 1],
+    sp.acosh: lambda a: [a >= 1],
+}
+
+
+def domain_conditions(expr: sp.Expr) -> list[sp.Basic]:
+    """Conditions under which ``expr`` is real and finite (log needs a positive argument…)."""
+    out: list[sp.Basic] = []
+    for node in sp.preorder_traversal(expr):
+        if type(node) in _DOMAINS:
+            out.extend(_DOMAINS[type(node)](node.args[0]))
+        elif isinstance(node, sp.Pow):
+            if not node.exp.is_integer and node.base.is_nonnegative is not True:
+                out.append(node.base >= 0)
+            if node.exp.is_negative and node.base.is_zero is not False:
+                out.append(sp.Ne(node.base, 0))
+    return [c for c in out if c is not sp.true]
