@@ -6,7 +6,7 @@ Examples
 >>> from symflow.core.distributions import Normal, Uniform
 >>> z1, z2 = sp.symbols("z1 z2", real=True)
 >>> Independent(Normal(0, 1), Uniform(0, 1)).support_condition([z1, z2])
-(z2 >= 0) & (z2 <= 1)
+(0 <= z2) & (z2 <= 1)
 >>> MultivariateNormal([0, 0], [[1, 0], [0, 1]]).log_density([z1, z2])
 -z1**2/2 - z2**2/2 - log(2*pi)
 """
