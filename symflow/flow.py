@@ -51,6 +51,11 @@ def _output_symbol(x: Any) -> sp.Symbol:
 
 
 def _piecewise(terms: list[tuple[sp.Expr, sp.Set]], x: sp.Symbol, otherwise: sp.Expr) -> sp.Expr:
+    grouped: dict[sp.Set, sp.Expr] = {}
+    for e, r in terms:
+        grouped[r] = grouped.get(r, sp.Integer(0)) + e
+    terms = list(grouped.items())
+    terms = [(e, r) for r, e in terms]
     regions = [r for _, r in terms]
     disjoint = all(
         sp.Intersection(a, b).is_empty for i, a in enumerate(regions) for b in regions[i + 1 :]

@@ -25,7 +25,7 @@ import sympy as sp
 from symflow.core.budget import attempt
 from symflow.core.intervals import describe_set, symbol_on
 from symflow.core.inverse import image_of, invert, verify_inverse
-from symflow.core.pieces import monotone_pieces
+from symflow.core.pieces import monotone_pieces, smooth_parts
 from symflow.core.transform import Transform
 from symflow.errors import InverseError
 
@@ -108,6 +108,7 @@ class Branch:
     log_abs_det_jacobian: sp.Expr
     derivative: sp.Expr
     implicit: bool = False
+    forward: sp.Expr | None = None
 
 
 @dataclass(frozen=True)
@@ -142,13 +143,14 @@ class Layer:
         y = symbol_on(f"z_{index}", sp.Interval(-sp.oo, sp.oo))
         f = transform.in_variable(t)
         branches: list[Branch] = []
-        for part in as_intervals(support):
-            tp = symbol_on(t.name, part)
-            fp = f.xreplace({t: tp})
-            for piece in monotone_pieces(fp, tp, part, label, var, base):
-                branches.append(
-                    cls._branch(transform, fp, tp, piece, y, t, label, f"f_{index}")
-                )
+        for component in as_intervals(support):
+            for part, smooth in smooth_parts(f, t, component, label, var, base):
+                tp = symbol_on(t.name, part)
+                fp = smooth.xreplace({t: tp})
+                for piece in monotone_pieces(fp, tp, part, label, var, base):
+                    branches.append(
+                        cls._branch(transform, fp, tp, piece, y, t, label, f"f_{index}")
+                    )
         out_symbol = symbol_on(y.name, sp.Union(*[b.image for b in branches]))
         branches = [
             Branch(
@@ -159,6 +161,7 @@ class Layer:
                 b.log_abs_det_jacobian,
                 b.derivative,
                 b.implicit,
+                b.forward,
             )
             for b in branches
         ]
@@ -193,4 +196,5 @@ class Layer:
             log_det.xreplace({tp: t}),
             derivative.xreplace({tp: t}),
             implicit,
+            fp.xreplace({tp: t}),
         )

@@ -24,7 +24,57 @@ from symflow.core.budget import attempt
 from symflow.core.intervals import as_intervals, describe_set, interior_point, symbol_on
 from symflow.errors import MonotonicityError, PointMassError, SupportError
 
-__all__ = ["Piece", "monotone_pieces", "defined_part"]
+__all__ = ["Piece", "monotone_pieces", "defined_part", "smooth_parts"]
+
+_PIECEWISE_LIKE = (sp.Piecewise, sp.Min, sp.Max, sp.sign, sp.Heaviside, sp.Abs)
+
+
+def smooth_parts(
+    f: sp.Expr, t: sp.Symbol, support: sp.Interval, label: str, var: str, base=None
+) -> list[tuple[sp.Interval, sp.Expr]]:
+    """Split ``support`` where a Piecewise, Min, Max, sign, Abs or Heaviside changes
+    branch; on each open part give the smooth expression that applies there.
+
+    A part on which the expression is constant is a point mass: PointMassError.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> t = sp.Symbol("t", real=True)
+    >>> smooth_parts(sp.Max(t, 2 * t), t, sp.S.Reals, "Max(z, 2z)", "z")
+    [(Interval.open(-oo, 0), t), (Interval.open(0, oo), 2*t)]
+    """
+    if not f.has(*_PIECEWISE_LIKE):
+        return [(support, f)]
+    pw = sp.piecewise_fold(f.rewrite(sp.Piecewise))
+    if not isinstance(pw, sp.Piecewise):
+        return [(support, pw)]
+    cuts: set[sp.Expr] = set()
+    for _, cond in pw.args:
+        for rel in cond.atoms(sp.Rel):
+            roots = attempt(lambda r=rel: sp.solveset(r.lhs - r.rhs, t, support), 10.0, None)
+            if isinstance(roots, sp.FiniteSet):
+                cuts |= {r for r in roots if r.is_real}
+            elif roots is None or not roots.is_empty:
+                raise MonotonicityError(
+                    f"Cannot find where {label} changes branch in {var} (condition {rel})."
+                )
+    bounds = [support.inf, *sorted(cuts, key=lambda v: float(v)), support.sup]
+    parts = []
+    for lo, hi in zip(bounds, bounds[1:], strict=False):
+        if lo == hi:
+            continue
+        part = sp.Interval.open(lo, hi)
+        point = interior_point(part)
+        for expr, cond in pw.args:
+            if cond.subs(t, point) == sp.true:
+                break
+        else:
+            continue
+        if t not in expr.free_symbols:
+            _raise_flat(expr, t, part, label, var, base)
+        parts.append((part, expr))
+    return parts
 
 
 @dataclass(frozen=True)
@@ -193,11 +243,11 @@ def monotone_pieces(
                 f"{dp.xreplace({tp: sp.Symbol(var)})}. Declare the parameters' signs "
                 f"(e.g. sp.Symbol('{params.split(', ')[0]}', positive=True))."
             )
-        pieces.extend(_pieces_from_roots(f, t, dp, tp, part, label, var))
+        pieces.extend(_pieces_from_roots(f, t, dp, tp, part, label, var, base))
     return pieces
 
 
-def _pieces_from_roots(f, t, dp, tp, part, label, var) -> list[Piece]:
+def _pieces_from_roots(f, t, dp, tp, part, label, var, base=None) -> list[Piece]:
     roots = attempt(lambda: sp.solveset(dp, tp, part), 10.0, None)
     if isinstance(roots, sp.FiniteSet) and all(r.is_real for r in roots):
         cuts = sorted(roots, key=lambda r: float(r))
@@ -205,7 +255,7 @@ def _pieces_from_roots(f, t, dp, tp, part, label, var) -> list[Piece]:
         cuts = []
     elif roots is not None and any(isinstance(a, sp.Interval) for a in [roots, *roots.args]):
         flat = next(a for a in [roots, *roots.args] if isinstance(a, sp.Interval))
-        _raise_flat(f, t, flat, label, var)
+        _raise_flat(f, t, flat, label, var, base)
     elif roots is not None and roots.has(sp.ImageSet) and not part.measure.is_finite:
         raise MonotonicityError(
             f"{label} has infinitely many critical points in {var} on {describe_set(part)} "
@@ -227,7 +277,7 @@ def _pieces_from_roots(f, t, dp, tp, part, label, var) -> list[Piece]:
         sub = sp.Interval.open(lo, hi)
         direction = _direction(dp, tp, sub)
         if direction == 0:
-            _raise_flat(f, t, sub, label, var)
+            _raise_flat(f, t, sub, label, var, base)
         raw.append(Piece(sub, direction))
     merged: list[Piece] = []
     for piece in raw:
@@ -240,10 +290,17 @@ def _pieces_from_roots(f, t, dp, tp, part, label, var) -> list[Piece]:
     return merged
 
 
-def _raise_flat(f, t, interval, label, var):
+def _raise_flat(f, t, interval, label, var, base=None):
     value = attempt(lambda: f.subs(t, interior_point(interval)), 2.0, "a constant")
+    chance = "a positive probability"
+    if base is not None:
+        from symflow.core.intervals import probability
+
+        p = probability(base, sp.Interval(interval.inf, interval.sup))
+        if p is not None:
+            chance = f"probability {p}"
     raise PointMassError(
-        f"{label} is constant (= {value}) for {var} in {describe_set(interval)}: all the "
-        f"probability there lands on the single point x = {value}, an atom, so the result "
-        f"has no density. Change the transform or restrict the base away from that interval."
+        f"{label} is constant (= {value}) for {var} in {describe_set(interval)}: the point "
+        f"x = {value} receives {chance}, an atom, so the result has no density. Change the "
+        f"transform or restrict the base away from that interval."
     )

@@ -115,7 +115,8 @@ def _region(layer, branch, region: sp.Interval) -> sp.Interval | None:
     if inter == branch.piece:
         return branch.image
     t = layer.input_symbol
-    return image_of(layer.forward, t, sp.Interval.open(inter.inf, inter.sup))
+    forward = branch.forward if branch.forward is not None else layer.forward
+    return image_of(forward, t, sp.Interval.open(inter.inf, inter.sup))
 
 
 def build_program(base, layers) -> Program:
