@@ -103,7 +103,11 @@ class Independent(JointDistribution):
         """z_i in the closure of each component's support (boundaries have measure zero,
         and the closure keeps the continuous extension of the density there)."""
         return sp.And(
-            *[c.support.closure.as_relational(z) for c, z in zip(self.components, zs, strict=True)]
+            *[
+                c.support.closure.as_relational(z)
+                for c, z in zip(self.components, zs, strict=True)
+                if c.support != sp.S.Reals
+            ]
         )
 
     @property

@@ -202,8 +202,8 @@ def build_vector_program(base, layers) -> Program:
     conditions = []
     for i in range(k, 0, -1):
         layer = layers[i - 1]
-        for j, g in enumerate(layer.inverse):
-            assignments.append(Assignment(symbols[i - 1][j], g))
+        for j in layer.inverse_order:  # autoregressive order: earlier coordinates first
+            assignments.append(Assignment(symbols[i - 1][j], layer.inverse[j]))
         conditions.extend(layer.domain)
     log_dets = []
     for i in range(1, k + 1):
@@ -214,15 +214,15 @@ def build_vector_program(base, layers) -> Program:
     assignments.append(
         Assignment(log_p, base.log_density(list(symbols[0])) - sp.Add(*log_dets), "result")
     )
-    values: dict[sp.Symbol, sp.Expr] = {}
-    for a in assignments:
-        if a.kind == "state":
-            values[a.target] = a.value.xreplace(values)
-    region = sp.And(
-        *[c.xreplace(values) for c in conditions],
-        base.support_condition([values[s] for s in symbols[0]]),
-    )
-    checks = (*conditions, base.support_condition(list(symbols[0])))
+    checks = tuple(c for c in (*conditions, base.support_condition(list(symbols[0]))) if c != sp.true)
+    region: sp.Basic = sp.true
+    if checks:
+        # the support in x: only inlined when there is a condition to state
+        values: dict[sp.Symbol, sp.Expr] = {}
+        for a in assignments:
+            if a.kind == "state":
+                values[a.target] = a.value.xreplace(values)
+        region = sp.And(*[c.xreplace(values) for c in checks])
     path = Path(tuple(0 for _ in layers), region, tuple(assignments), log_p, 1, checks)
     params = set(base.free_symbols)
     for layer in layers:

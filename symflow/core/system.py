@@ -18,9 +18,12 @@ Examples
 >>> import sympy as sp
 >>> z1, z2, y1, y2 = sp.symbols("z1 z2 y1 y2", real=True)
 >>> solve_system([3 * z1 + z2, 2 * z2], [z1, z2], [y1, y2])
-[y1/3 - y2/6, y2/2]
+([y1/3 - y2/6, y2/2], [0, 1])
 >>> solve_system([z1, z2 + z1**2], [z1, z2], [y1, y2])
-[y1, -y1**2 + y2]
+([y1, y2 - z1**2], [0, 1])
+
+A triangular (autoregressive) inverse refers to the coordinates solved before it, in
+the order returned: z1 = y1 first, then z2 = y2 − z1².
 """
 
 from __future__ import annotations
@@ -44,19 +47,23 @@ def _interval(intervals, i):
 
 
 def solve_system(exprs, variables, targets, intervals=None, points=None):
-    """[g_1(y), …, g_d(y)] with f(g(y)) = y, or None when no valid inverse is found.
+    """([g_1, …, g_d], order) with f(g(y)) = y, or None when no valid inverse is found.
 
-    ``points`` (test points z of the support) select among a solver's candidates.
+    g_k is written in the targets y and in the variables solved before it in ``order``
+    (an autoregressive inverse pass). ``points`` (test points z of the support) select
+    among a solver's candidates.
     """
     exprs = list(exprs)
     variables = list(variables)
     d = len(exprs)
     J = sp.Matrix(exprs).jacobian(variables)
     if not (J.free_symbols & set(variables)):
-        return _affine(exprs, variables, targets, J)
+        sol = _affine(exprs, variables, targets, J)
+        return None if sol is None else (sol, list(range(d)))
     groups = blocks(J)
     if len(groups) > 1:
         out: list = [None] * d
+        order: list[int] = []
         for g in groups:
             sub = solve_system(
                 [exprs[i] for i in g],
@@ -66,25 +73,37 @@ def solve_system(exprs, variables, targets, intervals=None, points=None):
             )
             if sub is None:
                 return None
-            for i, value in zip(g, sub, strict=True):
+            for i, value in zip(g, sub[0], strict=True):
                 out[i] = value
-        return out
+            order.extend(g[k] for k in sub[1])
+        return out, order
     if d == 1:
-        return _scalar(exprs[0], variables[0], targets[0], _interval(intervals, 0))
+        sol = _scalar(exprs[0], variables[0], targets[0], _interval(intervals, 0))
+        return None if sol is None else (sol, [0])
     order = _triangular_order(J)
     if order is not None:
-        return _triangular(exprs, variables, targets, intervals, order)
+        sol = _triangular(exprs, variables, targets, intervals, order)
+        return None if sol is None else (sol, order)
     if d == 2:
         polar = _polar(exprs, variables, targets, intervals)
         if polar is not None:
-            return polar
-    return _solve(exprs, variables, targets, points)
+            return polar, [0, 1]
+    sol = _solve(exprs, variables, targets, points)
+    return None if sol is None else (sol, list(range(d)))
 
 
 def _scalar(expr, var, target, interval):
+    from symflow.core.inverse import _peel
+
     t = symbol_on(var.name, interval)
     y = sp.Symbol("y_tmp", real=True)
-    g = invert(expr.xreplace({var: t}), t, y, sp.Interval.open(interval.inf, interval.sup))
+    piece = sp.Interval.open(interval.inf, interval.sup)
+    f = expr.xreplace({var: t})
+    g = None
+    if not f.has(sp.Pow, sp.cos, sp.sin, sp.tan, sp.Abs, sp.cosh):
+        g = attempt(lambda: _peel(f, t, y, piece), 5.0, None)  # no branch choice needed
+    if g is None:
+        g = invert(f, t, y, piece)
     if g is None:
         return None
     return [g.xreplace({y: target})]
@@ -110,19 +129,13 @@ def _triangular_order(J):
 
 
 def _triangular(exprs, variables, targets, intervals, order):
-    solved: dict[sp.Symbol, sp.Expr] = {}
+    """Solve coordinate by coordinate; each g_k may use the variables solved before."""
     out: list = [None] * len(exprs)
     for k in order:
-        expr, var = exprs[k], variables[k]
-        sub = _scalar(expr, var, targets[k], _interval(intervals, k))
+        sub = _scalar(exprs[k], variables[k], targets[k], _interval(intervals, k))
         if sub is None:
             return None
-        out[k] = sub[0].xreplace(solved) if solved else sub[0]
-        solved[var] = out[k]
-    # later coordinates were solved in terms of earlier variables: substitute fully
-    for _ in range(len(exprs)):
-        out = [v.xreplace(solved) for v in out]
-        solved = {variables[k]: out[k] for k in order}
+        out[k] = sub[0]
     return out
 
 
@@ -151,7 +164,11 @@ def _polar(exprs, variables, targets, intervals):
     sub = solve_system([amplitude, angle], variables, [r_sym, t_sym], intervals)
     if sub is None:
         return None
-    return [v.xreplace({r_sym: r, t_sym: theta}) for v in sub]
+    values, order = sub
+    env: dict = {}
+    for k in order:  # substitute fully: the polar inverse is returned in closed form
+        env[variables[k]] = values[k].xreplace(env)
+    return [env[v].xreplace({r_sym: r, t_sym: theta}) for v in variables]
 
 
 def _solve(exprs, variables, targets, points):
@@ -170,17 +187,33 @@ def _solve(exprs, variables, targets, points):
     return None
 
 
-def verify_system(exprs, variables, inverse, targets, points) -> tuple | None:
-    """A test point z where inverse(f(z)) ≠ z, or None when all points map back."""
-    for point in points:
-        env = dict(zip(variables, point, strict=True))
-        ys = [complex(sp.N(e.xreplace(env), 30)) for e in exprs]
-        if any(abs(y.imag) > 1e-12 for y in ys):
-            continue
-        back_env = {t: sp.Float(y.real, 30) for t, y in zip(targets, ys, strict=True)}
-        for g, z in zip(inverse, point, strict=True):
-            value = attempt(lambda g=g: complex(sp.N(g.xreplace(back_env), 30)), 5.0, None)
-            if value is None or abs(value - float(z)) > 1e-8 * max(1.0, abs(float(z))):
+def verify_system(exprs, variables, inverse, targets, points, order=None) -> tuple | None:
+    """A test point z where inverse(f(z)) ≠ z, or None when all points map back.
+
+    ``inverse`` is evaluated coordinate by coordinate in ``order``.
+    """
+    import mpmath
+
+    order = list(range(len(exprs))) if order is None else order
+    forward = sp.lambdify(list(variables), list(exprs), modules="mpmath")
+    args = [*targets, *variables]
+    steps = [(k, sp.lambdify(args, inverse[k], modules="mpmath")) for k in order]
+    with mpmath.workdps(30):
+        for point in points:
+            try:
+                ys = [complex(v) for v in forward(*[mpmath.mpf(str(p)) for p in point])]
+            except (ValueError, ZeroDivisionError, TypeError, OverflowError):
+                continue
+            if any(abs(y.imag) > 1e-12 for y in ys):
+                continue
+            zs = [mpmath.mpf(0)] * len(variables)
+            try:
+                for k, step in steps:
+                    value = complex(step(*[mpmath.mpf(y.real) for y in ys], *zs))
+                    zs[k] = mpmath.mpf(value.real)
+                    if abs(value - float(point[k])) > 1e-8 * max(1.0, abs(float(point[k]))):
+                        return tuple(point)
+            except (ValueError, ZeroDivisionError, TypeError, OverflowError):
                 return tuple(point)
     return None
 

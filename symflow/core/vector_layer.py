@@ -38,6 +38,7 @@ class VectorLayer:
     output_symbols: tuple[sp.Symbol, ...]
     forward: tuple[sp.Expr, ...]
     inverse: tuple[sp.Expr, ...]
+    inverse_order: tuple[int, ...]
     jacobian: sp.Matrix
     determinant: sp.Expr
     log_abs_det_jacobian: sp.Expr
@@ -63,16 +64,17 @@ class VectorLayer:
         check_collapse(J, transform.exprs, label)
         kind = structure(J, ins)
         points = sample_points(intervals, d)
-        inverse = solve_system(forward, ins, outs, intervals, points)
-        if inverse is None:
+        solved = solve_system(forward, ins, outs, intervals, points)
+        if solved is None:
             raise InverseError(
                 f"{label}: no closed-form inverse was found for the system in "
                 f"{', '.join(v.name for v in transform.vars)}. symflow inverts affine, "
                 f"triangular (autoregressive), block-diagonal and polar systems and what "
                 f"SymPy's solver can invert; rewrite the map in one of those forms."
             )
+        inverse, order = solved
         if not transform.parameters:
-            bad = verify_system(forward, ins, inverse, outs, points)
+            bad = verify_system(forward, ins, inverse, outs, points, order)
             if bad is not None:
                 raise InverseError(
                     f"{label} is not one-to-one near "
@@ -88,6 +90,7 @@ class VectorLayer:
             outs,
             forward,
             tuple(inverse),
+            tuple(order),
             J,
             determinant(J),
             log_abs_det(J),
