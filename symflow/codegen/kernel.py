@@ -452,6 +452,37 @@ def _versions() -> str:
     return f"symflow {symflow.__version__}; numba {numba.__version__}; numpy {np.__version__}"
 
 
+def _numba_cache_files(folder: Path, name: str) -> list[Path]:
+    cache = folder / "__pycache__"
+    return sorted(cache.glob(f"{name}.*.nbi")) + sorted(cache.glob(f"{name}.*.nbc"))
+
+
+def purge_numba_cache(folder: Path, name: str) -> None:
+    """Delete numba's cached machine code of one kernel module (it is rebuilt on use)."""
+    for path in _numba_cache_files(folder, name):
+        try:
+            path.unlink()
+        except FileNotFoundError:
+            pass
+
+
+def _numba_cache_is_readable(folder: Path, name: str) -> bool:
+    """Read every index and data file of the module the way numba does (pickle)."""
+    import pickle  # noqa: S403 - numba's own cache format; only files symflow wrote
+
+    for path in _numba_cache_files(folder, name):
+        try:
+            with open(path, "rb") as handle:
+                if path.suffix == ".nbi":
+                    pickle.load(handle)
+                    pickle.loads(handle.read())
+                else:
+                    pickle.loads(handle.read())
+        except Exception:  # noqa: BLE001 - any failure to read means: rebuild
+            return False
+    return True
+
+
 def _load(source: str) -> Any:
     digest = hashlib.sha256((source + _versions()).encode()).hexdigest()[:24]
     name = f"symflow_kernel_{digest}"
@@ -465,6 +496,8 @@ def _load(source: str) -> Any:
         with os.fdopen(fd, "w") as handle:
             handle.write(text)
         os.replace(tmp, path)
+    if not _numba_cache_is_readable(folder, name):
+        purge_numba_cache(folder, name)  # corrupted or truncated: rebuilt on first call
     spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
@@ -523,6 +556,26 @@ class Kernels:
             )
         return np.ascontiguousarray(arr.reshape(-1)), scalar
 
+    def _run(self, fn, *args):
+        """Call a compiled function; a cache entry that fails to load is purged and the
+        function recompiled (a damaged cache never crashes a kernel)."""
+        import pickle
+
+        try:
+            return fn(*args)
+        except (pickle.UnpicklingError, EOFError) as exc:
+            folder = Path(self.module.__file__).parent
+            purge_numba_cache(folder, self.module.__name__)
+            import warnings
+
+            warnings.warn(
+                f"symflow: the numba cache of kernel {self.module.__name__} was unreadable "
+                f"({type(exc).__name__}); it was deleted and the kernel recompiled.",
+                RuntimeWarning,
+                stacklevel=3,
+            )
+            return fn(*args)
+
     def _call(self, fn, xs, params):
         """Evaluate ``fn`` with the parameters broadcast against the points."""
         if self.dimension > 1:
@@ -544,7 +597,7 @@ class Kernels:
         n = int(np.prod(shape)) if shape else 1
         flat = np.ascontiguousarray(np.broadcast_to(arr, shape).reshape(n))
         columns = [np.ascontiguousarray(np.broadcast_to(v, (n,))) for v in values]
-        out = fn(flat, *columns)
+        out = self._run(fn, flat, *columns)
         return out[0] if shape == () else out
 
     def _call_vector(self, fn, xs, params):
@@ -566,7 +619,7 @@ class Kernels:
             raise ParameterError(
                 f"Parameters must be scalars or arrays of length {n} (one per point)."
             ) from exc
-        out = fn(np.ascontiguousarray(arr), *columns)
+        out = self._run(fn, np.ascontiguousarray(arr), *columns)
         return out[0] if single else out
 
     def log_prob(self, xs: Any, **params: float) -> np.ndarray:
@@ -595,7 +648,9 @@ class Kernels:
         rng = np.random.default_rng(seed)
         zs = self.base.sample(int(n), rng, dict(zip(self.parameters, values, strict=True)))
         columns = [np.full(int(n), v) for v in values]
-        return self.module.forward(np.ascontiguousarray(zs, dtype=np.float64), *columns)
+        return self._run(
+            self.module.forward, np.ascontiguousarray(zs, dtype=np.float64), *columns
+        )
 
 
 def compile_program(program, base) -> Kernels:
