@@ -4,6 +4,10 @@ A base distribution and a chain of SymPy transforms become a flow whose inverse,
 Jacobian terms, density and support are derived symbolically, compiled to numba kernels
 and checked against Monte Carlo samples.
 
+The public names load on first use (PEP 562), so ``import symflow`` is cheap: SymPy is
+imported with the first distribution or transform, numba with the first ``compile()``,
+SciPy with the first ``check()``, matplotlib with the first plot.
+
 Examples
 --------
 >>> import sympy as sp
@@ -13,57 +17,79 @@ Examples
 Piecewise((exp(-x), x > 0), (0, True))
 """
 
-from symflow.core.distributions import (
-    Beta,
-    Cauchy,
-    Distribution,
-    Exponential,
-    Gamma,
-    Laplace,
-    Logistic,
-    Normal,
-    StudentT,
-    Uniform,
-)
-from symflow.core.multivariate import Independent, MultivariateNormal
-from symflow.core.transform import Transform
-from symflow.errors import (
-    CollapseError,
-    CompileError,
-    InverseError,
-    MonotonicityError,
-    ParameterError,
-    ParseError,
-    PointMassError,
-    SupportError,
-    SymflowError,
-)
-from symflow.flow import Flow
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
-__all__ = [
-    "Flow",
-    "Transform",
-    "Distribution",
-    "Normal",
-    "Uniform",
-    "Exponential",
-    "Gamma",
-    "Beta",
-    "Laplace",
-    "Logistic",
-    "Cauchy",
-    "StudentT",
-    "Independent",
-    "MultivariateNormal",
-    "SymflowError",
-    "ParameterError",
-    "SupportError",
-    "MonotonicityError",
-    "CollapseError",
-    "PointMassError",
-    "InverseError",
-    "ParseError",
-    "CompileError",
-]
+_EXPORTS = {
+    "Flow": "symflow.flow",
+    "Transform": "symflow.core.transform",
+    "Distribution": "symflow.core.distributions",
+    "Normal": "symflow.core.distributions",
+    "Uniform": "symflow.core.distributions",
+    "Exponential": "symflow.core.distributions",
+    "Gamma": "symflow.core.distributions",
+    "Beta": "symflow.core.distributions",
+    "Laplace": "symflow.core.distributions",
+    "Logistic": "symflow.core.distributions",
+    "Cauchy": "symflow.core.distributions",
+    "StudentT": "symflow.core.distributions",
+    "Independent": "symflow.core.multivariate",
+    "MultivariateNormal": "symflow.core.multivariate",
+    "SymflowError": "symflow.errors",
+    "ParameterError": "symflow.errors",
+    "SupportError": "symflow.errors",
+    "MonotonicityError": "symflow.errors",
+    "CollapseError": "symflow.errors",
+    "PointMassError": "symflow.errors",
+    "InverseError": "symflow.errors",
+    "ParseError": "symflow.errors",
+    "CompileError": "symflow.errors",
+}
+
+__all__ = list(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'symflow' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_EXPORTS])
+
+
+if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
+    from symflow.core.distributions import (  # noqa: F401
+        Beta,
+        Cauchy,
+        Distribution,
+        Exponential,
+        Gamma,
+        Laplace,
+        Logistic,
+        Normal,
+        StudentT,
+        Uniform,
+    )
+    from symflow.core.multivariate import Independent, MultivariateNormal  # noqa: F401
+    from symflow.core.transform import Transform  # noqa: F401
+    from symflow.errors import (  # noqa: F401
+        CollapseError,
+        CompileError,
+        InverseError,
+        MonotonicityError,
+        ParameterError,
+        ParseError,
+        PointMassError,
+        SupportError,
+        SymflowError,
+    )
+    from symflow.flow import Flow  # noqa: F401
