@@ -230,14 +230,22 @@ class Flow:
         """n samples of x from the forward map (see ``compile().sample``)."""
         return self.compile().sample(n, seed=seed, **params)
 
-    def check(self, n: int = 200_000, seed: int = 0, alpha: float = 1e-4, **params: float):
+    def check(
+        self,
+        n: int = 200_000,
+        seed: int = 0,
+        alpha: float = 1e-4,
+        chunks: Any = None,
+        **params: float,
+    ):
         """Monte Carlo check of the derived density against forward-map samples.
 
-        Parameter values of a parametric flow are keyword arguments.
+        Parameter values of a parametric flow are keyword arguments. With ``chunks`` the
+        samples are drawn and reduced block by block as a dask array (``symflow[dask]``).
         """
         from symflow.verify.check import check_flow
 
-        return check_flow(self, n=n, seed=seed, alpha=alpha, params=params)
+        return check_flow(self, n=n, seed=seed, alpha=alpha, params=params, chunks=chunks)
 
     # -- distribution functions and fitting (issue 6: symflow.core.cdf, verify.fit) --
     def cdf(self, x: Any = None) -> sp.Expr:

@@ -526,6 +526,40 @@ class Kernels:
         self.log_prob_1 = module.log_prob_1
         self.prob_1 = module.prob_1
 
+    def __getstate__(self) -> dict:
+        """Pickle by reference to the cached module file (for dask workers)."""
+        return {
+            "path": self.module.__file__,
+            "name": self.module.__name__,
+            "base": self.base,
+            "source": self.source,
+            "parameters": self.parameters,
+            "idents": self._idents,
+            "dimension": self.dimension,
+        }
+
+    def __setstate__(self, state: dict) -> None:
+        name = state["name"]
+        module = sys.modules.get(name)
+        if module is None:
+            path = Path(state["path"])
+            if not path.exists():  # another machine or a cleared cache: write it again
+                module = _load(state["source"])
+            else:
+                spec = importlib.util.spec_from_file_location(name, path)
+                module = importlib.util.module_from_spec(spec)
+                sys.modules[name] = module
+                spec.loader.exec_module(module)
+        self.program = None  # the symbolic program stays with the flow
+        self.base = state["base"]
+        self.source = state["source"]
+        self.module = module
+        self.parameters = state["parameters"]
+        self._idents = state["idents"]
+        self.dimension = state["dimension"]
+        self.log_prob_1 = module.log_prob_1
+        self.prob_1 = module.prob_1
+
     def _params(self, given: dict[str, Any]) -> tuple[Any, ...]:
         missing = [p for p in self.parameters if p not in given]
         extra = [p for p in given if p not in self.parameters]
@@ -578,6 +612,12 @@ class Kernels:
 
     def _call(self, fn, xs, params):
         """Evaluate ``fn`` with the parameters broadcast against the points."""
+        from symflow.codegen.dask_support import is_dask
+
+        if is_dask(xs):
+            from symflow.codegen.dask_support import map_kernel
+
+            return map_kernel(self, fn.__name__, xs, params)
         if self.dimension > 1:
             return self._call_vector(fn, xs, params)
         values = self._params(params)
@@ -587,7 +627,7 @@ class Kernels:
         try:
             shape = np.broadcast_shapes(arr.shape, *[np.shape(v) for v in values])
         except ValueError as exc:
-            shapes = ", ".join(f"{p}: {np.shape(v)}" for p, v in zip(self.parameters, values))
+            shapes = ", ".join(f"{p}: {np.shape(v)}" for p, v in zip(self.parameters, values, strict=True))
             raise ParameterError(
                 f"Parameters do not broadcast against the points (points: {arr.shape}, "
                 f"{shapes})."
@@ -638,10 +678,21 @@ class Kernels:
         """x = f(z) elementwise."""
         return self._call(self.module.forward, zs, params)
 
-    def sample(self, n: int, seed: int | None = None, **params: float) -> np.ndarray:
-        """n samples of x: base samples pushed through the compiled forward map."""
+    def sample(
+        self, n: int, seed: Any = None, chunks: Any = None, **params: float
+    ) -> np.ndarray:
+        """n samples of x: base samples pushed through the compiled forward map.
+
+        With ``chunks`` (dask's chunk spec, e.g. 100_000) the result is a dask array whose
+        blocks use independent streams spawned from ``seed``.
+        """
         if int(n) != n or n < 0:
             raise ParameterError(f"n must be a non-negative integer; got {n!r}.")
+        if chunks is not None:
+            from symflow.codegen.dask_support import sample_blocks
+
+            self._params(params)
+            return sample_blocks(self, int(n), seed, chunks, params)
         values = self._params(params)
         if any(np.ndim(v) for v in values):
             raise ParameterError("sample() takes one value per parameter, not arrays.")

@@ -169,7 +169,6 @@ def _bijective_cdf(flow, kernels, values):
     for layer, b in zip(flow.layers, path.branch_indices, strict=True):
         direction *= layer.branches[b].direction
     base = scipy_base(flow.base, values)
-    args = tuple(values[p] for p in kernels.parameters)
     lo, hi = float(program.support.inf), float(program.support.sup)
 
     def cdf(xs):
@@ -197,6 +196,27 @@ def _numerical_cdf(density: _Density, samples: np.ndarray, grid_size: int = 1500
     return cdf
 
 
+def reduce_blocks(samples, fn):
+    """fn(samples) for a NumPy array; the sum of fn over the blocks of a dask array.
+
+    The Monte Carlo check only needs such reductions (counts, sums), so it runs on
+    samples spread over dask workers without gathering them.
+    """
+    from symflow.codegen.dask_support import is_dask
+
+    if not is_dask(samples):
+        return fn(samples)
+    import dask
+
+    parts = [dask.delayed(fn)(block) for block in samples.to_delayed().ravel()]
+    return sum(dask.compute(*parts))
+
+
+def _finite_count(block: np.ndarray) -> int:
+    rows = block if block.ndim == 1 else np.all(np.isfinite(block), axis=1)
+    return int(np.sum(np.isfinite(rows) if block.ndim == 1 else rows))
+
+
 def check_flow(
     flow,
     n: int = 200_000,
@@ -205,36 +225,47 @@ def check_flow(
     bins: int = 60,
     normalisation_tolerance: float = 2e-3,
     params: dict[str, float] | None = None,
+    chunks=None,
 ) -> CheckReport:
-    """Check ``flow``'s derived density against ``n`` samples of its forward map."""
+    """Check ``flow``'s derived density against ``n`` samples of its forward map.
+
+    With ``chunks`` the samples are a dask array drawn and counted block by block; the
+    tests that are reductions (chi-square, normalisation) run, the KS test (which sorts
+    all samples) is skipped and the report says so.
+    """
     if flow.dimension > 1:
         from symflow.verify.check_nd import check_flow_nd
 
-        return check_flow_nd(flow, n=n, seed=seed, alpha=alpha, params=params)
+        return check_flow_nd(flow, n=n, seed=seed, alpha=alpha, params=params, chunks=chunks)
     kernels = flow.compile()
     values = dict(params or {})
     kernels._params(values)  # clear error for missing/unknown parameters
-    samples = kernels.sample(n, seed=seed, **values)
+    samples = kernels.sample(n, seed=seed, chunks=chunks, **values)
     notes = []
-    finite = samples[np.isfinite(samples)]
-    if finite.size < samples.size:
+    n_finite = reduce_blocks(samples, _finite_count)
+    if n_finite < n:
         notes.append(
-            f"{samples.size - finite.size} samples overflowed to +-inf or nan in float64 "
-            f"and were left out."
+            f"{n - n_finite} samples overflowed to +-inf or nan in float64 and were left out."
         )
     density = _Density(kernels, values)
 
     tests = []
     # Kolmogorov–Smirnov
-    if flow.program.is_bijective and not any(p.implicit for p in flow.program.paths):
+    if chunks is not None:
+        notes.append("KS skipped: the samples are a dask array and KS needs them sorted.")
+    elif flow.program.is_bijective and not any(p.implicit for p in flow.program.paths):
         cdf = _bijective_cdf(flow, kernels, values)
         how = "against F_Z(f^-1(x))"
     else:
         pilot = kernels.sample(min(n, 50_000), seed=seed + 1, **values)
         cdf = _numerical_cdf(density, pilot[np.isfinite(pilot)])
         how = "against the integrated density"
-    ks = stats.kstest(finite, cdf)
-    tests.append(TestResult("KS", float(ks.statistic), float(ks.pvalue), ks.pvalue > alpha, how))
+    if chunks is None:
+        finite = samples[np.isfinite(samples)]
+        ks = stats.kstest(finite, cdf)
+        tests.append(
+            TestResult("KS", float(ks.statistic), float(ks.pvalue), ks.pvalue > alpha, how)
+        )
 
     # binned chi-square
     pilot = kernels.sample(min(n, 20_000), seed=seed + 2, **values)
@@ -244,16 +275,17 @@ def check_flow(
     support_hi = density.pieces[-1][1]
     edges = np.concatenate([[support_lo], inner, [support_hi]])
     probs = np.array([density.integral(a, b) for a, b in zip(edges[:-1], edges[1:], strict=False)])
-    counts = np.histogram(finite, bins=np.clip(edges, -np.finfo(float).max, np.finfo(float).max))[0]
+    clipped = np.clip(edges, -np.finfo(float).max, np.finfo(float).max)
+    counts = reduce_blocks(
+        samples, lambda block: np.histogram(block[np.isfinite(block)], bins=clipped)[0]
+    )
     total = float(np.sum(probs))
-    expected = finite.size * probs
+    expected = n_finite * probs
     keep = expected > 5
     chi2 = float(np.sum((counts[keep] - expected[keep]) ** 2 / expected[keep]))
     dof = max(int(np.sum(keep)) - 1, 1)
     chi_p = float(stats.chi2.sf(chi2, dof))
-    tests.append(
-        TestResult("chi-square", chi2, chi_p, chi_p > alpha, f"{int(np.sum(keep))} bins")
-    )
+    tests.append(TestResult("chi-square", chi2, chi_p, chi_p > alpha, f"{int(np.sum(keep))} bins"))
     ok = abs(total - 1.0) <= normalisation_tolerance
     tests.append(TestResult("normalisation", total, total, ok))
     if not ok:

@@ -99,18 +99,27 @@ def _refine_rough_cells(kernels, values, edges, probs, errors) -> None:
 
 
 def check_flow_nd(
-    flow, n: int, seed: int, alpha: float, params: dict | None = None, per_axis: int | None = None
+    flow,
+    n: int,
+    seed: int,
+    alpha: float,
+    params: dict | None = None,
+    per_axis: int | None = None,
+    chunks=None,
 ) -> CheckReport:
-    """Check a d-dimensional flow's density against forward-map samples."""
+    """Check a d-dimensional flow's density against forward-map samples (a dask array
+    when ``chunks`` is given: every statistic used here is a reduction over blocks)."""
+    from symflow.verify.check import _finite_count, reduce_blocks
+
     kernels = flow.compile()
     values = dict(params or {})
     kernels._params(values)
     d = flow.dimension
-    samples = kernels.sample(n, seed=seed, **values)
-    finite = samples[np.all(np.isfinite(samples), axis=1)]
+    samples = kernels.sample(n, seed=seed, chunks=chunks, **values)
+    n_finite = reduce_blocks(samples, _finite_count)
     notes = []
-    if finite.shape[0] < samples.shape[0]:
-        notes.append(f"{samples.shape[0] - finite.shape[0]} samples overflowed and were left out.")
+    if n_finite < n:
+        notes.append(f"{n - n_finite} samples overflowed and were left out.")
 
     def density(x: np.ndarray) -> np.ndarray:
         x = np.asarray(x, dtype=np.float64)
@@ -125,11 +134,17 @@ def check_flow_nd(
         pilot = pilot[np.all(np.isfinite(pilot), axis=1)]
         edges = _cells(pilot, per_axis)
         shape = [len(e) - 1 for e in edges]
-        index = [
-            np.clip(np.searchsorted(e, finite[:, j], side="right") - 1, 0, len(e) - 2)
-            for j, e in enumerate(edges)
-        ]
-        counts = np.bincount(np.ravel_multi_index(index, shape), minlength=int(np.prod(shape)))
+
+        def cell_counts(block: np.ndarray) -> np.ndarray:
+            block = block[np.all(np.isfinite(block), axis=1)]
+            index = [
+                np.clip(np.searchsorted(e, block[:, j], side="right") - 1, 0, len(e) - 2)
+                for j, e in enumerate(edges)
+            ]
+            flat = np.ravel_multi_index(index, shape)
+            return np.bincount(flat, minlength=int(np.prod(shape)))
+
+        counts = reduce_blocks(samples, cell_counts)
         q25, q50, q75 = np.quantile(pilot, [0.25, 0.5, 0.75], axis=0)
         scale = np.maximum((q75 - q25) / 1.349, 1e-12 + 1e-9 * np.abs(q50))
         probs, errors = _cell_masses(density, edges, q50, scale)
@@ -137,10 +152,10 @@ def check_flow_nd(
             _refine_rough_cells(kernels, values, edges, probs, errors)
         total = float(probs.sum())
         total_error = float(np.sqrt(np.sum(errors**2)))
-        expected = finite.shape[0] * probs
+        expected = n_finite * probs
         keep = expected > 5
         # the integration error of each expected count widens its variance
-        variance = expected[keep] + (finite.shape[0] * errors[keep]) ** 2
+        variance = expected[keep] + (n_finite * errors[keep]) ** 2
         chi2 = float(np.sum((counts[keep] - expected[keep]) ** 2 / variance))
         dof = max(int(keep.sum()) - 1, 1)
         p = float(stats.chi2.sf(chi2, dof))
@@ -153,16 +168,34 @@ def check_flow_nd(
             )
         )
     else:
-        total = _importance_tests(density, finite, seed, alpha, tests)
+        total = _importance_tests(density, samples, seed, alpha, tests)
     return CheckReport(repr(flow), int(n), int(seed), tuple(tests), total, alpha, tuple(notes))
 
 
+def _moments(block: np.ndarray):
+    block = block[np.all(np.isfinite(block), axis=1)]
+    return np.array(
+        [
+            block.shape[0],
+            *block.sum(axis=0),
+            *(block[:, :, None] * block[:, None, :]).sum(0).ravel(),
+        ]
+    )
+
+
 def _importance_tests(density, samples, seed, alpha, tests) -> float:
+    from symflow.verify.check import reduce_blocks
+
+    d = samples.shape[1]
+    sums = reduce_blocks(samples, _moments)
+    count = sums[0]
+    mean = sums[1 : 1 + d] / count
+    second = sums[1 + d :].reshape(d, d) / count
+    sample_cov = (second - np.outer(mean, mean)) * count / (count - 1)
     rng = np.random.default_rng(seed + 3)
-    mean = samples.mean(axis=0)
-    cov = np.cov(samples.T) * 1.5 + 1e-9 * np.eye(samples.shape[1])
+    cov = sample_cov * 1.5 + 1e-9 * np.eye(d)
     proposal = stats.multivariate_t(mean, cov, df=4, seed=rng)
-    m = samples.shape[0]
+    m = int(min(count, 200_000))
     draws = proposal.rvs(size=m)
     w = density(draws) / proposal.pdf(draws)
     z_hat = float(w.mean())
@@ -180,11 +213,11 @@ def _importance_tests(density, samples, seed, alpha, tests) -> float:
     )
     # first moments: self-normalised importance sampling vs forward-map samples
     wn = w / w.sum()
-    for j in range(samples.shape[1]):
+    for j in range(d):
         mu_is = float(np.sum(wn * draws[:, j]))
         var_is = float(np.sum(wn**2 * (draws[:, j] - mu_is) ** 2))
-        mu_mc = float(samples[:, j].mean())
-        var_mc = float(samples[:, j].var(ddof=1) / samples.shape[0])
+        mu_mc = float(mean[j])
+        var_mc = float(sample_cov[j, j] / count)
         zj = (mu_is - mu_mc) / np.sqrt(max(var_is + var_mc, 1e-300))
         pj = float(2 * stats.norm.sf(abs(zj)))
         tests.append(
