@@ -122,9 +122,7 @@ class Flow:
         self.program: Program = build_program(base, self.layers)
 
     def _init_vector(self, base: JointDistribution) -> None:
-        intervals = (
-            [c.support for c in base.components] if isinstance(base, Independent) else None
-        )
+        intervals = [c.support for c in base.components] if isinstance(base, Independent) else None
         layers = []
         for i, tr in enumerate(self.transforms, start=1):
             layers.append(VectorLayer.place(tr, i, intervals if i == 1 else None))
@@ -165,7 +163,7 @@ class Flow:
         """log p_X(x): a Piecewise that is -oo outside the support."""
         if self.dimension > 1:
             xs = self._output_symbols(x)
-            (expr, region), = log_density_terms(self.program)
+            ((expr, region),) = log_density_terms(self.program)
             cond = self._vector_in(region, xs)
             expr = self._vector_in(expr, xs)
             return expr if cond is sp.true else sp.Piecewise((expr, cond), (-sp.oo, True))
@@ -180,7 +178,7 @@ class Flow:
         """p_X(x): the density with its support (0 outside it)."""
         if self.dimension > 1:
             xs = self._output_symbols(x)
-            (expr, region), = density_terms(self.program)
+            ((expr, region),) = density_terms(self.program)
             cond = self._vector_in(region, xs)
             expr = self._vector_in(expr, xs)
             return expr if cond is sp.true else sp.Piecewise((expr, cond), (0, True))

@@ -234,7 +234,7 @@ def prob_1(x{params}):
     return math.exp(log_prob_1(x{params}))
 '''
 
-_VECTOR = '''
+_VECTOR = """
 
 @njit(cache=True, error_model="numpy")
 def {name}(xs{arrays}):
@@ -242,7 +242,7 @@ def {name}(xs{arrays}):
     for i in range(xs.shape[0]):
         out[i] = {scalar}(xs[i]{items})
     return out
-'''
+"""
 
 
 def _condition(region: sp.Set, x: sp.Symbol) -> sp.Basic:
@@ -336,15 +336,7 @@ def generate_source(program) -> tuple[str, list[str]]:
         )
     )
     prob_1 = _PROB_1.format(params=params)
-    source = (
-        HEADER
-        + HELPERS
-        + "".join(em.solvers)
-        + "\n\n"
-        + "\n".join(body)
-        + prob_1
-        + vector
-    )
+    source = HEADER + HELPERS + "".join(em.solvers) + "\n\n" + "\n".join(body) + prob_1 + vector
     return source, em.param_names
 
 
@@ -627,10 +619,11 @@ class Kernels:
         try:
             shape = np.broadcast_shapes(arr.shape, *[np.shape(v) for v in values])
         except ValueError as exc:
-            shapes = ", ".join(f"{p}: {np.shape(v)}" for p, v in zip(self.parameters, values, strict=True))
+            shapes = ", ".join(
+                f"{p}: {np.shape(v)}" for p, v in zip(self.parameters, values, strict=True)
+            )
             raise ParameterError(
-                f"Parameters do not broadcast against the points (points: {arr.shape}, "
-                f"{shapes})."
+                f"Parameters do not broadcast against the points (points: {arr.shape}, {shapes})."
             ) from exc
         if len(shape) > 1:
             self._array(np.empty(shape))
@@ -678,9 +671,7 @@ class Kernels:
         """x = f(z) elementwise."""
         return self._call(self.module.forward, zs, params)
 
-    def sample(
-        self, n: int, seed: Any = None, chunks: Any = None, **params: float
-    ) -> np.ndarray:
+    def sample(self, n: int, seed: Any = None, chunks: Any = None, **params: float) -> np.ndarray:
         """n samples of x: base samples pushed through the compiled forward map.
 
         With ``chunks`` (dask's chunk spec, e.g. 100_000) the result is a dask array whose
@@ -699,9 +690,7 @@ class Kernels:
         rng = np.random.default_rng(seed)
         zs = self.base.sample(int(n), rng, dict(zip(self.parameters, values, strict=True)))
         columns = [np.full(int(n), v) for v in values]
-        return self._run(
-            self.module.forward, np.ascontiguousarray(zs, dtype=np.float64), *columns
-        )
+        return self._run(self.module.forward, np.ascontiguousarray(zs, dtype=np.float64), *columns)
 
 
 def compile_program(program, base) -> Kernels:

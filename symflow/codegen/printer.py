@@ -57,7 +57,7 @@ TRANSLATIONS: dict[str, str] = {
 }
 
 #: Helpers every kernel module defines (numba-compiled), referenced by TRANSLATIONS.
-HELPERS = '''
+HELPERS = """
 @njit(cache=True, error_model="numpy")
 def _cot(v):
     return 1.0 / math.tan(v)
@@ -93,7 +93,7 @@ def _logaddexp(a, b):
         return a
     m = max(a, b)
     return m + math.log1p(math.exp(-abs(a - b)))
-'''
+"""
 
 
 def register(sympy_name: str, target: str) -> None:

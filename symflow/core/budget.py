@@ -63,6 +63,13 @@ def attempt(call: Callable[[], T], seconds: float, default: T) -> T:
     try:
         with time_limit(seconds):
             return call()
-    except (OutOfTime, NotImplementedError, ValueError, TypeError, ZeroDivisionError,
-            AttributeError, RecursionError):
+    except (
+        OutOfTime,
+        NotImplementedError,
+        ValueError,
+        TypeError,
+        ZeroDivisionError,
+        AttributeError,
+        RecursionError,
+    ):
         return default

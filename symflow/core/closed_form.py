@@ -59,7 +59,7 @@ def merged_paths(program) -> list[tuple[object, int, sp.Expr]]:
         log_p = tidy_log(path.closed_form())
         for entry in out:
             if entry[0].region == path.region and attempt(
-                lambda e=entry: sp.expand(e[2] - log_p) == 0, 5.0, False
+                lambda e=entry, lp=log_p: sp.expand(e[2] - lp) == 0, 5.0, False
             ):
                 entry[1] += 1
                 break
@@ -78,5 +78,5 @@ def density_terms(program) -> list[tuple[sp.Expr, sp.Set]]:
     out = []
     for path, m, _ in merged_paths(program):
         term = _path_density(program, path)
-        out.append((attempt(lambda t=term: sp.powsimp(m * t), 5.0, m * term), path.region))
+        out.append((attempt(lambda t=term, k=m: sp.powsimp(k * t), 5.0, m * term), path.region))
     return out

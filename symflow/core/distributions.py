@@ -240,9 +240,7 @@ class Uniform(Distribution):
 
     def _validate(self) -> None:
         if (self.b - self.a).is_positive is False:
-            raise ParameterError(
-                f"Uniform(a, b) needs a < b; got a = {self.a}, b = {self.b}."
-            )
+            raise ParameterError(f"Uniform(a, b) needs a < b; got a = {self.a}, b = {self.b}.")
 
     @property
     def support(self) -> sp.Interval:

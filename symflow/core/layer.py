@@ -49,11 +49,11 @@ class ImplicitInverse(sp.Function):
     label: str
 
     def _latex(self, printer, exp=None):
-        body = r"%s^{-1}\left(%s\right)" % (self.label, printer._print(self.args[0]))
-        return body if exp is None else r"\left(%s\right)^{%s}" % (body, exp)
+        body = rf"{self.label}^{{-1}}\left({printer._print(self.args[0])}\right)"
+        return body if exp is None else rf"\left({body}\right)^{{{exp}}}"
 
     def _sympystr(self, printer):
-        return "%s^-1(%s)" % (self.label, printer._print(self.args[0]))
+        return f"{self.label}^-1({printer._print(self.args[0])})"
 
     def _pretty(self, printer):
         return printer._print_Function(self, func_name=f"{self.label}⁻¹")

@@ -66,11 +66,10 @@ def smooth_parts(
             continue
         part = sp.Interval.open(lo, hi)
         point = interior_point(part)
-        for expr, cond in pw.args:
-            if cond.subs(t, point) == sp.true:
-                break
-        else:
+        active = [e for e, cond in pw.args if cond.subs(t, point) == sp.true]
+        if not active:
             continue
+        expr = active[0]
         if t not in expr.free_symbols:
             _raise_flat(expr, t, part, label, var, base)
         parts.append((part, expr))
@@ -96,9 +95,7 @@ def defined_part(
 
     Raises SupportError when f is undefined on a part of positive length.
     """
-    domain = attempt(
-        lambda: sp.calculus.util.continuous_domain(f, t, support), 15.0, None
-    )
+    domain = attempt(lambda: sp.calculus.util.continuous_domain(f, t, support), 15.0, None)
     if domain is None:
         return [support], []
     missing = attempt(lambda: sp.Complement(support, domain), 5.0, sp.S.EmptySet)
@@ -109,7 +106,8 @@ def defined_part(
         if base is not None:
             from symflow.core.intervals import probability
 
-            p = probability(base, sp.Union(*[sp.Interval(i.inf, i.sup) for i in as_intervals(lost)]))
+            closed = sp.Union(*[sp.Interval(i.inf, i.sup) for i in as_intervals(lost)])
+            p = probability(base, closed)
             if p is not None and p != 0:
                 chance = f", which has probability {p} under {base!r}"
         else:

@@ -214,7 +214,8 @@ def build_vector_program(base, layers) -> Program:
     assignments.append(
         Assignment(log_p, base.log_density(list(symbols[0])) - sp.Add(*log_dets), "result")
     )
-    checks = tuple(c for c in (*conditions, base.support_condition(list(symbols[0]))) if c != sp.true)
+    base_condition = base.support_condition(list(symbols[0]))
+    checks = tuple(c for c in (*conditions, base_condition) if c != sp.true)
     region: sp.Basic = sp.true
     if checks:
         # the support in x: only inlined when there is a condition to state

@@ -47,9 +47,9 @@ def _as_expression(value: Any, what: str) -> sp.Expr:
 
 def _is_sequence(value: Any) -> bool:
     return isinstance(value, list | tuple | sp.Matrix | sp.ImmutableMatrix) or (
-        hasattr(value, "__len__") and hasattr(value, "__getitem__") and not isinstance(
-            value, str | bytes | sp.Basic
-        )
+        hasattr(value, "__len__")
+        and hasattr(value, "__getitem__")
+        and not isinstance(value, str | bytes | sp.Basic)
     )
 
 
@@ -100,8 +100,7 @@ class Transform:
             )
             raise CollapseError(
                 f"Transform {self.expr} does not depend on its variable {var}: it maps every "
-                f"point to one value, so det J = 0 everywhere and the result has no density."
-                + hint
+                f"point to one value, so det J = 0 everywhere and the result has no density." + hint
             )
         self.inverse_hint = None if inverse is None else _as_expression(inverse, "inverse")
         self.name = name or str(self.expr)

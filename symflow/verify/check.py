@@ -40,6 +40,8 @@ __all__ = ["CheckReport", "TestResult", "check_flow"]
 class TestResult:
     """One statistical test: its name, statistic, p-value (or value) and verdict."""
 
+    __test__ = False  # not a pytest test class
+
     name: str
     statistic: float
     pvalue: float
