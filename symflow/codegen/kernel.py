@@ -125,11 +125,37 @@ class _Emitter:
             )
         )
 
+    @staticmethod
+    def _fold_log_of_exp(assignments):
+        """log(f(s)) where a state s = exp(u): substitute and expand so that the log of the
+        exponential is u itself. Box–Muller's log|det| log(2π/u₁) with u₁ = exp(−r²/2)
+        becomes log(2π) + r²/2, finite where u₁ underflows to 0."""
+        exps = {
+            a.target: a.value
+            for a in assignments
+            if a.kind == "state" and isinstance(a.value, sp.exp)
+        }
+        if not exps:
+            return assignments
+        out = []
+        for a in assignments:
+            if a.kind != "state" and any(log.has(*exps) for log in a.value.atoms(sp.log)):
+                logs = {
+                    log: sp.expand_log(log.xreplace(exps), force=False)
+                    for log in a.value.atoms(sp.log)
+                    if log.has(*exps)
+                }
+                if all(not v.has(sp.log(sp.exp(sp.Wild("w")))) for v in logs.values()):
+                    a = type(a)(a.target, a.value.xreplace(logs), a.kind)
+            out.append(a)
+        return out
+
     def statements(self, assignments, indent: str, given=None) -> list[str]:
         """CSE over the values of ``assignments``, emitted in dependency order.
 
         ``given`` are the symbols defined on entry (the inputs by default).
         """
+        assignments = self._fold_log_of_exp(list(assignments))
         targets = [self.sym(a.target) for a in assignments]
         values = [self.rename(a.value) for a in assignments]
         replacements, reduced = sp.cse(
