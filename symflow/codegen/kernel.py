@@ -39,12 +39,18 @@ from symflow.errors import ParameterError
 
 __all__ = ["Kernels", "compile_program", "generate_source", "cache_dir"]
 
-HEADER = '''"""symflow kernel module (generated; do not edit)."""
-import math
 
-import numpy as np
-from numba import njit
-'''
+def _header() -> str:
+    from symflow.codegen.simdmath import SIMD_FUNCTIONS
+
+    names = ", ".join(sorted({*SIMD_FUNCTIONS.values(), "simd_logaddexp"}))
+    return (
+        '"""symflow kernel module (generated; do not edit)."""\n'
+        "import math\n\n"
+        "import numpy as np\n"
+        "from numba import njit, prange\n\n"
+        f"from symflow.codegen.simdmath import {names}\n"
+    )
 
 
 def cache_dir() -> Path:
@@ -127,14 +133,20 @@ class _Emitter:
 
     @staticmethod
     def _fold_log_of_exp(assignments):
-        """log(f(s)) where a state s = exp(u): substitute and expand so that the log of the
-        exponential is u itself. Box–Muller's log|det| log(2π/u₁) with u₁ = exp(−r²/2)
-        becomes log(2π) + r²/2, finite where u₁ underflows to 0."""
-        exps = {
-            a.target: a.value
-            for a in assignments
-            if a.kind == "state" and isinstance(a.value, sp.exp)
-        }
+        """log(f(s)) where a state s is ±exp(u) (directly or through powers of such
+        states): substitute and expand, so that the log of the exponential is u itself.
+
+        Box–Muller's log|det| log(2π/u₁) with u₁ = exp(−r²/2) becomes log(2π) + r²/2, and
+        log √(exp x) becomes x/2: finite where the exponential under- or overflows.
+        """
+        exps: dict = {}
+        for a in assignments:
+            if a.kind != "state":
+                continue
+            value = a.value.xreplace(exps)
+            core = -value if value.could_extract_minus_sign() else value
+            if isinstance(core, sp.exp):
+                exps[a.target] = value
         if not exps:
             return assignments
         out = []
@@ -145,7 +157,13 @@ class _Emitter:
                     for log in a.value.atoms(sp.log)
                     if log.has(*exps)
                 }
-                if all(not v.has(sp.log(sp.exp(sp.Wild("w")))) for v in logs.values()):
+                unsimplified = any(
+                    isinstance(arg, sp.exp)
+                    for v in logs.values()
+                    for log in v.atoms(sp.log)
+                    for arg in log.args
+                )
+                if not unsimplified:
                     a = type(a)(a.target, a.value.xreplace(logs), a.kind)
             out.append(a)
         return out
@@ -155,9 +173,15 @@ class _Emitter:
 
         ``given`` are the symbols defined on entry (the inputs by default).
         """
+        from symflow.codegen.rewrite import stabilise
+
         assignments = self._fold_log_of_exp(list(assignments))
         targets = [self.sym(a.target) for a in assignments]
-        values = [self.rename(a.value) for a in assignments]
+        definitions: dict = {}
+        values = []
+        for a in assignments:
+            values.append(self.rename(stabilise(a.value, definitions=definitions)))
+            definitions[a.target] = a.value
         replacements, reduced = sp.cse(
             values, symbols=sp.numbered_symbols("c_", real=True), optimizations="basic"
         )
@@ -254,7 +278,7 @@ def {name}(y{params}):
 _PROB_1 = '''
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", forceinline=True)
 def prob_1(x{params}):
     """p_X(x)."""
     return math.exp(log_prob_1(x{params}))
@@ -268,11 +292,73 @@ def {name}(xs{arrays}):
     for i in range(xs.shape[0]):
         out[i] = {scalar}(xs[i]{items})
     return out
+
+
+@njit(cache=True, error_model="numpy", parallel=True)
+def {name}_parallel(xs{arrays}):
+    out = np.empty(xs.shape[0])
+    for i in prange(xs.shape[0]):
+        out[i] = {scalar}(xs[i]{items})
+    return out
 """
 
 
 def _condition(region: sp.Set, x: sp.Symbol) -> sp.Basic:
     return region.as_relational(x)
+
+
+def _select_log_prob(em, program, x, params, support) -> list[str]:
+    """log_prob_1 without early returns: every path is computed and guarded by selects,
+    so that LLVM can vectorise the calling loop (error_model="numpy" makes evaluation
+    outside the support safe: it gives nan or inf, never an exception)."""
+    body = ['@njit(cache=True, error_model="numpy", forceinline=True)']
+    body.append(f"def log_prob_1(x{params}):")
+    body.append('    """log p_X(x): -inf outside the support, nan for nan."""')
+    results = []
+    for k, path in enumerate(program.paths):
+        body.extend(em.statements(path.assignments, "    "))
+        r = f"r_{k}"
+        em.taken.add(r)
+        result = em.sym(path.result)
+        weight = "" if path.multiplicity == 1 else f" + {float(np.log(path.multiplicity))!r}"
+        body.append(f"    {r} = {result}{weight}")
+        body.append(f"    {r} = -math.inf if {r} != {r} else {r}")
+        if len(program.paths) > 1:
+            cond = _condition(path.region, x)
+            if cond is not sp.true:
+                body.append(f"    {r} = {r} if ({em.code(cond)}) else -math.inf")
+        results.append(r)
+    body.append(f"    lp = {results[0]}")
+    for r in results[1:]:
+        body.append(f"    lp = simd_logaddexp(lp, {r})")
+    if support is not sp.true:
+        body.append(f"    lp = lp if ({em.code(support)}) else -math.inf")
+    body.append("    return x if x != x else lp")
+    return body
+
+
+def _branchy_log_prob(em, program, x, params, support) -> list[str]:
+    """log_prob_1 with early returns: used when a path runs an iterative root solve,
+    which must not run outside the support."""
+    body = ['@njit(cache=True, error_model="numpy")']
+    body.append(f"def log_prob_1(x{params}):")
+    body.append('    """log p_X(x): -inf outside the support, nan for nan."""')
+    body.append("    if x != x:")
+    body.append("        return math.nan")
+    if support is not sp.true:
+        body.append(f"    if not ({em.code(support)}):")
+        body.append("        return -math.inf")
+    body.append("    acc = -math.inf")
+    for path in program.paths:
+        cond = _condition(path.region, x) if len(program.paths) > 1 else sp.true
+        body.append(f"    if {em.code(cond) if cond is not sp.true else 'True'}:")
+        body.extend(em.statements(path.assignments, "        "))
+        result = em.sym(path.result)
+        weight = "" if path.multiplicity == 1 else f" + {float(np.log(path.multiplicity))!r}"
+        body.append(f"        if {result} == {result}:")
+        body.append(f"            acc = _logaddexp(acc, {result}{weight})")
+    body.append("    return acc")
+    return body
 
 
 def generate_source(program) -> tuple[str, list[str]]:
@@ -284,42 +370,13 @@ def generate_source(program) -> tuple[str, list[str]]:
     params = "".join(f", {p}" for p in em.param_names)
     body: list[str] = []
 
-    # log-density: support test, then each path, summed in log space
-    body.append('@njit(cache=True, error_model="numpy")')
-    body.append(f"def log_prob_1(x{params}):")
-    body.append('    """log p_X(x): -inf outside the support, nan for nan."""')
-    body.append("    if x != x:")
-    body.append("        return math.nan")
+    # log-density: each path, summed in log space, then the support and NaN selects
+    implicit = any(path.implicit for path in program.paths)
     support = _condition(program.support, x)
-    if support is not sp.true:
-        body.append(f"    if not ({em.code(support)}):")
-        body.append("        return -math.inf")
-    single = len(program.paths) == 1
-    if not single:
-        body.append("    acc = -math.inf")
-    for path in program.paths:
-        indent = "    "
-        if not single:
-            cond = _condition(path.region, x)
-            if cond is not sp.true:
-                body.append(f"    if {em.code(cond)}:")
-                indent = "        "
-            else:
-                body.append("    if True:")
-                indent = "        "
-        body.extend(em.statements(path.assignments, indent))
-        result = em.sym(path.result)
-        if single:
-            body.append(f"    lp = {result}")
-            body.append("    if lp != lp:")
-            body.append("        return -math.inf")
-            body.append("    return lp")
-        else:
-            weight = "" if path.multiplicity == 1 else f" + math.log({path.multiplicity})"
-            body.append(f"{indent}if {result} == {result}:")
-            body.append(f"{indent}    acc = _logaddexp(acc, {result}{weight})")
-    if not single:
-        body.append("    return acc")
+    if implicit:
+        body.extend(_branchy_log_prob(em, program, x, params, support))
+    else:
+        body.extend(_select_log_prob(em, program, x, params, support))
 
     # forward map (sampling) and inverse of a bijective flow
     body.append("")
@@ -339,7 +396,7 @@ def generate_source(program) -> tuple[str, list[str]]:
     body.append('@njit(cache=True, error_model="numpy")')
     body.append(f"def inverse_1(x{params}):")
     body.append('    """z_0 = f^-1(x) on a bijective flow (nan elsewhere)."""')
-    if single:
+    if len(program.paths) == 1:
         inv = _Emitter(program)
         inv.printer = em.printer
         inv.solvers = em.solvers
@@ -362,7 +419,7 @@ def generate_source(program) -> tuple[str, list[str]]:
         )
     )
     prob_1 = _PROB_1.format(params=params)
-    source = HEADER + HELPERS + "".join(em.solvers) + "\n\n" + "\n".join(body) + prob_1 + vector
+    source = _header() + HELPERS + "".join(em.solvers) + "\n\n" + "\n".join(body) + prob_1 + vector
     return source, em.param_names
 
 
@@ -386,6 +443,22 @@ def log_prob(xs{arrays}):
 def prob(xs{arrays}):
     out = np.empty(xs.shape[0])
     for i in range(xs.shape[0]):
+        out[i] = math.exp(log_prob_1({row}{items}))
+    return out
+
+
+@njit(cache=True, error_model="numpy", parallel=True)
+def log_prob_parallel(xs{arrays}):
+    out = np.empty(xs.shape[0])
+    for i in prange(xs.shape[0]):
+        out[i] = log_prob_1({row}{items})
+    return out
+
+
+@njit(cache=True, error_model="numpy", parallel=True)
+def prob_parallel(xs{arrays}):
+    out = np.empty(xs.shape[0])
+    for i in prange(xs.shape[0]):
         out[i] = math.exp(log_prob_1({row}{items}))
     return out
 
@@ -458,16 +531,25 @@ def _vector_source(program) -> tuple[str, list[str]]:
     vector = _VECTOR_D.format(
         xargs=xargs, params=params, arrays=arrays, items=items, row=row, unpack=unpack, d=d
     )
-    source = HEADER + HELPERS + "".join(em.solvers) + "\n\n" + "\n".join(body) + vector
+    source = _header() + HELPERS + "".join(em.solvers) + "\n\n" + "\n".join(body) + vector
     return source, em.param_names
 
 
 def _versions() -> str:
+    """Versions the compiled code depends on, including the helper modules it calls
+    (numba does not notice when a called module changes)."""
     import numba
 
     import symflow
+    from symflow.codegen import rewrite, simdmath
 
-    return f"symflow {symflow.__version__}; numba {numba.__version__}; numpy {np.__version__}"
+    helpers = hashlib.sha256(
+        Path(simdmath.__file__).read_bytes() + Path(rewrite.__file__).read_bytes()
+    ).hexdigest()[:12]
+    return (
+        f"symflow {symflow.__version__}; numba {numba.__version__}; numpy {np.__version__}; "
+        f"helpers {helpers}"
+    )
 
 
 def _numba_cache_files(folder: Path, name: str) -> list[Path]:
@@ -608,6 +690,15 @@ class Kernels:
             )
         return np.ascontiguousarray(arr.reshape(-1)), scalar
 
+    #: arrays at least this long are evaluated by the prange (multi-threaded) variant
+    parallel_threshold = 200_000
+
+    def _threaded(self, fn, n: int):
+        """The multi-threaded variant of ``fn`` for long arrays (compiled on first use)."""
+        if n < self.parallel_threshold:
+            return fn
+        return getattr(self.module, f"{fn.__name__}_parallel", fn)
+
     def _run(self, fn, *args):
         """Call a compiled function; a cache entry that fails to load is purged and the
         function recompiled (a damaged cache never crashes a kernel)."""
@@ -656,7 +747,7 @@ class Kernels:
         n = int(np.prod(shape)) if shape else 1
         flat = np.ascontiguousarray(np.broadcast_to(arr, shape).reshape(n))
         columns = [np.ascontiguousarray(np.broadcast_to(v, (n,))) for v in values]
-        out = self._run(fn, flat, *columns)
+        out = self._run(self._threaded(fn, n), flat, *columns)
         return out[0] if shape == () else out
 
     def _call_vector(self, fn, xs, params):
@@ -678,7 +769,7 @@ class Kernels:
             raise ParameterError(
                 f"Parameters must be scalars or arrays of length {n} (one per point)."
             ) from exc
-        out = self._run(fn, np.ascontiguousarray(arr), *columns)
+        out = self._run(self._threaded(fn, n), np.ascontiguousarray(arr), *columns)
         return out[0] if single else out
 
     def log_prob(self, xs: Any, **params: float) -> np.ndarray:

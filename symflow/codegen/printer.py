@@ -9,7 +9,7 @@ Examples
 >>> import sympy as sp
 >>> x = sp.Symbol("x", real=True)
 >>> KernelPrinter().doprint(sp.log(x) + sp.pi)
-'math.log(x) + 3.141592653589793'
+'simd_log(x) + 3.141592653589793'
 """
 
 from __future__ import annotations
@@ -94,6 +94,17 @@ def _logaddexp(a, b):
     m = max(a, b)
     return m + math.log1p(math.exp(-abs(a - b)))
 """
+
+
+# Numerically stable forms (symflow.codegen.rewrite) and vectorisable elementary
+# functions (symflow.codegen.simdmath, range reduction + polynomial, no libm calls):
+# the kernels' loops compile to SIMD instructions.
+from symflow.codegen.rewrite import NUMBA_HELPERS as _STABLE_HELPERS  # noqa: E402
+from symflow.codegen.simdmath import SIMD_FUNCTIONS  # noqa: E402
+
+TRANSLATIONS.update({"logcosh": "_logcosh", "log1p_sq": "_log1p_sq"})
+TRANSLATIONS.update(SIMD_FUNCTIONS)
+HELPERS = HELPERS + _STABLE_HELPERS
 
 
 def register(sympy_name: str, target: str) -> None:

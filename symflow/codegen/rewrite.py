@@ -1,0 +1,484 @@
+r"""Numerically stable rewrites of kernel expressions: log(1 + u) → log1p(u), and so on.
+
+:func:`stabilise` rewrites an expression, bottom-up, into an equal one whose float64
+evaluation neither overflows nor cancels where the value itself is representable:
+
+=====================================  ============================================
+pattern                                 rewritten to
+=====================================  ============================================
+log(1 + u)                              log1p(u)
+c·e^u − c                               c·expm1(u)
+log(c + k·e^u), c, k > 0                log c + softplus(u + log(k/c))
+log(1/(1 + e^−u)) (log sigmoid)         −softplus(−u)
+u − softplus(u)                         −softplus(−u)
+log(c + k·y²), c, k > 0                 log c + 2·log1p_sq(√(k/c)·y)
+log(√(y² + 1)), log(cosh(asinh y))      log1p_sq(y)
+log(cosh u)                             logcosh(u)
+log(1 − tanh²u)                         −2·logcosh(u)
+log(expm1(u)), u > 0                    u + log(−expm1(−u))
+log(a + b/y), y > 0                     log(a·y + b) − log y
+logcosh(s), s = asinh(t) defined        log1p_sq(t)        (with ``definitions``)
+logcosh(s), s = atanh(t) defined        −(log1p(t) + log1p(−t))/2
+log(a·b·…) with factors of known sign   log a + log b + … (log(−a) for a < 0)
+log(b^e), e a real number               e·log b (e·log|b| for even e)
+log|a·b·…|, log|b^e|                    log|a| + log|b| + …, e·log|b|
+=====================================  ============================================
+
+softplus(u) = log(1 + e^u), logcosh(u) = log(cosh u) and log1p_sq(y) = ½·log(1 + y²) are
+SymPy functions defined here, with derivatives, rewrites to ``log`` and arbitrary-precision
+evaluation; the kernel printer maps them (:data:`TRANSLATIONS`) to the numba helpers in
+:data:`NUMBA_HELPERS`, which evaluate them without overflow: softplus(800) = 800,
+logcosh(800) = 800 − log 2, log1p_sq(1e300) = log(1e300).
+
+The rewrites keep the value exactly (they are identities where the original is real) and
+keep NaN where the original is NaN: a product inside a log is split only into factors
+whose sign is known, and factors of unknown sign stay together in one log.
+
+Examples
+--------
+>>> import sympy as sp
+>>> x = sp.Symbol("x", real=True)
+>>> stabilise(sp.log(1 + sp.exp(-x)))
+softplus(-x)
+>>> stabilise(sp.log(1 / (1 + sp.exp(-x))))
+-softplus(-x)
+>>> stabilise(sp.log(sp.cosh(sp.asinh(x))))
+log1p_sq(x)
+>>> stabilise(sp.exp(2 * x) - 1)
+expm1(2*x)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import mpmath as mp
+import sympy as sp
+from sympy.codegen.cfunctions import expm1, log1p
+
+from symflow.errors import CompileError
+
+__all__ = ["stabilise", "softplus", "logcosh", "log1p_sq", "NUMBA_HELPERS", "TRANSLATIONS"]
+
+
+# --------------------------------------------------------------------------- functions
+def _mpmath_evalf(arg: sp.Expr, prec: int, f) -> sp.Float | None:
+    """f(arg) to ``prec`` bits with mpmath (10 guard bits), or None if arg is not real."""
+    value = arg._eval_evalf(prec + 10) if not arg.is_Float else arg
+    if value is None or not value.is_Float:
+        return None
+    with mp.workprec(prec + 10):
+        result = mp.mpf(f(mp.mpf(value._mpf_)))
+    return sp.Float._new(result._mpf_, prec)
+
+
+def _with_exponent(body: str, exp) -> str:
+    return body if exp is None else body + "^{" + str(exp) + "}"
+
+
+class softplus(sp.Function):  # noqa: N801 (SymPy function names are lower case)
+    r"""softplus(u) = log(1 + e^u), the smooth maximum of 0 and u.
+
+    d/du softplus(u) = 1/(1 + e^−u) (the logistic sigmoid); softplus(u) − softplus(−u) = u.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> u = sp.Symbol("u", real=True)
+    >>> softplus(0), sp.diff(softplus(u), u)
+    (log(2), 1/(1 + exp(-u)))
+    >>> softplus(u).rewrite(sp.log)
+    log(exp(u) + 1)
+    >>> softplus(800).evalf(20)
+    800.00000000000000000
+    """
+
+    nargs = 1
+
+    @classmethod
+    def eval(cls, u):
+        if u.is_zero:
+            return sp.log(2)
+        if u is sp.S.Infinity:
+            return sp.S.Infinity
+        if u is sp.S.NegativeInfinity:
+            return sp.S.Zero
+        return None
+
+    def fdiff(self, argindex=1):
+        return 1 / (1 + sp.exp(-self.args[0]))
+
+    def _eval_rewrite_as_log(self, u, **kwargs):
+        return sp.log(1 + sp.exp(u))
+
+    def _eval_evalf(self, prec):
+        return _mpmath_evalf(self.args[0], prec, lambda v: mp.log1p(mp.exp(v)))
+
+    def _eval_is_extended_real(self):
+        return self.args[0].is_extended_real
+
+    def _eval_is_positive(self):
+        u = self.args[0]
+        return True if u.is_extended_real and u.is_finite else None
+
+    def _latex(self, printer, exp=None):
+        return _with_exponent(
+            r"\operatorname{softplus}\left(" + printer._print(self.args[0]) + r"\right)", exp
+        )
+
+
+class logcosh(sp.Function):  # noqa: N801
+    r"""logcosh(u) = log(cosh u) = |u| − log 2 + log(1 + e^−2|u|), even, ≥ 0 for real u.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> u = sp.Symbol("u", real=True)
+    >>> logcosh(-u), sp.diff(logcosh(u), u), logcosh(0)
+    (logcosh(u), tanh(u), 0)
+    """
+
+    nargs = 1
+
+    @classmethod
+    def eval(cls, u):
+        if u.is_zero:
+            return sp.S.Zero
+        if u in (sp.S.Infinity, sp.S.NegativeInfinity):
+            return sp.S.Infinity
+        if u.could_extract_minus_sign():
+            return cls(-u)
+        return None
+
+    def fdiff(self, argindex=1):
+        return sp.tanh(self.args[0])
+
+    def _eval_rewrite_as_log(self, u, **kwargs):
+        return sp.log(sp.cosh(u))
+
+    def _eval_evalf(self, prec):
+        # log1p(2 sinh(u/2)^2): no cancellation in cosh(u) - 1 for small u
+        return _mpmath_evalf(self.args[0], prec, lambda v: mp.log1p(2 * mp.sinh(v / 2) ** 2))
+
+    def _eval_is_extended_real(self):
+        return self.args[0].is_extended_real
+
+    def _eval_is_nonnegative(self):
+        return True if self.args[0].is_extended_real else None
+
+    def _latex(self, printer, exp=None):
+        body = r"\log\cosh\left(" + printer._print(self.args[0]) + r"\right)"
+        return _with_exponent(r"\left(" + body + r"\right)" if exp else body, exp)
+
+
+class log1p_sq(sp.Function):  # noqa: N801
+    r"""log1p_sq(y) = ½·log(1 + y²) = log|y| + ½·log(1 + 1/y²), without overflow for large y.
+
+    It is log(√(y² + 1)) = log(cosh(asinh y)), the log-Jacobian of asinh.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> y = sp.Symbol("y", real=True)
+    >>> sp.diff(log1p_sq(y), y), log1p_sq(-y), log1p_sq(1)
+    (y/(y**2 + 1), log1p_sq(y), log(2)/2)
+    """
+
+    nargs = 1
+
+    @classmethod
+    def eval(cls, y):
+        if y.is_zero:
+            return sp.S.Zero
+        if y in (sp.S.Infinity, sp.S.NegativeInfinity):
+            return sp.S.Infinity
+        if y.is_number and y.is_rational:
+            return sp.log(1 + y**2) / 2
+        if y.could_extract_minus_sign():
+            return cls(-y)
+        return None
+
+    def fdiff(self, argindex=1):
+        y = self.args[0]
+        return y / (y**2 + 1)
+
+    def _eval_rewrite_as_log(self, y, **kwargs):
+        return sp.log(1 + y**2) / 2
+
+    def _eval_rewrite_as_log1p(self, y, **kwargs):
+        return log1p(y**2) / 2
+
+    def _eval_evalf(self, prec):
+        return _mpmath_evalf(self.args[0], prec, lambda v: mp.log1p(v * v) / 2)
+
+    def _eval_is_extended_real(self):
+        return self.args[0].is_extended_real
+
+    def _eval_is_nonnegative(self):
+        return True if self.args[0].is_extended_real else None
+
+    def _latex(self, printer, exp=None):
+        y = printer.parenthesize(self.args[0], sp.printing.precedence.PRECEDENCE["Pow"])
+        body = r"\tfrac{1}{2}\log\left(1 + " + y + r"^{2}\right)"
+        return _with_exponent(r"\left(" + body + r"\right)" if exp else body, exp)
+
+
+# --------------------------------------------------------------------------- kernels
+#: numba source of the helpers behind :data:`TRANSLATIONS` (``_softplus`` is already in
+#: the printer's HELPERS); it expects ``math`` and ``njit`` in the kernel module.
+NUMBA_HELPERS = '''
+@njit(cache=True, error_model="numpy")
+def _logcosh(v):
+    """log(cosh v) without overflow; log1p(cosh v - 1) near 0 (no cancellation)."""
+    a = abs(v)
+    if a < 1.0:
+        t = math.expm1(a)
+        return math.log1p(t * (t / (1.0 + t)) * 0.5)
+    return (a - 0.6931471805599453) + math.log1p(math.exp(-2.0 * a))
+
+
+@njit(cache=True, error_model="numpy")
+def _log1p_sq(v):
+    """0.5 * log(1 + v*v) without overflow: log|v| + 0.5 * log1p(1/v**2) for |v| > 1e150."""
+    a = abs(v)
+    if a > 1e150:
+        return math.log(a) + 0.5 * math.log1p((1.0 / a) * (1.0 / a))
+    return 0.5 * math.log1p(a * a)
+'''
+
+#: SymPy function name -> name in the kernel module (entries for the printer's table).
+TRANSLATIONS: dict[str, str] = {
+    "softplus": "_softplus",
+    "logcosh": "_logcosh",
+    "log1p_sq": "_log1p_sq",
+    "log1p": "math.log1p",
+    "expm1": "math.expm1",
+}
+
+
+# --------------------------------------------------------------------------- rewrites
+def stabilise(expr: sp.Basic, definitions: Mapping[sp.Symbol, sp.Expr] | None = None) -> sp.Basic:
+    """An equal expression whose float64 evaluation avoids overflow and cancellation.
+
+    Applies the table of the module docstring bottom-up; each subexpression is rewritten
+    once (the cost is linear in the size of the expression tree, plus the size of the
+    sums and products it looks into). Non-expression nodes (relations, Piecewise
+    conditions) are traversed, not rewritten.
+
+    Parameters
+    ----------
+    expr : sympy.Basic
+        A kernel expression (one Program assignment value, before CSE).
+    definitions : mapping, optional
+        Values of the symbols in ``expr`` that earlier assignments define. Used to see
+        through one assignment: logcosh(s) with s = asinh(t) becomes log1p_sq(t) (one
+        log instead of two exponentials and a log, and no overflow), and with
+        s = atanh(t) it becomes −(log1p(t) + log1p(−t))/2.
+
+    Returns
+    -------
+    sympy.Basic
+        The rewritten expression, equal to ``expr`` wherever ``expr`` is real.
+
+    Raises
+    ------
+    CompileError
+        If ``expr`` is not a SymPy expression or number (text must be parsed first).
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> x = sp.Symbol("x", positive=True)
+    >>> stabilise(sp.log(x * sp.exp(-x**2) / sp.sqrt(2 * sp.pi)))
+    -x**2 + log(x) + log(sqrt(2)/(2*sqrt(pi)))
+    >>> stabilise(sp.log(1 + x) - sp.log(sp.cosh(x)))
+    log1p(x) - logcosh(x)
+    >>> s = sp.Symbol("s", real=True)
+    >>> stabilise(-sp.log(sp.cosh(s)), definitions={s: sp.asinh(x)})
+    -log1p_sq(x)
+    """
+    try:
+        tree = sp.sympify(expr, strict=True)
+    except sp.SympifyError as exc:
+        raise CompileError(
+            f"stabilise() takes a SymPy expression; got the {type(expr).__name__} {expr!r}. "
+            f"Parse text with symflow.core.parse.parse_expression first."
+        ) from exc
+    out = _walk(tree, {})
+    return _see_through(out, definitions) if definitions else out
+
+
+def _see_through(expr: sp.Basic, definitions: Mapping[sp.Symbol, sp.Expr]) -> sp.Basic:
+    """logcosh(s) with s = asinh(t) → log1p_sq(t); with s = atanh(t) → −½ log(1 − t²)."""
+    swaps = {}
+    for f in expr.atoms(logcosh):
+        value = definitions.get(f.args[0])
+        if isinstance(value, sp.asinh):
+            swaps[f] = log1p_sq(value.args[0])
+        elif isinstance(value, sp.atanh):
+            t = value.args[0]
+            swaps[f] = -(log1p(t) + log1p(-t)) / 2
+    return expr.xreplace(swaps) if swaps else expr
+
+
+def _walk(e: sp.Basic, memo: dict) -> sp.Basic:
+    if e in memo:
+        return memo[e]
+    if e.is_Atom or not e.args:
+        out = e
+    else:
+        args = [_walk(a, memo) for a in e.args]
+        node = e.func(*args) if any(a is not b for a, b in zip(args, e.args, strict=True)) else e
+        if isinstance(node, sp.log):
+            out = _log(node.args[0])
+        elif isinstance(node, sp.Add):
+            out = _add(node)
+        else:
+            out = node
+    memo[e] = out
+    return out
+
+
+def _exp_factor(term: sp.Expr) -> tuple[sp.Expr, sp.Expr] | None:
+    """(A, u) with term = A·e^u, or None."""
+    for factor in sp.Mul.make_args(term):
+        if isinstance(factor, sp.exp):
+            return term / factor, factor.args[0]
+    return None
+
+
+def _add(e: sp.Add) -> sp.Expr:
+    """A·e^u − A → A·expm1(u); v − softplus(v) → −softplus(−v); softplus(v) − v → softplus(−v)."""
+    terms = list(e.args)
+    changed = False
+    i = 0
+    while i < len(terms):
+        t = terms[i]
+        found = _exp_factor(t)
+        if found is not None:
+            a, u = found
+            if -a in terms:
+                terms.remove(-a)
+                terms[terms.index(t)] = a * expm1(u)
+                changed = True
+                i = 0
+                continue
+        coeff, rest = t.as_coeff_Mul()
+        if isinstance(rest, softplus) and coeff in (1, -1):
+            v = rest.args[0]
+            if -coeff * v in terms:
+                terms.remove(-coeff * v)
+                terms[terms.index(t)] = coeff * softplus(-v)
+                changed = True
+                i = 0
+                continue
+        i += 1
+    return sp.Add(*terms) if changed else e
+
+
+def _log(arg: sp.Expr) -> sp.Expr:
+    """log(arg), arg already stabilised, rewritten by the log rules of the table."""
+    if arg.is_number:
+        return sp.log(arg)  # a constant: folded to a float by the printer
+    if isinstance(arg, sp.exp) and arg.args[0].is_extended_real:
+        return arg.args[0]
+    if isinstance(arg, sp.cosh):
+        return logcosh(arg.args[0])
+    if isinstance(arg, sp.Add):
+        return _log_sum(arg)
+    if isinstance(arg, sp.Mul):
+        return _log_product(arg)
+    if isinstance(arg, sp.Pow):
+        return _log_power(arg)
+    if isinstance(arg, sp.Abs):
+        return _log_abs(arg.args[0])
+    if isinstance(arg, expm1) and arg.args[0].is_positive:
+        # log(e^u - 1) = u + log(1 - e^-u): no overflow for large u
+        u = arg.args[0]
+        return u + sp.log(-expm1(-u))
+    return sp.log(arg)
+
+
+def _log_sum(arg: sp.Add) -> sp.Expr:
+    for term in arg.args:
+        for f in sp.Mul.make_args(term):
+            if isinstance(f, sp.Pow) and f.exp == -1 and f.base.is_positive:
+                # log(a + b/y) = log(a·y + b) − log y for y > 0: no overflow of b/y
+                y = f.base
+                cleared = sp.Add(*[t * y for t in arg.args])
+                if not any(g == f for t in sp.Add.make_args(cleared) for g in sp.Mul.make_args(t)):
+                    inner = _add(cleared) if isinstance(cleared, sp.Add) else cleared
+                    return _log(inner) - _log(y)
+    c, rest = arg.as_coeff_Add()
+    if c == 1 and rest.could_extract_minus_sign():
+        k, core = (-rest).as_coeff_Mul()
+        if k == 1 and isinstance(core, sp.Pow) and core.exp == 2 and isinstance(core.base, sp.tanh):
+            return -2 * logcosh(core.base.args[0])  # log(1 - tanh²u) = −2 log cosh u
+    if c.is_positive and rest != 0:
+        k, core = rest.as_coeff_Mul()
+        if k.is_positive and isinstance(core, sp.exp):
+            # log(c + k e^u) = log c + softplus(u + log(k/c))
+            shift = sp.log(k / c)
+            return _log(c) + softplus(core.args[0] + shift)
+        if k.is_positive and isinstance(core, sp.Pow) and core.exp == 2:
+            # log(c + k y^2) = log c + 2 log1p_sq(sqrt(k/c) y)
+            return _log(c) + 2 * log1p_sq(sp.sqrt(k / c) * core.base)
+        if k.is_positive and isinstance(core, sp.Pow) and core.exp.is_even:
+            return _log(c) + 2 * log1p_sq(sp.sqrt(k / c) * core.base ** (core.exp / 2))
+        if c == 1:
+            return log1p(rest)
+    return sp.log(arg)
+
+
+def _log_product(arg: sp.Mul) -> sp.Expr:
+    """Σ log|f| over factors of known sign; factors of unknown sign stay in one log."""
+    constant = sp.Mul(*[f for f in arg.args if f.is_number])
+    sign = -1 if constant.is_negative else 1
+    pieces = [] if constant in (1, -1) else [sign * constant]
+    unknown = []
+    for f in arg.args:
+        if f.is_number:
+            continue
+        if f.is_nonnegative:  # log(0·b) = −inf = log 0 + log b: zeros are fine too
+            pieces.append(f)
+        elif f.is_nonpositive:
+            pieces.append(-f)
+            sign = -sign
+        else:
+            unknown.append(f)
+    if unknown:
+        pieces.append(sign * sp.Mul(*unknown))
+    elif sign < 0:
+        return sp.log(arg)  # a negative product: the log is not real, keep it as it is
+    if len(pieces) == 1 and pieces[0] == arg:
+        return sp.log(arg)  # nothing to split
+    return sp.Add(*[_log(piece) for piece in pieces])
+
+
+def _log_power(arg: sp.Pow) -> sp.Expr:
+    base, e = arg.base, arg.exp
+    if not (e.is_number and e.is_extended_real):
+        return sp.log(arg)
+    if base.is_positive:
+        return e * _log(base)
+    if e.is_even:
+        return e * _log_abs(base)
+    # odd integer or non-integer exponent: b^e > 0 forces b > 0, and a negative b gives
+    # nan on both sides
+    return e * _log(base)
+
+
+def _log_abs(v: sp.Expr) -> sp.Expr:
+    """log|v|."""
+    if isinstance(v, sp.Mul):
+        return sp.Add(*[_log_abs(f) for f in v.args])
+    if isinstance(v, sp.Pow) and v.exp.is_number and v.exp.is_extended_real:
+        if v.exp.is_integer or v.base.is_nonnegative:
+            return v.exp * _log_abs(v.base)
+    if v.is_positive:
+        return _log(v)
+    if v.is_negative:
+        return _log(-v)
+    if isinstance(v, (sp.exp, sp.cosh)):
+        return _log(v)
+    return sp.log(sp.Abs(v))

@@ -1,0 +1,319 @@
+"""Stable rewrites: the value is kept (mpmath, 50 digits) and float64 no longer overflows.
+
+Each case is an expression that SymPy produces for a flow, a point set in its domain for
+the value check, and float64 points where the original form overflows or cancels: there
+the rewritten form, evaluated with the numba helpers the kernels use, must match mpmath
+to 1e-13 while the original does not.
+"""
+
+from __future__ import annotations
+
+import math
+
+import mpmath as mp
+import numpy as np
+import pytest
+import sympy as sp
+from numba import njit
+from sympy.codegen.cfunctions import expm1, log1p
+
+from symflow.codegen import printer
+from symflow.codegen.rewrite import (
+    NUMBA_HELPERS,
+    TRANSLATIONS,
+    log1p_sq,
+    logcosh,
+    softplus,
+    stabilise,
+)
+from symflow.errors import CompileError
+
+x = sp.Symbol("x", real=True)
+p = sp.Symbol("p", positive=True)
+u = sp.Symbol("u", real=True)
+y = sp.Symbol("y", real=True)
+
+
+@pytest.fixture(scope="module")
+def helpers():
+    """The kernel helpers (this module's and the printer's _softplus), compiled."""
+    from symflow.codegen import simdmath
+
+    namespace = {"math": math, "njit": njit, "np": np}
+    namespace.update({n: getattr(simdmath, n) for n in dir(simdmath) if n.startswith("simd_")})
+    source = (printer.HELPERS + NUMBA_HELPERS).replace("cache=True", "cache=False")
+    exec(compile(source, "<helpers>", "exec"), namespace)  # noqa: S102 (our own source)
+    return namespace
+
+
+def float64(expr, symbol, helpers):
+    """expr as a float64 function, through the kernel helpers (log1p/expm1 from math)."""
+    table = {name: helpers[target] for name, target in TRANSLATIONS.items() if "." not in target}
+    f = sp.lambdify(symbol, expr, modules=[table, "numpy"])
+
+    def call(v):
+        with np.errstate(all="ignore"):
+            return float(f(np.float64(v)))
+
+    return call
+
+
+MPMATH = {
+    "softplus": lambda v: mp.log1p(mp.exp(v)),
+    "logcosh": lambda v: mp.log1p(2 * mp.sinh(v / 2) ** 2),
+    "log1p_sq": lambda v: mp.log1p(v * v) / 2,
+}
+
+
+def exact(expr, symbol, v, digits=50):
+    """expr at the float v in mpmath, with enough digits to survive 1 + 1e-300 (or nan)."""
+    f = sp.lambdify(symbol, expr, modules=[MPMATH, "mpmath"])
+    with mp.workdps(digits + 700):
+        try:
+            value = f(mp.mpf(v))
+        except (ValueError, ZeroDivisionError):
+            return mp.nan
+        if isinstance(value, mp.mpc):
+            return mp.nan if value.imag else value.real
+        return +value
+
+
+# (id, original, symbol, expected rewritten form, domain sampler, extreme float64 points)
+CASES = [
+    ("log(1+x)", sp.log(1 + x), x, log1p(x), (-0.9, 5), [1e-300, -1e-20, 3e-17]),
+    ("exp(x)-1", sp.exp(x) - 1, x, expm1(x), (-5, 5), [1e-300, -1e-18, 2e-16]),
+    ("3exp(x)-3", 3 * sp.exp(x) - 3, x, 3 * expm1(x), (-5, 5), [1e-300]),
+    ("1-exp(x)", 1 - sp.exp(x), x, -expm1(x), (-5, 5), [-1e-300]),
+    ("log(1+exp(x))", sp.log(1 + sp.exp(x)), x, softplus(x), (-30, 30), [800.0, 1e300, -700.0]),
+    ("log(2+2exp(x))", sp.log(2 + 2 * sp.exp(x)), x, None, (-30, 30), [800.0, 1e300]),
+    ("log sigmoid", sp.log(1 / (1 + sp.exp(-x))), x, -softplus(-x), (-30, 30), [-800.0, 40.0]),
+    (
+        "logistic logpdf",
+        sp.log(sp.exp(-x) / (1 + sp.exp(-x)) ** 2),
+        x,
+        None,
+        (-30, 30),
+        [700.0, -700.0, 800.0, -800.0],
+    ),
+    ("x-softplus(x)", x - sp.log(1 + sp.exp(x)), x, -softplus(-x), (-30, 30), [40.0, 700.0]),
+    ("log(cosh(x))", sp.log(sp.cosh(x)), x, logcosh(x), (-30, 30), [800.0, -1e300, 1e-10]),
+    ("log(1-tanh^2)", sp.log(1 - sp.tanh(x) ** 2), x, -2 * logcosh(x), (-10, 10), [30.0, -400.0]),
+    ("log(1+y^2)", sp.log(1 + y**2), y, 2 * log1p_sq(y), (-30, 30), [1e200, -1e300, 1e-150]),
+    (
+        "log(sqrt(y^2+1))",
+        sp.log(sp.sqrt(y**2 + 1)),
+        y,
+        log1p_sq(y),
+        (-30, 30),
+        [1e160, 1.7e308, 1e-150],
+    ),
+    ("log(cosh(asinh(y)))", sp.log(sp.cosh(sp.asinh(y))), y, log1p_sq(y), (-30, 30), [1e300]),
+    ("log(4+y^2)", sp.log(4 + y**2), y, None, (-30, 30), [1e300]),
+    (
+        "log-normal logpdf",
+        sp.log(sp.exp(-(sp.log(p) ** 2) / 2) / (p * sp.sqrt(2 * sp.pi))),
+        p,
+        None,
+        (0.01, 50),
+        [1e-300, 1e300],
+    ),
+    ("log(p*exp(-p^2))", sp.log(p * sp.exp(-(p**2))), p, p**2 * -1 + sp.log(p), (0.1, 9), [40.0]),
+    ("logit", -sp.log(-1 + 1 / p), p, sp.log(p) - log1p(-p), (0.01, 0.99), [1e-310]),
+    (
+        "log(expm1(p))",
+        sp.log(sp.exp(p) - 1),
+        p,
+        p + sp.log(-expm1(-p)),
+        (0.01, 30),
+        [800.0, 1e-300],
+    ),
+]
+IDS = [c[0] for c in CASES]
+FORMS = [pytest.param(c[1], c[3], id=c[0]) for c in CASES if c[3] is not None]
+
+
+@pytest.mark.parametrize(("expr", "expected"), FORMS)
+def test_rewritten_form(expr, expected):
+    assert stabilise(expr) == expected
+
+
+@pytest.mark.parametrize(("name", "expr", "s", "expected", "domain", "extremes"), CASES, ids=IDS)
+def test_value_is_kept_at_50_digits(name, expr, s, expected, domain, extremes):
+    rewritten = stabilise(expr)
+    rng = np.random.default_rng(len(name))
+    for v in rng.uniform(*domain, 12).tolist():
+        a, b = exact(expr, s, v), exact(rewritten, s, v)
+        assert abs(a - b) <= mp.mpf(10) ** -40 * max(1, abs(a)), (v, a, b)
+
+
+@pytest.mark.parametrize(("name", "expr", "s", "expected", "domain", "extremes"), CASES, ids=IDS)
+def test_float64_overflow_and_cancellation_removed(
+    name, expr, s, expected, domain, extremes, helpers
+):
+    stable = float64(stabilise(expr), s, helpers)
+    naive = float64(expr, s, helpers)
+    naive_fails = False
+    for v in extremes:
+        truth = exact(expr, s, v, digits=60)
+        got = stable(v)
+        assert math.isfinite(got), f"{name} at {v}: {got}"
+        assert abs(mp.mpf(got) - truth) <= 1e-13 * abs(truth), f"{name} at {v}: {got} vs {truth}"
+        before = naive(v)
+        naive_fails |= not math.isfinite(before) or abs(mp.mpf(before) - truth) > 1e-3 * abs(truth)
+    assert naive_fails, f"{name}: the original form was already fine at {extremes}"
+
+
+# -- NaN and sign behaviour --------------------------------------------------------------
+
+
+def test_product_of_unknown_signs_stays_in_one_log():
+    a, b = sp.symbols("a b", real=True)
+    assert stabilise(sp.log(a * b)) == sp.log(a * b)
+    assert stabilise(sp.log(2 * p * a * b)) == sp.log(2) + sp.log(p) + sp.log(a * b)
+
+
+def test_negative_factors_are_negated_in_pairs():
+    n = sp.Symbol("n", negative=True)
+    m = sp.Symbol("m", negative=True)
+    assert stabilise(sp.log(n * m)) == sp.log(-n) + sp.log(-m)
+    assert stabilise(sp.log(n * x)) == sp.log(-n) + sp.log(-x)
+    assert stabilise(sp.log(n * p)) == sp.log(n * p)  # negative: not real, left alone
+
+
+def test_even_powers_take_the_absolute_value():
+    assert stabilise(sp.log(x**2)) == 2 * sp.log(sp.Abs(x))
+    assert stabilise(sp.log(x**3)) == 3 * sp.log(x)
+    assert stabilise(sp.log(sp.Abs(2 * x**3 * sp.exp(x)))) == sp.log(2) + 3 * sp.log(sp.Abs(x)) + x
+
+
+@pytest.mark.parametrize(
+    ("expr", "point"),
+    [
+        (sp.log(1 + x), -2.0),
+        (sp.log(x**3), -1.0),
+        (sp.log(1 - sp.exp(x)), 1.0),
+        (sp.log(x * y), -1.0),
+    ],
+    ids=["log1p(-2)", "log(x^3), x<0", "log(1-e^x), x>0", "log(xy)"],
+)
+def test_nan_stays_nan(expr, point, helpers):
+    """Outside the domain the rewritten form is nan where the original is nan."""
+    expr = expr.subs(y, 1.0)
+    with np.errstate(all="ignore"):
+        before = sp.lambdify(x, expr, "numpy")(np.float64(point))
+    after = float64(stabilise(expr), x, helpers)(point)
+    assert math.isnan(before) and math.isnan(after)
+
+
+def test_stabilise_walks_piecewise_and_relations():
+    pw = sp.Piecewise((sp.log(1 + x), x > 0), (sp.exp(x) - 1, True))
+    assert stabilise(pw) == sp.Piecewise((log1p(x), x > 0), (expm1(x), True))
+
+
+def test_stabilise_is_idempotent():
+    expr = sp.log(sp.exp(-x) / (1 + sp.exp(-x)) ** 2) + sp.log(sp.cosh(sp.asinh(y)))
+    once = stabilise(expr)
+    assert stabilise(once) == once
+
+
+def test_definitions_see_through_asinh_and_atanh(helpers):
+    """logcosh(s) with s = asinh(y) (a sinh layer's log-Jacobian) becomes log1p_sq(y)."""
+    s = sp.Symbol("s", real=True)
+    jac = sp.log(sp.cosh(s))
+    assert stabilise(jac, definitions={s: sp.asinh(y)}) == log1p_sq(y)
+    assert stabilise(jac) == logcosh(s)  # without the definition: still stable
+    tanh_jac = sp.log(1 - sp.tanh(s) ** 2)
+    rewritten = stabilise(tanh_jac, definitions={s: sp.atanh(y)})
+    assert rewritten == log1p(y) + log1p(-y)
+    for v in (1e300, -3.5, 1e-200):  # log1p_sq: finite where cosh(asinh(y)) is fine
+        truth = exact(jac.subs(s, sp.asinh(y)), y, v)
+        got = float64(stabilise(jac, definitions={s: sp.asinh(y)}), y, helpers)(v)
+        assert abs(mp.mpf(got) - truth) <= 1e-15 * abs(truth) + 1e-300
+    v = 1 - 2**-52  # tanh(atanh(v))² rounds to 1 in the naive form
+    truth = exact(sp.log(1 - y**2), y, v)
+    assert abs(mp.mpf(float64(rewritten, y, helpers)(v)) - truth) <= 1e-14 * abs(truth)
+
+
+def test_text_is_refused():
+    with pytest.raises(CompileError, match="takes a SymPy expression; got the str"):
+        stabilise("log(1 + x)")
+    with pytest.raises(CompileError, match="parse_expression"):
+        stabilise(object())
+
+
+# -- the new functions -------------------------------------------------------------------
+
+FUNCTIONS = [
+    (softplus, lambda v: mp.log1p(mp.exp(v))),
+    (logcosh, lambda v: mp.log1p(2 * mp.sinh(v / 2) ** 2)),
+    (log1p_sq, lambda v: mp.log1p(v * v) / 2),
+]
+
+
+@pytest.mark.parametrize(("f", "ref"), FUNCTIONS, ids=["softplus", "logcosh", "log1p_sq"])
+def test_derivative_matches_the_log_form(f, ref):
+    d = sp.diff(f(u), u) - sp.diff(f(u).rewrite(sp.log), u)
+    for v in (sp.Rational(-31, 10), sp.Rational(-2, 5), sp.Rational(7, 10), 3):
+        assert abs(float(d.subs(u, v).evalf(30))) < 1e-25
+
+
+@pytest.mark.parametrize(("f", "ref"), FUNCTIONS, ids=["softplus", "logcosh", "log1p_sq"])
+def test_evalf_agrees_with_mpmath(f, ref):
+    for v in ("-700.5", "-1e-30", "0.3", "800"):
+        got = f(sp.Float(v, 60)).evalf(40)
+        with mp.workdps(60):
+            want = ref(mp.mpf(v))
+            assert abs(mp.mpf(str(got)) - want) <= mp.mpf(10) ** -35 * abs(want), v
+
+
+def test_special_values_and_symmetry():
+    assert softplus(0) == sp.log(2)
+    assert softplus(sp.oo) == sp.oo and softplus(-sp.oo) == 0
+    assert logcosh(-u) == logcosh(u) and logcosh(0) == 0
+    assert log1p_sq(-y) == log1p_sq(y) and log1p_sq(1) == sp.log(2) / 2
+    assert softplus(u).is_positive and logcosh(u).is_nonnegative
+    assert sp.latex(log1p_sq(u)) == r"\tfrac{1}{2}\log\left(1 + u^{2}\right)"
+
+
+@pytest.mark.parametrize(
+    ("target", "ref", "points"),
+    [
+        (
+            "_logcosh",
+            lambda v: mp.log1p(2 * mp.sinh(v / 2) ** 2),
+            [0.0, 1e-150, 1e-8, 0.3, 0.99, 1.0, 5.0, 40.0, 710.0, 1e300],
+        ),
+        (
+            "_log1p_sq",
+            lambda v: mp.log1p(v * v) / 2,
+            [0.0, 1e-150, 1e-9, 0.5, 3.0, 1e100, 1e151, 1e200, 1.7e308],
+        ),
+        ("_softplus", lambda v: mp.log1p(mp.exp(v)), [-700.0, -40.0, -1.0, 0.0, 1.0, 40.0, 1e300]),
+    ],
+)
+def test_numba_helpers_against_mpmath(target, ref, points, helpers):
+    f = helpers[target]
+    for v in points + [-v for v in points]:
+        with mp.workdps(40):
+            want = ref(mp.mpf(v))
+        got = f(v)
+        underflow = abs(want) < 2.2250738585072014e-308 and abs(got) < 2.2250738585072014e-308
+        assert underflow or abs(mp.mpf(got) - want) <= 4e-16 * abs(want), (target, v, got)
+    assert math.isnan(f(math.nan))
+    assert f(math.inf) == math.inf
+
+
+def test_translations_name_defined_helpers(helpers):
+    for name, target in TRANSLATIONS.items():
+        assert name in {"softplus", "logcosh", "log1p_sq", "log1p", "expm1"}
+        if "." not in target:
+            assert target in helpers, target
+
+
+def test_kernel_printer_prints_the_helpers(helpers):
+    """The kernel printer emits the stable forms (as SIMD functions) and they run."""
+    expr = stabilise(sp.log(sp.cosh(x)) + sp.log(1 + sp.exp(x)) + sp.log(sp.sqrt(1 + x**2)))
+    code = printer.KernelPrinter({"user_functions": TRANSLATIONS}).doprint(expr)
+    assert "logcosh(x)" in code and "softplus(x)" in code and "log1p_sq(x)" in code
+    value = eval(code, {**helpers, "x": 800.0})  # noqa: S307 (our own generated code)
+    assert value == pytest.approx(800 - math.log(2) + 800 + math.log1p(800.0**2) / 2, rel=1e-15)
