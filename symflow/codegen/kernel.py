@@ -117,6 +117,7 @@ class _Emitter:
         f = self.rename(cls.forward.xreplace({cls.variable: t}))
         df = sp.diff(f, t)
         params = "".join(f", {p}" for p in self.param_names)
+        self.printer.extra_arguments[cls.__name__] = params
         lo = "-math.inf" if cls.lo == -sp.oo else self.code(cls.lo)
         hi = "math.inf" if cls.hi == sp.oo else self.code(cls.hi)
         self.solvers.append(
@@ -303,8 +304,10 @@ def {name}_parallel(xs{arrays}):
 """
 
 
-def _condition(region: sp.Set, x: sp.Symbol) -> sp.Basic:
-    return region.as_relational(x)
+def _condition(region: sp.Set, x: sp.Symbol, em=None) -> sp.Basic:
+    """``x in region`` as a Boolean, in the emitter's names (parameters renamed)."""
+    cond = region.as_relational(x)
+    return cond if em is None else em.rename(cond)
 
 
 def _select_log_prob(em, program, x, params, support) -> list[str]:
@@ -324,7 +327,7 @@ def _select_log_prob(em, program, x, params, support) -> list[str]:
         body.append(f"    {r} = {result}{weight}")
         body.append(f"    {r} = -math.inf if {r} != {r} else {r}")
         if len(program.paths) > 1:
-            cond = _condition(path.region, x)
+            cond = _condition(path.region, program.x, em)
             if cond is not sp.true:
                 body.append(f"    {r} = {r} if ({em.code(cond)}) else -math.inf")
         results.append(r)
@@ -350,7 +353,7 @@ def _branchy_log_prob(em, program, x, params, support) -> list[str]:
         body.append("        return -math.inf")
     body.append("    acc = -math.inf")
     for path in program.paths:
-        cond = _condition(path.region, x) if len(program.paths) > 1 else sp.true
+        cond = _condition(path.region, program.x, em) if len(program.paths) > 1 else sp.true
         body.append(f"    if {em.code(cond) if cond is not sp.true else 'True'}:")
         body.extend(em.statements(path.assignments, "        "))
         result = em.sym(path.result)
@@ -372,7 +375,7 @@ def generate_source(program) -> tuple[str, list[str]]:
 
     # log-density: each path, summed in log space, then the support and NaN selects
     implicit = any(path.implicit for path in program.paths)
-    support = _condition(program.support, x)
+    support = _condition(program.support, program.x, em)
     if implicit:
         body.extend(_branchy_log_prob(em, program, x, params, support))
     else:
@@ -570,14 +573,16 @@ def _numba_cache_is_readable(folder: Path, name: str) -> bool:
     """Read every index and data file of the module the way numba does (pickle)."""
     import pickle  # noqa: S403 - numba's own cache format; only files symflow wrote
 
+    # only the index files: a data file (.nbc) unpickles compiled code that refers to the
+    # kernel module itself, which is not importable yet; a damaged one is caught at call
+    # time by Kernels._run
     for path in _numba_cache_files(folder, name):
+        if path.suffix != ".nbi":
+            continue
         try:
             with open(path, "rb") as handle:
-                if path.suffix == ".nbi":
-                    pickle.load(handle)
-                    pickle.loads(handle.read())
-                else:
-                    pickle.loads(handle.read())
+                pickle.load(handle)
+                pickle.loads(handle.read())
         except Exception:  # noqa: BLE001 - any failure to read means: rebuild
             return False
     return True
@@ -706,7 +711,7 @@ class Kernels:
 
         try:
             return fn(*args)
-        except (pickle.UnpicklingError, EOFError) as exc:
+        except (pickle.UnpicklingError, EOFError, OverflowError, MemoryError) as exc:
             folder = Path(self.module.__file__).parent
             purge_numba_cache(folder, self.module.__name__)
             import warnings
@@ -783,6 +788,30 @@ class Kernels:
     def inverse(self, xs: Any, **params: float) -> np.ndarray:
         """z = f⁻¹(x) for a bijective flow."""
         return self._call(self.module.inverse, xs, params)
+
+    def cdf(self, xs: Any, **params: float) -> np.ndarray:
+        """F_X at each point (compiled; see symflow.codegen.cdf_kernel)."""
+        from symflow.codegen.cdf_kernel import kernel_cdf
+
+        return kernel_cdf(self, xs, **params)
+
+    def sf(self, xs: Any, **params: float) -> np.ndarray:
+        """1 − F_X at each point, accurate in the upper tail."""
+        from symflow.codegen.cdf_kernel import kernel_sf
+
+        return kernel_sf(self, xs, **params)
+
+    def quantile(self, us: Any, **params: float) -> np.ndarray:
+        """F_X⁻¹(u) at each probability u."""
+        from symflow.codegen.cdf_kernel import kernel_quantile
+
+        return kernel_quantile(self, us, **params)
+
+    def isf(self, us: Any, **params: float) -> np.ndarray:
+        """The inverse survival function, accurate for small u."""
+        from symflow.codegen.cdf_kernel import kernel_isf
+
+        return kernel_isf(self, us, **params)
 
     def forward(self, zs: Any, **params: float) -> np.ndarray:
         """x = f(z) elementwise."""

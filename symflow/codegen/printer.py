@@ -140,12 +140,15 @@ class KernelPrinter(PythonCodePrinter):
     def __init__(self, settings=None):
         super().__init__({"fully_qualified_modules": True, **(settings or {})})
         self.known_functions = {**self.known_functions, **TRANSLATIONS}
+        #: trailing arguments appended to calls of some functions (kernel parameters
+        #: passed on to the root solvers of implicit inverses)
+        self.extra_arguments: dict[str, str] = {}
 
     def _print_Function(self, expr):
         name = type(expr).__name__
         if name in self.known_functions and name in TRANSLATIONS | self._extra:
             args = ", ".join(self._print(a) for a in expr.args)
-            return f"{self.known_functions[name]}({args})"
+            return f"{self.known_functions[name]}({args}{self.extra_arguments.get(name, '')})"
         raise CompileError(
             f"No numba translation for the function {name}. Register one with "
             f"symflow.codegen.printer.register({name!r}, 'module.function'), or rewrite "

@@ -234,15 +234,43 @@ def monotone_pieces(
             pieces.append(Piece(part, sign))
             continue
         if dp.free_symbols - {tp}:
-            params = ", ".join(sorted(s.name for s in dp.free_symbols - {tp}))
-            raise MonotonicityError(
-                f"Cannot decide whether {label} is increasing or decreasing in {var} on "
-                f"{describe_set(part)} for every value of {params}: its derivative is "
-                f"{dp.xreplace({tp: sp.Symbol(var)})}. Declare the parameters' signs "
-                f"(e.g. sp.Symbol('{params.split(', ')[0]}', positive=True))."
-            )
+            pieces.extend(_pieces_with_parameters(dp, tp, part, label, var))
+            continue
         pieces.extend(_pieces_from_roots(f, t, dp, tp, part, label, var, base))
     return pieces
+
+
+def _pieces_with_parameters(dp, tp, part, label, var) -> list[Piece]:
+    """Pieces of a transform with free parameters: split at roots of f' that do not
+    depend on the parameters, then prove each piece's direction from the assumptions."""
+    params = ", ".join(sorted(s.name for s in dp.free_symbols - {tp}))
+    roots = attempt(lambda: sp.solveset(dp, tp, part), 10.0, None)
+    out: list[Piece] = []
+    if isinstance(roots, sp.FiniteSet) and all(r.is_number and r.is_real for r in roots):
+        bounds = [part.inf, *sorted(roots, key=lambda r: float(r)), part.sup]
+        for lo, hi in zip(bounds, bounds[1:], strict=False):
+            sub = sp.Interval.open(lo, hi)
+            ts = symbol_on(tp.name, sub)
+            sign = attempt(
+                lambda e=dp.xreplace({tp: ts}), v=ts, i=sub: _sign_by_assumptions(e, v, i),
+                5.0,
+                None,
+            )
+            if sign is None:
+                break
+            if out and out[-1].direction == sign:
+                out[-1] = Piece(sp.Interval.open(out[-1].interval.inf, hi), sign)
+            else:
+                out.append(Piece(sub, sign))
+        else:
+            return out
+    raise MonotonicityError(
+        f"Cannot decide whether {label} is increasing or decreasing in {var} on "
+        f"{describe_set(part)} for every value of {params}: its derivative is "
+        f"{dp.xreplace({tp: sp.Symbol(var)})}. Give the parameters signs (a SymPy symbol "
+        f"declared positive=True, or --param NAME:positive on the command line), or "
+        f"split the transform into simpler layers."
+    )
 
 
 def _pieces_from_roots(f, t, dp, tp, part, label, var, base=None) -> list[Piece]:

@@ -1,0 +1,1031 @@
+"""Compiled CDF, survival function and quantile of a one-dimensional flow (numba).
+
+The CDF sums, over the Program's inverse paths, the base probability that the path puts
+below x (see :mod:`symflow.core.cdf`):
+
+    F_X(x) = Σ_b P(Z in J_b, f(Z) <= x),   S_X(x) = Σ_b P(Z in J_b, f(Z) > x),
+
+each term written so that it does not cancel: F_Z(g(x)) or S_Z(g(x)) composed
+symbolically where the path reaches an end of the base's support (1 − e^x/(e^x + 1)
+becomes 1/(e^x + 1)), and a stable interval probability P(c < Z < g(x)) of the base
+elsewhere (erf for the normal, so that the CDF of z² near 0 keeps all its digits).
+
+The quantile of a monotone flow is the base quantile pushed through the compiled forward
+map, f(F_Z⁻¹(u)) (f(S_Z⁻¹(u)) for a decreasing flow). SciPy's special functions are not
+callable from numba, so the base CDFs and quantiles are numba helpers written here:
+erfc-based Φ with an Acklam start refined by Halley steps for Φ⁻¹, the incomplete gamma
+and beta functions by series and continued fractions (Gamma, Beta, StudentT bases), and
+bracketed root finding for the quantiles with no closed form. This keeps ``k.cdf`` and
+``k.quantile`` compiled end to end (one loop over the points, no Python per point) and
+lets the codegen layer stay free of SciPy. Non-monotone flows invert the compiled CDF
+(or, above the median, the survival function) by a bracketed Illinois/bisection search.
+
+Examples
+--------
+>>> import numpy as np, sympy as sp
+>>> import symflow as sf
+>>> z = sp.Symbol("z", real=True)
+>>> k = sf.Flow(sf.Normal(0, 1), [sf.Transform(sp.exp(z), z)]).compile()
+>>> kernel_cdf(k, [0.5, 1.0]).round(8)
+array([0.2441086, 0.5      ])
+>>> float(kernel_quantile(k, 0.5))
+1.0
+"""
+
+from __future__ import annotations
+
+import functools
+import weakref
+from typing import Any
+
+import numpy as np
+import sympy as sp
+
+from symflow.codegen.kernel import _load
+from symflow.codegen.printer import HELPERS
+from symflow.core.cdf import forward_expression, monotone_direction, path_cdfs
+from symflow.core.program import Assignment
+from symflow.errors import CompileError, ParameterError
+
+__all__ = [
+    "kernel_cdf",
+    "kernel_sf",
+    "kernel_quantile",
+    "kernel_isf",
+    "cdf_source",
+    "cdf_module",
+]
+
+
+def module_header() -> str:
+    """The import block of a generated module: kernel.py's, so that every name its
+    printer emits is defined."""
+    from symflow.codegen import kernel
+
+    if hasattr(kernel, "_header"):
+        return kernel._header()
+    if hasattr(kernel, "HEADER"):
+        return kernel.HEADER
+    return (
+        '"""symflow kernel module (generated; do not edit)."""\n'
+        "import math\n\nimport numpy as np\nfrom numba import njit\n"
+    )
+
+
+#: numba helpers shared by every CDF module: Φ, Φ⁻¹, incomplete gamma/beta, Student t.
+CDF_HELPERS = '''
+
+_SQRT2 = 1.4142135623730951
+_LOG_SQRT_2PI = 0.9189385332046728
+
+
+@njit(cache=True, error_model="numpy")
+def _ndtr(t):
+    """Φ(t), accurate in the lower tail."""
+    return 0.5 * math.erfc(-t / _SQRT2)
+
+
+@njit(cache=True, error_model="numpy")
+def _ndtr_between(lo, hi):
+    """Φ(hi) − Φ(lo) for lo <= hi without cancellation near 0 or in the tails."""
+    if not hi > lo:
+        return 0.0
+    if hi <= -1.0:
+        return _ndtr(hi) - _ndtr(lo)
+    if lo >= 1.0:
+        return _ndtr(-lo) - _ndtr(-hi)
+    return 0.5 * (math.erf(hi / _SQRT2) - math.erf(lo / _SQRT2))
+
+
+@njit(cache=True, error_model="numpy")
+def _ndtri_lower(p):
+    """Φ⁻¹(p) for 0 < p <= 1/2 (Acklam's start, two Halley steps)."""
+    if p < 0.02425:
+        q = math.sqrt(-2.0 * math.log(p))
+        x = (((((-7.784894002430293e-03 * q - 3.223964580411365e-01) * q
+                - 2.400758277161838e+00) * q - 2.549732539343734e+00) * q
+              + 4.374664141464968e+00) * q + 2.938163982698783e+00) / (
+            (((7.784695709041462e-03 * q + 3.224671290700398e-01) * q
+              + 2.445134137142996e+00) * q + 3.754408661907416e+00) * q + 1.0)
+    else:
+        q = p - 0.5
+        r = q * q
+        x = (((((-3.969683028665376e+01 * r + 2.209460984245205e+02) * r
+                - 2.759285104469687e+02) * r + 1.383577518672690e+02) * r
+              - 3.066479806614716e+01) * r + 2.506628277459239e+00) * q / (
+            ((((-5.447609879822406e+01 * r + 1.615858368580409e+02) * r
+               - 1.556989798598866e+02) * r + 6.680131188771972e+01) * r
+             - 1.328068155288572e+01) * r + 1.0)
+    for _ in range(2):
+        if p < 0.25:
+            e = 0.5 * math.erfc(-x / _SQRT2) - p
+        else:
+            e = 0.5 * math.erf(x / _SQRT2) - (p - 0.5)
+        if e == 0.0:
+            break
+        u = math.copysign(math.exp(math.log(abs(e)) + 0.5 * x * x + _LOG_SQRT_2PI), e)
+        x = x - u / (1.0 + 0.5 * x * u)
+    return x
+
+
+@njit(cache=True, error_model="numpy")
+def _ndtri(p):
+    """Φ⁻¹(p); ±inf at 0 and 1, nan outside [0, 1]."""
+    if not (p >= 0.0 and p <= 1.0):
+        return math.nan
+    if p == 0.0:
+        return -math.inf
+    if p == 1.0:
+        return math.inf
+    if p > 0.5:
+        return -_ndtri_lower(1.0 - p)
+    return _ndtri_lower(p)
+
+
+@njit(cache=True, error_model="numpy")
+def _expit(t):
+    """1 / (1 + exp(-t)) without overflow."""
+    if t >= 0.0:
+        return 1.0 / (1.0 + math.exp(-t))
+    e = math.exp(t)
+    return e / (1.0 + e)
+
+
+@njit(cache=True, error_model="numpy")
+def _cauchy_cdf(t):
+    """1/2 + atan(t)/π, accurate in both tails."""
+    return math.atan2(1.0, -t) / math.pi
+
+
+@njit(cache=True, error_model="numpy")
+def _laplace_cdf(t):
+    if t < 0.0:
+        return 0.5 * math.exp(t)
+    return 1.0 - 0.5 * math.exp(-t)
+
+
+@njit(cache=True, error_model="numpy")
+def _gamma_prefactor(a, x):
+    return math.exp(-x + a * math.log(x) - math.lgamma(a))
+
+
+@njit(cache=True, error_model="numpy")
+def _gamma_series(a, x):
+    """P(a, x) by its power series (x < a + 1)."""
+    ap = a
+    total = 1.0 / a
+    term = total
+    for _ in range(100000):
+        ap += 1.0
+        term *= x / ap
+        total += term
+        if abs(term) < abs(total) * 1e-17:
+            break
+    return total * _gamma_prefactor(a, x)
+
+
+@njit(cache=True, error_model="numpy")
+def _gamma_cfrac(a, x):
+    """Q(a, x) by its continued fraction, modified Lentz (x >= a + 1)."""
+    tiny = 1e-300
+    b = x + 1.0 - a
+    c = 1.0 / tiny
+    d = 1.0 / b
+    h = d
+    for i in range(1, 100000):
+        an = -i * (i - a)
+        b += 2.0
+        d = an * d + b
+        if abs(d) < tiny:
+            d = tiny
+        c = b + an / c
+        if abs(c) < tiny:
+            c = tiny
+        d = 1.0 / d
+        delta = d * c
+        h *= delta
+        if abs(delta - 1.0) < 1e-16:
+            break
+    return _gamma_prefactor(a, x) * h
+
+
+@njit(cache=True, error_model="numpy")
+def _gammainc_p(a, x):
+    """Regularised lower incomplete gamma P(a, x)."""
+    if x != x:
+        return math.nan
+    if x <= 0.0:
+        return 0.0
+    if x == math.inf:
+        return 1.0
+    if x < a + 1.0:
+        return _gamma_series(a, x)
+    return 1.0 - _gamma_cfrac(a, x)
+
+
+@njit(cache=True, error_model="numpy")
+def _gammainc_q(a, x):
+    """Regularised upper incomplete gamma Q(a, x) = 1 − P(a, x)."""
+    if x != x:
+        return math.nan
+    if x <= 0.0:
+        return 1.0
+    if x == math.inf:
+        return 0.0
+    if x < a + 1.0:
+        return 1.0 - _gamma_series(a, x)
+    return _gamma_cfrac(a, x)
+
+
+@njit(cache=True, error_model="numpy")
+def _beta_cfrac(a, b, x):
+    tiny = 1e-300
+    qab = a + b
+    qap = a + 1.0
+    qam = a - 1.0
+    c = 1.0
+    d = 1.0 - qab * x / qap
+    if abs(d) < tiny:
+        d = tiny
+    d = 1.0 / d
+    h = d
+    for m in range(1, 100000):
+        m2 = 2.0 * m
+        aa = m * (b - m) * x / ((qam + m2) * (a + m2))
+        d = 1.0 + aa * d
+        if abs(d) < tiny:
+            d = tiny
+        c = 1.0 + aa / c
+        if abs(c) < tiny:
+            c = tiny
+        d = 1.0 / d
+        h *= d * c
+        aa = -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2))
+        d = 1.0 + aa * d
+        if abs(d) < tiny:
+            d = tiny
+        c = 1.0 + aa / c
+        if abs(c) < tiny:
+            c = tiny
+        d = 1.0 / d
+        delta = d * c
+        h *= delta
+        if abs(delta - 1.0) < 1e-16:
+            break
+    return h
+
+
+@njit(cache=True, error_model="numpy")
+def _betainc(a, b, x):
+    """Regularised incomplete beta I_x(a, b)."""
+    if x != x:
+        return math.nan
+    if x <= 0.0:
+        return 0.0
+    if x >= 1.0:
+        return 1.0
+    lbt = (math.lgamma(a + b) - math.lgamma(a) - math.lgamma(b)
+           + a * math.log(x) + b * math.log1p(-x))
+    if x < (a + 1.0) / (a + b + 2.0):
+        return math.exp(lbt) * _beta_cfrac(a, b, x) / a
+    return 1.0 - math.exp(lbt) * _beta_cfrac(b, a, 1.0 - x) / b
+
+
+@njit(cache=True, error_model="numpy")
+def _t_cdf(nu, t):
+    """CDF of Student's t with nu degrees of freedom."""
+    if t != t:
+        return math.nan
+    if t == math.inf:
+        return 1.0
+    if t == -math.inf:
+        return 0.0
+    t2 = t * t
+    if t2 < nu:
+        comp = 0.5 * _betainc(0.5, 0.5 * nu, t2 / (nu + t2))
+        return 0.5 + comp if t > 0.0 else 0.5 - comp
+    tail = 0.5 * _betainc(0.5 * nu, 0.5, nu / (nu + t2))
+    return 1.0 - tail if t > 0.0 else tail
+'''
+
+#: x with F(x) = p (or S(x) = q) for an increasing F on (lo, hi), by bracketing.
+_SOLVER = '''
+
+@njit(cache=True, error_model="numpy")
+def {name}_h(x, t, use_sf{params}):
+    if use_sf > 0.0:
+        return t - {sf}(x{params})
+    return {cdf}(x{params}) - t
+
+
+@njit(cache=True, error_model="numpy")
+def {name}(u, upper{params}):
+    """x with F(x) = u (upper = 0.0) or S(x) = u (upper = 1.0) on ({lo}, {hi})."""
+    if not (u >= 0.0 and u <= 1.0):
+        return math.nan
+    lo = {lo}
+    hi = {hi}
+    below = 1.0 - u if upper > 0.0 else u
+    if below <= 0.0:
+        return lo
+    if below >= 1.0:
+        return hi
+    use_sf = 1.0 if below > 0.5 else 0.0
+    if use_sf > 0.0:
+        t = u if upper > 0.0 else 1.0 - u
+    else:
+        t = 1.0 - u if upper > 0.0 else u
+    a = lo
+    b = hi
+    fa = t - 1.0 if use_sf > 0.0 else -t
+    fb = t if use_sf > 0.0 else 1.0 - t
+    if a == -math.inf or b == math.inf:
+        if a == -math.inf and b == math.inf:
+            c = 0.0
+        elif a == -math.inf:
+            c = b - 1.0
+        else:
+            c = a + 1.0
+        fc = {name}_h(c, t, use_sf{params})
+        if fc == 0.0:
+            return c
+        step = max(1.0, abs(c))
+        if fc < 0.0:
+            a = c
+            fa = fc
+            while b == math.inf:
+                d = c + step
+                if d == math.inf:
+                    d = 1.7976931348623157e308
+                fd = {name}_h(d, t, use_sf{params})
+                if fd >= 0.0 or d >= 1.7976931348623157e308:
+                    b = d
+                    fb = fd
+                else:
+                    a = d
+                    fa = fd
+                    step *= 2.0
+        else:
+            b = c
+            fb = fc
+            while a == -math.inf:
+                d = c - step
+                if d == -math.inf:
+                    d = -1.7976931348623157e308
+                fd = {name}_h(d, t, use_sf{params})
+                if fd <= 0.0 or d <= -1.7976931348623157e308:
+                    a = d
+                    fa = fd
+                else:
+                    b = d
+                    fb = fd
+                    step *= 2.0
+    side = 0
+    width = b - a
+    for it in range(400):
+        if a > 0.0 and b > 8.0 * a:
+            m = math.sqrt(a) * math.sqrt(b)
+        elif b < 0.0 and a < 8.0 * b:
+            m = -math.sqrt(-a) * math.sqrt(-b)
+        elif it % 3 == 2 and b - a > 0.5 * width:
+            m = 0.5 * (a + b)
+        else:
+            m = a - fa * (b - a) / (fb - fa)
+            if not (m > a and m < b):
+                m = 0.5 * (a + b)
+        if it % 3 == 2:
+            width = b - a
+        if m <= a or m >= b:
+            break
+        fm = {name}_h(m, t, use_sf{params})
+        if fm != fm:
+            m = 0.5 * (a + b)
+            fm = {name}_h(m, t, use_sf{params})
+            if fm != fm:
+                return math.nan
+        if fm == 0.0:
+            return m
+        if fm < 0.0:
+            a = m
+            fa = fm
+            if side == -1:
+                fb *= 0.5
+            side = -1
+        else:
+            b = m
+            fb = fm
+            if side == 1:
+                fa *= 0.5
+            side = 1
+        if b - a <= 4.440892098500626e-16 * max(abs(a), abs(b)):
+            break
+    if -fa < fb:
+        return a
+    return b
+'''
+
+_VECTOR = """
+
+@njit(cache=True, error_model="numpy")
+def {name}(xs{arrays}):
+    out = np.empty(xs.shape[0])
+    for i in range(xs.shape[0]):
+        out[i] = {scalar}(xs[i]{items})
+    return out
+"""
+
+
+class _Placeholder(sp.Function):
+    """A numba helper applied to (z, parameters...): printed, never evaluated."""
+
+    helper = ""
+
+    def _eval_is_real(self):
+        return True
+
+
+class BaseCdf(_Placeholder):
+    """F_Z(z) of the flow's base, computed by the module's ``_bF``."""
+
+    helper = "_bF"
+
+
+class BaseSf(_Placeholder):
+    """S_Z(z) of the flow's base, computed by the module's ``_bS``."""
+
+    helper = "_bS"
+
+
+class BaseBetween(_Placeholder):
+    """P(lo < Z < hi) of the flow's base, computed by the module's ``_bB``."""
+
+    helper = "_bB"
+
+
+class BaseBetweenWidth(_Placeholder):
+    """P(lo < Z < lo + w) of the flow's base, computed by the module's ``_bBw``."""
+
+    helper = "_bBw"
+
+
+class BaseQuantile(_Placeholder):
+    """F_Z⁻¹(u) of the flow's base, computed by the module's ``_bQ``."""
+
+    helper = "_bQ"
+
+
+class BaseIsf(_Placeholder):
+    """S_Z⁻¹(q) of the flow's base, computed by the module's ``_bISF``."""
+
+    helper = "_bISF"
+
+
+PLACEHOLDERS = (BaseCdf, BaseSf, BaseBetween, BaseBetweenWidth, BaseQuantile, BaseIsf)
+
+
+def _base_functions(base, params: tuple[sp.Symbol, ...]):
+    """F_Z, S_Z, F_Z⁻¹, S_Z⁻¹ as SymPy expressions that compile stably.
+
+    Explicit where composing with the flow's maps can cancel symbolically (the uniform
+    and exponential bases), placeholders for the module's numba helpers otherwise.
+    """
+    z = sp.Symbol("z_base", real=True)
+    u = sp.Symbol("u_base", real=True)
+    p = base.params
+    if base.name == "Uniform":
+        a, b = p["a"], p["b"]
+        return z, u, (z - a) / (b - a), (b - z) / (b - a), a + u * (b - a), b - u * (b - a)
+    if base.name == "Exponential":
+        from sympy.codegen.cfunctions import expm1, log1p
+
+        r = p["rate"]
+        return z, u, -expm1(-r * z), sp.exp(-r * z), -log1p(-u) / r, -sp.log(u) / r
+    return (
+        z,
+        u,
+        BaseCdf(z, *params),
+        BaseSf(z, *params),
+        BaseQuantile(u, *params),
+        BaseIsf(u, *params),
+    )
+
+
+_GAUSS_LEGENDRE = (
+    (0.1834346424956498, 0.3626837833783620),
+    (0.5255324099163290, 0.3137066458778873),
+    (0.7966664774136267, 0.2223810344533745),
+    (0.9602898564975363, 0.1012285362903763),
+)
+
+
+def _width_source(params: str, threshold: str, kink: str | None) -> str:
+    """_bBw(lo, w) = P(lo < Z < lo + w): 8-point Gauss–Legendre on p_Z when w is small
+    (no cancellation between two close values of F_Z), _bB otherwise."""
+    nodes = "\n".join(
+        f"        s += {w!r} * (_bP(mid - half * {x!r}{params}) + _bP(mid + half * {x!r}{params}))"
+        for x, w in _GAUSS_LEGENDRE
+    )
+    split = ""
+    if kink is not None:
+        split = (
+            f"    if lo < {kink} and lo + w > {kink}:\n"
+            f"        return (_bBw(lo, {kink} - lo{params})\n"
+            f"                + _bBw({kink}, lo + w - {kink}{params}))\n"
+        )
+    return f'''
+@njit(cache=True, error_model="numpy")
+def _bBw(lo, w{params}):
+    """P(lo < Z < lo + w), accurate when w is small."""
+    if not w > 0.0:
+        return 0.0
+{split}    if w <= {threshold}:
+        half = 0.5 * w
+        mid = lo + half
+        s = 0.0
+{nodes}
+        return half * s
+    return _bB(lo, lo + w{params})
+'''
+
+
+def _base_source(base, em, params: str) -> str:
+    """numba source of _bP, _bF, _bS, _bB, _bBw, _bQ, _bISF for ``base``."""
+    zb = sp.Symbol("z", real=True)
+    em.names.setdefault(zb, zb)
+    density = em.code(em.rename(base.density(zb)))
+    support_lo = em.code(em.rename(sp.sympify(base.support.inf)))
+    support_hi = em.code(em.rename(sp.sympify(base.support.sup)))
+    p = {name: em.code(em.rename(value)) for name, value in base.params.items()}
+    scale = {
+        "Normal": p.get("sigma"),
+        "Logistic": p.get("s"),
+        "Cauchy": p.get("gamma"),
+        "Laplace": p.get("b"),
+        "StudentT": p.get("sigma"),
+        "Uniform": "math.inf",
+        "Exponential": "0.0",
+        "Gamma": f"min(lo, 1.0 / ({p.get('rate')}))",
+        "Beta": "min(lo, 1.0 - lo - w)",
+    }.get(base.name, "0.0")
+    threshold = scale if scale in ("math.inf", "0.0") else f"0.05 * {scale}"
+    kink = p.get("mu") if base.name == "Laplace" else None
+    pdf = f'''
+@njit(cache=True, error_model="numpy")
+def _bP(z{params}):
+    """p_Z(z) inside the support."""
+    if not (z > {support_lo} and z < {support_hi}):
+        return 0.0
+    return {density}
+''' + _width_source(params, threshold, kink)
+    return pdf + _base_only_source(base, em, params)
+
+
+def _base_only_source(base, em, params: str) -> str:
+    """numba source of _bF, _bS, _bB, _bQ, _bISF for ``base`` (parameters inlined)."""
+    p = {name: em.code(em.rename(value)) for name, value in base.params.items()}
+    lo = em.code(em.rename(sp.sympify(base.support.inf)))
+    hi = em.code(em.rename(sp.sympify(base.support.sup)))
+    name = base.name
+    generic_between = f'''
+@njit(cache=True, error_model="numpy")
+def _bB(l, h{params}):
+    """P(l < Z < h) for l <= h, from the smaller tail."""
+    if not h > l:
+        return 0.0
+    if l == -math.inf or l <= {lo}:
+        return _bF(h{params})
+    if h == math.inf or h >= {hi}:
+        return _bS(l{params})
+    fh = _bF(h{params})
+    if fh <= 0.5:
+        return max(fh - _bF(l{params}), 0.0)
+    sl = _bS(l{params})
+    if sl <= 0.5:
+        return max(sl - _bS(h{params}), 0.0)
+    return max(1.0 - _bF(l{params}) - _bS(h{params}), 0.0)
+'''
+    numeric_quantile = f"""
+@njit(cache=True, error_model="numpy")
+def _bQ(u{params}):
+    return _base_solve(u, 0.0{params})
+
+
+@njit(cache=True, error_model="numpy")
+def _bISF(q{params}):
+    return _base_solve(q, 1.0{params})
+""" + _SOLVER.format(name="_base_solve", params=params, cdf="_bF", sf="_bS", lo=lo, hi=hi)
+
+    def fn(fname: str, arg: str, body: str) -> str:
+        lines = "\n".join("    " + line for line in body.strip().splitlines())
+        return f"""
+@njit(cache=True, error_model="numpy")
+def {fname}({arg}{params}):
+{lines}
+"""
+
+    if name == "Normal":
+        mu, sigma = p["mu"], p["sigma"]
+        return (
+            fn("_bF", "z", f"return _ndtr((z - {mu}) / {sigma})")
+            + fn("_bS", "z", f"return _ndtr(({mu} - z) / {sigma})")
+            + fn("_bB", "l, h", f"return _ndtr_between((l - {mu}) / {sigma}, (h - {mu}) / {sigma})")
+            + fn("_bQ", "u", f"return {mu} + {sigma} * _ndtri(u)")
+            + fn("_bISF", "q", f"return {mu} - {sigma} * _ndtri(q)")
+        )
+    if name == "Uniform":
+        a, b = p["a"], p["b"]
+        return (
+            fn("_bF", "z", f"return (min(max(z, {a}), {b}) - {a}) / ({b} - {a})")
+            + fn("_bS", "z", f"return ({b} - min(max(z, {a}), {b})) / ({b} - {a})")
+            + fn("_bB", "l, h", f"return max(min(h, {b}) - max(l, {a}), 0.0) / ({b} - {a})")
+            + fn("_bQ", "u", f"return {a} + u * ({b} - {a}) if u < 1.0 else {b}")
+            + fn("_bISF", "q", f"return {b} - q * ({b} - {a}) if q < 1.0 else {a}")
+        )
+    if name == "Exponential":
+        r = p["rate"]
+        return (
+            fn("_bF", "z", f"return -math.expm1(-({r}) * z) if z > 0.0 else 0.0")
+            + fn("_bS", "z", f"return math.exp(-({r}) * z) if z > 0.0 else 1.0")
+            + fn(
+                "_bB",
+                "l, h",
+                f"l = max(l, 0.0)\nif not h > l:\n    return 0.0\n"
+                f"return math.exp(-({r}) * l) * -math.expm1(-({r}) * (h - l))",
+            )
+            + fn("_bQ", "u", f"return -math.log1p(-u) / {r}")
+            + fn("_bISF", "q", f"return -math.log(q) / {r}")
+        )
+    if name == "Logistic":
+        mu, s = p["mu"], p["s"]
+        return (
+            fn("_bF", "z", f"return _expit((z - {mu}) / {s})")
+            + fn("_bS", "z", f"return _expit(({mu} - z) / {s})")
+            + generic_between
+            + fn("_bQ", "u", f"return {mu} + {s} * (math.log(u) - math.log1p(-u))")
+            + fn("_bISF", "q", f"return {mu} - {s} * (math.log(q) - math.log1p(-q))")
+        )
+    if name == "Cauchy":
+        x0, g = p["x0"], p["gamma"]
+        return (
+            fn("_bF", "z", f"return _cauchy_cdf((z - {x0}) / {g})")
+            + fn("_bS", "z", f"return _cauchy_cdf(({x0} - z) / {g})")
+            + generic_between
+            + fn(
+                "_bQ",
+                "u",
+                f"if u > 0.25 and u < 0.75:\n"
+                f"    return {x0} + {g} * math.tan(math.pi * (u - 0.5))\n"
+                f"if u < 0.5:\n    return {x0} - {g} / math.tan(math.pi * u)\n"
+                f"return {x0} + {g} / math.tan(math.pi * (1.0 - u))",
+            )
+            + fn(
+                "_bISF",
+                "q",
+                f"if q > 0.25 and q < 0.75:\n"
+                f"    return {x0} - {g} * math.tan(math.pi * (q - 0.5))\n"
+                f"if q < 0.5:\n    return {x0} + {g} / math.tan(math.pi * q)\n"
+                f"return {x0} - {g} / math.tan(math.pi * (1.0 - q))",
+            )
+        )
+    if name == "Laplace":
+        mu, b = p["mu"], p["b"]
+        return (
+            fn("_bF", "z", f"return _laplace_cdf((z - {mu}) / {b})")
+            + fn("_bS", "z", f"return _laplace_cdf(({mu} - z) / {b})")
+            + generic_between
+            + fn(
+                "_bQ",
+                "u",
+                f"if u < 0.5:\n    return {mu} + {b} * math.log(2.0 * u)\n"
+                f"return {mu} - {b} * math.log(2.0 * (1.0 - u))",
+            )
+            + fn(
+                "_bISF",
+                "q",
+                f"if q < 0.5:\n    return {mu} - {b} * math.log(2.0 * q)\n"
+                f"return {mu} + {b} * math.log(2.0 * (1.0 - q))",
+            )
+        )
+    if name == "Gamma":
+        k, r = p["shape"], p["rate"]
+        return (
+            fn("_bF", "z", f"return _gammainc_p({k}, ({r}) * z)")
+            + fn("_bS", "z", f"return _gammainc_q({k}, ({r}) * z)")
+            + generic_between
+            + numeric_quantile
+        )
+    if name == "Beta":
+        a, b = p["a"], p["b"]
+        return (
+            fn("_bF", "z", f"return _betainc({a}, {b}, z)")
+            + fn("_bS", "z", f"return _betainc({b}, {a}, 1.0 - z)")
+            + generic_between
+            + numeric_quantile
+        )
+    if name == "StudentT":
+        nu, mu, sigma = p["nu"], p["mu"], p["sigma"]
+        return (
+            fn("_bF", "z", f"return _t_cdf({nu}, (z - {mu}) / {sigma})")
+            + fn("_bS", "z", f"return _t_cdf({nu}, ({mu} - z) / {sigma})")
+            + generic_between
+            + numeric_quantile
+        )
+    raise CompileError(
+        f"No compiled CDF is known for the base {base!r}; the compiled cdf/quantile support "
+        f"Normal, Uniform, Exponential, Gamma, Beta, Laplace, Logistic, Cauchy and StudentT."
+    )
+
+
+def _stable(expr: sp.Expr) -> sp.Expr:
+    """Among equivalent forms, one without an additive constant (which would cancel)."""
+    if sp.count_ops(expr) > 300:
+        return expr
+    from symflow.core.budget import attempt
+
+    candidates = [expr, attempt(lambda: sp.together(expr), 5.0, expr)]
+
+    def score(e):
+        terms = sp.Add.make_args(sp.expand(e, deep=False))
+        return (any(t.is_number for t in terms) and not e.is_number, sp.count_ops(e))
+
+    return min(candidates, key=score)
+
+
+def emitter(program):
+    """kernel.py's statement emitter, with implicit-inverse calls given the parameters.
+
+    The solver of an implicit inverse whose forward map has parameters is emitted as
+    ``solver(y, p_a, ...)``; the call sites print the parameters too (kernel.py's own
+    printer passes only y, see the report on issue 6).
+    """
+    from symflow.codegen.kernel import _Emitter
+    from symflow.core.layer import ImplicitInverse
+
+    em = _Emitter(program)
+    extra = "".join(f", {p}" for p in em.param_names)
+    code = em.code
+
+    def print_implicit(expr, **_):
+        name = em._solver_of[type(expr)]
+        return f"{name}({em.printer._print(expr.args[0])}{extra})"
+
+    def code_with_parameters(expr):
+        if extra:
+            for atom in expr.atoms(sp.Function):
+                if isinstance(atom, ImplicitInverse):
+                    setattr(em.printer, f"_print_{type(atom).__name__}", print_implicit)
+        return code(expr)
+
+    em.code = code_with_parameters
+    return em
+
+
+def _code_of(em, value: sp.Expr) -> str:
+    return em.code(em.rename(sp.sympify(value)))
+
+
+def _width(hi: sp.Expr, lo: sp.Expr) -> sp.Expr:
+    """hi − lo with the constants cancelled symbolically (g(x) − c is often tiny)."""
+    from symflow.core.budget import attempt
+
+    diff = hi - lo
+    if sp.count_ops(diff) > 300:
+        return diff
+    return attempt(lambda: sp.expand(diff), 5.0, diff)
+
+
+def _path_terms(program, pc, F, S, zb):
+    """(mass below x, mass above x, total mass) of one path as compilable expressions.
+
+    Where the path reaches an end of the base's support the term is F_Z(g(x)) or
+    S_Z(g(x)) composed symbolically; elsewhere it is P(lo < Z < lo + w) with the width
+    w = |g(x) − c| simplified symbolically, so that no digits are lost to cancellation.
+    """
+    base, params = program.base, program.parameters
+    g = pc.inverse
+    at_inf, at_sup = base.support.inf, base.support.sup
+
+    def width(lo, hi):  # P(lo < Z < hi) with lo <= hi
+        return BaseBetweenWidth(lo, _width(hi, lo), *params)
+
+    if pc.direction > 0:
+        below = F.xreplace({zb: g}) if pc.start == at_inf else width(pc.start, g)
+        above = S.xreplace({zb: g}) if pc.end == at_sup else width(g, pc.end)
+        mass = BaseBetween(pc.start, pc.end, *params)
+    else:
+        below = S.xreplace({zb: g}) if pc.start == at_sup else width(g, pc.start)
+        above = F.xreplace({zb: g}) if pc.end == at_inf else width(pc.end, g)
+        mass = BaseBetween(pc.end, pc.start, *params)
+    return _stable(below), _stable(above), mass
+
+
+def cdf_source(program) -> str:
+    """The numba module of cdf_1, sf_1, quantile_1, isf_1 (and their vector forms)."""
+    if program.base is None or getattr(program, "dimension", 1) != 1:
+        raise CompileError(
+            "Compiled CDFs and quantiles exist for one-dimensional flows only; a "
+            "d-dimensional flow has no single CDF to invert."
+        )
+    em = emitter(program)
+    for placeholder in PLACEHOLDERS:
+        em.printer.known_functions[placeholder.__name__] = placeholder.helper
+    params = "".join(f", {p}" for p in em.param_names)
+    base = program.base
+    zb, ub, F, S, Q, ISF = _base_functions(base, program.parameters)
+
+    lower_body: list[str] = []
+    upper_body: list[str] = []
+    for k, pc in enumerate(path_cdfs(program), start=1):
+        below, above, mass = _path_terms(program, pc, F, S, zb)
+        weight = "" if pc.multiplicity == 1 else f"{float(pc.multiplicity)!r} * "
+        a_code = None if pc.lower == -sp.oo else _code_of(em, pc.lower)
+        b_code = None if pc.upper == sp.oo else _code_of(em, pc.upper)
+        mass_code = _code_of(em, mass)
+        for body, term, side in ((lower_body, below, "lower"), (upper_body, above, "upper")):
+            target = sp.Symbol(f"term_{k}", real=True)
+            statements = em.statements([Assignment(target, term)], "        ")
+            body.append(
+                f"    # path {k}: x in ({pc.lower}, {pc.upper}), direction {pc.direction:+d}"
+            )
+            branches = []
+            if a_code is not None:
+                branches.append((f"x <= {a_code}", side == "upper"))
+            if b_code is not None:
+                branches.append((f"x >= {b_code}", side == "lower"))
+            for j, (cond, full) in enumerate(branches):
+                body.append(f"    {'el' if j else ''}if {cond}:")
+                body.append(f"        acc += {weight}{mass_code}" if full else "        pass")
+            if branches:
+                body.append("    else:")
+                body.extend(statements)
+                body.append(f"        acc += {weight}{em.sym(target)}")
+            else:
+                body.extend(line[4:] for line in statements)
+                body.append(f"    acc += {weight}{em.sym(target)}")
+
+    def function(name: str, body: list[str], doc: str) -> str:
+        return (
+            f'\n\n@njit(cache=True, error_model="numpy")\ndef {name}(x{params}):\n'
+            f'    """{doc}"""\n    acc = 0.0\n' + "\n".join(body) + "\n    return acc\n"
+        )
+
+    support_lo = _code_of(em, program.support.inf)
+    support_hi = _code_of(em, program.support.sup)
+    out = [HELPERS, CDF_HELPERS, _base_source(base, em, params)]
+    out.append(function("_lower_1", lower_body, "Σ_b P(Z in J_b, f(Z) <= x), unguarded."))
+    out.append(function("_upper_1", upper_body, "Σ_b P(Z in J_b, f(Z) > x), unguarded."))
+    out.append(_GUARDED.format(params=params))
+    direction = monotone_direction(program)
+    if direction != 0:
+        u = sp.Symbol("u", real=True)
+        em.names[ub] = u
+        em.taken.add("u")
+        below_q, above_q = (Q, ISF) if direction > 0 else (ISF, Q)
+        for name, zq, doc, end0, end1 in (
+            ("quantile_1", below_q, "F_X⁻¹(u) = f(F_Z⁻¹(u))", support_lo, support_hi),
+            ("isf_1", above_q, "S_X⁻¹(u) = f(S_Z⁻¹(u))", support_hi, support_lo),
+        ):
+            target = sp.Symbol(f"{name[:-2]}_x", real=True)
+            value = forward_expression(program, zq)
+            statements = em.statements([Assignment(target, value)], "    ", given=(ub,))
+            out.append(
+                f'\n\n@njit(cache=True, error_model="numpy")\ndef {name}(u{params}):\n'
+                f'    """{doc}: the base quantile through the forward map."""\n'
+                f"    if not (u >= 0.0 and u <= 1.0):\n        return math.nan\n"
+                f"    if u == 0.0:\n        return {end0}\n"
+                f"    if u == 1.0:\n        return {end1}\n"
+                + "\n".join(statements)
+                + f"\n    return {em.sym(target)}\n"
+            )
+    else:
+        out.append(
+            _SOLVER.format(
+                name="_flow_solve",
+                params=params,
+                cdf="cdf_1",
+                sf="sf_1",
+                lo=support_lo,
+                hi=support_hi,
+            )
+        )
+        out.append(_INVERTED.format(params=params))
+    arrays = "".join(f", {p}s" for p in em.param_names)
+    items = "".join(f", {p}s[i]" for p in em.param_names)
+    for name in ("cdf", "sf", "quantile", "isf"):
+        out.append(_VECTOR.format(name=name, scalar=f"{name}_1", arrays=arrays, items=items))
+    return module_header() + "".join(em.solvers) + "".join(out)
+
+
+_GUARDED = '''
+
+@njit(cache=True, error_model="numpy")
+def cdf_1(x{params}):
+    """F_X(x) in [0, 1]; nan for nan."""
+    if x != x:
+        return math.nan
+    v = _lower_1(x{params})
+    if v != v:
+        v = 1.0 - _upper_1(x{params})
+    if v != v:
+        return math.nan
+    return min(max(v, 0.0), 1.0)
+
+
+@njit(cache=True, error_model="numpy")
+def sf_1(x{params}):
+    """S_X(x) = 1 − F_X(x) in [0, 1], computed directly; nan for nan."""
+    if x != x:
+        return math.nan
+    v = _upper_1(x{params})
+    if v != v:
+        v = 1.0 - _lower_1(x{params})
+    if v != v:
+        return math.nan
+    return min(max(v, 0.0), 1.0)
+'''
+
+_INVERTED = '''
+
+@njit(cache=True, error_model="numpy")
+def quantile_1(u{params}):
+    """F_X⁻¹(u) by bracketed inversion of the compiled CDF."""
+    return _flow_solve(u, 0.0{params})
+
+
+@njit(cache=True, error_model="numpy")
+def isf_1(u{params}):
+    """S_X⁻¹(u) by bracketed inversion of the compiled survival function."""
+    return _flow_solve(u, 1.0{params})
+'''
+
+
+@functools.lru_cache(maxsize=128)
+def _module_for_program(program) -> Any:
+    return _load(cdf_source(program))
+
+
+_MODULES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def cdf_module(kernels) -> Any:
+    """The compiled CDF/quantile module of ``kernels`` (generated once, cached on disk)."""
+    module = _MODULES.get(kernels)
+    if module is None:
+        if getattr(kernels, "program", None) is None:
+            raise CompileError(
+                "These kernels were unpickled without their symbolic program, so their "
+                "CDF cannot be generated; call flow.compile() in this process instead."
+            )
+        module = _module_for_program(kernels.program)
+        _MODULES[kernels] = module
+    return module
+
+
+def _probabilities(us: Any) -> Any:
+    arr = np.asarray(us, dtype=np.float64)
+    bad = (arr < 0) | (arr > 1)
+    if np.any(bad):
+        first = np.flatnonzero(bad.reshape(-1))[0]
+        raise ParameterError(
+            f"Quantiles need probabilities in [0, 1]; got {float(arr.reshape(-1)[first])!r} at "
+            f"index {first}."
+        )
+    return arr
+
+
+def kernel_cdf(kernels, xs: Any, **params: float) -> np.ndarray:
+    """F_X at each point (compiled): shape of xs broadcast with the parameters.
+
+    Examples
+    --------
+    >>> import sympy as sp, symflow as sf
+    >>> z = sp.Symbol("z", real=True)
+    >>> k = sf.Flow(sf.Normal(0, 1), [sf.Transform(z**2, z)]).compile()
+    >>> float(kernel_cdf(k, 1.0))  # chi2(1).cdf(1)
+    0.6826894921370859
+    """
+    return kernels._call(cdf_module(kernels).cdf, xs, params)
+
+
+def kernel_sf(kernels, xs: Any, **params: float) -> np.ndarray:
+    """S_X = 1 − F_X at each point, computed without the subtraction (compiled)."""
+    return kernels._call(cdf_module(kernels).sf, xs, params)
+
+
+def kernel_quantile(kernels, us: Any, **params: float) -> np.ndarray:
+    """F_X⁻¹ at each probability (compiled); probabilities outside [0, 1] are an error.
+
+    Examples
+    --------
+    >>> import sympy as sp, symflow as sf
+    >>> z = sp.Symbol("z", real=True)
+    >>> k = sf.Flow(sf.Exponential(1), [sf.Transform(2 * z, z)]).compile()
+    >>> float(kernel_quantile(k, 0.5))  # 2 log 2
+    1.3862943611198906
+    """
+    return kernels._call(cdf_module(kernels).quantile, _probabilities(us), params)
+
+
+def kernel_isf(kernels, qs: Any, **params: float) -> np.ndarray:
+    """S_X⁻¹ at each upper-tail probability q (compiled): x with P(X > x) = q."""
+    return kernels._call(cdf_module(kernels).isf, _probabilities(qs), params)
