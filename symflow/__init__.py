@@ -48,6 +48,10 @@ _EXPORTS = {
     "InverseError": "symflow.errors",
     "ParseError": "symflow.errors",
     "CompileError": "symflow.errors",
+    "OutputPathError": "symflow.errors",
+    "PlotError": "symflow.errors",
+    "ToolMissingError": "symflow.errors",
+    "LatexError": "symflow.errors",
 }
 
 __all__ = list(_EXPORTS)

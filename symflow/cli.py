@@ -167,27 +167,33 @@ def _build_parser() -> _Parser:
         help="print only the LaTeX of the density (no check)",
     )
     derive.set_defaults(handler=_derive)
+    from symflow.present.commands import add_subcommands
+
+    add_subcommands(commands)
     return parser
 
 
 def _protect_negative_expressions(argv: list[str]) -> tuple[list[str], set[str]]:
     """Let ``derive -log(z) ...`` work: argparse would read ``-log(z)`` as an option.
 
-    A token after ``derive`` that starts with a single ``-`` and is not ``-h`` gets a
+    A token after the subcommand (derive, latex, plot, handout) that starts with a single
+    ``-`` and is not ``-h`` or a known short option (``-o``) gets a
     leading space, which argparse reads as a positional value; the space is removed
     again after parsing (the returned set holds the protected tokens).
     """
     out = list(argv)
     protected: set[str] = set()
-    try:
-        start = out.index("derive") + 1
-    except ValueError:
+    starts = [out.index(c) for c in ("derive", "latex", "plot", "handout") if c in out]
+    if not starts:
         return out, protected
+    start = min(starts) + 1
     for i in range(start, len(out)):
         token = out[i]
         if token == "--":
             break
-        if token.startswith("-") and not token.startswith("--") and token not in ("-", "-h"):
+        if i > start and out[i - 1] in ("-o", "--output", "--base", "--var", "--param"):
+            continue  # the value of an option
+        if token.startswith("-") and not token.startswith("--") and token not in ("-", "-h", "-o"):
             out[i] = " " + token
             protected.add(out[i])
     return out, protected

@@ -61,3 +61,19 @@ class ParseError(SymflowError, ValueError):
 
 class CompileError(SymflowError, RuntimeError):
     """Code generation met an expression it cannot translate."""
+
+
+class OutputPathError(SymflowError, FileNotFoundError):
+    """An output file cannot be written where asked (a missing folder, a bad suffix)."""
+
+
+class PlotError(SymflowError, ValueError):
+    """A plot was asked of a flow or transform it cannot draw (e.g. the wrong dimension)."""
+
+
+class ToolMissingError(SymflowError, RuntimeError):
+    """An external program (pdflatex) or a TeX package that a handout needs is missing."""
+
+
+class LatexError(SymflowError, RuntimeError):
+    """pdflatex rejected a document symflow generated."""

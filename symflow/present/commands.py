@@ -1,0 +1,305 @@
+"""The teaching subcommands of ``symflow``: ``latex``, ``plot`` and ``handout``.
+
+``symflow latex EXPR --base DIST`` prints the textbook derivation (LaTeX ``align*``, or a
+standalone document with ``--full-document``, or Markdown/Unicode text);
+``symflow plot EXPR --base DIST -o FILE.png`` draws the densities with a Monte Carlo
+histogram (``--kind stages`` for a chain); ``symflow handout EXPR --base DIST -o FILE.pdf``
+writes a PDF with the derivation, the named family and the figures.
+
+Strings are parsed by :mod:`symflow.core.parse` (nothing is evaluated). The command line
+module calls :func:`add_subcommands` with its subparsers; each handler takes the parsed
+arguments and an output stream and returns the exit status (errors are SymflowError).
+
+Examples
+--------
+>>> import argparse, io
+>>> parser = argparse.ArgumentParser(prog="symflow")
+>>> add_subcommands(parser.add_subparsers(dest="command"))
+>>> args = parser.parse_args(["latex", "2*z + 3", "--base", "Normal(0, 1)"])
+>>> out = io.StringIO()
+>>> args.handler(args, out)
+0
+>>> out.getvalue().splitlines()[0]
+'\\\\begin{align*}'
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+from typing import Any, TextIO
+
+import sympy as sp
+
+from symflow.core.parse import parse_distribution, parse_expression, parse_symbol_declaration
+from symflow.errors import ParseError, SymflowError
+
+__all__ = ["add_subcommands", "build_flow", "run_latex", "run_plot", "run_handout"]
+
+_FLOW_HELP = """\
+Each EXPR is a transform in the variable (default z); several EXPRs form a chain applied
+left to right. Parameters are declared with --param NAME[:ASSUMPTION]; give them values
+for pictures with --set NAME=VALUE.
+"""
+
+_LATEX_EPILOG = (
+    _FLOW_HELP
+    + """
+examples:
+  symflow latex "exp(z)" --base "Normal(0, 1)"                   # align* block
+  symflow latex "z^2" --base "Normal(0, 1)" --full-document > chi2.tex
+  symflow latex "exp(z)" "2*z + 1" --base "Normal(0, 1)" --format text
+"""
+)
+
+_PLOT_EPILOG = (
+    _FLOW_HELP
+    + """
+examples:
+  symflow plot "exp(z)" --base "Normal(0, 1)" -o lognormal.png
+  symflow plot "z/2 + 1" "exp(z)" --base "Normal(0, 1)" --kind stages -o stages.png
+  symflow plot "exp(sigma*z)" --base "Normal(0, 1)" --param sigma:positive --set sigma=0.5 -o a.png
+"""
+)
+
+_HANDOUT_EPILOG = (
+    _FLOW_HELP
+    + """
+examples:
+  symflow handout "exp(z)" --base "Normal(0, 1)" -o lognormal.pdf
+  symflow handout "-log(z)" --base "Uniform(0, 1)" -o exponential.pdf --title "Inverse CDF"
+"""
+)
+
+
+def _flow_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "exprs", nargs="+", metavar="EXPR", help="a transform in the variable, e.g. 'exp(z)'"
+    )
+    parser.add_argument(
+        "--base", required=True, metavar="DIST", help="the base distribution, e.g. 'Normal(0, 1)'"
+    )
+    parser.add_argument(
+        "--var", default="z", metavar="NAME", help="the variable of the expressions (default: z)"
+    )
+    parser.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="NAME[:ASSUMPTION]",
+        help="declare a parameter, e.g. 'a' or 'sigma:positive'; repeat for several",
+    )
+
+
+def _value_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        dest="values",
+        help="a value for a declared parameter (for the pictures); repeat for several",
+    )
+    parser.add_argument(
+        "--n", type=int, default=100_000, metavar="N", help="Monte Carlo draws (default 100000)"
+    )
+    parser.add_argument("--seed", type=int, default=0, metavar="S", help="seed (default 0)")
+
+
+def add_subcommands(subparsers: Any) -> None:
+    """Add ``latex``, ``plot`` and ``handout`` to the ``symflow`` command's subparsers.
+
+    Parameters
+    ----------
+    subparsers
+        The object returned by ``ArgumentParser.add_subparsers()``. Each subcommand sets
+        ``handler(args, out) -> int`` as a default.
+    """
+    raw = argparse.RawDescriptionHelpFormatter
+    latex = subparsers.add_parser(
+        "latex",
+        help="print the step-by-step derivation of the density in LaTeX",
+        description="Print the textbook derivation of the density of x = f_K(...f_1(z)).",
+        epilog=_LATEX_EPILOG,
+        formatter_class=raw,
+    )
+    _flow_arguments(latex)
+    latex.add_argument(
+        "--full-document",
+        action="store_true",
+        help="print a standalone LaTeX document (compiles with pdflatex)",
+    )
+    latex.add_argument(
+        "--format",
+        choices=("latex", "markdown", "text"),
+        default="latex",
+        help="latex (default), markdown (with $$ math) or text (Unicode)",
+    )
+    latex.set_defaults(handler=run_latex)
+
+    plot = subparsers.add_parser(
+        "plot",
+        help="draw the base and derived densities with a Monte Carlo histogram",
+        description="Draw the densities of a flow and write the picture to a file.",
+        epilog=_PLOT_EPILOG,
+        formatter_class=raw,
+    )
+    _flow_arguments(plot)
+    plot.add_argument(
+        "-o", "--output", required=True, metavar="FILE", help="the picture (.png, .pdf, .svg)"
+    )
+    plot.add_argument(
+        "--kind",
+        choices=("densities", "stages"),
+        default="densities",
+        help="densities (default) or stages (the density after each layer)",
+    )
+    plot.add_argument("--dpi", type=float, default=100, help="resolution (default 100)")
+    _value_arguments(plot)
+    plot.set_defaults(handler=run_plot)
+
+    handout = subparsers.add_parser(
+        "handout",
+        help="write a PDF with the derivation, the named family and the figures",
+        description="Write a PDF handout (needs pdflatex).",
+        epilog=_HANDOUT_EPILOG,
+        formatter_class=raw,
+    )
+    _flow_arguments(handout)
+    handout.add_argument("-o", "--output", required=True, metavar="FILE.pdf", help="the PDF")
+    handout.add_argument("--title", default=None, help="the heading of the handout")
+    _value_arguments(handout)
+    handout.set_defaults(handler=run_handout)
+
+
+def _declare(var_text: str, param_texts: Sequence[str]) -> tuple[sp.Symbol, list[sp.Symbol]]:
+    var = parse_symbol_declaration(var_text)
+    seen = {var.name: "the variable"}
+    params = []
+    for text in param_texts:
+        symbol = parse_symbol_declaration(text)
+        if symbol.name in seen:
+            raise ParseError(
+                f"--param {text}: the name '{symbol.name}' is already used by "
+                f"{seen[symbol.name]}; choose another name"
+            )
+        seen[symbol.name] = "another parameter"
+        params.append(symbol)
+    return var, params
+
+
+def _base(text: str, params: Sequence[sp.Symbol]) -> Any:
+    from symflow.core.distributions import DISTRIBUTIONS
+
+    name, args = parse_distribution(text, params)
+    cls = DISTRIBUTIONS.get(name) or {k.lower(): v for k, v in DISTRIBUTIONS.items()}.get(
+        name.lower()
+    )
+    if cls is None:
+        raise ParseError(
+            f"unknown distribution '{name}'; known distributions: {', '.join(DISTRIBUTIONS)}"
+        )
+    try:
+        return cls(*args)
+    except SymflowError:
+        raise
+    except TypeError:
+        names = ", ".join(getattr(cls, "param_names", ()))
+        raise ParseError(
+            f"wrong number of parameters for {cls.__name__}: got {len(args)} in '{text}'; "
+            f"expected {cls.__name__}({names})"
+        ) from None
+
+
+def build_flow(exprs: Sequence[str], base: str, var: str = "z", params: Sequence[str] = ()):
+    """A Flow from command-line strings, parsed safely.
+
+    Examples
+    --------
+    >>> build_flow(["exp(z)"], "Normal(0, 1)")
+    Flow(Normal(0, 1), [exp(z)])
+    """
+    import symflow as sf
+
+    variable, symbols = _declare(var, params)
+    distribution = _base(base, symbols)
+    transforms = [
+        sf.Transform(parse_expression(text, variables=[variable], parameters=symbols), variable)
+        for text in exprs
+    ]
+    return sf.Flow(distribution, transforms)
+
+
+def _values(texts: Sequence[str], flow: Any) -> dict[str, float]:
+    known = {s.name for s in flow.parameters}
+    out: dict[str, float] = {}
+    for text in texts:
+        name, sep, value = text.partition("=")
+        name = name.strip()
+        if not sep or not name:
+            raise ParseError(f"--set {text}: write NAME=VALUE, e.g. --set sigma=0.5")
+        if name not in known:
+            raise ParseError(
+                f"--set {text}: '{name}' is not a parameter of the flow; its parameters are "
+                f"{', '.join(sorted(known)) or 'none'} (declare them with --param)"
+            )
+        try:
+            out[name] = float(value)
+        except ValueError:
+            raise ParseError(f"--set {text}: '{value.strip()}' is not a number") from None
+    missing = sorted(known - set(out))
+    if missing:
+        raise ParseError(
+            f"the pictures need values for the parameters {', '.join(missing)}; give them "
+            f"with --set NAME=VALUE"
+        )
+    return out
+
+
+def _flow(args: argparse.Namespace):
+    return build_flow(args.exprs, args.base, args.var, args.param)
+
+
+def run_latex(args: argparse.Namespace, out: TextIO) -> int:
+    """``symflow latex``: print the derivation."""
+    derivation = _flow(args).derivation()
+    if args.format == "markdown":
+        text = derivation.markdown()
+    elif args.format == "text":
+        text = str(derivation)
+    else:
+        text = derivation.latex(full_document=args.full_document)
+    print(text.rstrip("\n"), file=out)
+    return 0
+
+
+def run_plot(args: argparse.Namespace, out: TextIO) -> int:
+    """``symflow plot``: draw the densities (or stages) into ``--output``."""
+    from symflow.present import plot
+    from symflow.present.plot import _check_path
+
+    _check_path(args.output)
+    flow = _flow(args)
+    values = _values(args.values, flow)
+    draw = plot.stages if args.kind == "stages" else plot.densities
+    n = args.n if args.kind == "densities" else min(args.n, 50_000)
+    picture = draw(flow, n=n, seed=args.seed, dpi=args.dpi, **values)
+    path = picture.save(args.output)
+    width, height = (int(round(v * args.dpi)) for v in picture.figure.get_size_inches())
+    print(f"wrote {path} ({width}x{height} px)", file=out)
+    return 0
+
+
+def run_handout(args: argparse.Namespace, out: TextIO) -> int:
+    """``symflow handout``: write the PDF handout to ``--output``."""
+    from pathlib import Path
+
+    from symflow.present.handout import _check_pdf_path, find_tex_engine, handout
+
+    _check_pdf_path(Path(args.output))
+    find_tex_engine()
+    flow = _flow(args)
+    values = _values(args.values, flow) if args.values or not flow.parameters else {}
+    path = handout(flow, args.output, title=args.title, n=args.n, seed=args.seed, **values)
+    print(f"wrote {path}", file=out)
+    return 0

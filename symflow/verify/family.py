@@ -1,0 +1,1117 @@
+"""Named families: which standard distribution a flow produces, with exact parameters.
+
+Recognition reads the flow's derived log-density ℓ(x) and its support, never the shape of
+the transforms. The support fixes a frame for a variable y:
+
+* the real line: y = x (Normal, Cauchy, StudentT, Logistic, Laplace, Gumbel, GumbelMin);
+* (lo, oo): y = x − lo > 0 (Exponential, ChiSquared, Gamma, Weibull, Rayleigh,
+  HalfNormal, Chi, LogNormal, InverseGamma, Lévy, and Pareto with x_m = lo);
+* (lo, hi): y = (x − lo)/(hi − lo) in (0, 1) (Uniform, Beta).
+
+ℓ is written in y as Σ c_k φ_k(y) over a basis of atoms {1, y^p, log y, log² y,
+log(y − r), log((y − m)² + D), e^{s y}, log(1 + e^{s y + t}), |y − r|} (logs of products
+are factored first), and each family's template, which is linear in its own atoms,
+gives its parameters from the coefficients c_k in closed form (Normal: σ² = −1/(2 c_{y²}),
+μ = σ² c_y). A candidate is accepted only when the template's log-density equals ℓ at many
+points of the support to 10⁻¹⁰ and its support equals the flow's, for two draws of any
+free parameters, so parameters stay exact and symbolic (exp(σz + μ) gives
+LogNormal(mu=mu, sigma=sigma)). The most specific name wins: ChiSquared(k=1) over
+Gamma(shape=1/2, rate=1/2), Exponential over Gamma(shape=1, ·), Rayleigh over
+Weibull(k=2, ·), Lévy over InverseGamma(alpha=1/2, ·), Cauchy over StudentT(nu=1, ·),
+Uniform over Beta(1, 1). Families on a shifted half-line carry a ``loc`` parameter.
+
+A density given by one expression on the real line minus finitely many points (1/z of a
+Cauchy) is matched on the whole line. In d dimensions a quadratic log-density with a
+constant negative-definite Hessian on all of R^d is a MultivariateNormal (mean and
+covariance from the gradient and the Hessian).
+
+Examples
+--------
+>>> import sympy as sp
+>>> import symflow as sf
+>>> z = sp.Symbol("z", real=True)
+>>> recognise(sf.Flow(sf.Normal(0, 1), [sf.Transform(sp.exp(z), z)]))
+LogNormal(mu=0, sigma=1)
+>>> recognise(sf.Flow(sf.Normal(0, 1), [sf.Transform(z**2, z)])).latex()
+'\\\\chi^2(k = 1)'
+>>> recognise(sf.Flow(sf.Normal(0, 1), [sf.Transform(sp.sinh(z), z)])) is None
+True
+
+References
+----------
+N. L. Johnson, S. Kotz and N. Balakrishnan, *Continuous Univariate Distributions*,
+2nd ed., Wiley (1994–1995): the parameterisations used here.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import sympy as sp
+
+from symflow.core.budget import attempt
+from symflow.core.intervals import interior_points
+from symflow.errors import ParameterError
+
+__all__ = ["Family", "FAMILIES", "recognise"]
+
+_ZERO = sp.Integer(0)
+_ONE = sp.Integer(1)
+_HALF = sp.Rational(1, 2)
+_LOG_2PI = sp.log(2 * sp.pi)
+
+# ---------------------------------------------------------------------------------------
+# Templates: each family's log-density, support and scipy.stats equivalent
+# ---------------------------------------------------------------------------------------
+
+
+def _loc(p: Mapping[str, sp.Expr]) -> sp.Expr:
+    return p.get("loc", _ZERO)
+
+
+@dataclass(frozen=True)
+class _Spec:
+    """A family template: parameters (name, LaTeX symbol), ℓ(x), support, scipy twin."""
+
+    name: str
+    symbols: tuple[tuple[str, str], ...]
+    log_density: Callable[[sp.Expr, Mapping[str, sp.Expr]], sp.Expr]
+    support: Callable[[Mapping[str, sp.Expr]], sp.Set]
+    scipy: Callable[[Any, Mapping[str, float]], Any]
+    positive: tuple[str, ...] = ()
+    latex_name: str | None = None
+
+
+_LOC_SYMBOLS = (("loc", r"\mathrm{loc}"), ("scale", r"\mathrm{scale}"))
+
+
+def _above(p: Mapping[str, sp.Expr]) -> sp.Set:
+    return sp.Interval.open(_loc(p), sp.oo)
+
+
+def _ld_normal(x, p):
+    mu, s = p["mu"], p["sigma"]
+    return -((x - mu) ** 2) / (2 * s**2) - sp.log(s) - _LOG_2PI / 2
+
+
+def _ld_lognormal(x, p):
+    y, mu, s = x - _loc(p), p["mu"], p["sigma"]
+    return -((sp.log(y) - mu) ** 2) / (2 * s**2) - sp.log(y) - sp.log(s) - _LOG_2PI / 2
+
+
+def _ld_gamma_like(y, shape, rate):
+    return shape * sp.log(rate) + (shape - 1) * sp.log(y) - rate * y - sp.loggamma(shape)
+
+
+def _ld_beta(x, p):
+    scale = p.get("scale", _ONE)
+    y = (x - _loc(p)) / scale
+    a, b = p["a"], p["b"]
+    log_b = sp.loggamma(a) + sp.loggamma(b) - sp.loggamma(a + b)
+    return (a - 1) * sp.log(y) + (b - 1) * sp.log(1 - y) - log_b - sp.log(scale)
+
+
+def _ld_student(x, p):
+    nu, mu, s = p["nu"], p["mu"], p["sigma"]
+    u = (x - mu) / s
+    return (
+        sp.loggamma((nu + 1) / 2)
+        - sp.loggamma(nu / 2)
+        - sp.log(nu * sp.pi) / 2
+        - sp.log(s)
+        - (nu + 1) / 2 * sp.log(1 + u**2 / nu)
+    )
+
+
+def _ld_weibull(x, p):
+    y, k, lam = x - _loc(p), p["k"], p["lambda"]
+    return sp.log(k) - k * sp.log(lam) + (k - 1) * sp.log(y) - (y / lam) ** k
+
+
+def _ld_chi(x, p):
+    y, k, s = x - _loc(p), p["k"], p["sigma"]
+    return (
+        (k - 1) * sp.log(y / s)
+        - (y / s) ** 2 / 2
+        - (k / 2 - 1) * sp.log(2)
+        - sp.loggamma(k / 2)
+        - sp.log(s)
+    )
+
+
+def _ld_gumbel(x, p, sign):
+    u = (x - p["mu"]) / p["beta"]
+    return sign * u - sp.exp(sign * u) - sp.log(p["beta"])
+
+
+def _specs() -> dict[str, _Spec]:
+    def loc_kw(p):
+        return {"loc": p.get("loc", 0.0)}
+
+    table = [
+        _Spec(
+            "Normal",
+            (("mu", r"\mu"), ("sigma", r"\sigma")),
+            _ld_normal,
+            lambda p: sp.S.Reals,
+            lambda st, p: st.norm(p["mu"], p["sigma"]),
+            ("sigma",),
+        ),
+        _Spec(
+            "LogNormal",
+            (("mu", r"\mu"), ("sigma", r"\sigma")),
+            _ld_lognormal,
+            _above,
+            lambda st, p: st.lognorm(p["sigma"], scale=_exp(p["mu"]), **loc_kw(p)),
+            ("sigma",),
+        ),
+        _Spec(
+            "Exponential",
+            (("rate", r"\lambda"),),
+            lambda x, p: sp.log(p["rate"]) - p["rate"] * (x - _loc(p)),
+            _above,
+            lambda st, p: st.expon(scale=1 / p["rate"], **loc_kw(p)),
+            ("rate",),
+        ),
+        _Spec(
+            "ChiSquared",
+            (("k", "k"),),
+            lambda x, p: _ld_gamma_like(x - _loc(p), p["k"] / 2, _HALF),
+            _above,
+            lambda st, p: st.chi2(p["k"], **loc_kw(p)),
+            ("k",),
+            r"\chi^2",
+        ),
+        _Spec(
+            "Gamma",
+            (("shape", r"\alpha"), ("rate", r"\beta")),
+            lambda x, p: _ld_gamma_like(x - _loc(p), p["shape"], p["rate"]),
+            _above,
+            lambda st, p: st.gamma(p["shape"], scale=1 / p["rate"], **loc_kw(p)),
+            ("shape", "rate"),
+        ),
+        _Spec(
+            "Weibull",
+            (("k", "k"), ("lambda", r"\lambda")),
+            _ld_weibull,
+            _above,
+            lambda st, p: st.weibull_min(p["k"], scale=p["lambda"], **loc_kw(p)),
+            ("k", "lambda"),
+        ),
+        _Spec(
+            "Rayleigh",
+            (("sigma", r"\sigma"),),
+            lambda x, p: _ld_chi(x, {**p, "k": sp.Integer(2)}),
+            _above,
+            lambda st, p: st.rayleigh(scale=p["sigma"], **loc_kw(p)),
+            ("sigma",),
+        ),
+        _Spec(
+            "HalfNormal",
+            (("sigma", r"\sigma"),),
+            lambda x, p: _ld_chi(x, {**p, "k": _ONE}),
+            _above,
+            lambda st, p: st.halfnorm(scale=p["sigma"], **loc_kw(p)),
+            ("sigma",),
+        ),
+        _Spec(
+            "Chi",
+            (("k", "k"), ("sigma", r"\sigma")),
+            _ld_chi,
+            _above,
+            lambda st, p: st.chi(p["k"], scale=p["sigma"], **loc_kw(p)),
+            ("k", "sigma"),
+        ),
+        _Spec(
+            "InverseGamma",
+            (("alpha", r"\alpha"), ("beta", r"\beta")),
+            lambda x, p: (
+                p["alpha"] * sp.log(p["beta"])
+                - sp.loggamma(p["alpha"])
+                - (p["alpha"] + 1) * sp.log(x - _loc(p))
+                - p["beta"] / (x - _loc(p))
+            ),
+            _above,
+            lambda st, p: st.invgamma(p["alpha"], scale=p["beta"], **loc_kw(p)),
+            ("alpha", "beta"),
+        ),
+        _Spec(
+            "Levy",
+            (("mu", r"\mu"), ("c", "c")),
+            lambda x, p: (
+                sp.log(p["c"] / (2 * sp.pi)) / 2
+                - 3 * sp.log(x - p["mu"]) / 2
+                - p["c"] / (2 * (x - p["mu"]))
+            ),
+            lambda p: sp.Interval.open(p["mu"], sp.oo),
+            lambda st, p: st.levy(p["mu"], p["c"]),
+            ("c",),
+            r"\mathrm{L\acute{e}vy}",
+        ),
+        _Spec(
+            "Pareto",
+            (("alpha", r"\alpha"), ("x_m", "x_m")),
+            lambda x, p: (
+                sp.log(p["alpha"]) + p["alpha"] * sp.log(p["x_m"]) - (p["alpha"] + 1) * sp.log(x)
+            ),
+            lambda p: sp.Interval.open(p["x_m"], sp.oo),
+            lambda st, p: st.pareto(p["alpha"], scale=p["x_m"]),
+            ("alpha", "x_m"),
+        ),
+        _Spec(
+            "Uniform",
+            (("a", "a"), ("b", "b")),
+            lambda x, p: -sp.log(p["b"] - p["a"]),
+            lambda p: sp.Interval.open(p["a"], p["b"]),
+            lambda st, p: st.uniform(p["a"], p["b"] - p["a"]),
+        ),
+        _Spec(
+            "Beta",
+            (("a", r"\alpha"), ("b", r"\beta")),
+            _ld_beta,
+            lambda p: sp.Interval.open(_loc(p), _loc(p) + p.get("scale", _ONE)),
+            lambda st, p: st.beta(p["a"], p["b"], loc=p.get("loc", 0.0), scale=p.get("scale", 1.0)),
+            ("a", "b"),
+        ),
+        _Spec(
+            "Cauchy",
+            (("x0", "x_0"), ("gamma", r"\gamma")),
+            lambda x, p: (
+                -sp.log(sp.pi * p["gamma"]) - sp.log(1 + ((x - p["x0"]) / p["gamma"]) ** 2)
+            ),
+            lambda p: sp.S.Reals,
+            lambda st, p: st.cauchy(p["x0"], p["gamma"]),
+            ("gamma",),
+        ),
+        _Spec(
+            "StudentT",
+            (("nu", r"\nu"), ("mu", r"\mu"), ("sigma", r"\sigma")),
+            _ld_student,
+            lambda p: sp.S.Reals,
+            lambda st, p: st.t(p["nu"], p["mu"], p["sigma"]),
+            ("nu", "sigma"),
+        ),
+        _Spec(
+            "Logistic",
+            (("mu", r"\mu"), ("s", "s")),
+            lambda x, p: (
+                -(x - p["mu"]) / p["s"]
+                - 2 * sp.log(1 + sp.exp(-(x - p["mu"]) / p["s"]))
+                - sp.log(p["s"])
+            ),
+            lambda p: sp.S.Reals,
+            lambda st, p: st.logistic(p["mu"], p["s"]),
+            ("s",),
+        ),
+        _Spec(
+            "Laplace",
+            (("mu", r"\mu"), ("b", "b")),
+            lambda x, p: -sp.Abs(x - p["mu"]) / p["b"] - sp.log(2 * p["b"]),
+            lambda p: sp.S.Reals,
+            lambda st, p: st.laplace(p["mu"], p["b"]),
+            ("b",),
+        ),
+        _Spec(
+            "Gumbel",
+            (("mu", r"\mu"), ("beta", r"\beta")),
+            lambda x, p: _ld_gumbel(x, p, -1),
+            lambda p: sp.S.Reals,
+            lambda st, p: st.gumbel_r(p["mu"], p["beta"]),
+            ("beta",),
+        ),
+        _Spec(
+            "GumbelMin",
+            (("mu", r"\mu"), ("beta", r"\beta")),
+            lambda x, p: _ld_gumbel(x, p, 1),
+            lambda p: sp.S.Reals,
+            lambda st, p: st.gumbel_l(p["mu"], p["beta"]),
+            ("beta",),
+        ),
+        _Spec(
+            "MultivariateNormal",
+            (("mean", r"\mu"), ("cov", r"\Sigma")),
+            _ld_mvn,
+            lambda p: sp.S.Reals ** p["mean"].rows,
+            lambda st, p: st.multivariate_normal(p["mean"], p["cov"]),
+        ),
+    ]
+    return {s.name: s for s in table}
+
+
+def _exp(v: float) -> float:
+    import math
+
+    return math.exp(v)
+
+
+def _ld_mvn(xs, p):
+    r = sp.Matrix(list(xs)) - p["mean"]
+    quad = (r.T * p["cov"].inv() * r)[0, 0]
+    d = p["mean"].rows
+    return -quad / 2 - sp.log(p["cov"].det()) / 2 - d * _LOG_2PI / 2
+
+
+_SPECS = _specs()
+
+#: Names of the recognised families, most specific first within each support.
+FAMILIES: tuple[str, ...] = tuple(_SPECS)
+
+
+# ---------------------------------------------------------------------------------------
+# The Family value
+# ---------------------------------------------------------------------------------------
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, sp.MatrixBase):
+        if value.cols == 1:
+            return str(list(value))
+        return str(value.tolist())
+    return str(value)
+
+
+class Family:
+    """A named distribution with exact parameters, e.g. LogNormal(mu=0, sigma=1).
+
+    Parameters
+    ----------
+    name : str
+        One of :data:`FAMILIES`.
+    params : mapping
+        Parameter name -> exact SymPy value (numbers or expressions in free symbols).
+
+    Examples
+    --------
+    >>> f = Family("LogNormal", {"mu": 0, "sigma": 1})
+    >>> f, f.latex()
+    (LogNormal(mu=0, sigma=1), '\\\\mathrm{LogNormal}(\\\\mu = 0, \\\\sigma = 1)')
+    >>> round(float(f.scipy.median()), 12)
+    1.0
+    """
+
+    def __init__(self, name: str, params: Mapping[str, Any]):
+        if name not in _SPECS:
+            raise ParameterError(
+                f"Unknown family {name!r}; the recognised families are {', '.join(FAMILIES)}."
+            )
+        self.name = name
+        self._spec = _SPECS[name]
+        order = [n for n, _ in self._spec.symbols + _LOC_SYMBOLS]
+        values = {}
+        for key in sorted(params, key=lambda k: order.index(k) if k in order else len(order)):
+            value = params[key]
+            if isinstance(value, sp.MatrixBase):
+                values[key] = sp.ImmutableMatrix(value)
+            else:
+                values[key] = sp.sympify(value)
+        self._params = values
+
+    @property
+    def params(self) -> dict[str, sp.Basic]:
+        """Parameter name -> exact value (a copy)."""
+        return dict(self._params)
+
+    @property
+    def free_symbols(self) -> set[sp.Symbol]:
+        """Symbols in the parameters that have no value yet."""
+        out: set[sp.Symbol] = set()
+        for v in self._params.values():
+            out |= v.free_symbols
+        return out
+
+    @property
+    def support(self) -> sp.Set:
+        """Where the family's density is positive."""
+        return self._spec.support(self._params)
+
+    def log_density(self, x: Any) -> sp.Expr:
+        """The family's own log-density formula at x (a symbol, or symbols in d-D)."""
+        return self._spec.log_density(x, self._params)
+
+    def subs(self, values: Mapping[Any, Any] | None = None, **named: Any) -> Family:
+        """The same family with parameter symbols replaced (by symbol or by name).
+
+        Examples
+        --------
+        >>> import sympy as sp
+        >>> mu = sp.Symbol("mu", real=True)
+        >>> Family("Normal", {"mu": mu, "sigma": 2}).subs(mu=1)
+        Normal(mu=1, sigma=2)
+        """
+        mapping = self._mapping(values, named)
+        return Family(self.name, {k: v.subs(mapping) for k, v in self._params.items()})
+
+    def _mapping(self, values, named) -> dict[sp.Symbol, Any]:
+        by_name = {s.name: s for s in self.free_symbols}
+        mapping: dict[sp.Symbol, Any] = {}
+        for key, value in {**(values or {}), **named}.items():
+            symbol = by_name.get(key) if isinstance(key, str) else key
+            if symbol is None:
+                raise ParameterError(
+                    f"{self!r} has no free parameter {key!r}; its free parameters are "
+                    f"{', '.join(sorted(by_name)) or 'none'}."
+                )
+            mapping[symbol] = value
+        return mapping
+
+    def freeze(self, **values: float):
+        """The frozen scipy.stats distribution, with values for any free parameters.
+
+        Examples
+        --------
+        >>> import sympy as sp
+        >>> s = sp.Symbol("s", positive=True)
+        >>> float(Family("Exponential", {"rate": s}).freeze(s=2).mean())
+        0.5
+        """
+        family = self.subs(**values) if values else self
+        missing = sorted(s.name for s in family.free_symbols)
+        if missing:
+            raise ParameterError(
+                f"{family!r} has symbolic parameters ({', '.join(missing)}): scipy.stats needs "
+                f"numbers. Give values, e.g. family.freeze("
+                f"{', '.join(f'{m}=1.0' for m in missing)})."
+            )
+        from scipy import stats
+
+        numeric: dict[str, Any] = {}
+        for key, v in family._params.items():
+            if isinstance(v, sp.MatrixBase):
+                import numpy as np
+
+                rows = list(v) if v.cols == 1 else v.tolist()
+                numeric[key] = np.array(rows, dtype=float)
+            else:
+                numeric[key] = float(v)
+        return self._spec.scipy(stats, numeric)
+
+    @property
+    def scipy(self):
+        """The frozen scipy.stats distribution (needs numeric parameters)."""
+        return self.freeze()
+
+    def latex(self) -> str:
+        r"""LaTeX such as ``\mathrm{LogNormal}(\mu = 0, \sigma = 1)``."""
+        symbols = dict(self._spec.symbols + _LOC_SYMBOLS)
+        parts = [f"{symbols[k]} = {sp.latex(v)}" for k, v in self._params.items()]
+        head = self._spec.latex_name or rf"\mathrm{{{self.name}}}"
+        return rf"{head}({', '.join(parts)})"
+
+    def _repr_latex_(self) -> str:
+        return f"${self.latex()}$"
+
+    def __repr__(self) -> str:
+        inner = ", ".join(f"{k}={_show(v)}" for k, v in self._params.items())
+        return f"{self.name}({inner})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Family) or other.name != self.name:
+            return False
+        if other._params.keys() != self._params.keys():
+            return False
+        for key, mine in self._params.items():
+            theirs = other._params[key]
+            if isinstance(mine, sp.MatrixBase) or isinstance(theirs, sp.MatrixBase):
+                if mine != theirs:
+                    return False
+            elif mine != theirs and not _same(mine, theirs):
+                return False
+        return True
+
+    def __hash__(self) -> int:
+        return hash(self.name)
+
+
+# ---------------------------------------------------------------------------------------
+# Decomposing ℓ(y) into coefficients of basis atoms
+# ---------------------------------------------------------------------------------------
+
+CONST = ("const",)
+LOG = ("log",)
+LOG2 = ("log2",)
+
+
+def _pow(p: sp.Expr) -> tuple:
+    return ("pow", sp.sympify(p))
+
+
+def _tidy(v: sp.Expr) -> sp.Expr:
+    """Bounded simplification of a small coefficient or parameter."""
+    v = sp.sympify(v)
+    if v.is_number and v.is_rational:
+        return v
+    if sp.count_ops(v) > 80:
+        return v
+    out = attempt(lambda: sp.simplify(v), 3.0, v)
+    return attempt(lambda: sp.powdenest(out, force=False), 1.0, out)
+
+
+class _Draws:
+    """Exact sample values for free symbols, respecting their assumptions."""
+
+    _POSITIVE = (sp.Rational(137, 100), sp.Rational(81, 100))
+    _REAL = (sp.Rational(43, 100), sp.Rational(-62, 100))
+
+    @classmethod
+    def make(cls, symbols) -> list[dict[sp.Symbol, sp.Expr]]:
+        symbols = sorted(symbols, key=lambda s: s.name)
+        if not symbols:
+            return [{}]
+        draws = []
+        for j in range(2):
+            values = {}
+            for i, s in enumerate(symbols):
+                k = (i + j) % 2
+                if s.is_integer:
+                    v = sp.Integer(2 + k)
+                    values[s] = -v if s.is_negative else v
+                elif s.is_positive or s.is_nonnegative:
+                    values[s] = cls._POSITIVE[k] + sp.Rational(i, 10)
+                elif s.is_negative or s.is_nonpositive:
+                    values[s] = -cls._POSITIVE[k] - sp.Rational(i, 10)
+                else:
+                    values[s] = cls._REAL[k] + sp.Rational(i, 10)
+            draws.append(values)
+        return draws
+
+
+def _number(expr: sp.Expr, digits: int = 30) -> complex | None:
+    value = attempt(lambda: sp.N(expr, digits), 3.0, None)
+    if value is None or not value.is_number:
+        return None
+    try:
+        c = complex(value)
+    except (TypeError, ValueError):
+        return None
+    if c != c or abs(c) == float("inf"):
+        return None
+    return c
+
+
+class _Frame:
+    """The variable y of a support frame and where it lives (lo, hi)."""
+
+    def __init__(self, kind: str, y: sp.Symbol, lo: sp.Expr, hi: sp.Expr, free: set):
+        self.kind, self.y, self.lo, self.hi = kind, y, lo, hi
+        self.draws = _Draws.make(free)
+
+    def sign(self, f: sp.Expr) -> int | None:
+        """+1 or -1 when f has one sign for y in the frame, else None."""
+        if f.is_positive:
+            return 1
+        if f.is_negative:
+            return -1
+        interval = sp.Interval.open(self.lo, self.hi)
+        signs = set()
+        for values in self.draws:
+            for point in interior_points(interval, 7):
+                v = _number(f.xreplace(values).xreplace({self.y: sp.Float(point, 30)}), 20)
+                if v is None or abs(v.imag) > 1e-12 * (1 + abs(v.real)) or v.real == 0:
+                    return None
+                signs.add(1 if v.real > 0 else -1)
+        return signs.pop() if len(signs) == 1 else None
+
+
+def _decompose(expr: sp.Expr, frame: _Frame) -> dict[tuple, sp.Expr] | None:
+    """ℓ as {atom: coefficient}; None when SymPy cannot expand it in time."""
+    y = frame.y
+    expanded = attempt(lambda: sp.expand(expr), 5.0, None)
+    if expanded is None:
+        return None
+    out: dict[tuple, sp.Expr] = {}
+    for term in sp.Add.make_args(expanded):
+        coeff, dep = term.as_independent(y, as_Add=False)
+        if dep == 1:
+            atoms = [(CONST, coeff)]
+        else:
+            atoms = [(key, coeff * c) for key, c in _atoms(dep, frame)]
+        for key, c in atoms:
+            out[key] = out.get(key, _ZERO) + c
+    clean = {}
+    for key, c in out.items():
+        c = _tidy(c)
+        if c != 0:
+            clean[key] = c
+    return clean
+
+
+def _atoms(dep: sp.Expr, frame: _Frame) -> list[tuple[tuple, sp.Expr]]:
+    y = frame.y
+    if dep == y:
+        return [(_pow(1), _ONE)]
+    if dep.is_Pow and dep.base == y and y not in dep.exp.free_symbols:
+        return [(_pow(dep.exp), _ONE)]
+    if isinstance(dep, sp.log):
+        return _log_atoms(dep.args[0], frame)
+    if dep.is_Pow and dep.exp == 2 and isinstance(dep.base, sp.log) and dep.base.args[0] == y:
+        return [(LOG2, _ONE)]
+    if isinstance(dep, sp.exp):
+        arg = dep.args[0]
+        s = sp.diff(arg, y)
+        if y not in s.free_symbols:
+            t = sp.expand(arg - s * y)
+            return [(("exp", _tidy(s)), sp.exp(t))]
+    if isinstance(dep, sp.Abs):
+        arg = dep.args[0]
+        a = sp.diff(arg, y)
+        if y not in a.free_symbols and a != 0:
+            r = _tidy(-sp.expand(arg - a * y) / a)
+            return [(("abs", r), sp.Abs(a))]
+    return [(("other", dep), _ONE)]
+
+
+def _safe(call: Callable[[], Any], seconds: float, default: Any) -> Any:
+    """:func:`attempt` that also treats SymPy's polynomial errors as 'could not'."""
+    try:
+        return attempt(call, seconds, default)
+    except (sp.PolynomialError, sp.polys.polyerrors.BasePolynomialError):
+        return default
+
+
+def _log_atoms(arg: sp.Expr, frame: _Frame) -> list[tuple[tuple, sp.Expr]]:
+    """log(arg) as a sum of atoms, factoring arg (which is positive on the frame)."""
+    y = frame.y
+    whole = [(("other", sp.log(arg)), _ONE)]
+    if arg == y:
+        return [(LOG, _ONE)]
+    simpler = _safe(lambda: sp.factor(sp.cancel(sp.together(arg))), 3.0, arg)
+    out: list[tuple[tuple, sp.Expr]] = []
+    # exponential factors: log(e^u) = u, decomposed in its own right
+    rest_factors = []
+    for factor in sp.Mul.make_args(simpler):
+        if isinstance(factor, sp.exp):
+            u = factor.args[0]
+        elif factor.is_Pow and isinstance(factor.base, sp.exp) and factor.exp.is_number:
+            u = factor.exp * factor.base.args[0]
+        else:
+            u = None
+        if u is not None and y in u.free_symbols:
+            inner = _decompose(u, frame)
+            if inner is None:
+                return whole
+            out.extend(inner.items())
+        else:
+            rest_factors.append(factor)
+    simpler = sp.Mul(*rest_factors)
+    factored = _factor_fraction(simpler)
+    if factored is None:
+        return whole
+    lead, factors = factored
+    constant = sp.log(sp.Abs(lead))
+    for f, k in factors:
+        k = sp.Integer(k)
+        if y not in f.free_symbols:
+            constant += k * sp.log(sp.Abs(f))
+            continue
+        found = _factor_atoms(f, frame)
+        if found is None and k.is_integer and k.is_even:
+            found = _even_power_atoms(f, frame)
+        if found is None:
+            return whole
+        atoms, c = found
+        out.extend((key, k * coeff) for key, coeff in atoms)
+        constant += k * sp.log(c)
+    out.append((CONST, constant))
+    return out
+
+
+def _factor_atoms(f: sp.Expr, frame: _Frame) -> tuple[list[tuple[tuple, sp.Expr]], sp.Expr] | None:
+    """log|f| on the frame as (atoms with coefficients, c > 0): log|f| = Σ c_k φ_k + log c."""
+    y = frame.y
+    if f == y:
+        return ([(LOG, _ONE)], _ONE) if frame.lo.is_nonnegative else None
+    if attempt(lambda: f.is_polynomial(y), 1.0, False):
+        poly = _safe(lambda: sp.Poly(f, y), 2.0, None)
+        if poly is None:
+            return None
+        coeffs = poly.all_coeffs()
+        sign_f = frame.sign(f)
+        if sign_f is None:
+            return None
+        if poly.degree() == 1:
+            a, b = coeffs
+            r = _tidy(-b / a)
+            if r == 0:
+                return ([(LOG, _ONE)], _tidy(sign_f * a)) if frame.lo.is_nonnegative else None
+            sign = frame.sign(y - r)
+            if sign is None:
+                return None
+            return [(("lin", r, sign), _ONE)], _tidy(sign_f * sign * a)
+        if poly.degree() == 2:
+            a, b, c = coeffs
+            if not _negative(_tidy(b**2 - 4 * a * c), frame):
+                return None
+            m = _tidy(-b / (2 * a))
+            d = _tidy(c / a - m**2)
+            return [(("quad", m, d), _ONE)], _tidy(sign_f * a)
+        return None
+    exps = [e for e in f.atoms(sp.exp) if y in e.free_symbols]
+    if len(exps) != 1:
+        return None
+    (e,) = exps
+    s = sp.diff(e.args[0], y)
+    if y in s.free_symbols:
+        return None
+    t = sp.expand(e.args[0] - s * y)
+    w = sp.Dummy("w")
+    g = f.xreplace({e: w})
+    if y in g.free_symbols or not attempt(lambda: g.is_polynomial(w), 1.0, False):
+        return None
+    poly = _safe(lambda: sp.Poly(g, w), 2.0, None)
+    if poly is None or poly.degree() != 1:
+        return None
+    b, a = poly.all_coeffs()  # f = a + b e^{s y + t}
+    if frame.sign(a) != 1 or frame.sign(b) != 1:
+        return None
+    shift = _tidy(t + sp.log(b / a))
+    s = _tidy(s)
+    if frame.sign(s) == -1:
+        # log(1 + e^u) = u + log(1 + e^{-u}): keep the slope of the atom positive
+        atoms = [(("softplus", -s, _tidy(-shift)), _ONE), (_pow(1), s), (CONST, shift)]
+        return atoms, a
+    return [(("softplus", s, shift), _ONE)], a
+
+
+def _factor_fraction(expr: sp.Expr):
+    """(lead, [(factor, power)]) of a rational expression; denominators get powers < 0."""
+    num, den = sp.fraction(expr)
+    top = _safe(lambda: sp.factor_list(num), 3.0, None)
+    bottom = _safe(lambda: sp.factor_list(den), 3.0, None)
+    if top is None or bottom is None:
+        return None
+    return top[0] / bottom[0], list(top[1]) + [(f, -k) for f, k in bottom[1]]
+
+
+def _even_power_atoms(f: sp.Expr, frame: _Frame):
+    """log|a y + b| for a linear factor raised to an even power (it may change sign)."""
+    y = frame.y
+    poly = _safe(lambda: sp.Poly(f, y), 2.0, None)
+    if poly is None or poly.degree() != 1:
+        return None
+    a, b = poly.all_coeffs()
+    return [(("logabs", _tidy(-b / a)), _ONE)], sp.Abs(a)
+
+
+def _negative(v: sp.Expr, frame: _Frame) -> bool:
+    if v.is_negative:
+        return True
+    if v.is_nonnegative:
+        return False
+    values = [_number(v.xreplace(d), 20) for d in frame.draws]
+    return all(c is not None and c.real < 0 for c in values)
+
+
+# ---------------------------------------------------------------------------------------
+# Matching: coefficients -> candidate parameters, most specific first
+# ---------------------------------------------------------------------------------------
+
+
+def _only(terms: Mapping[tuple, sp.Expr], *allowed: tuple) -> bool:
+    return set(terms) - {CONST} <= set(allowed)
+
+
+def _kind(terms: Mapping[tuple, sp.Expr], kind: str) -> list[tuple]:
+    return [k for k in terms if k[0] == kind]
+
+
+def _sqrt(v: sp.Expr) -> sp.Expr:
+    return _tidy(sp.sqrt(v))
+
+
+def _match_real(t: Mapping[tuple, sp.Expr]) -> list[tuple[str, dict]]:
+    out: list[tuple[str, dict]] = []
+    c1, c2 = t.get(_pow(1), _ZERO), t.get(_pow(2), _ZERO)
+    if _only(t, _pow(1), _pow(2)) and c2 != 0:
+        var = _tidy(-1 / (2 * c2))
+        out.append(("Normal", {"mu": _tidy(c1 * var), "sigma": _sqrt(var)}))
+    quads = _kind(t, "quad")
+    if len(quads) == 1 and _only(t, quads[0]):
+        _, m, d = quads[0]
+        c = t[quads[0]]
+        if c == -1:
+            out.append(("Cauchy", {"x0": m, "gamma": _sqrt(d)}))
+        nu = _tidy(-2 * c - 1)
+        out.append(("StudentT", {"nu": nu, "mu": m, "sigma": _sqrt(d / nu)}))
+    soft = _kind(t, "softplus")
+    if len(soft) == 1 and _only(t, soft[0], _pow(1)) and t[soft[0]] == -2:
+        _, s, shift = soft[0]
+        out.append(("Logistic", {"mu": _tidy(-shift / s), "s": _tidy(1 / s)}))
+    absolute = _kind(t, "abs")
+    if len(absolute) == 1 and _only(t, absolute[0]):
+        out.append(("Laplace", {"mu": absolute[0][1], "b": _tidy(-1 / t[absolute[0]])}))
+    exps = _kind(t, "exp")
+    if len(exps) == 1 and _only(t, exps[0], _pow(1)):
+        s = exps[0][1]
+        ce = t[exps[0]]
+        beta = _tidy(-1 / s)
+        out.append(("Gumbel", {"mu": _tidy(beta * sp.log(-ce)), "beta": beta}))
+        beta = _tidy(1 / s)
+        out.append(("GumbelMin", {"mu": _tidy(-beta * sp.log(-ce)), "beta": beta}))
+    return out
+
+
+def _match_above(t: Mapping[tuple, sp.Expr], lo: sp.Expr) -> list[tuple[str, dict]]:
+    out: list[tuple[str, dict]] = []
+    loc = {} if lo == 0 else {"loc": lo}
+    c_log = t.get(LOG, _ZERO)
+    c1 = t.get(_pow(1), _ZERO)
+    if _only(t, LOG, _pow(1)) and c1 != 0:
+        shape, rate = _tidy(c_log + 1), _tidy(-c1)
+        if shape == 1:
+            out.append(("Exponential", {"rate": rate, **loc}))
+        k = _tidy(2 * shape)
+        if rate == _HALF and k.is_integer:
+            out.append(("ChiSquared", {"k": k, **loc}))
+        out.append(("Gamma", {"shape": shape, "rate": rate, **loc}))
+    c2 = t.get(_pow(2), _ZERO)
+    if _only(t, LOG, _pow(2)) and c2 != 0:
+        sigma = _sqrt(-1 / (2 * c2))
+        k = _tidy(c_log + 1)
+        if k == 1:
+            out.append(("HalfNormal", {"sigma": sigma, **loc}))
+        if k == 2:
+            out.append(("Rayleigh", {"sigma": sigma, **loc}))
+    powers = [key for key in _kind(t, "pow") if key[1] != 0]
+    if len(powers) == 1 and _only(t, LOG, powers[0]):
+        k = powers[0][1]
+        cp = t[powers[0]]
+        lam = _tidy((-cp) ** (-1 / k))
+        if _tidy(c_log - (k - 1)) == 0:
+            if k == 2:
+                out.append(("Rayleigh", {"sigma": _tidy(lam / sp.sqrt(2)), **loc}))
+            out.append(("Weibull", {"k": k, "lambda": lam, **loc}))
+    if _only(t, LOG, _pow(2)) and c2 != 0:
+        out.append(("Chi", {"k": _tidy(c_log + 1), "sigma": _sqrt(-1 / (2 * c2)), **loc}))
+    c_inv = t.get(_pow(-1), _ZERO)
+    if _only(t, LOG, _pow(-1)) and c_inv != 0:
+        alpha, beta = _tidy(-c_log - 1), _tidy(-c_inv)
+        if alpha == _HALF:
+            out.append(("Levy", {"mu": lo, "c": _tidy(2 * beta)}))
+        out.append(("InverseGamma", {"alpha": alpha, "beta": beta, **loc}))
+    c_log2 = t.get(LOG2, _ZERO)
+    if _only(t, LOG, LOG2) and c_log2 != 0:
+        var = _tidy(-1 / (2 * c_log2))
+        out.append(("LogNormal", {"mu": _tidy((c_log + 1) * var), "sigma": _sqrt(var), **loc}))
+    shifted = ("lin", _tidy(-lo), 1)
+    if lo != 0 and _only(t, shifted) and shifted in t:
+        out.append(("Pareto", {"alpha": _tidy(-t[shifted] - 1), "x_m": lo}))
+    return out
+
+
+def _match_between(t: Mapping[tuple, sp.Expr], lo: sp.Expr, hi: sp.Expr) -> list[tuple]:
+    out: list[tuple[str, dict]] = []
+    if _only(t):
+        out.append(("Uniform", {"a": lo, "b": hi}))
+    right = ("lin", _ONE, -1)
+    if _only(t, LOG, right):
+        extra = {} if (lo, hi) == (0, 1) else {"loc": lo, "scale": _tidy(hi - lo)}
+        a, b = _tidy(t.get(LOG, _ZERO) + 1), _tidy(t.get(right, _ZERO) + 1)
+        out.append(("Beta", {"a": a, "b": b, **extra}))
+    return out
+
+
+# ---------------------------------------------------------------------------------------
+# Verification and the entry point
+# ---------------------------------------------------------------------------------------
+
+
+def _valid(spec: _Spec, params: Mapping[str, sp.Expr]) -> bool:
+    for name in spec.positive:
+        v = params.get(name)
+        if v is None or v.is_positive is False or v.has(sp.nan, sp.zoo, sp.oo, -sp.oo, sp.I):
+            return False
+    return all(
+        not (isinstance(v, sp.Expr) and v.has(sp.nan, sp.zoo, sp.I)) for v in params.values()
+    )
+
+
+def _same(a: sp.Expr, b: sp.Expr) -> bool:
+    if a == b:
+        return True
+    if a.is_infinite or b.is_infinite:
+        return False
+    return attempt(lambda: sp.simplify(a - b) == 0, 3.0, False)
+
+
+def _verify(
+    spec: _Spec,
+    params: dict,
+    ell: sp.Expr,
+    x: sp.Symbol,
+    support: sp.Set,
+    gaps: tuple[float, ...] = (),
+) -> bool:
+    """Template ℓ equals the flow's ℓ at many points, and the supports coincide.
+
+    ``gaps`` are points of the support's span where the flow's density is not defined.
+    """
+    if not _valid(spec, params):
+        return False
+    theirs = spec.support(params)
+    if not (_same(theirs.inf, support.inf) and _same(theirs.sup, support.sup)):
+        return False
+    template = spec.log_density(x, params)
+    free = ell.free_symbols | template.free_symbols | support.free_symbols
+    for values in _Draws.make(free - {x}):
+        region = sp.Interval.open(support.inf.xreplace(values), support.sup.xreplace(values))
+        if not region.inf.is_number or not region.sup.is_number:
+            return False
+        points = [p for p in interior_points(region, 11) if p not in gaps]
+        points += [p + 0.03125 for p in points if p + 0.03125 not in gaps][:4]
+        if not points:
+            return False
+        for point in points:
+            at = {**values, x: sp.Float(point, 30)}
+            mine, theirs_v = _number(ell.xreplace(at)), _number(template.xreplace(at))
+            if mine is None or theirs_v is None:
+                return False
+            if abs(mine - theirs_v) > 1e-10 * (1 + abs(mine)):
+                return False
+    return True
+
+
+def _candidates(ell: sp.Expr, x: sp.Symbol, support: sp.Set, free: set):
+    lo, hi = support.inf, support.sup
+    if lo == -sp.oo and hi == sp.oo:
+        y = sp.Symbol("y", real=True)
+        frame = _Frame("real", y, -sp.oo, sp.oo, free)
+        terms = _decompose(ell.xreplace({x: y}), frame)
+        return [] if terms is None else _match_real(terms)
+    if hi == sp.oo:
+        y = sp.Symbol("y", positive=True)
+        frame = _Frame("above", y, _ZERO, sp.oo, free)
+        terms = _decompose(ell.xreplace({x: y + lo}), frame)
+        return [] if terms is None else _match_above(terms, lo)
+    if lo != -sp.oo:
+        y = sp.Symbol("y", positive=True)
+        frame = _Frame("between", y, _ZERO, _ONE, free)
+        terms = _decompose(ell.xreplace({x: lo + (hi - lo) * y}) + sp.log(hi - lo), frame)
+        return [] if terms is None else _match_between(terms, lo, hi)
+    return []
+
+
+_CACHE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def recognise(flow) -> Family | None:
+    """The named family of the flow's distribution, with exact parameters, or None.
+
+    Parameters
+    ----------
+    flow : Flow
+        A scalar flow (or a d-dimensional one: MultivariateNormal is recognised).
+
+    Returns
+    -------
+    Family or None
+        None when the density is not one of :data:`FAMILIES` (for instance sinh of a
+        Normal), when it is piecewise across several regions, or when it involves an
+        inverse with no closed form.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> import symflow as sf
+    >>> z = sp.Symbol("z", real=True)
+    >>> recognise(sf.Flow(sf.Uniform(0, 1), [sf.Transform(-sp.log(z), z)]))
+    Exponential(rate=1)
+    >>> mu, sigma = sp.Symbol("mu", real=True), sp.Symbol("sigma", positive=True)
+    >>> recognise(sf.Flow(sf.Normal(0, 1), [sf.Transform(sp.exp(sigma * z + mu), z)]))
+    LogNormal(mu=mu, sigma=sigma)
+    """
+    try:
+        return _CACHE[flow]
+    except (KeyError, TypeError):
+        pass
+    found = _recognise(flow)
+    try:
+        _CACHE[flow] = found
+    except TypeError:  # not weak-referenceable: no caching
+        pass
+    return found
+
+
+def _recognise(flow) -> Family | None:
+    """Recognition proper (the flow's Program is immutable, so results are cached)."""
+    if getattr(flow, "dimension", 1) > 1:
+        return _recognise_multivariate(flow)
+    from symflow.core.closed_form import log_density_terms
+    from symflow.core.layer import ImplicitInverse
+
+    program = flow.program
+    terms = log_density_terms(program)
+    if not terms:
+        return None
+    ell = terms[0][0]
+    for other, _ in terms[1:]:
+        # the same expression on regions that differ only by points: one density
+        if not attempt(lambda o=other: sp.expand(o - ell) == 0, 3.0, False):
+            return None
+    if ell.has(ImplicitInverse):
+        return None
+    region = sp.Union(*[r for _, r in terms])
+    support = _closed_gaps(region)
+    if support is None:
+        return None
+    gaps = tuple(float(p) for p in sp.Complement(support, region) if p.is_number)
+    x = program.x
+    free = set(program.parameters) | (ell.free_symbols - {x})
+    for name, params in _candidates(ell, x, support, free):
+        spec = _SPECS[name]
+        if _verify(spec, params, ell, x, support, gaps):
+            return Family(name, params)
+    return None
+
+
+def _closed_gaps(region: sp.Set) -> sp.Interval | None:
+    """The open interval spanned by ``region`` when they differ by finitely many points."""
+    if isinstance(region, sp.Interval):
+        return region
+    hull = sp.Interval.open(region.inf, region.sup)
+    gaps = attempt(lambda: sp.Complement(hull, region), 3.0, None)
+    if gaps is None or not (gaps.is_empty or isinstance(gaps, sp.FiniteSet)):
+        return None
+    return hull
+
+
+def _recognise_multivariate(flow) -> Family | None:
+    """MultivariateNormal when ℓ(x) is quadratic with a constant negative-definite Hessian.
+
+    This is the hook for d-dimensional families; add further matchers here.
+    """
+    program = flow.program
+    xs = list(getattr(program, "inputs", ()))
+    if len(xs) < 2:
+        return None
+    ell = flow.log_density(xs)
+    if isinstance(ell, sp.Piecewise) or ell.has(sp.Piecewise):
+        return None
+    expanded = attempt(lambda: sp.expand(ell), 5.0, None)
+    if expanded is None or not attempt(lambda: expanded.is_polynomial(*xs), 2.0, False):
+        return None
+    if attempt(lambda: sp.Poly(expanded, *xs).total_degree(), 2.0, 99) != 2:
+        return None
+    hessian = sp.hessian(expanded, xs)
+    if hessian.free_symbols & set(xs):
+        return None
+    precision = -hessian
+    if precision.is_positive_definite is False:
+        return None
+    cov = attempt(lambda: precision.inv().applyfunc(_tidy), 5.0, None)
+    if cov is None:
+        return None
+    gradient = sp.Matrix([sp.diff(expanded, v) for v in xs]).xreplace({v: 0 for v in xs})
+    mean = (cov * gradient).applyfunc(_tidy)
+    params = {"mean": sp.ImmutableMatrix(mean), "cov": sp.ImmutableMatrix(cov)}
+    template = _ld_mvn(xs, params)
+    for values in _Draws.make(expanded.free_symbols - set(xs)):
+        for j in range(6):
+            at = {v: sp.Rational((3 * i + 5 * j) % 7 - 3, 2) for i, v in enumerate(xs)}
+            a = _number(expanded.xreplace({**values, **at}))
+            b = _number(template.xreplace({**values, **at}))
+            if a is None or b is None or abs(a - b) > 1e-10 * (1 + abs(a)):
+                return None
+    return Family("MultivariateNormal", params)
