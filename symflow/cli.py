@@ -19,15 +19,18 @@ Examples
 from __future__ import annotations
 
 import argparse
-import inspect
 import sys
 from collections.abc import Sequence
 from typing import Any, TextIO
 
 import sympy as sp
 
-from symflow.core.parse import parse_distribution, parse_expression, parse_symbol_declaration
-from symflow.errors import ParseError, SymflowError
+from symflow.core.parse import (
+    declare_symbols,
+    parse_base,
+    parse_expression,
+)
+from symflow.errors import SymflowError
 
 __all__ = ["main"]
 
@@ -262,66 +265,6 @@ def _fail(message: str, status: int = 2) -> int:
 # -- derive --------------------------------------------------------------------------
 
 
-def _declare(args: argparse.Namespace) -> tuple[sp.Symbol, list[sp.Symbol]]:
-    """The variable and the parameters, with their names checked for clashes."""
-    var = parse_symbol_declaration(args.var)
-    params: list[sp.Symbol] = []
-    seen = {var.name: "the variable"}
-    for text in args.param:
-        symbol = parse_symbol_declaration(text)
-        if symbol.name in seen:
-            raise ParseError(
-                f"--param {text}: the name '{symbol.name}' is already used by "
-                f"{seen[symbol.name]}; choose another name"
-            )
-        seen[symbol.name] = "another parameter"
-        params.append(symbol)
-    return var, params
-
-
-def _distribution_signature(cls: type) -> str:
-    names = getattr(cls, "param_names", None)
-    try:
-        params = [p for p in inspect.signature(cls).parameters.values()]
-    except (TypeError, ValueError):  # pragma: no cover - classes have signatures
-        params = []
-    if params and all(p.kind is p.POSITIONAL_OR_KEYWORD for p in params):
-        shown = [p.name if p.default is p.empty else f"{p.name}={p.default}" for p in params]
-    else:
-        shown = list(names or ())
-    return f"{cls.__name__}({', '.join(shown)})"
-
-
-def _make_base(text: str, params: Sequence[sp.Symbol]) -> Any:
-    """Parse ``--base`` and build the distribution, with one-line errors."""
-    from symflow.core.distributions import DISTRIBUTIONS
-
-    name, args = parse_distribution(text, params)
-    cls = DISTRIBUTIONS.get(name)
-    if cls is None:
-        folded = {key.lower(): value for key, value in DISTRIBUTIONS.items()}
-        cls = folded.get(name.lower())
-    if cls is None:
-        known = ", ".join(_distribution_signature(c) for c in DISTRIBUTIONS.values())
-        raise ParseError(f"unknown distribution '{name}'; known distributions: {known}")
-    try:
-        inspect.signature(cls).bind(*args)
-    except TypeError:
-        raise ParseError(
-            f"wrong number of parameters for {cls.__name__}: got {len(args)} in "
-            f"'{' '.join(text.split())}'; expected {_distribution_signature(cls)}"
-        ) from None
-    try:
-        return cls(*args)
-    except SymflowError:
-        raise
-    except TypeError as exc:
-        raise ParseError(
-            f"cannot build {cls.__name__} from '{' '.join(text.split())}': {exc}; "
-            f"expected {_distribution_signature(cls)}"
-        ) from None
-
-
 def _output_symbol(taken: set[str]) -> sp.Symbol:
     for name in ("x", "y", "w", "u", "v", "t"):
         if name not in taken:
@@ -340,8 +283,8 @@ def _can_encode(stream: TextIO, text: str) -> bool:
 def _derive(args: argparse.Namespace, out: TextIO) -> int:
     import symflow as sf
 
-    var, params = _declare(args)
-    base = _make_base(args.base, params)
+    var, params = declare_symbols(args.var, args.param)
+    base = parse_base(args.base, params)
     exprs = [parse_expression(text, variables=[var], parameters=params) for text in args.exprs]
     transforms = [sf.Transform(expr, var) for expr in exprs]
     flow = sf.Flow(base, transforms)

@@ -29,6 +29,7 @@ symflow.errors.ParseError: attribute access is not allowed ('__import__('os').sy
 from __future__ import annotations
 
 import ast
+import inspect
 import keyword
 import math
 import unicodedata
@@ -36,12 +37,16 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from types import MappingProxyType
+from typing import Any
 
 import sympy as sp
 
-from symflow.errors import ParseError
+from symflow.errors import ParseError, SymflowError
 
 __all__ = [
+    "declare_symbols",
+    "distribution_signature",
+    "parse_base",
     "ASSUMPTIONS",
     "CONSTANTS",
     "FUNCTIONS",
@@ -791,4 +796,80 @@ def parse_symbol_declaration(text: str) -> sp.Symbol:
     except ValueError:  # sympy's InconsistentAssumptions
         raise ParseError(
             f"inconsistent assumptions for '{name}': {', '.join(words)} cannot all hold"
+        ) from None
+
+
+def declare_symbols(
+    var_text: str, param_texts: Sequence[str] = ()
+) -> tuple[sp.Symbol, list[sp.Symbol]]:
+    """The variable and parameters declared on a command line, their names checked.
+
+    Examples
+    --------
+    >>> declare_symbols("z", ["s:positive", "m"])
+    (z, [s, m])
+    """
+    var = parse_symbol_declaration(var_text)
+    params: list[sp.Symbol] = []
+    seen = {var.name: "the variable"}
+    for text in param_texts:
+        symbol = parse_symbol_declaration(text)
+        if symbol.name in seen:
+            raise ParseError(
+                f"--param {text}: the name '{symbol.name}' is already used by "
+                f"{seen[symbol.name]}; choose another name"
+            )
+        seen[symbol.name] = "another parameter"
+        params.append(symbol)
+    return var, params
+
+
+def distribution_signature(cls: type) -> str:
+    """How a distribution is called, e.g. ``StudentT(nu, mu=0, sigma=1)``."""
+    names = getattr(cls, "param_names", None)
+    try:
+        params = [p for p in inspect.signature(cls).parameters.values()]
+    except (TypeError, ValueError):  # pragma: no cover - classes have signatures
+        params = []
+    if params and all(p.kind is p.POSITIONAL_OR_KEYWORD for p in params):
+        shown = [p.name if p.default is p.empty else f"{p.name}={p.default}" for p in params]
+    else:
+        shown = list(names or ())
+    return f"{cls.__name__}({', '.join(shown)})"
+
+
+def parse_base(text: str, params: Sequence[sp.Symbol] = ()) -> Any:
+    """Parse a base distribution such as ``"Normal(0, 1)"`` and build it, with one-line
+    errors for unknown names and wrong parameter counts.
+
+    Examples
+    --------
+    >>> parse_base("Normal(0, 1/2)")
+    Normal(0, 1/2)
+    """
+    from symflow.core.distributions import DISTRIBUTIONS
+
+    name, args = parse_distribution(text, params)
+    cls = DISTRIBUTIONS.get(name)
+    if cls is None:
+        folded = {key.lower(): value for key, value in DISTRIBUTIONS.items()}
+        cls = folded.get(name.lower())
+    if cls is None:
+        known = ", ".join(distribution_signature(c) for c in DISTRIBUTIONS.values())
+        raise ParseError(f"unknown distribution '{name}'; known distributions: {known}")
+    try:
+        inspect.signature(cls).bind(*args)
+    except TypeError:
+        raise ParseError(
+            f"wrong number of parameters for {cls.__name__}: got {len(args)} in "
+            f"'{' '.join(text.split())}'; expected {distribution_signature(cls)}"
+        ) from None
+    try:
+        return cls(*args)
+    except SymflowError:
+        raise
+    except TypeError as exc:
+        raise ParseError(
+            f"cannot build {cls.__name__} from '{' '.join(text.split())}': {exc}; "
+            f"expected {distribution_signature(cls)}"
         ) from None

@@ -29,10 +29,8 @@ import argparse
 from collections.abc import Sequence
 from typing import Any, TextIO
 
-import sympy as sp
-
-from symflow.core.parse import parse_distribution, parse_expression, parse_symbol_declaration
-from symflow.errors import ParseError, SymflowError
+from symflow.core.parse import declare_symbols, parse_base, parse_expression
+from symflow.errors import ParseError
 
 __all__ = ["add_subcommands", "build_flow", "run_latex", "run_plot", "run_handout"]
 
@@ -172,45 +170,6 @@ def add_subcommands(subparsers: Any) -> None:
     handout.set_defaults(handler=run_handout)
 
 
-def _declare(var_text: str, param_texts: Sequence[str]) -> tuple[sp.Symbol, list[sp.Symbol]]:
-    var = parse_symbol_declaration(var_text)
-    seen = {var.name: "the variable"}
-    params = []
-    for text in param_texts:
-        symbol = parse_symbol_declaration(text)
-        if symbol.name in seen:
-            raise ParseError(
-                f"--param {text}: the name '{symbol.name}' is already used by "
-                f"{seen[symbol.name]}; choose another name"
-            )
-        seen[symbol.name] = "another parameter"
-        params.append(symbol)
-    return var, params
-
-
-def _base(text: str, params: Sequence[sp.Symbol]) -> Any:
-    from symflow.core.distributions import DISTRIBUTIONS
-
-    name, args = parse_distribution(text, params)
-    cls = DISTRIBUTIONS.get(name) or {k.lower(): v for k, v in DISTRIBUTIONS.items()}.get(
-        name.lower()
-    )
-    if cls is None:
-        raise ParseError(
-            f"unknown distribution '{name}'; known distributions: {', '.join(DISTRIBUTIONS)}"
-        )
-    try:
-        return cls(*args)
-    except SymflowError:
-        raise
-    except TypeError:
-        names = ", ".join(getattr(cls, "param_names", ()))
-        raise ParseError(
-            f"wrong number of parameters for {cls.__name__}: got {len(args)} in '{text}'; "
-            f"expected {cls.__name__}({names})"
-        ) from None
-
-
 def build_flow(exprs: Sequence[str], base: str, var: str = "z", params: Sequence[str] = ()):
     """A Flow from command-line strings, parsed safely.
 
@@ -221,8 +180,8 @@ def build_flow(exprs: Sequence[str], base: str, var: str = "z", params: Sequence
     """
     import symflow as sf
 
-    variable, symbols = _declare(var, params)
-    distribution = _base(base, symbols)
+    variable, symbols = declare_symbols(var, params)
+    distribution = parse_base(base, symbols)
     transforms = [
         sf.Transform(parse_expression(text, variables=[variable], parameters=symbols), variable)
         for text in exprs
