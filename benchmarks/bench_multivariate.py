@@ -43,7 +43,9 @@ def triangular_layer(d: int, i: int) -> sf.Transform:
 
 def measure(d: int, layers: int) -> tuple[float, float, float]:
     t0 = time.perf_counter()
-    flow = sf.Flow(sf.Independent(*[sf.Normal(0, 1)] * d), [triangular_layer(d, i) for i in range(layers)])
+    flow = sf.Flow(
+        sf.Independent(*[sf.Normal(0, 1)] * d), [triangular_layer(d, i) for i in range(layers)]
+    )
     t1 = time.perf_counter()
     kernels = flow.compile()
     xs = np.random.default_rng(0).normal(size=(100_000, d))

@@ -251,11 +251,8 @@ def _pieces_with_parameters(dp, tp, part, label, var) -> list[Piece]:
         for lo, hi in zip(bounds, bounds[1:], strict=False):
             sub = sp.Interval.open(lo, hi)
             ts = symbol_on(tp.name, sub)
-            sign = attempt(
-                lambda e=dp.xreplace({tp: ts}), v=ts, i=sub: _sign_by_assumptions(e, v, i),
-                5.0,
-                None,
-            )
+            on_sub = dp.xreplace({tp: ts})
+            sign = attempt(lambda e=on_sub, v=ts, i=sub: _sign_by_assumptions(e, v, i), 5.0, None)
             if sign is None:
                 break
             if out and out[-1].direction == sign:
