@@ -133,6 +133,25 @@ class _Emitter:
         )
 
     @staticmethod
+    def _cancel_inverse_pairs(assignments):
+        """Inline a state into the next one where the composition cancels: the inverse of
+        exp after the inverse of log is log(exp(y)) = y, computed exactly instead of
+        through exp(y) rounded (at y = 5e-324, exp(y) is 1 and the log of it 0)."""
+        values: dict = {}
+        out = []
+        for a in assignments:
+            if a.kind == "state":
+                deps = [s for s in a.value.free_symbols if s in values]
+                if len(deps) == 1:
+                    inner = values[deps[0]]
+                    inlined = a.value.xreplace({deps[0]: inner})
+                    if sp.count_ops(inlined) < sp.count_ops(a.value) + sp.count_ops(inner):
+                        a = type(a)(a.target, inlined, a.kind)
+                values[a.target] = a.value
+            out.append(a)
+        return out
+
+    @staticmethod
     def _fold_log_of_exp(assignments):
         """log(f(s)) where a state s is ±exp(u) (directly or through powers of such
         states): substitute and expand, so that the log of the exponential is u itself.
@@ -176,7 +195,7 @@ class _Emitter:
         """
         from symflow.codegen.rewrite import stabilise
 
-        assignments = self._fold_log_of_exp(list(assignments))
+        assignments = self._fold_log_of_exp(self._cancel_inverse_pairs(list(assignments)))
         targets = [self.sym(a.target) for a in assignments]
         definitions: dict = {}
         values = []
@@ -304,10 +323,17 @@ def {name}_parallel(xs{arrays}):
 """
 
 
-def _condition(region: sp.Set, x: sp.Symbol, em=None) -> sp.Basic:
-    """``x in region`` as a Boolean, in the emitter's names (parameters renamed)."""
-    cond = region.as_relational(x)
-    return cond if em is None else em.rename(cond)
+def _condition(region: sp.Set, em) -> sp.Basic:
+    """``x in region`` as a Boolean in the emitter's names (x and the parameters renamed).
+
+    Built on a plain real symbol: the program's x carries the support's assumptions
+    (x > 0), under which SymPy would reduce ``0 < x`` to True and drop the test.
+    """
+    plain = sp.Dummy("x", real=True)
+    cond = region.as_relational(plain)
+    mapping = {plain: em.names[em.program.x]}
+    mapping.update({p: em.names[p] for p in em.program.parameters})
+    return cond.xreplace(mapping)
 
 
 def _select_log_prob(em, program, x, params, support) -> list[str]:
@@ -327,7 +353,7 @@ def _select_log_prob(em, program, x, params, support) -> list[str]:
         body.append(f"    {r} = {result}{weight}")
         body.append(f"    {r} = -math.inf if {r} != {r} else {r}")
         if len(program.paths) > 1:
-            cond = _condition(path.region, program.x, em)
+            cond = _condition(path.region, em)
             if cond is not sp.true:
                 body.append(f"    {r} = {r} if ({em.code(cond)}) else -math.inf")
         results.append(r)
@@ -353,7 +379,7 @@ def _branchy_log_prob(em, program, x, params, support) -> list[str]:
         body.append("        return -math.inf")
     body.append("    acc = -math.inf")
     for path in program.paths:
-        cond = _condition(path.region, program.x, em) if len(program.paths) > 1 else sp.true
+        cond = _condition(path.region, em) if len(program.paths) > 1 else sp.true
         body.append(f"    if {em.code(cond) if cond is not sp.true else 'True'}:")
         body.extend(em.statements(path.assignments, "        "))
         result = em.sym(path.result)
@@ -375,7 +401,7 @@ def generate_source(program) -> tuple[str, list[str]]:
 
     # log-density: each path, summed in log space, then the support and NaN selects
     implicit = any(path.implicit for path in program.paths)
-    support = _condition(program.support, program.x, em)
+    support = _condition(program.support, em)
     if implicit:
         body.extend(_branchy_log_prob(em, program, x, params, support))
     else:

@@ -119,12 +119,16 @@ def fold_constants(expr: sp.Expr) -> sp.Expr:
     """Replace symbol-free irrational subexpressions by correctly rounded Floats."""
 
     def fold(e: sp.Basic) -> sp.Basic:
-        if not isinstance(e, sp.Expr) or e.is_Atom and not e.is_NumberSymbol:
+        if not isinstance(e, sp.Expr):  # conditions: fold inside relationals and And/Or
+            if isinstance(e, sp.Basic) and e.args and not e.is_Atom:
+                return e.func(*[fold(a) for a in e.args], evaluate=False)
+            return e
+        if e.is_Atom and not e.is_NumberSymbol:
             return e
         if e.is_number and not e.is_Rational:
             value = e.evalf(30)
             if value.is_Float:
-                return sp.Float(value, 17)
+                return value  # 30 digits: printed as the correctly rounded double
             if value.is_real is False or value.has(sp.I):
                 raise CompileError(f"The constant {e} is not real; it cannot be compiled.")
         if not e.args:

@@ -97,11 +97,59 @@ def endpoint_value(expr: sp.Expr, t: sp.Symbol, point: sp.Expr, side: str) -> sp
         direct = attempt(lambda: expr.subs(t, point), 2.0, None)
         if direct is not None and direct.is_finite and not direct.has(sp.nan, sp.zoo):
             if direct.is_real is not False:
-                return sp.nsimplify(direct) if direct.is_Float else direct
+                return sp.nsimplify(direct) if direct.is_Float else _simplest(direct)
+    # b**t with a constant base as exp(t log b): SymPy 1.14 takes lim 2**t (t -> -oo) = oo
+    expr = expr.replace(
+        lambda e: e.is_Pow and e.base.is_number and e.base.is_positive and e.exp.has(t),
+        lambda e: sp.exp(e.exp * sp.log(e.base)),
+    )
     value = attempt(lambda: sp.limit(expr, t, point, side), 10.0, None)
     if value is None or value.has(sp.AccumBounds, sp.nan, sp.zoo, sp.Limit):
-        return sp.nan
+        return _numeric_limit(expr, t, point, side)
+    return _simplest(value)
+
+
+def _simplest(value: sp.Expr) -> sp.Expr:
+    """A number in its simplest exact form (sinh(log(1 + √2)) is 1), at bounded cost."""
+    if not (value.is_number and not value.is_Atom and value.is_finite):
+        return value
+    candidates = [
+        attempt(lambda: sp.simplify(value), 2.0, value),
+        attempt(lambda: sp.radsimp(sp.simplify(value.rewrite(sp.exp))), 2.0, value),
+    ]
+    best = min(candidates, key=sp.count_ops)
+    if best.is_real and abs(complex(best.evalf(30)) - complex(value.evalf(30))) < 1e-25:
+        return best
     return value
+
+
+def _numeric_limit(expr: sp.Expr, t: sp.Symbol, point: sp.Expr, side: str) -> sp.Expr:
+    """±oo when expr grows without bound toward the point; nan when undecided."""
+    import mpmath
+
+    if expr.free_symbols - {t}:
+        return sp.nan
+    f = sp.lambdify(t, expr, modules="mpmath")
+    values = []
+    with mpmath.workdps(30):
+        for k in range(2, 14, 2):
+            if point.is_finite:
+                step = mpmath.mpf(10) ** (-k)
+                x = mpmath.mpf(float(point)) + (step if side == "+" else -step)
+            else:
+                x = mpmath.mpf(10) ** k * (1 if point == sp.oo else -1)
+            try:
+                v = complex(f(x))
+            except (ValueError, ZeroDivisionError, OverflowError, TypeError):
+                return sp.nan
+            if abs(v.imag) > 1e-12 * max(1.0, abs(v.real)):
+                return sp.nan
+            values.append(v.real)
+    if all(v > 1e12 for v in values[-3:]) and values[-1] > values[-2] > values[-3]:
+        return sp.oo
+    if all(v < -1e12 for v in values[-3:]) and values[-1] < values[-2] < values[-3]:
+        return -sp.oo
+    return sp.nan
 
 
 def as_intervals(s: sp.Set) -> list[sp.Interval]:

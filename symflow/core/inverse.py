@@ -58,7 +58,14 @@ def image_of(expr: sp.Expr, t: sp.Symbol, interval: sp.Interval) -> sp.Interval:
     a = endpoint_value(expr, t, interval.inf, "+")
     b = endpoint_value(expr, t, interval.sup, "-")
     if a.has(sp.nan) or b.has(sp.nan):
-        return sp.Interval(-sp.oo, sp.oo)  # unknown: callers test for nan explicitly
+        from symflow.core.intervals import describe_set
+        from symflow.errors import SupportError
+
+        raise SupportError(
+            f"Cannot find the image of {interval and describe_set(interval)} under "
+            f"{expr.xreplace({t: sp.Symbol('z')})}: the limits at its ends are unknown. "
+            f"Rewrite the transform with elementary functions SymPy can take limits of."
+        )
     lo, hi = (a, b) if _leq(a, b) else (b, a)
     return sp.Interval.open(lo, hi)
 

@@ -109,6 +109,7 @@ class Branch:
     derivative: sp.Expr
     implicit: bool = False
     forward: sp.Expr | None = None
+    stationary: tuple = ()
 
 
 @dataclass(frozen=True)
@@ -162,6 +163,7 @@ class Layer:
                 b.derivative,
                 b.implicit,
                 b.forward,
+                b.stationary,
             )
             for b in branches
         ]
@@ -197,4 +199,5 @@ class Layer:
             derivative.xreplace({tp: t}),
             implicit,
             fp.xreplace({tp: t}),
+            piece.stationary,
         )

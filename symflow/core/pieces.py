@@ -82,6 +82,9 @@ class Piece:
 
     interval: sp.Interval
     direction: int
+    #: points inside the piece where f' = 0 without changing sign (z**3 at 0): the
+    #: density of the image is infinite there
+    stationary: tuple = ()
 
 
 def _open(interval: sp.Interval) -> sp.Interval:
@@ -305,8 +308,11 @@ def _pieces_from_roots(f, t, dp, tp, part, label, var, base=None) -> list[Piece]
     merged: list[Piece] = []
     for piece in raw:
         if merged and merged[-1].direction == piece.direction:
+            previous = merged[-1]
             merged[-1] = Piece(
-                sp.Interval.open(merged[-1].interval.inf, piece.interval.sup), piece.direction
+                sp.Interval.open(previous.interval.inf, piece.interval.sup),
+                piece.direction,
+                (*previous.stationary, piece.interval.inf),
             )
         else:
             merged.append(piece)

@@ -91,6 +91,9 @@ class Program:
     parameters: tuple[sp.Symbol, ...] = field(default=())
     inputs: tuple[sp.Symbol, ...] = field(default=())
     base_symbols: tuple[sp.Symbol, ...] = field(default=())
+    #: x-values where the density is infinite inside the support (images of points where
+    #: a layer's derivative vanishes without changing sign); quadrature splits there
+    singular_points: tuple = field(default=())
 
     @property
     def dimension(self) -> int:
@@ -171,6 +174,7 @@ def build_program(base, layers) -> Program:
         params |= layer.transform.parameters
     return Program(
         x=x,
+        singular_points=_singular_points(layers),
         support=support,
         paths=tuple(paths),
         forward=forward,
@@ -180,6 +184,32 @@ def build_program(base, layers) -> Program:
         inputs=(x,),
         base_symbols=(symbols[0],),
     )
+
+
+def _singular_points(layers) -> tuple:
+    """Stationary points of every layer pushed forward through the later layers."""
+    points: list = []
+    for i, layer in enumerate(layers):
+        for branch in layer.branches:
+            for p in branch.stationary:
+                value = p
+                for later in layers[i:]:
+                    if value is None:
+                        break
+                    if later is not layer:
+                        value = _forward_point(later, value)
+                    else:
+                        value = (branch.forward or layer.forward).xreplace({layer.input_symbol: p})
+                if value is not None and value.is_number and value.is_finite:
+                    points.append(value)
+    return tuple(points)
+
+
+def _forward_point(layer, value):
+    for branch in layer.branches:
+        if branch.piece.contains(value) == sp.true:
+            return (branch.forward or layer.forward).xreplace({layer.input_symbol: value})
+    return None
 
 
 def build_vector_program(base, layers) -> Program:

@@ -42,6 +42,8 @@ def _as_expression(value: Any, what: str) -> sp.Expr:
         raise TransformError(f"{what} must be a SymPy expression; got {value!r}.") from exc
     if not isinstance(expr, sp.Expr):
         raise TransformError(f"{what} must be a scalar SymPy expression; got {expr!r}.")
+    if expr.has(sp.Float):  # exact first: 0.5*z + 1 is z/2 + 1
+        expr = expr.xreplace({f: sp.Rational(repr(float(f))) for f in expr.atoms(sp.Float)})
     return expr
 
 

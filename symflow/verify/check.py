@@ -114,10 +114,14 @@ class _Density:
         for path in program.paths:
             for lo, hi in _bounds(path.region):
                 breaks.update(v for v in (lo, hi) if math.isfinite(v))
+        for p in getattr(program, "singular_points", ()):
+            breaks.add(float(p))
         self.breaks = sorted(breaks)
 
     def __call__(self, x: float) -> float:
-        return self.fn(x, *self.args)
+        value = self.fn(x, *self.args)
+        # an integrable singularity hit exactly (z**3 at 0) has measure zero
+        return value if math.isfinite(value) else 0.0
 
     def integral(self, a: float, b: float) -> float:
         """∫_a^b p_X over the support, splitting at the support's gaps and path ends."""

@@ -1,0 +1,127 @@
+"""Monotone pieces: splitting a support at critical points, kinks and poles."""
+
+from __future__ import annotations
+
+import pytest
+import sympy as sp
+
+import symflow as sf
+from symflow.core.intervals import symbol_on
+from symflow.core.pieces import defined_part, monotone_pieces
+
+R = sp.S.Reals
+pi = sp.pi
+t = sp.Symbol("t", real=True)
+
+
+def o(lo, hi) -> sp.Interval:
+    return sp.Interval.open(lo, hi)
+
+
+# id, f(t), support, [(piece, direction)] worked out by hand from the sign of f'
+CASES = [
+    ("affine", 2 * t + 1, R, [(R, 1)]),
+    ("negation", -t, R, [(R, -1)]),
+    ("exp", sp.exp(t), R, [(R, 1)]),
+    ("cube-touching-zero-slope", t**3, R, [(R, 1)]),
+    ("square", t**2, R, [(o(-sp.oo, 0), -1), (o(0, sp.oo), 1)]),
+    ("square-on-positive", t**2, o(0, sp.oo), [(o(0, sp.oo), 1)]),
+    ("abs-kink", sp.Abs(t), R, [(o(-sp.oo, 0), -1), (o(0, sp.oo), 1)]),
+    ("reciprocal-pole", 1 / t, R, [(o(-sp.oo, 0), -1), (o(0, sp.oo), -1)]),
+    ("cos-one-period", sp.cos(t), o(0, 2 * pi), [(o(0, pi), -1), (o(pi, 2 * pi), 1)]),
+    (
+        "cos-on-0-10",
+        sp.cos(t),
+        o(0, 10),
+        [(o(0, pi), -1), (o(pi, 2 * pi), 1), (o(2 * pi, 3 * pi), -1), (o(3 * pi, 10), 1)],
+    ),
+    ("tan-pole", sp.tan(t), o(0, 3), [(o(0, pi / 2), 1), (o(pi / 2, 3), 1)]),
+    ("cubic-two-critical", t**3 - 3 * t, R, [(o(-sp.oo, -1), 1), (o(-1, 1), -1), (o(1, sp.oo), 1)]),
+    (
+        "quartic-three-critical",
+        t**4 - 2 * t**2,
+        R,
+        [(o(-sp.oo, -1), -1), (o(-1, 0), 1), (o(0, 1), -1), (o(1, sp.oo), 1)],
+    ),
+    ("gaussian-bump", sp.exp(-(t**2)), R, [(o(-sp.oo, 0), 1), (o(0, sp.oo), -1)]),
+    ("t-exp-minus-t", t * sp.exp(-t), R, [(o(-sp.oo, 1), 1), (o(1, sp.oo), -1)]),
+    ("z+sin/2-monotone", t + sp.sin(t) / 2, R, [(R, 1)]),
+    ("piecewise-slopes", sp.Piecewise((t, t < 0), (2 * t, True)), R, [(R, 1)]),
+    ("min-of-slopes", sp.Min(t, 2 * t), R, [(R, 1)]),
+    ("signed-square", sp.sign(t) * t**2, R, [(R, 1)]),
+]
+
+
+@pytest.mark.parametrize(
+    ("f", "support", "expected"), [c[1:] for c in CASES], ids=[c[0] for c in CASES]
+)
+def test_pieces_and_directions(f, support, expected) -> None:
+    tp = symbol_on("t", support)
+    pieces = monotone_pieces(f.xreplace({t: tp}), tp, support, f"Transform {f}", "z")
+    got = [(p.interval, p.direction) for p in pieces]
+    assert len(got) == len(expected)
+    for (interval, direction), (want, want_dir) in zip(got, expected, strict=True):
+        assert direction == want_dir
+        assert sp.Interval.open(interval.inf, interval.sup) == want
+
+
+ERRORS = [
+    ("sin-unbounded", sp.sin(t), R, sf.MonotonicityError, r"infinitely many .*Restrict"),
+    ("z+2sin-unbounded", t + 2 * sp.sin(t), R, sf.MonotonicityError, "infinitely many"),
+    (
+        "relu-flat",
+        sp.Max(t, 0),
+        R,
+        sf.PointMassError,
+        r"constant \(= 0\) for z in \(-oo, 0\).*x = 0",
+    ),
+    ("sign-flat", sp.sign(t), R, sf.PointMassError, "constant"),
+    (
+        "piecewise-flat",
+        sp.Piecewise((t, t < 0), (0, t < 1), (t - 1, True)),
+        R,
+        sf.PointMassError,
+        r"for z in \[0, 1\)",
+    ),
+    (
+        "log-undefined",
+        sp.log(t),
+        R,
+        sf.SupportError,
+        r"undefined \(or not real\) for z in \(-oo, 0\]",
+    ),
+    ("sqrt-undefined", sp.sqrt(t), R, sf.SupportError, r"for z in \(-oo, 0\)"),
+    ("acos-undefined", sp.acos(t), o(0, 2), sf.SupportError, r"for z in \(1, 2\)"),
+]
+
+
+@pytest.mark.parametrize(
+    ("f", "support", "error", "match"), [c[1:] for c in ERRORS], ids=[c[0] for c in ERRORS]
+)
+def test_bad_pieces_are_clear_errors(f, support, error, match) -> None:
+    tp = symbol_on("t", support)
+    with pytest.raises(error, match=match):
+        monotone_pieces(f.xreplace({t: tp}), tp, support, f"Transform {f}", "z")
+
+
+def test_parameter_of_unknown_sign_is_an_error_suggesting_assumptions() -> None:
+    a = sp.Symbol("a", real=True)
+    with pytest.raises(sf.MonotonicityError, match=r"for every value of a.*positive=True"):
+        monotone_pieces(a * t, t, R, "Transform a*z", "z")
+
+
+def test_parameter_of_known_sign_gives_its_direction() -> None:
+    a = sp.Symbol("a", negative=True)
+    (piece,) = monotone_pieces(a * t + 1, t, R, "Transform a*z + 1", "z")
+    assert piece.direction == -1
+
+
+def test_defined_part_cuts_at_a_pole() -> None:
+    parts, cuts = defined_part(1 / t, t, R, "Transform 1/z", "z")
+    assert parts == [o(-sp.oo, 0), o(0, sp.oo)]
+    assert cuts == [0]
+
+
+def test_defined_part_names_the_probability_lost_under_the_base() -> None:
+    with pytest.raises(sf.SupportError, match=r"probability 1/2 under Normal\(0, 1\)"):
+        defined_part(sp.log(t), t, R, "Transform log(z)", "z", base=sf.Normal(0, 1))

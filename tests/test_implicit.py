@@ -1,0 +1,192 @@
+"""Transforms without a closed-form inverse: the kernel solves f(z) = x by safeguarded Newton.
+
+The oracle is an independent change of variables in mpmath: the root z* of f(z) = x found
+by mpmath.findroot at 40 digits (bracketed, then polished), then
+log p_X(x) = log p_Z(z*) - log|f'(z*)|, summed over the real roots on each piece.
+"""
+
+from __future__ import annotations
+
+import math
+
+import mpmath as mp
+import numpy as np
+import pytest
+import sympy as sp
+
+import symflow as sf
+from symflow.core.layer import ImplicitInverse
+
+z = sp.Symbol("z", real=True)
+x = sp.Symbol("x", real=True)
+EPS = np.finfo(float).eps
+
+
+def mp_root(f, value, lo=None, hi=None):
+    """The root of f(t) = value for increasing f, bracketed then polished at 40 digits."""
+    with mp.workdps(40):
+        value = mp.mpf(value)
+        a = mp.mpf(-1) if lo is None else mp.mpf(lo)
+        b = mp.mpf(1) if hi is None else mp.mpf(hi)
+        while lo is None and f(a) > value:
+            a *= 4
+        while hi is None and f(b) < value:
+            b *= 4
+        for _ in range(400):  # bisection to a tight bracket, then Newton
+            m = (a + b) / 2
+            if f(m) < value:
+                a = m
+            else:
+                b = m
+            if b - a < mp.mpf(10) ** -30 * max(1, abs(m)):
+                break
+        # the bracket certifies the root; findroot polishes it (verify off: |f| ~ 1e15)
+        return mp.findroot(lambda t: f(t) - value, (a + b) / 2, verify=False)
+
+
+def mp_log_phi(t):
+    return -t * t / 2 - mp.log(2 * mp.pi) / 2
+
+
+# id (a flow of conftest.FLOW_SPECS), f in mpmath
+IMPLICIT = [
+    ("normal-z+sin/2", lambda t: t + mp.sin(t) / 2),
+    ("normal-z+z3", lambda t: t + t**3),
+    ("normal-z+exp", lambda t: t + mp.exp(t)),
+]
+IDS = [c[0] for c in IMPLICIT]
+POINTS = np.concatenate(
+    [np.linspace(-12, 12, 49), [-1e-8, 1e-8, 0.0, 1.0, 1e3, -1e3, 1e6, -1e6, 1e15, -1e15, 3e-300]]
+)
+
+
+@pytest.fixture(scope="module")
+def oracle():
+    """name -> (roots z*, log densities) at POINTS, computed once."""
+    out = {}
+    with mp.workdps(40):
+        for name, f in IMPLICIT:
+            roots, logs = [], []
+            for v in POINTS:
+                r = mp_root(f, float(v))
+                roots.append(r)
+                logs.append(mp_log_phi(r) - mp.log(abs(mp.diff(f, r))))
+            out[name] = (roots, logs)
+    return out
+
+
+@pytest.mark.parametrize(("name", "f"), IMPLICIT, ids=IDS)
+def test_density_shows_an_unevaluated_inverse(flows, name, f) -> None:
+    X = flows.flow(name)
+    (b,) = X.layers[0].branches
+    assert b.implicit
+    assert X.program.paths[0].implicit
+    assert X.density(x).has(ImplicitInverse)
+    assert "f_1^-1(x)" in str(X.density(x))
+    assert X.support == sp.S.Reals
+
+
+@pytest.mark.parametrize(("name", "f"), IMPLICIT, ids=IDS)
+def test_kernel_log_prob_matches_mpmath_change_of_variables(flows, oracle, name, f) -> None:
+    got = flows.kernels(name).log_prob(POINTS)
+    _, logs = oracle[name]
+    want = np.array([float(v) for v in logs])
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=0)
+
+
+@pytest.mark.parametrize(("name", "f"), IMPLICIT, ids=IDS)
+def test_kernel_inverse_reaches_full_float64_accuracy(flows, oracle, name, f) -> None:
+    got = flows.kernels(name).inverse(POINTS)
+    roots, _ = oracle[name]
+    with mp.workdps(40):
+        for v, g, r in zip(POINTS, got, roots, strict=True):
+            # 4 ulp of the root, plus what one rounding of x itself moves the root by
+            slope = abs(mp.diff(f, r))
+            allowed = 4 * EPS * abs(r) + EPS * abs(v) / slope + 1e-300
+            assert abs(mp.mpf(float(g)) - r) <= allowed, (v, g, r)
+
+
+@pytest.mark.parametrize(("name", "f"), IMPLICIT, ids=IDS)
+def test_kernel_edges(flows, name, f) -> None:
+    k = flows.kernels(name)
+    assert np.isnan(k.log_prob(np.nan))
+    assert np.all(np.isneginf(k.log_prob([np.inf, -np.inf])))
+    assert np.ndim(k.log_prob(0.5)) == 0
+
+
+@pytest.mark.parametrize(("name", "f"), IMPLICIT, ids=IDS)
+def test_check_passes(flows, name, f) -> None:
+    report = flows.flow(name).check(n=100_000, seed=4)
+    assert report.passed, str(report)
+
+
+@pytest.mark.parametrize(("name", "f"), IMPLICIT, ids=IDS)
+def test_inverse_of_forward_samples(flows, name, f) -> None:
+    k = flows.kernels(name)
+    zs = np.random.default_rng(5).normal(size=2000)
+    np.testing.assert_allclose(k.inverse(k.forward(zs)), zs, rtol=1e-13, atol=1e-15)
+
+
+# -- implicit layers inside chains and on monotone pieces ---------------------------
+
+
+def test_implicit_layer_after_exp() -> None:
+    # x = w + w^3 with w = exp(z): z* = log(w*), p = phi(z*) / (w* (1 + 3 w*^2))
+    X = sf.Flow(sf.Normal(0, 1), [sf.Transform(sp.exp(z), z), sf.Transform(z + z**3, z)])
+    assert X.support == sp.Interval.open(0, sp.oo)
+    k = X.compile()
+    xs = np.array([1e-12, 0.01, 0.7, 2.0, 30.0, 1e5])
+    want = []
+    with mp.workdps(40):
+        for v in xs:
+            w = mp_root(lambda t: t + t**3, float(v), lo=0)
+            want.append(float(mp_log_phi(mp.log(w)) - mp.log(w * (1 + 3 * w**2))))
+    np.testing.assert_allclose(k.log_prob(xs), want, rtol=1e-12, atol=0)
+    assert np.isneginf(k.log_prob(0.0))
+    assert X.check(n=50_000, seed=6).passed
+
+
+def test_implicit_layer_before_an_affine_one() -> None:
+    X = sf.Flow(sf.Normal(0, 1), [sf.Transform(z + sp.sin(z) / 2, z), sf.Transform(2 * z + 1, z)])
+    k = X.compile()
+    xs = np.linspace(-9, 11, 21)
+    want = []
+    with mp.workdps(40):
+        for v in xs:
+            r = mp_root(lambda t: t + mp.sin(t) / 2, (float(v) - 1) / 2)
+            want.append(float(mp_log_phi(r) - mp.log(1 + mp.cos(r) / 2) - mp.log(2)))
+    np.testing.assert_allclose(k.log_prob(xs), want, rtol=1e-12, atol=0)
+
+
+def test_cubic_with_three_implicit_pieces_sums_the_real_roots() -> None:
+    # x = z^3 - 3z: three real preimages for |x| < 2, one outside
+    X = sf.Flow(sf.Normal(0, 1), [sf.Transform(z**3 - 3 * z, z)])
+    assert [b.implicit for b in X.layers[0].branches] == [True, True, True]
+    k = X.compile()
+    xs = np.array([-30.0, -2.5, -1.9, -0.3, 0.0, 0.7, 1.99, 2.01, 8.0])
+    want = []
+    for v in xs:
+        roots = np.roots([1.0, 0.0, -3.0, -v])
+        real = [mp.mpf(r.real) for r in roots if abs(r.imag) < 1e-9]
+        with mp.workdps(40):
+            polished = [mp.findroot(lambda t, v=v: t**3 - 3 * t - v, r) for r in real]
+            terms = [mp.exp(mp_log_phi(r)) / abs(3 * r**2 - 3) for r in polished]
+            want.append(float(mp.log(mp.fsum(terms))))
+    np.testing.assert_allclose(k.log_prob(xs), want, rtol=1e-12, atol=0)
+    assert X.check(n=50_000, seed=7).passed
+
+
+def test_implicit_inverse_on_a_bounded_base() -> None:
+    # z^2 + exp(z) on Uniform(0, 1): image (1, 1 + e), p = 1 / f'(z*)
+    X = sf.Flow(sf.Uniform(0, 1), [sf.Transform(z**2 + sp.exp(z), z)])
+    assert X.support == sp.Interval.open(1, 1 + sp.E)
+    k = X.compile()
+    xs = np.array([1 + 1e-9, 1.5, 2.5, 3.7])
+    with mp.workdps(40):
+        want = []
+        for v in xs:
+            r = mp_root(lambda t: t**2 + mp.exp(t), float(v), lo=0, hi=1)
+            want.append(float(-mp.log(2 * r + mp.exp(r))))
+    # near x = 1, log p ~ -3e-9: atol covers the 1 ulp that rounding x itself allows
+    np.testing.assert_allclose(k.log_prob(xs), want, rtol=1e-12, atol=1e-16)
+    assert np.all(np.isneginf(k.log_prob([1.0, 1 + math.e + 1e-9, 5.0])))

@@ -1,0 +1,202 @@
+"""The Monte Carlo check: passes on right densities, fails on corrupted ones."""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import math
+
+import numpy as np
+import pytest
+import sympy as sp
+
+import symflow as sf
+from symflow.verify.bases import scipy_base
+
+z = sp.Symbol("z", real=True)
+
+PASSING = [
+    "normal-2z+3",
+    "normal-exp",
+    "normal-sinh",
+    "normal-sigmoid",
+    "normal-cube",
+    "normal-square",
+]
+
+
+@pytest.mark.parametrize("name", PASSING)
+def test_check_passes_on_derived_densities(flows, name) -> None:
+    report = flows.flow(name).check(n=50_000, seed=0)
+    assert report.passed, str(report)
+    assert bool(report) is True
+    assert 1e-4 < report.pvalue <= 1.0
+    assert report.normalisation == pytest.approx(1.0, abs=2e-3)
+
+
+def corrupt(flow: sf.Flow, kind: str, replace) -> sf.Flow:
+    """A copy of ``flow`` whose first path has every ``kind`` assignment's value replaced."""
+    bad = copy.copy(flow)
+    path = flow.program.paths[0]
+    new_assignments = tuple(
+        dataclasses.replace(a, value=replace(a.value)) if a.kind == kind else a
+        for a in path.assignments
+    )
+    bad.program = dataclasses.replace(
+        flow.program, paths=(dataclasses.replace(path, assignments=new_assignments),)
+    )
+    bad._kernels = None
+    return bad
+
+
+@pytest.mark.parametrize("name", ["normal-2z+3", "normal-exp", "normal-sinh"])
+def test_check_fails_when_a_log_det_term_is_dropped(flows, name) -> None:
+    bad = corrupt(flows.flow(name), "log_det", lambda value: sp.Integer(0))
+    report = bad.check(n=50_000)
+    assert report.passed is False
+    assert "FAILED" in str(report)
+    # the shared flow itself is untouched
+    assert bad.program is not flows.flow(name).program
+    assert any(
+        a.value != 0 for a in flows.flow(name).program.paths[0].assignments if a.kind == "log_det"
+    )
+
+
+def test_check_fails_when_a_log_det_term_has_the_wrong_scale(flows) -> None:
+    # log|f'| off by log(1.05): the density integrates to 1/1.05
+    bad = corrupt(
+        flows.flow("normal-exp"), "log_det", lambda value: value + sp.log(sp.Rational(21, 20))
+    )
+    assert bad.check(n=50_000).passed is False
+
+
+def test_check_fails_when_a_log_det_keeps_its_mass_but_has_the_wrong_shape(flows) -> None:
+    # 2z + 3 with l_1 = log 2 replaced by a term that still integrates to one:
+    # p(x) = phi((x - 3)/2) / 2 * (1 + 0.3 tanh(x - 3)), an odd perturbation
+    flow = flows.flow("normal-2z+3")
+    x = flow.program.x
+    bad = corrupt(
+        flow, "log_det", lambda value: value - sp.log(1 + sp.Rational(3, 10) * sp.tanh(x - 3))
+    )
+    report = bad.check(n=50_000)
+    assert report.passed is False
+    assert report.normalisation == pytest.approx(1.0, abs=1e-6)
+
+
+def test_check_fails_when_the_inverse_is_wrong(flows) -> None:
+    # z_0 = (x - 3)/2 shifted by 1/10: the density of N(2.8, 2) against samples of N(3, 2)
+    flow = flows.flow("normal-2z+3")
+    z0 = flow.program.base_symbol
+    path = flow.program.paths[0]
+    shifted = tuple(
+        dataclasses.replace(a, value=a.value + sp.Rational(1, 10)) if a.target == z0 else a
+        for a in path.assignments
+    )
+    bad = copy.copy(flow)
+    bad.program = dataclasses.replace(
+        flow.program, paths=(dataclasses.replace(path, assignments=shifted),)
+    )
+    bad._kernels = None
+    report = bad.check(n=50_000)
+    assert report.passed is False
+    assert not report.tests[0].passed  # KS sees the shift
+
+
+@pytest.mark.parametrize(
+    ("base", "exprs"),
+    [
+        (sf.Normal(0, 1), [z**3, sp.asinh(z)]),
+        pytest.param(sf.Normal(0, 1), [z**5, 2 * z + 1]),
+        (sf.Exponential(1), [z**3, sp.exp(z), sp.asinh(z)]),
+    ],
+    ids=["cube-asinh", "fifth-affine", "exponential-cube-exp-asinh"],
+)
+def test_check_through_a_critical_value(base, exprs) -> None:
+    report = sf.Flow(base, [sf.Transform(e, z) for e in exprs]).check(n=20_000)
+    assert report.passed, str(report)
+
+
+@pytest.mark.parametrize(
+    ("base", "exprs"),
+    [
+        (sf.Normal(0, 1), [sp.exp(z), sp.asinh(z)]),
+        (sf.Exponential(2), [sp.asinh(z), sp.sinh(z), sp.asinh(z)]),
+    ],
+    ids=["normal-exp-asinh", "exponential-asinh-sinh-asinh"],
+)
+def test_check_of_asinh_after_growth(base, exprs) -> None:
+    # log|asinh'| once overflowed far out, made the density +inf there and failed check()
+    report = sf.Flow(base, [sf.Transform(e, z) for e in exprs]).check(n=20_000)
+    assert report.passed, str(report)
+
+
+def test_report_text_names_the_tests_and_the_verdict(flows) -> None:
+    report = flows.flow("normal-exp").check(n=20_000, seed=3)
+    text = str(report)
+    assert text.startswith("check of Flow(Normal(0, 1), [exp(z)]): PASSED")
+    assert "n = 20,000" in text and "seed = 3" in text
+    for name in ("KS", "chi-square", "normalisation"):
+        assert name in text
+    assert report.n == 20_000 and report.seed == 3
+    assert [t.name for t in report.tests] == ["KS", "chi-square", "normalisation"]
+    assert report._repr_markdown_().startswith("```")
+
+
+def test_failed_report_says_failed_and_why(flows) -> None:
+    bad = corrupt(flows.flow("normal-z/2"), "log_det", lambda value: sp.Integer(0))
+    report = bad.check(n=20_000)
+    text = str(report)
+    assert "FAILED" in text and "FAIL" in text
+    assert "integrates to 0.5" in text
+    assert report.normalisation == pytest.approx(0.5, rel=1e-6)
+
+
+def test_check_is_reproducible(flows) -> None:
+    X = flows.flow("normal-sinh")
+    a, b = X.check(n=20_000, seed=5), X.check(n=20_000, seed=5)
+    assert a.pvalue == b.pvalue
+    assert X.check(n=20_000, seed=6).pvalue != a.pvalue
+
+
+def test_check_of_a_parametric_flow_takes_values() -> None:
+    mu = sp.Symbol("mu", real=True)
+    X = sf.Flow(sf.Normal(mu, 1), [sf.Transform(sp.exp(z), z)])
+    assert X.check(n=20_000, seed=0, mu=0.5).passed
+    with pytest.raises(sf.ParameterError, match="Missing value for parameter mu"):
+        X.check(n=1000)
+    with pytest.raises(sf.ParameterError, match="Unknown parameter nu"):
+        X.check(n=1000, mu=0.0, nu=1.0)
+
+
+def test_check_of_heavy_tails_left_out_overflow(flows) -> None:
+    # exp of a Cauchy variable overflows float64 for a few samples: noted, still right
+    X = sf.Flow(sf.Cauchy(0, 1), [sf.Transform(sp.exp(z), z)])
+    report = X.check(n=50_000, seed=0)
+    assert report.passed, str(report)
+
+
+BASES = [
+    ("normal", sf.Normal(1, 2), (1.0, 2.0)),
+    ("uniform", sf.Uniform(-1, 3), (1.0, math.sqrt(16 / 12))),
+    ("exponential", sf.Exponential(2), (0.5, 0.5)),
+    ("gamma", sf.Gamma(3, 2), (1.5, math.sqrt(3) / 2)),
+    ("beta", sf.Beta(2, 3), (0.4, math.sqrt(6 / (25 * 6)))),
+    ("laplace", sf.Laplace(1, 2), (1.0, 2 * math.sqrt(2))),
+    ("logistic", sf.Logistic(1, 2), (1.0, 2 * math.pi / math.sqrt(3))),
+    ("studentt", sf.StudentT(5, 1, 2), (1.0, 2 * math.sqrt(5 / 3))),
+]
+
+
+@pytest.mark.parametrize(("base", "moments"), [c[1:] for c in BASES], ids=[c[0] for c in BASES])
+def test_scipy_twin_of_each_base_has_the_textbook_moments(base, moments) -> None:
+    twin = scipy_base(base)
+    assert twin.mean() == pytest.approx(moments[0], rel=1e-12)
+    assert twin.std() == pytest.approx(moments[1], rel=1e-12)
+
+
+def test_scipy_twin_needs_parameter_values() -> None:
+    mu = sp.Symbol("mu", real=True)
+    with pytest.raises(sf.ParameterError, match="give a value for mu"):
+        scipy_base(sf.Normal(mu, 1))
+    assert scipy_base(sf.Normal(mu, 1), {"mu": 2.0}).mean() == 2.0
+    assert np.isclose(scipy_base(sf.Cauchy(1, 2)).median(), 1.0)
