@@ -121,7 +121,10 @@ def fold_constants(expr: sp.Expr) -> sp.Expr:
     def fold(e: sp.Basic) -> sp.Basic:
         if not isinstance(e, sp.Expr):  # conditions: fold inside relationals and And/Or
             if isinstance(e, sp.Basic) and e.args and not e.is_Atom:
-                return e.func(*[fold(a) for a in e.args], evaluate=False)
+                args = [fold(a) for a in e.args]
+                if isinstance(e, sp.Rel | sp.logic.boolalg.BooleanFunction):
+                    return e.func(*args, evaluate=False)
+                return e.func(*args)
             return e
         if e.is_Atom and not e.is_NumberSymbol:
             return e
