@@ -454,7 +454,7 @@ def generate_source(program) -> tuple[str, list[str]]:
 
 _VECTOR_D = '''
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", forceinline=True)
 def prob_1({xargs}{params}):
     """p_X(x)."""
     return math.exp(log_prob_1({xargs}{params}))
@@ -518,17 +518,21 @@ def _vector_source(program) -> tuple[str, list[str]]:
     xargs = ", ".join(f"x{j + 1}" for j in range(d))
     params = "".join(f", {p}" for p in em.param_names)
     path = program.paths[0]
-    body = ['@njit(cache=True, error_model="numpy")', f"def log_prob_1({xargs}{params}):"]
-    body.append('    """log p_X(x): -inf outside the support, nan for nan."""')
-    body.append("    if " + " or ".join(f"x{j + 1} != x{j + 1}" for j in range(d)) + ":")
-    body.append("        return math.nan")
+    # branch-free like the 1-D kernel: selects for the support and NaN, force-inlined
+    body = [
+        '@njit(cache=True, error_model="numpy", forceinline=True)',
+        f"def log_prob_1({xargs}{params}):",
+        '    """log p_X(x): -inf outside the support, nan for nan."""',
+    ]
     body.extend(em.statements(path.assignments, "    "))
+    result = em.sym(path.result)
+    body.append(f"    lp = -math.inf if {result} != {result} else {result}")
     checks = sp.And(*path.checks)
     if checks is not sp.true:
-        body.append(f"    if not ({em.code(checks.xreplace(em.names))}):")
-        body.append("        return -math.inf")
-    result = em.sym(path.result)
-    body += [f"    if {result} != {result}:", "        return -math.inf", f"    return {result}"]
+        body.append(f"    lp = lp if ({em.code(checks.xreplace(em.names))}) else -math.inf")
+    # bitwise | (no short-circuit branches, so the calling loop can vectorise)
+    nan_input = " | ".join(f"(x{j + 1} != x{j + 1})" for j in range(d))
+    body.append(f"    return math.nan if ({nan_input}) else lp")
 
     zargs = [sp.Symbol(f"z{j + 1}", real=True) for j in range(d)]
     em.taken.update(s.name for s in zargs)
@@ -722,7 +726,7 @@ class Kernels:
         return np.ascontiguousarray(arr.reshape(-1)), scalar
 
     #: arrays at least this long are evaluated by the prange (multi-threaded) variant
-    parallel_threshold = 200_000
+    parallel_threshold = 20_000
 
     def _threaded(self, fn, n: int):
         """The multi-threaded variant of ``fn`` for long arrays (compiled on first use)."""
