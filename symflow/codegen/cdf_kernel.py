@@ -424,15 +424,7 @@ def {name}(u, upper{params}):
     return b
 '''
 
-_VECTOR = """
-
-@njit(cache=True, error_model="numpy")
-def {name}(xs{arrays}):
-    out = np.empty(xs.shape[0])
-    for i in range(xs.shape[0]):
-        out[i] = {scalar}(xs[i]{items})
-    return out
-"""
+from symflow.codegen.kernel import _VECTOR  # noqa: E402  (one template for every kernel loop)
 
 
 class _Placeholder(sp.Function):
