@@ -50,6 +50,13 @@ def _output_symbol(x: Any) -> sp.Symbol:
     return x
 
 
+def _in_region(region: sp.Set, x: sp.Symbol) -> sp.Basic:
+    """``x in region`` as a condition, without the ``x < oo`` that a symbol with no
+    assumptions would carry (the condition is built on a real symbol, then renamed)."""
+    real = sp.Dummy("x", real=True)
+    return region.as_relational(real).xreplace({real: x})
+
+
 def _piecewise(terms: list[tuple[sp.Expr, sp.Set]], x: sp.Symbol, otherwise: sp.Expr) -> sp.Expr:
     grouped: dict[sp.Set, sp.Expr] = {}
     for e, r in terms:
@@ -61,8 +68,8 @@ def _piecewise(terms: list[tuple[sp.Expr, sp.Set]], x: sp.Symbol, otherwise: sp.
         sp.Intersection(a, b).is_empty for i, a in enumerate(regions) for b in regions[i + 1 :]
     )
     if disjoint:
-        return sp.Piecewise(*[(e, r.as_relational(x)) for e, r in terms], (otherwise, True))
-    return sp.Add(*[sp.Piecewise((e, r.as_relational(x)), (0, True)) for e, r in terms])
+        return sp.Piecewise(*[(e, _in_region(r, x)) for e, r in terms], (otherwise, True))
+    return sp.Add(*[sp.Piecewise((e, _in_region(r, x)), (0, True)) for e, r in terms])
 
 
 class Flow:
@@ -171,7 +178,7 @@ class Flow:
         terms = [(self._in(e, x), r) for e, r in log_density_terms(self.program)]
         if len(terms) == 1:
             expr, region = terms[0]
-            return sp.Piecewise((expr, region.as_relational(x)), (-sp.oo, True))
+            return sp.Piecewise((expr, _in_region(region, x)), (-sp.oo, True))
         return sp.log(_piecewise([(sp.exp(e), r) for e, r in terms], x, sp.Integer(0)))
 
     def density(self, x: Any = None) -> sp.Expr:

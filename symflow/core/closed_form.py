@@ -23,7 +23,7 @@ from __future__ import annotations
 import sympy as sp
 
 from symflow.core.budget import attempt
-from symflow.core.layer import tidy_log
+from symflow.core.layer import drop_even_signs, tidy_log
 
 __all__ = ["log_density_terms", "density_terms", "merged_paths"]
 
@@ -49,7 +49,8 @@ def _path_density(program, path) -> sp.Expr:
         base_part = program.base_density(values[program.base_symbol])
     factors = [sp.exp(-tidy_log(term)) for term in log_dets]
     product = base_part * sp.Mul(*factors)
-    return attempt(lambda: sp.factor_terms(sp.powsimp(product)), 5.0, product)
+    tidy = attempt(lambda: sp.factor_terms(sp.powsimp(product)), 5.0, product)
+    return drop_even_signs(tidy)
 
 
 def merged_paths(program) -> list[tuple[object, int, sp.Expr]]:

@@ -90,7 +90,23 @@ def tidy_log(expr: sp.Expr) -> sp.Expr:
         return expr
     out = attempt(lambda: sp.expand_log(expr, force=False), 5.0, expr)
     out = attempt(lambda: sp.powsimp(out), 5.0, out)
-    return out
+    return drop_even_signs(out)
+
+
+def drop_even_signs(expr: sp.Expr) -> sp.Expr:
+    """sign(u)**(2k) -> 1: true except on the null set u = 0 (it comes from the real odd
+    root sign(y)|y|^(1/n) squared).
+
+    Examples
+    --------
+    >>> y = sp.Symbol("y", real=True)
+    >>> drop_even_signs(sp.sign(y)**2 * sp.Abs(y))
+    Abs(y)
+    """
+    return expr.replace(
+        lambda e: e.is_Pow and isinstance(e.base, sp.sign) and e.exp.is_even,
+        lambda e: sp.Integer(1),
+    )
 
 
 @dataclass(frozen=True)
