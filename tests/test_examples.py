@@ -8,20 +8,8 @@ from pathlib import Path
 
 import matplotlib.image as mpimg
 import pytest
-import sympy as sp
-
-import symflow as sf
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
-
-
-def _vector_transforms() -> bool:
-    z1, z2 = sp.symbols("z1 z2", real=True)
-    try:
-        sf.Transform([z1 + z2, z2], [z1, z2])
-    except Exception:  # noqa: BLE001
-        return False
-    return hasattr(sf, "Independent")
 
 
 # script -> files it writes into --out
@@ -59,8 +47,6 @@ def test_every_example_is_listed():
 
 @pytest.mark.parametrize("script", list(OUTPUTS), ids=list(OUTPUTS))
 def test_example_runs(script, tmp_path, monkeypatch, capsys):
-    if script == "linear_2d.py" and not _vector_transforms():
-        pytest.skip("vector transforms are not available yet")
     monkeypatch.setenv("MPLBACKEND", "Agg")
     monkeypatch.setattr(
         sys, "argv", [str(EXAMPLES / script), "--out", str(tmp_path), "--n", "5000"]

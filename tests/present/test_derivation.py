@@ -208,16 +208,6 @@ def test_display_names_follow_the_variable():
     assert (d.input_symbol.name, d.output_symbol.name) == ("z", "x")
 
 
-def _vector_transforms() -> bool:
-    z1, z2 = sp.symbols("z1 z2", real=True)
-    try:
-        sf.Transform([z1 + z2, z2], [z1, z2])
-    except Exception:  # noqa: BLE001
-        return False
-    return hasattr(sf, "Independent")
-
-
-@pytest.mark.skipif(not _vector_transforms(), reason="vector transforms are not available yet")
 def test_two_dimensional_linear_map():
     z1, z2 = sp.symbols("z1 z2", real=True)
     X = sf.Flow(

@@ -118,17 +118,14 @@ def _example_flows():
         "levy": sf.Flow(sf.Normal(0, 1), [sf.Transform(1 / z**2, z)]),
     }
     z1, z2 = sp.symbols("z1 z2", real=True)
-    try:
-        out["linear_2d"] = sf.Flow(
-            sf.Independent(sf.Normal(0, 1), sf.Normal(0, 1)),
-            [sf.Transform([2 * z1 + z2, 3 * z2], [z1, z2])],
-        )
-        out["triangular_2d"] = sf.Flow(
-            sf.Independent(sf.Normal(0, 1), sf.Normal(0, 1)),
-            [sf.Transform([z1, z2 + z1**2], [z1, z2]), sf.Transform([2 * z1, z2], [z1, z2])],
-        )
-    except Exception:  # noqa: BLE001 - vector transforms not available yet
-        pass
+    out["linear_2d"] = sf.Flow(
+        sf.Independent(sf.Normal(0, 1), sf.Normal(0, 1)),
+        [sf.Transform([2 * z1 + z2, 3 * z2], [z1, z2])],
+    )
+    out["triangular_2d"] = sf.Flow(
+        sf.Independent(sf.Normal(0, 1), sf.Normal(0, 1)),
+        [sf.Transform([z1, z2 + z1**2], [z1, z2]), sf.Transform([2 * z1, z2], [z1, z2])],
+    )
     return out
 
 

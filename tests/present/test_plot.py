@@ -7,8 +7,6 @@ their shape is checked, never their pixels.
 
 from __future__ import annotations
 
-import types
-
 import matplotlib.image as mpimg
 import numpy as np
 import pytest
@@ -33,23 +31,8 @@ def assert_histogram_matches(heights, edges, oracle, tolerance=0.04):
     assert np.max(np.abs(heights - expected)) < tolerance * scale
 
 
-def _vector_transforms() -> bool:
-    try:
-        sf.Transform([z1 + z2, z2], [z1, z2])
-    except Exception:  # noqa: BLE001
-        return False
-    return hasattr(sf, "Independent")
-
-
-needs_vectors = pytest.mark.skipif(
-    not _vector_transforms(), reason="vector transforms are not available yet"
-)
-
-
 @pytest.fixture(scope="module")
 def flow_2d():
-    if not _vector_transforms():
-        pytest.skip("vector transforms are not available yet")
     return sf.Flow(
         sf.Independent(sf.Normal(0, 1), sf.Normal(0, 1)),
         [sf.Transform([2 * z1 + z2, 3 * z2], [z1, z2])],
@@ -123,10 +106,7 @@ def _polygon_areas(a, b):
 
 
 def _transform_2d(exprs):
-    """A real 2-D Transform when available; otherwise a stand-in with the same attributes."""
-    if _vector_transforms():
-        return sf.Transform(exprs, [z1, z2])
-    return types.SimpleNamespace(dimension=2, exprs=tuple(exprs), vars=(z1, z2))
+    return sf.Transform(exprs, [z1, z2])
 
 
 def test_deformation_of_a_linear_map_scales_area_by_det(tmp_path):

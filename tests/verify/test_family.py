@@ -397,16 +397,6 @@ def test_family_list_covers_the_issue():
     assert wanted <= set(FAMILIES)
 
 
-def _vector_transforms() -> bool:
-    z1, z2 = sp.symbols("z1 z2", real=True)
-    try:
-        sf.Transform([z1 + z2, z2], [z1, z2])
-    except Exception:  # noqa: BLE001
-        return False
-    return hasattr(sf, "Independent")
-
-
-@pytest.mark.skipif(not _vector_transforms(), reason="vector transforms are not available yet")
 def test_multivariate_normal_from_a_linear_map():
     z1, z2 = sp.symbols("z1 z2", real=True)
     X = sf.Flow(
@@ -424,7 +414,6 @@ def test_multivariate_normal_from_a_linear_map():
     np.testing.assert_allclose(X.compile().log_prob(points), oracle.logpdf(points), rtol=1e-9)
 
 
-@pytest.mark.skipif(not _vector_transforms(), reason="vector transforms are not available yet")
 def test_nonlinear_2d_map_is_not_named():
     z1, z2 = sp.symbols("z1 z2", real=True)
     X = sf.Flow(
