@@ -20,6 +20,7 @@ array([       -inf, -0.91893853])
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib.util
 import keyword
@@ -27,13 +28,14 @@ import os
 import re
 import sys
 import tempfile
+import threading
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import sympy as sp
 
-from symflow.codegen.printer import HELPERS, KernelPrinter, fold_constants
+from symflow.codegen.printer import HELPERS, SIMD_FUNCTIONS, KernelPrinter, fold_constants
 from symflow.core.layer import ImplicitInverse
 from symflow.errors import ParameterError
 
@@ -41,14 +43,12 @@ __all__ = ["Kernels", "compile_program", "generate_source", "cache_dir"]
 
 
 def _header() -> str:
-    from symflow.codegen.simdmath import SIMD_FUNCTIONS
-
     names = ", ".join(sorted({*SIMD_FUNCTIONS.values(), "simd_logaddexp"}))
     return (
         '"""symflow kernel module (generated; do not edit)."""\n'
         "import math\n\n"
         "import numpy as np\n"
-        "from numba import njit, prange\n\n"
+        "from numba import carray, njit\n\n"
         f"from symflow.codegen.simdmath import {names}\n"
     )
 
@@ -312,15 +312,40 @@ def {name}(xs{arrays}):
     for i in range(xs.shape[0]):
         out[i] = {scalar}(xs[i]{items})
     return out
-
-
-@njit(cache=True, error_model="numpy", parallel=True)
-def {name}_parallel(xs{arrays}):
-    out = np.empty(xs.shape[0])
-    for i in prange(xs.shape[0]):
-        out[i] = {scalar}(xs[i]{items})
-    return out
 """
+
+#: the loop of an array kernel as a C callback body (see symflow.codegen.native): the
+#: points, the output and each parameter column are raw float64 buffers
+_NATIVE = """
+
+def {name}_c(xp, op, n{pointers}):
+    xs = carray(xp, ({shape_in}))
+    out = carray(op, ({shape_out}))
+{columns}    for i in range(n):
+{body}
+"""
+
+
+def _native_loops(em, d: int, loops) -> str:
+    """The C-callback loops ``<name>_c`` of a module, one per (name, body) in ``loops``;
+    a body is written for point ``i`` with inputs ``args`` and parameters ``items``."""
+    pointers = "".join(f", {p}_ptr" for p in em.param_names)
+    columns = "".join(f"    {p}s = carray({p}_ptr, (n,))\n" for p in em.param_names)
+    items = "".join(f", {p}s[i]" for p in em.param_names)
+    args = "xs[i]" if d == 1 else ", ".join(f"xs[i, {j}]" for j in range(d))
+    out = []
+    for name, wide, body in loops:
+        out.append(
+            _NATIVE.format(
+                name=name,
+                pointers=pointers,
+                columns=columns,
+                shape_in="n," if d == 1 else f"n, {d}",
+                shape_out=f"n, {d}" if wide else "n,",
+                body=body.format(args=args, items=items),
+            )
+        )
+    return "".join(out)
 
 
 def _condition(region: sp.Set, em) -> sp.Basic:
@@ -436,78 +461,27 @@ def generate_source(program) -> tuple[str, list[str]]:
     else:
         body.append("    return math.nan")
 
-    arrays = "".join(f", {p}s" for p in em.param_names)
-    items = "".join(f", {p}s[i]" for p in em.param_names)
-    vector = "\n".join(
-        _VECTOR.format(name=name, scalar=scalar, arrays=arrays, items=items, params=params)
-        for name, scalar in (
-            ("log_prob", "log_prob_1"),
-            ("prob", "prob_1"),
-            ("forward", "forward_1"),
-            ("inverse", "inverse_1"),
-        )
+    loops = _native_loops(
+        em,
+        1,
+        [
+            ("log_prob", False, "        out[i] = log_prob_1({args}{items})"),
+            ("prob", False, "        out[i] = prob_1({args}{items})"),
+            ("forward", False, "        out[i] = forward_1({args}{items})"),
+            ("inverse", False, "        out[i] = inverse_1({args}{items})"),
+        ],
     )
     prob_1 = _PROB_1.format(params=params)
-    source = _header() + HELPERS + "".join(em.solvers) + "\n\n" + "\n".join(body) + prob_1 + vector
+    source = _header() + HELPERS + "".join(em.solvers) + "\n\n" + "\n".join(body) + prob_1 + loops
     return source, em.param_names
 
 
-_VECTOR_D = '''
+_PROB_D = '''
 
 @njit(cache=True, error_model="numpy", forceinline=True)
 def prob_1({xargs}{params}):
     """p_X(x)."""
     return math.exp(log_prob_1({xargs}{params}))
-
-
-@njit(cache=True, error_model="numpy")
-def log_prob(xs{arrays}):
-    out = np.empty(xs.shape[0])
-    for i in range(xs.shape[0]):
-        out[i] = log_prob_1({row}{items})
-    return out
-
-
-@njit(cache=True, error_model="numpy")
-def prob(xs{arrays}):
-    out = np.empty(xs.shape[0])
-    for i in range(xs.shape[0]):
-        out[i] = math.exp(log_prob_1({row}{items}))
-    return out
-
-
-@njit(cache=True, error_model="numpy", parallel=True)
-def log_prob_parallel(xs{arrays}):
-    out = np.empty(xs.shape[0])
-    for i in prange(xs.shape[0]):
-        out[i] = log_prob_1({row}{items})
-    return out
-
-
-@njit(cache=True, error_model="numpy", parallel=True)
-def prob_parallel(xs{arrays}):
-    out = np.empty(xs.shape[0])
-    for i in prange(xs.shape[0]):
-        out[i] = math.exp(log_prob_1({row}{items}))
-    return out
-
-
-@njit(cache=True, error_model="numpy")
-def forward(xs{arrays}):
-    out = np.empty((xs.shape[0], {d}))
-    for i in range(xs.shape[0]):
-        r = forward_1({row}{items})
-{unpack}
-    return out
-
-
-@njit(cache=True, error_model="numpy")
-def inverse(xs{arrays}):
-    out = np.empty((xs.shape[0], {d}))
-    for i in range(xs.shape[0]):
-        r = inverse_1({row}{items})
-{unpack}
-    return out
 '''
 
 
@@ -557,30 +531,36 @@ def _vector_source(program) -> tuple[str, list[str]]:
     body.extend(inv.statements(states, "    "))
     body.append(f"    return ({', '.join(str(inv.sym(s)) for s in program.base_symbols)},)")
 
-    arrays = "".join(f", {p}s" for p in em.param_names)
-    items = "".join(f", {p}s[i]" for p in em.param_names)
-    row = ", ".join(f"xs[i, {j}]" for j in range(d))
-    unpack = "\n".join(f"        out[i, {j}] = r[{j}]" for j in range(d))
-    vector = _VECTOR_D.format(
-        xargs=xargs, params=params, arrays=arrays, items=items, row=row, unpack=unpack, d=d
+    unpack = "".join(f"\n        out[i, {j}] = r[{j}]" for j in range(d))
+    vector = _PROB_D.format(xargs=xargs, params=params) + _native_loops(
+        em,
+        d,
+        [
+            ("log_prob", False, "        out[i] = log_prob_1({args}{items})"),
+            ("prob", False, "        out[i] = math.exp(log_prob_1({args}{items}))"),
+            ("forward", True, "        r = forward_1({args}{items})" + unpack),
+            ("inverse", True, "        r = inverse_1({args}{items})" + unpack),
+        ],
     )
     source = _header() + HELPERS + "".join(em.solvers) + "\n\n" + "\n".join(body) + vector
     return source, em.param_names
 
 
+@functools.lru_cache(maxsize=1)
 def _versions() -> str:
     """Versions the compiled code depends on, including the helper modules it calls
-    (numba does not notice when a called module changes)."""
-    import numba
+    (numba does not notice when a called module changes). Read without importing numba."""
+    from importlib.metadata import version
 
     import symflow
-    from symflow.codegen import rewrite, simdmath
+    from symflow.codegen import rewrite
 
+    simdmath = Path(rewrite.__file__).with_name("simdmath.py")
     helpers = hashlib.sha256(
-        Path(simdmath.__file__).read_bytes() + Path(rewrite.__file__).read_bytes()
+        simdmath.read_bytes() + Path(rewrite.__file__).read_bytes()
     ).hexdigest()[:12]
     return (
-        f"symflow {symflow.__version__}; numba {numba.__version__}; numpy {np.__version__}; "
+        f"symflow {symflow.__version__}; numba {version('numba')}; numpy {np.__version__}; "
         f"helpers {helpers}"
     )
 
@@ -618,11 +598,10 @@ def _numba_cache_is_readable(folder: Path, name: str) -> bool:
     return True
 
 
-def _load(source: str) -> Any:
+def _module_file(source: str) -> tuple[str, Path]:
+    """Write the kernel module to the cache (if it is not there already, intact)."""
     digest = hashlib.sha256((source + _versions()).encode()).hexdigest()[:24]
     name = f"symflow_kernel_{digest}"
-    if name in sys.modules:
-        return sys.modules[name]
     folder = cache_dir()
     path = folder / f"{name}.py"
     text = f"# {_versions()}\n{source}"
@@ -631,8 +610,15 @@ def _load(source: str) -> Any:
         with os.fdopen(fd, "w") as handle:
             handle.write(text)
         os.replace(tmp, path)
-    if not _numba_cache_is_readable(folder, name):
-        purge_numba_cache(folder, name)  # corrupted or truncated: rebuilt on first call
+    return name, path
+
+
+def _import(name: str, path: Path) -> Any:
+    """Import a kernel module file (this imports numba)."""
+    if name in sys.modules:
+        return sys.modules[name]
+    if not _numba_cache_is_readable(path.parent, name):
+        purge_numba_cache(path.parent, name)  # corrupted or truncated: rebuilt on first call
     spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
@@ -644,28 +630,62 @@ def _load(source: str) -> Any:
     return module
 
 
+def _load(source: str) -> Any:
+    """Write and import a kernel module."""
+    name = f"symflow_kernel_{hashlib.sha256((source + _versions()).encode()).hexdigest()[:24]}"
+    if name in sys.modules:
+        return sys.modules[name]
+    return _import(*_module_file(source))
+
+
 class Kernels:
     """Compiled log_prob, prob, sample (and inverse) of a flow.
 
     Parameters of the flow are keyword arguments: ``k.log_prob(xs, mu=1.5)``.
+
+    The array methods run native loops (:mod:`symflow.codegen.native`) whose machine
+    code is cached on disk, so a kernel compiled in one process loads in another without
+    numba. The numba module itself (``k.module``, and the scalar entry points
+    ``k.log_prob_1`` and ``k.prob_1`` for a user's own ``@njit`` code) is imported on
+    first use.
     """
 
-    def __init__(self, program, base, source: str, param_idents: list[str], module: Any):
+    def __init__(self, program, base, source: str, param_idents: list[str]):
         self.program = program
         self.base = base
         self.source = source
-        self.module = module
+        self.module_name, self.module_path = _module_file(source)
         self.parameters = tuple(p.name for p in program.parameters)
         self._idents = param_idents
         self.dimension = program.dimension
-        self.log_prob_1 = module.log_prob_1
-        self.prob_1 = module.prob_1
+        self._natives: dict[str, Any] = {}
+        self._lock = threading.Lock()
+
+    @property
+    def module(self) -> Any:
+        """The kernel's numba module (imported, and numba with it, on first access)."""
+        module = sys.modules.get(self.module_name)
+        if module is None:
+            if not self.module_path.exists():  # a cleared cache: write it again
+                self.module_name, self.module_path = _module_file(self.source)
+            module = _import(self.module_name, self.module_path)
+        return module
+
+    @property
+    def log_prob_1(self) -> Any:
+        """The scalar ``@njit`` log-density ``log_prob_1(x, *parameters)``."""
+        return self.module.log_prob_1
+
+    @property
+    def prob_1(self) -> Any:
+        """The scalar ``@njit`` density ``prob_1(x, *parameters)``."""
+        return self.module.prob_1
 
     def __getstate__(self) -> dict:
         """Pickle by reference to the cached module file (for dask workers)."""
         return {
-            "path": self.module.__file__,
-            "name": self.module.__name__,
+            "path": str(self.module_path),
+            "name": self.module_name,
             "base": self.base,
             "source": self.source,
             "parameters": self.parameters,
@@ -674,26 +694,38 @@ class Kernels:
         }
 
     def __setstate__(self, state: dict) -> None:
-        name = state["name"]
-        module = sys.modules.get(name)
-        if module is None:
-            path = Path(state["path"])
-            if not path.exists():  # another machine or a cleared cache: write it again
-                module = _load(state["source"])
-            else:
-                spec = importlib.util.spec_from_file_location(name, path)
-                module = importlib.util.module_from_spec(spec)
-                sys.modules[name] = module
-                spec.loader.exec_module(module)
         self.program = None  # the symbolic program stays with the flow
         self.base = state["base"]
         self.source = state["source"]
-        self.module = module
+        self.module_name, self.module_path = state["name"], Path(state["path"])
+        if not self.module_path.exists():  # another machine or a cleared cache
+            self.module_name, self.module_path = _module_file(self.source)
         self.parameters = state["parameters"]
         self._idents = state["idents"]
         self.dimension = state["dimension"]
-        self.log_prob_1 = module.log_prob_1
-        self.prob_1 = module.prob_1
+        self._natives = {}
+        self._lock = threading.Lock()
+
+    def _native(self, name: str) -> Any:
+        """The native loop ``name`` (log_prob, prob, forward, inverse): loaded from the
+        cache, or compiled through numba and cached."""
+        kernel = self._natives.get(name)
+        if kernel is not None:
+            return kernel
+        from symflow.codegen.native import compile_native, load_native
+
+        with self._lock:
+            kernel = self._natives.get(name)
+            if kernel is None:
+                prefix = self.module_path.parent / "native" / f"{self.module_name}.{name}"
+                n_columns = len(self.parameters)
+                kernel = load_native(prefix, n_columns)
+                if kernel is None:
+                    kernel = self._run(
+                        lambda: compile_native(getattr(self.module, f"{name}_c"), n_columns, prefix)
+                    )
+                self._natives[name] = kernel
+        return kernel
 
     def _params(self, given: dict[str, Any]) -> tuple[Any, ...]:
         missing = [p for p in self.parameters if p not in given]
@@ -725,34 +757,33 @@ class Kernels:
             )
         return np.ascontiguousarray(arr.reshape(-1)), scalar
 
-    #: arrays at least this long are evaluated by the prange (multi-threaded) variant
-    parallel_threshold = 20_000
-
-    def _threaded(self, fn, n: int):
-        """The multi-threaded variant of ``fn`` for long arrays (compiled on first use)."""
-        if n < self.parallel_threshold:
-            return fn
-        return getattr(self.module, f"{fn.__name__}_parallel", fn)
-
     def _run(self, fn, *args):
-        """Call a compiled function; a cache entry that fails to load is purged and the
+        """Call or compile; a numba cache entry that fails to load is purged and the
         function recompiled (a damaged cache never crashes a kernel)."""
         import pickle
 
         try:
             return fn(*args)
         except (pickle.UnpicklingError, EOFError, OverflowError, MemoryError) as exc:
-            folder = Path(self.module.__file__).parent
-            purge_numba_cache(folder, self.module.__name__)
+            purge_numba_cache(self.module_path.parent, self.module_name)
             import warnings
 
             warnings.warn(
-                f"symflow: the numba cache of kernel {self.module.__name__} was unreadable "
+                f"symflow: the numba cache of kernel {self.module_name} was unreadable "
                 f"({type(exc).__name__}); it was deleted and the kernel recompiled.",
                 RuntimeWarning,
                 stacklevel=3,
             )
             return fn(*args)
+
+    def _evaluate(self, fn, x: np.ndarray, columns: list[np.ndarray]) -> np.ndarray:
+        """``fn`` over the rows of x: a native loop by name, or a numba array function."""
+        if not isinstance(fn, str):
+            return self._run(fn, x, *columns)
+        wide = fn in ("forward", "inverse") and self.dimension > 1
+        out = np.empty((x.shape[0], self.dimension) if wide else x.shape[0])
+        self._native(fn)(x, out, columns)
+        return out
 
     def _call(self, fn, xs, params):
         """Evaluate ``fn`` with the parameters broadcast against the points."""
@@ -761,7 +792,7 @@ class Kernels:
         if is_dask(xs):
             from symflow.codegen.dask_support import map_kernel
 
-            return map_kernel(self, fn.__name__, xs, params)
+            return map_kernel(self, fn if isinstance(fn, str) else fn.__name__, xs, params)
         if self.dimension > 1:
             return self._call_vector(fn, xs, params)
         values = self._params(params)
@@ -782,7 +813,7 @@ class Kernels:
         n = int(np.prod(shape)) if shape else 1
         flat = np.ascontiguousarray(np.broadcast_to(arr, shape).reshape(n))
         columns = [np.ascontiguousarray(np.broadcast_to(v, (n,))) for v in values]
-        out = self._run(self._threaded(fn, n), flat, *columns)
+        out = self._evaluate(fn, flat, columns)
         return out[0] if shape == () else out
 
     def _call_vector(self, fn, xs, params):
@@ -804,20 +835,20 @@ class Kernels:
             raise ParameterError(
                 f"Parameters must be scalars or arrays of length {n} (one per point)."
             ) from exc
-        out = self._run(self._threaded(fn, n), np.ascontiguousarray(arr), *columns)
+        out = self._evaluate(fn, np.ascontiguousarray(arr), columns)
         return out[0] if single else out
 
     def log_prob(self, xs: Any, **params: float) -> np.ndarray:
         """log p_X at each point: shape (n,), -inf outside the support, nan for nan."""
-        return self._call(self.module.log_prob, xs, params)
+        return self._call("log_prob", xs, params)
 
     def prob(self, xs: Any, **params: float) -> np.ndarray:
         """p_X at each point: shape (n,), 0 outside the support."""
-        return self._call(self.module.prob, xs, params)
+        return self._call("prob", xs, params)
 
     def inverse(self, xs: Any, **params: float) -> np.ndarray:
         """z = f⁻¹(x) for a bijective flow."""
-        return self._call(self.module.inverse, xs, params)
+        return self._call("inverse", xs, params)
 
     def cdf(self, xs: Any, **params: float) -> np.ndarray:
         """F_X at each point (compiled; see symflow.codegen.cdf_kernel)."""
@@ -845,7 +876,7 @@ class Kernels:
 
     def forward(self, zs: Any, **params: float) -> np.ndarray:
         """x = f(z) elementwise."""
-        return self._call(self.module.forward, zs, params)
+        return self._call("forward", zs, params)
 
     def sample(self, n: int, seed: Any = None, chunks: Any = None, **params: float) -> np.ndarray:
         """n samples of x: base samples pushed through the compiled forward map.
@@ -866,11 +897,10 @@ class Kernels:
         rng = np.random.default_rng(seed)
         zs = self.base.sample(int(n), rng, dict(zip(self.parameters, values, strict=True)))
         columns = [np.full(int(n), v) for v in values]
-        return self._run(self.module.forward, np.ascontiguousarray(zs, dtype=np.float64), *columns)
+        return self._evaluate("forward", np.ascontiguousarray(zs, dtype=np.float64), columns)
 
 
 def compile_program(program, base) -> Kernels:
     """Generate, cache and import the kernel module of ``program``."""
     source, idents = generate_source(program)
-    module = _load(source)
-    return Kernels(program, base, source, idents, module)
+    return Kernels(program, base, source, idents)

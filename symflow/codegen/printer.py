@@ -20,7 +20,7 @@ from sympy.printing.pycode import PythonCodePrinter
 
 from symflow.errors import CompileError
 
-__all__ = ["KernelPrinter", "TRANSLATIONS", "register", "fold_constants"]
+__all__ = ["KernelPrinter", "TRANSLATIONS", "SIMD_FUNCTIONS", "register", "fold_constants"]
 
 #: SymPy function name -> callable in the kernel module's namespace.
 TRANSLATIONS: dict[str, str] = {
@@ -165,7 +165,25 @@ def _logaddexp(a, b):
 # functions (symflow.codegen.simdmath, range reduction + polynomial, no libm calls):
 # the kernels' loops compile to SIMD instructions.
 from symflow.codegen.rewrite import NUMBA_HELPERS as _STABLE_HELPERS  # noqa: E402
-from symflow.codegen.simdmath import SIMD_FUNCTIONS  # noqa: E402
+
+#: SymPy function name -> the vectorisable function of symflow.codegen.simdmath
+#: that the kernels call (kept here so that printing a kernel does not import numba).
+SIMD_FUNCTIONS: dict[str, str] = {
+    "log": "simd_log",
+    "log1p": "simd_log1p",
+    "exp": "simd_exp",
+    "expm1": "simd_expm1",
+    "sinh": "simd_sinh",
+    "cosh": "simd_cosh",
+    "tanh": "simd_tanh",
+    "asinh": "simd_asinh",
+    "acosh": "simd_acosh",
+    "atanh": "simd_atanh",
+    "atan": "simd_atan",
+    "softplus": "simd_softplus",
+    "logcosh": "simd_logcosh",
+    "log1p_sq": "simd_log1p_sq",
+}
 
 TRANSLATIONS.update({"logcosh": "_logcosh", "log1p_sq": "_log1p_sq"})
 TRANSLATIONS.update(SIMD_FUNCTIONS)

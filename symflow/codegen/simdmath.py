@@ -111,7 +111,6 @@ __all__ = [
     "simd_logcosh",
     "simd_log1p_sq",
     "simd_logaddexp",
-    "SIMD_FUNCTIONS",
     "vectorised",
 ]
 
@@ -664,25 +663,6 @@ def simd_logaddexp(a, b):
     r = m if m == _INF else r
     r = b if a == -_INF else r
     return a if b == -_INF else r
-
-
-#: SymPy function name -> the function here (for the kernel printer's table).
-SIMD_FUNCTIONS: dict[str, str] = {
-    "log": "simd_log",
-    "log1p": "simd_log1p",
-    "exp": "simd_exp",
-    "expm1": "simd_expm1",
-    "sinh": "simd_sinh",
-    "cosh": "simd_cosh",
-    "tanh": "simd_tanh",
-    "asinh": "simd_asinh",
-    "acosh": "simd_acosh",
-    "atanh": "simd_atanh",
-    "atan": "simd_atan",
-    "softplus": "simd_softplus",
-    "logcosh": "simd_logcosh",
-    "log1p_sq": "simd_log1p_sq",
-}
 
 
 #: calls that are not a scalar libm call: vectorisable intrinsics, numba's refcounting

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -96,3 +98,92 @@ def test_concurrent_processes_share_one_cache(tmp_path, reference):
     assert {o.strip() for o, _ in outs} == {value}
     assert not list(tmp_path.glob("*.tmp"))
     assert _run(tmp_path).stdout.strip() == value  # and the cache they left is sound
+
+
+# --------------------------------------------------------------------------- native code
+NO_NUMBA = SCRIPT + 'import sys\nprint("numba" in sys.modules)\n'
+
+
+def _native_files(cache):
+    return sorted((cache / "native").glob("*.o")), sorted((cache / "native").glob("*.json"))
+
+
+def test_native_machine_code_is_written_with_its_record(reference):
+    cache, _ = reference
+    codes, records = _native_files(cache)
+    assert codes and len(codes) == len(records)
+    record = json.loads(records[0].read_text())
+    assert record["sha256"] == hashlib.sha256(codes[0].read_bytes()).hexdigest()
+    assert record["symbol"].startswith("cfunc.")
+
+
+def test_a_cached_kernel_loads_without_importing_numba(tmp_path, reference):
+    cache, value = reference
+    shutil.copytree(cache, tmp_path, dirs_exist_ok=True)
+    env = {**os.environ, "SYMFLOW_CACHE_DIR": str(tmp_path)}
+    out = subprocess.run(
+        [sys.executable, "-c", NO_NUMBA], env=env, capture_output=True, text=True, timeout=300
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == [value, "False"]
+
+
+@pytest.mark.parametrize(
+    "damage", ["garbage code", "truncated code", "empty code", "garbage record", "other symbol"]
+)
+def test_damaged_native_code_is_never_loaded_and_is_rebuilt(tmp_path, reference, damage):
+    cache, value = reference
+    shutil.copytree(cache, tmp_path, dirs_exist_ok=True)
+    codes, records = _native_files(tmp_path)
+    for code, record in zip(codes, records, strict=True):
+        data = code.read_bytes()
+        if damage == "garbage code":
+            code.write_bytes(os.urandom(len(data)))
+        elif damage == "truncated code":
+            code.write_bytes(data[: len(data) // 2])
+        elif damage == "empty code":
+            code.write_bytes(b"")
+        elif damage == "garbage record":
+            record.write_text("{not json")
+        else:  # a record whose hash matches but names a symbol that is not in the code
+            meta = json.loads(record.read_text())
+            meta["symbol"] = "cfunc.no_such_function"
+            record.write_text(json.dumps(meta))
+    out = subprocess.run(
+        [sys.executable, "-c", NO_NUMBA],
+        env={**os.environ, "SYMFLOW_CACHE_DIR": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split()[0] == value
+    # rebuilt: the next process loads the rewritten code without numba
+    out = subprocess.run(
+        [sys.executable, "-c", NO_NUMBA],
+        env={**os.environ, "SYMFLOW_CACHE_DIR": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert out.stdout.split() == [value, "False"], out.stderr
+
+
+def test_a_record_needing_an_unknown_symbol_is_not_loaded(tmp_path, reference):
+    from symflow.codegen import native
+
+    cache, _ = reference
+    codes, records = _native_files(cache)
+    prefix = tmp_path / "kernel"
+    code_path, record_path = native._paths(prefix)
+    code_path.write_bytes(codes[0].read_bytes())
+    meta = json.loads(records[0].read_text())
+    assert native.load_native(prefix, meta["columns"]) is None  # no record yet
+    meta["undefined"] = [*meta["undefined"], "symflow_no_such_runtime_symbol"]
+    record_path.write_text(json.dumps(meta))
+    assert native.load_native(prefix, meta["columns"]) is None
+    meta["undefined"] = meta["undefined"][:-1]
+    record_path.write_text(json.dumps(meta))
+    assert native.load_native(prefix, meta["columns"] + 1) is None  # another signature
+    kernel = native.load_native(prefix, meta["columns"])
+    assert kernel is not None and kernel.source == "cache"

@@ -350,3 +350,49 @@ def test_bad_parameters_are_clear_errors(lognormal_kernels, params, match) -> No
 def test_sampling_refuses_array_parameters(lognormal_kernels) -> None:
     with pytest.raises(sf.ParameterError, match="one value per parameter"):
         lognormal_kernels.sample(10, seed=0, mu=np.zeros(2), sigma=1.0)
+
+
+# -- long arrays are split over threads -----------------------------------------------
+
+
+@pytest.mark.parametrize("threads", ["1", "2", "3"])
+def test_long_arrays_split_over_threads_keep_every_point_in_place(
+    lognormal_kernels, monkeypatch, threads
+) -> None:
+    """Blocks of rows go to threads with offset pointers into the points, the output and
+    every parameter column: each point's value must stay with its own parameters."""
+    monkeypatch.setenv("SYMFLOW_NUM_THREADS", threads)
+    rng = np.random.default_rng(7)
+    n = 70_001  # not a multiple of the thread count
+    mus = rng.uniform(-1, 1, n)
+    sigmas = rng.uniform(0.5, 2, n)
+    xs = rng.lognormal(size=n)
+    got = lognormal_kernels.log_prob(xs, mu=mus, sigma=sigmas)
+    want = stats.lognorm(s=sigmas, scale=np.exp(mus)).logpdf(xs)
+    # absolute slack where log p crosses zero (a few 1e-16 of cancellation in both)
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-14)
+    draws = lognormal_kernels.sample(n, seed=3, mu=0.2, sigma=0.5)
+    assert stats.kstest(draws, stats.lognorm(s=0.5, scale=np.exp(0.2)).cdf).pvalue > 1e-4
+
+
+def test_long_arrays_of_vector_points_split_over_threads(monkeypatch) -> None:
+    monkeypatch.setenv("SYMFLOW_NUM_THREADS", "2")
+    z1, z2 = sp.symbols("z1 z2", real=True)
+    cov = np.array([[2.0, 0.6], [0.6, 1.0]])
+    X = sf.Flow(
+        sf.MultivariateNormal([0, 0], [[1, 0], [0, 1]]),
+        [
+            sf.Transform(
+                [sp.sqrt(2) * z1, sp.Rational(3, 10) * sp.sqrt(2) * z1 + sp.sqrt(0.82) * z2],
+                [z1, z2],
+            )
+        ],
+    )
+    k = X.compile()
+    xs = np.random.default_rng(2).normal(size=(50_001, 2))
+    want = stats.multivariate_normal([0, 0], cov).logpdf(xs)
+    np.testing.assert_allclose(k.log_prob(xs), want, rtol=1e-11)
+    back = k.inverse(xs)
+    assert back.shape == xs.shape
+    L = np.linalg.cholesky(cov)
+    np.testing.assert_allclose(back, np.linalg.solve(L, xs.T).T, rtol=1e-10, atol=1e-12)
