@@ -78,7 +78,10 @@ class _Emitter:
     def __init__(self, program):
         self.program = program
         self.printer = KernelPrinter()
-        self.taken = {"x", "math", "np", "njit", "out", "xs", "zs", "n", "i", "acc", "lp", "r"}
+        self.taken = {"x", "math", "np", "njit", "carray", "out", "xs", "zs", "n", "i", "acc"}
+        self.taken |= {"lp", "r", "xp", "op"}
+        columns = range(len(program.parameters))  # parameter buffers of the native loops
+        self.taken |= {f"col_{j}{end}" for j in columns for end in ("", "_ptr")}
         if program.dimension > 1:
             self.names = {}
             for j, s in enumerate(program.inputs):
@@ -327,25 +330,41 @@ def {name}_c(xp, op, n{pointers}):
 
 
 def _native_loops(em, d: int, loops) -> str:
-    """The C-callback loops ``<name>_c`` of a module, one per (name, body) in ``loops``;
-    a body is written for point ``i`` with inputs ``args`` and parameters ``items``."""
-    pointers = "".join(f", {p}_ptr" for p in em.param_names)
-    columns = "".join(f"    {p}s = carray({p}_ptr, (n,))\n" for p in em.param_names)
-    items = "".join(f", {p}s[i]" for p in em.param_names)
-    args = "xs[i]" if d == 1 else ", ".join(f"xs[i, {j}]" for j in range(d))
+    """The C-callback loops ``<name>_c`` of a module, one per (name, wide, body) in
+    ``loops``; a body is the loop's statements for point ``i`` (see :func:`_point`)."""
+    k = len(em.param_names)
     out = []
     for name, wide, body in loops:
         out.append(
             _NATIVE.format(
                 name=name,
-                pointers=pointers,
-                columns=columns,
+                pointers="".join(f", col_{j}_ptr" for j in range(k)),
+                columns="".join(f"    col_{j} = carray(col_{j}_ptr, (n,))\n" for j in range(k)),
                 shape_in="n," if d == 1 else f"n, {d}",
                 shape_out=f"n, {d}" if wide else "n,",
-                body=body.format(args=args, items=items),
+                body=body,
             )
         )
     return "".join(out)
+
+
+def _point(em, d: int) -> str:
+    """The arguments of a scalar entry point at point ``i`` of a loop."""
+    args = "xs[i]" if d == 1 else ", ".join(f"xs[i, {j}]" for j in range(d))
+    return args + "".join(f", col_{j}[i]" for j in range(len(em.param_names)))
+
+
+def _inlined(em, d: int, function: list[str], store: str) -> str:
+    """A select-form scalar function (decorator, def, docstring, statements, one final
+    return) as a loop body: its inputs bound from the buffers, its return a store
+    ``store.format(value)``. numba then compiles one function instead of two."""
+    inputs = ["x"] if d == 1 else [f"x{j + 1}" for j in range(d)]
+    sources = ["xs[i]"] if d == 1 else [f"xs[i, {j}]" for j in range(d)]
+    lines = [f"        {a} = {b}" for a, b in zip(inputs, sources, strict=True)]
+    lines += [f"        {p} = col_{j}[i]" for j, p in enumerate(em.param_names)]
+    lines += ["    " + line for line in function[3:-1]]
+    value = function[-1].strip().removeprefix("return ")
+    return "\n".join([*lines, "        " + store.format(value)])
 
 
 def _condition(region: sp.Set, em) -> sp.Basic:
@@ -428,14 +447,15 @@ def generate_source(program) -> tuple[str, list[str]]:
     implicit = any(path.implicit for path in program.paths)
     support = _condition(program.support, em)
     if implicit:
-        body.extend(_branchy_log_prob(em, program, x, params, support))
+        log_prob_lines = _branchy_log_prob(em, program, x, params, support)
     else:
-        body.extend(_select_log_prob(em, program, x, params, support))
+        log_prob_lines = _select_log_prob(em, program, x, params, support)
+    body.extend(log_prob_lines)
 
     # forward map (sampling) and inverse of a bijective flow
     body.append("")
     body.append("")
-    body.append('@njit(cache=True, error_model="numpy")')
+    body.append('@njit(cache=True, error_model="numpy", forceinline=True)')
     body.append(f"def forward_1(z{params}):")
     body.append('    """x = f_K(...f_1(z)) for one base sample z."""')
     if program.forward:
@@ -447,7 +467,7 @@ def generate_source(program) -> tuple[str, list[str]]:
         body.append("    return z")
     body.append("")
     body.append("")
-    body.append('@njit(cache=True, error_model="numpy")')
+    body.append('@njit(cache=True, error_model="numpy", forceinline=True)')
     body.append(f"def inverse_1(x{params}):")
     body.append('    """z_0 = f^-1(x) on a bijective flow (nan elsewhere)."""')
     if len(program.paths) == 1:
@@ -461,14 +481,21 @@ def generate_source(program) -> tuple[str, list[str]]:
     else:
         body.append("    return math.nan")
 
+    point = _point(em, 1)
+    if implicit:  # early returns: call the scalar functions
+        log_prob = f"        out[i] = log_prob_1({point})"
+        prob = f"        out[i] = prob_1({point})"
+    else:
+        log_prob = _inlined(em, 1, log_prob_lines, "out[i] = {}")
+        prob = _inlined(em, 1, log_prob_lines, "out[i] = math.exp({})")
     loops = _native_loops(
         em,
         1,
         [
-            ("log_prob", False, "        out[i] = log_prob_1({args}{items})"),
-            ("prob", False, "        out[i] = prob_1({args}{items})"),
-            ("forward", False, "        out[i] = forward_1({args}{items})"),
-            ("inverse", False, "        out[i] = inverse_1({args}{items})"),
+            ("log_prob", False, log_prob),
+            ("prob", False, prob),
+            ("forward", False, f"        out[i] = forward_1({point})"),
+            ("inverse", False, f"        out[i] = inverse_1({point})"),
         ],
     )
     prob_1 = _PROB_1.format(params=params)
@@ -507,12 +534,13 @@ def _vector_source(program) -> tuple[str, list[str]]:
     # bitwise | (no short-circuit branches, so the calling loop can vectorise)
     nan_input = " | ".join(f"(x{j + 1} != x{j + 1})" for j in range(d))
     body.append(f"    return math.nan if ({nan_input}) else lp")
+    log_prob_lines = list(body)
 
     zargs = [sp.Symbol(f"z{j + 1}", real=True) for j in range(d)]
     em.taken.update(s.name for s in zargs)
     for s, z in zip(program.base_symbols, zargs, strict=True):
         em.names[s] = z
-    body += ["", "", '@njit(cache=True, error_model="numpy")']
+    body += ["", "", '@njit(cache=True, error_model="numpy", forceinline=True)']
     body.append(f"def forward_1({', '.join(z.name for z in zargs)}{params}):")
     body.append('    """x = f_K(...f_1(z)) for one base sample z."""')
     if program.forward:
@@ -522,7 +550,7 @@ def _vector_source(program) -> tuple[str, list[str]]:
         body.append(f"    return ({', '.join(str(o) for o in outs)},)")
     else:
         body.append(f"    return ({', '.join(z.name for z in zargs)},)")
-    body += ["", "", '@njit(cache=True, error_model="numpy")']
+    body += ["", "", '@njit(cache=True, error_model="numpy", forceinline=True)']
     body.append(f"def inverse_1({xargs}{params}):")
     body.append('    """z_0 = f^-1(x)."""')
     inv = _Emitter(program)
@@ -532,14 +560,15 @@ def _vector_source(program) -> tuple[str, list[str]]:
     body.append(f"    return ({', '.join(str(inv.sym(s)) for s in program.base_symbols)},)")
 
     unpack = "".join(f"\n        out[i, {j}] = r[{j}]" for j in range(d))
+    point = _point(em, d)
     vector = _PROB_D.format(xargs=xargs, params=params) + _native_loops(
         em,
         d,
         [
-            ("log_prob", False, "        out[i] = log_prob_1({args}{items})"),
-            ("prob", False, "        out[i] = math.exp(log_prob_1({args}{items}))"),
-            ("forward", True, "        r = forward_1({args}{items})" + unpack),
-            ("inverse", True, "        r = inverse_1({args}{items})" + unpack),
+            ("log_prob", False, _inlined(em, d, log_prob_lines, "out[i] = {}")),
+            ("prob", False, _inlined(em, d, log_prob_lines, "out[i] = math.exp({})")),
+            ("forward", True, f"        r = forward_1({point})" + unpack),
+            ("inverse", True, f"        r = inverse_1({point})" + unpack),
         ],
     )
     source = _header() + HELPERS + "".join(em.solvers) + "\n\n" + "\n".join(body) + vector
@@ -787,6 +816,17 @@ class Kernels:
 
     def _call(self, fn, xs, params):
         """Evaluate ``fn`` with the parameters broadcast against the points."""
+        if (
+            not params
+            and not self.parameters
+            and isinstance(fn, str)
+            and type(xs) is np.ndarray
+            and xs.dtype == np.float64
+            and xs.flags.c_contiguous
+            and xs.ndim == (1 if self.dimension == 1 else 2)
+            and (self.dimension == 1 or xs.shape[1] == self.dimension)
+        ):  # the common case, without broadcasting or copies
+            return self._evaluate(fn, xs, [])
         from symflow.codegen.dask_support import is_dask
 
         if is_dask(xs):

@@ -14,15 +14,21 @@ the record rewritten.
 
 Examples
 --------
+>>> import pathlib, tempfile
 >>> import numpy as np
+>>> from numba import carray
 >>> def double(xp, op, n):
-...     from numba import carray
 ...     xs, out = carray(xp, (n,)), carray(op, (n,))
 ...     for i in range(n):
 ...         out[i] = 2.0 * xs[i]
->>> import tempfile, pathlib
->>> where = pathlib.Path(tempfile.mkdtemp()) / "double"
->>> kernel = compile_native(double, 0, where)  # doctest: +SKIP
+>>> prefix = pathlib.Path(tempfile.mkdtemp()) / "double"
+>>> kernel = compile_native(double, 0, prefix)  # numba compiles; the code is cached
+>>> out = np.empty(3)
+>>> kernel(np.arange(3.0), out, [])
+>>> out
+array([0., 2., 4.])
+>>> load_native(prefix, 0).source  # what another process does: no numba involved
+'cache'
 """
 
 from __future__ import annotations
@@ -34,6 +40,7 @@ import json
 import os
 import tempfile
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -43,29 +50,68 @@ import numpy as np
 
 __all__ = ["NativeKernel", "compile_native", "load_native", "run_blocks", "thread_count"]
 
-# Definitions for the few numba runtime symbols a C callback refers to, so that its
-# machine code links without numba's runtime: the GIL pair (used only when the callback
-# reports an exception, which error_model="numpy" kernels never raise) and the NRT
-# destructor call (reached only through arrays that own memory; a kernel's arrays are
-# views of the caller's buffers, with no meminfo).
+# Definitions of the numba runtime symbols a C callback refers to, so that its machine
+# code links without numba's runtime. They are reached only on the callback's error
+# path, which error_model="numpy" kernels never take (no statement in them raises): the
+# GIL pair, the exception decoders (here: a RuntimeError saying where the message
+# went) and NRT's destructor call and free (the kernel's arrays are views of the
+# caller's buffers and own no memory).
+_MESSAGE = (
+    "symflow: a kernel loaded from the cache raised; delete the kernel cache to get numba's message"
+)
 _STUBS = r"""
+@PyExc_RuntimeError = external global ptr
+@message = private constant [MESSAGE_SIZE x i8] c"MESSAGE_TEXT\00"
 declare i32 @PyGILState_Ensure()
 declare void @PyGILState_Release(i32)
-define void @numba_gil_ensure(i32* %state) {
+declare void @PyErr_SetString(ptr, ptr)
+declare void @free(ptr)
+define void @numba_gil_ensure(ptr %state) {
   %g = call i32 @PyGILState_Ensure()
-  store i32 %g, i32* %state
+  store i32 %g, ptr %state
   ret void
 }
-define void @numba_gil_release(i32* %state) {
-  %g = load i32, i32* %state
+define void @numba_gil_release(ptr %state) {
+  %g = load i32, ptr %state
   call void @PyGILState_Release(i32 %g)
   ret void
 }
-define void @NRT_MemInfo_call_dtor(i8* %meminfo) {
+define private void @set_error() {
+  %type = load ptr, ptr @PyExc_RuntimeError
+  call void @PyErr_SetString(ptr %type, ptr @message)
   ret void
 }
-"""
-_STUB_NAMES = frozenset({"numba_gil_ensure", "numba_gil_release", "NRT_MemInfo_call_dtor"})
+define ptr @numba_unpickle(ptr %data, i32 %n, ptr %hashed) {
+  call void @set_error()
+  ret ptr null
+}
+define ptr @numba_runtime_build_excinfo_struct(ptr %info, ptr %args) {
+  call void @set_error()
+  ret ptr null
+}
+define i32 @numba_do_raise(ptr %packed) {
+  call void @set_error()
+  ret i32 0
+}
+define void @NRT_MemInfo_call_dtor(ptr %meminfo) {
+  ret void
+}
+define void @NRT_Free(ptr %block) {
+  call void @free(ptr %block)
+  ret void
+}
+""".replace("MESSAGE_SIZE", str(len(_MESSAGE) + 1)).replace("MESSAGE_TEXT", _MESSAGE)
+_STUB_NAMES = frozenset(
+    {
+        "numba_gil_ensure",
+        "numba_gil_release",
+        "numba_unpickle",
+        "numba_runtime_build_excinfo_struct",
+        "numba_do_raise",
+        "NRT_MemInfo_call_dtor",
+        "NRT_Free",
+    }
+)
 
 # engines and callbacks must outlive every ctypes function pointing into their code
 _KEEP_ALIVE: list[Any] = []
@@ -85,14 +131,35 @@ class NativeKernel:
         self._function = prototype(address)
         self.n_columns = n_columns
         self.source = source  # "compiled" (numba in this process) or "cache" (loaded)
+        self.row_seconds: float | None = None  # fastest measured one-thread time per row
         _KEEP_ALIVE.append(owner)
 
     def __call__(self, x: np.ndarray, out: np.ndarray, columns: list[np.ndarray]) -> None:
-        """Evaluate over all rows of x (C-contiguous float64 arrays, same first axis)."""
+        """Evaluate over all rows of x (C-contiguous float64 arrays, same first axis).
+
+        Threads are used when one thread would take longer than :data:`PARALLEL_SECONDS`
+        by this kernel's own measured speed (handing blocks to a pool costs tens of µs).
+        """
         n = x.shape[0]
-        if n == 0:
+        if n < 2 * MIN_ROWS_PER_THREAD:
+            if n:
+                self._function(x.ctypes.data, out.ctypes.data, n, *[c.ctypes.data for c in columns])
             return
-        run_blocks(self._function, x, out, columns)
+        threads = min(thread_count(), n // MIN_ROWS_PER_THREAD)
+        known = self.row_seconds
+        if threads > 1 and (known * n if known else n * 1e-9) >= PARALLEL_SECONDS:
+            run_blocks(self._function, x, out, columns, threads)
+            return
+        start = time.perf_counter()
+        run_blocks(self._function, x, out, columns, 1)
+        per_row = (time.perf_counter() - start) / n
+        self.row_seconds = per_row if known is None else min(known, per_row)
+
+
+#: a call that one thread would need longer than this for is split over threads
+PARALLEL_SECONDS = 4e-4
+#: and never into blocks of fewer rows than this
+MIN_ROWS_PER_THREAD = 2_000
 
 
 def thread_count() -> int:
@@ -111,14 +178,11 @@ def _pool(threads: int) -> ThreadPoolExecutor:
     return ThreadPoolExecutor(max_workers=threads, thread_name_prefix="symflow")
 
 
-#: rows per thread below which a call stays on the calling thread
-ROWS_PER_THREAD = 10_000
-
-
-def run_blocks(function: Callable, x: np.ndarray, out: np.ndarray, columns: list) -> None:
-    """Call ``function`` on contiguous blocks of rows, one block per thread."""
+def run_blocks(
+    function: Callable, x: np.ndarray, out: np.ndarray, columns: list, threads: int
+) -> None:
+    """Call ``function`` on ``threads`` contiguous blocks of rows, one per thread."""
     n = x.shape[0]
-    threads = min(thread_count(), n // ROWS_PER_THREAD)
     x_row, out_row = x.strides[0], out.strides[0]
     x0, out0 = x.ctypes.data, out.ctypes.data
     c0 = [c.ctypes.data for c in columns]
@@ -126,9 +190,8 @@ def run_blocks(function: Callable, x: np.ndarray, out: np.ndarray, columns: list
         function(x0, out0, n, *c0)
         return
     bounds = np.linspace(0, n, threads + 1).astype(np.int64)
-    jobs = [
-        _pool(threads).submit(
-            function,
+    blocks = [
+        (
             x0 + int(lo) * x_row,
             out0 + int(lo) * out_row,
             int(hi - lo),
@@ -136,6 +199,9 @@ def run_blocks(function: Callable, x: np.ndarray, out: np.ndarray, columns: list
         )
         for lo, hi in zip(bounds[:-1], bounds[1:], strict=True)
     ]
+    # the calling thread takes the first block (it would otherwise only wait)
+    jobs = [_pool(threads - 1).submit(function, *block) for block in blocks[1:]]
+    function(*blocks[0])
     for job in jobs:
         job.result()
 
@@ -199,19 +265,58 @@ def _write(path: Path, data: bytes) -> None:
         raise
 
 
+def undefined_symbols(code: bytes) -> list[str] | None:
+    """The symbols an ELF64 little-endian object file needs from outside, read from its
+    symbol table; None for anything else (other formats are not reused across processes).
+
+    Examples
+    --------
+    >>> undefined_symbols(b"not an object file") is None
+    True
+    """
+    import struct
+
+    if len(code) < 64 or code[:6] != b"\x7fELF\x02\x01":
+        return None
+    try:
+        (shoff,) = struct.unpack_from("<Q", code, 0x28)
+        shentsize, shnum = struct.unpack_from("<HH", code, 0x3A)
+        sections = [
+            struct.unpack_from("<IIQQQQIIQQ", code, shoff + k * shentsize) for k in range(shnum)
+        ]
+        names = set()
+        for _, kind, _, _, offset, size, link, _, _, entsize in sections:
+            if kind != 2:  # SHT_SYMTAB
+                continue
+            strings = sections[link][4]
+            for k in range(1, size // (entsize or 24)):
+                name, info, _, shndx = struct.unpack_from("<IBBH", code, offset + k * entsize)
+                if shndx == 0 and name:  # SHN_UNDEF
+                    end = code.index(b"\0", strings + name)
+                    names.add(code[strings + name : end].decode())
+    except (struct.error, IndexError, ValueError, UnicodeDecodeError):
+        return None
+    return sorted(names)
+
+
+def _linkable(undefined: list[str] | None) -> bool:
+    """Whether code needing ``undefined`` links in a process without numba."""
+    return undefined is not None and all(
+        name in _STUB_NAMES or _process_symbol(name) is not None for name in undefined
+    )
+
+
 def _save(callback: Any, prefix: Path) -> bool:
     """Write the callback's machine code and its record; False if it cannot be reused
     without numba (it needs a runtime symbol that only numba provides)."""
     library = callback._library
-    module = library._final_module
-    undefined = sorted(
-        {f.name for f in module.functions if f.is_declaration and not f.name.startswith("llvm.")}
-        | {g.name for g in module.global_variables if g.is_declaration}
-    )
-    # symbols numba registered itself resolve now but not in a process without numba
-    if any(name not in _STUB_NAMES and _process_symbol(name) is None for name in undefined):
+    try:  # the object code MCJIT already made for this process
+        code = bytes(library._get_compiled_object())
+    except (ValueError, RuntimeError):
+        code = library._codegen._tm.emit_object(library._final_module)
+    undefined = undefined_symbols(code)
+    if not _linkable(undefined):
         return False
-    code = library._codegen._tm.emit_object(module)
     record = {
         "symbol": callback.native_name,
         "undefined": undefined,
@@ -252,10 +357,12 @@ def load_native(prefix: Path, n_columns: int) -> NativeKernel | None:
             not isinstance(record, dict)
             or record.get("sha256") != hashlib.sha256(code).hexdigest()
             or record.get("columns") != n_columns
-            or not all(_resolve(name) for name in record.get("undefined", ["?"]))
+            or not _linkable(undefined_symbols(code))
         ):
             return None
         llvm = _llvm()
+        for name in undefined_symbols(code) or []:
+            _resolve(name)
         with _LOCK:
             machine = llvm.Target.from_default_triple().create_target_machine(
                 cpu=llvm.get_host_cpu_name(),

@@ -10,9 +10,10 @@ import subprocess
 import sys
 import textwrap
 
+import numpy as np
 import pytest
 
-SCRIPT = textwrap.dedent(
+ARRAY = textwrap.dedent(
     """
     import numpy as np, sympy as sp, symflow as sf
     z = sp.Symbol("z", real=True)
@@ -20,6 +21,8 @@ SCRIPT = textwrap.dedent(
     print(repr(float(k.log_prob(np.array([0.3]))[0])))
     """
 )
+# the array kernel (native code) and the scalar numba entry point (numba's own cache)
+SCRIPT = ARRAY + "assert k.log_prob_1(0.3) == k.log_prob(np.array([0.3]))[0]\n"
 
 
 def _run(cache, check=True):
@@ -101,7 +104,7 @@ def test_concurrent_processes_share_one_cache(tmp_path, reference):
 
 
 # --------------------------------------------------------------------------- native code
-NO_NUMBA = SCRIPT + 'import sys\nprint("numba" in sys.modules)\n'
+NO_NUMBA = ARRAY + 'import sys\nprint("numba" in sys.modules)\n'
 
 
 def _native_files(cache):
@@ -169,7 +172,29 @@ def test_damaged_native_code_is_never_loaded_and_is_rebuilt(tmp_path, reference,
     assert out.stdout.split() == [value, "False"], out.stderr
 
 
-def test_a_record_needing_an_unknown_symbol_is_not_loaded(tmp_path, reference):
+def test_the_symbols_read_from_the_object_file_are_what_nm_reports(reference):
+    from symflow.codegen.native import undefined_symbols
+
+    nm = shutil.which("nm")
+    if nm is None and not os.environ.get("CI"):
+        pytest.skip("binutils' nm is not installed")
+    cache, _ = reference
+    codes, _ = _native_files(cache)
+    listed = subprocess.run([nm, "-u", str(codes[0])], capture_output=True, text=True, check=True)
+    want = sorted(line.split()[-1] for line in listed.stdout.splitlines() if line.strip())
+    assert undefined_symbols(codes[0].read_bytes()) == want
+    assert "PyErr_WriteUnraisable" in want  # the callback's error path
+
+
+def test_code_needing_a_symbol_this_process_lacks_is_neither_saved_nor_loaded():
+    from symflow.codegen import native
+
+    assert native._linkable(["PyErr_Clear", "log", "numba_gil_ensure"])
+    assert not native._linkable(["PyErr_Clear", "symflow_no_such_runtime_symbol"])
+    assert not native._linkable(None)  # not an ELF object
+
+
+def test_a_record_for_other_code_is_not_loaded(tmp_path, reference):
     from symflow.codegen import native
 
     cache, _ = reference
@@ -179,11 +204,61 @@ def test_a_record_needing_an_unknown_symbol_is_not_loaded(tmp_path, reference):
     code_path.write_bytes(codes[0].read_bytes())
     meta = json.loads(records[0].read_text())
     assert native.load_native(prefix, meta["columns"]) is None  # no record yet
-    meta["undefined"] = [*meta["undefined"], "symflow_no_such_runtime_symbol"]
-    record_path.write_text(json.dumps(meta))
-    assert native.load_native(prefix, meta["columns"]) is None
-    meta["undefined"] = meta["undefined"][:-1]
+    record_path.write_text(json.dumps({**meta, "sha256": "0" * 64}))
+    assert native.load_native(prefix, meta["columns"]) is None  # not this code
     record_path.write_text(json.dumps(meta))
     assert native.load_native(prefix, meta["columns"] + 1) is None  # another signature
     kernel = native.load_native(prefix, meta["columns"])
     assert kernel is not None and kernel.source == "cache"
+    x, out = np.array([0.3, -2.0]), np.empty(2)
+    kernel(x, out, [])
+    # 2 sinh(z) + 1 of a standard normal: z = asinh((x - 1)/2), |dz/dx| = 1/(2 cosh z)
+    zs = np.arcsinh((x - 1) / 2)
+    want = -0.5 * zs**2 - 0.5 * np.log(2 * np.pi) - np.log(2 * np.cosh(zs))
+    np.testing.assert_allclose(out, want, rtol=1e-13)
+
+
+HARDER = textwrap.dedent(
+    """
+    import sys
+    import numpy as np, sympy as sp, symflow as sf
+    z = sp.Symbol("z", real=True)
+    xs = np.array([-0.9, 0.2, 0.7])
+    erf = sf.Flow(sf.Normal(0, 1), [sf.Transform(sp.erf(z), z)]).compile()  # a helper
+    logit = sf.Flow(sf.Beta(2, 3), [sf.Transform(sp.log(z / (1 - z)), z)]).compile()
+    implicit = sf.Flow(sf.Normal(0, 1), [sf.Transform(sp.sinh(z) + z, z)]).compile()
+    rows = [erf.log_prob(xs), logit.log_prob(xs), implicit.log_prob(xs), logit.sample(3, seed=1)]
+    print(repr([[float(v) for v in row] for row in rows]))
+    print("numba" in sys.modules)
+    """
+)
+
+
+def test_kernels_calling_helpers_and_solvers_load_without_numba(tmp_path):
+    """Loops that call a non-inlined function (a helper such as erfinv, a root solver)
+    keep numba's exception plumbing in their code; it links against symflow's stubs."""
+    import mpmath as mp
+    from scipy import special, stats
+
+    env = {**os.environ, "SYMFLOW_CACHE_DIR": str(tmp_path)}
+    runs = [
+        subprocess.run(
+            [sys.executable, "-c", HARDER], env=env, capture_output=True, text=True, timeout=300
+        )
+        for _ in range(2)
+    ]
+    assert all(r.returncode == 0 for r in runs), [r.stderr for r in runs]
+    assert runs[1].stdout.split("\n")[1] == "False"  # the second process: no numba
+    assert runs[0].stdout.split("\n")[0] == runs[1].stdout.split("\n")[0]
+    erf, logit, implicit, draws = eval(runs[1].stdout.split("\n")[0])  # noqa: S307 - our output
+    xs = np.array([-0.9, 0.2, 0.7])
+    w = special.erfinv(xs)
+    want = stats.norm.logpdf(w) - np.log(2 / np.sqrt(np.pi)) + w**2
+    np.testing.assert_allclose(erf, want, rtol=1e-12)
+    s = special.expit(xs)
+    np.testing.assert_allclose(logit, stats.beta(2, 3).logpdf(s) + np.log(s * (1 - s)), rtol=1e-12)
+    for x, got in zip(xs, implicit, strict=True):
+        t = mp.findroot(lambda t, x=x: mp.sinh(t) + t - x, 0)
+        want = -(t**2) / 2 - mp.log(mp.sqrt(2 * mp.pi)) - mp.log(mp.cosh(t) + 1)
+        assert abs(got - float(want)) <= 1e-12 * abs(float(want))
+    assert np.all(np.isfinite(draws)) and len(draws) == 3

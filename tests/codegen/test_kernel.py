@@ -355,12 +355,29 @@ def test_sampling_refuses_array_parameters(lognormal_kernels) -> None:
 # -- long arrays are split over threads -----------------------------------------------
 
 
+def _split_always(monkeypatch) -> list[int]:
+    """Split every long call over threads, and record how many were used."""
+    from symflow.codegen import native
+
+    used: list[int] = []
+    run_blocks = native.run_blocks
+
+    def spy(function, x, out, columns, threads):
+        used.append(threads)
+        run_blocks(function, x, out, columns, threads)
+
+    monkeypatch.setattr(native, "PARALLEL_SECONDS", 0.0)
+    monkeypatch.setattr(native, "run_blocks", spy)
+    return used
+
+
 @pytest.mark.parametrize("threads", ["1", "2", "3"])
 def test_long_arrays_split_over_threads_keep_every_point_in_place(
     lognormal_kernels, monkeypatch, threads
 ) -> None:
     """Blocks of rows go to threads with offset pointers into the points, the output and
     every parameter column: each point's value must stay with its own parameters."""
+    used = _split_always(monkeypatch)
     monkeypatch.setenv("SYMFLOW_NUM_THREADS", threads)
     rng = np.random.default_rng(7)
     n = 70_001  # not a multiple of the thread count
@@ -373,9 +390,11 @@ def test_long_arrays_split_over_threads_keep_every_point_in_place(
     np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-14)
     draws = lognormal_kernels.sample(n, seed=3, mu=0.2, sigma=0.5)
     assert stats.kstest(draws, stats.lognorm(s=0.5, scale=np.exp(0.2)).cdf).pvalue > 1e-4
+    assert set(used) == {int(threads)}
 
 
 def test_long_arrays_of_vector_points_split_over_threads(monkeypatch) -> None:
+    used = _split_always(monkeypatch)
     monkeypatch.setenv("SYMFLOW_NUM_THREADS", "2")
     z1, z2 = sp.symbols("z1 z2", real=True)
     cov = np.array([[2.0, 0.6], [0.6, 1.0]])
@@ -396,3 +415,4 @@ def test_long_arrays_of_vector_points_split_over_threads(monkeypatch) -> None:
     assert back.shape == xs.shape
     L = np.linalg.cholesky(cov)
     np.testing.assert_allclose(back, np.linalg.solve(L, xs.T).T, rtol=1e-10, atol=1e-12)
+    assert set(used) == {2}
