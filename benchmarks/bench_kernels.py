@@ -19,6 +19,9 @@ with these implementations, where they exist:
 
 =========================  ================================================================
 symflow                    ``sf.Flow(...).compile().log_prob`` (allocates its output)
+symflow out=               the same writing into a preallocated array, as the hand-written
+                           kernels do (fresh output memory costs page faults: ≈ 1–5 ns per
+                           point when the allocator has just returned memory to the OS)
 scipy.stats                the frozen distribution's ``logpdf`` (log-normal only)
 sympy.lambdify             ``lambdify(x, X.log_density(x), "numpy")``
 numpy in place             hand-written ufunc calls into a preallocated output (+ scratch)
@@ -60,6 +63,11 @@ import sympy as sp
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
 sys.path.insert(0, ROOT)
+# numba's OpenMP workers otherwise spin for a while after each prange loop, taking a
+# core from whichever row runs next in the interleaved rounds (symflow's own threads,
+# the blocked NumPy pool): measured here, that tripled the next row's median at 10^6
+# points. Set before numba loads libgomp; an explicit setting is respected.
+os.environ.setdefault("OMP_WAIT_POLICY", "passive")
 
 import symflow as sf  # noqa: E402
 
@@ -376,6 +384,7 @@ def throughput(args) -> dict:
         block1, block2 = blocked(lognormal_numpy), blocked(lognormal_numpy, threads=2)
         impls = {
             "symflow": lambda x=x: k.log_prob(x),
+            "symflow out=": lambda x=x, out=out: k.log_prob(x, out=out),
             "scipy.stats": lambda x=x: frozen.logpdf(x),
             "sympy.lambdify": lambda x=x: lamb(x),
             "numpy in place": lambda x=x, out=out, tmp=tmp: lognormal_numpy(x, out, tmp),
@@ -402,6 +411,7 @@ def throughput(args) -> dict:
     block1, block2 = blocked(layered_numpy), blocked(layered_numpy, threads=2)
     impls = {
         "symflow": lambda: k8.log_prob(x),
+        "symflow out=": lambda: k8.log_prob(x, out=out),
         "sympy.lambdify": lambda: lamb8(x),
         "numpy in place": lambda: layered_numpy(x, out, pair),
         "blocked numpy 1 thread": lambda: block1(x, out),
@@ -435,7 +445,10 @@ def throughput(args) -> dict:
         xd = rng.normal(size=(n, d))
         outd = np.empty(n)
         tmpd = np.empty((2, n))
-        impls = {"symflow": lambda kd=kd, xd=xd: kd.log_prob(xd)}
+        impls = {
+            "symflow": lambda kd=kd, xd=xd: kd.log_prob(xd),
+            "symflow out=": lambda kd=kd, xd=xd, o=outd: kd.log_prob(xd, out=o),
+        }
         impls["numpy in place"] = lambda xd=xd, o=outd, t=tmpd, f=numpy_kernel: f(xd, o, t)
         for name in names:
             impls[f"numba {name}"] = lambda xd=xd, o=outd, f=nb[name]: run(f, xd, o)
@@ -585,6 +598,8 @@ def compile_cost(args) -> dict:
 def machine() -> str:
     import numba
 
+    from symflow.codegen.native import thread_count
+
     model = platform.processor() or platform.machine()
     try:
         with open("/proc/cpuinfo") as handle:
@@ -597,7 +612,9 @@ def machine() -> str:
     load = ", ".join(f"{v:.2f}" for v in os.getloadavg())
     return (
         f"{datetime.date.today()}  {model}, {os.cpu_count()} logical CPUs (load {load}), "
-        f"numba threads {numba.config.NUMBA_NUM_THREADS}; Python {platform.python_version()}, "
+        f"numba threads {numba.config.NUMBA_NUM_THREADS} (OMP_WAIT_POLICY="
+        f"{os.environ.get('OMP_WAIT_POLICY')}), symflow threads {thread_count()}; "
+        f"Python {platform.python_version()}, "
         f"NumPy {np.__version__}, numba {numba.__version__}, SymPy {sp.__version__}"
     )
 

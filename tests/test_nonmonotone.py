@@ -166,16 +166,13 @@ def test_reciprocal_kernel_is_finite_far_out(flows) -> None:
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: the second cos branch computes log|f'| as log(-sin(2*pi - acos(x))), which "
-    "loses relative accuracy near x = +-1 (1.7e-10 at x = 1 - 1e-15, 1.2e-11 at "
-    "-1 + 1e-12); log|f'(g(x))| = log(sqrt(1 - x^2)) would be exact",
-)
 def test_cos_kernel_is_accurate_next_to_the_edges(flows) -> None:
-    xs = np.array([1 - 1e-15, 1 - 1e-14, -1 + 1e-12, -1 + 1e-10])
+    """log|f'(g(x))| on the branch (π, 2π) is log(−sin(2π − acos x)) as derived; the kernel
+    composes it to ½(log1p(−x) + log1p(x)) instead of rounding 2π − acos x next to 2π
+    (that lost 1.7e-10 relative at x = 1 − 1e-15)."""
+    xs = np.array([1 - 1e-15, 1 - 1e-14, -1 + 1e-12, -1 + 1e-10, -1 + 2**-53, 1 - 2**-53])
     np.testing.assert_allclose(
-        flows.kernels("uniform2pi-cos").log_prob(xs), COS.logpdf(xs), rtol=1e-12, atol=0
+        flows.kernels("uniform2pi-cos").log_prob(xs), COS.logpdf(xs), rtol=2e-15, atol=0
     )
 
 

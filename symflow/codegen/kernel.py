@@ -72,6 +72,11 @@ def _identifier(name: str, taken: set[str]) -> str:
     return candidate
 
 
+def _calls(expr: sp.Basic) -> int:
+    """The number of function applications in ``expr``."""
+    return sum(isinstance(node, sp.Function) for node in sp.preorder_traversal(expr))
+
+
 class _Emitter:
     """Prints statements of one module, renaming symbols to safe identifiers."""
 
@@ -137,20 +142,28 @@ class _Emitter:
 
     @staticmethod
     def _cancel_inverse_pairs(assignments):
-        """Inline a state into the next one where the composition cancels: the inverse of
-        exp after the inverse of log is log(exp(y)) = y, computed exactly instead of
-        through exp(y) rounded (at y = 5e-324, exp(y) is 1 and the log of it 0)."""
+        """Inline a state into the next one, or into a log|det| term, where the
+        composition simplifies: the inverse of exp after the inverse of log is
+        log(exp(y)) = y, computed exactly instead of through exp(y) rounded (at
+        y = 5e-324, exp(y) is 1 and the log of it 0); log(−sin(2π − acos x)) is
+        log √(1 − x²), with no rounding of 2π − acos x next to 2π."""
         values: dict = {}
         out = []
         for a in assignments:
-            if a.kind == "state":
+            if a.kind in ("state", "log_det"):
                 deps = [s for s in a.value.free_symbols if s in values]
                 if len(deps) == 1:
                     inner = values[deps[0]]
                     inlined = a.value.xreplace({deps[0]: inner})
-                    if sp.count_ops(inlined) < sp.count_ops(a.value) + sp.count_ops(inner):
+                    shorter = sp.count_ops(inlined) < sp.count_ops(a.value) + sp.count_ops(inner)
+                    # in log|det|, also when function calls cancel (sin(acos x) = √(1 − x²))
+                    cancels = a.kind == "log_det" and _calls(inlined) < _calls(a.value) + _calls(
+                        inner
+                    )
+                    if shorter or cancels:
                         a = type(a)(a.target, inlined, a.kind)
-                values[a.target] = a.value
+                if a.kind == "state":
+                    values[a.target] = a.value
             out.append(a)
         return out
 
@@ -687,6 +700,11 @@ class Kernels:
         self.parameters = tuple(p.name for p in program.parameters)
         self._idents = param_idents
         self.dimension = program.dimension
+        if "out" in self.parameters:
+            raise ParameterError(
+                "A flow parameter may not be named 'out': log_prob(xs, out=...) takes the "
+                "output array under that name. Rename the symbol (e.g. sp.Symbol('o'))."
+            )
         self._natives: dict[str, Any] = {}
         self._lock = threading.Lock()
 
@@ -805,17 +823,44 @@ class Kernels:
             )
             return fn(*args)
 
-    def _evaluate(self, fn, x: np.ndarray, columns: list[np.ndarray]) -> np.ndarray:
-        """``fn`` over the rows of x: a native loop by name, or a numba array function."""
+    def _evaluate(self, fn, x: np.ndarray, columns: list[np.ndarray], out=None) -> np.ndarray:
+        """``fn`` over the rows of x: a native loop by name, or a numba array function;
+        ``out`` is a checked flat view of the caller's output array, or None."""
         if not isinstance(fn, str):
             return self._run(fn, x, *columns)
         wide = fn in ("forward", "inverse") and self.dimension > 1
-        out = np.empty((x.shape[0], self.dimension) if wide else x.shape[0])
+        if out is None:
+            out = np.empty((x.shape[0], self.dimension) if wide else x.shape[0])
         self._native(fn)(x, out, columns)
         return out
 
-    def _call(self, fn, xs, params):
-        """Evaluate ``fn`` with the parameters broadcast against the points."""
+    @staticmethod
+    def _target(out: Any, shape: tuple[int, ...]) -> np.ndarray | None:
+        """A flat view of the caller's ``out`` array, after checking it can take the
+        result of this shape."""
+        if out is None:
+            return None
+        if not (
+            isinstance(out, np.ndarray)
+            and out.dtype == np.float64
+            and out.flags.c_contiguous
+            and out.flags.writeable
+            and out.shape == shape
+        ):
+            got = (
+                f"{type(out).__name__} of shape {out.shape}, dtype {out.dtype}"
+                if isinstance(out, np.ndarray)
+                else type(out).__name__
+            )
+            raise ParameterError(
+                f"out= must be a writeable C-contiguous float64 array of shape {shape} (the "
+                f"result's shape); got {got}. Allocate it with np.empty({shape})."
+            )
+        return out.reshape(-1)
+
+    def _call(self, fn, xs, params, out=None):
+        """Evaluate ``fn`` with the parameters broadcast against the points (into
+        ``out`` when given)."""
         if (
             not params
             and not self.parameters
@@ -826,15 +871,19 @@ class Kernels:
             and xs.ndim == (1 if self.dimension == 1 else 2)
             and (self.dimension == 1 or xs.shape[1] == self.dimension)
         ):  # the common case, without broadcasting or copies
-            return self._evaluate(fn, xs, [])
+            result = self._evaluate(fn, xs, [], self._target(out, xs.shape[:1]))
+            return result if out is None else out
         from symflow.codegen.dask_support import is_dask
 
         if is_dask(xs):
             from symflow.codegen.dask_support import map_kernel
 
+            if out is not None:
+                raise ParameterError("out= takes NumPy arrays; a dask result is lazy.")
+
             return map_kernel(self, fn if isinstance(fn, str) else fn.__name__, xs, params)
         if self.dimension > 1:
-            return self._call_vector(fn, xs, params)
+            return self._call_vector(fn, xs, params, out)
         values = self._params(params)
         arr = np.asarray(xs, dtype=np.float64)
         if arr.ndim > 1:
@@ -853,10 +902,13 @@ class Kernels:
         n = int(np.prod(shape)) if shape else 1
         flat = np.ascontiguousarray(np.broadcast_to(arr, shape).reshape(n))
         columns = [np.ascontiguousarray(np.broadcast_to(v, (n,))) for v in values]
-        out = self._evaluate(fn, flat, columns)
-        return out[0] if shape == () else out
+        target = self._target(out, shape)
+        result = self._evaluate(fn, flat, columns, target)
+        if out is not None:
+            return out
+        return result[0] if shape == () else result
 
-    def _call_vector(self, fn, xs, params):
+    def _call_vector(self, fn, xs, params, out=None):
         d = self.dimension
         values = self._params(params)
         arr = np.asarray(xs, dtype=np.float64)
@@ -875,16 +927,23 @@ class Kernels:
             raise ParameterError(
                 f"Parameters must be scalars or arrays of length {n} (one per point)."
             ) from exc
-        out = self._evaluate(fn, np.ascontiguousarray(arr), columns)
-        return out[0] if single else out
+        target = self._target(out, () if single else (n,))
+        result = self._evaluate(fn, np.ascontiguousarray(arr), columns, target)
+        if out is not None:
+            return out
+        return result[0] if single else result
 
-    def log_prob(self, xs: Any, **params: float) -> np.ndarray:
-        """log p_X at each point: shape (n,), -inf outside the support, nan for nan."""
-        return self._call("log_prob", xs, params)
+    def log_prob(self, xs: Any, *, out: np.ndarray | None = None, **params: float) -> np.ndarray:
+        """log p_X at each point: shape (n,), -inf outside the support, nan for nan.
 
-    def prob(self, xs: Any, **params: float) -> np.ndarray:
-        """p_X at each point: shape (n,), 0 outside the support."""
-        return self._call("prob", xs, params)
+        ``out``: a float64 array of the result's shape to write into (and return), so that
+        repeated calls allocate nothing; fresh output memory costs page faults.
+        """
+        return self._call("log_prob", xs, params, out)
+
+    def prob(self, xs: Any, *, out: np.ndarray | None = None, **params: float) -> np.ndarray:
+        """p_X at each point: shape (n,), 0 outside the support (``out`` as in log_prob)."""
+        return self._call("prob", xs, params, out)
 
     def inverse(self, xs: Any, **params: float) -> np.ndarray:
         """z = f⁻¹(x) for a bijective flow."""

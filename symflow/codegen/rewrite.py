@@ -12,6 +12,8 @@ log(c + k·e^u), c, k > 0                log c + softplus(u + log(k/c))
 log(1/(1 + e^−u)) (log sigmoid)         −softplus(−u)
 u − softplus(u)                         −softplus(−u)
 log(c + k·y²), c, k > 0                 log c + 2·log1p_sq(√(k/c)·y)
+log(c − k·y²), c, k > 0                 log c + log1p(−a²) or, for |a| ≥ ½,
+                                        log1p(−a) + log1p(a); a = √(k/c)·y
 log(√(y² + 1)), log(cosh(asinh y))      log1p_sq(y)
 log(cosh u)                             logcosh(u)
 log(1 − tanh²u)                         −2·logcosh(u)
@@ -425,6 +427,13 @@ def _log_sum(arg: sp.Add) -> sp.Expr:
             return _log(c) + 2 * log1p_sq(sp.sqrt(k / c) * core.base)
         if k.is_positive and isinstance(core, sp.Pow) and core.exp.is_even:
             return _log(c) + 2 * log1p_sq(sp.sqrt(k / c) * core.base ** (core.exp / 2))
+        if k.is_negative and isinstance(core, sp.Pow) and core.exp.is_even:
+            # log(c − k y²) = log c + log(1 − a²), a = √(k/c)·y: log1p(−a²) for small a
+            # (1 − a² does not cancel; log1p(−a) + log1p(a) would), log1p(−a) + log1p(a)
+            # next to |a| = 1 (where a² rounds: 1e-11 relative at 1 − 1e-6)
+            a = sp.sqrt(-k / c) * core.base ** (core.exp / 2)
+            near_one = log1p(-a) + log1p(a)
+            return _log(c) + sp.Piecewise((log1p(-(a**2)), sp.Abs(a) < 0.5), (near_one, True))
         if c == 1:
             return log1p(rest)
     return sp.log(arg)

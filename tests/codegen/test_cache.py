@@ -25,10 +25,10 @@ ARRAY = textwrap.dedent(
 SCRIPT = ARRAY + "assert k.log_prob_1(0.3) == k.log_prob(np.array([0.3]))[0]\n"
 
 
-def _run(cache, check=True):
+def _run(cache, check=True, script=SCRIPT):
     env = {**os.environ, "SYMFLOW_CACHE_DIR": str(cache)}
     out = subprocess.run(
-        [sys.executable, "-W", "error::RuntimeWarning", "-c", SCRIPT],
+        [sys.executable, "-W", "error::RuntimeWarning", "-c", script],
         env=env,
         capture_output=True,
         text=True,
@@ -123,12 +123,7 @@ def test_native_machine_code_is_written_with_its_record(reference):
 def test_a_cached_kernel_loads_without_importing_numba(tmp_path, reference):
     cache, value = reference
     shutil.copytree(cache, tmp_path, dirs_exist_ok=True)
-    env = {**os.environ, "SYMFLOW_CACHE_DIR": str(tmp_path)}
-    out = subprocess.run(
-        [sys.executable, "-c", NO_NUMBA], env=env, capture_output=True, text=True, timeout=300
-    )
-    assert out.returncode == 0, out.stderr
-    assert out.stdout.split() == [value, "False"]
+    assert _run(tmp_path, script=NO_NUMBA).stdout.split() == [value, "False"]
 
 
 @pytest.mark.parametrize(
@@ -152,24 +147,11 @@ def test_damaged_native_code_is_never_loaded_and_is_rebuilt(tmp_path, reference,
             meta = json.loads(record.read_text())
             meta["symbol"] = "cfunc.no_such_function"
             record.write_text(json.dumps(meta))
-    out = subprocess.run(
-        [sys.executable, "-c", NO_NUMBA],
-        env={**os.environ, "SYMFLOW_CACHE_DIR": str(tmp_path)},
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    out = _run(tmp_path, check=False, script=NO_NUMBA)
     assert out.returncode == 0, out.stderr
     assert out.stdout.split()[0] == value
     # rebuilt: the next process loads the rewritten code without numba
-    out = subprocess.run(
-        [sys.executable, "-c", NO_NUMBA],
-        env={**os.environ, "SYMFLOW_CACHE_DIR": str(tmp_path)},
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert out.stdout.split() == [value, "False"], out.stderr
+    assert _run(tmp_path, script=NO_NUMBA).stdout.split() == [value, "False"]
 
 
 def test_the_symbols_read_from_the_object_file_are_what_nm_reports(reference):

@@ -416,3 +416,44 @@ def test_long_arrays_of_vector_points_split_over_threads(monkeypatch) -> None:
     L = np.linalg.cholesky(cov)
     np.testing.assert_allclose(back, np.linalg.solve(L, xs.T).T, rtol=1e-10, atol=1e-12)
     assert set(used) == {2}
+
+
+# -- writing into the caller's array ---------------------------------------------------
+
+
+def test_log_prob_and_prob_write_into_out(lognormal_kernels, flows) -> None:
+    xs = np.geomspace(1e-3, 1e3, 7)
+    ref = stats.lognorm(s=0.7, scale=np.exp(1.5))
+    out = np.full(7, 123.0)
+    got = lognormal_kernels.log_prob(xs, out=out, mu=1.5, sigma=0.7)
+    assert got is out
+    np.testing.assert_allclose(out, ref.logpdf(xs), rtol=1e-12)
+    k = flows.kernels("normal-exp")
+    grid = np.full(3, 0.5)
+    box = np.empty(3)
+    assert k.prob(grid, out=box) is box
+    np.testing.assert_allclose(box, stats.lognorm(s=1).pdf(grid), rtol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "out, message",
+    [
+        (np.empty(6), r"shape \(7,\)"),
+        (np.empty(7, dtype=np.float32), r"float64 array of shape \(7,\) .*; got ndarray .*float32"),
+        (np.empty(14)[::2], r"C-contiguous"),
+        ([0.0] * 7, r"got list"),
+    ],
+)
+def test_out_that_cannot_take_the_result_is_refused_before_any_work(flows, out, message) -> None:
+    k = flows.kernels("normal-exp")
+    before = np.array(out, copy=True) if isinstance(out, np.ndarray) else None
+    with pytest.raises(sf.ParameterError, match=message):
+        k.log_prob(np.linspace(0.1, 3, 7), out=out)
+    if before is not None:
+        np.testing.assert_array_equal(np.asarray(out), before)  # nothing written
+
+
+def test_a_parameter_named_out_is_refused_at_compile() -> None:
+    out = sp.Symbol("out", positive=True)
+    with pytest.raises(sf.ParameterError, match="may not be named 'out'"):
+        sf.Flow(sf.Normal(0, out), [sf.Transform(sp.exp(z), z)]).compile()

@@ -317,3 +317,31 @@ def test_kernel_printer_prints_the_helpers(helpers):
     assert "logcosh(x)" in code and "softplus(x)" in code and "log1p_sq(x)" in code
     value = eval(code, {**helpers, "x": 800.0})  # noqa: S307 (our own generated code)
     assert value == pytest.approx(800 - math.log(2) + 800 + math.log1p(800.0**2) / 2, rel=1e-15)
+
+
+# -- log(c − k y²): no cancellation next to its zeros nor at small y ---------------------
+
+
+@pytest.mark.parametrize(
+    "expr",
+    [sp.log(1 - y**2), sp.log(sp.sqrt(1 - y**2)), sp.log(4 - y**2), sp.log(1 - y**4)],
+    ids=["1-y^2", "sqrt(1-y^2)", "4-y^2", "1-y^4"],
+)
+def test_log_of_one_minus_a_square_is_accurate_everywhere(expr, helpers):
+    """1 − a² rounds a² next to |a| = 1 (1e-11 relative in log(1 − y²) at y = 1 − 1e-6);
+    log1p(−a) + log1p(a) cancels for small a (2e-6 relative at a = 1e-10). The rewrite
+    picks log1p(−a²) below |a| = ½ and the pair above."""
+    stable = float64(stabilise(expr), y, helpers)
+    naive = float64(expr, y, helpers)
+    edge = 2.0 if expr.has(4) else 1.0
+    points = [edge * (1 - 10.0**-k) for k in range(1, 16)] + [1e-10, 1e-150, 0.3, 0.49, 0.51]
+    points += [-v for v in points]
+    if expr.has(y**4):
+        points = [np.sign(v) * abs(v) ** 0.5 for v in points if abs(v) < 1]
+    worst_naive = 0.0
+    for v in points:
+        truth = exact(expr, y, v, digits=60)
+        got = stable(v)
+        assert abs(mp.mpf(got) - truth) <= 4e-16 * abs(truth) + 1e-300, (v, got, truth)
+        worst_naive = max(worst_naive, float(abs(mp.mpf(naive(v)) - truth) / abs(truth)))
+    assert worst_naive > 1e-13  # the naive form does lose accuracy at some of these points
