@@ -368,16 +368,24 @@ def _point(em, d: int) -> str:
 
 
 def _inlined(em, d: int, function: list[str], store: str) -> str:
-    """A select-form scalar function (decorator, def, docstring, statements, one final
-    return) as a loop body: its inputs bound from the buffers, its return a store
-    ``store.format(value)``. numba then compiles one function instead of two."""
+    """A scalar function (decorator, def, docstring, statements) as a loop body: its
+    inputs bound from the buffers, each ``return v`` a store ``store.format(v)`` (and
+    ``continue`` where it returns early). numba then compiles one function, not two."""
     inputs = ["x"] if d == 1 else [f"x{j + 1}" for j in range(d)]
     sources = ["xs[i]"] if d == 1 else [f"xs[i, {j}]" for j in range(d)]
     lines = [f"        {a} = {b}" for a, b in zip(inputs, sources, strict=True)]
     lines += [f"        {p} = col_{j}[i]" for j, p in enumerate(em.param_names)]
-    lines += ["    " + line for line in function[3:-1]]
-    value = function[-1].strip().removeprefix("return ")
-    return "\n".join([*lines, "        " + store.format(value)])
+    body = function[3:]
+    for k, line in enumerate(body):
+        text = line.strip()
+        if not text.startswith("return "):
+            lines.append("    " + line)
+            continue
+        indent = "    " + line[: len(line) - len(line.lstrip())]
+        lines.append(indent + store.format(text.removeprefix("return ")))
+        if k < len(body) - 1:
+            lines.append(indent + "continue")
+    return "\n".join(lines)
 
 
 def _condition(region: sp.Set, em) -> sp.Basic:
@@ -495,12 +503,8 @@ def generate_source(program) -> tuple[str, list[str]]:
         body.append("    return math.nan")
 
     point = _point(em, 1)
-    if implicit:  # early returns: call the scalar functions
-        log_prob = f"        out[i] = log_prob_1({point})"
-        prob = f"        out[i] = prob_1({point})"
-    else:
-        log_prob = _inlined(em, 1, log_prob_lines, "out[i] = {}")
-        prob = _inlined(em, 1, log_prob_lines, "out[i] = math.exp({})")
+    log_prob = _inlined(em, 1, log_prob_lines, "out[i] = {}")
+    prob = _inlined(em, 1, log_prob_lines, "out[i] = math.exp({})")
     loops = _native_loops(
         em,
         1,
