@@ -173,8 +173,14 @@ def thread_count() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-@functools.lru_cache(maxsize=4)
 def _pool(threads: int) -> ThreadPoolExecutor:
+    """The pool of this process: a forked child gets its own (the parent's threads do not
+    exist in it, and submitting to the inherited pool would wait forever)."""
+    return _pool_of(threads, os.getpid())
+
+
+@functools.lru_cache(maxsize=4)
+def _pool_of(threads: int, pid: int) -> ThreadPoolExecutor:
     return ThreadPoolExecutor(max_workers=threads, thread_name_prefix="symflow")
 
 

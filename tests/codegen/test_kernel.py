@@ -457,3 +457,28 @@ def test_a_parameter_named_out_is_refused_at_compile() -> None:
     out = sp.Symbol("out", positive=True)
     with pytest.raises(sf.ParameterError, match="may not be named 'out'"):
         sf.Flow(sf.Normal(0, out), [sf.Transform(sp.exp(z), z)]).compile()
+
+
+def _log_prob_in_child(k, xs, queue) -> None:
+    queue.put(k.log_prob(xs))
+
+
+def test_threads_work_in_a_forked_child_after_the_parent_used_them(monkeypatch) -> None:
+    import multiprocessing
+
+    from symflow.codegen import native
+
+    monkeypatch.setattr(native, "PARALLEL_SECONDS", 0.0)
+    monkeypatch.setenv("SYMFLOW_NUM_THREADS", "2")
+    k = sf.Flow(sf.Normal(0, 1), [sf.Transform(sp.exp(z), z)]).compile()
+    xs = np.random.default_rng(5).lognormal(size=50_000)
+    want = stats.lognorm(s=1).logpdf(xs)
+    np.testing.assert_allclose(k.log_prob(xs), want, rtol=1e-12, atol=1e-14)  # pool started
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue()
+    child = context.Process(target=_log_prob_in_child, args=(k, xs, queue), daemon=True)
+    child.start()
+    got = queue.get(timeout=120)  # the inherited pool has no threads: this would hang
+    child.join(timeout=60)
+    assert child.exitcode == 0
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-14)
