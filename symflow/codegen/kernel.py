@@ -611,9 +611,30 @@ def _versions() -> str:
     )
 
 
+def _numba_cache_folders(folder: Path) -> list[Path]:
+    """Where numba keeps the machine code of the modules in ``folder``: beside them, or
+    under $NUMBA_CACHE_DIR when that is set, in a subfolder named as numba names it."""
+    folders = [folder / "__pycache__"]
+    root = os.environ.get("NUMBA_CACHE_DIR")
+    if root:
+        source = str(folder.resolve() / "module.py")
+        try:
+            from numba.core.caching import _CacheLocator
+
+            subpath = _CacheLocator.get_suitable_cache_subpath(source)
+        except (ImportError, AttributeError):  # numba's rule, as of 0.68
+            parent = os.path.dirname(source)
+            digest = hashlib.sha1(parent.encode()).hexdigest()  # noqa: S324 - a name
+            subpath = f"{os.path.basename(parent)}_{digest}"
+        folders.append(Path(root) / subpath)
+    return folders
+
+
 def _numba_cache_files(folder: Path, name: str) -> list[Path]:
-    cache = folder / "__pycache__"
-    return sorted(cache.glob(f"{name}.*.nbi")) + sorted(cache.glob(f"{name}.*.nbc"))
+    files: list[Path] = []
+    for cache in _numba_cache_folders(folder):
+        files += sorted(cache.glob(f"{name}.*.nbi")) + sorted(cache.glob(f"{name}.*.nbc"))
+    return files
 
 
 def purge_numba_cache(folder: Path, name: str) -> None:

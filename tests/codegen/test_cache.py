@@ -25,8 +25,18 @@ ARRAY = textwrap.dedent(
 SCRIPT = ARRAY + "assert k.log_prob_1(0.3) == k.log_prob(np.array([0.3]))[0]\n"
 
 
-def _run(cache, check=True, script=SCRIPT):
-    env = {**os.environ, "SYMFLOW_CACHE_DIR": str(cache)}
+def _env(cache, numba_cache=None) -> dict:
+    """The environment of a subprocess using ``cache``; numba's machine code goes beside
+    the kernel modules unless ``numba_cache`` names a $NUMBA_CACHE_DIR."""
+    env = {k: v for k, v in os.environ.items() if k != "NUMBA_CACHE_DIR"}
+    env["SYMFLOW_CACHE_DIR"] = str(cache)
+    if numba_cache is not None:
+        env["NUMBA_CACHE_DIR"] = str(numba_cache)
+    return env
+
+
+def _run(cache, check=True, script=SCRIPT, numba_cache=None):
+    env = _env(cache, numba_cache)
     out = subprocess.run(
         [sys.executable, "-W", "error::RuntimeWarning", "-c", script],
         env=env,
@@ -67,6 +77,21 @@ def test_corrupted_numba_cache_is_rebuilt(tmp_path, reference, damage):
     assert out.stdout.strip() == value
 
 
+@pytest.mark.parametrize("damage", ["garbage", "truncate"])
+def test_corrupted_numba_cache_under_numba_cache_dir_is_rebuilt(tmp_path, reference, damage):
+    _, value = reference
+    kernels, numba_cache = tmp_path / "kernels", tmp_path / "numba"
+    _run(kernels, numba_cache=numba_cache)
+    files = [f for f in numba_cache.rglob("symflow_kernel_*.nb*")]
+    assert files and not list(kernels.glob("__pycache__/*.nb*"))
+    for f in files:
+        data = f.read_bytes()
+        f.write_bytes(os.urandom(64) if damage == "garbage" else data[: len(data) // 3])
+    out = _run(kernels, check=False, numba_cache=numba_cache)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == value
+
+
 def test_corrupted_module_file_is_rewritten(tmp_path, reference):
     cache, value = reference
     shutil.copytree(cache, tmp_path, dirs_exist_ok=True)
@@ -85,7 +110,7 @@ def test_stale_module_from_another_version_is_replaced(tmp_path, reference):
 
 def test_concurrent_processes_share_one_cache(tmp_path, reference):
     _, value = reference
-    env = {**os.environ, "SYMFLOW_CACHE_DIR": str(tmp_path)}
+    env = _env(tmp_path)
     procs = [
         subprocess.Popen(
             [sys.executable, "-c", SCRIPT],
@@ -222,7 +247,7 @@ def test_kernels_calling_helpers_and_solvers_load_without_numba(tmp_path):
     import mpmath as mp
     from scipy import special, stats
 
-    env = {**os.environ, "SYMFLOW_CACHE_DIR": str(tmp_path)}
+    env = _env(tmp_path)
     runs = [
         subprocess.run(
             [sys.executable, "-c", HARDER], env=env, capture_output=True, text=True, timeout=300
