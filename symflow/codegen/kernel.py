@@ -705,6 +705,11 @@ def _load(source: str) -> Any:
     return _import(*_module_file(source))
 
 
+#: the native loops loaded in this process, by (kernel module, loop name)
+_NATIVES: dict[tuple[str, str], Any] = {}
+_NATIVE_LOCK = threading.RLock()
+
+
 class Kernels:
     """Compiled log_prob, prob, sample (and inverse) of a flow.
 
@@ -731,7 +736,6 @@ class Kernels:
                 "output array under that name. Rename the symbol (e.g. sp.Symbol('o'))."
             )
         self._natives: dict[str, Any] = {}
-        self._lock = threading.Lock()
 
     @property
     def module(self) -> Any:
@@ -776,7 +780,6 @@ class Kernels:
         self._idents = state["idents"]
         self.dimension = state["dimension"]
         self._natives = {}
-        self._lock = threading.Lock()
 
     def _native(self, name: str) -> Any:
         """The native loop ``name`` (log_prob, prob, forward, inverse): loaded from the
@@ -786,8 +789,8 @@ class Kernels:
             return kernel
         from symflow.codegen.native import compile_native, load_native
 
-        with self._lock:
-            kernel = self._natives.get(name)
+        with _NATIVE_LOCK:  # one copy of each loop per process, shared by equal kernels
+            kernel = _NATIVES.get((self.module_name, name))
             if kernel is None:
                 prefix = self.module_path.parent / "native" / f"{self.module_name}.{name}"
                 n_columns = len(self.parameters)
@@ -796,7 +799,8 @@ class Kernels:
                     kernel = self._run(
                         lambda: compile_native(getattr(self.module, f"{name}_c"), n_columns, prefix)
                     )
-                self._natives[name] = kernel
+                _NATIVES[(self.module_name, name)] = kernel
+        self._natives[name] = kernel
         return kernel
 
     def _params(self, given: dict[str, Any]) -> tuple[Any, ...]:
