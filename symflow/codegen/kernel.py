@@ -1,12 +1,13 @@
 """Kernels: the Program compiled with numba, cached on disk, with NumPy-facing wrappers.
 
-The Program's assignments are printed after common-subexpression elimination into a
-Python module (``Kernels.source``), written to the kernel cache under a hash of its
-text and the versions of symflow, numba and NumPy, and imported; numba compiles each
-function on first use and keeps the machine code beside the module (``cache=True``).
-
-Scalar entry points ``log_prob_1``, ``prob_1``, ``forward_1`` and ``inverse_1`` are
-``@njit`` functions that a user's own numba code can call.
+The Program's assignments are printed after common-subexpression elimination and the
+stable rewrites into a Python module (``Kernels.source``), written to the kernel cache
+under a hash of its text and the versions of symflow, numba and NumPy. The module holds
+the scalar entry points ``log_prob_1``, ``prob_1``, ``forward_1`` and ``inverse_1``
+(``@njit`` functions that a user's own numba code can call) and, for each array method,
+a loop ``<name>_c`` over raw buffers. The array methods run those loops as native code
+(:mod:`symflow.codegen.native`): compiled by numba on first use, cached as machine code,
+and loaded by later processes without numba.
 
 Examples
 --------
