@@ -38,6 +38,7 @@ import functools
 import hashlib
 import json
 import os
+import sys
 import tempfile
 import threading
 import time
@@ -238,6 +239,13 @@ def _paths(prefix: Path) -> tuple[Path, Path]:
     return prefix.with_name(stem + ".o"), prefix.with_name(stem + ".json")
 
 
+def _llvm_lock() -> Any:
+    """The lock around LLVM work: numba's compiler lock when numba is loaded (LLVM's
+    global context must not be changed by two threads at once), else symflow's own."""
+    compiler_lock = sys.modules.get("numba.core.compiler_lock")
+    return compiler_lock.global_compiler_lock if compiler_lock is not None else _LOCK
+
+
 def _process_symbol(name: str) -> int | None:
     """The address of a symbol of this process (the C library, libm, the Python API)."""
     try:
@@ -369,7 +377,7 @@ def load_native(prefix: Path, n_columns: int) -> NativeKernel | None:
         llvm = _llvm()
         for name in undefined_symbols(code) or []:
             _resolve(name)
-        with _LOCK:
+        with _llvm_lock():
             machine = llvm.Target.from_default_triple().create_target_machine(
                 cpu=llvm.get_host_cpu_name(),
                 features=llvm.get_host_cpu_features().flatten(),
