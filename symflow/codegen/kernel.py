@@ -335,7 +335,7 @@ def {name}(xs{arrays}):
 #: points, the output and each parameter column are raw float64 buffers
 _NATIVE = """
 
-def {name}_c(xp, op, n{pointers}):
+def {name}_{variant}(xp, op, n{arguments}):
     xs = carray(xp, ({shape_in}))
     out = carray(op, ({shape_out}))
 {columns}    for i in range(n):
@@ -344,22 +344,51 @@ def {name}_c(xp, op, n{pointers}):
 
 
 def _native_loops(em, d: int, loops) -> str:
-    """The C-callback loops ``<name>_c`` of a module, one per (name, wide, body) in
-    ``loops``; a body is the loop's statements for point ``i`` (see :func:`_point`)."""
+    """The C-callback loops of a module, for each (name, wide, body) in ``loops``: a body
+    is the loop's statements for point ``i`` (see :func:`_point`), reading parameter j
+    as ``col_j[i]``.
+
+    ``<name>_c`` takes each parameter as a column of n values; for flows with
+    parameters, ``<name>_s`` takes them as numbers (no column is allocated when every
+    parameter is a scalar).
+    """
     k = len(em.param_names)
     out = []
     for name, wide, body in loops:
+        shapes = {
+            "shape_in": "n," if d == 1 else f"n, {d}",
+            "shape_out": f"n, {d}" if wide else "n,",
+        }
+        columns = "".join(f"    col_{j} = carray(col_{j}_ptr, (n,))\n" for j in range(k))
+        arguments = "".join(f", col_{j}_ptr" for j in range(k))
         out.append(
             _NATIVE.format(
-                name=name,
-                pointers="".join(f", col_{j}_ptr" for j in range(k)),
-                columns="".join(f"    col_{j} = carray(col_{j}_ptr, (n,))\n" for j in range(k)),
-                shape_in="n," if d == 1 else f"n, {d}",
-                shape_out=f"n, {d}" if wide else "n,",
-                body=body,
+                name=name, variant="c", arguments=arguments, columns=columns, body=body, **shapes
             )
         )
+        if k:
+            scalar = body
+            for j in reversed(range(k)):
+                scalar = scalar.replace(f"col_{j}[i]", em.param_names[j])
+            lines = [line for line in scalar.split("\n") if not _self_assignment(line)]
+            arguments = "".join(f", {p}" for p in em.param_names)
+            out.append(
+                _NATIVE.format(
+                    name=name,
+                    variant="s",
+                    arguments=arguments,
+                    columns="",
+                    body="\n".join(lines),
+                    **shapes,
+                )
+            )
     return "".join(out)
+
+
+def _self_assignment(line: str) -> bool:
+    """``p = p``: what binding a parameter becomes in a loop that takes it as a number."""
+    target, equals, value = line.strip().partition(" = ")
+    return bool(equals) and target == value
 
 
 def _point(em, d: int) -> str:
@@ -782,26 +811,28 @@ class Kernels:
         self.dimension = state["dimension"]
         self._natives = {}
 
-    def _native(self, name: str) -> Any:
-        """The native loop ``name`` (log_prob, prob, forward, inverse): loaded from the
-        cache, or compiled through numba and cached."""
-        kernel = self._natives.get(name)
+    def _native(self, name: str, scalars: bool) -> Any:
+        """The native loop ``name`` (log_prob, prob, forward, inverse), taking the
+        parameters as numbers (``scalars``) or as columns: loaded from the cache, or
+        compiled through numba and cached."""
+        loop = f"{name}_s" if scalars and self.parameters else f"{name}_c"
+        kernel = self._natives.get(loop)
         if kernel is not None:
             return kernel
         from symflow.codegen.native import compile_native, load_native
 
         with _NATIVE_LOCK:  # one copy of each loop per process, shared by equal kernels
-            kernel = _NATIVES.get((self.module_name, name))
+            kernel = _NATIVES.get((self.module_name, loop))
             if kernel is None:
-                prefix = self.module_path.parent / "native" / f"{self.module_name}.{name}"
-                n_columns = len(self.parameters)
-                kernel = load_native(prefix, n_columns)
+                prefix = self.module_path.parent / "native" / f"{self.module_name}.{loop}"
+                signature = ("d" if scalars else "p") * len(self.parameters)
+                kernel = load_native(prefix, signature)
                 if kernel is None:
                     kernel = self._run(
-                        lambda: compile_native(getattr(self.module, f"{name}_c"), n_columns, prefix)
+                        lambda: compile_native(getattr(self.module, loop), signature, prefix)
                     )
-                _NATIVES[(self.module_name, name)] = kernel
-        self._natives[name] = kernel
+                _NATIVES[(self.module_name, loop)] = kernel
+        self._natives[loop] = kernel
         return kernel
 
     def _params(self, given: dict[str, Any]) -> tuple[Any, ...]:
@@ -853,15 +884,20 @@ class Kernels:
             )
             return fn(*args)
 
-    def _evaluate(self, fn, x: np.ndarray, columns: list[np.ndarray], out=None) -> np.ndarray:
+    def _evaluate(self, fn, x: np.ndarray, values: tuple, out=None) -> np.ndarray:
         """``fn`` over the rows of x: a native loop by name, or a numba array function;
+        ``values`` are the parameters (numbers, or arrays broadcastable to the rows);
         ``out`` is a checked flat view of the caller's output array, or None."""
+        n = x.shape[0]
+        scalars = all(np.ndim(v) == 0 for v in values)
+        if not isinstance(fn, str) or not scalars:  # one column of n values per parameter
+            values = tuple(np.ascontiguousarray(np.broadcast_to(v, (n,))) for v in values)
         if not isinstance(fn, str):
-            return self._run(fn, x, *columns)
+            return self._run(fn, x, *values)
         wide = fn in ("forward", "inverse") and self.dimension > 1
         if out is None:
-            out = np.empty((x.shape[0], self.dimension) if wide else x.shape[0])
-        self._native(fn)(x, out, columns)
+            out = np.empty((n, self.dimension) if wide else n)
+        self._native(fn, scalars)(x, out, [float(v) if scalars else v for v in values])
         return out
 
     @staticmethod
@@ -901,7 +937,7 @@ class Kernels:
             and xs.ndim == (1 if self.dimension == 1 else 2)
             and (self.dimension == 1 or xs.shape[1] == self.dimension)
         ):  # the common case, without broadcasting or copies
-            result = self._evaluate(fn, xs, [], self._target(out, xs.shape[:1]))
+            result = self._evaluate(fn, xs, (), self._target(out, xs.shape[:1]))
             return result if out is None else out
         from symflow.codegen.dask_support import is_dask
 
@@ -931,9 +967,8 @@ class Kernels:
             self._array(np.empty(shape))
         n = int(np.prod(shape)) if shape else 1
         flat = np.ascontiguousarray(np.broadcast_to(arr, shape).reshape(n))
-        columns = [np.ascontiguousarray(np.broadcast_to(v, (n,))) for v in values]
         target = self._target(out, shape)
-        result = self._evaluate(fn, flat, columns, target)
+        result = self._evaluate(fn, flat, values, target)
         if out is not None:
             return out
         return result[0] if shape == () else result
@@ -952,13 +987,15 @@ class Kernels:
             )
         n = arr.shape[0]
         try:
-            columns = [np.ascontiguousarray(np.broadcast_to(v, (n,))) for v in values]
-        except ValueError as exc:
+            fits = all(np.broadcast_shapes((n,), np.shape(v)) == (n,) for v in values)
+        except ValueError:
+            fits = False
+        if not fits:
             raise ParameterError(
                 f"Parameters must be scalars or arrays of length {n} (one per point)."
-            ) from exc
+            )
         target = self._target(out, () if single else (n,))
-        result = self._evaluate(fn, np.ascontiguousarray(arr), columns, target)
+        result = self._evaluate(fn, np.ascontiguousarray(arr), values, target)
         if out is not None:
             return out
         return result[0] if single else result
@@ -1025,8 +1062,7 @@ class Kernels:
             raise ParameterError("sample() takes one value per parameter, not arrays.")
         rng = np.random.default_rng(seed)
         zs = self.base.sample(int(n), rng, dict(zip(self.parameters, values, strict=True)))
-        columns = [np.full(int(n), v) for v in values]
-        return self._evaluate("forward", np.ascontiguousarray(zs, dtype=np.float64), columns)
+        return self._evaluate("forward", np.ascontiguousarray(zs, dtype=np.float64), values)
 
 
 def compile_program(program, base) -> Kernels:

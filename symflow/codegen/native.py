@@ -22,12 +22,12 @@ Examples
 ...     for i in range(n):
 ...         out[i] = 2.0 * xs[i]
 >>> prefix = pathlib.Path(tempfile.mkdtemp()) / "double"
->>> kernel = compile_native(double, 0, prefix)  # numba compiles; the code is cached
+>>> kernel = compile_native(double, "", prefix)  # numba compiles; the code is cached
 >>> out = np.empty(3)
 >>> kernel(np.arange(3.0), out, [])
 >>> out
 array([0., 2., 4.])
->>> load_native(prefix, 0).source  # what another process does: no numba involved
+>>> load_native(prefix, "").source  # what another process does: no numba involved
 'cache'
 """
 
@@ -120,23 +120,28 @@ _LOCK = threading.Lock()
 
 
 class NativeKernel:
-    """A C function ``f(x, out, n, *columns)`` over float64 buffers, called via ctypes.
+    """A C function ``f(x, out, n, *parameters)`` over float64 buffers, called via ctypes.
 
-    ``x`` holds n rows of ``width`` doubles, ``out`` n rows of ``out_width`` doubles and
-    each parameter column n doubles.
+    ``x`` holds n rows of points and ``out`` n rows of results (C-contiguous float64);
+    ``signature`` says how each parameter is passed: ``p`` a column of n doubles (a
+    pointer), ``d`` one double.
     """
 
-    def __init__(self, address: int, n_columns: int, owner: Any, source: str):
+    def __init__(self, address: int, signature: str, owner: Any, source: str):
+        kinds = {"p": ctypes.c_void_p, "d": ctypes.c_double}
         pointer = ctypes.c_void_p
-        prototype = ctypes.CFUNCTYPE(None, pointer, pointer, ctypes.c_int64, *[pointer] * n_columns)
+        prototype = ctypes.CFUNCTYPE(
+            None, pointer, pointer, ctypes.c_int64, *[kinds[c] for c in signature]
+        )
         self._function = prototype(address)
-        self.n_columns = n_columns
+        self.signature = signature
         self.source = source  # "compiled" (numba in this process) or "cache" (loaded)
         self.row_seconds: float | None = None  # fastest measured one-thread time per row
         _KEEP_ALIVE.append(owner)
 
-    def __call__(self, x: np.ndarray, out: np.ndarray, columns: list[np.ndarray]) -> None:
-        """Evaluate over all rows of x (C-contiguous float64 arrays, same first axis).
+    def __call__(self, x: np.ndarray, out: np.ndarray, parameters: list) -> None:
+        """Evaluate over all rows of x (C-contiguous float64 arrays, same first axis), with
+        each parameter an array of n values or a float, as the signature says.
 
         Threads are used when one thread would take longer than :data:`PARALLEL_SECONDS`
         by this kernel's own measured speed (handing blocks to a pool costs tens of µs).
@@ -144,15 +149,15 @@ class NativeKernel:
         n = x.shape[0]
         if n < 2 * MIN_ROWS_PER_THREAD:
             if n:
-                self._function(x.ctypes.data, out.ctypes.data, n, *[c.ctypes.data for c in columns])
+                self._function(x.ctypes.data, out.ctypes.data, n, *_addresses(parameters))
             return
         threads = min(thread_count(), n // MIN_ROWS_PER_THREAD)
         known = self.row_seconds
         if threads > 1 and (known * n if known else n * 1e-9) >= PARALLEL_SECONDS:
-            run_blocks(self._function, x, out, columns, threads)
+            run_blocks(self._function, x, out, parameters, threads)
             return
         start = time.perf_counter()
-        run_blocks(self._function, x, out, columns, 1)
+        run_blocks(self._function, x, out, parameters, 1)
         per_row = (time.perf_counter() - start) / n
         self.row_seconds = per_row if known is None else min(known, per_row)
 
@@ -161,6 +166,11 @@ class NativeKernel:
 PARALLEL_SECONDS = 4e-4
 #: and never into blocks of fewer rows than this
 MIN_ROWS_PER_THREAD = 2_000
+
+
+def _addresses(parameters: list) -> list:
+    """What ctypes passes for each parameter: a column's address, or the number."""
+    return [p.ctypes.data if isinstance(p, np.ndarray) else p for p in parameters]
 
 
 def thread_count() -> int:
@@ -186,13 +196,15 @@ def _pool_of(threads: int, pid: int) -> ThreadPoolExecutor:
 
 
 def run_blocks(
-    function: Callable, x: np.ndarray, out: np.ndarray, columns: list, threads: int
+    function: Callable, x: np.ndarray, out: np.ndarray, parameters: list, threads: int
 ) -> None:
-    """Call ``function`` on ``threads`` contiguous blocks of rows, one per thread."""
+    """Call ``function`` on ``threads`` contiguous blocks of rows, one per thread (a
+    parameter column is offset with the rows, a number is passed to every block)."""
     n = x.shape[0]
     x_row, out_row = x.strides[0], out.strides[0]
     x0, out0 = x.ctypes.data, out.ctypes.data
-    c0 = [c.ctypes.data for c in columns]
+    c0 = _addresses(parameters)
+    step = [8 if isinstance(p, np.ndarray) else 0 for p in parameters]
     if threads <= 1:
         function(x0, out0, n, *c0)
         return
@@ -202,7 +214,7 @@ def run_blocks(
             x0 + int(lo) * x_row,
             out0 + int(lo) * out_row,
             int(hi - lo),
-            *[c + 8 * int(lo) for c in c0],
+            *[c + s * int(lo) if s else c for c, s in zip(c0, step, strict=True)],
         )
         for lo, hi in zip(bounds[:-1], bounds[1:], strict=True)
     ]
@@ -320,7 +332,7 @@ def _linkable(undefined: list[str] | None) -> bool:
     )
 
 
-def _save(callback: Any, prefix: Path) -> bool:
+def _save(callback: Any, signature: str, prefix: Path) -> bool:
     """Write the callback's machine code and its record; False if it cannot be reused
     without numba (it needs a runtime symbol that only numba provides)."""
     library = callback._library
@@ -335,7 +347,7 @@ def _save(callback: Any, prefix: Path) -> bool:
         "symbol": callback.native_name,
         "undefined": undefined,
         "sha256": hashlib.sha256(code).hexdigest(),
-        "columns": len(callback._sig.args) - 3,
+        "signature": signature,
     }
     code_path, record_path = _paths(prefix)
     code_path.parent.mkdir(parents=True, exist_ok=True)
@@ -344,22 +356,26 @@ def _save(callback: Any, prefix: Path) -> bool:
     return True
 
 
-def compile_native(function: Callable, n_columns: int, prefix: Path) -> NativeKernel:
-    """Compile ``function(x_ptr, out_ptr, n, *column_ptrs)`` with numba as a C callback,
-    write its machine code under ``prefix`` in the cache, and return it callable."""
+def compile_native(function: Callable, signature: str, prefix: Path) -> NativeKernel:
+    """Compile ``function(x_ptr, out_ptr, n, *parameters)`` with numba as a C callback,
+    write its machine code under ``prefix`` in the cache, and return it callable.
+
+    ``signature`` has a letter per parameter: ``p`` a column (pointer), ``d`` a double.
+    """
     from numba import cfunc, types
 
     pointer = types.CPointer(types.float64)
-    signature = types.void(pointer, pointer, types.int64, *[pointer] * n_columns)
-    callback = cfunc(signature, error_model="numpy")(function)
+    kinds = {"p": pointer, "d": types.float64}
+    numba_signature = types.void(pointer, pointer, types.int64, *[kinds[c] for c in signature])
+    callback = cfunc(numba_signature, error_model="numpy")(function)
     try:
-        _save(callback, prefix)
+        _save(callback, signature, prefix)
     except OSError:  # a read-only cache: the kernel works, later processes recompile
         pass
-    return NativeKernel(callback.address, n_columns, callback, "compiled")
+    return NativeKernel(callback.address, signature, callback, "compiled")
 
 
-def load_native(prefix: Path, n_columns: int) -> NativeKernel | None:
+def load_native(prefix: Path, signature: str) -> NativeKernel | None:
     """The cached machine code under ``prefix``, or None when there is none usable."""
     try:
         code_path, record_path = _paths(prefix)
@@ -370,7 +386,7 @@ def load_native(prefix: Path, n_columns: int) -> NativeKernel | None:
         if (
             not isinstance(record, dict)
             or record.get("sha256") != hashlib.sha256(code).hexdigest()
-            or record.get("columns") != n_columns
+            or record.get("signature") != signature
             or not _linkable(undefined_symbols(code))
         ):
             return None
@@ -392,4 +408,4 @@ def load_native(prefix: Path, n_columns: int) -> NativeKernel | None:
             return None
     except (OSError, ValueError, KeyError, TypeError, RuntimeError):
         return None
-    return NativeKernel(address, n_columns, engine, "cache")
+    return NativeKernel(address, signature, engine, "cache")

@@ -210,12 +210,13 @@ def test_a_record_for_other_code_is_not_loaded(tmp_path, reference):
     code_path, record_path = native._paths(prefix)
     code_path.write_bytes(codes[0].read_bytes())
     meta = json.loads(records[0].read_text())
-    assert native.load_native(prefix, meta["columns"]) is None  # no record yet
+    assert meta["signature"] == ""  # no parameters
+    assert native.load_native(prefix, "") is None  # no record yet
     record_path.write_text(json.dumps({**meta, "sha256": "0" * 64}))
-    assert native.load_native(prefix, meta["columns"]) is None  # not this code
+    assert native.load_native(prefix, "") is None  # not this code
     record_path.write_text(json.dumps(meta))
-    assert native.load_native(prefix, meta["columns"] + 1) is None  # another signature
-    kernel = native.load_native(prefix, meta["columns"])
+    assert native.load_native(prefix, "d") is None  # another signature
+    kernel = native.load_native(prefix, "")
     assert kernel is not None and kernel.source == "cache"
     x, out = np.array([0.3, -2.0]), np.empty(2)
     kernel(x, out, [])

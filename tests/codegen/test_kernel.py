@@ -482,3 +482,21 @@ def test_threads_work_in_a_forked_child_after_the_parent_used_them(monkeypatch) 
     child.join(timeout=60)
     assert child.exitcode == 0
     np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-14)
+
+
+def test_scalar_parameters_allocate_nothing_but_the_output(lognormal_kernels) -> None:
+    """Scalar parameters go to the loop as numbers: no column of n copies is made."""
+    import tracemalloc
+
+    xs = np.random.default_rng(1).lognormal(size=200_000)
+    lognormal_kernels.log_prob(xs[:10], mu=0.1, sigma=2.0)  # loaded before tracing
+    tracemalloc.start()
+    try:
+        got = lognormal_kernels.log_prob(xs, mu=0.1, sigma=2.0)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak <= got.nbytes + 64 * 1024
+    np.testing.assert_allclose(
+        got, stats.lognorm(s=2.0, scale=np.exp(0.1)).logpdf(xs), rtol=1e-12, atol=1e-14
+    )
