@@ -695,10 +695,14 @@ def _numba_cache_is_readable(folder: Path, name: str) -> bool:
     return True
 
 
+def _module_name(source: str) -> str:
+    """The kernel module's name: a hash of its source and the versions it depends on."""
+    return f"symflow_kernel_{hashlib.sha256((source + _versions()).encode()).hexdigest()[:24]}"
+
+
 def _module_file(source: str) -> tuple[str, Path]:
     """Write the kernel module to the cache (if it is not there already, intact)."""
-    digest = hashlib.sha256((source + _versions()).encode()).hexdigest()[:24]
-    name = f"symflow_kernel_{digest}"
+    name = _module_name(source)
     folder = cache_dir()
     path = folder / f"{name}.py"
     text = f"# {_versions()}\n{source}"
@@ -729,7 +733,7 @@ def _import(name: str, path: Path) -> Any:
 
 def _load(source: str) -> Any:
     """Write and import a kernel module."""
-    name = f"symflow_kernel_{hashlib.sha256((source + _versions()).encode()).hexdigest()[:24]}"
+    name = _module_name(source)
     if name in sys.modules:
         return sys.modules[name]
     return _import(*_module_file(source))
