@@ -387,4 +387,10 @@ class KernelPrinter(PythonCodePrinter):
         return f"(0.0 if {v} == 0 else math.copysign(1.0, {v}))"
 
 
+# PythonCodePrinter prints gamma, loggamma, ... by methods of its own, which would bypass
+# the record of calls into symflow.codegen.special
+for _name in SPECIAL_FUNCTIONS:
+    if f"_print_{_name}" not in KernelPrinter.__dict__:
+        setattr(KernelPrinter, f"_print_{_name}", KernelPrinter._print_Function)
+
 _ = (log1p, expm1)  # imported so that SymPy knows the names the printer emits
