@@ -478,20 +478,16 @@ PLACEHOLDERS = (BaseCdf, BaseSf, BaseBetween, BaseBetweenWidth, BaseQuantile, Ba
 def _base_functions(base, params: tuple[sp.Symbol, ...]):
     """F_Z, S_Z, F_Z⁻¹, S_Z⁻¹ as SymPy expressions that compile stably.
 
-    Explicit where composing with the flow's maps can cancel symbolically (the uniform
-    and exponential bases), placeholders for the module's numba helpers otherwise.
+    The base's kernel forms written out where the base asks for it (composing them with
+    the flow's maps can cancel symbolically: the uniform and exponential bases),
+    placeholders for the module's numba helpers otherwise.
     """
     z = sp.Symbol("z_base", real=True)
     u = sp.Symbol("u_base", real=True)
-    p = base.params
-    if base.name == "Uniform":
-        a, b = p["a"], p["b"]
-        return z, u, (z - a) / (b - a), (b - z) / (b - a), a + u * (b - a), b - u * (b - a)
-    if base.name == "Exponential":
-        from sympy.codegen.cfunctions import expm1, log1p
-
-        r = p["rate"]
-        return z, u, -expm1(-r * z), sp.exp(-r * z), -log1p(-u) / r, -sp.log(u) / r
+    if base.inline_kernel_forms:
+        forms = (base.kernel_cdf(z), base.kernel_sf(z), base.kernel_quantile(u), base.kernel_isf(u))
+        if all(f is not None for f in forms):
+            return (z, u, *forms)
     return (
         z,
         u,
@@ -542,25 +538,14 @@ def _bBw(lo, w{params}):
 
 def _base_source(base, em, params: str) -> str:
     """numba source of _bP, _bF, _bS, _bB, _bBw, _bQ, _bISF for ``base``."""
-    zb = sp.Symbol("z", real=True)
-    em.names.setdefault(zb, zb)
+    zb, lo, w = sp.symbols("z lo w", real=True)
+    for s in (zb, lo, w):
+        em.names.setdefault(s, s)
     density = em.code(em.rename(base.density(zb)))
     support_lo = em.code(em.rename(sp.sympify(base.support.inf)))
     support_hi = em.code(em.rename(sp.sympify(base.support.sup)))
-    p = {name: em.code(em.rename(value)) for name, value in base.params.items()}
-    scale = {
-        "Normal": p.get("sigma"),
-        "Logistic": p.get("s"),
-        "Cauchy": p.get("gamma"),
-        "Laplace": p.get("b"),
-        "StudentT": p.get("sigma"),
-        "Uniform": "math.inf",
-        "Exponential": "0.0",
-        "Gamma": f"min(lo, 1.0 / ({p.get('rate')}))",
-        "Beta": "min(lo, 1.0 - lo - w)",
-    }.get(base.name, "0.0")
-    threshold = scale if scale in ("math.inf", "0.0") else f"0.05 * {scale}"
-    kink = p.get("mu") if base.name == "Laplace" else None
+    threshold = em.code(em.rename(sp.sympify(base.width_threshold(lo, w))))
+    kink = em.code(em.rename(base.kinks[0])) if base.kinks else None
     pdf = f'''
 @njit(cache=True, error_model="numpy")
 def _bP(z{params}):
@@ -573,12 +558,47 @@ def _bP(z{params}):
 
 
 def _base_only_source(base, em, params: str) -> str:
-    """numba source of _bF, _bS, _bB, _bQ, _bISF for ``base`` (parameters inlined)."""
-    p = {name: em.code(em.rename(value)) for name, value in base.params.items()}
+    """numba source of _bF, _bS, _bB, _bQ, _bISF for ``base`` (parameters inlined), from
+    the base's kernel forms; F_Z⁻¹ and S_Z⁻¹ solved by bracketing where it has none."""
+    z, u, q = sp.symbols("z u q", real=True)
+    for s in (z, u, q):
+        em.names.setdefault(s, s)
     lo = em.code(em.rename(sp.sympify(base.support.inf)))
     hi = em.code(em.rename(sp.sympify(base.support.sup)))
-    name = base.name
-    generic_between = f'''
+    forms = base.kernel_cdf(z), base.kernel_sf(z), base.kernel_quantile(u), base.kernel_isf(q)
+    if forms[0] is None or forms[1] is None:
+        raise CompileError(
+            f"No compiled CDF is known for the base {base!r}: it states no closed-form CDF. "
+            f"Give its class kernel_cdf and kernel_sf methods."
+        )
+    F, S, Q, ISF = (None if f is None else em.code(em.rename(f)) for f in forms)
+
+    def fn(fname: str, arg: str, body: str) -> str:
+        lines = "\n".join("    " + line for line in body.strip().splitlines())
+        return f"""
+@njit(cache=True, error_model="numpy")
+def {fname}({arg}{params}):
+{lines}
+"""
+
+    def probability(value: str, below: str, above: str) -> str:
+        return (
+            f"if z != z:\n    return z\nif not z > {lo}:\n    return {below}\n"
+            f"if not z < {hi}:\n    return {above}\nreturn {value}"
+        )
+
+    def level(var: str, value: str, at_zero: str, at_one: str) -> str:
+        return (
+            f"if not ({var} >= 0.0 and {var} <= 1.0):\n    return math.nan\n"
+            f"if {var} == 0.0:\n    return {at_zero}\nif {var} == 1.0:\n    return {at_one}\n"
+            f"return {value}"
+        )
+
+    solve = "_base_solve"
+    source = (
+        fn("_bF", "z", probability(F, "0.0", "1.0"))
+        + fn("_bS", "z", probability(S, "1.0", "0.0"))
+        + f'''
 @njit(cache=True, error_model="numpy")
 def _bB(l, h{params}):
     """P(l < Z < h) for l <= h, from the smaller tail."""
@@ -596,136 +616,12 @@ def _bB(l, h{params}):
         return max(sl - _bS(h{params}), 0.0)
     return max(1.0 - _bF(l{params}) - _bS(h{params}), 0.0)
 '''
-    numeric_quantile = f"""
-@njit(cache=True, error_model="numpy")
-def _bQ(u{params}):
-    return _base_solve(u, 0.0{params})
-
-
-@njit(cache=True, error_model="numpy")
-def _bISF(q{params}):
-    return _base_solve(q, 1.0{params})
-""" + _SOLVER.format(name="_base_solve", params=params, cdf="_bF", sf="_bS", lo=lo, hi=hi)
-
-    def fn(fname: str, arg: str, body: str) -> str:
-        lines = "\n".join("    " + line for line in body.strip().splitlines())
-        return f"""
-@njit(cache=True, error_model="numpy")
-def {fname}({arg}{params}):
-{lines}
-"""
-
-    if name == "Normal":
-        mu, sigma = p["mu"], p["sigma"]
-        return (
-            fn("_bF", "z", f"return _ndtr((z - {mu}) / {sigma})")
-            + fn("_bS", "z", f"return _ndtr(({mu} - z) / {sigma})")
-            + fn("_bB", "l, h", f"return _ndtr_between((l - {mu}) / {sigma}, (h - {mu}) / {sigma})")
-            + fn("_bQ", "u", f"return {mu} + {sigma} * _ndtri(u)")
-            + fn("_bISF", "q", f"return {mu} - {sigma} * _ndtri(q)")
-        )
-    if name == "Uniform":
-        a, b = p["a"], p["b"]
-        return (
-            fn("_bF", "z", f"return (min(max(z, {a}), {b}) - {a}) / ({b} - {a})")
-            + fn("_bS", "z", f"return ({b} - min(max(z, {a}), {b})) / ({b} - {a})")
-            + fn("_bB", "l, h", f"return max(min(h, {b}) - max(l, {a}), 0.0) / ({b} - {a})")
-            + fn("_bQ", "u", f"return {a} + u * ({b} - {a}) if u < 1.0 else {b}")
-            + fn("_bISF", "q", f"return {b} - q * ({b} - {a}) if q < 1.0 else {a}")
-        )
-    if name == "Exponential":
-        r = p["rate"]
-        return (
-            fn("_bF", "z", f"return -math.expm1(-({r}) * z) if z > 0.0 else 0.0")
-            + fn("_bS", "z", f"return math.exp(-({r}) * z) if z > 0.0 else 1.0")
-            + fn(
-                "_bB",
-                "l, h",
-                f"l = max(l, 0.0)\nif not h > l:\n    return 0.0\n"
-                f"return math.exp(-({r}) * l) * -math.expm1(-({r}) * (h - l))",
-            )
-            + fn("_bQ", "u", f"return -math.log1p(-u) / {r}")
-            + fn("_bISF", "q", f"return -math.log(q) / {r}")
-        )
-    if name == "Logistic":
-        mu, s = p["mu"], p["s"]
-        return (
-            fn("_bF", "z", f"return _expit((z - {mu}) / {s})")
-            + fn("_bS", "z", f"return _expit(({mu} - z) / {s})")
-            + generic_between
-            + fn("_bQ", "u", f"return {mu} + {s} * (math.log(u) - math.log1p(-u))")
-            + fn("_bISF", "q", f"return {mu} - {s} * (math.log(q) - math.log1p(-q))")
-        )
-    if name == "Cauchy":
-        x0, g = p["x0"], p["gamma"]
-        return (
-            fn("_bF", "z", f"return _cauchy_cdf((z - {x0}) / {g})")
-            + fn("_bS", "z", f"return _cauchy_cdf(({x0} - z) / {g})")
-            + generic_between
-            + fn(
-                "_bQ",
-                "u",
-                f"if u > 0.25 and u < 0.75:\n"
-                f"    return {x0} + {g} * math.tan(math.pi * (u - 0.5))\n"
-                f"if u < 0.5:\n    return {x0} - {g} / math.tan(math.pi * u)\n"
-                f"return {x0} + {g} / math.tan(math.pi * (1.0 - u))",
-            )
-            + fn(
-                "_bISF",
-                "q",
-                f"if q > 0.25 and q < 0.75:\n"
-                f"    return {x0} - {g} * math.tan(math.pi * (q - 0.5))\n"
-                f"if q < 0.5:\n    return {x0} + {g} / math.tan(math.pi * q)\n"
-                f"return {x0} - {g} / math.tan(math.pi * (1.0 - q))",
-            )
-        )
-    if name == "Laplace":
-        mu, b = p["mu"], p["b"]
-        return (
-            fn("_bF", "z", f"return _laplace_cdf((z - {mu}) / {b})")
-            + fn("_bS", "z", f"return _laplace_cdf(({mu} - z) / {b})")
-            + generic_between
-            + fn(
-                "_bQ",
-                "u",
-                f"if u < 0.5:\n    return {mu} + {b} * math.log(2.0 * u)\n"
-                f"return {mu} - {b} * math.log(2.0 * (1.0 - u))",
-            )
-            + fn(
-                "_bISF",
-                "q",
-                f"if q < 0.5:\n    return {mu} - {b} * math.log(2.0 * q)\n"
-                f"return {mu} + {b} * math.log(2.0 * (1.0 - q))",
-            )
-        )
-    if name == "Gamma":
-        k, r = p["shape"], p["rate"]
-        return (
-            fn("_bF", "z", f"return _gammainc_p({k}, ({r}) * z)")
-            + fn("_bS", "z", f"return _gammainc_q({k}, ({r}) * z)")
-            + generic_between
-            + numeric_quantile
-        )
-    if name == "Beta":
-        a, b = p["a"], p["b"]
-        return (
-            fn("_bF", "z", f"return _betainc({a}, {b}, z)")
-            + fn("_bS", "z", f"return _betainc({b}, {a}, 1.0 - z)")
-            + generic_between
-            + numeric_quantile
-        )
-    if name == "StudentT":
-        nu, mu, sigma = p["nu"], p["mu"], p["sigma"]
-        return (
-            fn("_bF", "z", f"return _t_cdf({nu}, (z - {mu}) / {sigma})")
-            + fn("_bS", "z", f"return _t_cdf({nu}, ({mu} - z) / {sigma})")
-            + generic_between
-            + numeric_quantile
-        )
-    raise CompileError(
-        f"No compiled CDF is known for the base {base!r}; the compiled cdf/quantile support "
-        f"Normal, Uniform, Exponential, Gamma, Beta, Laplace, Logistic, Cauchy and StudentT."
+        + fn("_bQ", "u", level("u", Q, lo, hi) if Q else f"return {solve}(u, 0.0{params})")
+        + fn("_bISF", "q", level("q", ISF, hi, lo) if ISF else f"return {solve}(q, 1.0{params})")
     )
+    if Q is None or ISF is None:
+        source += _SOLVER.format(name=solve, params=params, cdf="_bF", sf="_bS", lo=lo, hi=hi)
+    return source
 
 
 def _stable(expr: sp.Expr) -> sp.Expr:

@@ -211,6 +211,15 @@ SPECIAL_FUNCTIONS: dict[str, str] = {
     "uppergamma": "special.uppergamma",
     "Ei": "special.expi",
     "E1": "special.exp1",
+    # the named functions of the bases' kernel forms (symflow.core.bases.functions)
+    "RegularizedGammaP": "special.gammainc",
+    "RegularizedGammaQ": "special.gammaincc",
+    "InverseRegularizedGammaP": "special.gammaincinv",
+    "InverseRegularizedGammaQ": "special.gammainccinv",
+    "InverseRegularizedBeta": "special.betaincinv",
+    "StandardNormalCdf": "special.ndtr",
+    "StudentTCdf": "special.stdtr",
+    "StudentTQuantile": "special.stdtrit",
 }
 TRANSLATIONS.update(SPECIAL_FUNCTIONS)
 HELPERS = HELPERS + _STABLE_HELPERS
@@ -314,6 +323,13 @@ class KernelPrinter(PythonCodePrinter):
         if order == 0:
             return self._call("special.psi", self._print(x))
         return self._call("special.polygamma", f"{self._print(order)}, {self._print(x)}")
+
+    def _print_LogSumExp(self, expr):
+        terms = [self._print(a) for a in expr.args]
+        out = terms[0]
+        for term in terms[1:]:
+            out = f"simd_logaddexp({out}, {term})"
+        return out
 
     def _print_zeta(self, expr):
         if len(expr.args) == 1 or expr.args[1] == 1:
