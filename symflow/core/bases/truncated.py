@@ -46,11 +46,11 @@ class Truncated(Distribution):
         self.base = base
         a = _bound(a, "Truncated lower end a")
         b = _bound(b, "Truncated upper end b")
-        if (b - a).is_positive is False or a == b:
+        if (b - a).is_extended_positive is False or a == b:
             raise ParameterError(f"Truncated(base, a, b) needs a < b; got a = {a}, b = {b}.")
         inner = base.support
         lo, hi = sp.Max(a, inner.inf), sp.Min(b, inner.sup)
-        if (hi - lo).is_positive is False or lo == hi:
+        if (hi - lo).is_extended_positive is False or lo == hi:
             raise ParameterError(
                 f"Truncated({base!r}, {a}, {b}): the interval ({a}, {b}) does not meet the "
                 f"support {inner} of {base!r}, so it has probability 0. Choose a and b "
