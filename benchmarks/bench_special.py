@@ -76,8 +76,10 @@ def _max_rel_error(f, reference, args) -> float:
         value = f(*point)
         truth = reference(*[mp.mpf(float(v)) for v in point])
         truth = float(mp.re(truth))
-        if math.isinf(truth) or truth == 0.0:
+        if math.isinf(truth):
             err = 0.0 if value == truth else math.inf
+        elif abs(truth) < 1e-300:  # at or below the underflow threshold: absolute error
+            err = 0.0 if abs(value) < 1e-300 else math.inf
         else:
             err = abs(value - truth) / abs(truth)
         worst = max(worst, err)
