@@ -10,27 +10,25 @@ from __future__ import annotations
 
 import argparse
 import math
+import sys
 import time
+from pathlib import Path
 
 import mpmath as mp
 import numpy as np
 from numba import njit
 
 from symflow.codegen import special
-from symflow.codegen.cdf_kernel import CDF_HELPERS
-from symflow.codegen.printer import HELPERS
 
 mp.mp.dps = 40
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 
 def _hand_written() -> dict:
     """The hand-written numba helpers that the kernels used before the bindings."""
-    from symflow.codegen import simdmath
+    import handwritten_special
 
-    namespace: dict = {"math": math, "njit": njit, **vars(simdmath)}
-    source = (HELPERS + CDF_HELPERS).replace("cache=True", "cache=False")
-    exec(source, namespace)  # the helpers are numba source held in strings
-    return namespace
+    return vars(handwritten_special)
 
 
 def _loop(f, arity: int):
