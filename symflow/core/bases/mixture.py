@@ -193,7 +193,11 @@ class Mixture(Distribution):
                 return sum(w * t.sf(x) for w, t in zip(weights, twins, strict=True))
 
             def _rvs(self, size=None, random_state=None):
-                rng = np.random.default_rng(random_state)
+                rng = (
+                    random_state
+                    if isinstance(random_state, np.random.Generator)
+                    else np.random.default_rng(random_state.randint(2**31))
+                )
                 n = int(np.prod(size)) if size is not None else 1
                 return parts.sample(n, rng, values).reshape(size)
 
