@@ -269,20 +269,25 @@ def integrate_intervals(
     a, b, graded = panels[:, 0], panels[:, 1], panels[:, 2].astype(np.int64)
     value, error, bad = _rule(fn, a, b)
     bads = [bad]
+    history: list[float] = []
     for _ in range(max_rounds):
         target = max(atol, rtol * float(np.sum(np.abs(value))))
         total_error = float(np.sum(error))
-        if total_error <= target:
-            break
-        width_ok = (0.5 * b - 0.5 * a) > 8 * _EPS * np.maximum(np.abs(a), np.abs(b)) + 1e-320
+        history.append(total_error)
+        if total_error <= target or (len(history) > 4 and total_error > 0.9 * history[-5]):
+            break  # converged, or stalled on panels that float64 cannot split further
+        width_ok = (0.5 * b - 0.5 * a) > 8 * _EPS * np.maximum(np.abs(a), np.abs(b)) + 1e-300
         candidates = np.flatnonzero(width_ok & (error > 0))
         if candidates.size == 0:
             break
+        frozen = total_error - float(np.sum(error[candidates]))
         order = candidates[np.argsort(error[candidates])[::-1]]
-        # split the largest errors until what is left meets half the target
-        left = total_error - np.cumsum(error[order])
-        count = int(np.searchsorted(-left, -0.5 * target)) + 1
-        chosen = order[: min(count, order.size, 20_000)]
+        # split the largest errors until what is left (beside the panels that cannot be
+        # split) meets half the target
+        goal = max(0.5 * (target - frozen), 0.0)
+        removed = np.cumsum(error[order])
+        count = int(np.searchsorted(removed, total_error - frozen - goal)) + 1
+        chosen = order[: min(count, order.size, 4_000)]
         ga, gb, gg = a[chosen], b[chosen], graded[chosen]
         step = 0.5 * gb - 0.5 * ga
         mid = np.where(gg < 0, ga + step / 4, np.where(gg > 0, gb - step / 4, ga + step))
