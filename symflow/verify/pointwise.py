@@ -69,10 +69,12 @@ class _Forward:
         self.layers = []
         for group in groups:
             exprs = [a.value for a in group]
-            jac = [[sp.diff(e, v) for v in inputs] for e in exprs]
+            jac = sp.Matrix([[sp.diff(e, v) for v in inputs] for e in exprs])
             f = sp.lambdify([*inputs, *params], exprs, "mpmath")
-            j = sp.lambdify([*inputs, *params], jac, "mpmath")
-            self.layers.append((f, j))
+            j = sp.lambdify([*inputs, *params], jac.tolist(), "mpmath")
+            # a triangular Jacobian's determinant is the product of its diagonal
+            triangular = jac.is_lower or jac.is_upper
+            self.layers.append((f, j, triangular))
             inputs = [a.target for a in group]
         base_symbols = list(program.base_symbols)
         log_p = program.base.log_density(base_symbols if self.d > 1 else base_symbols[0])
@@ -90,8 +92,8 @@ class _Forward:
         elif program.support == sp.true:
             self.in_image = lambda x: True
         else:
-            condition = sp.lambdify([*xs, *params], program.support, "mpmath")
-            self.in_image = lambda x: bool(condition(*x, *self.args))
+            in_support = sp.lambdify([*xs, *params], program.support, "mpmath")
+            self.in_image = lambda x: bool(in_support(*x, *self.args))
         support = program.base.support
         if self.d == 1:
             support = support.subs({p: values[p.name] for p in params})
@@ -105,44 +107,51 @@ class _Forward:
                 self.inside = lambda z: bool(test(*z, *self.args))
 
     def __call__(self, z: tuple):
-        """(f(z), J_f(z), log|det J_f(z)|) in mpmath; None where undefined."""
+        """(f(z), J_f(z), log|det J_f(z)|) in mpmath (J_f as a list of rows); None where
+        undefined."""
         x = list(z)
-        jac = mpmath.eye(self.d)
+        jac = None
         log_det = mpmath.mpf(0)
-        for f, j in self.layers:
+        for f, j, triangular in self.layers:
             try:
-                layer_jac = mpmath.matrix(j(*x, *self.args))
-                x = list(f(*x, *self.args))
+                rows = [[mpmath.mpmathify(v) for v in row] for row in j(*x, *self.args)]
+                x = [mpmath.mpmathify(v) for v in f(*x, *self.args)]
             except (ZeroDivisionError, ValueError, TypeError):
                 return None
-            det = mpmath.det(layer_jac) if self.d > 1 else layer_jac[0, 0]
+            if self.d == 1:
+                det = rows[0][0]
+            elif triangular:
+                det = mpmath.fprod(rows[i][i] for i in range(self.d))
+            else:
+                det = mpmath.det(mpmath.matrix(rows))
             if not _real(det) or det == 0 or not all(_real(v) for v in x):
                 return None
             log_det += mpmath.log(abs(det))
-            jac = layer_jac * jac
+            jac = rows if jac is None else _product(rows, jac)
         return x, jac, log_det
 
-    def log_density(self, z: tuple) -> mpmath.mpf | None:
-        """log p_Z(z) − log|det J_f(z)| at the exact preimage z."""
+    def log_density(self, z: tuple, log_det) -> mpmath.mpf | None:
+        """log p_Z(z) − log|det J_f(z)| at the exact preimage z (log_det from solve)."""
         if not self.inside(z):
             return None
-        out = self(z)
-        if out is None:
-            return None
         value = mpmath.mpmathify(self.log_base(*z, *self.args))
-        return value - out[2] if _real(value) else None
+        return value - log_det if _real(value) else None
 
     def solve(self, z: tuple, x: list) -> tuple | None:
-        """Newton's method on f(z') = x from z (x exact: the float64 point)."""
+        """Newton's method on f(z') = x from z (x exact: the float64 point); returns
+        (z', log|det J_f(z')|) or None."""
         z = list(z)
         for _ in range(12):
             out = self(tuple(z))
             if out is None:
                 return None
             fx, jac, _ = out
-            residual = mpmath.matrix([a - b for a, b in zip(fx, x, strict=True)])
+            residual = [a - b for a, b in zip(fx, x, strict=True)]
             try:
-                step = mpmath.lu_solve(jac, residual)
+                if self.d == 1:
+                    step = [residual[0] / jac[0][0]]
+                else:
+                    step = _solve_linear(jac, residual)
             except ZeroDivisionError:
                 return None
             z = [a - s for a, s in zip(z, step, strict=True)]
@@ -158,15 +167,40 @@ class _Forward:
             out = self(tuple(z))
             if out is None:
                 return None
-            fx, jac, _ = out
+            fx, jac, log_det = out
             size = max(abs(a) for a in z)
             slack_z = mpmath.mpf(2) ** (20 - mpmath.mp.prec // 2)
             slack_x = mpmath.mpf(2) ** (20 - mpmath.mp.prec)
             for i, (a, b) in enumerate(zip(fx, x, strict=True)):
-                row = max(abs(jac[i, j]) for j in range(self.d))
+                row = max(abs(v) for v in jac[i])
                 if abs(a - b) > slack_x * abs(b) + slack_z * row * size:
                     return None
-        return tuple(z)
+        return tuple(z), +log_det
+
+
+def _solve_linear(a: list, b: list) -> list:
+    """x with a·x = b (Gaussian elimination with partial pivoting on lists of mpf)."""
+    n = len(b)
+    m = [list(row) + [v] for row, v in zip(a, b, strict=True)]
+    for col in range(n):
+        pivot = max(range(col, n), key=lambda r: abs(m[r][col]))
+        if m[pivot][col] == 0:
+            raise ZeroDivisionError
+        m[col], m[pivot] = m[pivot], m[col]
+        for r in range(col + 1, n):
+            factor = m[r][col] / m[col][col]
+            if factor:
+                m[r] = [u - factor * v for u, v in zip(m[r], m[col], strict=True)]
+    out = [mpmath.mpf(0)] * n
+    for r in range(n - 1, -1, -1):
+        out[r] = (m[r][n] - mpmath.fsum(m[r][c] * out[c] for c in range(r + 1, n))) / m[r][r]
+    return out
+
+
+def _product(a: list, b: list) -> list:
+    """The matrix product a·b of lists of rows."""
+    n = len(b)
+    return [[mpmath.fsum(a[i][k] * b[k][j] for k in range(n)) for j in range(n)] for i in range(n)]
 
 
 def _real(v) -> bool:
@@ -221,7 +255,7 @@ def _points_1d(base, values: dict[str, float], rng, count: int = 24) -> list[_Po
     return points
 
 
-def _points_nd(base, values: dict[str, float], rng, limit: int = 300) -> list[_Point]:
+def _points_nd(base, values: dict[str, float], rng, limit: int = 81) -> list[_Point]:
     """A grid of tail points per coordinate (at most ``limit``), plus random points."""
     from symflow.core.multivariate import Independent, MultivariateNormal
 
@@ -249,7 +283,7 @@ def _points_nd(base, values: dict[str, float], rng, limit: int = 300) -> list[_P
         for combo in _grid([list(axis[pick])] * d, limit):
             z = mean + chol @ np.array(combo)
             points.append(_Point(tuple(mpmath.mpf(float(v)) for v in z), _DIGITS))
-    samples = np.asarray(base.sample(24, rng, values), dtype=np.float64)
+    samples = np.asarray(base.sample(16, rng, values), dtype=np.float64)
     for row in samples:
         if np.all(np.isfinite(row)):
             points.append(_Point(tuple(mpmath.mpf(float(v)) for v in row), _DIGITS))
@@ -365,28 +399,30 @@ def _truth_at(forward: _Forward, paths: _Paths | None, z: tuple):
     x = [mpmath.mpf(v) for v in floats]
     if not forward.in_image(x):
         return None  # rounded onto the edge of the support
-    exact = forward.solve(z, x)
-    if exact is None:
+    solved = forward.solve(z, x)
+    if solved is None:
         return None
-    candidates = [(exact, 1)]
+    exact, exact_log_det = solved
+    candidates = [(exact, exact_log_det, 1)]
     if paths is not None:
         found = paths.preimages(x[0])
         if found is None:
             return None
         for pre, weight in found:
-            polished = forward.solve(pre, x)
-            if polished is None:
+            solved = forward.solve(pre, x)
+            if solved is None:
                 continue
+            polished, log_det = solved
             close = abs(polished[0] - exact[0]) <= abs(exact[0]) * mpmath.mpf(10) ** (
                 10 - mpmath.mp.dps
             ) + mpmath.mpf(10) ** (-mpmath.mp.dps)
             if close:
-                candidates[0] = (exact, weight)
+                candidates[0] = (exact, exact_log_det, weight)
             elif all(abs(polished[0] - c[0][0]) > 0 for c in candidates):
-                candidates.append((polished, weight))
+                candidates.append((polished, log_det, weight))
     terms = []
-    for pre, weight in candidates:
-        value = forward.log_density(pre)
+    for pre, log_det, weight in candidates:
+        value = forward.log_density(pre, log_det)
         if value is not None:
             terms.append(value + mpmath.log(weight))
     if not terms:

@@ -135,10 +135,16 @@ def test_report_text_names_the_tests_and_the_verdict(flows) -> None:
     text = str(report)
     assert text.startswith("check of Flow(Normal(0, 1), [exp(z)]): PASSED")
     assert "n = 20,000" in text and "seed = 3" in text
-    for name in ("KS", "chi-square", "normalisation"):
+    for name in ("KS", "chi-square", "normalisation", "tail"):
         assert name in text
     assert report.n == 20_000 and report.seed == 3
-    assert [t.name for t in report.tests] == ["KS", "chi-square", "normalisation"]
+    assert [t.name for t in report.tests] == [
+        "KS",
+        "KS density",
+        "chi-square",
+        "normalisation",
+        "tail",
+    ]
     assert report._repr_markdown_().startswith("```")
 
 
