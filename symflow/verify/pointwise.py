@@ -48,7 +48,8 @@ TAIL_TOLERANCE = 1e-9
 _DIGITS = 40  # working digits beyond those needed to hold a point near an edge
 _TINY = 2.2250738585072014e-308  # the smallest normal float64
 _HUGE = 1.7976931348623157e308
-_QUANTILES = np.logspace(-300, -1, 24)
+#: tail probabilities of the base points: dense in the moderate tail, then out to 1e-300
+_QUANTILES = np.concatenate([np.logspace(-1, -15, 15), np.logspace(-20, -300, 15)])
 
 
 @dataclass(frozen=True)
@@ -229,7 +230,7 @@ def _points_1d(base, values: dict[str, float], rng, count: int = 24) -> list[_Po
 
     support = base.support.subs({s: values[s.name] for s in base.free_symbols})
     lo, hi = support.inf, support.sup
-    qs = _QUANTILES if count >= len(_QUANTILES) else np.geomspace(1e-300, 0.1, count)
+    qs = _QUANTILES if count >= 24 else np.geomspace(1e-300, 0.1, count)
     try:
         twin = scipy_base(base, values)
     except (ParameterError, KeyError):
