@@ -79,5 +79,5 @@ def test_two_dimensional_blocks(client):
 def test_check_with_dask_samples(client, lognormal):
     report = lognormal.check(n=100_000, seed=0, chunks=25_000)
     assert report.passed, str(report)
-    assert [t.name for t in report.tests] == ["chi-square", "normalisation"]
+    assert [t.name for t in report.tests] == ["chi-square", "normalisation", "tail"]
     assert "KS skipped" in str(report)

@@ -134,7 +134,7 @@ def test_check_passes_and_reports_tests(request, name):
     flow = request.getfixturevalue(name)
     report = flow.check(n=100_000, seed=0)
     assert report.passed, str(report)
-    assert {t.name for t in report.tests} == {"chi-square", "normalisation"}
+    assert {t.name for t in report.tests} == {"chi-square", "normalisation", "tail"}
     assert "chi-square" in str(report)
 
 
@@ -162,7 +162,7 @@ def test_high_dimension_check_uses_importance_sampling():
     report = flow.check(n=40_000)
     assert report.passed, str(report)
     names = [t.name for t in report.tests]
-    assert names[0] == "normalisation" and "mean x1" in names
+    assert names[0] == "normalisation" and "mean x1" in names and "covariance" in names
     assert "importance sampling" in str(report)
 
 

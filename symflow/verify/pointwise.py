@@ -1,0 +1,539 @@
+"""The tail check: log p_X(f(z)) = log p_Z(z) − log|det J_f(z)| at points over all of float64.
+
+Monte Carlo samples never reach the far tails or the last few digits before a support
+edge, so the statistical tests cannot see a kernel that is wrong there. This test does
+not sample: it takes base points z in the tails (quantiles from 1e-300 up; points within
+1e-300 of a finite edge of the base's support, held in as many digits as it takes), in
+the middle and at random, maps them forward **in high precision** (mpmath, from the flow's
+forward expressions), rounds x = f(z) to float64, solves f(z') = x again by Newton's
+method so that z' is the exact preimage of the float x, and compares the kernel's
+log p_X(x) with
+
+    log p_Z(z') − log|det J_f(z')|          (J_f from derivatives of the forward map)
+
+summed over every preimage when the map is not one-to-one (the preimages of x on the
+other inverse paths come from the program's inverse assignments, evaluated in mpmath
+and polished by Newton's method on the forward map). Points whose image overflows or
+underflows float64, or whose true log-density does not fit in a float, are left out.
+A kernel value of −inf or NaN where the truth is finite fails, as does a relative error
+(|Δ log p| / max(1, |log p|)) above the tolerance.
+
+Examples
+--------
+>>> import sympy as sp
+>>> import symflow as sf
+>>> z = sp.Symbol("z", real=True)
+>>> X = sf.Flow(sf.Normal(0, 1), [sf.Transform(sp.exp(z), z)])
+>>> result = tail_test(X.program, X.compile(), {}, seed=0)
+>>> result.passed, result.statistic < 1e-12
+(True, True)
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import mpmath
+import numpy as np
+import sympy as sp
+
+from symflow.verify.report import TestResult, format_number
+
+__all__ = ["tail_test", "TAIL_TOLERANCE"]
+
+#: relative error of log p (|Δ log p| / max(1, |log p|)) above which the tail test fails
+TAIL_TOLERANCE = 1e-9
+
+_DIGITS = 40  # working digits beyond those needed to hold a point near an edge
+_TINY = 2.2250738585072014e-308  # the smallest normal float64
+_HUGE = 1.7976931348623157e308
+#: tail probabilities of the base points: dense in the moderate tail, then out to 1e-300
+_QUANTILES = np.concatenate([np.logspace(-1, -15, 15), np.logspace(-20, -300, 15)])
+
+
+@dataclass(frozen=True)
+class _Point:
+    z: tuple  # mpf coordinates
+    digits: int
+
+
+class _Forward:
+    """The forward map, its layer Jacobians and log p_Z, as mpmath functions."""
+
+    def __init__(self, program, values: dict[str, float]):
+        self.d = program.dimension
+        params = list(program.parameters)
+        self.args = [mpmath.mpf(values[p.name]) for p in params]
+        groups = [program.forward[i : i + self.d] for i in range(0, len(program.forward), self.d)]
+        inputs = list(program.base_symbols)
+        self.layers = []
+        for group in groups:
+            exprs = [a.value for a in group]
+            jac = sp.Matrix([[sp.diff(e, v) for v in inputs] for e in exprs])
+            f = sp.lambdify([*inputs, *params], exprs, "mpmath")
+            j = sp.lambdify([*inputs, *params], jac.tolist(), "mpmath")
+            # a triangular Jacobian's determinant is the product of its diagonal
+            triangular = jac.is_lower or jac.is_upper
+            self.layers.append((f, j, triangular))
+            inputs = [a.target for a in group]
+        base_symbols = list(program.base_symbols)
+        log_p = program.base.log_density(base_symbols if self.d > 1 else base_symbols[0])
+        self.log_base = sp.lambdify([*base_symbols, *params], log_p, "mpmath")
+        xs = list(program.inputs)
+        if self.d == 1:
+            subs = {p: values[p.name] for p in params}
+            image = program.support.subs(subs)
+            # where paths meet, or the density is infinite, its value is not one number
+            seams = {float(e) for path in program.paths for e in _ends(path.region.subs(subs))}
+            seams |= {float(sp.sympify(p).subs(subs)) for p in program.singular_points}
+            self.in_image = lambda x: (
+                (_in_interval(x[0], image) or _on_union(x[0], image)) and float(x[0]) not in seams
+            )
+        elif program.support == sp.true:
+            self.in_image = lambda x: True
+        else:
+            in_support = sp.lambdify([*xs, *params], program.support, "mpmath")
+            self.in_image = lambda x: bool(in_support(*x, *self.args))
+        support = program.base.support
+        if self.d == 1:
+            support = support.subs({p: values[p.name] for p in params})
+            self.inside = lambda z: _in_interval(z[0], support)
+        else:
+            condition = program.base.support_condition(base_symbols)
+            if condition == sp.true:
+                self.inside = lambda z: True
+            else:
+                test = sp.lambdify([*base_symbols, *params], condition, "mpmath")
+                self.inside = lambda z: bool(test(*z, *self.args))
+
+    def __call__(self, z: tuple):
+        """(f(z), J_f(z), log|det J_f(z)|) in mpmath (J_f as a list of rows); None where
+        undefined."""
+        x = list(z)
+        jac = None
+        log_det = mpmath.mpf(0)
+        for f, j, triangular in self.layers:
+            try:
+                rows = [[mpmath.mpmathify(v) for v in row] for row in j(*x, *self.args)]
+                x = [mpmath.mpmathify(v) for v in f(*x, *self.args)]
+            except (ZeroDivisionError, ValueError, TypeError):
+                return None
+            if self.d == 1:
+                det = rows[0][0]
+            elif triangular:
+                det = mpmath.fprod(rows[i][i] for i in range(self.d))
+            else:
+                det = mpmath.det(mpmath.matrix(rows))
+            if not _real(det) or det == 0 or not all(_real(v) for v in x):
+                return None
+            log_det += mpmath.log(abs(det))
+            jac = rows if jac is None else _product(rows, jac)
+        return x, jac, log_det
+
+    def log_density(self, z: tuple, log_det) -> mpmath.mpf | None:
+        """log p_Z(z) − log|det J_f(z)| at the exact preimage z (log_det from solve)."""
+        if not self.inside(z):
+            return None
+        value = mpmath.mpmathify(self.log_base(*z, *self.args))
+        return value - log_det if _real(value) else None
+
+    def solve(self, z: tuple, x: list) -> tuple | None:
+        """Newton's method on f(z') = x from z (x exact: the float64 point); returns
+        (z', log|det J_f(z')|) or None."""
+        z = list(z)
+        for _ in range(12):
+            out = self(tuple(z))
+            if out is None:
+                return None
+            fx, jac, _ = out
+            residual = [a - b for a, b in zip(fx, x, strict=True)]
+            try:
+                if self.d == 1:
+                    step = [residual[0] / jac[0][0]]
+                else:
+                    step = _solve_linear(jac, residual)
+            except ZeroDivisionError:
+                return None
+            z = [a - s for a, s in zip(z, step, strict=True)]
+            size = max(abs(s) for s in step)
+            scale = max(abs(a) for a in z) + mpmath.mpf(2) ** (-10_000)
+            if size <= scale * mpmath.mpf(2) ** (8 - mpmath.mp.prec):
+                break
+        else:  # no quadratic convergence: x is a critical value (rounded onto an edge)
+            return None
+        # f(z') = x again in twice the digits: a critical value that merely rounded to x
+        # in the working precision (cos z = 1.0 for tiny z) shows a residual there
+        with mpmath.workprec(2 * mpmath.mp.prec):
+            out = self(tuple(z))
+            if out is None:
+                return None
+            fx, jac, log_det = out
+            size = max(abs(a) for a in z)
+            slack_z = mpmath.mpf(2) ** (20 - mpmath.mp.prec // 2)
+            slack_x = mpmath.mpf(2) ** (20 - mpmath.mp.prec)
+            for i, (a, b) in enumerate(zip(fx, x, strict=True)):
+                row = max(abs(v) for v in jac[i])
+                if abs(a - b) > slack_x * abs(b) + slack_z * row * size:
+                    return None
+        return tuple(z), +log_det
+
+
+def _solve_linear(a: list, b: list) -> list:
+    """x with a·x = b (Gaussian elimination with partial pivoting on lists of mpf)."""
+    n = len(b)
+    m = [list(row) + [v] for row, v in zip(a, b, strict=True)]
+    for col in range(n):
+        pivot = max(range(col, n), key=lambda r: abs(m[r][col]))
+        if m[pivot][col] == 0:
+            raise ZeroDivisionError
+        m[col], m[pivot] = m[pivot], m[col]
+        for r in range(col + 1, n):
+            factor = m[r][col] / m[col][col]
+            if factor:
+                m[r] = [u - factor * v for u, v in zip(m[r], m[col], strict=True)]
+    out = [mpmath.mpf(0)] * n
+    for r in range(n - 1, -1, -1):
+        out[r] = (m[r][n] - mpmath.fsum(m[r][c] * out[c] for c in range(r + 1, n))) / m[r][r]
+    return out
+
+
+def _product(a: list, b: list) -> list:
+    """The matrix product a·b of lists of rows."""
+    n = len(b)
+    return [[mpmath.fsum(a[i][k] * b[k][j] for k in range(n)) for j in range(n)] for i in range(n)]
+
+
+def _real(v) -> bool:
+    return isinstance(v, mpmath.mpf) and mpmath.isfinite(v)
+
+
+def _in_interval(z, interval: sp.Set) -> bool:
+    lo, hi = interval.inf, interval.sup
+    left = lo == -sp.oo or z > mpmath.mpf(_exact(lo))
+    right = hi == sp.oo or z < mpmath.mpf(_exact(hi))
+    return bool(left and right)
+
+
+def _exact(value: sp.Expr):
+    return mpmath.mpmathify(sp.N(value, mpmath.mp.dps + 10))
+
+
+# -- base points ----------------------------------------------------------------------
+
+
+def _points_1d(base, values: dict[str, float], rng, count: int = 24) -> list[_Point]:
+    """Base points in both tails (quantiles down to 1e-300, or within 1e-300 of a finite
+    edge), in the middle, and at random."""
+    from symflow.errors import ParameterError
+    from symflow.verify.bases import scipy_base
+
+    support = base.support.subs({s: values[s.name] for s in base.free_symbols})
+    lo, hi = support.inf, support.sup
+    qs = _QUANTILES if count >= 24 else np.geomspace(1e-300, 0.1, count)
+    try:
+        twin = scipy_base(base, values)
+    except (ParameterError, KeyError):
+        twin = None
+    points: list[_Point] = []
+    floats: list[float] = []
+    width = (hi - lo) if lo.is_finite and hi.is_finite else sp.Integer(1)
+    for edge, sign in ((lo, 1), (hi, -1)):
+        if edge.is_finite:
+            for k in np.linspace(1, 300, count):
+                digits = int(k) + _DIGITS
+                with mpmath.workdps(digits):
+                    z = _exact(edge) + sign * _exact(width) * mpmath.mpf(10) ** (-int(k))
+                points.append(_Point((z,), digits))
+        elif twin is not None:
+            floats += list(twin.ppf(qs) if sign > 0 else twin.isf(qs))
+        else:  # no quantile function: points out to ±1e300
+            floats += [-sign * 10.0**k for k in np.linspace(0, 300, count)]
+    if twin is not None:
+        floats += list(twin.ppf(np.linspace(0.02, 0.98, 9)))
+    floats += list(base.sample(max(count // 2, 4), rng, values))
+    points += [_Point((mpmath.mpf(float(v)),), _DIGITS) for v in floats if math.isfinite(v)]
+    return points
+
+
+def _points_nd(base, values: dict[str, float], rng, limit: int = 81) -> list[_Point]:
+    """A grid of tail points per coordinate (at most ``limit``), plus random points."""
+    from symflow.core.multivariate import Independent, MultivariateNormal
+
+    d = base.dimension
+    per_axis = max(2, int(math.floor(limit ** (1.0 / d))))
+    points: list[_Point] = []
+    if isinstance(base, Independent):
+        axes = []
+        for component in base.components:
+            own = _points_1d(component, values, rng, count=max(per_axis // 2, 2))
+            own = sorted(own, key=lambda p: p.z[0])
+            pick = np.unique(np.linspace(0, len(own) - 1, per_axis).round().astype(int))
+            axes.append([own[i] for i in pick])
+        for combo in _grid(axes, limit):
+            points.append(_Point(tuple(p.z[0] for p in combo), max(p.digits for p in combo)))
+    elif isinstance(base, MultivariateNormal):
+        subs = {s: values[s.name] for s in base.free_symbols}
+        mean = np.array([float(v) for v in base.mean.subs(subs)])
+        chol = np.linalg.cholesky(np.array(base.cov.subs(subs).tolist(), dtype=float))
+        from scipy import stats
+
+        qs = np.geomspace(1e-300, 0.1, max(per_axis // 2, 1))
+        axis = np.concatenate([stats.norm.ppf(qs), [0.0], stats.norm.isf(qs)])
+        pick = np.unique(np.linspace(0, len(axis) - 1, per_axis).round().astype(int))
+        for combo in _grid([list(axis[pick])] * d, limit):
+            z = mean + chol @ np.array(combo)
+            points.append(_Point(tuple(mpmath.mpf(float(v)) for v in z), _DIGITS))
+    samples = np.asarray(base.sample(16, rng, values), dtype=np.float64)
+    for row in samples:
+        if np.all(np.isfinite(row)):
+            points.append(_Point(tuple(mpmath.mpf(float(v)) for v in row), _DIGITS))
+    return points
+
+
+def _grid(axes: list[list], limit: int) -> list[tuple]:
+    import itertools
+
+    combos = list(itertools.product(*axes))
+    if len(combos) > limit:
+        keep = np.unique(np.linspace(0, len(combos) - 1, limit).round().astype(int))
+        combos = [combos[i] for i in keep]
+    return combos
+
+
+# -- preimages on the other inverse paths (1-D) -----------------------------------------
+
+
+class _Paths:
+    """Each inverse path's z_0(x) and region, for the preimages of non-monotone maps."""
+
+    def __init__(self, program, values: dict[str, float]):
+        params = list(program.parameters)
+        subs = {p: values[p.name] for p in params}
+        self.args = [mpmath.mpf(values[p.name]) for p in params]
+        self.paths = []
+        for path in program.paths:
+            region = path.region.subs(subs) if hasattr(path.region, "subs") else path.region
+            inverse = None
+            if not path.implicit:
+                value: sp.Expr = program.base_symbol
+                for a in reversed(path.assignments):
+                    if a.kind == "state":
+                        value = value.xreplace({a.target: a.value})
+                try:
+                    inverse = sp.lambdify([program.x, *params], value, "mpmath")
+                except Exception:  # an expression mpmath cannot print: the point is skipped
+                    inverse = None
+            self.paths.append((region, inverse, path.multiplicity))
+
+    def preimages(self, x: mpmath.mpf) -> list[tuple] | None:
+        """(z, weight) on every path whose region holds x; None when one cannot be
+        evaluated there."""
+        out = []
+        for region, inverse, weight in self.paths:
+            if not _in_interval(x, region) and not _on_union(x, region):
+                continue
+            if inverse is None:
+                return None
+            try:
+                z = inverse(x, *self.args)
+            except (ValueError, TypeError, ZeroDivisionError, NameError):
+                return None
+            if not _real(z):
+                return None
+            out.append(((z,), weight))
+        return out
+
+
+def _ends(region: sp.Set) -> list:
+    parts = region.args if isinstance(region, sp.Union) else (region,)
+    return [e for part in parts for e in (part.inf, part.sup) if e.is_finite]
+
+
+def _on_union(x, region: sp.Set) -> bool:
+    if isinstance(region, sp.Union):
+        return any(_in_interval(x, part) for part in region.args)
+    return False
+
+
+# -- the test --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Comparison:
+    x: np.ndarray  # (m,) or (m, d)
+    truth: np.ndarray
+    got: np.ndarray
+    skipped: int
+
+
+def _truths(program, values, points: list[_Point]) -> _Comparison:
+    forward = _Forward(program, values)
+    d = program.dimension
+    paths = _Paths(program, values) if d == 1 and not program.is_bijective else None
+    xs, truths, skipped = [], [], 0
+    for point in points:
+        with mpmath.workdps(point.digits):
+            value = _truth_at(forward, paths, point.z)
+        if value is None:
+            skipped += 1
+            continue
+        xs.append(value[0])
+        truths.append(value[1])
+    x = np.array(xs, dtype=np.float64).reshape(-1, d) if d > 1 else np.array(xs, dtype=np.float64)
+    return _Comparison(x, np.array(truths, dtype=np.float64), np.empty(0), skipped)
+
+
+def _truth_at(forward: _Forward, paths: _Paths | None, z: tuple):
+    """(float64 x, true log p_X(x)) for the image of base point z, or None to skip."""
+    if not forward.inside(z):
+        return None
+    out = forward(z)
+    if out is None:
+        return None
+    image = out[0]
+    floats = []
+    for v in image:
+        if abs(v) > _HUGE or (v != 0 and abs(v) < _TINY):
+            return None  # overflows or underflows float64
+        floats.append(float(v))
+    x = [mpmath.mpf(v) for v in floats]
+    if not forward.in_image(x):
+        return None  # rounded onto the edge of the support
+    solved = forward.solve(z, x)
+    if solved is None:
+        return None
+    exact, exact_log_det = solved
+    candidates = [(exact, exact_log_det, 1)]
+    if paths is not None:
+        found = paths.preimages(x[0])
+        if found is None:
+            return None
+        for pre, weight in found:
+            solved = forward.solve(pre, x)
+            if solved is None:
+                continue
+            polished, log_det = solved
+            close = abs(polished[0] - exact[0]) <= abs(exact[0]) * mpmath.mpf(10) ** (
+                10 - mpmath.mp.dps
+            ) + mpmath.mpf(10) ** (-mpmath.mp.dps)
+            if close:
+                candidates[0] = (exact, exact_log_det, weight)
+            elif all(abs(polished[0] - c[0][0]) > 0 for c in candidates):
+                candidates.append((polished, log_det, weight))
+    terms = []
+    for pre, log_det, weight in candidates:
+        value = forward.log_density(pre, log_det)
+        if value is not None:
+            terms.append(value + mpmath.log(weight))
+    if not terms:
+        return None
+    top = max(terms)
+    truth = top + mpmath.log(sum(mpmath.exp(t - top) for t in terms))
+    if not mpmath.isfinite(truth) or abs(truth) > 1e300:
+        return None
+    return (floats[0] if len(floats) == 1 else floats), float(truth)
+
+
+def tail_test(
+    program,
+    kernels,
+    values: dict[str, float],
+    seed: int = 0,
+    tolerance: float = TAIL_TOLERANCE,
+) -> TestResult:
+    """Compare ``kernels.log_prob`` with the change of variables in mpmath at base points
+    over the whole float64 range (see the module docstring).
+
+    Returns a :class:`TestResult` named "tail" whose statistic is the worst relative error
+    of log p, and whose finding says where the density is wrong.
+    """
+    rng = np.random.default_rng(seed + 4)
+    d = program.dimension
+    if d == 1:
+        points = _points_1d(program.base, values, rng)
+    else:
+        points = _points_nd(program.base, values, rng)
+    comparison = _truths(program, values, points)
+    if comparison.truth.size == 0:
+        return TestResult(
+            "tail", float("nan"), float("nan"), True, "no base point maps into float64"
+        )
+    with np.errstate(all="ignore"):
+        got = np.asarray(kernels.log_prob(comparison.x, **values), dtype=np.float64)
+        error = np.abs(got - comparison.truth) / np.maximum(1.0, np.abs(comparison.truth))
+    error = np.where(np.isfinite(got), error, np.inf)
+    bad = error > tolerance
+    worst = int(np.argmax(error))
+    x = comparison.x
+    m = comparison.truth.size
+    span = _span(x)
+    detail = (
+        f"log p at {m} points {span}: worst relative error "
+        f"{format_number(error[worst], 2)} at x ≈ {_where(x[worst])}"
+    )
+    if not bad.any():
+        return TestResult("tail", float(error[worst]), float("nan"), True, detail)
+    return TestResult(
+        "tail",
+        float(error[worst]),
+        float("nan"),
+        False,
+        detail,
+        _finding(x, comparison.truth, got, bad, worst),
+    )
+
+
+def _where(x) -> str:
+    x = np.atleast_1d(x)
+    if x.size == 1:
+        return format_number(x[0])
+    return "(" + ", ".join(format_number(v) for v in x) + ")"
+
+
+def _span(x: np.ndarray) -> str:
+    if x.ndim == 1:
+        return f"from x ≈ {format_number(x.min())} to {format_number(x.max())}"
+    norms = np.max(np.abs(x), axis=1)
+    return f"with max|x_i| up to {format_number(norms.max())}"
+
+
+def _finding(x, truth, got, bad, worst) -> str:
+    """Where the density is wrong, in words."""
+    nonfinite = bad & ~np.isfinite(got)
+    what = "the density is wrong"
+    if nonfinite.any() and nonfinite.sum() == bad.sum():
+        values = sorted({format_number(v) for v in got[nonfinite]})
+        what = f"log p is {' or '.join(values)} where the density is finite"
+    place = _region_words(x, bad)
+    return (
+        f"{what} {place}: at x ≈ {_where(x[worst])} the kernel gives log p = "
+        f"{format_number(got[worst], 6)} where the truth is {format_number(truth[worst], 6)}."
+    )
+
+
+def _region_words(x: np.ndarray, bad: np.ndarray) -> str:
+    """'beyond x ≈ 6.03e8', 'below x ≈ -3e10', or 'at 4 of 80 points between …'."""
+    if x.ndim > 1:
+        size = np.max(np.abs(x), axis=1)
+        order = np.argsort(size)
+        flags = bad[order]
+        k = int(flags.sum())
+        if k < flags.size and flags[-k:].all():
+            return f"where max|x_i| ≥ {format_number(size[order][-k])}"
+        return f"at {k} of {flags.size} points"
+    order = np.argsort(x)
+    flags = bad[order]
+    xs = x[order]
+    k = int(flags.sum())
+    if k == flags.size:
+        return f"everywhere it was tested (x from {format_number(xs[0])} to {format_number(xs[-1])})"
+    if flags[-k:].all():
+        return f"beyond x ≈ {format_number(xs[-k])}"
+    if flags[:k].all():
+        return f"below x ≈ {format_number(xs[k - 1])}"
+    where = xs[flags]
+    return (
+        f"at {k} of {flags.size} points between x ≈ {format_number(where[0])} "
+        f"and {format_number(where[-1])}"
+    )

@@ -1,0 +1,68 @@
+"""The tail test's truth (mpmath change of variables) against scipy.stats at far-tail
+points, and its verdicts."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import sympy as sp
+from scipy import stats
+
+import symflow as sf
+from symflow.verify.pointwise import _points_1d, _truths, tail_test
+
+z = sp.Symbol("z", real=True)
+mu = sp.Symbol("mu", real=True)
+
+
+@pytest.mark.parametrize(
+    ("name", "oracle"),
+    [
+        ("normal-exp", stats.lognorm(1)),
+        ("normal-square", stats.chi2(1)),  # two preimages, summed
+        ("uniform-neglog", stats.expon()),
+        ("normal-sinh", None),
+    ],
+    ids=["lognormal", "chi-square", "exponential", "sinh"],
+)
+def test_truth_matches_scipy_over_the_whole_range(flows, name, oracle) -> None:
+    flow = flows.flow(name)
+    points = _points_1d(flow.program.base, {}, np.random.default_rng(0))
+    comparison = _truths(flow.program, {}, points)
+    x, truth = comparison.x, comparison.truth
+    assert x.size > 40
+    assert np.ptp(np.log10(np.abs(x[x != 0]))) > 5  # spread over many decades
+    if oracle is None:  # x = sinh(z): log p = log phi(asinh x) - log sqrt(1 + x^2)
+        expected = stats.norm.logpdf(np.arcsinh(x)) - 0.5 * np.log1p(x * x)
+    else:
+        expected = oracle.logpdf(x)
+    np.testing.assert_allclose(truth, expected, rtol=1e-12, atol=0)
+
+
+def test_points_reach_within_1e_300_of_a_finite_edge() -> None:
+    points = _points_1d(sf.Beta(2, 3), {}, np.random.default_rng(0))
+    lows = [p.z[0] for p in points if p.z[0] < 1e-200]
+    highs = [1 - p.z[0] for p in points if 1 - p.z[0] < 1e-200]
+    assert lows and highs  # both edges, in as many digits as it takes
+
+
+def test_parametric_flow_takes_its_values() -> None:
+    X = sf.Flow(sf.Normal(mu, 1), [sf.Transform(sp.exp(z), z)])
+    result = tail_test(X.program, X.compile(), {"mu": 0.5}, seed=0)
+    assert result.passed and result.statistic < 1e-12
+
+
+def test_a_wrong_value_at_one_point_is_named() -> None:
+    X = sf.Flow(sf.Normal(0, 1), [sf.Transform(2 * z + 3, z)])
+    kernels = X.compile()
+
+    class OffByOne:
+        program = kernels.program
+
+        def log_prob(self, xs):
+            xs = np.asarray(xs, dtype=np.float64)
+            return np.where(xs < -40, kernels.log_prob(xs) - 1.0, kernels.log_prob(xs))
+
+    result = tail_test(X.program, OffByOne(), {}, seed=0)
+    assert not result.passed
+    assert "the density is wrong below x ≈ -4" in result.finding
