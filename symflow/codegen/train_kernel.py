@@ -192,26 +192,18 @@ def _loop(em, parts: _Parts, hvp: bool) -> str:
     )
 
 
-def train_source(program) -> str:
-    """The numba module with ``value_grad`` and ``value_grad_hvp`` for ``program``."""
+def train_source(program, hvp: bool = False) -> str:
+    """The numba module with ``value_grad`` (or, with ``hvp``, ``value_grad_hvp``)."""
     from symflow.codegen.cdf_kernel import module_header
     from symflow.codegen.printer import HELPERS
 
-    em, parts = _parts(program, directions=False)
-    em_h, parts_h = _parts(program, directions=True)
+    em, parts = _parts(program, directions=hvp)
     header = module_header().replace(
         "from numba import carray, njit", "from numba import carray, njit, prange"
     )
     if "prange" not in header:
         header += "from numba import prange\n"
-    solvers = list(dict.fromkeys([*em.solvers, *em_h.solvers]))
-    return (
-        header
-        + HELPERS
-        + "".join(solvers)
-        + _loop(em, parts, hvp=False)
-        + _loop(em_h, parts_h, hvp=True)
-    )
+    return header + HELPERS + "".join(em.solvers) + _loop(em, parts, hvp=hvp)
 
 
 def _blocks(n: int) -> int:
@@ -227,19 +219,25 @@ class TrainKernels:
     ``parameters`` are the program's parameter names, in the order of ``theta``.
     """
 
-    def __init__(self, program, source: str):
+    def __init__(self, program):
         self.program = program
-        self.source = source
         self.parameters = tuple(p.name for p in program.parameters)
-        self._module: Any = None
+        self._sources: dict[bool, str] = {}
+        self._modules: dict[bool, Any] = {}
 
-    @property
-    def module(self) -> Any:
-        if self._module is None:
+    def source(self, hvp: bool = False) -> str:
+        """The generated module (gradient only, or with Hessian-vector products)."""
+        if hvp not in self._sources:
+            self._sources[hvp] = train_source(self.program, hvp)
+        return self._sources[hvp]
+
+    def module(self, hvp: bool = False) -> Any:
+        """The numba module, generated and imported on first use."""
+        if hvp not in self._modules:
             from symflow.codegen.kernel import _load
 
-            self._module = _load(self.source)
-        return self._module
+            self._modules[hvp] = _load(self.source(hvp))
+        return self._modules[hvp]
 
     @staticmethod
     def _reduce(out: np.ndarray) -> tuple[float, np.ndarray, tuple[int, int]]:
@@ -259,7 +257,7 @@ class TrainKernels:
         """
         xs = np.ascontiguousarray(xs, dtype=np.float64)
         theta = np.ascontiguousarray(theta, dtype=np.float64)
-        out = self.module.value_grad(xs, theta, _blocks(xs.shape[0]))
+        out = self.module().value_grad(xs, theta, _blocks(xs.shape[0]))
         return self._reduce(out)
 
     def value_grad_hvp(self, xs: np.ndarray, theta: np.ndarray, vs: np.ndarray):
@@ -269,7 +267,7 @@ class TrainKernels:
         vs = np.asarray(vs, dtype=np.float64)
         single = vs.ndim == 1
         vs2 = np.ascontiguousarray(vs.reshape(len(theta), -1))
-        out, hv = self.module.value_grad_hvp(xs, theta, vs2, _blocks(xs.shape[0]))
+        out, hv = self.module(hvp=True).value_grad_hvp(xs, theta, vs2, _blocks(xs.shape[0]))
         value, grad, bad = self._reduce(out)
         hv = hv.sum(axis=0)
         return value, grad, (hv[:, 0] if single else hv), bad
@@ -282,4 +280,4 @@ class TrainKernels:
 @functools.lru_cache(maxsize=32)
 def train_kernels(program) -> TrainKernels:
     """The training kernels of a bijective flow's program (generated once per program)."""
-    return TrainKernels(program, train_source(program))
+    return TrainKernels(program)
