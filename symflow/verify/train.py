@@ -39,7 +39,7 @@ Examples
 >>> fit = train_flow(X, data)
 >>> fit.success, round(float(fit.params["b"] - data.mean()), 6)
 (True, 0.0)
->>> round(float(np.exp(fit.params["a"])) / data.std(), 6)
+>>> round(float(np.exp(fit.params["a"]) / data.std()), 6)
 1.0
 """
 
