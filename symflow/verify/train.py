@@ -355,14 +355,13 @@ def wants_training(flow, data: Any, options: dict) -> bool:
     program = flow.program
     if len(program.paths) != 1:
         return False
+    many = flow.dimension > 1 or len(program.parameters) > 6
     method = options.get("method")
-    if method in METHODS:
-        return True
+    if method in ("trust-exact", "L-BFGS-B"):  # also fit_flow's methods
+        return many or bool(_TRAIN_OPTIONS & set(options)) or is_dask(data)
     if method is not None:
-        return False
-    if _TRAIN_OPTIONS & set(options) or is_dask(data):
-        return True
-    return flow.dimension > 1 or len(program.parameters) > 6
+        return method in METHODS
+    return many or bool(_TRAIN_OPTIONS & set(options)) or is_dask(data)
 
 
 # -- progress ------------------------------------------------------------------------------
@@ -477,6 +476,7 @@ def train_flow(
             f"{flow!r} has no parameters to fit: declare some as SymPy symbols, e.g. "
             f"sp.Symbol('sigma', positive=True)."
         )
+    method = {"L-BFGS-B": "L-BFGS"}.get(method, method)
     if method not in METHODS:
         raise ParameterError(f"method must be one of {', '.join(METHODS)}; got {method!r}.")
     for given, what in ((init, "init"), (fixed, "fixed")):
