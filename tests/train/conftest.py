@@ -48,15 +48,17 @@ class Oracle:
             if d == 1:
                 z = [self._invert_1d(f, z[0], theta)]
             else:
-                y = z
-                sol = mp.findroot(
-                    lambda *t: [a - b for a, b in zip(f(*t, *theta), y, strict=True)], y
-                )
+
+                def residual(*t, f=f, y=z):
+                    return [a - b for a, b in zip(f(*t, *theta), y, strict=True)]
+
+                sol = mp.findroot(residual, z)
                 z = [sol[j] for j in range(d)]
             total -= mp.log(abs(mp.det(mp.matrix(J(*z, *theta)))))
         return total + sum(-(v**2) / 2 - mp.log(2 * mp.pi) / 2 for v in z)
 
-    def gradient(self, x, theta, h=mp.mpf("1e-12")) -> list:
+    def gradient(self, x, theta, h=None) -> list:
+        h = mp.mpf("1e-12") if h is None else h
         out = []
         for j in range(len(theta)):
             up = list(map(mp.mpf, theta))
@@ -66,7 +68,8 @@ class Oracle:
             out.append((self.log_p(x, up) - self.log_p(x, down)) / (2 * h))
         return out
 
-    def hvp(self, x, theta, v, h=mp.mpf("1e-10")) -> list:
+    def hvp(self, x, theta, v, h=None) -> list:
+        h = mp.mpf("1e-10") if h is None else h
         up = [mp.mpf(t) + h * mp.mpf(w) for t, w in zip(theta, v, strict=True)]
         down = [mp.mpf(t) - h * mp.mpf(w) for t, w in zip(theta, v, strict=True)]
         gu = self.gradient(x, up, h)
