@@ -300,7 +300,8 @@ def _affine_roles(flow) -> tuple[sp.Symbol, sp.Symbol, bool] | None:
 
 def starting_values(flow, points: np.ndarray) -> dict[str, float]:
     """Identity layers (1 for positive parameters, −1 for negative, 0 otherwise), then the
-    last affine layer's scale and location from the data's quartiles against the base's.
+    last affine layer's scale and location from the data's quartiles against those of
+    what that layer receives (base samples pushed through the earlier layers).
 
     Examples
     --------
@@ -321,9 +322,17 @@ def starting_values(flow, points: np.ndarray) -> dict[str, float]:
         return values
     try:
         zs = np.asarray(base.sample(20_000, np.random.default_rng(0), {}), dtype=float)
-    except Exception:  # a base without a sampler: keep the identity start
+        # through the earlier layers at their starting values (the identity for layers
+        # built with sf.layers): z here is what the last layer receives
+        for tr in flow.transforms[:-1]:
+            at = {s: values[s.name] for s in tr.parameters}
+            zs = np.asarray(sp.lambdify(tr.vars[0], tr.exprs[0].xreplace(at), "numpy")(zs))
+            zs = np.broadcast_to(zs, (20_000,)).astype(float)
+    except Exception:  # a base without a sampler, or a layer numpy cannot evaluate
         return values
-    # earlier layers start at the identity, so z here is distributed as the base
+    zs = zs[np.isfinite(zs)]
+    if zs.size < 1000:
+        return values
     qz = np.quantile(zs, [0.25, 0.5, 0.75])
     qx = np.quantile(points, [0.25, 0.5, 0.75])
     if not (qz[2] > qz[0] and qx[2] > qx[0]):
@@ -525,7 +534,7 @@ def train_flow(
     value0, _, bad0 = train.value_grad(theta0)
     if bad0[0]:
         given = ", ".join(f"{k} = {start[k]:g}" for k in names)
-        point = train.array[bad0[1]] if train.array is not None and bad0[1] >= 0 else None
+        point = train.array[bad0[1]].tolist() if train.array is not None and bad0[1] >= 0 else None
         where = f"data point {bad0[1]} (x = {point!r})" if point is not None else "a data point"
         raise ParameterError(
             f"At the starting values ({given}) {where} has zero density under {flow!r} "
