@@ -62,7 +62,15 @@ _EXPORTS = {
 __all__ = list(_EXPORTS)
 
 
+#: submodules reachable as attributes (``sf.layers.affine``)
+_SUBMODULES = {"layers": "symflow.layers"}
+
+
 def __getattr__(name: str) -> Any:
+    if name in _SUBMODULES:
+        value = importlib.import_module(_SUBMODULES[name])
+        globals()[name] = value
+        return value
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'symflow' has no attribute {name!r}")
@@ -72,7 +80,7 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted([*globals(), *_EXPORTS])
+    return sorted([*globals(), *_EXPORTS, *_SUBMODULES])
 
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only

@@ -266,7 +266,17 @@ class Flow:
         return flow_quantile(self, u)
 
     def fit(self, data: Any, init: dict[str, float] | None = None, **options: Any):
-        """Maximum-likelihood estimates of the flow's parameters from ``data``."""
+        """Maximum-likelihood estimates of the flow's parameters from ``data``.
+
+        Flows with a few parameters get forward-mode exact derivatives
+        (:func:`symflow.verify.fit.fit_flow`); many parameters, d-D flows, dask data or
+        the training options (``validation``, ``progress``, ``method="L-BFGS"`` …) go to
+        :func:`symflow.verify.train.train_flow` (compiled reverse-mode gradients).
+        """
+        from symflow.verify.train import train_flow, wants_training
+
+        if wants_training(self, data, options):
+            return train_flow(self, data, init=init, **options)
         from symflow.verify.fit import fit_flow
 
         return fit_flow(self, data, init=init, **options)

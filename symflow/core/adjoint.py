@@ -1,0 +1,218 @@
+"""Reverse-mode (adjoint) and forward-over-reverse differentiation of a Program path.
+
+A path is a list of assignments t = v(earlier targets, inputs, θ) ending in log p. Its
+gradient with respect to the parameters θ is computed backwards (the adjoint method):
+
+    t̄ = Σ_{assignments u = w(…, t, …) after t} ū · ∂w/∂t,      log p̄ = 1,
+    ∂ log p/∂θ_j = Σ_{assignments u = w(…, θ_j)} ū · ∂w/∂θ_j,
+
+one new assignment per target, so the gradient costs a small constant times one
+evaluation of log p whatever the number of parameters. An implicit inverse w = h(y; θ),
+f(w; θ) = y, is first given an assignment of its own and differentiated by the implicit
+function theorem: ∂w/∂y = 1/f'(w), ∂w/∂θ = −∂f/∂θ(w)/f'(w).
+
+Hessian-vector products H·v are the directional derivatives of that gradient along v
+(forward mode over the reverse pass): each assignment t = v(s…) gets a tangent
+ṫ = Σ_s ∂v/∂s · ṡ, with θ̇ = v, and (H v)_j is the tangent of ∂ log p/∂θ_j.
+
+Everything here is symbolic (SymPy only); :mod:`symflow.codegen.train_kernel` compiles it.
+
+Examples
+--------
+>>> import sympy as sp
+>>> from symflow.core.program import Assignment
+>>> x, a, b, t, lp = sp.symbols("x a b t log_p", real=True)
+>>> path = [Assignment(t, (x - b) * sp.exp(-a)), Assignment(lp, -t**2 / 2 - a, "result")]
+>>> g = reverse_gradient(path, lp, (a, b))
+>>> [str(s) for s in g.gradient]
+['grad_a', 'grad_b']
+>>> for line in g.assignments[2:]:
+...     print(line)
+adj_t = -t
+grad_a = -adj_t*(-b + x)*exp(-a) - 1
+grad_b = -adj_t*exp(-a)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import sympy as sp
+
+from symflow.core.program import Assignment
+
+__all__ = ["Gradient", "Tangent", "hoist_implicit", "partials", "reverse_gradient", "tangent"]
+
+
+@dataclass(frozen=True)
+class Gradient:
+    """The assignments of log p and its gradient; ``gradient[j]`` is ∂ log p/∂θ_j
+    (a target of ``assignments`` or the number 0)."""
+
+    assignments: tuple[Assignment, ...]
+    result: sp.Symbol
+    gradient: tuple[sp.Expr, ...]
+
+
+@dataclass(frozen=True)
+class Tangent:
+    """Tangents along ``direction`` (one symbol per parameter): ``partials`` are the
+    local derivatives ∂w/∂s, which do not depend on the direction, and ``assignments``
+    the tangents ṫ = Σ_s ∂w/∂s · ṡ themselves (linear in the direction);
+    ``derivatives[k]`` is the tangent of ``of[k]`` (a target or 0)."""
+
+    partials: tuple[Assignment, ...]
+    assignments: tuple[Assignment, ...]
+    direction: tuple[sp.Symbol, ...]
+    derivatives: tuple[sp.Expr, ...]
+
+
+def _fresh(name: str, taken: set[str]) -> sp.Symbol:
+    candidate, n = name, 1
+    while candidate in taken:
+        candidate, n = f"{name}_{n}", n + 1
+    taken.add(candidate)
+    return sp.Symbol(candidate, real=True)
+
+
+def hoist_implicit(assignments: Sequence[Assignment]) -> list[Assignment]:
+    """Give every implicit inverse h(y) its own assignment ``w = h(y)`` (kind 'implicit')
+    placed just before its first use, so that it can be differentiated on its own."""
+    from symflow.core.layer import ImplicitInverse
+
+    taken = {a.target.name for a in assignments}
+    out: list[Assignment] = []
+    named: dict[sp.Basic, sp.Symbol] = {}
+    for a in assignments:
+        value = a.value
+        while True:
+            atoms = [
+                f
+                for f in value.atoms(sp.Function)
+                if isinstance(f, ImplicitInverse) and not f.args[0].has(ImplicitInverse)
+            ]
+            if not atoms:
+                break
+            for atom in sorted(atoms, key=sp.default_sort_key):
+                if atom not in named:
+                    named[atom] = _fresh(f"w_{a.target.name}", taken)
+                    out.append(Assignment(named[atom], atom, "implicit"))
+            value = value.xreplace(named)
+        out.append(Assignment(a.target, value, a.kind) if value is not a.value else a)
+    return out
+
+
+def partials(a: Assignment, wrt: set[sp.Symbol]) -> dict[sp.Symbol, sp.Expr]:
+    """∂ value/∂s for the symbols s of ``wrt`` that the assignment's value depends on.
+
+    For an implicit inverse w = h(y(s); θ) with f(w; θ) = y: (∂y/∂s − ∂f/∂s(w)) / f'(w).
+    """
+    from symflow.core.layer import ImplicitInverse
+
+    value = a.value
+    if a.kind == "implicit" and isinstance(value, ImplicitInverse):
+        cls = type(value)
+        t, arg = cls.variable, value.args[0]
+        forward = cls.forward
+        slope = sp.diff(forward, t).xreplace({t: a.target})
+        out = {}
+        for s in (arg.free_symbols | (forward.free_symbols - {t})) & wrt:
+            d = sp.diff(arg, s) - sp.diff(forward, s).xreplace({t: a.target})
+            if d != 0:
+                out[s] = d / slope
+        return out
+    out = {}
+    for s in value.free_symbols & wrt:
+        d = sp.diff(value, s)
+        if d != 0:
+            out[s] = d
+    return out
+
+
+def reverse_gradient(
+    assignments: Sequence[Assignment], result: sp.Symbol, parameters: Sequence[sp.Symbol]
+) -> Gradient:
+    """The assignments of log p followed by its adjoints and its gradient in θ.
+
+    Parameters
+    ----------
+    assignments : sequence of Assignment
+        One path of a Program (targets in evaluation order, ``result`` last).
+    result : Symbol
+        The target holding log p.
+    parameters : sequence of Symbol
+        The parameters θ to differentiate by.
+
+    Returns
+    -------
+    Gradient
+        ``assignments`` (implicit inverses hoisted, then ``adj_<t>`` for each target t
+        on which log p depends, then ``grad_<θ_j>``) and the gradient symbols.
+    """
+    forward = hoist_implicit(assignments)
+    targets = {a.target for a in forward}
+    params = tuple(parameters)
+    wrt = targets | set(params)
+    taken = {s.name for s in wrt} | {s.name for a in forward for s in a.value.free_symbols}
+    adjoint: dict[sp.Symbol, list[sp.Expr]] = {result: [sp.Integer(1)]}
+    grad: dict[sp.Symbol, list[sp.Expr]] = {p: [] for p in params}
+    backward: list[Assignment] = []
+    for a in reversed(forward):
+        terms = adjoint.pop(a.target, None)
+        if not terms:
+            continue
+        if a.target == result:
+            bar: sp.Expr = sp.Add(*terms)
+        else:
+            bar = _fresh(f"adj_{a.target.name}", taken)
+            backward.append(Assignment(bar, sp.Add(*terms), "adjoint"))
+        for s, d in partials(a, wrt).items():
+            (grad if s in grad else adjoint).setdefault(s, []).append(bar * d)
+    gradient: list[sp.Expr] = []
+    for p in params:
+        if grad[p]:
+            g = _fresh(f"grad_{p.name}", taken)
+            backward.append(Assignment(g, sp.Add(*grad[p]), "gradient"))
+            gradient.append(g)
+        else:
+            gradient.append(sp.Integer(0))
+    return Gradient(tuple(forward) + tuple(backward), result, tuple(gradient))
+
+
+def tangent(
+    assignments: Sequence[Assignment],
+    parameters: Sequence[sp.Symbol],
+    of: Sequence[sp.Expr],
+    prefix: str = "v",
+) -> Tangent:
+    """Directional derivatives of the targets ``of`` along a direction v in θ.
+
+    Each assignment t = w(s…) with a dependence on θ gets ``dot_<t> = Σ_s ∂w/∂s · ṡ``
+    (θ̇_j = v_j, a new symbol ``<prefix>_<θ_j>``). Applied to the assignments of
+    :func:`reverse_gradient` with ``of`` its gradient, this gives H·v.
+    """
+    params = tuple(parameters)
+    taken = {a.target.name for a in assignments} | {p.name for p in params}
+    taken |= {s.name for a in assignments for s in a.value.free_symbols}
+    direction = tuple(_fresh(f"{prefix}_{p.name}", taken) for p in params)
+    dot: dict[sp.Symbol, sp.Expr] = dict(zip(params, direction, strict=True))
+    wrt = {a.target for a in assignments} | set(params)
+    local: list[Assignment] = []
+    out: list[Assignment] = []
+    for a in assignments:
+        terms = []
+        for s, d in partials(a, wrt).items():
+            if s not in dot:
+                continue
+            if not (d.is_Atom or (d.is_Mul and len(d.args) == 2 and d.args[0].is_Number)):
+                j = _fresh(f"J_{a.target.name}_{s.name}", taken)
+                local.append(Assignment(j, d, "partial"))
+                d = j
+            terms.append(d * dot[s])
+        if terms:
+            t = _fresh(f"dot_{a.target.name}", taken)
+            out.append(Assignment(t, sp.Add(*terms), "tangent"))
+            dot[a.target] = t
+    derivatives = tuple(sp.Integer(0) if e == 0 else dot.get(e, sp.Integer(0)) for e in of)
+    return Tangent(tuple(local), tuple(out), direction, derivatives)

@@ -1,0 +1,788 @@
+"""Training a flow with many parameters: θ̂ = argmax_θ Σ_i log p_X(x_i; θ).
+
+The log-likelihood, its reverse-mode gradient and Hessian-vector products come from one
+compiled loop over the data (:mod:`symflow.codegen.train_kernel`), so a gradient costs a
+small multiple of one evaluation of the log-density whatever the number of parameters.
+
+The optimiser is chosen by size (``method="auto"``):
+
+=======================  =====================================================
+parameters / data        method
+=======================  =====================================================
+P ≤ 40                   ``trust-exact``: trust-region Newton, exact Hessian
+                         (P tangent passes after one reverse pass per point)
+P > 40                   ``L-BFGS`` (scipy's L-BFGS-B, exact gradients)
+n ≥ 10⁷ points           ``adam``: minibatch Adam, then the full-data gradient
+                         is reported
+=======================  =====================================================
+
+``trust-krylov`` (Hessian-free Newton on exact Hessian-vector products) can be asked
+for. Parameters declared positive (negative) are optimised as θ = ±exp(η). Without
+``init``, every parameter starts at the value that makes its layer the identity (1 for
+positive parameters, 0 for the others) and, when the last layer is an affine map
+x = s·z + b (s a positive parameter or exp of one), s and b are set from the data's
+median and interquartile range against the base's.
+
+A fit is converged when the largest component of the gradient of the mean
+log-likelihood (in the optimised coordinates η) is at most ``tol``; the result says so,
+or says why it stopped (iteration limit, line search failure, early stopping on
+validation data) and what the gradient was.
+
+Examples
+--------
+>>> import numpy as np, sympy as sp
+>>> import symflow as sf
+>>> z = sp.Symbol("z", real=True)
+>>> a, b = sp.Symbol("a", real=True), sp.Symbol("b", real=True)
+>>> X = sf.Flow(sf.Normal(0, 1), [sf.Transform(sp.exp(a) * z + b, z)])
+>>> data = np.random.default_rng(0).normal(3.0, 2.0, 5000)
+>>> fit = train_flow(X, data)
+>>> fit.success, round(float(fit.params["b"] - data.mean()), 6)
+(True, 0.0)
+>>> round(float(np.exp(fit.params["a"]) / data.std()), 6)
+1.0
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+import time
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import sympy as sp
+
+from symflow.errors import ParameterError
+
+__all__ = ["TrainResult", "train_flow", "choose_method", "starting_values", "wants_training"]
+
+#: parameter counts up to this use the exact-Hessian trust region
+TRUST_REGION_MAX = 40
+#: data sets of at least this many points are fitted by minibatch Adam
+ADAM_MIN_POINTS = 10_000_000
+METHODS = ("auto", "trust-exact", "trust-krylov", "L-BFGS", "adam")
+#: options that only the training path knows
+_TRAIN_OPTIONS = {"validation", "progress", "patience", "batch_size", "learning_rate", "epochs"}
+
+
+# -- the result -----------------------------------------------------------------------------
+@dataclass(frozen=True, eq=False)
+class TrainResult:
+    """A trained flow's parameters, with the optimiser's honest account of how it stopped.
+
+    ``params``/``stderr`` map names to numbers (standard errors from the inverse observed
+    information, NaN where it is singular); ``gradient_norm`` is the largest component
+    of the gradient of the mean log-likelihood in the optimised coordinates;
+    ``history`` holds (iteration, log-likelihood, gradient norm, seconds) rows.
+    """
+
+    params: dict[str, float]
+    stderr: dict[str, float]
+    loglik: float
+    nit: int
+    success: bool
+    message: str
+    n: int
+    method: str
+    gradient_norm: float
+    seconds: float
+    flow: str = ""
+    validation_loglik: float | None = None
+    history: tuple[tuple[int, float, float, float], ...] = ()
+    names: tuple[str, ...] = ()
+    cov: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+    fixed: dict[str, float] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        verdict = "converged" if self.success else "NOT converged"
+        lines = [
+            f"Maximum-likelihood training of {self.flow} on {self.n:,} points: {verdict} "
+            f"({self.method}, {self.nit} iterations, {self.seconds:.3g} s)",
+            f"  log-likelihood = {self.loglik:.10g}   (mean {self.loglik / self.n:.6g})",
+            f"  largest gradient component (mean log-likelihood) = {self.gradient_norm:.3g}",
+        ]
+        if self.validation_loglik is not None:
+            lines.append(f"  validation log-likelihood = {self.validation_loglik:.10g}")
+        lines.append(f"  {'parameter':<12} {'estimate':>16} {'std. error':>14}")
+        for name, value in self.params.items():
+            err = "(fixed)" if name in self.fixed else f"{self.stderr[name]:.6g}"
+            lines.append(f"  {name:<12} {value:>16.10g} {err:>14}")
+        lines.append(f"  stopped: {self.message}")
+        return "\n".join(lines)
+
+    def _repr_markdown_(self) -> str:
+        return "```\n" + str(self) + "\n```"
+
+    def to_json(self) -> str:
+        """The result as JSON (parameters, standard errors, convergence record)."""
+        record = {
+            "params": self.params,
+            "stderr": {k: (None if math.isnan(v) else v) for k, v in self.stderr.items()},
+            "loglik": self.loglik,
+            "nit": self.nit,
+            "success": self.success,
+            "message": self.message,
+            "n": self.n,
+            "method": self.method,
+            "gradient_norm": self.gradient_norm,
+            "seconds": self.seconds,
+            "flow": self.flow,
+            "validation_loglik": self.validation_loglik,
+            "history": [list(row) for row in self.history],
+            "names": list(self.names),
+            "cov": [[None if math.isnan(v) else v for v in row] for row in self.cov.tolist()],
+            "fixed": self.fixed,
+        }
+        return json.dumps(record, indent=1)
+
+    def save(self, path: str | Path) -> None:
+        """Write :meth:`to_json` to ``path``."""
+        Path(path).write_text(self.to_json())
+
+    @classmethod
+    def from_json(cls, text: str) -> TrainResult:
+        """The inverse of :meth:`to_json`."""
+        try:
+            r = json.loads(text)
+            nan = float("nan")
+            return cls(
+                params={k: float(v) for k, v in r["params"].items()},
+                stderr={k: nan if v is None else float(v) for k, v in r["stderr"].items()},
+                loglik=float(r["loglik"]),
+                nit=int(r["nit"]),
+                success=bool(r["success"]),
+                message=str(r["message"]),
+                n=int(r["n"]),
+                method=str(r["method"]),
+                gradient_norm=float(r["gradient_norm"]),
+                seconds=float(r["seconds"]),
+                flow=str(r.get("flow", "")),
+                validation_loglik=r.get("validation_loglik"),
+                history=tuple(tuple(row) for row in r.get("history", [])),
+                names=tuple(r.get("names", ())),
+                cov=np.array(
+                    [[nan if v is None else v for v in row] for row in r.get("cov", [])],
+                    dtype=float,
+                ).reshape(len(r.get("cov", [])), -1),
+                fixed={k: float(v) for k, v in r.get("fixed", {}).items()},
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ParameterError(
+                f"Not a saved training result ({type(exc).__name__}: {exc}); expected the "
+                f"JSON written by TrainResult.save."
+            ) from exc
+
+    @classmethod
+    def load(cls, path: str | Path) -> TrainResult:
+        """Read a result written by :meth:`save`."""
+        return cls.from_json(Path(path).read_text())
+
+
+# -- data ---------------------------------------------------------------------------------
+class _Data:
+    """Points held in memory (an array) or in blocks (a dask array), with the sums of
+    ℓ, ∇ℓ and ∇²ℓ·V over all of them."""
+
+    def __init__(self, kernels, data: Any, dimension: int, what: str = "data"):
+        from symflow.codegen.dask_support import is_dask
+
+        self.kernels = kernels
+        self.dask = is_dask(data)
+        if self.dask:
+            if data.ndim != (1 if dimension == 1 else 2):
+                raise ParameterError(_shape_message(data.shape, dimension, what))
+            if dimension > 1:
+                data = data.rechunk({1: -1})
+            self.blocks = data.astype(np.float64).to_delayed().ravel().tolist()
+            self.sizes = data.chunks[0]
+            self.n = int(data.shape[0])
+            self.array = None
+        else:
+            self.array = _as_points(data, dimension, what)
+            self.n = self.array.shape[0]
+
+    def sample(self, size: int, rng) -> np.ndarray:
+        """A subsample of at most ``size`` points (for starting values)."""
+        if self.array is not None:
+            return self.array[:: max(1, self.n // size)]
+        import dask
+
+        first = dask.compute(self.blocks[0])[0]
+        return first[:: max(1, first.shape[0] // size)]
+
+    def value_grad(self, theta: np.ndarray):
+        if self.array is not None:
+            return self.kernels.value_grad(self.array, theta)
+        return self._blockwise(lambda b: self.kernels.value_grad(b, theta), 1)
+
+    def value_grad_hvp(self, theta: np.ndarray, vs: np.ndarray):
+        if self.array is not None:
+            return self.kernels.value_grad_hvp(self.array, theta, vs)
+        return self._blockwise(lambda b: self.kernels.value_grad_hvp(b, theta, vs), 2)
+
+    def _blockwise(self, fn, arrays: int):
+        import dask
+
+        parts = dask.compute(*[dask.delayed(fn)(block) for block in self.blocks])
+        value = sum(p[0] for p in parts)
+        sums = [sum(p[1 + j] for p in parts) for j in range(arrays)]
+        bad, first, start = 0, -1, 0
+        for p, size in zip(parts, self.sizes, strict=True):
+            bad += p[-1][0]
+            if p[-1][1] >= 0 and first < 0:
+                first = start + p[-1][1]
+            start += size
+        return (value, *sums, (bad, first))
+
+
+def _shape_message(shape, dimension: int, what: str) -> str:
+    want = "(n,)" if dimension == 1 else f"(n, {dimension})"
+    return f"Expected {what} of shape {want} for this {dimension}-D flow; got shape {shape}."
+
+
+def _as_points(data: Any, dimension: int, what: str) -> np.ndarray:
+    try:
+        arr = np.asarray(data, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise ParameterError(f"The {what} must be an array of numbers; got {data!r}.") from exc
+    if arr.ndim != (1 if dimension == 1 else 2) or (dimension > 1 and arr.shape[1] != dimension):
+        raise ParameterError(_shape_message(arr.shape, dimension, what))
+    if arr.shape[0] == 0:
+        raise ParameterError(f"The {what} are empty: there is nothing to fit.")
+    bad = ~np.isfinite(arr)
+    if bad.any():
+        i = int(np.flatnonzero(bad.reshape(arr.shape[0], -1).any(axis=1))[0])
+        raise ParameterError(
+            f"Point {i} of the {what} is not finite ({arr[i]!r}); remove or impute the "
+            f"{int(bad.reshape(arr.shape[0], -1).any(axis=1).sum())} non-finite points."
+        )
+    return np.ascontiguousarray(arr)
+
+
+# -- parameters -----------------------------------------------------------------------------
+def _kind(symbol: sp.Symbol) -> int:
+    """+1: θ = exp(η); -1: θ = -exp(η); 0: θ = η."""
+    if symbol.is_positive or symbol.is_nonnegative:
+        return 1
+    if symbol.is_negative or symbol.is_nonpositive:
+        return -1
+    return 0
+
+
+def _affine_roles(flow) -> tuple[sp.Symbol, sp.Symbol, bool] | None:
+    """(scale, location, scale is a log) when the last layer is x = s·z + b or
+    x = exp(a)·z + b with s, a, b parameters; None otherwise."""
+    transforms = getattr(flow, "transforms", None)
+    if not transforms or flow.dimension != 1:
+        return None
+    last = transforms[-1]
+    t, expr = last.vars[0], last.exprs[0]
+    poly = sp.Poly(expr, t) if expr.is_polynomial(t) else None
+    if poly is None or poly.degree() != 1:
+        return None
+    scale, loc = poly.all_coeffs()
+    params = set(flow.program.parameters)
+    if not (isinstance(loc, sp.Symbol) and loc in params):
+        return None
+    if isinstance(scale, sp.exp) and isinstance(scale.args[0], sp.Symbol):
+        if scale.args[0] in params:
+            return scale.args[0], loc, True
+    if isinstance(scale, sp.Symbol) and scale in params and scale.is_positive:
+        return scale, loc, False
+    return None
+
+
+def starting_values(flow, points: np.ndarray) -> dict[str, float]:
+    """Identity layers (1 for positive parameters, −1 for negative, 0 otherwise), then the
+    last affine layer's scale and location from the data's quartiles against those of
+    what that layer receives (base samples pushed through the earlier layers).
+
+    Examples
+    --------
+    >>> import numpy as np, sympy as sp
+    >>> import symflow as sf
+    >>> z, a, b = sp.symbols("z a b", real=True)
+    >>> X = sf.Flow(sf.Normal(0, 1), [sf.Transform(sp.exp(a) * z + b, z)])
+    >>> start = starting_values(X, np.random.default_rng(1).normal(5.0, 2.0, 100_000))
+    >>> round(start["b"], 1), round(float(np.exp(start["a"])), 1)
+    (5.0, 2.0)
+    """
+    values = {s.name: float({1: 1.0, -1: -1.0, 0: 0.0}[_kind(s)]) for s in flow.program.parameters}
+    roles = _affine_roles(flow)
+    if roles is None or points.ndim != 1:
+        return values
+    base = flow.base
+    if getattr(base, "free_symbols", set()):
+        return values
+    try:
+        zs = np.asarray(base.sample(20_000, np.random.default_rng(0), {}), dtype=float)
+        # through the earlier layers at their starting values (the identity for layers
+        # built with sf.layers): z here is what the last layer receives
+        for tr in flow.transforms[:-1]:
+            at = {s: values[s.name] for s in tr.parameters}
+            zs = np.asarray(sp.lambdify(tr.vars[0], tr.exprs[0].xreplace(at), "numpy")(zs))
+            zs = np.broadcast_to(zs, (20_000,)).astype(float)
+    except Exception:  # a base without a sampler, or a layer numpy cannot evaluate
+        return values
+    zs = zs[np.isfinite(zs)]
+    if zs.size < 1000:
+        return values
+    qz = np.quantile(zs, [0.25, 0.5, 0.75])
+    qx = np.quantile(points, [0.25, 0.5, 0.75])
+    if not (qz[2] > qz[0] and qx[2] > qx[0]):
+        return values
+    scale = (qx[2] - qx[0]) / (qz[2] - qz[0])
+    scale_symbol, loc_symbol, is_log = roles
+    values[scale_symbol.name] = math.log(scale) if is_log else scale
+    values[loc_symbol.name] = float(qx[1] - scale * qz[1])
+    return values
+
+
+# -- method choice -------------------------------------------------------------------------
+def choose_method(parameters: int, points: int) -> str:
+    """The default optimiser for ``parameters`` free parameters and ``points`` data points.
+
+    >>> choose_method(16, 20_000), choose_method(64, 20_000), choose_method(16, 10**7)
+    ('trust-exact', 'L-BFGS', 'adam')
+    """
+    if points >= ADAM_MIN_POINTS:
+        return "adam"
+    return "trust-exact" if parameters <= TRUST_REGION_MAX else "L-BFGS"
+
+
+def wants_training(flow, data: Any, options: dict) -> bool:
+    """Whether ``flow.fit(data, **options)`` goes to :func:`train_flow`: flows of more
+    than a few parameters or of several dimensions, dask data, or a training option."""
+    from symflow.codegen.dask_support import is_dask
+
+    program = flow.program
+    if len(program.paths) != 1:
+        return False
+    many = flow.dimension > 1 or len(program.parameters) > 6
+    method = options.get("method")
+    if method in ("trust-exact", "L-BFGS-B"):  # also fit_flow's methods
+        return many or bool(_TRAIN_OPTIONS & set(options)) or is_dask(data)
+    if method is not None:
+        return method in METHODS
+    return many or bool(_TRAIN_OPTIONS & set(options)) or is_dask(data)
+
+
+# -- progress ------------------------------------------------------------------------------
+class _Progress:
+    """One line per report: iteration, log-likelihood, gradient norm, seconds (stderr),
+    at most every ``every`` seconds and always at the end; or a user's callable."""
+
+    def __init__(self, progress: Any, every: float = 0.5):
+        self.sink = progress if callable(progress) else None
+        self.on = bool(progress)
+        self.every = every
+        self.last = -math.inf
+        self.header = False
+
+    def __call__(self, row: tuple[int, float, float, float], final: bool = False, note=""):
+        if not self.on:
+            return
+        if self.sink is not None:
+            self.sink(
+                {
+                    "iteration": row[0],
+                    "loglik": row[1],
+                    "gradient": row[2],
+                    "seconds": row[3],
+                    "final": final,
+                }
+            )
+            return
+        if not final and row[3] - self.last < self.every:
+            return
+        self.last = row[3]
+        if not self.header:
+            print(f"{'iter':>6} {'log-likelihood':>18} {'|grad|':>10} {'time':>8}", file=sys.stderr)
+            self.header = True
+        line = f"{row[0]:>6} {row[1]:>18.8g} {row[2]:>10.3g} {row[3]:>7.2f}s"
+        print(line + (f"  {note}" if note else ""), file=sys.stderr)
+
+
+class _Stop(Exception):
+    """Raised in an optimiser's callback to stop it (early stopping)."""
+
+
+# -- training ------------------------------------------------------------------------------
+def train_flow(
+    flow,
+    data: Any,
+    init: dict[str, float] | None = None,
+    *,
+    fixed: dict[str, float] | None = None,
+    method: str = "auto",
+    tol: float = 1e-6,
+    maxiter: int | None = None,
+    validation: Any = None,
+    patience: int = 20,
+    progress: bool | Callable[[dict], None] = False,
+    batch_size: int = 65_536,
+    learning_rate: float = 1e-2,
+    epochs: int = 5,
+    seed: int = 0,
+    stall: tuple[int, float] = (50, 1e-2),
+) -> TrainResult:
+    """Maximise Σ_i log p_X(x_i; θ) over the flow's parameters with compiled gradients.
+
+    Parameters
+    ----------
+    flow : Flow
+        A bijective flow (1-D or d-D) with parameter symbols.
+    data : array_like or dask array, shape (n,) or (n, d)
+        The observations.
+    init, fixed : dict, optional
+        Starting values, and parameters held fixed, by name.
+    method : {"auto", "trust-exact", "trust-krylov", "L-BFGS", "adam"}
+        See the module docstring; "auto" chooses by parameter count and data size.
+    tol : float
+        Converged when the largest gradient component of the mean log-likelihood (in the
+        optimised coordinates) is at most ``tol``.
+    maxiter : int, optional
+        Iteration limit (default 200 for trust regions, 5000 for L-BFGS).
+    validation : array_like, optional
+        Held-out points: the parameters with the best validation log-likelihood are kept,
+        and training stops when it has not improved for ``patience`` iterations.
+    progress : bool or callable
+        Print iteration, log-likelihood, gradient norm and time to stderr (about twice
+        a second), or call ``progress(dict)`` after each iteration.
+    batch_size, learning_rate, epochs, seed
+        Minibatch Adam's settings.
+    stall : (int, float)
+        Stop when the log-likelihood rose by less than ``stall[1]`` nats over the last
+        ``stall[0]`` iterations (reported as not converged unless the gradient is small:
+        a likelihood that keeps rising this slowly often has its supremum at infinite
+        parameter values, a limit of the family).
+
+    Returns
+    -------
+    TrainResult
+
+    Raises
+    ------
+    ParameterError
+        No parameters, bad data or options, or zero likelihood at the start.
+    """
+    from scipy import optimize
+
+    from symflow.codegen.train_kernel import train_kernels
+
+    t0 = time.perf_counter()
+    program = flow.program
+    symbols = list(program.parameters)
+    names = [s.name for s in symbols]
+    if not symbols:
+        raise ParameterError(
+            f"{flow!r} has no parameters to fit: declare some as SymPy symbols, e.g. "
+            f"sp.Symbol('sigma', positive=True)."
+        )
+    method = {"L-BFGS-B": "L-BFGS"}.get(method, method)
+    if method not in METHODS:
+        raise ParameterError(f"method must be one of {', '.join(METHODS)}; got {method!r}.")
+    for given, what in ((init, "init"), (fixed, "fixed")):
+        if given:
+            extra = [k for k in given if k not in names]
+            if extra:
+                raise ParameterError(
+                    f"Unknown parameter {', '.join(map(str, extra))} in {what}; this flow's "
+                    f"parameters are: {', '.join(names)}."
+                )
+    fixed = {k: float(v) for k, v in (fixed or {}).items()}
+    kernels = train_kernels(program)
+    d = flow.dimension
+    train = _Data(kernels, data, d)
+    valid = _Data(kernels, validation, d, "validation data") if validation is not None else None
+    n = train.n
+    kinds = np.array([_kind(s) for s in symbols])
+    start = starting_values(flow, train.sample(20_000, None))
+    start.update(init or {})
+    start.update(fixed)
+    for name, kind in zip(names, kinds, strict=True):
+        value = float(start[name])
+        if not math.isfinite(value) or (kind and not kind * value > 0):
+            raise ParameterError(
+                f"The starting value of {name} must be finite"
+                + (f" and {'positive' if kind > 0 else 'negative'}" if kind else "")
+                + f"; got {value!r}."
+            )
+    free = np.array([j for j, name in enumerate(names) if name not in fixed], dtype=int)
+    if free.size == 0:
+        raise ParameterError("Every parameter is fixed: there is nothing to fit.")
+    theta0 = np.array([float(start[name]) for name in names])
+    if method == "auto":
+        method = choose_method(free.size, n)
+    if maxiter is None:
+        maxiter = {"trust-exact": 200, "trust-krylov": 500, "L-BFGS": 5000, "adam": 0}[method]
+
+    def theta_of(eta: np.ndarray) -> np.ndarray:
+        theta = theta0.copy()
+        theta[free] = np.where(kinds[free] != 0, kinds[free] * np.exp(eta), eta)
+        return theta
+
+    eta0 = theta0[free].copy()
+    logs = kinds[free] != 0
+    eta0[logs] = np.log(np.abs(eta0[logs]))
+    value0, _, bad0 = train.value_grad(theta0)
+    if bad0[0]:
+        given = ", ".join(f"{k} = {start[k]:g}" for k in names)
+        point = train.array[bad0[1]].tolist() if train.array is not None and bad0[1] >= 0 else None
+        where = f"data point {bad0[1]} (x = {point!r})" if point is not None else "a data point"
+        raise ParameterError(
+            f"At the starting values ({given}) {where} has zero density under {flow!r} "
+            f"({bad0[0]} of {n} points), so the log-likelihood is -inf. Pass init= values "
+            f"under which every data point is inside the support."
+        )
+
+    state = {"eta": None, "out": None, "last": eta0, "stalled": False}
+
+    def chain(theta, grad):
+        jac = np.where(kinds[free] != 0, theta[free], 1.0)
+        return jac, jac * grad[free]
+
+    def objective(eta: np.ndarray):
+        """(−ℓ/n, −∇_η ℓ/n) with +inf outside the support."""
+        theta = theta_of(eta)
+        value, grad, bad = train.value_grad(theta)
+        if bad[0] or not math.isfinite(value):
+            return math.inf, np.zeros(free.size)
+        _, g = chain(theta, grad)
+        state["eta"], state["out"] = eta.copy(), (value, g)
+        return -value / n, -g / n
+
+    def hessp(eta: np.ndarray, v: np.ndarray) -> np.ndarray:
+        theta = theta_of(eta)
+        jac = np.where(kinds[free] != 0, theta[free], 1.0)
+        full = np.zeros(theta.size)
+        full[free] = jac * v
+        _, grad, hv, _ = train.value_grad_hvp(theta, full)
+        return -(jac * hv[free] + np.where(kinds[free] != 0, theta[free] * grad[free], 0) * v) / n
+
+    def hess(eta: np.ndarray) -> np.ndarray:
+        theta = theta_of(eta)
+        jac = np.where(kinds[free] != 0, theta[free], 1.0)
+        vs = np.zeros((theta.size, free.size))
+        vs[free, np.arange(free.size)] = jac
+        _, grad, hv, _ = train.value_grad_hvp(theta, vs)
+        h = jac[:, None] * hv[free]
+        h[np.diag_indices_from(h)] += np.where(kinds[free] != 0, theta[free] * grad[free], 0)
+        return -h / n
+
+    report = _Progress(progress)
+    history: list[tuple[int, float, float, float]] = []
+    best = {"valid": -math.inf, "eta": eta0.copy(), "since": 0}
+
+    def after(eta: np.ndarray) -> None:
+        f, g = (
+            objective(eta)
+            if state["eta"] is None or not np.array_equal(state["eta"], eta)
+            else (-state["out"][0] / n, -state["out"][1] / n)
+        )
+        state["last"] = eta.copy()
+        row = (len(history) + 1, -f * n, float(np.max(np.abs(g))), time.perf_counter() - t0)
+        history.append(row)
+        report(row)
+        if valid is not None:
+            v, _, vbad = valid.value_grad(theta_of(eta))
+            v = v if not vbad[0] else -math.inf
+            if v > best["valid"]:
+                best.update(valid=v, eta=eta.copy(), since=0)
+            else:
+                best["since"] += 1
+                if best["since"] >= patience:
+                    raise _Stop
+        if row[2] <= tol and method != "adam":
+            raise _Stop
+        window, nats = stall
+        if len(history) > window and history[-1][1] - history[-1 - window][1] < nats:
+            state["stalled"] = True
+            raise _Stop
+
+    reason = ""
+    eta = eta0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        try:
+            if method in ("trust-exact", "trust-krylov"):
+                res = optimize.minimize(
+                    objective,
+                    eta0,
+                    jac=True,
+                    hess=hess if method == "trust-exact" else None,
+                    hessp=hessp if method == "trust-krylov" else None,
+                    method=method,
+                    callback=after,
+                    options={"gtol": tol, "maxiter": maxiter},
+                )
+                eta, reason = res.x, str(res.message)
+            elif method == "L-BFGS":
+                res = optimize.minimize(
+                    objective,
+                    eta0,
+                    jac=True,
+                    method="L-BFGS-B",
+                    callback=after,
+                    options={"gtol": tol, "ftol": 0.0, "maxiter": maxiter, "maxcor": 20},
+                )
+                eta, reason = res.x, str(res.message)
+            else:
+                eta, reason = _adam(
+                    train,
+                    theta_of,
+                    chain,
+                    eta0,
+                    n,
+                    batch_size,
+                    learning_rate,
+                    epochs,
+                    seed,
+                    after,
+                    free,
+                )
+        except _Stop:
+            eta, reason = state["last"], ""
+    if valid is not None:
+        eta = best["eta"]
+    elif method == "trust-exact":
+        eta = _polish(objective, hess, eta)
+    theta = theta_of(eta)
+    value, grad, bad = train.value_grad(theta)
+    _, g_eta = chain(theta, grad)
+    gnorm = float(np.max(np.abs(g_eta / n)))
+    success = bool(not bad[0] and gnorm <= tol)
+    stopped_early = valid is not None and best["since"] >= patience
+    if stopped_early:
+        message = (
+            f"early stopping: the validation log-likelihood did not improve for {patience} "
+            f"iterations; kept the parameters of its best value"
+        )
+        success = True  # the rule that was asked for stopped it (see the message)
+    elif success:
+        message = f"the largest gradient component {gnorm:.3g} is at most tol = {tol:g}"
+    elif state["stalled"]:
+        window, nats = stall
+        message = (
+            f"stalled: the log-likelihood rose by less than {nats:g} nats over the last "
+            f"{window} iterations while the largest gradient component is {gnorm:.3g} > "
+            f"tol = {tol:g} (a likelihood that creeps like this often increases only "
+            f"towards infinite parameter values; more iterations would gain little)"
+        )
+    else:
+        message = (
+            f"{reason or 'stopped'}; the largest gradient component is {gnorm:.3g} > tol = "
+            f"{tol:g}, so this is not a maximum to that tolerance (raise maxiter, or start "
+            f"from other init values)"
+        )
+    names_free = tuple(names[j] for j in free)
+    cov = np.full((free.size, free.size), np.nan)
+    if free.size <= TRUST_REGION_MAX and not bad[0]:
+        vs = np.zeros((theta.size, free.size))
+        vs[free, np.arange(free.size)] = 1.0
+        info = -train.value_grad_hvp(theta, vs)[2][free]
+        try:
+            np.linalg.cholesky(info)
+            cov = np.linalg.inv(info)
+        except np.linalg.LinAlgError:
+            message += (
+                "; the observed information is not positive definite at the estimate (as when "
+                "parameters cannot be told apart, e.g. in stacked layers), so the standard "
+                "errors are NaN"
+            )
+    elif free.size > TRUST_REGION_MAX:
+        message += (
+            f"; standard errors are computed for up to {TRUST_REGION_MAX} parameters (an "
+            f"exact Hessian costs one tangent pass per parameter)"
+        )
+    stderr = {name: 0.0 for name in fixed}
+    for a, j in enumerate(free):
+        stderr[names[j]] = float(math.sqrt(cov[a, a])) if cov[a, a] >= 0 else math.nan
+    valid_ll = None
+    if valid is not None:
+        v, _, vbad = valid.value_grad(theta)
+        valid_ll = float(v) if not vbad[0] else -math.inf
+    seconds = time.perf_counter() - t0
+    report((len(history), float(value), gnorm, seconds), final=True, note=message[:60])
+    return TrainResult(
+        params={name: float(theta[j]) for j, name in enumerate(names)},
+        stderr={name: stderr[name] for name in names},
+        loglik=float(value),
+        nit=len(history),
+        success=success,
+        message=message,
+        n=n,
+        method=method,
+        gradient_norm=gnorm,
+        seconds=seconds,
+        flow=repr(flow),
+        validation_loglik=valid_ll,
+        history=tuple(history),
+        names=names_free,
+        cov=cov,
+        fixed=fixed,
+    )
+
+
+def _polish(objective, hess, eta: np.ndarray, steps: int = 6) -> np.ndarray:
+    """Newton steps on the exact gradient and Hessian while the gradient shrinks (near
+    the maximum the value changes by less than its rounding error; the gradient still
+    converges quadratically)."""
+    value, g = objective(eta)
+    for _ in range(steps):
+        norm = float(np.max(np.abs(g)))
+        if not math.isfinite(value) or norm == 0.0:
+            break
+        try:
+            step = np.linalg.solve(hess(eta), -g)
+        except np.linalg.LinAlgError:
+            break
+        value_c, g_c = objective(eta + step)
+        if not (math.isfinite(value_c) and float(np.max(np.abs(g_c))) < norm):
+            break
+        eta, value, g = eta + step, value_c, g_c
+    return eta
+
+
+def _adam(train, theta_of, chain, eta0, n, batch_size, lr, epochs, seed, after, free):
+    """Minibatch Adam (Kingma & Ba 2015) on −ℓ/n; the learning rate decays by cosine.
+
+    Each step uses ``batch_size`` points drawn at random; ``after`` runs once per
+    epoch on the full data (the reported gradient is the full one).
+    """
+    rng = np.random.default_rng(seed)
+    if train.array is None:
+        raise ParameterError(
+            "method='adam' takes data in memory (a NumPy array); for a dask array use "
+            "method='L-BFGS', which sums over the blocks."
+        )
+    eta = eta0.copy()
+    m = np.zeros_like(eta)
+    v = np.zeros_like(eta)
+    b1, b2, eps = 0.9, 0.999, 1e-8
+    steps_per_epoch = max(1, n // batch_size)
+    total = steps_per_epoch * epochs
+    step = 0
+    for _ in range(epochs):
+        for _ in range(steps_per_epoch):
+            idx = rng.integers(0, n, batch_size)
+            batch = train.array[idx]
+            theta = theta_of(eta)
+            value, grad, bad = train.kernels.value_grad(batch, theta)
+            if bad[0]:
+                return eta, "Adam reached parameters under which a data point has zero density"
+            _, g = chain(theta, grad)
+            g = -g / batch.shape[0]
+            step += 1
+            m = b1 * m + (1 - b1) * g
+            v = b2 * v + (1 - b2) * g * g
+            rate = lr * 0.5 * (1 + math.cos(math.pi * step / total))
+            eta = eta - rate * (m / (1 - b1**step)) / (np.sqrt(v / (1 - b2**step)) + eps)
+        after(eta)
+    return eta, f"Adam ran {epochs} epochs of {steps_per_epoch} minibatches"
