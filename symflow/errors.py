@@ -24,6 +24,8 @@ __all__ = [
     "ParseError",
     "CompileError",
     "PointMassError",
+    "FitError",
+    "CacheWarning",
 ]
 
 
@@ -77,3 +79,16 @@ class ToolMissingError(SymflowError, RuntimeError):
 
 class LatexError(SymflowError, RuntimeError):
     """pdflatex rejected a document symflow generated."""
+
+
+class FitError(SymflowError, RuntimeError):
+    """A fit cannot be made: the maximum-likelihood estimate does not exist, or the
+    likelihood cannot be evaluated for these data."""
+
+
+class SymflowWarning(UserWarning):
+    """Base class of the warnings symflow issues."""
+
+
+class CacheWarning(SymflowWarning):
+    """The kernel cache was not used (it is not private to this user, or not a folder)."""

@@ -55,11 +55,44 @@ def _header() -> str:
 
 
 def cache_dir() -> Path:
-    """Where kernel modules live: $SYMFLOW_CACHE_DIR or ~/.cache/symflow/kernels."""
+    """Where kernel modules live: $SYMFLOW_CACHE_DIR or ~/.cache/symflow/kernels.
+
+    Folders are created private (mode 0700). A cache that is not this user's alone (see
+    :mod:`symflow.codegen.trust`), or that is not a folder, is not used: a
+    :class:`~symflow.errors.CacheWarning` says why, once, and kernels are compiled in a
+    private folder of this process instead.
+    """
+    from symflow.codegen.trust import KEY_NAME, untrusted
+
     root = os.environ.get("SYMFLOW_CACHE_DIR")
     path = Path(root) if root else Path.home() / ".cache" / "symflow" / "kernels"
-    path.mkdir(parents=True, exist_ok=True)
+    try:
+        _prepare(path)
+    except OSError as exc:
+        return _fallback(f"{path} cannot hold the cache ({exc.strerror or exc})")
+    reason = untrusted(path, ("__pycache__", "native", KEY_NAME))
+    if reason is None:
+        reason = untrusted(path / "__pycache__") or untrusted(path / "native")
+    if reason is not None:
+        return _fallback(reason)
     return path
+
+
+def _prepare(folder: Path) -> Path:
+    """Make ``folder`` and the subfolders the cache writes (private, mode 0700)."""
+    from symflow.codegen.trust import make_private
+
+    for sub in ("__pycache__", "native"):
+        make_private(folder / sub)
+    return folder
+
+
+def _fallback(reason: str) -> Path:
+    """Warn why the disk cache is not used, and return this process's private folder."""
+    from symflow.codegen.trust import private_dir, warn_untrusted
+
+    warn_untrusted(reason)
+    return _prepare(private_dir())
 
 
 def _identifier(name: str, taken: set[str]) -> str:
@@ -676,23 +709,58 @@ def purge_numba_cache(folder: Path, name: str) -> None:
             pass
 
 
-def _numba_cache_is_readable(folder: Path, name: str) -> bool:
-    """Read every index and data file of the module the way numba does (pickle)."""
-    import pickle  # noqa: S403 - numba's own cache format; only files symflow wrote
+def _pickles(data: bytes, count: int) -> bool:
+    """Whether ``data`` is exactly ``count`` complete pickles, read by their opcodes
+    alone (nothing is unpickled, so nothing in them runs)."""
+    import io
+    import pickletools
 
-    # only the index files: a data file (.nbc) unpickles compiled code that refers to the
-    # kernel module itself, which is not importable yet; a damaged one is caught at call
-    # time by Kernels._run
+    stream = io.BytesIO(data)
+    try:
+        for _ in range(count):
+            for _op in pickletools.genops(stream):
+                pass
+    except (ValueError, EOFError, UnicodeDecodeError, IndexError, KeyError, OverflowError):
+        return False
+    return stream.tell() == len(data)
+
+
+def _numba_cache_is_sound(folder: Path, name: str) -> bool:
+    """Whether numba's files for the module are whole: an index file (``.nbi``) is two
+    pickles, a data file (``.nbc``) one. Checked without unpickling; numba itself reads
+    only the files named after the module's functions."""
+    from symflow.codegen.trust import read_file
+
     for path in _numba_cache_files(folder, name):
-        if path.suffix != ".nbi":
-            continue
         try:
-            with open(path, "rb") as handle:
-                pickle.load(handle)
-                pickle.loads(handle.read())
-        except Exception:  # noqa: BLE001 - any failure to read means: rebuild
+            data = read_file(path)
+        except FileNotFoundError:
+            continue
+        except OSError:
+            return False
+        if not _pickles(data, 2 if path.suffix == ".nbi" else 1):
             return False
     return True
+
+
+def _untrusted_kernel(folder: Path, name: str) -> str | None:
+    """Why the cached files of kernel module ``name`` may not be read, or None."""
+    from symflow.codegen.trust import untrusted
+
+    def entries(where: Path) -> list[str]:
+        try:
+            return [entry for entry in os.listdir(where) if entry.startswith(name + ".")]
+        except OSError:  # missing or unreadable: untrusted() judges the folder itself
+            return []
+
+    checks = [(folder, [f"{name}.py"]), (folder / "native", entries(folder / "native"))]
+    checks += [(cache, entries(cache)) for cache in _numba_cache_folders(folder)]
+    for where, names in checks:
+        if where.exists() or where == folder:
+            reason = untrusted(where, names)
+            if reason is not None:
+                return reason
+    return None
 
 
 def _module_name(source: str) -> str:
@@ -701,12 +769,22 @@ def _module_name(source: str) -> str:
 
 
 def _module_file(source: str) -> tuple[str, Path]:
-    """Write the kernel module to the cache (if it is not there already, intact)."""
+    """Write the kernel module to the cache (if it is not there already, intact); a
+    kernel whose cached files are not this user's alone goes to a private folder."""
+    from symflow.codegen.trust import read_file
+
     name = _module_name(source)
     folder = cache_dir()
+    reason = _untrusted_kernel(folder, name)
+    if reason is not None:
+        folder = _fallback(reason)
     path = folder / f"{name}.py"
     text = f"# {_versions()}\n{source}"
-    if not path.exists() or path.read_text(errors="replace") != text:
+    try:
+        current = read_file(path).decode(errors="replace")
+    except OSError:
+        current = None
+    if current != text:
         fd, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")
         with os.fdopen(fd, "w") as handle:
             handle.write(text)
@@ -718,7 +796,7 @@ def _import(name: str, path: Path) -> Any:
     """Import a kernel module file (this imports numba)."""
     if name in sys.modules:
         return sys.modules[name]
-    if not _numba_cache_is_readable(path.parent, name):
+    if not _numba_cache_is_sound(path.parent, name):
         purge_numba_cache(path.parent, name)  # corrupted or truncated: rebuilt on first call
     spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
@@ -823,17 +901,20 @@ class Kernels:
         kernel = self._natives.get(loop)
         if kernel is not None:
             return kernel
-        from symflow.codegen.native import compile_native, load_native
+        from symflow.codegen.native import compile_native, load_native, native_cache_enabled
 
         with _NATIVE_LOCK:  # one copy of each loop per process, shared by equal kernels
             kernel = _NATIVES.get((self.module_name, loop))
             if kernel is None:
-                prefix = self.module_path.parent / "native" / f"{self.module_name}.{loop}"
+                root = self.module_path.parent
+                prefix = root / "native" / f"{self.module_name}.{loop}"
+                if not native_cache_enabled():
+                    prefix = None  # numba caches the callback beside the module
                 signature = ("d" if scalars else "p") * len(self.parameters)
-                kernel = load_native(prefix, signature)
+                kernel = None if prefix is None else load_native(prefix, signature, root)
                 if kernel is None:
                     kernel = self._run(
-                        lambda: compile_native(getattr(self.module, loop), signature, prefix)
+                        lambda: compile_native(getattr(self.module, loop), signature, prefix, root)
                     )
                 _NATIVES[(self.module_name, loop)] = kernel
         self._natives[loop] = kernel

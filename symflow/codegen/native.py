@@ -10,7 +10,13 @@ so long arrays are split over a thread pool.
 
 A record that is missing, damaged, written for another CPU, or that needs a symbol this
 process cannot resolve is never loaded: the kernel is compiled again through numba and
-the record rewritten.
+the record rewritten. Machine code reaches LLVM only when its record carries this user's
+HMAC of it (:mod:`symflow.codegen.trust`): LLVM may abort the process on a malformed
+object, so symflow loads only objects that it wrote itself.
+
+The native path needs ELF objects for x86-64 Linux (what :func:`undefined_symbols`
+reads); elsewhere, or with ``SYMFLOW_NATIVE_CACHE=0``, the loops are numba C callbacks
+cached by numba itself.
 
 Examples
 --------
@@ -49,7 +55,14 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["NativeKernel", "compile_native", "load_native", "run_blocks", "thread_count"]
+__all__ = [
+    "NativeKernel",
+    "compile_native",
+    "load_native",
+    "native_cache_enabled",
+    "run_blocks",
+    "thread_count",
+]
 
 # Definitions of the numba runtime symbols a C callback refers to, so that its machine
 # code links without numba's runtime. They are reached only on the callback's error
@@ -174,14 +187,38 @@ def _addresses(parameters: list) -> list:
 
 
 def thread_count() -> int:
-    """Threads for long arrays: $SYMFLOW_NUM_THREADS, else the CPUs this process may use."""
-    value = os.environ.get("SYMFLOW_NUM_THREADS")
-    if value and value.isdigit() and int(value) > 0:
-        return int(value)
+    """Threads for long arrays: the CPUs this process may use, or $SYMFLOW_NUM_THREADS
+    when that is fewer (more threads than CPUs only wait for each other).
+
+    Examples
+    --------
+    >>> 1 <= thread_count() <= (os.cpu_count() or 1)
+    True
+    """
     try:
-        return max(1, len(os.sched_getaffinity(0)))
+        usable = max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # not on Linux
-        return max(1, os.cpu_count() or 1)
+        usable = max(1, os.cpu_count() or 1)
+    value = os.environ.get("SYMFLOW_NUM_THREADS", "").strip()
+    if value.isdigit() and int(value) > 0:
+        return min(int(value), usable)
+    return usable
+
+
+def native_cache_enabled() -> bool:
+    """Whether loops are cached as native objects (:func:`load_native`): on ELF x86-64
+    hosts, unless ``SYMFLOW_NATIVE_CACHE=0``; otherwise numba caches its C callbacks.
+
+    Examples
+    --------
+    >>> isinstance(native_cache_enabled(), bool)
+    True
+    """
+    import platform
+
+    if os.environ.get("SYMFLOW_NATIVE_CACHE", "1").strip() in ("0", "false", "no", "off"):
+        return False
+    return sys.platform.startswith("linux") and platform.machine() in ("x86_64", "AMD64")
 
 
 def _pool(threads: int) -> ThreadPoolExecutor:
@@ -332,9 +369,17 @@ def _linkable(undefined: list[str] | None) -> bool:
     )
 
 
-def _save(callback: Any, signature: str, prefix: Path) -> bool:
-    """Write the callback's machine code and its record; False if it cannot be reused
-    without numba (it needs a runtime symbol that only numba provides)."""
+def _signed(symbol: str, signature: str, code: bytes) -> bytes:
+    """What a record's HMAC covers: the entry symbol, the signature and the code."""
+    return f"{symbol}\0{signature}\0".encode() + code
+
+
+def _save(callback: Any, signature: str, prefix: Path, key_dir: Path) -> bool:
+    """Write the callback's machine code and its record, signed with the key in
+    ``key_dir``; False if it cannot be reused without numba (it needs a runtime symbol
+    that only numba provides) or cannot be signed."""
+    from symflow.codegen.trust import make_private, sign
+
     library = callback._library
     try:  # the object code MCJIT already made for this process
         code = bytes(library._get_compiled_object())
@@ -343,23 +388,32 @@ def _save(callback: Any, signature: str, prefix: Path) -> bool:
     undefined = undefined_symbols(code)
     if not _linkable(undefined):
         return False
+    code_path, record_path = _paths(prefix)
+    make_private(code_path.parent)
+    make_private(key_dir)
+    tag = sign(key_dir, _signed(callback.native_name, signature, code))
+    if tag is None:
+        return False
     record = {
         "symbol": callback.native_name,
         "undefined": undefined,
         "sha256": hashlib.sha256(code).hexdigest(),
         "signature": signature,
+        "hmac": tag,
     }
-    code_path, record_path = _paths(prefix)
-    code_path.parent.mkdir(parents=True, exist_ok=True)
     _write(code_path, code)
     _write(record_path, json.dumps(record).encode())
     return True
 
 
-def compile_native(function: Callable, signature: str, prefix: Path) -> NativeKernel:
+def compile_native(
+    function: Callable, signature: str, prefix: Path | None, key_dir: Path | None = None
+) -> NativeKernel:
     """Compile ``function(x_ptr, out_ptr, n, *parameters)`` with numba as a C callback,
-    write its machine code under ``prefix`` in the cache, and return it callable.
+    write its machine code under ``prefix`` in the cache (signed with the key in
+    ``key_dir``, by default prefix's folder), and return it callable.
 
+    With ``prefix`` None, numba caches the callback itself (beside ``function``'s module).
     ``signature`` has a letter per parameter: ``p`` a column (pointer), ``d`` a double.
     """
     from numba import cfunc, types
@@ -367,26 +421,37 @@ def compile_native(function: Callable, signature: str, prefix: Path) -> NativeKe
     pointer = types.CPointer(types.float64)
     kinds = {"p": pointer, "d": types.float64}
     numba_signature = types.void(pointer, pointer, types.int64, *[kinds[c] for c in signature])
-    callback = cfunc(numba_signature, error_model="numpy")(function)
-    try:
-        _save(callback, signature, prefix)
-    except OSError:  # a read-only cache: the kernel works, later processes recompile
-        pass
+    callback = cfunc(numba_signature, error_model="numpy", cache=prefix is None)(function)
+    if prefix is not None:
+        try:
+            _save(callback, signature, prefix, key_dir or prefix.parent)
+        except OSError:  # a read-only cache: the kernel works, later processes recompile
+            pass
     return NativeKernel(callback.address, signature, callback, "compiled")
 
 
-def load_native(prefix: Path, signature: str) -> NativeKernel | None:
-    """The cached machine code under ``prefix``, or None when there is none usable."""
+def load_native(prefix: Path, signature: str, key_dir: Path | None = None) -> NativeKernel | None:
+    """The cached machine code under ``prefix``, or None when there is none usable: it
+    must be a regular file of this user's, whose record carries this user's HMAC (key in
+    ``key_dir``, by default prefix's folder), checked before LLVM sees the code."""
+    from symflow.codegen.trust import read_file, verify
+
     try:
         code_path, record_path = _paths(prefix)
         if not record_path.exists():
             return None
-        record = json.loads(record_path.read_text())
-        code = code_path.read_bytes()
+        record = json.loads(read_file(record_path, limit=1 << 20))
+        code = read_file(code_path)
         if (
             not isinstance(record, dict)
-            or record.get("sha256") != hashlib.sha256(code).hexdigest()
             or record.get("signature") != signature
+            or not isinstance(record.get("symbol"), str)
+            or not verify(
+                key_dir or prefix.parent,
+                _signed(record["symbol"], signature, code),
+                record.get("hmac"),
+            )
+            or record.get("sha256") != hashlib.sha256(code).hexdigest()
             or not _linkable(undefined_symbols(code))
         ):
             return None
