@@ -25,6 +25,7 @@ __all__ = [
     "CompileError",
     "PointMassError",
     "FitError",
+    "KernelError",
     "CacheWarning",
 ]
 
@@ -84,6 +85,10 @@ class LatexError(SymflowError, RuntimeError):
 class FitError(SymflowError, RuntimeError):
     """A fit cannot be made: the maximum-likelihood estimate does not exist, or the
     likelihood cannot be evaluated for these data."""
+
+
+class KernelError(SymflowError, RuntimeError):
+    """A compiled kernel raised while evaluating (its output is discarded, never returned)."""
 
 
 class SymflowWarning(UserWarning):

@@ -38,7 +38,7 @@ import sympy as sp
 
 from symflow.codegen.printer import HELPERS, SIMD_FUNCTIONS, KernelPrinter, fold_constants
 from symflow.core.layer import ImplicitInverse
-from symflow.errors import ParameterError
+from symflow.errors import KernelError, ParameterError
 
 __all__ = ["Kernels", "compile_program", "generate_source", "cache_dir"]
 
@@ -840,6 +840,7 @@ class Kernels:
         self.source = source
         self.module_name, self.module_path = _module_file(source)
         self.parameters = tuple(p.name for p in program.parameters)
+        self._domains = tuple(self._domain(p) for p in program.parameters)
         self._idents = param_idents
         self.dimension = program.dimension
         if "out" in self.parameters:
@@ -877,6 +878,7 @@ class Kernels:
             "base": self.base,
             "source": self.source,
             "parameters": self.parameters,
+            "domains": self._domains,
             "idents": self._idents,
             "dimension": self.dimension,
         }
@@ -889,6 +891,7 @@ class Kernels:
         if not self.module_path.exists():  # another machine or a cleared cache
             self.module_name, self.module_path = _module_file(self.source)
         self.parameters = state["parameters"]
+        self._domains = state.get("domains", (None,) * len(self.parameters))
         self._idents = state["idents"]
         self.dimension = state["dimension"]
         self._natives = {}
@@ -920,6 +923,42 @@ class Kernels:
         self._natives[loop] = kernel
         return kernel
 
+    #: what a parameter's assumptions allow: (test of a value, the words for it)
+    _DOMAINS = {
+        "positive": (lambda v: v > 0, "positive (> 0)"),
+        "nonnegative": (lambda v: v >= 0, "non-negative (>= 0)"),
+        "negative": (lambda v: v < 0, "negative (< 0)"),
+        "nonpositive": (lambda v: v <= 0, "non-positive (<= 0)"),
+    }
+
+    @staticmethod
+    def _domain(symbol: sp.Symbol) -> str | None:
+        """The sign a parameter symbol is declared with (``positive=True`` ...), if any."""
+        for name in ("positive", "negative", "nonnegative", "nonpositive"):
+            if getattr(symbol, f"is_{name}"):
+                return name
+        return None
+
+    @staticmethod
+    def _floats(value: Any, what: str) -> np.ndarray:
+        """``value`` as float64, refusing what is not real numbers (complex, strings,
+        dates, objects that are not numbers) instead of coercing it."""
+        arr = value if isinstance(value, np.ndarray) else np.asarray(value)
+        if arr.dtype.kind in "biuf":
+            return arr.astype(np.float64, copy=False)
+        if arr.dtype.kind == "O":
+            try:
+                return np.asarray(arr, dtype=np.float64)
+            except (TypeError, ValueError):
+                pass
+        kind = {"c": "complex", "U": "text", "S": "bytes", "M": "dates", "m": "time spans"}
+        got = kind.get(arr.dtype.kind, f"dtype {arr.dtype}")
+        raise ParameterError(
+            f"{what} must be real numbers; got {got} ({np.array2string(arr.reshape(-1)[:3])}"
+            f"{' ...' if arr.size > 3 else ''}). Convert it first, e.g. np.real(...) or "
+            ".astype(float), if that is what you mean."
+        )
+
     def _params(self, given: dict[str, Any]) -> tuple[Any, ...]:
         missing = [p for p in self.parameters if p not in given]
         extra = [p for p in given if p not in self.parameters]
@@ -934,14 +973,24 @@ class Kernels:
                 f"e.g. log_prob(xs, {missing[0]}=1.0)."
             )
         out = []
-        for p in self.parameters:
-            value = np.asarray(given[p], dtype=np.float64)
+        for p, domain in zip(self.parameters, self._domains, strict=True):
+            value = self._floats(given[p], f"Parameter {p}")
+            if domain is not None:
+                test, words = self._DOMAINS[domain]
+                with np.errstate(invalid="ignore"):
+                    bad = ~(test(value) | np.isnan(value))
+                if np.any(bad):
+                    first = value[bad].reshape(-1)[0] if value.ndim else value
+                    raise ParameterError(
+                        f"Parameter {p} is declared {domain}, so its value must be {words}; "
+                        f"got {float(first)!r}."
+                    )
             out.append(float(value) if value.ndim == 0 else value)
         return tuple(out)
 
-    @staticmethod
-    def _array(xs: Any) -> tuple[np.ndarray, bool]:
-        arr = np.asarray(xs, dtype=np.float64)
+    @classmethod
+    def _array(cls, xs: Any) -> tuple[np.ndarray, bool]:
+        arr = cls._floats(xs, "The points")
         scalar = arr.ndim == 0
         if arr.ndim > 1:
             raise ParameterError(
@@ -972,7 +1021,10 @@ class Kernels:
     def _evaluate(self, fn, x: np.ndarray, values: tuple, out=None) -> np.ndarray:
         """``fn`` over the rows of x: a native loop by name, or a numba array function;
         ``values`` are the parameters (numbers, or arrays broadcastable to the rows);
-        ``out`` is a checked flat view of the caller's output array, or None."""
+        ``out`` is a checked flat view of the caller's output array, or None.
+
+        Rows with a NaN parameter give NaN. An ``out`` that overlaps the inputs is
+        written through a buffer (as NumPy's ufuncs do)."""
         n = x.shape[0]
         scalars = all(np.ndim(v) == 0 for v in values)
         if not isinstance(fn, str) or not scalars:  # one column of n values per parameter
@@ -980,10 +1032,48 @@ class Kernels:
         if not isinstance(fn, str):
             return self._run(fn, x, *values)
         wide = fn in ("forward", "inverse") and self.dimension > 1
-        if out is None:
-            out = np.empty((n, self.dimension) if wide else n)
-        self._native(fn, scalars)(x, out, [float(v) if scalars else v for v in values])
-        return out
+        target = out
+        if out is not None and any(
+            isinstance(a, np.ndarray) and np.shares_memory(a, out) for a in (x, *values)
+        ):
+            target = None  # computed apart, then copied
+        if target is None:
+            target = np.empty((n, self.dimension) if wide else n)
+        loop = self._native(fn, scalars)
+        arguments = [float(v) if scalars else v for v in values]
+        try:
+            loop(x, target, arguments)
+        except KernelError as exc:
+            raise self._failure(fn, loop, x, arguments, exc) from None
+        missing = [np.isnan(v) for v in values if np.isnan(v).any()]
+        if missing:
+            target[np.logical_or.reduce(missing) if not scalars else slice(None)] = np.nan
+        if out is not None and target is not out:
+            out[...] = target
+            return out
+        return target
+
+    def _failure(self, fn: str, loop, x, arguments, exc) -> KernelError:
+        """The error of a loop that raised, naming the first point where it does."""
+        for i in range(min(x.shape[0], 100_000)):
+            one = [a[i : i + 1] if isinstance(a, np.ndarray) else a for a in arguments]
+            try:
+                loop(x[i : i + 1], np.empty((1, *x.shape[1:])), one)
+            except KernelError:
+                point = x[i].tolist()
+                break
+        else:
+            point = None
+        where = (
+            f" at {fn.replace('forward', 'z').replace('inverse', 'x')} = {point}"
+            if point is not None
+            else ""
+        )
+        return KernelError(
+            f"The compiled {fn} of this flow raised{where} ({str(exc).split(': ', 1)[-1]}); "
+            "no result is returned. The flow's expressions are undefined there: check that "
+            "every Piecewise covers the support."
+        )
 
     @staticmethod
     def _target(out: Any, shape: tuple[int, ...]) -> np.ndarray | None:
@@ -1036,7 +1126,7 @@ class Kernels:
         if self.dimension > 1:
             return self._call_vector(fn, xs, params, out)
         values = self._params(params)
-        arr = np.asarray(xs, dtype=np.float64)
+        arr = self._floats(xs, "The points")
         if arr.ndim > 1:
             self._array(arr)
         try:
@@ -1061,7 +1151,7 @@ class Kernels:
     def _call_vector(self, fn, xs, params, out=None):
         d = self.dimension
         values = self._params(params)
-        arr = np.asarray(xs, dtype=np.float64)
+        arr = self._floats(xs, "The points")
         single = arr.ndim == 1
         if single:
             arr = arr.reshape(1, -1)
@@ -1135,8 +1225,14 @@ class Kernels:
         With ``chunks`` (dask's chunk spec, e.g. 100_000) the result is a dask array whose
         blocks use independent streams spawned from ``seed``.
         """
-        if int(n) != n or n < 0:
-            raise ParameterError(f"n must be a non-negative integer; got {n!r}.")
+        if (
+            isinstance(n, bool)
+            or not isinstance(n, int | float | np.integer | np.floating)
+            or not np.isfinite(n)
+            or int(n) != n
+            or n < 0
+        ):
+            raise ParameterError(f"n must be a non-negative whole number; got {n!r}.")
         if chunks is not None:
             from symflow.codegen.dask_support import sample_blocks
 

@@ -55,6 +55,8 @@ from typing import Any
 
 import numpy as np
 
+from symflow.errors import KernelError
+
 __all__ = [
     "NativeKernel",
     "compile_native",
@@ -158,21 +160,66 @@ class NativeKernel:
 
         Threads are used when one thread would take longer than :data:`PARALLEL_SECONDS`
         by this kernel's own measured speed (handing blocks to a pool costs tens of µs).
+
+        Raises
+        ------
+        KernelError
+            When the loop raised (a C callback can only report that on stderr): ``out``
+            then holds unfinished rows and must not be used.
         """
         n = x.shape[0]
+        _watch_unraisable()
         if n < 2 * MIN_ROWS_PER_THREAD:
-            if n:
-                self._function(x.ctypes.data, out.ctypes.data, n, *_addresses(parameters))
-            return
-        threads = min(thread_count(), n // MIN_ROWS_PER_THREAD)
-        known = self.row_seconds
-        if threads > 1 and (known * n if known else n * 1e-9) >= PARALLEL_SECONDS:
-            run_blocks(self._function, x, out, parameters, threads)
-            return
-        start = time.perf_counter()
-        run_blocks(self._function, x, out, parameters, 1)
-        per_row = (time.perf_counter() - start) / n
-        self.row_seconds = per_row if known is None else min(known, per_row)
+            error = (
+                _guarded(self._function, x.ctypes.data, out.ctypes.data, n, *_addresses(parameters))
+                if n
+                else None
+            )
+        else:
+            threads = min(thread_count(), n // MIN_ROWS_PER_THREAD)
+            known = self.row_seconds
+            if threads > 1 and (known * n if known else n * 1e-9) >= PARALLEL_SECONDS:
+                error = run_blocks(self._function, x, out, parameters, threads)
+            else:
+                start = time.perf_counter()
+                error = run_blocks(self._function, x, out, parameters, 1)
+                per_row = (time.perf_counter() - start) / n
+                self.row_seconds = per_row if known is None else min(known, per_row)
+        if error is not None:
+            raise KernelError(f"the compiled loop raised: {error}")
+
+
+# which thread is inside a native loop, and what the loop reported (a C callback cannot
+# raise: numba's wrapper hands the exception to sys.unraisablehook, in the same thread)
+_WATCH = threading.local()
+_DELEGATE: list[Callable] = [sys.unraisablehook]
+
+
+def _unraisable(report: Any) -> None:
+    if getattr(_WATCH, "active", False):
+        if _WATCH.error is None:
+            kind = getattr(report.exc_type, "__name__", "error")
+            _WATCH.error = f"{kind}: {report.exc_value}"
+        return
+    _DELEGATE[0](report)
+
+
+def _watch_unraisable() -> None:
+    """Route exceptions that native loops report to :func:`_unraisable` (others go on to
+    the hook that was installed before)."""
+    if sys.unraisablehook is not _unraisable:
+        _DELEGATE[0] = sys.unraisablehook
+        sys.unraisablehook = _unraisable
+
+
+def _guarded(function: Callable, *arguments: Any) -> str | None:
+    """Call a native loop; what it raised (as text), or None."""
+    _WATCH.active, _WATCH.error = True, None
+    try:
+        function(*arguments)
+    finally:
+        _WATCH.active = False
+    return _WATCH.error
 
 
 #: a call that one thread would need longer than this for is split over threads
@@ -234,17 +281,18 @@ def _pool_of(threads: int, pid: int) -> ThreadPoolExecutor:
 
 def run_blocks(
     function: Callable, x: np.ndarray, out: np.ndarray, parameters: list, threads: int
-) -> None:
+) -> str | None:
     """Call ``function`` on ``threads`` contiguous blocks of rows, one per thread (a
-    parameter column is offset with the rows, a number is passed to every block)."""
+    parameter column is offset with the rows, a number is passed to every block); what
+    a block raised (as text), or None."""
+    _watch_unraisable()
     n = x.shape[0]
     x_row, out_row = x.strides[0], out.strides[0]
     x0, out0 = x.ctypes.data, out.ctypes.data
     c0 = _addresses(parameters)
     step = [8 if isinstance(p, np.ndarray) else 0 for p in parameters]
     if threads <= 1:
-        function(x0, out0, n, *c0)
-        return
+        return _guarded(function, x0, out0, n, *c0)
     bounds = np.linspace(0, n, threads + 1).astype(np.int64)
     blocks = [
         (
@@ -256,10 +304,9 @@ def run_blocks(
         for lo, hi in zip(bounds[:-1], bounds[1:], strict=True)
     ]
     # the calling thread takes the first block (it would otherwise only wait)
-    jobs = [_pool(threads - 1).submit(function, *block) for block in blocks[1:]]
-    function(*blocks[0])
-    for job in jobs:
-        job.result()
+    jobs = [_pool(threads - 1).submit(_guarded, function, *block) for block in blocks[1:]]
+    errors = [_guarded(function, *blocks[0])] + [job.result() for job in jobs]
+    return next((error for error in errors if error is not None), None)
 
 
 @functools.lru_cache(maxsize=1)

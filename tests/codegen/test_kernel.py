@@ -364,7 +364,7 @@ def _split_always(monkeypatch) -> list[int]:
 
     def spy(function, x, out, columns, threads):
         used.append(threads)
-        run_blocks(function, x, out, columns, threads)
+        return run_blocks(function, x, out, columns, threads)
 
     monkeypatch.setattr(native, "PARALLEL_SECONDS", 0.0)
     monkeypatch.setattr(native, "run_blocks", spy)
