@@ -1232,7 +1232,7 @@ class Kernels:
             or int(n) != n
             or n < 0
         ):
-            raise ParameterError(f"n must be a non-negative whole number; got {n!r}.")
+            raise ParameterError(f"n must be a non-negative integer; got {n!r}.")
         if chunks is not None:
             from symflow.codegen.dask_support import sample_blocks
 

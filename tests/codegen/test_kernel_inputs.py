@@ -67,7 +67,7 @@ def test_a_positive_parameter_out_of_range_is_refused_by_log_prob_and_sample(log
 
 @pytest.mark.parametrize("n", [np.nan, np.inf, True, None], ids=["nan", "inf", "bool", "None"])
 def test_sample_sizes_that_are_not_counts_are_refused(lognormal, n):
-    with pytest.raises(ParameterError, match="n must be a non-negative whole number"):
+    with pytest.raises(ParameterError, match="n must be a non-negative integer"):
         lognormal.sample(n, seed=0, mu=0.0, sigma=1.0)
 
 
