@@ -350,6 +350,15 @@ def _process_symbol(name: str) -> int | None:
         return None
 
 
+def _stubs() -> str:
+    """The stub definitions, unless numba's runtime is loaded: its own definitions of
+    these symbols are then registered with LLVM and must be the ones used (two
+    definitions of one symbol in one process crash the callback's error path)."""
+    if all(_llvm().address_of_symbol(name) is not None for name in _STUB_NAMES):
+        return ""
+    return _STUBS
+
+
 def _resolve(name: str) -> bool:
     """Make ``name`` known to llvmlite's linker; False if this process lacks it."""
     if name in _STUB_NAMES:
@@ -512,7 +521,7 @@ def load_native(prefix: Path, signature: str, key_dir: Path | None = None) -> Na
                 codemodel="jitdefault",
                 jit=True,
             )
-            engine = llvm.create_mcjit_compiler(llvm.parse_assembly(_STUBS), machine)
+            engine = llvm.create_mcjit_compiler(llvm.parse_assembly(_stubs()), machine)
             engine.add_object_file(llvm.ObjectFileRef.from_data(code))
             engine.finalize_object()
             address = engine.get_function_address(str(record["symbol"]))

@@ -96,6 +96,18 @@ def test_a_loop_that_raises_never_returns_uninitialised_memory():
         k.forward(np.array([-1.0, 0.0, 2.0]))
     with pytest.raises(KernelError, match="raised at z = 0.0"):
         k.forward(np.r_[np.ones(5000), 0.0, np.ones(5000)])  # the threaded path
+    # the same loop loaded from the cache into a process where numba's runtime is loaded
+    from numba import njit
+
+    from symflow.codegen import native
+
+    assert njit(lambda v: v + 1)(1.0) == 2.0
+
+    root = k.module_path.parent
+    loaded = native.load_native(root / "native" / f"{k.module_name}.forward_c", "", root)
+    assert loaded is not None and loaded.source == "cache"
+    with pytest.raises(KernelError, match="the compiled loop raised"):
+        loaded(np.array([0.0]), np.empty(1), [])
 
 
 def test_kernels_without_the_native_cache_match_scipy(monkeypatch):
