@@ -370,6 +370,8 @@ def handout(
     """
     target = Path(path)
     _check_pdf_path(target)
+    if title is not None:
+        _title(title)  # refused before any figure is drawn
     find_tex_engine(engine)
     from symflow.present import plot
 
