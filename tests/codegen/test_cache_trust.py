@@ -101,22 +101,12 @@ def _plant(folder: Path, marker: Path) -> None:
     (folder / "__pycache__" / f"{name}.planted.nbi").write_bytes(hostile)
 
 
-@pytest.mark.parametrize("wrong", ["folder 0777", "files 0666 in a 0755 folder"])
-def test_hostile_object_and_pickle_in_a_cache_with_wrong_permissions_never_run(
-    tmp_path, cache, wrong
-):
+def test_hostile_object_and_pickle_in_a_cache_with_wrong_permissions_never_run(tmp_path, cache):
     folder = tmp_path / "kernels"
     shutil.copytree(cache, folder)
     marker = tmp_path / "pickle-ran"
     _plant(folder, marker)
-    if wrong == "folder 0777":
-        folder.chmod(0o777)
-    else:
-        for sub in (folder, folder / "native", folder / "__pycache__"):
-            sub.chmod(0o755)
-        for path in folder.rglob("*"):
-            if path.is_file():
-                path.chmod(0o666)
+    folder.chmod(0o777)
     out = _run(folder)
     assert out.returncode == 0, out.stderr  # no SIGABRT inside LLVM
     assert "CacheWarning" in out.stderr and "not using the kernel cache" in out.stderr
@@ -146,10 +136,31 @@ def test_a_hostile_object_in_a_private_cache_is_not_signed_and_never_reaches_llv
     assert out.returncode == 0, out.stderr  # no SIGABRT "invalid section index"
     assert float(out.stdout.split()[0]) == pytest.approx(_want(), rel=1e-13)
     assert not marker.exists()
-    # the objects were rewritten and signed: the next process loads them, without numba
-    again = _run(folder)
-    assert again.returncode == 0, again.stderr
-    assert again.stdout.split()[0] == out.stdout.split()[0]
+    # the objects were compiled again and signed: they load now
+    for record in (folder / "native").glob("*.json"):
+        code = record.with_suffix(".o").read_bytes()
+        meta = json.loads(record.read_text())
+        assert trust.verify(
+            folder, native._signed(meta["symbol"], meta["signature"], code), meta["hmac"]
+        )
+
+
+def test_files_writable_by_others_in_a_folder_they_can_enter_are_not_read(
+    tmp_path, cache, monkeypatch
+):
+    from symflow.codegen.kernel import _untrusted_kernel
+
+    folder = tmp_path / "kernels"
+    shutil.copytree(cache, folder)
+    for sub in (folder, folder / "native", folder / "__pycache__"):
+        sub.chmod(0o755)
+    name = next(folder.glob("symflow_kernel_*.py")).stem
+    assert _untrusted_kernel(folder, name) is None
+    victim = next((folder / "native").glob(f"{name}.*.o"))
+    victim.chmod(0o666)
+    assert "is writable by group or others" in _untrusted_kernel(folder, name)
+    folder.joinpath("native").chmod(0o700)  # nobody else can reach the file now
+    assert _untrusted_kernel(folder, name) is None
 
 
 def test_cache_folders_are_created_private_whatever_the_umask(tmp_path, monkeypatch):
@@ -234,16 +245,14 @@ def test_numba_files_are_checked_without_unpickling(tmp_path):
 
 
 def test_numba_caches_the_loops_when_the_native_cache_is_off(tmp_path):
-    """SYMFLOW_NATIVE_CACHE=0: no native objects; numba's own cache serves a second
-    process (its C callbacks' index files are written)."""
-    runs = [_run(tmp_path, SYMFLOW_NATIVE_CACHE="0") for _ in range(2)]
-    assert all(r.returncode == 0 for r in runs), [r.stderr for r in runs]
-    for r in runs:
-        value, scalar, numba_loaded = r.stdout.split()
-        assert float(value) == pytest.approx(_want(), rel=1e-13)
-        assert numba_loaded == "True"
+    """SYMFLOW_NATIVE_CACHE=0: no native objects; numba caches the C callbacks itself."""
+    run = _run(tmp_path, SYMFLOW_NATIVE_CACHE="0")
+    assert run.returncode == 0, run.stderr
+    value, scalar, numba_loaded = run.stdout.split()
+    assert float(value) == pytest.approx(_want(), rel=1e-13)
+    assert numba_loaded == "True"
     assert not list((tmp_path / "native").glob("*.o"))
-    assert list((tmp_path / "__pycache__").glob("*log_prob_c*.nbi"))
+    assert list((tmp_path / "__pycache__").glob("*log_prob_c*.nbi"))  # numba's cache
 
 
 def test_native_cache_switch_reads_the_environment(monkeypatch):
