@@ -1064,11 +1064,8 @@ class Kernels:
                 break
         else:
             point = None
-        where = (
-            f" at {fn.replace('forward', 'z').replace('inverse', 'x')} = {point}"
-            if point is not None
-            else ""
-        )
+        name = "z" if fn == "forward" else "x"
+        where = f" at {name} = {point}" if point is not None else ""
         return KernelError(
             f"The compiled {fn} of this flow raised{where} ({str(exc).split(': ', 1)[-1]}); "
             "no result is returned. The flow's expressions are undefined there: check that "
