@@ -57,6 +57,9 @@ _EXPORTS = {
     "PlotError": "symflow.errors",
     "ToolMissingError": "symflow.errors",
     "LatexError": "symflow.errors",
+    "FitError": "symflow.errors",
+    "KernelError": "symflow.errors",
+    "CacheWarning": "symflow.errors",
 }
 
 __all__ = list(_EXPORTS)

@@ -282,10 +282,13 @@ def _can_encode(stream: TextIO, text: str) -> bool:
 
 def _derive(args: argparse.Namespace, out: TextIO) -> int:
     import symflow as sf
+    from symflow.present.commands import check_constants
 
     var, params = declare_symbols(args.var, args.param)
     base = parse_base(args.base, params)
     exprs = [parse_expression(text, variables=[var], parameters=params) for text in args.exprs]
+    for text, expr in zip(args.exprs, exprs, strict=True):
+        check_constants(expr, text)
     transforms = [sf.Transform(expr, var) for expr in exprs]
     flow = sf.Flow(base, transforms)
     x = _output_symbol({var.name, *(p.name for p in params)})

@@ -24,6 +24,9 @@ __all__ = [
     "ParseError",
     "CompileError",
     "PointMassError",
+    "FitError",
+    "KernelError",
+    "CacheWarning",
 ]
 
 
@@ -77,3 +80,20 @@ class ToolMissingError(SymflowError, RuntimeError):
 
 class LatexError(SymflowError, RuntimeError):
     """pdflatex rejected a document symflow generated."""
+
+
+class FitError(SymflowError, RuntimeError):
+    """A fit cannot be made: the maximum-likelihood estimate does not exist, or the
+    likelihood cannot be evaluated for these data."""
+
+
+class KernelError(SymflowError, RuntimeError):
+    """A compiled kernel raised while evaluating (its output is discarded, never returned)."""
+
+
+class SymflowWarning(UserWarning):
+    """Base class of the warnings symflow issues."""
+
+
+class CacheWarning(SymflowWarning):
+    """The kernel cache was not used (it is not private to this user, or not a folder)."""

@@ -44,7 +44,7 @@ from symflow.codegen.printer import (
     special_import,
 )
 from symflow.core.layer import ImplicitInverse
-from symflow.errors import ParameterError
+from symflow.errors import KernelError, ParameterError
 
 __all__ = ["Kernels", "compile_program", "generate_source", "cache_dir"]
 
@@ -61,11 +61,44 @@ def _header() -> str:
 
 
 def cache_dir() -> Path:
-    """Where kernel modules live: $SYMFLOW_CACHE_DIR or ~/.cache/symflow/kernels."""
+    """Where kernel modules live: $SYMFLOW_CACHE_DIR or ~/.cache/symflow/kernels.
+
+    Folders are created private (mode 0700). A cache that is not this user's alone (see
+    :mod:`symflow.codegen.trust`), or that is not a folder, is not used: a
+    :class:`~symflow.errors.CacheWarning` says why, once, and kernels are compiled in a
+    private folder of this process instead.
+    """
+    from symflow.codegen.trust import KEY_NAME, untrusted
+
     root = os.environ.get("SYMFLOW_CACHE_DIR")
     path = Path(root) if root else Path.home() / ".cache" / "symflow" / "kernels"
-    path.mkdir(parents=True, exist_ok=True)
+    try:
+        _prepare(path)
+    except OSError as exc:
+        return _fallback(f"{path} cannot hold the cache ({exc.strerror or exc})")
+    reason = untrusted(path, ("__pycache__", "native", KEY_NAME))
+    if reason is None:
+        reason = untrusted(path / "__pycache__") or untrusted(path / "native")
+    if reason is not None:
+        return _fallback(reason)
     return path
+
+
+def _prepare(folder: Path) -> Path:
+    """Make ``folder`` and the subfolders the cache writes (private, mode 0700)."""
+    from symflow.codegen.trust import make_private
+
+    for sub in ("__pycache__", "native"):
+        make_private(folder / sub)
+    return folder
+
+
+def _fallback(reason: str) -> Path:
+    """Warn why the disk cache is not used, and return this process's private folder."""
+    from symflow.codegen.trust import private_dir, warn_untrusted
+
+    warn_untrusted(reason)
+    return _prepare(private_dir())
 
 
 def _identifier(name: str, taken: set[str]) -> str:
@@ -684,23 +717,58 @@ def purge_numba_cache(folder: Path, name: str) -> None:
             pass
 
 
-def _numba_cache_is_readable(folder: Path, name: str) -> bool:
-    """Read every index and data file of the module the way numba does (pickle)."""
-    import pickle  # noqa: S403 - numba's own cache format; only files symflow wrote
+def _pickles(data: bytes, count: int) -> bool:
+    """Whether ``data`` is exactly ``count`` complete pickles, read by their opcodes
+    alone (nothing is unpickled, so nothing in them runs)."""
+    import io
+    import pickletools
 
-    # only the index files: a data file (.nbc) unpickles compiled code that refers to the
-    # kernel module itself, which is not importable yet; a damaged one is caught at call
-    # time by Kernels._run
+    stream = io.BytesIO(data)
+    try:
+        for _ in range(count):
+            for _op in pickletools.genops(stream):
+                pass
+    except (ValueError, EOFError, UnicodeDecodeError, IndexError, KeyError, OverflowError):
+        return False
+    return stream.tell() == len(data)
+
+
+def _numba_cache_is_sound(folder: Path, name: str) -> bool:
+    """Whether numba's files for the module are whole: an index file (``.nbi``) is two
+    pickles, a data file (``.nbc``) one. Checked without unpickling; numba itself reads
+    only the files named after the module's functions."""
+    from symflow.codegen.trust import read_file
+
     for path in _numba_cache_files(folder, name):
-        if path.suffix != ".nbi":
-            continue
         try:
-            with open(path, "rb") as handle:
-                pickle.load(handle)
-                pickle.loads(handle.read())
-        except Exception:  # noqa: BLE001 - any failure to read means: rebuild
+            data = read_file(path)
+        except FileNotFoundError:
+            continue
+        except OSError:
+            return False
+        if not _pickles(data, 2 if path.suffix == ".nbi" else 1):
             return False
     return True
+
+
+def _untrusted_kernel(folder: Path, name: str) -> str | None:
+    """Why the cached files of kernel module ``name`` may not be read, or None."""
+    from symflow.codegen.trust import untrusted
+
+    def entries(where: Path) -> list[str]:
+        try:
+            return [entry for entry in os.listdir(where) if entry.startswith(name + ".")]
+        except OSError:  # missing or unreadable: untrusted() judges the folder itself
+            return []
+
+    checks = [(folder, [f"{name}.py"]), (folder / "native", entries(folder / "native"))]
+    checks += [(cache, entries(cache)) for cache in _numba_cache_folders(folder)]
+    for where, names in checks:
+        if where.exists() or where == folder:
+            reason = untrusted(where, names)
+            if reason is not None:
+                return reason
+    return None
 
 
 def _module_name(source: str) -> str:
@@ -709,12 +777,22 @@ def _module_name(source: str) -> str:
 
 
 def _module_file(source: str) -> tuple[str, Path]:
-    """Write the kernel module to the cache (if it is not there already, intact)."""
+    """Write the kernel module to the cache (if it is not there already, intact); a
+    kernel whose cached files are not this user's alone goes to a private folder."""
+    from symflow.codegen.trust import read_file
+
     name = _module_name(source)
     folder = cache_dir()
+    reason = _untrusted_kernel(folder, name)
+    if reason is not None:
+        folder = _fallback(reason)
     path = folder / f"{name}.py"
     text = f"# {_versions()}\n{source}"
-    if not path.exists() or path.read_text(errors="replace") != text:
+    try:
+        current = read_file(path).decode(errors="replace")
+    except OSError:
+        current = None
+    if current != text:
         fd, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")
         with os.fdopen(fd, "w") as handle:
             handle.write(text)
@@ -726,7 +804,7 @@ def _import(name: str, path: Path) -> Any:
     """Import a kernel module file (this imports numba)."""
     if name in sys.modules:
         return sys.modules[name]
-    if not _numba_cache_is_readable(path.parent, name):
+    if not _numba_cache_is_sound(path.parent, name):
         purge_numba_cache(path.parent, name)  # corrupted or truncated: rebuilt on first call
     spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
@@ -770,6 +848,7 @@ class Kernels:
         self.source = source
         self.module_name, self.module_path = _module_file(source)
         self.parameters = tuple(p.name for p in program.parameters)
+        self._domains = tuple(self._domain(p) for p in program.parameters)
         self._idents = param_idents
         self.dimension = program.dimension
         if "out" in self.parameters:
@@ -807,6 +886,7 @@ class Kernels:
             "base": self.base,
             "source": self.source,
             "parameters": self.parameters,
+            "domains": self._domains,
             "idents": self._idents,
             "dimension": self.dimension,
         }
@@ -819,6 +899,7 @@ class Kernels:
         if not self.module_path.exists():  # another machine or a cleared cache
             self.module_name, self.module_path = _module_file(self.source)
         self.parameters = state["parameters"]
+        self._domains = state.get("domains", (None,) * len(self.parameters))
         self._idents = state["idents"]
         self.dimension = state["dimension"]
         self._natives = {}
@@ -831,21 +912,60 @@ class Kernels:
         kernel = self._natives.get(loop)
         if kernel is not None:
             return kernel
-        from symflow.codegen.native import compile_native, load_native
+        from symflow.codegen.native import compile_native, load_native, native_cache_enabled
 
         with _NATIVE_LOCK:  # one copy of each loop per process, shared by equal kernels
             kernel = _NATIVES.get((self.module_name, loop))
             if kernel is None:
-                prefix = self.module_path.parent / "native" / f"{self.module_name}.{loop}"
+                root = self.module_path.parent
+                prefix = root / "native" / f"{self.module_name}.{loop}"
+                if not native_cache_enabled():
+                    prefix = None  # numba caches the callback beside the module
                 signature = ("d" if scalars else "p") * len(self.parameters)
-                kernel = load_native(prefix, signature)
+                kernel = None if prefix is None else load_native(prefix, signature, root)
                 if kernel is None:
                     kernel = self._run(
-                        lambda: compile_native(getattr(self.module, loop), signature, prefix)
+                        lambda: compile_native(getattr(self.module, loop), signature, prefix, root)
                     )
                 _NATIVES[(self.module_name, loop)] = kernel
         self._natives[loop] = kernel
         return kernel
+
+    #: what a parameter's assumptions allow: (test of a value, the words for it)
+    _DOMAINS = {
+        "positive": (lambda v: v > 0, "positive (> 0)"),
+        "nonnegative": (lambda v: v >= 0, "non-negative (>= 0)"),
+        "negative": (lambda v: v < 0, "negative (< 0)"),
+        "nonpositive": (lambda v: v <= 0, "non-positive (<= 0)"),
+    }
+
+    @staticmethod
+    def _domain(symbol: sp.Symbol) -> str | None:
+        """The sign a parameter symbol is declared with (``positive=True`` ...), if any."""
+        for name in ("positive", "negative", "nonnegative", "nonpositive"):
+            if getattr(symbol, f"is_{name}"):
+                return name
+        return None
+
+    @staticmethod
+    def _floats(value: Any, what: str) -> np.ndarray:
+        """``value`` as float64, refusing what is not real numbers (complex, strings,
+        dates, objects that are not numbers) instead of coercing it."""
+        arr = value if isinstance(value, np.ndarray) else np.asarray(value)
+        if arr.dtype.kind in "biuf":
+            return arr.astype(np.float64, copy=False)
+        if arr.dtype.kind == "O":
+            try:
+                return np.asarray(arr, dtype=np.float64)
+            except (TypeError, ValueError):
+                pass
+        kind = {"c": "complex", "U": "text", "S": "bytes", "M": "dates", "m": "time spans"}
+        got = kind.get(arr.dtype.kind, f"dtype {arr.dtype}")
+        raise ParameterError(
+            f"{what} must be real numbers; got {got} ({np.array2string(arr.reshape(-1)[:3])}"
+            f"{' ...' if arr.size > 3 else ''}). Convert it first, e.g. np.real(...) or "
+            ".astype(float), if that is what you mean."
+        )
 
     def _params(self, given: dict[str, Any]) -> tuple[Any, ...]:
         missing = [p for p in self.parameters if p not in given]
@@ -861,14 +981,24 @@ class Kernels:
                 f"e.g. log_prob(xs, {missing[0]}=1.0)."
             )
         out = []
-        for p in self.parameters:
-            value = np.asarray(given[p], dtype=np.float64)
+        for p, domain in zip(self.parameters, self._domains, strict=True):
+            value = self._floats(given[p], f"Parameter {p}")
+            if domain is not None:
+                test, words = self._DOMAINS[domain]
+                with np.errstate(invalid="ignore"):
+                    bad = ~(test(value) | np.isnan(value))
+                if np.any(bad):
+                    first = value[bad].reshape(-1)[0] if value.ndim else value
+                    raise ParameterError(
+                        f"Parameter {p} is declared {domain}, so its value must be {words}; "
+                        f"got {float(first)!r}."
+                    )
             out.append(float(value) if value.ndim == 0 else value)
         return tuple(out)
 
-    @staticmethod
-    def _array(xs: Any) -> tuple[np.ndarray, bool]:
-        arr = np.asarray(xs, dtype=np.float64)
+    @classmethod
+    def _array(cls, xs: Any) -> tuple[np.ndarray, bool]:
+        arr = cls._floats(xs, "The points")
         scalar = arr.ndim == 0
         if arr.ndim > 1:
             raise ParameterError(
@@ -899,7 +1029,10 @@ class Kernels:
     def _evaluate(self, fn, x: np.ndarray, values: tuple, out=None) -> np.ndarray:
         """``fn`` over the rows of x: a native loop by name, or a numba array function;
         ``values`` are the parameters (numbers, or arrays broadcastable to the rows);
-        ``out`` is a checked flat view of the caller's output array, or None."""
+        ``out`` is a checked flat view of the caller's output array, or None.
+
+        Rows with a NaN parameter give NaN. An ``out`` that overlaps the inputs is
+        written through a buffer (as NumPy's ufuncs do)."""
         n = x.shape[0]
         scalars = all(np.ndim(v) == 0 for v in values)
         if not isinstance(fn, str) or not scalars:  # one column of n values per parameter
@@ -907,10 +1040,45 @@ class Kernels:
         if not isinstance(fn, str):
             return self._run(fn, x, *values)
         wide = fn in ("forward", "inverse") and self.dimension > 1
-        if out is None:
-            out = np.empty((n, self.dimension) if wide else n)
-        self._native(fn, scalars)(x, out, [float(v) if scalars else v for v in values])
-        return out
+        target = out
+        if out is not None and any(
+            isinstance(a, np.ndarray) and np.shares_memory(a, out) for a in (x, *values)
+        ):
+            target = None  # computed apart, then copied
+        if target is None:
+            target = np.empty((n, self.dimension) if wide else n)
+        loop = self._native(fn, scalars)
+        arguments = [float(v) if scalars else v for v in values]
+        try:
+            loop(x, target, arguments)
+        except KernelError as exc:
+            raise self._failure(fn, loop, x, arguments, exc) from None
+        missing = [np.isnan(v) for v in values if np.isnan(v).any()]
+        if missing:
+            target[np.logical_or.reduce(missing) if not scalars else slice(None)] = np.nan
+        if out is not None and target is not out:
+            out[...] = target
+            return out
+        return target
+
+    def _failure(self, fn: str, loop, x, arguments, exc) -> KernelError:
+        """The error of a loop that raised, naming the first point where it does."""
+        for i in range(min(x.shape[0], 100_000)):
+            one = [a[i : i + 1] if isinstance(a, np.ndarray) else a for a in arguments]
+            try:
+                loop(x[i : i + 1], np.empty((1, *x.shape[1:])), one)
+            except KernelError:
+                point = x[i].tolist()
+                break
+        else:
+            point = None
+        name = "z" if fn == "forward" else "x"
+        where = f" at {name} = {point}" if point is not None else ""
+        return KernelError(
+            f"The compiled {fn} of this flow raised{where} ({str(exc).split(': ', 1)[-1]}); "
+            "no result is returned. The flow's expressions are undefined there: check that "
+            "every Piecewise covers the support."
+        )
 
     @staticmethod
     def _target(out: Any, shape: tuple[int, ...]) -> np.ndarray | None:
@@ -963,7 +1131,7 @@ class Kernels:
         if self.dimension > 1:
             return self._call_vector(fn, xs, params, out)
         values = self._params(params)
-        arr = np.asarray(xs, dtype=np.float64)
+        arr = self._floats(xs, "The points")
         if arr.ndim > 1:
             self._array(arr)
         try:
@@ -988,7 +1156,7 @@ class Kernels:
     def _call_vector(self, fn, xs, params, out=None):
         d = self.dimension
         values = self._params(params)
-        arr = np.asarray(xs, dtype=np.float64)
+        arr = self._floats(xs, "The points")
         single = arr.ndim == 1
         if single:
             arr = arr.reshape(1, -1)
@@ -1062,7 +1230,13 @@ class Kernels:
         With ``chunks`` (dask's chunk spec, e.g. 100_000) the result is a dask array whose
         blocks use independent streams spawned from ``seed``.
         """
-        if int(n) != n or n < 0:
+        if (
+            isinstance(n, bool)
+            or not isinstance(n, int | float | np.integer | np.floating)
+            or not np.isfinite(n)
+            or int(n) != n
+            or n < 0
+        ):
             raise ParameterError(f"n must be a non-negative integer; got {n!r}.")
         if chunks is not None:
             from symflow.codegen.dask_support import sample_blocks

@@ -10,7 +10,13 @@ so long arrays are split over a thread pool.
 
 A record that is missing, damaged, written for another CPU, or that needs a symbol this
 process cannot resolve is never loaded: the kernel is compiled again through numba and
-the record rewritten.
+the record rewritten. Machine code reaches LLVM only when its record carries this user's
+HMAC of it (:mod:`symflow.codegen.trust`): LLVM may abort the process on a malformed
+object, so symflow loads only objects that it wrote itself.
+
+The native path needs ELF objects for x86-64 Linux (what :func:`undefined_symbols`
+reads); elsewhere, or with ``SYMFLOW_NATIVE_CACHE=0``, the loops are numba C callbacks
+cached by numba itself.
 
 Examples
 --------
@@ -49,7 +55,16 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["NativeKernel", "compile_native", "load_native", "run_blocks", "thread_count"]
+from symflow.errors import KernelError
+
+__all__ = [
+    "NativeKernel",
+    "compile_native",
+    "load_native",
+    "native_cache_enabled",
+    "run_blocks",
+    "thread_count",
+]
 
 # Definitions of the numba runtime symbols a C callback refers to, so that its machine
 # code links without numba's runtime. They are reached only on the callback's error
@@ -145,21 +160,66 @@ class NativeKernel:
 
         Threads are used when one thread would take longer than :data:`PARALLEL_SECONDS`
         by this kernel's own measured speed (handing blocks to a pool costs tens of µs).
+
+        Raises
+        ------
+        KernelError
+            When the loop raised (a C callback can only report that on stderr): ``out``
+            then holds unfinished rows and must not be used.
         """
         n = x.shape[0]
+        _watch_unraisable()
         if n < 2 * MIN_ROWS_PER_THREAD:
-            if n:
-                self._function(x.ctypes.data, out.ctypes.data, n, *_addresses(parameters))
-            return
-        threads = min(thread_count(), n // MIN_ROWS_PER_THREAD)
-        known = self.row_seconds
-        if threads > 1 and (known * n if known else n * 1e-9) >= PARALLEL_SECONDS:
-            run_blocks(self._function, x, out, parameters, threads)
-            return
-        start = time.perf_counter()
-        run_blocks(self._function, x, out, parameters, 1)
-        per_row = (time.perf_counter() - start) / n
-        self.row_seconds = per_row if known is None else min(known, per_row)
+            error = (
+                _guarded(self._function, x.ctypes.data, out.ctypes.data, n, *_addresses(parameters))
+                if n
+                else None
+            )
+        else:
+            threads = min(thread_count(), n // MIN_ROWS_PER_THREAD)
+            known = self.row_seconds
+            if threads > 1 and (known * n if known else n * 1e-9) >= PARALLEL_SECONDS:
+                error = run_blocks(self._function, x, out, parameters, threads)
+            else:
+                start = time.perf_counter()
+                error = run_blocks(self._function, x, out, parameters, 1)
+                per_row = (time.perf_counter() - start) / n
+                self.row_seconds = per_row if known is None else min(known, per_row)
+        if error is not None:
+            raise KernelError(f"the compiled loop raised: {error}")
+
+
+# which thread is inside a native loop, and what the loop reported (a C callback cannot
+# raise: numba's wrapper hands the exception to sys.unraisablehook, in the same thread)
+_WATCH = threading.local()
+_DELEGATE: list[Callable] = [sys.unraisablehook]
+
+
+def _unraisable(report: Any) -> None:
+    if getattr(_WATCH, "active", False):
+        if _WATCH.error is None:
+            kind = getattr(report.exc_type, "__name__", "error")
+            _WATCH.error = f"{kind}: {report.exc_value}"
+        return
+    _DELEGATE[0](report)
+
+
+def _watch_unraisable() -> None:
+    """Route exceptions that native loops report to :func:`_unraisable` (others go on to
+    the hook that was installed before)."""
+    if sys.unraisablehook is not _unraisable:
+        _DELEGATE[0] = sys.unraisablehook
+        sys.unraisablehook = _unraisable
+
+
+def _guarded(function: Callable, *arguments: Any) -> str | None:
+    """Call a native loop; what it raised (as text), or None."""
+    _WATCH.active, _WATCH.error = True, None
+    try:
+        function(*arguments)
+    finally:
+        _WATCH.active = False
+    return _WATCH.error
 
 
 #: a call that one thread would need longer than this for is split over threads
@@ -174,14 +234,38 @@ def _addresses(parameters: list) -> list:
 
 
 def thread_count() -> int:
-    """Threads for long arrays: $SYMFLOW_NUM_THREADS, else the CPUs this process may use."""
-    value = os.environ.get("SYMFLOW_NUM_THREADS")
-    if value and value.isdigit() and int(value) > 0:
-        return int(value)
+    """Threads for long arrays: the CPUs this process may use, or $SYMFLOW_NUM_THREADS
+    when that is fewer (more threads than CPUs only wait for each other).
+
+    Examples
+    --------
+    >>> 1 <= thread_count() <= (os.cpu_count() or 1)
+    True
+    """
     try:
-        return max(1, len(os.sched_getaffinity(0)))
+        usable = max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # not on Linux
-        return max(1, os.cpu_count() or 1)
+        usable = max(1, os.cpu_count() or 1)
+    value = os.environ.get("SYMFLOW_NUM_THREADS", "").strip()
+    if value.isdigit() and int(value) > 0:
+        return min(int(value), usable)
+    return usable
+
+
+def native_cache_enabled() -> bool:
+    """Whether loops are cached as native objects (:func:`load_native`): on ELF x86-64
+    hosts, unless ``SYMFLOW_NATIVE_CACHE=0``; otherwise numba caches its C callbacks.
+
+    Examples
+    --------
+    >>> isinstance(native_cache_enabled(), bool)
+    True
+    """
+    import platform
+
+    if os.environ.get("SYMFLOW_NATIVE_CACHE", "1").strip() in ("0", "false", "no", "off"):
+        return False
+    return sys.platform.startswith("linux") and platform.machine() in ("x86_64", "AMD64")
 
 
 def _pool(threads: int) -> ThreadPoolExecutor:
@@ -197,17 +281,18 @@ def _pool_of(threads: int, pid: int) -> ThreadPoolExecutor:
 
 def run_blocks(
     function: Callable, x: np.ndarray, out: np.ndarray, parameters: list, threads: int
-) -> None:
+) -> str | None:
     """Call ``function`` on ``threads`` contiguous blocks of rows, one per thread (a
-    parameter column is offset with the rows, a number is passed to every block)."""
+    parameter column is offset with the rows, a number is passed to every block); what
+    a block raised (as text), or None."""
+    _watch_unraisable()
     n = x.shape[0]
     x_row, out_row = x.strides[0], out.strides[0]
     x0, out0 = x.ctypes.data, out.ctypes.data
     c0 = _addresses(parameters)
     step = [8 if isinstance(p, np.ndarray) else 0 for p in parameters]
     if threads <= 1:
-        function(x0, out0, n, *c0)
-        return
+        return _guarded(function, x0, out0, n, *c0)
     bounds = np.linspace(0, n, threads + 1).astype(np.int64)
     blocks = [
         (
@@ -219,10 +304,9 @@ def run_blocks(
         for lo, hi in zip(bounds[:-1], bounds[1:], strict=True)
     ]
     # the calling thread takes the first block (it would otherwise only wait)
-    jobs = [_pool(threads - 1).submit(function, *block) for block in blocks[1:]]
-    function(*blocks[0])
-    for job in jobs:
-        job.result()
+    jobs = [_pool(threads - 1).submit(_guarded, function, *block) for block in blocks[1:]]
+    errors = [_guarded(function, *blocks[0])] + [job.result() for job in jobs]
+    return next((error for error in errors if error is not None), None)
 
 
 @functools.lru_cache(maxsize=1)
@@ -267,6 +351,15 @@ def _process_symbol(name: str) -> int | None:
         from symflow.codegen.cython_symbols import symbol_address
 
         return symbol_address(name)
+
+
+def _stubs() -> str:
+    """The stub definitions, unless numba's runtime is loaded: its own definitions of
+    these symbols are then registered with LLVM and must be the ones used (two
+    definitions of one symbol in one process crash the callback's error path)."""
+    if all(_llvm().address_of_symbol(name) is not None for name in _STUB_NAMES):
+        return ""
+    return _STUBS
 
 
 def _resolve(name: str) -> bool:
@@ -335,9 +428,17 @@ def _linkable(undefined: list[str] | None) -> bool:
     )
 
 
-def _save(callback: Any, signature: str, prefix: Path) -> bool:
-    """Write the callback's machine code and its record; False if it cannot be reused
-    without numba (it needs a runtime symbol that only numba provides)."""
+def _signed(symbol: str, signature: str, code: bytes) -> bytes:
+    """What a record's HMAC covers: the entry symbol, the signature and the code."""
+    return f"{symbol}\0{signature}\0".encode() + code
+
+
+def _save(callback: Any, signature: str, prefix: Path, key_dir: Path) -> bool:
+    """Write the callback's machine code and its record, signed with the key in
+    ``key_dir``; False if it cannot be reused without numba (it needs a runtime symbol
+    that only numba provides) or cannot be signed."""
+    from symflow.codegen.trust import make_private, sign
+
     library = callback._library
     try:  # the object code MCJIT already made for this process
         code = bytes(library._get_compiled_object())
@@ -346,23 +447,32 @@ def _save(callback: Any, signature: str, prefix: Path) -> bool:
     undefined = undefined_symbols(code)
     if not _linkable(undefined):
         return False
+    code_path, record_path = _paths(prefix)
+    make_private(code_path.parent)
+    make_private(key_dir)
+    tag = sign(key_dir, _signed(callback.native_name, signature, code))
+    if tag is None:
+        return False
     record = {
         "symbol": callback.native_name,
         "undefined": undefined,
         "sha256": hashlib.sha256(code).hexdigest(),
         "signature": signature,
+        "hmac": tag,
     }
-    code_path, record_path = _paths(prefix)
-    code_path.parent.mkdir(parents=True, exist_ok=True)
     _write(code_path, code)
     _write(record_path, json.dumps(record).encode())
     return True
 
 
-def compile_native(function: Callable, signature: str, prefix: Path) -> NativeKernel:
+def compile_native(
+    function: Callable, signature: str, prefix: Path | None, key_dir: Path | None = None
+) -> NativeKernel:
     """Compile ``function(x_ptr, out_ptr, n, *parameters)`` with numba as a C callback,
-    write its machine code under ``prefix`` in the cache, and return it callable.
+    write its machine code under ``prefix`` in the cache (signed with the key in
+    ``key_dir``, by default prefix's folder), and return it callable.
 
+    With ``prefix`` None, numba caches the callback itself (beside ``function``'s module).
     ``signature`` has a letter per parameter: ``p`` a column (pointer), ``d`` a double.
     """
     from numba import cfunc, types
@@ -370,26 +480,37 @@ def compile_native(function: Callable, signature: str, prefix: Path) -> NativeKe
     pointer = types.CPointer(types.float64)
     kinds = {"p": pointer, "d": types.float64}
     numba_signature = types.void(pointer, pointer, types.int64, *[kinds[c] for c in signature])
-    callback = cfunc(numba_signature, error_model="numpy")(function)
-    try:
-        _save(callback, signature, prefix)
-    except OSError:  # a read-only cache: the kernel works, later processes recompile
-        pass
+    callback = cfunc(numba_signature, error_model="numpy", cache=prefix is None)(function)
+    if prefix is not None:
+        try:
+            _save(callback, signature, prefix, key_dir or prefix.parent)
+        except OSError:  # a read-only cache: the kernel works, later processes recompile
+            pass
     return NativeKernel(callback.address, signature, callback, "compiled")
 
 
-def load_native(prefix: Path, signature: str) -> NativeKernel | None:
-    """The cached machine code under ``prefix``, or None when there is none usable."""
+def load_native(prefix: Path, signature: str, key_dir: Path | None = None) -> NativeKernel | None:
+    """The cached machine code under ``prefix``, or None when there is none usable: it
+    must be a regular file of this user's, whose record carries this user's HMAC (key in
+    ``key_dir``, by default prefix's folder), checked before LLVM sees the code."""
+    from symflow.codegen.trust import read_file, verify
+
     try:
         code_path, record_path = _paths(prefix)
         if not record_path.exists():
             return None
-        record = json.loads(record_path.read_text())
-        code = code_path.read_bytes()
+        record = json.loads(read_file(record_path, limit=1 << 20))
+        code = read_file(code_path)
         if (
             not isinstance(record, dict)
-            or record.get("sha256") != hashlib.sha256(code).hexdigest()
             or record.get("signature") != signature
+            or not isinstance(record.get("symbol"), str)
+            or not verify(
+                key_dir or prefix.parent,
+                _signed(record["symbol"], signature, code),
+                record.get("hmac"),
+            )
+            or record.get("sha256") != hashlib.sha256(code).hexdigest()
             or not _linkable(undefined_symbols(code))
         ):
             return None
@@ -403,7 +524,7 @@ def load_native(prefix: Path, signature: str) -> NativeKernel | None:
                 codemodel="jitdefault",
                 jit=True,
             )
-            engine = llvm.create_mcjit_compiler(llvm.parse_assembly(_STUBS), machine)
+            engine = llvm.create_mcjit_compiler(llvm.parse_assembly(_stubs()), machine)
             engine.add_object_file(llvm.ObjectFileRef.from_data(code))
             engine.finalize_object()
             address = engine.get_function_address(str(record["symbol"]))

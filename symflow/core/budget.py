@@ -1,8 +1,19 @@
 """Bounded-cost symbolic work: a wall-clock limit around SymPy calls that may not return.
 
 Principle 3 of the design: simplification and solving have a bounded cost. SymPy has no
-time-outs of its own, so :func:`time_limit` uses an interval timer (main thread, POSIX);
-elsewhere it runs the call without a limit.
+time-outs of its own, so :func:`time_limit` gives each call a deadline, in any thread and
+without signals (a caller's own ``SIGALRM`` or ``ITIMER_REAL`` is left alone):
+
+- a watchdog thread raises :class:`OutOfTime` in the thread doing the work when its
+  deadline passes (``PyThreadState_SetAsyncExc``: the exception arrives between two
+  Python bytecodes, so SymPy, which is pure Python, stops promptly; a single long call
+  into C code stops when it returns);
+- every limit is multiplied by :data:`SCALE` (1 by default; lower it to bound
+  symbolic work more tightly, at the risk of fewer closed forms);
+- deadlines nest cooperatively: a limit inside another never outlives the outer one, a
+  limit whose enclosing deadline has already passed stops before it starts, and when
+  the outer deadline passes inside an inner :func:`attempt` the inner one does not
+  swallow it.
 
 Examples
 --------
@@ -14,62 +25,191 @@ Examples
 from __future__ import annotations
 
 import contextlib
-import signal
+import ctypes
+import heapq
+import itertools
+import os
 import threading
+import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from typing import TypeVar
 
-__all__ = ["OutOfTime", "time_limit", "attempt"]
+__all__ = ["OutOfTime", "time_limit", "attempt", "expired"]
 
 T = TypeVar("T")
 
 
-class OutOfTime(Exception):
-    """A bounded symbolic computation ran out of time (caught inside symflow)."""
+class OutOfTime(BaseException):
+    """A bounded symbolic computation ran out of time (caught inside symflow by
+    :func:`attempt`; a BaseException, so that SymPy's ``except Exception`` cannot
+    swallow it)."""
+
+
+@dataclass(eq=False)
+class _Deadline:
+    """One :func:`time_limit` block: when it ends, and in which thread."""
+
+    when: float
+    thread: int
+    active: bool = True
+    fired: bool = False
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def fire(self) -> None:
+        with self.lock:
+            if not self.active:
+                return
+            self.fired = True
+            _raise_in(self.thread, OutOfTime)
+
+
+def _raise_in(thread: int, exception: type[BaseException] | None) -> None:
+    """Raise ``exception`` in ``thread`` at its next bytecode (None: cancel a pending one)."""
+    ctypes.pythonapi.PyThreadState_SetAsyncExc(
+        ctypes.c_ulong(thread),
+        ctypes.py_object(exception) if exception is not None else ctypes.c_void_p(0),
+    )
+
+
+class _Watchdog:
+    """One thread that fires deadlines when they pass (a heap of them, in time order)."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._heap: list[tuple[float, int, _Deadline]] = []
+        self._order = itertools.count()
+        self._thread: threading.Thread | None = None
+
+    def schedule(self, deadline: _Deadline) -> None:
+        with self._cond:
+            heapq.heappush(self._heap, (deadline.when, next(self._order), deadline))
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(
+                    target=self._run, name="symflow-budget", daemon=True
+                )
+                self._thread.start()
+            self._cond.notify()
+
+    def _run(self) -> None:
+        with self._cond:
+            while True:
+                now = time.monotonic()
+                while self._heap and (not self._heap[0][2].active or self._heap[0][0] <= now):
+                    _, _, deadline = heapq.heappop(self._heap)
+                    deadline.fire()
+                    if deadline.active:  # not stopped yet (caught, or in C code): again
+                        entry = (now + _AGAIN, next(self._order), deadline)
+                        heapq.heappush(self._heap, entry)
+                self._cond.wait(self._heap[0][0] - now if self._heap else None)
+
+
+_WATCHDOG = _Watchdog()
+#: the factor applied to every time limit
+SCALE = 1.0
+#: seconds between repeated raises while an expired block has not stopped
+_AGAIN = 0.25
+_STACK = threading.local()
+
+
+def _reset_after_fork() -> None:
+    global _WATCHDOG
+    _WATCHDOG = _Watchdog()
+
+
+#: the factor applied to every time limit
+SCALE = 1.0
+
+
+#: seconds between repeated raises while an expired block has not stopped
+_AGAIN = 0.25  # the parent's watchdog thread does not exist in a child
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_reset_after_fork)
+
+
+def _deadlines() -> list[_Deadline]:
+    stack = getattr(_STACK, "deadlines", None)
+    if stack is None:
+        stack = _STACK.deadlines = []
+    return stack
+
+
+def expired() -> bool:
+    """Whether a deadline of the current thread has passed (for loops of symbolic steps
+    that check between steps).
+
+    Examples
+    --------
+    >>> expired()
+    False
+    """
+    now = time.monotonic()
+    return any(d.when <= now for d in _deadlines())
 
 
 @contextlib.contextmanager
 def time_limit(seconds: float) -> Iterator[None]:
-    """Raise :class:`OutOfTime` inside the block once ``seconds`` have passed."""
-    usable = (
-        hasattr(signal, "setitimer")
-        and threading.current_thread() is threading.main_thread()
-        and signal.getitimer(signal.ITIMER_REAL)[0] == 0.0
-    )
-    if not usable:
-        yield
-        return
-
-    def _expire(signum, frame):  # noqa: ARG001
-        raise OutOfTime(f"gave up after {seconds:g} s")
-
-    previous = signal.signal(signal.SIGALRM, _expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    """Raise :class:`OutOfTime` inside the block once ``seconds`` have passed (or once an
+    enclosing limit's deadline has)."""
+    stack = _deadlines()
+    when = time.monotonic() + seconds * SCALE
+    if stack:
+        if stack[-1].when <= time.monotonic():
+            raise OutOfTime("an enclosing time limit has passed")
+        when = min(when, stack[-1].when)
+    deadline = _Deadline(when, threading.get_ident())
+    stack.append(deadline)
+    _WATCHDOG.schedule(deadline)
     try:
         yield
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0.0)
-        signal.signal(signal.SIGALRM, previous)
+        with deadline.lock:
+            deadline.active = False
+            if deadline.fired:  # raised already, or about to be: cancel what is pending
+                _raise_in(deadline.thread, None)
+        stack.remove(deadline)
+
+
+def _inside_sympy(exc: BaseException) -> bool:
+    """Whether ``exc`` was raised by SymPy's (or mpmath's) own code: SymPy reports what it
+    cannot do with ValueError, TypeError and AttributeError too."""
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    module = tb.tb_frame.f_globals.get("__name__", "") if tb is not None else ""
+    return module.split(".")[0] in ("sympy", "mpmath")
 
 
 def attempt(call: Callable[[], T], seconds: float, default: T) -> T:
-    """``call()`` within ``seconds``, or ``default`` when it fails or runs out of time.
+    """``call()`` within ``seconds``, or ``default`` when SymPy gives up on it or it runs
+    out of time.
+
+    Giving up is: running out of time, NotImplementedError, ZeroDivisionError,
+    RecursionError, and ValueError/TypeError/AttributeError raised inside SymPy. The
+    same errors raised elsewhere (symflow's own code) are errors, and surface.
 
     Examples
     --------
     >>> attempt(lambda: 1 / 0, 1.0, "failed")
     'failed'
+    >>> import sympy as sp
+    >>> attempt(lambda: sp.Symbol("t") < 1 or 0, 1.0, "undecided")
+    'undecided'
     """
     try:
         with time_limit(seconds):
             return call()
-    except (
-        OutOfTime,
-        NotImplementedError,
-        ValueError,
-        TypeError,
-        ZeroDivisionError,
-        AttributeError,
-        RecursionError,
-    ):
+    except OutOfTime:
+        if expired():  # an enclosing limit's time is up too: its attempt decides
+            raise
+        return default
+    except (NotImplementedError, ZeroDivisionError, RecursionError):
+        return default
+    except (ValueError, TypeError, AttributeError) as exc:
+        from symflow.errors import SymflowError
+
+        if isinstance(exc, SymflowError) or not _inside_sympy(exc):
+            raise
         return default

@@ -68,12 +68,33 @@ def smooth_parts(
         point = interior_point(part)
         active = [e for e, cond in pw.args if cond.subs(t, point) == sp.true]
         if not active:
+            _raise_gap(t, support, part, label, var, base)
             continue
         expr = active[0]
         if t not in expr.free_symbols:
             _raise_flat(expr, t, part, label, var, base)
         parts.append((part, expr))
     return parts
+
+
+def _raise_gap(t, support, part, label, var, base) -> None:
+    """A part of the support where no branch of a Piecewise applies: mass would be lost
+    silently. Refused unless it has probability 0 under the base."""
+    gap = sp.Interval(part.inf, part.sup).intersect(support)
+    chance = ", which has positive probability"
+    if base is not None:
+        from symflow.core.intervals import probability
+
+        p = probability(base, gap)
+        if p == 0:
+            return
+        if p is not None:
+            chance = f", which has probability {p} (about {float(p):.3g}) under {base!r}"
+    raise SupportError(
+        f"{label} has no branch for {var} in {describe_set(gap)}{chance}: no condition of "
+        f"the Piecewise holds there, so that mass would be lost. Add a branch for it (e.g. a "
+        f"last pair (expression, True)), or use a base whose support avoids it."
+    )
 
 
 @dataclass(frozen=True)

@@ -36,8 +36,9 @@ from symflow.core.budget import attempt
 from symflow.core.intervals import symbol_on
 from symflow.core.inverse import image_of, invert
 from symflow.core.jacobian import blocks
+from symflow.errors import MonotonicityError, SymflowError
 
-__all__ = ["solve_system", "domain_conditions", "verify_system", "sample_points"]
+__all__ = ["solve_system", "domain_conditions", "verify_system", "sample_points", "Fold"]
 
 
 def _interval(intervals, i):
@@ -103,10 +104,51 @@ def _scalar(expr, var, target, interval):
     if not f.has(sp.Pow, sp.cos, sp.sin, sp.tan, sp.Abs, sp.cosh):
         g = attempt(lambda: _peel(f, t, y, piece), 5.0, None)  # no branch choice needed
     if g is None:
-        g = invert(f, t, y, piece)
+        try:
+            g = invert(f, t, y, piece)
+        except NotImplementedError:  # SymPy could not describe an image: no inverse
+            g = None
     if g is None:
+        _refuse_fold(expr, var, f, t, interval)
         return None
     return [g.xreplace({y: target})]
+
+
+class Fold(MonotonicityError):
+    """A coordinate map that is not one-to-one: ``expr`` of ``variable`` is monotone on
+    each of ``pieces`` in turn (see :func:`symflow.core.pieces.monotone_pieces`)."""
+
+    def __init__(self, expr: sp.Expr, variable: sp.Symbol, pieces: list) -> None:
+        super().__init__(f"{expr} folds {variable}")
+        self.expr, self.variable, self.pieces = expr, variable, pieces
+
+    def describe(self, names: dict) -> str:
+        """Where and how the map folds, written with the symbols ``names`` maps to."""
+        from symflow.core.intervals import describe_set
+
+        var = names.get(self.variable, self.variable)
+        words = {1: "increasing", -1: "decreasing"}
+        runs = "; ".join(
+            f"{words[p.direction]} for {var} in {describe_set(p.interval)}" for p in self.pieces
+        )
+        at = ", ".join(str(p.interval.sup) for p in self.pieces[:-1])
+        return (
+            f"{self.expr.xreplace(names)} folds {var} at {var} = {at} ({runs}), so each of "
+            f"its values comes from {len(self.pieces)} values of {var}"
+        )
+
+
+def _refuse_fold(expr, var, f, t, interval) -> None:
+    """Raise :class:`Fold` when ``f`` (``expr`` of ``var`` on the interval) is not
+    one-to-one: the system then has no single inverse."""
+    from symflow.core.pieces import monotone_pieces
+
+    try:
+        pieces = attempt(lambda: monotone_pieces(f, t, interval, str(expr), var.name), 10.0, None)
+    except SymflowError:
+        return
+    if pieces and len(pieces) > 1:
+        raise Fold(expr, var, pieces)
 
 
 def _affine(exprs, variables, targets, J):

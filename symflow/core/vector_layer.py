@@ -17,9 +17,15 @@ from dataclasses import dataclass
 import sympy as sp
 
 from symflow.core.jacobian import check_collapse, log_abs_det, structure
-from symflow.core.system import domain_conditions, sample_points, solve_system, verify_system
+from symflow.core.system import (
+    Fold,
+    domain_conditions,
+    sample_points,
+    solve_system,
+    verify_system,
+)
 from symflow.core.transform import Transform
-from symflow.errors import InverseError
+from symflow.errors import InverseError, MonotonicityError
 
 __all__ = ["VectorLayer"]
 
@@ -64,7 +70,16 @@ class VectorLayer:
         check_collapse(J, transform.exprs, label)
         kind = structure(J, ins)
         points = sample_points(intervals, d)
-        solved = solve_system(forward, ins, outs, intervals, points)
+        try:
+            solved = solve_system(forward, ins, outs, intervals, points)
+        except Fold as fold:
+            names = dict(zip(ins, transform.vars, strict=True))
+            raise MonotonicityError(
+                f"{label} is not one-to-one: {fold.describe(names)}. Vector transforms "
+                f"must be bijections of the support; restrict the base so that the map is "
+                f"monotone there (e.g. a half-line for a square), or apply that coordinate's "
+                f"map in a one-dimensional flow, which sums over the branches."
+            ) from None
         if solved is None:
             raise InverseError(
                 f"{label}: no closed-form inverse was found for the system in "

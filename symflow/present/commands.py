@@ -26,13 +26,24 @@ Examples
 from __future__ import annotations
 
 import argparse
+import math
 from collections.abc import Sequence
 from typing import Any, TextIO
 
 from symflow.core.parse import declare_symbols, parse_base, parse_expression
 from symflow.errors import ParseError
 
-__all__ = ["add_subcommands", "build_flow", "run_latex", "run_plot", "run_handout"]
+__all__ = [
+    "add_subcommands",
+    "build_flow",
+    "check_constants",
+    "run_latex",
+    "run_plot",
+    "run_handout",
+]
+
+#: the resolutions a picture may be drawn at (dots per inch)
+DPI_RANGE = (10.0, 1200.0)
 
 _FLOW_HELP = """\
 Each EXPR is a transform in the variable (default z); several EXPRs form a chain applied
@@ -89,6 +100,96 @@ def _flow_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _count(text: str) -> int:
+    """A positive whole number of draws."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
+    return value
+
+
+def _seed(text: str) -> int:
+    """A seed for NumPy's generator: a whole number >= 0."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {value}")
+    return value
+
+
+def _dpi(text: str) -> float:
+    """A resolution in dots per inch, within :data:`DPI_RANGE`."""
+    import math
+
+    lo, hi = DPI_RANGE
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a number of dots per inch, got {text!r}"
+        ) from None
+    if not (math.isfinite(value) and lo <= value <= hi):
+        raise argparse.ArgumentTypeError(f"expected a resolution from {lo:g} to {hi:g}, got {text}")
+    return value
+
+
+def check_constants(expr: Any, text: str) -> None:
+    """Refuse an expression with a constant beyond double precision (|c| > 1.8e308), which
+    no kernel can evaluate, e.g. exp(exp(1000)).
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> big = sp.exp(sp.Integer(1000)) * sp.Symbol("z")
+    >>> check_constants(big, "exp(1000)*z")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    symflow.errors.ParseError: 'exp(1000)*z': the constant exp(1000) is too large ...
+    """
+    import math
+
+    import sympy as sp
+
+    from symflow.core.budget import attempt
+
+    pending = [expr]
+    while pending:
+        node = pending.pop()
+        if not isinstance(node, sp.Basic) or isinstance(node, sp.Symbol):
+            continue
+        if node.free_symbols or not node.is_number or isinstance(node, sp.Integer | sp.Float):
+            if isinstance(node, sp.Integer | sp.Float) and abs(node) > sp.Float("1.7976e308"):
+                raise _too_large(node, text)
+            pending.extend(node.args)
+            continue
+        try:  # mpmath overflows on a tower such as exp(exp(exp(1000)))
+            value = attempt(lambda n=node: sp.N(n, 17), 2.0, None)
+        except OverflowError:
+            value = None
+        try:
+            finite = value is not None and all(
+                math.isfinite(float(part)) for part in value.as_real_imag()
+            )
+        except (TypeError, OverflowError):
+            finite = False
+        if not finite and not node.has(sp.oo, -sp.oo, sp.zoo, sp.nan):
+            raise _too_large(node, text)
+
+
+def _too_large(node: Any, text: str) -> ParseError:
+    shown = str(node) if len(str(node)) <= 60 else str(node)[:57] + "..."
+    return ParseError(
+        f"'{text}': the constant {shown} is too large for double precision (beyond "
+        f"±1.8e308), so no kernel can evaluate it. Rescale the transform (e.g. work with "
+        f"its logarithm)."
+    )
+
+
 def _value_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--set",
@@ -99,9 +200,11 @@ def _value_arguments(parser: argparse.ArgumentParser) -> None:
         help="a value for a declared parameter (for the pictures); repeat for several",
     )
     parser.add_argument(
-        "--n", type=int, default=100_000, metavar="N", help="Monte Carlo draws (default 100000)"
+        "--n", type=_count, default=100_000, metavar="N", help="Monte Carlo draws (default 100000)"
     )
-    parser.add_argument("--seed", type=int, default=0, metavar="S", help="seed (default 0)")
+    parser.add_argument(
+        "--seed", type=_seed, default=0, metavar="S", help="seed, an integer >= 0 (default 0)"
+    )
 
 
 def add_subcommands(subparsers: Any) -> None:
@@ -152,7 +255,12 @@ def add_subcommands(subparsers: Any) -> None:
         default="densities",
         help="densities (default) or stages (the density after each layer)",
     )
-    plot.add_argument("--dpi", type=float, default=100, help="resolution (default 100)")
+    plot.add_argument(
+        "--dpi",
+        type=_dpi,
+        default=100,
+        help=f"resolution, {DPI_RANGE[0]:g} to {DPI_RANGE[1]:g} (default 100)",
+    )
     _value_arguments(plot)
     plot.set_defaults(handler=run_plot)
 
@@ -182,10 +290,11 @@ def build_flow(exprs: Sequence[str], base: str, var: str = "z", params: Sequence
 
     variable, symbols = declare_symbols(var, params)
     distribution = parse_base(base, symbols)
-    transforms = [
-        sf.Transform(parse_expression(text, variables=[variable], parameters=symbols), variable)
-        for text in exprs
-    ]
+    transforms = []
+    for text in exprs:
+        expr = parse_expression(text, variables=[variable], parameters=symbols)
+        check_constants(expr, text)
+        transforms.append(sf.Transform(expr, variable))
     return sf.Flow(distribution, transforms)
 
 
@@ -206,6 +315,14 @@ def _values(texts: Sequence[str], flow: Any) -> dict[str, float]:
             out[name] = float(value)
         except ValueError:
             raise ParseError(f"--set {text}: '{value.strip()}' is not a number") from None
+        if not math.isfinite(out[name]):
+            raise ParseError(f"--set {text}: the value must be a finite number")
+        symbol = next(s for s in flow.parameters if s.name == name)
+        if (symbol.is_positive and not out[name] > 0) or (
+            symbol.is_nonnegative and not out[name] >= 0
+        ):
+            sign = "positive" if symbol.is_positive else "nonnegative"
+            raise ParseError(f"--set {text}: {name} is declared {sign}; its value must be too")
     missing = sorted(known - set(out))
     if missing:
         raise ParseError(
@@ -213,6 +330,24 @@ def _values(texts: Sequence[str], flow: Any) -> dict[str, float]:
             f"with --set NAME=VALUE"
         )
     return out
+
+
+def _check_samples(flow: Any, values: dict[str, float], texts: Sequence[str]) -> None:
+    """Refuse parameter values under which the samples leave double precision (their
+    range overflows): no picture can show them."""
+    import numpy as np
+
+    draws = flow.compile().sample(2000, seed=0, **values)
+    finite = draws[np.isfinite(draws)]
+    with np.errstate(over="ignore"):
+        spread = float(np.ptp(finite)) if finite.size else float("nan")
+    if not np.isfinite(spread) or finite.size < 0.99 * draws.size:
+        given = " ".join(f"--set {t}" for t in texts) or "these parameter values"
+        raise ParseError(
+            f"With {given} the samples of {flow!r} overflow double precision "
+            f"({draws.size - finite.size} of {draws.size} are not finite, or their range is "
+            f"not a finite number), so they cannot be drawn. Choose smaller values."
+        )
 
 
 def _flow(args: argparse.Namespace):
@@ -234,12 +369,21 @@ def run_latex(args: argparse.Namespace, out: TextIO) -> int:
 
 def run_plot(args: argparse.Namespace, out: TextIO) -> int:
     """``symflow plot``: draw the densities (or stages) into ``--output``."""
+    from pathlib import Path
+
+    from symflow.errors import OutputPathError
     from symflow.present import plot
     from symflow.present.plot import _check_path
 
+    if Path(args.output).is_dir():
+        raise OutputPathError(
+            f"Cannot write the picture to '{args.output}': it is a folder. Give a file "
+            f"name, e.g. {Path(args.output) / 'flow.png'}."
+        )
     _check_path(args.output)
     flow = _flow(args)
     values = _values(args.values, flow)
+    _check_samples(flow, values, args.values)
     draw = plot.stages if args.kind == "stages" else plot.densities
     n = args.n if args.kind == "densities" else min(args.n, 50_000)
     picture = draw(flow, n=n, seed=args.seed, dpi=args.dpi, **values)
@@ -259,6 +403,8 @@ def run_handout(args: argparse.Namespace, out: TextIO) -> int:
     find_tex_engine()
     flow = _flow(args)
     values = _values(args.values, flow) if args.values or not flow.parameters else {}
+    if values or not flow.parameters:
+        _check_samples(flow, values, args.values)
     path = handout(flow, args.output, title=args.title, n=args.n, seed=args.seed, **values)
     print(f"wrote {path}", file=out)
     return 0

@@ -29,6 +29,7 @@ from typing import Any
 
 import sympy as sp
 
+from symflow.errors import ParameterError
 from symflow.present import LatexError, OutputPathError, ToolMissingError
 from symflow.present.derivation import COMPACT_DISPLAYS, dist_latex, escape_latex
 
@@ -107,7 +108,7 @@ def handout_source(
     """
     derivation = flow.derivation()
     family = derivation.family
-    heading = escape_latex(title or "Change of variables")
+    heading = escape_latex(_title(title or "Change of variables"))
     parts = [_preamble(), "\\begin{document}\n", f"\\section*{{{heading}}}\n"]
     parts.append(
         f"Base distribution: $Z \\sim {dist_latex(flow.base)}$. "
@@ -137,7 +138,105 @@ def handout_source(
                 "\\end{center}\n"
             )
     parts.append("\\end{document}\n")
-    return "".join(parts)
+    return _typesettable("".join(parts))
+
+
+def _title(text: str) -> str:
+    """A heading on one line: line breaks and blank lines become spaces; a control
+    character cannot be typeset and is refused."""
+    import unicodedata
+
+    line = " ".join(text.split())
+    for c in line:
+        if unicodedata.category(c) in ("Cc", "Cf"):
+            raise ParameterError(
+                f"The handout's title contains the control character U+{ord(c):04X}, which "
+                f"cannot be typeset; remove it."
+            )
+    return line
+
+
+def _typesettable(source: str) -> str:
+    """The document with Greek letters (from parameter names such as σ) written as
+    LaTeX commands; any other character beyond ASCII is refused before pdflatex runs."""
+    import unicodedata
+
+    out = []
+    for c in source:
+        if c.isascii():
+            out.append(c)
+            continue
+        command = _greek(unicodedata.name(c, ""))
+        if command is None:
+            raise ParameterError(
+                f"The handout cannot typeset the character {c!r} (U+{ord(c):04X}, in a "
+                f"parameter or variable name); use ASCII or Greek names."
+            )
+        out.append(f"\\ensuremath{{{command}}}")
+    return "".join(out)
+
+
+def _greek(name: str) -> str | None:
+    """The LaTeX command of a Greek letter from its Unicode name, e.g. GREEK SMALL LETTER
+    SIGMA -> \\sigma; None for other characters.
+
+    Examples
+    --------
+    >>> _greek("GREEK SMALL LETTER SIGMA"), _greek("GREEK CAPITAL LETTER ALPHA")
+    ('\\\\sigma', 'A')
+    """
+    words = name.split()
+    if len(words) != 4 or words[:1] != ["GREEK"] or words[2] != "LETTER":
+        return None
+    letter = words[3].lower().replace("lamda", "lambda")
+    small = words[1] == "SMALL"
+    latin = {
+        "alpha": "A",
+        "beta": "B",
+        "epsilon": "E",
+        "zeta": "Z",
+        "eta": "H",
+        "iota": "I",
+        "kappa": "K",
+        "mu": "M",
+        "nu": "N",
+        "omicron": "O",
+        "rho": "P",
+        "tau": "T",
+        "chi": "X",
+    }
+    if letter == "omicron" and small:
+        return "o"
+    if not small and letter in latin:
+        return latin[letter]
+    known = {
+        "alpha",
+        "beta",
+        "gamma",
+        "delta",
+        "epsilon",
+        "zeta",
+        "eta",
+        "theta",
+        "iota",
+        "kappa",
+        "lambda",
+        "mu",
+        "nu",
+        "xi",
+        "pi",
+        "rho",
+        "sigma",
+        "tau",
+        "upsilon",
+        "phi",
+        "chi",
+        "psi",
+        "omega",
+    }
+    if letter not in known:
+        return None
+    return "\\" + (letter if small else letter.capitalize())
 
 
 def _log_problem(log: str) -> str:
@@ -218,6 +317,11 @@ def compile_latex(
 
 
 def _check_pdf_path(target: Path) -> None:
+    if target.is_dir():
+        raise OutputPathError(
+            f"Cannot write the handout to '{target}': it is a folder. Give a file name, "
+            f"e.g. {target / 'handout.pdf'}."
+        )
     parent = target.parent if str(target.parent) else Path(".")
     if not parent.is_dir():
         raise OutputPathError(
@@ -266,6 +370,8 @@ def handout(
     """
     target = Path(path)
     _check_pdf_path(target)
+    if title is not None:
+        _title(title)  # refused before any figure is drawn
     find_tex_engine(engine)
     from symflow.present import plot
 

@@ -50,7 +50,7 @@ import sympy as sp
 from symflow.core.budget import attempt
 from symflow.core.intervals import as_intervals, describe_set
 from symflow.core.program import Assignment
-from symflow.errors import ParameterError, SupportError
+from symflow.errors import CompileError, FitError, ParameterError, SupportError
 
 __all__ = ["FitResult", "fit_flow", "loglik_source"]
 
@@ -523,7 +523,10 @@ def fit_flow(
     free = [j for j, name in enumerate(names) if name not in fixed]
     if not free:
         raise ParameterError("Every parameter is fixed: there is nothing to fit.")
-    module, _, derivatives = _compiled(program)
+    try:
+        module, _, derivatives = _compiled(program)
+    except CompileError as exc:
+        raise _untranslatable(flow, names, fixed, exc) from exc
     n = arr.size
 
     def evaluate(theta: np.ndarray):
@@ -566,8 +569,13 @@ def fit_flow(
         key = eta.tobytes()
         if key not in cache:
             cache.clear()
-            theta = theta_of(eta)
-            total, grad, hess, bad, _ = evaluate(theta)
+            try:
+                theta = theta_of(eta)
+            except OverflowError:  # a parameter beyond float range: no likelihood there
+                theta = None
+            total, grad, hess, bad, _ = (
+                evaluate(theta) if theta is not None else (-math.inf, None, None, 0, None)
+            )
             if bad >= 0 or not math.isfinite(total):
                 cache[key] = (math.inf, np.zeros(len(free)), np.eye(len(free)))
             else:
@@ -601,6 +609,9 @@ def fit_flow(
                 options={"gtol": max(tol, 1e-7), "ftol": 1e-15, "maxiter": maxiter},
             )
     eta_hat, polished = _polish(terms, np.asarray(res.x, dtype=float))
+    gradient_norm = float(np.max(np.abs(terms(eta_hat)[1])))
+    if not (math.isfinite(terms(eta_hat)[0]) and gradient_norm <= tol) and np.ptp(arr) == 0:
+        raise _no_maximum(flow, arr, names, free)
     theta_hat = theta_of(eta_hat)
     total, grad, hess, bad, _ = evaluate(theta_hat)
     gradient_norm = float(np.max(np.abs(terms(eta_hat)[1]))) if math.isfinite(total) else math.inf
@@ -644,6 +655,33 @@ def fit_flow(
     )
 
 
+def _no_maximum(flow, arr: np.ndarray, names, free) -> FitError:
+    """The error for data on which the likelihood has no maximum: constant data."""
+    what = "one point" if arr.size == 1 else f"constant (all {arr.size} points)"
+    return FitError(
+        f"The maximum-likelihood estimate does not exist: the data are {what} at "
+        f"x = {float(arr[0])!r}, and the likelihood of {flow!r} grows without bound as the "
+        f"distribution concentrates there (the fit of {', '.join(names[j] for j in free)} "
+        f"diverges). Fit data with at least two distinct values, or hold the parameters "
+        f"that set the spread with fixed={{...}}."
+    )
+
+
+def _untranslatable(flow, names, fixed, exc: CompileError) -> Exception:
+    """The error when the likelihood's derivatives cannot be compiled: a base whose shape
+    parameter is fitted needs the derivatives of its own density (e.g. of log Γ)."""
+    shapes = sorted(s.name for s in flow.base.free_symbols if s.name not in fixed)
+    if not shapes:
+        return exc
+    example = ", ".join(f"'{name}': ..." for name in shapes)
+    return FitError(
+        f"Fitting {', '.join(shapes)} of the base {flow.base!r} needs derivatives of the "
+        f"base's own log-density, which use a function that cannot be compiled yet. The "
+        f"transform is not at fault: hold {', '.join(shapes)} with fixed={{{example}}}, or fit a flow "
+        f"whose base has no free shape parameter."
+    )
+
+
 def _polish(terms, eta: np.ndarray, steps: int = 20) -> tuple[np.ndarray, int]:
     """Newton steps on the exact gradient and Hessian while the gradient shrinks.
 
@@ -683,7 +721,10 @@ def _grid_start(evaluate, theta0, free, kinds, init, names) -> np.ndarray:
         theta = theta0.copy()
         for off, j in zip(combo, searched, strict=True):
             theta[j] = theta0[j] * math.exp(off) if kinds[j] else theta0[j] + off * 4 / 3
-        value = evaluate(theta)[0]
+        try:
+            value = evaluate(theta)[0]
+        except ArithmeticError:  # a grid point where the likelihood cannot be evaluated
+            continue
         if math.isfinite(value) and value > best_value:
             best, best_value = theta, value
     return best

@@ -208,10 +208,34 @@ def moment(flow, k: int, seconds: float = 5.0, **params: float) -> float:
     from symflow.core.cdf import flow_moment
 
     values = _values(flow, params)
-    exact = flow_moment(flow, k, values=values, seconds=seconds)
-    if exact is not None:
-        return _as_float(exact)
-    return _moment(_Integrator(flow, values), k, 0.0)
+    numeric = _moment(_Integrator(flow, values), k, 0.0)
+    exact = _verified(flow_moment(flow, k, values=values, seconds=seconds), numeric)
+    return numeric if exact is None else exact
+
+
+def _verified(exact: sp.Expr | None, numeric: float) -> float | None:
+    """The exact moment as a float when it agrees with the numerical one (to 1e-6), else
+    None: an exact result is used only after this check (SymPy can return a wrong
+    branch, e.g. a complex value for a real moment).
+
+    Examples
+    --------
+    >>> _verified(sp.exp(sp.Rational(1, 2)), 1.6487212707)
+    1.6487212707001282
+    >>> _verified(sp.EulerGamma + sp.I * sp.pi, 0.5) is None
+    True
+    """
+    if exact is None:
+        return None
+    try:
+        value = _as_float(exact)
+    except (TypeError, ValueError):  # not a real number
+        return None
+    if math.isfinite(value) != math.isfinite(numeric):
+        return None
+    if math.isfinite(value) and not math.isclose(value, numeric, rel_tol=1e-6, abs_tol=1e-12):
+        return None
+    return value
 
 
 def _as_float(expr: sp.Expr) -> float:
@@ -323,22 +347,24 @@ class FlowDistribution(stats.rv_continuous):
         return self._integrator_cache
 
     def _exact_moment(self, k: int):
+        """E[X^k] exact, once it agrees with the numerical moment; else None."""
         from symflow.core.cdf import flow_moment
 
         if k not in self._exact:
-            self._exact[k] = flow_moment(
-                self._flow, k, values=self._values, seconds=self._moment_seconds
-            )
+            exact = flow_moment(self._flow, k, values=self._values, seconds=self._moment_seconds)
+            numeric = _moment(self._integrator(), k, 0.0) if exact is not None else None
+            self._exact[k] = exact if _verified(exact, numeric) is not None else None
+            if numeric is not None:
+                self._moments.setdefault(k, numeric)
         return self._exact[k]
 
     def _munp(self, n, *args):
         k = int(n)
+        exact = self._exact_moment(k)
+        if exact is not None:
+            return _as_float(exact)
         if k not in self._moments:
-            exact = self._exact_moment(k)
-            if exact is not None:
-                self._moments[k] = _as_float(exact)
-            else:
-                self._moments[k] = _moment(self._integrator(), k, 0.0)
+            self._moments[k] = _moment(self._integrator(), k, 0.0)
         return self._moments[k]
 
     def _stats(self, *args, **kwds):

@@ -211,12 +211,13 @@ def test_a_record_for_other_code_is_not_loaded(tmp_path, reference):
     code_path.write_bytes(codes[0].read_bytes())
     meta = json.loads(records[0].read_text())
     assert meta["signature"] == ""  # no parameters
-    assert native.load_native(prefix, "") is None  # no record yet
+    assert native.load_native(prefix, "", cache) is None  # no record yet
     record_path.write_text(json.dumps({**meta, "sha256": "0" * 64}))
-    assert native.load_native(prefix, "") is None  # not this code
+    assert native.load_native(prefix, "", cache) is None  # not this code
     record_path.write_text(json.dumps(meta))
-    assert native.load_native(prefix, "d") is None  # another signature
-    kernel = native.load_native(prefix, "")
+    assert native.load_native(prefix, "d", cache) is None  # another signature
+    assert native.load_native(prefix, "", tmp_path) is None  # not signed with that key
+    kernel = native.load_native(prefix, "", cache)
     assert kernel is not None and kernel.source == "cache"
     x, out = np.array([0.3, -2.0]), np.empty(2)
     kernel(x, out, [])
