@@ -440,7 +440,7 @@ def _select_log_prob(em, program, x, params, support) -> list[str]:
     body.append('    """log p_X(x): -inf outside the support, nan for nan."""')
     results = []
     for k, path in enumerate(program.paths):
-        body.extend(em.statements(path.assignments, "    "))
+        body.extend(em.statements(path.kernel_assignments, "    "))
         r = f"r_{k}"
         em.taken.add(r)
         result = em.sym(path.result)
@@ -476,7 +476,7 @@ def _branchy_log_prob(em, program, x, params, support) -> list[str]:
     for path in program.paths:
         cond = _condition(path.region, em) if len(program.paths) > 1 else sp.true
         body.append(f"    if {em.code(cond) if cond is not sp.true else 'True'}:")
-        body.extend(em.statements(path.assignments, "        "))
+        body.extend(em.statements(path.kernel_assignments, "        "))
         result = em.sym(path.result)
         weight = "" if path.multiplicity == 1 else f" + {float(np.log(path.multiplicity))!r}"
         body.append(f"        if {result} == {result}:")
@@ -572,7 +572,7 @@ def _vector_source(program) -> tuple[str, list[str]]:
         f"def log_prob_1({xargs}{params}):",
         '    """log p_X(x): -inf outside the support, nan for nan."""',
     ]
-    body.extend(em.statements(path.assignments, "    "))
+    body.extend(em.statements(path.kernel_assignments, "    "))
     result = em.sym(path.result)
     body.append(f"    lp = -math.inf if {result} != {result} else {result}")
     checks = sp.And(*path.checks)
