@@ -422,10 +422,15 @@ def _condition(region: sp.Set, em) -> sp.Basic:
     """``x in region`` as a Boolean in the emitter's names (x and the parameters renamed).
 
     Built on a plain real symbol: the program's x carries the support's assumptions
-    (x > 0), under which SymPy would reduce ``0 < x`` to True and drop the test.
+    (x > 0), under which SymPy would reduce ``0 < x`` to True and drop the test. An
+    endpoint that is not a float64 is replaced by the float next to it on the outer
+    side, so that the test is exact for every float64 x (see
+    :func:`~symflow.codegen.rewrite.float_membership`).
     """
+    from symflow.codegen.rewrite import float_membership
+
     plain = sp.Dummy("x", real=True)
-    cond = region.as_relational(plain)
+    cond = float_membership(region.as_relational(plain))
     mapping = {plain: em.names[em.program.x]}
     mapping.update({p: em.names[p] for p in em.program.parameters})
     return cond.xreplace(mapping)

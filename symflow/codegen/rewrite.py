@@ -55,12 +55,21 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import mpmath as mp
+import numpy as np
 import sympy as sp
 from sympy.codegen.cfunctions import expm1, log1p
 
 from symflow.errors import CompileError
 
-__all__ = ["stabilise", "softplus", "logcosh", "log1p_sq", "NUMBA_HELPERS", "TRANSLATIONS"]
+__all__ = [
+    "stabilise",
+    "float_membership",
+    "softplus",
+    "logcosh",
+    "log1p_sq",
+    "NUMBA_HELPERS",
+    "TRANSLATIONS",
+]
 
 
 # --------------------------------------------------------------------------- functions
@@ -491,3 +500,63 @@ def _log_abs(v: sp.Expr) -> sp.Expr:
     if isinstance(v, (sp.exp, sp.cosh)):
         return _log(v)
     return sp.log(sp.Abs(v))
+
+
+# --------------------------------------------------------------------------- membership
+def float_membership(condition: sp.Basic) -> sp.Basic:
+    """``condition`` with each endpoint c of a comparison x ≶ c replaced by a float64
+    on the correct side of c, so that the test is exact for every float64 x.
+
+    A constant that is not a float64 lies strictly between two consecutive floats
+    c₋ < c < c₊; for a float x, x > c and x ≥ c both hold exactly when x > c₋, and
+    x < c, x ≤ c exactly when x < c₊. Rounding c to the nearest float instead puts the
+    float next to c on the wrong side of the test half of the time. Endpoints that are
+    floats (0, 1, 1/2) keep their comparison; endpoints with parameters are left as
+    they are.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> x = sp.Symbol("x", real=True)
+    >>> condition = float_membership(sp.And(sp.asinh(1) < x, x <= sp.pi))
+    >>> lo, hi = sorted(float(c) for r in condition.args for c in r.args if c.is_number)
+    >>> lo < sp.asinh(1), hi > sp.pi, hi
+    (True, True, 3.1415926535897936)
+    >>> condition.subs(x, lo), condition.subs(x, hi), condition.subs(x, 1.0)
+    (False, False, True)
+    >>> float_membership(sp.And(0 < x, x <= 1)) == sp.And(0 < x, x <= 1)
+    True
+    """
+    if isinstance(condition, (sp.And, sp.Or, sp.Not)):
+        return condition.func(*[float_membership(c) for c in condition.args])
+    if not isinstance(condition, sp.core.relational.Relational):
+        return condition
+    lhs, rhs = condition.lhs, condition.rhs
+    if rhs.is_number and not lhs.is_number:
+        flipped = condition.reversed
+        return float_membership(flipped).reversed
+    if not (lhs.is_number and not rhs.is_number) or not lhs.is_finite:
+        return condition
+    c = lhs  # c < x, c <= x, c > x, c >= x
+    below = isinstance(condition, (sp.StrictLessThan, sp.LessThan))  # x is above c
+    if not isinstance(
+        condition, (sp.StrictLessThan, sp.LessThan, sp.StrictGreaterThan, sp.GreaterThan)
+    ):
+        return condition
+    if _as_float(c) is not None:
+        return condition
+    value = sp.N(c, 40)
+    nearest = float(value)
+    if below:  # x > c  <=>  x > (largest float below c)
+        f = nearest if sp.Float(nearest, 40) < value else float(np.nextafter(nearest, -np.inf))
+        return sp.StrictLessThan(sp.Float(f), rhs)
+    f = nearest if sp.Float(nearest, 40) > value else float(np.nextafter(nearest, np.inf))
+    return sp.StrictGreaterThan(sp.Float(f), rhs)
+
+
+def _as_float(c: sp.Expr) -> float | None:
+    """c as a float64 when c is exactly one (a rational with a power-of-two denominator)."""
+    if not c.is_Rational:
+        return None
+    f = float(c)
+    return f if sp.Rational(f) == c else None

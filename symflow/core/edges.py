@@ -194,7 +194,9 @@ class _EdgePass:
             out = self._log(self._walk(self._factor(e.args[0]), memo))
         else:
             args = [self._walk(a, memo) for a in e.args]
-            node = e.func(*args) if any(a is not b for a, b in zip(args, e.args, strict=True)) else e
+            node = (
+                e.func(*args) if any(a is not b for a, b in zip(args, e.args, strict=True)) else e
+            )
             out = self._linear(node) if isinstance(node, sp.Add) else node
         memo[e] = out
         return out
@@ -239,7 +241,9 @@ def _factored(arg: sp.Expr, states: set) -> sp.Expr:
     numerator, denominator = sp.fraction(sp.together(arg))
     parts = []
     for part in (numerator, denominator):
-        if any(part.is_polynomial(z) and sp.degree(part, z) > 1 for z in part.free_symbols & states):
+        if any(
+            part.is_polynomial(z) and sp.degree(part, z) > 1 for z in part.free_symbols & states
+        ):
             part = sp.factor(part)
         parts.append(part)
     return parts[0] / parts[1]
