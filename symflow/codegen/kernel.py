@@ -37,6 +37,7 @@ import numpy as np
 import sympy as sp
 
 from symflow.codegen.printer import HELPERS, SIMD_FUNCTIONS, KernelPrinter, fold_constants
+from symflow.codegen.rewrite import TRANSLATIONS as STABLE_TRANSLATIONS
 from symflow.core.layer import ImplicitInverse
 from symflow.errors import ParameterError
 
@@ -102,6 +103,8 @@ class _Emitter:
             self.param_names.append(ident)
         self.solvers: list[str] = []
         self._solver_of: dict[type, str] = {}
+        # helpers of the stable rewrites that the shared printer table does not name
+        self.printer.known_functions.update({"sub_exact": STABLE_TRANSLATIONS["sub_exact"]})
 
     def sym(self, s: sp.Symbol) -> sp.Symbol:
         if s not in self.names:

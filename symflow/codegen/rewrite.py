@@ -59,6 +59,7 @@ import numpy as np
 import sympy as sp
 from sympy.codegen.cfunctions import expm1, log1p
 
+from symflow.core.edges import exact_difference
 from symflow.errors import CompileError
 
 __all__ = [
@@ -234,6 +235,30 @@ class log1p_sq(sp.Function):  # noqa: N801
         return _with_exponent(r"\left(" + body + r"\right)" if exp else body, exp)
 
 
+class sub_exact(sp.Function):  # noqa: N801
+    """sub_exact(x, hi, lo) = (x − hi) − lo: x minus a constant split into its nearest
+    float hi and the rest lo, so that the difference keeps its digits next to hi + lo.
+    It is what :class:`~symflow.core.edges.exact_difference` compiles to."""
+
+    nargs = 3
+
+    def fdiff(self, argindex=1):
+        return sp.Integer(1) if argindex == 1 else sp.Integer(-1)
+
+    def _eval_is_extended_real(self):
+        return True if all(a.is_extended_real for a in self.args) else None
+
+
+def _exact_difference(x: sp.Expr, c: sp.Expr) -> sp.Expr:
+    """x − c with a numeric c as sub_exact(x, hi, lo); other c as x − c."""
+    if not c.is_number:
+        return x - c
+    value = sp.N(c, 40)
+    hi = float(value)
+    lo = float(value - sp.Float(hi, 40))
+    return x - sp.Float(hi) if lo == 0.0 else sub_exact(x, sp.Float(hi), sp.Float(lo))
+
+
 # --------------------------------------------------------------------------- kernels
 #: numba source of the helpers behind :data:`TRANSLATIONS` (``_softplus`` is already in
 #: the printer's HELPERS); it expects ``math`` and ``njit`` in the kernel module.
@@ -246,6 +271,12 @@ def _logcosh(v):
         t = math.expm1(a)
         return math.log1p(t * (t / (1.0 + t)) * 0.5)
     return (a - 0.6931471805599453) + math.log1p(math.exp(-2.0 * a))
+
+
+@njit(cache=True, error_model="numpy")
+def _sub_exact(x, hi, lo):
+    """x - c for c = hi + lo (hi its nearest float): exact next to c (Sterbenz)."""
+    return (x - hi) - lo
 
 
 @njit(cache=True, error_model="numpy")
@@ -264,6 +295,7 @@ TRANSLATIONS: dict[str, str] = {
     "log1p_sq": "_log1p_sq",
     "log1p": "math.log1p",
     "expm1": "math.expm1",
+    "sub_exact": "_sub_exact",
 }
 
 
@@ -342,6 +374,8 @@ def _walk(e: sp.Basic, memo: dict) -> sp.Basic:
         node = e.func(*args) if any(a is not b for a, b in zip(args, e.args, strict=True)) else e
         if isinstance(node, sp.log):
             out = _log(node.args[0])
+        elif isinstance(node, exact_difference):
+            out = _exact_difference(*node.args)
         elif isinstance(node, sp.Add):
             out = _add(node)
         else:

@@ -47,7 +47,7 @@ import sympy as sp
 
 from symflow.core.budget import attempt
 
-__all__ = ["edge_assignments"]
+__all__ = ["edge_assignments", "difference", "exact_difference"]
 
 #: wall-clock budget (seconds) of one symbolic simplification of a distance
 _BUDGET = 2.0
@@ -76,9 +76,11 @@ def edge_assignments(assignments: Sequence, ranges: Mapping[sp.Symbol, sp.Interv
     out: list = []
     for a in assignments:
         value = edges.rewrite(a.value)
-        out.append(Assignment(a.target, value, a.kind))
+        defined: list = []
         if a.kind == "state" and a.target in ranges:
-            out.extend(edges.define(a.target, a.value, value))
+            value, defined = edges.define(a.target, a.value, value)
+        out.append(Assignment(a.target, value, a.kind))
+        out.extend(defined)
     return _prune(out)
 
 
@@ -106,20 +108,26 @@ class _EdgePass:
         self.values: dict[sp.Symbol, sp.Expr] = {}
 
     # ------------------------------------------------------------------ definitions
-    def define(self, z: sp.Symbol, original: sp.Expr, value: sp.Expr) -> list:
-        """Assignments of z's edge distances and of the logs of z and of them."""
+    def define(self, z: sp.Symbol, original: sp.Expr, value: sp.Expr) -> tuple:
+        """z's value (recomputed from the previous state's distance where z vanishes at
+        an edge) and the assignments of its edge distances and of their logs."""
         from symflow.core.program import Assignment
 
-        out = []
+        out: list = []
         interval = self.ranges[z]
         self.values[z] = original
         found = []
         for edge, sign, side in ((interval.inf, 1, "lo"), (interval.sup, -1, "hi")):
             if edge.is_infinite or edge.has(sp.zoo, sp.nan) or edge.free_symbols & set(self.ranges):
                 continue
-            if sign == 1 and edge == 0:
-                found.append((edge, sign, z))  # the distance to 0 from above is z itself
-                continue
+            if edge == 0:
+                # z is its own distance to 0: compute z itself without cancellation
+                through = self._through_previous(original, edge, sign)
+                if through is not None:
+                    value = sign * through
+                if sign == 1:
+                    found.append((edge, sign, z))
+                    continue
             d = sp.Symbol(f"{z.name}_to_{side}", positive=True)
             distance = self._distance(original, value, edge, sign)
             out.append(Assignment(d, distance, "edge"))
@@ -128,7 +136,7 @@ class _EdgePass:
         self.distances[z] = found
         if interval.inf.is_nonnegative:
             self._define_log(z, value, out, always=False)
-        return out
+        return value, out
 
     def _define_log(self, s: sp.Symbol, value: sp.Expr, out: list, always: bool) -> None:
         from symflow.core.program import Assignment
@@ -142,6 +150,9 @@ class _EdgePass:
 
     def _distance(self, original: sp.Expr, value: sp.Expr, edge: sp.Expr, sign: int) -> sp.Expr:
         """sign·(value − edge), simplified so that it does not cancel near the edge."""
+        if original.is_Symbol and original not in self.distances:
+            # the input x: exact, so only the constant can round
+            return sign * exact_difference(original, edge)
         through = self._through_previous(original, edge, sign)
         if through is not None:
             return through
@@ -152,30 +163,38 @@ class _EdgePass:
         return self.rewrite(simpler)
 
     def _through_previous(self, original: sp.Expr, edge: sp.Expr, sign: int) -> sp.Expr | None:
-        """The distance as a rational function of the previous state's edge distance D,
-        when the state is rational in that state and maps its edge onto this one: its
-        numerator then has no constant term, so it does not cancel for small D."""
+        """The distance in terms of the previous state t and its own distance D to the
+        edge that this state's edge comes from: g(t) − g(e) written without the
+        subtraction (see :func:`difference`), so that it keeps its digits for small D."""
         previous = [t for t in original.free_symbols if t in self.distances]
-        if len(previous) != 1:
+        if len(previous) != 1 or sp.count_ops(original) > _MAX_OPS:
             return None
         (t,) = previous
-        if sp.count_ops(original) > _MAX_OPS or not original.is_rational_function(t):
-            return None
+        # an infinite edge of t: the tail of the value there (atan(t) + π/2 = −atan(1/t))
+        interval = self.ranges.get(t)
+        for e_t in (interval.inf, interval.sup) if interval is not None else ():
+            if not e_t.is_infinite:
+                continue
+            at_edge = attempt(lambda e_t=e_t: sp.limit(original, t, e_t), _BUDGET, None)
+            if at_edge is None or at_edge.has(sp.zoo, sp.nan) or at_edge.is_infinite:
+                continue
+            if not attempt(lambda a=at_edge: _same(a, edge), _BUDGET, False):
+                continue
+            tail = attempt(lambda e_t=e_t: difference(original, t, e_t, None), _BUDGET, None)
+            if tail is not None:
+                return self.rewrite(sign * tail)
         for e_t, sign_t, d_t in self.distances[t]:
-            at_edge = attempt(lambda e_t=e_t: sp.cancel(original.subs(t, e_t)), _BUDGET, None)
+            at_edge = attempt(lambda e_t=e_t: _at(original, t, e_t), _BUDGET, None)
             if at_edge is None or at_edge.has(sp.zoo, sp.oo, -sp.oo, sp.nan):
                 continue
-            if sp.expand(at_edge - edge) != 0:
+            if not attempt(lambda a=at_edge: _same(a, edge), _BUDGET, False):
                 continue
-            D = sp.Dummy("D", positive=True)
-            shifted = sign * (original.xreplace({t: e_t + sign_t * D}) - edge)
-            candidate = attempt(lambda s=shifted: sp.cancel(sp.together(s)), _BUDGET, None)
-            if candidate is None:
-                continue
-            numerator, _ = sp.fraction(candidate)
-            if not numerator.is_polynomial(D) or numerator.subs(D, 0) != 0:
-                continue
-            return candidate.xreplace({D: d_t})
+            # t − e_t = sign_t·d_t
+            delta = attempt(
+                lambda e_t=e_t, s=sign_t * d_t: difference(original, t, e_t, s), _BUDGET, None
+            )
+            if delta is not None:
+                return self.rewrite(sign * delta)
         return None
 
     # ------------------------------------------------------------------ rewriting
@@ -247,3 +266,146 @@ def _factored(arg: sp.Expr, states: set) -> sp.Expr:
             part = sp.factor(part)
         parts.append(part)
     return parts[0] / parts[1]
+
+
+class exact_difference(sp.Function):  # noqa: N801 (SymPy function names are lower case)
+    """exact_difference(x, c) = x − c for a float64 x and an exact constant c: kernels
+    subtract c in two parts (its nearest float, then the rest), so that x − c keeps its
+    digits next to c (x − atan(2) at the float nearest atan(2) is 2.2e-17, not 0).
+
+    Examples
+    --------
+    >>> x = sp.Symbol("x", real=True)
+    >>> exact_difference(x, sp.atan(2)).diff(x), exact_difference(3, 1)
+    (1, 2)
+    """
+
+    nargs = 2
+
+    @classmethod
+    def eval(cls, x, c):
+        if x.is_number and c.is_number:
+            return x - c
+        if c.is_zero:
+            return x
+        return None
+
+    def fdiff(self, argindex=1):
+        return sp.Integer(1) if argindex == 1 else sp.Integer(-1)
+
+    def _eval_rewrite_as_Add(self, x, c, **kwargs):
+        return x - c
+
+    def _eval_evalf(self, prec):
+        return (self.args[0] - self.args[1])._eval_evalf(prec)
+
+    def _eval_is_extended_real(self):
+        return True if all(a.is_extended_real for a in self.args) else None
+
+
+def _same(a: sp.Expr, b: sp.Expr) -> bool:
+    """a = b for constants: exactly, or to 60 digits (sinh(−log(1 + √2)) = −1)."""
+    difference = sp.expand(a - b)
+    if difference == 0:
+        return True
+    if not difference.is_number:
+        return False
+    value = difference.evalf(60)
+    return value.is_number and abs(value) < sp.Float(10) ** -50 * (1 + abs(b.evalf(60)))
+
+
+def _at(expr: sp.Expr, t: sp.Symbol, value: sp.Expr) -> sp.Expr:
+    """expr at t = value (a limit from inside only where the substitution is undefined)."""
+    if value.is_infinite:
+        return sp.limit(expr, t, value)
+    direct = expr.subs(t, value)
+    if not direct.has(sp.zoo, sp.nan):
+        return direct
+    return sp.cancel(sp.together(expr)).subs(t, value)
+
+
+def difference(expr: sp.Expr, t: sp.Symbol, e: sp.Expr, delta: sp.Expr) -> sp.Expr | None:
+    """expr(t) − expr(e) written without the subtraction, with ``delta`` standing for
+    t − e, or None when no identity applies.
+
+    Sums and products go term by term (u₁v₁ − u₀v₀ = Δu·v₁ + u₀·Δv), and functions by
+    identities that keep their digits for small Δ: e^{a₁} − e^{a₀} = e^{a₀}·expm1(Δa),
+    log a₁ − log a₀ = log1p(Δa/a₀), atan a₁ − atan a₀ = atan2(Δa, 1 + a₀a₁),
+    tan a₁ − tan a₀ = sin Δa/(cos a₁ cos a₀), sinh a₁ − sinh a₀ = 2 cosh((a₁ + a₀)/2)
+    sinh(Δa/2), b₁^p − b₀^p by the geometric sum (integer p) or b₀^p·expm1(p·log1p(Δb/b₀)).
+    A function that vanishes at e is its own difference. ``e`` may be ±∞ (``delta``
+    None): the difference from the limit there, atan a − (±π/2) = −atan(1/a).
+
+    Examples
+    --------
+    >>> t, d = sp.symbols("t d", positive=True)
+    >>> difference(sp.tan(t) - 1, t, sp.pi / 4, -d)
+    -sqrt(2)*sin(d)/cos(t)
+    >>> difference((t / 2) ** 3, t, 2, -d)
+    -d*(t**2 + 2*t + 4)/8
+    >>> x = sp.Symbol("x", negative=True)
+    >>> difference(sp.atan(x) / sp.pi + sp.Rational(1, 2), x, -sp.oo, None)
+    -atan(1/x)/pi
+    """
+    from sympy.codegen.cfunctions import expm1, log1p
+
+    e = sp.sympify(e)
+    if not expr.has(t):
+        return sp.Integer(0)
+    if expr == t:
+        return delta  # None at an infinite e: no finite difference
+    at_e = _at(expr, t, e)
+    if at_e.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
+        return None
+    if isinstance(expr, sp.Add):
+        parts = [difference(a, t, e, delta) for a in expr.args]
+        return None if any(p is None for p in parts) else sp.Add(*parts)
+    if isinstance(expr, sp.Mul):
+        constant, rest = expr.as_independent(t, as_Add=False)
+        factors = sp.Mul.make_args(rest)
+        if constant != 1:
+            inner = difference(rest, t, e, delta)
+            return None if inner is None else constant * inner
+        u, v = factors[0], sp.Mul(*factors[1:])
+        du, dv = difference(u, t, e, delta), difference(v, t, e, delta)
+        if du is None or dv is None:
+            return None
+        return du * v + _at(u, t, e) * dv
+    if at_e == 0 and delta is None and not isinstance(expr, (sp.Add, sp.Mul)):
+        return expr  # a power or function that vanishes at infinity: no cancellation
+    if isinstance(expr, sp.Pow) and not expr.exp.has(t):
+        b, p = expr.base, expr.exp
+        db, b0 = difference(b, t, e, delta), _at(b, t, e)
+        if db is None:
+            return None
+        if b0 == 0:
+            return db**p if p.is_positive else None
+        if p.is_Integer and p > 0:
+            return db * sp.Add(*[b**k * b0 ** (p - 1 - k) for k in range(int(p))])
+        if p.is_Integer and p < 0:
+            inner = difference(b ** (-p), t, e, delta)
+            return None if inner is None else -inner * expr * b0**p
+        if b0.is_positive:
+            return b0**p * expm1(p * log1p(db / b0))
+        return None
+    if isinstance(expr, sp.Function) and len(expr.args) == 1:
+        a = expr.args[0]
+        a0 = _at(a, t, e)
+        if isinstance(expr, sp.atan) and a0.is_infinite:
+            return -sp.atan(1 / a)  # atan(a) ∓ π/2 for a → ±∞
+        da = difference(a, t, e, delta)
+        if da is None:
+            return None
+        if isinstance(expr, sp.exp):
+            return sp.exp(a0) * expm1(da)
+        if isinstance(expr, sp.log) and a0.is_positive:
+            return log1p(da / a0)
+        if isinstance(expr, sp.atan):
+            return sp.atan2(da, 1 + a0 * a)
+        if isinstance(expr, sp.tan):
+            return sp.sin(da) / (sp.cos(a) * sp.cos(a0))
+        if isinstance(expr, sp.sinh):
+            return 2 * sp.cosh((a + a0) / 2) * sp.sinh(da / 2)
+        if at_e == 0 and a0 == 0:
+            return expr.func(da)  # f(a₁) with a₁ = Δa
+    return None
