@@ -194,7 +194,13 @@ class _EdgePass:
                 lambda e_t=e_t, s=sign_t * d_t: difference(original, t, e_t, s), _BUDGET, None
             )
             if delta is not None:
-                return self.rewrite(sign * delta)
+                near = self.rewrite(sign * delta)
+                if e_t == 0 or not e_t.is_number:
+                    return near  # d_t is t itself (or a parameter edge): exact everywhere
+                # near t's edge the identity keeps the digits; far from it, d_t has lost
+                # those of t (1 − x for x = 1e-300) and the direct form is the right one
+                far = self.rewrite(sign * (original - edge))
+                return sp.Piecewise((near, d_t < abs(e_t) / 2), (far, True))
         return None
 
     # ------------------------------------------------------------------ rewriting
@@ -311,7 +317,8 @@ def _same(a: sp.Expr, b: sp.Expr) -> bool:
     if not difference.is_number:
         return False
     value = difference.evalf(60)
-    return value.is_number and abs(value) < sp.Float(10) ** -50 * (1 + abs(b.evalf(60)))
+    close = abs(value) < sp.Float(10) ** -50 * (1 + abs(b.evalf(60)))
+    return close is sp.true
 
 
 def _at(expr: sp.Expr, t: sp.Symbol, value: sp.Expr) -> sp.Expr:
@@ -357,6 +364,8 @@ def difference(expr: sp.Expr, t: sp.Symbol, e: sp.Expr, delta: sp.Expr) -> sp.Ex
     at_e = _at(expr, t, e)
     if at_e.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
         return None
+    if at_e == 0 and delta is None and not isinstance(expr, sp.Add):
+        return expr  # a product, power or function that vanishes at infinity
     if isinstance(expr, sp.Add):
         parts = [difference(a, t, e, delta) for a in expr.args]
         return None if any(p is None for p in parts) else sp.Add(*parts)
@@ -371,8 +380,6 @@ def difference(expr: sp.Expr, t: sp.Symbol, e: sp.Expr, delta: sp.Expr) -> sp.Ex
         if du is None or dv is None:
             return None
         return du * v + _at(u, t, e) * dv
-    if at_e == 0 and delta is None and not isinstance(expr, (sp.Add, sp.Mul)):
-        return expr  # a power or function that vanishes at infinity: no cancellation
     if isinstance(expr, sp.Pow) and not expr.exp.has(t):
         b, p = expr.base, expr.exp
         db, b0 = difference(b, t, e, delta), _at(b, t, e)
