@@ -134,9 +134,31 @@ class _EdgePass:
             found.append((edge, sign, d))
             self._define_log(d, distance, out, always=True)
         self.distances[z] = found
+        value = self._near_poles(original, value)
         if interval.inf.is_nonnegative:
             self._define_log(z, value, out, always=False)
         return value, out
+
+    def _near_poles(self, original: sp.Expr, value: sp.Expr) -> sp.Expr:
+        """value, recomputed from the previous state's edge distance D where it has a pole
+        at that edge and SymPy absorbs the shift: tan(π/2 − D) = cot D, exact for tiny D
+        where tan of the rounded state is not."""
+        previous = [t for t in original.free_symbols if t in self.distances]
+        if len(previous) != 1 or sp.count_ops(original) > _MAX_OPS:
+            return value
+        (t,) = previous
+        for e_t, sign_t, d_t in self.distances[t]:
+            if d_t is t or not e_t.is_number:
+                continue
+            at_edge = attempt(lambda e_t=e_t: original.subs(t, e_t), _BUDGET, None)
+            if at_edge is None or not at_edge.has(sp.zoo, sp.oo, -sp.oo):
+                continue
+            shifted = original.subs(t, e_t + sign_t * d_t)
+            if not _absorbed(shifted, d_t):
+                continue
+            near = self.rewrite(shifted)
+            return sp.Piecewise((near, d_t < abs(e_t) / 2), (value, True))
+        return value
 
     def _define_log(self, s: sp.Symbol, value: sp.Expr, out: list, always: bool) -> None:
         from symflow.core.program import Assignment
@@ -307,6 +329,18 @@ class exact_difference(sp.Function):  # noqa: N801 (SymPy function names are low
 
     def _eval_is_extended_real(self):
         return True if all(a.is_extended_real for a in self.args) else None
+
+
+def _absorbed(expr: sp.Expr, d: sp.Symbol) -> bool:
+    """No function of ``expr`` has an argument c + (terms in d) with a constant c ≠ 0:
+    the shift by the edge was absorbed (tan(π/2 − d) became cot d)."""
+    for f in expr.atoms(sp.Function):
+        for arg in f.args:
+            if arg.has(d) and isinstance(arg, sp.Add):
+                constant, _ = arg.as_independent(d, as_Add=True)
+                if constant != 0:
+                    return False
+    return True
 
 
 def _same(a: sp.Expr, b: sp.Expr) -> bool:

@@ -103,7 +103,7 @@ def _bisect(fn, lo, hi, target, steps=200):
     return (lo + hi) / 2
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def quantile(index: int, u: float, upper: bool):
     """The base's u-quantile (or 1 − u when ``upper``) as an exact mpmath number."""
     base = BASES[index]
