@@ -432,6 +432,13 @@ def emitter(program):
     return em
 
 
+def _at_most(a: sp.Expr, b: sp.Expr) -> sp.Basic:
+    """a ≤ b with a constant side rounded to the float on its correct side."""
+    from symflow.codegen.rewrite import float_membership
+
+    return float_membership(sp.LessThan(a, b, evaluate=False))
+
+
 def _code_of(em, value: sp.Expr) -> str:
     return em.code(em.rename(sp.sympify(value)))
 
@@ -490,8 +497,10 @@ def cdf_source(program) -> str:
     for k, pc in enumerate(path_cdfs(program), start=1):
         below, above, mass = _path_terms(program, pc, F, S, zb)
         weight = "" if pc.multiplicity == 1 else f"{float(pc.multiplicity)!r} * "
-        a_code = None if pc.lower == -sp.oo else _code_of(em, pc.lower)
-        b_code = None if pc.upper == sp.oo else _code_of(em, pc.upper)
+        # x at or beyond a path's ends, tested exactly for every float64 x
+        xe = em.names[program.x]
+        a_code = None if pc.lower == -sp.oo else _code_of(em, _at_most(xe, pc.lower))
+        b_code = None if pc.upper == sp.oo else _code_of(em, _at_most(pc.upper, xe))
         mass_code = _code_of(em, mass)
         for body, term, side in ((lower_body, below, "lower"), (upper_body, above, "upper")):
             target = sp.Symbol(f"term_{k}", real=True)
@@ -501,9 +510,9 @@ def cdf_source(program) -> str:
             )
             branches = []
             if a_code is not None:
-                branches.append((f"x <= {a_code}", side == "upper"))
+                branches.append((a_code, side == "upper"))
             if b_code is not None:
-                branches.append((f"x >= {b_code}", side == "lower"))
+                branches.append((b_code, side == "lower"))
             for j, (cond, full) in enumerate(branches):
                 body.append(f"    {'el' if j else ''}if {cond}:")
                 body.append(f"        acc += {weight}{mass_code}" if full else "        pass")

@@ -43,6 +43,7 @@ from symflow.codegen.printer import (
     fold_constants,
     special_import,
 )
+from symflow.codegen.rewrite import TRANSLATIONS as STABLE_TRANSLATIONS
 from symflow.core.layer import ImplicitInverse
 from symflow.errors import KernelError, ParameterError
 
@@ -141,6 +142,8 @@ class _Emitter:
             self.param_names.append(ident)
         self.solvers: list[str] = []
         self._solver_of: dict[type, str] = {}
+        # helpers of the stable rewrites that the shared printer table does not name
+        self.printer.known_functions.update({"sub_exact": STABLE_TRANSLATIONS["sub_exact"]})
 
     def sym(self, s: sp.Symbol) -> sp.Symbol:
         if s not in self.names:
@@ -461,10 +464,15 @@ def _condition(region: sp.Set, em) -> sp.Basic:
     """``x in region`` as a Boolean in the emitter's names (x and the parameters renamed).
 
     Built on a plain real symbol: the program's x carries the support's assumptions
-    (x > 0), under which SymPy would reduce ``0 < x`` to True and drop the test.
+    (x > 0), under which SymPy would reduce ``0 < x`` to True and drop the test. An
+    endpoint that is not a float64 is replaced by the float next to it on the outer
+    side, so that the test is exact for every float64 x (see
+    :func:`~symflow.codegen.rewrite.float_membership`).
     """
+    from symflow.codegen.rewrite import float_membership
+
     plain = sp.Dummy("x", real=True)
-    cond = region.as_relational(plain)
+    cond = float_membership(region.as_relational(plain))
     mapping = {plain: em.names[em.program.x]}
     mapping.update({p: em.names[p] for p in em.program.parameters})
     return cond.xreplace(mapping)
@@ -479,7 +487,7 @@ def _select_log_prob(em, program, x, params, support) -> list[str]:
     body.append('    """log p_X(x): -inf outside the support, nan for nan."""')
     results = []
     for k, path in enumerate(program.paths):
-        body.extend(em.statements(path.assignments, "    "))
+        body.extend(em.statements(path.kernel_assignments, "    "))
         r = f"r_{k}"
         em.taken.add(r)
         result = em.sym(path.result)
@@ -515,7 +523,7 @@ def _branchy_log_prob(em, program, x, params, support) -> list[str]:
     for path in program.paths:
         cond = _condition(path.region, em) if len(program.paths) > 1 else sp.true
         body.append(f"    if {em.code(cond) if cond is not sp.true else 'True'}:")
-        body.extend(em.statements(path.assignments, "        "))
+        body.extend(em.statements(path.kernel_assignments, "        "))
         result = em.sym(path.result)
         weight = "" if path.multiplicity == 1 else f" + {float(np.log(path.multiplicity))!r}"
         body.append(f"        if {result} == {result}:")
@@ -612,7 +620,7 @@ def _vector_source(program) -> tuple[str, list[str]]:
         f"def log_prob_1({xargs}{params}):",
         '    """log p_X(x): -inf outside the support, nan for nan."""',
     ]
-    body.extend(em.statements(path.assignments, "    "))
+    body.extend(em.statements(path.kernel_assignments, "    "))
     result = em.sym(path.result)
     body.append(f"    lp = -math.inf if {result} != {result} else {result}")
     checks = sp.And(*path.checks)

@@ -55,12 +55,22 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import mpmath as mp
+import numpy as np
 import sympy as sp
 from sympy.codegen.cfunctions import expm1, log1p
 
+from symflow.core.edges import exact_difference
 from symflow.errors import CompileError
 
-__all__ = ["stabilise", "softplus", "logcosh", "log1p_sq", "NUMBA_HELPERS", "TRANSLATIONS"]
+__all__ = [
+    "stabilise",
+    "float_membership",
+    "softplus",
+    "logcosh",
+    "log1p_sq",
+    "NUMBA_HELPERS",
+    "TRANSLATIONS",
+]
 
 
 # --------------------------------------------------------------------------- functions
@@ -225,6 +235,30 @@ class log1p_sq(sp.Function):  # noqa: N801
         return _with_exponent(r"\left(" + body + r"\right)" if exp else body, exp)
 
 
+class sub_exact(sp.Function):  # noqa: N801
+    """sub_exact(x, hi, lo) = (x − hi) − lo: x minus a constant split into its nearest
+    float hi and the rest lo, so that the difference keeps its digits next to hi + lo.
+    It is what :class:`~symflow.core.edges.exact_difference` compiles to."""
+
+    nargs = 3
+
+    def fdiff(self, argindex=1):
+        return sp.Integer(1) if argindex == 1 else sp.Integer(-1)
+
+    def _eval_is_extended_real(self):
+        return True if all(a.is_extended_real for a in self.args) else None
+
+
+def _exact_difference(x: sp.Expr, c: sp.Expr) -> sp.Expr:
+    """x − c with a numeric c as sub_exact(x, hi, lo); other c as x − c."""
+    if not c.is_number:
+        return x - c
+    value = sp.N(c, 40)
+    hi = float(value)
+    lo = float(value - sp.Float(hi, 40))
+    return x - sp.Float(hi) if lo == 0.0 else sub_exact(x, sp.Float(hi), sp.Float(lo))
+
+
 # --------------------------------------------------------------------------- kernels
 #: numba source of the helpers behind :data:`TRANSLATIONS` (``_softplus`` is already in
 #: the printer's HELPERS); it expects ``math`` and ``njit`` in the kernel module.
@@ -237,6 +271,12 @@ def _logcosh(v):
         t = math.expm1(a)
         return math.log1p(t * (t / (1.0 + t)) * 0.5)
     return (a - 0.6931471805599453) + math.log1p(math.exp(-2.0 * a))
+
+
+@njit(cache=True, error_model="numpy")
+def _sub_exact(x, hi, lo):
+    """x - c for c = hi + lo (hi its nearest float): exact next to c (Sterbenz)."""
+    return (x - hi) - lo
 
 
 @njit(cache=True, error_model="numpy")
@@ -255,6 +295,7 @@ TRANSLATIONS: dict[str, str] = {
     "log1p_sq": "_log1p_sq",
     "log1p": "math.log1p",
     "expm1": "math.expm1",
+    "sub_exact": "_sub_exact",
 }
 
 
@@ -333,6 +374,8 @@ def _walk(e: sp.Basic, memo: dict) -> sp.Basic:
         node = e.func(*args) if any(a is not b for a, b in zip(args, e.args, strict=True)) else e
         if isinstance(node, sp.log):
             out = _log(node.args[0])
+        elif isinstance(node, exact_difference):
+            out = _exact_difference(*node.args)
         elif isinstance(node, sp.Add):
             out = _add(node)
         else:
@@ -491,3 +534,63 @@ def _log_abs(v: sp.Expr) -> sp.Expr:
     if isinstance(v, (sp.exp, sp.cosh)):
         return _log(v)
     return sp.log(sp.Abs(v))
+
+
+# --------------------------------------------------------------------------- membership
+def float_membership(condition: sp.Basic) -> sp.Basic:
+    """``condition`` with each endpoint c of a comparison x ≶ c replaced by a float64
+    on the correct side of c, so that the test is exact for every float64 x.
+
+    A constant that is not a float64 lies strictly between two consecutive floats
+    c₋ < c < c₊; for a float x, x > c and x ≥ c both hold exactly when x > c₋, and
+    x < c, x ≤ c exactly when x < c₊. Rounding c to the nearest float instead puts the
+    float next to c on the wrong side of the test half of the time. Endpoints that are
+    floats (0, 1, 1/2) keep their comparison; endpoints with parameters are left as
+    they are.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> x = sp.Symbol("x", real=True)
+    >>> condition = float_membership(sp.And(sp.asinh(1) < x, x <= sp.pi))
+    >>> lo, hi = sorted(float(c) for r in condition.args for c in r.args if c.is_number)
+    >>> lo < sp.asinh(1), hi > sp.pi, hi
+    (True, True, 3.1415926535897936)
+    >>> condition.subs(x, lo), condition.subs(x, hi), condition.subs(x, 1.0)
+    (False, False, True)
+    >>> float_membership(sp.And(0 < x, x <= 1)) == sp.And(0 < x, x <= 1)
+    True
+    """
+    if isinstance(condition, (sp.And, sp.Or, sp.Not)):
+        return condition.func(*[float_membership(c) for c in condition.args])
+    if not isinstance(condition, sp.core.relational.Relational):
+        return condition
+    lhs, rhs = condition.lhs, condition.rhs
+    if rhs.is_number and not lhs.is_number:
+        flipped = condition.reversed
+        return float_membership(flipped).reversed
+    if not (lhs.is_number and not rhs.is_number) or not lhs.is_finite:
+        return condition
+    c = lhs  # c < x, c <= x, c > x, c >= x
+    below = isinstance(condition, (sp.StrictLessThan, sp.LessThan))  # x is above c
+    if not isinstance(
+        condition, (sp.StrictLessThan, sp.LessThan, sp.StrictGreaterThan, sp.GreaterThan)
+    ):
+        return condition
+    if _as_float(c) is not None:
+        return condition
+    value = sp.N(c, 40)
+    nearest = float(value)
+    if below:  # x > c  <=>  x > (largest float below c)
+        f = nearest if sp.Float(nearest, 40) < value else float(np.nextafter(nearest, -np.inf))
+        return sp.StrictLessThan(sp.Float(f), rhs)
+    f = nearest if sp.Float(nearest, 40) > value else float(np.nextafter(nearest, np.inf))
+    return sp.StrictGreaterThan(sp.Float(f), rhs)
+
+
+def _as_float(c: sp.Expr) -> float | None:
+    """c as a float64 when c is exactly one (a rational with a power-of-two denominator)."""
+    if not c.is_Rational:
+        return None
+    f = float(c)
+    return f if sp.Rational(f) == c else None

@@ -8,7 +8,7 @@ image f(piece), the direction of f, and log|f'|. A bijection has one branch.
 Examples
 --------
 >>> import sympy as sp
->>> from symflow.core.transform import Transform
+>>> from symflow.core.transform import Transform, check_declared_inverse
 >>> z = sp.Symbol("z", real=True)
 >>> layer = Layer.place(Transform(sp.exp(z), z), sp.S.Reals, index=1)
 >>> b, = layer.branches
@@ -18,15 +18,19 @@ Examples
 
 from __future__ import annotations
 
+import functools
+import math
 from dataclasses import dataclass
 
+import mpmath as mp
+import numpy as np
 import sympy as sp
 
 from symflow.core.intervals import describe_set, symbol_on
-from symflow.core.inverse import image_of, invert, verify_inverse
+from symflow.core.inverse import image_of, invert
 from symflow.core.pieces import monotone_pieces, smooth_parts
 from symflow.core.simplify import drop_even_signs, tidy_log
-from symflow.core.transform import Transform
+from symflow.core.transform import Transform, check_declared_inverse
 from symflow.errors import InverseError
 
 __all__ = [
@@ -69,11 +73,128 @@ class ImplicitInverse(sp.Function):
         z = self.func(self.args[0])
         return 1 / sp.diff(self.forward, self.variable).xreplace({self.variable: z})
 
+    def _eval_evalf(self, prec):
+        y = (
+            sp.Float(self.args[0], mp.libmp.prec_to_dps(prec + 10))
+            if self.args[0].is_Number
+            else None
+        )
+        y = self.args[0]._eval_evalf(prec + 10) if y is None else y
+        if y is None or not y.is_Float or self.forward.free_symbols - {self.variable}:
+            return None
+        with mp.workprec(prec + 20):
+            root = solve_on_piece(type(self), mp.mpf(y._mpf_))
+            return None if root is None else sp.Float._new(mp.mpf(root)._mpf_, prec)
+
+
+def solve_on_piece(cls, y):
+    """The root t of f(t) = y on the piece (lo, hi) of ``cls``, in mpmath at the working
+    precision, or None when y is not in the image of the piece.
+
+    The root is bracketed (the bracket grows geometrically towards an infinite end and
+    halves towards a finite one, where f may be undefined), narrowed by bisection and
+    polished with the Anderson–Björck bracketing method, so it never leaves the piece.
+    """
+    f = _mpmath_forward(cls)
+    s = cls.direction
+
+    def g(t):
+        return s * (f(t) - y)
+
+    lo = None if cls.lo == -sp.oo else mp.mpf(sp.Float(cls.lo, mp.mp.dps + 5)._mpf_)
+    hi = None if cls.hi == sp.oo else mp.mpf(sp.Float(cls.hi, mp.mp.dps + 5)._mpf_)
+    # a start strictly inside the piece
+    if lo is not None and hi is not None:
+        a = b = (lo + hi) / 2
+    elif lo is not None:
+        a = b = lo + 1
+    elif hi is not None:
+        a = b = hi - 1
+    else:
+        a = b = mp.mpf(0)
+    step = mp.mpf(1)
+    for _ in range(4 * mp.mp.prec + 2200):  # walk a down until g(a) <= 0
+        if g(a) <= 0:
+            break
+        b, a = a, ((a + lo) / 2 if lo is not None else a - step)
+        step *= 2
+    else:
+        return None
+    step = mp.mpf(1)
+    for _ in range(4 * mp.mp.prec + 2200):  # walk b up until g(b) >= 0
+        if g(b) >= 0:
+            break
+        a, b = b, ((b + hi) / 2 if hi is not None else b + step)
+        step *= 2
+    else:
+        return None
+    if g(a) == 0:
+        return a
+    shift = 1
+    for _ in range(8 * mp.mp.prec + 200):  # bisection until the bracket is an ulp wide
+        if a < 0 < b:
+            m = mp.mpf(0)  # then the bracket has one sign, and the root any magnitude
+        elif a == 0 or b == 0:
+            m = mp.ldexp(a + b, -shift)  # towards 0 by ever larger factors
+            shift *= 2
+        elif a > 0 and b > 4 * a:
+            m = mp.sqrt(a * b)  # halve the exponent range
+        elif b < 0 and a < 4 * b:
+            m = -mp.sqrt(a * b)
+        else:
+            m = (a + b) / 2
+        if m in (a, b) or m != m:
+            break
+        gm = g(m)
+        if gm == 0:
+            return m
+        if gm < 0:
+            a = m
+        else:
+            b = m
+    return (a + b) / 2
+
+
+@functools.lru_cache(maxsize=256)
+def _mpmath_forward(cls):
+    return sp.lambdify(cls.variable, cls.forward, "mpmath")
+
+
+def _evaluate(cls, y):
+    """f⁻¹(y) as lambdify's implementation: an mpmath number for an mpmath argument
+    (at the working precision), a float for a float, elementwise for an array."""
+    if isinstance(y, mp.mpf):
+        root = solve_on_piece(cls, y)
+        return mp.nan if root is None else root
+    if np.ndim(y) > 0:
+        return np.vectorize(lambda v: _evaluate(cls, v), otypes=[float])(y)
+    with mp.workprec(80):
+        root = solve_on_piece(cls, mp.mpf(float(y)))
+        return math.nan if root is None else float(root)
+
 
 def implicit_inverse(f: sp.Expr, t: sp.Symbol, piece, direction: int, label: str):
-    """A new ImplicitInverse subclass for f on ``piece`` (an open interval)."""
+    """A new ImplicitInverse subclass for f on ``piece`` (an open interval).
+
+    Its values evaluate (``evalf``, ``lambdify`` with the "mpmath" or "numpy" modules):
+    a bracketed solve of f(t) = y on the piece.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> t = sp.Symbol("t", real=True)
+    >>> g = implicit_inverse(t + sp.exp(t), t, sp.Interval.open(-sp.oo, sp.oo), 1, "f")
+    >>> r = g(sp.Rational(3, 2)).evalf(30)
+    >>> r, (r + sp.exp(r)).evalf(25)
+    (0.235040279874499458031632813285, 1.500000000000000000000000)
+    >>> with mp.workdps(30):
+    ...     print(sp.lambdify(t, g(t), "mpmath")(mp.mpf(2.5)))
+    0.62735295958340561699423009754
+    >>> sp.lambdify(t, g(t), "numpy")(np.array([1.0, 2.5]))
+    array([0.        , 0.62735296])
+    """
     name = f"ImplicitInverse_{label}_{abs(hash((f, piece))) % 10**8}"
-    return type(
+    cls = type(
         name,
         (ImplicitInverse,),
         {
@@ -85,6 +206,8 @@ def implicit_inverse(f: sp.Expr, t: sp.Symbol, piece, direction: int, label: str
             "label": label,
         },
     )
+    cls._imp_ = staticmethod(functools.partial(_evaluate, cls))
+    return cls
 
 
 @dataclass(frozen=True)
@@ -170,7 +293,7 @@ class Layer:
         hint = None
         if transform.inverse_hint is not None:
             hint = transform.inverse_hint.xreplace({transform.var: ty})
-            bad = verify_inverse(fp, tp, hint, ty, piece.interval, image)
+            bad = check_declared_inverse(fp, tp, hint, ty, piece.interval, image)
             if bad is not None:
                 raise InverseError(
                     f"The declared inverse {transform.inverse_hint} of {label} is wrong on "

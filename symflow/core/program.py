@@ -31,6 +31,7 @@ log_p = -l_1 - z_0**2/2 - log(2*pi)/2
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 import sympy as sp
@@ -63,6 +64,17 @@ class Path:
     result: sp.Symbol
     multiplicity: int = 1
     checks: tuple[sp.Basic, ...] = ()
+    #: (state, open interval it lives on along this path), for the edge-aware pass
+    ranges: tuple[tuple[sp.Symbol, sp.Interval], ...] = ()
+
+    @functools.cached_property
+    def kernel_assignments(self) -> tuple[Assignment, ...]:
+        """The assignments as kernels compute them: the same function, with log terms
+        taken from edge distances and logs of states (see :mod:`symflow.core.edges`),
+        so that a state rounded onto an edge of its range never feeds a log."""
+        from symflow.core.edges import edge_assignments
+
+        return edge_assignments(self.assignments, dict(self.ranges))
 
     @property
     def implicit(self) -> bool:
@@ -167,7 +179,11 @@ def build_program(base, layers) -> Program:
             log_dets.append(li)
         result = base.log_density(symbols[0]) - sp.Add(*log_dets)
         assignments.append(Assignment(log_p, result, "result"))
-        paths.append(Path(chosen, region, tuple(assignments), log_p))
+        ranges = [(symbols[k], region)] if k else [(symbols[0], base.support)]
+        for i in range(k, 0, -1):
+            ranges.append((symbols[i - 1], layers[i - 1].branches[chosen[i - 1]].piece))
+        ranges = [(s, r) for s, r in ranges if isinstance(r, sp.Interval)]
+        paths.append(Path(chosen, region, tuple(assignments), log_p, ranges=tuple(ranges)))
 
     params = set(base.free_symbols)
     for layer in layers:

@@ -23,7 +23,7 @@ import sympy as sp
 
 from symflow.errors import CollapseError, SymflowError
 
-__all__ = ["Transform"]
+__all__ = ["Transform", "check_declared_inverse"]
 
 
 class TransformError(SymflowError, TypeError):
@@ -206,3 +206,59 @@ class Transform:
 
     def __hash__(self) -> int:
         return hash((self.exprs, self.vars))
+
+
+#: digits of the arithmetic that checks a declared inverse
+_DIGITS = 50
+
+
+def check_declared_inverse(
+    f: sp.Expr, t: sp.Symbol, g: sp.Expr, y: sp.Symbol, piece: sp.Interval, image: sp.Interval
+) -> float | None:
+    """A point y of ``image`` where g is not f⁻¹ on ``piece`` (f(g(y)) ≠ y), or None.
+
+    At test points spread over the image, z = g(y) is evaluated at 50 significant
+    digits, must be real and inside the piece, and f(z), evaluated at 50 digits from
+    that z (never from z rounded to float64), must equal y to within the rounding that
+    the conditioning |z·f'(z)/f(z)| of f explains. Points where z or f(z) is beyond the
+    float64 range (a forward map that under- or overflows there) are skipped: they
+    test the arithmetic, not the inverse. Expressions with parameters are checked when
+    their values are known.
+
+    Examples
+    --------
+    >>> z, y = sp.symbols("z y", positive=True)
+    >>> piece, image = sp.Interval.open(0, sp.oo), sp.Interval.open(1, sp.oo)
+    >>> check_declared_inverse(sp.exp(z**3), z, sp.log(y) ** sp.Rational(1, 3), y, piece, image)
+    >>> check_declared_inverse(sp.exp(z**3), z, sp.log(y) ** sp.Rational(1, 2), y, piece, image)
+    1.0749894209332456
+    """
+    from symflow.core.budget import attempt
+    from symflow.core.intervals import interior_points
+
+    if (f.free_symbols | g.free_symbols) - {t, y}:
+        return None
+    tiny, huge = sp.Float("1e-300"), sp.Float("1e300")
+    for value in interior_points(image, 7):
+        v = sp.Rational(value)
+        z0 = attempt(lambda v=v: g.subs(y, v).evalf(_DIGITS), 5.0, None)
+        if z0 is None or not z0.is_number or z0.has(sp.zoo, sp.nan):
+            return value
+        re, im = z0.as_real_imag()
+        if abs(im) > sp.Float(10) ** (10 - _DIGITS) * max(1, abs(re)):
+            return value
+        if re.is_infinite or abs(re) > huge or (re != 0 and abs(re) < tiny):
+            continue  # beyond float64: the forward map over- or underflows here
+        slack = sp.Float(10) ** (10 - _DIGITS) * max(1, abs(re))
+        if (piece.inf.is_finite and re < piece.inf - slack) or (
+            piece.sup.is_finite and re > piece.sup + slack
+        ):
+            return value
+        back = attempt(lambda r=re: f.subs(t, r).evalf(_DIGITS), 5.0, None)
+        slope = attempt(lambda r=re: sp.diff(f, t).subs(t, r).evalf(_DIGITS), 5.0, None)
+        if back is None or not back.is_number or not back.is_finite:
+            return value
+        condition = 1 if slope is None or not slope.is_finite else 1 + abs(slope * re)
+        if abs(back - v) > sp.Float(10) ** (15 - _DIGITS) * condition * max(1, abs(v)):
+            return value
+    return None

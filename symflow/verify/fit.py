@@ -41,7 +41,7 @@ import itertools
 import math
 import time
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -236,6 +236,7 @@ def loglik_source(program) -> tuple[str, list]:
     """The numba module of ``loglik`` (value, gradient, Hessian summed over the data)."""
     from symflow.codegen.cdf_kernel import emitter, module_header
     from symflow.codegen.printer import HELPERS, special_import
+    from symflow.codegen.rewrite import float_membership
 
     params = program.parameters
     em = emitter(program)
@@ -248,19 +249,20 @@ def loglik_source(program) -> tuple[str, list]:
         "    if x != x:",
         "        return math.nan",
     ]
-    support = em.rename(program.support.as_relational(program.x))
+    support = em.rename(float_membership(program.support.as_relational(program.x)))
     if support is not sp.true:
         body.append(f"    if not ({em.code(support)}):")
         body.append("        return -math.inf")
     derivatives = []
     single = K == 1
     for q, path in enumerate(program.paths):
-        pd = _path_derivatives(path, params)
+        # the kernels' form of the pass: log terms from edge distances (core/edges.py)
+        pd = _path_derivatives(replace(path, assignments=path.kernel_assignments), params)
         derivatives.append(pd)
         indent = "    "
         if not single:
             body.append(f"    lps[{q}] = -math.inf")
-            cond = em.rename(path.region.as_relational(program.x))
+            cond = em.rename(float_membership(path.region.as_relational(program.x)))
             body.append(f"    if {em.code(cond) if cond is not sp.true else 'True'}:")
             indent = "        "
         body.extend(em.statements(pd.assignments, indent))

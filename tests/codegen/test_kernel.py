@@ -113,21 +113,15 @@ def test_asinh_log_det_far_out() -> None:
     np.testing.assert_allclose(k.log_prob(xs), reference(logp, xs), rtol=1e-12)
 
 
-ROUNDING_BUG = pytest.mark.xfail(
-    strict=True,
-    reason="float(asinh(1)) is one rounding above the support's edge asinh(1); the kernel "
-    "computes sinh(x) = 1 exactly, so z_0 = 0 where the true log p is about 26",
-)
-
-
 @pytest.mark.parametrize(
     ("base", "exprs", "point"),
     [
+        # float(asinh(1)) is 2.3e-17 above the support's edge asinh(1): sinh(x) rounds to
+        # 1, but the kernel takes z_1 = log(sinh x) as log1p of the distance to the edge
         pytest.param(
             sf.Exponential(1),
             [z**3, sp.exp(z), sp.asinh(z)],
             float(sp.asinh(1)),
-            marks=ROUNDING_BUG,
             id="edge-rounding",
         ),
         # x = 5e-324: exp(x) rounds to 1; the kernel cancels log(exp(x)) = x exactly

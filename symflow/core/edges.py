@@ -1,0 +1,452 @@
+r"""Edge distances and log-space states of an inverse pass.
+
+A state z of the inverse pass that lives on (lo, hi) can round onto an edge in float64
+although the point x is well inside the support: the logistic σ(37) is 1.0, and
+(x/2)³ is 0.0 at x = 1e-200. A kernel that then takes log(1 − z) or log z returns −inf
+where the true log-density is finite. :func:`edge_assignments` rewrites the pass so that
+such terms never see the rounded state:
+
+* **Edge distances.** For each finite edge of a state's range, the distance
+  d = z − lo or d = hi − z is derived symbolically from the state's definition and
+  simplified: 1 − σ(u) = 1/(1 + e^u), 1 − u²/(1 + u²) = 1/(1 + u²); where the state is
+  rational in the previous state, through that state's own edge distance D (1 − (1 − D)³
+  = 3D − 3D² + D³). Every factor a·(z − e) of the later expressions (log-densities,
+  log|det| terms, inverses) is replaced by ±a·d.
+* **Log-space states.** The log of a positive state defined by a product, power,
+  exponential or quotient is expanded (log((x/2)³) = 3·log(x/2)) and reused wherever
+  log z appears; likewise the log of each edge distance.
+
+The rewritten pass computes the same mathematical function; added assignments have
+kind ``"edge"`` and are kept only where a later expression uses them.
+
+Examples
+--------
+>>> import sympy as sp
+>>> from symflow.core.program import Assignment
+>>> x = sp.Symbol("x", real=True)
+>>> z = sp.Symbol("z_0", positive=True)
+>>> out = edge_assignments(
+...     [Assignment(z, sp.exp(x) / (1 + sp.exp(x))), Assignment(sp.Symbol("r"), sp.log(1 - z))],
+...     {z: sp.Interval.open(0, 1)},
+... )
+>>> for a in out:
+...     print(a)
+z_0 = exp(x)/(exp(x) + 1)
+log_z_0_to_hi = log(1/(exp(x) + 1))
+r = log_z_0_to_hi
+
+The distance 1 − z_0 = 1/(eˣ + 1) itself is not needed, so it is not kept; the kernels'
+stable rewrites turn its log into −softplus(x).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import sympy as sp
+
+from symflow.core.budget import attempt
+
+__all__ = ["edge_assignments", "difference", "exact_difference"]
+
+#: wall-clock budget (seconds) of one symbolic simplification of a distance
+_BUDGET = 2.0
+#: expressions larger than this (in operations) are not simplified
+_MAX_OPS = 200
+
+
+def edge_assignments(assignments: Sequence, ranges: Mapping[sp.Symbol, sp.Interval]) -> tuple:
+    """The inverse pass with edge distances and log-space states (see the module docstring).
+
+    Parameters
+    ----------
+    assignments : sequence of Assignment
+        One path of a Program, in order (states first, then log|det| terms and the result).
+    ranges : mapping
+        The open interval each state lives on along this path.
+
+    Returns
+    -------
+    tuple of Assignment
+        An equal pass whose log terms use distances to edges and logs of states.
+    """
+    from symflow.core.program import Assignment
+
+    edges = _EdgePass(ranges)
+    out: list = []
+    for a in assignments:
+        value = edges.rewrite(a.value)
+        defined: list = []
+        if a.kind == "state" and a.target in ranges:
+            value, defined = edges.define(a.target, a.value, value)
+        out.append(Assignment(a.target, value, a.kind))
+        out.extend(defined)
+    return _prune(out)
+
+
+def _prune(assignments: list) -> tuple:
+    """Drop added ("edge") assignments that no later assignment reads."""
+    used: set = set()
+    kept = []
+    for a in reversed(assignments):
+        if a.kind == "edge" and a.target not in used:
+            continue
+        used |= a.value.free_symbols
+        kept.append(a)
+    return tuple(reversed(kept))
+
+
+class _EdgePass:
+    """The distances and logs defined so far, and the rewrite that uses them."""
+
+    def __init__(self, ranges: Mapping[sp.Symbol, sp.Interval]):
+        self.ranges = ranges
+        #: state -> [(edge, sign, distance symbol)]: d = sign·(z − edge) > 0
+        self.distances: dict[sp.Symbol, list[tuple[sp.Expr, int, sp.Symbol]]] = {}
+        #: positive symbol -> the symbol holding its log
+        self.logs: dict[sp.Symbol, sp.Symbol] = {}
+        self.values: dict[sp.Symbol, sp.Expr] = {}
+
+    # ------------------------------------------------------------------ definitions
+    def define(self, z: sp.Symbol, original: sp.Expr, value: sp.Expr) -> tuple:
+        """z's value (recomputed from the previous state's distance where z vanishes at
+        an edge) and the assignments of its edge distances and of their logs."""
+        from symflow.core.program import Assignment
+
+        out: list = []
+        interval = self.ranges[z]
+        self.values[z] = original
+        found = []
+        for edge, sign, side in ((interval.inf, 1, "lo"), (interval.sup, -1, "hi")):
+            if edge.is_infinite or edge.has(sp.zoo, sp.nan) or edge.free_symbols & set(self.ranges):
+                continue
+            if edge == 0:
+                # z is its own distance to 0: compute z itself without cancellation
+                through = self._through_previous(original, edge, sign)
+                if through is not None:
+                    value = sign * through
+                if sign == 1:
+                    found.append((edge, sign, z))
+                    continue
+            d = sp.Symbol(f"{z.name}_to_{side}", positive=True)
+            distance = self._distance(original, value, edge, sign)
+            out.append(Assignment(d, distance, "edge"))
+            found.append((edge, sign, d))
+            self._define_log(d, distance, out, always=True)
+        self.distances[z] = found
+        value = self._near_poles(original, value)
+        if interval.inf.is_nonnegative:
+            self._define_log(z, value, out, always=False)
+        return value, out
+
+    def _near_poles(self, original: sp.Expr, value: sp.Expr) -> sp.Expr:
+        """value, recomputed from the previous state's edge distance D where it has a pole
+        at that edge and SymPy absorbs the shift: tan(π/2 − D) = cot D, exact for tiny D
+        where tan of the rounded state is not."""
+        previous = [t for t in original.free_symbols if t in self.distances]
+        if len(previous) != 1 or sp.count_ops(original) > _MAX_OPS:
+            return value
+        (t,) = previous
+        for e_t, sign_t, d_t in self.distances[t]:
+            if d_t is t or not e_t.is_number:
+                continue
+            at_edge = attempt(lambda e_t=e_t: original.subs(t, e_t), _BUDGET, None)
+            if at_edge is None or not at_edge.has(sp.zoo, sp.oo, -sp.oo):
+                continue
+            shifted = original.subs(t, e_t + sign_t * d_t)
+            if not _absorbed(shifted, d_t):
+                continue
+            near = self.rewrite(shifted)
+            return sp.Piecewise((near, d_t < abs(e_t) / 2), (value, True))
+        return value
+
+    def _define_log(self, s: sp.Symbol, value: sp.Expr, out: list, always: bool) -> None:
+        from symflow.core.program import Assignment
+
+        log_value = self._log(value)
+        if not always and log_value == sp.log(value):
+            return  # nothing gained over log(s)
+        name = sp.Symbol(f"log_{s.name}", real=True)
+        out.append(Assignment(name, log_value, "edge"))
+        self.logs[s] = name
+
+    def _distance(self, original: sp.Expr, value: sp.Expr, edge: sp.Expr, sign: int) -> sp.Expr:
+        """sign·(value − edge), simplified so that it does not cancel near the edge."""
+        if original.is_Symbol and original not in self.distances:
+            # the input x: exact, so only the constant can round
+            return sign * exact_difference(original, edge)
+        through = self._through_previous(original, edge, sign)
+        if through is not None:
+            return through
+        plain = sign * (value - edge)
+        if sp.count_ops(plain) > _MAX_OPS:
+            return plain
+        simpler = attempt(lambda: sp.cancel(sp.together(plain)), _BUDGET, plain)
+        return self.rewrite(simpler)
+
+    def _through_previous(self, original: sp.Expr, edge: sp.Expr, sign: int) -> sp.Expr | None:
+        """The distance in terms of the previous state t and its own distance D to the
+        edge that this state's edge comes from: g(t) − g(e) written without the
+        subtraction (see :func:`difference`), so that it keeps its digits for small D."""
+        previous = [t for t in original.free_symbols if t in self.distances]
+        if len(previous) != 1 or sp.count_ops(original) > _MAX_OPS:
+            return None
+        (t,) = previous
+        # an infinite edge of t: the tail of the value there (atan(t) + π/2 = −atan(1/t))
+        interval = self.ranges.get(t)
+        for e_t in (interval.inf, interval.sup) if interval is not None else ():
+            if not e_t.is_infinite:
+                continue
+            at_edge = attempt(lambda e_t=e_t: sp.limit(original, t, e_t), _BUDGET, None)
+            if at_edge is None or at_edge.has(sp.zoo, sp.nan) or at_edge.is_infinite:
+                continue
+            if not attempt(lambda a=at_edge: _same(a, edge), _BUDGET, False):
+                continue
+            tail = attempt(lambda e_t=e_t: difference(original, t, e_t, None), _BUDGET, None)
+            if tail is not None:
+                return self.rewrite(sign * tail)
+        for e_t, sign_t, d_t in self.distances[t]:
+            at_edge = attempt(lambda e_t=e_t: _at(original, t, e_t), _BUDGET, None)
+            if at_edge is None or at_edge.has(sp.zoo, sp.oo, -sp.oo, sp.nan):
+                continue
+            if not attempt(lambda a=at_edge: _same(a, edge), _BUDGET, False):
+                continue
+            # t − e_t = sign_t·d_t
+            delta = attempt(
+                lambda e_t=e_t, s=sign_t * d_t: difference(original, t, e_t, s), _BUDGET, None
+            )
+            if delta is not None:
+                near = self.rewrite(sign * delta)
+                if e_t == 0 or not e_t.is_number:
+                    return near  # d_t is t itself (or a parameter edge): exact everywhere
+                # near t's edge the identity keeps the digits; far from it, d_t has lost
+                # those of t (1 − x for x = 1e-300) and the direct form is the right one
+                far = self.rewrite(sign * (original - edge))
+                return sp.Piecewise((near, d_t < abs(e_t) / 2), (far, True))
+        return None
+
+    # ------------------------------------------------------------------ rewriting
+    def rewrite(self, expr: sp.Expr) -> sp.Expr:
+        """expr with factors a·(z − e) replaced by ±a·d and log z by its log symbol."""
+        if not (expr.free_symbols & (set(self.distances) | set(self.logs))):
+            return expr
+        return self._walk(expr, {})
+
+    def _walk(self, e: sp.Basic, memo: dict) -> sp.Basic:
+        if e in memo:
+            return memo[e]
+        if e.is_Atom or not e.args:
+            out = e
+        elif isinstance(e, sp.log):
+            out = self._log(self._walk(self._factor(e.args[0]), memo))
+        else:
+            args = [self._walk(a, memo) for a in e.args]
+            node = (
+                e.func(*args) if any(a is not b for a, b in zip(args, e.args, strict=True)) else e
+            )
+            out = self._linear(node) if isinstance(node, sp.Add) else node
+        memo[e] = out
+        return out
+
+    def _factor(self, arg: sp.Expr) -> sp.Expr:
+        """arg with the factors of its numerator and denominator in bounded states exposed
+        (−z/(z − 1) + 1 = −1/(z − 1)), so that the edge factors can be replaced."""
+        bounded = arg.free_symbols & set(self.distances)
+        if not bounded or sp.count_ops(arg) > _MAX_OPS:
+            return arg
+        return attempt(lambda: _factored(arg, bounded), _BUDGET, arg)
+
+    def _linear(self, node: sp.Add) -> sp.Expr:
+        """a·z + c with −c/a an edge e of z's range: a·(z − e) = ±a·d."""
+        for z in node.free_symbols & set(self.distances):
+            c, rest = node.as_independent(z, as_Add=True)
+            a, part = rest.as_independent(z, as_Add=False)
+            if part != z or c == 0:
+                continue
+            for edge, sign, d in self.distances[z]:
+                if d is not z and sp.expand(c + a * edge) == 0:
+                    return a * sign * d
+        return node
+
+    def _log(self, arg: sp.Expr) -> sp.Expr:
+        """log(arg), split into logs of states and distances where their signs are known."""
+        if arg in self.logs:
+            return self.logs[arg]
+        if not (arg.free_symbols & (set(self.distances) | set(self.logs))):
+            return sp.log(arg)
+        expanded = attempt(lambda: sp.expand_log(sp.log(arg), force=False), _BUDGET, sp.log(arg))
+        swaps = {
+            log: self.logs[log.args[0]]
+            for log in expanded.atoms(sp.log)
+            if log.args[0] in self.logs
+        }
+        return expanded.xreplace(swaps)
+
+
+def _factored(arg: sp.Expr, states: set) -> sp.Expr:
+    """arg as a quotient whose numerator and denominator are factored in ``states``."""
+    numerator, denominator = sp.fraction(sp.together(arg))
+    parts = []
+    for part in (numerator, denominator):
+        if any(
+            part.is_polynomial(z) and sp.degree(part, z) > 1 for z in part.free_symbols & states
+        ):
+            part = sp.factor(part)
+        parts.append(part)
+    return parts[0] / parts[1]
+
+
+class exact_difference(sp.Function):  # noqa: N801 (SymPy function names are lower case)
+    """exact_difference(x, c) = x − c for a float64 x and an exact constant c: kernels
+    subtract c in two parts (its nearest float, then the rest), so that x − c keeps its
+    digits next to c (x − atan(2) at the float nearest atan(2) is 2.2e-17, not 0).
+
+    Examples
+    --------
+    >>> x = sp.Symbol("x", real=True)
+    >>> exact_difference(x, sp.atan(2)).diff(x), exact_difference(3, 1)
+    (1, 2)
+    """
+
+    nargs = 2
+
+    @classmethod
+    def eval(cls, x, c):
+        if x.is_number and c.is_number:
+            return x - c
+        if c.is_zero:
+            return x
+        return None
+
+    def fdiff(self, argindex=1):
+        return sp.Integer(1) if argindex == 1 else sp.Integer(-1)
+
+    def _eval_rewrite_as_Add(self, x, c, **kwargs):
+        return x - c
+
+    def _eval_evalf(self, prec):
+        return (self.args[0] - self.args[1])._eval_evalf(prec)
+
+    def _eval_is_extended_real(self):
+        return True if all(a.is_extended_real for a in self.args) else None
+
+
+def _absorbed(expr: sp.Expr, d: sp.Symbol) -> bool:
+    """No function of ``expr`` has an argument c + (terms in d) with a constant c ≠ 0:
+    the shift by the edge was absorbed (tan(π/2 − d) became cot d)."""
+    for f in expr.atoms(sp.Function):
+        for arg in f.args:
+            if arg.has(d) and isinstance(arg, sp.Add):
+                constant, _ = arg.as_independent(d, as_Add=True)
+                if constant != 0:
+                    return False
+    return True
+
+
+def _same(a: sp.Expr, b: sp.Expr) -> bool:
+    """a = b for constants: exactly, or to 60 digits (sinh(−log(1 + √2)) = −1)."""
+    difference = sp.expand(a - b)
+    if difference == 0:
+        return True
+    if not difference.is_number:
+        return False
+    value = difference.evalf(60)
+    close = abs(value) < sp.Float(10) ** -50 * (1 + abs(b.evalf(60)))
+    return close is sp.true
+
+
+def _at(expr: sp.Expr, t: sp.Symbol, value: sp.Expr) -> sp.Expr:
+    """expr at t = value (a limit from inside only where the substitution is undefined)."""
+    if value.is_infinite:
+        return sp.limit(expr, t, value)
+    direct = expr.subs(t, value)
+    if not direct.has(sp.zoo, sp.nan):
+        return direct
+    return sp.cancel(sp.together(expr)).subs(t, value)
+
+
+def difference(expr: sp.Expr, t: sp.Symbol, e: sp.Expr, delta: sp.Expr) -> sp.Expr | None:
+    """expr(t) − expr(e) written without the subtraction, with ``delta`` standing for
+    t − e, or None when no identity applies.
+
+    Sums and products go term by term (u₁v₁ − u₀v₀ = Δu·v₁ + u₀·Δv), and functions by
+    identities that keep their digits for small Δ: e^{a₁} − e^{a₀} = e^{a₀}·expm1(Δa),
+    log a₁ − log a₀ = log1p(Δa/a₀), atan a₁ − atan a₀ = atan2(Δa, 1 + a₀a₁),
+    tan a₁ − tan a₀ = sin Δa/(cos a₁ cos a₀), sinh a₁ − sinh a₀ = 2 cosh((a₁ + a₀)/2)
+    sinh(Δa/2), b₁^p − b₀^p by the geometric sum (integer p) or b₀^p·expm1(p·log1p(Δb/b₀)).
+    A function that vanishes at e is its own difference. ``e`` may be ±∞ (``delta``
+    None): the difference from the limit there, atan a − (±π/2) = −atan(1/a).
+
+    Examples
+    --------
+    >>> t, d = sp.symbols("t d", positive=True)
+    >>> difference(sp.tan(t) - 1, t, sp.pi / 4, -d)
+    -sqrt(2)*sin(d)/cos(t)
+    >>> difference((t / 2) ** 3, t, 2, -d)
+    -d*(t**2 + 2*t + 4)/8
+    >>> x = sp.Symbol("x", negative=True)
+    >>> difference(sp.atan(x) / sp.pi + sp.Rational(1, 2), x, -sp.oo, None)
+    -atan(1/x)/pi
+    """
+    from sympy.codegen.cfunctions import expm1, log1p
+
+    e = sp.sympify(e)
+    if not expr.has(t):
+        return sp.Integer(0)
+    if expr == t:
+        return delta  # None at an infinite e: no finite difference
+    at_e = _at(expr, t, e)
+    if at_e.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
+        return None
+    if at_e == 0 and delta is None and not isinstance(expr, sp.Add):
+        return expr  # a product, power or function that vanishes at infinity
+    if isinstance(expr, sp.Add):
+        parts = [difference(a, t, e, delta) for a in expr.args]
+        return None if any(p is None for p in parts) else sp.Add(*parts)
+    if isinstance(expr, sp.Mul):
+        constant, rest = expr.as_independent(t, as_Add=False)
+        factors = sp.Mul.make_args(rest)
+        if constant != 1:
+            inner = difference(rest, t, e, delta)
+            return None if inner is None else constant * inner
+        u, v = factors[0], sp.Mul(*factors[1:])
+        du, dv = difference(u, t, e, delta), difference(v, t, e, delta)
+        if du is None or dv is None:
+            return None
+        return du * v + _at(u, t, e) * dv
+    if isinstance(expr, sp.Pow) and not expr.exp.has(t):
+        b, p = expr.base, expr.exp
+        db, b0 = difference(b, t, e, delta), _at(b, t, e)
+        if db is None:
+            return None
+        if b0 == 0:
+            return db**p if p.is_positive else None
+        if p.is_Integer and p > 0:
+            return db * sp.Add(*[b**k * b0 ** (p - 1 - k) for k in range(int(p))])
+        if p.is_Integer and p < 0:
+            inner = difference(b ** (-p), t, e, delta)
+            return None if inner is None else -inner * expr * b0**p
+        if b0.is_positive:
+            return b0**p * expm1(p * log1p(db / b0))
+        return None
+    if isinstance(expr, sp.Function) and len(expr.args) == 1:
+        a = expr.args[0]
+        a0 = _at(a, t, e)
+        if isinstance(expr, sp.atan) and a0.is_infinite:
+            return -sp.atan(1 / a)  # atan(a) ∓ π/2 for a → ±∞
+        da = difference(a, t, e, delta)
+        if da is None:
+            return None
+        if isinstance(expr, sp.exp):
+            return sp.exp(a0) * expm1(da)
+        if isinstance(expr, sp.log) and a0.is_positive:
+            return log1p(da / a0)
+        if isinstance(expr, sp.atan):
+            return sp.atan2(da, 1 + a0 * a)
+        if isinstance(expr, sp.tan):
+            return sp.sin(da) / (sp.cos(a) * sp.cos(a0))
+        if isinstance(expr, sp.sinh):
+            return 2 * sp.cosh((a + a0) / 2) * sp.sinh(da / 2)
+        if at_e == 0 and a0 == 0:
+            return expr.func(da)  # f(a₁) with a₁ = Δa
+    return None
