@@ -26,6 +26,7 @@ from symflow.core.budget import attempt
 from symflow.core.intervals import describe_set, symbol_on
 from symflow.core.inverse import image_of, invert, verify_inverse
 from symflow.core.pieces import monotone_pieces, smooth_parts
+from symflow.core.special import cancel_inverse_pairs
 from symflow.core.transform import Transform
 from symflow.errors import InverseError
 
@@ -83,11 +84,13 @@ def implicit_inverse(f: sp.Expr, t: sp.Symbol, piece, direction: int, label: str
 def tidy_log(expr: sp.Expr) -> sp.Expr:
     """Targeted, bounded simplification of a log-density term.
 
-    expand_log under the symbols' assumptions (log(1/z) -> -log(z) for z > 0), then
-    powsimp; never blanket ``simplify``.
+    Inverse pairs cancelled (erfc⁻¹(erfc(u)) -> u, see
+    :func:`~symflow.core.special.cancel_inverse_pairs`), expand_log under the symbols'
+    assumptions (log(1/z) -> -log(z) for z > 0), then powsimp; never blanket ``simplify``.
     """
     if sp.count_ops(expr) > 400:
         return expr
+    expr = cancel_inverse_pairs(expr)
     out = attempt(lambda: sp.expand_log(expr, force=False), 5.0, expr)
     out = attempt(lambda: sp.powsimp(out), 5.0, out)
     return drop_even_signs(out)
