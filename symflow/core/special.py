@@ -146,6 +146,11 @@ _UNARY: dict[type, Callable[[sp.Interval], tuple[Monotone, ...] | None]] = {
         Monotone(sp.S.Zero, LOGGAMMA_MINIMUM, -1, None, oo, None),
         Monotone(LOGGAMMA_MINIMUM, oo, 1, None, None, oo),
     ),
+    sp.gamma: _fixed(
+        Monotone(sp.S.Zero, LOGGAMMA_MINIMUM, -1, None, oo, None),
+        Monotone(LOGGAMMA_MINIMUM, oo, 1, None, None, oo),
+    ),
+    sp.zeta: _fixed(Monotone(sp.S.One, oo, -1, None, oo, 1)),
     sp.Ei: _fixed(
         Monotone(-oo, sp.S.Zero, -1, None, 0, -oo), Monotone(sp.S.Zero, oo, 1, None, -oo, oo)
     ),
