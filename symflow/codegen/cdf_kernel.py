@@ -42,7 +42,7 @@ import numpy as np
 import sympy as sp
 
 from symflow.codegen.kernel import _load
-from symflow.codegen.printer import HELPERS
+from symflow.codegen.printer import HELPERS, special_import
 from symflow.core.cdf import forward_expression, monotone_direction, path_cdfs
 from symflow.core.program import Assignment
 from symflow.errors import CompileError, ParameterError
@@ -905,7 +905,8 @@ def cdf_source(program) -> str:
     items = "".join(f", {p}s[i]" for p in em.param_names)
     for name in ("cdf", "sf", "quantile", "isf"):
         out.append(_VECTOR.format(name=name, scalar=f"{name}_1", arrays=arrays, items=items))
-    return module_header() + "".join(em.solvers) + "".join(out)
+    header = module_header() + special_import(em.printer)
+    return header + "".join(em.solvers) + "".join(out)
 
 
 _GUARDED = '''

@@ -36,7 +36,13 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from symflow.codegen.printer import HELPERS, SIMD_FUNCTIONS, KernelPrinter, fold_constants
+from symflow.codegen.printer import (
+    HELPERS,
+    SIMD_FUNCTIONS,
+    KernelPrinter,
+    fold_constants,
+    special_import,
+)
 from symflow.core.layer import ImplicitInverse
 from symflow.errors import ParameterError
 
@@ -546,7 +552,8 @@ def generate_source(program) -> tuple[str, list[str]]:
         ],
     )
     prob_1 = _PROB_1.format(params=params)
-    source = _header() + HELPERS + "".join(em.solvers) + "\n\n" + "\n".join(body) + prob_1 + loops
+    header = _header() + special_import(em.printer)
+    source = header + HELPERS + "".join(em.solvers) + "\n\n" + "\n".join(body) + prob_1 + loops
     return source, em.param_names
 
 
@@ -618,7 +625,8 @@ def _vector_source(program) -> tuple[str, list[str]]:
             ("inverse", True, f"        r = inverse_1({point})" + unpack),
         ],
     )
-    source = _header() + HELPERS + "".join(em.solvers) + "\n\n" + "\n".join(body) + vector
+    header = _header() + special_import(em.printer)
+    source = header + HELPERS + "".join(em.solvers) + "\n\n" + "\n".join(body) + vector
     return source, em.param_names
 
 

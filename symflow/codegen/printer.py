@@ -20,7 +20,15 @@ from sympy.printing.pycode import PythonCodePrinter
 
 from symflow.errors import CompileError
 
-__all__ = ["KernelPrinter", "TRANSLATIONS", "SIMD_FUNCTIONS", "register", "fold_constants"]
+__all__ = [
+    "KernelPrinter",
+    "TRANSLATIONS",
+    "SIMD_FUNCTIONS",
+    "SPECIAL_FUNCTIONS",
+    "register",
+    "fold_constants",
+    "special_import",
+]
 
 #: SymPy function name -> callable in the kernel module's namespace.
 TRANSLATIONS: dict[str, str] = {
@@ -187,6 +195,24 @@ SIMD_FUNCTIONS: dict[str, str] = {
 
 TRANSLATIONS.update({"logcosh": "_logcosh", "log1p_sq": "_log1p_sq"})
 TRANSLATIONS.update(SIMD_FUNCTIONS)
+
+#: SymPy function name -> the function of symflow.codegen.special (SciPy's compiled special
+#: functions bound into numba) that the kernels call. A kernel module imports that module
+#: (and with it SciPy) only when it calls one of them. Where the C library or a hand-written
+#: helper measured as accurate and faster (erf, erfc), it stays: docs/performance.md.
+SPECIAL_FUNCTIONS: dict[str, str] = {
+    "erfinv": "special.erfinv",
+    "erfcinv": "special.erfcinv",
+    "gamma": "special.gamma",
+    "loggamma": "special.gammaln",
+    "digamma": "special.psi",
+    "polygamma": "special.polygamma",
+    "lowergamma": "special.lowergamma",
+    "uppergamma": "special.uppergamma",
+    "Ei": "special.expi",
+    "E1": "special.exp1",
+}
+TRANSLATIONS.update(SPECIAL_FUNCTIONS)
 HELPERS = HELPERS + _STABLE_HELPERS
 
 
@@ -196,6 +222,22 @@ def register(sympy_name: str, target: str) -> None:
     The target must be importable inside the kernel module and callable from numba.
     """
     TRANSLATIONS[sympy_name] = target
+
+
+def special_import(printer: KernelPrinter) -> str:
+    """The import line a kernel module needs for what ``printer`` printed: the bindings of
+    SciPy's special functions, or nothing (importing them loads SciPy).
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> p = KernelPrinter()
+    >>> p.doprint(sp.digamma(sp.Symbol("a")))
+    'special.psi(a)'
+    >>> special_import(p).strip()
+    'from symflow.codegen import special'
+    """
+    return "from symflow.codegen import special\n" if printer.uses_special else ""
 
 
 def fold_constants(expr: sp.Expr) -> sp.Expr:
@@ -233,17 +275,71 @@ class KernelPrinter(PythonCodePrinter):
         #: trailing arguments appended to calls of some functions (kernel parameters
         #: passed on to the root solvers of implicit inverses)
         self.extra_arguments: dict[str, str] = {}
+        #: whether a printed statement calls symflow.codegen.special (see special_import)
+        self.uses_special = False
 
     def _print_Function(self, expr):
         name = type(expr).__name__
         if name in self.known_functions and name in TRANSLATIONS | self._extra:
             args = ", ".join(self._print(a) for a in expr.args)
-            return f"{self.known_functions[name]}({args}{self.extra_arguments.get(name, '')})"
-        raise CompileError(
-            f"No numba translation for the function {name}. Register one with "
+            return self._call(
+                self.known_functions[name], f"{args}{self.extra_arguments.get(name, '')}"
+            )
+        raise self._unknown(name)
+
+    def _call(self, target: str, args: str) -> str:
+        if target.startswith("special."):
+            self.uses_special = True
+        return f"{target}({args})"
+
+    @staticmethod
+    def _unknown(name: str, detail: str = "") -> CompileError:
+        return CompileError(
+            f"No numba translation for the function {name}{detail}. Register one with "
             f"symflow.codegen.printer.register({name!r}, 'module.function'), or rewrite "
             f"the transform with elementary functions."
         )
+
+    def _print_LambertW(self, expr):
+        branch = expr.args[1] if len(expr.args) > 1 else sp.S.Zero
+        if branch not in (0, -1):
+            raise self._unknown(
+                "LambertW", f" on the branch k = {branch} (only k = 0 and -1 are real)"
+            )
+        name = "special.lambertw0" if branch == 0 else "special.lambertwm1"
+        return self._call(name, self._print(expr.args[0]))
+
+    def _print_polygamma(self, expr):
+        order, x = expr.args
+        if order == 0:
+            return self._call("special.psi", self._print(x))
+        return self._call("special.polygamma", f"{self._print(order)}, {self._print(x)}")
+
+    def _print_zeta(self, expr):
+        if len(expr.args) == 1 or expr.args[1] == 1:
+            return f"(1.0 + {self._call('special.zetac', self._print(expr.args[0]))})"
+        args = ", ".join(self._print(a) for a in expr.args)
+        return self._call("special.zeta", args)
+
+    def _print_expint(self, expr):
+        order, z = expr.args
+        if not (order.is_integer and order.is_nonnegative):
+            raise self._unknown("expint", f" of the non-integer order {order}")
+        if order == 1:
+            return self._call("special.exp1", self._print(z))
+        return self._call("special.expn", f"{self._print(order)}, {self._print(z)}")
+
+    def _print_betainc_regularized(self, expr):
+        a, b, lo, hi = (self._print(v) for v in expr.args)
+        upper = self._call("special.betainc", f"{a}, {b}, {hi}")
+        if expr.args[2] == 0:
+            return upper
+        return f"({upper} - {self._call('special.betainc', f'{a}, {b}, {lo}')})"
+
+    def _print_betainc(self, expr):
+        a, b = (self._print(v) for v in expr.args[:2])
+        scale = f"math.exp({self._call('special.betaln', f'{a}, {b}')})"
+        return f"({self._print_betainc_regularized(expr)} * {scale})"
 
     @property
     def _extra(self) -> dict[str, str]:
@@ -290,5 +386,11 @@ class KernelPrinter(PythonCodePrinter):
         v = self._print(expr.args[0])
         return f"(0.0 if {v} == 0 else math.copysign(1.0, {v}))"
 
+
+# PythonCodePrinter prints gamma, loggamma, ... by methods of its own, which would bypass
+# the record of calls into symflow.codegen.special
+for _name in SPECIAL_FUNCTIONS:
+    if f"_print_{_name}" not in KernelPrinter.__dict__:
+        setattr(KernelPrinter, f"_print_{_name}", KernelPrinter._print_Function)
 
 _ = (log1p, expm1)  # imported so that SymPy knows the names the printer emits

@@ -235,7 +235,7 @@ _COMBINE = """
 def loglik_source(program) -> tuple[str, list]:
     """The numba module of ``loglik`` (value, gradient, Hessian summed over the data)."""
     from symflow.codegen.cdf_kernel import emitter, module_header
-    from symflow.codegen.printer import HELPERS
+    from symflow.codegen.printer import HELPERS, special_import
 
     params = program.parameters
     em = emitter(program)
@@ -291,6 +291,7 @@ def loglik_source(program) -> tuple[str, list]:
         body.append(_COMBINE.format(K=K, P=P).rstrip("\n"))
     source = (
         module_header()
+        + special_import(em.printer)
         + HELPERS
         + "".join(em.solvers)
         + "\n\n"

@@ -1,0 +1,513 @@
+r"""Special functions for numba kernels: SciPy's compiled ``cython_special`` called by symbol.
+
+SciPy's ``scipy.special.cython_special`` exports its scalar C implementations (Cephes,
+Boost and xsf code) through Cython's C API (``__pyx_capi__``). Each is reached here by
+address with :func:`numba.extending.get_cython_function_address`, the mechanism numba
+documents for calling Cython functions, and the address is given to LLVM under a symbol
+name of its own (``symflow_<name>``); numba code then calls the symbol through an
+:class:`numba.types.ExternalFunction`. Calling the symbol, not a ctypes pointer, matters
+twice:
+
+* numba refuses to cache a function that calls a ctypes pointer (the pointer is a
+  constant address of *this* process), while a call to a named symbol is cached and
+  linked again, at the new address, when a later process loads it;
+* machine code that names the symbol can never run with a stale address: the native
+  loader (:mod:`symflow.codegen.native`) links an object file only when each of its
+  undefined symbols resolves in the loading process, and otherwise compiles afresh.
+
+Importing this module registers every symbol (it imports SciPy, about 0.3 s once per
+process); the generated kernel modules import it only when they call one of its
+functions.
+
+Fused Cython functions have one C entry per type, with mangled names
+(``__pyx_fuse_1psi`` is the ``double`` version of ``psi``); :data:`BINDINGS` lists the
+entries used. A few functions SciPy does not export this way are written here in numba:
+the Hurwitz zeta function (Euler–Maclaurin summation, as Cephes ``zeta.c``), polygamma
+(from zeta and psi) and the two real branches of the Lambert W function (Halley steps from
+a series start, and Newton steps on w + log|w| = log|x| far from the branch point).
+
+Accuracy against mpmath, and speed against the hand-written numba versions they replace,
+are listed in ``docs/performance.md``.
+
+Examples
+--------
+>>> round(float(psi(1.0)), 15)  # −γ
+-0.577215664901533
+>>> float(ndtri(0.975))
+1.959963984540054
+>>> float(lambertw0(1.0)), float(lambertwm1(-0.1))
+(0.5671432904097838, -3.5771520639572967)
+"""
+
+from __future__ import annotations
+
+import math
+
+import llvmlite.binding as llvm
+from numba import njit, types
+from numba.extending import get_cython_function_address
+
+__all__ = [
+    "BINDINGS",
+    "SYMBOL_PREFIX",
+    "betainc",
+    "betaincc",
+    "betaincinv",
+    "betaln",
+    "erf",
+    "erfc",
+    "erfcinv",
+    "erfcx",
+    "erfinv",
+    "exp1",
+    "expi",
+    "expn",
+    "gamma",
+    "gammainc",
+    "gammaincc",
+    "gammainccinv",
+    "gammaincinv",
+    "gammaln",
+    "lambertw0",
+    "lambertwm1",
+    "log_ndtr",
+    "loggamma",
+    "lowergamma",
+    "ndtr",
+    "ndtri",
+    "polygamma",
+    "psi",
+    "rgamma",
+    "stdtr",
+    "stdtrit",
+    "uppergamma",
+    "zeta",
+    "zetac",
+]
+
+#: prefix of the LLVM symbols under which the SciPy functions are registered
+SYMBOL_PREFIX = "symflow_"
+
+_MODULE = "scipy.special.cython_special"
+
+#: name here -> (entry in cython_special's C API, number of double arguments); every
+#: entry has the C signature ``double f(double, ..., int __pyx_skip_dispatch)``
+BINDINGS: dict[str, tuple[str, int]] = {
+    "psi": ("__pyx_fuse_1psi", 1),
+    "gamma": ("__pyx_fuse_1gamma", 1),
+    "rgamma": ("__pyx_fuse_1rgamma", 1),
+    "gammaln": ("gammaln", 1),
+    "loggamma": ("__pyx_fuse_1loggamma", 1),
+    "gammainc": ("gammainc", 2),
+    "gammaincc": ("gammaincc", 2),
+    "gammaincinv": ("gammaincinv", 2),
+    "gammainccinv": ("gammainccinv", 2),
+    "betainc": ("__pyx_fuse_0betainc", 3),
+    "betaincc": ("__pyx_fuse_0betaincc", 3),
+    "betaincinv": ("__pyx_fuse_0betaincinv", 3),
+    "betaln": ("betaln", 2),
+    "ndtr": ("__pyx_fuse_1ndtr", 1),
+    "ndtri": ("ndtri", 1),
+    "log_ndtr": ("__pyx_fuse_1log_ndtr", 1),
+    "erf": ("__pyx_fuse_1erf", 1),
+    "erfc": ("__pyx_fuse_1erfc", 1),
+    "erfcx": ("__pyx_fuse_1erfcx", 1),
+    "erfinv": ("__pyx_fuse_0erfinv", 1),
+    "erfcinv": ("erfcinv", 1),
+    "expi": ("__pyx_fuse_1expi", 1),
+    "exp1": ("__pyx_fuse_1exp1", 1),
+    "expn": ("__pyx_fuse_0expn", 2),
+    "zetac": ("zetac", 1),
+    "stdtr": ("__pyx_fuse_0stdtr", 2),
+    "stdtrit": ("__pyx_fuse_0stdtrit", 2),
+}
+
+
+def address(name: str) -> int:
+    """The address of the ``double`` C entry of ``scipy.special.<name>`` in this process.
+
+    Examples
+    --------
+    >>> address("psi") > 0
+    True
+    """
+    return get_cython_function_address(_MODULE, BINDINGS[name][0])
+
+
+def _external(name: str) -> types.ExternalFunction:
+    """Register ``name``'s address under its LLVM symbol; the numba-callable declaration."""
+    entry, arity = BINDINGS[name]
+    symbol = SYMBOL_PREFIX + name
+    llvm.add_symbol(symbol, address(name))
+    return types.ExternalFunction(symbol, types.float64(*[types.float64] * arity, types.intc))
+
+
+_c = {name: _external(name) for name in BINDINGS}
+_psi, _gamma, _rgamma, _gammaln = _c["psi"], _c["gamma"], _c["rgamma"], _c["gammaln"]
+_loggamma, _gammainc, _gammaincc = _c["loggamma"], _c["gammainc"], _c["gammaincc"]
+_gammaincinv, _gammainccinv = _c["gammaincinv"], _c["gammainccinv"]
+_betainc, _betaincc, _betaincinv = _c["betainc"], _c["betaincc"], _c["betaincinv"]
+_betaln, _ndtr, _ndtri, _log_ndtr = _c["betaln"], _c["ndtr"], _c["ndtri"], _c["log_ndtr"]
+_erf, _erfc, _erfcx, _erfinv, _erfcinv = (
+    _c["erf"],
+    _c["erfc"],
+    _c["erfcx"],
+    _c["erfinv"],
+    _c["erfcinv"],
+)
+_expi, _exp1, _expn, _zetac = _c["expi"], _c["exp1"], _c["expn"], _c["zetac"]
+_stdtr, _stdtrit = _c["stdtr"], _c["stdtrit"]
+_jit = njit(cache=True, error_model="numpy")
+
+
+@_jit
+def psi(x):
+    """ψ(x) = Γ'(x)/Γ(x), the digamma function."""
+    return _psi(x, 0)
+
+
+@_jit
+def gamma(x):
+    """Γ(x)."""
+    return _gamma(x, 0)
+
+
+@_jit
+def rgamma(x):
+    """1/Γ(x), zero at the poles of Γ."""
+    return _rgamma(x, 0)
+
+
+@_jit
+def gammaln(x):
+    """log|Γ(x)|."""
+    return _gammaln(x, 0)
+
+
+@_jit
+def loggamma(x):
+    """log Γ(x) for x > 0 (nan for x <= 0, where Γ changes sign)."""
+    return _loggamma(x, 0)
+
+
+@_jit
+def gammainc(a, x):
+    """P(a, x) = γ(a, x)/Γ(a), the regularised lower incomplete gamma function."""
+    return _gammainc(a, x, 0)
+
+
+@_jit
+def gammaincc(a, x):
+    """Q(a, x) = Γ(a, x)/Γ(a) = 1 − P(a, x), accurate where P is near 1."""
+    return _gammaincc(a, x, 0)
+
+
+@_jit
+def gammaincinv(a, p):
+    """x with P(a, x) = p."""
+    return _gammaincinv(a, p, 0)
+
+
+@_jit
+def gammainccinv(a, q):
+    """x with Q(a, x) = q."""
+    return _gammainccinv(a, q, 0)
+
+
+@_jit
+def lowergamma(a, x):
+    """γ(a, x) = ∫_0^x t^(a−1) e^(−t) dt = P(a, x)·Γ(a)."""
+    return _gammainc(a, x, 0) * _gamma(a, 0)
+
+
+@_jit
+def uppergamma(a, x):
+    """Γ(a, x) = ∫_x^∞ t^(a−1) e^(−t) dt = Q(a, x)·Γ(a)."""
+    return _gammaincc(a, x, 0) * _gamma(a, 0)
+
+
+@_jit
+def betainc(a, b, x):
+    """I_x(a, b), the regularised incomplete beta function."""
+    return _betainc(a, b, x, 0)
+
+
+@_jit
+def betaincc(a, b, x):
+    """1 − I_x(a, b), accurate where I is near 1."""
+    return _betaincc(a, b, x, 0)
+
+
+@_jit
+def betaincinv(a, b, y):
+    """x with I_x(a, b) = y."""
+    return _betaincinv(a, b, y, 0)
+
+
+@_jit
+def betaln(a, b):
+    """log|B(a, b)|."""
+    return _betaln(a, b, 0)
+
+
+@_jit
+def ndtr(x):
+    """Φ(x), the standard normal CDF."""
+    return _ndtr(x, 0)
+
+
+@_jit
+def ndtri(p):
+    """Φ⁻¹(p)."""
+    return _ndtri(p, 0)
+
+
+@_jit
+def log_ndtr(x):
+    """log Φ(x), accurate far in the lower tail."""
+    return _log_ndtr(x, 0)
+
+
+@_jit
+def erf(x):
+    """erf(x) = 2/√π ∫_0^x e^(−t²) dt."""
+    return _erf(x, 0)
+
+
+@_jit
+def erfc(x):
+    """erfc(x) = 1 − erf(x)."""
+    return _erfc(x, 0)
+
+
+@_jit
+def erfcx(x):
+    """e^(x²)·erfc(x), the scaled complementary error function."""
+    return _erfcx(x, 0)
+
+
+@_jit
+def erfinv(y):
+    """erf⁻¹(y)."""
+    return _erfinv(y, 0)
+
+
+@_jit
+def erfcinv(y):
+    """erfc⁻¹(y)."""
+    return _erfcinv(y, 0)
+
+
+@_jit
+def expi(x):
+    """Ei(x) = −PV∫_(−x)^∞ e^(−t)/t dt."""
+    return _expi(x, 0)
+
+
+@_jit
+def exp1(x):
+    """E1(x) = ∫_1^∞ e^(−xt)/t dt."""
+    return _exp1(x, 0)
+
+
+@_jit
+def expn(n, x):
+    """E_n(x) = ∫_1^∞ e^(−xt)/t^n dt for integer n >= 0 (given as a float)."""
+    return _expn(n, x, 0)
+
+
+@_jit
+def zetac(s):
+    """ζ(s) − 1, the Riemann zeta function minus one."""
+    return _zetac(s, 0)
+
+
+@_jit
+def stdtr(nu, t):
+    """The CDF of Student's t with nu degrees of freedom at t."""
+    return _stdtr(nu, t, 0)
+
+
+@_jit
+def stdtrit(nu, p):
+    """The quantile of Student's t with nu degrees of freedom at p."""
+    return _stdtrit(nu, p, 0)
+
+
+# Euler–Maclaurin coefficients (2k)!/B_2k of Cephes zeta.c
+_ZETA_A = (
+    12.0,
+    -720.0,
+    30240.0,
+    -1209600.0,
+    47900160.0,
+    -1.8924375803183791606e9,
+    7.47242496e10,
+    -2.950130727918164224e12,
+    1.1646782814350067249e14,
+    -4.5979787224074726105e15,
+    1.8152105401943546773e17,
+    -7.1661652561756670113e18,
+)
+_EPS = 1.1102230246251565e-16
+
+
+@_jit
+def zeta(s, q):
+    """ζ(s, q) = Σ_{k>=0} (k + q)^(−s), the Hurwitz zeta function, for s > 1, q > 0
+    (inf at s = 1, nan elsewhere). Cephes ``zeta.c``: direct sum, then Euler–Maclaurin."""
+    s = float(s)
+    q = float(q)
+    if s != s or q != q:
+        return math.nan
+    if s == 1.0:
+        return math.inf
+    if s < 1.0 or q <= 0.0:
+        return math.nan
+    if q > 1e8:  # asymptotic: the sum is an integral to double precision
+        return (1.0 / (s - 1.0) + 0.5 / q) * q ** (1.0 - s)
+    total = q**-s
+    a = q
+    b = 0.0
+    i = 0
+    while i < 9 or a <= 9.0:
+        i += 1
+        a += 1.0
+        b = a**-s
+        total += b
+        if abs(b / total) < _EPS:
+            return total
+    w = a
+    total += b * w / (s - 1.0)
+    total -= 0.5 * b
+    fac = 1.0
+    k = 0.0
+    for j in range(12):
+        fac *= s + k
+        b /= w
+        t = fac * b / _ZETA_A[j]
+        total += t
+        if abs(t / total) < _EPS:
+            return total
+        k += 1.0
+        fac *= s + k
+        b /= w
+        k += 1.0
+    return total
+
+
+@_jit
+def polygamma(n, x):
+    """ψ⁽ⁿ⁾(x) = dⁿψ/dxⁿ for integer n >= 0 (a float): (−1)^(n+1)·n!·ζ(n+1, x) for n >= 1,
+    reached for x <= 0 by the recurrence ψ⁽ⁿ⁾(x) = ψ⁽ⁿ⁾(x+1) − (−1)ⁿ·n!/x^(n+1)."""
+    if n != n or x != x or n < 0.0 or n != math.floor(n):
+        return math.nan
+    if n == 0.0:
+        return _psi(x, 0)
+    if x <= 0.0 and x == math.floor(x):
+        return math.nan
+    sign = 1.0 if n % 2.0 == 1.0 else -1.0  # (−1)^(n+1)
+    factorial = math.gamma(n + 1.0)
+    shift = 0.0
+    while x <= 0.0:  # ψ⁽ⁿ⁾(x) = ψ⁽ⁿ⁾(x + 1) + (−1)^(n+1)·n!/x^(n+1)
+        shift += sign * factorial / x ** (n + 1.0)
+        x += 1.0
+    return sign * factorial * zeta(n + 1.0, x) + shift
+
+
+_INV_E = 0.36787944117144233  # 1/e rounded, and the rounding error below
+_INV_E_LO = -1.2428753672788363e-17
+
+
+@_jit
+def _branch_distance(x):
+    """p² = 2(e·x + 1) = 2e·(x + 1/e), with x + 1/e exact to double-double."""
+    return 2.0 * math.e * ((x + _INV_E) + _INV_E_LO)
+
+
+#: W = Σ μ_k p^k about the branch point x = −1/e, p = ±√(2(ex + 1)) (+ for W₀, − for W₋₁)
+_BRANCH = (
+    -1.0,
+    1.0,
+    -1.0 / 3.0,
+    11.0 / 72.0,
+    -43.0 / 540.0,
+    769.0 / 17280.0,
+    -221.0 / 8505.0,
+    680863.0 / 43545600.0,
+    -1963.0 / 204120.0,
+    226287557.0 / 37623398400.0,
+)
+
+
+@_jit
+def _branch_series(p):
+    w = 0.0
+    for k in range(len(_BRANCH) - 1, -1, -1):
+        w = w * p + _BRANCH[k]
+    return w
+
+
+@_jit
+def _lambertw_halley(x, w):
+    for _ in range(30):
+        ew = math.exp(w)
+        f = w * ew - x
+        wp1 = w + 1.0
+        if wp1 == 0.0:
+            return w
+        step = f / (ew * wp1 - 0.5 * (w + 2.0) * f / wp1)
+        w -= step
+        if abs(step) <= 4.0 * _EPS * abs(w):
+            break
+    return w
+
+
+@_jit
+def _lambertw_log(logx, w):
+    # Newton on g(w) = w + log|w| − log|x|, nearly linear when |w| is large
+    for _ in range(30):
+        step = (w + math.log(abs(w)) - logx) / (1.0 + 1.0 / w)
+        w -= step
+        if abs(step) <= 4.0 * _EPS * abs(w):
+            break
+    return w
+
+
+@_jit
+def lambertw0(x):
+    """W₀(x): the w >= −1 with w·e^w = x, for x >= −1/e (nan below)."""
+    if x != x or x < -_INV_E:
+        return math.nan
+    if x == math.inf:
+        return math.inf
+    if x == 0.0:
+        return x
+    if abs(x) < 1e-8:  # W = x − x² + 3x³/2 − ...
+        return x * (1.0 - x * (1.0 - 1.5 * x))
+    if x > 20.0:
+        logx = math.log(x)
+        return _lambertw_log(logx, logx - math.log(logx))
+    p2 = _branch_distance(x)
+    if p2 < 0.25:  # the series in p = √(2(ex + 1)) about the branch point
+        w = _branch_series(math.sqrt(max(p2, 0.0)))
+        if p2 < 1e-3:
+            return w
+    else:
+        w = math.log1p(x) * (1.0 - math.log1p(math.log1p(x)) / (2.0 + math.log1p(x)))
+    return _lambertw_halley(x, w)
+
+
+@_jit
+def lambertwm1(x):
+    """W₋₁(x): the w <= −1 with w·e^w = x, for −1/e <= x < 0 (nan elsewhere)."""
+    if x != x or x < -_INV_E or x >= 0.0:
+        return -math.inf if x == 0.0 else math.nan
+    p2 = _branch_distance(x)
+    if p2 < 0.25:
+        w = _branch_series(-math.sqrt(max(p2, 0.0)))
+        if p2 < 1e-3:
+            return w
+        return _lambertw_halley(x, w)
+    logx = math.log(-x)
+    return _lambertw_log(logx, logx - math.log(-logx))

@@ -1,0 +1,179 @@
+"""SciPy's compiled special functions in numba: values against mpmath, the printer's
+translations, and kernels that call them loaded again by a fresh process."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import mpmath as mp
+import numpy as np
+import pytest
+import sympy as sp
+
+from symflow.codegen import special
+from symflow.codegen.printer import KernelPrinter, special_import
+from symflow.errors import CompileError
+
+REPO = Path(__file__).resolve().parents[2]
+mp.mp.dps = 40
+
+
+def _rel(value: float, truth) -> float:
+    truth = float(mp.re(truth))
+    return abs(value - truth) / abs(truth)
+
+
+# (id, function, mpmath reference, arguments)
+CASES = [
+    ("psi", special.psi, mp.digamma, [(1e-8,), (0.5,), (7.25,), (1e6,), (-2.5,)]),
+    ("gammaln", special.gammaln, mp.loggamma, [(1e-300,), (0.5,), (30.0,), (1e200,)]),
+    ("gammainc", special.gammainc, lambda a, x: mp.gammainc(a, 0, x, regularized=True),
+     [(0.5, 1e-10), (3.0, 2.0), (1e4, 1e4 - 50.0)]),
+    ("gammaincc", special.gammaincc, lambda a, x: mp.gammainc(a, x, mp.inf, regularized=True),
+     [(0.5, 30.0), (3.0, 2.0), (1e4, 1e4 + 300.0)]),
+    ("betainc", special.betainc, lambda a, b, x: mp.betainc(a, b, 0, x, regularized=True),
+     [(0.5, 0.5, 1e-12), (2.0, 3.0, 0.4), (50.0, 0.5, 0.999)]),
+    ("ndtri", special.ndtri, lambda p: mp.sqrt(2) * mp.erfinv(2 * p - 1), [(0.975,), (1e-5,)]),
+    ("erfinv", special.erfinv, mp.erfinv, [(0.5,), (-0.999999,), (1e-20,)]),
+    ("expi", special.expi, mp.ei, [(-3.0,), (0.25,), (40.0,)]),
+    ("exp1", special.exp1, mp.e1, [(1e-10,), (2.0,), (600.0,)]),
+    ("polygamma1", lambda x: special.polygamma(1.0, x), lambda x: mp.polygamma(1, x),
+     [(1e-5,), (0.5,), (3.7,), (1e7,), (-2.3,)]),
+    ("polygamma3", lambda x: special.polygamma(3.0, x), lambda x: mp.polygamma(3, x),
+     [(0.01,), (2.0,), (40.0,)]),
+    ("zeta", special.zeta, mp.zeta, [(2.0, 1.0), (1.0001, 1.0), (10.0, 2.0), (3.5, 0.2)]),
+    ("lambertw0", special.lambertw0, mp.lambertw,
+     [(1e-300,), (-1e-12,), (-0.3,), (-0.36787944117),  (1.0,), (1e300,)]),
+    ("lambertwm1", special.lambertwm1, lambda x: mp.lambertw(x, -1),
+     [(-1e-300,), (-1e-12,), (-0.2,), (-0.36787944117,), (-0.367879441171442,)]),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("function", "reference", "points"), [c[1:] for c in CASES],
+                         ids=[c[0] for c in CASES])  # fmt: skip
+def test_values_against_mpmath(function, reference, points) -> None:
+    for point in points:
+        point = tuple(float(v) for v in np.atleast_1d(point))
+        truth = reference(*[mp.mpf(v) for v in point])
+        assert _rel(function(*point), truth) < 5e-14, point
+
+
+def test_lambert_branches_meet_at_the_branch_point() -> None:
+    assert special.lambertw0(-1 / math.e) == pytest.approx(-1.0, abs=1e-7)
+    assert special.lambertwm1(-1 / math.e) == pytest.approx(-1.0, abs=1e-7)
+    assert math.isnan(special.lambertw0(-0.5)) and math.isnan(special.lambertwm1(0.5))
+    assert special.lambertwm1(0.0) == -math.inf and special.lambertw0(math.inf) == math.inf
+
+
+def test_domain_edges() -> None:
+    assert special.zeta(1.0, 1.0) == math.inf
+    assert math.isnan(special.zeta(0.5, 1.0)) and math.isnan(special.polygamma(1.0, -2.0))
+    assert math.isnan(special.polygamma(1.5, 1.0))
+    assert special.ndtri(0.0) == -math.inf and special.erfinv(1.0) == math.inf
+
+
+def test_address_is_cython_specials_own() -> None:
+    from numba.extending import get_cython_function_address
+
+    expected = get_cython_function_address("scipy.special.cython_special", "gammaln")
+    assert special.address("gammaln") == expected
+
+
+a, k = sp.symbols("a k", positive=True)
+x = sp.Symbol("x", real=True)
+
+
+@pytest.mark.parametrize(
+    ("expr", "printed"),
+    [
+        (sp.digamma(x), "special.psi(x)"),
+        (sp.polygamma(2, x), "special.polygamma(2, x)"),
+        (sp.LambertW(x), "special.lambertw0(x)"),
+        (sp.LambertW(x, -1), "special.lambertwm1(x)"),
+        (sp.Ei(x), "special.expi(x)"),
+        (sp.expint(3, x), "special.expn(3, x)"),
+        (sp.E1(x), "special.exp1(x)"),
+        (sp.zeta(x), "(1.0 + special.zetac(x))"),
+        (sp.zeta(x, a), "special.zeta(x, a)"),
+        (sp.lowergamma(a, x), "special.lowergamma(a, x)"),
+        (sp.uppergamma(a, x), "special.uppergamma(a, x)"),
+        (sp.betainc_regularized(a, k, 0, x), "special.betainc(a, k, x)"),
+        (sp.erfinv(x), "special.erfinv(x)"),
+        (sp.loggamma(x), "special.gammaln(x)"),
+    ],
+    ids=str,
+)
+def test_printer_translations(expr, printed) -> None:
+    printer = KernelPrinter()
+    assert printer.doprint(expr) == printed
+    assert special_import(printer) == "from symflow.codegen import special\n"
+
+
+def test_elementary_kernels_do_not_import_scipy() -> None:
+    printer = KernelPrinter()
+    printer.doprint(sp.exp(x) + sp.erf(x))
+    assert special_import(printer) == ""
+
+
+@pytest.mark.parametrize(
+    ("expr", "match"),
+    [(sp.LambertW(x, 1), "branch k = 1"), (sp.expint(a, x), "non-integer order")],
+    ids=["complex-branch", "real-order"],
+)
+def test_untranslatable_forms_are_refused(expr, match) -> None:
+    with pytest.raises(CompileError, match=match):
+        KernelPrinter().doprint(expr)
+
+
+PSI_FLOW = textwrap.dedent(
+    """
+    import json, sys
+    import numpy as np, sympy as sp, symflow as sf
+    z = sp.Symbol("z", real=True)
+    # x = ψ(z + 1): the inverse is solved numerically, each step calling ψ
+    k = sf.Flow(sf.Exponential(1), [sf.Transform(sp.digamma(z + 1), z)]).compile()
+    values = k.log_prob(np.array([-0.6, -0.5, 1.0, 3.0]))
+    native = k._native("log_prob", False)
+    print(json.dumps({"values": values.tolist(), "native": native.source}))
+    """
+)
+
+
+def _psi_density(xs: np.ndarray) -> np.ndarray:
+    """log p_X for x = ψ(z + 1), z ~ Exp(1), by SciPy: z = ψ⁻¹(x) − 1 by bisection."""
+    from scipy import optimize
+    from scipy import special as ss
+
+    out = []
+    for value in xs:
+        z0 = optimize.brentq(lambda t, v=value: ss.digamma(t + 1) - v, 0.0, 1e6, xtol=1e-15)
+        out.append(-z0 - math.log(ss.polygamma(1, z0 + 1)))
+    return np.array(out)
+
+
+def test_kernel_calling_psi_is_linked_afresh_in_each_process(tmp_path) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "NUMBA_CACHE_DIR"}
+    env["SYMFLOW_CACHE_DIR"] = str(tmp_path)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
+    runs = []
+    for _ in range(2):  # the first process compiles; the second loads numba's cache
+        done = subprocess.run(
+            [sys.executable, "-c", PSI_FLOW], env=env, capture_output=True, text=True,
+            timeout=300,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        runs.append(json.loads(done.stdout.strip().splitlines()[-1]))
+    assert list(tmp_path.glob("__pycache__/*.nbi")), "numba did not cache the kernel"
+    xs = np.array([-0.6, -0.5, 1.0, 3.0])
+    expected = np.concatenate([[-np.inf], _psi_density(xs[1:])])
+    for run in runs:
+        np.testing.assert_allclose(run["values"], expected, rtol=1e-9, atol=0)
+        # machine code calling a symbol of this process is never reused by address
+        assert run["native"] == "compiled"
+    assert not [p for p in tmp_path.glob("native/*log_prob*.json")]
