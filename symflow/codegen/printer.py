@@ -212,6 +212,14 @@ SPECIAL_FUNCTIONS: dict[str, str] = {
     "Ei": "special.expi",
     "E1": "special.exp1",
 }
+# the inverses of the regularised incomplete gamma and beta functions (symflow.core.special)
+SPECIAL_FUNCTIONS.update(
+    {
+        "gammaincinv": "special.gammaincinv",
+        "gammainccinv": "special.gammainccinv",
+        "betaincinv": "special.betaincinv",
+    }
+)
 TRANSLATIONS.update(SPECIAL_FUNCTIONS)
 HELPERS = HELPERS + _STABLE_HELPERS
 
