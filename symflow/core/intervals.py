@@ -180,6 +180,7 @@ def step_limit(step, value: sp.Expr, side: str) -> tuple[sp.Expr, str] | None:
     pieces = step.pieces(near)
     if not pieces:
         return None
+    u = sp.Symbol("u_limit", real=True)
     for piece in pieces:
         lo_vs = compare(piece.lo, value)  # sign of value - lo
         hi_vs = compare(value, piece.hi)  # sign of hi - value
@@ -193,7 +194,6 @@ def step_limit(step, value: sp.Expr, side: str) -> tuple[sp.Expr, str] | None:
         known = piece.at_lo if lo_vs == 0 else piece.at_hi if hi_vs == 0 else None
         if known is not None:
             return sp.sympify(known), out_side
-        u = sp.Symbol("u_limit", real=True)
         direct = attempt(lambda: step.outer(value), 2.0, None)
         if direct is not None and not direct.has(sp.nan, sp.zoo, sp.AccumBounds):
             if direct.is_real is not False:

@@ -34,6 +34,7 @@ from symflow.core.special import decompose, mpmath_function
 
 __all__ = ["invert", "verify_inverse", "image_of"]
 
+
 def image_of(expr: sp.Expr, t: sp.Symbol, interval: sp.Interval) -> sp.Interval:
     """Image of an open interval under a continuous strictly monotone ``expr``."""
     a = endpoint_value(expr, t, interval.inf, "+")
@@ -174,6 +175,10 @@ def _usable(g: sp.Expr) -> bool:
     return True
 
 
+#: equations f(t) = y that SymPy's solver gave up on (each costs up to its time limit)
+_UNSOLVED: set[sp.Eq] = set()
+
+
 def invert(
     f: sp.Expr, t: sp.Symbol, y: sp.Symbol, piece: sp.Interval, hint: sp.Expr | None = None
 ) -> sp.Expr | None:
@@ -192,7 +197,17 @@ def invert(
         if verify_inverse(f, t, g, y, piece, image) is None:
             return g
     t_real = sp.Symbol("t_solve", real=True)
-    solutions = attempt(lambda: sp.solve(sp.Eq(f.xreplace({t: t_real}), y), t_real), 10.0, [])
+    y_real = sp.Symbol("y_solve", real=True)
+    equation = sp.Eq(f.xreplace({t: t_real}), y_real)
+    if equation in _UNSOLVED:
+        return None
+    solutions = attempt(lambda: sp.solve(equation, t_real), 10.0, None)
+    if solutions is None:  # out of time or refused: not again for the other pieces of f
+        if len(_UNSOLVED) > 256:
+            _UNSOLVED.clear()
+        _UNSOLVED.add(equation)
+        return None
+    solutions = [g.xreplace({y_real: y}) for g in solutions]
     for g in solutions:
         if not _usable(g):
             continue

@@ -292,7 +292,9 @@ def monotone_pieces(
     parameters).
     """
     parts, _ = defined_part(f, t, support, label, var, base)
-    d = sp.diff(f, t)
+    d = _off_the_jumps(sp.diff(f, t))
+    if d == 0 and f.has(*_STEP_FUNCTIONS):
+        _raise_flat(f, t, parts[0] if parts else support, label, var, base)
     pieces: list[Piece] = []
     for part in parts:
         tp = symbol_on(t.name, part)
@@ -325,8 +327,10 @@ def chain_pieces(f: sp.Expr, t: sp.Symbol, interval: sp.Interval) -> list[Piece]
     Examples
     --------
     >>> t = sp.Symbol("t", positive=True)
-    >>> [(p.interval, p.direction) for p in chain_pieces(sp.loggamma(t + 1), t, sp.Interval.open(0, sp.oo))]
-    [(Interval.open(0, 0.461632144968362), -1), (Interval.open(0.461632144968362, oo), 1)]
+    >>> positive = sp.Interval.open(0, sp.oo)
+    >>> pieces = chain_pieces(sp.loggamma(t + 1), t, positive)
+    >>> [(p.interval.sup.round(6), p.direction) for p in pieces]
+    [(0.461632, -1), (oo, 1)]
     """
     steps = decompose(f, t)
     if not steps:
@@ -392,7 +396,10 @@ def chain_pieces(f: sp.Expr, t: sp.Symbol, interval: sp.Interval) -> list[Piece]
                 p.direction,
                 tuple(
                     sorted(
-                        {*p.stationary, *(s for s in stationary if p.interval.contains(s) == sp.true)},
+                        {
+                            *p.stationary,
+                            *(s for s in stationary if p.interval.contains(s) == sp.true),
+                        },
                         key=float,
                     )
                 ),
@@ -444,7 +451,7 @@ def _bisect_preimage(h, t, value, a, b) -> sp.Expr | None:
     fn = mpmath_function(t, h)
     with mpmath.workdps(40):
         target = mpmath.mpf(str(sp.sympify(value).evalf(45)))
-        lo = mpmath.mpf(str(a.evalf(45))) if a.is_finite else -mpmath.mpf(10) ** 30
+        lo = mpmath.mpf(str(a.evalf(45))) if a.is_finite else -(mpmath.mpf(10) ** 30)
         hi = mpmath.mpf(str(b.evalf(45))) if b.is_finite else mpmath.mpf(10) ** 30
         try:
             s_lo = mpmath.sign(fn(lo + (hi - lo) * mpmath.mpf(10) ** -35) - target)
@@ -573,6 +580,14 @@ def _constant_numerically(f: sp.Expr, t: sp.Symbol, interval: sp.Interval) -> bo
 
 
 _STEP_FUNCTIONS = (sp.floor, sp.ceiling, sp.sign, sp.Heaviside)
+
+
+def _off_the_jumps(d: sp.Expr) -> sp.Expr:
+    """f' away from the jumps of floor and ceiling, where their derivative is 0."""
+    return d.replace(
+        lambda e: isinstance(e, sp.Derivative) and isinstance(e.expr, (sp.floor, sp.ceiling)),
+        lambda e: sp.S.Zero,
+    )
 
 
 def _raise_flat(f, t, interval, label, var, base=None):
