@@ -218,6 +218,7 @@ SPECIAL_FUNCTIONS.update(
         "gammaincinv": "special.gammaincinv",
         "gammainccinv": "special.gammainccinv",
         "betaincinv": "special.betaincinv",
+        "log_ndtr": "special.log_ndtr",
     }
 )
 TRANSLATIONS.update(SPECIAL_FUNCTIONS)

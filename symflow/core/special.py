@@ -40,6 +40,7 @@ __all__ = [
     "mpmath_function",
     "LOGGAMMA_MINIMUM",
     "cancel_inverse_pairs",
+    "log_ndtr",
 ]
 
 #: the positive root of digamma, where gamma and loggamma take their minimum on (0, oo)
@@ -656,3 +657,42 @@ def _lambertw_argument(w: sp.LambertW) -> sp.Expr | None:
             if branch == -1 and (u + 1).is_nonpositive:
                 return u
     return None
+
+
+class log_ndtr(sp.Function):  # noqa: N801 (SciPy's name)
+    """log Φ(x) = log(erfc(−x/√2)/2), the log of the standard normal CDF, finite in float64
+    far into the lower tail (log Φ(−1e5) ≈ −5e9) where Φ itself underflows.
+
+    Examples
+    --------
+    >>> x = sp.Symbol("x", real=True)
+    >>> sp.diff(log_ndtr(x), x)
+    sqrt(2)*exp(-x**2/2)/(sqrt(pi)*(2 - erfc(sqrt(2)*x/2)))
+    >>> round(float(log_ndtr(-40)), 6)
+    -804.608442
+    """
+
+    nargs = 1
+
+    def fdiff(self, argindex=1):
+        x = self.args[0]
+        return sp.sqrt(2) * sp.exp(-(x**2) / 2) / (sp.sqrt(sp.pi) * sp.erfc(-x / sp.sqrt(2)))
+
+    def _eval_rewrite_as_erfc(self, x, **kwargs):
+        return sp.log(sp.erfc(-x / sp.sqrt(2)) / 2)
+
+    def _eval_evalf(self, prec):
+        import mpmath
+
+        value = self.args[0].evalf(prec + 10)
+        if not value.is_Float and not value.is_Integer:
+            return None
+        with mpmath.workprec(prec + 20):
+            return sp.Float(mpmath.log(mpmath.ncdf(mpmath.mpf(str(value)))), precision=prec)
+
+    def _eval_is_extended_real(self):
+        return self.args[0].is_extended_real
+
+    def _latex(self, printer, exp=None):
+        body = rf"\log \Phi\left({printer._print(self.args[0])}\right)"
+        return body if exp is None else rf"\left({body}\right)^{{{exp}}}"
