@@ -372,7 +372,7 @@ def chain_pieces(f: sp.Expr, t: sp.Symbol, interval: sp.Interval) -> list[Piece]
                     v_lo, v_hi = v_hi, v_lo
                 new_inverse = _compose(inverse, piece.inverse)
                 out.append((t_lo, t_hi, direction * piece.direction, v_lo, v_hi, new_inverse))
-                for u in getattr(piece, "stationary", ()):
+                for u in piece.stationary:
                     inside = compare(c_lo, u) == 1 and compare(u, c_hi) == 1
                     point = _preimage(current, t, u, (a, b), inverse) if inside else None
                     if point is not None:

@@ -67,6 +67,8 @@ class Monotone:
     inverse: Callable[[sp.Expr], sp.Expr] | None
     at_lo: sp.Expr | None = None
     at_hi: sp.Expr | None = None
+    #: points inside (lo, hi) where F' = 0 without a change of direction (u³ at 0)
+    stationary: tuple = ()
 
 
 @dataclass(frozen=True)
@@ -522,7 +524,8 @@ def _power_pieces(p: sp.Expr):
                 neg = Monotone(-oo, sp.S.Zero, 1 if p > 0 else -1, lambda y: -((-y) ** (1 / p)))
             pieces.insert(0, neg)
             if num % 2 == 1 and p > 0:
-                whole = Monotone(-oo, oo, 1, lambda y: _odd_root_power(y, p))
+                flat = (sp.S.Zero,) if p > 1 else ()
+                whole = Monotone(-oo, oo, 1, lambda y: _odd_root_power(y, p), stationary=flat)
     if not p.is_real or p == 0:
         return None
 
