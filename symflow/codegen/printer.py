@@ -154,6 +154,15 @@ SPECIAL_FUNCTIONS: dict[str, str] = {
     "StudentTCdf": "special.stdtr",
     "StudentTQuantile": "special.stdtrit",
 }
+# the inverses of the regularised incomplete gamma and beta functions (symflow.core.special)
+SPECIAL_FUNCTIONS.update(
+    {
+        "gammaincinv": "special.gammaincinv",
+        "gammainccinv": "special.gammainccinv",
+        "betaincinv": "special.betaincinv",
+        "log_ndtr": "special.log_ndtr",
+    }
+)
 TRANSLATIONS.update(SPECIAL_FUNCTIONS)
 HELPERS = HELPERS + _STABLE_HELPERS
 

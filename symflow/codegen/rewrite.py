@@ -24,6 +24,10 @@ logcosh(s), s = atanh(t) defined        −(log1p(t) + log1p(−t))/2
 log(a·b·…) with factors of known sign   log a + log b + … (log(−a) for a < 0)
 log(b^e), e a real number               e·log b (e·log|b| for even e)
 log|a·b·…|, log|b^e|                    log|a| + log|b| + …, e·log|b|
+log erfc(u)                             log 2 + log_ndtr(−√2·u)
+log(c·(1 ± erf(v))), c > 0              log 2c + log_ndtr(±√2·v)
+erfc⁻¹(e^v)                             erf⁻¹(−expm1 v) near 0; Newton on log_ndtr
+                                        below v = −700
 =====================================  ============================================
 
 softplus(u) = log(1 + e^u), logcosh(u) = log(cosh u) and log1p_sq(y) = ½·log(1 + y²) are
@@ -60,6 +64,7 @@ import sympy as sp
 from sympy.codegen.cfunctions import expm1, log1p
 
 from symflow.core.edges import exact_difference
+from symflow.core.special import log_ndtr
 from symflow.errors import CompileError
 
 __all__ = [
@@ -376,6 +381,8 @@ def _walk(e: sp.Basic, memo: dict) -> sp.Basic:
             out = _log(node.args[0])
         elif isinstance(node, exact_difference):
             out = _exact_difference(*node.args)
+        elif isinstance(node, sp.erfcinv) and isinstance(node.args[0], sp.exp):
+            out = _erfcinv_of_exp(node.args[0].args[0])
         elif isinstance(node, sp.Add):
             out = _add(node)
         else:
@@ -429,6 +436,9 @@ def _log(arg: sp.Expr) -> sp.Expr:
         return arg.args[0]
     if isinstance(arg, sp.cosh):
         return logcosh(arg.args[0])
+    tail = _log_tail(arg)
+    if tail is not None:
+        return tail
     if isinstance(arg, sp.Add):
         return _log_sum(arg)
     if isinstance(arg, sp.Mul):
@@ -442,6 +452,47 @@ def _log(arg: sp.Expr) -> sp.Expr:
         u = arg.args[0]
         return u + sp.log(-expm1(-u))
     return sp.log(arg)
+
+
+def _log_tail(arg: sp.Expr) -> sp.Expr | None:
+    """Logs that meet a tail of the normal distribution, through log Φ (SciPy's log_ndtr,
+    finite far below where Φ underflows):
+
+    log erfc(u)              = log 2 + log Φ(−√2·u)        (large u: erfc(u) ~ e^(−u²))
+    log(c·(1 + erf(v)))      = log 2c + log Φ(√2·v)        (log Φ(x) for very negative x)
+    log(c·(1 − erf(v)))      = log 2c + log Φ(−√2·v)       (log(1 − Φ(x)) for large x)
+    log(c·erfc(u))           = log c + log erfc(u)
+    """
+    if isinstance(arg, sp.erfc):
+        return sp.log(2) + log_ndtr(-sp.sqrt(2) * arg.args[0])
+    scale, core = arg.as_independent(sp.erf, sp.erfc, as_Add=False)
+    if scale != 1 and scale.is_positive and isinstance(core, (sp.erfc, sp.Add)):
+        inner = _log_tail(core)
+        return None if inner is None else _log(scale) + inner
+    if not isinstance(arg, sp.Add):
+        return None
+    c, rest = arg.as_coeff_Add()
+    k, core = rest.as_coeff_Mul()
+    if c.is_positive and isinstance(core, sp.erf) and abs(k) == c:
+        v = core.args[0]
+        sign = 1 if k > 0 else -1
+        return _log(2 * c) + log_ndtr(sign * sp.sqrt(2) * v)
+    return None
+
+
+def _erfcinv_of_exp(v: sp.Expr) -> sp.Expr:
+    """erfc⁻¹(e^v) without rounding e^v: erf⁻¹(−expm1(v)) near v = 0 (where e^v rounds to
+    1), erfc⁻¹(e^v) in the bulk, and below v = −700 (where e^v is subnormal or 0) four
+    Newton steps on log erfc(w) = v, log erfc(w) = log 2 + log_ndtr(−√2·w), from the
+    asymptote erfc(w) ~ e^(−w²)/(w√π)."""
+    w = sp.sqrt(-v - sp.log(sp.sqrt(-v * sp.pi)))
+    for _ in range(4):
+        g = sp.log(2) + log_ndtr(-sp.sqrt(2) * w) - v
+        slope = -2 / sp.sqrt(sp.pi) * sp.exp(-(w**2) - (g + v))
+        w = w - g / slope
+    return sp.Piecewise(
+        (sp.erfinv(-expm1(v)), v > -0.5), (sp.erfcinv(sp.exp(v)), v > -700), (w, True)
+    )
 
 
 def _log_sum(arg: sp.Add) -> sp.Expr:

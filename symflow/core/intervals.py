@@ -24,6 +24,9 @@ __all__ = [
     "probability",
     "as_intervals",
     "describe_set",
+    "compare",
+    "chain_limit",
+    "step_limit",
 ]
 
 
@@ -97,16 +100,117 @@ def endpoint_value(expr: sp.Expr, t: sp.Symbol, point: sp.Expr, side: str) -> sp
         direct = attempt(lambda: expr.subs(t, point), 2.0, None)
         if direct is not None and direct.is_finite and not direct.has(sp.nan, sp.zoo):
             if direct.is_real is not False:
-                return sp.nsimplify(direct) if direct.is_Float else _simplest(direct)
+                return _rational_if_short(direct) if direct.is_Float else _simplest(direct)
     # b**t with a constant base as exp(t log b): SymPy 1.14 takes lim 2**t (t -> -oo) = oo
     expr = expr.replace(
         lambda e: e.is_Pow and e.base.is_number and e.base.is_positive and e.exp.has(t),
         lambda e: sp.exp(e.exp * sp.log(e.base)),
     )
+    chained = attempt(lambda: chain_limit(expr, t, point, side), 5.0, None)
+    if chained is not None:
+        return _simplest(chained[0])
     value = attempt(lambda: sp.limit(expr, t, point, side), 10.0, None)
     if value is None or value.has(sp.AccumBounds, sp.nan, sp.zoo, sp.Limit):
         return _numeric_limit(expr, t, point, side)
     return _simplest(value)
+
+
+def compare(a: sp.Expr, b: sp.Expr) -> int | None:
+    """The sign of b − a for two real numbers: exact for infinities and equal expressions,
+    otherwise from 50-digit arithmetic (|b − a| < 1e-40·max(1, |a|) counts as equal);
+    None when either is not a number that evaluates.
+
+    Examples
+    --------
+    >>> compare(sp.pi, sp.sqrt(10)), compare(sp.oo, sp.Integer(3)), compare(sp.E, sp.E)
+    (1, -1, 0)
+    """
+    if a == b:
+        return 0
+    if a is sp.S.NegativeInfinity or b is sp.S.Infinity:
+        return 1
+    if a is sp.S.Infinity or b is sp.S.NegativeInfinity:
+        return -1
+    if not (a.is_number and b.is_number):
+        return None
+    diff = attempt(lambda: (b - a).evalf(50), 5.0, None)
+    scale = attempt(lambda: abs(a.evalf(50)), 5.0, None)
+    if diff is None or scale is None or not (diff.is_Float or diff.is_Integer or diff.is_zero):
+        return None
+    if diff.is_zero or abs(diff) < 1e-40 * max(1, scale):
+        return 0
+    return 1 if diff > 0 else -1
+
+
+def chain_limit(
+    expr: sp.Expr, t: sp.Symbol, point: sp.Expr, side: str
+) -> tuple[sp.Expr, str] | None:
+    """lim expr as t -> point from ``side``, step by step through the chain of unary
+    steps of expr (see :mod:`symflow.core.special`), with the side each step's value is
+    approached from; None when expr is not such a chain or a step's limit is unknown.
+
+    Examples
+    --------
+    >>> t = sp.Symbol("t", real=True)
+    >>> chain_limit(sp.LambertW(sp.exp(t)), t, sp.oo, "-")
+    (oo, '-')
+    >>> chain_limit(sp.erfcinv(1 - t), t, sp.Integer(-1), "+")
+    (-oo, '+')
+    """
+    from symflow.core.special import decompose
+
+    steps = decompose(expr, t)
+    if steps is None:
+        return None
+    value, approach = point, side
+    for step in reversed(steps):
+        out = step_limit(step, value, approach)
+        if out is None:
+            return None
+        value, approach = out
+    return value, approach
+
+
+def step_limit(step, value: sp.Expr, side: str) -> tuple[sp.Expr, str] | None:
+    """lim F(u) as u -> value from ``side`` for one unary step F, from its table piece."""
+    if value.is_finite:
+        near = sp.Interval(value - 1, value + 1)
+    else:
+        near = sp.Interval(-sp.oo, sp.Integer(0)) if value == -sp.oo else sp.Interval(0, sp.oo)
+    pieces = step.pieces(near)
+    if not pieces:
+        return None
+    u = sp.Symbol("u_limit", real=True)
+    for piece in pieces:
+        lo_vs = compare(piece.lo, value)  # sign of value - lo
+        hi_vs = compare(value, piece.hi)  # sign of hi - value
+        if lo_vs is None or hi_vs is None:
+            continue
+        inside = (lo_vs >= 0 and hi_vs > 0) if side == "+" else (lo_vs > 0 and hi_vs >= 0)
+        if not inside:
+            continue
+        flip = {"+": "-", "-": "+"}
+        out_side = side if piece.direction > 0 else flip[side]
+        known = piece.at_lo if lo_vs == 0 else piece.at_hi if hi_vs == 0 else None
+        if known is not None:
+            return sp.sympify(known), out_side
+        direct = attempt(lambda: step.outer(value), 2.0, None)
+        if direct is not None and not direct.has(sp.nan, sp.zoo, sp.AccumBounds):
+            if direct.is_real is not False:
+                return direct, out_side
+        found = attempt(lambda: sp.limit(step.outer(u), u, value, side), 5.0, None)
+        if found is None or found.has(sp.nan, sp.zoo, sp.AccumBounds, sp.Limit):
+            return None
+        return found, out_side
+    return None
+
+
+def _rational_if_short(value: sp.Float) -> sp.Expr:
+    """A float as the rational it spells (0.25 -> 1/4) when that is short, else itself."""
+    exact = sp.nsimplify(value)
+    if exact.is_Rational and max(abs(exact.p), exact.q) < 10**12:
+        return exact
+    return value
 
 
 def _simplest(value: sp.Expr) -> sp.Expr:

@@ -29,28 +29,10 @@ from __future__ import annotations
 import sympy as sp
 
 from symflow.core.budget import attempt
-from symflow.core.intervals import endpoint_value, interior_points
+from symflow.core.intervals import compare, endpoint_value, interior_points
+from symflow.core.special import decompose, mpmath_function
 
 __all__ = ["invert", "verify_inverse", "image_of"]
-
-# f -> f^{-1}, for functions bijective on their whole real domain.
-_GLOBAL_INVERSES = {
-    sp.exp: sp.log,
-    sp.log: sp.exp,
-    sp.sinh: sp.asinh,
-    sp.asinh: sp.sinh,
-    sp.tanh: sp.atanh,
-    sp.atanh: sp.tanh,
-    sp.atan: sp.tan,
-    sp.asin: sp.sin,
-    sp.acos: sp.cos,
-    sp.acot: sp.cot,
-    sp.erf: sp.erfinv,
-    sp.erfinv: sp.erf,
-    sp.erfc: sp.erfcinv,
-    sp.erfcinv: sp.erfc,
-    sp.LambertW: lambda y: y * sp.exp(y),
-}
 
 
 def image_of(expr: sp.Expr, t: sp.Symbol, interval: sp.Interval) -> sp.Interval:
@@ -79,107 +61,37 @@ def _leq(a: sp.Expr, b: sp.Expr) -> bool:
     return bool(diff is not None and diff.is_nonnegative)
 
 
-def _odd_root(y: sp.Expr, n: sp.Integer) -> sp.Expr:
-    """The real n-th root for odd n, defined on the whole line."""
-    return sp.sign(y) * sp.Abs(y) ** (sp.Integer(1) / n)
-
-
-def _peel_power(inner_range: sp.Interval, exponent: sp.Expr, target: sp.Expr) -> sp.Expr | None:
-    """Undo u**exponent = target for u in inner_range."""
-    p, q = sp.fraction(sp.nsimplify(exponent)) if exponent.is_Rational else (None, None)
-    if inner_range.inf.is_nonnegative:
-        return target ** (1 / exponent)
-    if inner_range.sup.is_nonpositive:
-        if p is not None and p % 2 == 0:  # even numerator: u**(p/q) = |u|**(p/q)
-            return -(target ** (1 / exponent))
-        if p is not None and q % 2 == 1:  # odd p, odd q: an odd function of u
-            return -((-target) ** (1 / exponent))
-        return None
-    # u takes both signs: only odd integer powers (and odd/odd rationals) are bijective
-    if p is not None and p % 2 == 1 and q % 2 == 1:
-        root = _odd_root(target, p)
-        return root**q if q != 1 else root
-    return None
-
-
 def _peel(expr: sp.Expr, t: sp.Symbol, y: sp.Expr, interval: sp.Interval) -> sp.Expr | None:
-    """Undo expr step by step; None when a step has no single-valued inverse here."""
+    """Undo expr step by step; None when a step has no single-valued inverse here.
+
+    expr is read as a chain of unary steps (:func:`symflow.core.special.decompose`); each
+    step is undone with the inverse its table gives on the monotone piece that holds the
+    range its argument takes on ``interval``.
+    """
+    steps = decompose(expr, t)
+    if steps is None:
+        return None
     target = y
-    while expr != t:
-        holders = [a for a in expr.args if a.has(t)]
-        if len(holders) != 1:
+    for step in steps:
+        rng = interval if step.inner == t else image_of(step.inner, t, interval)
+        piece = _piece_holding(step, rng)
+        if piece is None or piece.inverse is None:
             return None
-        inner = holders[0]
-        if expr.is_Add:
-            target = target - (expr - inner)
-        elif expr.is_Mul:
-            target = target / (expr / inner)
-        elif expr.is_Pow:
-            base, exponent = expr.as_base_exp()
-            if inner is base and not exponent.has(t):
-                rng = image_of(inner, t, interval)
-                target = _peel_power(rng, exponent, target)
-                if target is None:
-                    return None
-            elif inner is exponent and not base.has(t):
-                if not base.is_positive:
-                    return None
-                target = sp.log(target) / sp.log(base)
-            else:
-                return None
-        elif isinstance(expr, sp.exp):
-            target = sp.log(target)
-        elif type(expr) in _GLOBAL_INVERSES and len(expr.args) == 1:
-            target = _GLOBAL_INVERSES[type(expr)](target)
-        elif isinstance(expr, sp.log) and len(expr.args) == 1:
-            target = sp.exp(target)
-        else:
-            target = _peel_periodic(expr, inner, t, interval, target)
-            if target is None:
-                return None
-        expr = inner
+        target = piece.inverse(target)
     return target
 
 
-def _peel_periodic(expr, inner, t, interval, target):
-    """Branches of sin, cos, tan, cosh, Abs on the range their argument takes."""
-    rng = image_of(inner, t, interval)
-    lo, hi = rng.inf, rng.sup
-    if isinstance(expr, sp.Abs):
-        if lo.is_nonnegative:
-            return target
-        if hi.is_nonpositive:
-            return -target
-        return None
-    if isinstance(expr, sp.cosh):
-        if lo.is_nonnegative:
-            return sp.acosh(target)
-        if hi.is_nonpositive:
-            return -sp.acosh(target)
-        return None
-    if not (lo.is_finite and hi.is_finite) and not isinstance(expr, sp.tan):
-        return None
-    if isinstance(expr, sp.sin):
-        k = sp.floor((lo + sp.pi / 2) / sp.pi)
-        if (hi - (k * sp.pi + sp.pi / 2)).evalf() > 1e-12:
-            return None
-        return k * sp.pi + (-1) ** k * sp.asin(target)
-    if isinstance(expr, sp.cos):
-        k = sp.floor(lo / sp.pi)
-        if (hi - (k + 1) * sp.pi).evalf() > 1e-12:
-            return None
-        if k % 2 == 0:
-            return k * sp.pi + sp.acos(target)
-        return (k + 1) * sp.pi - sp.acos(target)
-    if isinstance(expr, sp.tan):
-        if not lo.is_finite:
-            return sp.atan(target) if hi.evalf() <= sp.pi / 2 + 1e-12 else None
-        k = sp.floor((lo + sp.pi / 2) / sp.pi)
-        return k * sp.pi + sp.atan(target)
+def _piece_holding(step, rng: sp.Interval):
+    """The table piece of ``step`` whose interval contains ``rng`` (None if none does)."""
+    for piece in step.pieces(rng) or ():
+        below = compare(piece.lo, rng.inf)
+        above = compare(rng.sup, piece.hi)
+        if below is not None and above is not None and below >= 0 and above >= 0:
+            return piece
     return None
 
 
-def _close(a: complex, b: complex) -> bool:
+def _close(a, b) -> bool:
     return abs(a - b) <= 1e-9 * max(1.0, abs(a), abs(b))
 
 
@@ -189,35 +101,71 @@ def verify_inverse(
     """A point of ``image`` where g is not the inverse of f on ``piece``, or None.
 
     g is the inverse when, at test points y of the image, g(y) is real, lies in the
-    piece and f(g(y)) = y.
+    piece and f(g(y)) = y to 1e-9 relative. Both maps are evaluated in 40-digit arithmetic
+    (mpmath), so that g(y) close to an edge of the piece (tanh(30) next to 1) is not rounded
+    onto it.
     """
     free = (f.free_symbols | g.free_symbols) - {t, y}
     if free:
         return None  # parameters: checked after values are known
-    points = interior_points(image, 7)
-    for value in points:
-        z0 = attempt(lambda v=value: complex(g.subs(y, v).evalf(30)), 5.0, None)
-        if z0 is None or abs(z0.imag) > 1e-9 * max(1.0, abs(z0.real)):
-            return value
-        lo, hi = piece.inf, piece.sup
-        tol = 1e-9 * max(1.0, abs(z0.real))
-        if (lo.is_finite and z0.real < float(lo) - tol) or (
-            hi.is_finite and z0.real > float(hi) + tol
-        ):
-            return value
-        back = attempt(lambda z=z0: complex(f.subs(t, sp.Float(z.real, 30)).evalf(30)), 5.0, None)
-        if back is None or not _close(back, value):
-            return value
+    import mpmath
+
+    g_num = attempt(lambda: mpmath_function(y, g), 5.0, None)
+    f_num = attempt(lambda: mpmath_function(t, f), 5.0, None)
+    for value in interior_points(image, 7):
+        with mpmath.workdps(40):
+            z0 = attempt(lambda v=value: _mp_value(g_num, g, y, v), 5.0, None)
+            if z0 is None or abs(z0.imag) > 1e-9 * max(1.0, abs(z0.real)):
+                return value
+            z = z0.real
+            lo, hi = piece.inf, piece.sup
+            tol = 1e-9 * max(1.0, abs(z))
+            if (lo.is_finite and z < _mp_number(lo) - tol) or (
+                hi.is_finite and z > _mp_number(hi) + tol
+            ):
+                return value
+            back = attempt(lambda z=z: _mp_value(f_num, f, t, z), 5.0, None)
+            if back is None or not _close(back, value):
+                return value
     return None
+
+
+def _mp_number(value: sp.Expr):
+    import mpmath
+
+    return mpmath.mpf(str(value.evalf(45)))
+
+
+def _mp_value(fn, expr: sp.Expr, var: sp.Symbol, at):
+    """expr at var = ``at`` as an mpmath complex: through its mpmath function, or SymPy's
+    evalf when a function in it has no mpmath translation."""
+    import mpmath
+
+    try:
+        if fn is None:
+            raise NameError
+        return mpmath.mpc(fn(mpmath.mpf(at)))
+    except NameError:
+        value = expr.subs(var, sp.Float(str(at), 45)).evalf(40)
+        if not value.is_number:
+            return None
+        re, im = value.as_real_imag()
+        return mpmath.mpc(str(re.evalf(40)), str(im.evalf(40)))
 
 
 def _usable(g: sp.Expr) -> bool:
     """False for closed forms that are worse than a root solve in floating point.
 
-    Complex intermediates, root objects, LambertW (no float64 kernel) and nested radicals
-    (the cubic and quartic formulas, which cancel catastrophically) are refused.
+    Complex intermediates, root objects, LambertW off its real branches 0 and −1 or of an
+    exponential, and
+    nested radicals (the cubic and quartic formulas, which cancel catastrophically) are
+    refused.
     """
-    if g.has(sp.I, sp.RootOf, sp.CRootOf, sp.LambertW):
+    if g.has(sp.I, sp.RootOf, sp.CRootOf):
+        return False
+    for w in g.atoms(sp.LambertW):
+        if (len(w.args) > 1 and w.args[1] not in (0, -1)) or w.args[0].has(sp.exp):
+            return False  # W(e^y) overflows in float64 where the root solve does not
         return False
     for p in g.atoms(sp.Pow):
         if not p.exp.is_Integer and any(
@@ -225,6 +173,10 @@ def _usable(g: sp.Expr) -> bool:
         ):
             return False
     return True
+
+
+#: equations f(t) = y that SymPy's solver gave up on (each costs up to its time limit)
+_UNSOLVED: set[sp.Eq] = set()
 
 
 def invert(
@@ -245,7 +197,17 @@ def invert(
         if verify_inverse(f, t, g, y, piece, image) is None:
             return g
     t_real = sp.Symbol("t_solve", real=True)
-    solutions = attempt(lambda: sp.solve(sp.Eq(f.xreplace({t: t_real}), y), t_real), 10.0, [])
+    y_real = sp.Symbol("y_solve", real=True)
+    equation = sp.Eq(f.xreplace({t: t_real}), y_real)
+    if equation in _UNSOLVED:
+        return None
+    solutions = attempt(lambda: sp.solve(equation, t_real), 10.0, None)
+    if solutions is None:  # out of time or refused: not again for the other pieces of f
+        if len(_UNSOLVED) > 256:
+            _UNSOLVED.clear()
+        _UNSOLVED.add(equation)
+        return None
+    solutions = [g.xreplace({y_real: y}) for g in solutions]
     for g in solutions:
         if not _usable(g):
             continue

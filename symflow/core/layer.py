@@ -210,6 +210,16 @@ def implicit_inverse(f: sp.Expr, t: sp.Symbol, piece, direction: int, label: str
     return cls
 
 
+def _substitutable(derivative: sp.Expr, t: sp.Symbol) -> sp.Expr:
+    """Unevaluated derivatives (SymPy has no closed form for zeta'(z)) written as
+    Subs(d/du F(u), u, t), so that t can be replaced by an expression later."""
+    u = sp.Symbol("u", real=True)
+    return derivative.replace(
+        lambda e: isinstance(e, sp.Derivative) and e.variables == (t,),
+        lambda e: sp.Subs(sp.Derivative(e.expr.xreplace({t: u}), u), u, t),
+    )
+
+
 @dataclass(frozen=True)
 class Branch:
     """f restricted to one open piece where it is strictly monotone.
@@ -305,7 +315,7 @@ class Layer:
         implicit = g is None
         if implicit:
             g = implicit_inverse(fp, tp, piece.interval, piece.direction, label_f)(ty)
-        derivative = sp.diff(fp, tp)
+        derivative = _substitutable(sp.diff(fp, tp), tp)
         log_det = tidy_log(sp.log(piece.direction * derivative))
         return Branch(
             piece.interval,

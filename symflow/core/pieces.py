@@ -16,15 +16,24 @@ Examples
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import sympy as sp
 
 from symflow.core.budget import attempt
-from symflow.core.intervals import as_intervals, describe_set, interior_point, symbol_on
+from symflow.core.intervals import (
+    as_intervals,
+    compare,
+    describe_set,
+    interior_point,
+    step_limit,
+    symbol_on,
+)
+from symflow.core.special import decompose, mpmath_function
 from symflow.errors import MonotonicityError, PointMassError, SupportError
 
-__all__ = ["Piece", "monotone_pieces", "defined_part", "smooth_parts"]
+__all__ = ["Piece", "monotone_pieces", "chain_pieces", "defined_part", "smooth_parts"]
 
 _PIECEWISE_LIKE = (sp.Piecewise, sp.Min, sp.Max, sp.sign, sp.Heaviside, sp.Abs)
 
@@ -165,14 +174,103 @@ def _sign_by_assumptions(d: sp.Expr, t: sp.Symbol, interval: sp.Interval) -> int
     return None
 
 
-def _sign_at(d: sp.Expr, t: sp.Symbol, point: sp.Expr) -> int:
-    value = attempt(lambda: d.subs(t, point).evalf(30), 5.0, None)
-    if value is None or not value.is_number or value.has(sp.nan, sp.zoo):
-        return 0
-    if value.is_real is False:
-        return 0
-    v = float(sp.re(value))
-    return (v > 0) - (v < 0)
+#: points at which f' is sampled when its sign cannot be decided symbolically
+GRID_POINTS = 801
+#: digits of the arithmetic in which f' is sampled and its sign changes are refined
+SAMPLE_DIGITS = 30
+
+
+def _derivative_function(f: sp.Expr, t: sp.Symbol, d: sp.Expr):
+    """f' as an mpmath function: d itself when it evaluates, else mpmath's numerical
+    derivative of f (zeta'(z) is an unevaluated Derivative in SymPy)."""
+    import mpmath
+
+    d = d.replace(lambda e: isinstance(e, sp.DiracDelta), lambda e: sp.S.Zero)  # a null set
+    if not d.has(sp.Derivative, sp.Subs):
+        fn = attempt(lambda: mpmath_function(t, d), 5.0, None)
+        if fn is not None:
+            return fn
+    forward = mpmath_function(t, f)
+    return lambda x: mpmath.diff(forward, x)
+
+
+def _numeric_sign(fn, x) -> int | None:
+    """The sign of fn(x) in SAMPLE_DIGITS-digit arithmetic; None when it does not evaluate
+    to a real number."""
+    import mpmath
+
+    with mpmath.workdps(SAMPLE_DIGITS):
+        try:
+            v = mpmath.mpmathify(fn(mpmath.mpf(x)))
+        except (ValueError, ZeroDivisionError, OverflowError, TypeError, NameError):
+            return None
+        if isinstance(v, mpmath.mpc):
+            if abs(v.imag) > mpmath.mpf(10) ** -20 * max(1, abs(v.real)):
+                return None
+            v = v.real
+        if mpmath.isnan(v):
+            return None
+        return int(mpmath.sign(v))
+
+
+def _sample_grid(interval: sp.Interval, n: int) -> list:
+    """n mpmath points inside an open interval, denser towards infinite ends."""
+    import mpmath
+
+    lo, hi = interval.inf, interval.sup
+    us = [mpmath.mpf(2 * (i + 0.5)) / n - 1 for i in range(n)]
+    with mpmath.workdps(SAMPLE_DIGITS):
+        if lo.is_finite and hi.is_finite:
+            a, b = (mpmath.mpf(str(v.evalf(SAMPLE_DIGITS + 5))) for v in (lo, hi))
+            return [a + (b - a) * (u + 1) / 2 for u in us]
+        if lo.is_finite:
+            a = mpmath.mpf(str(lo.evalf(SAMPLE_DIGITS + 5)))
+            return [a + mpmath.tan(mpmath.pi / 4 * (u + 1)) ** 3 for u in us]
+        if hi.is_finite:
+            b = mpmath.mpf(str(hi.evalf(SAMPLE_DIGITS + 5)))
+            return [b - mpmath.tan(mpmath.pi / 4 * (u + 1)) ** 3 for u in us][::-1]
+        return [mpmath.tan(mpmath.pi / 2 * u) ** 3 for u in us]
+
+
+def _numeric_sign_changes(fn, interval: sp.Interval) -> list[sp.Float] | None:
+    """Where f' changes sign on the interval: f' sampled at GRID_POINTS points and each
+    change of sign between neighbours refined by bisection to 25 digits.
+
+    Tolerance: two sign changes closer together than the grid spacing (1/801 of the
+    interval, or of its image under the map t = tan(π u/2)³ on an infinite side) are not
+    seen. None when f' evaluates at fewer than half the points.
+    """
+    import mpmath
+
+    samples = []
+    for x in _sample_grid(interval, GRID_POINTS):
+        sign = _numeric_sign(fn, x)
+        if sign is not None:
+            samples.append((x, sign))
+    if len(samples) < GRID_POINTS // 2:
+        return None
+    cuts = []
+    last = None
+    for x, sign in samples:
+        if sign == 0:
+            continue
+        if last is not None and sign != last[1]:
+            lo, hi = last[0], x
+            with mpmath.workdps(SAMPLE_DIGITS):
+                for _ in range(120):
+                    mid = (lo + hi) / 2
+                    s = _numeric_sign(fn, mid)
+                    if s is None or s == 0:
+                        break
+                    if s == last[1]:
+                        lo = mid
+                    else:
+                        hi = mid
+                    if hi - lo < mpmath.mpf(10) ** -25 * max(1, abs(mid)):
+                        break
+                cuts.append(sp.Float(str((lo + hi) / 2), 25))
+        last = (x, sign)
+    return cuts
 
 
 def _probe_points(interval: sp.Interval) -> list[sp.Expr]:
@@ -191,51 +289,18 @@ def _probe_points(interval: sp.Interval) -> list[sp.Expr]:
     return out
 
 
-def _direction(d: sp.Expr, t: sp.Symbol, interval: sp.Interval) -> int:
+def _direction(fn, interval: sp.Interval) -> int:
+    """The sign of f' inside an interval where it does not change sign: the sign at the
+    first probe point where it is nonzero; 0 when it is zero (or undefined) at all of them."""
     for point in _probe_points(interval):
-        sign = _sign_at(d, t, point)
+        sign = _numeric_sign(fn, point.evalf(SAMPLE_DIGITS + 5))
+        if sign:
+            return sign
+    for x in _sample_grid(interval, 41):
+        sign = _numeric_sign(fn, x)
         if sign:
             return sign
     return 0
-
-
-def _grid_sign_changes(d: sp.Expr, t: sp.Symbol, interval: sp.Interval) -> list[float] | None:
-    """Approximate places where f' changes sign, from a dense grid; None if unevaluable."""
-    import math
-
-    lo, hi = interval.inf, interval.sup
-    n = 4001
-    us = [-1 + 2 * (i + 0.5) / n for i in range(n)]
-    if lo.is_finite and hi.is_finite:
-        a, b = float(lo), float(hi)
-        xs = [a + (b - a) * (u + 1) / 2 for u in us]
-    elif lo.is_finite:
-        xs = [float(lo) + math.tan(math.pi / 4 * (u + 1)) ** 3 for u in us[:-1]]
-    elif hi.is_finite:
-        xs = [float(hi) - math.tan(math.pi / 4 * (u + 1)) ** 3 for u in us[:-1]][::-1]
-    else:
-        xs = [math.tan(math.pi / 2 * u * 0.999) ** 3 for u in us]
-    fn = sp.lambdify(t, d, modules="mpmath")
-    signs = []
-    for x in xs:
-        try:
-            v = complex(fn(x))
-        except (ValueError, ZeroDivisionError, OverflowError, TypeError):
-            continue
-        if v != v or abs(v.imag) > 1e-12 * max(1.0, abs(v.real)):
-            continue
-        signs.append((x, (v.real > 0) - (v.real < 0)))
-    if len(signs) < n // 2:
-        return None
-    changes = []
-    last = None
-    for x, s in signs:
-        if s == 0:
-            continue
-        if last is not None and s != last[1]:
-            changes.append((last[0] + x) / 2)
-        last = (x, s)
-    return changes
 
 
 def monotone_pieces(
@@ -248,10 +313,16 @@ def monotone_pieces(
     parameters).
     """
     parts, _ = defined_part(f, t, support, label, var, base)
-    d = sp.diff(f, t)
+    d = _off_the_jumps(sp.diff(f, t))
+    if d == 0 and f.has(*_STEP_FUNCTIONS):
+        _raise_flat(f, t, parts[0] if parts else support, label, var, base)
     pieces: list[Piece] = []
     for part in parts:
         tp = symbol_on(t.name, part)
+        chained = attempt(lambda p=part, s=tp: chain_pieces(f.xreplace({t: s}), s, p), 15.0, None)
+        if chained is not None:
+            pieces.extend(chained)
+            continue
         dp = d.xreplace({t: tp})
         sign = attempt(lambda p=part, e=dp, s=tp: _sign_by_assumptions(e, s, p), 5.0, None)
         if sign is not None:
@@ -262,6 +333,163 @@ def monotone_pieces(
             continue
         pieces.extend(_pieces_from_roots(f, t, dp, tp, part, label, var, base))
     return pieces
+
+
+def chain_pieces(f: sp.Expr, t: sp.Symbol, interval: sp.Interval) -> list[Piece] | None:
+    """The monotone pieces of a chain of unary steps, from the table of each step.
+
+    f = F_K ∘ … ∘ F_1 (:func:`symflow.core.special.decompose`) is strictly monotone where
+    every step is, with the product of their directions. Working from the innermost step
+    out, the range of the steps so far is cut where it crosses an end of a monotone piece of
+    the next step; a cut is carried back to t through the inverse of the steps so far (exact
+    where their table gives one, a 40-digit bisection otherwise). None when f is not such a
+    chain or a comparison cannot be decided.
+
+    Examples
+    --------
+    >>> t = sp.Symbol("t", positive=True)
+    >>> positive = sp.Interval.open(0, sp.oo)
+    >>> pieces = chain_pieces(sp.loggamma(t + 1), t, positive)
+    >>> [(p.interval.sup.round(6), p.direction) for p in pieces]
+    [(0.461632, -1), (oo, 1)]
+    """
+    steps = decompose(f, t)
+    if not steps:
+        return None
+    # each segment: t-interval (a, b), direction, image ends (lo, hi), inverse (y -> t)
+    segments = [(interval.inf, interval.sup, 1, interval.inf, interval.sup, lambda y: y)]
+    stationary: list[sp.Expr] = []
+    for step in reversed(steps):
+        current = step.inner
+        out = []
+        for a, b, direction, lo, hi, inverse in segments:
+            table = step.pieces(sp.Interval.open(lo, hi))
+            if table is None:
+                return None
+            covered = []
+            for piece in table:
+                c_lo = lo if compare(piece.lo, lo) >= 0 else piece.lo
+                c_hi = hi if compare(hi, piece.hi) >= 0 else piece.hi
+                if compare(piece.lo, lo) is None or compare(hi, piece.hi) is None:
+                    return None
+                order = compare(c_lo, c_hi)
+                if order is None:
+                    return None
+                if order <= 0:
+                    continue
+                covered.append((c_lo, c_hi))
+                at_lo = a if direction > 0 else b  # where h tends to lo
+                at_hi = b if direction > 0 else a
+                p_lo = at_lo if c_lo == lo else _preimage(current, t, c_lo, (a, b), inverse)
+                p_hi = at_hi if c_hi == hi else _preimage(current, t, c_hi, (a, b), inverse)
+                if p_lo is None or p_hi is None:
+                    return None
+                t_lo, t_hi = (p_lo, p_hi) if direction > 0 else (p_hi, p_lo)
+                ends = [step_limit(step, c_lo, "+"), step_limit(step, c_hi, "-")]
+                if ends[0] is None or ends[1] is None:
+                    return None
+                v_lo, v_hi = ends[0][0], ends[1][0]
+                if piece.direction < 0:
+                    v_lo, v_hi = v_hi, v_lo
+                new_inverse = _compose(inverse, piece.inverse)
+                out.append((t_lo, t_hi, direction * piece.direction, v_lo, v_hi, new_inverse))
+                for u in piece.stationary:
+                    inside = compare(c_lo, u) == 1 and compare(u, c_hi) == 1
+                    point = _preimage(current, t, u, (a, b), inverse) if inside else None
+                    if point is not None:
+                        stationary.append(point)
+            if not _covers(covered, lo, hi):
+                return None
+        segments = sorted(out, key=lambda seg: _position(seg[0]))
+    pieces: list[Piece] = []
+    for a, b, direction, *_ in segments:
+        if pieces and pieces[-1].direction == direction:
+            previous = pieces[-1]
+            pieces[-1] = Piece(
+                sp.Interval.open(previous.interval.inf, b), direction, (*previous.stationary, a)
+            )
+        else:
+            pieces.append(Piece(sp.Interval.open(a, b), direction))
+    if stationary:
+        pieces = [
+            Piece(
+                p.interval,
+                p.direction,
+                tuple(
+                    sorted(
+                        {
+                            *p.stationary,
+                            *(s for s in stationary if p.interval.contains(s) == sp.true),
+                        },
+                        key=float,
+                    )
+                ),
+            )
+            for p in pieces
+        ]
+    return pieces
+
+
+def _position(value: sp.Expr) -> float:
+    """A float that orders interval ends (−oo first)."""
+    return float(value) if value.is_finite else (-math.inf if value == -sp.oo else math.inf)
+
+
+def _compose(inner_inverse, step_inverse):
+    if step_inverse is None:
+        return None
+    if inner_inverse is None:
+        return None
+    return lambda y: inner_inverse(step_inverse(y))
+
+
+def _covers(covered: list[tuple[sp.Expr, sp.Expr]], lo: sp.Expr, hi: sp.Expr) -> bool:
+    """Do the open intervals cover (lo, hi) up to finitely many points?"""
+    reach = lo
+    for c_lo, c_hi in sorted(covered, key=lambda c: _position(c[0])):
+        if compare(reach, c_lo) == 1:
+            return False
+        if compare(reach, c_hi) == 1:
+            reach = c_hi
+    return compare(reach, hi) == 0
+
+
+def _preimage(h: sp.Expr, t: sp.Symbol, value: sp.Expr, ends, inverse) -> sp.Expr | None:
+    """The t in (a, b) with h(t) = value, for h strictly monotone there: through the
+    inverse of the steps so far when it is known, else a 40-digit bisection."""
+    a, b = ends
+    if inverse is not None:
+        point = attempt(lambda: inverse(value), 5.0, None)
+        if point is not None and point.is_number and point.is_real is not False:
+            if compare(a, point) == 1 and compare(point, b) == 1:
+                return point
+    return _bisect_preimage(h, t, value, a, b)
+
+
+def _bisect_preimage(h, t, value, a, b) -> sp.Expr | None:
+    import mpmath
+
+    fn = mpmath_function(t, h)
+    with mpmath.workdps(40):
+        target = mpmath.mpf(str(sp.sympify(value).evalf(45)))
+        lo = mpmath.mpf(str(a.evalf(45))) if a.is_finite else -(mpmath.mpf(10) ** 30)
+        hi = mpmath.mpf(str(b.evalf(45))) if b.is_finite else mpmath.mpf(10) ** 30
+        try:
+            s_lo = mpmath.sign(fn(lo + (hi - lo) * mpmath.mpf(10) ** -35) - target)
+            for _ in range(400):
+                mid = (lo + hi) / 2
+                s = mpmath.sign(mpmath.re(fn(mid)) - target)
+                if s == 0:
+                    break
+                if s == s_lo:
+                    lo = mid
+                else:
+                    hi = mid
+                if hi - lo < mpmath.mpf(10) ** -35 * max(1, abs(mid)):
+                    break
+        except (ValueError, ZeroDivisionError, OverflowError, TypeError, NameError):
+            return None
+        return sp.Float(str((lo + hi) / 2), 35)
 
 
 def _pieces_with_parameters(dp, tp, part, label, var) -> list[Piece]:
@@ -300,7 +528,11 @@ def _pieces_from_roots(f, t, dp, tp, part, label, var, base=None) -> list[Piece]
         cuts = sorted(roots, key=lambda r: float(r))
     elif roots is not None and roots.is_empty:
         cuts = []
-    elif roots is not None and any(isinstance(a, sp.Interval) for a in [roots, *roots.args]):
+    elif (
+        roots is not None
+        and not isinstance(roots, sp.ConditionSet)
+        and any(isinstance(a, sp.Interval) for a in [roots, *roots.args])
+    ):
         flat = next(a for a in [roots, *roots.args] if isinstance(a, sp.Interval))
         _raise_flat(f, t, flat, label, var, base)
     elif roots is not None and roots.has(sp.ImageSet) and not part.measure.is_finite:
@@ -311,20 +543,30 @@ def _pieces_from_roots(f, t, dp, tp, part, label, var, base=None) -> list[Piece]
             f"Uniform base."
         )
     else:
-        approx = _grid_sign_changes(dp, tp, part)
-        if approx is None:
+        fn = _derivative_function(f.xreplace({t: tp}), tp, dp)
+        cuts = attempt(lambda: _numeric_sign_changes(fn, part), 60.0, None)
+        if cuts is None:
             raise MonotonicityError(
                 f"Cannot decide where {label} is monotone in {var} on {describe_set(part)}: "
-                f"SymPy finds no real roots of its derivative and it cannot be evaluated."
+                f"SymPy finds no real roots of its derivative "
+                f"{dp.xreplace({tp: sp.Symbol(var)})}, and it cannot be evaluated there. "
+                f"Split the transform into simpler layers."
             )
-        cuts = [sp.Float(c, 17) for c in approx]
+    fn = _derivative_function(f.xreplace({t: tp}), tp, dp)
     bounds = [part.inf, *cuts, part.sup]
     raw = []
     for lo, hi in zip(bounds, bounds[1:], strict=False):
         sub = sp.Interval.open(lo, hi)
-        direction = _direction(dp, tp, sub)
+        direction = attempt(lambda s=sub: _direction(fn, s), 30.0, 0)
         if direction == 0:
-            _raise_flat(f, t, sub, label, var, base)
+            if dp.is_zero or _constant_numerically(f.xreplace({t: tp}), tp, sub):
+                _raise_flat(f, t, sub, label, var, base)
+            raise MonotonicityError(
+                f"Cannot decide whether {label} is increasing or decreasing in {var} on "
+                f"{describe_set(sub)}: its derivative {dp.xreplace({tp: sp.Symbol(var)})} "
+                f"does not evaluate to a nonzero number there. Split the transform into "
+                f"simpler layers."
+            )
         raw.append(Piece(sub, direction))
     merged: list[Piece] = []
     for piece in raw:
@@ -340,7 +582,45 @@ def _pieces_from_roots(f, t, dp, tp, part, label, var, base=None) -> list[Piece]
     return merged
 
 
+def _constant_numerically(f: sp.Expr, t: sp.Symbol, interval: sp.Interval) -> bool:
+    """f takes one value (to 25 digits) at 9 points spread over the interval."""
+    import mpmath
+
+    fn = attempt(lambda: mpmath_function(t, f), 5.0, None)
+    if fn is None:
+        return False
+    values = []
+    with mpmath.workdps(SAMPLE_DIGITS):
+        for x in _sample_grid(interval, 9):
+            try:
+                values.append(mpmath.mpmathify(fn(x)))
+            except (ValueError, ZeroDivisionError, OverflowError, TypeError, NameError):
+                return False
+        scale = max(1, *(abs(v) for v in values))
+        return all(abs(v - values[0]) < mpmath.mpf(10) ** -25 * scale for v in values)
+
+
+_STEP_FUNCTIONS = (sp.floor, sp.ceiling, sp.sign, sp.Heaviside)
+
+
+def _off_the_jumps(d: sp.Expr) -> sp.Expr:
+    """f' away from the jumps of floor and ceiling, where their derivative is 0."""
+    return d.replace(
+        lambda e: isinstance(e, sp.Derivative) and isinstance(e.expr, (sp.floor, sp.ceiling)),
+        lambda e: sp.S.Zero,
+    )
+
+
 def _raise_flat(f, t, interval, label, var, base=None):
+    if f.has(*_STEP_FUNCTIONS) and not _constant_numerically(f, t, interval):
+        steps = ", ".join(sorted({type(a).__name__ for a in f.atoms(*_STEP_FUNCTIONS)}))
+        values = "the integers" if f.has(sp.floor, sp.ceiling) else "finitely many values"
+        raise PointMassError(
+            f"{label} is piecewise constant in {var} on {describe_set(interval)} ({steps} "
+            f"takes only integer values): it puts positive probability on each value it "
+            f"takes (here on {values}), so the result is discrete and has no density. "
+            f"Use a continuous transform, or treat the result as a discrete distribution."
+        )
     value = attempt(lambda: f.subs(t, interior_point(interval)), 2.0, "a constant")
     chance = "a positive probability"
     if base is not None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import sympy as sp
 
 from symflow.core.budget import attempt
+from symflow.core.special import cancel_inverse_pairs
 
 __all__ = ["tidy_log", "drop_even_signs"]
 
@@ -24,11 +25,13 @@ __all__ = ["tidy_log", "drop_even_signs"]
 def tidy_log(expr: sp.Expr) -> sp.Expr:
     """Targeted, bounded simplification of a log-density term.
 
-    expand_log under the symbols' assumptions (log(1/z) -> -log(z) for z > 0), then
-    powsimp; never blanket ``simplify``.
+    Inverse pairs cancelled (erfc⁻¹(erfc(u)) -> u, see
+    :func:`~symflow.core.special.cancel_inverse_pairs`), expand_log under the symbols'
+    assumptions (log(1/z) -> -log(z) for z > 0), then powsimp; never blanket ``simplify``.
     """
     if sp.count_ops(expr) > 400:
         return expr
+    expr = cancel_inverse_pairs(expr)
     out = attempt(lambda: sp.expand_log(expr, force=False), 5.0, expr)
     out = attempt(lambda: sp.powsimp(out), 5.0, out)
     return drop_even_signs(out)

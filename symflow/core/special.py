@@ -1,0 +1,701 @@
+"""Special and elementary functions as maps of the real line, kept as data.
+
+For every function symflow can invert or split, the table below states, per open interval
+of its argument where it is strictly monotone, the direction, its limits at the ends and its
+inverse there (None when no closed form exists). One expression is read as a chain of such
+unary steps (:func:`decompose`): x = F_K(... F_1(z)), each F_i with one argument holding the
+variable (an affine step, a power, exp, erf, LambertW, ...). Support, branch splitting and
+inversion use the chain: a composite is monotone where each step is, with the product of the
+steps' directions, and it inverts by undoing the steps in turn.
+
+The inverses that SymPy lacks are defined here as SymPy functions with a numeric evaluation
+(:class:`gammaincinv`, :class:`gammainccinv`, :class:`betaincinv`); :func:`mpmath_function`
+evaluates any expression in high precision, special functions included.
+
+Examples
+--------
+>>> import sympy as sp
+>>> t = sp.Symbol("t", real=True)
+>>> [str(s.outer(sp.Symbol("u"))) for s in decompose(sp.erfc(2 * t + 1), t)]
+['erfc(u)', 'u + 1', '2*u']
+>>> [(p.lo, p.hi, p.direction) for p in step_of(sp.LambertW(t), t).pieces(sp.Reals)]
+[(-exp(-1), oo, 1)]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import sympy as sp
+
+__all__ = [
+    "Monotone",
+    "Step",
+    "step_of",
+    "decompose",
+    "gammaincinv",
+    "gammainccinv",
+    "betaincinv",
+    "mpmath_function",
+    "LOGGAMMA_MINIMUM",
+    "cancel_inverse_pairs",
+    "log_ndtr",
+]
+
+#: the positive root of digamma, where gamma and loggamma take their minimum on (0, oo)
+LOGGAMMA_MINIMUM = sp.Float(
+    "1.46163214496836234126265954232572132846819620400644635129598840859878644035380", 60
+)
+
+oo = sp.oo
+pi = sp.pi
+
+
+@dataclass(frozen=True)
+class Monotone:
+    """F on the open interval (lo, hi) of its argument: strictly monotone with ``direction``.
+
+    ``at_lo`` and ``at_hi`` are lim F at lo+ and hi− (None: F is continuous there and the
+    value is F(lo) / F(hi)); ``inverse`` maps a value y of F(lo, hi) back into (lo, hi), or
+    is None when no closed form exists.
+    """
+
+    lo: sp.Expr
+    hi: sp.Expr
+    direction: int
+    inverse: Callable[[sp.Expr], sp.Expr] | None
+    at_lo: sp.Expr | None = None
+    at_hi: sp.Expr | None = None
+    #: points inside (lo, hi) where F' = 0 without a change of direction (u³ at 0)
+    stationary: tuple = ()
+
+
+@dataclass(frozen=True)
+class Step:
+    """One unary step x = F(inner): ``outer(u)`` is F, ``pieces(range)`` lists the intervals
+    of monotonicity of F that meet the range its argument takes (None: unknown there)."""
+
+    inner: sp.Expr
+    outer: Callable[[sp.Expr], sp.Expr]
+    pieces: Callable[[sp.Interval], tuple[Monotone, ...] | None]
+
+
+def _whole(direction: int, inverse, at_lo=None, at_hi=None, lo=-oo, hi=oo):
+    piece = Monotone(sp.sympify(lo), sp.sympify(hi), direction, inverse, at_lo, at_hi)
+    return lambda rng: (piece,)
+
+
+def _fixed(*pieces: Monotone):
+    return lambda rng: pieces
+
+
+# Functions of one argument: F -> its monotone pieces (the real domain is their union).
+_UNARY: dict[type, Callable[[sp.Interval], tuple[Monotone, ...] | None]] = {
+    sp.exp: _whole(1, sp.log, 0, oo),
+    sp.log: _whole(1, sp.exp, -oo, oo, lo=0),
+    sp.sinh: _whole(1, sp.asinh, -oo, oo),
+    sp.asinh: _whole(1, sp.sinh, -oo, oo),
+    sp.tanh: _whole(1, sp.atanh, -1, 1),
+    sp.atanh: _whole(1, sp.tanh, -oo, oo, lo=-1, hi=1),
+    sp.atan: _whole(1, sp.tan, -pi / 2, pi / 2),
+    sp.asin: _whole(1, sp.sin, lo=-1, hi=1),
+    sp.acos: _whole(-1, sp.cos, lo=-1, hi=1),
+    sp.acosh: _whole(1, sp.cosh, lo=1, hi=oo, at_hi=oo),
+    sp.asech: _whole(-1, sp.sech, oo, 0, lo=0, hi=1),
+    sp.erf: _whole(1, sp.erfinv, -1, 1),
+    sp.erfinv: _whole(1, sp.erf, -oo, oo, lo=-1, hi=1),
+    sp.erfc: _whole(-1, sp.erfcinv, 2, 0),
+    sp.erfcinv: _whole(-1, sp.erfc, oo, -oo, lo=0, hi=2),
+    sp.erfi: _whole(1, None, -oo, oo),
+    sp.cosh: _fixed(
+        Monotone(-oo, sp.S.Zero, -1, lambda y: -sp.acosh(y), oo, None),
+        Monotone(sp.S.Zero, oo, 1, sp.acosh, None, oo),
+    ),
+    sp.sech: _fixed(
+        Monotone(-oo, sp.S.Zero, 1, lambda y: -sp.asech(y), 0, None),
+        Monotone(sp.S.Zero, oo, -1, sp.asech, None, 0),
+    ),
+    sp.coth: _fixed(
+        Monotone(-oo, sp.S.Zero, -1, sp.acoth, -1, -oo),
+        Monotone(sp.S.Zero, oo, -1, sp.acoth, oo, 1),
+    ),
+    sp.csch: _fixed(
+        Monotone(-oo, sp.S.Zero, -1, sp.acsch, 0, -oo), Monotone(sp.S.Zero, oo, -1, sp.acsch, oo, 0)
+    ),
+    sp.acoth: _fixed(
+        Monotone(-oo, -sp.S.One, -1, sp.coth, 0, -oo), Monotone(sp.S.One, oo, -1, sp.coth, oo, 0)
+    ),
+    sp.acsch: _fixed(
+        Monotone(-oo, sp.S.Zero, -1, sp.csch, 0, -oo), Monotone(sp.S.Zero, oo, -1, sp.csch, oo, 0)
+    ),
+    sp.acot: _fixed(
+        Monotone(-oo, sp.S.Zero, -1, sp.cot, 0, -pi / 2),
+        Monotone(sp.S.Zero, oo, -1, sp.cot, pi / 2, 0),
+    ),
+    sp.asec: _fixed(
+        Monotone(-oo, -sp.S.One, 1, sp.sec, pi / 2, None),
+        Monotone(sp.S.One, oo, 1, sp.sec, None, pi / 2),
+    ),
+    sp.acsc: _fixed(
+        Monotone(-oo, -sp.S.One, -1, sp.csc, 0, None),
+        Monotone(sp.S.One, oo, -1, sp.csc, None, 0),
+    ),
+    sp.Abs: _fixed(
+        Monotone(-oo, sp.S.Zero, -1, lambda y: -y, oo, None),
+        Monotone(sp.S.Zero, oo, 1, lambda y: y, None, oo),
+    ),
+    sp.loggamma: _fixed(
+        Monotone(sp.S.Zero, LOGGAMMA_MINIMUM, -1, None, oo, None),
+        Monotone(LOGGAMMA_MINIMUM, oo, 1, None, None, oo),
+    ),
+    sp.gamma: _fixed(
+        Monotone(sp.S.Zero, LOGGAMMA_MINIMUM, -1, None, oo, None),
+        Monotone(LOGGAMMA_MINIMUM, oo, 1, None, None, oo),
+    ),
+    sp.zeta: _fixed(Monotone(sp.S.One, oo, -1, None, oo, 1)),
+    sp.Ei: _fixed(
+        Monotone(-oo, sp.S.Zero, -1, None, 0, -oo), Monotone(sp.S.Zero, oo, 1, None, -oo, oo)
+    ),
+}
+
+
+def _periodic(period, base_pieces):
+    """Pieces of a periodic function on a bounded range: the pieces of one period shifted
+    by k periods, each inverse shifted with them. None on an unbounded range."""
+
+    def pieces(rng: sp.Interval) -> tuple[Monotone, ...] | None:
+        if not (rng.inf.is_finite and rng.sup.is_finite):
+            if all(p.lo.is_infinite or p.hi.is_infinite for p in base_pieces):
+                return None
+            return None
+        first = sp.floor((rng.inf - base_pieces[0].lo) / period)
+        last = sp.floor((rng.sup - base_pieces[0].lo) / period)
+        if not (first.is_Integer and last.is_Integer) or last - first > 50:
+            return None
+        out = []
+        for k in range(int(first), int(last) + 1):
+            shift = k * period
+            for p in base_pieces:
+                inv = None if p.inverse is None else _shifted(p.inverse, shift)
+                out.append(Monotone(p.lo + shift, p.hi + shift, p.direction, inv, p.at_lo, p.at_hi))
+        return tuple(out)
+
+    return pieces
+
+
+def _shifted(inverse, shift):
+    return lambda y: shift + inverse(y)
+
+
+_UNARY.update(
+    {
+        sp.sin: _periodic(
+            2 * pi,
+            (
+                Monotone(-pi / 2, pi / 2, 1, sp.asin),
+                Monotone(pi / 2, 3 * pi / 2, -1, lambda y: pi - sp.asin(y)),
+            ),
+        ),
+        sp.cos: _periodic(
+            2 * pi,
+            (
+                Monotone(sp.S.Zero, pi, -1, sp.acos),
+                Monotone(pi, 2 * pi, 1, lambda y: 2 * pi - sp.acos(y)),
+            ),
+        ),
+        sp.tan: _periodic(pi, (Monotone(-pi / 2, pi / 2, 1, sp.atan, -oo, oo),)),
+        sp.cot: _periodic(
+            pi, (Monotone(sp.S.Zero, pi, -1, lambda y: pi / 2 - sp.atan(y), oo, -oo),)
+        ),
+        sp.sec: _periodic(
+            2 * pi,
+            (
+                Monotone(sp.S.Zero, pi / 2, 1, sp.asec, None, oo),
+                Monotone(pi / 2, pi, 1, sp.asec, -oo, None),
+                Monotone(pi, 3 * pi / 2, -1, lambda y: 2 * pi - sp.asec(y), None, -oo),
+                Monotone(3 * pi / 2, 2 * pi, -1, lambda y: 2 * pi - sp.asec(y), oo, None),
+            ),
+        ),
+        sp.csc: _periodic(
+            2 * pi,
+            (
+                Monotone(-pi / 2, sp.S.Zero, -1, sp.acsc, None, -oo),
+                Monotone(sp.S.Zero, pi / 2, -1, sp.acsc, oo, None),
+                Monotone(pi / 2, pi, 1, lambda y: pi - sp.acsc(y), None, oo),
+                Monotone(pi, 3 * pi / 2, 1, lambda y: pi - sp.acsc(y), -oo, None),
+            ),
+        ),
+    }
+)
+
+
+def _digamma_pieces(rng: sp.Interval) -> tuple[Monotone, ...] | None:
+    """ψ increases from −oo to oo on (0, oo) and on each (−n − 1, −n)."""
+    out = [Monotone(sp.S.Zero, oo, 1, None, -oo, oo)]
+    if rng.inf.is_extended_negative:
+        if not rng.inf.is_finite:
+            return None
+        for n in range(int(sp.floor(-rng.inf)) + 1):
+            out.insert(0, Monotone(sp.Integer(-n - 1), sp.Integer(-n), 1, None, -oo, oo))
+    return tuple(out)
+
+
+def _polygamma(n: sp.Expr):
+    """ψ⁽ⁿ⁾ for an integer n ≥ 1 on (0, oo): decreasing from oo to 0 for odd n, increasing
+    from −oo to 0 for even n."""
+    odd = bool(n % 2)
+    return _fixed(Monotone(sp.S.Zero, oo, -1 if odd else 1, None, oo if odd else -oo, 0))
+
+
+def _expint(nu: sp.Expr):
+    """E_ν decreases on (0, oo) from E_ν(0+) (oo for ν ≤ 1, 1/(ν − 1) otherwise) to 0."""
+    start = oo if (nu - 1).is_nonpositive else 1 / (nu - 1)
+    return _fixed(Monotone(sp.S.Zero, oo, -1, None, start, 0))
+
+
+class gammaincinv(sp.Function):  # noqa: N801 (SciPy's name)
+    """P⁻¹(a, y): the x > 0 with P(a, x) = γ(a, x)/Γ(a) = y, for 0 < y < 1.
+
+    Examples
+    --------
+    >>> round(float(gammaincinv(2, sp.Rational(1, 2))), 12)
+    1.678346990017
+    """
+
+    nargs = 2
+
+    def fdiff(self, argindex=2):
+        if argindex != 2:
+            raise sp.ArgumentIndexError(self, argindex)
+        a, _ = self.args
+        return sp.gamma(a) * sp.exp(self) * self ** (1 - a)
+
+    def _eval_evalf(self, prec):
+        return _evalf_root(self, prec, lambda m, a, x: m.gammainc(a, 0, x, regularized=True))
+
+    def _latex(self, printer, exp=None):
+        a, y = (printer._print(v) for v in self.args)
+        body = rf"P^{{-1}}\left({a}, {y}\right)"
+        return body if exp is None else rf"\left({body}\right)^{{{exp}}}"
+
+
+class gammainccinv(sp.Function):  # noqa: N801 (SciPy's name)
+    """Q⁻¹(a, y): the x > 0 with Q(a, x) = Γ(a, x)/Γ(a) = y, for 0 < y < 1.
+
+    Examples
+    --------
+    >>> round(float(gammainccinv(1, sp.exp(-3))), 12)
+    3.0
+    """
+
+    nargs = 2
+
+    def fdiff(self, argindex=2):
+        if argindex != 2:
+            raise sp.ArgumentIndexError(self, argindex)
+        a, _ = self.args
+        return -sp.gamma(a) * sp.exp(self) * self ** (1 - a)
+
+    def _eval_evalf(self, prec):
+        return _evalf_root(self, prec, lambda m, a, x: m.gammainc(a, x, m.inf, regularized=True))
+
+    def _latex(self, printer, exp=None):
+        a, y = (printer._print(v) for v in self.args)
+        body = rf"Q^{{-1}}\left({a}, {y}\right)"
+        return body if exp is None else rf"\left({body}\right)^{{{exp}}}"
+
+
+class betaincinv(sp.Function):  # noqa: N801 (SciPy's name)
+    """I⁻¹(a, b, y): the x in (0, 1) with the regularised incomplete beta I_x(a, b) = y.
+
+    Examples
+    --------
+    >>> round(float(betaincinv(2, 1, sp.Rational(1, 4))), 12)
+    0.5
+    """
+
+    nargs = 3
+
+    def fdiff(self, argindex=3):
+        if argindex != 3:
+            raise sp.ArgumentIndexError(self, argindex)
+        a, b, _ = self.args
+        return sp.beta(a, b) * self ** (1 - a) * (1 - self) ** (1 - b)
+
+    def _eval_evalf(self, prec):
+        return _evalf_root(
+            self, prec, lambda m, a, b, x: m.betainc(a, b, 0, x, regularized=True), unit=True
+        )
+
+    def _latex(self, printer, exp=None):
+        a, b, y = (printer._print(v) for v in self.args)
+        body = rf"I^{{-1}}\left({a}, {b}, {y}\right)"
+        return body if exp is None else rf"\left({body}\right)^{{{exp}}}"
+
+
+def _evalf_root(expr: sp.Function, prec: int, forward, unit: bool = False):
+    """Evaluate an inverse by bisection of its monotone forward function in mpmath."""
+    import mpmath
+
+    values = [a.evalf(prec + 20) for a in expr.args]
+    if not all(v.is_number and v.is_real for v in values):
+        return None
+    dps = max(30, int(prec * 0.30103) + 10)
+    with mpmath.workdps(dps):
+        *params, y = (mpmath.mpf(str(v)) for v in values)
+        if not 0 < y < 1:
+            return None
+        root = _bisect(lambda x: forward(mpmath, *params, x) - y, unit)
+        return None if root is None else sp.Float(root, dps)
+
+
+def _bisect(g, unit: bool):
+    """The root of a monotone g on (0, 1) (``unit``) or (0, oo), by bisection (geometric
+    while the bracket spans decades), to the working precision."""
+    import mpmath
+
+    lo = mpmath.mpf(10) ** -1000
+    hi = mpmath.mpf(1) if unit else mpmath.mpf(2)
+    s_lo = mpmath.sign(g(lo))
+    if not unit:
+        while mpmath.sign(g(hi)) == s_lo:
+            hi *= 4
+            if hi > mpmath.mpf(10) ** 40:
+                return None
+    tol = mpmath.mpf(10) ** (-mpmath.mp.dps + 2)
+    for _ in range(20 * mpmath.mp.dps + 400):
+        mid = mpmath.sqrt(lo * hi) if hi > 4 * lo else (lo + hi) / 2
+        s = mpmath.sign(g(mid))
+        if s == 0:
+            return mid
+        if s == s_lo:
+            lo = mid
+        else:
+            hi = mid
+        if hi - lo <= tol * hi:
+            break
+    return (lo + hi) / 2
+
+
+def _mp_erfcinv(y):
+    """erfc⁻¹ in mpmath: erfinv(1 − y) near 1, a Newton solve of log erfc(w) = log y in the
+    tails (where 1 − y has lost the digits)."""
+    import mpmath
+
+    y = mpmath.mpf(y)
+    if not 0 < y < 2:
+        if y == 0:
+            return mpmath.inf
+        if y == 2:
+            return -mpmath.inf
+        return mpmath.nan
+    if mpmath.mpf("0.01") < y < mpmath.mpf("1.99"):
+        return mpmath.erfinv(1 - y)
+    if y > 1:
+        return -_mp_erfcinv(2 - y)
+    w = mpmath.sqrt(-mpmath.log(y))
+    for _ in range(200):
+        e = mpmath.erfc(w)
+        step = (
+            (mpmath.log(e) - mpmath.log(y)) * e / (-2 / mpmath.sqrt(mpmath.pi) * mpmath.exp(-w * w))
+        )
+        w -= step
+        if abs(step) < mpmath.mpf(10) ** (-mpmath.mp.dps + 3) * max(1, abs(w)):
+            break
+    return w
+
+
+def _mp_inverse(forward, unit=False):
+    import mpmath
+
+    def inverse(*args):
+        *params, y = (mpmath.mpf(a) for a in args)
+        if not 0 < y < 1:
+            return mpmath.nan
+        return _bisect(lambda x: forward(mpmath, *params, x) - y, unit)
+
+    return inverse
+
+
+def mpmath_function(args, expr: sp.Expr) -> Callable:
+    """``expr`` as a function of ``args`` evaluated by mpmath (at the caller's working
+    precision), erfc⁻¹, LambertW branches and the incomplete-gamma/beta inverses included.
+
+    Examples
+    --------
+    >>> import mpmath
+    >>> y = sp.Symbol("y")
+    >>> f = mpmath_function(y, sp.erfcinv(y))
+    >>> with mpmath.workdps(30):
+    ...     print(mpmath.nstr(f(mpmath.mpf("1e-300")), 20))
+    26.209469960516123886
+    """
+    extra = {
+        "erfcinv": _mp_erfcinv,
+        "gammaincinv": _mp_inverse(lambda m, a, x: m.gammainc(a, 0, x, regularized=True)),
+        "gammainccinv": _mp_inverse(lambda m, a, x: m.gammainc(a, x, m.inf, regularized=True)),
+        "betaincinv": _mp_inverse(lambda m, a, b, x: m.betainc(a, b, 0, x, regularized=True), True),
+    }
+    return sp.lambdify(args, expr, modules=[extra, "mpmath"])
+
+
+def _two_argument(expr: sp.Expr, t: sp.Symbol) -> Step | None:
+    """Steps of functions with a parameter: LambertW branches, polygamma, E_ν, the
+    incomplete gamma and beta functions and their inverses."""
+    args = expr.args
+    holders = [i for i, a in enumerate(args) if a.has(t)]
+    if len(holders) != 1:
+        return None
+    i = holders[0]
+    inner = args[i]
+    others = [a for j, a in enumerate(args) if j != i]
+
+    def rebuild(u):
+        return expr.func(*[u if j == i else a for j, a in enumerate(args)])
+
+    if isinstance(expr, sp.LambertW) and i == 0:
+        branch = args[1] if len(args) > 1 else sp.S.Zero
+        if branch == 0:
+            return Step(inner, rebuild, _whole(1, _x_exp_x, -1, oo, lo=-sp.exp(-1), hi=oo))
+        if branch == -1:
+            return Step(inner, rebuild, _whole(-1, _x_exp_x, -1, -oo, lo=-sp.exp(-1), hi=0))
+        return None
+    if isinstance(expr, sp.polygamma) and i == 1:
+        n = others[0]
+        if n == 0:
+            return Step(inner, rebuild, _digamma_pieces)
+        if n.is_Integer and n > 0:
+            return Step(inner, rebuild, _polygamma(n))
+        return None
+    if isinstance(expr, sp.expint) and i == 1 and others[0].is_real:
+        return Step(inner, rebuild, _expint(others[0]))
+    a = others[0] if others else None
+    if a is not None and a.is_positive:
+        if isinstance(expr, sp.lowergamma) and i == 1:
+            g = sp.gamma(a)
+            return Step(inner, rebuild, _whole(1, lambda y: gammaincinv(a, y / g), 0, g, 0, oo))
+        if isinstance(expr, sp.uppergamma) and i == 1:
+            g = sp.gamma(a)
+            return Step(inner, rebuild, _whole(-1, lambda y: gammainccinv(a, y / g), g, 0, 0, oo))
+        if isinstance(expr, gammaincinv) and i == 1:
+            inv = lambda y: sp.lowergamma(a, y) / sp.gamma(a)  # noqa: E731
+            return Step(inner, rebuild, _whole(1, inv, 0, oo, 0, 1))
+        if isinstance(expr, gammainccinv) and i == 1:
+            inv = lambda y: sp.uppergamma(a, y) / sp.gamma(a)  # noqa: E731
+            return Step(inner, rebuild, _whole(-1, inv, oo, 0, 0, 1))
+    if isinstance(expr, sp.betainc_regularized) and i == 3 and args[2] == 0:
+        a, b = args[0], args[1]
+        if a.is_positive and b.is_positive:
+            return Step(inner, rebuild, _whole(1, lambda y: betaincinv(a, b, y), 0, 1, 0, 1))
+    if isinstance(expr, betaincinv) and i == 2:
+        a, b = args[0], args[1]
+        if a.is_positive and b.is_positive:
+            inv = lambda y: sp.betainc_regularized(a, b, 0, y)  # noqa: E731
+            return Step(inner, rebuild, _whole(1, inv, 0, 1, 0, 1))
+    return None
+
+
+def _x_exp_x(y: sp.Expr) -> sp.Expr:
+    return y * sp.exp(y)
+
+
+def _lambertw_step(inner: sp.Expr) -> Step:
+    """u·eᵘ: decreasing on (−oo, −1) from 0 to −1/e (inverse W₋₁), increasing on (−1, oo)
+    from −1/e to oo (inverse W₀)."""
+    pieces = (
+        Monotone(-oo, -sp.S.One, -1, lambda y: sp.LambertW(y, -1), 0, None),
+        Monotone(-sp.S.One, oo, 1, sp.LambertW, None, oo),
+    )
+    return Step(inner, _x_exp_x, _fixed(*pieces))
+
+
+def _power_pieces(p: sp.Expr):
+    """u**p for a constant p: on (0, oo) always; on (−oo, 0) when p is a rational with an
+    odd denominator (the real root); one piece through 0 for odd/odd p > 0."""
+    pieces = [Monotone(sp.S.Zero, oo, 1 if p.is_positive else -1, lambda y: y ** (1 / p))]
+    whole = None
+    if p.is_Rational:
+        num, den = p.p, p.q
+        if den % 2 == 1:
+            if num % 2 == 0:  # even function of u
+                neg = Monotone(-oo, sp.S.Zero, -1 if p > 0 else 1, lambda y: -(y ** (1 / p)))
+            else:  # odd function of u
+                neg = Monotone(-oo, sp.S.Zero, 1 if p > 0 else -1, lambda y: -((-y) ** (1 / p)))
+            pieces.insert(0, neg)
+            if num % 2 == 1 and p > 0:
+                flat = (sp.S.Zero,) if p > 1 else ()
+                whole = Monotone(-oo, oo, 1, lambda y: _odd_root_power(y, p), stationary=flat)
+    if not p.is_real or p == 0:
+        return None
+
+    def select(rng: sp.Interval):
+        if whole is not None and rng.inf.is_extended_negative and rng.sup.is_extended_positive:
+            return (whole,)
+        return tuple(pieces)
+
+    return select
+
+
+def _odd_root_power(y: sp.Expr, p: sp.Rational) -> sp.Expr:
+    """The real solution u of u**p = y for p = num/den with num and den odd."""
+    root = sp.sign(y) * sp.Abs(y) ** (sp.Integer(1) / p.p)
+    return root**p.q if p.q != 1 else root
+
+
+def step_of(expr: sp.Expr, t: sp.Symbol) -> Step | None:
+    """The outermost unary step of ``expr`` in ``t`` (None: ``expr`` is not a chain there).
+
+    Examples
+    --------
+    >>> t = sp.Symbol("t", real=True)
+    >>> s = step_of(3 * sp.exp(t), t)
+    >>> s.inner, s.outer(sp.Symbol("u"))
+    (exp(t), 3*u)
+    """
+    if expr.is_Add:
+        const, rest = expr.as_independent(t, as_Add=True)
+        if const != 0:
+            return Step(rest, lambda u: const + u, _whole(1, lambda y: y - const, -oo, oo))
+        return None
+    if expr.is_Mul:
+        const, rest = expr.as_independent(t, as_Add=False)
+        if const != 1:
+            sign = 1 if const.is_positive else -1 if const.is_negative else None
+            if sign is None:
+                return None
+            return Step(rest, lambda u: const * u, _whole(sign, lambda y: y / const))
+        factors = expr.args
+        if len(factors) == 2:
+            u, e = factors if isinstance(factors[1], sp.exp) else factors[::-1]
+            if isinstance(e, sp.exp) and e.args[0] == u:
+                return _lambertw_step(u)
+        return None
+    if expr.is_Pow:
+        base, exponent = expr.as_base_exp()
+        if base.has(t) and not exponent.has(t):
+            select = _power_pieces(exponent)
+            if select is None:
+                return None
+            return Step(base, lambda u: u**exponent, select)
+        if exponent.has(t) and not base.has(t) and base.is_positive and base != 1:
+            sign = 1 if (base - 1).is_positive else -1 if (base - 1).is_negative else None
+            if sign is None:
+                return None
+            log_b = sp.log(base)
+            return Step(exponent, lambda u: base**u, _whole(sign, lambda y: sp.log(y) / log_b))
+        return None
+    if not isinstance(expr, sp.Function):
+        return None
+    if len(expr.args) == 1:
+        table = _UNARY.get(type(expr))
+        if table is None:
+            for cls, entry in _UNARY.items():
+                if isinstance(expr, cls):
+                    table = entry
+                    break
+        if table is not None:
+            return Step(expr.args[0], expr.func, table)
+    return _two_argument(expr, t)
+
+
+def decompose(expr: sp.Expr, t: sp.Symbol) -> list[Step] | None:
+    """expr as a chain of unary steps, outermost first; None when some step is not one
+    (the variable occurs in two places, or a function the table does not know)."""
+    steps = []
+    while expr != t:
+        if not expr.has(t):
+            return None
+        s = step_of(expr, t)
+        if s is None:
+            return None
+        steps.append(s)
+        expr = s.inner
+    return steps
+
+
+# F(G(u)) = u for every real u where G is defined: the pairs cancelled in closed forms.
+_CANCELLING: dict[type, type] = {
+    sp.erfcinv: sp.erfc,
+    sp.erfinv: sp.erf,
+    sp.asinh: sp.sinh,
+    sp.atanh: sp.tanh,
+}
+
+
+def cancel_inverse_pairs(expr: sp.Expr) -> sp.Expr:
+    """F(F⁻¹... ) written out: erfc⁻¹(erfc(u)) -> u, asinh(sinh(u)) -> u, and
+    W(u·eᵘ) -> u where u ≥ −1 (W₋₁ where u ≤ −1) is known from the assumptions.
+
+    Examples
+    --------
+    >>> x = sp.Symbol("x", positive=True)
+    >>> cancel_inverse_pairs(sp.erfcinv(sp.erfc(x)) ** 2 + sp.LambertW(x * sp.exp(x)))
+    x**2 + x
+    """
+
+    def cancels(e: sp.Expr) -> bool:
+        if type(e) in _CANCELLING and isinstance(e.args[0], _CANCELLING[type(e)]):
+            return True
+        return isinstance(e, sp.LambertW) and _lambertw_argument(e) is not None
+
+    def value(e: sp.Expr) -> sp.Expr:
+        if isinstance(e, sp.LambertW):
+            return _lambertw_argument(e)
+        return e.args[0].args[0]
+
+    return expr.replace(cancels, value)
+
+
+def _lambertw_argument(w: sp.LambertW) -> sp.Expr | None:
+    """u when w = W_k(u·eᵘ) and u lies on branch k's side of −1, else None."""
+    arg = w.args[0]
+    branch = w.args[1] if len(w.args) > 1 else sp.S.Zero
+    if not arg.is_Mul or len(arg.args) != 2:
+        return None
+    for u, e in (arg.args, arg.args[::-1]):
+        if isinstance(e, sp.exp) and e.args[0] == u:
+            if branch == 0 and (u + 1).is_nonnegative:
+                return u
+            if branch == -1 and (u + 1).is_nonpositive:
+                return u
+    return None
+
+
+class log_ndtr(sp.Function):  # noqa: N801 (SciPy's name)
+    """log Φ(x) = log(erfc(−x/√2)/2), the log of the standard normal CDF, finite in float64
+    far into the lower tail (log Φ(−1e5) ≈ −5e9) where Φ itself underflows.
+
+    Examples
+    --------
+    >>> x = sp.Symbol("x", real=True)
+    >>> sp.diff(log_ndtr(x), x)
+    sqrt(2)*exp(-x**2/2)/(sqrt(pi)*(2 - erfc(sqrt(2)*x/2)))
+    >>> round(float(log_ndtr(-40)), 6)
+    -804.608442
+    """
+
+    nargs = 1
+
+    def fdiff(self, argindex=1):
+        x = self.args[0]
+        return sp.sqrt(2) * sp.exp(-(x**2) / 2) / (sp.sqrt(sp.pi) * sp.erfc(-x / sp.sqrt(2)))
+
+    def _eval_rewrite_as_erfc(self, x, **kwargs):
+        return sp.log(sp.erfc(-x / sp.sqrt(2)) / 2)
+
+    def _eval_evalf(self, prec):
+        import mpmath
+
+        value = self.args[0].evalf(prec + 10)
+        if not value.is_Float and not value.is_Integer:
+            return None
+        with mpmath.workprec(prec + 20):
+            return sp.Float(mpmath.log(mpmath.ncdf(mpmath.mpf(str(value)))), precision=prec)
+
+    def _eval_is_extended_real(self):
+        return self.args[0].is_extended_real
+
+    def _latex(self, printer, exp=None):
+        body = rf"\log \Phi\left({printer._print(self.args[0])}\right)"
+        return body if exp is None else rf"\left({body}\right)^{{{exp}}}"
