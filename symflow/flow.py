@@ -108,6 +108,7 @@ class Flow:
         self.base = base
         self.transforms = tuple(transforms)
         self._kernels = None
+        self.reduction = None
         d = getattr(base, "dimension", 1)
         for i, tr in enumerate(self.transforms, start=1):
             if tr.dimension != d:
@@ -116,6 +117,9 @@ class Flow:
                     f"{d}-dimensional (base {base!r}). Expected a transform of {d} "
                     f"expressions in {d} variables; got {tr.dimension}."
                 )
+        if any(tr.reduces for tr in self.transforms):
+            self._init_reduced(base)
+            return
         if isinstance(base, JointDistribution):
             self._init_vector(base)
             return
@@ -135,6 +139,25 @@ class Flow:
             layers.append(VectorLayer.place(tr, i, intervals if i == 1 else None))
         self.layers = tuple(layers)
         self.program = build_vector_program(base, self.layers)
+
+    def _init_reduced(self, base) -> None:
+        """A map to fewer dimensions: auxiliaries integrated out (symflow.core.reduce)."""
+        from symflow.core.reduce import marginal_program, reduce_transform
+
+        *earlier, last = self.transforms
+        if any(tr.reduces for tr in earlier):
+            raise TransformError(
+                f"{self!r}: only the last transform may map to fewer dimensions; apply "
+                f"square transforms first."
+            )
+        self.layers = ()
+        self.reduction = reduce_transform(base, earlier, last)
+        if last.output_dimension > 1:
+            raise TransformError(
+                f"{self!r}: the density of {last.output_dimension} outputs is available as "
+                f"sf.Flow(...).marginal([...]) of a joint flow; a Flow reduces to one output."
+            )
+        self.program = marginal_program(self.reduction)
 
     # -- symbolic nouns ---------------------------------------------------------------
     @property
@@ -168,6 +191,8 @@ class Flow:
 
     def log_density(self, x: Any = None) -> sp.Expr:
         """log p_X(x): a Piecewise that is -oo outside the support."""
+        if self.reduction is not None and not self.program.paths:
+            return sp.log(self.density(x))
         if self.dimension > 1:
             xs = self._output_symbols(x)
             ((expr, region),) = log_density_terms(self.program)
@@ -183,6 +208,10 @@ class Flow:
 
     def density(self, x: Any = None) -> sp.Expr:
         """p_X(x): the density with its support (0 outside it)."""
+        if self.reduction is not None:
+            from symflow.core.reduce import output_density
+
+            return output_density(self.reduction, [_output_symbol(x)])
         if self.dimension > 1:
             xs = self._output_symbols(x)
             ((expr, region),) = density_terms(self.program)
@@ -225,6 +254,10 @@ class Flow:
     # -- numeric verbs (lazy: code generation and verification load on first use) ----
     def compile(self):
         """Compile numba kernels for log_prob, prob and sample (cached on the flow)."""
+        if self._kernels is None and self.reduction is not None:
+            from symflow.codegen.marginal import compile_reduction
+
+            self._kernels = compile_reduction(self.reduction, self.program)
         if self._kernels is None:
             from symflow.codegen.kernel import compile_program
 
@@ -303,6 +336,7 @@ class Flow:
     # -- display --------------------------------------------------------------------
     def __repr__(self) -> str:
         chain = ", ".join(
-            str(list(t.exprs)) if t.dimension > 1 else str(t.expr) for t in self.transforms
+            str(t.expr) if t.output_dimension == 1 else str(list(t.exprs))
+            for t in self.transforms
         )
         return f"Flow({self.base!r}, [{chain}])"
