@@ -292,8 +292,59 @@ class Flow:
 
         return flow_cdf(self, _output_symbol(x))
 
+    # -- expectations and marginals (symflow.core.expectation, symflow.core.reduce) ----
+    def expectation(self, h: Any = None, detail: bool = False, **params: float):
+        """E[h(X)] (h a SymPy expression in x): exact where SymPy integrates, checked
+        numerically; a Float otherwise; ±oo when infinite. ``detail=True`` returns an
+        Expectation with ``.value``, ``.method`` and ``.numeric``."""
+        from symflow.core.expectation import expectation
+
+        return expectation(self, h, detail=detail, **params)
+
+    def mean(self, **params: float) -> sp.Expr:
+        """E[X] (see :meth:`expectation`)."""
+        return self.expectation(None, **params)
+
+    def moment(self, k: int, **params: float) -> sp.Expr:
+        """E[X^k] (see :meth:`expectation`)."""
+        return self.expectation(sp.Symbol("x", real=True) ** k, **params)
+
+    def variance(self, **params: float) -> sp.Expr:
+        """Var X = E[(X − E X)²]."""
+        from symflow.core.expectation import variance
+
+        return variance(self, **params)
+
+    def entropy(self, **params: float) -> sp.Expr:
+        """Differential entropy −E[log p_X(X)]."""
+        from symflow.core.expectation import entropy
+
+        return entropy(self, **params)
+
+    def median(self) -> sp.Expr:
+        """F_X⁻¹(1/2)."""
+        return self.quantile(sp.Rational(1, 2))
+
+    def marginal(self, index: Any):
+        """The flow of the components ``index`` (an int or a list) of a joint flow: the
+        other coordinates integrated out."""
+        indices = [index] if isinstance(index, int) else list(index)
+        d = self.dimension
+        if d < 2 or not all(isinstance(i, int) and 0 <= i < d for i in indices):
+            raise TransformError(
+                f"marginal({index!r}) needs component indices in 0..{d - 1} of a joint flow; "
+                f"{self!r} is {d}-dimensional."
+            )
+        us = sp.symbols(f"u1:{d + 1}", real=True)
+        return Flow(self.base, [*self.transforms, Transform([us[i] for i in indices], list(us))])
+
     def quantile(self, u: Any = None) -> sp.Expr:
-        """F_X⁻¹(u) in closed form for a monotone flow."""
+        """F_X⁻¹(u) in closed form for a monotone flow (numerical for maps to fewer
+        dimensions: a Float at a numeric u)."""
+        if self.reduction is not None:
+            from symflow.verify.moments import numeric_quantile
+
+            return numeric_quantile(self, u)
         from symflow.core.cdf import flow_quantile
 
         return flow_quantile(self, u)
