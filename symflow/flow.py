@@ -387,7 +387,6 @@ class Flow:
     # -- display --------------------------------------------------------------------
     def __repr__(self) -> str:
         chain = ", ".join(
-            str(t.expr) if t.output_dimension == 1 else str(list(t.exprs))
-            for t in self.transforms
+            str(t.expr) if t.output_dimension == 1 else str(list(t.exprs)) for t in self.transforms
         )
         return f"Flow({self.base!r}, [{chain}])"

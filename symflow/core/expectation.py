@@ -187,8 +187,9 @@ def entropy(flow, **params: float) -> sp.Expr:
                     if isinstance(p, sp.Piecewise):
                         mid = _inside(part)
                         q = next(e for e, c in p.args if c.xreplace({x: mid}) == sp.true)
-                    total += sp.integrate(-q * sp.expand_log(sp.log(q), force=True),
-                                          (x, part.inf, part.sup))
+                    total += sp.integrate(
+                        -q * sp.expand_log(sp.log(q), force=True), (x, part.inf, part.sup)
+                    )
                 return total
 
             exact = attempt(run, SECONDS, None)

@@ -612,9 +612,7 @@ def to_pieces(terms, y: sp.Symbol) -> list[tuple[sp.Expr, sp.Interval]] | None:
                 located.append((t.density, p))
     if not located:
         return []
-    points = sorted(
-        {e for _, p in located for e in (p.inf, p.sup)}, key=lambda v: float(v.evalf())
-    )
+    points = sorted({e for _, p in located for e in (p.inf, p.sup)}, key=lambda v: float(v.evalf()))
     pieces: list[tuple[sp.Expr, sp.Interval]] = []
     for lo, hi in zip(points, points[1:], strict=False):
         mid = _midpoint(lo, hi)
@@ -701,13 +699,18 @@ def reduce_transform(base, earlier, transform: Transform, exact: bool = True) ->
         else:
             raise InverseError(
                 f"Transform {transform!r}: no completion with auxiliary variables could be "
-                f"inverted (tried {len(candidates)}). "
-                + (errors[0] if errors else "")
+                f"inverted (tried {len(candidates)}). " + (errors[0] if errors else "")
             )
     forward_symbols = tuple(sp.Symbol(f"z_0_{j + 1}", real=True) for j in range(d))
     forward = _forward(earlier, transform, forward_symbols)
     reduction = Reduction(
-        transform, base, tuple(branches), outputs, auxiliaries, tuple(joint), forward,
+        transform,
+        base,
+        tuple(branches),
+        outputs,
+        auxiliaries,
+        tuple(joint),
+        forward,
         forward_symbols,
     )
     if exact:

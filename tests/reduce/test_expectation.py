@@ -1,6 +1,5 @@
 """Expectations of flows against scipy.stats means, variances and entropies."""
 
-import math
 
 import pytest
 import sympy as sp
@@ -22,8 +21,9 @@ def test_lognormal_mean_is_exact():
 
 
 def test_triangular_moments_and_entropy():
-    flow = sf.Flow(sf.Independent(sf.Uniform(0, 1), sf.Uniform(0, 1)),
-                   [sf.Transform(Z1 + Z2, [Z1, Z2])])
+    flow = sf.Flow(
+        sf.Independent(sf.Uniform(0, 1), sf.Uniform(0, 1)), [sf.Transform(Z1 + Z2, [Z1, Z2])]
+    )
     oracle = stats.triang(0.5, 0, 2)
     assert flow.mean() == 1
     assert flow.variance() == sp.Rational(1, 6)
@@ -34,8 +34,9 @@ def test_triangular_moments_and_entropy():
 def test_infinite_and_undefined():
     pareto = sf.Flow(sf.Uniform(0, 1), [sf.Transform(1 / Z, Z)])  # Pareto(1)
     assert pareto.mean() == sp.oo
-    cauchy = sf.Flow(sf.Independent(sf.Normal(0, 1), sf.Normal(0, 1)),
-                     [sf.Transform(Z1 / Z2, [Z1, Z2])])
+    cauchy = sf.Flow(
+        sf.Independent(sf.Normal(0, 1), sf.Normal(0, 1)), [sf.Transform(Z1 / Z2, [Z1, Z2])]
+    )
     with pytest.raises(UndefinedExpectationError, match="undefined"):
         cauchy.mean()
 

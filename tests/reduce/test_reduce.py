@@ -22,11 +22,21 @@ E = sf.Exponential(1)
 CASES = [
     ("U+U triangular", sf.Independent(U, U), Z1 + Z2, stats.triang(0.5, 0, 2).pdf, [0.3, 1.7]),
     ("N+N", sf.Independent(N, N), Z1 + Z2, stats.norm(0, math.sqrt(2)).pdf, [-2.0, 0.4]),
-    ("Gamma one rate", sf.Independent(sf.Gamma(2, 1), sf.Gamma(3, 1)), Z1 + Z2,
-     stats.gamma(5).pdf, [0.5, 7.0]),
+    (
+        "Gamma one rate",
+        sf.Independent(sf.Gamma(2, 1), sf.Gamma(3, 1)),
+        Z1 + Z2,
+        stats.gamma(5).pdf,
+        [0.5, 7.0],
+    ),
     ("N/N Cauchy", sf.Independent(N, N), Z1 / Z2, stats.cauchy().pdf, [-3.0, 0.2]),
-    ("Gamma ratio Beta", sf.Independent(sf.Gamma(2, 1), sf.Gamma(3, 1)), Z1 / (Z1 + Z2),
-     stats.beta(2, 3).pdf, [0.1, 0.8]),
+    (
+        "Gamma ratio Beta",
+        sf.Independent(sf.Gamma(2, 1), sf.Gamma(3, 1)),
+        Z1 / (Z1 + Z2),
+        stats.beta(2, 3).pdf,
+        [0.1, 0.8],
+    ),
     ("max U U", sf.Independent(U, U), sp.Max(Z1, Z2), lambda x: 2 * x, [0.2, 0.9]),
     ("min E E", sf.Independent(E, E), sp.Min(Z1, Z2), stats.expon(scale=0.5).pdf, [0.1, 2.0]),
     ("U*U", sf.Independent(U, U), Z1 * Z2, lambda x: -math.log(x), [0.01, 0.7]),
@@ -34,11 +44,22 @@ CASES = [
     ("Rayleigh", sf.Independent(N, N), sp.sqrt(Z1**2 + Z2**2), stats.rayleigh().pdf, [0.3, 2.5]),
     ("chi2 of 2", sf.Independent(N, N), Z1**2 + Z2**2, stats.chi2(2).pdf, [0.5, 4.0]),
     ("E+E", sf.Independent(E, E), Z1 + Z2, stats.gamma(2).pdf, [0.5, 3.0]),
-    ("2U-U", sf.Independent(U, U), 2 * Z1 - Z2, lambda x: min(x + 1, 1, 2 - x) / 2 if -1 < x < 2 else 0,
-     [-0.5, 0.5, 1.5]),
-    ("U+U+U Irwin-Hall", sf.Independent(U, U, U), Z1 + Z2 + Z3,
-     lambda x: x**2 / 2 if x < 1 else ((-2 * x**2 + 6 * x - 3) / 2 if x < 2 else (3 - x) ** 2 / 2),
-     [0.5, 1.5, 2.5]),
+    (
+        "2U-U",
+        sf.Independent(U, U),
+        2 * Z1 - Z2,
+        lambda x: min(x + 1, 1, 2 - x) / 2 if -1 < x < 2 else 0,
+        [-0.5, 0.5, 1.5],
+    ),
+    (
+        "U+U+U Irwin-Hall",
+        sf.Independent(U, U, U),
+        Z1 + Z2 + Z3,
+        lambda x: (
+            x**2 / 2 if x < 1 else ((-2 * x**2 + 6 * x - 3) / 2 if x < 2 else (3 - x) ** 2 / 2)
+        ),
+        [0.5, 1.5, 2.5],
+    ),
     ("max of 3 U", sf.Independent(U, U, U), sp.Max(Z1, Z2, Z3), lambda x: 3 * x**2, [0.3, 0.8]),
     ("E/E", sf.Independent(E, E), Z1 / Z2, lambda x: 1 / (1 + x) ** 2, [0.5, 3.0]),
     ("N-N", sf.Independent(N, N), Z1 - Z2, stats.norm(0, math.sqrt(2)).pdf, [-1.0, 1.0]),
@@ -47,8 +68,9 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize(("base", "expr", "oracle", "points"),
-                         [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+@pytest.mark.parametrize(
+    ("base", "expr", "oracle", "points"), [c[1:] for c in CASES], ids=[c[0] for c in CASES]
+)
 def test_exact_density_matches_oracle(base, expr, oracle, points):
     d = base.dimension
     variables = [Z1, Z2, Z3][:d]
