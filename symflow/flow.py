@@ -108,6 +108,7 @@ class Flow:
         self.base = base
         self.transforms = tuple(transforms)
         self._kernels = None
+        self.reduction = None
         d = getattr(base, "dimension", 1)
         for i, tr in enumerate(self.transforms, start=1):
             if tr.dimension != d:
@@ -116,6 +117,9 @@ class Flow:
                     f"{d}-dimensional (base {base!r}). Expected a transform of {d} "
                     f"expressions in {d} variables; got {tr.dimension}."
                 )
+        if any(tr.reduces for tr in self.transforms):
+            self._init_reduced(base)
+            return
         if isinstance(base, JointDistribution):
             self._init_vector(base)
             return
@@ -135,6 +139,25 @@ class Flow:
             layers.append(VectorLayer.place(tr, i, intervals if i == 1 else None))
         self.layers = tuple(layers)
         self.program = build_vector_program(base, self.layers)
+
+    def _init_reduced(self, base) -> None:
+        """A map to fewer dimensions: auxiliaries integrated out (symflow.core.reduce)."""
+        from symflow.core.reduce import marginal_program, reduce_transform
+
+        *earlier, last = self.transforms
+        if any(tr.reduces for tr in earlier):
+            raise TransformError(
+                f"{self!r}: only the last transform may map to fewer dimensions; apply "
+                f"square transforms first."
+            )
+        self.layers = ()
+        self.reduction = reduce_transform(base, earlier, last)
+        if last.output_dimension > 1:
+            raise TransformError(
+                f"{self!r}: the density of {last.output_dimension} outputs is available as "
+                f"sf.Flow(...).marginal([...]) of a joint flow; a Flow reduces to one output."
+            )
+        self.program = marginal_program(self.reduction)
 
     # -- symbolic nouns ---------------------------------------------------------------
     @property
@@ -168,6 +191,8 @@ class Flow:
 
     def log_density(self, x: Any = None) -> sp.Expr:
         """log p_X(x): a Piecewise that is -oo outside the support."""
+        if self.reduction is not None and not self.program.paths:
+            return sp.log(self.density(x))
         if self.dimension > 1:
             xs = self._output_symbols(x)
             ((expr, region),) = log_density_terms(self.program)
@@ -183,6 +208,10 @@ class Flow:
 
     def density(self, x: Any = None) -> sp.Expr:
         """p_X(x): the density with its support (0 outside it)."""
+        if self.reduction is not None:
+            from symflow.core.reduce import output_density
+
+            return output_density(self.reduction, [_output_symbol(x)])
         if self.dimension > 1:
             xs = self._output_symbols(x)
             ((expr, region),) = density_terms(self.program)
@@ -225,6 +254,10 @@ class Flow:
     # -- numeric verbs (lazy: code generation and verification load on first use) ----
     def compile(self):
         """Compile numba kernels for log_prob, prob and sample (cached on the flow)."""
+        if self._kernels is None and self.reduction is not None:
+            from symflow.codegen.marginal import compile_reduction
+
+            self._kernels = compile_reduction(self.reduction, self.program)
         if self._kernels is None:
             from symflow.codegen.kernel import compile_program
 
@@ -259,8 +292,59 @@ class Flow:
 
         return flow_cdf(self, _output_symbol(x))
 
+    # -- expectations and marginals (symflow.core.expectation, symflow.core.reduce) ----
+    def expectation(self, h: Any = None, detail: bool = False, **params: float):
+        """E[h(X)] (h a SymPy expression in x): exact where SymPy integrates, checked
+        numerically; a Float otherwise; ±oo when infinite. ``detail=True`` returns an
+        Expectation with ``.value``, ``.method`` and ``.numeric``."""
+        from symflow.core.expectation import expectation
+
+        return expectation(self, h, detail=detail, **params)
+
+    def mean(self, **params: float) -> sp.Expr:
+        """E[X] (see :meth:`expectation`)."""
+        return self.expectation(None, **params)
+
+    def moment(self, k: int, **params: float) -> sp.Expr:
+        """E[X^k] (see :meth:`expectation`)."""
+        return self.expectation(sp.Symbol("x", real=True) ** k, **params)
+
+    def variance(self, **params: float) -> sp.Expr:
+        """Var X = E[(X − E X)²]."""
+        from symflow.core.expectation import variance
+
+        return variance(self, **params)
+
+    def entropy(self, **params: float) -> sp.Expr:
+        """Differential entropy −E[log p_X(X)]."""
+        from symflow.core.expectation import entropy
+
+        return entropy(self, **params)
+
+    def median(self) -> sp.Expr:
+        """F_X⁻¹(1/2)."""
+        return self.quantile(sp.Rational(1, 2))
+
+    def marginal(self, index: Any):
+        """The flow of the components ``index`` (an int or a list) of a joint flow: the
+        other coordinates integrated out."""
+        indices = [index] if isinstance(index, int) else list(index)
+        d = self.dimension
+        if d < 2 or not all(isinstance(i, int) and 0 <= i < d for i in indices):
+            raise TransformError(
+                f"marginal({index!r}) needs component indices in 0..{d - 1} of a joint flow; "
+                f"{self!r} is {d}-dimensional."
+            )
+        us = sp.symbols(f"u1:{d + 1}", real=True)
+        return Flow(self.base, [*self.transforms, Transform([us[i] for i in indices], list(us))])
+
     def quantile(self, u: Any = None) -> sp.Expr:
-        """F_X⁻¹(u) in closed form for a monotone flow."""
+        """F_X⁻¹(u) in closed form for a monotone flow (numerical for maps to fewer
+        dimensions: a Float at a numeric u)."""
+        if self.reduction is not None:
+            from symflow.verify.moments import numeric_quantile
+
+            return numeric_quantile(self, u)
         from symflow.core.cdf import flow_quantile
 
         return flow_quantile(self, u)
@@ -313,6 +397,6 @@ class Flow:
     # -- display --------------------------------------------------------------------
     def __repr__(self) -> str:
         chain = ", ".join(
-            str(list(t.exprs)) if t.dimension > 1 else str(t.expr) for t in self.transforms
+            str(t.expr) if t.output_dimension == 1 else str(list(t.exprs)) for t in self.transforms
         )
         return f"Flow({self.base!r}, [{chain}])"

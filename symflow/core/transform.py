@@ -79,10 +79,13 @@ class Transform:
     """
 
     def __init__(self, expr: Any, var: Any, inverse: Any = None, name: str | None = None):
+        if _is_sequence(var) and not _is_sequence(expr):
+            expr = [expr]  # one expression of several variables: a map to fewer dimensions
         if _is_sequence(expr) or _is_sequence(var):
             self._init_vector(expr, var, inverse, name)
             return
         self.dimension = 1
+        self.output_dimension = 1
         self.expr = _as_expression(expr, "Transform expression")
         if not isinstance(var, sp.Symbol):
             raise TransformError(
@@ -124,14 +127,22 @@ class Transform:
                 )
         if len(set(variables)) != len(variables):
             raise TransformError(f"Transform variables must be distinct; got {variables}.")
-        if len(exprs) != len(variables):
+        if not exprs:
             raise TransformError(
-                f"A transform must map d variables to d expressions (a square system); got "
-                f"{len(exprs)} expressions in {len(variables)} variables {variables}. "
-                f"Add or remove expressions so that the counts match."
+                f"A transform needs at least one expression; got none for the variables "
+                f"{variables}. Pass e.g. Transform(z1 + z2, [z1, z2])."
+            )
+        if len(exprs) > len(variables):
+            raise TransformError(
+                f"A transform maps d variables to at most d expressions; got {len(exprs)} "
+                f"expressions in {len(variables)} variables {variables}. More outputs than "
+                f"inputs have no density: their values lie on a lower-dimensional surface."
             )
         if inverse is not None:
             raise TransformError("Declared inverses are supported for scalar transforms only.")
+        if len(exprs) < len(variables):
+            self._init_reducing(exprs, variables, name)
+            return
         unused = [v for v in variables if not any(v in e.free_symbols for e in exprs)]
         if unused:
             others = sorted(
@@ -149,12 +160,37 @@ class Transform:
                 f"no density in the same space." + hint
             )
         self.dimension = len(exprs)
+        self.output_dimension = len(exprs)
         self.exprs = tuple(exprs)
         self.vars = tuple(variables)
         self.expr = sp.Matrix(exprs)
         self.var = None
         self.inverse_hint = None
         self.name = name or str(list(exprs))
+
+    def _init_reducing(self, exprs: list[sp.Expr], variables: list, name: str | None) -> None:
+        """m < d expressions of d variables: the flow integrates the other directions out
+        (see :mod:`symflow.core.reduce`). ``dimension`` is d, ``output_dimension`` m."""
+        for i, e in enumerate(exprs, start=1):
+            if not e.free_symbols & set(variables):
+                raise CollapseError(
+                    f"Transform {exprs}: output {i} ({e}) depends on none of the variables "
+                    f"{', '.join(v.name for v in variables)}; it is a constant and has no "
+                    f"density."
+                )
+        self.dimension = len(variables)
+        self.output_dimension = len(exprs)
+        self.exprs = tuple(exprs)
+        self.vars = tuple(variables)
+        self.expr = exprs[0] if len(exprs) == 1 else sp.Matrix(exprs)
+        self.var = None
+        self.inverse_hint = None
+        self.name = name or (str(exprs[0]) if len(exprs) == 1 else str(list(exprs)))
+
+    @property
+    def reduces(self) -> bool:
+        """True when the map has fewer outputs than variables (m < d)."""
+        return self.output_dimension < self.dimension
 
     @property
     def jacobian(self) -> sp.Matrix:
@@ -192,6 +228,8 @@ class Transform:
         return self.expr.xreplace({self.var: t})
 
     def __repr__(self) -> str:
+        if self.reduces and self.output_dimension == 1:
+            return f"Transform({self.exprs[0]}, {list(self.vars)})"
         if self.dimension > 1:
             return f"Transform({list(self.exprs)}, {list(self.vars)})"
         return f"Transform({self.expr}, {self.var})"

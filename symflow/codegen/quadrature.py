@@ -1,0 +1,157 @@
+"""Double-exponential quadrature in numba: ∫ f over pieces between break points.
+
+Each piece [a, b] is integrated with the rule that suits its ends:
+
+* finite ends — the piece is halved and each half integrated by tanh-sinh in the
+  distance s from its own end, s = L·δ(t), δ = 1/(1 + e^{π |sinh t|}); the integrand
+  is called as f(s, k) = p(β_k + s), written symbolically in s, so that an end
+  singularity such as (y − w)^{−1/2} sees the exact distance, not y − fl(w);
+* one infinite end — exp-sinh: s = e^{(π/2) sinh t};
+* both infinite — sinh-sinh: w = sinh((π/2) sinh t).
+
+The step h is halved (every level reuses the previous nodes) until two successive
+estimates agree to ``RTOL`` relative; the error of the last estimate is then of the
+order of the square of that difference for integrands analytic inside the piece, which
+is why break points go at the support edges and kinks. Accuracy: better than 1e-12
+relative on smooth and end-singular integrands (checked against mpmath.quad in
+tests/codegen/test_marginal.py).
+
+References
+----------
+H. Takahasi and M. Mori, "Double exponential formulas for numerical integration",
+Publ. RIMS Kyoto Univ. 9 (1974) 721–741.
+
+Examples
+--------
+>>> import math
+>>> from numba import njit
+>>> @njit
+... def f(s, k, rate):  # the integrand at w = 0 + s (variant 0) or at w = s (variant 1)
+...     w = s
+...     return math.exp(-rate * w) if w > 0.0 else 0.0
+>>> round(integrate_pieces(f, np.array([0.0]), np.array([0]), 1, (2.0,)), 14)
+0.5
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+__all__ = ["integrate_pieces", "integrate_piece", "RTOL"]
+
+#: relative agreement of two successive levels at which a piece is accepted
+RTOL = 1e-8
+#: t runs over [−T_MAX, T_MAX]: the weights beyond are below the smallest doubles
+T_MAX = 4.0
+#: the relative change at the level before the accepted one (two quiet levels in a row:
+#: one agreement of two poor estimates does not end the refinement)
+QUIET = 1e-5
+#: the coarsest level accepted
+MIN_LEVEL = 3
+#: the finest level: h = 2^−MAX_LEVEL
+MAX_LEVEL = 12
+HALF_PI = 0.5 * math.pi
+
+
+@njit(cache=True, error_model="numpy")
+def _node(kind: int, t: float, length: float):
+    """(s, weight·dt): kind 0 is tanh-sinh on [0, length], 1 exp-sinh on [0, oo),
+    2 sinh-sinh on the real line."""
+    u = HALF_PI * math.sinh(t)
+    c = HALF_PI * math.cosh(t)
+    if kind == 0:
+        # δ = 1/(1 + e^{2|u|}): the distance to the nearer end, without cancellation
+        e = math.exp(-2.0 * abs(u))
+        delta = e / (1.0 + e)
+        point = length * delta if u < 0.0 else length - length * delta
+        return point, length * 2.0 * c * delta * (1.0 - delta)
+    if kind == 1:
+        e = math.exp(u)
+        return e, c * e
+    return math.sinh(u), c * math.cosh(u)
+
+
+@njit(cache=True, error_model="numpy")
+def _value(f, kind, t, length, sign, k, args):
+    point, weight = _node(kind, t, length)
+    if weight == 0.0:
+        return 0.0
+    v = f(sign * point, k, *args)
+    if v != v or v == math.inf:
+        return 0.0
+    return v * weight
+
+
+@njit(cache=True, error_model="numpy")
+def integrate_piece(f, k: int, sign: float, length: float, args, infinite: bool = False):
+    """∫_0^length f(sign·s, k, *args) ds (length may be inf); with ``infinite`` the
+    integral of f(s, k, *args) over the whole line.
+
+    f(s, k, …) is the integrand at w = β_k + s: measuring from the anchor β_k keeps the
+    distance to a singular end exact.
+    """
+    if infinite:
+        kind = 2
+    elif length == math.inf:
+        kind = 1
+    elif length > 0.0:
+        kind = 0
+    else:
+        return 0.0
+    h = 1.0
+    total = _value(f, kind, 0.0, length, sign, k, args)
+    j = 1
+    while j * h <= T_MAX:
+        total += _value(f, kind, j * h, length, sign, k, args)
+        total += _value(f, kind, -j * h, length, sign, k, args)
+        j += 1
+    estimate = total * h
+    quiet = False
+    for level in range(1, MAX_LEVEL + 1):
+        h *= 0.5
+        j = 1
+        while j * h <= T_MAX:  # the new nodes are the odd multiples of h
+            total += _value(f, kind, j * h, length, sign, k, args)
+            total += _value(f, kind, -j * h, length, sign, k, args)
+            j += 2
+        previous = estimate
+        estimate = total * h
+        change = abs(estimate - previous)
+        if estimate == 0.0 and previous == 0.0:  # the integrand vanishes on the piece
+            break
+        if level >= MIN_LEVEL and change <= RTOL * abs(estimate) and quiet:
+            break
+        quiet = change <= QUIET * abs(estimate)
+    return estimate
+
+
+@njit(cache=True, error_model="numpy")
+def integrate_pieces(f, edges, anchors, free: int, args) -> float:
+    """∫ f dw over the line, split at ``edges`` (nan edges skipped).
+
+    ``anchors[i]`` is the variant of f measured from edge i (f(s, anchors[i], …) is the
+    integrand at w = edges[i] + s); ``free`` is the variant in w itself. Each finite
+    piece is split at its midpoint and each half integrated from its own end.
+    """
+    keep = edges == edges
+    values = edges[keep]
+    owners = anchors[keep]
+    order = np.argsort(values)
+    values = values[order]
+    owners = owners[order]
+    n = values.shape[0]
+    if n == 0:
+        return integrate_piece(f, free, 1.0, math.inf, args, True)
+    total = integrate_piece(f, owners[0], -1.0, math.inf, args)
+    total += integrate_piece(f, owners[n - 1], 1.0, math.inf, args)
+    for i in range(n - 1):
+        a = values[i]
+        b = values[i + 1]
+        if a < b:
+            half = 0.5 * (b - a)
+            total += integrate_piece(f, owners[i], 1.0, half, args)
+            total += integrate_piece(f, owners[i + 1], -1.0, (b - a) - half, args)
+    return total

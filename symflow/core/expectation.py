@@ -1,0 +1,211 @@
+"""Expectations E[h(X)] = E[h(f(Z))] = ∫ h(f(z)) p_Z(z) dz, exact where SymPy integrates.
+
+The integral is taken through the base (its density is simple, and f is explicit), over
+the base's support, within a time budget. Every exact value is then cross-checked against
+a numerical integral of h(x)·p_X(x) (:mod:`symflow.verify.moments`) before it is
+returned: a value that is complex, or that disagrees, is discarded and the numerical one
+returned instead. Infinite expectations are ``oo``/``-oo``; undefined ones (both tails
+infinite, the Cauchy mean) raise :class:`UndefinedExpectationError`.
+
+What the methods return (the SymPy convention): ``X.mean()`` is a SymPy number, exact
+(``exp(1/2)``) or a Float from quadrature; ``X.expectation(h, detail=True)`` returns an
+:class:`Expectation` with the value, the method used and the numerical cross-check.
+
+Examples
+--------
+>>> import sympy as sp
+>>> import symflow as sf
+>>> z = sp.Symbol("z", real=True)
+>>> X = sf.Flow(sf.Normal(0, 1), [sf.Transform(sp.exp(z), z)])
+>>> X.mean()
+exp(1/2)
+>>> X.expectation(sp.Symbol("x") ** 2, detail=True).method
+'exact'
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import sympy as sp
+
+from symflow.core.budget import attempt
+from symflow.core.intervals import symbol_on
+from symflow.errors import ParameterError, SymflowError
+
+__all__ = ["Expectation", "UndefinedExpectationError", "expectation", "exact_expectation"]
+
+#: seconds SymPy may spend on one exact expectation
+SECONDS = 10.0
+
+
+class UndefinedExpectationError(SymflowError, ArithmeticError):
+    """E[h(X)] does not exist: the positive and negative parts are both infinite."""
+
+
+@dataclass(frozen=True)
+class Expectation:
+    """E[h(X)]: ``value`` (SymPy), ``method`` ('exact' or 'numeric'), ``numeric`` (the
+    float cross-check) and a ``note`` when an exact result was rejected."""
+
+    value: sp.Expr
+    method: str
+    numeric: float
+    note: str = ""
+
+    def __float__(self) -> float:
+        return float(self.numeric)
+
+
+def _variable(h: sp.Expr, flow) -> sp.Symbol | None:
+    free = h.free_symbols - set(flow.parameters)
+    if len(free) > 1:
+        raise ParameterError(
+            f"E[h(X)] needs h in one variable; {h} has {sorted(s.name for s in free)}."
+        )
+    return next(iter(free), None)
+
+
+def exact_expectation(flow, h: sp.Expr, x: sp.Symbol | None, seconds: float = SECONDS):
+    """∫ h(f(z)) p_Z(z) dz through the base, or None when SymPy does not find it."""
+    reduction = getattr(flow, "reduction", None)
+    base = flow.base
+    if reduction is not None:
+        comps = getattr(base, "components", None)
+        if comps is None:
+            return None
+        zs = [symbol_on(f"z{j + 1}", c.support) for j, c in enumerate(comps)]
+        env = dict(zip(reduction.base_symbols, zs, strict=True))
+        fx = reduction.forward[0].xreplace(env)
+        density = sp.Mul(*[c.density(z) for c, z in zip(comps, zs, strict=True)])
+        limits = [(z, c.support.inf, c.support.sup) for z, c in zip(zs, comps, strict=True)]
+    elif flow.dimension == 1:
+        from symflow.core.cdf import forward_expression
+
+        z = symbol_on("z", base.support)
+        fx = forward_expression(flow.program, z)
+        density = base.density(z)
+        limits = [(z, base.support.inf, base.support.sup)]
+    else:
+        return None
+    integrand = (h.xreplace({x: fx}) if x is not None else h) * density
+    value = attempt(lambda: sp.integrate(integrand, *limits), seconds, None)
+    if value is None or value.has(sp.Integral):
+        return None
+    if value.has(sp.nan):
+        return sp.nan
+    if value.has(sp.erfc):  # erf(a) + erfc(a) = 1 cancels only in one spelling
+        value = value.rewrite(sp.erf)
+    tidy = attempt(lambda: sp.simplify(value), seconds / 2, value)
+    return tidy
+
+
+def expectation(flow, h: Any = None, detail: bool = False, **params: float):
+    """E[h(X)] (h a SymPy expression in one variable; the identity when None)."""
+    if flow.dimension > 1:
+        raise ParameterError(
+            f"{flow!r} is {flow.dimension}-dimensional; take a marginal first "
+            f"(flow.marginal(i)) and its expectation."
+        )
+    x = sp.Symbol("x", real=True)
+    h = x if h is None else sp.sympify(h)
+    var = _variable(h, flow)
+    exact = None if params else exact_expectation(flow, h, var)
+    from symflow.verify.moments import numeric_expectation
+
+    numeric, up, down = numeric_expectation(flow, h, var, **params)
+    note = ""
+    if exact is not None and exact is not sp.nan:
+        problem = _disagreement(exact, numeric, up, down)
+        if problem is None:
+            result = Expectation(exact, "exact", numeric)
+            return result if detail else result.value
+        note = f"the exact result {exact} was rejected: {problem}"
+    if up == float("inf") and down == float("inf"):
+        raise UndefinedExpectationError(
+            f"E[{h}] of {flow!r} is undefined: the integrals of its positive and negative "
+            f"parts both diverge (as for the mean of a Cauchy variable)."
+        )
+    if up == float("inf"):
+        value = sp.oo
+    elif down == float("inf"):
+        value = -sp.oo
+    else:
+        value = sp.Float(numeric, 15)
+    result = Expectation(value, "numeric", numeric, note)
+    return result if detail else result.value
+
+
+def _disagreement(exact: sp.Expr, numeric: float, up: float, down: float) -> str | None:
+    import math
+
+    if exact.is_infinite:
+        if (exact == sp.oo and up == math.inf) or (exact == -sp.oo and down == math.inf):
+            return None
+        return "it is infinite but the numerical integral is finite"
+    value = complex(sp.N(exact, 20))
+    if abs(value.imag) > 1e-12 * max(1.0, abs(value.real)):
+        return "it is complex, and the expectation of a real variable is real"
+    if not math.isfinite(numeric):
+        return "the numerical integral diverges"
+    if abs(value.real - numeric) > 1e-6 * max(1.0, abs(numeric)):
+        return f"it is {value.real:.12g} but the numerical integral is {numeric:.12g}"
+    return None
+
+
+def variance(flow, **params: float) -> sp.Expr:
+    """Var X = E[X²] − (E X)² (oo when the second moment is infinite)."""
+    x = sp.Symbol("x", real=True)
+    m1 = expectation(flow, x, detail=True, **params)
+    if m1.value.is_infinite:
+        return sp.oo
+    m2 = expectation(flow, x**2, detail=True, **params)
+    if m2.value.is_infinite:
+        return sp.oo
+    if m1.method == "exact" and m2.method == "exact":
+        return attempt(lambda: sp.simplify(m2.value - m1.value**2), SECONDS, m2.value - m1.value**2)
+    return expectation(flow, (x - m1.numeric) ** 2, **params)
+
+
+def entropy(flow, **params: float) -> sp.Expr:
+    """H(X) = −E[log p_X(X)]: exact for a density in closed form, else numerical."""
+    from symflow.verify.moments import numeric_entropy
+
+    numeric = numeric_entropy(flow, **params)
+    if not params and flow.dimension == 1:
+        x = sp.Symbol("x", real=True)
+        p = flow.density(x)
+        if not p.has(sp.Integral):
+            region = flow.support
+            pieces = getattr(region, "args", ()) if isinstance(region, sp.Union) else (region,)
+
+            def run():
+                total = sp.Integer(0)
+                for part in pieces:
+                    q = p
+                    if isinstance(p, sp.Piecewise):
+                        mid = _inside(part)
+                        q = next(e for e, c in p.args if c.xreplace({x: mid}) == sp.true)
+                    total += sp.integrate(
+                        -q * sp.expand_log(sp.log(q), force=True), (x, part.inf, part.sup)
+                    )
+                return total
+
+            exact = attempt(run, SECONDS, None)
+            if exact is not None and not exact.has(sp.Integral, sp.nan):
+                exact = attempt(lambda: sp.simplify(exact), SECONDS / 2, exact)
+                if _disagreement(exact, numeric, 0.0, 0.0) is None:
+                    return exact
+    return sp.Float(numeric, 15)
+
+
+def _inside(part: sp.Interval) -> sp.Expr:
+    lo, hi = part.inf, part.sup
+    if lo.is_finite and hi.is_finite:
+        return (lo + hi) / 2
+    if lo.is_finite:
+        return lo + 1
+    if hi.is_finite:
+        return hi - 1
+    return sp.Integer(0)
