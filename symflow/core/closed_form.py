@@ -148,25 +148,34 @@ def log_density_terms(program, textbook: bool = True) -> list[tuple[sp.Expr, sp.
     terms = [
         (lp + sp.log(m) if m > 1 else lp, path.region) for path, m, lp in merged_paths(program)
     ]
-    if program.dimension > 1 or (not textbook and len(terms) == 1):
+    if not textbook and len(terms) == 1:
         return terms
+    if program.dimension > 1:
+        return [
+            _shorter_log(lp, d, None, r)
+            for (lp, r), (d, _) in zip(terms, density_terms(program), strict=True)
+        ]
     pieces = split_overlaps([r for _, r in terms])
     densities = density_terms(program)
     out = []
     for (piece, members), (density, _) in zip(pieces, densities, strict=True):
-        from_density = tidy_log(sp.log(density))
         if len(members) > 1:
-            out.append((from_density, piece))
+            out.append((tidy_log(sp.log(density)), piece))
             continue
         mine = terms[members[0]][0]
         if not textbook:
             out.append((mine, piece))
             continue
-        shorter = sp.count_ops(from_density) < sp.count_ops(mine)
-        if shorter and _agrees(from_density, mine, program.x, piece):
-            mine = from_density
-        out.append((mine, piece))
+        out.append(_shorter_log(mine, density, program.x, piece))
     return out
+
+
+def _shorter_log(log_p: sp.Expr, density: sp.Expr, x, region) -> tuple[sp.Expr, object]:
+    """(the shorter of log_p and the tidy log of the textbook density, region)."""
+    candidate = tidy_log(sp.log(density))
+    if sp.count_ops(candidate) < sp.count_ops(log_p) and _agrees(candidate, log_p, x, region):
+        return candidate, region
+    return log_p, region
 
 
 def density_terms(program) -> list[tuple[sp.Expr, sp.Set]]:

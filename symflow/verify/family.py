@@ -1076,7 +1076,6 @@ def _match_above(t: Mapping[tuple, sp.Expr], lo: sp.Expr) -> list[tuple[str, dic
         if alpha == _HALF:
             out.append(("Levy", {"mu": lo, "c": _tidy(2 * beta)}))
         out.append(("InverseGamma", {"alpha": alpha, "beta": beta, **loc}))
-    out += _match_ratio_families(t, loc)
     if _only(t, LOG, _pow(2)) and c2 != 0 and _tidy(c_log - 2) == 0:
         out.append(("Maxwell", {"sigma": _sqrt(-1 / (2 * c2)), **loc}))
     for key in powers:
@@ -1095,6 +1094,7 @@ def _match_above(t: Mapping[tuple, sp.Expr], lo: sp.Expr) -> list[tuple[str, dic
     shifted = ("lin", _tidy(-lo), 1)
     if lo != 0 and _only(t, shifted) and shifted in t:
         out.append(("Pareto", {"alpha": _tidy(-t[shifted] - 1), "x_m": lo}))
+    out += _match_ratio_families(t, loc)
     return out
 
 
