@@ -32,7 +32,7 @@ import sympy as sp
 
 from symflow.core.budget import attempt
 from symflow.core.intervals import as_intervals, interior_points
-from symflow.core.layer import drop_even_signs, tidy_log
+from symflow.core.layer import ImplicitInverse, drop_even_signs, tidy_log
 
 __all__ = [
     "log_density_terms",
@@ -243,6 +243,8 @@ def textbook_form(expr: sp.Expr, x: sp.Symbol | None, region: sp.Set, seconds: f
     """
     if not isinstance(expr, sp.Expr) or expr.is_number or sp.count_ops(expr) > 400:
         return expr
+    if expr.has(ImplicitInverse):
+        return expr  # an implicit inverse: nothing to gain, and no numbers to check with
     best, best_size = expr, _size(expr)
     for rewrite in _REWRITES:
         candidate = attempt(lambda r=rewrite: r(expr), seconds, None)
@@ -265,14 +267,16 @@ def _agrees(a: sp.Expr, b: sp.Expr, x: sp.Symbol | None, region: sp.Set) -> bool
     )
     if x is None:
         return _agrees_nd(a, b, free)
+    fa, fb = _numeric(a, [x, *free]), _numeric(b, [x, *free])
+    if fa is None or fb is None:
+        return False
     checked = 0
     for j in range(2):
-        draw = {s: _draw(s, i, j) for i, s in enumerate(free)}
-        at = region.xreplace(draw) if hasattr(region, "xreplace") else region
+        draw = [_draw(s, i, j) for i, s in enumerate(free)]
+        at = region.xreplace(dict(zip(free, draw, strict=True)))
         for interval in as_intervals(at):
             for point in interior_points(interval, 5):
-                values = {**draw, x: sp.Float(point, 30)}
-                agree = _close(a.xreplace(values), b.xreplace(values))
+                agree = _close(fa, fb, [sp.Float(point, 30), *draw])
                 if agree is False:
                     return False
                 checked += agree is True
@@ -280,19 +284,23 @@ def _agrees(a: sp.Expr, b: sp.Expr, x: sp.Symbol | None, region: sp.Set) -> bool
 
 
 def _agrees_nd(a: sp.Expr, b: sp.Expr, free: list[sp.Symbol]) -> bool:
+    fa, fb = _numeric(a, free), _numeric(b, free)
+    if fa is None or fb is None:
+        return False
     checked = 0
     for j in range(2):
-        values = {s: _draw(s, i, j) for i, s in enumerate(free)}
         for k in range(6):
-            values_k = {s: v + sp.Rational(k, 7) for s, v in values.items()}
-            va = _value(a.xreplace(values_k))
-            vb = _value(b.xreplace(values_k))
-            if va is None and vb is None:
-                continue
-            if va is None or vb is None or abs(va - vb) > 1e-10 * (1 + abs(va)):
+            at = [_draw(s, i, j) + sp.Rational(k, 7) for i, s in enumerate(free)]
+            agree = _close(fa, fb, at)
+            if agree is False:
                 return False
-            checked += 1
+            checked += agree is True
     return checked > 0
+
+
+def _numeric(expr: sp.Expr, symbols: list[sp.Symbol]):
+    """expr as a function of ``symbols`` evaluated by mpmath (30 digits), or None."""
+    return attempt(lambda: sp.lambdify(symbols, expr, modules="mpmath"), 2.0, None)
 
 
 def _draw(s: sp.Symbol, i: int, j: int) -> sp.Expr:
@@ -306,17 +314,26 @@ def _draw(s: sp.Symbol, i: int, j: int) -> sp.Expr:
     return _REAL_DRAWS[k] + sp.Rational(i, 10)
 
 
-def _value(expr: sp.Expr) -> complex | None:
-    v = attempt(lambda: complex(sp.N(expr, 30)), 2.0, None)
+def _value(f, at: list[sp.Expr]) -> complex | None:
+    import mpmath
+
+    def call():
+        try:
+            with mpmath.workdps(30):
+                return complex(f(*[mpmath.mpf(sp.Float(v, 30)) for v in at]))
+        except Exception:  # noqa: BLE001 - any failure to evaluate means "no value here"
+            return None
+
+    v = attempt(call, 1.0, None)
     if v is None or v != v or abs(v) == float("inf"):
         return None
     return v
 
 
-def _close(a: sp.Expr, b: sp.Expr) -> bool | None:
+def _close(fa, fb, at: list[sp.Expr]) -> bool | None:
     """Whether a candidate agrees with the original; None where the original is undefined
     (a removable point such as x = 0 for 1/x² · (1 + x⁻²)⁻¹)."""
-    va, vb = _value(a), _value(b)
+    va, vb = _value(fa, at), _value(fb, at)
     if vb is None:
         return None
     if va is None:

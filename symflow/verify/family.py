@@ -1059,6 +1059,8 @@ def _match_above(t: Mapping[tuple, sp.Expr], lo: sp.Expr) -> list[tuple[str, dic
             out.append(("HalfNormal", {"sigma": sigma, **loc}))
         if k == 2:
             out.append(("Rayleigh", {"sigma": sigma, **loc}))
+        if k == 3:
+            out.append(("Maxwell", {"sigma": sigma, **loc}))
     powers = [key for key in _kind(t, "pow") if key[1] != 0]
     if len(powers) == 1 and _only(t, LOG, powers[0]):
         k = powers[0][1]
@@ -1076,8 +1078,6 @@ def _match_above(t: Mapping[tuple, sp.Expr], lo: sp.Expr) -> list[tuple[str, dic
         if alpha == _HALF:
             out.append(("Levy", {"mu": lo, "c": _tidy(2 * beta)}))
         out.append(("InverseGamma", {"alpha": alpha, "beta": beta, **loc}))
-    if _only(t, LOG, _pow(2)) and c2 != 0 and _tidy(c_log - 2) == 0:
-        out.append(("Maxwell", {"sigma": _sqrt(-1 / (2 * c2)), **loc}))
     for key in powers:
         k = key[1]
         if k.is_negative and _only(t, LOG, key) and _tidy(c_log + 1 - k) == 0:

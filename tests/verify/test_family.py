@@ -202,9 +202,9 @@ CASES = {
         {"c": 2, "scale": sp.E},
         stats.fisk(2, scale=np.e),
     ),
-    "fisk-odds-power-of-uniform": (
-        sf.Uniform(0, 1),
-        [(z / (1 - z)) ** R(1, 3)],
+    "fisk-exp-of-narrow-logistic": (
+        sf.Logistic(0, R(1, 3)),
+        [sp.exp(z)],
         "Fisk",
         {"c": 3},
         stats.fisk(3),
