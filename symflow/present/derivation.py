@@ -45,7 +45,8 @@ from typing import Any
 import sympy as sp
 
 from symflow.core.budget import attempt
-from symflow.core.closed_form import density_terms, log_density_terms
+from symflow.core.closed_form import density_terms, log_density_terms, split_overlaps
+from symflow.present.regions import coordinate_bounds, drop_known_signs
 
 __all__ = [
     "Derivation",
@@ -669,6 +670,8 @@ def _regime(abs_det: sp.Expr, t: sp.Symbol, piece: sp.Set, what: str) -> tuple[P
         return generic
     expand = [r for r, big in regions if big]
     compress = [r for r, big in regions if not big]
+    if not (expand and compress):
+        return _one_regime(abs_det, t, piece, what, bool(expand))
     out: list[Piece] = [size(), " varies with ", t, ": "]
     if expand:
         out += [
@@ -698,6 +701,41 @@ def _regime(abs_det: sp.Expr, t: sp.Symbol, piece: sp.Set, what: str) -> tuple[P
     return tuple(out)
 
 
+def _one_regime(
+    abs_det: sp.Expr, t: sp.Symbol, piece: sp.Set, what: str, expands: bool
+) -> tuple[Piece, ...]:
+    """|f′| stays on one side of 1 on the whole piece: one specific sentence."""
+    w = _what_latex(what)
+    rel_tex, rel_txt = (">", ">") if expands else ("<", "<")
+    claim = Lit(
+        rf"|{w}| = {sp.latex(abs_det)} {rel_tex} 1",
+        f"|{what}| = {_inline_text(abs_det)} {rel_txt} 1",
+    )
+    where = Lit(
+        rf"{sp.latex(t)} \in {sp.latex(piece)}",
+        f"{t} ∈ {_set_lit(piece).text}",
+    )
+    if expands:
+        return (
+            claim,
+            " for every ",
+            where,
+            ": the map stretches every interval (expansion), so the same probability is "
+            "spread over a longer interval and the density is thinned, divided by ",
+            Lit(rf"|{w}|", f"|{what}|"),
+            ".",
+        )
+    return (
+        claim,
+        " for every ",
+        where,
+        ": the map shrinks every interval (compression), so the same probability is "
+        "packed into a shorter interval and the density is concentrated, multiplied by ",
+        Lit(rf"1/|{w}| > 1", f"1/|{what}| > 1"),
+        ".",
+    )
+
+
 def _what_latex(what: str) -> str:
     out = what.replace("′", "'").replace("det J", r"\det J")
     return re.sub(r"_(\d+)", r"_{\1}", out)
@@ -710,9 +748,9 @@ def _split_at_one(abs_det: sp.Expr, t: sp.Symbol, piece: sp.Set):
     if not isinstance(piece, sp.Interval):
         return None
     crossings = attempt(lambda: sp.solveset(sp.Eq(abs_det, 1), t, piece), 3.0, None)
-    if crossings is None or not isinstance(crossings, sp.FiniteSet):
+    if crossings is None or not (crossings.is_empty or isinstance(crossings, sp.FiniteSet)):
         return None
-    points = sorted(crossings, key=lambda v: float(v))
+    points = [] if crossings.is_empty else sorted(crossings, key=lambda v: float(v))
     if len(points) > 6:
         return None
     edges = [piece.inf, *points, piece.sup]
@@ -1082,19 +1120,62 @@ def _substitution_one(flow: Any, info: LayerInfo, names: _Names) -> Step:
             " from step 1:",
         )
     else:
-        symbolic = ()
-        for j, _ in enumerate(info.branches, start=1):
-            g = shown_function(f"g_{j}", f"g_{{{j}}}")
-            if j > 1:
+        return _substitution_branches(flow, info, names)
+    rows = (Row((_px(x),), (symbolic,)), Row((), (tuple(terms),)))
+    return Step("Substitution", (prose, rows))
+
+
+def _substitution_branches(flow: Any, info: LayerInfo, names: _Names) -> Step:
+    """Σ_b p_Z(g_b(x))|g_b′(x)| on each piece of the support, over the branches covering it.
+
+    The images of the branches may overlap only in part (z² on U(−1, 2)): the support is
+    split at every edge of an image, and each piece sums the branches whose image
+    contains it.
+    """
+    x = names.x
+    base = flow.base
+    pieces = split_overlaps([b.image for b in info.branches])
+    rows = []
+    for piece, members in pieces:
+        symbolic: tuple[Piece, ...] = ()
+        values: tuple[Piece, ...] = ()
+        for j in members:
+            b = info.branches[j]
+            g = shown_function(f"g_{j + 1}", f"g_{{{j + 1}}}")
+            if symbolic:
                 symbolic += (Lit("+", "+"),)
+                values += (Lit("+", "+"),)
             symbolic += (
                 _pz(g(x)),
                 Lit(r"\cdot", "·"),
-                Lit(rf"\left|g_{{{j}}}'\left({x}\right)\right|", f"|g_{j}′({x})|"),
+                Lit(rf"\left|g_{{{j + 1}}}'\left({x}\right)\right|", f"|g_{j + 1}′({x})|"),
             )
-        prose = ("Substituting each branch into the sum, with ", _pz(names.z), " from step 1:")
-    rows = (Row((_px(x),), (symbolic,)), Row((), (tuple(terms),)))
-    return Step("Substitution", (prose, rows))
+            values += (base.density(b.inverse), Lit(r"\cdot", "·"), b.inverse_derivative)
+        rows.append(Row((_px(x),), (symbolic,), _in(x, piece)))
+        rows.append(Row((), (values,)))
+    if len(pieces) == 1:
+        prose: tuple[Piece, ...] = (
+            "Substituting each branch into the sum, with ",
+            _pz(names.z),
+            " from step 1:",
+        )
+    else:
+        edges = sorted(
+            {e for piece, _ in pieces for e in (piece.inf, piece.sup) if e.is_finite},
+            key=lambda e: float(e),
+        )
+        prose = (
+            "The images of the branches differ, so a value x has a preimage only in the "
+            "pieces whose image contains it. Splitting the support at ",
+            Lit(
+                ", ".join(sp.latex(e) for e in edges),
+                ", ".join(sp.sstr(e) for e in edges),
+            ),
+            " and substituting, on each part, the branches that reach it (with ",
+            _pz(names.z),
+            " from step 1):",
+        )
+    return Step("Substitution", (prose, tuple(rows)))
 
 
 def _theorem_chain(names: _Names, k: int) -> Step:
@@ -1313,6 +1394,22 @@ def _area_regime(det_abs: sp.Expr, d: int) -> tuple[Piece, ...]:
     return (lit, f": {what} are preserved, the density is only moved.")
 
 
+def _solved(layer: Any) -> list[sp.Expr]:
+    """The layer's inverse written in its outputs only (a triangular inverse is computed
+    one coordinate at a time, each entry using the ones before it)."""
+    inputs = list(layer.input_symbols)
+    values = list(layer.inverse)
+    for _ in range(len(values)):
+        mapping = dict(zip(inputs, values, strict=True))
+        updated = [v.xreplace(mapping) for v in values]
+        if updated == values:
+            break
+        values = updated
+    if any(v.free_symbols & set(inputs) for v in values):
+        return list(layer.inverse)
+    return [_tidy(v) for v in values]
+
+
 def _derive_vector(flow: Any) -> Derivation:
     program = flow.program
     d = flow.dimension
@@ -1339,7 +1436,7 @@ def _derive_vector(flow: Any) -> Derivation:
                 input_symbols=tuple(shown(s) for s in layer.input_symbols),
                 output_symbols=tuple(shown(s) for s in layer.output_symbols),
                 forward=sp.Matrix([shown(e) for e in layer.forward]),
-                inverse=sp.Matrix([shown(e) for e in layer.inverse]),
+                inverse=sp.Matrix([shown(e) for e in _solved(layer)]),
                 jacobian=shown(layer.jacobian),
                 determinant=shown(layer.determinant),
                 log_abs_det_jacobian=shown(layer.log_abs_det_jacobian),
@@ -1369,9 +1466,17 @@ def _derive_vector(flow: Any) -> Derivation:
     steps.append(Step("Setting", tuple(setting)))
     jac_inv = Lit(r"\left|\det J_{f^{-1}}(x)\right|", "|det J_f⁻¹(x)|")
     theorem = (
-        "For a one-to-one, differentiable map of R^d onto its image, a small volume dz "
-        "around z is carried to a volume |det J_f(z)| dz around x = f(z), and the "
-        "probability in it is conserved:",
+        "For a one-to-one, differentiable map of ",
+        Lit(rf"\mathbb{{R}}^{{{d}}}", f"ℝ^{d}"),
+        " onto its image, a small volume ",
+        Lit(r"dz", "dz"),
+        " around ",
+        Lit("z", "z"),
+        " is carried to a volume ",
+        Lit(r"\left|\det J_f(z)\right| dz", "|det J_f(z)| dz"),
+        " around ",
+        Lit("x = f(z)", "x = f(z)"),
+        ", and the probability in it is conserved:",
     )
     row = Row(
         (_px(xvec),),
@@ -1406,17 +1511,25 @@ def _derive_vector(flow: Any) -> Derivation:
         ]
         del zout
         steps.append(Step("The inverse and the Jacobian" + label, tuple(blocks)))
-    result = tuple(density_terms(program))
-    log_result = tuple(log_density_terms(program))
+    support = flow.support
+    bounds = coordinate_bounds(support, list(xs))
+    signs = bounds.signs if bounds is not None else {}
+    result = tuple((drop_known_signs(e, signs, r), r) for e, r in density_terms(program))
+    log_result = tuple((drop_known_signs(e, signs, r), r) for e, r in log_density_terms(program))
     rows = [Row((_px(xvec),), ((e,),)) for e, _ in result]
     rows += [Row((Lit(r"\log p_X(x)", "log p_X(x)"),), ((e,),)) for e, _ in log_result]
     steps.append(Step("Result", (("Substituting and simplifying:",), tuple(rows))))
-    support = flow.support
-    if support is sp.true:
+    if support is sp.true or (bounds is not None and bounds.everywhere):
         where: tuple[Piece, ...] = (
             "The density is positive on all of ",
             Lit(rf"\mathbb{{R}}^{{{d}}}", f"ℝ^{d}"),
-            ".",
+            " (up to a set of measure zero)." if support is not sp.true else ".",
+        )
+    elif bounds is not None:
+        where = (
+            "The density is positive exactly where ",
+            Lit(bounds.latex, bounds.text),
+            " (up to the boundary, a set of measure zero), and zero elsewhere.",
         )
     else:
         where = ("The density is positive exactly where ", support, " and zero elsewhere.")

@@ -147,6 +147,62 @@ def _ld_gumbel(x, p, sign):
     return sign * u - sp.exp(sign * u) - sp.log(p["beta"])
 
 
+def _unit(x, p):
+    """y = (x − loc)/scale and the log-Jacobian −log(scale) of the standard frame."""
+    scale = p.get("scale", _ONE)
+    return (x - _loc(p)) / scale, -sp.log(scale)
+
+
+def _log_beta(a, b):
+    return sp.loggamma(a) + sp.loggamma(b) - sp.loggamma(a + b)
+
+
+def _ld_beta_prime(x, p):
+    y, jac = _unit(x, p)
+    a, b = p["a"], p["b"]
+    return (a - 1) * sp.log(y) - (a + b) * sp.log(1 + y) - _log_beta(a, b) + jac
+
+
+def _ld_f(x, p):
+    y, jac = _unit(x, p)
+    d1, d2 = p["d1"], p["d2"]
+    return (
+        d1 / 2 * sp.log(d1)
+        + d2 / 2 * sp.log(d2)
+        + (d1 / 2 - 1) * sp.log(y)
+        - (d1 + d2) / 2 * sp.log(d2 + d1 * y)
+        - _log_beta(d1 / 2, d2 / 2)
+        + jac
+    )
+
+
+def _ld_fisk(x, p):
+    y, jac = _unit(x, p)
+    c = p["c"]
+    return sp.log(c) + (c - 1) * sp.log(y) - 2 * sp.log(1 + y**c) + jac
+
+
+def _ld_log_laplace(x, p):
+    y, jac = _unit(x, p)
+    c = p["c"]
+    return sp.log(c / 2) - sp.log(y) - c * sp.Abs(sp.log(y)) + jac
+
+
+def _ld_frechet(x, p):
+    y, jac = _unit(x, p)
+    c = p["c"]
+    return sp.log(c) - (c + 1) * sp.log(y) - y ** (-c) + jac
+
+
+def _ld_half_cauchy(x, p):
+    y, jac = _unit(x, p)
+    return sp.log(2 / sp.pi) - sp.log(1 + y**2) + jac
+
+
+def _scaled(st_dist, p, *shape):
+    return st_dist(*shape, loc=p.get("loc", 0.0), scale=p.get("scale", 1.0))
+
+
 def _specs() -> dict[str, _Spec]:
     def loc_kw(p):
         return {"loc": p.get("loc", 0.0)}
@@ -260,6 +316,84 @@ def _specs() -> dict[str, _Spec]:
             lambda p: sp.Interval.open(p["x_m"], sp.oo),
             lambda st, p: st.pareto(p["alpha"], scale=p["x_m"]),
             ("alpha", "x_m"),
+        ),
+        _Spec(
+            "Frechet",
+            (("c", "c"),),
+            _ld_frechet,
+            _above,
+            lambda st, p: _scaled(st.invweibull, p, p["c"]),
+            ("c",),
+            r"\mathrm{Fr\acute{e}chet}",
+        ),
+        _Spec(
+            "Fisk",
+            (("c", "c"),),
+            _ld_fisk,
+            _above,
+            lambda st, p: _scaled(st.fisk, p, p["c"]),
+            ("c",),
+            r"\mathrm{LogLogistic}",
+        ),
+        _Spec(
+            "F",
+            (("d1", "d_1"), ("d2", "d_2")),
+            _ld_f,
+            _above,
+            lambda st, p: _scaled(st.f, p, p["d1"], p["d2"]),
+            ("d1", "d2"),
+        ),
+        _Spec(
+            "BetaPrime",
+            (("a", r"\alpha"), ("b", r"\beta")),
+            _ld_beta_prime,
+            _above,
+            lambda st, p: _scaled(st.betaprime, p, p["a"], p["b"]),
+            ("a", "b"),
+            r"\mathrm{Beta}'",
+        ),
+        _Spec(
+            "LogLaplace",
+            (("c", "c"),),
+            _ld_log_laplace,
+            _above,
+            lambda st, p: _scaled(st.loglaplace, p, p["c"]),
+            ("c",),
+        ),
+        _Spec(
+            "HalfCauchy",
+            (),
+            _ld_half_cauchy,
+            _above,
+            lambda st, p: _scaled(st.halfcauchy, p),
+        ),
+        _Spec(
+            "Maxwell",
+            (("sigma", r"\sigma"),),
+            lambda x, p: _ld_chi(x, {**p, "k": sp.Integer(3)}),
+            _above,
+            lambda st, p: st.maxwell(scale=p["sigma"], **loc_kw(p)),
+            ("sigma",),
+        ),
+        _Spec(
+            "LogUniform",
+            (("a", "a"), ("b", "b")),
+            lambda x, p: -sp.log(x) - sp.log(sp.log(p["b"] / p["a"])),
+            lambda p: sp.Interval.open(p["a"], p["b"]),
+            lambda st, p: st.loguniform(p["a"], p["b"]),
+            ("a", "b"),
+        ),
+        _Spec(
+            "Arcsine",
+            (),
+            lambda x, p: (
+                -sp.log(sp.pi)
+                - sp.log((x - _loc(p)) / p.get("scale", _ONE)) / 2
+                - sp.log(1 - (x - _loc(p)) / p.get("scale", _ONE)) / 2
+                - sp.log(p.get("scale", _ONE))
+            ),
+            lambda p: sp.Interval.open(_loc(p), _loc(p) + p.get("scale", _ONE)),
+            lambda st, p: _scaled(st.arcsine, p),
         ),
         _Spec(
             "Uniform",
@@ -660,7 +794,50 @@ def _atoms(dep: sp.Expr, frame: _Frame) -> list[tuple[tuple, sp.Expr]]:
         if y not in a.free_symbols and a != 0:
             r = _tidy(-sp.expand(arg - a * y) / a)
             return [(("abs", r), sp.Abs(a))]
+        found = _abs_log_atom(arg, frame)
+        if found is not None:
+            return found
     return [(("other", dep), _ONE)]
+
+
+def _abs_log_atom(arg: sp.Expr, frame: _Frame):
+    """|a log y + b| = |a| · |log y − m| with m = −b/a (log-Laplace), or None."""
+    y = frame.y
+    if not frame.lo.is_nonnegative:
+        return None
+    w = sp.Dummy("w")
+    g = attempt(lambda: sp.expand(sp.expand_log(arg, force=False)), 2.0, arg).xreplace(
+        {sp.log(y): w}
+    )
+    if y in g.free_symbols or not attempt(lambda: g.is_polynomial(w), 1.0, False):
+        return None
+    poly = _safe(lambda: sp.Poly(g, w), 2.0, None)
+    if poly is None or poly.degree() != 1:
+        return None
+    a, b = poly.all_coeffs()
+    return [(("abslog", _tidy(-b / a)), sp.Abs(a))]
+
+
+def _power_sum_atom(f: sp.Expr, frame: _Frame):
+    """log(A + B y^c) = log(y^c + A/B) + log B for A, B > 0 (log-logistic), or None."""
+    y = frame.y
+    if not frame.lo.is_nonnegative:
+        return None
+    terms = sp.Add.make_args(sp.expand(f))
+    if len(terms) != 2:
+        return None
+    const, rest = (
+        sp.Add(*[t for t in terms if y not in t.free_symbols]),
+        [t for t in terms if y in t.free_symbols],
+    )
+    if len(rest) != 1:
+        return None
+    coeff, power = rest[0].as_independent(y, as_Add=False)
+    if not (power.is_Pow and power.base == y and y not in power.exp.free_symbols):
+        return None
+    if frame.sign(const) != 1 or frame.sign(coeff) != 1:
+        return None
+    return [(("powsum", _tidy(power.exp), _tidy(const / coeff)), _ONE)], coeff
 
 
 def _safe(call: Callable[[], Any], seconds: float, default: Any) -> Any:
@@ -677,6 +854,10 @@ def _log_atoms(arg: sp.Expr, frame: _Frame) -> list[tuple[tuple, sp.Expr]]:
     whole = [(("other", sp.log(arg)), _ONE)]
     if arg == y:
         return [(LOG, _ONE)]
+    power_sum = _power_sum_atom(arg, frame)
+    if power_sum is not None and power_sum[0][0][0][1] not in (1, 2):
+        atoms, c = power_sum
+        return [*atoms, (CONST, sp.log(c))]
     simpler = _safe(lambda: sp.factor(sp.cancel(sp.together(arg))), 3.0, arg)
     out: list[tuple[tuple, sp.Expr]] = []
     # exponential factors: log(e^u) = u, decomposed in its own right
@@ -723,6 +904,10 @@ def _factor_atoms(f: sp.Expr, frame: _Frame) -> tuple[list[tuple[tuple, sp.Expr]
     y = frame.y
     if f == y:
         return ([(LOG, _ONE)], _ONE) if frame.lo.is_nonnegative else None
+    if not attempt(lambda: f.is_polynomial(y), 1.0, False):
+        found = _power_sum_atom(f, frame)
+        if found is not None:
+            return found
     if attempt(lambda: f.is_polynomial(y), 1.0, False):
         poly = _safe(lambda: sp.Poly(f, y), 2.0, None)
         if poly is None:
@@ -874,6 +1059,8 @@ def _match_above(t: Mapping[tuple, sp.Expr], lo: sp.Expr) -> list[tuple[str, dic
             out.append(("HalfNormal", {"sigma": sigma, **loc}))
         if k == 2:
             out.append(("Rayleigh", {"sigma": sigma, **loc}))
+        if k == 3:
+            out.append(("Maxwell", {"sigma": sigma, **loc}))
     powers = [key for key in _kind(t, "pow") if key[1] != 0]
     if len(powers) == 1 and _only(t, LOG, powers[0]):
         k = powers[0][1]
@@ -891,6 +1078,15 @@ def _match_above(t: Mapping[tuple, sp.Expr], lo: sp.Expr) -> list[tuple[str, dic
         if alpha == _HALF:
             out.append(("Levy", {"mu": lo, "c": _tidy(2 * beta)}))
         out.append(("InverseGamma", {"alpha": alpha, "beta": beta, **loc}))
+    for key in powers:
+        k = key[1]
+        if k.is_negative and _only(t, LOG, key) and _tidy(c_log + 1 - k) == 0:
+            scale = _tidy((-t[key]) ** (1 / k))
+            out.append(("Frechet", {"c": _tidy(-k), **loc, **_scale_kw(scale)}))
+    abslogs = _kind(t, "abslog")
+    if len(abslogs) == 1 and _only(t, LOG, abslogs[0]) and c_log == -1:
+        scale = _tidy(sp.exp(abslogs[0][1]))
+        out.append(("LogLaplace", {"c": _tidy(-t[abslogs[0]]), **loc, **_scale_kw(scale)}))
     c_log2 = t.get(LOG2, _ZERO)
     if _only(t, LOG, LOG2) and c_log2 != 0:
         var = _tidy(-1 / (2 * c_log2))
@@ -898,7 +1094,47 @@ def _match_above(t: Mapping[tuple, sp.Expr], lo: sp.Expr) -> list[tuple[str, dic
     shifted = ("lin", _tidy(-lo), 1)
     if lo != 0 and _only(t, shifted) and shifted in t:
         out.append(("Pareto", {"alpha": _tidy(-t[shifted] - 1), "x_m": lo}))
+    out += _match_ratio_families(t, loc)
     return out
+
+
+def _scale_kw(scale: sp.Expr) -> dict:
+    return {} if scale == 1 else {"scale": scale}
+
+
+def _match_ratio_families(t: Mapping[tuple, sp.Expr], loc: dict) -> list[tuple[str, dict]]:
+    """y^{a−1}(1 + y/s)^{−(a+b)} and y^{c−1}(1 + (y/s)^c)^{−2}: Fisk, F, BetaPrime, HalfCauchy."""
+    out: list[tuple[str, dict]] = []
+    c_log = t.get(LOG, _ZERO)
+    lins = [k for k in _kind(t, "lin") if k[2] == 1]
+    if len(lins) == 1 and _only(t, LOG, lins[0]) and _frame_negative(lins[0][1]):
+        scale = _tidy(-lins[0][1])
+        a = _tidy(c_log + 1)
+        b = _tidy(-t[lins[0]] - a)
+        if a == 1 and b == 1:
+            out.append(("Fisk", {"c": _ONE, **loc, **_scale_kw(scale)}))
+        f_scale = _tidy(scale * a / b)
+        if scale != 1 and f_scale == 1:
+            out.append(("F", {"d1": _tidy(2 * a), "d2": _tidy(2 * b), **loc}))
+        out.append(("BetaPrime", {"a": a, "b": b, **loc, **_scale_kw(scale)}))
+    quads = _kind(t, "quad")
+    if len(quads) == 1 and quads[0][1] == 0 and _only(t, LOG, quads[0]):
+        scale = _sqrt(quads[0][2])
+        if c_log == 0 and t[quads[0]] == -1:
+            out.append(("HalfCauchy", {**loc, **_scale_kw(scale)}))
+        if c_log == 1 and t[quads[0]] == -2:
+            out.append(("Fisk", {"c": sp.Integer(2), **loc, **_scale_kw(scale)}))
+    sums = _kind(t, "powsum")
+    if len(sums) == 1 and _only(t, LOG, sums[0]) and t[sums[0]] == -2:
+        _, c, q = sums[0]
+        if _tidy(c_log - (c - 1)) == 0:
+            out.append(("Fisk", {"c": c, **loc, **_scale_kw(_tidy(q ** (1 / c)))}))
+    return out
+
+
+def _frame_negative(v: sp.Expr) -> bool:
+    """v < 0 as far as SymPy can tell (a root of a linear factor left of the frame)."""
+    return bool(v.is_negative)
 
 
 def _match_between(t: Mapping[tuple, sp.Expr], lo: sp.Expr, hi: sp.Expr) -> list[tuple]:
@@ -909,7 +1145,12 @@ def _match_between(t: Mapping[tuple, sp.Expr], lo: sp.Expr, hi: sp.Expr) -> list
     if _only(t, LOG, right):
         extra = {} if (lo, hi) == (0, 1) else {"loc": lo, "scale": _tidy(hi - lo)}
         a, b = _tidy(t.get(LOG, _ZERO) + 1), _tidy(t.get(right, _ZERO) + 1)
+        if a == _HALF and b == _HALF:
+            out.append(("Arcsine", extra))
         out.append(("Beta", {"a": a, "b": b, **extra}))
+    lins = _kind(t, "lin")
+    if lo.is_positive and len(lins) == 1 and _only(t, lins[0]) and t[lins[0]] == -1:
+        out.append(("LogUniform", {"a": lo, "b": hi}))
     return out
 
 
@@ -1039,12 +1280,26 @@ def _recognise(flow) -> Family | None:
     if getattr(flow, "dimension", 1) > 1:
         return _recognise_multivariate(flow)
     from symflow.core.closed_form import log_density_terms
-    from symflow.core.layer import ImplicitInverse
 
     program = flow.program
-    terms = log_density_terms(program)
-    if not terms:
-        return None
+    seen: list[sp.Expr] = []
+    # the tidy log of the closed form first, then its textbook form (logit of a Beta:
+    # 2x − 5 log(1 + eˣ) + log 12), so that recognition does not depend on the spelling
+    for textbook in (False, True):
+        terms = log_density_terms(program, textbook=textbook)
+        if not terms or any(t[0] == s for t in terms[:1] for s in seen):
+            continue
+        seen.append(terms[0][0])
+        found = _recognise_terms(terms, program)
+        if found is not None:
+            return found
+    return None
+
+
+def _recognise_terms(terms: list[tuple[sp.Expr, sp.Set]], program) -> Family | None:
+    """The family whose template equals the log-density given on the regions of terms."""
+    from symflow.core.layer import ImplicitInverse
+
     ell = terms[0][0]
     for other, _ in terms[1:]:
         # the same expression on regions that differ only by points: one density
@@ -1077,6 +1332,25 @@ def _closed_gaps(region: sp.Set) -> sp.Interval | None:
     return hull
 
 
+def _holds_everywhere(condition: sp.Basic, xs: list[sp.Symbol]) -> bool:
+    """The support condition is true at every point of a grid over R^d.
+
+    Box–Muller's condition (the angle atan2(x2, x1) mod 2π lies in [0, 2π), the radius
+    term exp(−|x|²/2) ≤ 1) holds everywhere; the template check then decides.
+    """
+    if condition is sp.true:
+        return True
+    if not isinstance(condition, sp.Basic) or condition.free_symbols - set(xs):
+        return False
+    grid = [sp.Rational(v, 4) for v in (-13, -5, -1, 2, 7, 11)]
+    for j in range(len(grid) ** 2):
+        at = {v: grid[(j * (i + 1) + i) % len(grid)] for i, v in enumerate(xs)}
+        value = attempt(lambda a=at: condition.xreplace(a), 2.0, None)
+        if value is not sp.true:
+            return False
+    return True
+
+
 def _recognise_multivariate(flow) -> Family | None:
     """MultivariateNormal when ℓ(x) is quadratic with a constant negative-definite Hessian.
 
@@ -1086,8 +1360,11 @@ def _recognise_multivariate(flow) -> Family | None:
     xs = list(getattr(program, "inputs", ()))
     if len(xs) < 2:
         return None
-    ell = flow.log_density(xs)
-    if isinstance(ell, sp.Piecewise) or ell.has(sp.Piecewise):
+    from symflow.core.closed_form import log_density_terms
+
+    ((ell, region),) = log_density_terms(program)
+    ell = ell.xreplace(dict(zip(program.inputs, xs, strict=True)))
+    if ell.has(sp.Piecewise) or not _holds_everywhere(region, xs):
         return None
     expanded = attempt(lambda: sp.expand(ell), 5.0, None)
     if expanded is None or not attempt(lambda: expanded.is_polynomial(*xs), 2.0, False):
