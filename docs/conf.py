@@ -75,6 +75,9 @@ intersphinx_mapping = {
 }
 intersphinx_timeout = 5
 
+# a reference that does not resolve is an error (with -W), so a broken one cannot land
+nitpicky = True
+
 sphinx_gallery_conf = {
     "image_scrapers": ("figure_scraper.symflow_scraper",),
     "capture_repr": ("_repr_html_", "__repr__"),

@@ -1,9 +1,8 @@
 """Write ``docs/api.rst`` from ``symflow.__all__``, so the reference cannot drift from the code.
 
-Every public name is listed under a heading chosen by what it is (a distribution, an
-exception, a module of building blocks, ...); the result types that public methods return
-(compiled kernels, check reports, derivations, fits, named families) follow. autosummary
-then writes one page per name and, through the class template, one per public method.
+Every public name is listed under a heading chosen by what it is (a flow or a result type,
+a distribution, a module of building blocks, a function, an exception). autosummary then
+writes one page per name and, through the class template, one per public method.
 """
 
 from __future__ import annotations
@@ -14,21 +13,11 @@ from pathlib import Path
 
 import symflow
 
-#: types returned by public methods, documented with the public names
-RESULT_TYPES = [
-    "symflow.codegen.kernel.Kernels",
-    "symflow.verify.check.CheckReport",
-    "symflow.present.derivation.Derivation",
-    "symflow.verify.fit.FitResult",
-    "symflow.verify.family.Family",
-]
-
 SECTIONS = [
-    ("Flows and transforms", "classes"),
+    ("Flows, transforms and results", "classes"),
     ("Base distributions", "distributions"),
     ("Building blocks", "modules"),
     ("Functions", "functions"),
-    ("Results", "results"),
     ("Exceptions", "exceptions"),
 ]
 
@@ -51,7 +40,6 @@ def render() -> str:
     groups: dict[str, list[str]] = {kind: [] for _, kind in SECTIONS}
     for name in symflow.__all__:
         groups[_kind(getattr(symflow, name))].append(f"symflow.{name}")
-    groups["results"] = list(RESULT_TYPES)
     lines = [
         "API reference",
         "=============",
