@@ -44,6 +44,12 @@ _EXPORTS = {
     "Mixture": "symflow.core.bases",
     "Independent": "symflow.core.multivariate",
     "MultivariateNormal": "symflow.core.multivariate",
+    # the types that a flow's methods return
+    "Kernels": "symflow.codegen.kernel",
+    "CheckReport": "symflow.verify.check",
+    "Derivation": "symflow.present.derivation",
+    "FitResult": "symflow.verify.fit",
+    "Family": "symflow.verify.family",
     "SymflowError": "symflow.errors",
     "ParameterError": "symflow.errors",
     "SupportError": "symflow.errors",
@@ -100,7 +106,12 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         StudentT,
         Uniform,
     )
+    from symflow.codegen.kernel import Kernels  # noqa: F401
     from symflow.core.multivariate import Independent, MultivariateNormal  # noqa: F401
+    from symflow.present.derivation import Derivation  # noqa: F401
+    from symflow.verify.check import CheckReport  # noqa: F401
+    from symflow.verify.family import Family  # noqa: F401
+    from symflow.verify.fit import FitResult  # noqa: F401
     from symflow.core.transform import Transform  # noqa: F401
     from symflow.errors import (  # noqa: F401
         CollapseError,

@@ -32,7 +32,7 @@ from symflow.core.parse import (
 )
 from symflow.errors import SymflowError
 
-__all__ = ["main"]
+__all__ = ["build_parser", "main"]
 
 PROG = "symflow"
 
@@ -351,6 +351,20 @@ def _print_header(
             composed = f"f{i}({composed})"
         print(f"{'':<11} {x} = {composed}", file=out)
     print(file=out)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``symflow`` command's argument parser, with every subcommand.
+
+    The documentation's command-line reference is generated from it.
+
+    Examples
+    --------
+    >>> parser = build_parser()
+    >>> sorted(parser._subparsers._group_actions[0].choices)
+    ['derive', 'handout', 'latex', 'plot']
+    """
+    return _build_parser()
 
 
 if __name__ == "__main__":

@@ -190,7 +190,27 @@ class Flow:
         return expr.xreplace(dict(zip(self.program.inputs, xs, strict=True)))
 
     def log_density(self, x: Any = None) -> sp.Expr:
-        """log p_X(x): a Piecewise that is -oo outside the support."""
+        """log p_X(x): a Piecewise that is -oo outside the support.
+
+        Parameters
+        ----------
+        x : Symbol or str, optional
+            The output symbol (default ``x``; in d dimensions a list of d symbols,
+            default ``x1 … xd``).
+
+        Returns
+        -------
+        sympy.Expr
+            The exact log-density, summed over the inverse branches.
+
+        Examples
+        --------
+        >>> import sympy as sp
+        >>> import symflow as sf
+        >>> z, y = sp.symbols("z y", real=True)
+        >>> sf.Flow(sf.Uniform(0, 1), [sf.Transform(-sp.log(z), z)]).log_density(y)
+        Piecewise((-y, y > 0), (-oo, True))
+        """
         if self.reduction is not None and not self.program.paths:
             return sp.log(self.density(x))
         if self.dimension > 1:
@@ -207,7 +227,28 @@ class Flow:
         return sp.log(_piecewise([(sp.exp(e), r) for e, r in terms], x, sp.Integer(0)))
 
     def density(self, x: Any = None) -> sp.Expr:
-        """p_X(x): the density with its support (0 outside it)."""
+        """p_X(x): the density with its support (0 outside it).
+
+        Parameters
+        ----------
+        x : Symbol or str, optional
+            The output symbol (default ``x``; in d dimensions a list of d symbols,
+            default ``x1 … xd``).
+
+        Returns
+        -------
+        sympy.Expr
+            The exact density: a Piecewise that is 0 outside the support, one term per
+            inverse branch.
+
+        Examples
+        --------
+        >>> import sympy as sp
+        >>> import symflow as sf
+        >>> z = sp.Symbol("z", real=True)
+        >>> sf.Flow(sf.Normal(0, 1), [sf.Transform(z**2, z)]).density()
+        Piecewise((sqrt(2)*exp(-x/2)/(2*sqrt(pi)*sqrt(x)), x > 0), (0, True))
+        """
         if self.reduction is not None:
             from symflow.core.reduce import output_density
 
@@ -225,7 +266,22 @@ class Flow:
         return _piecewise(terms, x, sp.Integer(0))
 
     def inverse(self, x: Any = None) -> sp.Expr:
-        """f⁻¹(x) for a bijective flow: z_0 as one expression in x (a list in d-D)."""
+        """f⁻¹(x) for a bijective flow: z_0 as one expression in x (a list in d-D).
+
+        Raises
+        ------
+        MonotonicityError
+            When the flow has several inverse branches (read them from
+            ``flow.program.paths``).
+
+        Examples
+        --------
+        >>> import sympy as sp
+        >>> import symflow as sf
+        >>> z = sp.Symbol("z", real=True)
+        >>> sf.Flow(sf.Normal(0, 1), [sf.Transform(sp.sinh(z), z)]).inverse()
+        asinh(x)
+        """
         if self.dimension > 1:
             xs = self._output_symbols(x)
             values: dict = {}
@@ -253,7 +309,23 @@ class Flow:
 
     # -- numeric verbs (lazy: code generation and verification load on first use) ----
     def compile(self):
-        """Compile numba kernels for log_prob, prob and sample (cached on the flow)."""
+        """Compile numba kernels for log_prob, prob and sample (cached on the flow).
+
+        Returns
+        -------
+        Kernels
+            Array functions ``log_prob``, ``prob``, ``cdf``, ``quantile``, ``sample``, …
+            over NumPy arrays; their machine code is cached on disk.
+
+        Examples
+        --------
+        >>> import numpy as np, sympy as sp
+        >>> import symflow as sf
+        >>> z = sp.Symbol("z", real=True)
+        >>> k = sf.Flow(sf.Normal(0, 1), [sf.Transform(sp.exp(z), z)]).compile()
+        >>> k.log_prob(np.array([1.0, -1.0]))
+        array([-0.91893853,        -inf])
+        """
         if self._kernels is None and self.reduction is not None:
             from symflow.codegen.marginal import compile_reduction
 
@@ -265,7 +337,17 @@ class Flow:
         return self._kernels
 
     def sample(self, n: int, seed: int | None = None, **params: float):
-        """n samples of x from the forward map (see ``compile().sample``)."""
+        """n samples of x from the forward map (see ``compile().sample``).
+
+        Examples
+        --------
+        >>> import sympy as sp
+        >>> import symflow as sf
+        >>> z = sp.Symbol("z", real=True)
+        >>> xs = sf.Flow(sf.Normal(0, 1), [sf.Transform(sp.exp(z), z)]).sample(1000, seed=0)
+        >>> xs.shape, bool((xs > 0).all())
+        ((1000,), True)
+        """
         return self.compile().sample(n, seed=seed, **params)
 
     def check(
@@ -280,14 +362,37 @@ class Flow:
 
         Parameter values of a parametric flow are keyword arguments. With ``chunks`` the
         samples are drawn and reduced block by block as a dask array (``symflow[dask]``).
+
+        Returns
+        -------
+        CheckReport
+            ``.passed``, ``.pvalue`` and one line per test in ``str(report)``.
+
+        Examples
+        --------
+        >>> import sympy as sp
+        >>> import symflow as sf
+        >>> z = sp.Symbol("z", real=True)
+        >>> X = sf.Flow(sf.Normal(0, 1), [sf.Transform(2 * z + 3, z)])
+        >>> X.check(n=20_000, seed=0).passed
+        True
         """
         from symflow.verify.check import check_flow
 
         return check_flow(self, n=n, seed=seed, alpha=alpha, params=params, chunks=chunks)
 
-    # -- distribution functions and fitting (issue 6: symflow.core.cdf, verify.fit) --
+    # -- distribution functions and fitting (symflow.core.cdf, symflow.verify.fit) ---
     def cdf(self, x: Any = None) -> sp.Expr:
-        """F_X(x) in closed form (summed over branches)."""
+        """F_X(x) in closed form (summed over branches).
+
+        Examples
+        --------
+        >>> import sympy as sp
+        >>> import symflow as sf
+        >>> z = sp.Symbol("z", real=True)
+        >>> sf.Flow(sf.Uniform(0, 1), [sf.Transform(-sp.log(z), z)]).cdf()
+        Piecewise((0, x <= 0), (1 - exp(-x), True))
+        """
         from symflow.core.cdf import flow_cdf
 
         return flow_cdf(self, _output_symbol(x))
@@ -340,7 +445,16 @@ class Flow:
 
     def quantile(self, u: Any = None) -> sp.Expr:
         """F_X⁻¹(u) in closed form for a monotone flow (numerical for maps to fewer
-        dimensions: a Float at a numeric u)."""
+        dimensions: a Float at a numeric u).
+
+        Examples
+        --------
+        >>> import sympy as sp
+        >>> import symflow as sf
+        >>> z = sp.Symbol("z", real=True)
+        >>> sf.Flow(sf.Uniform(0, 1), [sf.Transform(-sp.log(z), z)]).quantile()
+        -log(1 - u)
+        """
         if self.reduction is not None:
             from symflow.verify.moments import numeric_quantile
 
@@ -356,6 +470,21 @@ class Flow:
         (:func:`symflow.verify.fit.fit_flow`); many parameters, d-D flows, dask data or
         the training options (``validation``, ``progress``, ``method="L-BFGS"`` …) go to
         :func:`symflow.verify.train.train_flow` (compiled reverse-mode gradients).
+
+        Returns
+        -------
+        FitResult
+            ``.params`` (name → value), ``.loglik``, ``.stderr``, ``.success``, ``.nit``.
+
+        Examples
+        --------
+        >>> import numpy as np, sympy as sp
+        >>> import symflow as sf
+        >>> z, mu = sp.symbols("z mu", real=True)
+        >>> X = sf.Flow(sf.Normal(0, 1), [sf.Transform(z + mu, z)])
+        >>> data = np.array([0.5, 1.5, 2.5])
+        >>> round(X.fit(data).params["mu"], 6)
+        1.5
         """
         from symflow.verify.train import train_flow, wants_training
 
@@ -366,20 +495,49 @@ class Flow:
         return fit_flow(self, data, init=init, **options)
 
     def to_scipy(self, **params: float):
-        """A scipy.stats-compatible frozen distribution backed by the kernels."""
+        """A scipy.stats-compatible frozen distribution backed by the kernels.
+
+        Examples
+        --------
+        >>> import sympy as sp
+        >>> import symflow as sf
+        >>> z = sp.Symbol("z", real=True)
+        >>> dist = sf.Flow(sf.Normal(0, 1), [sf.Transform(2 * z + 3, z)]).to_scipy()
+        >>> round(float(dist.cdf(3.0)), 6)
+        0.5
+        """
         from symflow.verify.scipy_dist import to_scipy
 
         return to_scipy(self, **params)
 
-    # -- teaching output (issue 5: symflow.present, verify.family) --------------------
+    # -- teaching output (symflow.present, symflow.verify.family) ---------------------
     def derivation(self):
-        """The step-by-step textbook derivation (.latex(), .markdown(), str())."""
+        """The step-by-step textbook derivation (.latex(), .markdown(), str()).
+
+        Examples
+        --------
+        >>> import sympy as sp
+        >>> import symflow as sf
+        >>> z = sp.Symbol("z", real=True)
+        >>> steps = sf.Flow(sf.Normal(0, 1), [sf.Transform(sp.exp(z), z)]).derivation()
+        >>> "align*" in steps.latex() and "LogNormal" in str(steps)
+        True
+        """
         from symflow.present.derivation import derive
 
         return derive(self)
 
     def family(self):
-        """The named distribution the result is (with exact parameters), or None."""
+        """The named distribution the result is (with exact parameters), or None.
+
+        Examples
+        --------
+        >>> import sympy as sp
+        >>> import symflow as sf
+        >>> z = sp.Symbol("z", real=True)
+        >>> sf.Flow(sf.Normal(0, 1), [sf.Transform(sp.exp(z), z)]).family()
+        LogNormal(mu=0, sigma=1)
+        """
         from symflow.verify.family import recognise
 
         return recognise(self)
