@@ -15,10 +15,8 @@ Choose one with the environment variable ``HYPOTHESIS_PROFILE``.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 
 import pytest
-import sympy as sp
 from hypothesis import HealthCheck, settings
 
 import symflow as sf
@@ -38,38 +36,7 @@ settings.register_profile(
 settings.register_profile("dev", deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
-z = sp.Symbol("z", real=True)
-half = sp.Rational(1, 2)
-
-#: name -> (base, forward expressions in z, applied in order). Built lazily.
-FLOW_SPECS: dict[str, Callable[[], tuple[sf.Distribution, list[sp.Expr]]]] = {
-    # issue 2: bijections
-    "normal-2z+3": lambda: (sf.Normal(0, 1), [2 * z + 3]),
-    "normal-2z": lambda: (sf.Normal(0, 1), [2 * z]),
-    "normal-z/2": lambda: (sf.Normal(0, 1), [z / 2]),
-    "normal-exp": lambda: (sf.Normal(0, 1), [sp.exp(z)]),
-    "uniform-neglog": lambda: (sf.Uniform(0, 1), [-sp.log(z)]),
-    "normal-chain3": lambda: (sf.Normal(0, 1), [half * z + 1, sp.exp(z), 2 * z + 1]),
-    "normal-sinh": lambda: (sf.Normal(0, 1), [sp.sinh(z)]),
-    "normal-asinh": lambda: (sf.Normal(0, 1), [sp.asinh(z)]),
-    "normal-sigmoid": lambda: (sf.Normal(0, 1), [1 / (1 + sp.exp(-z))]),
-    "normal-cube": lambda: (sf.Normal(0, 1), [z**3]),
-    # issue 3: several branches
-    "normal-square": lambda: (sf.Normal(0, 1), [z**2]),
-    "normal-abs": lambda: (sf.Normal(0, 1), [sp.Abs(z)]),
-    "normal-reciprocal": lambda: (sf.Normal(0, 1), [1 / z]),
-    "uniform2pi-cos": lambda: (sf.Uniform(0, 2 * sp.pi), [sp.cos(z)]),
-    "uniform-1-1-square": lambda: (sf.Uniform(-1, 1), [z**2]),
-    "normal-chain-square-log": lambda: (sf.Normal(0, 1), [2 * z + 1, z**2, sp.log(z)]),
-    "normal-piecewise-slopes": lambda: (
-        sf.Normal(0, 1),
-        [sp.Piecewise((z, z < 0), (2 * z, True))],
-    ),
-    # issue 3: no closed-form inverse
-    "normal-z+sin/2": lambda: (sf.Normal(0, 1), [z + sp.sin(z) / 2]),
-    "normal-z+z3": lambda: (sf.Normal(0, 1), [z + z**3]),
-    "normal-z+exp": lambda: (sf.Normal(0, 1), [z + sp.exp(z)]),
-}
+from flow_specs import FLOW_SPECS, z  # noqa: E402  (tests/ is on sys.path)
 
 
 class FlowCache:

@@ -15,9 +15,6 @@ import sys
 import textwrap
 from pathlib import Path
 
-import pytest
-
-
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 
 GOOD_FUNCTION = '''
@@ -84,8 +81,18 @@ def _site(root: Path, module: str, example: str) -> Path:
 
 def _build(docs: Path) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "sphinx", "-W", "--keep-going", "-q", "-b", "html",
-         str(docs), str(docs / "_build")],
+        [
+            sys.executable,
+            "-m",
+            "sphinx",
+            "-W",
+            "--keep-going",
+            "-q",
+            "-b",
+            "html",
+            str(docs),
+            str(docs / "_build"),
+        ],
         capture_output=True,
         text=True,
         timeout=300,

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 import sympy as sp
-from conftest import FLOW_SPECS
+from flow_specs import FLOW_SPECS
 
 import symflow as sf
 from symflow.present.display import flow_latex
