@@ -164,8 +164,9 @@ def test_flow_log_prob_matches_scipy_at_edges_and_tails(flows, name) -> None:
     assert np.isnan(k.log_prob(np.array([np.nan]))[0])
 
 
-# the compiled CDF modules cost a numba compile each: one plain base and the two wrappers
-@pytest.mark.parametrize("name", ["weibull", "truncated-tail", "mixture"])
+# the compiled CDF modules cost a numba compile each: the two wrappers, whose kernel forms
+# are built from their components' (the plain bases' are the same generic code)
+@pytest.mark.parametrize("name", ["truncated-tail", "mixture"])
 def test_flow_compiled_cdf_and_quantile_match_scipy(flows, name) -> None:
     _, k, ref, inside, _ = flows[name]
     xs = 2 * _away_from_edges(inside, ref) + 1
