@@ -12,42 +12,7 @@ Interval.open(0, oo)
 
 from __future__ import annotations
 
-from symflow.core.bases import (
-    DISTRIBUTIONS,
-    Beta,
-    Cauchy,
-    ChiSquared,
-    Distribution,
-    Exponential,
-    Gamma,
-    HalfNormal,
-    Laplace,
-    Logistic,
-    Mixture,
-    Normal,
-    StudentT,
-    Truncated,
-    Uniform,
-    Weibull,
-    as_exact,
-)
+from symflow.core import bases
+from symflow.core.bases import *  # noqa: F403  (the names listed in bases.__all__)
 
-__all__ = [
-    "Distribution",
-    "Normal",
-    "Uniform",
-    "Exponential",
-    "Gamma",
-    "Beta",
-    "Laplace",
-    "Logistic",
-    "Cauchy",
-    "StudentT",
-    "Weibull",
-    "ChiSquared",
-    "HalfNormal",
-    "Truncated",
-    "Mixture",
-    "DISTRIBUTIONS",
-    "as_exact",
-]
+__all__ = list(bases.__all__)

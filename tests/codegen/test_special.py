@@ -140,7 +140,8 @@ PSI_FLOW = textwrap.dedent(
     k = sf.Flow(sf.Exponential(1), [sf.Transform(sp.digamma(z + 1), z)]).compile()
     values = k.log_prob(np.array([-0.6, -0.5, 1.0, 3.0]))
     native = k._native("log_prob", False)
-    print(json.dumps({"values": values.tolist(), "native": native.source}))
+    loaded = "numba" in sys.modules
+    print(json.dumps({"values": values.tolist(), "native": native.source, "numba": loaded}))
     """
 )
 
@@ -177,3 +178,4 @@ def test_kernel_calling_psi_is_linked_to_each_process_own_psi(tmp_path) -> None:
     record = json.loads(next(tmp_path.glob("native/*log_prob*.json")).read_text())
     assert "symflow_psi" in record["undefined"]
     assert [run["native"] for run in runs] == ["compiled", "cache"]
+    assert not runs[1]["numba"]  # linked by llvmlite alone

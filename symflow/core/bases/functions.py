@@ -76,9 +76,35 @@ class InverseRegularizedBeta(_Numeric):
 
 class StandardNormalCdf(_Numeric):
     """Φ(t) = erfc(−t/√2)/2, SciPy's ``ndtr`` (SymPy rewrites erfc(−t) as 2 − erfc(t),
-    which loses the lower tail in float64)."""
+    which loses the lower tail in float64).
+
+    Examples
+    --------
+    >>> t = sp.Symbol("t", real=True)
+    >>> StandardNormalCdf(t).diff(t)
+    sqrt(2)*exp(-t**2/2)/(2*sqrt(pi))
+    >>> StandardNormalCdf(-5).evalf(5)
+    2.8665e-7
+    """
 
     nargs = 1
+
+    def fdiff(self, argindex=1):
+        t = self.args[0]
+        return sp.exp(-(t**2) / 2) / sp.sqrt(2 * sp.pi)
+
+    def _latex(self, printer, exp=None):
+        body = rf"\Phi\left({printer._print(self.args[0])}\right)"
+        return body if exp is None else rf"{body}^{{{exp}}}"
+
+    def _eval_rewrite_as_erfc(self, t, **kwargs):
+        return sp.erfc(-t / sp.sqrt(2), evaluate=False) / 2
+
+    def _eval_evalf(self, prec):
+        t = self.args[0]._eval_evalf(prec)
+        if t is None or not t.is_number:
+            return None
+        return (sp.erfc(-t / sp.sqrt(2)) / 2)._eval_evalf(prec)
 
 
 class StudentTCdf(_Numeric):

@@ -107,7 +107,13 @@ class Truncated(Distribution):
         )
 
     def _upper(self) -> bool:
-        """Whether the interval lies in the base's upper half (work with S there)."""
+        """Whether to work with the base's S rather than F: when only the lower end cuts
+        (the mass is S(a), no subtraction), or when the interval lies in the upper half."""
+        inner = self.base.support
+        if self._lo == inner.inf:
+            return False
+        if self._hi == inner.sup:
+            return True
         f_lo = self._ends(self.base.cdf, self.base.sf)[0]
         return bool(f_lo.is_number and f_lo > sp.Rational(1, 2))
 
@@ -116,11 +122,19 @@ class Truncated(Distribution):
         f_lo, f_hi, s_lo, s_hi = self._ends(self.base.cdf, self.base.sf)
         return s_lo - s_hi if self._upper() else f_hi - f_lo
 
+    def _normaliser(self) -> sp.Expr:
+        """The mass as the density divides by it: exact when it is a number (folded to a
+        correctly rounded float in kernels); with parameter symbols, in the base's kernel
+        forms, which SymPy does not rewrite into a cancelling difference (it turns
+        erfc(−t) into 2 − erfc(t))."""
+        exact = self.mass()
+        return exact if exact.is_number else self._kernel()[-1]
+
     def log_density(self, z: sp.Symbol) -> sp.Expr:
-        return self.base.log_density(z) - sp.log(self.mass())
+        return self.base.log_density(z) - sp.log(self._normaliser())
 
     def density(self, z: sp.Symbol) -> sp.Expr:
-        return self.base.density(z) / self.mass()
+        return self.base.density(z) / self._normaliser()
 
     def cdf(self, z: sp.Symbol) -> sp.Expr:
         f_lo = self._ends(self.base.cdf, self.base.sf)[0]
