@@ -679,8 +679,8 @@ def _untranslatable(flow, names, fixed, exc: CompileError) -> Exception:
     return FitError(
         f"Fitting {', '.join(shapes)} of the base {flow.base!r} needs derivatives of the "
         f"base's own log-density, which use a function that cannot be compiled yet. The "
-        f"transform is not at fault: hold {', '.join(shapes)} with fixed={{{example}}}, or fit a flow "
-        f"whose base has no free shape parameter."
+        f"transform is not at fault: hold {', '.join(shapes)} with fixed={{{example}}}, or "
+        f"fit a flow whose base has no free shape parameter."
     )
 
 
