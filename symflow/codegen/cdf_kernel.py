@@ -498,7 +498,8 @@ def cdf_source(program) -> str:
         below, above, mass = _path_terms(program, pc, F, S, zb)
         weight = "" if pc.multiplicity == 1 else f"{float(pc.multiplicity)!r} * "
         # x at or beyond a path's ends, tested exactly for every float64 x
-        xe = em.names[program.x]
+        xe = sp.Dummy("x", real=True)  # the program's x may carry assumptions (x > 0)
+        em.names[xe] = em.names[program.x]
         a_code = None if pc.lower == -sp.oo else _code_of(em, _at_most(xe, pc.lower))
         b_code = None if pc.upper == sp.oo else _code_of(em, _at_most(pc.upper, xe))
         mass_code = _code_of(em, mass)
