@@ -49,7 +49,14 @@ _DIGITS = 40  # working digits beyond those needed to hold a point near an edge
 _TINY = 2.2250738585072014e-308  # the smallest normal float64
 _HUGE = 1.7976931348623157e308
 #: tail probabilities of the base points: dense in the moderate tail, then out to 1e-300
-_QUANTILES = np.concatenate([np.logspace(-1, -15, 15), np.logspace(-20, -300, 15)])
+_QUANTILES = np.concatenate([np.logspace(-1, -15, 8), np.logspace(-20, -300, 12)])
+
+
+def _heaviside(x, h0=mpmath.mpf(1) / 2):
+    return mpmath.mpf(1) if x > 0 else (mpmath.mpf(0) if x < 0 else h0)
+
+
+_MODULES = [{"Heaviside": _heaviside}, "mpmath"]
 
 
 @dataclass(frozen=True)
@@ -71,15 +78,17 @@ class _Forward:
         for group in groups:
             exprs = [a.value for a in group]
             jac = sp.Matrix([[sp.diff(e, v) for v in inputs] for e in exprs])
-            f = sp.lambdify([*inputs, *params], exprs, "mpmath")
-            j = sp.lambdify([*inputs, *params], jac.tolist(), "mpmath")
+            # sign, Abs and Piecewise have derivative 0 almost everywhere off their kinks
+            jac = jac.replace(sp.DiracDelta, lambda *args: sp.Integer(0))
+            f = sp.lambdify([*inputs, *params], exprs, _MODULES)
+            j = sp.lambdify([*inputs, *params], jac.tolist(), _MODULES)
             # a triangular Jacobian's determinant is the product of its diagonal
             triangular = jac.is_lower or jac.is_upper
             self.layers.append((f, j, triangular))
             inputs = [a.target for a in group]
         base_symbols = list(program.base_symbols)
         log_p = program.base.log_density(base_symbols if self.d > 1 else base_symbols[0])
-        self.log_base = sp.lambdify([*base_symbols, *params], log_p, "mpmath")
+        self.log_base = sp.lambdify([*base_symbols, *params], log_p, _MODULES)
         xs = list(program.inputs)
         if self.d == 1:
             subs = {p: values[p.name] for p in params}
@@ -117,8 +126,8 @@ class _Forward:
             try:
                 rows = [[mpmath.mpmathify(v) for v in row] for row in j(*x, *self.args)]
                 x = [mpmath.mpmathify(v) for v in f(*x, *self.args)]
-            except (ZeroDivisionError, ValueError, TypeError):
-                return None
+            except (ZeroDivisionError, ValueError, TypeError, NameError):
+                return None  # undefined there, or a function mpmath does not know
             if self.d == 1:
                 det = rows[0][0]
             elif triangular:
@@ -222,7 +231,7 @@ def _exact(value: sp.Expr):
 # -- base points ----------------------------------------------------------------------
 
 
-def _points_1d(base, values: dict[str, float], rng, count: int = 24) -> list[_Point]:
+def _points_1d(base, values: dict[str, float], rng, count: int = 20) -> list[_Point]:
     """Base points in both tails (quantiles down to 1e-300, or within 1e-300 of a finite
     edge), in the middle, and at random."""
     from symflow.errors import ParameterError
@@ -230,7 +239,7 @@ def _points_1d(base, values: dict[str, float], rng, count: int = 24) -> list[_Po
 
     support = base.support.subs({s: values[s.name] for s in base.free_symbols})
     lo, hi = support.inf, support.sup
-    qs = _QUANTILES if count >= 24 else np.geomspace(1e-300, 0.1, count)
+    qs = _QUANTILES if count >= len(_QUANTILES) else np.geomspace(1e-300, 0.1, count)
     try:
         twin = scipy_base(base, values)
     except (ParameterError, KeyError):
@@ -321,7 +330,7 @@ class _Paths:
                     if a.kind == "state":
                         value = value.xreplace({a.target: a.value})
                 try:
-                    inverse = sp.lambdify([program.x, *params], value, "mpmath")
+                    inverse = sp.lambdify([program.x, *params], value, _MODULES)
                 except Exception:  # an expression mpmath cannot print: the point is skipped
                     inverse = None
             self.paths.append((region, inverse, path.multiplicity))
@@ -339,6 +348,7 @@ class _Paths:
                 z = inverse(x, *self.args)
             except (ValueError, TypeError, ZeroDivisionError, NameError):
                 return None
+            z = mpmath.mpmathify(z) if isinstance(z, int | float) else z
             if not _real(z):
                 return None
             out.append(((z,), weight))
