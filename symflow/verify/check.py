@@ -295,14 +295,10 @@ def _chi_square(counts, probs, errors, edges, n_finite, alpha) -> TestResult:
             f"{int(counts[worst]):,} samples where the density predicts "
             f"{format_number(expected[worst], 4)}."
         )
-    return TestResult(
-        "chi-square", chi2, p, passed, f"{int(np.sum(keep))} bins", finding
-    )
+    return TestResult("chi-square", chi2, p, passed, f"{int(np.sum(keep))} bins", finding)
 
 
-def _normalisation(
-    flow, integral, density, counts, probs, edges, n, lost, tolerance
-) -> TestResult:
+def _normalisation(flow, integral, density, counts, probs, edges, n, lost, tolerance) -> TestResult:
     """∫ p_X against the share of the samples float64 can hold, with a tolerance that
     shrinks as 1/√n (down to the quadrature error)."""
     total = integral.total

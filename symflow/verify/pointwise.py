@@ -52,8 +52,8 @@ _HUGE = 1.7976931348623157e308
 _QUANTILES = np.concatenate([np.logspace(-1, -15, 8), np.logspace(-20, -300, 12)])
 
 
-def _heaviside(x, h0=mpmath.mpf(1) / 2):
-    return mpmath.mpf(1) if x > 0 else (mpmath.mpf(0) if x < 0 else h0)
+def _heaviside(x, h0=0.5):
+    return mpmath.mpf(1) if x > 0 else (mpmath.mpf(0) if x < 0 else mpmath.mpf(h0))
 
 
 _MODULES = [{"Heaviside": _heaviside}, "mpmath"]
@@ -537,7 +537,8 @@ def _region_words(x: np.ndarray, bad: np.ndarray) -> str:
     xs = x[order]
     k = int(flags.sum())
     if k == flags.size:
-        return f"everywhere it was tested (x from {format_number(xs[0])} to {format_number(xs[-1])})"
+        ends = f"x from {format_number(xs[0])} to {format_number(xs[-1])}"
+        return f"everywhere it was tested ({ends})"
     if flags[-k:].all():
         return f"beyond x ≈ {format_number(xs[-k])}"
     if flags[:k].all():
