@@ -35,39 +35,27 @@ True
 from __future__ import annotations
 
 import math
-import numbers
 
 import numpy as np
 import sympy as sp
 from scipy import stats
 
 from symflow.core.intervals import as_intervals, describe_set
-from symflow.errors import ParameterError
 from symflow.verify.bases import scipy_base
+from symflow.verify.check_nd import check_flow_nd
 from symflow.verify.integrate import Integral, integrate_intervals
 from symflow.verify.pointwise import TAIL_TOLERANCE, tail_test
 from symflow.verify.report import (
+    MIN_SAMPLES,
     CheckReport,
     TestResult,
     finite_count,
     format_number,
     reduce_blocks,
+    validate_sample_size,
 )
 
 __all__ = ["CheckReport", "TestResult", "check_flow", "MIN_SAMPLES", "validate_sample_size"]
-
-#: fewer finite samples than this make the statistical tests meaningless: inconclusive
-MIN_SAMPLES = 1_000
-
-
-def validate_sample_size(n, flow) -> int:
-    """``n`` as an int, or a ParameterError that says what a check needs."""
-    if isinstance(n, bool) or not isinstance(n, numbers.Real) or n != int(n) or n <= 0:
-        raise ParameterError(
-            f"check() of {flow!r} needs a positive whole number of samples n; got {n!r}. "
-            f"Pass n=200_000 (the default) or at least n={MIN_SAMPLES:_} for a verdict."
-        )
-    return int(n)
 
 
 def _numbers(region: sp.Set, values: dict[str, float]) -> sp.Set:
@@ -192,8 +180,6 @@ def check_flow(
     """
     n = validate_sample_size(n, flow)
     if flow.dimension > 1:
-        from symflow.verify.check_nd import check_flow_nd
-
         return check_flow_nd(
             flow, n=n, seed=seed, alpha=alpha, params=params, chunks=chunks,
             tail_tolerance=tail_tolerance,
