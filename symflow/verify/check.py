@@ -169,6 +169,7 @@ def check_flow(
     params: dict[str, float] | None = None,
     chunks=None,
     tail_tolerance: float = TAIL_TOLERANCE,
+    tail_probes: bool = False,
 ) -> CheckReport:
     """Check ``flow``'s derived density against ``n`` samples of its forward map and
     against the change of variables in high precision.
@@ -176,7 +177,9 @@ def check_flow(
     With ``chunks`` the samples are a dask array drawn and counted block by block; the
     tests that are reductions (chi-square, normalisation) run, the KS tests (which sort
     all samples) are skipped and the report says so. ``normalisation_tolerance`` replaces
-    the automatic tolerance (1/(20√n), or the quadrature error bound).
+    the automatic tolerance (1/(20√n), or the quadrature error bound). ``tail_probes``
+    also compares the kernel at x = ±10^k out to 1e300 and next to the support's finite
+    edges (see :func:`symflow.verify.pointwise.tail_test`).
     """
     n = validate_sample_size(n, flow)
     if flow.dimension > 1:
@@ -251,7 +254,11 @@ def check_flow(
             flow, integral, density, counts, probs, edges, n, lost, normalisation_tolerance
         )
     )
-    tests.append(tail_test(kernels.program, kernels, values, seed=seed, tolerance=tail_tolerance))
+    tests.append(
+        tail_test(
+            kernels.program, kernels, values, seed, tolerance=tail_tolerance, x_probes=tail_probes
+        )
+    )
     if lost > n - n_finite:
         notes.append(
             f"{lost - (n - n_finite)} samples fell on the edge of the support (rounded in "

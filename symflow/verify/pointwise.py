@@ -377,21 +377,86 @@ class _Comparison:
     skipped: int
 
 
-def _truths(program, values, points: list[_Point]) -> _Comparison:
+def _truths(program, values, points: list[_Point], probes: bool = False) -> _Comparison:
     forward = _Forward(program, values)
     d = program.dimension
-    paths = _Paths(program, values) if d == 1 and not program.is_bijective else None
+    paths = _Paths(program, values) if d == 1 else None
     xs, truths, skipped = [], [], 0
     for point in points:
         with mpmath.workdps(point.digits):
-            value = _truth_at(forward, paths, point.z)
+            value = _truth_at(forward, paths if not program.is_bijective else None, point.z)
         if value is None:
             skipped += 1
             continue
         xs.append(value[0])
         truths.append(value[1])
+    if paths is not None and probes:
+        # points of x out to ±1e300 and next to finite edges, which the images of base
+        # quantiles may not reach (exp then asinh: x ≤ 38 from z ≤ 37)
+        support = _numbers(program.support, values)
+        for x in _probes(support):
+            with mpmath.workdps(_DIGITS):
+                value = _truth_from_x(forward, paths, x)
+            if value is not None:
+                xs.append(x)
+                truths.append(value)
     x = np.array(xs, dtype=np.float64).reshape(-1, d) if d > 1 else np.array(xs, dtype=np.float64)
     return _Comparison(x, np.array(truths, dtype=np.float64), skipped)
+
+
+def _numbers(region: sp.Set, values: dict[str, float]) -> sp.Set:
+    subs = {s: values[s.name] for s in region.free_symbols if s.name in values}
+    return region.subs(subs) if subs else region
+
+
+def _probes(support: sp.Set) -> list[float]:
+    """x at ±10^k (k = 1 … 300) and 10^-k (k = 3, 8, 15) inside a finite edge."""
+    parts = support.args if isinstance(support, sp.Union) else (support,)
+    out = []
+    for part in parts:
+        lo, hi = float(part.inf), float(part.sup)
+        if math.isinf(hi):
+            out += [10.0**k for k in (1, 3, 10, 30, 100, 300) if 10.0**k > lo]
+        if math.isinf(lo):
+            out += [-(10.0**k) for k in (1, 3, 10, 30, 100, 300) if -(10.0**k) < hi]
+        for edge, sign in ((lo, 1.0), (hi, -1.0)):
+            if math.isfinite(edge):
+                width = max(abs(edge), 1.0)
+                out += [edge + sign * width * 10.0**-k for k in (3, 8, 15)]
+    return [x for x in out if x != 0.0]
+
+
+def _truth_from_x(forward: _Forward, paths: _Paths, x: float):
+    """True log p_X at the float x from its preimages on every inverse path (evaluated in
+    mpmath, polished by Newton's method on the forward map), or None to skip."""
+    point = [mpmath.mpf(x)]
+    if not forward.in_image(point):
+        return None
+    found = paths.preimages(point[0])
+    if not found:
+        return None
+    terms, seen = [], []
+    for pre, weight in found:
+        solved = forward.solve(pre, point)
+        if solved is None:
+            return None  # a preimage that cannot be confirmed: no truth here
+        z, log_det = solved
+        if any(
+            abs(z[0] - other) <= abs(other) * mpmath.mpf(10) ** (10 - mpmath.mp.dps)
+            for other in seen
+        ):
+            continue
+        seen.append(z[0])
+        value = forward.log_density(z, log_det)
+        if value is not None:
+            terms.append(value + mpmath.log(weight))
+    if not terms:
+        return None
+    top = max(terms)
+    truth = top + mpmath.log(mpmath.fsum(mpmath.exp(t - top) for t in terms))
+    if not mpmath.isfinite(truth) or abs(truth) > 1e300:
+        return None
+    return float(truth)
 
 
 def _truth_at(forward: _Forward, paths: _Paths | None, z: tuple):
@@ -451,9 +516,15 @@ def tail_test(
     values: dict[str, float],
     seed: int = 0,
     tolerance: float = TAIL_TOLERANCE,
+    x_probes: bool = False,
 ) -> TestResult:
     """Compare ``kernels.log_prob`` with the change of variables in mpmath at base points
     over the whole float64 range (see the module docstring).
+
+    With ``x_probes`` (1-D) the kernel is also compared at x = ±10^k out to 1e300 and
+    next to finite edges of the support, whose truth comes from every inverse path's
+    preimage (evaluated in mpmath and confirmed by Newton's method on the forward map):
+    points that images of base quantiles may never reach.
 
     Returns a :class:`TestResult` named "tail" whose statistic is the worst relative error
     of log p, and whose finding says where the density is wrong.
@@ -464,7 +535,7 @@ def tail_test(
         points = _points_1d(program.base, values, rng)
     else:
         points = _points_nd(program.base, values, rng)
-    comparison = _truths(program, values, points)
+    comparison = _truths(program, values, points, probes=x_probes)
     if comparison.truth.size == 0:
         return TestResult(
             "tail", float("nan"), float("nan"), True, "no base point maps into float64"
