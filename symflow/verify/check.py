@@ -35,39 +35,27 @@ True
 from __future__ import annotations
 
 import math
-import numbers
 
 import numpy as np
 import sympy as sp
 from scipy import stats
 
 from symflow.core.intervals import as_intervals, describe_set
-from symflow.errors import ParameterError
 from symflow.verify.bases import scipy_base
+from symflow.verify.check_nd import check_flow_nd
 from symflow.verify.integrate import Integral, integrate_intervals
 from symflow.verify.pointwise import TAIL_TOLERANCE, tail_test
 from symflow.verify.report import (
+    MIN_SAMPLES,
     CheckReport,
     TestResult,
     finite_count,
     format_number,
     reduce_blocks,
+    validate_sample_size,
 )
 
 __all__ = ["CheckReport", "TestResult", "check_flow", "MIN_SAMPLES", "validate_sample_size"]
-
-#: fewer finite samples than this make the statistical tests meaningless: inconclusive
-MIN_SAMPLES = 1_000
-
-
-def validate_sample_size(n, flow) -> int:
-    """``n`` as an int, or a ParameterError that says what a check needs."""
-    if isinstance(n, bool) or not isinstance(n, numbers.Real) or n != int(n) or n <= 0:
-        raise ParameterError(
-            f"check() of {flow!r} needs a positive whole number of samples n; got {n!r}. "
-            f"Pass n=200_000 (the default) or at least n={MIN_SAMPLES:_} for a verdict."
-        )
-    return int(n)
 
 
 def _numbers(region: sp.Set, values: dict[str, float]) -> sp.Set:
@@ -129,15 +117,12 @@ def _bijective_cdf(flow, kernels, values, density: _Density):
     return cdf
 
 
-def _integrated_cdf(density: _Density, pilot: np.ndarray, scale: float, grid_size: int = 1500):
-    """F_X from the cumulative integral of the density on a grid of pilot quantiles."""
-    qs = np.unique(np.quantile(pilot, np.linspace(0.0, 1.0, grid_size)))
-    qs = qs[(qs > density.lo) & (qs < density.hi)]
-    masses = density.integrate([density.lo, *qs], scale).masses
-    cum = np.cumsum(masses)
+def _integrated_cdf(grid: np.ndarray, cum: np.ndarray):
+    """F_X, interpolated between its values ``cum`` (integrals of the density from the
+    lower end of the support) at the points of ``grid``."""
 
     def cdf(xs):
-        return np.interp(xs, qs, cum, left=0.0, right=cum[-1])
+        return np.interp(xs, grid, cum, left=0.0, right=cum[-1])
 
     return cdf
 
@@ -184,6 +169,7 @@ def check_flow(
     params: dict[str, float] | None = None,
     chunks=None,
     tail_tolerance: float = TAIL_TOLERANCE,
+    tail_probes: bool = False,
 ) -> CheckReport:
     """Check ``flow``'s derived density against ``n`` samples of its forward map and
     against the change of variables in high precision.
@@ -191,12 +177,12 @@ def check_flow(
     With ``chunks`` the samples are a dask array drawn and counted block by block; the
     tests that are reductions (chi-square, normalisation) run, the KS tests (which sort
     all samples) are skipped and the report says so. ``normalisation_tolerance`` replaces
-    the automatic tolerance (1/(20√n), or the quadrature error bound).
+    the automatic tolerance (1/(20√n), or the quadrature error bound). ``tail_probes``
+    also compares the kernel at x = ±10^k out to 1e300 and next to the support's finite
+    edges (see :func:`symflow.verify.pointwise.tail_test`).
     """
     n = validate_sample_size(n, flow)
     if flow.dimension > 1:
-        from symflow.verify.check_nd import check_flow_nd
-
         return check_flow_nd(
             flow, n=n, seed=seed, alpha=alpha, params=params, chunks=chunks,
             tail_tolerance=tail_tolerance,
@@ -218,6 +204,19 @@ def check_flow(
     q25, q50, q75 = np.quantile(pilot, [0.25, 0.5, 0.75])
     scale = float(max(q75 - q25, 1e-300))
 
+    # one integration over the pilot-quantile grid (for KS) and the bins (for chi-square)
+    inner = np.unique(np.quantile(pilot, np.linspace(0, 1, bins + 1)[1:-1]))
+    inner = inner[(inner > density.lo) & (inner < density.hi)]
+    edges = np.concatenate([[density.lo], inner, [density.hi]])
+    grid = np.unique(np.quantile(pilot, np.linspace(0.0, 1.0, 400)))
+    grid = grid[(grid > density.lo) & (grid < density.hi)]
+    cuts = np.union1d(edges, grid)
+    fine = density.integrate(cuts, scale)
+    starts = np.searchsorted(cuts, edges[:-1])
+    probs = np.add.reduceat(fine.masses, starts)
+    errors = np.add.reduceat(fine.errors, starts)
+    integral = Integral(probs, errors, fine.bad)
+
     tests = []
     if not enough:
         notes.append(
@@ -231,16 +230,11 @@ def check_flow(
         if flow.program.is_bijective and not any(p.implicit for p in flow.program.paths):
             cdf = _bijective_cdf(flow, kernels, values, density)
             tests.append(_ks("KS", finite, cdf, alpha, "against F_Z(f^-1(x))"))
-        big_pilot = kernels.sample(min(n, 50_000), seed=seed + 1, **values)
-        cdf = _integrated_cdf(density, big_pilot[np.isfinite(big_pilot)], scale)
+        cum = np.cumsum(fine.masses)[np.searchsorted(cuts, grid) - 1]  # ∫ up to each point
+        cdf = _integrated_cdf(grid, cum)
         tests.append(_ks("KS density", finite, cdf, alpha, "against the integrated density"))
 
     # binned chi-square; the bins' masses also give the normalisation
-    inner = np.unique(np.quantile(pilot, np.linspace(0, 1, bins + 1)[1:-1]))
-    inner = inner[(inner > density.lo) & (inner < density.hi)]
-    edges = np.concatenate([[density.lo], inner, [density.hi]])
-    integral = density.integrate(edges, scale)
-    probs, errors = integral.masses, integral.errors
     clipped = np.clip(edges, -np.finfo(float).max, np.finfo(float).max)
 
     def counts_and_lost(block: np.ndarray) -> np.ndarray:
@@ -260,7 +254,11 @@ def check_flow(
             flow, integral, density, counts, probs, edges, n, lost, normalisation_tolerance
         )
     )
-    tests.append(tail_test(kernels.program, kernels, values, seed=seed, tolerance=tail_tolerance))
+    tests.append(
+        tail_test(
+            kernels.program, kernels, values, seed, tolerance=tail_tolerance, x_probes=tail_probes
+        )
+    )
     if lost > n - n_finite:
         notes.append(
             f"{lost - (n - n_finite)} samples fell on the edge of the support (rounded in "
@@ -290,14 +288,10 @@ def _chi_square(counts, probs, errors, edges, n_finite, alpha) -> TestResult:
             f"{int(counts[worst]):,} samples where the density predicts "
             f"{format_number(expected[worst], 4)}."
         )
-    return TestResult(
-        "chi-square", chi2, p, passed, f"{int(np.sum(keep))} bins", finding
-    )
+    return TestResult("chi-square", chi2, p, passed, f"{int(np.sum(keep))} bins", finding)
 
 
-def _normalisation(
-    flow, integral, density, counts, probs, edges, n, lost, tolerance
-) -> TestResult:
+def _normalisation(flow, integral, density, counts, probs, edges, n, lost, tolerance) -> TestResult:
     """∫ p_X against the share of the samples float64 can hold, with a tolerance that
     shrinks as 1/√n (down to the quadrature error)."""
     total = integral.total

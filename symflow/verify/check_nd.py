@@ -12,7 +12,7 @@
   quantiles per coordinate (down to 1e-300).
 
 A NaN or +inf density at a point of the integration fails the normalisation; below
-:data:`symflow.verify.check.MIN_SAMPLES` samples the verdict is inconclusive.
+:data:`symflow.verify.report.MIN_SAMPLES` samples the verdict is inconclusive.
 
 Examples
 --------
@@ -35,11 +35,13 @@ from scipy import integrate, stats
 
 from symflow.verify.pointwise import TAIL_TOLERANCE, tail_test
 from symflow.verify.report import (
+    MIN_SAMPLES,
     CheckReport,
     TestResult,
     finite_count,
     format_number,
     reduce_blocks,
+    validate_sample_size,
 )
 
 __all__ = ["check_flow_nd"]
@@ -136,8 +138,6 @@ def check_flow_nd(
     """Check a d-dimensional flow's density against forward-map samples (a dask array
     when ``chunks`` is given: every statistic used here is a reduction over blocks) and
     against the change of variables in high precision at tail points."""
-    from symflow.verify.check import MIN_SAMPLES, validate_sample_size
-
     n = validate_sample_size(n, flow)
     kernels = flow.compile()
     values = dict(params or {})

@@ -10,7 +10,7 @@ so that the rule sees smooth pieces:
   density is infinite) the panels shrink geometrically towards the point, down to the
   resolution of float64 there, so an integrable singularity such as |x|^(-2/3) costs a
   few dozen panels and nothing is evaluated at the break itself;
-* towards **±∞** the panels grow geometrically (ratio 4) out to the largest float, so
+* towards **±∞** the panels grow geometrically (ratio 4, then 16) out to the largest float, so
   heavy tails such as that of exp of a Cauchy variable are integrated, not cut off;
 * an interval whose ends differ by orders of magnitude is cut geometrically as well.
 
@@ -125,7 +125,7 @@ def _towards(c: float, other: float) -> list[float]:
 
 
 def _outwards(c: float, sign: float, scale: float) -> list[float]:
-    """Points c + sign·h·4^k from a first step h = scale/4 out to the largest float."""
+    """Points c + sign·h_k, h_0 = scale/4 growing geometrically, out to the largest float."""
     h = scale / 4.0
     points = []
     while True:
@@ -134,7 +134,9 @@ def _outwards(c: float, sign: float, scale: float) -> list[float]:
             points.append(sign * _BIG)
             return points
         points.append(x)
-        h *= _GROWTH
+        # ratio 4 over the first 1e6 scales, then 16: far out the mass is small and the
+        # adaptive rounds split what is not yet accurate
+        h *= _GROWTH if h < 1e6 * scale else _GROWTH**2
 
 
 def _geometric(u: float, v: float) -> list[float]:

@@ -49,7 +49,14 @@ _DIGITS = 40  # working digits beyond those needed to hold a point near an edge
 _TINY = 2.2250738585072014e-308  # the smallest normal float64
 _HUGE = 1.7976931348623157e308
 #: tail probabilities of the base points: dense in the moderate tail, then out to 1e-300
-_QUANTILES = np.concatenate([np.logspace(-1, -15, 15), np.logspace(-20, -300, 15)])
+_QUANTILES = np.concatenate([np.logspace(-1, -15, 8), np.logspace(-20, -300, 12)])
+
+
+def _heaviside(x, h0=0.5):
+    return mpmath.mpf(1) if x > 0 else (mpmath.mpf(0) if x < 0 else mpmath.mpf(h0))
+
+
+_MODULES = [{"Heaviside": _heaviside}, "mpmath"]
 
 
 @dataclass(frozen=True)
@@ -71,15 +78,17 @@ class _Forward:
         for group in groups:
             exprs = [a.value for a in group]
             jac = sp.Matrix([[sp.diff(e, v) for v in inputs] for e in exprs])
-            f = sp.lambdify([*inputs, *params], exprs, "mpmath")
-            j = sp.lambdify([*inputs, *params], jac.tolist(), "mpmath")
+            # sign, Abs and Piecewise have derivative 0 almost everywhere off their kinks
+            jac = jac.replace(sp.DiracDelta, lambda *args: sp.Integer(0))
+            f = sp.lambdify([*inputs, *params], exprs, _MODULES)
+            j = sp.lambdify([*inputs, *params], jac.tolist(), _MODULES)
             # a triangular Jacobian's determinant is the product of its diagonal
             triangular = jac.is_lower or jac.is_upper
             self.layers.append((f, j, triangular))
             inputs = [a.target for a in group]
         base_symbols = list(program.base_symbols)
         log_p = program.base.log_density(base_symbols if self.d > 1 else base_symbols[0])
-        self.log_base = sp.lambdify([*base_symbols, *params], log_p, "mpmath")
+        self.log_base = sp.lambdify([*base_symbols, *params], log_p, _MODULES)
         xs = list(program.inputs)
         if self.d == 1:
             subs = {p: values[p.name] for p in params}
@@ -117,8 +126,8 @@ class _Forward:
             try:
                 rows = [[mpmath.mpmathify(v) for v in row] for row in j(*x, *self.args)]
                 x = [mpmath.mpmathify(v) for v in f(*x, *self.args)]
-            except (ZeroDivisionError, ValueError, TypeError):
-                return None
+            except (ZeroDivisionError, ValueError, TypeError, NameError):
+                return None  # undefined there, or a function mpmath does not know
             if self.d == 1:
                 det = rows[0][0]
             elif triangular:
@@ -222,7 +231,7 @@ def _exact(value: sp.Expr):
 # -- base points ----------------------------------------------------------------------
 
 
-def _points_1d(base, values: dict[str, float], rng, count: int = 24) -> list[_Point]:
+def _points_1d(base, values: dict[str, float], rng, count: int = 20) -> list[_Point]:
     """Base points in both tails (quantiles down to 1e-300, or within 1e-300 of a finite
     edge), in the middle, and at random."""
     from symflow.errors import ParameterError
@@ -230,7 +239,7 @@ def _points_1d(base, values: dict[str, float], rng, count: int = 24) -> list[_Po
 
     support = base.support.subs({s: values[s.name] for s in base.free_symbols})
     lo, hi = support.inf, support.sup
-    qs = _QUANTILES if count >= 24 else np.geomspace(1e-300, 0.1, count)
+    qs = _QUANTILES if count >= len(_QUANTILES) else np.geomspace(1e-300, 0.1, count)
     try:
         twin = scipy_base(base, values)
     except (ParameterError, KeyError):
@@ -321,8 +330,8 @@ class _Paths:
                     if a.kind == "state":
                         value = value.xreplace({a.target: a.value})
                 try:
-                    inverse = sp.lambdify([program.x, *params], value, "mpmath")
-                except Exception:  # an expression mpmath cannot print: the point is skipped
+                    inverse = sp.lambdify([program.x, *params], value, _MODULES)
+                except Exception:  # noqa: BLE001  a function mpmath cannot print: skip the path
                     inverse = None
             self.paths.append((region, inverse, path.multiplicity))
 
@@ -339,6 +348,7 @@ class _Paths:
                 z = inverse(x, *self.args)
             except (ValueError, TypeError, ZeroDivisionError, NameError):
                 return None
+            z = mpmath.mpmathify(z) if isinstance(z, int | float) else z
             if not _real(z):
                 return None
             out.append(((z,), weight))
@@ -363,25 +373,90 @@ def _on_union(x, region: sp.Set) -> bool:
 class _Comparison:
     x: np.ndarray  # (m,) or (m, d)
     truth: np.ndarray
-    got: np.ndarray
+    #: base points left out (image outside float64, on the support's edge, no truth)
     skipped: int
 
 
-def _truths(program, values, points: list[_Point]) -> _Comparison:
+def _truths(program, values, points: list[_Point], probes: bool = False) -> _Comparison:
     forward = _Forward(program, values)
     d = program.dimension
-    paths = _Paths(program, values) if d == 1 and not program.is_bijective else None
+    paths = _Paths(program, values) if d == 1 else None
     xs, truths, skipped = [], [], 0
     for point in points:
         with mpmath.workdps(point.digits):
-            value = _truth_at(forward, paths, point.z)
+            value = _truth_at(forward, paths if not program.is_bijective else None, point.z)
         if value is None:
             skipped += 1
             continue
         xs.append(value[0])
         truths.append(value[1])
+    if paths is not None and probes:
+        # points of x out to ±1e300 and next to finite edges, which the images of base
+        # quantiles may not reach (exp then asinh: x ≤ 38 from z ≤ 37)
+        support = _numbers(program.support, values)
+        for x in _probes(support):
+            with mpmath.workdps(_DIGITS):
+                value = _truth_from_x(forward, paths, x)
+            if value is not None:
+                xs.append(x)
+                truths.append(value)
     x = np.array(xs, dtype=np.float64).reshape(-1, d) if d > 1 else np.array(xs, dtype=np.float64)
-    return _Comparison(x, np.array(truths, dtype=np.float64), np.empty(0), skipped)
+    return _Comparison(x, np.array(truths, dtype=np.float64), skipped)
+
+
+def _numbers(region: sp.Set, values: dict[str, float]) -> sp.Set:
+    subs = {s: values[s.name] for s in region.free_symbols if s.name in values}
+    return region.subs(subs) if subs else region
+
+
+def _probes(support: sp.Set) -> list[float]:
+    """x at ±10^k (k = 1 … 300) and 10^-k (k = 3, 8, 15) inside a finite edge."""
+    parts = support.args if isinstance(support, sp.Union) else (support,)
+    out = []
+    for part in parts:
+        lo, hi = float(part.inf), float(part.sup)
+        if math.isinf(hi):
+            out += [10.0**k for k in (1, 3, 10, 30, 100, 300) if 10.0**k > lo]
+        if math.isinf(lo):
+            out += [-(10.0**k) for k in (1, 3, 10, 30, 100, 300) if -(10.0**k) < hi]
+        for edge, sign in ((lo, 1.0), (hi, -1.0)):
+            if math.isfinite(edge):
+                width = max(abs(edge), 1.0)
+                out += [edge + sign * width * 10.0**-k for k in (3, 8, 15)]
+    return [x for x in out if x != 0.0]
+
+
+def _truth_from_x(forward: _Forward, paths: _Paths, x: float):
+    """True log p_X at the float x from its preimages on every inverse path (evaluated in
+    mpmath, polished by Newton's method on the forward map), or None to skip."""
+    point = [mpmath.mpf(x)]
+    if not forward.in_image(point):
+        return None
+    found = paths.preimages(point[0])
+    if not found:
+        return None
+    terms, seen = [], []
+    for pre, weight in found:
+        solved = forward.solve(pre, point)
+        if solved is None:
+            return None  # a preimage that cannot be confirmed: no truth here
+        z, log_det = solved
+        if any(
+            abs(z[0] - other) <= abs(other) * mpmath.mpf(10) ** (10 - mpmath.mp.dps)
+            for other in seen
+        ):
+            continue
+        seen.append(z[0])
+        value = forward.log_density(z, log_det)
+        if value is not None:
+            terms.append(value + mpmath.log(weight))
+    if not terms:
+        return None
+    top = max(terms)
+    truth = top + mpmath.log(mpmath.fsum(mpmath.exp(t - top) for t in terms))
+    if not mpmath.isfinite(truth) or abs(truth) > 1e300:
+        return None
+    return float(truth)
 
 
 def _truth_at(forward: _Forward, paths: _Paths | None, z: tuple):
@@ -441,9 +516,15 @@ def tail_test(
     values: dict[str, float],
     seed: int = 0,
     tolerance: float = TAIL_TOLERANCE,
+    x_probes: bool = False,
 ) -> TestResult:
     """Compare ``kernels.log_prob`` with the change of variables in mpmath at base points
     over the whole float64 range (see the module docstring).
+
+    With ``x_probes`` (1-D) the kernel is also compared at x = ±10^k out to 1e300 and
+    next to finite edges of the support, whose truth comes from every inverse path's
+    preimage (evaluated in mpmath and confirmed by Newton's method on the forward map):
+    points that images of base quantiles may never reach.
 
     Returns a :class:`TestResult` named "tail" whose statistic is the worst relative error
     of log p, and whose finding says where the density is wrong.
@@ -454,7 +535,7 @@ def tail_test(
         points = _points_1d(program.base, values, rng)
     else:
         points = _points_nd(program.base, values, rng)
-    comparison = _truths(program, values, points)
+    comparison = _truths(program, values, points, probes=x_probes)
     if comparison.truth.size == 0:
         return TestResult(
             "tail", float("nan"), float("nan"), True, "no base point maps into float64"
@@ -472,6 +553,8 @@ def tail_test(
         f"log p at {m} points {span}: worst relative error "
         f"{format_number(error[worst], 2)} at x ≈ {_where(x[worst])}"
     )
+    if comparison.skipped:
+        detail += f" ({comparison.skipped} base points left out)"
     if not bad.any():
         return TestResult("tail", float(error[worst]), float("nan"), True, detail)
     return TestResult(
@@ -527,7 +610,8 @@ def _region_words(x: np.ndarray, bad: np.ndarray) -> str:
     xs = x[order]
     k = int(flags.sum())
     if k == flags.size:
-        return f"everywhere it was tested (x from {format_number(xs[0])} to {format_number(xs[-1])})"
+        ends = f"x from {format_number(xs[0])} to {format_number(xs[-1])}"
+        return f"everywhere it was tested ({ends})"
     if flags[-k:].all():
         return f"beyond x ≈ {format_number(xs[-k])}"
     if flags[:k].all():

@@ -18,11 +18,35 @@ Examples
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import dataclass, field
 
 import numpy as np
 
-__all__ = ["CheckReport", "TestResult", "format_number", "reduce_blocks", "finite_count"]
+from symflow.errors import ParameterError
+
+__all__ = [
+    "CheckReport",
+    "TestResult",
+    "format_number",
+    "reduce_blocks",
+    "finite_count",
+    "MIN_SAMPLES",
+    "validate_sample_size",
+]
+
+#: fewer finite samples than this make the statistical tests meaningless: inconclusive
+MIN_SAMPLES = 1_000
+
+
+def validate_sample_size(n, flow) -> int:
+    """``n`` as an int, or a ParameterError that says what a check needs."""
+    if isinstance(n, bool) or not isinstance(n, numbers.Real) or n != int(n) or n <= 0:
+        raise ParameterError(
+            f"check() of {flow!r} needs a positive whole number of samples n; got {n!r}. "
+            f"Pass n=200_000 (the default) or at least n={MIN_SAMPLES:_} for a verdict."
+        )
+    return int(n)
 
 
 def format_number(value: float, digits: int = 3) -> str:

@@ -66,3 +66,29 @@ def test_a_wrong_value_at_one_point_is_named() -> None:
     result = tail_test(X.program, OffByOne(), {}, seed=0)
     assert not result.passed
     assert "the density is wrong below x ≈ -4" in result.finding
+
+
+def test_x_probes_reach_points_no_base_quantile_maps_to(flows) -> None:
+    # exp then asinh: images of base quantiles stop near x = 38; probes go to 1e300
+    flow = flows.flow("normal-exp")
+    plain = tail_test(flow.program, flow.compile(), {}, seed=0)
+    probed = tail_test(flow.program, flow.compile(), {}, seed=0, x_probes=True)
+    assert plain.passed and probed.passed
+    assert "to 1.23e16" in plain.detail and "to 1e300" in probed.detail
+
+
+def test_x_probes_see_a_wrong_value_beyond_every_base_image(flows) -> None:
+    flow = flows.flow("normal-exp")
+    kernels = flow.compile()
+
+    class InfiniteFarOut:
+        program = kernels.program
+
+        def log_prob(self, xs):
+            xs = np.asarray(xs, dtype=np.float64)
+            return np.where(xs > 1e50, np.inf, kernels.log_prob(xs))
+
+    assert tail_test(flow.program, InfiniteFarOut(), {}, seed=0).passed  # never reached
+    probed = tail_test(flow.program, InfiniteFarOut(), {}, seed=0, x_probes=True)
+    assert not probed.passed
+    assert "log p is inf where the density is finite beyond x ≈ 1e100" in probed.finding
