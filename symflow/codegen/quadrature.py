@@ -43,46 +43,81 @@ from numba import njit
 __all__ = ["integrate_pieces", "integrate_piece", "RTOL"]
 
 #: relative agreement of two successive levels at which a piece is accepted
-RTOL = 1e-8
+RTOL = 1e-7
 #: t runs over [−T_MAX, T_MAX]: the weights beyond are below the smallest doubles
 T_MAX = 4.0
 #: the relative change at the level before the accepted one (two quiet levels in a row:
 #: one agreement of two poor estimates does not end the refinement)
-QUIET = 1e-5
+QUIET = 1e-3
 #: the coarsest level accepted
-MIN_LEVEL = 3
+MIN_LEVEL = 2
+#: a node whose term is below this fraction of the running sum is negligible
+NEGLIGIBLE = 1e-18
 #: the finest level: h = 2^−MAX_LEVEL
 MAX_LEVEL = 12
 HALF_PI = 0.5 * math.pi
 
 
 @njit(cache=True, error_model="numpy")
-def _node(kind: int, t: float, length: float):
-    """(s, weight·dt): kind 0 is tanh-sinh on [0, length], 1 exp-sinh on [0, oo),
-    2 sinh-sinh on the real line."""
-    u = HALF_PI * math.sinh(t)
-    c = HALF_PI * math.cosh(t)
+def _node(kind: int, et: float, length: float):
+    """(s, weight·dt) at t with e^t = ``et``: kind 0 is tanh-sinh on [0, length], 1
+    exp-sinh on [0, oo), 2 sinh-sinh on the real line (one exp per node)."""
+    ie = 1.0 / et
+    u = HALF_PI * 0.5 * (et - ie)
+    c = HALF_PI * 0.5 * (et + ie)
     if kind == 0:
         # δ = 1/(1 + e^{2|u|}): the distance to the nearer end, without cancellation
         e = math.exp(-2.0 * abs(u))
         delta = e / (1.0 + e)
         point = length * delta if u < 0.0 else length - length * delta
         return point, length * 2.0 * c * delta * (1.0 - delta)
+    e = math.exp(u)
     if kind == 1:
-        e = math.exp(u)
         return e, c * e
-    return math.sinh(u), c * math.cosh(u)
+    return 0.5 * (e - 1.0 / e), c * 0.5 * (e + 1.0 / e)
 
 
 @njit(cache=True, error_model="numpy")
-def _value(f, kind, t, length, sign, k, args):
-    point, weight = _node(kind, t, length)
+def _value(f, kind, et, length, sign, k, args):
+    point, weight = _node(kind, et, length)
     if weight == 0.0:
         return 0.0
     v = f(sign * point, k, *args)
     if v != v or v == math.inf:
         return 0.0
     return v * weight
+
+
+@njit(cache=True, error_model="numpy")
+def _reach(f, kind, direction, length, sign, k, args, centre):
+    """(the last t worth sampling on one side, the sum of the level-0 terms there)."""
+    added = 0.0
+    small = 0
+    t = 0.0
+    while t + 1.0 <= T_MAX:
+        t += 1.0
+        v = _value(f, kind, math.exp(direction * t), length, sign, k, args)
+        added += v
+        scale = abs(centre + added)
+        small = small + 1 if abs(v) <= NEGLIGIBLE * scale else 0
+        if small == 2:
+            return t, added
+    return T_MAX, added
+
+
+@njit(cache=True, error_model="numpy")
+def _level(f, kind, h, reach, direction, length, sign, k, args):
+    """The sum of the terms at the odd multiples of h in (0, reach] on one side, with
+    e^t advanced by multiplication (e^{(j+2)h} = e^{jh}·e^{2h})."""
+    total = 0.0
+    et = math.exp(direction * h)
+    step = math.exp(direction * 2.0 * h)
+    j = 1
+    while j * h <= reach:
+        total += _value(f, kind, et, length, sign, k, args)
+        et *= step
+        j += 2
+    return total
 
 
 @njit(cache=True, error_model="numpy")
@@ -102,21 +137,18 @@ def integrate_piece(f, k: int, sign: float, length: float, args, infinite: bool 
     else:
         return 0.0
     h = 1.0
-    total = _value(f, kind, 0.0, length, sign, k, args)
-    j = 1
-    while j * h <= T_MAX:
-        total += _value(f, kind, j * h, length, sign, k, args)
-        total += _value(f, kind, -j * h, length, sign, k, args)
-        j += 1
+    total = _value(f, kind, 1.0, length, sign, k, args)
+    # walk out from t = 0 on each side until two nodes in a row are negligible: the
+    # finer levels stay inside [−left, right]
+    right = _reach(f, kind, 1.0, length, sign, k, args, total)
+    left = _reach(f, kind, -1.0, length, sign, k, args, total)
+    total += right[1] + left[1]
     estimate = total * h
     quiet = False
     for level in range(1, MAX_LEVEL + 1):
         h *= 0.5
-        j = 1
-        while j * h <= T_MAX:  # the new nodes are the odd multiples of h
-            total += _value(f, kind, j * h, length, sign, k, args)
-            total += _value(f, kind, -j * h, length, sign, k, args)
-            j += 2
+        total += _level(f, kind, h, right[0], 1.0, length, sign, k, args)
+        total += _level(f, kind, h, left[0], -1.0, length, sign, k, args)
         previous = estimate
         estimate = total * h
         change = abs(estimate - previous)

@@ -37,7 +37,7 @@ from symflow.errors import ParameterError, SymflowError
 __all__ = ["Expectation", "UndefinedExpectationError", "expectation", "exact_expectation"]
 
 #: seconds SymPy may spend on one exact expectation
-SECONDS = 10.0
+SECONDS = 5.0
 
 
 class UndefinedExpectationError(SymflowError, ArithmeticError):
@@ -110,6 +110,18 @@ def expectation(flow, h: Any = None, detail: bool = False, **params: float):
         )
     x = sp.Symbol("x", real=True)
     h = x if h is None else sp.sympify(h)
+    key = (h, tuple(sorted(params.items())))
+    memo = flow.__dict__.setdefault("_expectations", {})
+    if key not in memo:
+        memo[key] = _expectation(flow, h, **params)
+    result = memo[key]
+    if isinstance(result, Exception):
+        raise result
+    return result if detail else result.value
+
+
+def _expectation(flow, h: sp.Expr, **params: float):
+    """The Expectation of h, or the error saying it is undefined (remembered too)."""
     var = _variable(h, flow)
     exact = None if params else exact_expectation(flow, h, var)
     from symflow.verify.moments import numeric_expectation
@@ -119,11 +131,10 @@ def expectation(flow, h: Any = None, detail: bool = False, **params: float):
     if exact is not None and exact is not sp.nan:
         problem = _disagreement(exact, numeric, up, down)
         if problem is None:
-            result = Expectation(exact, "exact", numeric)
-            return result if detail else result.value
+            return Expectation(exact, "exact", numeric)
         note = f"the exact result {exact} was rejected: {problem}"
     if up == float("inf") and down == float("inf"):
-        raise UndefinedExpectationError(
+        return UndefinedExpectationError(
             f"E[{h}] of {flow!r} is undefined: the integrals of its positive and negative "
             f"parts both diverge (as for the mean of a Cauchy variable)."
         )
@@ -133,8 +144,7 @@ def expectation(flow, h: Any = None, detail: bool = False, **params: float):
         value = -sp.oo
     else:
         value = sp.Float(numeric, 15)
-    result = Expectation(value, "numeric", numeric, note)
-    return result if detail else result.value
+    return Expectation(value, "numeric", numeric, note)
 
 
 def _disagreement(exact: sp.Expr, numeric: float, up: float, down: float) -> str | None:

@@ -27,7 +27,8 @@ Examples
 >>> from symflow.core.multivariate import Independent
 >>> from symflow.core.transform import Transform
 >>> z1, z2 = sp.symbols("z1 z2", real=True)
->>> r = reduce_transform(Independent(Uniform(0, 1), Uniform(0, 1)), [], Transform(z1 + z2, [z1, z2]))
+>>> base = Independent(Uniform(0, 1), Uniform(0, 1))
+>>> r = reduce_transform(base, [], Transform(z1 + z2, [z1, z2]))
 >>> r.pieces
 ((x, Interval.open(0, 1)), (2 - x, Interval.open(1, 2)))
 """
@@ -400,11 +401,13 @@ def _bounds(conds, w: sp.Symbol) -> list[_Bounds] | None:
             return None
         g = attempt(lambda g=form[0]: sp.together(g), 3.0, form[0])
         num, den = sp.fraction(g)
-        if den.has(w) or not den.is_number:
+        if den.has(w):
             s = _sign(den, assume)
             if s is None:
                 return None
             num = num * s
+        elif not den.is_number:  # num/den ≥ 0 ⇔ num·den ≥ 0 (den ≠ 0 almost everywhere)
+            num = num * den
         else:
             num = num * (1 if den > 0 else -1)
         num = sp.expand(num)

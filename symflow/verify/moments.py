@@ -11,7 +11,8 @@ Examples
 >>> import sympy as sp
 >>> import symflow as sf
 >>> z, x = sp.symbols("z x", real=True)
->>> value, up, down = numeric_expectation(sf.Flow(sf.Normal(0, 1), [sf.Transform(2 * z, z)]), x**2, x)
+>>> flow = sf.Flow(sf.Normal(0, 1), [sf.Transform(2 * z, z)])
+>>> value, up, down = numeric_expectation(flow, x**2, x)
 >>> round(value, 10)
 4.0
 """
