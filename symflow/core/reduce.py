@@ -305,6 +305,7 @@ def _joint_terms(base, earlier, branch: Branch, outputs, auxiliaries) -> list[Te
         J = sp.Matrix(g).jacobian(targets)
         det = attempt(lambda: sp.simplify(J.det()), 5.0, J.det())
         density = base.density(g) * sp.Abs(det)
+        density = attempt(lambda: sp.trigsimp(density), 3.0, density)
         from symflow.core.system import domain_conditions
 
         radius = branch.inverse[0].xreplace({t: 0, y: targets[0]})
@@ -507,7 +508,7 @@ def integrate_out(
                             return None
                         if value == 0:
                             continue
-                        limits.append((a, b, tuple(conds)))
+                        limits.append((a, b, tuple(conds), term.density, value))
                         out.append(Term(value, tuple(conds)))
     return out, limits
 
