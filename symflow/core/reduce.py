@@ -137,7 +137,13 @@ class Reduction:
         """Where the exact density is positive (one output), or None."""
         if self.pieces is None:
             return None
-        return sp.Union(*[r for _, r in self.pieces])
+        merged: list[sp.Interval] = []
+        for _, r in sorted(self.pieces, key=lambda p: float(p[1].inf)):
+            if merged and merged[-1].sup == r.inf:  # touching pieces: one interval
+                merged[-1] = sp.Interval.open(merged[-1].inf, r.sup)
+            else:
+                merged.append(r)
+        return sp.Union(*merged)
 
 
 # -- completion -------------------------------------------------------------------------

@@ -138,8 +138,13 @@ def derive_reduction(flow: Any) -> Derivation:
         Step(
             "The joint density",
             (
-                ("By the change-of-variables theorem, ", pxw(x, *ws), " = ",
-                 pz(*zs), " |det J| at the inverse, on its support:"),
+                (
+                    "By the change-of-variables theorem, ",
+                    pxw(x, *ws),
+                    " = ",
+                    pz(*zs),
+                    " |det J| at the inverse, on its support:",
+                ),
                 joint_rows,
             ),
         )
@@ -152,15 +157,19 @@ def derive_reduction(flow: Any) -> Derivation:
             )
     if integral_rows:
         blocks = (
-            ("Integrate the auxiliary out. The support puts its limits at the largest lower "
-             "and the smallest upper bound, which depend on x: one case per range of x.",),
+            (
+                "Integrate the auxiliary out. The support puts its limits at the largest lower "
+                "and the smallest upper bound, which depend on x: one case per range of x.",
+            ),
             tuple(integral_rows),
         )
     else:
         blocks = (
-            ("The auxiliary integral has no closed form within the time budget; it is kept "
-             "as an integral (it evaluates with evalf, and the kernel integrates it "
-             "numerically):",),
+            (
+                "The auxiliary integral has no closed form within the time budget; it is kept "
+                "as an integral (it evaluates with evalf, and the kernel integrates it "
+                "numerically):",
+            ),
             (Row((px(x),), ((r.integral,),)),),
         )
     steps.append(Step("Integrating the auxiliary out", blocks))
@@ -174,8 +183,13 @@ def derive_reduction(flow: Any) -> Derivation:
     steps.append(
         Step(
             "The support",
-            (("The density is positive for x in ", Lit(sp.latex(support), str(support)),
-              " and zero elsewhere."),),
+            (
+                (
+                    "The density is positive for x in ",
+                    Lit(sp.latex(support), str(support)),
+                    " and zero elsewhere.",
+                ),
+            ),
         )
     )
     family = None
@@ -185,8 +199,7 @@ def derive_reduction(flow: Any) -> Derivation:
         family = None
     if family is not None:
         steps.append(
-            Step("The name", (("This is the density of ", Lit(family.latex(), repr(family)),
-                               "."),))
+            Step("The name", (("This is the density of ", Lit(family.latex(), repr(family)), "."),))
         )
     return Derivation(
         flow=flow,
