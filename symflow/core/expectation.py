@@ -97,7 +97,7 @@ def exact_expectation(flow, h: sp.Expr, x: sp.Symbol | None, seconds: float = SE
     integrand = attempt(lambda: sp.powsimp(sp.expand_power_exp(integrand)), 2.0, integrand)
     value = None
     if len(limits) == 1 and limits[0][1:] == (-sp.oo, sp.oo):
-        value = _gaussian(integrand, limits[0][0])
+        value = gaussian_integral(integrand, limits[0][0])
     if value is None:
         value = attempt(lambda: sp.integrate(integrand, *limits), seconds, None)
     if value is None or value.has(sp.Integral):
@@ -110,7 +110,7 @@ def exact_expectation(flow, h: sp.Expr, x: sp.Symbol | None, seconds: float = SE
     return tidy
 
 
-def _gaussian(expr: sp.Expr, z: sp.Symbol) -> sp.Expr | None:
+def gaussian_integral(expr: sp.Expr, z: sp.Symbol) -> sp.Expr | None:
     """∫ c·exp(−a z² + b z + d) dz over the real line = c·√(π/a)·exp(b²/(4a) + d)."""
     factors = sp.Mul.make_args(expr)
     exps = [f for f in factors if isinstance(f, sp.exp)]

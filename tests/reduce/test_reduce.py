@@ -61,6 +61,7 @@ CASES = [
         [0.5, 1.5, 2.5],
     ),
     ("max of 3 U", sf.Independent(U, U, U), sp.Max(Z1, Z2, Z3), lambda x: 3 * x**2, [0.3, 0.8]),
+    ("N+N+N", sf.Independent(N, N, N), Z1 + Z2 + Z3, stats.norm(0, math.sqrt(3)).pdf, [0.0, 2.0]),
     ("E/E", sf.Independent(E, E), Z1 / Z2, lambda x: 1 / (1 + x) ** 2, [0.5, 3.0]),
     ("N-N", sf.Independent(N, N), Z1 - Z2, stats.norm(0, math.sqrt(2)).pdf, [-1.0, 1.0]),
     ("U-U", sf.Independent(U, U), Z1 - Z2, stats.triang(0.5, -1, 2).pdf, [-0.5, 0.5]),
@@ -111,6 +112,9 @@ def test_compiled_marginal_against_hypergeometric(gamma_sum):
     assert isinstance(gamma_sum.density(X), sp.Integral)
     xs = np.array([1e-6, 1e-3, 0.1, 0.5, 1.5, 10.0, 50.0, 200.0])
     got = gamma_sum.compile().prob(xs)
+    # the unevaluated Integral (with the support's limits) evaluates with evalf
+    value = gamma_sum.density(X).subs(X, sp.Rational(3, 2)).evalf(20)
+    assert float(value) == pytest.approx(float(got[4]), rel=1e-12)
     a, b = mpmath.mpf(1) / 2, mpmath.mpf(3) / 2
     with mpmath.workdps(30):
         for v, g in zip(xs, got, strict=True):
