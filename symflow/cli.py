@@ -30,7 +30,7 @@ from symflow.core.parse import (
     parse_base,
     parse_expression,
 )
-from symflow.errors import SymflowError
+from symflow.errors import ParseError, SymflowError
 
 __all__ = ["build_parser", "main"]
 
@@ -265,6 +265,31 @@ def _fail(message: str, status: int = 2) -> int:
 # -- derive --------------------------------------------------------------------------
 
 
+def _parse_independent(text: str, params) -> Any:
+    """``Independent(B1, B2, …)`` as the product of the parsed bases; any other base text
+    goes to parse_base."""
+    stripped = text.strip()
+    head, _, rest = stripped.partition("(")
+    if head.strip() != "Independent" or not rest.endswith(")"):
+        return parse_base(text, params)
+    import symflow as sf
+
+    parts, depth, start = [], 0, 0
+    inner = rest[:-1]
+    for i, c in enumerate(inner):
+        depth += (c == "(") - (c == ")")
+        if c == "," and depth == 0:
+            parts.append(inner[start:i])
+            start = i + 1
+    parts.append(inner[start:])
+    if len(parts) < 2:
+        raise ParseError(
+            f"Independent needs two or more bases, e.g. 'Independent(Uniform(0, 1), "
+            f"Uniform(0, 1))'; got '{text}'"
+        )
+    return sf.Independent(*[parse_base(p, params) for p in parts])
+
+
 def _output_symbol(taken: set[str]) -> sp.Symbol:
     for name in ("x", "y", "w", "u", "v", "t"):
         if name not in taken:
@@ -285,11 +310,16 @@ def _derive(args: argparse.Namespace, out: TextIO) -> int:
     from symflow.present.commands import check_constants
 
     var, params = declare_symbols(args.var, args.param)
-    base = parse_base(args.base, params)
-    exprs = [parse_expression(text, variables=[var], parameters=params) for text in args.exprs]
+    base = _parse_independent(args.base, params)
+    d = getattr(base, "dimension", 1)
+    # an Independent base of d components: variables z1, …, zd (a map to fewer dimensions)
+    variables = [var] if d == 1 else sp.symbols(f"{var.name}1:{d + 1}", real=True)
+    exprs = [
+        parse_expression(text, variables=list(variables), parameters=params) for text in args.exprs
+    ]
     for text, expr in zip(args.exprs, exprs, strict=True):
         check_constants(expr, text)
-    transforms = [sf.Transform(expr, var) for expr in exprs]
+    transforms = [sf.Transform(expr, var if d == 1 else list(variables)) for expr in exprs]
     flow = sf.Flow(base, transforms)
     x = _output_symbol({var.name, *(p.name for p in params)})
     density = flow.density(x)
@@ -300,7 +330,7 @@ def _derive(args: argparse.Namespace, out: TextIO) -> int:
 
     unicode = _can_encode(out, "∞√πσ─│⎧")
     support = flow.support
-    _print_header(out, var, base, exprs, x)
+    _print_header(out, var if d == 1 else sp.Tuple(*variables), base, exprs, x)
     print(f"Density of {x}:", file=out)
     print(file=out)
     print(sp.pretty(density, use_unicode=unicode), file=out)

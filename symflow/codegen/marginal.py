@@ -163,7 +163,7 @@ def _header() -> str:
         "import math\n\n"
         "import numpy as np\n"
         "from numba import njit\n\n"
-        "from symflow.codegen.quadrature import integrate_pieces\n"
+        "from symflow.codegen.quadrature import INTEGRAND, integrate_pieces\n"
         f"from symflow.codegen.simdmath import {names}\n"
     )
 
@@ -218,10 +218,11 @@ def _numeric_source(reduction, program) -> str:
         _header(),
         HELPERS,
         "",
-        '@njit(cache=True, error_model="numpy")',
-        f"def joint_1(s, k, x{params}):",
-        '    """p(x, w) at w = edge_k(x) + s (the last variant: w = s)."""',
+        '@njit(INTEGRAND, cache=True, error_model="numpy")',
+        "def joint_1(s, k, x, p):",
+        '    """p(x, w) at w = edge_k(x) + s (the last variant: w = s); parameters in p."""',
     ]
+    out += [f"    {name} = p[{j}]" for j, name in enumerate(idents)]
     for k, edge in enumerate(edges):
         out.append(f"    {'if' if k == 0 else 'elif'} k == {k}:")
         out.extend(body(edge + s))
@@ -230,8 +231,7 @@ def _numeric_source(reduction, program) -> str:
     out += [
         "",
         "",
-        # not cached: numba cannot cache a function that passes joint_1 to the quadrature
-        '@njit(error_model="numpy")',
+        '@njit(error_model="numpy")',  # holds joint_1's address: not cacheable
         f"def prob_1(x{params}):",
         '    """p_X(x) = ∫ p(x, w) dw."""',
         "    if x != x:",
@@ -241,18 +241,20 @@ def _numeric_source(reduction, program) -> str:
     out += [f"    edges[{k}] = {code(e)}" for k, e in enumerate(edges)]
     out += [
         f"    anchors = np.arange({len(edges)})",
-        f"    value = integrate_pieces(joint_1, edges, anchors, {len(edges)}, (x{params},))",
+        f"    p = np.empty({len(idents)})",
+        *[f"    p[{j}] = {name}" for j, name in enumerate(idents)],
+        f"    value = integrate_pieces(joint_1, edges, anchors, {len(edges)}, x, p)",
         "    return value if value > 0.0 else 0.0",
         "",
         "",
-        '@njit(error_model="numpy")',
+        '@njit(error_model="numpy")',  # holds joint_1's address: not cacheable
         f"def log_prob_1(x{params}):",
         '    """log p_X(x)."""',
         f"    p = prob_1(x{params})",
         "    return math.log(p) if p > 0.0 else (p if p != p else -math.inf)",
         "",
         "",
-        '@njit(error_model="numpy")',
+        '@njit(error_model="numpy")',  # holds joint_1's address: not cacheable
         f"def prob_v(xs{params}):",
         "    out = np.empty(xs.shape[0])",
         "    for i in range(xs.shape[0]):",

@@ -27,7 +27,8 @@ Examples
 >>> from symflow.core.multivariate import Independent
 >>> from symflow.core.transform import Transform
 >>> z1, z2 = sp.symbols("z1 z2", real=True)
->>> r = reduce_transform(Independent(Uniform(0, 1), Uniform(0, 1)), [], Transform(z1 + z2, [z1, z2]))
+>>> base = Independent(Uniform(0, 1), Uniform(0, 1))
+>>> r = reduce_transform(base, [], Transform(z1 + z2, [z1, z2]))
 >>> r.pieces
 ((x, Interval.open(0, 1)), (2 - x, Interval.open(1, 2)))
 """
@@ -128,7 +129,12 @@ class Reduction:
 
     @property
     def integral(self) -> sp.Expr:
-        """∫ p(y, w) dw over the auxiliaries, unevaluated (evaluates with evalf)."""
+        """∫ p(y, w) dw over the auxiliaries, unevaluated (evaluates with evalf): with the
+        limits the support gives when there is one auxiliary, over the line otherwise."""
+        if len(self.auxiliaries) == 1:
+            explicit = _explicit_integral(self)
+            if explicit is not None:
+                return explicit
         return sp.Integral(self.joint_density, *[(w, -sp.oo, sp.oo) for w in self.auxiliaries])
 
     @property
@@ -136,7 +142,13 @@ class Reduction:
         """Where the exact density is positive (one output), or None."""
         if self.pieces is None:
             return None
-        return sp.Union(*[r for _, r in self.pieces])
+        merged: list[sp.Interval] = []
+        for _, r in sorted(self.pieces, key=lambda p: float(p[1].inf)):
+            if merged and merged[-1].sup == r.inf:  # touching pieces: one interval
+                merged[-1] = sp.Interval.open(merged[-1].inf, r.sup)
+            else:
+                merged.append(r)
+        return sp.Union(*merged)
 
 
 # -- completion -------------------------------------------------------------------------
@@ -148,14 +160,18 @@ def _degree(e: sp.Expr, v: sp.Symbol) -> int | None:
 
 
 def _homogeneous_zero(e: sp.Expr, variables) -> bool:
+    """e(t·z) = e(z): a ratio (scale-free)."""
     t = sp.Symbol("t_scale", positive=True)
     scaled = e.xreplace({v: t * v for v in variables})
-    return attempt(lambda: sp.simplify(scaled - e) == 0, 3.0, False)
+    return attempt(lambda: sp.cancel(scaled - e) == 0, 2.0, False)
 
 
 def _radial(e: sp.Expr, variables) -> sp.Expr | None:
     """E(r) when e(z1, z2) depends on z1² + z2² only, else None."""
     if len(variables) != 2:
+        return None
+    z1, z2 = variables
+    if e.xreplace({z1: -z1}) != e or e.xreplace({z2: -z2}) != e:  # cheap test: even in each
         return None
     r = sp.Symbol("r", positive=True)
     t = sp.Symbol("theta", real=True)
@@ -304,6 +320,7 @@ def _joint_terms(base, earlier, branch: Branch, outputs, auxiliaries) -> list[Te
         J = sp.Matrix(g).jacobian(targets)
         det = attempt(lambda: sp.simplify(J.det()), 5.0, J.det())
         density = base.density(g) * sp.Abs(det)
+        density = attempt(lambda: sp.trigsimp(density), 3.0, density)
         from symflow.core.system import domain_conditions
 
         radius = branch.inverse[0].xreplace({t: 0, y: targets[0]})
@@ -400,11 +417,13 @@ def _bounds(conds, w: sp.Symbol) -> list[_Bounds] | None:
             return None
         g = attempt(lambda g=form[0]: sp.together(g), 3.0, form[0])
         num, den = sp.fraction(g)
-        if den.has(w) or not den.is_number:
+        if den.has(w):
             s = _sign(den, assume)
             if s is None:
                 return None
             num = num * s
+        elif not den.is_number:  # num/den ≥ 0 ⇔ num·den ≥ 0 (den ≠ 0 almost everywhere)
+            num = num * den
         else:
             num = num * (1 if den > 0 else -1)
         num = sp.expand(num)
@@ -504,7 +523,7 @@ def integrate_out(
                             return None
                         if value == 0:
                             continue
-                        limits.append((a, b, tuple(conds)))
+                        limits.append((a, b, tuple(conds), term.density, value))
                         out.append(Term(value, tuple(conds)))
     return out, limits
 
@@ -523,6 +542,13 @@ def _infeasible(conds) -> bool:
 
 
 def _integrate(density, w, a, b, seconds) -> sp.Expr | None:
+    if a == -sp.oo and b == sp.oo:
+        from symflow.core.expectation import gaussian_integral
+
+        value = gaussian_integral(density, w)
+        if value is not None:
+            return value
+
     def run():
         value = sp.integrate(density, (w, a, b), conds="none")
         if value.has(sp.Integral):
@@ -572,7 +598,8 @@ def _interval_of(conds, y: sp.Symbol) -> sp.Set:
 def _simplest(expr: sp.Expr) -> sp.Expr:
     """The shortest of a few equivalent forms (what a textbook prints)."""
     forms = [expr]
-    for fn in (sp.expand, sp.factor, sp.simplify):
+    small = sp.count_ops(expr) <= 40
+    for fn in (sp.expand, sp.factor, sp.simplify) if small else (sp.expand, sp.factor):
         value = attempt(lambda fn=fn: fn(expr), 4.0, None)
         if value is not None:
             forms.append(value)
@@ -747,6 +774,29 @@ def _exact(reduction: Reduction) -> None:
                 )
     except OutOfTime:
         return
+
+
+def _explicit_integral(reduction: Reduction) -> sp.Expr | None:
+    """Σ over the terms of ∫_{max lower}^{min upper} density dw, each where its limits are
+    ordered and its other conditions hold; None when a term has no such limits."""
+    (w,) = reduction.auxiliaries
+    parts = []
+    for t0 in reduction.joint:
+        for term in _split_abs(t0, w):
+            cases = attempt(lambda t=term: _bounds(t.conditions, w), 5.0, None)
+            if cases is None:
+                return None
+            for case in cases:
+                lo = sp.Max(*case.lower) if case.lower else -sp.oo
+                hi = sp.Min(*case.upper) if case.upper else sp.oo
+                integral = sp.Integral(term.density, (w, lo, hi))
+                conds = [*case.rest]
+                if lo.is_finite is not False and hi.is_finite is not False:
+                    conds.append(lo < hi)
+                parts.append(
+                    sp.Piecewise((integral, sp.And(*conds)), (0, True)) if conds else integral
+                )
+    return sp.Add(*parts)
 
 
 # -- what the flow and the kernels read -----------------------------------------------

@@ -821,6 +821,10 @@ def derive(flow: Any) -> Derivation:
     >>> d.layers[0].branches[0].inverse_derivative
     1/x
     """
+    if getattr(flow, "reduction", None) is not None:
+        from symflow.present.marginal_derivation import derive_reduction
+
+        return derive_reduction(flow)
     if getattr(flow, "dimension", 1) > 1:
         return _derive_vector(flow)
     names = _Names(flow)

@@ -11,7 +11,8 @@ Examples
 >>> import sympy as sp
 >>> import symflow as sf
 >>> z, x = sp.symbols("z x", real=True)
->>> value, up, down = numeric_expectation(sf.Flow(sf.Normal(0, 1), [sf.Transform(2 * z, z)]), x**2, x)
+>>> flow = sf.Flow(sf.Normal(0, 1), [sf.Transform(2 * z, z)])
+>>> value, up, down = numeric_expectation(flow, x**2, x)
 >>> round(value, 10)
 4.0
 """
@@ -28,7 +29,48 @@ from scipy import integrate
 __all__ = ["numeric_expectation", "numeric_entropy"]
 
 
-def _points(flow, kernels, values) -> tuple[float, float, list[float]]:
+def _samples(flow, values: dict[str, float], n: int = 20_000) -> np.ndarray:
+    """Forward-map samples drawn with NumPy (no kernel compilation)."""
+    subs = {p: values[p.name] for p in flow.parameters}
+    rng = np.random.default_rng(12345)
+    zs = np.asarray(flow.base.sample(n, rng, values), dtype=np.float64)
+    reduction = getattr(flow, "reduction", None)
+    if reduction is not None:
+        f = sp.lambdify(list(reduction.base_symbols), reduction.forward[0].xreplace(subs), "numpy")
+        out = f(*[zs[:, j] for j in range(zs.shape[1])])
+    else:
+        from symflow.core.cdf import forward_expression
+
+        z = flow.program.base_symbol
+        out = sp.lambdify([z], forward_expression(flow.program).xreplace(subs), "numpy")(zs)
+    out = np.asarray(np.broadcast_to(out, (n,)), dtype=np.float64)
+    return out[np.isfinite(out)]
+
+
+def _density(flow, values: dict[str, float]):
+    """p_X as a Python callable: the symbolic density when it is in closed form (no
+    compilation), the compiled kernel otherwise."""
+    x = sp.Symbol("x", real=True)
+    p = flow.density(x)
+    if not p.has(sp.Integral):
+        subs = {s: values[s.name] for s in flow.parameters}
+        f = sp.lambdify([x], p.xreplace(subs), "math")
+
+        def pdf(t: float) -> float:
+            try:
+                v = float(f(t))
+            except (ValueError, ZeroDivisionError, OverflowError):
+                return 0.0
+            return v if math.isfinite(v) else 0.0
+
+        return pdf
+    kernels = flow.compile()
+    args = tuple(values[p.name] for p in flow.parameters)
+    prob_1 = kernels.prob_1
+    return lambda t: prob_1(t, *args)
+
+
+def _points(flow, values) -> tuple[float, float, list[float]]:
     program = flow.program
     lo, hi = float(program.support.inf), float(program.support.sup)
     points = {p for p in (lo, hi) if math.isfinite(p)}
@@ -36,8 +78,7 @@ def _points(flow, kernels, values) -> tuple[float, float, list[float]]:
         region = path.region
         if isinstance(region, sp.Interval):
             points.update(float(e) for e in (region.inf, region.sup) if e.is_finite)
-    samples = kernels.sample(20_000, seed=12345, **values)
-    samples = samples[np.isfinite(samples)]
+    samples = _samples(flow, values)
     qs = np.quantile(samples, [1e-3, 0.02, 0.1, 0.25, 0.5, 0.75, 0.9, 0.98, 1 - 1e-3])
     points.update(float(q) for q in qs)
     return lo, hi, sorted(p for p in points if lo <= p <= hi)
@@ -83,18 +124,15 @@ def _integral(f, lo, hi, points) -> float:
 
 def numeric_expectation(flow, h: sp.Expr, x, **params: float) -> tuple[float, float, float]:
     """(E h(X), ∫ h⁺ p, ∫ h⁻ p) by quadrature; the parts are inf when they diverge."""
-    kernels = flow.compile()
-    names = [p.name for p in flow.parameters]
     values = {k: float(v) for k, v in params.items()}
-    args = tuple(values[n] for n in names)
     subs = {p: values[p.name] for p in flow.parameters}
     g = sp.lambdify([x] if x is not None else [], h.xreplace(subs), modules="math")
-    pdf = kernels.prob_1
-    lo, hi, points = _points(flow, kernels, values)
+    pdf = _density(flow, values)
+    lo, hi, points = _points(flow, values)
 
     def part(sign):
         def f(t):
-            p = pdf(t, *args)
+            p = pdf(t)
             if not p > 0.0:
                 return 0.0
             v = sign * float(g(t) if x is not None else g())
@@ -108,13 +146,12 @@ def numeric_expectation(flow, h: sp.Expr, x, **params: float) -> tuple[float, fl
 
 def numeric_entropy(flow, **params: float) -> float:
     """−∫ p log p by quadrature."""
-    kernels = flow.compile()
-    args = tuple(float(params[p.name]) for p in flow.parameters)
-    pdf = kernels.prob_1
-    lo, hi, points = _points(flow, kernels, dict(params))
+    values = {k: float(v) for k, v in params.items()}
+    pdf = _density(flow, values)
+    lo, hi, points = _points(flow, values)
 
     def f(t):
-        p = pdf(t, *args)
+        p = pdf(t)
         return -p * math.log(p) if p > 0.0 else 0.0
 
     return _integral(f, lo, hi, points)
@@ -134,9 +171,8 @@ def numeric_quantile(flow, u) -> sp.Expr:
         ) from exc
     if not 0.0 < target < 1.0:
         raise ParameterError(f"A quantile needs u in (0, 1); got {u!r}.")
-    kernels = flow.compile()
-    lo, hi, points = _points(flow, kernels, {})
-    pdf = kernels.prob_1
+    lo, hi, points = _points(flow, {})
+    pdf = _density(flow, {})
 
     def cdf(t):
         inner = [p for p in points if p < t]

@@ -22,3 +22,20 @@ def gamma_sum():
     finally:
         reduce.CASE_SECONDS, reduce.TOTAL_SECONDS = seconds
     return flow
+
+
+_FLOWS: dict = {}
+
+
+def _reduced(base, expr, variables=None):
+    variables = variables or [Z1, Z2, Z3][: base.dimension]
+    key = (repr(base), sp.srepr(expr), tuple(variables))
+    if key not in _FLOWS:
+        _FLOWS[key] = sf.Flow(base, [sf.Transform(expr, variables)])
+    return _FLOWS[key]
+
+
+@pytest.fixture(scope="session")
+def reduced():
+    """reduced(base, expr): sf.Flow(base, [sf.Transform(expr, [z1, …])]), derived once."""
+    return _reduced
