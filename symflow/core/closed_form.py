@@ -28,6 +28,8 @@ Examples
 
 from __future__ import annotations
 
+import weakref
+
 import sympy as sp
 
 from symflow.core.budget import attempt
@@ -192,6 +194,23 @@ def density_terms(program) -> list[tuple[sp.Expr, sp.Set]]:
     >>> density_terms(build_program(Uniform(-1, 2), [square]))
     [(1/(3*sqrt(x)), Interval.open(0, 1)), (1/(6*sqrt(x)), Interval.open(1, 4))]
     """
+    try:
+        return list(_DENSITY_CACHE[program])
+    except (KeyError, TypeError):
+        pass
+    found = _density_terms(program)
+    try:
+        _DENSITY_CACHE[program] = tuple(found)
+    except TypeError:  # not weak-referenceable: no caching
+        pass
+    return found
+
+
+#: Programs are immutable: each one's densities are worked out (and tidied) once.
+_DENSITY_CACHE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _density_terms(program) -> list[tuple[sp.Expr, sp.Set]]:
     out = []
     for path, m, _ in merged_paths(program):
         term = _path_density(program, path)
