@@ -174,10 +174,33 @@ def log_density_terms(program, textbook: bool = True) -> list[tuple[sp.Expr, sp.
 
 def _shorter_log(log_p: sp.Expr, density: sp.Expr, x, region) -> tuple[sp.Expr, object]:
     """(the shorter of log_p and the tidy log of the textbook density, region)."""
-    candidate = tidy_log(sp.log(density))
-    if sp.count_ops(candidate) < sp.count_ops(log_p) and _agrees(candidate, log_p, x, region):
-        return candidate, region
-    return log_p, region
+    best = log_p
+    for candidate in (tidy_log(sp.log(density)), _fold_constants(log_p)):
+        shorter = sp.count_ops(candidate) < sp.count_ops(best)
+        if shorter and _agrees(candidate, log_p, x, region):
+            best = candidate
+    return best, region
+
+
+def _fold_constants(log_p: sp.Expr) -> sp.Expr:
+    """−log π − log 3 + log(5)/2 + log 200 → log(200√5/(3π)): the constant terms as one log.
+
+    Examples
+    --------
+    >>> x = sp.Symbol("x", positive=True)
+    >>> _fold_constants(-sp.log(x) - sp.log(sp.pi) - sp.log(3) + sp.log(200))
+    -log(x) + log(200/(3*pi))
+    """
+    if not isinstance(log_p, sp.Add):
+        return log_p
+    constant = [t for t in log_p.args if not t.free_symbols and t.has(sp.log)]
+    if len(constant) < 2:
+        return log_p
+    value = attempt(lambda: sp.powsimp(sp.expand(sp.exp(sp.Add(*constant)))), 2.0, None)
+    if value is None or value.has(sp.exp) or not value.is_positive:
+        return log_p
+    rest = [t for t in log_p.args if t not in constant]
+    return sp.Add(*rest, sp.log(value, evaluate=False))
 
 
 def density_terms(program) -> list[tuple[sp.Expr, sp.Set]]:

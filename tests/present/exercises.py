@@ -35,7 +35,14 @@ class Exercise:
     oracle: Any = None
 
     def flow(self) -> sf.Flow:
-        return sf.Flow(self.base, [sf.Transform(e, z) for e in self.transforms])
+        """The exercise's flow, built once per test session (shared by the test files)."""
+        key = id(self)
+        if key not in _FLOWS:
+            _FLOWS[key] = sf.Flow(self.base, [sf.Transform(e, z) for e in self.transforms])
+        return _FLOWS[key]
+
+
+_FLOWS: dict[int, sf.Flow] = {}
 
 
 def ex(base, transforms, density, name=None, params=None, oracle=None) -> Exercise:

@@ -18,13 +18,10 @@ from symflow.core.closed_form import density_terms
 from symflow.verify.family import Family
 
 NAMES = list(EXERCISES)
-_FLOWS: dict = {}
 
 
 def flow(name):
-    if name not in _FLOWS:
-        _FLOWS[name] = EXERCISES[name].flow()
-    return _FLOWS[name]
+    return EXERCISES[name].flow()
 
 
 def derived_terms(name):
