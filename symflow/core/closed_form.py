@@ -28,6 +28,7 @@ Examples
 
 from __future__ import annotations
 
+import time
 import weakref
 
 import sympy as sp
@@ -271,8 +272,8 @@ def _functions(expr: sp.Expr) -> set[type]:
 def textbook_form(expr: sp.Expr, x: sp.Symbol | None, region: sp.Set, seconds: float = 3.0):
     """The shortest of a few rewrites of ``expr`` that equals it numerically on ``region``.
 
-    Each rewrite (together, factor, cancel, a bounded simplify) runs within ``seconds``;
-    a candidate is accepted only when it is shorter (SymPy's operation count) and agrees
+    The rewrites (together, factor, cancel, a bounded simplify) share a budget of
+    ``seconds`` of wall-clock time; a candidate is accepted only when it is shorter (SymPy's operation count) and agrees
     with ``expr`` to 1e-10 at sample points of ``region`` for two draws of any free
     parameters. ``x`` None (d dimensions) keeps ``expr`` unless the rewrite is shorter and
     agrees at points where both are finite.
@@ -288,8 +289,12 @@ def textbook_form(expr: sp.Expr, x: sp.Symbol | None, region: sp.Set, seconds: f
     if expr.has(ImplicitInverse):
         return expr  # an implicit inverse: nothing to gain, and no numbers to check with
     best, best_size = expr, _size(expr)
+    deadline = time.monotonic() + seconds
     for rewrite in _REWRITES:
-        candidate = attempt(lambda r=rewrite: r(expr), seconds, None)
+        left = deadline - time.monotonic()
+        if left <= 0.05:
+            break
+        candidate = attempt(lambda r=rewrite: r(expr), left, None)
         if candidate is None or candidate.has(sp.nan, sp.zoo, sp.I):
             continue
         size = _size(candidate)
