@@ -282,7 +282,9 @@ class Flow:
         """The step-by-step textbook derivation (.latex(), .markdown(), str())."""
         from symflow.present.derivation import derive
 
-        return derive(self)
+        if "_derivation" not in self.__dict__:  # immutable once made: derived once
+            self._derivation = derive(self)
+        return self._derivation
 
     def family(self):
         """The named distribution the result is (with exact parameters), or None."""
