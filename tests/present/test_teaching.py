@@ -115,3 +115,8 @@ def test_box_muller_support_is_the_plane_and_named():
 def test_drop_known_signs_refuses_a_wrong_sign():
     """|x2| stays when x2 changes sign on the support."""
     assert drop_known_signs(sp.Abs(x2), {x2: 1}, x2 < 0) == sp.Abs(x2)
+
+
+def test_vector_flow_display_uses_the_bounds(beta_gamma):
+    shown = beta_gamma._repr_latex_()
+    assert r"x_{2} e^{- x_{2}}, \quad 0 < x_{1} < 1, \ x_{2} > 0" in shown
