@@ -343,6 +343,10 @@ def _derive(args: argparse.Namespace, out: TextIO) -> int:
     if condition is not sp.true:
         support_text += f", i.e. {sp.sstr(condition)}"
     print(f"Support: {support_text}", file=out)
+    family = flow.family()
+    if family is not None:
+        named = ", ".join(f"{k} = {sp.sstr(v)}" for k, v in family.params.items())
+        print(f"Named distribution: {family.name}({named})", file=out)
 
     if args.no_check:
         return 0

@@ -525,7 +525,9 @@ class Flow:
         """
         from symflow.present.derivation import derive
 
-        return derive(self)
+        if "_derivation" not in self.__dict__:  # immutable once made: derived once
+            self._derivation = derive(self)
+        return self._derivation
 
     def family(self):
         """The named distribution the result is (with exact parameters), or None.

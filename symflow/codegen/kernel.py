@@ -886,6 +886,21 @@ class Kernels:
         """The scalar ``@njit`` density ``prob_1(x, *parameters)``."""
         return self.module.prob_1
 
+    def __repr__(self) -> str:
+        """What the kernels compile and what they take, e.g.
+        ``<Kernels of x = exp(z), z ~ Normal(mu, 1); log_prob(xs, mu=...)>``."""
+        program, d = self.program, self.dimension
+        values: dict = {}
+        for a in program.forward:
+            values[a.target] = a.value.xreplace(values)
+        inputs = list(program.base_symbols) if d > 1 else [program.base_symbol]
+        shown = {s: sp.Symbol("z" if d == 1 else f"z{i + 1}") for i, s in enumerate(inputs)}
+        outputs = [a.target for a in program.forward[-d:]] if program.forward else inputs
+        x = [values.get(t, t).xreplace(shown) for t in outputs]
+        text = str(x[0]) if d == 1 else str(x)
+        takes = "".join(f", {p}=..." for p in self.parameters)
+        return f"<Kernels of x = {text}, z ~ {self.base!r}; log_prob(xs{takes})>"
+
     def __getstate__(self) -> dict:
         """Pickle by reference to the cached module file (for dask workers)."""
         return {

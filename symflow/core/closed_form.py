@@ -28,6 +28,9 @@ Examples
 
 from __future__ import annotations
 
+import time
+import weakref
+
 import sympy as sp
 
 from symflow.core.budget import attempt
@@ -173,10 +176,33 @@ def log_density_terms(program, textbook: bool = True) -> list[tuple[sp.Expr, sp.
 
 def _shorter_log(log_p: sp.Expr, density: sp.Expr, x, region) -> tuple[sp.Expr, object]:
     """(the shorter of log_p and the tidy log of the textbook density, region)."""
-    candidate = tidy_log(sp.log(density))
-    if sp.count_ops(candidate) < sp.count_ops(log_p) and _agrees(candidate, log_p, x, region):
-        return candidate, region
-    return log_p, region
+    best = log_p
+    for candidate in (tidy_log(sp.log(density)), _fold_constants(log_p)):
+        shorter = sp.count_ops(candidate) < sp.count_ops(best)
+        if shorter and _agrees(candidate, log_p, x, region):
+            best = candidate
+    return best, region
+
+
+def _fold_constants(log_p: sp.Expr) -> sp.Expr:
+    """−log π − log 3 + log(5)/2 + log 200 → log(200√5/(3π)): the constant terms as one log.
+
+    Examples
+    --------
+    >>> x = sp.Symbol("x", positive=True)
+    >>> _fold_constants(-sp.log(x) - sp.log(sp.pi) - sp.log(3) + sp.log(200))
+    -log(x) + log(200/(3*pi))
+    """
+    if not isinstance(log_p, sp.Add):
+        return log_p
+    constant = [t for t in log_p.args if not t.free_symbols and t.has(sp.log)]
+    if len(constant) < 2:
+        return log_p
+    value = attempt(lambda: sp.powsimp(sp.expand(sp.exp(sp.Add(*constant)))), 2.0, None)
+    if value is None or value.has(sp.exp) or not value.is_positive:
+        return log_p
+    rest = [t for t in log_p.args if t not in constant]
+    return sp.Add(*rest, sp.log(value, evaluate=False))
 
 
 def density_terms(program) -> list[tuple[sp.Expr, sp.Set]]:
@@ -193,6 +219,23 @@ def density_terms(program) -> list[tuple[sp.Expr, sp.Set]]:
     >>> density_terms(build_program(Uniform(-1, 2), [square]))
     [(1/(3*sqrt(x)), Interval.open(0, 1)), (1/(6*sqrt(x)), Interval.open(1, 4))]
     """
+    try:
+        return list(_DENSITY_CACHE[program])
+    except (KeyError, TypeError):
+        pass
+    found = _density_terms(program)
+    try:
+        _DENSITY_CACHE[program] = tuple(found)
+    except TypeError:  # not weak-referenceable: no caching
+        pass
+    return found
+
+
+#: Programs are immutable: each one's densities are worked out (and tidied) once.
+_DENSITY_CACHE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _density_terms(program) -> list[tuple[sp.Expr, sp.Set]]:
     out = []
     for path, m, _ in merged_paths(program):
         term = _path_density(program, path)
@@ -230,9 +273,10 @@ def _functions(expr: sp.Expr) -> set[type]:
 def textbook_form(expr: sp.Expr, x: sp.Symbol | None, region: sp.Set, seconds: float = 3.0):
     """The shortest of a few rewrites of ``expr`` that equals it numerically on ``region``.
 
-    Each rewrite (together, factor, cancel, a bounded simplify) runs within ``seconds``;
-    a candidate is accepted only when it is shorter (SymPy's operation count) and agrees
-    with ``expr`` to 1e-10 at sample points of ``region`` for two draws of any free
+    The rewrites (together, factor, cancel, a bounded simplify) share a budget of
+    ``seconds`` of wall-clock time; a candidate is accepted only when it is shorter
+    (SymPy's operation count), uses no function that ``expr`` does not, and agrees with
+    ``expr`` to 1e-10 at sample points of ``region`` for two draws of any free
     parameters. ``x`` None (d dimensions) keeps ``expr`` unless the rewrite is shorter and
     agrees at points where both are finite.
 
@@ -247,8 +291,12 @@ def textbook_form(expr: sp.Expr, x: sp.Symbol | None, region: sp.Set, seconds: f
     if expr.has(ImplicitInverse):
         return expr  # an implicit inverse: nothing to gain, and no numbers to check with
     best, best_size = expr, _size(expr)
+    deadline = time.monotonic() + seconds
     for rewrite in _REWRITES:
-        candidate = attempt(lambda r=rewrite: r(expr), seconds, None)
+        left = deadline - time.monotonic()
+        if left <= 0.05:
+            break
+        candidate = attempt(lambda r=rewrite: r(expr), left, None)
         if candidate is None or candidate.has(sp.nan, sp.zoo, sp.I):
             continue
         size = _size(candidate)

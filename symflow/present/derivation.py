@@ -313,15 +313,73 @@ def _prose_text(prose: tuple[Piece, ...]) -> str:
     return "".join(_inline_text(p) for p in prose)
 
 
+#: Printed width, in characters of ordinary text, beyond which a row is broken: about the
+#: width of a handout's text block at 10pt.
+LINE_WIDTH = 90
+
+
+def _width(latex: str) -> int:
+    """A rough printed width of LaTeX math: sizing commands and braces print nothing,
+    a fraction is as wide as its wider part, other commands one character."""
+    text = re.sub(r"\\(left|right|quad|,|;|!)", "", latex)
+    while True:
+        match = re.search(r"\\frac\{([^{}]*)\}\{([^{}]*)\}", text)
+        if match is None:
+            break
+        wider = max(match.group(1), match.group(2), key=len)
+        text = text[: match.start()] + wider + text[match.end() :]
+    text = re.sub(r"\\[A-Za-z]+", "x", text)
+    text = re.sub(r"[{}^_]", "", text)
+    return len(text.replace(" ", ""))
+
+
+def _sum_lines(expr: Any, budget: int) -> list[str] | None:
+    """A long sum as lines of terms, each line's leading sign kept: [a + b, + c − d, …]."""
+    if not isinstance(expr, sp.Add):
+        return None
+    lines: list[str] = []
+    current = ""
+    for term in expr.as_ordered_terms():
+        negative = term.could_extract_minus_sign()
+        body = sp.latex(-term if negative else term)
+        if isinstance(-term if negative else term, sp.Add):
+            body = rf"\left({body}\right)"
+        sign = "- " if negative else ("+ " if current or lines else "")
+        piece = f"{sign}{body}"
+        if current and _width(current + piece) > budget:
+            lines.append(current)
+            current = piece
+        else:
+            current = f"{current} {piece}".strip()
+    lines.append(current)
+    return lines if len(lines) > 1 else None
+
+
 def _row_latex(row: Row) -> str:
     lhs = _pieces_latex(row.lhs)
     rel = row.relation.latex
     parts = [f"{lhs} &{rel} {_pieces_latex(row.rhs[0])}"]
     parts += [f"{rel} {_pieces_latex(r)}" for r in row.rhs[1:]]
     text = " ".join(parts)
-    if row.condition:
-        text += r", \quad " + _pieces_latex(row.condition)
-    return text
+    condition = r", \quad " + _pieces_latex(row.condition) if row.condition else ""
+    if _width(text + condition) <= LINE_WIDTH:
+        return text + condition
+    # too wide for the page: one right-hand side per line, and long sums broken into
+    # continuation lines aligned after the relation
+    lines = []
+    for i, rhs in enumerate(row.rhs):
+        head = f"{lhs} &{rel} " if i == 0 else f"&{rel} "
+        pieces = _pieces_latex(rhs)
+        split = None
+        if len(rhs) == 1 and _width(pieces) > LINE_WIDTH - _width(lhs) - 4:
+            split = _sum_lines(rhs[0], LINE_WIDTH - _width(lhs) - 4)
+        if split is None:
+            lines.append(head + pieces)
+        else:
+            lines.append(head + split[0])
+            lines += [rf"&\quad {part}" for part in split[1:]]
+    lines[-1] += condition
+    return " \\\\\n".join(lines)
 
 
 def _pretty_form(pieces: tuple[Piece, ...]):

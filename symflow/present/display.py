@@ -54,12 +54,20 @@ def summary_rows(flow: Any) -> list[str]:
     base = dist_latex(flow.base)
     rows = [rf"X &= {_composition(flow)}, \quad Z \sim {base}"]
     if flow.dimension > 1:
-        xs = list(flow.program.inputs)
-        (expr, _), *rest = _terms(flow)
+        from symflow.present.regions import coordinate_bounds, drop_known_signs
+
+        (expr, _), *_ = _terms(flow)
         support = flow.support
-        where = "" if support is sp.true else rf", \quad {sp.latex(support)}"
+        bounds = coordinate_bounds(support, list(flow.program.inputs))
+        if bounds is not None:
+            expr = drop_known_signs(expr, bounds.signs, support)
+        if support is sp.true or (bounds is not None and bounds.everywhere):
+            where = ""
+        elif bounds is not None:
+            where = rf", \quad {bounds.latex}"
+        else:
+            where = rf", \quad {sp.latex(support)}"
         rows.append(rf"p_X(x) &= {sp.latex(expr)}{where}")
-        del xs, rest
     else:
         for expr, region in _terms(flow):
             rows.append(rf"p_X(x) &= {sp.latex(expr)}, \quad x \in {sp.latex(region)}")

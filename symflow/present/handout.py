@@ -83,8 +83,12 @@ def _transforms_latex(flow: Any) -> str:
         else:
             body, args = sp.latex(tr.expr), sp.latex(tr.var)
         name = "f" if len(flow.transforms) == 1 else f"f_{{{i}}}"
-        parts.append(f"${name}({args}) = {body}$")
-    return ", ".join(parts) if parts else "none"
+        parts.append(f"{name}({args}) = {body}")
+    if not parts:
+        return "none"
+    if flow.dimension > 1:  # column vectors: displayed, one per line
+        return "\n\\begin{gather*}\n" + " \\\\\n".join(parts) + ".\n\\end{gather*}\n"
+    return ", ".join(f"${p}$" for p in parts)
 
 
 def handout_source(
@@ -113,7 +117,7 @@ def handout_source(
     parts.append(
         f"Base distribution: $Z \\sim {dist_latex(flow.base)}$. "
         f"Transform{'s' if len(flow.transforms) != 1 else ''} in the order applied: "
-        f"{_transforms_latex(flow)}.\n\n"
+        f"{_transforms_latex(flow)}{'' if flow.dimension > 1 else '.'}\n\n"
     )
     if family is not None:
         parts.append(f"\\textbf{{Result.}} $X \\sim {family.latex()}$.\n\n")

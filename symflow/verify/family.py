@@ -5,12 +5,15 @@ the transforms. The support fixes a frame for a variable y:
 
 * the real line: y = x (Normal, Cauchy, StudentT, Logistic, Laplace, Gumbel, GumbelMin);
 * (lo, oo): y = x − lo > 0 (Exponential, ChiSquared, Gamma, Weibull, Rayleigh,
-  HalfNormal, Chi, LogNormal, InverseGamma, Lévy, and Pareto with x_m = lo);
-* (lo, hi): y = (x − lo)/(hi − lo) in (0, 1) (Uniform, Beta).
+  HalfNormal, Maxwell, Chi, LogNormal, InverseGamma, Lévy, Fréchet, Fisk, F, BetaPrime,
+  LogLaplace, HalfCauchy, and Pareto with x_m = lo);
+* (lo, hi): y = (x − lo)/(hi − lo) in (0, 1) (Uniform, Arcsine, Beta; LogUniform on
+  (lo, hi) itself).
 
 ℓ is written in y as Σ c_k φ_k(y) over a basis of atoms {1, y^p, log y, log² y,
-log(y − r), log((y − m)² + D), e^{s y}, log(1 + e^{s y + t}), |y − r|} (logs of products
-are factored first), and each family's template, which is linear in its own atoms,
+log(y − r), log((y − m)² + D), log(y^c + q), e^{s y}, log(1 + e^{s y + t}), |y − r|,
+|log y − m|} (logs of products are factored first), and each family's template, which is
+linear in its own atoms,
 gives its parameters from the coefficients c_k in closed form (Normal: σ² = −1/(2 c_{y²}),
 μ = σ² c_y). A candidate is accepted only when the template's log-density equals ℓ at many
 points of the support to 10⁻¹⁰ and its support equals the flow's, for two draws of any
@@ -18,12 +21,19 @@ free parameters, so parameters stay exact and symbolic (exp(σz + μ) gives
 LogNormal(mu=mu, sigma=sigma)). The most specific name wins: ChiSquared(k=1) over
 Gamma(shape=1/2, rate=1/2), Exponential over Gamma(shape=1, ·), Rayleigh over
 Weibull(k=2, ·), Lévy over InverseGamma(alpha=1/2, ·), Cauchy over StudentT(nu=1, ·),
-Uniform over Beta(1, 1). Families on a shifted half-line carry a ``loc`` parameter.
+Uniform over Beta(1, 1), Arcsine over Beta(1/2, 1/2), Maxwell over Chi(k=3, ·), Fisk(c=1)
+over BetaPrime(1, 1), F(d1, d2) over the BetaPrime(d1/2, d2/2, scale=d2/d1) it equals.
+Families on a shifted half-line carry a ``loc`` parameter, scale families a ``scale``.
+
+The log-density is tried as the tidy log of the closed form and then in its textbook
+form (the log of the simplified density), so that the spelling of the transform does
+not decide whether a name is found.
 
 A density given by one expression on the real line minus finitely many points (1/z of a
 Cauchy) is matched on the whole line. In d dimensions a quadratic log-density with a
 constant negative-definite Hessian on all of R^d is a MultivariateNormal (mean and
-covariance from the gradient and the Hessian).
+covariance from the gradient and the Hessian); a support condition that holds at every
+point of a grid (Box–Muller's angle and radius conditions) counts as all of R^d.
 
 Examples
 --------

@@ -53,7 +53,8 @@ def _values(flow, params: dict[str, Any]) -> dict[str, float]:
     if missing:
         raise ParameterError(
             f"to_scipy needs a value for every parameter of {flow!r}; missing "
-            f"{', '.join(missing)} (e.g. to_scipy(flow, {missing[0]}=1.0)). A frozen scipy "
+            f"{', '.join(missing)} (e.g. X.to_scipy({', '.join(f'{m}=1.0' for m in missing)})). "
+            f"A frozen scipy "
             f"distribution has fixed parameters."
         )
     out = {}

@@ -191,3 +191,49 @@ def test_missing_parameter_value_is_a_clear_error():
     X = sf.Flow(sf.Normal(0, 1), [sf.Transform(sp.exp(sigma * z), z)])
     with pytest.raises(sf.ParameterError, match="sigma"):
         plot.densities(X, n=1_000)
+
+
+@pytest.fixture(scope="module")
+def reciprocal_picture():
+    """1/Z for Z ~ N(0, 1): a density with Cauchy-like tails."""
+    X = sf.Flow(sf.Normal(0, 1), [sf.Transform(1 / z, z)])
+    return plot.densities(X, n=100_000, seed=1, figsize=(4, 3), dpi=50)
+
+
+def test_heavy_tails_range_from_quantiles(reciprocal_picture):
+    """The plotted range holds the body (about ±9, the central 90 %), not ±170."""
+    ax = reciprocal_picture.figure.axes[0]
+    lo, hi = ax.get_xlim()
+    assert -20 < lo < -4 and 4 < hi < 20
+    # P(|1/Z| < h) = P(|Z| > 1/h) ≈ 0.9 under the independent oracle Z ~ N(0, 1)
+    shown = 2 * stats.norm.cdf(-1 / hi)
+    assert shown > 0.8
+
+
+def test_heavy_tails_bins_resolve_the_peaks(reciprocal_picture):
+    """Bins come from the range: narrow enough that the histogram follows the curve."""
+    pic = reciprocal_picture
+    widths = np.diff(pic.edges)
+    assert widths.max() < 0.5
+    # the density of 1/Z is φ(1/x)/x²: exact bin averages from the oracle's CDF
+    exact = np.diff(_reciprocal_cdf(pic.edges)) / widths
+    assert np.max(np.abs(pic.heights - exact)) < 0.05 * exact.max()
+
+
+def _reciprocal_cdf(t):
+    """P(1/Z ≤ t) for Z ~ N(0, 1)."""
+    t = np.asarray(t, dtype=float)
+    out = np.empty_like(t)
+    neg, pos = t < 0, t > 0
+    out[neg] = stats.norm.cdf(0) - stats.norm.cdf(1 / t[neg])
+    out[pos] = stats.norm.cdf(0) + stats.norm.sf(1 / t[pos])
+    out[~(neg | pos)] = 0.5
+    return out
+
+
+def test_heavy_tails_both_curves_whole(reciprocal_picture):
+    """The y-limit is above both curves' maxima: neither density is cut."""
+    pic = reciprocal_picture
+    top = pic.figure.axes[0].get_ylim()[1]
+    assert top > np.nanmax(pic.base_density) and top > np.nanmax(pic.density)
+    assert np.nanmax(pic.base_density) == pytest.approx(stats.norm.pdf(0), rel=1e-3)

@@ -122,11 +122,11 @@ CASES = {
         stats.halfnorm(scale=3),
     ),
     "chi-sqrt-of-gamma": (
-        sf.Gamma(R(3, 2), half),
+        sf.Gamma(2, half),
         [sp.sqrt(z)],
         "Chi",
-        {"k": 3, "sigma": 1},
-        stats.chi(3),
+        {"k": 4, "sigma": 1},
+        stats.chi(4),
     ),
     "logistic-logit-of-uniform": (
         sf.Uniform(0, 1),
