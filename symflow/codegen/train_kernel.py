@@ -118,7 +118,10 @@ def _parts(program, directions: bool):
             guard = em.code(support)
     elif path.checks:
         checks = sp.And(*path.checks)
-    forward = em.statements(statements, " " * 12)
+    # the branchy loops run the statements at 8 spaces (tangents at 12, in the loop over
+    # directions); the vectorised loop at 12, inside its loop over a chunk
+    branchy = directions or path.implicit
+    forward = em.statements(statements, " " * (8 if branchy else 12))
     if checks is not None:
         checks = em.code(em.rename(checks))
     gradient = ["0.0" if g == 0 else str(em.sym(g)) for g in grad.gradient]
@@ -128,7 +131,7 @@ def _parts(program, directions: bool):
     if tan is not None:
         given = [s for s in em.names if s not in tan.direction]
         direction = [str(em.sym(v)) for v in tan.direction]
-        out_tangent = em.statements(tan.assignments, " " * 16, given=(*given, *tan.direction))
+        out_tangent = em.statements(tan.assignments, " " * 12, given=(*given, *tan.direction))
         hvp = ["0.0" if t == 0 else str(em.sym(t)) for t in tan.derivatives]
     return em, _Parts(
         inputs,
@@ -234,7 +237,7 @@ def _simd_loop(em, parts: _Parts) -> str:
         body = [f"{pad}x = xs[start + i]"]
     else:
         body = [f"{pad}{name} = xs[start + i, {j}]" for j, name in enumerate(parts.inputs)]
-    body += parts.forward  # emitted at the same 12-space indent
+    body += parts.forward  # emitted at 12 spaces for this loop
     ok = f"({parts.result} > -math.inf) & ({parts.result} < math.inf)"
     if parts.guard is not None:
         ok += f" & ({parts.guard})"
