@@ -28,6 +28,7 @@ OUTPUTS = {
         "linear_2d-deformation.png",
         "linear_2d-contours.png",
     ],
+    "train_banana.py": ["train_banana.png"],
 }
 
 
@@ -38,6 +39,7 @@ PRINTS = {
     "expansion_compression.py": "family Normal(mu=0, sigma=1/2)",
     "layers.py": "Named family: LogNormal(mu=log(2) + 1, sigma=1/2, loc=1)",
     "linear_2d.py": "Named family: MultivariateNormal(mean=[0, 0], cov=[[5, 3], [3, 9]])",
+    "train_banana.py": "Triangular flow with 16 parameters",
 }
 
 

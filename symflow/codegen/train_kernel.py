@@ -5,13 +5,20 @@
 The reverse-mode gradient and its tangents (:mod:`symflow.core.adjoint`) are printed with
 kernel.py's emitter (common-subexpression elimination, the stable rewrites, the
 :class:`~symflow.codegen.printer.KernelPrinter`) into one numba module whose loops run the
-inverse pass, the adjoint pass and the sums for each point in one go. The data are split
-into blocks that run on numba's threads (``prange``); each block keeps its sums in local
-scalars. With m directions the tangent pass runs m times per point after one forward and
-one reverse pass (V = I gives the exact Hessian).
+inverse pass, the adjoint pass and the sums for each point in one go.
 
-Each loop returns, per block, ``[Σ log p, Σ ∇ log p (P), number of points with
-log p = −inf or NaN, index of the first such point or −1]`` (and Σ ∇² log p · V).
+* ``value_grad_block(xs, theta, lo, hi, out)`` sums over xs[lo:hi]. Without implicit
+  inverses its body is branch-free (selects for the support and for NaN), so LLVM
+  vectorises it with the inlined :mod:`symflow.codegen.simdmath` functions; each chunk
+  of 256 points goes to a small buffer whose rows are then summed. With an implicit
+  inverse the loop branches (a root solve must not run outside the support).
+* ``value_grad_hvp_block(xs, theta, vs, lo, hi, out, hv)`` adds Σ ∇² log p · vs: the
+  tangent pass runs once per direction after one forward and one reverse pass
+  (vs = I gives the exact Hessian).
+
+The block functions release the GIL; long data (≥ 50,000 points per thread) are split
+over a thread pool. ``out`` holds ``[Σ log p, Σ ∇ log p (P), number of points with
+log p = −inf or NaN, index of the first such point or −1]``.
 
 Examples
 --------
@@ -29,6 +36,8 @@ Examples
 from __future__ import annotations
 
 import functools
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,25 +49,20 @@ from symflow.errors import CompileError
 
 __all__ = ["TrainKernels", "train_kernels", "train_source"]
 
-_DECORATOR = '@njit(parallel=True, cache=True, error_model="numpy")'
+_DECORATOR = '@njit(cache=True, error_model="numpy", nogil=True)'
 
-#: the loops' frame; {setup} binds the parameters from theta, {body} is one point
+#: the branchy loop over xs[lo:hi] (implicit inverses must not run outside the support,
+#: and the Hessian-vector products loop over the directions): sums into out (and hv)
 _LOOP = '''
 
 {decorator}
-def {name}(xs, theta{extra}, nblocks):
+def {name}(xs, theta{extra}, lo, hi, out{also}):
     """{doc}"""
-    n = xs.shape[0]
-    out = np.zeros((nblocks, {width}))
-{allocate}    for b in prange(nblocks):
-        lo = (b * n) // nblocks
-        hi = ((b + 1) * n) // nblocks
-{setup}        bad = 0.0
-        first = -1.0
-        for i in range(lo, hi):
+{setup}    bad = 0.0
+    first = -1.0
+    for i in range(lo, hi):
 {body}
-{store}    return out{also}
-'''
+{store}'''
 
 
 def _plain(region: sp.Set, em) -> sp.Basic:
@@ -84,6 +88,7 @@ class _Parts:
     tangent: list[str]
     direction: list[str]
     hvp: list[str]
+    implicit: bool  # a root solve must not run outside the support: branch, not select
 
 
 def _parts(program, directions: bool):
@@ -113,7 +118,10 @@ def _parts(program, directions: bool):
             guard = em.code(support)
     elif path.checks:
         checks = sp.And(*path.checks)
-    forward = em.statements(statements, " " * 12)
+    # the branchy loops run the statements at 8 spaces (tangents at 12, in the loop over
+    # directions); the vectorised loop at 12, inside its loop over a chunk
+    branchy = directions or path.implicit
+    forward = em.statements(statements, " " * (8 if branchy else 12))
     if checks is not None:
         checks = em.code(em.rename(checks))
     gradient = ["0.0" if g == 0 else str(em.sym(g)) for g in grad.gradient]
@@ -123,7 +131,7 @@ def _parts(program, directions: bool):
     if tan is not None:
         given = [s for s in em.names if s not in tan.direction]
         direction = [str(em.sym(v)) for v in tan.direction]
-        out_tangent = em.statements(tan.assignments, " " * 16, given=(*given, *tan.direction))
+        out_tangent = em.statements(tan.assignments, " " * 12, given=(*given, *tan.direction))
         hvp = ["0.0" if t == 0 else str(em.sym(t)) for t in tan.derivatives]
     return em, _Parts(
         inputs,
@@ -135,60 +143,116 @@ def _parts(program, directions: bool):
         out_tangent,
         direction,
         hvp,
+        path.implicit,
     )
 
 
 def _loop(em, parts: _Parts, hvp: bool) -> str:
     P = len(parts.gradient)
     d = len(parts.inputs)
-    setup = "".join(f"        {p} = theta[{j}]\n" for j, p in enumerate(em.param_names))
-    setup += "".join(f"        acc_{j} = 0.0\n" for j in range(P + 1))
-    body = []
-    if d == 1:
-        body.append("            x = xs[i]")
-    else:
-        body += [f"            {name} = xs[i, {j}]" for j, name in enumerate(parts.inputs)]
+    pad = " " * 8
+    setup = "".join(f"    {p} = theta[{j}]\n" for j, p in enumerate(em.param_names))
+    setup += "".join(f"    acc_{j} = 0.0\n" for j in range(P + 1))
+    if hvp:
+        setup += "    m = vs.shape[1]\n"
+    body = [f"{pad}x = xs[i]"] if d == 1 else []
+    if d > 1:
+        body += [f"{pad}{name} = xs[i, {j}]" for j, name in enumerate(parts.inputs)]
     skip = [
-        "                bad += 1.0",
-        "                if first < 0.0:",
-        "                    first = float(i)",
-        "                continue",
+        f"{pad}    bad += 1.0",
+        f"{pad}    if first < 0.0:",
+        f"{pad}        first = float(i)",
+        f"{pad}    continue",
     ]
     if parts.guard is not None:
-        body.append(f"            if not ({parts.guard}):")
+        body.append(f"{pad}if not ({parts.guard}):")
         body += skip
     body += parts.forward
     ok = f"{parts.result} > -math.inf and {parts.result} < math.inf"
     if parts.checks is not None:
         ok = f"({parts.checks}) and {ok}"
-    body.append(f"            if not ({ok}):")
+    body.append(f"{pad}if not ({ok}):")
     body += skip
-    body.append(f"            acc_0 += {parts.result}")
-    body += [f"            acc_{j + 1} += {g}" for j, g in enumerate(parts.gradient)]
+    body.append(f"{pad}acc_0 += {parts.result}")
+    body += [f"{pad}acc_{j + 1} += {g}" for j, g in enumerate(parts.gradient)]
     if hvp:
-        body.append("            for k in range(m):")
-        body += [f"                {v} = vs[{j}, k]" for j, v in enumerate(parts.direction)]
+        body.append(f"{pad}for k in range(m):")
+        body += [f"{pad}    {v} = vs[{j}, k]" for j, v in enumerate(parts.direction)]
         body += parts.tangent
-        body += [f"                hv[b, {j}, k] += {h}" for j, h in enumerate(parts.hvp)]
-    store = "".join(f"        out[b, {j}] = acc_{j}\n" for j in range(P + 1))
-    store += f"        out[b, {P + 1}] = bad\n        out[b, {P + 2}] = first\n"
-    name = "value_grad_hvp" if hvp else "value_grad"
+        body += [f"{pad}    hv[{j}, k] += {h}" for j, h in enumerate(parts.hvp)]
+    store = "".join(f"    out[{j}] = acc_{j}\n" for j in range(P + 1))
+    store += f"    out[{P + 1}] = bad\n    out[{P + 2}] = first\n"
+    name = "value_grad_hvp_block" if hvp else "value_grad_block"
     doc = (
-        "Per block: Σ log p, Σ ∇ log p, bad points, first bad; and Σ ∇² log p · vs."
+        "Over xs[lo:hi]: Σ log p, Σ ∇ log p, bad points, first bad; Σ ∇² log p · vs into hv."
         if hvp
-        else "Per block: Σ log p, Σ ∇ log p, bad points, first bad index (or -1)."
+        else "Over xs[lo:hi]: Σ log p, Σ ∇ log p, bad points, first bad index (or -1)."
     )
     return _LOOP.format(
         decorator=_DECORATOR,
         name=name,
         extra=", vs" if hvp else "",
         doc=doc,
-        width=P + 3,
-        allocate=(f"    m = vs.shape[1]\n    hv = np.zeros((nblocks, {P}, m))\n" if hvp else ""),
         setup=setup,
         body="\n".join(body),
         store=store,
         also=", hv" if hvp else "",
+    )
+
+
+#: the gradient loop of a flow without implicit inverses: branch-free, so that LLVM
+#: vectorises the point loop (the simdmath functions inline into it); each chunk of
+#: points is written to a buffer, whose rows are then summed
+_SIMD_LOOP = '''
+
+{decorator}
+def value_grad_block(xs, theta, lo, hi, out):
+    """Over xs[lo:hi]: Σ log p, Σ ∇ log p, bad points, -1 (the first bad index is not
+    kept)."""
+{setup}    buf = np.empty(({rows}, {chunk}))
+    for j in range({rows}):
+        out[j] = 0.0
+    out[{rows}] = -1.0
+    for start in range(lo, hi, {chunk}):
+        m = min({chunk}, hi - start)
+        for i in range(m):
+{body}
+        for j in range({rows}):
+            s = 0.0
+            for i in range(m):
+                s += buf[j, i]
+            out[j] += s
+'''
+
+#: points per chunk of the vectorised loop (its buffer stays in the L1/L2 cache)
+CHUNK = 256
+
+
+def _simd_loop(em, parts: _Parts) -> str:
+    P = len(parts.gradient)
+    d = len(parts.inputs)
+    pad = " " * 12
+    setup = "".join(f"    {p} = theta[{j}]\n" for j, p in enumerate(em.param_names))
+    if d == 1:
+        body = [f"{pad}x = xs[start + i]"]
+    else:
+        body = [f"{pad}{name} = xs[start + i, {j}]" for j, name in enumerate(parts.inputs)]
+    body += parts.forward  # emitted at 12 spaces for this loop
+    ok = f"({parts.result} > -math.inf) & ({parts.result} < math.inf)"
+    if parts.guard is not None:
+        ok += f" & ({parts.guard})"
+    if parts.checks is not None:
+        ok += f" & ({parts.checks})"
+    body.append(f"{pad}ok = {ok}")
+    body.append(f"{pad}buf[0, i] = {parts.result} if ok else 0.0")
+    body += [f"{pad}buf[{j + 1}, i] = {g} if ok else 0.0" for j, g in enumerate(parts.gradient)]
+    body.append(f"{pad}buf[{P + 1}, i] = 0.0 if ok else 1.0")
+    return _SIMD_LOOP.format(
+        decorator=_DECORATOR,
+        rows=P + 2,
+        chunk=CHUNK,
+        setup=setup,
+        body="\n".join(body),
     )
 
 
@@ -198,19 +262,42 @@ def train_source(program, hvp: bool = False) -> str:
     from symflow.codegen.printer import HELPERS
 
     em, parts = _parts(program, directions=hvp)
-    header = module_header().replace(
-        "from numba import carray, njit", "from numba import carray, njit, prange"
-    )
-    if "prange" not in header:
-        header += "from numba import prange\n"
-    return header + HELPERS + "".join(em.solvers) + _loop(em, parts, hvp=hvp)
+    header = module_header()
+    loop = _simd_loop(em, parts) if not hvp and not parts.implicit else _loop(em, parts, hvp)
+    return header + HELPERS + "".join(em.solvers) + loop
+
+
+#: points per thread below which one thread does the whole sum (a gradient costs about
+#: 0.1–0.5 µs per point, handing blocks to threads tens of µs)
+MIN_POINTS_PER_THREAD = 50_000
 
 
 def _blocks(n: int) -> int:
-    """Blocks of at least 4,000 points, at most one per thread."""
+    """One block per thread, each of at least :data:`MIN_POINTS_PER_THREAD` points."""
     from symflow.codegen.native import thread_count
 
-    return max(1, min(thread_count(), n // 4000))
+    return max(1, min(thread_count(), n // MIN_POINTS_PER_THREAD))
+
+
+@functools.lru_cache(maxsize=4)
+def _pool_of(threads: int, pid: int) -> ThreadPoolExecutor:
+    """This process's pool (a forked child gets its own: the parent's threads are gone)."""
+    return ThreadPoolExecutor(max_workers=threads, thread_name_prefix="symflow-train")
+
+
+def _run(block, xs: np.ndarray, args: tuple, rows: list) -> None:
+    """``block(xs, *args[:-k], lo, hi, *row)`` for contiguous blocks of xs, one per row
+    of outputs, on threads (the block functions release the GIL)."""
+    n, k = xs.shape[0], len(rows)
+    bounds = np.linspace(0, n, k + 1).astype(np.int64)
+    calls = [(xs, *args, int(bounds[b]), int(bounds[b + 1]), *row) for b, row in enumerate(rows)]
+    if k == 1:
+        block(*calls[0])
+        return
+    jobs = [_pool_of(k - 1, os.getpid()).submit(block, *c) for c in calls[1:]]
+    block(*calls[0])
+    for job in jobs:
+        job.result()
 
 
 class TrainKernels:
@@ -253,12 +340,30 @@ class TrainKernels:
         """(ℓ, ∇ℓ, (number of points with zero density, first such index or −1)).
 
         ℓ is −inf when a point has zero density (or NaN log-density); the gradient then
-        sums the other points only.
+        sums the other points only. The vectorised loop does not keep the first index
+        (−1 with a positive count): :meth:`first_bad` finds it.
         """
         xs = np.ascontiguousarray(xs, dtype=np.float64)
         theta = np.ascontiguousarray(theta, dtype=np.float64)
-        out = self.module().value_grad(xs, theta, _blocks(xs.shape[0]))
+        k = _blocks(xs.shape[0])
+        out = np.zeros((k, theta.size + 3))
+        _run(self.module().value_grad_block, xs, (theta,), [(row,) for row in out])
         return self._reduce(out)
+
+    def first_bad(self, xs: np.ndarray, theta: np.ndarray) -> int:
+        """The index of the first point with zero density (or NaN log-density), or −1:
+        bisection over the data with :meth:`value_grad` (log₂ n passes over halves)."""
+        xs = np.ascontiguousarray(xs, dtype=np.float64)
+        lo, hi = 0, xs.shape[0]
+        if not self.value_grad(xs, theta)[2][0]:
+            return -1
+        while hi - lo > 1:
+            mid = (lo + hi) // 2
+            if self.value_grad(xs[lo:mid], theta)[2][0]:
+                hi = mid
+            else:
+                lo = mid
+        return lo
 
     def value_grad_hvp(self, xs: np.ndarray, theta: np.ndarray, vs: np.ndarray):
         """(ℓ, ∇ℓ, ∇²ℓ · vs, bad points): ``vs`` has shape (P,) or (P, m)."""
@@ -267,7 +372,11 @@ class TrainKernels:
         vs = np.asarray(vs, dtype=np.float64)
         single = vs.ndim == 1
         vs2 = np.ascontiguousarray(vs.reshape(len(theta), -1))
-        out, hv = self.module(hvp=True).value_grad_hvp(xs, theta, vs2, _blocks(xs.shape[0]))
+        k = _blocks(xs.shape[0])
+        out = np.zeros((k, theta.size + 3))
+        hv = np.zeros((k, *vs2.shape))
+        block = self.module(hvp=True).value_grad_hvp_block
+        _run(block, xs, (theta, vs2), list(zip(out, hv, strict=True)))
         value, grad, bad = self._reduce(out)
         hv = hv.sum(axis=0)
         return value, grad, (hv[:, 0] if single else hv), bad

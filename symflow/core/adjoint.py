@@ -42,7 +42,15 @@ import sympy as sp
 
 from symflow.core.program import Assignment
 
-__all__ = ["Gradient", "Tangent", "hoist_implicit", "partials", "reverse_gradient", "tangent"]
+__all__ = [
+    "Gradient",
+    "Tangent",
+    "cancel_inverse_pairs",
+    "hoist_implicit",
+    "partials",
+    "reverse_gradient",
+    "tangent",
+]
 
 
 @dataclass(frozen=True)
@@ -74,6 +82,40 @@ def _fresh(name: str, taken: set[str]) -> sp.Symbol:
         candidate, n = f"{name}_{n}", n + 1
     taken.add(candidate)
     return sp.Symbol(candidate, real=True)
+
+
+#: f(g(w)) = w for every real w: the outer function applied to a state defined by the inner
+_INVERSE_PAIRS = {sp.asinh: sp.sinh, sp.sinh: sp.asinh, sp.log: sp.exp, sp.atanh: sp.tanh}
+
+
+def cancel_inverse_pairs(assignments: Sequence[Assignment]) -> list[Assignment]:
+    """Replace f(s) by w where the state s = g(w) and f(g(w)) = w for all real w
+    (asinh∘sinh, sinh∘asinh, log∘exp, atanh∘tanh); SymPy then simplifies what remains.
+
+    A sinh-arcsinh layer's log|det| in its input z_0 = sinh(w) contains
+    log cosh(d·asinh(z_0) − e); with asinh(z_0) = w this is log cosh(asinh(z_1)),
+    which SymPy evaluates to log √(1 + z_1²): two transcendental calls fewer, and
+    fewer again in each derivative.
+    """
+    states: dict[sp.Symbol, sp.Expr] = {}
+    out = []
+    for a in assignments:
+        value = a.value
+        swap = {}
+        for f in value.atoms(sp.Function):
+            inner_type = _INVERSE_PAIRS.get(type(f))
+            arg = f.args[0] if len(f.args) == 1 else None
+            if inner_type is None or arg not in states:
+                continue
+            inner = states[arg]
+            if isinstance(inner, inner_type):
+                swap[f] = inner.args[0]
+        if swap:
+            value = value.xreplace(swap)
+        if a.kind == "state":
+            states[a.target] = value
+        out.append(Assignment(a.target, value, a.kind) if swap else a)
+    return out
 
 
 def hoist_implicit(assignments: Sequence[Assignment]) -> list[Assignment]:
@@ -150,7 +192,7 @@ def reverse_gradient(
         ``assignments`` (implicit inverses hoisted, then ``adj_<t>`` for each target t
         on which log p depends, then ``grad_<θ_j>``) and the gradient symbols.
     """
-    forward = hoist_implicit(assignments)
+    forward = hoist_implicit(cancel_inverse_pairs(assignments))
     targets = {a.target for a in forward}
     params = tuple(parameters)
     wrt = targets | set(params)
