@@ -31,55 +31,213 @@ __all__ = [
 
 
 class SymflowError(Exception):
-    """Base class of every error raised by symflow."""
+    """Base class of every error raised by symflow.
+
+    Catch it to handle any refusal of symflow's; each subclass also derives from the
+    built-in exception it refines.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> import symflow as sf
+    >>> z = sp.Symbol("z", real=True)
+    >>> try:
+    ...     sf.Flow(sf.Normal(0, 1), [sf.Transform(sp.sin(z), z)])
+    ... except sf.SymflowError as err:
+    ...     print(type(err).__name__)
+    MonotonicityError
+    """
 
 
 class ParameterError(SymflowError, ValueError):
-    """A distribution or kernel parameter is invalid, missing or unexpected."""
+    """A distribution or kernel parameter is invalid, missing or unexpected.
+
+    Examples
+    --------
+    >>> import symflow as sf
+    >>> try:
+    ...     sf.Normal(0, -1)
+    ... except sf.ParameterError as err:
+    ...     print(str(err).split(";")[0])
+    Normal: sigma must be positive
+    """
 
 
 class SupportError(SymflowError, ValueError):
-    """A transform is undefined (or not real) on part of the incoming support."""
+    """A transform is undefined (or not real) on part of the incoming support.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> import symflow as sf
+    >>> z = sp.Symbol("z", real=True)
+    >>> try:
+    ...     sf.Flow(sf.Normal(0, 1), [sf.Transform(sp.log(z), z)])
+    ... except sf.SupportError as err:
+    ...     print("probability 1/2" in str(err))
+    True
+    """
 
 
 class MonotonicityError(SymflowError, ValueError):
-    """A transform is not strictly monotone on the incoming support."""
+    """A transform is not strictly monotone on the incoming support.
+
+    Raised when the inverse branches cannot be enumerated (sin on a normal has infinitely
+    many), or a single inverse is asked of a flow that has several.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> import symflow as sf
+    >>> z = sp.Symbol("z", real=True)
+    >>> try:
+    ...     sf.Flow(sf.Normal(0, 1), [sf.Transform(z**2, z)]).inverse()
+    ... except sf.MonotonicityError as err:
+    ...     print("2 inverse branches" in str(err))
+    True
+    """
 
 
 class CollapseError(SymflowError, ValueError):
-    """det J is zero on a set of positive probability: the result has no density."""
+    """det J is zero on a set of positive probability: the result has no density.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> import symflow as sf
+    >>> z1, z2 = sp.symbols("z1 z2", real=True)
+    >>> try:
+    ...     sf.Flow(sf.Independent(sf.Normal(0, 1), sf.Normal(0, 1)),
+    ...             [sf.Transform([z1 + z2, 2 * z1 + 2 * z2], [z1, z2])])
+    ... except sf.CollapseError as err:
+    ...     print(type(err).__name__)
+    CollapseError
+    """
 
 
 class PointMassError(CollapseError):
-    """A transform is constant on a set of positive probability: the result has an atom."""
+    """A transform is constant on a set of positive probability: the result has an atom.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> import symflow as sf
+    >>> z = sp.Symbol("z", real=True)
+    >>> try:
+    ...     sf.Flow(sf.Normal(0, 1), [sf.Transform(sp.Max(z, 0), z)])
+    ... except sf.PointMassError as err:
+    ...     print("1/2" in str(err))
+    True
+    """
 
 
 class InverseError(SymflowError, ValueError):
-    """No valid inverse could be found, or a supplied inverse is wrong."""
+    """No valid inverse could be found, or a supplied inverse is wrong.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> import symflow as sf
+    >>> z = sp.Symbol("z", real=True)
+    >>> try:
+    ...     sf.Flow(sf.Normal(0, 1), [sf.Transform(sp.exp(z), z, inverse=2 * sp.log(z))])
+    ... except sf.InverseError as err:
+    ...     print(type(err).__name__)
+    InverseError
+    """
 
 
 class ParseError(SymflowError, ValueError):
-    """A string from outside (command line, file) is not an accepted expression."""
+    """A string from outside (command line, file) is not an accepted expression.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from symflow.core.parse import parse_expression
+    >>> from symflow.errors import ParseError
+    >>> try:
+    ...     parse_expression("__import__('os')", [sp.Symbol("z", real=True)])
+    ... except ParseError:
+    ...     print("refused")
+    refused
+    """
 
 
 class CompileError(SymflowError, RuntimeError):
-    """Code generation met an expression it cannot translate."""
+    """Code generation met an expression it cannot translate.
+
+    The message names the function and how to register a translation
+    (:func:`symflow.codegen.printer.register`).
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from symflow.codegen.printer import KernelPrinter
+    >>> from symflow.errors import CompileError
+    >>> try:
+    ...     KernelPrinter().doprint(sp.Si(sp.Symbol("z")))
+    ... except CompileError as err:
+    ...     print("Si" in str(err))
+    True
+    """
 
 
 class OutputPathError(SymflowError, FileNotFoundError):
-    """An output file cannot be written where asked (a missing folder, a bad suffix)."""
+    """An output file cannot be written where asked (a missing folder, a bad suffix).
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> import symflow as sf
+    >>> from symflow.present import plot
+    >>> z = sp.Symbol("z", real=True)
+    >>> X = sf.Flow(sf.Normal(0, 1), [sf.Transform(2 * z, z)])
+    >>> try:
+    ...     plot.densities(X, n=100, path="/no/such/folder/x.png")
+    ... except sf.OutputPathError as err:
+    ...     print("does not exist" in str(err))
+    True
+    """
 
 
 class PlotError(SymflowError, ValueError):
-    """A plot was asked of a flow or transform it cannot draw (e.g. the wrong dimension)."""
+    """A plot was asked of a flow or transform it cannot draw (e.g. the wrong dimension).
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> import symflow as sf
+    >>> from symflow.present import plot
+    >>> z = sp.Symbol("z", real=True)
+    >>> X = sf.Flow(sf.Normal(0, 1), [sf.Transform(2 * z, z)])
+    >>> try:
+    ...     plot.contours(X)
+    ... except sf.PlotError as err:
+    ...     print(type(err).__name__)
+    PlotError
+    """
 
 
 class ToolMissingError(SymflowError, RuntimeError):
-    """An external program (pdflatex) or a TeX package that a handout needs is missing."""
+    """An external program (pdflatex) or a TeX package that a handout needs is missing.
+
+    Examples
+    --------
+    >>> import symflow as sf
+    >>> issubclass(sf.ToolMissingError, RuntimeError)
+    True
+    """
 
 
 class LatexError(SymflowError, RuntimeError):
-    """pdflatex rejected a document symflow generated."""
+    """pdflatex rejected a document symflow generated.
+
+    Examples
+    --------
+    >>> import symflow as sf
+    >>> issubclass(sf.LatexError, sf.SymflowError)
+    True
+    """
 
 
 class FitError(SymflowError, RuntimeError):
