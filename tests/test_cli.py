@@ -116,7 +116,9 @@ def test_check_runs_and_passes(capsys) -> None:
 def test_failed_check_exits_1_with_one_line(capsys, monkeypatch) -> None:
     class Failed:
         passed = False
+        inconclusive = False
         pvalue = 1e-9
+        findings = ("the density is wrong beyond x ≈ 6e+08",)
 
         def __str__(self) -> str:
             return "check: FAILED"
@@ -125,7 +127,8 @@ def test_failed_check_exits_1_with_one_line(capsys, monkeypatch) -> None:
     status, out, err = run(capsys, "derive", "exp(z)", "--base", "Normal(0, 1)")
     assert status == 1
     assert "check: FAILED" in out
-    assert err.count("\n") == 1 and err.startswith("symflow: error: the Monte Carlo check failed")
+    assert err.count("\n") == 1
+    assert err.startswith("symflow: error: the check failed: the density is wrong beyond x ≈ 6e+08")
 
 
 def test_help_shows_examples(capsys) -> None:
