@@ -150,13 +150,15 @@ class Flow:
                 f"{self!r}: only the last transform may map to fewer dimensions; apply "
                 f"square transforms first."
             )
-        self.layers = ()
-        self.reduction = reduce_transform(base, earlier, last)
         if last.output_dimension > 1:
             raise TransformError(
-                f"{self!r}: the density of {last.output_dimension} outputs is available as "
-                f"sf.Flow(...).marginal([...]) of a joint flow; a Flow reduces to one output."
+                f"{self!r}: a map to fewer dimensions must have one output for now; got "
+                f"{last.output_dimension}. The exact joint density of several outputs is "
+                f"available from symflow.core.reduce.reduce_transform(base, [], transform)"
+                f".exact_terms."
             )
+        self.layers = ()
+        self.reduction = reduce_transform(base, earlier, last)
         self.program = marginal_program(self.reduction)
 
     # -- symbolic nouns ---------------------------------------------------------------
@@ -326,8 +328,8 @@ class Flow:
         return self.quantile(sp.Rational(1, 2))
 
     def marginal(self, index: Any):
-        """The flow of the components ``index`` (an int or a list) of a joint flow: the
-        other coordinates integrated out."""
+        """The flow of component ``index`` of a joint flow (the other coordinates
+        integrated out); a list of one index is accepted, several are refused for now."""
         indices = [index] if isinstance(index, int) else list(index)
         d = self.dimension
         if d < 2 or not all(isinstance(i, int) and 0 <= i < d for i in indices):
