@@ -52,6 +52,8 @@ _EXPORTS = {
     "PlotError": "symflow.errors",
     "ToolMissingError": "symflow.errors",
     "LatexError": "symflow.errors",
+    "UndefinedExpectationError": "symflow.core.expectation",
+    "DivergenceError": "symflow.core.reduce",
 }
 
 __all__ = list(_EXPORTS)
