@@ -142,7 +142,7 @@ class Flow:
 
     def _init_reduced(self, base) -> None:
         """A map to fewer dimensions: auxiliaries integrated out (symflow.core.reduce)."""
-        from symflow.core.reduce import marginal_program, reduce_transform
+        from symflow.core.reduce import check_independent, marginal_program, reduce_transform
 
         *earlier, last = self.transforms
         if any(tr.reduces for tr in earlier):
@@ -150,6 +150,7 @@ class Flow:
                 f"{self!r}: only the last transform may map to fewer dimensions; apply "
                 f"square transforms first."
             )
+        check_independent(last)
         if last.output_dimension > 1:
             raise TransformError(
                 f"{self!r}: a map to fewer dimensions must have one output for now; got "

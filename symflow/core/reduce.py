@@ -53,6 +53,7 @@ __all__ = [
     "complete",
     "reduce_transform",
     "integrate_out",
+    "check_independent",
 ]
 
 #: seconds SymPy may spend integrating one case of one auxiliary
@@ -275,7 +276,7 @@ def complete(transform: Transform, positive: bool = False) -> list[list[Branch]]
     [(z1*z2, z2), (z1*z2, z1)]
     """
     exprs, variables = list(transform.exprs), list(transform.vars)
-    _check_independent(transform)
+    check_independent(transform)
     regions: list[tuple[list[sp.Expr], sp.Basic]] = [(exprs, sp.true)]
     if len(exprs) == 1:
         split = _extremum_branches(exprs[0], variables)
@@ -295,7 +296,7 @@ def complete(transform: Transform, positive: bool = False) -> list[list[Branch]]
     return out
 
 
-def _check_independent(transform: Transform) -> None:
+def check_independent(transform: Transform) -> None:
     """Outputs that are functions of each other have no joint density."""
     m = transform.output_dimension
     if m < 2:
