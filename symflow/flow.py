@@ -291,6 +291,10 @@ class Flow:
     # -- distribution functions and fitting (issue 6: symflow.core.cdf, verify.fit) --
     def cdf(self, x: Any = None) -> sp.Expr:
         """F_X(x) in closed form (summed over branches)."""
+        if self.reduction is not None:
+            from symflow.core.reduce import output_cdf
+
+            return output_cdf(self.reduction, _output_symbol(x))
         from symflow.core.cdf import flow_cdf
 
         return flow_cdf(self, _output_symbol(x))

@@ -54,6 +54,7 @@ __all__ = [
     "reduce_transform",
     "integrate_out",
     "check_independent",
+    "output_cdf",
 ]
 
 #: seconds SymPy may spend integrating one case of one auxiliary
@@ -902,3 +903,46 @@ class MarginalProgram(Program):
     @property
     def is_bijective(self) -> bool:
         return False
+
+
+def output_cdf(reduction: Reduction, x: sp.Symbol) -> sp.Expr:
+    """F_Y(x) = ∫_{−∞}^x p_Y: a Piecewise built piece by piece from the exact density, or
+    an unevaluated Integral of the density when it has no closed form.
+
+    Examples
+    --------
+    >>> from symflow.core.distributions import Uniform
+    >>> from symflow.core.multivariate import Independent
+    >>> z1, z2, x = sp.symbols("z1 z2 x", real=True)
+    >>> base = Independent(Uniform(0, 1), Uniform(0, 1))
+    >>> output_cdf(reduce_transform(base, [], Transform(z1 + z2, [z1, z2])), x)
+    Piecewise((0, x <= 0), (x**2/2, x <= 1), (-x**2/2 + 2*x - 1, x <= 2), (1, True))
+    """
+    t = sp.Dummy("t", real=True)
+    if reduction.pieces is None:
+        density = output_density(reduction, [t])
+        return sp.Integral(density, (t, -sp.oo, x))
+    (y,) = reduction.outputs
+    pieces = sorted(reduction.pieces, key=lambda p: float(p[1].inf))
+    out = []
+    first = pieces[0][1].inf
+    if first.is_finite:
+        out.append((sp.Integer(0), x <= first))
+    below = sp.Integer(0)
+    for expr, region in pieces:
+        lo, hi = region.inf, region.sup
+        if expr.has(sp.Abs):  # e^{-|x|}/2: integrate the two sides
+            expr = sp.piecewise_fold(expr.rewrite(sp.Piecewise))
+        part = attempt(lambda e=expr, a=lo: sp.integrate(e.xreplace({y: t}), (t, a, x)), 10.0, None)
+        if part is None or part.has(sp.Integral):
+            return sp.Integral(output_density(reduction, [t]), (t, -sp.oo, x))
+        out.append((_simplest(below + part), x <= hi if hi.is_finite else sp.true))
+        if hi.is_finite:
+            below = below + attempt(
+                lambda e=expr, a=lo, b=hi: sp.integrate(e.xreplace({y: t}), (t, a, b)),
+                10.0,
+                sp.nan,
+            )
+    if out[-1][1] is not sp.true:
+        out.append((sp.Integer(1), sp.true))
+    return sp.Piecewise(*out)
