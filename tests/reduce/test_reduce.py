@@ -161,3 +161,13 @@ def test_bad_maps():
         sf.Flow(sf.Independent(N, N, N), [sf.Transform([Z1 + Z2, Z3], [Z1, Z2, Z3])])
     with pytest.raises(TransformError, match="indices"):
         sf.Flow(sf.Independent(N, N), [sf.Transform([Z1, Z2], [Z1, Z2])]).marginal(5)
+
+
+def test_divergent_auxiliary_integral_is_an_error():
+    """∫_0^1 dw/w for every y in (0, 1): no density, and the message says where."""
+    from symflow.core.reduce import DivergenceError, Term, integrate_out, to_pieces
+
+    y, w = sp.symbols("y w", real=True)
+    terms, _ = integrate_out([Term(1 / w, (w > 0, w < 1, y > 0, y < 1))], w)
+    with pytest.raises(DivergenceError, match=r"y in Interval.open\(0, 1\).*diverges"):
+        to_pieces(terms, y)
