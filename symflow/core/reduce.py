@@ -30,7 +30,7 @@ Examples
 >>> base = Independent(Uniform(0, 1), Uniform(0, 1))
 >>> r = reduce_transform(base, [], Transform(z1 + z2, [z1, z2]))
 >>> r.pieces
-((x, Interval.open(0, 1)), (2 - x, Interval.open(1, 2)))
+((x, Interval.Lopen(0, 1)), (2 - x, Interval.open(1, 2)))
 """
 
 from __future__ import annotations
@@ -656,7 +656,14 @@ def to_pieces(terms, y: sp.Symbol) -> list[tuple[sp.Expr, sp.Interval]] | None:
         else:
             pieces.append((expr, sp.Interval.open(lo, hi)))
     pieces = _mirror(pieces, y)
-    return [(e, sp.S.Reals if r == sp.Interval(-sp.oo, sp.oo) else r) for e, r in pieces]
+    # a common end of two pieces belongs to the left one: (0, 1] and (1, 2), so that the
+    # density has a value at every point of the support
+    closed = []
+    for i, (e, r) in enumerate(pieces):
+        if i + 1 < len(pieces) and pieces[i + 1][1].inf == r.sup:
+            r = sp.Interval.Lopen(r.inf, r.sup)
+        closed.append((e, sp.S.Reals if r == sp.Interval(-sp.oo, sp.oo) else r))
+    return closed
 
 
 def _refine(expr: sp.Expr, y: sp.Symbol, lo, hi) -> sp.Expr:

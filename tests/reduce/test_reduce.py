@@ -85,7 +85,7 @@ def test_textbook_forms(reduced):
     u2 = reduced(sf.Independent(U, U), Z1 + Z2)
     assert u2.support == sp.Interval.open(0, 2)
     assert u2.density(X) == sp.Piecewise(
-        (X, (X > 0) & (X < 1)), (2 - X, (X > 1) & (X < 2)), (0, True)
+        (X, (X > 0) & (X <= 1)), (2 - X, (X > 1) & (X < 2)), (0, True)
     )
     prod = reduced(sf.Independent(U, U), Z1 * Z2)
     assert prod.density(X) == sp.Piecewise((-sp.log(X), (X > 0) & (X < 1)), (0, True))
@@ -171,3 +171,21 @@ def test_divergent_auxiliary_integral_is_an_error():
     terms, _ = integrate_out([Term(1 / w, (w > 0, w < 1, y > 0, y < 1))], w)
     with pytest.raises(DivergenceError, match=r"y in Interval.open\(0, 1\).*diverges"):
         to_pieces(terms, y)
+
+
+def test_kernels_at_the_edges(reduced, gamma_sum):
+    """0 outside, the value at a common end of two pieces, nan for nan; far tails."""
+    k = reduced(sf.Independent(U, U), Z1 + Z2).compile()
+    xs = np.array([-1.0, 0.0, np.nextafter(1.0, 0.0), 1.0, np.nextafter(2.0, 0.0), 2.0, np.nan])
+    got = k.prob(xs)
+    want = [0.0, 0.0, np.nextafter(1.0, 0.0), 1.0, 2.0 - np.nextafter(2.0, 0.0), 0.0]
+    np.testing.assert_allclose(got[:-1], want, rtol=1e-12, atol=0)
+    assert np.isnan(got[-1])
+    g = gamma_sum.compile()
+    tails = np.array([-1.0, 0.0, 1e-300, 700.0, 1e300, np.inf])
+    lp = g.log_prob(tails)
+    assert lp[0] == lp[1] == lp[4] == lp[5] == -np.inf
+    # p(y) ≈ C·B(3/2, 1/2)·y near 0; e^{-2y}-like decay at 700 (mpmath values)
+    np.testing.assert_allclose(
+        np.exp(lp[2:4]), [2.82842712474619009760e-300, 5.95319381043211015966e-306], rtol=1e-10
+    )
