@@ -66,6 +66,8 @@ _EXPORTS = {
     "FitError": "symflow.errors",
     "KernelError": "symflow.errors",
     "CacheWarning": "symflow.errors",
+    "UndefinedExpectationError": "symflow.core.expectation",
+    "DivergenceError": "symflow.core.reduce",
 }
 
 __all__ = list(_EXPORTS)

@@ -142,7 +142,7 @@ class Flow:
 
     def _init_reduced(self, base) -> None:
         """A map to fewer dimensions: auxiliaries integrated out (symflow.core.reduce)."""
-        from symflow.core.reduce import marginal_program, reduce_transform
+        from symflow.core.reduce import check_independent, marginal_program, reduce_transform
 
         *earlier, last = self.transforms
         if any(tr.reduces for tr in earlier):
@@ -150,13 +150,16 @@ class Flow:
                 f"{self!r}: only the last transform may map to fewer dimensions; apply "
                 f"square transforms first."
             )
-        self.layers = ()
-        self.reduction = reduce_transform(base, earlier, last)
+        check_independent(last)
         if last.output_dimension > 1:
             raise TransformError(
-                f"{self!r}: the density of {last.output_dimension} outputs is available as "
-                f"sf.Flow(...).marginal([...]) of a joint flow; a Flow reduces to one output."
+                f"{self!r}: a map to fewer dimensions must have one output for now; got "
+                f"{last.output_dimension}. The exact joint density of several outputs is "
+                f"available from symflow.core.reduce.reduce_transform(base, [], transform)"
+                f".exact_terms."
             )
+        self.layers = ()
+        self.reduction = reduce_transform(base, earlier, last)
         self.program = marginal_program(self.reduction)
 
     # -- symbolic nouns ---------------------------------------------------------------
@@ -393,6 +396,10 @@ class Flow:
         >>> sf.Flow(sf.Uniform(0, 1), [sf.Transform(-sp.log(z), z)]).cdf()
         Piecewise((0, x <= 0), (1 - exp(-x), True))
         """
+        if self.reduction is not None:
+            from symflow.core.reduce import output_cdf
+
+            return output_cdf(self.reduction, _output_symbol(x))
         from symflow.core.cdf import flow_cdf
 
         return flow_cdf(self, _output_symbol(x))
@@ -431,8 +438,8 @@ class Flow:
         return self.quantile(sp.Rational(1, 2))
 
     def marginal(self, index: Any):
-        """The flow of the components ``index`` (an int or a list) of a joint flow: the
-        other coordinates integrated out."""
+        """The flow of component ``index`` of a joint flow (the other coordinates
+        integrated out); a list of one index is accepted, several are refused for now."""
         indices = [index] if isinstance(index, int) else list(index)
         d = self.dimension
         if d < 2 or not all(isinstance(i, int) and 0 <= i < d for i in indices):

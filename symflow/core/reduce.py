@@ -30,7 +30,7 @@ Examples
 >>> base = Independent(Uniform(0, 1), Uniform(0, 1))
 >>> r = reduce_transform(base, [], Transform(z1 + z2, [z1, z2]))
 >>> r.pieces
-((x, Interval.open(0, 1)), (2 - x, Interval.open(1, 2)))
+((x, Interval.Lopen(0, 1)), (2 - x, Interval.open(1, 2)))
 """
 
 from __future__ import annotations
@@ -53,6 +53,8 @@ __all__ = [
     "complete",
     "reduce_transform",
     "integrate_out",
+    "check_independent",
+    "output_cdf",
 ]
 
 #: seconds SymPy may spend integrating one case of one auxiliary
@@ -275,7 +277,7 @@ def complete(transform: Transform, positive: bool = False) -> list[list[Branch]]
     [(z1*z2, z2), (z1*z2, z1)]
     """
     exprs, variables = list(transform.exprs), list(transform.vars)
-    _check_independent(transform)
+    check_independent(transform)
     regions: list[tuple[list[sp.Expr], sp.Basic]] = [(exprs, sp.true)]
     if len(exprs) == 1:
         split = _extremum_branches(exprs[0], variables)
@@ -295,7 +297,7 @@ def complete(transform: Transform, positive: bool = False) -> list[list[Branch]]
     return out
 
 
-def _check_independent(transform: Transform) -> None:
+def check_independent(transform: Transform) -> None:
     """Outputs that are functions of each other have no joint density."""
     m = transform.output_dimension
     if m < 2:
@@ -654,7 +656,14 @@ def to_pieces(terms, y: sp.Symbol) -> list[tuple[sp.Expr, sp.Interval]] | None:
         else:
             pieces.append((expr, sp.Interval.open(lo, hi)))
     pieces = _mirror(pieces, y)
-    return [(e, sp.S.Reals if r == sp.Interval(-sp.oo, sp.oo) else r) for e, r in pieces]
+    # a common end of two pieces belongs to the left one: (0, 1] and (1, 2), so that the
+    # density has a value at every point of the support
+    closed = []
+    for i, (e, r) in enumerate(pieces):
+        if i + 1 < len(pieces) and pieces[i + 1][1].inf == r.sup:
+            r = sp.Interval.Lopen(r.inf, r.sup)
+        closed.append((e, sp.S.Reals if r == sp.Interval(-sp.oo, sp.oo) else r))
+    return closed
 
 
 def _refine(expr: sp.Expr, y: sp.Symbol, lo, hi) -> sp.Expr:
@@ -901,3 +910,46 @@ class MarginalProgram(Program):
     @property
     def is_bijective(self) -> bool:
         return False
+
+
+def output_cdf(reduction: Reduction, x: sp.Symbol) -> sp.Expr:
+    """F_Y(x) = ∫_{−∞}^x p_Y: a Piecewise built piece by piece from the exact density, or
+    an unevaluated Integral of the density when it has no closed form.
+
+    Examples
+    --------
+    >>> from symflow.core.distributions import Uniform
+    >>> from symflow.core.multivariate import Independent
+    >>> z1, z2, x = sp.symbols("z1 z2 x", real=True)
+    >>> base = Independent(Uniform(0, 1), Uniform(0, 1))
+    >>> output_cdf(reduce_transform(base, [], Transform(z1 + z2, [z1, z2])), x)
+    Piecewise((0, x <= 0), (x**2/2, x <= 1), (-x**2/2 + 2*x - 1, x <= 2), (1, True))
+    """
+    t = sp.Dummy("t", real=True)
+    if reduction.pieces is None:
+        density = output_density(reduction, [t])
+        return sp.Integral(density, (t, -sp.oo, x))
+    (y,) = reduction.outputs
+    pieces = sorted(reduction.pieces, key=lambda p: float(p[1].inf))
+    out = []
+    first = pieces[0][1].inf
+    if first.is_finite:
+        out.append((sp.Integer(0), x <= first))
+    below = sp.Integer(0)
+    for expr, region in pieces:
+        lo, hi = region.inf, region.sup
+        if expr.has(sp.Abs):  # e^{-|x|}/2: integrate the two sides
+            expr = sp.piecewise_fold(expr.rewrite(sp.Piecewise))
+        part = attempt(lambda e=expr, a=lo: sp.integrate(e.xreplace({y: t}), (t, a, x)), 10.0, None)
+        if part is None or part.has(sp.Integral):
+            return sp.Integral(output_density(reduction, [t]), (t, -sp.oo, x))
+        out.append((_simplest(below + part), x <= hi if hi.is_finite else sp.true))
+        if hi.is_finite:
+            below = below + attempt(
+                lambda e=expr, a=lo, b=hi: sp.integrate(e.xreplace({y: t}), (t, a, b)),
+                10.0,
+                sp.nan,
+            )
+    if out[-1][1] is not sp.true:
+        out.append((sp.Integer(1), sp.true))
+    return sp.Piecewise(*out)

@@ -42,3 +42,19 @@ def test_infinite_and_undefined(reduced):
 
 def test_compiled_gamma_sum_mean(gamma_sum):
     assert float(gamma_sum.mean()) == pytest.approx(0.5 + 0.75, rel=1e-9)
+
+
+@pytest.mark.parametrize(
+    ("base", "expr", "oracle"),
+    [
+        (sf.Independent(sf.Uniform(0, 1), sf.Uniform(0, 1)), Z1 + Z2, stats.triang(0.5, 0, 2)),
+        (sf.Independent(sf.Normal(0, 1), sf.Normal(0, 1)), Z1 / Z2, stats.cauchy()),
+        (sf.Independent(sf.Exponential(1), sf.Exponential(1)), Z1 - Z2, stats.laplace()),
+    ],
+    ids=["triangular", "cauchy", "laplace"],
+)
+def test_cdf_of_a_reduction(reduced, base, expr, oracle):
+    F = reduced(base, expr).cdf(X)
+    for v in (-1.5, 0.3, 1.2, 2.5):
+        got = float(F.subs(X, sp.Rational(repr(v))).evalf(30))
+        assert got == pytest.approx(oracle.cdf(v), rel=1e-12, abs=1e-300)
