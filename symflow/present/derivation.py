@@ -1472,6 +1472,25 @@ def _solved(layer: Any) -> list[sp.Expr]:
     return [_tidy(v) for v in values]
 
 
+def _base_signs(expr: sp.Expr, base: Any, zs: tuple, index: int) -> sp.Expr:
+    """|z_i| → z_i in the first layer where the base's component i lives on (0, ∞)."""
+    components = getattr(base, "components", None)
+    if index != 1 or components is None or len(components) != len(zs):
+        return expr
+    signs, inside = {}, []
+    for z, c in zip(zs, components, strict=True):
+        support = c.support
+        if isinstance(support, sp.Interval) and support.inf.is_nonnegative:
+            signs[z] = 1
+            inside.append(z > support.inf)
+        elif isinstance(support, sp.Interval) and support.sup.is_nonpositive:
+            signs[z] = -1
+            inside.append(z < support.sup)
+    if not signs:
+        return expr
+    return drop_known_signs(expr, signs, sp.And(*inside))
+
+
 def _derive_vector(flow: Any) -> Derivation:
     program = flow.program
     d = flow.dimension
@@ -1501,7 +1520,9 @@ def _derive_vector(flow: Any) -> Derivation:
                 inverse=sp.Matrix([shown(e) for e in _solved(layer)]),
                 jacobian=shown(layer.jacobian),
                 determinant=shown(layer.determinant),
-                log_abs_det_jacobian=shown(layer.log_abs_det_jacobian),
+                log_abs_det_jacobian=_base_signs(
+                    shown(layer.log_abs_det_jacobian), flow.base, zs, layer.index
+                ),
                 structure=layer.structure,
             )
         )

@@ -6,7 +6,7 @@ the transforms. The support fixes a frame for a variable y:
 * the real line: y = x (Normal, Cauchy, StudentT, Logistic, Laplace, Gumbel, GumbelMin);
 * (lo, oo): y = x − lo > 0 (Exponential, ChiSquared, Gamma, Weibull, Rayleigh,
   HalfNormal, Maxwell, Chi, LogNormal, InverseGamma, Lévy, Fréchet, Fisk, F, BetaPrime,
-  LogLaplace, HalfCauchy, and Pareto with x_m = lo);
+  LogLaplace, HalfCauchy, HalfLogistic, Gompertz, and Pareto with x_m = lo);
 * (lo, hi): y = (x − lo)/(hi − lo) in (0, 1) (Uniform, Arcsine, Beta; LogUniform on
   (lo, hi) itself).
 
@@ -204,6 +204,17 @@ def _ld_frechet(x, p):
     return sp.log(c) - (c + 1) * sp.log(y) - y ** (-c) + jac
 
 
+def _ld_half_logistic(x, p):
+    y, jac = _unit(x, p)
+    return sp.log(2) - y - 2 * sp.log(1 + sp.exp(-y)) + jac
+
+
+def _ld_gompertz(x, p):
+    y, jac = _unit(x, p)
+    c = p["c"]
+    return sp.log(c) + y - c * (sp.exp(y) - 1) + jac
+
+
 def _ld_half_cauchy(x, p):
     y, jac = _unit(x, p)
     return sp.log(2 / sp.pi) - sp.log(1 + y**2) + jac
@@ -376,6 +387,21 @@ def _specs() -> dict[str, _Spec]:
             _ld_half_cauchy,
             _above,
             lambda st, p: _scaled(st.halfcauchy, p),
+        ),
+        _Spec(
+            "HalfLogistic",
+            (),
+            _ld_half_logistic,
+            _above,
+            lambda st, p: _scaled(st.halflogistic, p),
+        ),
+        _Spec(
+            "Gompertz",
+            (("c", "c"),),
+            _ld_gompertz,
+            _above,
+            lambda st, p: _scaled(st.gompertz, p, p["c"]),
+            ("c",),
         ),
         _Spec(
             "Maxwell",
@@ -1093,6 +1119,15 @@ def _match_above(t: Mapping[tuple, sp.Expr], lo: sp.Expr) -> list[tuple[str, dic
         if k.is_negative and _only(t, LOG, key) and _tidy(c_log + 1 - k) == 0:
             scale = _tidy((-t[key]) ** (1 / k))
             out.append(("Frechet", {"c": _tidy(-k), **loc, **_scale_kw(scale)}))
+    soft = _kind(t, "softplus")
+    if len(soft) == 1 and _only(t, soft[0], _pow(1)) and t[soft[0]] == -2 and soft[0][2] == 0:
+        out.append(("HalfLogistic", {**loc, **_scale_kw(_tidy(1 / soft[0][1]))}))
+    exps = _kind(t, "exp")
+    if len(exps) == 1 and _only(t, exps[0], _pow(1)) and _positive(exps[0][1]):
+        slope = exps[0][1]
+        if _tidy(t.get(_pow(1), _ZERO) - slope) == 0:
+            c = _tidy(-t[exps[0]])
+            out.append(("Gompertz", {"c": c, **loc, **_scale_kw(_tidy(1 / slope))}))
     abslogs = _kind(t, "abslog")
     if len(abslogs) == 1 and _only(t, LOG, abslogs[0]) and c_log == -1:
         scale = _tidy(sp.exp(abslogs[0][1]))
@@ -1140,6 +1175,11 @@ def _match_ratio_families(t: Mapping[tuple, sp.Expr], loc: dict) -> list[tuple[s
         if _tidy(c_log - (c - 1)) == 0:
             out.append(("Fisk", {"c": c, **loc, **_scale_kw(_tidy(q ** (1 / c)))}))
     return out
+
+
+def _positive(v: sp.Expr) -> bool:
+    """v > 0 as far as SymPy can tell."""
+    return bool(v.is_positive)
 
 
 def _frame_negative(v: sp.Expr) -> bool:

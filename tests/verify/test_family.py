@@ -286,6 +286,27 @@ CASES = {
         {"sigma": 1},
         stats.maxwell(),
     ),
+    "halflogistic-abs-of-logistic": (
+        sf.Logistic(0, 1),
+        [sp.Abs(z)],
+        "HalfLogistic",
+        {},
+        stats.halflogistic(),
+    ),
+    "gompertz-log1p-of-exponential": (
+        sf.Exponential(1),
+        [sp.log(1 + z)],
+        "Gompertz",
+        {"c": 1},
+        stats.gompertz(1),
+    ),
+    "gompertz-scaled": (
+        sf.Exponential(2),
+        [3 * sp.log(1 + z)],
+        "Gompertz",
+        {"c": 2, "scale": 3},
+        stats.gompertz(2, scale=3),
+    ),
     "uniform-exp-of-exponential": (
         sf.Exponential(1),
         [sp.exp(-z)],
