@@ -347,7 +347,10 @@ class TrainKernels:
         theta = np.ascontiguousarray(theta, dtype=np.float64)
         k = _blocks(xs.shape[0])
         out = np.zeros((k, theta.size + 3))
-        _run(self.module().value_grad_block, xs, (theta,), [(row,) for row in out])
+        try:
+            _run(self.module().value_grad_block, xs, (theta,), [(row,) for row in out])
+        except ZeroDivisionError:  # numba's b**-k raises at b = 0 whatever the error model
+            return -np.inf, np.zeros(theta.size), (xs.shape[0], -1)
         return self._reduce(out)
 
     def first_bad(self, xs: np.ndarray, theta: np.ndarray) -> int:
@@ -376,7 +379,11 @@ class TrainKernels:
         out = np.zeros((k, theta.size + 3))
         hv = np.zeros((k, *vs2.shape))
         block = self.module(hvp=True).value_grad_hvp_block
-        _run(block, xs, (theta, vs2), list(zip(out, hv, strict=True)))
+        try:
+            _run(block, xs, (theta, vs2), list(zip(out, hv, strict=True)))
+        except ZeroDivisionError:  # as in value_grad
+            nan = np.full(hv.shape[1:], np.nan)
+            return -np.inf, np.zeros(theta.size), (nan[:, 0] if single else nan), (xs.shape[0], -1)
         value, grad, bad = self._reduce(out)
         hv = hv.sum(axis=0)
         return value, grad, (hv[:, 0] if single else hv), bad
