@@ -131,6 +131,9 @@ def _parts(program, directions: bool):
     if tan is not None:
         given = [s for s in em.names if s not in tan.direction]
         direction = [str(em.sym(v)) for v in tan.direction]
+        # the tangents' common subexpressions are numbered c_0, c_1, … again and may
+        # reuse names of the outer ones: safe, as the tangent loop is the last thing a
+        # point computes and the next point recomputes the outer ones
         out_tangent = em.statements(tan.assignments, " " * 12, given=(*given, *tan.direction))
         hvp = ["0.0" if t == 0 else str(em.sym(t)) for t in tan.derivatives]
     return em, _Parts(
