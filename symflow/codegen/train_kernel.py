@@ -131,6 +131,9 @@ def _parts(program, directions: bool):
     if tan is not None:
         given = [s for s in em.names if s not in tan.direction]
         direction = [str(em.sym(v)) for v in tan.direction]
+        # the tangents' common subexpressions are numbered c_0, c_1, … again and may
+        # reuse names of the outer ones: safe, as the tangent loop is the last thing a
+        # point computes and the next point recomputes the outer ones
         out_tangent = em.statements(tan.assignments, " " * 12, given=(*given, *tan.direction))
         hvp = ["0.0" if t == 0 else str(em.sym(t)) for t in tan.derivatives]
     return em, _Parts(
@@ -347,7 +350,10 @@ class TrainKernels:
         theta = np.ascontiguousarray(theta, dtype=np.float64)
         k = _blocks(xs.shape[0])
         out = np.zeros((k, theta.size + 3))
-        _run(self.module().value_grad_block, xs, (theta,), [(row,) for row in out])
+        try:
+            _run(self.module().value_grad_block, xs, (theta,), [(row,) for row in out])
+        except ZeroDivisionError:  # numba's b**-k raises at b = 0 whatever the error model
+            return -np.inf, np.zeros(theta.size), (xs.shape[0], -1)
         return self._reduce(out)
 
     def first_bad(self, xs: np.ndarray, theta: np.ndarray) -> int:
@@ -376,7 +382,11 @@ class TrainKernels:
         out = np.zeros((k, theta.size + 3))
         hv = np.zeros((k, *vs2.shape))
         block = self.module(hvp=True).value_grad_hvp_block
-        _run(block, xs, (theta, vs2), list(zip(out, hv, strict=True)))
+        try:
+            _run(block, xs, (theta, vs2), list(zip(out, hv, strict=True)))
+        except ZeroDivisionError:  # as in value_grad
+            nan = np.full(hv.shape[1:], np.nan)
+            return -np.inf, np.zeros(theta.size), (nan[:, 0] if single else nan), (xs.shape[0], -1)
         value, grad, bad = self._reduce(out)
         hv = hv.sum(axis=0)
         return value, grad, (hv[:, 0] if single else hv), bad

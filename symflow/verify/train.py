@@ -358,13 +358,14 @@ def choose_method(parameters: int, points: int) -> str:
 
 def wants_training(flow, data: Any, options: dict) -> bool:
     """Whether ``flow.fit(data, **options)`` goes to :func:`train_flow`: flows of more
-    than a few parameters or of several dimensions, dask data, or a training option."""
+    than six parameters, dask data, or a training option (``validation``, ``progress``,
+    a training method …)."""
     from symflow.codegen.dask_support import is_dask
 
     program = flow.program
     if len(program.paths) != 1:
         return False
-    many = flow.dimension > 1 or len(program.parameters) > 6
+    many = len(program.parameters) > 6
     method = options.get("method")
     if method in ("trust-exact", "L-BFGS-B"):  # also fit_flow's methods
         return many or bool(_TRAIN_OPTIONS & set(options)) or is_dask(data)
@@ -407,6 +408,12 @@ class _Progress:
             self.header = True
         line = f"{row[0]:>6} {row[1]:>18.8g} {row[2]:>10.3g} {row[3]:>7.2f}s"
         print(line + (f"  {note}" if note else ""), file=sys.stderr)
+
+
+#: L-BFGS runs at most this many times from where the last one stopped
+RESTARTS = 20
+#: the objective (minus the mean log-likelihood) where it is not finite
+_WALL = 1e30
 
 
 class _Stop(Exception):
@@ -534,8 +541,9 @@ def train_flow(
     value0, _, bad0 = train.value_grad(theta0)
     if bad0[0]:
         given = ", ".join(f"{k} = {start[k]:g}" for k in names)
-        point = train.array[bad0[1]].tolist() if train.array is not None and bad0[1] >= 0 else None
-        where = f"data point {bad0[1]} (x = {point!r})" if point is not None else "a data point"
+        first = kernels.first_bad(train.array, theta0) if train.array is not None else -1
+        point = train.array[first].tolist() if first >= 0 else None
+        where = f"data point {first} (x = {point!r})" if point is not None else "a data point"
         raise ParameterError(
             f"At the starting values ({given}) {where} has zero density under {flow!r} "
             f"({bad0[0]} of {n} points), so the log-likelihood is -inf. Pass init= values "
@@ -549,11 +557,13 @@ def train_flow(
         return jac, jac * grad[free]
 
     def objective(eta: np.ndarray):
-        """(−ℓ/n, −∇_η ℓ/n) with +inf outside the support."""
+        """(−ℓ/n, −∇_η ℓ/n); a large finite value where a point has zero density or the
+        flow overflows (L-BFGS-B's line search stops on inf; a finite wall makes it
+        shorten the step)."""
         theta = theta_of(eta)
         value, grad, bad = train.value_grad(theta)
-        if bad[0] or not math.isfinite(value):
-            return math.inf, np.zeros(free.size)
+        if bad[0] or not math.isfinite(value) or not np.all(np.isfinite(grad)):
+            return _WALL, np.zeros(free.size)
         _, g = chain(theta, grad)
         state["eta"], state["out"] = eta.copy(), (value, g)
         return -value / n, -g / n
@@ -571,7 +581,9 @@ def train_flow(
         jac = np.where(kinds[free] != 0, theta[free], 1.0)
         vs = np.zeros((theta.size, free.size))
         vs[free, np.arange(free.size)] = jac
-        _, grad, hv, _ = train.value_grad_hvp(theta, vs)
+        _, grad, hv, bad = train.value_grad_hvp(theta, vs)
+        if bad[0]:  # not reached from a feasible start; keep the optimiser's algebra finite
+            return np.eye(free.size)
         h = jac[:, None] * hv[free]
         h[np.diag_indices_from(h)] += np.where(kinds[free] != 0, theta[free] * grad[free], 0)
         return -h / n
@@ -624,15 +636,28 @@ def train_flow(
                 )
                 eta, reason = res.x, str(res.message)
             elif method == "L-BFGS":
-                res = optimize.minimize(
-                    objective,
-                    eta0,
-                    jac=True,
-                    method="L-BFGS-B",
-                    callback=after,
-                    options={"gtol": tol, "ftol": 0.0, "maxiter": maxiter, "maxcor": 20},
-                )
-                eta, reason = res.x, str(res.message)
+                # restarted (memory cleared) when a run ends without progress while the
+                # gradient is still large: far from the optimum the first curvature
+                # pairs can scale the steps so badly that the line search fails
+                eta = eta0
+                for _ in range(RESTARTS):
+                    before = objective(eta)[0]
+                    res = optimize.minimize(
+                        objective,
+                        eta,
+                        jac=True,
+                        method="L-BFGS-B",
+                        callback=after,
+                        options={
+                            "gtol": tol,
+                            "ftol": 0.0,
+                            "maxiter": maxiter - len(history),
+                            "maxcor": 20,
+                        },
+                    )
+                    eta, reason = res.x, str(res.message)
+                    if len(history) >= maxiter or not res.fun < before:
+                        break
             else:
                 eta, reason = _adam(
                     train,

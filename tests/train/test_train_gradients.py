@@ -55,7 +55,7 @@ def evaluate(assignments, env: dict) -> dict:
     return env
 
 
-CASES = [(1, 11), (2, 3), (3, 5), (5, 8), (8, 4)]
+CASES = [(1, 11), (3, 5), (5, 8), (8, 4)]
 
 
 @pytest.mark.parametrize(("layers", "seed"), CASES, ids=[f"{k}-layers" for k, _ in CASES])
