@@ -71,7 +71,7 @@ def test_one_composed_transform_equals_the_chain(chain) -> None:
     d1, d2 = as_list.log_density(x), as_one.log_density(x)
     assert "^-1" not in str(d2), (names, d2)
     points = list(interior_points(s1, 5))
-    checked = []
+    checked, truth = [], []
     for p in points:
         v1 = d1.subs(x, sp.Float(p, 30)).evalf(30)
         v2 = d2.subs(x, sp.Float(p, 30)).evalf(30)
@@ -81,9 +81,11 @@ def test_one_composed_transform_equals_the_chain(chain) -> None:
         assert abs(v1 - v2) <= 1e-20 * max(1, abs(v1)), (names, p, v1, v2)
         if abs(v1) < 1e300:  # finite in float64: the kernels must agree there too
             checked.append(p)
-    xs = np.array(checked)
+            truth.append(float(v1))
+    xs, truth = np.array(checked), np.array(truth)
     k1, k2 = as_list.compile().log_prob(xs), as_one.compile().log_prob(xs)
-    assert np.array_equal(np.isfinite(k1), np.isfinite(k2)), (names, xs, k1, k2)
-    finite = np.isfinite(k1)
-    err = np.abs(k1[finite] - k2[finite]) / np.maximum(1.0, np.abs(k1[finite]))
-    assert np.all(err <= 1e-13), (names, xs, k1, k2)
+    scale = np.maximum(1.0, np.abs(truth))
+    # wherever the layer-by-layer kernel is right to 1e-13, the composed one is too
+    # (near support edges both depend on the edge-distance rewrites of the kernels)
+    right = np.abs(k1 - truth) <= 1e-13 * scale
+    assert np.all(np.abs(k2 - truth)[right] <= 1e-13 * scale[right]), (names, xs, k1, k2, truth)
