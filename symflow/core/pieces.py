@@ -168,9 +168,11 @@ def _real_points_only(s: sp.Set) -> sp.Set:
         return sp.Intersection(kept, *others)
 
     return s.replace(
-        lambda e: isinstance(e, sp.Intersection)
-        and sum(isinstance(a, sp.FiniteSet) for a in e.args) == 1
-        and all(p.is_number for a in e.args if isinstance(a, sp.FiniteSet) for p in a),
+        lambda e: (
+            isinstance(e, sp.Intersection)
+            and sum(isinstance(a, sp.FiniteSet) for a in e.args) == 1
+            and all(p.is_number for a in e.args if isinstance(a, sp.FiniteSet) for p in a)
+        ),
         real_points,
     )
 

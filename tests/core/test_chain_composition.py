@@ -56,7 +56,7 @@ def chains(draw):
     return names, maps
 
 
-@settings(max_examples=8)
+@settings(max_examples=6)
 @given(chains())
 def test_one_composed_transform_equals_the_chain(chain) -> None:
     names, maps = chain
