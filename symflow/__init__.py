@@ -37,6 +37,11 @@ _EXPORTS = {
     "Logistic": "symflow.core.distributions",
     "Cauchy": "symflow.core.distributions",
     "StudentT": "symflow.core.distributions",
+    "Weibull": "symflow.core.bases",
+    "ChiSquared": "symflow.core.bases",
+    "HalfNormal": "symflow.core.bases",
+    "Truncated": "symflow.core.bases",
+    "Mixture": "symflow.core.bases",
     "Independent": "symflow.core.multivariate",
     "MultivariateNormal": "symflow.core.multivariate",
     "SymflowError": "symflow.errors",
@@ -71,6 +76,7 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
+    from symflow.core.bases import ChiSquared, HalfNormal, Mixture, Truncated, Weibull  # noqa: F401
     from symflow.core.distributions import (  # noqa: F401
         Beta,
         Cauchy,

@@ -72,242 +72,6 @@ def module_header() -> str:
     )
 
 
-#: numba helpers shared by every CDF module: Φ, Φ⁻¹, incomplete gamma/beta, Student t.
-CDF_HELPERS = '''
-
-_SQRT2 = 1.4142135623730951
-_LOG_SQRT_2PI = 0.9189385332046728
-
-
-@njit(cache=True, error_model="numpy")
-def _ndtr(t):
-    """Φ(t), accurate in the lower tail."""
-    return 0.5 * math.erfc(-t / _SQRT2)
-
-
-@njit(cache=True, error_model="numpy")
-def _ndtr_between(lo, hi):
-    """Φ(hi) − Φ(lo) for lo <= hi without cancellation near 0 or in the tails."""
-    if not hi > lo:
-        return 0.0
-    if hi <= -1.0:
-        return _ndtr(hi) - _ndtr(lo)
-    if lo >= 1.0:
-        return _ndtr(-lo) - _ndtr(-hi)
-    return 0.5 * (math.erf(hi / _SQRT2) - math.erf(lo / _SQRT2))
-
-
-@njit(cache=True, error_model="numpy")
-def _ndtri_lower(p):
-    """Φ⁻¹(p) for 0 < p <= 1/2 (Acklam's start, two Halley steps)."""
-    if p < 0.02425:
-        q = math.sqrt(-2.0 * math.log(p))
-        x = (((((-7.784894002430293e-03 * q - 3.223964580411365e-01) * q
-                - 2.400758277161838e+00) * q - 2.549732539343734e+00) * q
-              + 4.374664141464968e+00) * q + 2.938163982698783e+00) / (
-            (((7.784695709041462e-03 * q + 3.224671290700398e-01) * q
-              + 2.445134137142996e+00) * q + 3.754408661907416e+00) * q + 1.0)
-    else:
-        q = p - 0.5
-        r = q * q
-        x = (((((-3.969683028665376e+01 * r + 2.209460984245205e+02) * r
-                - 2.759285104469687e+02) * r + 1.383577518672690e+02) * r
-              - 3.066479806614716e+01) * r + 2.506628277459239e+00) * q / (
-            ((((-5.447609879822406e+01 * r + 1.615858368580409e+02) * r
-               - 1.556989798598866e+02) * r + 6.680131188771972e+01) * r
-             - 1.328068155288572e+01) * r + 1.0)
-    for _ in range(2):
-        if p < 0.25:
-            e = 0.5 * math.erfc(-x / _SQRT2) - p
-        else:
-            e = 0.5 * math.erf(x / _SQRT2) - (p - 0.5)
-        if e == 0.0:
-            break
-        u = math.copysign(math.exp(math.log(abs(e)) + 0.5 * x * x + _LOG_SQRT_2PI), e)
-        x = x - u / (1.0 + 0.5 * x * u)
-    return x
-
-
-@njit(cache=True, error_model="numpy")
-def _ndtri(p):
-    """Φ⁻¹(p); ±inf at 0 and 1, nan outside [0, 1]."""
-    if not (p >= 0.0 and p <= 1.0):
-        return math.nan
-    if p == 0.0:
-        return -math.inf
-    if p == 1.0:
-        return math.inf
-    if p > 0.5:
-        return -_ndtri_lower(1.0 - p)
-    return _ndtri_lower(p)
-
-
-@njit(cache=True, error_model="numpy")
-def _expit(t):
-    """1 / (1 + exp(-t)) without overflow."""
-    if t >= 0.0:
-        return 1.0 / (1.0 + math.exp(-t))
-    e = math.exp(t)
-    return e / (1.0 + e)
-
-
-@njit(cache=True, error_model="numpy")
-def _cauchy_cdf(t):
-    """1/2 + atan(t)/π, accurate in both tails."""
-    return math.atan2(1.0, -t) / math.pi
-
-
-@njit(cache=True, error_model="numpy")
-def _laplace_cdf(t):
-    if t < 0.0:
-        return 0.5 * math.exp(t)
-    return 1.0 - 0.5 * math.exp(-t)
-
-
-@njit(cache=True, error_model="numpy")
-def _gamma_prefactor(a, x):
-    return math.exp(-x + a * math.log(x) - math.lgamma(a))
-
-
-@njit(cache=True, error_model="numpy")
-def _gamma_series(a, x):
-    """P(a, x) by its power series (x < a + 1)."""
-    ap = a
-    total = 1.0 / a
-    term = total
-    for _ in range(100000):
-        ap += 1.0
-        term *= x / ap
-        total += term
-        if abs(term) < abs(total) * 1e-17:
-            break
-    return total * _gamma_prefactor(a, x)
-
-
-@njit(cache=True, error_model="numpy")
-def _gamma_cfrac(a, x):
-    """Q(a, x) by its continued fraction, modified Lentz (x >= a + 1)."""
-    tiny = 1e-300
-    b = x + 1.0 - a
-    c = 1.0 / tiny
-    d = 1.0 / b
-    h = d
-    for i in range(1, 100000):
-        an = -i * (i - a)
-        b += 2.0
-        d = an * d + b
-        if abs(d) < tiny:
-            d = tiny
-        c = b + an / c
-        if abs(c) < tiny:
-            c = tiny
-        d = 1.0 / d
-        delta = d * c
-        h *= delta
-        if abs(delta - 1.0) < 1e-16:
-            break
-    return _gamma_prefactor(a, x) * h
-
-
-@njit(cache=True, error_model="numpy")
-def _gammainc_p(a, x):
-    """Regularised lower incomplete gamma P(a, x)."""
-    if x != x:
-        return math.nan
-    if x <= 0.0:
-        return 0.0
-    if x == math.inf:
-        return 1.0
-    if x < a + 1.0:
-        return _gamma_series(a, x)
-    return 1.0 - _gamma_cfrac(a, x)
-
-
-@njit(cache=True, error_model="numpy")
-def _gammainc_q(a, x):
-    """Regularised upper incomplete gamma Q(a, x) = 1 − P(a, x)."""
-    if x != x:
-        return math.nan
-    if x <= 0.0:
-        return 1.0
-    if x == math.inf:
-        return 0.0
-    if x < a + 1.0:
-        return 1.0 - _gamma_series(a, x)
-    return _gamma_cfrac(a, x)
-
-
-@njit(cache=True, error_model="numpy")
-def _beta_cfrac(a, b, x):
-    tiny = 1e-300
-    qab = a + b
-    qap = a + 1.0
-    qam = a - 1.0
-    c = 1.0
-    d = 1.0 - qab * x / qap
-    if abs(d) < tiny:
-        d = tiny
-    d = 1.0 / d
-    h = d
-    for m in range(1, 100000):
-        m2 = 2.0 * m
-        aa = m * (b - m) * x / ((qam + m2) * (a + m2))
-        d = 1.0 + aa * d
-        if abs(d) < tiny:
-            d = tiny
-        c = 1.0 + aa / c
-        if abs(c) < tiny:
-            c = tiny
-        d = 1.0 / d
-        h *= d * c
-        aa = -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2))
-        d = 1.0 + aa * d
-        if abs(d) < tiny:
-            d = tiny
-        c = 1.0 + aa / c
-        if abs(c) < tiny:
-            c = tiny
-        d = 1.0 / d
-        delta = d * c
-        h *= delta
-        if abs(delta - 1.0) < 1e-16:
-            break
-    return h
-
-
-@njit(cache=True, error_model="numpy")
-def _betainc(a, b, x):
-    """Regularised incomplete beta I_x(a, b)."""
-    if x != x:
-        return math.nan
-    if x <= 0.0:
-        return 0.0
-    if x >= 1.0:
-        return 1.0
-    lbt = (math.lgamma(a + b) - math.lgamma(a) - math.lgamma(b)
-           + a * math.log(x) + b * math.log1p(-x))
-    if x < (a + 1.0) / (a + b + 2.0):
-        return math.exp(lbt) * _beta_cfrac(a, b, x) / a
-    return 1.0 - math.exp(lbt) * _beta_cfrac(b, a, 1.0 - x) / b
-
-
-@njit(cache=True, error_model="numpy")
-def _t_cdf(nu, t):
-    """CDF of Student's t with nu degrees of freedom."""
-    if t != t:
-        return math.nan
-    if t == math.inf:
-        return 1.0
-    if t == -math.inf:
-        return 0.0
-    t2 = t * t
-    if t2 < nu:
-        comp = 0.5 * _betainc(0.5, 0.5 * nu, t2 / (nu + t2))
-        return 0.5 + comp if t > 0.0 else 0.5 - comp
-    tail = 0.5 * _betainc(0.5 * nu, 0.5, nu / (nu + t2))
-    return 1.0 - tail if t > 0.0 else tail
-'''
-
 #: x with F(x) = p (or S(x) = q) for an increasing F on (lo, hi), by bracketing.
 _SOLVER = '''
 
@@ -478,20 +242,16 @@ PLACEHOLDERS = (BaseCdf, BaseSf, BaseBetween, BaseBetweenWidth, BaseQuantile, Ba
 def _base_functions(base, params: tuple[sp.Symbol, ...]):
     """F_Z, S_Z, F_Z⁻¹, S_Z⁻¹ as SymPy expressions that compile stably.
 
-    Explicit where composing with the flow's maps can cancel symbolically (the uniform
-    and exponential bases), placeholders for the module's numba helpers otherwise.
+    The base's kernel forms written out where the base asks for it (composing them with
+    the flow's maps can cancel symbolically: the uniform and exponential bases),
+    placeholders for the module's numba helpers otherwise.
     """
     z = sp.Symbol("z_base", real=True)
     u = sp.Symbol("u_base", real=True)
-    p = base.params
-    if base.name == "Uniform":
-        a, b = p["a"], p["b"]
-        return z, u, (z - a) / (b - a), (b - z) / (b - a), a + u * (b - a), b - u * (b - a)
-    if base.name == "Exponential":
-        from sympy.codegen.cfunctions import expm1, log1p
-
-        r = p["rate"]
-        return z, u, -expm1(-r * z), sp.exp(-r * z), -log1p(-u) / r, -sp.log(u) / r
+    if base.inline_kernel_forms:
+        forms = (base.kernel_cdf(z), base.kernel_sf(z), base.kernel_quantile(u), base.kernel_isf(u))
+        if all(f is not None for f in forms):
+            return (z, u, *forms)
     return (
         z,
         u,
@@ -542,25 +302,14 @@ def _bBw(lo, w{params}):
 
 def _base_source(base, em, params: str) -> str:
     """numba source of _bP, _bF, _bS, _bB, _bBw, _bQ, _bISF for ``base``."""
-    zb = sp.Symbol("z", real=True)
-    em.names.setdefault(zb, zb)
+    zb, lo, w = sp.symbols("z lo w", real=True)
+    for s in (zb, lo, w):
+        em.names.setdefault(s, s)
     density = em.code(em.rename(base.density(zb)))
     support_lo = em.code(em.rename(sp.sympify(base.support.inf)))
     support_hi = em.code(em.rename(sp.sympify(base.support.sup)))
-    p = {name: em.code(em.rename(value)) for name, value in base.params.items()}
-    scale = {
-        "Normal": p.get("sigma"),
-        "Logistic": p.get("s"),
-        "Cauchy": p.get("gamma"),
-        "Laplace": p.get("b"),
-        "StudentT": p.get("sigma"),
-        "Uniform": "math.inf",
-        "Exponential": "0.0",
-        "Gamma": f"min(lo, 1.0 / ({p.get('rate')}))",
-        "Beta": "min(lo, 1.0 - lo - w)",
-    }.get(base.name, "0.0")
-    threshold = scale if scale in ("math.inf", "0.0") else f"0.05 * {scale}"
-    kink = p.get("mu") if base.name == "Laplace" else None
+    threshold = em.code(em.rename(sp.sympify(base.width_threshold(lo, w))))
+    kink = em.code(em.rename(base.kinks[0])) if base.kinks else None
     pdf = f'''
 @njit(cache=True, error_model="numpy")
 def _bP(z{params}):
@@ -573,12 +322,47 @@ def _bP(z{params}):
 
 
 def _base_only_source(base, em, params: str) -> str:
-    """numba source of _bF, _bS, _bB, _bQ, _bISF for ``base`` (parameters inlined)."""
-    p = {name: em.code(em.rename(value)) for name, value in base.params.items()}
+    """numba source of _bF, _bS, _bB, _bQ, _bISF for ``base`` (parameters inlined), from
+    the base's kernel forms; F_Z⁻¹ and S_Z⁻¹ solved by bracketing where it has none."""
+    z, u, q = sp.symbols("z u q", real=True)
+    for s in (z, u, q):
+        em.names.setdefault(s, s)
     lo = em.code(em.rename(sp.sympify(base.support.inf)))
     hi = em.code(em.rename(sp.sympify(base.support.sup)))
-    name = base.name
-    generic_between = f'''
+    forms = base.kernel_cdf(z), base.kernel_sf(z), base.kernel_quantile(u), base.kernel_isf(q)
+    if forms[0] is None or forms[1] is None:
+        raise CompileError(
+            f"No compiled CDF is known for the base {base!r}: it states no closed-form CDF. "
+            f"Give its class kernel_cdf and kernel_sf methods."
+        )
+    F, S, Q, ISF = (None if f is None else em.code(em.rename(f)) for f in forms)
+
+    def fn(fname: str, arg: str, body: str) -> str:
+        lines = "\n".join("    " + line for line in body.strip().splitlines())
+        return f"""
+@njit(cache=True, error_model="numpy")
+def {fname}({arg}{params}):
+{lines}
+"""
+
+    def probability(value: str, below: str, above: str) -> str:
+        return (
+            f"if z != z:\n    return z\nif not z > {lo}:\n    return {below}\n"
+            f"if not z < {hi}:\n    return {above}\nreturn {value}"
+        )
+
+    def level(var: str, value: str, at_zero: str, at_one: str) -> str:
+        return (
+            f"if not ({var} >= 0.0 and {var} <= 1.0):\n    return math.nan\n"
+            f"if {var} == 0.0:\n    return {at_zero}\nif {var} == 1.0:\n    return {at_one}\n"
+            f"return {value}"
+        )
+
+    solve = "_base_solve"
+    source = (
+        fn("_bF", "z", probability(F, "0.0", "1.0"))
+        + fn("_bS", "z", probability(S, "1.0", "0.0"))
+        + f'''
 @njit(cache=True, error_model="numpy")
 def _bB(l, h{params}):
     """P(l < Z < h) for l <= h, from the smaller tail."""
@@ -596,136 +380,12 @@ def _bB(l, h{params}):
         return max(sl - _bS(h{params}), 0.0)
     return max(1.0 - _bF(l{params}) - _bS(h{params}), 0.0)
 '''
-    numeric_quantile = f"""
-@njit(cache=True, error_model="numpy")
-def _bQ(u{params}):
-    return _base_solve(u, 0.0{params})
-
-
-@njit(cache=True, error_model="numpy")
-def _bISF(q{params}):
-    return _base_solve(q, 1.0{params})
-""" + _SOLVER.format(name="_base_solve", params=params, cdf="_bF", sf="_bS", lo=lo, hi=hi)
-
-    def fn(fname: str, arg: str, body: str) -> str:
-        lines = "\n".join("    " + line for line in body.strip().splitlines())
-        return f"""
-@njit(cache=True, error_model="numpy")
-def {fname}({arg}{params}):
-{lines}
-"""
-
-    if name == "Normal":
-        mu, sigma = p["mu"], p["sigma"]
-        return (
-            fn("_bF", "z", f"return _ndtr((z - {mu}) / {sigma})")
-            + fn("_bS", "z", f"return _ndtr(({mu} - z) / {sigma})")
-            + fn("_bB", "l, h", f"return _ndtr_between((l - {mu}) / {sigma}, (h - {mu}) / {sigma})")
-            + fn("_bQ", "u", f"return {mu} + {sigma} * _ndtri(u)")
-            + fn("_bISF", "q", f"return {mu} - {sigma} * _ndtri(q)")
-        )
-    if name == "Uniform":
-        a, b = p["a"], p["b"]
-        return (
-            fn("_bF", "z", f"return (min(max(z, {a}), {b}) - {a}) / ({b} - {a})")
-            + fn("_bS", "z", f"return ({b} - min(max(z, {a}), {b})) / ({b} - {a})")
-            + fn("_bB", "l, h", f"return max(min(h, {b}) - max(l, {a}), 0.0) / ({b} - {a})")
-            + fn("_bQ", "u", f"return {a} + u * ({b} - {a}) if u < 1.0 else {b}")
-            + fn("_bISF", "q", f"return {b} - q * ({b} - {a}) if q < 1.0 else {a}")
-        )
-    if name == "Exponential":
-        r = p["rate"]
-        return (
-            fn("_bF", "z", f"return -math.expm1(-({r}) * z) if z > 0.0 else 0.0")
-            + fn("_bS", "z", f"return math.exp(-({r}) * z) if z > 0.0 else 1.0")
-            + fn(
-                "_bB",
-                "l, h",
-                f"l = max(l, 0.0)\nif not h > l:\n    return 0.0\n"
-                f"return math.exp(-({r}) * l) * -math.expm1(-({r}) * (h - l))",
-            )
-            + fn("_bQ", "u", f"return -math.log1p(-u) / {r}")
-            + fn("_bISF", "q", f"return -math.log(q) / {r}")
-        )
-    if name == "Logistic":
-        mu, s = p["mu"], p["s"]
-        return (
-            fn("_bF", "z", f"return _expit((z - {mu}) / {s})")
-            + fn("_bS", "z", f"return _expit(({mu} - z) / {s})")
-            + generic_between
-            + fn("_bQ", "u", f"return {mu} + {s} * (math.log(u) - math.log1p(-u))")
-            + fn("_bISF", "q", f"return {mu} - {s} * (math.log(q) - math.log1p(-q))")
-        )
-    if name == "Cauchy":
-        x0, g = p["x0"], p["gamma"]
-        return (
-            fn("_bF", "z", f"return _cauchy_cdf((z - {x0}) / {g})")
-            + fn("_bS", "z", f"return _cauchy_cdf(({x0} - z) / {g})")
-            + generic_between
-            + fn(
-                "_bQ",
-                "u",
-                f"if u > 0.25 and u < 0.75:\n"
-                f"    return {x0} + {g} * math.tan(math.pi * (u - 0.5))\n"
-                f"if u < 0.5:\n    return {x0} - {g} / math.tan(math.pi * u)\n"
-                f"return {x0} + {g} / math.tan(math.pi * (1.0 - u))",
-            )
-            + fn(
-                "_bISF",
-                "q",
-                f"if q > 0.25 and q < 0.75:\n"
-                f"    return {x0} - {g} * math.tan(math.pi * (q - 0.5))\n"
-                f"if q < 0.5:\n    return {x0} + {g} / math.tan(math.pi * q)\n"
-                f"return {x0} - {g} / math.tan(math.pi * (1.0 - q))",
-            )
-        )
-    if name == "Laplace":
-        mu, b = p["mu"], p["b"]
-        return (
-            fn("_bF", "z", f"return _laplace_cdf((z - {mu}) / {b})")
-            + fn("_bS", "z", f"return _laplace_cdf(({mu} - z) / {b})")
-            + generic_between
-            + fn(
-                "_bQ",
-                "u",
-                f"if u < 0.5:\n    return {mu} + {b} * math.log(2.0 * u)\n"
-                f"return {mu} - {b} * math.log(2.0 * (1.0 - u))",
-            )
-            + fn(
-                "_bISF",
-                "q",
-                f"if q < 0.5:\n    return {mu} - {b} * math.log(2.0 * q)\n"
-                f"return {mu} + {b} * math.log(2.0 * (1.0 - q))",
-            )
-        )
-    if name == "Gamma":
-        k, r = p["shape"], p["rate"]
-        return (
-            fn("_bF", "z", f"return _gammainc_p({k}, ({r}) * z)")
-            + fn("_bS", "z", f"return _gammainc_q({k}, ({r}) * z)")
-            + generic_between
-            + numeric_quantile
-        )
-    if name == "Beta":
-        a, b = p["a"], p["b"]
-        return (
-            fn("_bF", "z", f"return _betainc({a}, {b}, z)")
-            + fn("_bS", "z", f"return _betainc({b}, {a}, 1.0 - z)")
-            + generic_between
-            + numeric_quantile
-        )
-    if name == "StudentT":
-        nu, mu, sigma = p["nu"], p["mu"], p["sigma"]
-        return (
-            fn("_bF", "z", f"return _t_cdf({nu}, (z - {mu}) / {sigma})")
-            + fn("_bS", "z", f"return _t_cdf({nu}, ({mu} - z) / {sigma})")
-            + generic_between
-            + numeric_quantile
-        )
-    raise CompileError(
-        f"No compiled CDF is known for the base {base!r}; the compiled cdf/quantile support "
-        f"Normal, Uniform, Exponential, Gamma, Beta, Laplace, Logistic, Cauchy and StudentT."
+        + fn("_bQ", "u", level("u", Q, lo, hi) if Q else f"return {solve}(u, 0.0{params})")
+        + fn("_bISF", "q", level("q", ISF, hi, lo) if ISF else f"return {solve}(q, 1.0{params})")
     )
+    if Q is None or ISF is None:
+        source += _SOLVER.format(name=solve, params=params, cdf="_bF", sf="_bS", lo=lo, hi=hi)
+    return source
 
 
 def _stable(expr: sp.Expr) -> sp.Expr:
@@ -863,7 +523,7 @@ def cdf_source(program) -> str:
 
     support_lo = _code_of(em, program.support.inf)
     support_hi = _code_of(em, program.support.sup)
-    out = [HELPERS, CDF_HELPERS, _base_source(base, em, params)]
+    out = [HELPERS, _base_source(base, em, params)]
     out.append(function("_lower_1", lower_body, "Σ_b P(Z in J_b, f(Z) <= x), unguarded."))
     out.append(function("_upper_1", upper_body, "Σ_b P(Z in J_b, f(Z) > x), unguarded."))
     out.append(_GUARDED.format(params=params))

@@ -259,11 +259,14 @@ def _llvm_lock() -> Any:
 
 
 def _process_symbol(name: str) -> int | None:
-    """The address of a symbol of this process (the C library, libm, the Python API)."""
+    """The address of a symbol of this process (the C library, libm, the Python API, the
+    special functions of symflow.codegen.cython_symbols)."""
     try:
         return ctypes.cast(getattr(ctypes.CDLL(None), name), ctypes.c_void_p).value
-    except AttributeError:
-        return None
+    except AttributeError:  # else a SciPy special function bound by symbol, or nothing
+        from symflow.codegen.cython_symbols import symbol_address
+
+        return symbol_address(name)
 
 
 def _resolve(name: str) -> bool:

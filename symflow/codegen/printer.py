@@ -52,8 +52,6 @@ TRANSLATIONS: dict[str, str] = {
     "atanh": "math.atanh",
     "erf": "math.erf",
     "erfc": "math.erfc",
-    "gamma": "math.gamma",
-    "loggamma": "math.lgamma",
     "floor": "math.floor",
     "ceiling": "math.ceil",
     "cot": "_cot",
@@ -61,8 +59,6 @@ TRANSLATIONS: dict[str, str] = {
     "sec": "_sec",
     "csc": "_csc",
     "softplus": "_softplus",
-    "erfinv": "_erfinv",
-    "erfcinv": "_erfcinv",
     "Abs": "abs",
 }
 
@@ -93,69 +89,6 @@ def _softplus(v):
     if v > 0.0:
         return v + math.log1p(math.exp(-v))
     return math.log1p(math.exp(v))
-
-
-@njit(cache=True, error_model="numpy")
-def _erfinv(y):
-    # erf^-1(y): Giles's approximation, then Newton steps on erf (or on erfc near
-    # |y| = 1, where 1 - |y| is exact and erf(x) - y would cancel)
-    if y != y or y < -1.0 or y > 1.0:
-        return math.nan
-    if y == 1.0:
-        return math.inf
-    if y == -1.0:
-        return -math.inf
-    w = -math.log((1.0 - y) * (1.0 + y))
-    if w < 5.0:
-        w = w - 2.5
-        p = 2.81022636e-08
-        for c in (3.43273939e-07, -3.5233877e-06, -4.39150654e-06, 0.00021858087,
-                  -0.00125372503, -0.00417768164, 0.246640727, 1.50140941):
-            p = c + p * w
-    else:
-        w = math.sqrt(w) - 3.0
-        p = -0.000200214257
-        for c in (0.000100950558, 0.00134934322, -0.00367342844, 0.00573950773,
-                  -0.0076224613, 0.00943887047, 1.00167406, 2.83297682):
-            p = c + p * w
-    x = p * y
-    a = abs(y)
-    s = 1.0 if y > 0 else -1.0
-    if a > 0.9:
-        # Newton on log erfc(|x|) = log(1 - |y|), nearly linear in |x|^2: fast from afar
-        t = abs(x)
-        target = math.log(1.0 - a)
-        for _ in range(8):
-            e = math.erfc(t)
-            slope = 1.1283791670955126 * math.exp(-t * t)
-            t = t + (math.log(e) - target) * e / slope
-        return s * t
-    for _ in range(3):
-        slope = 1.1283791670955126 * math.exp(-x * x)
-        x = x - (math.erf(x) - y) / slope
-    return x
-
-
-@njit(cache=True, error_model="numpy")
-def _erfcinv(y):
-    # erfc^-1(y) = erf^-1(1 - y), accurate for small y through Newton on erfc
-    if y != y or y < 0.0 or y > 2.0:
-        return math.nan
-    if y == 0.0:
-        return math.inf
-    if y == 2.0:
-        return -math.inf
-    if y >= 0.1:
-        return _erfinv(1.0 - y)
-    # small y: Newton on log erfc(x) = log y (erfc(x) ~ exp(-x^2) is smooth in log space)
-    x = math.sqrt(-math.log(y))
-    target = math.log(y)
-    for _ in range(12):
-        e = math.erfc(x)
-        if e == 0.0:
-            break
-        x = x + (math.log(e) - target) * e / (1.1283791670955126 * math.exp(-x * x))
-    return x
 
 
 @njit(cache=True, error_model="numpy")
@@ -211,6 +144,15 @@ SPECIAL_FUNCTIONS: dict[str, str] = {
     "uppergamma": "special.uppergamma",
     "Ei": "special.expi",
     "E1": "special.exp1",
+    # the named functions of the bases' kernel forms (symflow.core.bases.functions)
+    "RegularizedGammaP": "special.gammainc",
+    "RegularizedGammaQ": "special.gammaincc",
+    "InverseRegularizedGammaP": "special.gammaincinv",
+    "InverseRegularizedGammaQ": "special.gammainccinv",
+    "InverseRegularizedBeta": "special.betaincinv",
+    "StandardNormalCdf": "special.ndtr",
+    "StudentTCdf": "special.stdtr",
+    "StudentTQuantile": "special.stdtrit",
 }
 # the inverses of the regularised incomplete gamma and beta functions (symflow.core.special)
 SPECIAL_FUNCTIONS.update(
@@ -323,6 +265,13 @@ class KernelPrinter(PythonCodePrinter):
         if order == 0:
             return self._call("special.psi", self._print(x))
         return self._call("special.polygamma", f"{self._print(order)}, {self._print(x)}")
+
+    def _print_LogSumExp(self, expr):
+        terms = [self._print(a) for a in expr.args]
+        out = terms[0]
+        for term in terms[1:]:
+            out = f"simd_logaddexp({out}, {term})"
+        return out
 
     def _print_zeta(self, expr):
         if len(expr.args) == 1 or expr.args[1] == 1:

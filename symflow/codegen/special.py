@@ -11,9 +11,10 @@ twice:
 * numba refuses to cache a function that calls a ctypes pointer (the pointer is a
   constant address of *this* process), while a call to a named symbol is cached and
   linked again, at the new address, when a later process loads it;
-* machine code that names the symbol can never run with a stale address: the native
-  loader (:mod:`symflow.codegen.native`) links an object file only when each of its
-  undefined symbols resolves in the loading process, and otherwise compiles afresh.
+* machine code that names the symbol never runs with a stale address: the native
+  loader (:mod:`symflow.codegen.native`) links a cached object file in a later process by
+  resolving each of its undefined symbols there (these through
+  :mod:`symflow.codegen.cython_symbols`, without numba).
 
 Importing this module registers every symbol (it imports SciPy, about 0.3 s once per
 process); the generated kernel modules import it only when they call one of its
@@ -46,6 +47,8 @@ import math
 import llvmlite.binding as llvm
 from numba import njit, types
 from numba.extending import get_cython_function_address
+
+from symflow.codegen.cython_symbols import BINDINGS, SYMBOL_PREFIX
 
 __all__ = [
     "BINDINGS",
@@ -85,42 +88,7 @@ __all__ = [
     "zetac",
 ]
 
-#: prefix of the LLVM symbols under which the SciPy functions are registered
-SYMBOL_PREFIX = "symflow_"
-
 _MODULE = "scipy.special.cython_special"
-
-#: name here -> (entry in cython_special's C API, number of double arguments); every
-#: entry has the C signature ``double f(double, ..., int __pyx_skip_dispatch)``
-BINDINGS: dict[str, tuple[str, int]] = {
-    "psi": ("__pyx_fuse_1psi", 1),
-    "gamma": ("__pyx_fuse_1gamma", 1),
-    "rgamma": ("__pyx_fuse_1rgamma", 1),
-    "gammaln": ("gammaln", 1),
-    "loggamma": ("__pyx_fuse_1loggamma", 1),
-    "gammainc": ("gammainc", 2),
-    "gammaincc": ("gammaincc", 2),
-    "gammaincinv": ("gammaincinv", 2),
-    "gammainccinv": ("gammainccinv", 2),
-    "betainc": ("__pyx_fuse_0betainc", 3),
-    "betaincc": ("__pyx_fuse_0betaincc", 3),
-    "betaincinv": ("__pyx_fuse_0betaincinv", 3),
-    "betaln": ("betaln", 2),
-    "ndtr": ("__pyx_fuse_1ndtr", 1),
-    "ndtri": ("ndtri", 1),
-    "log_ndtr": ("__pyx_fuse_1log_ndtr", 1),
-    "erf": ("__pyx_fuse_1erf", 1),
-    "erfc": ("__pyx_fuse_1erfc", 1),
-    "erfcx": ("__pyx_fuse_1erfcx", 1),
-    "erfinv": ("__pyx_fuse_0erfinv", 1),
-    "erfcinv": ("erfcinv", 1),
-    "expi": ("__pyx_fuse_1expi", 1),
-    "exp1": ("__pyx_fuse_1exp1", 1),
-    "expn": ("__pyx_fuse_0expn", 2),
-    "zetac": ("zetac", 1),
-    "stdtr": ("__pyx_fuse_0stdtr", 2),
-    "stdtrit": ("__pyx_fuse_0stdtrit", 2),
-}
 
 
 def address(name: str) -> int:
@@ -407,7 +375,7 @@ def polygamma(n, x):
     if x <= 0.0 and x == math.floor(x):
         return math.nan
     sign = 1.0 if n % 2.0 == 1.0 else -1.0  # (−1)^(n+1)
-    factorial = math.gamma(n + 1.0)
+    factorial = _gamma(n + 1.0, 0)  # SciPy's Γ: numba's own needs its runtime
     shift = 0.0
     while x <= 0.0:  # ψ⁽ⁿ⁾(x) = ψ⁽ⁿ⁾(x + 1) + (−1)^(n+1)·n!/x^(n+1)
         shift += sign * factorial / x ** (n + 1.0)

@@ -94,23 +94,11 @@ def base_sf(base, z: sp.Expr) -> sp.Expr:
     >>> base_sf(Normal(0, 1), sp.Symbol("z", real=True))
     erfc(sqrt(2)*z/2)/2
     """
-    name, p = base.name, base.params
-    if name == "Normal":
-        return sp.erfc((z - p["mu"]) / (p["sigma"] * sp.sqrt(2))) / 2
-    if name == "Exponential":
-        return sp.exp(-p["rate"] * z)
-    if name == "Uniform":
-        return (p["b"] - z) / (p["b"] - p["a"])
-    if name == "Logistic":
-        return 1 / (1 + sp.exp((z - p["mu"]) / p["s"]))
-    if name == "Gamma":
-        return sp.uppergamma(p["shape"], p["rate"] * z) / sp.gamma(p["shape"])
-    if name == "Beta":
-        return sp.betainc_regularized(p["a"], p["b"], z, 1)
-    if base.cdf(z) is None:
-        t = _bound_symbol(z)
-        return sp.Integral(base.density(t), (t, z, base.support.sup))
-    return 1 - base.cdf(z)
+    direct = base.sf(z)
+    if direct is not None:
+        return direct
+    t = _bound_symbol(z)
+    return sp.Integral(base.density(t), (t, z, base.support.sup))
 
 
 def base_quantile(base, u: sp.Expr) -> sp.Expr | None:
@@ -123,23 +111,7 @@ def base_quantile(base, u: sp.Expr) -> sp.Expr | None:
     >>> base_quantile(Normal(1, 2), sp.Symbol("u", positive=True))
     2*sqrt(2)*erfinv(2*u - 1) + 1
     """
-    name, p = base.name, base.params
-    if name == "Normal":
-        return p["mu"] + p["sigma"] * sp.sqrt(2) * sp.erfinv(2 * u - 1)
-    if name == "Uniform":
-        return p["a"] + u * (p["b"] - p["a"])
-    if name == "Exponential":
-        return -sp.log(1 - u) / p["rate"]
-    if name == "Logistic":
-        return p["mu"] + p["s"] * sp.log(u / (1 - u))
-    if name == "Cauchy":
-        return p["x0"] + p["gamma"] * sp.tan(sp.pi * (u - sp.Rational(1, 2)))
-    if name == "Laplace":
-        mu, b = p["mu"], p["b"]
-        return sp.Piecewise(
-            (mu + b * sp.log(2 * u), u < sp.Rational(1, 2)), (mu - b * sp.log(2 - 2 * u), True)
-        )
-    return None
+    return base.quantile(u)
 
 
 # -- the structure of each path ---------------------------------------------------------

@@ -23,7 +23,7 @@ from __future__ import annotations
 import sympy as sp
 
 from symflow.core.budget import attempt
-from symflow.core.layer import drop_even_signs, tidy_log
+from symflow.core.simplify import drop_even_signs, tidy_log
 
 __all__ = ["log_density_terms", "density_terms", "merged_paths"]
 

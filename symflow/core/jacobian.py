@@ -82,7 +82,7 @@ def determinant(J: sp.Matrix) -> sp.Expr:
 
 
 def _log_abs(expr: sp.Expr) -> sp.Expr:
-    from symflow.core.layer import tidy_log
+    from symflow.core.simplify import tidy_log
 
     if expr.is_positive:
         return tidy_log(sp.log(expr))

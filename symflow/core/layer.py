@@ -22,15 +22,21 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from symflow.core.budget import attempt
 from symflow.core.intervals import describe_set, symbol_on
 from symflow.core.inverse import image_of, invert, verify_inverse
 from symflow.core.pieces import monotone_pieces, smooth_parts
-from symflow.core.special import cancel_inverse_pairs
+from symflow.core.simplify import drop_even_signs, tidy_log
 from symflow.core.transform import Transform
 from symflow.errors import InverseError
 
-__all__ = ["Branch", "Layer", "ImplicitInverse", "implicit_inverse", "tidy_log"]
+__all__ = [
+    "Branch",
+    "Layer",
+    "ImplicitInverse",
+    "implicit_inverse",
+    "tidy_log",  # re-exported from symflow.core.simplify
+    "drop_even_signs",
+]
 
 
 class ImplicitInverse(sp.Function):
@@ -78,37 +84,6 @@ def implicit_inverse(f: sp.Expr, t: sp.Symbol, piece, direction: int, label: str
             "direction": direction,
             "label": label,
         },
-    )
-
-
-def tidy_log(expr: sp.Expr) -> sp.Expr:
-    """Targeted, bounded simplification of a log-density term.
-
-    Inverse pairs cancelled (erfc⁻¹(erfc(u)) -> u, see
-    :func:`~symflow.core.special.cancel_inverse_pairs`), expand_log under the symbols'
-    assumptions (log(1/z) -> -log(z) for z > 0), then powsimp; never blanket ``simplify``.
-    """
-    if sp.count_ops(expr) > 400:
-        return expr
-    expr = cancel_inverse_pairs(expr)
-    out = attempt(lambda: sp.expand_log(expr, force=False), 5.0, expr)
-    out = attempt(lambda: sp.powsimp(out), 5.0, out)
-    return drop_even_signs(out)
-
-
-def drop_even_signs(expr: sp.Expr) -> sp.Expr:
-    """sign(u)**(2k) -> 1: true except on the null set u = 0 (it comes from the real odd
-    root sign(y)|y|^(1/n) squared).
-
-    Examples
-    --------
-    >>> y = sp.Symbol("y", real=True)
-    >>> drop_even_signs(sp.sign(y)**2 * sp.Abs(y))
-    Abs(y)
-    """
-    return expr.replace(
-        lambda e: e.is_Pow and isinstance(e.base, sp.sign) and e.exp.is_even,
-        lambda e: sp.Integer(1),
     )
 
 

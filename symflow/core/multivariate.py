@@ -37,9 +37,9 @@ class JointDistribution:
         raise NotImplementedError
 
     def density(self, zs: Sequence[sp.Symbol]) -> sp.Expr:
-        from symflow.core.distributions import _split_exp
+        from symflow.core.bases import split_exp
 
-        return _split_exp(self.log_density(zs))
+        return split_exp(self.log_density(zs))
 
     def support_condition(self, zs: Sequence[sp.Expr]) -> sp.Basic:
         """A SymPy Boolean that holds where the density is positive."""

@@ -52,6 +52,7 @@ from typing import Any
 
 import sympy as sp
 
+from symflow.core.bases import Normal, StudentT
 from symflow.core.budget import attempt
 from symflow.core.intervals import interior_points
 from symflow.errors import ParameterError
@@ -92,9 +93,20 @@ def _above(p: Mapping[str, sp.Expr]) -> sp.Set:
     return sp.Interval.open(_loc(p), sp.oo)
 
 
-def _ld_normal(x, p):
-    mu, s = p["mu"], p["sigma"]
-    return -((x - mu) ** 2) / (2 * s**2) - sp.log(s) - _LOG_2PI / 2
+def _ld_base(cls: type, *names: str) -> Callable[[sp.Expr, Mapping[str, sp.Expr]], sp.Expr]:
+    """ℓ(x) of a base distribution of symflow with the family's parameters ``names``."""
+
+    def log_density(x, p):
+        try:
+            return cls(*[p[name] for name in names]).log_density(x)
+        except ParameterError:  # parameters outside the family: no template
+            return sp.nan
+
+    return log_density
+
+
+_ld_normal = _ld_base(Normal, "mu", "sigma")
+_ld_student = _ld_base(StudentT, "nu", "mu", "sigma")
 
 
 def _ld_lognormal(x, p):
@@ -112,18 +124,6 @@ def _ld_beta(x, p):
     a, b = p["a"], p["b"]
     log_b = sp.loggamma(a) + sp.loggamma(b) - sp.loggamma(a + b)
     return (a - 1) * sp.log(y) + (b - 1) * sp.log(1 - y) - log_b - sp.log(scale)
-
-
-def _ld_student(x, p):
-    nu, mu, s = p["nu"], p["mu"], p["sigma"]
-    u = (x - mu) / s
-    return (
-        sp.loggamma((nu + 1) / 2)
-        - sp.loggamma(nu / 2)
-        - sp.log(nu * sp.pi) / 2
-        - sp.log(s)
-        - (nu + 1) / 2 * sp.log(1 + u**2 / nu)
-    )
 
 
 def _ld_weibull(x, p):

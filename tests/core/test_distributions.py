@@ -218,6 +218,9 @@ def test_identity_repr_and_registry() -> None:
         "Logistic",
         "Cauchy",
         "StudentT",
+        "Weibull",
+        "ChiSquared",
+        "HalfNormal",
     }
     with pytest.raises(AttributeError):
         _ = sf.Normal(0, 1).rate

@@ -1,0 +1,204 @@
+"""A finite mixture of univariate base distributions."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import sympy as sp
+
+from symflow.core.bases.distribution import Distribution, as_exact
+from symflow.core.bases.functions import LogSumExp
+from symflow.errors import ParameterError
+
+__all__ = ["Mixture"]
+
+
+class Mixture(Distribution):
+    """Mixture([(w_1, p_1), ..., (w_k, p_k)]): p(z) = Σ_i w_i p_i(z), with weights w_i > 0
+    summing to 1; the support is the union of the components' supports, and
+    log p(z) = logsumexp_i(log w_i + log p_i(z)).
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from symflow.core.bases import Normal, Uniform
+    >>> M = Mixture([(0.25, Uniform(0, 1)), (0.75, Uniform(2, 3))])
+    >>> M.support
+    Union(Interval.open(0, 1), Interval.open(2, 3))
+    >>> M.cdf(sp.Symbol("z", real=True)).subs(sp.Symbol("z", real=True), 2.5)
+    0.625000000000000
+    """
+
+    def __init__(self, components: Sequence[tuple[Any, Distribution]]) -> None:
+        items = list(components) if isinstance(components, Sequence) else None
+        if not items:
+            raise ParameterError(
+                "Mixture needs a non-empty list of (weight, base) pairs, e.g. "
+                "Mixture([(0.3, Normal(-1, 1)), (0.7, Normal(2, 1))])."
+            )
+        weights, parts = [], []
+        for i, item in enumerate(items, start=1):
+            if not (isinstance(item, tuple | list) and len(item) == 2):
+                raise ParameterError(
+                    f"Mixture component {i} must be a pair (weight, base); got {item!r}."
+                )
+            w, base = item
+            w = as_exact(w, f"Mixture weight {i}")
+            if not isinstance(base, Distribution):
+                raise ParameterError(
+                    f"Mixture component {i} must be a univariate base distribution such as "
+                    f"Normal(0, 1); got {base!r}."
+                )
+            if w.is_positive is not True:
+                raise ParameterError(
+                    f"Mixture weight {i} must be positive; got {w}. Drop components of "
+                    f"weight 0 and give numbers > 0."
+                )
+            weights.append(w)
+            parts.append(base)
+        total = sp.nsimplify(sp.Add(*weights))
+        if sp.simplify(total - 1) != 0:
+            raise ParameterError(
+                f"Mixture weights must sum to 1; they sum to {total} "
+                f"(weights {', '.join(str(w) for w in weights)})."
+            )
+        self.weights = tuple(weights)
+        self.parts = tuple(parts)
+        params: dict[str, sp.Expr] = {}
+        for i, (w, base) in enumerate(zip(weights, parts, strict=True), start=1):
+            params[f"w{i}"] = w
+            params.update({f"c{i}_{k}": v for k, v in base.params.items()})
+        self._params = params
+
+    # -- identity -------------------------------------------------------------------
+    @property
+    def name(self) -> str:
+        return "Mixture"
+
+    def __repr__(self) -> str:
+        inner = ", ".join(f"({w}, {b!r})" for w, b in zip(self.weights, self.parts, strict=True))
+        return f"Mixture([{inner}])"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Mixture) and (other.weights, other.parts) == (
+            self.weights,
+            self.parts,
+        )
+
+    def __hash__(self) -> int:
+        return hash(("Mixture", self.weights, self.parts))
+
+    def subs(self, values: Mapping[sp.Symbol, Any]) -> Mixture:
+        return Mixture([(w, b.subs(values)) for w, b in zip(self.weights, self.parts, strict=True)])
+
+    # -- mathematics ----------------------------------------------------------------
+    @property
+    def support(self) -> sp.Set:
+        return sp.Union(*[b.support for b in self.parts])
+
+    def _pieces(self, z: sp.Symbol, value, below, above) -> list[sp.Expr]:
+        """value(base) on each component's support, ``below``/``above`` beyond its ends."""
+        out = []
+        whole = self.support
+        for base in self.parts:
+            inner = base.support
+            v = value(base)
+            if inner == whole or v is None:
+                out.append(v)
+                continue
+            cases = []
+            if inner.inf != whole.inf:
+                cases.append((below, z <= inner.inf))
+            if inner.sup != whole.sup:
+                cases.append((above, z >= inner.sup))
+            out.append(sp.Piecewise(*cases, (v, True)))
+        return out
+
+    def log_density(self, z: sp.Symbol) -> sp.Expr:
+        terms = self._pieces(z, lambda b: b.log_density(z), -sp.oo, -sp.oo)
+        logs = [sp.log(w) + t for w, t in zip(self.weights, terms, strict=True)]
+        return LogSumExp(*logs)
+
+    def density(self, z: sp.Symbol) -> sp.Expr:
+        terms = self._pieces(z, lambda b: b.density(z), 0, 0)
+        return sp.Add(*[w * t for w, t in zip(self.weights, terms, strict=True)])
+
+    def _sum(self, z, value, below, above) -> sp.Expr | None:
+        terms = self._pieces(z, value, below, above)
+        if any(t is None for t in terms):
+            return None
+        return sp.Add(*[w * t for w, t in zip(self.weights, terms, strict=True)])
+
+    def cdf(self, z: sp.Symbol) -> sp.Expr | None:
+        return self._sum(z, lambda b: b.cdf(z), 0, 1)
+
+    def sf(self, z: sp.Symbol) -> sp.Expr | None:
+        return self._sum(z, lambda b: b.sf(z), 1, 0)
+
+    def kernel_cdf(self, z: sp.Symbol) -> sp.Expr | None:
+        return self._sum(z, lambda b: b.kernel_cdf(z), 0, 1)
+
+    def kernel_sf(self, z: sp.Symbol) -> sp.Expr | None:
+        return self._sum(z, lambda b: b.kernel_sf(z), 1, 0)
+
+    def quantile(self, u: sp.Symbol) -> None:
+        return None  # solved numerically
+
+    def width_threshold(self, lo: sp.Symbol, w: sp.Symbol) -> sp.Expr:
+        return sp.Min(*[b.width_threshold(lo, w) for b in self.parts])
+
+    @property
+    def kinks(self) -> tuple[sp.Expr, ...]:
+        whole = self.support
+        points = []
+        for base in self.parts:
+            points.extend(base.kinks)
+            points.extend(e for e in (base.support.inf, base.support.sup) if e.is_finite)
+        return tuple(dict.fromkeys(p for p in points if p not in (whole.inf, whole.sup)))
+
+    # -- numbers ----------------------------------------------------------------------
+    def sample(self, n: int, rng: Any, values: Mapping[str, float] | None = None) -> Any:
+        """n draws: a component chosen by weight for each, then a draw of that component."""
+        import numpy as np
+
+        n = int(n)
+        weights = np.array([float(w) for w in self.weights])
+        which = rng.choice(len(self.parts), size=n, p=weights / weights.sum())
+        out = np.empty(n)
+        for i, base in enumerate(self.parts):
+            chosen = which == i
+            out[chosen] = base.sample(int(chosen.sum()), rng, values)
+        return out
+
+    def scipy(self, values: Mapping[str, float] | None = None) -> Any:
+        """A frozen scipy.stats distribution: the weighted sum of the components' twins."""
+        import numpy as np
+        from scipy import stats
+
+        twins = [b.scipy(values) for b in self.parts]
+        weights = [float(w) for w in self.weights]
+        lo = min(float(t.support()[0]) for t in twins)
+        hi = max(float(t.support()[1]) for t in twins)
+        parts = self
+
+        class _Mixture(stats.rv_continuous):
+            def _pdf(self, x):
+                return sum(w * t.pdf(x) for w, t in zip(weights, twins, strict=True))
+
+            def _cdf(self, x):
+                return sum(w * t.cdf(x) for w, t in zip(weights, twins, strict=True))
+
+            def _sf(self, x):
+                return sum(w * t.sf(x) for w, t in zip(weights, twins, strict=True))
+
+            def _rvs(self, size=None, random_state=None):
+                rng = (
+                    random_state
+                    if isinstance(random_state, np.random.Generator)
+                    else np.random.default_rng(random_state.randint(2**31))
+                )
+                n = int(np.prod(size)) if size is not None else 1
+                return parts.sample(n, rng, values).reshape(size)
+
+        return _Mixture(a=lo, b=hi, name="mixture")()

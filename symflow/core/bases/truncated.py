@@ -1,0 +1,232 @@
+"""A base distribution truncated to an interval: Z | a < Z < b."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import sympy as sp
+
+from symflow.core.bases.distribution import Distribution, as_exact
+from symflow.errors import ParameterError
+
+__all__ = ["Truncated"]
+
+
+def _bound(value: Any, what: str) -> sp.Expr:
+    """An end of the truncation interval: a number, a SymPy expression, or ±oo."""
+    if isinstance(value, float) and value in (float("inf"), float("-inf")):
+        return sp.oo if value > 0 else -sp.oo
+    if value in (sp.oo, -sp.oo):
+        return sp.sympify(value)
+    return as_exact(value, what)
+
+
+class Truncated(Distribution):
+    """Truncated(base, a, b): p(z) = p_base(z) / (F(b) − F(a)) on (a, b) ∩ support(base),
+    the law of Z ~ base conditioned on a < Z < b (a or b may be ±oo).
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from symflow.core.bases import Exponential
+    >>> T = Truncated(Exponential(1), 0, 1)
+    >>> T.support
+    Interval.open(0, 1)
+    >>> T.density(sp.Symbol("z", positive=True))
+    exp(-z)/(1 - exp(-1))
+    """
+
+    def __init__(self, base: Distribution, a: Any, b: Any) -> None:
+        if not isinstance(base, Distribution):
+            raise ParameterError(
+                f"Truncated(base, a, b) needs a univariate base distribution such as "
+                f"Normal(0, 1); got {base!r}."
+            )
+        self.base = base
+        a = _bound(a, "Truncated lower end a")
+        b = _bound(b, "Truncated upper end b")
+        if (b - a).is_extended_positive is False or a == b:
+            raise ParameterError(f"Truncated(base, a, b) needs a < b; got a = {a}, b = {b}.")
+        inner = base.support
+        lo, hi = sp.Max(a, inner.inf), sp.Min(b, inner.sup)
+        if (hi - lo).is_extended_positive is False or lo == hi:
+            raise ParameterError(
+                f"Truncated({base!r}, {a}, {b}): the interval ({a}, {b}) does not meet the "
+                f"support {inner} of {base!r}, so it has probability 0. Choose a and b "
+                f"inside the support."
+            )
+        self._params = {"a": a, "b": b, **{f"base_{k}": v for k, v in base.params.items()}}
+        self._lo, self._hi = lo, hi
+        if base.cdf(sp.Symbol("z", real=True)) is None:
+            raise ParameterError(
+                f"Truncated({base!r}, {a}, {b}) needs the CDF of {base!r} in closed form."
+            )
+
+    # -- identity -------------------------------------------------------------------
+    @property
+    def name(self) -> str:
+        return "Truncated"
+
+    def __repr__(self) -> str:
+        return f"Truncated({self.base!r}, {self._params['a']}, {self._params['b']})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Truncated) and (other.base, other._lo, other._hi) == (
+            self.base,
+            self._lo,
+            self._hi,
+        )
+
+    def __hash__(self) -> int:
+        return hash(("Truncated", self.base, self._lo, self._hi))
+
+    def subs(self, values: Mapping[sp.Symbol, Any]) -> Truncated:
+        a, b = (sp.sympify(self._params[k]).subs(values) for k in ("a", "b"))
+        return Truncated(self.base.subs(values), a, b)
+
+    # -- mathematics ----------------------------------------------------------------
+    @property
+    def support(self) -> sp.Interval:
+        return sp.Interval.open(self._lo, self._hi)
+
+    def _ends(self, f, s) -> tuple[sp.Expr, sp.Expr, sp.Expr, sp.Expr]:
+        """F(lo), F(hi), S(lo), S(hi) of the base from its (kernel) CDF and SF."""
+        inner = self.base.support
+        z = sp.Symbol("z", real=True)
+        F, S = f(z), s(z)
+
+        def at(expr, value, edge_value):
+            return edge_value if value in (inner.inf, inner.sup) else expr.subs(z, value)
+
+        return (
+            at(F, self._lo, sp.S.Zero),
+            at(F, self._hi, sp.S.One),
+            at(S, self._lo, sp.S.One),
+            at(S, self._hi, sp.S.Zero),
+        )
+
+    def _upper(self) -> bool:
+        """Whether to work with the base's S rather than F: when only the lower end cuts
+        (the mass is S(a), no subtraction), or when the interval lies in the upper half."""
+        inner = self.base.support
+        if self._lo == inner.inf:
+            return False
+        if self._hi == inner.sup:
+            return True
+        f_lo = self._ends(self.base.cdf, self.base.sf)[0]
+        return bool(f_lo.is_number and f_lo > sp.Rational(1, 2))
+
+    def mass(self) -> sp.Expr:
+        """P(a < Z < b) under the base."""
+        f_lo, f_hi, s_lo, s_hi = self._ends(self.base.cdf, self.base.sf)
+        return s_lo - s_hi if self._upper() else f_hi - f_lo
+
+    def _normaliser(self) -> sp.Expr:
+        """The mass as the density divides by it: exact when it is a number (folded to a
+        correctly rounded float in kernels); with parameter symbols, in the base's kernel
+        forms, which SymPy does not rewrite into a cancelling difference (it turns
+        erfc(−t) into 2 − erfc(t))."""
+        exact = self.mass()
+        return exact if exact.is_number else self._kernel()[-1]
+
+    def log_density(self, z: sp.Symbol) -> sp.Expr:
+        return self.base.log_density(z) - sp.log(self._normaliser())
+
+    def density(self, z: sp.Symbol) -> sp.Expr:
+        return self.base.density(z) / self._normaliser()
+
+    def cdf(self, z: sp.Symbol) -> sp.Expr:
+        f_lo = self._ends(self.base.cdf, self.base.sf)[0]
+        return (self.base.cdf(z) - f_lo) / self.mass()
+
+    def sf(self, z: sp.Symbol) -> sp.Expr:
+        s_hi = self._ends(self.base.cdf, self.base.sf)[3]
+        return (self.base.sf(z) - s_hi) / self.mass()
+
+    def quantile(self, u: sp.Symbol) -> sp.Expr | None:
+        f_lo = self._ends(self.base.cdf, self.base.sf)[0]
+        inner = self.base.quantile(u)
+        return None if inner is None else inner.subs(u, f_lo + u * self.mass())
+
+    def _kernel(self):
+        base = self.base
+        f_lo, f_hi, s_lo, s_hi = self._ends(base.kernel_cdf, base.kernel_sf)
+        upper = self._upper()
+        return base, f_lo, f_hi, s_lo, s_hi, upper, (s_lo - s_hi if upper else f_hi - f_lo)
+
+    def kernel_cdf(self, z: sp.Symbol) -> sp.Expr:
+        base, f_lo, _, s_lo, _, upper, m = self._kernel()
+        return (s_lo - base.kernel_sf(z)) / m if upper else (base.kernel_cdf(z) - f_lo) / m
+
+    def kernel_sf(self, z: sp.Symbol) -> sp.Expr:
+        base, _, f_hi, _, s_hi, upper, m = self._kernel()
+        return (base.kernel_sf(z) - s_hi) / m if upper else (f_hi - base.kernel_cdf(z)) / m
+
+    def _inverse(self, level: sp.Expr, from_top: bool) -> sp.Expr | None:
+        t = sp.Symbol("t", real=True)
+        inner = self.base.kernel_isf(t) if from_top else self.base.kernel_quantile(t)
+        return None if inner is None else inner.subs(t, level)
+
+    def kernel_quantile(self, u: sp.Symbol) -> sp.Expr | None:
+        _, f_lo, _, s_lo, _, upper, m = self._kernel()
+        return self._inverse(s_lo - u * m, True) if upper else self._inverse(f_lo + u * m, False)
+
+    def kernel_isf(self, q: sp.Symbol) -> sp.Expr | None:
+        _, _, f_hi, _, s_hi, upper, m = self._kernel()
+        return self._inverse(s_hi + q * m, True) if upper else self._inverse(f_hi - q * m, False)
+
+    def width_threshold(self, lo: sp.Symbol, w: sp.Symbol) -> sp.Expr:
+        return self.base.width_threshold(lo, w)
+
+    @property
+    def kinks(self) -> tuple[sp.Expr, ...]:
+        return self.base.kinks
+
+    # -- numbers ----------------------------------------------------------------------
+    def sample(self, n: int, rng: Any, values: Mapping[str, float] | None = None) -> Any:
+        """n draws by inversion of the base's CDF (SciPy's) on (F(a), F(b))."""
+        import numpy as np
+
+        twin = self.scipy(values)
+        return np.asarray(twin.ppf(rng.uniform(size=int(n))), dtype=np.float64)
+
+    def scipy(self, values: Mapping[str, float] | None = None) -> Any:
+        """A frozen scipy.stats distribution: the base's twin conditioned on (a, b)."""
+        import numpy as np
+        from scipy import stats
+
+        inner = self.base.scipy(values)
+        lo, hi = (float(sp.sympify(v).subs(_named(v, values))) for v in (self._lo, self._hi))
+        f_lo, f_hi = float(inner.cdf(lo)), float(inner.cdf(hi))
+        s_lo, s_hi = float(inner.sf(lo)), float(inner.sf(hi))
+        upper = f_lo > 0.5
+        mass = s_lo - s_hi if upper else f_hi - f_lo
+
+        class _Truncated(stats.rv_continuous):
+            def _pdf(self, x):
+                return inner.pdf(x) / mass
+
+            def _logpdf(self, x):
+                return inner.logpdf(x) - np.log(mass)
+
+            def _cdf(self, x):
+                return (s_lo - inner.sf(x)) / mass if upper else (inner.cdf(x) - f_lo) / mass
+
+            def _sf(self, x):
+                return (inner.sf(x) - s_hi) / mass if upper else (f_hi - inner.cdf(x)) / mass
+
+            def _ppf(self, u):
+                x = inner.isf(s_lo - u * mass) if upper else inner.ppf(f_lo + u * mass)
+                return np.clip(x, lo, hi)
+
+        return _Truncated(a=lo, b=hi, name="truncated")()
+
+
+def _named(value: sp.Expr, values: Mapping[str, float] | None) -> dict:
+    """The substitution of ``value``'s symbols by the numbers named in ``values``."""
+    free = sp.sympify(value).free_symbols
+    missing = sorted(s.name for s in free if s.name not in (values or {}))
+    if missing:
+        raise ParameterError(f"Truncated: give a value for {', '.join(missing)}.")
+    return {s: (values or {})[s.name] for s in free}
