@@ -251,6 +251,14 @@ class KernelPrinter(PythonCodePrinter):
             f"the transform with elementary functions."
         )
 
+    def _print_Derivative(self, expr):
+        # an unevaluated derivative (zeta'(z) has no closed form in SymPy)
+        raise CompileError(
+            f"No numba translation for the derivative of {type(expr.expr).__name__} "
+            f"({expr}): SymPy has no closed form for it. Rewrite the transform, or split it "
+            f"so that the derivative of each layer is an expression SymPy can write."
+        )
+
     def _print_LambertW(self, expr):
         branch = expr.args[1] if len(expr.args) > 1 else sp.S.Zero
         if branch not in (0, -1):

@@ -101,39 +101,70 @@ def verify_inverse(
     """A point of ``image`` where g is not the inverse of f on ``piece``, or None.
 
     g is the inverse when, at test points y of the image, g(y) is real, lies in the
-    piece and f(g(y)) = y to 1e-9 relative. Both maps are evaluated in 40-digit arithmetic
-    (mpmath), so that g(y) close to an edge of the piece (tanh(30) next to 1) is not rounded
-    onto it.
+    piece and f(g(y)) = y to 1e-9 relative, at three or more points. Both maps are
+    evaluated in 40-digit arithmetic (mpmath), so that g(y) close to an edge of the piece
+    (tanh(30) next to 1) is not rounded onto it, and a point that fails is tried again at
+    160 and 640 digits before it counts against g (1 − erf(13) needs 80).
     """
     free = (f.free_symbols | g.free_symbols) - {t, y}
     if free:
         return None  # parameters: checked after values are known
-    import mpmath
 
     g_num = attempt(lambda: mpmath_function(y, g), 5.0, None)
     f_num = attempt(lambda: mpmath_function(t, f), 5.0, None)
-    for value in interior_points(image, 7):
-        with mpmath.workdps(40):
-            z0 = attempt(lambda v=value: _mp_value(g_num, g, y, v), 5.0, None)
-            if z0 is None or abs(z0.imag) > 1e-9 * max(1.0, abs(z0.real)):
-                return value
-            z = z0.real
-            lo, hi = piece.inf, piece.sup
-            tol = 1e-9 * max(1.0, abs(z))
-            if (lo.is_finite and z < _mp_number(lo) - tol) or (
-                hi.is_finite and z > _mp_number(hi) + tol
-            ):
-                return value
-            back = attempt(lambda z=z: _mp_value(f_num, f, t, z), 5.0, None)
-            if back is None or not _close(back, value):
-                return value
-    return None
+    checked = 0
+    for value in _test_points(image):
+        verdict = None
+        for digits in (40, 160, 640):  # cancellation (1 − erf(13) at 40 digits): more digits
+            verdict = _check_point(f_num, f, t, g_num, g, y, piece, value, digits)
+            if verdict != "wrong":
+                break
+        if verdict == "wrong":
+            return value
+        checked += verdict == "right"
+    return None if checked >= 3 else (interior_points(image, 1) or [0.0])[0]
+
+
+def _check_point(f_num, f, t, g_num, g, y, piece, value, digits) -> str:
+    """'right' when g(value) is real, in the piece and maps back to value; 'wrong' when
+    not; 'skip' when g does not evaluate there (sinh(sinh(sinh(30))) overflows mpmath)."""
+    import mpmath
+
+    with mpmath.workdps(digits):
+        z0 = attempt(lambda: _mp_value(g_num, g, y, value), 5.0, None)
+        if z0 is None:
+            return "skip"
+        if not mpmath.isfinite(z0.real) or abs(z0.imag) > 1e-9 * max(1.0, abs(z0.real)):
+            return "wrong"
+        z = z0.real
+        lo, hi = piece.inf, piece.sup
+        tol = 1e-9 * max(1.0, abs(z))
+        if (lo.is_finite and z < _mp_number(lo) - tol) or (
+            hi.is_finite and z > _mp_number(hi) + tol
+        ):
+            return "wrong"
+        back = attempt(lambda: _mp_value(f_num, f, t, z), 5.0, None)
+        return "right" if back is not None and _close(back, value) else "wrong"
+
+
+def _test_points(image: sp.Interval) -> list[float]:
+    """Points of the image spread over it, and points close to its middle (where an inverse
+    that grows very fast, sinh(sinh(sinh(y))), still evaluates)."""
+    points = interior_points(image, 7)
+    lo, hi = image.inf, image.sup
+    if lo == -sp.oo and hi == sp.oo:
+        points += [-0.3, -0.1, 0.1, 0.3]
+    elif lo.is_number and hi.is_number and not (lo.is_finite and hi.is_finite):
+        a = float(lo) if lo.is_finite else float(hi)
+        side = 1 if lo.is_finite else -1
+        points += [a + side * d for d in (0.1, 0.3, 0.6)]
+    return points
 
 
 def _mp_number(value: sp.Expr):
     import mpmath
 
-    return mpmath.mpf(str(value.evalf(45)))
+    return mpmath.mpf(str(value.evalf(mpmath.mp.dps + 5)))
 
 
 def _mp_value(fn, expr: sp.Expr, var: sp.Symbol, at):
@@ -146,11 +177,12 @@ def _mp_value(fn, expr: sp.Expr, var: sp.Symbol, at):
             raise NameError
         return mpmath.mpc(fn(mpmath.mpf(at)))
     except NameError:
-        value = expr.subs(var, sp.Float(str(at), 45)).evalf(40)
+        dps = mpmath.mp.dps
+        value = expr.subs(var, sp.Float(str(at), dps + 5)).evalf(dps)
         if not value.is_number:
             return None
         re, im = value.as_real_imag()
-        return mpmath.mpc(str(re.evalf(40)), str(im.evalf(40)))
+        return mpmath.mpc(str(re.evalf(dps)), str(im.evalf(dps)))
 
 
 def _usable(g: sp.Expr) -> bool:

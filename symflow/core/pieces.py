@@ -131,6 +131,7 @@ def defined_part(
     domain = attempt(lambda: sp.calculus.util.continuous_domain(f, t, support), 15.0, None)
     if domain is None:
         return [support], []
+    domain = attempt(lambda: _real_points_only(domain), 5.0, domain)
     missing = attempt(lambda: sp.Complement(support, domain), 5.0, sp.S.EmptySet)
     if not missing.is_empty and not isinstance(missing, sp.FiniteSet):
         lost = missing
@@ -151,8 +152,50 @@ def defined_part(
             f"on all of {describe_set(support)}."
         )
     cuts = sorted(missing, key=lambda v: float(v)) if isinstance(missing, sp.FiniteSet) else []
+    removable = [c for c in cuts if _continuous_at(f, t, c)]
+    if removable:  # SymPy excluded a point where f is continuous (asinh at 0 in a sigmoid)
+        cuts = [c for c in cuts if c not in removable]
+        domain = sp.Union(domain, sp.FiniteSet(*removable))
     parts = as_intervals(domain) or [support]
     return [_open(p) for p in parts if p.measure != 0], cuts
+
+
+def _continuous_at(f: sp.Expr, t: sp.Symbol, point: sp.Expr) -> bool:
+    """f(point) is a finite real number equal to the limits from both sides."""
+    value = attempt(lambda: f.subs(t, point), 2.0, None)
+    if value is None or not value.is_number or value.has(sp.nan, sp.zoo, sp.oo, -sp.oo):
+        return False
+    if value.is_real is False or not value.is_finite:
+        return False
+    sides = [attempt(lambda s=s: sp.limit(f, t, point, s), 5.0, None) for s in "+-"]
+    return all(side is not None and compare(side, value) == 0 for side in sides)
+
+
+def _real_points_only(s: sp.Set) -> sp.Set:
+    """``s`` with each Intersection(FiniteSet(...), Reals) replaced by the points that are
+    real to 30 digits (SymPy keeps non-real roots such as (1/4 + π²/4)^(1/6)·sign(1/2 − iπ/2)
+    there when it cannot decide that they are complex)."""
+
+    def is_real_point(p: sp.Expr) -> bool:
+        if p.is_real is not None:
+            return bool(p.is_real)
+        value = p.evalf(30)
+        return value.is_number and abs(sp.im(value)) < 1e-25 * max(1, abs(sp.re(value)))
+
+    def real_points(e: sp.Intersection) -> sp.Set:
+        (points,) = [a for a in e.args if isinstance(a, sp.FiniteSet)]
+        others = [a for a in e.args if a is not points]
+        kept = sp.FiniteSet(*[p for p in points if p.is_number and is_real_point(p)])
+        return sp.Intersection(kept, *others)
+
+    return s.replace(
+        lambda e: (
+            isinstance(e, sp.Intersection)
+            and sum(isinstance(a, sp.FiniteSet) for a in e.args) == 1
+            and all(p.is_number for a in e.args if isinstance(a, sp.FiniteSet) for p in a)
+        ),
+        real_points,
+    )
 
 
 def _sign_by_assumptions(d: sp.Expr, t: sp.Symbol, interval: sp.Interval) -> int | None:

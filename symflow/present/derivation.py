@@ -986,6 +986,9 @@ def _setting(flow: Any, names: _Names, layers: tuple[LayerInfo, ...]) -> Step:
         blocks.append(("and let ", Lit("X = f(Z)", "X = f(Z)"), " with"))
         f = shown_function("f", "f")
         blocks.append((Row((f(z),), ((layers[0].forward,),)),))
+        named = _named_method(base, layers[0].forward.xreplace({layers[0].input_symbol: z}), z)
+        if named is not None:
+            blocks.append((named,))
     elif k > 1:
         chain_tex = r" \circ ".join(f"f_{{{i}}}" for i in range(k, 0, -1))
         chain_txt = " ∘ ".join(f"f_{i}" for i in range(k, 0, -1))
@@ -1003,6 +1006,34 @@ def _setting(flow: Any, names: _Names, layers: tuple[LayerInfo, ...]) -> Step:
             frows.append(Row((fi(zi),), ((info.forward.xreplace({info.input_symbol: zi}),),)))
         blocks.append(tuple(frows))
     return Step("Setting", tuple(blocks))
+
+
+def _named_method(base: Any, f: sp.Expr, z: sp.Symbol) -> str | None:
+    """The name of the change of variables when it has one: f = F_Z is the probability
+    integral transform; any increasing f on U(0, 1) is the inverse-CDF method."""
+    from symflow.core.budget import attempt
+
+    cdf = attempt(lambda: base.cdf(z), 5.0, None)
+    if cdf is not None:
+        points = (sp.Rational(1, 3), sp.Rational(7, 5), -sp.Rational(1, 2))
+        inside = [p for p in points if base.support.contains(p) == sp.true]
+        same = inside and all(
+            attempt(lambda p=p: abs(complex((f - cdf).subs(z, p).evalf(30))) < 1e-25, 5.0, False)
+            for p in inside
+        )
+        if same:
+            return (
+                "Here f is the CDF of Z itself: this is the probability integral transform, "
+                "so X = F_Z(Z) is uniform on (0, 1)."
+            )
+    if base.support == sp.Interval(0, 1) or base.support == sp.Interval.open(0, 1):
+        if attempt(lambda: base.density(z) == 1, 2.0, False):
+            return (
+                "Z is uniform on (0, 1), so this is the inverse-CDF method: when f is the "
+                "quantile function F⁻¹ of a distribution, X = F⁻¹(Z) has that distribution, "
+                "and F(X) = Z is the probability integral transform back."
+            )
+    return None
 
 
 def _direction_word(direction: int) -> str:
