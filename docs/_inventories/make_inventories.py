@@ -64,6 +64,8 @@ OBJECTS: dict[str, list[tuple[str, str, str]]] = {
         ("sympy.core.basic.Basic", "py:class", "modules/core.html#sympy.core.basic.Basic"),
         ("sympy.core.symbol.Symbol", "py:class", "modules/core.html#sympy.core.symbol.Symbol"),
         ("sympy.sets.sets.Set", "py:class", "modules/sets.html#sympy.sets.sets.Set"),
+        ("sympy.matrices.dense.MutableDenseMatrix", "py:class",
+         "modules/matrices/dense.html#sympy.matrices.dense.MutableDenseMatrix"),
         ("sympy.sets.sets.Interval", "py:class", "modules/sets.html#sympy.sets.sets.Interval"),
         ("sympy.functions.elementary.piecewise.Piecewise", "py:class",
          "modules/functions/elementary.html#sympy.functions.elementary.piecewise.Piecewise"),
