@@ -20,15 +20,9 @@ def _public_names() -> list[str]:
 
 
 def _own_members(cls: type) -> list[tuple[str, object]]:
-    """Public methods and properties defined by ``cls`` or a symflow base class of it."""
-    members: dict[str, object] = {}
-    for klass in reversed(cls.__mro__):
-        if not klass.__module__.startswith("symflow"):
-            continue
-        for name, value in vars(klass).items():
-            if not name.startswith("_"):
-                members[name] = value
-    return sorted(members.items())
+    """Public methods and properties that ``cls`` itself defines (inherited ones are
+    documented, and listed in the reference, on the class that defines them)."""
+    return sorted((n, v) for n, v in vars(cls).items() if not n.startswith("_"))
 
 
 def public_methods() -> list[tuple[str, object]]:
