@@ -163,7 +163,7 @@ class Independent(JointDistribution):
 
     @property
     def support(self) -> sp.Set:
-        """supp p = supp p_1 x ... x supp p_d, a product set.
+        """supp p = the product of the components' supports supp p_i, a ProductSet.
 
         Examples
         --------
@@ -174,7 +174,7 @@ class Independent(JointDistribution):
         return sp.ProductSet(*[c.support for c in self.components])
 
     def sample(self, n: int, rng: Any, values: Mapping[str, float] | None = None):
-        """n draws of (z_1, ..., z_d), z_i ~ p_i independently, as an (n, d) float64 array.
+        """n draws of the vector z, each z_i ~ p_i independently, as an (n, d) float64 array.
 
         Examples
         --------

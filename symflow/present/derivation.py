@@ -567,7 +567,7 @@ class Derivation:
         )
 
     def latex_aligned(self) -> str:
-        r"""The derivation of p_X as one ``aligned`` block in ``$$ ... $$`` (MathJax and LaTeX).
+        r"""The derivation of p_X as one ``aligned`` block between ``$$`` marks (MathJax and LaTeX).
 
         Examples
         --------
