@@ -167,7 +167,7 @@ class CompileError(SymflowError, RuntimeError):
     """Code generation met an expression it cannot translate.
 
     The message names the function and how to register a translation
-    (:func:`symflow.codegen.printer.register`).
+    (``symflow.codegen.printer.register``).
 
     Examples
     --------

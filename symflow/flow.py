@@ -563,9 +563,9 @@ class Flow:
         """Maximum-likelihood estimates of the flow's parameters from ``data``.
 
         Flows with a few parameters get forward-mode exact derivatives
-        (:func:`symflow.verify.fit.fit_flow`); many parameters, d-D flows, dask data or
+        (``symflow.verify.fit.fit_flow``); many parameters, d-D flows, dask data or
         the training options (``validation``, ``progress``, ``method="L-BFGS"`` …) go to
-        :func:`symflow.verify.train.train_flow` (compiled reverse-mode gradients).
+        ``symflow.verify.train.train_flow`` (compiled reverse-mode gradients).
 
         Returns
         -------

@@ -523,7 +523,7 @@ class Family:
     Parameters
     ----------
     name : str
-        One of :data:`FAMILIES`.
+        One of ``symflow.verify.family.FAMILIES``.
     params : mapping
         Parameter name -> exact SymPy value (numbers or expressions in free symbols).
 
