@@ -167,7 +167,7 @@ class CompileError(SymflowError, RuntimeError):
     """Code generation met an expression it cannot translate.
 
     The message names the function and how to register a translation
-    (:func:`symflow.codegen.printer.register`).
+    (``symflow.codegen.printer.register``).
 
     Examples
     --------
@@ -242,11 +242,37 @@ class LatexError(SymflowError, RuntimeError):
 
 class FitError(SymflowError, RuntimeError):
     """A fit cannot be made: the maximum-likelihood estimate does not exist, or the
-    likelihood cannot be evaluated for these data."""
+    likelihood cannot be evaluated for these data.
+
+    Examples
+    --------
+    Constant data: the likelihood grows without bound as the scale s shrinks to 0.
+
+    >>> import numpy as np
+    >>> import sympy as sp
+    >>> import symflow as sf
+    >>> z, mu = sp.symbols("z mu", real=True)
+    >>> s = sp.Symbol("s", positive=True)
+    >>> X = sf.Flow(sf.Normal(0, 1), [sf.Transform(s * z + mu, z)])
+    >>> try:
+    ...     X.fit(np.array([2.0, 2.0, 2.0]))
+    ... except sf.FitError as err:
+    ...     print("does not exist" in str(err), isinstance(err, RuntimeError))
+    True True
+    """
 
 
 class KernelError(SymflowError, RuntimeError):
-    """A compiled kernel raised while evaluating (its output is discarded, never returned)."""
+    """A compiled kernel raised while evaluating (its output is discarded, never returned).
+
+    The message names the kernel function and the first point where it raised.
+
+    Examples
+    --------
+    >>> import symflow as sf
+    >>> issubclass(sf.KernelError, RuntimeError), issubclass(sf.KernelError, sf.SymflowError)
+    (True, True)
+    """
 
 
 class SymflowWarning(UserWarning):
@@ -254,4 +280,18 @@ class SymflowWarning(UserWarning):
 
 
 class CacheWarning(SymflowWarning):
-    """The kernel cache was not used (it is not private to this user, or not a folder)."""
+    """The kernel cache was not used (it is not private to this user, or not a folder).
+
+    Kernels are then compiled in a private temporary folder instead; the warning is a
+    ``UserWarning``, so the usual ``warnings`` filters apply to it.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> import symflow as sf
+    >>> issubclass(sf.CacheWarning, UserWarning)
+    True
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore", sf.CacheWarning)
+    ...     warnings.warn("cache folder not private", sf.CacheWarning)
+    """

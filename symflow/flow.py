@@ -406,40 +406,137 @@ class Flow:
 
     # -- expectations and marginals (symflow.core.expectation, symflow.core.reduce) ----
     def expectation(self, h: Any = None, detail: bool = False, **params: float):
-        """E[h(X)] (h a SymPy expression in x): exact where SymPy integrates, checked
-        numerically; a Float otherwise; ±oo when infinite. ``detail=True`` returns an
-        Expectation with ``.value``, ``.method`` and ``.numeric``."""
+        """E[h(X)] = integral of h(x) p_X(x) dx, exact where SymPy integrates.
+
+        Parameters
+        ----------
+        h
+            A SymPy expression in x (the output symbol); None means h(x) = x.
+        detail
+            If True, return an ``Expectation`` with ``.value``, ``.method`` ("exact" or
+            numerical) and ``.numeric`` (the numerical check).
+        **params
+            Values of the flow's parameter symbols, by name.
+
+        Returns
+        -------
+        sympy.Expr
+            The exact value (checked numerically), a Float when only a numerical value is
+            found, or +-oo when the integral diverges.
+
+        Examples
+        --------
+        >>> import sympy as sp
+        >>> import symflow as sf
+        >>> z, x = sp.symbols("z x", real=True)
+        >>> X = sf.Flow(sf.Uniform(0, 1), [sf.Transform(-sp.log(z), z)])
+        >>> X.expectation(x**2)
+        2
+        >>> e = X.expectation(x**3, detail=True)
+        >>> e.value, e.method
+        (6, 'exact')
+        """
         from symflow.core.expectation import expectation
 
         return expectation(self, h, detail=detail, **params)
 
     def mean(self, **params: float) -> sp.Expr:
-        """E[X] (see :meth:`expectation`)."""
+        """E[X] = integral of x p_X(x) dx (see ``expectation``).
+
+        Examples
+        --------
+        >>> import sympy as sp
+        >>> import symflow as sf
+        >>> z = sp.Symbol("z", real=True)
+        >>> sf.Flow(sf.Normal(0, 1), [sf.Transform(sp.exp(z), z)]).mean()
+        exp(1/2)
+        """
         return self.expectation(None, **params)
 
     def moment(self, k: int, **params: float) -> sp.Expr:
-        """E[X^k] (see :meth:`expectation`)."""
+        """E[X^k] = integral of x^k p_X(x) dx (see ``expectation``).
+
+        Examples
+        --------
+        >>> import sympy as sp
+        >>> import symflow as sf
+        >>> z = sp.Symbol("z", real=True)
+        >>> sf.Flow(sf.Normal(0, 1), [sf.Transform(sp.exp(z), z)]).moment(2)
+        exp(2)
+        """
         return self.expectation(sp.Symbol("x", real=True) ** k, **params)
 
     def variance(self, **params: float) -> sp.Expr:
-        """Var X = E[(X − E X)²]."""
+        """Var X = E[(X - E X)^2] = E[X^2] - (E X)^2.
+
+        Examples
+        --------
+        >>> import sympy as sp
+        >>> import symflow as sf
+        >>> z = sp.Symbol("z", real=True)
+        >>> sf.Flow(sf.Normal(0, 1), [sf.Transform(sp.exp(z), z)]).variance()
+        -E + exp(2)
+        """
         from symflow.core.expectation import variance
 
         return variance(self, **params)
 
     def entropy(self, **params: float) -> sp.Expr:
-        """Differential entropy −E[log p_X(X)]."""
+        """h(X) = -E[log p_X(X)], the differential entropy.
+
+        Examples
+        --------
+        >>> import sympy as sp
+        >>> import symflow as sf
+        >>> z = sp.Symbol("z", real=True)
+        >>> sf.Flow(sf.Uniform(0, 1), [sf.Transform(-sp.log(z), z)]).entropy()
+        1
+        >>> sf.Flow(sf.Uniform(0, 1), [sf.Transform(3 * z, z)]).entropy()
+        log(3)
+        """
         from symflow.core.expectation import entropy
 
         return entropy(self, **params)
 
     def median(self) -> sp.Expr:
-        """F_X⁻¹(1/2)."""
+        """F_X^-1(1/2), the median.
+
+        Examples
+        --------
+        >>> import sympy as sp
+        >>> import symflow as sf
+        >>> z = sp.Symbol("z", real=True)
+        >>> sf.Flow(sf.Normal(0, 1), [sf.Transform(sp.exp(z), z)]).median()
+        1
+        >>> sf.Flow(sf.Uniform(0, 1), [sf.Transform(-sp.log(z), z)]).median()
+        log(2)
+        """
         return self.quantile(sp.Rational(1, 2))
 
     def marginal(self, index: Any):
-        """The flow of component ``index`` of a joint flow (the other coordinates
-        integrated out); a list of one index is accepted, several are refused for now."""
+        """p_{X_I}(x_I) = integral of p_X(x) over the coordinates not in I, as a flow.
+
+        Parameters
+        ----------
+        index
+            A component index of a joint flow (0-based), or a list of one index
+            (several at once are refused for now).
+
+        Returns
+        -------
+        Flow
+            The flow of the chosen components: the joint flow followed by the projection.
+
+        Examples
+        --------
+        >>> import sympy as sp
+        >>> import symflow as sf
+        >>> z1, z2 = sp.symbols("z1 z2", real=True)
+        >>> base = sf.Independent(sf.Normal(0, 1), sf.Normal(0, 1))
+        >>> X = sf.Flow(base, [sf.Transform([z1 + z2, z1 - z2], [z1, z2])])
+        >>> X.marginal(0).density()
+        exp(-x**2/4)/(2*sqrt(pi))
+        """
         indices = [index] if isinstance(index, int) else list(index)
         d = self.dimension
         if d < 2 or not all(isinstance(i, int) and 0 <= i < d for i in indices):
@@ -474,9 +571,9 @@ class Flow:
         """Maximum-likelihood estimates of the flow's parameters from ``data``.
 
         Flows with a few parameters get forward-mode exact derivatives
-        (:func:`symflow.verify.fit.fit_flow`); many parameters, d-D flows, dask data or
+        (``symflow.verify.fit.fit_flow``); many parameters, d-D flows, dask data or
         the training options (``validation``, ``progress``, ``method="L-BFGS"`` …) go to
-        :func:`symflow.verify.train.train_flow` (compiled reverse-mode gradients).
+        ``symflow.verify.train.train_flow`` (compiled reverse-mode gradients).
 
         Returns
         -------

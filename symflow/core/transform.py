@@ -224,7 +224,17 @@ class Transform:
         return self.expr.subs(self.var, value)
 
     def in_variable(self, t: sp.Symbol) -> sp.Expr:
-        """f written in another symbol t (used to attach support assumptions)."""
+        """f(t): the map's expression with its variable z replaced by the symbol t.
+
+        Examples
+        --------
+        >>> import sympy as sp
+        >>> import symflow as sf
+        >>> z = sp.Symbol("z", real=True)
+        >>> t = sp.Symbol("t", positive=True)
+        >>> sf.Transform(sp.exp(2 * z), z).in_variable(t)
+        exp(2*t)
+        """
         return self.expr.xreplace({self.var: t})
 
     def __repr__(self) -> str:

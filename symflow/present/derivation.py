@@ -443,25 +443,42 @@ _PREAMBLE = (
 
 @dataclass(frozen=True)
 class Derivation:
-    """The derivation of a flow's density; render with .latex(), .markdown() or str().
+    """The derivation of p_X(x) = p_Z(f^-1(x)) |d f^-1/dx|; render it with .latex() or str().
+
+    ``.markdown()`` and ``.latex_aligned()`` render it for notebooks and web pages.
 
     Attributes
     ----------
     steps : tuple of Step
         The argument, in order.
     layers : tuple of LayerInfo
-        Per layer and branch: inverse, derivative f′, |det J|, |d f⁻¹/dx|, log|det J|
+        Per layer and branch: inverse, derivative f', |det J|, |d f^-1/dx|, log|det J|
         (scalar flows; empty for d-dimensional ones).
     input_symbol, output_symbol : sympy.Symbol
         The symbols of the base variable (z, or z_0) and of the result (x).
     result : tuple of (expr, region)
         The simplified density on each region of x.
     log_terms : tuple of sympy.Expr
-        log|det ∂f_i/∂z_{i−1}| of each layer written in x (first inverse path).
+        log|det df_i/dz_(i-1)| of each layer written in x (first inverse path).
     support : sympy.Set or Boolean
         Where the density is positive.
     family : Family or None
         The recognised named distribution.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> import symflow as sf
+    >>> z = sp.Symbol("z", real=True)
+    >>> d = sf.Flow(sf.Normal(0, 1), [sf.Transform(sp.exp(z), z)]).derivation()
+    >>> d
+    <Derivation of Flow(Normal(0, 1), [exp(z)]): 8 steps>
+    >>> [step.title for step in d.steps][:3]
+    ['Setting', 'The change-of-variables theorem', 'The inverse']
+    >>> d.density
+    sqrt(2)*exp(-log(x)**2/2)/(2*sqrt(pi)*x)
+    >>> d.family
+    LogNormal(mu=0, sigma=1)
     """
 
     flow: Any
@@ -483,10 +500,22 @@ class Derivation:
 
     # -- renderings ---------------------------------------------------------------------
     def latex(self, full_document: bool = False, title: str | None = None) -> str:
-        """The derivation as one LaTeX ``align*`` block (prose in ``\\intertext``).
+        r"""The derivation of p_X as one LaTeX ``align*`` block (prose in ``\intertext``).
 
         With ``full_document=True`` a standalone file that pdflatex compiles (packages
-        amsmath, amssymb, geometry).
+        amsmath, amssymb, geometry), headed by ``title``.
+
+        Examples
+        --------
+        >>> import sympy as sp
+        >>> import symflow as sf
+        >>> z = sp.Symbol("z", real=True)
+        >>> d = sf.Flow(sf.Normal(0, 1), [sf.Transform(sp.exp(z), z)]).derivation()
+        >>> lines = d.latex().splitlines()
+        >>> print(lines[0], lines[-1])
+        \begin{align*} \end{align*}
+        >>> print(d.latex(full_document=True).splitlines()[0])
+        \documentclass[11pt]{article}
         """
         lines = [r"\begin{align*}"]
         pending_break = False
@@ -538,7 +567,20 @@ class Derivation:
         )
 
     def latex_aligned(self) -> str:
-        """The derivation as ``$$\\begin{aligned}…\\end{aligned}$$`` (MathJax and LaTeX)."""
+        r"""The derivation of p_X as one ``aligned`` block between ``$$`` marks (MathJax and LaTeX).
+
+        Examples
+        --------
+        >>> import sympy as sp
+        >>> import symflow as sf
+        >>> z = sp.Symbol("z", real=True)
+        >>> d = sf.Flow(sf.Normal(0, 1), [sf.Transform(sp.exp(z), z)]).derivation()
+        >>> text = d.latex_aligned()
+        >>> print(text.splitlines()[0])
+        $$\begin{aligned}
+        >>> print(text.splitlines()[1])
+        &\textbf{1. Setting.} \\
+        """
         lines = []
         for number, step in enumerate(self.steps, start=1):
             lines.append(rf"&\textbf{{{number}. {escape_latex(step.title)}.}}")
@@ -550,7 +592,20 @@ class Derivation:
         return "$$\\begin{aligned}\n" + " \\\\\n".join(lines) + "\n\\end{aligned}$$"
 
     def markdown(self) -> str:
-        """Markdown: prose with $…$ and each group of equations in a $$ aligned block."""
+        """The derivation of p_X in Markdown: prose with $...$, equations in $$ aligned blocks.
+
+        Examples
+        --------
+        >>> import sympy as sp
+        >>> import symflow as sf
+        >>> z = sp.Symbol("z", real=True)
+        >>> d = sf.Flow(sf.Normal(0, 1), [sf.Transform(sp.exp(z), z)]).derivation()
+        >>> text = d.markdown()
+        >>> print(text.splitlines()[0][:15])
+        **1. Setting.**
+        >>> text.count("$$") % 2
+        0
+        """
         out = []
         for number, step in enumerate(self.steps, start=1):
             head = f"**{number}. {step.title}.**"

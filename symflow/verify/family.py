@@ -549,7 +549,7 @@ class Family:
     Parameters
     ----------
     name : str
-        One of :data:`FAMILIES`.
+        One of ``symflow.verify.family.FAMILIES``.
     params : mapping
         Parameter name -> exact SymPy value (numbers or expressions in free symbols).
 
@@ -598,7 +598,18 @@ class Family:
         return self._spec.support(self._params)
 
     def log_density(self, x: Any) -> sp.Expr:
-        """The family's own log-density formula at x (a symbol, or symbols in d-D)."""
+        """log p(x) by the family's own textbook formula (x a symbol, or symbols in d-D).
+
+        Examples
+        --------
+        >>> import sympy as sp
+        >>> import symflow as sf
+        >>> x = sp.Symbol("x", positive=True)
+        >>> sf.Family("LogNormal", {"mu": 0, "sigma": 1}).log_density(x)
+        -log(x)**2/2 - log(x) - log(2*pi)/2
+        >>> sf.Family("Exponential", {"rate": 2}).log_density(x)
+        -2*x + log(2)
+        """
         return self._spec.log_density(x, self._params)
 
     def subs(self, values: Mapping[Any, Any] | None = None, **named: Any) -> Family:
@@ -664,7 +675,17 @@ class Family:
         return self.freeze()
 
     def latex(self) -> str:
-        r"""LaTeX such as ``\mathrm{LogNormal}(\mu = 0, \sigma = 1)``."""
+        r"""The family in LaTeX, e.g. ``\mathrm{LogNormal}(\mu = 0, \sigma = 1)``.
+
+        Examples
+        --------
+        >>> import sympy as sp
+        >>> import symflow as sf
+        >>> print(sf.Family("LogNormal", {"mu": 0, "sigma": 1}).latex())
+        \mathrm{LogNormal}(\mu = 0, \sigma = 1)
+        >>> print(sf.Family("Gamma", {"shape": 2, "rate": sp.Rational(1, 2)}).latex())
+        \mathrm{Gamma}(\alpha = 2, \beta = \frac{1}{2})
+        """
         symbols = dict(self._spec.symbols + _LOC_SYMBOLS)
         parts = [f"{symbols[k]} = {sp.latex(v)}" for k, v in self._params.items()]
         head = self._spec.latex_name or rf"\mathrm{{{self.name}}}"

@@ -315,10 +315,25 @@ def _compiled(program):
 # -- the result ------------------------------------------------------------------------------
 @dataclass(frozen=True, eq=False)
 class FitResult:
-    """Maximum-likelihood estimates and their standard errors.
+    """theta_hat = argmax_theta sum_i log p_X(x_i; theta) and its standard errors.
+
+    The standard errors come from the observed information at theta_hat.
 
     ``params`` and ``stderr`` map parameter names to numbers; ``cov`` is the covariance
     matrix (inverse observed information) of the fitted parameters in ``names`` order.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import sympy as sp
+    >>> import symflow as sf
+    >>> z, mu = sp.symbols("z mu", real=True)
+    >>> X = sf.Flow(sf.Normal(0, 1), [sf.Transform(z + mu, z)])
+    >>> r = X.fit(np.array([0.5, 1.5, 2.5]))
+    >>> r.params, r.success, r.names
+    ({'mu': 1.5}, True, ('mu',))
+    >>> round(r.stderr["mu"], 6), round(r.loglik, 6)
+    (0.57735, -3.756816)
     """
 
     params: dict[str, float]

@@ -98,10 +98,19 @@ class TestResult:
 
 @dataclass(frozen=True)
 class CheckReport:
-    """The outcome of a check; ``passed`` is True when every test passed on enough samples.
+    """The outcome of a check: ``passed`` = (no test failed) and (n large enough to judge).
 
     ``inconclusive`` is True when no test failed but the sample was too small for the
     statistical tests to mean anything; such a report is not passed.
+
+    Examples
+    --------
+    >>> import symflow as sf
+    >>> from symflow.verify.report import TestResult
+    >>> ks = TestResult("KS", 0.004, 0.31, True)
+    >>> r = sf.CheckReport("Flow(Normal(0, 1), [2*z])", 200_000, 0, (ks,), 1.0, 1e-4)
+    >>> r.passed, r.verdict, bool(r)
+    (True, 'PASSED', True)
     """
 
     flow: str
@@ -120,10 +129,32 @@ class CheckReport:
 
     @property
     def inconclusive(self) -> bool:
+        """inconclusive = (no test failed) and (too few samples for the statistical tests).
+
+        Examples
+        --------
+        >>> import symflow as sf
+        >>> from symflow.verify.report import TestResult
+        >>> ks = TestResult("KS", 0.1, 0.5, True)
+        >>> r = sf.CheckReport("Flow(Normal(0, 1), [2*z])", 100, 0, (ks,), 1.0, 1e-4,
+        ...                    too_few_samples=True)
+        >>> r.inconclusive, r.passed, r.verdict
+        (True, False, 'INCONCLUSIVE')
+        """
         return self.too_few_samples and not self.failed
 
     @property
     def passed(self) -> bool:
+        """passed = (every test passed) and (enough finite samples for the statistical tests).
+
+        Examples
+        --------
+        >>> import symflow as sf
+        >>> from symflow.verify.report import TestResult
+        >>> bad = TestResult("KS", 0.2, 1e-12, False, finding="the CDF is off near x = 0")
+        >>> sf.CheckReport("Flow(Normal(0, 1), [2*z])", 200_000, 0, (bad,), 1.0, 1e-4).passed
+        False
+        """
         return not self.failed and not self.too_few_samples
 
     @property

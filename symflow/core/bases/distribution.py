@@ -73,10 +73,23 @@ def split_exp(log_expr: sp.Expr) -> sp.Expr:
 
 
 class Distribution:
-    """A univariate base distribution p_Z with exact parameters.
+    """A univariate base distribution p_Z(z; theta) with exact (SymPy) parameters theta.
 
     Subclasses declare ``param_names`` and ``positive_params`` and implement
-    :meth:`log_density`, optionally :meth:`cdf`, :meth:`_sample` and ``support``.
+    ``log_density``, and where they can ``cdf``, ``sf``, ``quantile``, the ``kernel_*``
+    forms, ``_sample`` and ``_scipy``, and ``support``. Parameters are stored exactly:
+    floats become the rationals their decimal representation names.
+
+    Examples
+    --------
+    >>> import symflow as sf
+    >>> d = sf.Normal(0.5, 2)
+    >>> d.params
+    {'mu': 1/2, 'sigma': 2}
+    >>> d.support
+    Reals
+    >>> isinstance(d, sf.Distribution)
+    True
     """
 
     param_names: ClassVar[tuple[str, ...]] = ()
@@ -113,6 +126,14 @@ class Distribution:
 
     @property
     def name(self) -> str:
+        """The family's name, e.g. ``"Normal"`` (used in messages and printed derivations).
+
+        Examples
+        --------
+        >>> import symflow as sf
+        >>> sf.Gamma(2, 3).name
+        'Gamma'
+        """
         return type(self).__name__
 
     @property
@@ -139,7 +160,26 @@ class Distribution:
         return hash((type(self).__name__, tuple(self._params.items())))
 
     def subs(self, values: Mapping[sp.Symbol, Any]) -> Distribution:
-        """The same family with parameter symbols replaced by values."""
+        """theta -> theta.subs(values): the same family with parameter symbols replaced by values.
+
+        Parameters
+        ----------
+        values
+            Map from parameter symbols to numbers or expressions.
+
+        Returns
+        -------
+        Distribution
+            A new distribution of the same class.
+
+        Examples
+        --------
+        >>> import sympy as sp
+        >>> import symflow as sf
+        >>> s = sp.Symbol("s", positive=True)
+        >>> sf.Normal(0, s).subs({s: 3})
+        Normal(0, 3)
+        """
         new = [sp.sympify(v).subs(values) for v in self._params.values()]
         return type(self)(*new)
 
@@ -150,25 +190,87 @@ class Distribution:
         return sp.S.Reals
 
     def log_density(self, z: sp.Symbol) -> sp.Expr:
-        """log p_Z(z), valid on the support."""
+        """log p_Z(z), valid on the support (every base implements this).
+
+        Parameters
+        ----------
+        z
+            The SymPy symbol of the base variable.
+
+        Returns
+        -------
+        sympy.Expr
+
+        Examples
+        --------
+        >>> import sympy as sp
+        >>> import symflow as sf
+        >>> z = sp.Symbol("z", real=True)
+        >>> sf.Logistic(0, 1).log_density(z)
+        -z - 2*log(1 + exp(-z))
+        """
         raise NotImplementedError
 
     def density(self, z: sp.Symbol) -> sp.Expr:
-        """p_Z(z) on the support, as a product of simple factors."""
+        """p_Z(z) = exp(log p_Z(z)) on the support, as a product of simple factors.
+
+        Bases that know a neater closed form override this.
+
+        Examples
+        --------
+        >>> import sympy as sp
+        >>> import symflow as sf
+        >>> z = sp.Symbol("z", positive=True)
+        >>> sf.Gamma(3, 1).density(z)
+        z**2*exp(-z)/2
+        """
         return split_exp(self.log_density(z))
 
     def cdf(self, z: sp.Symbol) -> sp.Expr | None:
-        """F_Z(z) on the support in closed form, or None when there is none."""
+        """F_Z(z) = P(Z <= z) on the support in closed form, or None when there is none.
+
+        Examples
+        --------
+        >>> import sympy as sp
+        >>> import symflow as sf
+        >>> z = sp.Symbol("z", real=True)
+        >>> print(sf.StudentT(3).cdf(z))
+        None
+        >>> sf.Normal(0, 1).cdf(z)
+        1 - erfc(sqrt(2)*z/2)/2
+        """
         return None
 
     def sf(self, z: sp.Symbol) -> sp.Expr | None:
-        """S_Z(z) = 1 − F_Z(z) on the support, written without the subtraction where a
-        direct form is known; None when F_Z has no closed form."""
+        """S_Z(z) = 1 - F_Z(z) on the support; None when F_Z has no closed form.
+
+        Bases write S_Z without the subtraction where a direct form is known; this default
+        is ``1 - cdf(z)``.
+
+        Examples
+        --------
+        >>> import sympy as sp
+        >>> import symflow as sf
+        >>> z = sp.Symbol("z", real=True)
+        >>> sf.Cauchy(0, 1).sf(z)
+        -atan(z)/pi + 1/2
+        """
         cdf = self.cdf(z)
         return None if cdf is None else 1 - cdf
 
     def quantile(self, u: sp.Symbol) -> sp.Expr | None:
-        """F_Z⁻¹(u) for 0 < u < 1 in closed form, or None when there is none."""
+        """F_Z^-1(u) for 0 < u < 1 in closed form, or None when there is none.
+
+        Examples
+        --------
+        >>> import sympy as sp
+        >>> import symflow as sf
+        >>> u = sp.Symbol("u", positive=True)
+        >>> print(sf.Gamma(3, 1).quantile(u))
+        None
+        >>> sf.Exponential(1).quantile(u)
+        -log(1 - u)
+        """
         return None
 
     # -- what compiled code evaluates ------------------------------------------------
@@ -177,26 +279,81 @@ class Distribution:
     inline_kernel_forms: ClassVar[bool] = False
 
     def kernel_cdf(self, z: sp.Symbol) -> sp.Expr | None:
-        """F_Z(z) inside the support, in a form that evaluates accurately in float64
-        (every function one that the kernel printer translates); None: no closed form."""
+        """F_Z(z) inside the support in a form that is accurate in float64.
+
+        Every function in it is one the kernel printer translates; None: no closed form.
+        This default is ``cdf(z)``.
+
+        Examples
+        --------
+        >>> import sympy as sp
+        >>> import symflow as sf
+        >>> z = sp.Symbol("z", real=True)
+        >>> sf.Logistic(0, 1).kernel_cdf(z)
+        1/(1 + exp(-z))
+        """
         return self.cdf(z)
 
     def kernel_sf(self, z: sp.Symbol) -> sp.Expr | None:
-        """S_Z(z) inside the support, accurate in float64 where S_Z is small."""
+        """S_Z(z) = 1 - F_Z(z) inside the support, accurate in float64 where S_Z is small.
+
+        This default is ``sf(z)``.
+
+        Examples
+        --------
+        >>> import sympy as sp
+        >>> import symflow as sf
+        >>> z = sp.Symbol("z", real=True)
+        >>> sf.Logistic(0, 1).kernel_sf(z)
+        1/(exp(z) + 1)
+        """
         return self.sf(z)
 
     def kernel_quantile(self, u: sp.Symbol) -> sp.Expr | None:
-        """F_Z⁻¹(u) for 0 < u < 1, accurate in float64 for small u; None: the kernels
-        solve F_Z(z) = u by bracketing."""
+        """F_Z^-1(u) for 0 < u < 1, accurate in float64 for small u.
+
+        None: the kernels solve F_Z(z) = u by bracketing. This default is ``quantile(u)``.
+
+        Examples
+        --------
+        >>> import sympy as sp
+        >>> import symflow as sf
+        >>> u = sp.Symbol("u", positive=True)
+        >>> sf.Uniform(0, 2).kernel_quantile(u)
+        2*u
+        """
         return self.quantile(u)
 
     def kernel_isf(self, q: sp.Symbol) -> sp.Expr | None:
-        """S_Z⁻¹(q) for 0 < q < 1, accurate in float64 for small q; None: solved."""
+        """S_Z^-1(q) for 0 < q < 1, accurate in float64 for small q.
+
+        None (this default): the kernels solve S_Z(z) = q by bracketing.
+
+        Examples
+        --------
+        >>> import sympy as sp
+        >>> import symflow as sf
+        >>> q = sp.Symbol("q", positive=True)
+        >>> print(sf.Distribution.kernel_isf(sf.Normal(0, 1), q))
+        None
+        >>> sf.Normal(0, 1).kernel_isf(q)
+        sqrt(2)*erfcinv(2*q)
+        """
         return None
 
     def width_threshold(self, lo: sp.Symbol, w: sp.Symbol) -> sp.Expr:
-        """Below which width w the mass P(lo < Z < lo + w) is integrated from p_Z by
-        quadrature rather than as a difference of F_Z values (which cancel). 0: never."""
+        """w* such that P(lo < Z < lo + w) is integrated from p_Z by quadrature for w < w*.
+
+        Below w* the difference F_Z(lo + w) - F_Z(lo) would cancel. 0 (this default): never.
+
+        Examples
+        --------
+        >>> import sympy as sp
+        >>> import symflow as sf
+        >>> lo, w = sp.symbols("lo w")
+        >>> sf.Distribution.width_threshold(sf.Normal(0, 1), lo, w)
+        0
+        """
         return sp.S.Zero
 
     @property
@@ -221,7 +378,22 @@ class Distribution:
 
     # -- the SciPy twin -------------------------------------------------------------------
     def numbers(self, values: Mapping[str, float] | None = None) -> dict[str, float]:
-        """Parameter name -> float, with parameter symbols taken from ``values`` (by name)."""
+        """theta -> float(theta): parameter name -> float, with symbols taken from ``values``.
+
+        Parameters
+        ----------
+        values
+            Map from parameter symbol names to numbers; needed when parameters are symbolic.
+
+        Examples
+        --------
+        >>> import sympy as sp
+        >>> import symflow as sf
+        >>> sf.Normal(1, 2).numbers()
+        {'mu': 1.0, 'sigma': 2.0}
+        >>> sf.Normal(sp.Symbol("m"), 2).numbers({"m": 0.5})
+        {'mu': 0.5, 'sigma': 2.0}
+        """
         out = {}
         for pname, value in self._params.items():
             if value.free_symbols:
@@ -234,9 +406,21 @@ class Distribution:
         return out
 
     def scipy(self, values: Mapping[str, float] | None = None) -> Any:
-        """The frozen scipy.stats distribution equal to this base (SciPy is imported here).
+        """The frozen scipy.stats distribution equal to p_Z (SciPy is imported here).
 
-        ``values`` maps parameter symbol names to numbers when parameters are symbolic.
+        Parameters
+        ----------
+        values
+            Map from parameter symbol names to numbers when parameters are symbolic.
+
+        Examples
+        --------
+        >>> import symflow as sf
+        >>> d = sf.Normal(1, 2).scipy()
+        >>> round(float(d.cdf(1.0)), 6)
+        0.5
+        >>> round(float(d.std()), 6)
+        2.0
         """
         from scipy import stats
 
@@ -246,9 +430,26 @@ class Distribution:
         raise ParameterError(f"No scipy.stats equivalent is known for {self!r}.")
 
     def sample(self, n: int, rng: Any, values: Mapping[str, float] | None = None) -> Any:
-        """n independent draws as a float64 NumPy array (``rng`` a numpy Generator).
+        """n independent draws z_i ~ p_Z as a float64 NumPy array.
 
-        ``values`` maps parameter symbol names to numbers when parameters are symbolic.
+        Parameters
+        ----------
+        n
+            Number of draws.
+        rng
+            A ``numpy.random.Generator``.
+        values
+            Map from parameter symbol names to numbers when parameters are symbolic.
+
+        Examples
+        --------
+        >>> import symflow as sf
+        >>> import numpy as np
+        >>> x = sf.Uniform(0, 1).sample(1000, np.random.default_rng(0))
+        >>> x.shape, x.dtype
+        ((1000,), dtype('float64'))
+        >>> bool(((0 < x) & (x < 1)).all())
+        True
         """
         import numpy as np
 

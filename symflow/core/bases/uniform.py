@@ -28,27 +28,105 @@ class Uniform(Distribution):
 
     @property
     def support(self) -> sp.Interval:
+        """The open interval (a, b).
+
+        Examples
+        --------
+        >>> import symflow as sf
+        >>> sf.Uniform(-1, 3).support
+        Interval.open(-1, 3)
+        """
         return sp.Interval.open(self.a, self.b)
 
     def log_density(self, z: sp.Symbol) -> sp.Expr:
+        """log p(z) = -log(b - a) on (a, b).
+
+        Examples
+        --------
+        >>> import sympy as sp
+        >>> import symflow as sf
+        >>> z = sp.Symbol("z", real=True)
+        >>> sf.Uniform(0, 4).log_density(z)
+        -log(4)
+        """
         return -sp.log(self.b - self.a)
 
     def density(self, z: sp.Symbol) -> sp.Expr:
+        """p(z) = 1/(b - a) on (a, b).
+
+        Examples
+        --------
+        >>> import sympy as sp
+        >>> import symflow as sf
+        >>> z = sp.Symbol("z", real=True)
+        >>> sf.Uniform(1, 5).density(z)
+        1/4
+        """
         return 1 / (self.b - self.a)
 
     def cdf(self, z: sp.Symbol) -> sp.Expr:
+        """F(z) = (z - a)/(b - a) on (a, b).
+
+        Examples
+        --------
+        >>> import sympy as sp
+        >>> import symflow as sf
+        >>> z = sp.Symbol("z", real=True)
+        >>> sf.Uniform(1, 5).cdf(z)
+        z/4 - 1/4
+        """
         return (z - self.a) / (self.b - self.a)
 
     def sf(self, z: sp.Symbol) -> sp.Expr:
+        """S(z) = (b - z)/(b - a) on (a, b).
+
+        Examples
+        --------
+        >>> import sympy as sp
+        >>> import symflow as sf
+        >>> z = sp.Symbol("z", real=True)
+        >>> sf.Uniform(1, 5).sf(z)
+        5/4 - z/4
+        """
         return (self.b - z) / (self.b - self.a)
 
     def quantile(self, u: sp.Symbol) -> sp.Expr:
+        """F^-1(u) = a + u (b - a).
+
+        Examples
+        --------
+        >>> import sympy as sp
+        >>> import symflow as sf
+        >>> u = sp.Symbol("u", positive=True)
+        >>> sf.Uniform(1, 5).quantile(u)
+        4*u + 1
+        """
         return self.a + u * (self.b - self.a)
 
     def kernel_isf(self, q: sp.Symbol) -> sp.Expr:
+        """S^-1(q) = b - q (b - a), exact near b.
+
+        Examples
+        --------
+        >>> import sympy as sp
+        >>> import symflow as sf
+        >>> q = sp.Symbol("q", positive=True)
+        >>> sf.Uniform(1, 5).kernel_isf(q)
+        5 - 4*q
+        """
         return self.b - q * (self.b - self.a)
 
     def width_threshold(self, lo: sp.Symbol, w: sp.Symbol) -> sp.Expr:
+        """w* = oo: the density is constant, so quadrature is always exact.
+
+        Examples
+        --------
+        >>> import sympy as sp
+        >>> import symflow as sf
+        >>> lo, w = sp.symbols("lo w", positive=True)
+        >>> sf.Uniform(0, 1).width_threshold(lo, w)
+        oo
+        """
         return sp.oo  # the density is constant: quadrature is exact
 
     def _sample(self, n, rng, a, b):
