@@ -66,6 +66,7 @@ _EXPORTS = {
     "FitError": "symflow.errors",
     "KernelError": "symflow.errors",
     "CacheWarning": "symflow.errors",
+    "SymflowWarning": "symflow.errors",
     "UndefinedExpectationError": "symflow.core.expectation",
     "DivergenceError": "symflow.core.reduce",
 }

@@ -27,6 +27,7 @@ __all__ = [
     "FitError",
     "KernelError",
     "CacheWarning",
+    "SymflowWarning",
 ]
 
 
@@ -276,7 +277,20 @@ class KernelError(SymflowError, RuntimeError):
 
 
 class SymflowWarning(UserWarning):
-    """Base class of the warnings symflow issues."""
+    """Base class of the warnings symflow issues.
+
+    Filter it to silence (or, in tests, to raise on) every symflow warning at once.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> import symflow as sf
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore", sf.SymflowWarning)
+    ...     warnings.warn("the cache was not used", sf.CacheWarning)
+    >>> issubclass(sf.CacheWarning, sf.SymflowWarning)
+    True
+    """
 
 
 class CacheWarning(SymflowWarning):

@@ -126,16 +126,41 @@ def numeric_expectation(flow, h: sp.Expr, x, **params: float) -> tuple[float, fl
     """(E h(X), ∫ h⁺ p, ∫ h⁻ p) by quadrature; the parts are inf when they diverge."""
     values = {k: float(v) for k, v in params.items()}
     subs = {p: values[p.name] for p in flow.parameters}
-    g = sp.lambdify([x] if x is not None else [], h.xreplace(subs), modules="math")
+    args = [x] if x is not None else []
+    g = sp.lambdify(args, h.xreplace(subs), modules="math")
+    # where h overflows a float (exp(x) far out) the product h·p is taken in mpmath
+    g_wide = sp.lambdify(args, h.xreplace(subs), modules="mpmath")
     pdf = _density(flow, values)
+    # where p_X underflows a float (far tails) the product h·p is taken in mpmath, so that
+    # an integral that diverges there is not cut off where the floats run out
+    y = sp.Symbol("x", real=True)
+    closed = flow.density(y)
+    pdf_wide = (
+        None
+        if closed.has(sp.Integral)
+        else sp.lambdify(
+            [y], closed.xreplace({s: values[s.name] for s in flow.parameters}), modules="mpmath"
+        )
+    )
     lo, hi, points = _points(flow, values)
 
     def part(sign):
         def f(t):
             p = pdf(t)
+            point = (t,) if x is not None else ()
             if not p > 0.0:
-                return 0.0
-            v = sign * float(g(t) if x is not None else g())
+                if pdf_wide is None or not math.isfinite(t):
+                    return 0.0
+                try:
+                    w = sign * float(g_wide(*point) * pdf_wide(t))
+                except (ValueError, ZeroDivisionError, TypeError):
+                    return 0.0
+                return w if w > 0.0 else 0.0
+            try:
+                v = sign * float(g(*point))
+            except OverflowError:
+                w = sign * float(g_wide(*point) * p)
+                return w if w > 0.0 else 0.0
             return v * p if v > 0.0 else 0.0
 
         return _integral(f, lo, hi, points)
