@@ -373,7 +373,8 @@ def difference(expr: sp.Expr, t: sp.Symbol, e: sp.Expr, delta: sp.Expr) -> sp.Ex
     identities that keep their digits for small Δ: e^{a₁} − e^{a₀} = e^{a₀}·expm1(Δa),
     log a₁ − log a₀ = log1p(Δa/a₀), atan a₁ − atan a₀ = atan2(Δa, 1 + a₀a₁),
     tan a₁ − tan a₀ = sin Δa/(cos a₁ cos a₀), sinh a₁ − sinh a₀ = 2 cosh((a₁ + a₀)/2)
-    sinh(Δa/2), asinh through log1p, b₁^p − b₀^p by the geometric sum (integer p) or b₀^p·expm1(p·log1p(Δb/b₀)).
+    sinh(Δa/2), acos(1 − δ) = 2·asin(√(δ/2)) (and asin) at ±1, asinh through log1p,
+    b₁^p − b₀^p by the geometric sum (integer p) or b₀^p·expm1(p·log1p(Δb/b₀)).
     A function that vanishes at e is its own difference. ``e`` may be ±∞ (``delta``
     None): the difference from the limit there, atan a − (±π/2) = −atan(1/a).
 
@@ -447,6 +448,10 @@ def difference(expr: sp.Expr, t: sp.Symbol, e: sp.Expr, delta: sp.Expr) -> sp.Ex
             return sp.sin(da) / (sp.cos(a) * sp.cos(a0))
         if isinstance(expr, sp.sinh):
             return 2 * sp.cosh((a + a0) / 2) * sp.sinh(da / 2)
+        if isinstance(expr, (sp.acos, sp.asin)) and a0 in (1, -1):
+            # acos(1 − δ) = 2·asin(√(δ/2)): no rounding of 1 − δ onto 1
+            half_angle = 2 * sp.asin(sp.sqrt(a0 * -da / 2))
+            return -a0 * half_angle if isinstance(expr, sp.asin) else a0 * half_angle
         if isinstance(expr, sp.asinh) and a0.is_number:
             # log of (a₁ + √(1 + a₁²))/(a₀ + √(1 + a₀²)) for a₀ ≥ 0 (asinh is odd)
             s0 = 1 if a0.is_nonnegative else -1
