@@ -74,7 +74,7 @@ def edge_assignments(assignments: Sequence, ranges: Mapping[sp.Symbol, sp.Interv
 
     edges = _EdgePass(ranges)
     out: list = []
-    for a in assignments:
+    for a in _compose_log_dets(assignments):
         value = edges.rewrite(a.value)
         defined: list = []
         if a.kind == "state" and a.target in ranges:
@@ -82,6 +82,28 @@ def edge_assignments(assignments: Sequence, ranges: Mapping[sp.Symbol, sp.Interv
         out.append(Assignment(a.target, value, a.kind))
         out.extend(defined)
     return _prune(out)
+
+
+def _compose_log_dets(assignments: Sequence) -> list:
+    """Each log|det| term that reads one state, composed with that state's definition
+    where function calls cancel (log sin(acos x) = log √(1 − x²)): the edge rewrite then
+    sees the factors 1 − x and 1 + x instead of a state rounded next to its edge."""
+    from symflow.core.program import Assignment
+
+    values = {a.target: a.value for a in assignments if a.kind == "state"}
+    out = []
+    for a in assignments:
+        deps = [t for t in a.value.free_symbols if t in values]
+        if a.kind == "log_det" and len(deps) == 1:
+            inlined = a.value.xreplace({deps[0]: values[deps[0]]})
+            if _calls(inlined) < _calls(a.value) + _calls(values[deps[0]]):
+                a = Assignment(a.target, inlined, a.kind)
+        out.append(a)
+    return out
+
+
+def _calls(expr: sp.Expr) -> int:
+    return sum(isinstance(node, sp.Function) for node in sp.preorder_traversal(expr))
 
 
 def _prune(assignments: list) -> tuple:
@@ -245,6 +267,10 @@ class _EdgePass:
                 e.func(*args) if any(a is not b for a, b in zip(args, e.args, strict=True)) else e
             )
             out = self._linear(node) if isinstance(node, sp.Add) else node
+            if isinstance(out, sp.Add):
+                factored = self._factor(out)  # 1 − z² = (1 − z)(1 + z), under roots too
+                if isinstance(factored, sp.Mul):
+                    out = factored.func(*[self._walk(f, memo) for f in factored.args])
         memo[e] = out
         return out
 
