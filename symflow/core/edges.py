@@ -74,7 +74,7 @@ def edge_assignments(assignments: Sequence, ranges: Mapping[sp.Symbol, sp.Interv
 
     edges = _EdgePass(ranges)
     out: list = []
-    for a in assignments:
+    for a in _compose_log_dets(assignments):
         value = edges.rewrite(a.value)
         defined: list = []
         if a.kind == "state" and a.target in ranges:
@@ -82,6 +82,28 @@ def edge_assignments(assignments: Sequence, ranges: Mapping[sp.Symbol, sp.Interv
         out.append(Assignment(a.target, value, a.kind))
         out.extend(defined)
     return _prune(out)
+
+
+def _compose_log_dets(assignments: Sequence) -> list:
+    """Each log|det| term that reads one state, composed with that state's definition
+    where function calls cancel (log sin(acos x) = log √(1 − x²)): the edge rewrite then
+    sees the factors 1 − x and 1 + x instead of a state rounded next to its edge."""
+    from symflow.core.program import Assignment
+
+    values = {a.target: a.value for a in assignments if a.kind == "state"}
+    out = []
+    for a in assignments:
+        deps = [t for t in a.value.free_symbols if t in values]
+        if a.kind == "log_det" and len(deps) == 1:
+            inlined = a.value.xreplace({deps[0]: values[deps[0]]})
+            if _calls(inlined) < _calls(a.value) + _calls(values[deps[0]]):
+                a = Assignment(a.target, inlined, a.kind)
+        out.append(a)
+    return out
+
+
+def _calls(expr: sp.Expr) -> int:
+    return sum(isinstance(node, sp.Function) for node in sp.preorder_traversal(expr))
 
 
 def _prune(assignments: list) -> tuple:
@@ -245,6 +267,10 @@ class _EdgePass:
                 e.func(*args) if any(a is not b for a, b in zip(args, e.args, strict=True)) else e
             )
             out = self._linear(node) if isinstance(node, sp.Add) else node
+            if isinstance(out, sp.Add):
+                factored = self._factor(out)  # 1 − z² = (1 − z)(1 + z), under roots too
+                if isinstance(factored, sp.Mul):
+                    out = factored.func(*[self._walk(f, memo) for f in factored.args])
         memo[e] = out
         return out
 
@@ -373,7 +399,8 @@ def difference(expr: sp.Expr, t: sp.Symbol, e: sp.Expr, delta: sp.Expr) -> sp.Ex
     identities that keep their digits for small Δ: e^{a₁} − e^{a₀} = e^{a₀}·expm1(Δa),
     log a₁ − log a₀ = log1p(Δa/a₀), atan a₁ − atan a₀ = atan2(Δa, 1 + a₀a₁),
     tan a₁ − tan a₀ = sin Δa/(cos a₁ cos a₀), sinh a₁ − sinh a₀ = 2 cosh((a₁ + a₀)/2)
-    sinh(Δa/2), b₁^p − b₀^p by the geometric sum (integer p) or b₀^p·expm1(p·log1p(Δb/b₀)).
+    sinh(Δa/2), acos(1 − δ) = 2·asin(√(δ/2)) (and asin) at ±1, asinh through log1p,
+    b₁^p − b₀^p by the geometric sum (integer p) or b₀^p·expm1(p·log1p(Δb/b₀)).
     A function that vanishes at e is its own difference. ``e`` may be ±∞ (``delta``
     None): the difference from the limit there, atan a − (±π/2) = −atan(1/a).
 
@@ -447,6 +474,16 @@ def difference(expr: sp.Expr, t: sp.Symbol, e: sp.Expr, delta: sp.Expr) -> sp.Ex
             return sp.sin(da) / (sp.cos(a) * sp.cos(a0))
         if isinstance(expr, sp.sinh):
             return 2 * sp.cosh((a + a0) / 2) * sp.sinh(da / 2)
+        if isinstance(expr, (sp.acos, sp.asin)) and a0 in (1, -1):
+            # acos(1 − δ) = 2·asin(√(δ/2)): no rounding of 1 − δ onto 1
+            half_angle = 2 * sp.asin(sp.sqrt(a0 * -da / 2))
+            return -a0 * half_angle if isinstance(expr, sp.asin) else a0 * half_angle
+        if isinstance(expr, sp.asinh) and a0.is_number:
+            # log of (a₁ + √(1 + a₁²))/(a₀ + √(1 + a₀²)) for a₀ ≥ 0 (asinh is odd)
+            s0 = 1 if a0.is_nonnegative else -1
+            r0, r1 = sp.sqrt(1 + a0**2), sp.sqrt(1 + a**2)
+            ratio = s0 * da * (1 + s0 * (a + a0) / (r0 + r1)) / (s0 * a0 + r0)
+            return s0 * log1p(ratio)
         if at_e == 0 and a0 == 0:
             return expr.func(da)  # f(a₁) with a₁ = Δa
     return None

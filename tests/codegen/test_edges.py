@@ -375,3 +375,21 @@ def test_beta_logit_values_from_the_report() -> None:
     kernels = sf.Flow(sf.Beta(2, 3), [sf.Transform(sp.log(z / (1 - z)), z)]).compile()
     got = kernels.log_prob(np.array([36.0, 37.0, 40.0]))
     np.testing.assert_allclose(got, [-105.515, -108.515, -117.515], atol=5e-4)
+
+
+# -- membership at endpoints that are not floats ------------------------------------------
+def test_membership_is_exact_at_irrational_endpoints() -> None:
+    # x = atan(z + 1) on U(0, 1): support (π/4, atan 2); p_X(x) = 1 + tan² x = sec² x
+    kernels = sf.Flow(sf.Uniform(0, 1), [sf.Transform(sp.atan(z + 1), z)]).compile()
+    points = []
+    for c in (sp.pi / 4, sp.atan(2)):
+        nearest = float(c)
+        points += [np.nextafter(nearest, -np.inf), nearest, np.nextafter(nearest, np.inf)]
+    got = kernels.log_prob(np.array(points))
+    with mp.workdps(60):
+        for x, g in zip(points, got, strict=True):
+            inside = mp.pi / 4 < mp.mpf(x) < mp.atan(2)
+            if inside:
+                assert g == pytest.approx(float(-2 * mp.log(mp.cos(mp.mpf(x)))), rel=1e-14)
+            else:
+                assert g == -math.inf, x

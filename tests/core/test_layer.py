@@ -161,3 +161,20 @@ def test_constant_base_power_gives_a_lognormal() -> None:
 def test_image_endpoints_are_simplified() -> None:
     X = sf.Flow(sf.Uniform(0, 1), [sf.Transform(sp.asinh(z), z), sf.Transform(sp.sinh(z), z)])
     assert X.support == sp.Interval.open(0, 1)
+
+
+def test_implicit_inverse_evaluates() -> None:
+    """evalf, lambdify to mpmath and to NumPy: a bracketed solve on the piece."""
+    import numpy as np
+
+    z, x = sp.Symbol("z", real=True), sp.Symbol("x", real=True)
+    X = sf.Flow(sf.Normal(0, 1), [sf.Transform(z + sp.exp(z), z)])
+    with mp.workdps(40):
+        root = mp.findroot(lambda t: t + mp.exp(t) - mp.mpf("1.3"), 0.2)
+        expected = -(root**2) / 2 - mp.log(2 * mp.pi) / 2 - mp.log(1 + mp.exp(root))
+        value = X.log_density(x).subs(x, sp.Rational(13, 10)).evalf(30)
+        assert abs(value - sp.Float(str(expected), 30)) < 1e-25
+        f = sp.lambdify(x, X.log_density(x), "mpmath")
+        assert abs(f(mp.mpf("1.3")) - expected) < mp.mpf(10) ** -30
+    g = sp.lambdify(x, X.log_density(x), "numpy")
+    np.testing.assert_allclose(g(np.array([1.3])), [float(expected)], rtol=1e-14)

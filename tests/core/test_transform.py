@@ -144,3 +144,25 @@ def test_wrong_declared_inverse_is_an_error_naming_a_point(expr, wrong) -> None:
 def test_float_coefficients_become_exact() -> None:
     X = sf.Flow(sf.Normal(0, 1), [sf.Transform(0.5 * z + 1, z), sf.Transform(sp.exp(z), z)])
     assert X.density().atoms(sp.Float) == set()
+
+
+def test_declared_inverse_of_a_steep_map_is_accepted() -> None:
+    """exp(exp(z)): its inverse log(log y) at test points is checked at 50 digits, not
+    from a root rounded to float64 (f' ~ 1e13 there)."""
+    import symflow as sf
+
+    z = sp.Symbol("z", real=True)
+    flow = sf.Flow(
+        sf.Normal(0, 1), [sf.Transform(sp.exp(sp.exp(3 * z)), z, inverse=sp.log(sp.log(z)) / 3)]
+    )
+    assert flow.support == sp.Interval.open(1, sp.oo)
+
+
+def test_declared_inverse_that_is_wrong_is_refused() -> None:
+    from symflow.errors import InverseError
+
+    z = sp.Symbol("z", real=True)
+    with pytest.raises(InverseError, match="declared inverse"):
+        sf.Flow(
+            sf.Normal(0, 1), [sf.Transform(sp.exp(sp.exp(3 * z)), z, inverse=sp.log(sp.log(z)) / 2)]
+        )
