@@ -327,17 +327,23 @@ def densities(
     xs = np.asarray(kernels.sample(n, seed=seed, **params), dtype=float)
     support = _numeric_support(flow.support, params)
     x_lo, x_hi = _range(xs, support)
-    base = scipy_base(flow.base, params)
-    base_support = _numeric_support(flow.base.support, params)
-    z_lo, z_hi = (float(v) for v in base.ppf([0.005, 0.995]))
-    if isinstance(base_support, sp.Interval):
-        z_lo = max(z_lo, float(base_support.inf)) if base_support.inf.is_finite else z_lo
-        z_hi = min(z_hi, float(base_support.sup)) if base_support.sup.is_finite else z_hi
-    lo, hi = min(x_lo, z_lo), max(x_hi, z_hi)
+    # a map of several base variables to one (a sum, a ratio) has no base curve to draw
+    scalar_base = getattr(flow.base, "dimension", 1) == 1
+    lo, hi = x_lo, x_hi
+    if scalar_base:
+        base = scipy_base(flow.base, params)
+        base_support = _numeric_support(flow.base.support, params)
+        z_lo, z_hi = (float(v) for v in base.ppf([0.005, 0.995]))
+        if isinstance(base_support, sp.Interval):
+            z_lo = max(z_lo, float(base_support.inf)) if base_support.inf.is_finite else z_lo
+            z_hi = min(z_hi, float(base_support.sup)) if base_support.sup.is_finite else z_hi
+        lo, hi = min(x_lo, z_lo), max(x_hi, z_hi)
     grid = np.linspace(lo, hi, 1601)
     with np.errstate(all="ignore"):
         density = np.asarray(kernels.prob(grid, **params), dtype=float)
-        base_density = np.asarray(base.pdf(grid), dtype=float)
+        base_density = (
+            np.asarray(base.pdf(grid), dtype=float) if scalar_base else np.full_like(grid, np.nan)
+        )
     edges, heights = _histogram(xs, x_lo, x_hi, bins)
 
     fig = _figure(figsize, dpi)
@@ -350,11 +356,13 @@ def densities(
         color="C1",
         label=f"histogram of $x = f(z)$, n = {n:,}",
     )
-    ax.plot(grid, base_density, color="C0", lw=1.6, label=r"$p_Z(z)$, base")
+    if scalar_base:
+        ax.plot(grid, base_density, color="C0", lw=1.6, label=r"$p_Z(z)$, base")
     ax.plot(grid, density, color="C3", lw=1.8, label=r"$p_X(x)$, derived")
     ax.set_xlim(lo, hi)
-    ax.set_ylim(0, _top(heights, density[(grid >= x_lo) & (grid <= x_hi)], base_density))
-    ax.set_xlabel(r"$z$, $x$")
+    shown = base_density if scalar_base else np.zeros(1)
+    ax.set_ylim(0, _top(heights, density[(grid >= x_lo) & (grid <= x_hi)], shown))
+    ax.set_xlabel(r"$z$, $x$" if scalar_base else r"$x$")
     ax.set_ylabel(r"density $p(\cdot)$")
     ax.set_title(f"{_map_label(flow)},  $z \\sim$ {_base_text(flow.base)}")
     ax.legend(loc="best", fontsize="small")
@@ -365,6 +373,10 @@ def densities(
 
 
 def _map_label(flow: Any) -> str:
+    if any(tr.dimension > 1 for tr in flow.transforms):  # a map of several variables
+        value = flow.transforms[-1].exprs[0]
+        text = sp.latex(value)
+        return _math(f"x = {text}", f"x = {sp.sstr(value)}")
     value: sp.Expr = sp.Symbol("z")
     for tr in flow.transforms:
         value = tr.expr.xreplace({tr.var: value})
