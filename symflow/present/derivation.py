@@ -639,6 +639,11 @@ class Derivation:
     def _repr_markdown_(self) -> str:
         return self.markdown()
 
+    def _repr_html_(self) -> str:
+        from symflow.present.html import math_markdown_html
+
+        return math_markdown_html(self.markdown())
+
 
 # ---------------------------------------------------------------------------------------
 # Building the derivation
