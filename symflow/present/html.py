@@ -45,9 +45,8 @@ def math_markdown_html(text: str) -> str:
     for block in blocks:
         display = _DISPLAY.match(block)
         if display:
-            out.append(
-                f'<div class="math notranslate nohighlight">\\[{html.escape(display.group(1))}\\]</div>'
-            )
+            math = html.escape(display.group(1))
+            out.append(f'<div class="math notranslate nohighlight">\\[{math}\\]</div>')
         else:
             out.append(f"<p>{_inline(block)}</p>")
     return "\n".join(out)
