@@ -178,6 +178,25 @@ class CheckReport:
     def __bool__(self) -> bool:
         return self.passed
 
+    def _repr_html_(self) -> str:
+        """A table: one row per test with its statistic, p-value and verdict."""
+        from html import escape
+
+        rows = "".join(
+            f"<tr><td>{escape(t.name)}</td><td>{t.statistic:.5g}</td>"
+            f"<td>{'' if math.isnan(t.pvalue) else f'{t.pvalue:.4g}'}</td>"
+            f"<td>{'ok' if t.passed else 'FAIL'}</td>"
+            f"<td>{escape(t.finding or t.detail or '')}</td></tr>"
+            for t in self.tests
+        )
+        notes = "".join(f"<li>{escape(n)}</li>" for n in self.notes)
+        return (
+            f"<p><b>check: {self.verdict}</b> (n = {self.n:,}, seed = {self.seed}, "
+            f"alpha = {self.alpha:g}) of <code>{escape(self.flow)}</code></p>"
+            "<table><tr><th>test</th><th>statistic</th><th>p-value</th><th></th>"
+            f"<th></th></tr>{rows}</table>" + (f"<ul>{notes}</ul>" if notes else "")
+        )
+
     def __str__(self) -> str:
         name = self.flow if len(self.flow) <= 160 else self.flow[:150] + " ...]"
         lines = [f"check of {name}: {self.verdict} (n = {self.n:,}, seed = {self.seed})"]

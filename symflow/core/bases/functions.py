@@ -140,5 +140,13 @@ class LogSumExp(sp.Function):
     def _eval_rewrite_as_exp(self, *args, **kwargs):
         return sp.log(sp.Add(*[sp.exp(a) for a in args]))
 
+    @staticmethod
+    def _imp_(*args):
+        # lambdify's numerical form (math or mpmath arguments), shifted so it cannot overflow
+        import mpmath
+
+        top = max(args)
+        return top + mpmath.log(mpmath.fsum(mpmath.exp(a - top) for a in args))
+
     def _eval_evalf(self, prec):
         return self.rewrite(sp.exp)._eval_evalf(prec)
