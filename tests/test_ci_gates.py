@@ -23,7 +23,7 @@ def test_ci_exports_ci_and_fails_without_pdflatex_nm_or_apt_get(tmp_path):
         timeout=60,
     )
     assert out.returncode == 1
-    assert "ci: pdflatex or nm is missing and apt-get is not available" in out.stderr
+    assert "ci: pdflatex, pdftotext or nm is missing and apt-get is not available" in out.stderr
 
 
 def test_the_dask_tests_import_dask_plainly_in_ci():

@@ -154,6 +154,10 @@ def log_density_terms(program, textbook: bool = True) -> list[tuple[sp.Expr, sp.
     ]
     if not textbook and len(terms) == 1:
         return terms
+    if getattr(program.base, "dimension", 1) != program.dimension:
+        # a map to fewer dimensions: its paths carry the joint's auxiliary coordinates,
+        # and its density (an integral over them) lives in symflow.core.reduce
+        return terms
     if program.dimension > 1:
         return [
             _shorter_log(lp, d, None, r)
