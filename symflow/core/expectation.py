@@ -252,11 +252,21 @@ def entropy(flow, **params: float) -> sp.Expr:
                 return total
 
             exact = attempt(run, SECONDS / 2, None)
-            if exact is not None and not exact.has(sp.Integral, sp.nan):
+            if exact is not None and not exact.has(sp.Integral, sp.nan, sp.meijerg):
                 exact = attempt(lambda: sp.simplify(exact), SECONDS / 2, exact)
-                if _disagreement(exact, numeric, 0.0, 0.0) is None:
+                if _evaluates(exact) and _disagreement(exact, numeric, 0.0, 0.0) is None:
                     return exact
     return sp.Float(numeric, 15)
+
+
+def _evaluates(value: sp.Expr) -> bool:
+    """Whether an exact value evaluates to a finite real float (a Meijer G that SymPy
+    cannot evaluate, say, does not)."""
+    try:
+        number = float(sp.N(value, 20))
+    except (TypeError, ValueError):
+        return False
+    return number == number and abs(number) != float("inf")
 
 
 def _inside(part: sp.Interval) -> sp.Expr:
