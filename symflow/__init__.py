@@ -96,6 +96,7 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
+    from symflow.codegen.kernel import Kernels  # noqa: F401
     from symflow.core.bases import ChiSquared, HalfNormal, Mixture, Truncated, Weibull  # noqa: F401
     from symflow.core.distributions import (  # noqa: F401
         Beta,
@@ -109,12 +110,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         StudentT,
         Uniform,
     )
-    from symflow.codegen.kernel import Kernels  # noqa: F401
     from symflow.core.multivariate import Independent, MultivariateNormal  # noqa: F401
-    from symflow.present.derivation import Derivation  # noqa: F401
-    from symflow.verify.check import CheckReport  # noqa: F401
-    from symflow.verify.family import Family  # noqa: F401
-    from symflow.verify.fit import FitResult  # noqa: F401
     from symflow.core.transform import Transform  # noqa: F401
     from symflow.errors import (  # noqa: F401
         CollapseError,
@@ -128,3 +124,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         SymflowError,
     )
     from symflow.flow import Flow  # noqa: F401
+    from symflow.present.derivation import Derivation  # noqa: F401
+    from symflow.verify.check import CheckReport  # noqa: F401
+    from symflow.verify.family import Family  # noqa: F401
+    from symflow.verify.fit import FitResult  # noqa: F401

@@ -41,7 +41,7 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from symflow.codegen.kernel import _load
+from symflow.codegen.kernel import load_module
 from symflow.codegen.printer import HELPERS, special_import
 from symflow.core.cdf import forward_expression, monotone_direction, path_cdfs
 from symflow.core.program import Assignment
@@ -624,7 +624,7 @@ def isf_1(u{params}):
 
 @functools.lru_cache(maxsize=128)
 def _module_for_program(program) -> Any:
-    return _load(cdf_source(program))
+    return load_module(cdf_source(program))
 
 
 _MODULES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()

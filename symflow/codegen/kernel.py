@@ -825,7 +825,7 @@ def _import(name: str, path: Path) -> Any:
     return module
 
 
-def _load(source: str) -> Any:
+def load_module(source: str) -> Any:
     """Write and import a kernel module."""
     name = _module_name(source)
     if name in sys.modules:

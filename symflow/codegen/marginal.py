@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from symflow.codegen.kernel import Kernels, _load, compile_program
+from symflow.codegen.kernel import Kernels, compile_program, load_module
 from symflow.codegen.printer import HELPERS, SIMD_FUNCTIONS, KernelPrinter, fold_constants
 from symflow.core.reduce import numeric_plan
 from symflow.errors import CompileError, ParameterError
@@ -88,7 +88,7 @@ class NumericMarginalKernels(_Sampling):
     @property
     def module(self) -> Any:
         if self._module is None:
-            self._module = _load(self.source)
+            self._module = load_module(self.source)
         return self._module
 
     @property

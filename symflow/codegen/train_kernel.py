@@ -324,9 +324,9 @@ class TrainKernels:
     def module(self, hvp: bool = False) -> Any:
         """The numba module, generated and imported on first use."""
         if hvp not in self._modules:
-            from symflow.codegen.kernel import _load
+            from symflow.codegen.kernel import load_module
 
-            self._modules[hvp] = _load(self.source(hvp))
+            self._modules[hvp] = load_module(self.source(hvp))
         return self._modules[hvp]
 
     @staticmethod

@@ -42,7 +42,19 @@ SECONDS = 5.0
 
 
 class UndefinedExpectationError(SymflowError, ArithmeticError):
-    """E[h(X)] does not exist: the positive and negative parts are both infinite."""
+    """E[h(X)] does not exist: the positive and negative parts are both infinite.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> import symflow as sf
+    >>> z = sp.Symbol("z", real=True)
+    >>> try:
+    ...     sf.Flow(sf.Cauchy(0, 1), [sf.Transform(2 * z, z)]).mean()
+    ... except sf.UndefinedExpectationError as err:
+    ...     print("undefined" in str(err))
+    True
+    """
 
 
 @dataclass(frozen=True)

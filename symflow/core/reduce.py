@@ -64,7 +64,14 @@ TOTAL_SECONDS = 40.0
 
 
 class DivergenceError(SymflowError, ValueError):
-    """An auxiliary integral diverges: the outputs have no density."""
+    """An auxiliary integral diverges: the outputs have no density.
+
+    Examples
+    --------
+    >>> import symflow as sf
+    >>> issubclass(sf.DivergenceError, sf.SymflowError)
+    True
+    """
 
 
 @dataclass(frozen=True)

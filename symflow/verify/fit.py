@@ -306,10 +306,10 @@ def loglik_source(program) -> tuple[str, list]:
 
 @functools.lru_cache(maxsize=64)
 def _compiled(program):
-    from symflow.codegen.kernel import _load
+    from symflow.codegen.kernel import load_module
 
     source, derivatives = loglik_source(program)
-    return _load(source), source, derivatives
+    return load_module(source), source, derivatives
 
 
 # -- the result ------------------------------------------------------------------------------
