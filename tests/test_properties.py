@@ -245,13 +245,13 @@ def points_outside(support: sp.Set) -> list[float]:
     return [v for v in out if support.contains(sp.Rational(v)) != sp.true]
 
 
-@settings(max_examples=25)
+@settings(max_examples=12)
 @given(chains(MONOTONE, max_layers=6))
 def test_random_bijective_chains(chain: Chain) -> None:
     assert_flow_is_right(chain, round_trip=True)
 
 
-@settings(max_examples=20)
+@settings(max_examples=10)
 @given(chains(MONOTONE + EXTRA, max_layers=4, max_non_monotone=2))
 def test_random_chains_with_branches_and_implicit_inverses(chain: Chain) -> None:
     X = chain.flow()
@@ -267,7 +267,7 @@ def test_float_form_of_each_layer_matches_its_sympy_form(kind: Kind) -> None:
         assert kind.fn(v) == pytest.approx(float(kind.expr(sp.Float(v))), rel=1e-14)
 
 
-@settings(max_examples=20)
+@settings(max_examples=10)
 @given(chains(MONOTONE + EXTRA, max_layers=4, max_non_monotone=2))
 def test_random_chains_are_minus_inf_outside_their_support(chain: Chain) -> None:
     X = chain.flow()
