@@ -408,7 +408,7 @@ def emitter(program):
 
     The solver of an implicit inverse whose forward map has parameters is emitted as
     ``solver(y, p_a, ...)``; the call sites print the parameters too (kernel.py's own
-    printer passes only y, see the report on issue 6).
+    printer passes only y).
     """
     from symflow.codegen.kernel import _Emitter
     from symflow.core.layer import ImplicitInverse

@@ -1,4 +1,4 @@
-"""Multivariate flows (issue 4) against scipy.stats and textbook densities."""
+"""Multivariate flows against scipy.stats and textbook densities."""
 
 from __future__ import annotations
 
