@@ -36,13 +36,17 @@ def _samples(flow, values: dict[str, float], n: int = 20_000) -> np.ndarray:
     zs = np.asarray(flow.base.sample(n, rng, values), dtype=np.float64)
     reduction = getattr(flow, "reduction", None)
     if reduction is not None:
-        f = sp.lambdify(list(reduction.base_symbols), reduction.forward[0].xreplace(subs), "numpy")
+        f = sp.lambdify(
+            list(reduction.base_symbols), reduction.forward[0].xreplace(subs), ["scipy", "numpy"]
+        )
         out = f(*[zs[:, j] for j in range(zs.shape[1])])
     else:
         from symflow.core.cdf import forward_expression
 
         z = flow.program.base_symbol
-        out = sp.lambdify([z], forward_expression(flow.program).xreplace(subs), "numpy")(zs)
+        out = sp.lambdify([z], forward_expression(flow.program).xreplace(subs), ["scipy", "numpy"])(
+            zs
+        )
     out = np.asarray(np.broadcast_to(out, (n,)), dtype=np.float64)
     return out[np.isfinite(out)]
 
@@ -54,7 +58,7 @@ def _density(flow, values: dict[str, float]):
     p = flow.density(x)
     if not p.has(sp.Integral):
         subs = {s: values[s.name] for s in flow.parameters}
-        f = sp.lambdify([x], p.xreplace(subs), "math")
+        f = sp.lambdify([x], p.xreplace(subs), ["math", "scipy"])
 
         def pdf(t: float) -> float:
             try:
@@ -127,7 +131,7 @@ def numeric_expectation(flow, h: sp.Expr, x, **params: float) -> tuple[float, fl
     values = {k: float(v) for k, v in params.items()}
     subs = {p: values[p.name] for p in flow.parameters}
     args = [x] if x is not None else []
-    g = sp.lambdify(args, h.xreplace(subs), modules="math")
+    g = sp.lambdify(args, h.xreplace(subs), modules=["math", "scipy"])
     # where h overflows a float (exp(x) far out) the product h·p is taken in mpmath
     g_wide = sp.lambdify(args, h.xreplace(subs), modules="mpmath")
     pdf = _density(flow, values)
