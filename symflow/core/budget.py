@@ -29,6 +29,7 @@ import ctypes
 import heapq
 import itertools
 import os
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -113,16 +114,34 @@ _STACK = threading.local()
 
 
 def _reset_after_fork() -> None:
+    """The parent's watchdog thread does not exist in a child: start a new one there."""
     global _WATCHDOG
     _WATCHDOG = _Watchdog()
 
 
-#: the factor applied to every time limit
-SCALE = 1.0
+class _DropLostDeadlines:
+    """A ``sys.unraisablehook`` that drops an :class:`OutOfTime` which arrived where Python
+    cannot raise it (a garbage-collector callback, a finaliser) and passes anything else
+    to the hook it wraps.
+
+    Nothing is lost by dropping it: the deadline stays fired and the watchdog raises it
+    again :data:`_AGAIN` seconds later, in ordinary code.
+    """
+
+    def __init__(self, wrapped: Callable[[object], object]) -> None:
+        self.wrapped = wrapped
+
+    def __call__(self, unraisable: object) -> None:
+        if isinstance(getattr(unraisable, "exc_value", None), OutOfTime):
+            return
+        self.wrapped(unraisable)
 
 
-#: seconds between repeated raises while an expired block has not stopped
-_AGAIN = 0.25  # the parent's watchdog thread does not exist in a child
+def _drop_lost_deadlines() -> None:
+    """Wrap the current ``sys.unraisablehook`` in :class:`_DropLostDeadlines` (again when
+    somebody, a test runner for one, has installed a hook of their own since)."""
+    if not isinstance(sys.unraisablehook, _DropLostDeadlines):
+        sys.unraisablehook = _DropLostDeadlines(sys.unraisablehook)
 
 
 if hasattr(os, "register_at_fork"):
@@ -160,6 +179,7 @@ def time_limit(seconds: float) -> Iterator[None]:
             raise OutOfTime("an enclosing time limit has passed")
         when = min(when, stack[-1].when)
     deadline = _Deadline(when, threading.get_ident())
+    _drop_lost_deadlines()
     stack.append(deadline)
     _WATCHDOG.schedule(deadline)
     try:

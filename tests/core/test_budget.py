@@ -105,3 +105,38 @@ def test_a_flow_needing_much_symbolic_work_finishes_in_a_worker_thread(monkeypat
     )
     assert isinstance(result, sf.Flow | SymflowError), repr(result)
     assert seconds < 20
+
+
+def test_a_deadline_that_lands_in_a_gc_callback_is_raised_again_in_the_work():
+    """A deadline delivered inside a garbage-collector callback cannot be raised there
+    (Python reports it as unraisable): it is dropped silently and raised again in the
+    work itself, while other unraisable exceptions still reach the hook."""
+    import gc
+    import sys
+
+    def busy(seconds: float) -> None:
+        start = time.monotonic()
+        while time.monotonic() - start < seconds:
+            pass
+
+    def slow_callback(phase: str, info: dict) -> None:
+        if phase == "start":
+            busy(0.02)
+
+    reported: list = []
+    previous = sys.unraisablehook
+    sys.unraisablehook = reported.append
+    gc.callbacks.append(slow_callback)
+    started = time.monotonic()
+    try:
+        with pytest.raises(budget.OutOfTime):
+            with budget.time_limit(0.05):
+                while True:
+                    gc.collect(0)
+                    busy(0.02)
+        sys.unraisablehook(type("Unraisable", (), {"exc_value": ValueError("kept")})())
+    finally:
+        gc.callbacks.remove(slow_callback)
+        sys.unraisablehook = previous
+    assert time.monotonic() - started < 10
+    assert [str(u.exc_value) for u in reported] == ["kept"]
