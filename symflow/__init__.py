@@ -48,8 +48,8 @@ _EXPORTS = {
     "Kernels": "symflow.codegen.kernel",
     "CheckReport": "symflow.verify.check",
     "Derivation": "symflow.present.derivation",
-    "FitResult": "symflow.verify.fit",
-    "Family": "symflow.verify.family",
+    "FitResult": "symflow.stats.fit",
+    "Family": "symflow.stats.family",
     "SymflowError": "symflow.errors",
     "ParameterError": "symflow.errors",
     "SupportError": "symflow.errors",
@@ -126,5 +126,5 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from symflow.flow import Flow  # noqa: F401
     from symflow.present.derivation import Derivation  # noqa: F401
     from symflow.verify.check import CheckReport  # noqa: F401
-    from symflow.verify.family import Family  # noqa: F401
-    from symflow.verify.fit import FitResult  # noqa: F401
+    from symflow.stats.family import Family  # noqa: F401
+    from symflow.stats.fit import FitResult  # noqa: F401

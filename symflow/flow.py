@@ -384,7 +384,7 @@ class Flow:
 
         return check_flow(self, n=n, seed=seed, alpha=alpha, params=params, chunks=chunks)
 
-    # -- distribution functions and fitting (symflow.core.cdf, symflow.verify.fit) ---
+    # -- distribution functions and fitting (symflow.core.cdf, symflow.stats.fit) ---
     def cdf(self, x: Any = None) -> sp.Expr:
         """F_X(x) in closed form (summed over branches).
 
@@ -571,9 +571,9 @@ class Flow:
         """Maximum-likelihood estimates of the flow's parameters from ``data``.
 
         Flows with a few parameters get forward-mode exact derivatives
-        (``symflow.verify.fit.fit_flow``); many parameters, d-D flows, dask data or
+        (``symflow.stats.fit.fit_flow``); many parameters, d-D flows, dask data or
         the training options (``validation``, ``progress``, ``method="L-BFGS"`` …) go to
-        ``symflow.verify.train.train_flow`` (compiled reverse-mode gradients).
+        ``symflow.stats.train.train_flow`` (compiled reverse-mode gradients).
 
         Returns
         -------
@@ -590,11 +590,11 @@ class Flow:
         >>> round(X.fit(data).params["mu"], 6)
         1.5
         """
-        from symflow.verify.train import train_flow, wants_training
+        from symflow.stats.train import train_flow, wants_training
 
         if wants_training(self, data, options):
             return train_flow(self, data, init=init, **options)
-        from symflow.verify.fit import fit_flow
+        from symflow.stats.fit import fit_flow
 
         return fit_flow(self, data, init=init, **options)
 
@@ -610,11 +610,11 @@ class Flow:
         >>> round(float(dist.cdf(3.0)), 6)
         0.5
         """
-        from symflow.verify.scipy_dist import to_scipy
+        from symflow.stats.scipy_dist import to_scipy
 
         return to_scipy(self, **params)
 
-    # -- teaching output (symflow.present, symflow.verify.family) ---------------------
+    # -- teaching output (symflow.present, symflow.stats.family) ---------------------
     def derivation(self):
         """The step-by-step textbook derivation (.latex(), .markdown(), str()).
 
@@ -644,7 +644,7 @@ class Flow:
         >>> sf.Flow(sf.Normal(0, 1), [sf.Transform(sp.exp(z), z)]).family()
         LogNormal(mu=0, sigma=1)
         """
-        from symflow.verify.family import recognise
+        from symflow.stats.family import recognise
 
         return recognise(self)
 

@@ -33,9 +33,9 @@ KNOWN_DEFERRED_CYCLES: set[tuple[str, ...]] = {
         "symflow.codegen.marginal",
         "symflow.codegen.train_kernel",
         "symflow.flow",
-        "symflow.verify.fit",
-        "symflow.verify.scipy_dist",
-        "symflow.verify.train",
+        "symflow.stats.fit",
+        "symflow.stats.scipy_dist",
+        "symflow.stats.train",
     ),
     # the edge-distance pass reads Path, which builds its kernel assignments lazily
     ("symflow.core.edges", "symflow.core.program"),

@@ -15,7 +15,7 @@ import sympy as sp
 from exercises import EXERCISES, x
 
 from symflow.core.closed_form import density_terms
-from symflow.verify.family import Family
+from symflow.stats.family import Family
 
 NAMES = list(EXERCISES)
 

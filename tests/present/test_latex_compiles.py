@@ -22,7 +22,7 @@ from flow_specs import FLOW_SPECS
 import symflow as sf
 from symflow.present.display import flow_latex
 from symflow.present.handout import handout_source
-from symflow.verify.family import FAMILIES, Family
+from symflow.stats.family import FAMILIES, Family
 
 z = sp.Symbol("z", real=True)
 

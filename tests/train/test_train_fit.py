@@ -1,4 +1,4 @@
-"""Training (symflow.verify.train) against closed-form MLEs and hand-written likelihoods."""
+"""Training (symflow.stats.train) against closed-form MLEs and hand-written likelihoods."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import sympy as sp
 from scipy import optimize, stats
 
 import symflow as sf
-from symflow.verify.train import TrainResult, choose_method, starting_values, train_flow
+from symflow.stats.train import TrainResult, choose_method, starting_values, train_flow
 
 z = sp.Symbol("z", real=True)
 
@@ -149,7 +149,7 @@ def test_minibatch_adam(affine_flow, normal_data):
 
 
 def test_small_flows_keep_the_forward_mode_fit(affine_flow, normal_data):
-    from symflow.verify.fit import FitResult
+    from symflow.stats.fit import FitResult
 
     assert isinstance(affine_flow.fit(normal_data), FitResult)
     assert isinstance(affine_flow.fit(normal_data, method="L-BFGS"), TrainResult)

@@ -24,4 +24,4 @@ def test_a_wrong_exact_moment_falls_back_to_the_numeric_one(monkeypatch, wrong):
     dist = sf.Flow(sf.Normal(0, 1), [sf.Transform(sp.exp(z), z)]).to_scipy()
     assert dist.mean() == pytest.approx(math.exp(0.5), rel=1e-8)
     assert dist.var() == pytest.approx(math.exp(2) - math.exp(1), rel=1e-7)
-    assert sf.verify.scipy_dist.moment(dist.dist._flow, 1) == pytest.approx(math.exp(0.5), rel=1e-8)
+    assert sf.stats.scipy_dist.moment(dist.dist._flow, 1) == pytest.approx(math.exp(0.5), rel=1e-8)

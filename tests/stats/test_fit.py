@@ -1,4 +1,4 @@
-"""Maximum-likelihood fitting (symflow.verify.fit) against closed-form MLEs and scipy."""
+"""Maximum-likelihood fitting (symflow.stats.fit) against closed-form MLEs and scipy."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import sympy as sp
 from scipy import optimize, stats
 
 import symflow as sf
-from symflow.verify.fit import FitResult, fit_flow
+from symflow.stats.fit import FitResult, fit_flow
 
 z = sp.Symbol("z", real=True)
 zp = sp.Symbol("z", positive=True)

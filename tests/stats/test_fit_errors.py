@@ -8,7 +8,7 @@ import sympy as sp
 
 import symflow as sf
 from symflow.errors import FitError
-from symflow.verify import fit
+from symflow.stats import fit
 
 z = sp.Symbol("z", real=True)
 m = sp.Symbol("m", real=True)

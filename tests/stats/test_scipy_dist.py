@@ -8,7 +8,7 @@ import sympy as sp
 from scipy import stats
 
 import symflow as sf
-from symflow.verify.scipy_dist import entropy, moment, numeric_moment, to_scipy
+from symflow.stats.scipy_dist import entropy, moment, numeric_moment, to_scipy
 
 z = sp.Symbol("z", real=True)
 mu = sp.Symbol("mu", real=True)

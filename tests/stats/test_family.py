@@ -15,7 +15,7 @@ from scipy import stats
 
 import symflow as sf
 from symflow.errors import ParameterError
-from symflow.verify.family import FAMILIES, Family, recognise
+from symflow.stats.family import FAMILIES, Family, recognise
 
 z = sp.Symbol("z", real=True)
 x = sp.Symbol("x", real=True)

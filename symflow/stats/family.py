@@ -549,7 +549,7 @@ class Family:
     Parameters
     ----------
     name : str
-        One of ``symflow.verify.family.FAMILIES``.
+        One of ``symflow.stats.family.FAMILIES``.
     params : mapping
         Parameter name -> exact SymPy value (numbers or expressions in free symbols).
 
