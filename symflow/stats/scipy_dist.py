@@ -7,10 +7,12 @@ compiled forward map. Everything else scipy derives (median, interval, expect, k
 
 Moments E[X^k] are exact where SymPy integrates ∫ f(z)^k p_Z(z) dz within a time budget
 (:func:`symflow.core.cdf.flow_moment`); otherwise they are integrated numerically over the
-support, split at the quantiles and walked out into the tails in growing segments, and a
-moment whose tail integral does not settle is infinite (nan for an odd moment of a
-variable with two heavy tails, as scipy does for the Cauchy mean). The variance comes
-from the exact moments without cancellation, or as the numerical central moment.
+support by the integrator of p_X that the checks use (split at the quantiles, graded
+towards the support's edges and the points where the density is infinite, out to the
+largest float), and a moment whose far tail still contributes is infinite (nan for an
+odd moment of a variable with two heavy tails, as scipy does for the Cauchy mean). The
+variance comes from the exact moments without cancellation, or as the numerical central
+moment.
 Entropy is −∫ p log p, integrated the same way.
 
 Examples
@@ -26,15 +28,14 @@ Examples
 from __future__ import annotations
 
 import math
-import warnings
 from typing import Any
 
 import numpy as np
 import sympy as sp
-from scipy import integrate, stats
+from scipy import stats
 
-from symflow.core.intervals import as_intervals
 from symflow.errors import ParameterError
+from symflow.verify.integrate import Density
 
 __all__ = ["FlowDistribution", "to_scipy", "moment", "numeric_moment", "entropy"]
 
@@ -79,87 +80,31 @@ def _numeric(expr: sp.Expr, flow, values: dict[str, float]) -> float:
 
 
 class _Integrator:
-    """∫ g(x) p_X(x) dx over the support, split at quantiles and path ends."""
+    """∫ w(x) p_X(x) dx over the support, through the shared integrator of p_X
+    (:class:`symflow.verify.integrate.Density`), cut at quantiles of X as well."""
 
     def __init__(self, flow, values: dict[str, float]):
         from symflow.codegen.cdf_kernel import kernel_quantile
 
         kernels = flow.compile()
-        args = tuple(values[p] for p in kernels.parameters)
-        prob_1, log_prob_1 = kernels.prob_1, kernels.log_prob_1
-        self.pdf = lambda x: prob_1(x, *args)
-        self.log_pdf = lambda x: log_prob_1(x, *args)
-        program = flow.program
-        points = set()
-        for part in as_intervals(program.support):
-            for end in (part.inf, part.sup):
-                v = _numeric(end, flow, values)
-                if math.isfinite(v):
-                    points.add(v)
-        for path in program.paths:
-            for end in (path.region.inf, path.region.sup):
-                v = _numeric(end, flow, values)
-                if math.isfinite(v):
-                    points.add(v)
+        self.density = Density(kernels, values)
+        lo, hi = self.density.lo, self.density.hi
         qs = kernel_quantile(kernels, np.array(_QUANTILES), **values)
-        points.update(float(q) for q in qs if np.isfinite(q))
-        self.lo = _numeric(program.support.inf, flow, values)
-        self.hi = _numeric(program.support.sup, flow, values)
-        self.points = sorted(p for p in points if self.lo <= p <= self.hi)
+        inner = {float(q) for q in qs if np.isfinite(q) and lo < q < hi}
+        self.edges = [lo, *sorted(inner), hi]
+        spread = float(qs[_QUANTILES.index(0.75)] - qs[_QUANTILES.index(0.25)])
+        self.scale = spread if 0.0 < spread < math.inf else 1.0
 
-    def integral(self, g=None, log_g=None) -> tuple[float, bool]:
-        """(∫ g p over the support, converged); g >= 0, or given as log g (no overflow)."""
+    def integral(self, weight) -> tuple[float, bool]:
+        """(∫ weight(x, log p_X(x)) dx over the support, whether it settled); ``weight``
+        is vectorised and returns the integrand itself (0 where p_X is 0)."""
 
-        def f(x):
-            if log_g is not None:
-                lg = log_g(x)
-                return math.exp(lg + self.log_pdf(x)) if lg > -math.inf else 0.0
-            p = self.pdf(x)
-            return g(x) * p if p > 0.0 else 0.0
+        def integrand(xs: np.ndarray) -> np.ndarray:
+            with np.errstate(all="ignore"):
+                return weight(xs, self.density.log(xs))
 
-        edges = self.points
-        total = 0.0
-        for a, b in zip(edges, edges[1:], strict=False):
-            total += _quad(f, a, b)
-        converged = True
-        if edges:
-            if math.isinf(self.lo):
-                value, ok = _tail(lambda u: f(edges[0] - u), max(1.0, abs(edges[0])))
-                total += value
-                converged &= ok
-            if math.isinf(self.hi):
-                value, ok = _tail(lambda u: f(edges[-1] + u), max(1.0, abs(edges[-1])))
-                total += value
-                converged &= ok
-        return total, converged
-
-
-def _quad(f, a: float, b: float) -> float:
-    if not a < b:
-        return 0.0
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        value, _ = integrate.quad(f, a, b, limit=200, epsabs=0.0, epsrel=1e-12)
-    return value
-
-
-def _tail(g, first: float) -> tuple[float, bool]:
-    """∫_0^∞ g(u) du in segments [0, s], [s, 10s], …: (value, whether it settled)."""
-    total = _quad(g, 0.0, first)
-    lo, quiet, steady, last = first, 0, 0, abs(total)
-    while lo < 1e300:
-        piece = _quad(g, lo, lo * 10.0)
-        total += piece
-        quiet = quiet + 1 if abs(piece) <= 1e-15 * max(abs(total), 1e-300) else 0
-        if quiet >= 3:
-            return total, True
-        # decades that keep contributing as much as the one before: a divergent tail
-        steady = steady + 1 if abs(piece) > 0.5 * last and abs(piece) > 0.0 else 0
-        if steady >= 8:
-            return total, False
-        last = abs(piece)
-        lo *= 10.0
-    return total, False
+        result = self.density.integrate(self.edges, self.scale, integrand, rtol=1e-12, atol=1e-300)
+        return result.total, result.settled
 
 
 def numeric_moment(flow, k: int, center: float = 0.0, **params: float) -> float:
@@ -181,11 +126,16 @@ def _moment(integrator: _Integrator, k: int, center: float) -> float:
     if k == 0:
         return 1.0
 
-    def log_power(d: float) -> float:
-        return k * math.log(d) if d > 0.0 else -math.inf
+    def power(sign: float):
+        def weight(xs: np.ndarray, log_p: np.ndarray) -> np.ndarray:
+            d = sign * (xs - center)
+            # |x − c|^k p as one exponential: neither factor overflows alone
+            return np.where(d > 0.0, np.exp(k * np.log(d) + log_p), 0.0)
 
-    up, up_ok = integrator.integral(log_g=lambda x: log_power(x - center))
-    down, down_ok = integrator.integral(log_g=lambda x: log_power(center - x))
+        return weight
+
+    up, up_ok = integrator.integral(power(1.0))
+    down, down_ok = integrator.integral(power(-1.0))
     up = up if up_ok else math.inf
     down = down if down_ok else math.inf
     if k % 2 == 0:
@@ -265,11 +215,10 @@ def entropy(flow, **params: float) -> float:
 
 
 def _entropy(integrator: _Integrator) -> float:
-    def minus_log(x):
-        p = integrator.pdf(x)
-        return -math.log(p) if p > 0.0 else 0.0
+    def minus_p_log_p(xs: np.ndarray, log_p: np.ndarray) -> np.ndarray:
+        return np.where(np.isfinite(log_p), -np.exp(log_p) * log_p, 0.0)
 
-    value, ok = integrator.integral(minus_log)
+    value, ok = integrator.integral(minus_p_log_p)
     return value if ok else math.nan
 
 

@@ -37,13 +37,12 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import sympy as sp
 from scipy import stats
 
-from symflow.core.intervals import as_intervals, describe_set
+from symflow.core.intervals import describe_set
 from symflow.verify.bases import scipy_base
 from symflow.verify.check_nd import check_flow_nd
-from symflow.verify.integrate import Integral, integrate_intervals
+from symflow.verify.integrate import Density, Integral
 from symflow.verify.pointwise import TAIL_TOLERANCE, tail_test
 from symflow.verify.report import (
     MIN_SAMPLES,
@@ -58,49 +57,7 @@ from symflow.verify.report import (
 __all__ = ["CheckReport", "TestResult", "check_flow", "MIN_SAMPLES", "validate_sample_size"]
 
 
-def _numbers(region: sp.Set, values: dict[str, float]) -> sp.Set:
-    subs = {s: values[s.name] for s in region.free_symbols if s.name in values}
-    return region.subs(subs) if subs else region
-
-
-def _bounds(region: sp.Set) -> list[tuple[float, float]]:
-    return [(float(i.inf), float(i.sup)) for i in as_intervals(region)]
-
-
-class _Density:
-    """p_X through the kernel's vectorised ``prob``, with the support's pieces and the
-    points where it is not smooth (path ends, infinite density)."""
-
-    def __init__(self, kernels, values: dict[str, float]):
-        self.kernels = kernels
-        self.values = values
-        program = kernels.program
-        self.pieces = _bounds(_numbers(program.support, values))
-        breaks = {v for piece in self.pieces for v in piece if math.isfinite(v)}
-        for path in program.paths:
-            for lo, hi in _bounds(_numbers(path.region, values)):
-                breaks.update(v for v in (lo, hi) if math.isfinite(v))
-        for p in program.singular_points:
-            value = sp.sympify(p).subs({s: values[s.name] for s in sp.sympify(p).free_symbols})
-            breaks.add(float(value))
-        self.breaks = sorted(breaks)
-        self.lo, self.hi = self.pieces[0][0], self.pieces[-1][1]
-
-    def __call__(self, xs: np.ndarray) -> np.ndarray:
-        return self.kernels.prob(np.ascontiguousarray(xs, dtype=np.float64), **self.values)
-
-    def integrate(self, edges, scale: float) -> Integral:
-        return integrate_intervals(self, edges, breaks=self.breaks, scale=scale)
-
-    def inside(self, xs: np.ndarray) -> np.ndarray:
-        """Whether each x lies strictly inside a piece of the support."""
-        mask = np.zeros(xs.shape, dtype=bool)
-        for lo, hi in self.pieces:
-            mask |= (xs > lo) & (xs < hi)
-        return mask
-
-
-def _bijective_cdf(flow, kernels, values, density: _Density):
+def _bijective_cdf(flow, kernels, values, density: Density):
     """F_X(x) = F_Z(f⁻¹(x)) for an increasing flow, 1 − F_Z(f⁻¹(x)) for a decreasing one."""
     path = kernels.program.paths[0]
     direction = 1
@@ -150,7 +107,7 @@ def _interval_words(lo: float, hi: float) -> str:
     return f"between x ≈ {format_number(lo)} and {format_number(hi)}"
 
 
-def _bad_points_words(bad: np.ndarray, density: _Density) -> str:
+def _bad_points_words(bad: np.ndarray, density: Density) -> str:
     values = density(bad[:1])
     what = "nan" if np.isnan(values[0]) else "+inf"
     return (
@@ -191,7 +148,7 @@ def check_flow(
     values = dict(params or {})
     kernels._params(values)  # clear error for missing/unknown parameters
     samples = kernels.sample(n, seed=seed, chunks=chunks, **values)
-    density = _Density(kernels, values)
+    density = Density(kernels, values)
     notes = []
     n_finite = reduce_blocks(samples, finite_count)
     if n_finite < n:

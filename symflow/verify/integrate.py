@@ -7,15 +7,24 @@ are split again until the estimated error meets the tolerance. The panels are la
 so that the rule sees smooth pieces:
 
 * at a **break** (a support edge, the end of an inverse path's region, a point where the
-  density is infinite) the panels shrink geometrically towards the point, down to the
-  resolution of float64 there, so an integrable singularity such as |x|^(-2/3) costs a
-  few dozen panels and nothing is evaluated at the break itself;
+  density is infinite) the panels shrink geometrically towards the point, down to about
+  a thousand float64 roundings from it, so an integrable singularity such as |x|^(-2/3)
+  costs a few dozen panels and nothing is evaluated at the break itself; the mass of the
+  last panel, where the floats are too coarse to integrate, is extrapolated as A·t^β
+  from the panels beside it (as QUADPACK's extrapolation does);
 * towards **±∞** the panels grow geometrically (ratio 4, then 16) out to the largest float, so
   heavy tails such as that of exp of a Cauchy variable are integrated, not cut off;
 * an interval whose ends differ by orders of magnitude is cut geometrically as well.
 
 A NaN or +inf value inside an interval is not integrated as zero: the points are
-returned in :attr:`Integral.bad` for the caller to report.
+returned in :attr:`Integral.bad` for the caller to report. Mass found beyond
+|x| = 1e150 that is not negligible against the total means the integral does not settle
+(a divergent moment of a heavy tail): :attr:`Integral.settled` says so.
+
+:class:`Density` is the one integrator of a flow's p_X: the checks' normalisation and
+CDF, and the numerical moments and entropy of the SciPy interface, all integrate through
+it, with the support's pieces, the ends of the inverse paths' regions and the points where
+the density is infinite as breaks.
 
 Examples
 --------
@@ -35,8 +44,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import numpy as np
+import sympy as sp
 
-__all__ = ["Integral", "integrate_intervals"]
+from symflow.core.intervals import as_intervals
+
+__all__ = ["Density", "Integral", "integrate_intervals"]
 
 # 15-point Kronrod nodes on [-1, 1] (the odd-indexed ones are the 7-point Gauss nodes)
 _XK = np.array(
@@ -90,6 +102,9 @@ _WG[1::2] = [
 _BIG = np.finfo(np.float64).max
 _EPS = np.finfo(np.float64).eps
 _GROWTH = 4.0
+_ULPS = 1024.0
+#: |x| beyond which the mass of an integral counts as far out in a tail
+_FAR = 1e150
 
 
 @dataclass(frozen=True)
@@ -100,6 +115,8 @@ class Integral:
     errors: np.ndarray
     #: points inside the intervals where the integrand was NaN or +inf
     bad: np.ndarray
+    #: the absolute mass of the panels beyond |x| = 1e150
+    far: float = 0.0
 
     @property
     def total(self) -> float:
@@ -109,13 +126,25 @@ class Integral:
     def error(self) -> float:
         return float(np.sum(self.errors))
 
+    @property
+    def settled(self) -> bool:
+        """Whether the mass beyond |x| = 1e150 is negligible (≤ 1e-9 of the total): an
+        integral whose far tail still contributes diverges."""
+        return self.far <= max(1e-300, 1e-9 * float(np.sum(np.abs(self.masses))))
+
+
+def _floor(c):
+    """The width of the panel at a break ``c`` whose mass is extrapolated, not integrated:
+    1024 units of float64 rounding relative to c (or 1e-300 at zero, where a density may
+    overflow), so that the nodes of the panels beside it are not quantised by the floats."""
+    return np.maximum(_ULPS * _EPS * np.abs(c), 1e-300)
+
 
 def _towards(c: float, other: float) -> list[float]:
-    """Points from ``other`` geometrically closer to ``c`` (ratio 1/4), down to the float
-    resolution at ``c`` (or 1e-300 at zero, where a density may
-    overflow)."""
+    """Points from ``other`` geometrically closer to ``c`` (ratio 1/4), down to
+    :func:`_floor` at ``c``."""
     span = other - c
-    floor = max(8 * math.ulp(c), 1e-300)
+    floor = float(_floor(c))
     points = []
     step = span
     while abs(step) > floor:
@@ -275,6 +304,7 @@ def integrate_intervals(
     owner = np.array(owner, dtype=np.int64)
     a, b, graded = panels[:, 0], panels[:, 1], panels[:, 2].astype(np.int64)
     value, error, bad = _rule(fn, a, b)
+    value, error = _extrapolated_at_breaks(a, b, graded, value, error)
     bads = [bad]
     history: list[float] = []
     for _ in range(max_rounds):
@@ -284,6 +314,10 @@ def integrate_intervals(
         if total_error <= target or (len(history) > 4 and total_error > 0.9 * history[-5]):
             break  # converged, or stalled on panels that float64 cannot split further
         width_ok = (0.5 * b - 0.5 * a) > 8 * _EPS * np.maximum(np.abs(a), np.abs(b)) + 1e-300
+        # nothing narrower than the floor: nodes closer than that are quantised
+        width_ok &= (b - a > 2 * _floor(np.maximum(np.abs(a), np.abs(b)))) & ~_at_floor(
+            a, b, graded
+        )
         candidates = np.flatnonzero(width_ok & (error > 0))
         if candidates.size == 0:
             break
@@ -312,7 +346,160 @@ def integrate_intervals(
         owner = np.concatenate([owner[keep], new_owner])
         value = np.concatenate([value[keep], v])
         error = np.concatenate([error[keep], e])
+        value, error = _extrapolated_at_breaks(a, b, graded, value, error)
     m = edges.size - 1
     masses = np.bincount(owner, weights=value, minlength=m)
     errors = np.bincount(owner, weights=error, minlength=m)
-    return Integral(masses, errors, np.unique(np.concatenate(bads)))
+    far = float(np.sum(np.abs(value[np.maximum(np.abs(a), np.abs(b)) > _FAR])))
+    return Integral(masses, errors, np.unique(np.concatenate(bads)), far)
+
+
+def _at_floor(a, b, graded):
+    """Whether each panel lies next to a break and is no wider than :func:`_floor` there."""
+    brk = np.where(graded < 0, a, b)
+    return (graded != 0) & (b - a <= 4.5 * _floor(brk))
+
+
+def _extrapolated_at_breaks(a, b, graded, value, error):
+    """(values, errors) with the masses of the panels at a break that are not split further
+    (:func:`_at_floor`) taken from the panels beside each: the mass within t of the break
+    fitted as A·t^β to them (:func:`_fit_beside`). This is what QUADPACK's extrapolation does
+    for an integrable singularity such as 1/√t, without evaluating the integrand where
+    the floats are too coarse to resolve it."""
+    targets = np.flatnonzero(_at_floor(a, b, graded))
+    if targets.size == 0:
+        return value, error
+    value, error = value.copy(), error.copy()
+    order = np.argsort(a, kind="stable")
+    rank = np.empty_like(order)
+    rank[order] = np.arange(order.size)
+    for i in targets:
+        fitted = _fit_beside(i, rank[i], order, a, b, graded[i], value)
+        if fitted is not None:
+            value[i] = fitted
+            error[i] = 1e-5 * fitted
+    return value, error
+
+
+def _fit_beside(i, k, order, a, b, side, value):
+    """The mass of panel i (k-th from the left, at a break on its ``side``) from the
+    contiguous panels beside it: with D(t) their mass from t0 (panel i's width) out to a
+    distance t from the break, A·t^β is fitted to D at t1 ≥ 4·t0 and t2 ≥ 4·t1."""
+    c = a[i] if side < 0 else b[i]
+    t0 = b[i] - a[i]
+    step = 1 if side < 0 else -1
+    edge = b[i] if side < 0 else a[i]
+    mass, ends = 0.0, []
+    j = k + step
+    while 0 <= j < order.size and len(ends) < 400:
+        p = order[j]
+        if (a[p] if side < 0 else b[p]) != edge:
+            break
+        edge = b[p] if side < 0 else a[p]
+        mass += value[p]
+        ends.append((abs(edge - c), mass))
+        if ends[-1][0] >= 16 * t0:
+            break
+        j += step
+    first = next(((t, m) for t, m in ends if t >= 4 * t0), None)
+    if first is None or ends[-1][0] < 4 * first[0]:
+        return None
+    (t1, d1), (t2, d2) = first, ends[-1]
+    if not (0 < d1 < d2):
+        return None
+    return _power_law_mass(t0 / t2, t1 / t2, d1, d2 - d1)
+
+
+def _power_law_mass(t0: float, t1: float, m1: float, m2: float) -> float | None:
+    """F(t0) for F(t) = A·t^β (0 < t0 < t1 < 1) with F(t1) − F(t0) = m1 and
+    F(1) − F(t1) = m2; None when no β in (0, 8) fits."""
+
+    def ratio(beta: float) -> float:  # (1 − t1^β)/(t1^β − t0^β), increasing in β
+        return (1.0 - t1**beta) / (t1**beta - t0**beta)
+
+    target = m2 / m1
+    lo, hi = 1e-6, 8.0
+    if not ratio(lo) <= target <= ratio(hi):
+        return None
+    for _ in range(80):
+        mid = 0.5 * (lo + hi)
+        lo, hi = (mid, hi) if ratio(mid) < target else (lo, mid)
+    beta = 0.5 * (lo + hi)
+    return float(m1 * t0**beta / (t1**beta - t0**beta))
+
+
+def _numbers(region: sp.Set, values: dict[str, float]) -> sp.Set:
+    subs = {s: values[s.name] for s in region.free_symbols if s.name in values}
+    return region.subs(subs) if subs else region
+
+
+def _bounds(region: sp.Set) -> list[tuple[float, float]]:
+    return [(float(i.inf), float(i.sup)) for i in as_intervals(region)]
+
+
+class Density:
+    """p_X of a scalar flow's compiled kernels at fixed parameters, with the pieces of its
+    support and the points where it is not smooth: the ends of the support's pieces and
+    of the inverse paths' regions, and the points where it is infinite.
+
+    Parameters
+    ----------
+    kernels : Kernels
+        The flow's compiled kernels (``flow.compile()``).
+    values : dict
+        A number for each of the flow's parameters.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> import symflow as sf
+    >>> z = sp.Symbol("z", real=True)
+    >>> p = Density(sf.Flow(sf.Normal(0, 1), [sf.Transform(z**2, z)]).compile(), {})
+    >>> p.pieces, p.breaks
+    ([(0.0, inf)], [0.0])
+    >>> round(p.integrate([0.0, 1.0, np.inf], scale=1.0).total, 12)  # chi-square(1)
+    1.0
+    """
+
+    def __init__(self, kernels, values: dict[str, float]):
+        self.kernels = kernels
+        self.values = dict(values)
+        program = kernels.program
+        self.pieces = _bounds(_numbers(program.support, values))
+        breaks = {v for piece in self.pieces for v in piece if math.isfinite(v)}
+        for path in program.paths:
+            for lo, hi in _bounds(_numbers(path.region, values)):
+                breaks.update(v for v in (lo, hi) if math.isfinite(v))
+        for p in program.singular_points:
+            value = sp.sympify(p).subs({s: values[s.name] for s in sp.sympify(p).free_symbols})
+            breaks.add(float(value))
+        self.breaks = sorted(breaks)
+        self.lo, self.hi = self.pieces[0][0], self.pieces[-1][1]
+
+    def __call__(self, xs: np.ndarray) -> np.ndarray:
+        """p_X at the points ``xs``."""
+        return self.kernels.prob(np.ascontiguousarray(xs, dtype=np.float64), **self.values)
+
+    def log(self, xs: np.ndarray) -> np.ndarray:
+        """log p_X at the points ``xs``."""
+        return self.kernels.log_prob(np.ascontiguousarray(xs, dtype=np.float64), **self.values)
+
+    def integrate(
+        self,
+        edges: Iterable[float],
+        scale: float,
+        integrand: Callable[[np.ndarray], np.ndarray] | None = None,
+        rtol: float = 1e-10,
+        atol: float = 1e-14,
+    ) -> Integral:
+        """∫ p_X (or ``integrand``, a function of x that vanishes off the support) over
+        [e_0, e_1], [e_1, e_2], …, with panels graded towards the density's breaks."""
+        fn = self if integrand is None else integrand
+        return integrate_intervals(fn, edges, breaks=self.breaks, scale=scale, rtol=rtol, atol=atol)
+
+    def inside(self, xs: np.ndarray) -> np.ndarray:
+        """Whether each x lies strictly inside a piece of the support."""
+        mask = np.zeros(xs.shape, dtype=bool)
+        for lo, hi in self.pieces:
+            mask |= (xs > lo) & (xs < hi)
+        return mask
