@@ -81,8 +81,8 @@ nitpicky = True
 # they are used (CheckReport.tests, Derivation.steps) rather than on pages of their own
 nitpick_ignore = [
     ("py:class", "symflow.verify.report.TestResult"),
-    ("py:class", "symflow.present.derivation.Step"),
-    ("py:class", "symflow.present.derivation.LayerInfo"),
+    ("py:class", "symflow.present.document.Step"),
+    ("py:class", "symflow.present.document.LayerInfo"),
 ]
 
 sphinx_gallery_conf = {

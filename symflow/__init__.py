@@ -47,7 +47,7 @@ _EXPORTS = {
     # the types that a flow's methods return
     "Kernels": "symflow.codegen.kernel",
     "CheckReport": "symflow.verify.check",
-    "Derivation": "symflow.present.derivation",
+    "Derivation": "symflow.present.document",
     "FitResult": "symflow.stats.fit",
     "Family": "symflow.stats.family",
     "SymflowError": "symflow.errors",
@@ -124,7 +124,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         SymflowError,
     )
     from symflow.flow import Flow  # noqa: F401
-    from symflow.present.derivation import Derivation  # noqa: F401
-    from symflow.verify.check import CheckReport  # noqa: F401
+    from symflow.present.document import Derivation  # noqa: F401
     from symflow.stats.family import Family  # noqa: F401
     from symflow.stats.fit import FitResult  # noqa: F401
+    from symflow.verify.check import CheckReport  # noqa: F401

@@ -39,9 +39,6 @@ KNOWN_DEFERRED_CYCLES: set[tuple[str, ...]] = {
     ),
     # the edge-distance pass reads Path, which builds its kernel assignments lazily
     ("symflow.core.edges", "symflow.core.program"),
-    # the derivation hands maps to fewer dimensions to their own steps, which reuse its
-    # document model
-    ("symflow.present.derivation", "symflow.present.marginal_derivation"),
 }
 
 #: (importing module, imported module, name) of private imports still to be renamed.

@@ -23,7 +23,7 @@ from typing import Any
 
 import sympy as sp
 
-from symflow.present.derivation import dist_latex
+from symflow.present.document import dist_latex
 
 __all__ = ["flow_latex", "flow_markdown", "summary_rows"]
 

@@ -31,7 +31,7 @@ import sympy as sp
 
 from symflow.errors import ParameterError
 from symflow.present import LatexError, OutputPathError, ToolMissingError
-from symflow.present.derivation import COMPACT_DISPLAYS, dist_latex, escape_latex
+from symflow.present.document import COMPACT_DISPLAYS, dist_latex, escape_latex
 
 __all__ = ["handout", "handout_source", "compile_latex", "find_tex_engine"]
 

@@ -25,7 +25,7 @@ from typing import Any
 import sympy as sp
 
 from symflow.core.budget import attempt
-from symflow.present.derivation import Derivation, Lit, Row, Step, dist_latex, shown_function
+from symflow.present.document import Derivation, Lit, Row, Step, dist_latex, shown_function
 
 __all__ = ["derive_reduction"]
 
