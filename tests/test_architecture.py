@@ -37,8 +37,6 @@ KNOWN_DEFERRED_CYCLES: set[tuple[str, ...]] = {
         "symflow.stats.scipy_dist",
         "symflow.stats.train",
     ),
-    # the edge-distance pass reads Path, which builds its kernel assignments lazily
-    ("symflow.core.edges", "symflow.core.program"),
 }
 
 #: (importing module, imported module, name) of private imports still to be renamed.
@@ -47,13 +45,6 @@ KNOWN_PRIVATE_IMPORTS: set[tuple[str, str, str]] = {
     # kernel.py's emitter, loader and loop template, shared with the cdf and fit kernels
     ("symflow.codegen.cdf_kernel", "symflow.codegen.kernel", "_Emitter"),
     ("symflow.codegen.cdf_kernel", "symflow.codegen.kernel", "_VECTOR"),
-    # helpers of the symbolic core and of the checks, the CLI and the plots
-    ("symflow.core.cdf", "symflow.core.pieces", "_sign_by_assumptions"),
-    ("symflow.core.system", "symflow.core.inverse", "_peel"),
-    ("symflow.core.system", "symflow.core.inverse", "_usable"),
-    ("symflow.present.commands", "symflow.present.handout", "_check_pdf_path"),
-    ("symflow.present.commands", "symflow.present.plot", "_check_path"),
-    ("symflow.verify.check_nd", "symflow.verify.check", "_finite_count"),
 }
 
 

@@ -168,7 +168,7 @@ def _numeric_direction(value: sp.Expr, s: sp.Symbol, lo: sp.Expr, hi: sp.Expr, p
 
 def _step_direction(value: sp.Expr, s: sp.Symbol, lo: sp.Expr, hi: sp.Expr, params) -> int:
     from symflow.core.layer import ImplicitInverse
-    from symflow.core.pieces import _sign_by_assumptions
+    from symflow.core.simplify import sign_by_assumptions
 
     if isinstance(value, ImplicitInverse) and value.args[0] == s:
         return int(type(value).direction)
@@ -177,7 +177,7 @@ def _step_direction(value: sp.Expr, s: sp.Symbol, lo: sp.Expr, hi: sp.Expr, para
     derivative = attempt(lambda: sp.diff(value, s), 5.0, None)
     if derivative is not None:
         interval = sp.Interval.open(lo, hi)
-        sign = attempt(lambda: _sign_by_assumptions(derivative, s, interval), 5.0, None)
+        sign = attempt(lambda: sign_by_assumptions(derivative, s, interval), 5.0, None)
         if sign:
             return sign
     sign = _numeric_direction(value, s, lo, hi, params)

@@ -22,7 +22,7 @@ kind ``"edge"`` and are kept only where a later expression uses them.
 Examples
 --------
 >>> import sympy as sp
->>> from symflow.core.program import Assignment
+>>> from symflow.core.assignment import Assignment
 >>> x = sp.Symbol("x", real=True)
 >>> z = sp.Symbol("z_0", positive=True)
 >>> out = edge_assignments(
@@ -70,7 +70,7 @@ def edge_assignments(assignments: Sequence, ranges: Mapping[sp.Symbol, sp.Interv
     tuple of Assignment
         An equal pass whose log terms use distances to edges and logs of states.
     """
-    from symflow.core.program import Assignment
+    from symflow.core.assignment import Assignment
 
     edges = _EdgePass(ranges)
     out: list = []
@@ -88,7 +88,7 @@ def _compose_log_dets(assignments: Sequence) -> list:
     """Each log|det| term that reads one state, composed with that state's definition
     where function calls cancel (log sin(acos x) = log √(1 − x²)): the edge rewrite then
     sees the factors 1 − x and 1 + x instead of a state rounded next to its edge."""
-    from symflow.core.program import Assignment
+    from symflow.core.assignment import Assignment
 
     values = {a.target: a.value for a in assignments if a.kind == "state"}
     out = []
@@ -133,7 +133,7 @@ class _EdgePass:
     def define(self, z: sp.Symbol, original: sp.Expr, value: sp.Expr) -> tuple:
         """z's value (recomputed from the previous state's distance where z vanishes at
         an edge) and the assignments of its edge distances and of their logs."""
-        from symflow.core.program import Assignment
+        from symflow.core.assignment import Assignment
 
         out: list = []
         interval = self.ranges[z]
@@ -183,7 +183,7 @@ class _EdgePass:
         return value
 
     def _define_log(self, s: sp.Symbol, value: sp.Expr, out: list, always: bool) -> None:
-        from symflow.core.program import Assignment
+        from symflow.core.assignment import Assignment
 
         log_value = self._log(value)
         if not always and log_value == sp.log(value):

@@ -61,7 +61,7 @@ def _leq(a: sp.Expr, b: sp.Expr) -> bool:
     return bool(diff is not None and diff.is_nonnegative)
 
 
-def _peel(expr: sp.Expr, t: sp.Symbol, y: sp.Expr, interval: sp.Interval) -> sp.Expr | None:
+def peel(expr: sp.Expr, t: sp.Symbol, y: sp.Expr, interval: sp.Interval) -> sp.Expr | None:
     """Undo expr step by step; None when a step has no single-valued inverse here.
 
     expr is read as a chain of unary steps (:func:`symflow.core.special.decompose`); each
@@ -185,7 +185,7 @@ def _mp_value(fn, expr: sp.Expr, var: sp.Symbol, at):
         return mpmath.mpc(str(re.evalf(dps)), str(im.evalf(dps)))
 
 
-def _usable(g: sp.Expr) -> bool:
+def numerically_usable(g: sp.Expr) -> bool:
     """False for closed forms that are worse than a root solve in floating point.
 
     Complex intermediates, root objects, LambertW off its real branches 0 and −1 or of an
@@ -222,7 +222,7 @@ def invert(
     candidates: list[sp.Expr] = []
     if hint is not None:
         candidates.append(hint)
-    peeled = attempt(lambda: _peel(f, t, y, piece), 10.0, None)
+    peeled = attempt(lambda: peel(f, t, y, piece), 10.0, None)
     if peeled is not None:
         candidates.append(peeled)
     for g in candidates:
@@ -241,7 +241,7 @@ def invert(
         return None
     solutions = [g.xreplace({y_real: y}) for g in solutions]
     for g in solutions:
-        if not _usable(g):
+        if not numerically_usable(g):
             continue
         if verify_inverse(f, t, g, y, piece, image) is None:
             return g

@@ -30,6 +30,7 @@ from symflow.core.intervals import (
     step_limit,
     symbol_on,
 )
+from symflow.core.simplify import sign_by_assumptions
 from symflow.core.special import decompose, mpmath_function
 from symflow.errors import MonotonicityError, PointMassError, SupportError
 
@@ -198,25 +199,6 @@ def _real_points_only(s: sp.Set) -> sp.Set:
     )
 
 
-def _sign_by_assumptions(d: sp.Expr, t: sp.Symbol, interval: sp.Interval) -> int | None:
-    lo, hi = interval.inf, interval.sup
-    s = sp.Symbol("s_sign", positive=True)
-    if lo == -sp.oo and hi == sp.oo:
-        sub = sp.Symbol("r_sign", real=True)
-    elif hi == sp.oo:
-        sub = lo + s
-    elif lo == -sp.oo:
-        sub = hi - s
-    else:
-        sub = (lo + hi * s) / (1 + s)
-    expr = d.xreplace({t: sub})
-    if expr.is_positive:
-        return 1
-    if expr.is_negative:
-        return -1
-    return None
-
-
 #: points at which f' is sampled when its sign cannot be decided symbolically
 GRID_POINTS = 801
 #: digits of the arithmetic in which f' is sampled and its sign changes are refined
@@ -367,7 +349,7 @@ def monotone_pieces(
             pieces.extend(chained)
             continue
         dp = d.xreplace({t: tp})
-        sign = attempt(lambda p=part, e=dp, s=tp: _sign_by_assumptions(e, s, p), 5.0, None)
+        sign = attempt(lambda p=part, e=dp, s=tp: sign_by_assumptions(e, s, p), 5.0, None)
         if sign is not None:
             pieces.append(Piece(part, sign))
             continue
@@ -547,7 +529,7 @@ def _pieces_with_parameters(dp, tp, part, label, var) -> list[Piece]:
             sub = sp.Interval.open(lo, hi)
             ts = symbol_on(tp.name, sub)
             on_sub = dp.xreplace({tp: ts})
-            sign = attempt(lambda e=on_sub, v=ts, i=sub: _sign_by_assumptions(e, v, i), 5.0, None)
+            sign = attempt(lambda e=on_sub, v=ts, i=sub: sign_by_assumptions(e, v, i), 5.0, None)
             if sign is None:
                 break
             if out and out[-1].direction == sign:

@@ -36,22 +36,11 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
+from symflow.core.assignment import Assignment
 from symflow.core.intervals import symbol_on
 from symflow.core.inverse import image_of
 
 __all__ = ["Assignment", "Path", "Program", "build_program", "build_vector_program"]
-
-
-@dataclass(frozen=True)
-class Assignment:
-    """target = value; ``kind`` is 'state', 'log_det' or 'result'."""
-
-    target: sp.Symbol
-    value: sp.Expr
-    kind: str = "state"
-
-    def __str__(self) -> str:
-        return f"{self.target} = {self.value}"
 
 
 @dataclass(frozen=True)

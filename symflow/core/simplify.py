@@ -19,7 +19,7 @@ import sympy as sp
 from symflow.core.budget import attempt
 from symflow.core.special import cancel_inverse_pairs
 
-__all__ = ["tidy_log", "drop_even_signs"]
+__all__ = ["tidy_log", "drop_even_signs", "sign_by_assumptions"]
 
 
 def tidy_log(expr: sp.Expr) -> sp.Expr:
@@ -51,3 +51,34 @@ def drop_even_signs(expr: sp.Expr) -> sp.Expr:
         lambda e: e.is_Pow and isinstance(e.base, sp.sign) and e.exp.is_even,
         lambda e: sp.Integer(1),
     )
+
+
+def sign_by_assumptions(d: sp.Expr, t: sp.Symbol, interval: sp.Interval) -> int | None:
+    """The sign of d(t) for every t inside ``interval`` (1 or −1), decided by SymPy's
+    assumptions after t is written as a positive symbol mapped onto the interval; None
+    when they do not decide it.
+
+    Examples
+    --------
+    >>> t = sp.Symbol("t", real=True)
+    >>> sign_by_assumptions(1 / t**2 + t, t, sp.Interval.open(0, sp.oo))
+    1
+    >>> sign_by_assumptions(t - 1, t, sp.Interval.open(0, 2)) is None
+    True
+    """
+    lo, hi = interval.inf, interval.sup
+    s = sp.Symbol("s_sign", positive=True)
+    if lo == -sp.oo and hi == sp.oo:
+        sub = sp.Symbol("r_sign", real=True)
+    elif hi == sp.oo:
+        sub = lo + s
+    elif lo == -sp.oo:
+        sub = hi - s
+    else:
+        sub = (lo + hi * s) / (1 + s)
+    expr = d.xreplace({t: sub})
+    if expr.is_positive:
+        return 1
+    if expr.is_negative:
+        return -1
+    return None

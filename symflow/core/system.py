@@ -94,7 +94,7 @@ def solve_system(exprs, variables, targets, intervals=None, points=None):
 
 
 def _scalar(expr, var, target, interval):
-    from symflow.core.inverse import _peel
+    from symflow.core.inverse import peel
 
     t = symbol_on(var.name, interval)
     y = sp.Symbol("y_tmp", real=True)
@@ -102,7 +102,7 @@ def _scalar(expr, var, target, interval):
     f = expr.xreplace({var: t})
     g = None
     if not f.has(sp.Pow, sp.cos, sp.sin, sp.tan, sp.Abs, sp.cosh):
-        g = attempt(lambda: _peel(f, t, y, piece), 5.0, None)  # no branch choice needed
+        g = attempt(lambda: peel(f, t, y, piece), 5.0, None)  # no branch choice needed
     if g is None:
         try:
             g = invert(f, t, y, piece)
@@ -214,14 +214,14 @@ def _polar(exprs, variables, targets, intervals):
 
 
 def _solve(exprs, variables, targets, points):
-    from symflow.core.inverse import _usable
+    from symflow.core.inverse import numerically_usable
 
     eqs = [sp.Eq(e, y) for e, y in zip(exprs, targets, strict=True)]
     sols = attempt(lambda: sp.solve(eqs, variables, dict=True), 15.0, [])
     candidates = [
         [s[v] for v in variables]
         for s in sols
-        if all(v in s for v in variables) and all(_usable(s[v]) for v in variables)
+        if all(v in s for v in variables) and all(numerically_usable(s[v]) for v in variables)
     ]
     for c in candidates:
         if points is None or verify_system(exprs, variables, c, targets, points) is None:

@@ -373,14 +373,14 @@ def run_plot(args: argparse.Namespace, out: TextIO) -> int:
 
     from symflow.errors import OutputPathError
     from symflow.present import plot
-    from symflow.present.plot import _check_path
+    from symflow.present.plot import check_output_path
 
     if Path(args.output).is_dir():
         raise OutputPathError(
             f"Cannot write the picture to '{args.output}': it is a folder. Give a file "
             f"name, e.g. {Path(args.output) / 'flow.png'}."
         )
-    _check_path(args.output)
+    check_output_path(args.output)
     flow = _flow(args)
     values = _values(args.values, flow)
     _check_samples(flow, values, args.values)
@@ -397,9 +397,9 @@ def run_handout(args: argparse.Namespace, out: TextIO) -> int:
     """``symflow handout``: write the PDF handout to ``--output``."""
     from pathlib import Path
 
-    from symflow.present.handout import _check_pdf_path, find_tex_engine, handout
+    from symflow.present.handout import check_pdf_path, find_tex_engine, handout
 
-    _check_pdf_path(Path(args.output))
+    check_pdf_path(Path(args.output))
     find_tex_engine()
     flow = _flow(args)
     values = _values(args.values, flow) if args.values or not flow.parameters else {}

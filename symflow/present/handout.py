@@ -268,7 +268,7 @@ def compile_latex(
     document does not compile (the message quotes pdflatex's first error).
     """
     target = Path(output)
-    _check_pdf_path(target)
+    check_pdf_path(target)
     exe = find_tex_engine(engine)
     with tempfile.TemporaryDirectory(prefix="symflow-tex-") as tmp:
         folder = Path(tmp)
@@ -320,7 +320,9 @@ def compile_latex(
     return target
 
 
-def _check_pdf_path(target: Path) -> None:
+def check_pdf_path(target: Path) -> None:
+    """Refuse a handout path that is a folder, lies in no existing folder or does not end
+    in .pdf, with an OutputPathError that says what to give instead."""
     if target.is_dir():
         raise OutputPathError(
             f"Cannot write the handout to '{target}': it is a folder. Give a file name, "
@@ -373,7 +375,7 @@ def handout(
         ``path``.
     """
     target = Path(path)
-    _check_pdf_path(target)
+    check_pdf_path(target)
     if title is not None:
         _title(title)  # refused before any figure is drawn
     find_tex_engine(engine)

@@ -56,7 +56,9 @@ __all__ = [
 # ---------------------------------------------------------------------------------------
 
 
-def _check_path(path: Any) -> Path:
+def check_output_path(path: Any) -> Path:
+    """``path`` as a Path whose folder exists and whose suffix names its format; an
+    OutputPathError that says what to give otherwise."""
     target = Path(path)
     parent = target.parent if str(target.parent) else Path(".")
     if not parent.is_dir():
@@ -78,7 +80,7 @@ class _Picture:
 
     def save(self, path: Any, dpi: float | None = None) -> Path:
         """Write the figure (format from the suffix: .png, .pdf, .svg, …); return the path."""
-        target = _check_path(path)
+        target = check_output_path(path)
         try:
             self.figure.savefig(target, dpi=dpi or self.figure.dpi)
         except ValueError as exc:
