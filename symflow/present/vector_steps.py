@@ -115,13 +115,11 @@ def derive_vector(flow: Any) -> Derivation:
 
     Examples
     --------
-    >>> import sympy as sp
-    >>> import symflow as sf
-    >>> z1, z2 = sp.symbols("z1 z2", real=True)
-    >>> base = sf.Independent(sf.Normal(0, 1), sf.Normal(0, 1))
-    >>> d = derive_vector(sf.Flow(base, [sf.Transform([3 * z1 + z2, 2 * z2], [z1, z2])]))
-    >>> d.steps[0].title
-    'Setting'
+    >>> import sympy as sp, symflow as sf
+    >>> u, v = sp.symbols("u v", real=True)
+    >>> pair = sf.Independent(sf.Exponential(1), sf.Exponential(1))
+    >>> derive_vector(sf.Flow(pair, [sf.Transform([u + v, v], [u, v])])).steps[2].title
+    'The inverse and the Jacobian'
     """
     program = flow.program
     d = flow.dimension
