@@ -23,16 +23,9 @@ from typing import Any
 
 import sympy as sp
 
-from symflow.present.document import dist_latex
+from symflow.present.document import dist_latex, family_of
 
 __all__ = ["flow_latex", "flow_markdown", "summary_rows"]
-
-
-def _family(flow: Any):
-    try:
-        return flow.family()
-    except Exception:  # noqa: BLE001 - display must not fail because recognition did
-        return None
 
 
 def _composition(flow: Any) -> str:
@@ -71,7 +64,7 @@ def summary_rows(flow: Any) -> list[str]:
     else:
         for expr, region in _terms(flow):
             rows.append(rf"p_X(x) &= {sp.latex(expr)}, \quad x \in {sp.latex(region)}")
-    family = _family(flow)
+    family = family_of(flow)
     if family is not None:
         rows.append(rf"X &\sim {family.latex()}")
     return rows

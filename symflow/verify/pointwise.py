@@ -128,9 +128,7 @@ class _Forward:
                 x = [mpmath.mpmathify(v) for v in f(*x, *self.args)]
             except (ZeroDivisionError, ValueError, TypeError, NameError):
                 return None  # undefined there, or a function mpmath does not know
-            if self.d == 1:
-                det = rows[0][0]
-            elif triangular:
+            if triangular:  # a 1×1 Jacobian too: det is its one entry
                 det = mpmath.fprod(rows[i][i] for i in range(self.d))
             else:
                 det = mpmath.det(mpmath.matrix(rows))
@@ -158,10 +156,7 @@ class _Forward:
             fx, jac, _ = out
             residual = [a - b for a, b in zip(fx, x, strict=True)]
             try:
-                if self.d == 1:
-                    step = [residual[0] / jac[0][0]]
-                else:
-                    step = _solve_linear(jac, residual)
+                step = _solve_linear(jac, residual)  # in 1-D: residual / f'(z)
             except ZeroDivisionError:
                 return None
             z = [a - s for a, s in zip(z, step, strict=True)]
