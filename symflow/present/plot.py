@@ -323,7 +323,6 @@ def densities(
     '$z$, $x$'
     """
     _need_dimension(flow, 1, "densities()", "Use contours(flow) for a 2-D flow.")
-    from symflow.verify.bases import scipy_base
 
     kernels = flow.compile()
     xs = np.asarray(kernels.sample(n, seed=seed, **params), dtype=float)
@@ -333,7 +332,7 @@ def densities(
     scalar_base = getattr(flow.base, "dimension", 1) == 1
     lo, hi = x_lo, x_hi
     if scalar_base:
-        base = scipy_base(flow.base, params)
+        base = flow.base.scipy(params)
         base_support = _numeric_support(flow.base.support, params)
         z_lo, z_hi = (float(v) for v in base.ppf([0.005, 0.995]))
         if isinstance(base_support, sp.Interval):
@@ -479,11 +478,9 @@ def _box(base: Any, params: dict, q: float) -> list[tuple[float, float]]:
         return [(float(lo), float(hi))] * 2
     components = getattr(base, "components", None)
     if components is not None:
-        from symflow.verify.bases import scipy_base
-
         out = []
         for c in components:
-            lo, hi = scipy_base(c, params).ppf([(1 - q) / 2, (1 + q) / 2])
+            lo, hi = c.scipy(params).ppf([(1 - q) / 2, (1 + q) / 2])
             out.append((float(lo), float(hi)))
         return out
     mean = getattr(base, "mean", None)

@@ -40,7 +40,6 @@ import numpy as np
 from scipy import stats
 
 from symflow.core.intervals import describe_set
-from symflow.verify.bases import scipy_base
 from symflow.verify.check_nd import check_flow_nd
 from symflow.verify.integrate import Density, Integral
 from symflow.verify.pointwise import TAIL_TOLERANCE, tail_test
@@ -63,7 +62,7 @@ def _bijective_cdf(flow, kernels, values, density: Density):
     direction = 1
     for layer, b in zip(flow.layers, path.branch_indices, strict=True):
         direction *= layer.branches[b].direction
-    base = scipy_base(flow.base, values)
+    base = flow.base.scipy(values)
 
     def cdf(xs):
         xs = np.asarray(xs, dtype=np.float64).reshape(-1)

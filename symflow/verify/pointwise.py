@@ -87,34 +87,35 @@ class _Forward:
             self.layers.append((f, j, triangular))
             inputs = [a.target for a in group]
         base_symbols = list(program.base_symbols)
-        log_p = program.base.log_density(base_symbols if self.d > 1 else base_symbols[0])
+        log_p = self._log_base_density(program.base, base_symbols)
         self.log_base = sp.lambdify([*base_symbols, *params], log_p, _MODULES)
-        xs = list(program.inputs)
-        if self.d == 1:
-            subs = {p: values[p.name] for p in params}
-            image = program.support.subs(subs)
-            # where paths meet, or the density is infinite, its value is not one number
-            seams = {float(e) for path in program.paths for e in _ends(path.region.subs(subs))}
-            seams |= {float(sp.sympify(p).subs(subs)) for p in program.singular_points}
-            self.in_image = lambda x: (
-                (_in_interval(x[0], image) or _on_union(x[0], image)) and float(x[0]) not in seams
-            )
-        elif program.support == sp.true:
-            self.in_image = lambda x: True
-        else:
-            in_support = sp.lambdify([*xs, *params], program.support, "mpmath")
-            self.in_image = lambda x: bool(in_support(*x, *self.args))
-        support = program.base.support
-        if self.d == 1:
-            support = support.subs({p: values[p.name] for p in params})
-            self.inside = lambda z: _in_interval(z[0], support)
-        else:
-            condition = program.base.support_condition(base_symbols)
-            if condition == sp.true:
-                self.inside = lambda z: True
-            else:
-                test = sp.lambdify([*base_symbols, *params], condition, "mpmath")
-                self.inside = lambda z: bool(test(*z, *self.args))
+        self.in_image = self._image_test(program, values, params)
+        self.inside = self._support_test(program, values, params)
+
+    def _log_base_density(self, base, symbols: list) -> sp.Expr:
+        """log p_Z at the base symbols."""
+        raise NotImplementedError
+
+    def _image_test(self, program, values: dict[str, float], params: list):
+        """x (a tuple of mpf) → whether x lies where the density is one number."""
+        raise NotImplementedError
+
+    def _support_test(self, program, values: dict[str, float], params: list):
+        """z (a tuple of mpf) → whether z lies inside the base's support."""
+        raise NotImplementedError
+
+    @staticmethod
+    def base_points(base, values: dict[str, float], rng) -> list[_Point]:
+        """The base points whose images are compared (tails, middle, random)."""
+        raise NotImplementedError
+
+    def paths(self, program, values: dict[str, float]) -> _Paths | None:
+        """Every inverse path in mpmath, for truths read from x (None: only from z)."""
+        return None
+
+    def points_array(self, xs: list) -> np.ndarray:
+        """The compared points x as the kernel takes them."""
+        return np.array(xs, dtype=np.float64).reshape(-1, self.d)
 
     def __call__(self, z: tuple):
         """(f(z), J_f(z), log|det J_f(z)|) in mpmath (J_f as a list of rows); None where
@@ -183,6 +184,72 @@ class _Forward:
         return tuple(z), +log_det
 
 
+class _ScalarForward(_Forward):
+    """The forward map of a one-dimensional flow: supports are unions of intervals."""
+
+    def _log_base_density(self, base, symbols: list) -> sp.Expr:
+        return base.log_density(symbols[0])
+
+    def _image_test(self, program, values: dict[str, float], params: list):
+        subs = {p: values[p.name] for p in params}
+        image = program.support.subs(subs)
+        # where paths meet, or the density is infinite, its value is not one number
+        seams = {float(e) for path in program.paths for e in _ends(path.region.subs(subs))}
+        seams |= {float(sp.sympify(p).subs(subs)) for p in program.singular_points}
+        return lambda x: (
+            (_in_interval(x[0], image) or _on_union(x[0], image)) and float(x[0]) not in seams
+        )
+
+    def _support_test(self, program, values: dict[str, float], params: list):
+        support = program.base.support.subs({p: values[p.name] for p in params})
+        return lambda z: _in_interval(z[0], support)
+
+    @staticmethod
+    def base_points(base, values: dict[str, float], rng) -> list[_Point]:
+        return _points_1d(base, values, rng)
+
+    def paths(self, program, values: dict[str, float]) -> _Paths:
+        return _Paths(program, values)
+
+    def points_array(self, xs: list) -> np.ndarray:
+        return np.array(xs, dtype=np.float64)
+
+
+class _VectorForward(_Forward):
+    """The forward map of a d-dimensional flow: supports are Boolean conditions."""
+
+    def _log_base_density(self, base, symbols: list) -> sp.Expr:
+        return base.log_density(symbols)
+
+    def _image_test(self, program, values: dict[str, float], params: list):
+        if program.support == sp.true:
+            return lambda x: True
+        in_support = sp.lambdify([*program.inputs, *params], program.support, "mpmath")
+        return lambda x: bool(in_support(*x, *self.args))
+
+    def _support_test(self, program, values: dict[str, float], params: list):
+        condition = program.base.support_condition(list(program.base_symbols))
+        if condition == sp.true:
+            return lambda z: True
+        test = sp.lambdify([*program.base_symbols, *params], condition, "mpmath")
+        return lambda z: bool(test(*z, *self.args))
+
+    @staticmethod
+    def base_points(base, values: dict[str, float], rng) -> list[_Point]:
+        return _points_nd(base, values, rng)
+
+
+def _forward_kind(program) -> type[_Forward]:
+    """The class of ``program``'s mpmath forward map: it follows the shape of its supports
+    (intervals in one dimension, Boolean conditions in d)."""
+    return _ScalarForward if program.dimension == 1 else _VectorForward
+
+
+def _forward(program, values: dict[str, float]) -> _Forward:
+    """The mpmath forward map of ``program``."""
+    return _forward_kind(program)(program, values)
+
+
 def _solve_linear(a: list, b: list) -> list:
     """x with a·x = b (Gaussian elimination with partial pivoting on lists of mpf)."""
     n = len(b)
@@ -230,13 +297,12 @@ def _points_1d(base, values: dict[str, float], rng, count: int = 20) -> list[_Po
     """Base points in both tails (quantiles down to 1e-300, or within 1e-300 of a finite
     edge), in the middle, and at random."""
     from symflow.errors import ParameterError
-    from symflow.verify.bases import scipy_base
 
     support = base.support.subs({s: values[s.name] for s in base.free_symbols})
     lo, hi = support.inf, support.sup
     qs = _QUANTILES if count >= len(_QUANTILES) else np.geomspace(1e-300, 0.1, count)
     try:
-        twin = scipy_base(base, values)
+        twin = base.scipy(values)
     except (ParameterError, KeyError):
         twin = None
     points: list[_Point] = []
@@ -373,9 +439,8 @@ class _Comparison:
 
 
 def _truths(program, values, points: list[_Point], probes: bool = False) -> _Comparison:
-    forward = _Forward(program, values)
-    d = program.dimension
-    paths = _Paths(program, values) if d == 1 else None
+    forward = _forward(program, values)
+    paths = forward.paths(program, values)
     xs, truths, skipped = [], [], 0
     for point in points:
         with mpmath.workdps(point.digits):
@@ -395,7 +460,7 @@ def _truths(program, values, points: list[_Point], probes: bool = False) -> _Com
             if value is not None:
                 xs.append(x)
                 truths.append(value)
-    x = np.array(xs, dtype=np.float64).reshape(-1, d) if d > 1 else np.array(xs, dtype=np.float64)
+    x = forward.points_array(xs)
     return _Comparison(x, np.array(truths, dtype=np.float64), skipped)
 
 
@@ -525,11 +590,7 @@ def tail_test(
     of log p, and whose finding says where the density is wrong.
     """
     rng = np.random.default_rng(seed + 4)
-    d = program.dimension
-    if d == 1:
-        points = _points_1d(program.base, values, rng)
-    else:
-        points = _points_nd(program.base, values, rng)
+    points = _forward_kind(program).base_points(program.base, values, rng)
     comparison = _truths(program, values, points, probes=x_probes)
     if comparison.truth.size == 0:
         return TestResult(

@@ -11,7 +11,6 @@ import pytest
 import sympy as sp
 
 import symflow as sf
-from symflow.verify.bases import scipy_base
 
 z = sp.Symbol("z", real=True)
 
@@ -212,7 +211,7 @@ BASES = [
 
 @pytest.mark.parametrize(("base", "moments"), [c[1:] for c in BASES], ids=[c[0] for c in BASES])
 def test_scipy_twin_of_each_base_has_the_textbook_moments(base, moments) -> None:
-    twin = scipy_base(base)
+    twin = base.scipy()
     assert twin.mean() == pytest.approx(moments[0], rel=1e-12)
     assert twin.std() == pytest.approx(moments[1], rel=1e-12)
 
@@ -220,6 +219,6 @@ def test_scipy_twin_of_each_base_has_the_textbook_moments(base, moments) -> None
 def test_scipy_twin_needs_parameter_values() -> None:
     mu = sp.Symbol("mu", real=True)
     with pytest.raises(sf.ParameterError, match="give a value for mu"):
-        scipy_base(sf.Normal(mu, 1))
-    assert scipy_base(sf.Normal(mu, 1), {"mu": 2.0}).mean() == 2.0
-    assert np.isclose(scipy_base(sf.Cauchy(1, 2)).median(), 1.0)
+        sf.Normal(mu, 1).scipy()
+    assert sf.Normal(mu, 1).scipy({"mu": 2.0}).mean() == 2.0
+    assert np.isclose(sf.Cauchy(1, 2).scipy().median(), 1.0)
