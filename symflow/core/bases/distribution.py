@@ -75,9 +75,9 @@ def split_exp(log_expr: sp.Expr) -> sp.Expr:
 class Distribution:
     """A univariate base distribution p_Z(z; theta) with exact (SymPy) parameters theta.
 
-    Subclasses declare ``param_names`` and ``positive_params`` and implement
-    ``log_density``, and where they can ``cdf``, ``sf``, ``quantile``, the ``kernel_*``
-    forms, ``_sample`` and ``_scipy``, and ``support``. Parameters are stored exactly:
+    Subclasses declare ``param_names``, ``positive_params`` and ``support_ends`` and
+    implement ``log_density``, and where they can ``cdf``, ``sf``, ``quantile``, the
+    ``kernel_*`` forms, ``_sample`` and ``_scipy``. Parameters are stored exactly:
     floats become the rationals their decimal representation names.
 
     Examples
@@ -95,6 +95,8 @@ class Distribution:
     param_names: ClassVar[tuple[str, ...]] = ()
     positive_params: ClassVar[tuple[str, ...]] = ()
     dimension: ClassVar[int] = 1
+    #: the ends of the open support: each a number, ±oo, or the name of a parameter
+    support_ends: ClassVar[tuple[Any, Any]] = (-sp.oo, sp.oo)
 
     def __init__(self, *args: Any) -> None:
         name = type(self).__name__
@@ -186,8 +188,16 @@ class Distribution:
     # -- mathematics ----------------------------------------------------------------
     @property
     def support(self) -> sp.Interval:
-        """The open interval on which the density is positive."""
-        return sp.S.Reals
+        """The open interval on which the density is positive, from ``support_ends``.
+
+        Examples
+        --------
+        >>> import symflow as sf
+        >>> sf.Gamma(2, 1).support, sf.Beta(2, 3).support, sf.Uniform(-1, 3).support
+        (Interval.open(0, oo), Interval.open(0, 1), Interval.open(-1, 3))
+        """
+        lo, hi = (self._params[e] if isinstance(e, str) else e for e in self.support_ends)
+        return sp.S.Reals if (lo, hi) == (-sp.oo, sp.oo) else sp.Interval.open(lo, hi)
 
     def log_density(self, z: sp.Symbol) -> sp.Expr:
         """log p_Z(z), valid on the support (every base implements this).

@@ -16,119 +16,52 @@ class HalfNormal(Distribution):
     Examples
     --------
     >>> import sympy as sp
-    >>> HalfNormal(1).density(sp.Symbol("z", positive=True))
+    >>> z, u = sp.symbols("z u", positive=True)
+    >>> HalfNormal(1).density(z)
     sqrt(2)*exp(-z**2/2)/sqrt(pi)
+    >>> HalfNormal(2).log_density(z), HalfNormal(2).support
+    (-z**2/8 - log(2) + log(2/pi)/2, Interval.open(0, oo))
+    >>> F = HalfNormal(1).cdf(z)
+    >>> F, round(float(F.subs(z, 1)), 6), HalfNormal(1).sf(z)
+    (erf(sqrt(2)*z/2), 0.682689, erfc(sqrt(2)*z/2))
+    >>> HalfNormal(3).quantile(u), HalfNormal(3).kernel_isf(u)
+    (3*sqrt(2)*erfinv(u), 3*sqrt(2)*erfcinv(u))
+    >>> HalfNormal(3).width_threshold(*sp.symbols("lo w", positive=True))
+    3/20
     """
 
     param_names = ("sigma",)
     positive_params = ("sigma",)
-
-    @property
-    def support(self) -> sp.Interval:
-        """The open half-line (0, oo).
-
-        Examples
-        --------
-        >>> import symflow as sf
-        >>> sf.HalfNormal(2).support
-        Interval.open(0, oo)
-        """
-        return sp.Interval.open(0, sp.oo)
+    support_ends = (0, sp.oo)
 
     def log_density(self, z: sp.Symbol) -> sp.Expr:
-        """log p(z) = -z^2/(2 sigma^2) - log sigma + log(2/pi)/2.
-
-        Examples
-        --------
-        >>> import sympy as sp
-        >>> import symflow as sf
-        >>> z = sp.Symbol("z", positive=True)
-        >>> sf.HalfNormal(2).log_density(z)
-        -z**2/8 - log(2) + log(2/pi)/2
-        """
+        """log p(z) = -z^2/(2 sigma^2) - log sigma + log(2/pi)/2."""
         sigma = self.sigma
         return -(z**2) / (2 * sigma**2) - sp.log(sigma) + sp.log(2 / sp.pi) / 2
 
     def density(self, z: sp.Symbol) -> sp.Expr:
-        """p(z) = sqrt(2) exp(-z^2/(2 sigma^2)) / (sigma sqrt(pi)).
-
-        Examples
-        --------
-        >>> import sympy as sp
-        >>> import symflow as sf
-        >>> z = sp.Symbol("z", positive=True)
-        >>> sf.HalfNormal(2).density(z)
-        sqrt(2)*exp(-z**2/8)/(2*sqrt(pi))
-        """
+        """p(z) = sqrt(2) exp(-z^2/(2 sigma^2)) / (sigma sqrt(pi))."""
         sigma = self.sigma
         return sp.sqrt(2) * sp.exp(-(z**2) / (2 * sigma**2)) / (sigma * sp.sqrt(sp.pi))
 
     def cdf(self, z: sp.Symbol) -> sp.Expr:
-        """F(z) = erf(z/(sigma sqrt 2)).
-
-        Examples
-        --------
-        >>> import sympy as sp
-        >>> import symflow as sf
-        >>> z = sp.Symbol("z", positive=True)
-        >>> F = sf.HalfNormal(1).cdf(z)
-        >>> F
-        erf(sqrt(2)*z/2)
-        >>> round(float(F.subs(z, 1)), 6)
-        0.682689
-        """
+        """F(z) = erf(z/(sigma sqrt 2))."""
         return sp.erf(z / (self.sigma * sp.sqrt(2)))
 
     def sf(self, z: sp.Symbol) -> sp.Expr:
-        """S(z) = erfc(z/(sigma sqrt 2)).
-
-        Examples
-        --------
-        >>> import sympy as sp
-        >>> import symflow as sf
-        >>> z = sp.Symbol("z", positive=True)
-        >>> sf.HalfNormal(1).sf(z)
-        erfc(sqrt(2)*z/2)
-        """
+        """S(z) = erfc(z/(sigma sqrt 2))."""
         return sp.erfc(z / (self.sigma * sp.sqrt(2)))
 
     def quantile(self, u: sp.Symbol) -> sp.Expr:
-        """F^-1(u) = sigma sqrt(2) erfinv(u).
-
-        Examples
-        --------
-        >>> import sympy as sp
-        >>> import symflow as sf
-        >>> u = sp.Symbol("u", positive=True)
-        >>> sf.HalfNormal(3).quantile(u)
-        3*sqrt(2)*erfinv(u)
-        """
+        """F^-1(u) = sigma sqrt(2) erfinv(u)."""
         return self.sigma * sp.sqrt(2) * sp.erfinv(u)
 
     def kernel_isf(self, q: sp.Symbol) -> sp.Expr:
-        """S^-1(q) = sigma sqrt(2) erfcinv(q), accurate for small q.
-
-        Examples
-        --------
-        >>> import sympy as sp
-        >>> import symflow as sf
-        >>> q = sp.Symbol("q", positive=True)
-        >>> sf.HalfNormal(3).kernel_isf(q)
-        3*sqrt(2)*erfcinv(q)
-        """
+        """S^-1(q) = sigma sqrt(2) erfcinv(q), accurate for small q."""
         return self.sigma * sp.sqrt(2) * sp.erfcinv(q)
 
     def width_threshold(self, lo: sp.Symbol, w: sp.Symbol) -> sp.Expr:
-        """w* = sigma/20: narrower intervals are integrated by quadrature.
-
-        Examples
-        --------
-        >>> import sympy as sp
-        >>> import symflow as sf
-        >>> lo, w = sp.symbols("lo w", positive=True)
-        >>> sf.HalfNormal(3).width_threshold(lo, w)
-        3/20
-        """
+        """w* = sigma/20: narrower intervals are integrated by quadrature."""
         return self.sigma / 20
 
     def _sample(self, n, rng, sigma):

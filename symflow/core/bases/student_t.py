@@ -6,20 +6,32 @@ from typing import Any
 
 import sympy as sp
 
-from symflow.core.bases.distribution import Distribution, log_gamma
+from symflow.core.bases.distribution import log_gamma
+from symflow.core.bases.families import LocationScale
 from symflow.core.bases.functions import StudentTCdf, StudentTQuantile
 
 __all__ = ["StudentT"]
 
 
-class StudentT(Distribution):
+class StudentT(LocationScale):
     """StudentT(nu, mu=0, sigma=1): p(z) ∝ (1 + ((z - mu)/sigma)^2 / nu)^(-(nu + 1)/2).
 
     Examples
     --------
     >>> import sympy as sp
-    >>> StudentT(1).density(sp.Symbol("z", real=True))
+    >>> z, u = sp.Symbol("z", real=True), sp.Symbol("u", positive=True)
+    >>> StudentT(1).density(z)
     1/(pi*(z**2 + 1))
+    >>> StudentT(2).log_density(z)
+    -3*log(z**2/2 + 1)/2 - log(2*pi)/2 + log(sqrt(pi)/2)
+    >>> StudentT(2).density(z)
+    sqrt(2)/(4*(z**2/2 + 1)**(3/2))
+    >>> StudentT(3, 1, 2).kernel_cdf(z), StudentT(3, 1, 2).kernel_sf(z)
+    (StudentTCdf(3, z/2 - 1/2), StudentTCdf(3, 1/2 - z/2))
+    >>> StudentT(3, 1, 2).kernel_quantile(u), StudentT(3, 1, 2).kernel_isf(u)
+    (2*StudentTQuantile(3, u) + 1, 1 - 2*StudentTQuantile(3, u))
+    >>> StudentT(3, 0, 2).width_threshold(*sp.symbols("lo w"))
+    1/10
     """
 
     param_names = ("nu", "mu", "sigma")
@@ -30,16 +42,7 @@ class StudentT(Distribution):
 
     def log_density(self, z: sp.Symbol) -> sp.Expr:
         """log p(z) = log c - (nu + 1)/2 log(1 + u^2/nu), u = (z - mu)/sigma, where
-        c = Gamma((nu + 1)/2) / (Gamma(nu/2) sqrt(nu pi) sigma).
-
-        Examples
-        --------
-        >>> import sympy as sp
-        >>> import symflow as sf
-        >>> z = sp.Symbol("z", real=True)
-        >>> sf.StudentT(2).log_density(z)
-        -3*log(z**2/2 + 1)/2 - log(2*pi)/2 + log(sqrt(pi)/2)
-        """
+        c = Gamma((nu + 1)/2) / (Gamma(nu/2) sqrt(nu pi) sigma)."""
         nu, mu, sigma = self.nu, self.mu, self.sigma
         u = (z - mu) / sigma
         return (
@@ -52,88 +55,30 @@ class StudentT(Distribution):
 
     def density(self, z: sp.Symbol) -> sp.Expr:
         """p(z) = Gamma((nu+1)/2) / (Gamma(nu/2) sqrt(nu pi) sigma) (1 + u^2/nu)^(-(nu+1)/2),
-        u = (z - mu)/sigma.
-
-        Examples
-        --------
-        >>> import sympy as sp
-        >>> import symflow as sf
-        >>> z = sp.Symbol("z", real=True)
-        >>> sf.StudentT(2).density(z)
-        sqrt(2)/(4*(z**2/2 + 1)**(3/2))
-        """
+        u = (z - mu)/sigma."""
         nu, mu, sigma = self.nu, self.mu, self.sigma
         u = (z - mu) / sigma
         norm = sp.gamma((nu + 1) / 2) / (sp.gamma(nu / 2) * sp.sqrt(nu * sp.pi) * sigma)
         return norm * (1 + u**2 / nu) ** (-(nu + 1) / 2)
 
-    def kernel_cdf(self, z: sp.Symbol) -> sp.Expr:
-        """F(z) = T_nu((z - mu)/sigma), the standard Student t CDF as a kernel call.
+    def standard_kernel_cdf(self, t: sp.Expr) -> sp.Expr:
+        """F_0(t) = T_nu(t), the standard Student t CDF as a kernel call."""
+        return StudentTCdf(self.nu, t)
 
-        Examples
-        --------
-        >>> import sympy as sp
-        >>> import symflow as sf
-        >>> z = sp.Symbol("z", real=True)
-        >>> sf.StudentT(3, 1, 2).kernel_cdf(z)
-        StudentTCdf(3, z/2 - 1/2)
-        """
-        return StudentTCdf(self.nu, (z - self.mu) / self.sigma)
+    def standard_kernel_sf(self, t: sp.Expr) -> sp.Expr:
+        """S_0(t) = T_nu(-t), by symmetry, accurate where it is small."""
+        return StudentTCdf(self.nu, -t)
 
-    def kernel_sf(self, z: sp.Symbol) -> sp.Expr:
-        """S(z) = T_nu((mu - z)/sigma), by symmetry, accurate where S(z) is small.
+    def standard_kernel_quantile(self, u: sp.Expr) -> sp.Expr:
+        """F_0^-1(u) = T_nu^-1(u), the standard t quantile as a kernel call."""
+        return StudentTQuantile(self.nu, u)
 
-        Examples
-        --------
-        >>> import sympy as sp
-        >>> import symflow as sf
-        >>> z = sp.Symbol("z", real=True)
-        >>> sf.StudentT(3, 1, 2).kernel_sf(z)
-        StudentTCdf(3, 1/2 - z/2)
-        """
-        return StudentTCdf(self.nu, (self.mu - z) / self.sigma)
+    def standard_kernel_isf(self, q: sp.Expr) -> sp.Expr:
+        """S_0^-1(q) = -T_nu^-1(q), by symmetry."""
+        return -StudentTQuantile(self.nu, q)
 
-    def kernel_quantile(self, u: sp.Symbol) -> sp.Expr:
-        """F^-1(u) = mu + sigma T_nu^-1(u), the standard t quantile as a kernel call.
-
-        Examples
-        --------
-        >>> import sympy as sp
-        >>> import symflow as sf
-        >>> u = sp.Symbol("u", positive=True)
-        >>> sf.StudentT(3, 1, 2).kernel_quantile(u)
-        2*StudentTQuantile(3, u) + 1
-        """
-        return self.mu + self.sigma * StudentTQuantile(self.nu, u)
-
-    def kernel_isf(self, q: sp.Symbol) -> sp.Expr:
-        """S^-1(q) = mu - sigma T_nu^-1(q), by symmetry.
-
-        Examples
-        --------
-        >>> import sympy as sp
-        >>> import symflow as sf
-        >>> q = sp.Symbol("q", positive=True)
-        >>> sf.StudentT(3, 1, 2).kernel_isf(q)
-        1 - 2*StudentTQuantile(3, q)
-        """
-        return self.mu - self.sigma * StudentTQuantile(self.nu, q)
-
-    def width_threshold(self, lo: sp.Symbol, w: sp.Symbol) -> sp.Expr:
-        """w* = sigma/20: narrower intervals are integrated by quadrature.
-
-        Examples
-        --------
-        >>> import sympy as sp
-        >>> import symflow as sf
-        >>> lo, w = sp.symbols("lo w", positive=True)
-        >>> sf.StudentT(3, 0, 2).width_threshold(lo, w)
-        1/10
-        """
-        return self.sigma / 20
-
-    def _sample(self, n, rng, nu, mu, sigma):
-        return mu + sigma * rng.standard_t(nu, n)
+    def _standard_sample(self, n, rng, nu):
+        return rng.standard_t(nu, n)
 
     def _scipy(self, stats, nu, mu, sigma):
         return stats.t(nu, mu, sigma)

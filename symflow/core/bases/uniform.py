@@ -15,119 +15,55 @@ class Uniform(Distribution):
 
     Examples
     --------
+    >>> import sympy as sp
+    >>> z, u = sp.Symbol("z", real=True), sp.Symbol("u", positive=True)
     >>> Uniform(0, 2).support
     Interval.open(0, 2)
+    >>> Uniform(0, 4).log_density(z), Uniform(1, 5).density(z)
+    (-log(4), 1/4)
+    >>> Uniform(1, 5).cdf(z), Uniform(1, 5).sf(z)
+    (z/4 - 1/4, 5/4 - z/4)
+    >>> Uniform(1, 5).quantile(u), Uniform(1, 5).kernel_isf(u)
+    (4*u + 1, 5 - 4*u)
+    >>> Uniform(0, 1).width_threshold(*sp.symbols("lo w", positive=True))
+    oo
     """
 
     param_names = ("a", "b")
+    support_ends = ("a", "b")
     inline_kernel_forms = True
 
     def _validate(self) -> None:
         if (self.b - self.a).is_positive is False:
             raise ParameterError(f"Uniform(a, b) needs a < b; got a = {self.a}, b = {self.b}.")
 
-    @property
-    def support(self) -> sp.Interval:
-        """The open interval (a, b).
-
-        Examples
-        --------
-        >>> import symflow as sf
-        >>> sf.Uniform(-1, 3).support
-        Interval.open(-1, 3)
-        """
-        return sp.Interval.open(self.a, self.b)
-
     def log_density(self, z: sp.Symbol) -> sp.Expr:
-        """log p(z) = -log(b - a) on (a, b).
-
-        Examples
-        --------
-        >>> import sympy as sp
-        >>> import symflow as sf
-        >>> z = sp.Symbol("z", real=True)
-        >>> sf.Uniform(0, 4).log_density(z)
-        -log(4)
-        """
+        """log p(z) = -log(b - a) on (a, b)."""
         return -sp.log(self.b - self.a)
 
     def density(self, z: sp.Symbol) -> sp.Expr:
-        """p(z) = 1/(b - a) on (a, b).
-
-        Examples
-        --------
-        >>> import sympy as sp
-        >>> import symflow as sf
-        >>> z = sp.Symbol("z", real=True)
-        >>> sf.Uniform(1, 5).density(z)
-        1/4
-        """
+        """p(z) = 1/(b - a) on (a, b)."""
         return 1 / (self.b - self.a)
 
     def cdf(self, z: sp.Symbol) -> sp.Expr:
-        """F(z) = (z - a)/(b - a) on (a, b).
-
-        Examples
-        --------
-        >>> import sympy as sp
-        >>> import symflow as sf
-        >>> z = sp.Symbol("z", real=True)
-        >>> sf.Uniform(1, 5).cdf(z)
-        z/4 - 1/4
-        """
+        """F(z) = (z - a)/(b - a) on (a, b)."""
         return (z - self.a) / (self.b - self.a)
 
     def sf(self, z: sp.Symbol) -> sp.Expr:
-        """S(z) = (b - z)/(b - a) on (a, b).
-
-        Examples
-        --------
-        >>> import sympy as sp
-        >>> import symflow as sf
-        >>> z = sp.Symbol("z", real=True)
-        >>> sf.Uniform(1, 5).sf(z)
-        5/4 - z/4
-        """
+        """S(z) = (b - z)/(b - a) on (a, b)."""
         return (self.b - z) / (self.b - self.a)
 
     def quantile(self, u: sp.Symbol) -> sp.Expr:
-        """F^-1(u) = a + u (b - a).
-
-        Examples
-        --------
-        >>> import sympy as sp
-        >>> import symflow as sf
-        >>> u = sp.Symbol("u", positive=True)
-        >>> sf.Uniform(1, 5).quantile(u)
-        4*u + 1
-        """
+        """F^-1(u) = a + u (b - a)."""
         return self.a + u * (self.b - self.a)
 
     def kernel_isf(self, q: sp.Symbol) -> sp.Expr:
-        """S^-1(q) = b - q (b - a), exact near b.
-
-        Examples
-        --------
-        >>> import sympy as sp
-        >>> import symflow as sf
-        >>> q = sp.Symbol("q", positive=True)
-        >>> sf.Uniform(1, 5).kernel_isf(q)
-        5 - 4*q
-        """
+        """S^-1(q) = b - q (b - a), exact near b."""
         return self.b - q * (self.b - self.a)
 
     def width_threshold(self, lo: sp.Symbol, w: sp.Symbol) -> sp.Expr:
-        """w* = oo: the density is constant, so quadrature is always exact.
-
-        Examples
-        --------
-        >>> import sympy as sp
-        >>> import symflow as sf
-        >>> lo, w = sp.symbols("lo w", positive=True)
-        >>> sf.Uniform(0, 1).width_threshold(lo, w)
-        oo
-        """
-        return sp.oo  # the density is constant: quadrature is exact
+        """w* = oo: the density is constant, so quadrature is always exact."""
+        return sp.oo
 
     def _sample(self, n, rng, a, b):
         return rng.uniform(a, b, n)
