@@ -175,4 +175,4 @@ def test_no_private_names_imported_across_modules() -> None:
 
 
 def test_the_graph_sees_a_known_edge() -> None:
-    assert "symflow.core.bases.distribution" in _graph()["symflow.core.bases.normal"]
+    assert "symflow.core.bases.families" in _graph()["symflow.core.bases.normal"]
