@@ -155,11 +155,15 @@ class Distribution:
     def __repr__(self) -> str:
         return f"{self.name}({', '.join(str(v) for v in self._params.values())})"
 
+    def _identity(self) -> tuple:
+        """What equal distributions of one class share (the parameters, for a plain base)."""
+        return tuple(self._params.items())
+
     def __eq__(self, other: object) -> bool:
-        return type(other) is type(self) and other._params == self._params  # type: ignore[attr-defined]
+        return type(other) is type(self) and other._identity() == self._identity()  # type: ignore[attr-defined]
 
     def __hash__(self) -> int:
-        return hash((type(self).__name__, tuple(self._params.items())))
+        return hash((type(self).__name__, self._identity()))
 
     def subs(self, values: Mapping[sp.Symbol, Any]) -> Distribution:
         """theta -> theta.subs(values): the same family with parameter symbols replaced by values.

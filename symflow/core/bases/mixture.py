@@ -21,13 +21,40 @@ class Mixture(Distribution):
 
     Examples
     --------
+    >>> import numpy as np
     >>> import sympy as sp
-    >>> from symflow.core.bases import Normal, Uniform
+    >>> from symflow.core.bases import Exponential, Laplace, Normal, StudentT, Uniform
+    >>> z, u = sp.Symbol("z", real=True), sp.Symbol("u", positive=True)
     >>> M = Mixture([(0.25, Uniform(0, 1)), (0.75, Uniform(2, 3))])
     >>> M.support
     Union(Interval.open(0, 1), Interval.open(2, 3))
-    >>> M.cdf(sp.Symbol("z", real=True)).subs(sp.Symbol("z", real=True), 2.5)
-    0.625000000000000
+    >>> F, S = M.cdf(z), M.sf(z)
+    >>> F.subs(z, 2.5), F.subs(z, sp.Rational(5, 2)), S.subs(z, sp.Rational(1, 2))
+    (0.625000000000000, 5/8, 7/8)
+    >>> x = M.sample(4000, np.random.default_rng(0))
+    >>> x.shape, round(float((x > 2).mean()), 1)
+    ((4000,), 0.7)
+    >>> d = M.scipy()
+    >>> round(float(d.cdf(2.5)), 6), round(float(d.pdf(0.5)), 6)
+    (0.625, 0.25)
+    >>> M = Mixture([(0.5, Normal(-1, 1)), (0.5, Normal(1, 1))])
+    >>> M.log_density(z)
+    LogSumExp(-(z + 1)**2/2 - log(2*pi)/2 - log(2), -(z - 1)**2/2 - log(2*pi)/2 - log(2))
+    >>> M.density(z)
+    sqrt(2)*exp(-(z + 1)**2/2)/(4*sqrt(pi)) + sqrt(2)*exp(-(z - 1)**2/2)/(4*sqrt(pi))
+    >>> M.kernel_cdf(z)
+    StandardNormalCdf(z - 1)/2 + StandardNormalCdf(z + 1)/2
+    >>> M.kernel_sf(z)
+    StandardNormalCdf(1 - z)/2 + StandardNormalCdf(-z - 1)/2
+    >>> print(M.quantile(u), Mixture([(0.5, StudentT(3)), (0.5, Normal(0, 1))]).cdf(z))
+    None None
+    >>> m = sp.Symbol("m", real=True)
+    >>> Mixture([(0.5, Normal(m, 1)), (0.5, Normal(0, 1))]).subs({m: 2})
+    Mixture([(1/2, Normal(2, 1)), (1/2, Normal(0, 1))])
+    >>> Mixture([(0.5, Normal(0, 1)), (0.5, Normal(0, 4))]).width_threshold(*sp.symbols("lo w"))
+    1/20
+    >>> Mixture([(0.5, Laplace(0, 1)), (0.5, Exponential(1))]).kinks
+    (0,)
     """
 
     def __init__(self, components: Sequence[tuple[Any, Distribution]]) -> None:
@@ -72,58 +99,21 @@ class Mixture(Distribution):
         self._params = params
 
     # -- identity -------------------------------------------------------------------
-    @property
-    def name(self) -> str:
-        """The family name ``"Mixture"``.
-
-        Examples
-        --------
-        >>> import symflow as sf
-        >>> M = sf.Mixture([(0.5, sf.Normal(-1, 1)), (0.5, sf.Normal(1, 1))])
-        >>> M.name
-        'Mixture'
-        """
-        return "Mixture"
-
     def __repr__(self) -> str:
         inner = ", ".join(f"({w}, {b!r})" for w, b in zip(self.weights, self.parts, strict=True))
         return f"Mixture([{inner}])"
 
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Mixture) and (other.weights, other.parts) == (
-            self.weights,
-            self.parts,
-        )
-
-    def __hash__(self) -> int:
-        return hash(("Mixture", self.weights, self.parts))
+    def _identity(self) -> tuple:
+        return (self.weights, self.parts)
 
     def subs(self, values: Mapping[sp.Symbol, Any]) -> Mixture:
-        """Mixture([(w_i, p_i)]).subs(values) = Mixture([(w_i, p_i.subs(values))]).
-
-        Examples
-        --------
-        >>> import sympy as sp
-        >>> import symflow as sf
-        >>> m = sp.Symbol("m", real=True)
-        >>> M = sf.Mixture([(0.5, sf.Normal(m, 1)), (0.5, sf.Normal(0, 1))])
-        >>> M.subs({m: 2})
-        Mixture([(1/2, Normal(2, 1)), (1/2, Normal(0, 1))])
-        """
+        """Mixture([(w_i, p_i)]).subs(values) = Mixture([(w_i, p_i.subs(values))])."""
         return Mixture([(w, b.subs(values)) for w, b in zip(self.weights, self.parts, strict=True)])
 
     # -- mathematics ----------------------------------------------------------------
     @property
     def support(self) -> sp.Set:
-        """The union of the components' supports.
-
-        Examples
-        --------
-        >>> import symflow as sf
-        >>> M = sf.Mixture([(0.25, sf.Uniform(0, 1)), (0.75, sf.Uniform(2, 3))])
-        >>> M.support
-        Union(Interval.open(0, 1), Interval.open(2, 3))
-        """
+        """The union of the components' supports."""
         return sp.Union(*[b.support for b in self.parts])
 
     def _pieces(self, z: sp.Symbol, value, below, above) -> list[sp.Expr]:
@@ -145,33 +135,13 @@ class Mixture(Distribution):
         return out
 
     def log_density(self, z: sp.Symbol) -> sp.Expr:
-        """log p(z) = logsumexp_i(log w_i + log p_i(z)).
-
-        Examples
-        --------
-        >>> import sympy as sp
-        >>> import symflow as sf
-        >>> z = sp.Symbol("z", real=True)
-        >>> M = sf.Mixture([(0.5, sf.Normal(-1, 1)), (0.5, sf.Normal(1, 1))])
-        >>> M.log_density(z)
-        LogSumExp(-(z + 1)**2/2 - log(2*pi)/2 - log(2), -(z - 1)**2/2 - log(2*pi)/2 - log(2))
-        """
+        """log p(z) = logsumexp_i(log w_i + log p_i(z))."""
         terms = self._pieces(z, lambda b: b.log_density(z), -sp.oo, -sp.oo)
         logs = [sp.log(w) + t for w, t in zip(self.weights, terms, strict=True)]
         return LogSumExp(*logs)
 
     def density(self, z: sp.Symbol) -> sp.Expr:
-        """p(z) = sum_i w_i p_i(z), each term zero outside its component's support.
-
-        Examples
-        --------
-        >>> import sympy as sp
-        >>> import symflow as sf
-        >>> z = sp.Symbol("z", real=True)
-        >>> M = sf.Mixture([(0.5, sf.Normal(-1, 1)), (0.5, sf.Normal(1, 1))])
-        >>> M.density(z)
-        sqrt(2)*exp(-(z + 1)**2/2)/(4*sqrt(pi)) + sqrt(2)*exp(-(z - 1)**2/2)/(4*sqrt(pi))
-        """
+        """p(z) = sum_i w_i p_i(z), each term zero outside its component's support."""
         terms = self._pieces(z, lambda b: b.density(z), 0, 0)
         return sp.Add(*[w * t for w, t in zip(self.weights, terms, strict=True)])
 
@@ -182,104 +152,32 @@ class Mixture(Distribution):
         return sp.Add(*[w * t for w, t in zip(self.weights, terms, strict=True)])
 
     def cdf(self, z: sp.Symbol) -> sp.Expr | None:
-        """F(z) = sum_i w_i F_i(z); None when a component has no closed-form CDF.
-
-        Examples
-        --------
-        >>> import sympy as sp
-        >>> import symflow as sf
-        >>> z = sp.Symbol("z", real=True)
-        >>> M = sf.Mixture([(0.25, sf.Uniform(0, 1)), (0.75, sf.Uniform(2, 3))])
-        >>> F = M.cdf(z)
-        >>> F.subs(z, sp.Rational(5, 2))
-        5/8
-        >>> print(sf.Mixture([(0.5, sf.StudentT(3)), (0.5, sf.Normal(0, 1))]).cdf(z))
-        None
-        """
+        """F(z) = sum_i w_i F_i(z); None when a component has no closed-form CDF."""
         return self._sum(z, lambda b: b.cdf(z), 0, 1)
 
     def sf(self, z: sp.Symbol) -> sp.Expr | None:
-        """S(z) = sum_i w_i S_i(z); None when a component has no closed-form CDF.
-
-        Examples
-        --------
-        >>> import sympy as sp
-        >>> import symflow as sf
-        >>> z = sp.Symbol("z", real=True)
-        >>> M = sf.Mixture([(0.25, sf.Uniform(0, 1)), (0.75, sf.Uniform(2, 3))])
-        >>> S = M.sf(z)
-        >>> S.subs(z, sp.Rational(1, 2))
-        7/8
-        """
+        """S(z) = sum_i w_i S_i(z); None when a component has no closed-form CDF."""
         return self._sum(z, lambda b: b.sf(z), 1, 0)
 
     def kernel_cdf(self, z: sp.Symbol) -> sp.Expr | None:
-        """F(z) = sum_i w_i F_i(z) in the components' float64-accurate forms.
-
-        Examples
-        --------
-        >>> import sympy as sp
-        >>> import symflow as sf
-        >>> z = sp.Symbol("z", real=True)
-        >>> M = sf.Mixture([(0.5, sf.Normal(-1, 1)), (0.5, sf.Normal(1, 1))])
-        >>> M.kernel_cdf(z)
-        StandardNormalCdf(z - 1)/2 + StandardNormalCdf(z + 1)/2
-        """
+        """F(z) = sum_i w_i F_i(z) in the components' float64-accurate forms."""
         return self._sum(z, lambda b: b.kernel_cdf(z), 0, 1)
 
     def kernel_sf(self, z: sp.Symbol) -> sp.Expr | None:
-        """S(z) = sum_i w_i S_i(z) in the components' float64-accurate forms.
-
-        Examples
-        --------
-        >>> import sympy as sp
-        >>> import symflow as sf
-        >>> z = sp.Symbol("z", real=True)
-        >>> M = sf.Mixture([(0.5, sf.Normal(-1, 1)), (0.5, sf.Normal(1, 1))])
-        >>> M.kernel_sf(z)
-        StandardNormalCdf(1 - z)/2 + StandardNormalCdf(-z - 1)/2
-        """
+        """S(z) = sum_i w_i S_i(z) in the components' float64-accurate forms."""
         return self._sum(z, lambda b: b.kernel_sf(z), 1, 0)
 
     def quantile(self, u: sp.Symbol) -> None:
-        """None: F^-1(u) of a mixture has no closed form; kernels solve F(z) = u.
-
-        Examples
-        --------
-        >>> import sympy as sp
-        >>> import symflow as sf
-        >>> u = sp.Symbol("u", positive=True)
-        >>> M = sf.Mixture([(0.5, sf.Normal(-1, 1)), (0.5, sf.Normal(1, 1))])
-        >>> print(M.quantile(u))
-        None
-        """
+        """None: F^-1(u) of a mixture has no closed form; kernels solve F(z) = u."""
         return None  # solved numerically
 
     def width_threshold(self, lo: sp.Symbol, w: sp.Symbol) -> sp.Expr:
-        """w* = min_i w*_i, the smallest of the components' thresholds.
-
-        Examples
-        --------
-        >>> import sympy as sp
-        >>> import symflow as sf
-        >>> lo, w = sp.symbols("lo w", positive=True)
-        >>> M = sf.Mixture([(0.5, sf.Normal(0, 1)), (0.5, sf.Normal(0, 4))])
-        >>> M.width_threshold(lo, w)
-        1/20
-        """
+        """w* = min_i w*_i, the smallest of the components' thresholds."""
         return sp.Min(*[b.width_threshold(lo, w) for b in self.parts])
 
     @property
     def kinks(self) -> tuple[sp.Expr, ...]:
-        """Kinks of p: the components' kinks and their finite support ends inside supp p.
-
-        Examples
-        --------
-        >>> import symflow as sf
-        >>> M = sf.Mixture([(0.5, sf.Laplace(0, 1)), (0.5, sf.Exponential(1))])
-        >>> M.kinks
-        (0,)
-        """
+        """Kinks of p: the components' kinks and their finite support ends inside supp p."""
         whole = self.support
         points = []
         for base in self.parts:
@@ -289,19 +187,7 @@ class Mixture(Distribution):
 
     # -- numbers ----------------------------------------------------------------------
     def sample(self, n: int, rng: Any, values: Mapping[str, float] | None = None) -> Any:
-        """n draws: component i chosen with probability w_i, then z ~ p_i.
-
-        Examples
-        --------
-        >>> import symflow as sf
-        >>> import numpy as np
-        >>> M = sf.Mixture([(0.25, sf.Uniform(0, 1)), (0.75, sf.Uniform(2, 3))])
-        >>> x = M.sample(4000, np.random.default_rng(0))
-        >>> x.shape
-        (4000,)
-        >>> round(float((x > 2).mean()), 1)
-        0.7
-        """
+        """n draws: component i chosen with probability w_i, then z ~ p_i."""
         import numpy as np
 
         n = int(n)
@@ -314,18 +200,7 @@ class Mixture(Distribution):
         return out
 
     def scipy(self, values: Mapping[str, float] | None = None) -> Any:
-        """The frozen scipy.stats twin of p(z) = sum_i w_i p_i(z) (SciPy is imported here).
-
-        Examples
-        --------
-        >>> import symflow as sf
-        >>> M = sf.Mixture([(0.25, sf.Uniform(0, 1)), (0.75, sf.Uniform(2, 3))])
-        >>> d = M.scipy()
-        >>> round(float(d.cdf(2.5)), 6)
-        0.625
-        >>> round(float(d.pdf(0.5)), 6)
-        0.25
-        """
+        """The frozen scipy.stats twin of p(z) = sum_i w_i p_i(z) (SciPy is imported here)."""
         import numpy as np
         from scipy import stats
 

@@ -28,13 +28,38 @@ class Truncated(Distribution):
 
     Examples
     --------
+    >>> import numpy as np
     >>> import sympy as sp
-    >>> from symflow.core.bases import Exponential
-    >>> T = Truncated(Exponential(1), 0, 1)
-    >>> T.support
-    Interval.open(0, 1)
-    >>> T.density(sp.Symbol("z", positive=True))
-    exp(-z)/(1 - exp(-1))
+    >>> from symflow.core.bases import Exponential, Laplace, Normal
+    >>> z, u = sp.symbols("z u", positive=True)
+    >>> T = Truncated(Exponential(1), 0, 2)
+    >>> T.support, T.mass(), T.log_density(z)
+    (Interval.open(0, 2), 1 - exp(-2), -z - log(1 - exp(-2)))
+    >>> T.cdf(z), T.cdf(z).subs(z, 2)
+    ((1 - exp(-z))/(1 - exp(-2)), 1)
+    >>> T.kernel_sf(z)
+    -(expm1(-z) - expm1(-2))/expm1(-2)
+
+    Cut from below only, the mass is S(a) and the forms use the base's survival function:
+
+    >>> T = Truncated(Exponential(1), 1, sp.oo)
+    >>> T.mass(), T.density(z), T.sf(z), T.kernel_cdf(z)
+    (exp(-1), E*exp(-z), E*exp(-z), E*(exp(-1) - exp(-z)))
+    >>> T.quantile(u), T.kernel_quantile(u), T.kernel_isf(u)
+    (-log(-u*exp(-1) + exp(-1)), -log(-u*exp(-1) + exp(-1)), -log(u*exp(-1)))
+    >>> c = sp.Symbol("c", positive=True)
+    >>> Truncated(Exponential(1), -5, c).subs({c: 3}).support
+    Interval.open(0, 3)
+    >>> Truncated(Normal(0, 2), -1, 1).width_threshold(*sp.symbols("lo w"))
+    1/10
+    >>> Truncated(Laplace(0, 1), -1, 2).kinks
+    (0,)
+    >>> x = Truncated(Normal(0, 1), 1, 2).sample(500, np.random.default_rng(1))
+    >>> x.shape, bool(((1 <= x) & (x <= 2)).all())
+    ((500,), True)
+    >>> d = Truncated(Normal(0, 1), 0, sp.oo).scipy()
+    >>> round(float(d.pdf(0.0)), 6), round(float(d.median()), 6)
+    (0.797885, 0.67449)
     """
 
     def __init__(self, base: Distribution, a: Any, b: Any) -> None:
@@ -64,57 +89,21 @@ class Truncated(Distribution):
             )
 
     # -- identity -------------------------------------------------------------------
-    @property
-    def name(self) -> str:
-        """The family name ``"Truncated"``.
-
-        Examples
-        --------
-        >>> import symflow as sf
-        >>> T = sf.Truncated(sf.Exponential(1), 0, 2)
-        >>> T.name
-        'Truncated'
-        """
-        return "Truncated"
-
     def __repr__(self) -> str:
         return f"Truncated({self.base!r}, {self._params['a']}, {self._params['b']})"
 
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Truncated) and (other.base, other._lo, other._hi) == (
-            self.base,
-            self._lo,
-            self._hi,
-        )
-
-    def __hash__(self) -> int:
-        return hash(("Truncated", self.base, self._lo, self._hi))
+    def _identity(self) -> tuple:
+        return (self.base, self._lo, self._hi)
 
     def subs(self, values: Mapping[sp.Symbol, Any]) -> Truncated:
-        """Truncated(base, a, b) with parameter symbols replaced by values, in the base and in a, b.
-
-        Examples
-        --------
-        >>> import sympy as sp
-        >>> import symflow as sf
-        >>> c = sp.Symbol("c", positive=True)
-        >>> sf.Truncated(sf.Exponential(1), 0, c).subs({c: 3})
-        Truncated(Exponential(1), 0, 3)
-        """
+        """Truncated(base, a, b) with parameter symbols replaced by values in base, a and b."""
         a, b = (sp.sympify(self._params[k]).subs(values) for k in ("a", "b"))
         return Truncated(self.base.subs(values), a, b)
 
     # -- mathematics ----------------------------------------------------------------
     @property
     def support(self) -> sp.Interval:
-        """The open interval (max(a, inf base), min(b, sup base)).
-
-        Examples
-        --------
-        >>> import symflow as sf
-        >>> sf.Truncated(sf.Exponential(1), -5, 2).support
-        Interval.open(0, 2)
-        """
+        """The open interval (max(a, inf base), min(b, sup base))."""
         return sp.Interval.open(self._lo, self._hi)
 
     def _ends(self, f, s) -> tuple[sp.Expr, sp.Expr, sp.Expr, sp.Expr]:
@@ -145,19 +134,7 @@ class Truncated(Distribution):
         return bool(f_lo.is_number and f_lo > sp.Rational(1, 2))
 
     def mass(self) -> sp.Expr:
-        """m = P(a < Z < b) = F(b) - F(a) under the base, written S(a) - S(b) in the upper tail.
-
-        Examples
-        --------
-        >>> import sympy as sp
-        >>> import symflow as sf
-        >>> T = sf.Truncated(sf.Exponential(1), 0, 2)
-        >>> T.mass()
-        1 - exp(-2)
-        >>> T = sf.Truncated(sf.Exponential(1), 1, sp.oo)
-        >>> T.mass()
-        exp(-1)
-        """
+        """m = P(a < Z < b) = F(b) - F(a) under the base, written S(a) - S(b) in the upper tail."""
         f_lo, f_hi, s_lo, s_hi = self._ends(self.base.cdf, self.base.sf)
         return s_lo - s_hi if self._upper() else f_hi - f_lo
 
@@ -170,78 +147,25 @@ class Truncated(Distribution):
         return exact if exact.is_number else self._kernel()[-1]
 
     def log_density(self, z: sp.Symbol) -> sp.Expr:
-        """log p(z) = log p_base(z) - log m, m = P(a < Z < b) under the base.
-
-        Examples
-        --------
-        >>> import sympy as sp
-        >>> import symflow as sf
-        >>> z = sp.Symbol("z", positive=True)
-        >>> T = sf.Truncated(sf.Exponential(1), 0, 2)
-        >>> T.log_density(z)
-        -z - log(1 - exp(-2))
-        """
+        """log p(z) = log p_base(z) - log m, m = P(a < Z < b) under the base."""
         return self.base.log_density(z) - sp.log(self._normaliser())
 
     def density(self, z: sp.Symbol) -> sp.Expr:
-        """p(z) = p_base(z)/m on (a, b), m = P(a < Z < b) under the base.
-
-        Examples
-        --------
-        >>> import sympy as sp
-        >>> import symflow as sf
-        >>> z = sp.Symbol("z", positive=True)
-        >>> T = sf.Truncated(sf.Exponential(1), 1, sp.oo)
-        >>> T.density(z)
-        E*exp(-z)
-        """
+        """p(z) = p_base(z)/m on (a, b), m = P(a < Z < b) under the base."""
         return self.base.density(z) / self._normaliser()
 
     def cdf(self, z: sp.Symbol) -> sp.Expr:
-        """F(z) = (F_base(z) - F_base(a))/m on (a, b).
-
-        Examples
-        --------
-        >>> import sympy as sp
-        >>> import symflow as sf
-        >>> z = sp.Symbol("z", positive=True)
-        >>> T = sf.Truncated(sf.Exponential(1), 0, 2)
-        >>> F = T.cdf(z)
-        >>> F
-        (1 - exp(-z))/(1 - exp(-2))
-        >>> F.subs(z, 2)
-        1
-        """
+        """F(z) = (F_base(z) - F_base(a))/m on (a, b)."""
         f_lo = self._ends(self.base.cdf, self.base.sf)[0]
         return (self.base.cdf(z) - f_lo) / self.mass()
 
     def sf(self, z: sp.Symbol) -> sp.Expr:
-        """S(z) = (S_base(z) - S_base(b))/m on (a, b).
-
-        Examples
-        --------
-        >>> import sympy as sp
-        >>> import symflow as sf
-        >>> z = sp.Symbol("z", positive=True)
-        >>> T = sf.Truncated(sf.Exponential(1), 1, sp.oo)
-        >>> T.sf(z)
-        E*exp(-z)
-        """
+        """S(z) = (S_base(z) - S_base(b))/m on (a, b)."""
         s_hi = self._ends(self.base.cdf, self.base.sf)[3]
         return (self.base.sf(z) - s_hi) / self.mass()
 
     def quantile(self, u: sp.Symbol) -> sp.Expr | None:
-        """F^-1(u) = F_base^-1(F_base(a) + u m); None when the base has no closed-form quantile.
-
-        Examples
-        --------
-        >>> import sympy as sp
-        >>> import symflow as sf
-        >>> u = sp.Symbol("u", positive=True)
-        >>> T = sf.Truncated(sf.Exponential(1), 1, sp.oo)
-        >>> T.quantile(u)
-        -log(-u*exp(-1) + exp(-1))
-        """
+        """F^-1(u) = F_base^-1(F_base(a) + u m); None when the base has no closed-form quantile."""
         f_lo = self._ends(self.base.cdf, self.base.sf)[0]
         inner = self.base.quantile(u)
         return None if inner is None else inner.subs(u, f_lo + u * self.mass())
@@ -255,15 +179,6 @@ class Truncated(Distribution):
     def kernel_cdf(self, z: sp.Symbol) -> sp.Expr:
         """F(z) = (F_base(z) - F_base(a))/m, or (S_base(a) - S_base(z))/m when the interval lies in
         the base's upper half, in the base's float64-accurate forms.
-
-        Examples
-        --------
-        >>> import sympy as sp
-        >>> import symflow as sf
-        >>> z = sp.Symbol("z", positive=True)
-        >>> T = sf.Truncated(sf.Exponential(1), 1, sp.oo)
-        >>> T.kernel_cdf(z)
-        E*(exp(-1) - exp(-z))
         """
         base, f_lo, _, s_lo, _, upper, m = self._kernel()
         return (s_lo - base.kernel_sf(z)) / m if upper else (base.kernel_cdf(z) - f_lo) / m
@@ -271,15 +186,6 @@ class Truncated(Distribution):
     def kernel_sf(self, z: sp.Symbol) -> sp.Expr:
         """S(z) = (S_base(z) - S_base(b))/m, or (F_base(b) - F_base(z))/m when the interval lies in
         the base's lower half, in the base's float64-accurate forms.
-
-        Examples
-        --------
-        >>> import sympy as sp
-        >>> import symflow as sf
-        >>> z = sp.Symbol("z", positive=True)
-        >>> T = sf.Truncated(sf.Exponential(1), 0, 2)
-        >>> T.kernel_sf(z)
-        -(expm1(-z) - expm1(-2))/expm1(-2)
         """
         base, _, f_hi, _, s_hi, upper, m = self._kernel()
         return (base.kernel_sf(z) - s_hi) / m if upper else (f_hi - base.kernel_cdf(z)) / m
@@ -292,15 +198,6 @@ class Truncated(Distribution):
     def kernel_quantile(self, u: sp.Symbol) -> sp.Expr | None:
         """F^-1(u) = F_base^-1(F_base(a) + u m), or S_base^-1(S_base(a) - u m) in the upper half;
         None when the base has no such inverse.
-
-        Examples
-        --------
-        >>> import sympy as sp
-        >>> import symflow as sf
-        >>> u = sp.Symbol("u", positive=True)
-        >>> T = sf.Truncated(sf.Exponential(1), 1, sp.oo)
-        >>> T.kernel_quantile(u)
-        -log(-u*exp(-1) + exp(-1))
         """
         _, f_lo, _, s_lo, _, upper, m = self._kernel()
         return self._inverse(s_lo - u * m, True) if upper else self._inverse(f_lo + u * m, False)
@@ -308,77 +205,29 @@ class Truncated(Distribution):
     def kernel_isf(self, q: sp.Symbol) -> sp.Expr | None:
         """S^-1(q) = S_base^-1(S_base(b) + q m), or F_base^-1(F_base(b) - q m) in the lower half;
         None when the base has no such inverse.
-
-        Examples
-        --------
-        >>> import sympy as sp
-        >>> import symflow as sf
-        >>> q = sp.Symbol("q", positive=True)
-        >>> T = sf.Truncated(sf.Exponential(1), 1, sp.oo)
-        >>> T.kernel_isf(q)
-        -log(q*exp(-1))
         """
         _, _, f_hi, _, s_hi, upper, m = self._kernel()
         return self._inverse(s_hi + q * m, True) if upper else self._inverse(f_hi - q * m, False)
 
     def width_threshold(self, lo: sp.Symbol, w: sp.Symbol) -> sp.Expr:
-        """w* of the base: truncation does not change where F cancels.
-
-        Examples
-        --------
-        >>> import sympy as sp
-        >>> import symflow as sf
-        >>> lo, w = sp.symbols("lo w", positive=True)
-        >>> sf.Truncated(sf.Normal(0, 2), -1, 1).width_threshold(lo, w)
-        1/10
-        """
+        """w* of the base: truncation does not change where F cancels."""
         return self.base.width_threshold(lo, w)
 
     @property
     def kinks(self) -> tuple[sp.Expr, ...]:
-        """The base's kinks (truncation adds none inside (a, b)).
-
-        Examples
-        --------
-        >>> import symflow as sf
-        >>> sf.Truncated(sf.Laplace(0, 1), -1, 2).kinks
-        (0,)
-        """
+        """The base's kinks (truncation adds none inside (a, b))."""
         return self.base.kinks
 
     # -- numbers ----------------------------------------------------------------------
     def sample(self, n: int, rng: Any, values: Mapping[str, float] | None = None) -> Any:
-        """n draws z_i = F^-1(u_i), u_i ~ Uniform(0, 1), inverting the base's SciPy twin on (a, b).
-
-        Examples
-        --------
-        >>> import symflow as sf
-        >>> import numpy as np
-        >>> T = sf.Truncated(sf.Normal(0, 1), 1, 2)
-        >>> x = T.sample(500, np.random.default_rng(1))
-        >>> x.shape
-        (500,)
-        >>> bool(((1 <= x) & (x <= 2)).all())
-        True
-        """
+        """n draws z_i = F^-1(u_i), u_i ~ Uniform(0, 1), by the base's SciPy twin on (a, b)."""
         import numpy as np
 
         twin = self.scipy(values)
         return np.asarray(twin.ppf(rng.uniform(size=int(n))), dtype=np.float64)
 
     def scipy(self, values: Mapping[str, float] | None = None) -> Any:
-        """The frozen scipy.stats twin of p(z) = p_base(z)/m on (a, b) (SciPy is imported here).
-
-        Examples
-        --------
-        >>> import sympy as sp
-        >>> import symflow as sf
-        >>> d = sf.Truncated(sf.Normal(0, 1), 0, sp.oo).scipy()
-        >>> round(float(d.pdf(0.0)), 6)
-        0.797885
-        >>> round(float(d.median()), 6)
-        0.67449
-        """
+        """The frozen scipy.stats twin of p(z) = p_base(z)/m on (a, b) (SciPy is imported here)."""
         import numpy as np
         from scipy import stats
 
