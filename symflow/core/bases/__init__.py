@@ -1,8 +1,10 @@
 """Base distributions, one class per file: symbolic densities, supports, CDFs, quantiles,
 their float64 kernel forms, samplers and SciPy twins.
 
-Adding a base is adding one file here (a :class:`Distribution` subclass) and its line
-below; docs/architecture.md walks through an example.
+Adding a base is adding one file here (a :class:`Distribution` subclass, or one of a
+family in :mod:`symflow.core.bases.families` that derives the CDF, quantile and their
+float64 forms from a standard law, a gamma shape and rate, or a cumulative hazard) and its
+line below; docs/architecture.md walks through an example.
 
 Examples
 --------
