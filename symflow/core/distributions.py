@@ -2,12 +2,9 @@
 
 Examples
 --------
->>> import sympy as sp
->>> z = sp.Symbol("z", real=True)
->>> Normal(0, 1).log_density(z)
--z**2/2 - log(2*pi)/2
->>> Exponential(2).support
-Interval.open(0, oo)
+>>> from symflow.core import bases
+>>> Normal is bases.Normal and Exponential(2) == bases.Exponential(2)
+True
 """
 
 from __future__ import annotations
