@@ -551,6 +551,7 @@ def train_flow(
         )
 
     state = {"eta": None, "out": None, "last": eta0, "stalled": False}
+    path: list[np.ndarray] = []  # η after each iteration (where a stalled fit drifts)
 
     def chain(theta, grad):
         jac = np.where(kinds[free] != 0, theta[free], 1.0)
@@ -601,6 +602,7 @@ def train_flow(
         state["last"] = eta.copy()
         row = (len(history) + 1, -f * n, float(np.max(np.abs(g))), time.perf_counter() - t0)
         history.append(row)
+        path.append(eta.copy())
         report(row)
         if valid is not None:
             v, _, vbad = valid.value_grad(theta_of(eta))
@@ -694,11 +696,12 @@ def train_flow(
         message = f"the largest gradient component {gnorm:.3g} is at most tol = {tol:g}"
     elif state["stalled"]:
         window, nats = stall
+        names_free = [names[j] for j in free]
         message = (
             f"stalled: the log-likelihood rose by less than {nats:g} nats over the last "
             f"{window} iterations while the largest gradient component is {gnorm:.3g} > "
-            f"tol = {tol:g} (a likelihood that creeps like this often increases only "
-            f"towards infinite parameter values; more iterations would gain little)"
+            f"tol = {tol:g}; "
+            + _drift(names_free, theta_of(path[-1 - window])[free], theta[free], kinds[free])
         )
     else:
         message = (
@@ -752,6 +755,32 @@ def train_flow(
         names=names_free,
         cov=cov,
         fixed=fixed,
+    )
+
+
+def _drift(names: list[str], before: np.ndarray, after: np.ndarray, kinds: np.ndarray) -> str:
+    """What a stalled fit's parameters did over the stall window: the three that moved
+    most in the optimised coordinates (log|θ| for signed parameters), from → to.
+
+    >>> before, after = np.array([0.1, 12.0]), np.array([0.1, 127.0])
+    >>> message = _drift(["a", "d"], before, after, np.array([0, 1]))
+    >>> message.split(":")[0]
+    'the parameters drift (d 12 → 127)'
+    """
+    eta_before = np.where(kinds != 0, np.log(np.abs(before)), before)
+    eta_after = np.where(kinds != 0, np.log(np.abs(after)), after)
+    moved = np.abs(eta_after - eta_before)
+    order = [j for j in np.argsort(-moved)[:3] if moved[j] > 0.01 * max(1.0, abs(eta_after[j]))]
+    if not order:
+        return (
+            "the parameters barely move: the likelihood is flat here (a ridge of parameters "
+            "that cannot be told apart); more iterations gain little"
+        )
+    steps = ", ".join(f"{names[j]} {before[j]:.3g} → {after[j]:.3g}" for j in order)
+    return (
+        f"the parameters drift ({steps}): the likelihood rises towards a limit at infinite "
+        f"or zero parameter values, where this flow has no maximiser (a sub-family reached "
+        f"only in a limit); more iterations gain little"
     )
 
 
