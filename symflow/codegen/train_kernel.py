@@ -44,7 +44,7 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from symflow.core.adjoint import reverse_gradient, tangent
+from symflow.core.adjoint import branches_gradient, reverse_gradient, tangent
 from symflow.errors import CompileError
 
 __all__ = ["TrainKernels", "train_kernels", "train_source"]
@@ -148,18 +148,45 @@ class _Parts:
     implicit: bool  # a root solve must not run outside the support: branch, not select
 
 
+def _check_branches(program, directions: bool) -> None:
+    """Refuse what the branch-summed (several inverse paths) kernels do not compile."""
+    n = len(program.paths)
+    if program.dimension > 1:
+        raise CompileError(
+            f"The training kernels sum over several inverse paths in 1-D only; this "
+            f"{program.dimension}-D flow has {n} paths."
+        )
+    if any(path.implicit for path in program.paths):
+        raise CompileError(
+            f"This flow has {n} inverse paths and an implicit inverse (a root solve): the "
+            f"training kernels do not compile that combination. Fit it with sf.fit_flow."
+        )
+    if directions:
+        raise CompileError(
+            f"Hessian-vector products are not compiled for a flow with {n} inverse paths "
+            f"(log p sums over them); train it with method='L-BFGS', which needs gradients "
+            f"only."
+        )
+
+
 def _parts(program, directions: bool):
     from symflow.codegen.cdf_kernel import emitter
 
-    if len(program.paths) != 1:
-        raise CompileError(
-            f"The training kernels take a bijective flow (one inverse path); this flow has "
-            f"{len(program.paths)} paths. Fit it with method='trust-exact'."
-        )
-    path = program.paths[0]
     params = program.parameters
     em = emitter(program)
-    grad = reverse_gradient(path.assignments, path.result, params)
+    paths = program.paths
+    if len(paths) == 1:
+        path = paths[0]
+        grad = reverse_gradient(path.assignments, path.result, params)
+        implicit, path_checks = path.implicit, path.checks
+    else:
+        _check_branches(program, directions)
+        # regions are stated on a plain real x (the program's x carries the support's
+        # assumptions, under which SymPy would decide them); both print as x
+        plain = sp.Symbol("x", real=True)
+        em.names.setdefault(plain, em.names[program.x])
+        grad = branches_gradient(paths, params, plain)
+        implicit, path_checks = False, ()
     statements = list(grad.assignments)
     tan = None
     if directions:
@@ -173,11 +200,11 @@ def _parts(program, directions: bool):
         support = _plain(program.support, em)
         if support is not sp.true:
             guard = em.code(support)
-    elif path.checks:
-        checks = sp.And(*path.checks)
+    elif path_checks:
+        checks = sp.And(*path_checks)
     # the branchy loops run the statements at 8 spaces (tangents at 12, in the loop over
     # directions); the vectorised loop at 12, inside its loop over a chunk
-    branchy = directions or path.implicit
+    branchy = directions or implicit
     segments: list[_Segment] = []
     if branchy:
         forward = em.statements(statements, " " * 8)
@@ -225,7 +252,7 @@ def _parts(program, directions: bool):
         out_tangent,
         direction,
         hvp,
-        path.implicit,
+        implicit,
     )
 
 

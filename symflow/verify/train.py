@@ -363,8 +363,10 @@ def wants_training(flow, data: Any, options: dict) -> bool:
     from symflow.codegen.dask_support import is_dask
 
     program = flow.program
-    if len(program.paths) != 1:
-        return False
+    if len(program.paths) > 1 and (
+        program.dimension > 1 or any(path.implicit for path in program.paths)
+    ):
+        return False  # the training kernels do not sum over these paths
     many = len(program.parameters) > 6
     method = options.get("method")
     if method in ("trust-exact", "L-BFGS-B"):  # also fit_flow's methods
@@ -525,8 +527,17 @@ def train_flow(
     if free.size == 0:
         raise ParameterError("Every parameter is fixed: there is nothing to fit.")
     theta0 = np.array([float(start[name]) for name in names])
+    branches = len(program.paths)
     if method == "auto":
         method = choose_method(free.size, n)
+        if branches > 1 and method.startswith("trust"):
+            method = "L-BFGS"
+    if branches > 1 and method.startswith("trust"):
+        raise ParameterError(
+            f"{flow!r} has {branches} inverse paths (log p sums over them), for which "
+            f"Hessian-vector products are not compiled: use method='L-BFGS' (the default "
+            f"for such flows) or 'adam'."
+        )
     if maxiter is None:
         maxiter = {"trust-exact": 200, "trust-krylov": 500, "L-BFGS": 5000, "adam": 0}[method]
 
@@ -712,9 +723,12 @@ def train_flow(
     names_free = tuple(names[j] for j in free)
     cov = np.full((free.size, free.size), np.nan)
     if free.size <= TRUST_REGION_MAX and not bad[0]:
-        vs = np.zeros((theta.size, free.size))
-        vs[free, np.arange(free.size)] = 1.0
-        info = -train.value_grad_hvp(theta, vs)[2][free]
+        if branches > 1:
+            info = _information_by_differences(train, theta, free)
+        else:
+            vs = np.zeros((theta.size, free.size))
+            vs[free, np.arange(free.size)] = 1.0
+            info = -train.value_grad_hvp(theta, vs)[2][free]
         try:
             np.linalg.cholesky(info)
             cov = np.linalg.inv(info)
@@ -782,6 +796,19 @@ def _drift(names: list[str], before: np.ndarray, after: np.ndarray, kinds: np.nd
         f"or zero parameter values, where this flow has no maximiser (a sub-family reached "
         f"only in a limit); more iterations gain little"
     )
+
+
+def _information_by_differences(train, theta: np.ndarray, free: np.ndarray) -> np.ndarray:
+    """−∇²ℓ by central differences of the exact gradient (2 gradients per parameter), for
+    flows whose Hessian-vector products are not compiled; symmetrised."""
+    info = np.empty((free.size, free.size))
+    for a, j in enumerate(free):
+        h = 1e-5 * max(1.0, abs(theta[j]))
+        up, down = theta.copy(), theta.copy()
+        up[j] += h
+        down[j] -= h
+        info[:, a] = -(train.value_grad(up)[1][free] - train.value_grad(down)[1][free]) / (2 * h)
+    return (info + info.T) / 2
 
 
 def _polish(objective, hess, eta: np.ndarray, steps: int = 6) -> np.ndarray:
