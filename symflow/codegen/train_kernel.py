@@ -10,8 +10,14 @@ inverse pass, the adjoint pass and the sums for each point in one go.
 * ``value_grad_block(xs, theta, lo, hi, out)`` sums over xs[lo:hi]. Without implicit
   inverses its body is branch-free (selects for the support and for NaN), so LLVM
   vectorises it with the inlined :mod:`symflow.codegen.simdmath` functions; each chunk
-  of 256 points goes to a small buffer whose rows are then summed. With an implicit
+  of 256 points goes to a small buffer whose rows are then summed. A body longer than
+  :data:`SEGMENT_OPS` operations (which LLVM would leave scalar) is cut into several
+  loops over the chunk that pass values through a second buffer. With an implicit
   inverse the loop branches (a root solve must not run outside the support).
+* A flow with several inverse paths (x = z², a Piecewise map) sums them:
+  log p = LogSumExp_b(log p_b) and ∇ log p = Σ_b w_b ∇ log p_b
+  (:func:`~symflow.core.adjoint.branches_gradient`); gradients only (1-D, no implicit
+  inverse).
 * ``value_grad_hvp_block(xs, theta, vs, lo, hi, out, hv)`` adds Σ ∇² log p · vs: the
   tangent pass runs once per direction after one forward and one reverse pass
   (vs = I gives the exact Hessian).

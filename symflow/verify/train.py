@@ -17,7 +17,9 @@ n ≥ 10⁷ points           ``adam``: minibatch Adam, then the full-data gradie
 =======================  =====================================================
 
 ``trust-krylov`` (Hessian-free Newton on exact Hessian-vector products) can be asked
-for. Parameters declared positive (negative) are optimised as θ = ±exp(η). Without
+for. A flow with several inverse paths (x = z², a Piecewise map) is trained by L-BFGS:
+its kernels sum the paths' densities (a log-sum-exp) and their gradients, but compile no
+Hessian-vector products; its standard errors come from differences of the gradient. Parameters declared positive (negative) are optimised as θ = ±exp(η). Without
 ``init``, every parameter starts at the value that makes its layer the identity (1 for
 positive parameters, 0 for the others) and, when the last layer is an affine map
 x = s·z + b (s a positive parameter or exp of one), s and b are set from the data's
@@ -26,7 +28,7 @@ median and interquartile range against the base's.
 A fit is converged when the largest component of the gradient of the mean
 log-likelihood (in the optimised coordinates η) is at most ``tol``; the result says so,
 or says why it stopped (iteration limit, line search failure, early stopping on
-validation data) and what the gradient was.
+validation data, a stall, with the parameters that drift) and what the gradient was.
 
 Examples
 --------
