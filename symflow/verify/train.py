@@ -369,6 +369,8 @@ def wants_training(flow, data: Any, options: dict) -> bool:
         program.dimension > 1 or any(path.implicit for path in program.paths)
     ):
         return False  # the training kernels do not sum over these paths
+    if len(program.paths) > 1 and str(options.get("method", "")).startswith("trust"):
+        return False  # no compiled Hessian for several paths: fit_flow's trust region
     many = len(program.parameters) > 6
     method = options.get("method")
     if method in ("trust-exact", "L-BFGS-B"):  # also fit_flow's methods
