@@ -238,3 +238,15 @@ def test_johnson_su_flow_reaches_scipy_mle(johnson_su_problem):
     assert fit.loglik == pytest.approx(johnsonsu_loglik(data, **fit.params), rel=1e-12)
     assert np.exp(-fit.params["a_1"]) == pytest.approx(delta, rel=1e-3)
     assert fit.params["b_2"] == pytest.approx(loc, rel=1e-3)
+
+
+def test_a_stall_towards_a_limit_names_the_drifting_parameters():
+    """Uniform data under a sinh-arcsinh flow: the likelihood rises as d_1 → 0 behind a
+    growing scale (the layer tends to asinh), a limit with no finite maximiser."""
+    X = sf.Flow(sf.Normal(0, 1), [sf.layers.sinh_arcsinh(1), sf.layers.affine(1)])
+    data = np.random.default_rng(0).uniform(-1, 1, 1000)
+    fit = train_flow(X, data, method="L-BFGS", stall=(20, 1e-3))
+    assert not fit.success
+    assert fit.message.startswith("stalled: the log-likelihood rose by less than 0.001 nats")
+    assert "the parameters drift (" in fit.message and "d_1 " in fit.message
+    assert fit.params["d_1"] < 0.05 and fit.params["a_1"] > 3.0
