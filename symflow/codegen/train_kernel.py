@@ -170,8 +170,8 @@ def _check_branches(program, directions: bool) -> None:
     if directions:
         raise CompileError(
             f"Hessian-vector products are not compiled for a flow with {n} inverse paths "
-            f"(log p sums over them); train it with method='L-BFGS', which needs gradients "
-            f"only."
+            f"(log p sums over them); take differences of value_grad (as train_flow does) "
+            f"or train it with method='L-BFGS', which needs gradients only."
         )
 
 

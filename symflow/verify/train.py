@@ -17,9 +17,12 @@ n ≥ 10⁷ points           ``adam``: minibatch Adam, then the full-data gradie
 =======================  =====================================================
 
 ``trust-krylov`` (Hessian-free Newton on exact Hessian-vector products) can be asked
-for. A flow with several inverse paths (x = z², a Piecewise map) is trained by L-BFGS:
-its kernels sum the paths' densities (a log-sum-exp) and their gradients, but compile no
-Hessian-vector products; its standard errors come from differences of the gradient. Parameters declared positive (negative) are optimised as θ = ±exp(η). Without
+for. A flow with several inverse paths (x = z², a Piecewise map) is trained by L-BFGS
+by default: its kernels sum the paths' densities (a log-sum-exp) and their gradients, but
+compile no Hessian-vector products; the trust regions and the standard errors take them
+from central differences of the exact gradient (2 gradients per direction).
+
+Parameters declared positive (negative) are optimised as θ = ±exp(η). Without
 ``init``, every parameter starts at the value that makes its layer the identity (1 for
 positive parameters, 0 for the others) and, when the last layer is an affine map
 x = s·z + b (s a positive parameter or exp of one), s and b are set from the data's
@@ -195,6 +198,8 @@ class _Data:
         from symflow.codegen.dask_support import is_dask
 
         self.kernels = kernels
+        #: several inverse paths: Hessian-vector products by differences of the gradient
+        self.differenced = len(kernels.program.paths) > 1
         self.dask = is_dask(data)
         if self.dask:
             if data.ndim != (1 if dimension == 1 else 2):
@@ -224,9 +229,31 @@ class _Data:
         return self._blockwise(lambda b: self.kernels.value_grad(b, theta), 1)
 
     def value_grad_hvp(self, theta: np.ndarray, vs: np.ndarray):
+        if self.differenced:
+            return self._hvp_by_differences(theta, vs)
         if self.array is not None:
             return self.kernels.value_grad_hvp(self.array, theta, vs)
         return self._blockwise(lambda b: self.kernels.value_grad_hvp(b, theta, vs), 2)
+
+    def _hvp_by_differences(self, theta: np.ndarray, vs: np.ndarray):
+        """∇²ℓ·vs by central differences of the exact gradient along each column of vs
+        (2 gradients per column), for flows whose Hessian-vector products are not
+        compiled (several inverse paths)."""
+        value, grad, bad = self.value_grad(theta)
+        vs = np.asarray(vs, dtype=np.float64)
+        columns = vs.reshape(theta.size, -1)
+        hv = np.zeros(columns.shape)
+        scale = max(1.0, float(np.max(np.abs(theta))))
+        for k in range(columns.shape[1]):
+            u = columns[:, k]
+            size = float(np.max(np.abs(u)))
+            if size == 0.0:
+                continue
+            h = 1e-5 * scale / size  # θ moves by at most 1e-5 of its largest component
+            up = self.value_grad(theta + h * u)[1]
+            down = self.value_grad(theta - h * u)[1]
+            hv[:, k] = (up - down) / (2 * h)
+        return value, grad, (hv[:, 0] if vs.ndim == 1 else hv), bad
 
     def _blockwise(self, fn, arrays: int):
         import dask
@@ -369,8 +396,6 @@ def wants_training(flow, data: Any, options: dict) -> bool:
         program.dimension > 1 or any(path.implicit for path in program.paths)
     ):
         return False  # the training kernels do not sum over these paths
-    if len(program.paths) > 1 and str(options.get("method", "")).startswith("trust"):
-        return False  # no compiled Hessian for several paths: fit_flow's trust region
     many = len(program.parameters) > 6
     method = options.get("method")
     if method in ("trust-exact", "L-BFGS-B"):  # also fit_flow's methods
@@ -536,12 +561,6 @@ def train_flow(
         method = choose_method(free.size, n)
         if branches > 1 and method.startswith("trust"):
             method = "L-BFGS"
-    if branches > 1 and method.startswith("trust"):
-        raise ParameterError(
-            f"{flow!r} has {branches} inverse paths (log p sums over them), for which "
-            f"Hessian-vector products are not compiled: use method='L-BFGS' (the default "
-            f"for such flows) or 'adam'."
-        )
     if maxiter is None:
         maxiter = {"trust-exact": 200, "trust-krylov": 500, "L-BFGS": 5000, "adam": 0}[method]
 
@@ -727,12 +746,9 @@ def train_flow(
     names_free = tuple(names[j] for j in free)
     cov = np.full((free.size, free.size), np.nan)
     if free.size <= TRUST_REGION_MAX and not bad[0]:
-        if branches > 1:
-            info = _information_by_differences(train, theta, free)
-        else:
-            vs = np.zeros((theta.size, free.size))
-            vs[free, np.arange(free.size)] = 1.0
-            info = -train.value_grad_hvp(theta, vs)[2][free]
+        vs = np.zeros((theta.size, free.size))
+        vs[free, np.arange(free.size)] = 1.0
+        info = -train.value_grad_hvp(theta, vs)[2][free]
         try:
             np.linalg.cholesky(info)
             cov = np.linalg.inv(info)
@@ -800,19 +816,6 @@ def _drift(names: list[str], before: np.ndarray, after: np.ndarray, kinds: np.nd
         f"or zero parameter values, where this flow has no maximiser (a sub-family reached "
         f"only in a limit); more iterations gain little"
     )
-
-
-def _information_by_differences(train, theta: np.ndarray, free: np.ndarray) -> np.ndarray:
-    """−∇²ℓ by central differences of the exact gradient (2 gradients per parameter), for
-    flows whose Hessian-vector products are not compiled; symmetrised."""
-    info = np.empty((free.size, free.size))
-    for a, j in enumerate(free):
-        h = 1e-5 * max(1.0, abs(theta[j]))
-        up, down = theta.copy(), theta.copy()
-        up[j] += h
-        down[j] -= h
-        info[:, a] = -(train.value_grad(up)[1][free] - train.value_grad(down)[1][free]) / (2 * h)
-    return (info + info.T) / 2
 
 
 def _polish(objective, hess, eta: np.ndarray, steps: int = 6) -> np.ndarray:
