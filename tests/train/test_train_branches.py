@@ -95,3 +95,10 @@ def test_trust_regions_on_differenced_hessians(square, method):
     assert fit.success, fit.message
     assert fit.loglik == pytest.approx(reference.loglik, rel=1e-12)
     assert fit.params["mu"] == pytest.approx(reference.params["mu"], rel=1e-6)
+
+
+def test_compiled_hessian_vector_products_are_refused_for_several_paths(square):
+    X, data = square
+    k = train_kernels(X.program)
+    with pytest.raises(sf.CompileError, match=r"not compiled for a flow with 2 inverse paths"):
+        k.value_grad_hvp(data, np.array([0.5, 1.0]), np.array([1.0, 0.0]))
