@@ -10,8 +10,14 @@ inverse pass, the adjoint pass and the sums for each point in one go.
 * ``value_grad_block(xs, theta, lo, hi, out)`` sums over xs[lo:hi]. Without implicit
   inverses its body is branch-free (selects for the support and for NaN), so LLVM
   vectorises it with the inlined :mod:`symflow.codegen.simdmath` functions; each chunk
-  of 256 points goes to a small buffer whose rows are then summed. With an implicit
+  of 256 points goes to a small buffer whose rows are then summed. A body longer than
+  :data:`SEGMENT_OPS` operations (which LLVM would leave scalar) is cut into several
+  loops over the chunk that pass values through a second buffer. With an implicit
   inverse the loop branches (a root solve must not run outside the support).
+* A flow with several inverse paths (x = z², a Piecewise map) sums them:
+  log p = LogSumExp_b(log p_b) and ∇ log p = Σ_b w_b ∇ log p_b
+  (:func:`~symflow.core.adjoint.branches_gradient`); gradients only (1-D, no implicit
+  inverse).
 * ``value_grad_hvp_block(xs, theta, vs, lo, hi, out, hv)`` adds Σ ∇² log p · vs: the
   tangent pass runs once per direction after one forward and one reverse pass
   (vs = I gives the exact Hessian).
@@ -44,7 +50,7 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from symflow.core.adjoint import reverse_gradient, tangent
+from symflow.core.adjoint import branches_gradient, reverse_gradient, tangent
 from symflow.errors import CompileError
 
 __all__ = ["TrainKernels", "train_kernels", "train_source"]
@@ -76,6 +82,62 @@ def _plain(region: sp.Set, em) -> sp.Basic:
 
 
 @dataclass(frozen=True)
+class _Segment:
+    """One loop over a chunk of points: its statements, the values it reads from the
+    chunk's state buffer (rows ``loads``) and those it writes there (rows ``stores``)."""
+
+    lines: list[str]
+    loads: list[tuple[str, int]]
+    stores: list[tuple[str, int]]
+
+
+#: the largest loop body, in SymPy operations of its assignments, that the vectoriser is
+#: given: LLVM stops vectorising a point loop somewhere between 584 operations (eight
+#: sinh-arcsinh/affine pairs, 32 parameters) and 728 (ten pairs); longer bodies are cut
+#: into several loops over the chunk, which pass their values through a buffer
+SEGMENT_OPS = 320
+
+
+def split(assignments, finals: set, budget: int | None = None) -> list[tuple[list, set, set]]:
+    """Cut assignments into runs of at most ``budget`` operations (default
+    :data:`SEGMENT_OPS`; a longer assignment stands alone): (run, the targets of earlier
+    runs it reads, its targets that later runs read). The last run also reads the
+    ``finals`` (log p and the gradient), wherever they were computed.
+
+    Examples
+    --------
+    >>> from symflow.core.program import Assignment
+    >>> x, u, v, w = sp.symbols("x u v w", real=True)
+    >>> steps = [Assignment(u, sp.exp(x)), Assignment(v, u + 1), Assignment(w, v * u)]
+    >>> [(len(run), sorted(map(str, reads)), sorted(map(str, writes)))
+    ...  for run, reads, writes in split(steps, {w}, budget=1)]
+    [(1, [], ['u']), (1, ['u'], ['v']), (1, ['u', 'v'], [])]
+    """
+    budget = SEGMENT_OPS if budget is None else budget
+    runs: list[list] = [[]]
+    size = 0
+    for a in assignments:
+        ops = int(sp.count_ops(a.value))
+        if runs[-1] and size + ops > budget:
+            runs.append([])
+            size = 0
+        runs[-1].append(a)
+        size += ops
+    defined_in = {a.target: k for k, run in enumerate(runs) for a in run}
+    reads = [
+        {s for a in run for s in a.value.free_symbols if defined_in.get(s, k) < k}
+        for k, run in enumerate(runs)
+    ]
+    last = len(runs) - 1
+    reads[last] |= {s for s in finals if defined_in.get(s, last) < last}
+    out = []
+    for k, run in enumerate(runs):
+        later = set().union(*reads[k + 1 :]) | (finals if k < last else set())
+        out.append((run, reads[k], {a.target for a in run} & later))
+    return out
+
+
+@dataclass(frozen=True)
 class _Parts:
     """What the loop bodies print: the statements and the names they define."""
 
@@ -83,6 +145,7 @@ class _Parts:
     guard: str | None  # a condition on the inputs checked before the inverse pass
     checks: str | None  # a condition on the states checked after it
     forward: list[str]  # forward, adjoint and (for hvp) local partial statements
+    segments: list[_Segment]  # the vectorised loop's pieces (one when the body is short)
     result: str
     gradient: list[str]
     tangent: list[str]
@@ -91,18 +154,45 @@ class _Parts:
     implicit: bool  # a root solve must not run outside the support: branch, not select
 
 
+def _check_branches(program, directions: bool) -> None:
+    """Refuse what the branch-summed (several inverse paths) kernels do not compile."""
+    n = len(program.paths)
+    if program.dimension > 1:
+        raise CompileError(
+            f"The training kernels sum over several inverse paths in 1-D only; this "
+            f"{program.dimension}-D flow has {n} paths."
+        )
+    if any(path.implicit for path in program.paths):
+        raise CompileError(
+            f"This flow has {n} inverse paths and an implicit inverse (a root solve): the "
+            f"training kernels do not compile that combination. Fit it with sf.fit_flow."
+        )
+    if directions:
+        raise CompileError(
+            f"Hessian-vector products are not compiled for a flow with {n} inverse paths "
+            f"(log p sums over them); take differences of value_grad (as train_flow does) "
+            f"or train it with method='L-BFGS', which needs gradients only."
+        )
+
+
 def _parts(program, directions: bool):
     from symflow.codegen.cdf_kernel import emitter
 
-    if len(program.paths) != 1:
-        raise CompileError(
-            f"The training kernels take a bijective flow (one inverse path); this flow has "
-            f"{len(program.paths)} paths. Fit it with method='trust-exact'."
-        )
-    path = program.paths[0]
     params = program.parameters
     em = emitter(program)
-    grad = reverse_gradient(path.assignments, path.result, params)
+    paths = program.paths
+    if len(paths) == 1:
+        path = paths[0]
+        grad = reverse_gradient(path.assignments, path.result, params)
+        implicit, path_checks = path.implicit, path.checks
+    else:
+        _check_branches(program, directions)
+        # regions are stated on a plain real x (the program's x carries the support's
+        # assumptions, under which SymPy would decide them); both print as x
+        plain = sp.Symbol("x", real=True)
+        em.names.setdefault(plain, em.names[program.x])
+        grad = branches_gradient(paths, params, plain)
+        implicit, path_checks = False, ()
     statements = list(grad.assignments)
     tan = None
     if directions:
@@ -116,12 +206,33 @@ def _parts(program, directions: bool):
         support = _plain(program.support, em)
         if support is not sp.true:
             guard = em.code(support)
-    elif path.checks:
-        checks = sp.And(*path.checks)
+    elif path_checks:
+        checks = sp.And(*path_checks)
     # the branchy loops run the statements at 8 spaces (tangents at 12, in the loop over
     # directions); the vectorised loop at 12, inside its loop over a chunk
-    branchy = directions or path.implicit
-    forward = em.statements(statements, " " * (8 if branchy else 12))
+    branchy = directions or implicit
+    segments: list[_Segment] = []
+    if branchy:
+        forward = em.statements(statements, " " * 8)
+    else:
+        forward = []
+        finals = {grad.result, *(g for g in grad.gradient if g != 0)}
+        if checks is not None:
+            finals |= checks.free_symbols
+        entry = tuple(program.inputs or (program.x,))
+        rows: dict = {}
+        for run, loads, stores in split(statements, finals):
+            ordered = sorted(loads, key=sp.default_sort_key)
+            lines = em.statements(run, " " * 12, given=(*entry, *ordered))
+            for t in sorted(stores, key=sp.default_sort_key):
+                rows[t] = len(rows)
+            segments.append(
+                _Segment(
+                    lines,
+                    [(str(em.sym(t)), rows[t]) for t in ordered],
+                    [(str(em.sym(t)), rows[t]) for t in sorted(stores, key=sp.default_sort_key)],
+                )
+            )
     if checks is not None:
         checks = em.code(em.rename(checks))
     gradient = ["0.0" if g == 0 else str(em.sym(g)) for g in grad.gradient]
@@ -141,12 +252,13 @@ def _parts(program, directions: bool):
         guard,
         checks,
         forward,
+        segments,
         str(em.sym(grad.result)),
         gradient,
         out_tangent,
         direction,
         hvp,
-        path.implicit,
+        implicit,
     )
 
 
@@ -205,7 +317,8 @@ def _loop(em, parts: _Parts, hvp: bool) -> str:
 
 #: the gradient loop of a flow without implicit inverses: branch-free, so that LLVM
 #: vectorises the point loop (the simdmath functions inline into it); each chunk of
-#: points is written to a buffer, whose rows are then summed
+#: points is written to a buffer, whose rows are then summed. A long body is cut into
+#: several loops over the chunk (see SEGMENT_OPS), which pass values through ``st``.
 _SIMD_LOOP = '''
 
 {decorator}
@@ -213,13 +326,13 @@ def value_grad_block(xs, theta, lo, hi, out):
     """Over xs[lo:hi]: Σ log p, Σ ∇ log p, bad points, -1 (the first bad index is not
     kept)."""
 {setup}    buf = np.empty(({rows}, {chunk}))
+    st = np.empty(({states}, {chunk}))
     for j in range({rows}):
         out[j] = 0.0
     out[{rows}] = -1.0
     for start in range(lo, hi, {chunk}):
         m = min({chunk}, hi - start)
-        for i in range(m):
-{body}
+{loops}
         for j in range({rows}):
             s = 0.0
             for i in range(m):
@@ -227,7 +340,7 @@ def value_grad_block(xs, theta, lo, hi, out):
             out[j] += s
 '''
 
-#: points per chunk of the vectorised loop (its buffer stays in the L1/L2 cache)
+#: points per chunk of the vectorised loop (its buffers stay in the L1/L2 cache)
 CHUNK = 256
 
 
@@ -237,15 +350,24 @@ def _simd_loop(em, parts: _Parts) -> str:
     pad = " " * 12
     setup = "".join(f"    {p} = theta[{j}]\n" for j, p in enumerate(em.param_names))
     if d == 1:
-        body = [f"{pad}x = xs[start + i]"]
+        load = [f"{pad}x = xs[start + i]"]
     else:
-        body = [f"{pad}{name} = xs[start + i, {j}]" for j, name in enumerate(parts.inputs)]
-    body += parts.forward  # emitted at 12 spaces for this loop
+        load = [f"{pad}{name} = xs[start + i, {j}]" for j, name in enumerate(parts.inputs)]
+    loops = []
+    states = 1
+    for segment in parts.segments:
+        body = [" " * 8 + "for i in range(m):", *load]
+        body += [f"{pad}{name} = st[{row}, i]" for name, row in segment.loads]
+        body += segment.lines  # emitted at 12 spaces for this loop
+        body += [f"{pad}st[{row}, i] = {name}" for name, row in segment.stores]
+        states = max([states, *(row + 1 for _, row in segment.stores)])
+        loops.append(body)
     ok = f"({parts.result} > -math.inf) & ({parts.result} < math.inf)"
     if parts.guard is not None:
         ok += f" & ({parts.guard})"
     if parts.checks is not None:
         ok += f" & ({parts.checks})"
+    body = loops[-1]
     body.append(f"{pad}ok = {ok}")
     body.append(f"{pad}buf[0, i] = {parts.result} if ok else 0.0")
     body += [f"{pad}buf[{j + 1}, i] = {g} if ok else 0.0" for j, g in enumerate(parts.gradient)]
@@ -254,8 +376,9 @@ def _simd_loop(em, parts: _Parts) -> str:
         decorator=_DECORATOR,
         rows=P + 2,
         chunk=CHUNK,
+        states=states,
         setup=setup,
-        body="\n".join(body),
+        loops="\n".join("\n".join(b) for b in loops),
     )
 
 

@@ -40,10 +40,12 @@ from dataclasses import dataclass
 
 import sympy as sp
 
+from symflow.core.bases.functions import LogSumExp
 from symflow.core.program import Assignment
 
 __all__ = [
     "Gradient",
+    "branches_gradient",
     "Tangent",
     "cancel_inverse_pairs",
     "hoist_implicit",
@@ -258,3 +260,87 @@ def tangent(
             dot[a.target] = t
     derivatives = tuple(sp.Integer(0) if e == 0 else dot.get(e, sp.Integer(0)) for e in of)
     return Tangent(tuple(local), tuple(out), direction, derivatives)
+
+
+def branches_gradient(paths: Sequence, parameters: Sequence[sp.Symbol], x: sp.Symbol) -> Gradient:
+    """log p = log Σ_b m_b·exp(r_b) over the paths b whose region holds x, and its gradient
+    ∇ log p = Σ_b w_b ∇r_b with the weights w_b = m_b·exp(r_b − log p).
+
+    Each path's assignments and reverse pass (:func:`reverse_gradient`) get their own
+    names (suffix ``_b1``, ``_b2``, …). A path outside its region, or with r_b = −∞ there,
+    enters as r_b = −∞ with weight 0, and its gradient terms are *selected* away where
+    w_b = 0 (a Piecewise), never multiplied by 0: off its region a path may compute NaN.
+
+    Parameters
+    ----------
+    paths : sequence of Path
+        The program's paths (each with ``assignments``, ``result``, ``region``,
+        ``multiplicity``).
+    parameters : sequence of Symbol
+        θ.
+    x : Symbol
+        The symbol the regions are stated in (a plain real symbol, so that the
+        conditions are not decided by the assumptions of the program's x).
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace as Path
+    >>> x, m, r = sp.symbols("x m r", real=True)
+    >>> up = Path(assignments=(Assignment(r, -(x - m) ** 2 / 2, "result"),), result=r,
+    ...           region=sp.Interval(0, sp.oo), multiplicity=1)
+    >>> down = Path(assignments=(Assignment(r, -(x + m) ** 2 / 2, "result"),), result=r,
+    ...             region=sp.Interval(-sp.oo, 0), multiplicity=1)
+    >>> g = branches_gradient([up, down], [m], x)
+    >>> for a in g.assignments[-4:-1]:
+    ...     print(a)
+    log_p = LogSumExp(lp_b1, lp_b2)
+    w_b1 = exp(-log_p + lp_b1)
+    w_b2 = exp(-log_p + lp_b2)
+    >>> print(g.assignments[-1].value.args[0])
+    Piecewise((grad_m_b1*w_b1, w_b1 > 0), (0, True))
+    """
+    params = tuple(parameters)
+    taken = {p.name for p in params} | {x.name}
+    assignments: list[Assignment] = []
+    results, weights, gradients = [], [], []
+    for b, path in enumerate(paths, start=1):
+        own = {a.target: sp.Symbol(f"{a.target.name}_b{b}", real=True) for a in path.assignments}
+        renamed = [
+            Assignment(own[a.target], a.value.xreplace(own), a.kind) for a in path.assignments
+        ]
+        grad = reverse_gradient(renamed, own[path.result], params)
+        named: dict[sp.Expr, sp.Expr] = {}
+        for a in grad.assignments:
+            if a.kind == "gradient":
+                named[a.target] = sp.Symbol(f"{a.target.name}_b{b}", real=True)
+                a = Assignment(named[a.target], a.value, a.kind)
+            assignments.append(a)
+        taken |= {a.target.name for a in assignments}
+        gradients.append([named.get(g, sp.Integer(0)) for g in grad.gradient])
+        r = _fresh(f"lp_b{b}", taken)
+        value = own[path.result] + sp.log(path.multiplicity)
+        region = path.region.as_relational(x)
+        assignments.append(Assignment(r, sp.Piecewise((value, region), (-sp.oo, True)), "branch"))
+        results.append(r)
+    result = _fresh("log_p", taken)
+    assignments.append(Assignment(result, LogSumExp(*results), "result"))
+    for b, r in enumerate(results, start=1):
+        w = _fresh(f"w_b{b}", taken)
+        assignments.append(Assignment(w, sp.exp(r - result), "weight"))
+        weights.append(w)
+    gradient: list[sp.Expr] = []
+    for j, p in enumerate(params):
+        # w_b > 0 holds only where path b is in its region with r_b > −∞ (w_b is 0, or
+        # NaN when every path is −∞ and the point has zero density)
+        terms = [
+            sp.Piecewise((w * g[j], sp.StrictGreaterThan(w, 0)), (0, True))
+            for w, g in zip(weights, gradients, strict=True)
+            if g[j] != 0
+        ]
+        if not terms:
+            gradient.append(sp.Integer(0))
+            continue
+        target = _fresh(f"grad_{p.name}", taken)
+        assignments.append(Assignment(target, sp.Add(*terms), "gradient"))
+        gradient.append(target)
+    return Gradient(tuple(assignments), result, tuple(gradient))

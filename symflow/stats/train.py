@@ -17,7 +17,12 @@ n ≥ 10⁷ points           ``adam``: minibatch Adam, then the full-data gradie
 =======================  =====================================================
 
 ``trust-krylov`` (Hessian-free Newton on exact Hessian-vector products) can be asked
-for. Parameters declared positive (negative) are optimised as θ = ±exp(η). Without
+for. A flow with several inverse paths (x = z², a Piecewise map) is trained by L-BFGS
+by default: its kernels sum the paths' densities (a log-sum-exp) and their gradients, but
+compile no Hessian-vector products; the trust regions and the standard errors take them
+from central differences of the exact gradient (2 gradients per direction).
+
+Parameters declared positive (negative) are optimised as θ = ±exp(η). Without
 ``init``, every parameter starts at the value that makes its layer the identity (1 for
 positive parameters, 0 for the others) and, when the last layer is an affine map
 x = s·z + b (s a positive parameter or exp of one), s and b are set from the data's
@@ -26,7 +31,7 @@ median and interquartile range against the base's.
 A fit is converged when the largest component of the gradient of the mean
 log-likelihood (in the optimised coordinates η) is at most ``tol``; the result says so,
 or says why it stopped (iteration limit, line search failure, early stopping on
-validation data) and what the gradient was.
+validation data, a stall, with the parameters that drift) and what the gradient was.
 
 Examples
 --------
@@ -193,6 +198,8 @@ class _Data:
         from symflow.codegen.dask_support import is_dask
 
         self.kernels = kernels
+        #: several inverse paths: Hessian-vector products by differences of the gradient
+        self.differenced = len(kernels.program.paths) > 1
         self.dask = is_dask(data)
         if self.dask:
             if data.ndim != (1 if dimension == 1 else 2):
@@ -222,9 +229,31 @@ class _Data:
         return self._blockwise(lambda b: self.kernels.value_grad(b, theta), 1)
 
     def value_grad_hvp(self, theta: np.ndarray, vs: np.ndarray):
+        if self.differenced:
+            return self._hvp_by_differences(theta, vs)
         if self.array is not None:
             return self.kernels.value_grad_hvp(self.array, theta, vs)
         return self._blockwise(lambda b: self.kernels.value_grad_hvp(b, theta, vs), 2)
+
+    def _hvp_by_differences(self, theta: np.ndarray, vs: np.ndarray):
+        """∇²ℓ·vs by central differences of the exact gradient along each column of vs
+        (2 gradients per column), for flows whose Hessian-vector products are not
+        compiled (several inverse paths)."""
+        value, grad, bad = self.value_grad(theta)
+        vs = np.asarray(vs, dtype=np.float64)
+        columns = vs.reshape(theta.size, -1)
+        hv = np.zeros(columns.shape)
+        scale = max(1.0, float(np.max(np.abs(theta))))
+        for k in range(columns.shape[1]):
+            u = columns[:, k]
+            size = float(np.max(np.abs(u)))
+            if size == 0.0:
+                continue
+            h = 1e-5 * scale / size  # θ moves by at most 1e-5 of its largest component
+            up = self.value_grad(theta + h * u)[1]
+            down = self.value_grad(theta - h * u)[1]
+            hv[:, k] = (up - down) / (2 * h)
+        return value, grad, (hv[:, 0] if vs.ndim == 1 else hv), bad
 
     def _blockwise(self, fn, arrays: int):
         import dask
@@ -363,8 +392,10 @@ def wants_training(flow, data: Any, options: dict) -> bool:
     from symflow.codegen.dask_support import is_dask
 
     program = flow.program
-    if len(program.paths) != 1:
-        return False
+    if len(program.paths) > 1 and (
+        program.dimension > 1 or any(path.implicit for path in program.paths)
+    ):
+        return False  # the training kernels do not sum over these paths
     many = len(program.parameters) > 6
     method = options.get("method")
     if method in ("trust-exact", "L-BFGS-B"):  # also fit_flow's methods
@@ -525,8 +556,11 @@ def train_flow(
     if free.size == 0:
         raise ParameterError("Every parameter is fixed: there is nothing to fit.")
     theta0 = np.array([float(start[name]) for name in names])
+    branches = len(program.paths)
     if method == "auto":
         method = choose_method(free.size, n)
+        if branches > 1 and method.startswith("trust"):
+            method = "L-BFGS"
     if maxiter is None:
         maxiter = {"trust-exact": 200, "trust-krylov": 500, "L-BFGS": 5000, "adam": 0}[method]
 
@@ -551,6 +585,7 @@ def train_flow(
         )
 
     state = {"eta": None, "out": None, "last": eta0, "stalled": False}
+    path: list[np.ndarray] = []  # η after each iteration (where a stalled fit drifts)
 
     def chain(theta, grad):
         jac = np.where(kinds[free] != 0, theta[free], 1.0)
@@ -601,6 +636,7 @@ def train_flow(
         state["last"] = eta.copy()
         row = (len(history) + 1, -f * n, float(np.max(np.abs(g))), time.perf_counter() - t0)
         history.append(row)
+        path.append(eta.copy())
         report(row)
         if valid is not None:
             v, _, vbad = valid.value_grad(theta_of(eta))
@@ -694,11 +730,12 @@ def train_flow(
         message = f"the largest gradient component {gnorm:.3g} is at most tol = {tol:g}"
     elif state["stalled"]:
         window, nats = stall
+        names_free = [names[j] for j in free]
         message = (
             f"stalled: the log-likelihood rose by less than {nats:g} nats over the last "
             f"{window} iterations while the largest gradient component is {gnorm:.3g} > "
-            f"tol = {tol:g} (a likelihood that creeps like this often increases only "
-            f"towards infinite parameter values; more iterations would gain little)"
+            f"tol = {tol:g}; "
+            + _drift(names_free, theta_of(path[-1 - window])[free], theta[free], kinds[free])
         )
     else:
         message = (
@@ -752,6 +789,32 @@ def train_flow(
         names=names_free,
         cov=cov,
         fixed=fixed,
+    )
+
+
+def _drift(names: list[str], before: np.ndarray, after: np.ndarray, kinds: np.ndarray) -> str:
+    """What a stalled fit's parameters did over the stall window: the three that moved
+    most in the optimised coordinates (log|θ| for signed parameters), from → to.
+
+    >>> before, after = np.array([0.1, 12.0]), np.array([0.1, 127.0])
+    >>> message = _drift(["a", "d"], before, after, np.array([0, 1]))
+    >>> message.split(":")[0]
+    'the parameters drift (d 12 → 127)'
+    """
+    eta_before = np.where(kinds != 0, np.log(np.abs(before)), before)
+    eta_after = np.where(kinds != 0, np.log(np.abs(after)), after)
+    moved = np.abs(eta_after - eta_before)
+    order = [j for j in np.argsort(-moved)[:3] if moved[j] > 0.01 * max(1.0, abs(eta_after[j]))]
+    if not order:
+        return (
+            "the parameters barely move: the likelihood is flat here (a ridge of parameters "
+            "that cannot be told apart); more iterations gain little"
+        )
+    steps = ", ".join(f"{names[j]} {before[j]:.3g} → {after[j]:.3g}" for j in order)
+    return (
+        f"the parameters drift ({steps}): the likelihood rises towards a limit at infinite "
+        f"or zero parameter values, where this flow has no maximiser (a sub-family reached "
+        f"only in a limit); more iterations gain little"
     )
 
 

@@ -185,3 +185,68 @@ def test_zero_likelihood_at_the_start_is_an_error():
     X = sf.Flow(sf.Normal(0, 1), [sf.Transform(sp.exp(z), z), sf.layers.affine(1)])
     with pytest.raises(sf.ParameterError, match=r"data point 1 \(x = -1.0\) has zero density"):
         train_flow(X, [1.0, -1.0, 2.0], init={"a_1": 0.0, "b_1": 0.0})
+
+
+# -- Johnson SU: a flow with a finite maximiser, against scipy.stats.johnsonsu.fit --------
+@pytest.fixture(scope="module")
+def johnson_su_problem():
+    """x = exp(a_2)·sinh(exp(a_1)·z + b_1) + b_2 is Johnson's SU with δ = exp(−a_1),
+    γ = −b_1·exp(−a_1), loc = b_2, scale = exp(a_2)."""
+    X = sf.Flow(
+        sf.Normal(0, 1), [sf.layers.affine(1), sf.Transform(sp.sinh(z), z), sf.layers.affine(2)]
+    )
+    data = stats.johnsonsu(1.0, 1.5, loc=0.5, scale=4.0).rvs(5000, random_state=1)
+    return X, data
+
+
+def johnsonsu_loglik(data, a_1, b_1, a_2, b_2) -> float:
+    delta = np.exp(-a_1)
+    law = stats.johnsonsu(-b_1 * delta, delta, loc=b_2, scale=np.exp(a_2))
+    return float(law.logpdf(data).sum())
+
+
+def test_gradient_of_johnson_su_flow_against_scipy_finite_differences(johnson_su_problem):
+    from symflow.codegen.train_kernel import train_kernels
+
+    X, data = johnson_su_problem
+    k = train_kernels(X.program)
+    point = {"a_1": -0.3, "a_2": 1.2, "b_1": -0.6, "b_2": 0.4}
+    theta = np.array([point[p.name] for p in X.program.parameters])
+    value, grad, bad = k.value_grad(data, theta)
+    assert bad[0] == 0
+    assert value == pytest.approx(johnsonsu_loglik(data, **point), rel=1e-12)
+    h = 1e-5
+    for j, p in enumerate(X.program.parameters):
+        up, down = dict(point), dict(point)
+        up[p.name] += h
+        down[p.name] -= h
+        fd = (johnsonsu_loglik(data, **up) - johnsonsu_loglik(data, **down)) / (2 * h)
+        assert grad[j] == pytest.approx(fd, rel=1e-6, abs=1e-5), p.name
+
+
+def test_johnson_su_flow_reaches_scipy_mle(johnson_su_problem):
+    X, data = johnson_su_problem
+    gamma, delta, loc, scale = stats.johnsonsu.fit(data)
+    expected = stats.johnsonsu(gamma, delta, loc=loc, scale=scale).logpdf(data).sum()
+    fit = train_flow(X, data)
+    assert fit.success, fit.message
+    assert fit.gradient_norm <= 1e-6
+    # at least scipy's optimum, and no further from it than 1e-6 relative (scipy's
+    # Nelder–Mead stops a little short of the maximum)
+    assert fit.loglik >= expected - 1e-9 * abs(expected)
+    assert fit.loglik == pytest.approx(expected, rel=1e-6)
+    assert fit.loglik == pytest.approx(johnsonsu_loglik(data, **fit.params), rel=1e-12)
+    assert np.exp(-fit.params["a_1"]) == pytest.approx(delta, rel=1e-3)
+    assert fit.params["b_2"] == pytest.approx(loc, rel=1e-3)
+
+
+def test_a_stall_towards_a_limit_names_the_drifting_parameters():
+    """Uniform data under a sinh-arcsinh flow: the likelihood rises as d_1 → 0 behind a
+    growing scale (the layer tends to asinh), a limit with no finite maximiser."""
+    X = sf.Flow(sf.Normal(0, 1), [sf.layers.sinh_arcsinh(1), sf.layers.affine(1)])
+    data = np.random.default_rng(0).uniform(-1, 1, 1000)
+    fit = train_flow(X, data, method="L-BFGS", stall=(20, 1e-3))
+    assert not fit.success
+    assert fit.message.startswith("stalled: the log-likelihood rose by less than 0.001 nats")
+    assert "the parameters drift (" in fit.message and "d_1 " in fit.message
+    assert fit.params["d_1"] < 0.05 and fit.params["a_1"] > 3.0
