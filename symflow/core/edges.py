@@ -186,7 +186,7 @@ class _EdgePass:
         from symflow.core.program import Assignment
 
         log_value = self._log(value)
-        if not always and log_value == sp.log(value):
+        if not always and log_value == sp.log(value) and not isinstance(value, _GROWING):
             return  # nothing gained over log(s)
         name = sp.Symbol(f"log_{s.name}", real=True)
         out.append(Assignment(name, log_value, "edge"))
@@ -300,6 +300,9 @@ class _EdgePass:
             return self.logs[arg]
         if not (arg.free_symbols & (set(self.distances) | set(self.logs))):
             return sp.log(arg)
+        square = self._log_one_plus_square(arg)
+        if square is not None:
+            return square
         expanded = attempt(lambda: sp.expand_log(sp.log(arg), force=False), _BUDGET, sp.log(arg))
         swaps = {
             log: self.logs[log.args[0]]
@@ -307,6 +310,28 @@ class _EdgePass:
             if log.args[0] in self.logs
         }
         return expanded.xreplace(swaps)
+
+    def _log_one_plus_square(self, arg: sp.Expr) -> sp.Expr | None:
+        """log(c + k·s²) for a state s held in log space (L = log s): log c +
+        log(1 + e^2v), v = L + ½ log(k/c), which the stable rewrites turn into softplus
+        terms; finite where s² (or s itself: sinh of a large state) overflows."""
+        c, rest = arg.as_coeff_Add()
+        k, core = rest.as_coeff_Mul()
+        if not (c.is_positive and k.is_positive and isinstance(core, sp.Pow)):
+            return None
+        if core.exp != 2 or core.base not in self.logs:
+            return None
+        v = self.logs[core.base] + sp.log(k / c) / 2
+        # ½ log(1 + e^2v), written so that 2v never overflows (v may be 1e308)
+        half = sp.Piecewise(
+            (sp.log(1 + sp.exp(2 * v)) / 2, v < 0), (v + sp.log(1 + sp.exp(-2 * v)) / 2, True)
+        )
+        return sp.log(c) + 2 * half
+
+
+#: states whose log is better taken in log space than from the state (which overflows
+#: long before its log does): log sinh u, log cosh u and log eᵘ have stable forms
+_GROWING = (sp.sinh, sp.cosh, sp.exp)
 
 
 def _factored(arg: sp.Expr, states: set) -> sp.Expr:
@@ -464,6 +489,8 @@ def difference(expr: sp.Expr, t: sp.Symbol, e: sp.Expr, delta: sp.Expr) -> sp.Ex
         da = difference(a, t, e, delta)
         if da is None:
             return None
+        if at_e == 0 and a0 == 0:
+            return expr.func(da)  # f(a₁) with a₁ = Δa: sinh Δa, not 2 sinh(Δa/2) cosh(Δa/2)
         if isinstance(expr, sp.exp):
             return sp.exp(a0) * expm1(da)
         if isinstance(expr, sp.log) and a0.is_positive:
@@ -484,6 +511,4 @@ def difference(expr: sp.Expr, t: sp.Symbol, e: sp.Expr, delta: sp.Expr) -> sp.Ex
             r0, r1 = sp.sqrt(1 + a0**2), sp.sqrt(1 + a**2)
             ratio = s0 * da * (1 + s0 * (a + a0) / (r0 + r1)) / (s0 * a0 + r0)
             return s0 * log1p(ratio)
-        if at_e == 0 and a0 == 0:
-            return expr.func(da)  # f(a₁) with a₁ = Δa
     return None

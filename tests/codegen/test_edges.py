@@ -352,6 +352,22 @@ NAMED = [
         [float(sp.asinh(1)), 0.8813735870195432, 0.9, 2.0],
         id="exponential-cube-exp-asinh",
     ),
+    # the same far out: sinh x overflows beyond x ≈ 710, log sinh x is taken in log space
+    pytest.param(
+        sf.Exponential(1),
+        [z**3, sp.exp(z), sp.asinh(z)],
+        lambda v: _through_asinh_exp_cube(v),
+        [709.0, 711.0, 3.5e4, 1e300, 1.7e308],
+        id="exponential-cube-exp-asinh-far",
+    ),
+    # x = asinh(e^z) on N(0, 1): z = log sinh x, p = φ(z)·cosh x / sinh x
+    pytest.param(
+        sf.Normal(0, 1),
+        [sp.exp(z), sp.asinh(z)],
+        lambda v: -(mp.log(mp.sinh(v)) ** 2) / 2 - mp.log(2 * mp.pi) / 2 + mp.log(mp.coth(v)),
+        [1e-300, 1e-5, 0.5, 700.0, 754.0, 1e4, 1e150],
+        id="normal-exp-asinh",
+    ),
     # tan(πz − π/2) on U(0, 1) as two layers: the Cauchy density, far into the tails
     pytest.param(
         sf.Uniform(0, 1),
@@ -366,7 +382,7 @@ NAMED = [
 @pytest.mark.parametrize(("base", "exprs", "logp", "xs"), NAMED)
 def test_named_points(base, exprs, logp, xs) -> None:
     kernels = sf.Flow(base, [sf.Transform(e, z) for e in exprs]).compile()
-    with mp.workdps(100):
+    with mp.workdps(800):  # log cosh x − log sinh x at x = 1e308 cancels 308 digits
         expected = [float(logp(mp.mpf(v))) for v in xs]
     np.testing.assert_allclose(kernels.log_prob(np.array(xs)), expected, rtol=1e-13, atol=0)
 
