@@ -17,6 +17,7 @@ log(c − k·y²), c, k > 0                 log c + log1p(−a²) or, for |a| �
 log(√(y² + 1)), log(cosh(asinh y))      log1p_sq(y)
 log(cosh u)                             logcosh(u)
 log(sinh u)                             logsinh(u)
+log(Piecewise((a, c), (b, True)))       Piecewise((log a, c), (log b, True))
 log(1 − tanh²u)                         −2·logcosh(u)
 log(expm1(u)), u > 0                    u + log(−expm1(−u))
 log(a + b/y), y > 0                     log(a·y + b) − log y
@@ -507,6 +508,8 @@ def _log(arg: sp.Expr) -> sp.Expr:
         return logcosh(arg.args[0])
     if isinstance(arg, sp.sinh):
         return logsinh(arg.args[0])  # real only where u > 0, as log(sinh u) is
+    if isinstance(arg, sp.Piecewise):
+        return sp.Piecewise(*[(_log(value), cond) for value, cond in arg.args])
     tail = _log_tail(arg)
     if tail is not None:
         return tail

@@ -12,6 +12,9 @@ such terms never see the rounded state:
   rational in the previous state, through that state's own edge distance D (1 − (1 − D)³
   = 3D − 3D² + D³). Every factor a·(z − e) of the later expressions (log-densities,
   log|det| terms, inverses) is replaced by ±a·d.
+* **Complements of powers.** c − k·dᵖ with d the distance of z to one edge and c the
+  value of k·dᵖ at the other edge (1 − (1 − z)^⅓ on (0, 1)) is taken from the distance D
+  to that other edge where D is small: −c·expm1(p·log1p(−D/L)).
 * **Log-space states.** The log of a positive state defined by a product, power,
   exponential or quotient is expanded (log((x/2)³) = 3·log(x/2)) and reused wherever
   log z appears; likewise the log of each edge distance.
@@ -128,6 +131,8 @@ class _EdgePass:
         #: positive symbol -> the symbol holding its log
         self.logs: dict[sp.Symbol, sp.Symbol] = {}
         self.values: dict[sp.Symbol, sp.Expr] = {}
+        #: conditions of the positive near branches made by _complement
+        self.positive_near: set = set()
 
     # ------------------------------------------------------------------ definitions
     def define(self, z: sp.Symbol, original: sp.Expr, value: sp.Expr) -> tuple:
@@ -186,6 +191,13 @@ class _EdgePass:
         from symflow.core.program import Assignment
 
         log_value = self._log(value)
+        if not always and log_value == sp.log(value) and isinstance(value, sp.Mul):
+            # s > 0 here: the factors of unknown sign make up a positive rest, whose log
+            # stays together (log of (x/2)²·(3 − x) = 2·log(x/2) + log(3 − x))
+            signed = [f for f in value.args if f.is_positive]
+            rest = value.func(*[f for f in value.args if not f.is_positive])
+            if signed and rest != 1:
+                log_value = sp.Add(*[self._log(f) for f in signed]) + sp.log(rest)
         if not always and log_value == sp.log(value) and not isinstance(value, _GROWING):
             return  # nothing gained over log(s)
         name = sp.Symbol(f"log_{s.name}", real=True)
@@ -266,7 +278,7 @@ class _EdgePass:
             node = (
                 e.func(*args) if any(a is not b for a, b in zip(args, e.args, strict=True)) else e
             )
-            out = self._linear(node) if isinstance(node, sp.Add) else node
+            out = self._complement(self._linear(node)) if isinstance(node, sp.Add) else node
             if isinstance(out, sp.Add):
                 factored = self._factor(out)  # 1 − z² = (1 − z)(1 + z), under roots too
                 if isinstance(factored, sp.Mul):
@@ -294,22 +306,71 @@ class _EdgePass:
                     return a * sign * d
         return node
 
+    def _complement(self, node: sp.Expr) -> sp.Expr:
+        """c − k·dᵖ for the distance d = |z − e| of a state z on an interval of length L
+        with c = k·Lᵖ: the same from z's distance D to its other edge, near that edge,
+        c·(−expm1(p·log1p(−D/L))), which keeps its digits where dᵖ rounds next to
+        Lᵖ (1 − (1 − z)^⅓ for z = 1e-12)."""
+        from sympy.codegen.cfunctions import expm1, log1p
+
+        if not isinstance(node, sp.Add):
+            return node
+        c, rest = node.as_coeff_Add()
+        k, core = rest.as_coeff_Mul()
+        if not (c.is_positive and k.is_negative and isinstance(core, sp.Pow)):
+            return node
+        d, p = core.base, core.exp
+        if not (p.is_number and p.is_real):
+            return node
+        for z, entries in self.distances.items():
+            for e, _, d_e in entries:
+                others = [(e2, d2) for e2, _, d2 in entries if e2 != e]
+                if d_e is not d or d is z or not others:
+                    continue
+                e2, d2 = others[0]
+                length = abs(e - e2)
+                if not length.is_number or sp.simplify(c + k * length**p) != 0:
+                    continue
+                w = d2 / length
+                # 1 − (1 − w)ᵖ = p·w·e^r, r → 0: its log from log w, where w underflows
+                r = sp.Piecewise(
+                    (0, w < 1e-20), (sp.log(-expm1(p * log1p(-w))) - sp.log(p * w), True)
+                )
+                near = c * p * w * sp.exp(r)
+                if p.is_positive:  # near > 0, also raised to a power: its log may be split
+                    self.positive_near.add(d2 < length / 2)
+                return sp.Piecewise((near, d2 < length / 2), (node, True))
+        return node
+
     def _log(self, arg: sp.Expr) -> sp.Expr:
         """log(arg), split into logs of states and distances where their signs are known."""
         if arg in self.logs:
             return self.logs[arg]
         if not (arg.free_symbols & (set(self.distances) | set(self.logs))):
             return sp.log(arg)
+        if isinstance(arg, sp.Piecewise):
+            return sp.Piecewise(*[(self._log_piece(v, cond), cond) for v, cond in arg.args])
         square = self._log_one_plus_square(arg)
         if square is not None:
             return square
         expanded = attempt(lambda: sp.expand_log(sp.log(arg), force=False), _BUDGET, sp.log(arg))
         swaps = {
-            log: self.logs[log.args[0]]
+            log: self.logs[log.args[0]] if log.args[0] in self.logs else self._log(log.args[0])
             for log in expanded.atoms(sp.log)
-            if log.args[0] in self.logs
+            if log.args[0] in self.logs or isinstance(log.args[0], sp.Piecewise)
         }
         return expanded.xreplace(swaps)
+
+    def _log_piece(self, value: sp.Expr, condition: sp.Basic) -> sp.Expr:
+        """log of one branch of a Piecewise; a positive complement branch (see
+        :meth:`_complement`) is split into the logs of its factors."""
+        if condition not in self.positive_near:
+            return self._log(value)
+        terms = []
+        for factor in sp.Mul.make_args(value):
+            base, e = factor.as_base_exp()
+            terms.append(e * (base.args[0] if isinstance(base, sp.exp) else self._log(base)))
+        return sp.Add(*terms)
 
     def _log_one_plus_square(self, arg: sp.Expr) -> sp.Expr | None:
         """log(c + k·s²) for a state s held in log space (L = log s): log c +

@@ -368,6 +368,14 @@ NAMED = [
         [1e-300, 1e-5, 0.5, 700.0, 754.0, 1e4, 1e150],
         id="normal-exp-asinh",
     ),
+    # the Kumaraswamy(2, 3) quantile map: 1 − (1 − z)^⅓ next to z = 0 without cancellation
+    pytest.param(
+        sf.Uniform(0, 1),
+        [(1 - (1 - z) ** sp.Rational(1, 3)) ** half],
+        lambda v: mp.log(6) + mp.log(v) + 2 * mp.log1p(-(v**2)),
+        [1e-300, 1e-150, 5.774079790710677e-07, 0.5, 0.999949999118654, 1 - 2**-53],
+        id="kumaraswamy-quantile",
+    ),
     # tan(πz − π/2) on U(0, 1) as two layers: the Cauchy density, far into the tails
     pytest.param(
         sf.Uniform(0, 1),
