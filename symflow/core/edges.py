@@ -245,9 +245,11 @@ class _EdgePass:
                 continue
             if not attempt(lambda a=at_edge: _same(a, edge), _BUDGET, False):
                 continue
-            # t − e_t = sign_t·d_t
+            # t − e_t = sign_t·d_t; near a nonzero edge, |a| and sign(a) are ±a and ±1
+            # there (the odd root |t|^⅕·sign t is t^⅕ next to a positive edge)
+            local = _signs_at(original, t, e_t) if e_t.is_number and e_t != 0 else original
             delta = attempt(
-                lambda e_t=e_t, s=sign_t * d_t: difference(original, t, e_t, s), _BUDGET, None
+                lambda e_t=e_t, s=sign_t * d_t, f=local: difference(f, t, e_t, s), _BUDGET, None
             )
             if delta is not None:
                 near = self.rewrite(sign * delta)
@@ -354,11 +356,20 @@ class _EdgePass:
         if square is not None:
             return square
         expanded = attempt(lambda: sp.expand_log(sp.log(arg), force=False), _BUDGET, sp.log(arg))
-        swaps = {
-            log: self.logs[log.args[0]] if log.args[0] in self.logs else self._log(log.args[0])
-            for log in expanded.atoms(sp.log)
-            if log.args[0] in self.logs or isinstance(log.args[0], sp.Piecewise)
-        }
+        swaps = {}
+        for log in expanded.atoms(sp.log):
+            a = log.args[0]
+            if a in self.logs:
+                swaps[log] = self.logs[a]
+            elif isinstance(a, sp.Piecewise):
+                swaps[log] = self._log(a)
+            elif isinstance(a, _LINEAR_AT_ZERO) and a.args[0].free_symbols & set(self.logs):
+                # f(u) = u·(1 + O(u)) for u → 0+: log f(u) = log u below 1e-20, taken in
+                # log space where u underflows (tan(x²) at x = 1e-200)
+                u = a.args[0]
+                inner = self._log(u)
+                if inner != sp.log(u):
+                    swaps[log] = sp.Piecewise((inner, u < 1e-20), (log, True))
         return expanded.xreplace(swaps)
 
     def _log_piece(self, value: sp.Expr, condition: sp.Basic) -> sp.Expr:
@@ -389,6 +400,10 @@ class _EdgePass:
         )
         return sp.log(c) + 2 * half
 
+
+#: functions with f(0) = 0 and f'(0) = 1, increasing through 0 (so log f(u) is real
+#: exactly where u > 0): log f(u) = log u + O(u) next to 0
+_LINEAR_AT_ZERO = (sp.sinh, sp.tan, sp.atan, sp.asinh, sp.tanh, sp.atanh, sp.sin, sp.asin)
 
 #: states whose log is better taken in log space than from the state (which overflows
 #: long before its log does): log sinh u, log cosh u and log eᵘ have stable forms
@@ -441,6 +456,21 @@ class exact_difference(sp.Function):  # noqa: N801 (SymPy function names are low
 
     def _eval_is_extended_real(self):
         return True if all(a.is_extended_real for a in self.args) else None
+
+
+def _signs_at(expr: sp.Expr, t: sp.Symbol, e: sp.Expr) -> sp.Expr:
+    """expr with each Abs(a) and sign(a) whose argument is nonzero at t = e replaced by
+    its form on that side of zero (±a, ±1): equal to expr near e."""
+    swaps = {}
+    for f in expr.atoms(sp.Abs, sp.sign):
+        a = f.args[0]
+        value = attempt(lambda a=a: a.subs(t, e), _BUDGET, None)
+        if value is None or not value.is_number or value.is_zero is not False:
+            continue
+        s = 1 if value.is_positive else -1 if value.is_negative else 0
+        if s:
+            swaps[f] = s * a if isinstance(f, sp.Abs) else sp.Integer(s)
+    return expr.xreplace(swaps) if swaps else expr
 
 
 def _absorbed(expr: sp.Expr, d: sp.Symbol) -> bool:

@@ -327,6 +327,27 @@ def _through_asinh_exp_cube(v):
     return -z0 - mp.log(3 * z0**2) - z1 + mp.log(1 + z2**2) / 2
 
 
+def _pulled_back(index: int, steps):
+    """log p_X(v) by the change of variables in mpmath, through the steps' own inverses
+    (the oracle of the property test, at a given x instead of a base quantile)."""
+    base = BASES[index]
+
+    def logp(v):
+        log_dets = mp.mpf(0)
+        for s in reversed(steps):
+            v = s.inverse(v, None)
+            log_dets += mp.log(abs(s.derivative(v)))
+        return base.log_density(v) - log_dets
+
+    return logp
+
+
+#: Beta(2, 3) through an atan and an odd power: x next to the upper edge (7·atan 13 − 1)⁵
+ODD_ROOT = [affine(-3, 1), affine(7, -1), atan_of(2, 1), affine(7, -1), power(5)]
+#: Gamma(3, 1) through powers, asinh and atan: every state underflows at x = 1e-248
+UNDERFLOW = [power(5), SIMPLE["asinh"], power(3), atan_of(2, 0), power(half)]
+_X_HI = float((7 * sp.atan(13) - 1) ** 5)
+
 NAMED = [
     # logit of Beta(2, 3): z = σ(x), p = 12 z (1 − z)² · z (1 − z); σ(37) rounds to 1
     pytest.param(
@@ -375,6 +396,23 @@ NAMED = [
         lambda v: mp.log(6) + mp.log(v) + 2 * mp.log1p(-(v**2)),
         [1e-300, 1e-150, 5.774079790710677e-07, 0.5, 0.999949999118654, 1 - 2**-53],
         id="kumaraswamy-quantile",
+    ),
+    # odd roots of an edge: |x|^⅕·sign x is (x)^⅕ next to the positive edge, and its
+    # distance to the edge comes from x's own
+    pytest.param(
+        sf.Beta(2, 3),
+        [s.expr for s in ODD_ROOT],
+        _pulled_back(8, ODD_ROOT),
+        [75689.53188769803, np.nextafter(_X_HI, 0), 100.0, -1e5],
+        id="beta-atan-odd-root",
+    ),
+    # log tan u = log u and log sinh u = log u below u = 1e-20: taken in log space
+    pytest.param(
+        sf.Gamma(3, 1),
+        [s.expr for s in UNDERFLOW],
+        _pulled_back(7, UNDERFLOW),
+        [1.2470765814495917e-248, 1e-300, 1e-100, 1e-5, 0.5, 1.25],
+        id="gamma-underflow-through-tan-sinh",
     ),
     # tan(πz − π/2) on U(0, 1) as two layers: the Cauchy density, far into the tails
     pytest.param(
