@@ -352,6 +352,17 @@ class _EdgePass:
             return sp.log(arg)
         if isinstance(arg, sp.Piecewise):
             return sp.Piecewise(*[(self._log_piece(v, cond), cond) for v, cond in arg.args])
+        if isinstance(arg, sp.Abs) and isinstance(arg.args[0], (sp.Mul, sp.Pow)):
+            # log|Π fᵉ| = Σ e·log|f|: the positive states among the f in log space
+            terms = []
+            for factor in sp.Mul.make_args(arg.args[0]):
+                base, e = factor.as_base_exp()
+                if not (e.is_number and e.is_real):
+                    return sp.log(arg)
+                terms.append(e * self._log(sp.Abs(base)))
+            return sp.Add(*terms)
+        if isinstance(arg, sp.Abs) and arg.args[0] in self.logs:
+            return self.logs[arg.args[0]]  # logs are kept of positive states only
         square = self._log_one_plus_square(arg)
         if square is not None:
             return square
@@ -361,8 +372,8 @@ class _EdgePass:
             a = log.args[0]
             if a in self.logs:
                 swaps[log] = self.logs[a]
-            elif isinstance(a, sp.Piecewise):
-                swaps[log] = self._log(a)
+            elif isinstance(a, (sp.Piecewise, sp.Abs)) and a != arg:
+                swaps[log] = self._log(a)  # split as below
             elif isinstance(a, _LINEAR_AT_ZERO) and a.args[0].free_symbols & set(self.logs):
                 # f(u) = u·(1 + O(u)) for u → 0+: log f(u) = log u below 1e-20, taken in
                 # log space where u underflows (tan(x²) at x = 1e-200)

@@ -455,3 +455,24 @@ def test_membership_is_exact_at_irrational_endpoints() -> None:
                 assert g == pytest.approx(float(-2 * mp.log(mp.cos(mp.mpf(x)))), rel=1e-14)
             else:
                 assert g == -math.inf, x
+
+
+# -- d dimensions: the same edge pass on the base coordinates ------------------------------
+def test_two_dimensional_kernel_past_the_rounding_of_a_sigmoid() -> None:
+    # x1 = logit z1, x2 = z2 + z1 on Beta(2, 3) × Exponential(1): z1 = σ(x1) rounds to 1
+    # beyond x1 ≈ 37 and to a subnormal below −708; p = 12 z1² (1 − z1)³ · e^(z1 − x2)
+    z1, z2 = sp.symbols("z1 z2", real=True)
+    flow = sf.Flow(
+        sf.Independent(sf.Beta(2, 3), sf.Exponential(1)),
+        [sf.Transform([sp.log(z1 / (1 - z1)), z2 + z1], [z1, z2])],
+    )
+    xs = np.array([[36.0, 2.0], [37.0, 2.0], [700.0, 800.0], [-745.0, 0.1], [-30.0, 0.1]])
+    with mp.workdps(60):
+        expected = []
+        for v1, v2 in xs.tolist():
+            s = _sigmoid(mp.mpf(v1))
+            tail = _sigmoid(-mp.mpf(v1))  # 1 − s without cancellation
+            expected.append(float(mp.log(12) + 2 * mp.log(s) + 3 * mp.log(tail) - (v2 - s)))
+    got = flow.compile().log_prob(xs)
+    np.testing.assert_allclose(got, expected, rtol=1e-13, atol=0)
+    assert flow.compile().log_prob(np.array([[0.0, 0.1]]))[0] == -math.inf  # z2 < 0
