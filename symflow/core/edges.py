@@ -184,7 +184,13 @@ class _EdgePass:
             if not _absorbed(shifted, d_t):
                 continue
             near = self.rewrite(shifted)
-            return sp.Piecewise((near, d_t < abs(e_t) / 2), (value, True))
+            # the pole's side of t's range only: next to the other edge the value keeps
+            # its own edge form (cot d − 1 cancels where cot d ≈ 1)
+            reach = abs(e_t) / 2
+            interval = self.ranges.get(t)
+            if interval is not None and interval.measure.is_finite:
+                reach = sp.Min(reach, interval.measure / 2)
+            return sp.Piecewise((near, d_t < reach), (value, True))
         return value
 
     def _define_log(self, s: sp.Symbol, value: sp.Expr, out: list, always: bool) -> None:
@@ -496,6 +502,17 @@ def _absorbed(expr: sp.Expr, d: sp.Symbol) -> bool:
     return True
 
 
+def _positive(c: sp.Expr) -> bool:
+    """c > 0, by assumptions or, for a constant, numerically (log(…)^(3/2) of a number
+    above 1, which SymPy leaves undecided)."""
+    if c.is_positive is not None:
+        return bool(c.is_positive)
+    if not c.is_number:
+        return False
+    value = c.evalf(30)
+    return bool(value.is_real and value > 0)
+
+
 def _same(a: sp.Expr, b: sp.Expr) -> bool:
     """a = b for constants: exactly, or to 60 digits (sinh(−log(1 + √2)) = −1)."""
     difference = sp.expand(a - b)
@@ -580,7 +597,7 @@ def difference(expr: sp.Expr, t: sp.Symbol, e: sp.Expr, delta: sp.Expr) -> sp.Ex
         if p.is_Integer and p < 0:
             inner = difference(b ** (-p), t, e, delta)
             return None if inner is None else -inner * expr * b0**p
-        if b0.is_positive:
+        if _positive(b0):
             return b0**p * expm1(p * log1p(db / b0))
         return None
     if isinstance(expr, sp.Function) and len(expr.args) == 1:
@@ -595,7 +612,7 @@ def difference(expr: sp.Expr, t: sp.Symbol, e: sp.Expr, delta: sp.Expr) -> sp.Ex
             return expr.func(da)  # f(a₁) with a₁ = Δa: sinh Δa, not 2 sinh(Δa/2) cosh(Δa/2)
         if isinstance(expr, sp.exp):
             return sp.exp(a0) * expm1(da)
-        if isinstance(expr, sp.log) and a0.is_positive:
+        if isinstance(expr, sp.log) and _positive(a0):
             return log1p(da / a0)
         if isinstance(expr, sp.atan):
             return sp.atan2(da, 1 + a0 * a)

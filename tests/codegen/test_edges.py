@@ -347,6 +347,11 @@ ODD_ROOT = [affine(-3, 1), affine(7, -1), atan_of(2, 1), affine(7, -1), power(5)
 #: Gamma(3, 1) through powers, asinh and atan: every state underflows at x = 1e-248
 UNDERFLOW = [power(5), SIMPLE["asinh"], power(3), atan_of(2, 0), power(half)]
 _X_HI = float((7 * sp.atan(13) - 1) ** 5)
+#: Gamma(1/2, 2) through atan(2z + 1): support (π/4, π/2), a pole of the inverse at π/2
+ATAN_AFFINE = [atan_of(2, 1)]
+#: Beta(1/2, 1/2) through five layers: the edges are constants SymPy cannot sign
+NESTED = [SIMPLE["sigmoid"], atan_of(2, 0), power(sp.Rational(3, 2))]
+NESTED += [SIMPLE["logit"], power(sp.Rational(3, 2))]
 
 NAMED = [
     # logit of Beta(2, 3): z = σ(x), p = 12 z (1 − z)² · z (1 − z); σ(37) rounds to 1
@@ -413,6 +418,22 @@ NAMED = [
         _pulled_back(7, UNDERFLOW),
         [1.2470765814495917e-248, 1e-300, 1e-100, 1e-5, 0.5, 1.25],
         id="gamma-underflow-through-tan-sinh",
+    ),
+    # next to the lower edge π/4, the value keeps its own edge form: the pole's form
+    # cot(π/2 − x) − 1 is used on the pole's half of the range only
+    pytest.param(
+        sf.Gamma(half, 2),
+        [s.expr for s in ATAN_AFFINE],
+        _pulled_back(6, ATAN_AFFINE),
+        [0.7853981634367182, np.nextafter(float(pi / 4), 2.0), 1.2, 1.5707963267948963],
+        id="gamma-atan-affine",
+    ),
+    pytest.param(
+        sf.Beta(half, half),
+        [s.expr for s in NESTED],
+        _pulled_back(9, NESTED),
+        [5.446716157312334, 4.0, 0.7541385575259952],
+        id="beta-five-layers",
     ),
     # tan(πz − π/2) on U(0, 1) as two layers: the Cauchy density, far into the tails
     pytest.param(
