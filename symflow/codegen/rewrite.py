@@ -24,7 +24,7 @@ log(a + b/y), y > 0                     log(a·y + b) − log y
 logcosh(s), s = asinh(t) defined        log1p_sq(t)        (with ``definitions``)
 logcosh(s), s = atanh(t) defined        −(log1p(t) + log1p(−t))/2
 log1p_sq(s), s = sinh(u) defined        logcosh(u)          (no overflow of s)
-log1p_sq(s), s = ±exp(u) defined        softplus(2u)/2
+log1p_sq(s), s = ±exp(u) defined        max(u, 0) + softplus(−2|u|)/2
 log(a·b·…) with factors of known sign   log a + log b + … (log(−a) for a < 0)
 log(b^e), e a real number               e·log b (e·log|b| for even e)
 log|a·b·…|, log|b^e|                    log|a| + log|b| + …, e·log|b|
@@ -435,7 +435,7 @@ def _see_through(expr: sp.Basic, definitions: Mapping[sp.Symbol, sp.Expr]) -> sp
             swaps[f] = logcosh(core.args[0])  # ½ log(1 + sinh² u) = log cosh u
         elif isinstance(core, sp.exp) and core.args[0].is_extended_real:
             u = core.args[0]  # ½ softplus(2u), without overflow of 2u
-            swaps[f] = sp.Piecewise((softplus(2 * u) / 2, u < 0), (u + softplus(-2 * u) / 2, True))
+            swaps[f] = sp.Max(u, 0) + softplus(-2 * sp.Abs(u)) / 2
     return expr.xreplace(swaps) if swaps else expr
 
 

@@ -411,10 +411,9 @@ class _EdgePass:
         if core.exp != 2 or core.base not in self.logs:
             return None
         v = self.logs[core.base] + sp.log(k / c) / 2
-        # ½ log(1 + e^2v), written so that 2v never overflows (v may be 1e308)
-        half = sp.Piecewise(
-            (sp.log(1 + sp.exp(2 * v)) / 2, v < 0), (v + sp.log(1 + sp.exp(-2 * v)) / 2, True)
-        )
+        # ½ log(1 + e^2v) = max(v, 0) + ½ log(1 + e^−2|v|): 2v never overflows (v may be
+        # 1e308), and one exponential and one log1p
+        half = sp.Max(v, 0) + sp.log(1 + sp.exp(-2 * sp.Abs(v))) / 2
         return sp.log(c) + 2 * half
 
 
