@@ -233,11 +233,11 @@ def truth(base: Base, steps, start, digits: int):
         for s, forward_state in zip(reversed(steps), reversed(states[:-1]), strict=True):
             try:
                 value = s.inverse(value, forward_state)
-            except ZeroDivisionError:  # x on a pole of the inverse: not a point to test
+                slope = s.derivative(value) if mp.isfinite(value) else None
+            except ZeroDivisionError:  # x on a pole of the inverse or of a slope
                 return None
             if not mp.isfinite(value):
                 return x, -mp.inf
-            slope = s.derivative(value)
             if slope == 0:
                 return None  # the image of a stationary point: the density is infinite
             if not mp.isfinite(slope):
