@@ -157,7 +157,9 @@ def solve_on_piece(cls, y):
 
 @functools.lru_cache(maxsize=256)
 def _mpmath_forward(cls):
-    return sp.lambdify(cls.variable, cls.forward, "mpmath")
+    from symflow.core.special import mpmath_function
+
+    return mpmath_function(cls.variable, cls.forward)  # betaincinv, erfcinv, ... included
 
 
 def _evaluate(cls, y):

@@ -418,6 +418,12 @@ def _mp_inverse(forward, unit=False):
     return inverse
 
 
+def _mp_betainc_regularized(a, b, x1, x2):
+    import mpmath
+
+    return mpmath.betainc(a, b, x1, x2, regularized=True)
+
+
 def mpmath_function(args, expr: sp.Expr) -> Callable:
     """``expr`` as a function of ``args`` evaluated by mpmath (at the caller's working
     precision), erfc⁻¹, LambertW branches and the incomplete-gamma/beta inverses included.
@@ -436,6 +442,8 @@ def mpmath_function(args, expr: sp.Expr) -> Callable:
         "gammaincinv": _mp_inverse(lambda m, a, x: m.gammainc(a, 0, x, regularized=True)),
         "gammainccinv": _mp_inverse(lambda m, a, x: m.gammainc(a, x, m.inf, regularized=True)),
         "betaincinv": _mp_inverse(lambda m, a, b, x: m.betainc(a, b, 0, x, regularized=True), True),
+        # lambdify's mpmath table maps it to the unregularised betainc
+        "betainc_regularized": _mp_betainc_regularized,
     }
     return sp.lambdify(args, expr, modules=[extra, "mpmath"])
 
