@@ -41,6 +41,8 @@ __all__ = [
     "LOGGAMMA_MINIMUM",
     "cancel_inverse_pairs",
     "log_ndtr",
+    "zeta_prime",
+    "known_derivatives",
 ]
 
 #: the positive root of digamma, where gamma and loggamma take their minimum on (0, oo)
@@ -418,6 +420,12 @@ def _mp_inverse(forward, unit=False):
     return inverse
 
 
+def _mp_zeta_prime(s, q=1):
+    import mpmath
+
+    return mpmath.zeta(s, q, 1)
+
+
 def _mp_betainc_regularized(a, b, x1, x2):
     import mpmath
 
@@ -444,6 +452,7 @@ def mpmath_function(args, expr: sp.Expr) -> Callable:
         "betaincinv": _mp_inverse(lambda m, a, b, x: m.betainc(a, b, 0, x, regularized=True), True),
         # lambdify's mpmath table maps it to the unregularised betainc
         "betainc_regularized": _mp_betainc_regularized,
+        "zeta_prime": _mp_zeta_prime,
     }
     return sp.lambdify(args, expr, modules=[extra, "mpmath"])
 
@@ -707,3 +716,74 @@ class log_ndtr(sp.Function):  # noqa: N801 (SciPy's name)
     def _latex(self, printer, exp=None):
         body = rf"\log \Phi\left({printer._print(self.args[0])}\right)"
         return body if exp is None else rf"\left({body}\right)^{{{exp}}}"
+
+
+class zeta_prime(sp.Function):  # noqa: N801 (SymPy function names are lower case)
+    """ζ′(s, q) = ∂ζ(s, q)/∂s = −Σ_{k≥0} log(k + q)·(k + q)^(−s), the derivative of the
+    (Hurwitz) zeta function in its first argument, for s > 1 and q > 0 (q = 1 by default:
+    Riemann's ζ′(s)). SymPy leaves d/ds ζ(s) unevaluated; :func:`known_derivatives` writes
+    it as this function, which evaluates in mpmath and compiles
+    (:func:`symflow.codegen.special.zeta_prime`).
+
+    Examples
+    --------
+    >>> s = sp.Symbol("s", real=True)
+    >>> known_derivatives(sp.diff(sp.zeta(2 * s), s))
+    2*zeta_prime(2*s)
+    >>> round(float(zeta_prime(2)), 15)  # ζ′(2) = π²/6·(γ + log 2π − 12·log A)
+    -0.937548254315844
+    """
+
+    nargs = (1, 2)
+
+    def _eval_evalf(self, prec):
+        import mpmath
+
+        values = [a.evalf(prec + 10) for a in self.args]
+        if not all(v.is_number and v.is_real for v in values):
+            return None
+        s, q = (*values, sp.S.One)[:2]
+        # mpmath's Hurwitz derivative loses digits as s·log q grows: work wider
+        extra = int(float(abs(s) * sp.log(max(abs(q), 2), 10).evalf(5))) + 20
+        with mpmath.workprec(prec + 4 * extra):
+            value = mpmath.zeta(mpmath.mpf(str(s)), mpmath.mpf(str(q)), 1)
+        return sp.Float(value, precision=prec)
+
+    def _eval_is_extended_real(self):
+        return None if not all(a.is_extended_real for a in self.args) else True
+
+    def _latex(self, printer, exp=None):
+        args = ", ".join(printer._print(a) for a in self.args)
+        body = rf"\zeta'\left({args}\right)"
+        return body if exp is None else rf"\left({body}\right)^{{{exp}}}"
+
+
+def _zeta_derivative(e: sp.Expr) -> sp.Expr | None:
+    """ζ′(u) for d/du ζ(u) (or ζ(u, q)), unevaluated by SymPy, else None."""
+    if isinstance(e, sp.Derivative) and isinstance(e.expr, sp.zeta):
+        args = e.expr.args
+        if e.variable_count == ((args[0], 1),) and not any(a.has(args[0]) for a in args[1:]):
+            return zeta_prime(*args)
+    return None
+
+
+def known_derivatives(expr: sp.Expr) -> sp.Expr:
+    """expr with the derivatives SymPy leaves unevaluated written as functions that
+    evaluate and compile: d/ds ζ(s) and ∂/∂s ζ(s, q) as :class:`zeta_prime`.
+
+    Examples
+    --------
+    >>> z = sp.Symbol("z", real=True)
+    >>> known_derivatives(sp.diff(sp.zeta(z + 2), z))
+    zeta_prime(z + 2)
+    """
+    if not expr.has(sp.Derivative):
+        return expr
+
+    def known(e: sp.Expr) -> bool:
+        return isinstance(e, sp.Derivative) and _zeta_derivative(e) is not None
+
+    def settled(e: sp.Expr) -> bool:  # Subs(ζ′(u), u, s) once its derivative is known
+        return isinstance(e, sp.Subs) and not e.expr.has(sp.Derivative)
+
+    return expr.replace(known, _zeta_derivative).replace(settled, lambda e: e.doit())
