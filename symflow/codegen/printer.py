@@ -162,6 +162,7 @@ SPECIAL_FUNCTIONS.update(
         "gammainccinv": "special.gammainccinv",
         "betaincinv": "special.betaincinv",
         "log_ndtr": "special.log_ndtr",
+        "zetac": "special.zetac",
     }
 )
 TRANSLATIONS.update(SPECIAL_FUNCTIONS)

@@ -43,6 +43,8 @@ __all__ = [
     "log_ndtr",
     "zeta_prime",
     "known_derivatives",
+    "zetac",
+    "distance_to_limit",
 ]
 
 #: the positive root of digamma, where gamma and loggamma take their minimum on (0, oo)
@@ -787,3 +789,98 @@ def known_derivatives(expr: sp.Expr) -> sp.Expr:
         return isinstance(e, sp.Subs) and not e.expr.has(sp.Derivative)
 
     return expr.replace(known, _zeta_derivative).replace(settled, lambda e: e.doit())
+
+
+class zetac(sp.Function):  # noqa: N801 (SciPy's name)
+    """ζ(s) − 1 = Σ_{k≥2} k^(−s), for real s > 1: the Riemann zeta function's distance to
+    its limit 1 at s → ∞, with all its digits where ζ(s) itself rounds to 1.
+
+    Examples
+    --------
+    >>> s = sp.Symbol("s", real=True)
+    >>> sp.diff(zetac(s), s)
+    zeta_prime(s)
+    >>> float(zetac(60))  # 2⁻⁶⁰ + 3⁻⁶⁰ + …
+    8.673617380119933e-19
+    """
+
+    nargs = 1
+
+    def fdiff(self, argindex=1):
+        return zeta_prime(self.args[0])
+
+    def _eval_rewrite_as_zeta(self, s, **kwargs):
+        return sp.zeta(s) - 1
+
+    def _eval_evalf(self, prec):
+        import mpmath
+
+        value = self.args[0].evalf(prec + 10)
+        if not value.is_number or not value.is_real:
+            return None
+        with mpmath.workprec(prec + 20):
+            s = mpmath.mpf(str(value))
+            return sp.Float(mpmath.zeta(s) - 1 if s < 40 else _zetac_sum(s), precision=prec)
+
+    def _eval_is_extended_real(self):
+        return self.args[0].is_extended_real
+
+    def _latex(self, printer, exp=None):
+        body = rf"\left(\zeta\left({printer._print(self.args[0])}\right) - 1\right)"
+        return body if exp is None else rf"{body}^{{{exp}}}"
+
+
+def _zetac_sum(s):
+    """Σ_{k≥2} k^(−s) for s ≥ 40, directly (mpmath's ζ(s) − 1 cancels there)."""
+    import mpmath
+
+    total = mpmath.mpf(0)
+    k = 2
+    while True:
+        term = mpmath.mpf(k) ** -s
+        total += term
+        if term < total * mpmath.eps:
+            return total
+        k += 1
+
+
+#: F(u) written as its limit plus a distance that keeps its digits near that limit
+_COMPLEMENTS: dict[type, Callable[[sp.Expr], sp.Expr]] = {
+    sp.zeta: lambda u: 1 + zetac(u),  # ζ(u) → 1 as u → ∞
+    sp.erf: lambda u: 1 - sp.erfc(u),  # erf(u) → 1 as u → ∞
+    sp.tanh: lambda u: 1 - 2 / (sp.exp(2 * u) + 1),  # tanh(u) → 1 as u → ∞
+}
+
+
+def distance_to_limit(f: sp.Expr, t: sp.Symbol, limit: sp.Expr) -> sp.Expr | None:
+    """f(t) − L written so that the constant L cancels symbolically: each function of the
+    table of complements is written as its limit plus its distance to it (ζ(u) = 1 +
+    zetac(u), erf(u) = 1 − erfc(u), tanh u = 1 − 2/(e^(2u) + 1)). None when the constant
+    does not cancel.
+
+    A root solve of f(t) = y next to the limit then reads g(t) = f(t) − L against y − L
+    (exact for y within a factor 2 of L): ζ(t) − (1 + 2⁻⁵²) loses every digit, zetac(t) −
+    2⁻⁵² none.
+
+    Examples
+    --------
+    >>> t = sp.Symbol("t", real=True)
+    >>> distance_to_limit(sp.zeta(t + 2), t, 1)
+    zetac(t + 2)
+    >>> distance_to_limit(3 * sp.erf(t) + 2, t, 5)
+    -3*erfc(t)
+    >>> distance_to_limit(t + sp.exp(t), t, 0) is None
+    True
+    """
+    if not f.has(*_COMPLEMENTS):
+        return None
+
+    def complement(e: sp.Expr) -> sp.Expr:
+        if len(e.args) != 1:
+            return e
+        return _COMPLEMENTS[type(e)](e.args[0])
+
+    written = f.replace(lambda e: type(e) in _COMPLEMENTS, complement)
+    distance = sp.expand(written - limit, deep=False, mul=True, power_exp=False, log=False)
+    constant, _ = distance.as_independent(t, as_Add=True)
+    return distance if constant == 0 else None
