@@ -57,11 +57,6 @@ _TINY = 2.2250738585072014e-308
 
 
 @njit(cache=True, error_model="numpy")
-def _residual(g, t, target, s, params):
-    return s * (g(t, *params) - target)
-
-
-@njit(cache=True, error_model="numpy")
 def _split(a, b):
     """The next trial point of the bracket (a, b): 0 across 0, the geometric mean while
     the ends differ by more than a factor 4, the midpoint otherwise."""
@@ -78,7 +73,7 @@ def _split(a, b):
     return a + 0.5 * (b - a)
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", forceinline=True)
 def solve_monotone(g, dg, target, lo, hi, s, params):
     """The t in (lo, hi) with g(t, *params) = target, for g strictly monotone there with
     direction ``s``; nan for a nan target or when no bracket is found towards an
@@ -96,6 +91,10 @@ def solve_monotone(g, dg, target, lo, hi, s, params):
         +1.0 where g increases, −1.0 where it decreases.
     params : tuple
         Extra arguments of g and dg (the flow's parameters).
+
+    The function is inlined into its caller (``forceinline``): g and dg arrive as
+    dispatcher constants, whose addresses numba refuses to cache once they survive as a
+    call argument; inlined, they are dead and the caller caches.
     """
     if target != target:
         return math.nan
@@ -105,7 +104,7 @@ def solve_monotone(g, dg, target, lo, hi, s, params):
     if a == -math.inf:  # grow the bracket down until the residual is <= 0 at a
         a = min(b - 1.0, -1.0) if b != math.inf else -1.0
         for _ in range(MAX_STEPS):
-            r = _residual(g, a, target, s, params)
+            r = s * (g(a, *params) - target)
             if r <= 0.0 or a == -math.inf:
                 break
             b = a
@@ -115,7 +114,7 @@ def solve_monotone(g, dg, target, lo, hi, s, params):
     if b == math.inf:
         b = max(a + 1.0, 1.0) if a != -math.inf else 1.0
         for _ in range(MAX_STEPS):
-            r = _residual(g, b, target, s, params)
+            r = s * (g(b, *params) - target)
             if r >= 0.0 or b == math.inf:
                 break
             a = b
@@ -125,7 +124,7 @@ def solve_monotone(g, dg, target, lo, hi, s, params):
         return math.nan
     t = _split(a, b)
     for _ in range(MAX_STEPS):
-        r = _residual(g, t, target, s, params)
+        r = s * (g(t, *params) - target)
         if r == 0.0:
             return t
         if r > 0.0:

@@ -97,3 +97,19 @@ def test_flow_through_zeta_compiles_and_matches_mpmath(zeta_on_uniform) -> None:
             want.append(float(-mp.log(-mp.zeta(s, 1, 1))))
     np.testing.assert_allclose(got, want, rtol=1e-12, atol=0)
     assert np.all(X.compile().log_prob(np.array([1.0, lo * (1 - 1e-9), 1.7])) == -np.inf)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the kernel's implicit inverse solves ζ(t + 2) = x directly; it is exact once "
+    "codegen/kernel.py solves through symflow.codegen.solvers and limit_residuals",
+)
+def test_zeta_next_to_its_limit_1() -> None:
+    X = sf.Flow(sf.Exponential(1), [sf.Transform(sp.zeta(z + 2), z)])
+    xs = np.array([1 + 2.0**-52, 1 + 1e-12])
+    want = []
+    for x in xs:
+        s = _zeta_root(x, 2, 200)
+        with mp.workdps(60):
+            want.append(float(-(s - 2) - mp.log(-mp.zeta(s, 1, 1))))
+    np.testing.assert_allclose(X.compile().log_prob(xs), want, rtol=1e-12, atol=0)
