@@ -170,7 +170,12 @@ def _header() -> str:
 
 #: scalar libm functions in place of the vectorising ones (the integrand is called
 #: through a function pointer, which numba caches only without their global tables)
-_SCALAR = {"softplus": "_softplus", "logcosh": "_logcosh", "log1p_sq": "_log1p_sq"}
+_SCALAR = {
+    "softplus": "_softplus",
+    "logcosh": "_logcosh",
+    "log1p_sq": "_log1p_sq",
+    "logsinh": "_logsinh",
+}
 
 
 def _printer() -> KernelPrinter:

@@ -125,9 +125,10 @@ SIMD_FUNCTIONS: dict[str, str] = {
     "softplus": "simd_softplus",
     "logcosh": "simd_logcosh",
     "log1p_sq": "simd_log1p_sq",
+    "logsinh": "simd_logsinh",
 }
 
-TRANSLATIONS.update({"logcosh": "_logcosh", "log1p_sq": "_log1p_sq"})
+TRANSLATIONS.update({"logcosh": "_logcosh", "log1p_sq": "_log1p_sq", "logsinh": "_logsinh"})
 TRANSLATIONS.update(SIMD_FUNCTIONS)
 
 #: SymPy function name -> the function of symflow.codegen.special (SciPy's compiled special

@@ -16,11 +16,15 @@ log(c − k·y²), c, k > 0                 log c + log1p(−a²) or, for |a| �
                                         log1p(−a) + log1p(a); a = √(k/c)·y
 log(√(y² + 1)), log(cosh(asinh y))      log1p_sq(y)
 log(cosh u)                             logcosh(u)
+log(sinh u)                             logsinh(u)
+log(Piecewise((a, c), (b, True)))       Piecewise((log a, c), (log b, True))
 log(1 − tanh²u)                         −2·logcosh(u)
 log(expm1(u)), u > 0                    u + log(−expm1(−u))
 log(a + b/y), y > 0                     log(a·y + b) − log y
 logcosh(s), s = asinh(t) defined        log1p_sq(t)        (with ``definitions``)
 logcosh(s), s = atanh(t) defined        −(log1p(t) + log1p(−t))/2
+log1p_sq(s), s = sinh(u) defined        logcosh(u)          (no overflow of s)
+log1p_sq(s), s = ±exp(u) defined        softplus(2u)/2
 log(a·b·…) with factors of known sign   log a + log b + … (log(−a) for a < 0)
 log(b^e), e a real number               e·log b (e·log|b| for even e)
 log|a·b·…|, log|b^e|                    log|a| + log|b| + …, e·log|b|
@@ -30,11 +34,12 @@ erfc⁻¹(e^v)                             erf⁻¹(−expm1 v) near 0; Newton o
                                         below v = −700
 =====================================  ============================================
 
-softplus(u) = log(1 + e^u), logcosh(u) = log(cosh u) and log1p_sq(y) = ½·log(1 + y²) are
-SymPy functions defined here, with derivatives, rewrites to ``log`` and arbitrary-precision
-evaluation; the kernel printer maps them (:data:`TRANSLATIONS`) to the numba helpers in
-:data:`NUMBA_HELPERS`, which evaluate them without overflow: softplus(800) = 800,
-logcosh(800) = 800 − log 2, log1p_sq(1e300) = log(1e300).
+softplus(u) = log(1 + e^u), logcosh(u) = log(cosh u), logsinh(u) = log(sinh u) and
+log1p_sq(y) = ½·log(1 + y²) are SymPy functions defined here, with derivatives, rewrites
+to ``log`` and arbitrary-precision evaluation; the kernel printer maps them
+(:data:`TRANSLATIONS`) to the numba helpers in :data:`NUMBA_HELPERS`, which evaluate
+them without overflow: softplus(800) = 800, logcosh(800) = logsinh(800) = 800 − log 2,
+log1p_sq(1e300) = log(1e300).
 
 The rewrites keep the value exactly (they are identities where the original is real) and
 keep NaN where the original is NaN: a product inside a log is split only into factors
@@ -72,6 +77,7 @@ __all__ = [
     "float_membership",
     "softplus",
     "logcosh",
+    "logsinh",
     "log1p_sq",
     "NUMBA_HELPERS",
     "TRANSLATIONS",
@@ -188,6 +194,48 @@ class logcosh(sp.Function):  # noqa: N801
         return _with_exponent(r"\left(" + body + r"\right)" if exp else body, exp)
 
 
+class logsinh(sp.Function):  # noqa: N801
+    r"""logsinh(u) = log(sinh u) = u − log 2 + log(1 − e^−2u), real for u > 0.
+
+    Finite for every finite u > 0, where sinh u itself overflows beyond u ≈ 710.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> u = sp.Symbol("u", positive=True)
+    >>> sp.diff(logsinh(u), u), logsinh(u).rewrite(sp.log)
+    (1/tanh(u), log(sinh(u)))
+    >>> logsinh(1000).evalf(20)
+    999.30685281944005469
+    """
+
+    nargs = 1
+
+    @classmethod
+    def eval(cls, u):
+        if u is sp.S.Infinity:
+            return sp.S.Infinity
+        if u.is_zero:
+            return sp.S.NegativeInfinity
+        return None
+
+    def fdiff(self, argindex=1):
+        return 1 / sp.tanh(self.args[0])
+
+    def _eval_rewrite_as_log(self, u, **kwargs):
+        return sp.log(sp.sinh(u))
+
+    def _eval_evalf(self, prec):
+        return _mpmath_evalf(self.args[0], prec, lambda v: mp.log(mp.sinh(v)))
+
+    def _eval_is_extended_real(self):
+        return True if self.args[0].is_extended_positive else None
+
+    def _latex(self, printer, exp=None):
+        body = r"\log\sinh\left(" + printer._print(self.args[0]) + r"\right)"
+        return _with_exponent(r"\left(" + body + r"\right)" if exp else body, exp)
+
+
 class log1p_sq(sp.Function):  # noqa: N801
     r"""log1p_sq(y) = ½·log(1 + y²) = log|y| + ½·log(1 + 1/y²), without overflow for large y.
 
@@ -279,6 +327,17 @@ def _logcosh(v):
 
 
 @njit(cache=True, error_model="numpy")
+def _logsinh(v):
+    """log(sinh v) for v > 0 without overflow (as simdmath.simd_logsinh)."""
+    if v >= 1.25:
+        return (v - 0.6931471805599453) + math.log1p(-math.exp(-2.0 * v))
+    if v >= 0.65:  # log1p(sinh v - 1), sinh v - 1 = 2 cosh((v + asinh 1)/2) sinh((v - asinh 1)/2)
+        delta = (v - 0.881373587019543) - -2.250545892825866e-17
+        return math.log1p(2.0 * math.cosh(0.5 * v + 0.4406867935097715) * math.sinh(0.5 * delta))
+    return math.log(math.sinh(v))
+
+
+@njit(cache=True, error_model="numpy")
 def _sub_exact(x, hi, lo):
     """x - c for c = hi + lo (hi its nearest float): exact next to c (Sterbenz)."""
     return (x - hi) - lo
@@ -297,6 +356,7 @@ def _log1p_sq(v):
 TRANSLATIONS: dict[str, str] = {
     "softplus": "_softplus",
     "logcosh": "_logcosh",
+    "logsinh": "_logsinh",
     "log1p_sq": "_log1p_sq",
     "log1p": "math.log1p",
     "expm1": "math.expm1",
@@ -357,7 +417,9 @@ def stabilise(expr: sp.Basic, definitions: Mapping[sp.Symbol, sp.Expr] | None = 
 
 
 def _see_through(expr: sp.Basic, definitions: Mapping[sp.Symbol, sp.Expr]) -> sp.Basic:
-    """logcosh(s) with s = asinh(t) → log1p_sq(t); with s = atanh(t) → −½ log(1 − t²)."""
+    """logcosh(s) with s = asinh(t) → log1p_sq(t); with s = atanh(t) → −½ log(1 − t²);
+    log1p_sq(s) with s = ±sinh(u) → logcosh(u), with s = ±e^u → ½ softplus(2u): the state s
+    itself overflows long before these logs do."""
     swaps = {}
     for f in expr.atoms(logcosh):
         value = definitions.get(f.args[0])
@@ -366,6 +428,14 @@ def _see_through(expr: sp.Basic, definitions: Mapping[sp.Symbol, sp.Expr]) -> sp
         elif isinstance(value, sp.atanh):
             t = value.args[0]
             swaps[f] = -(log1p(t) + log1p(-t)) / 2
+    for f in expr.atoms(log1p_sq):
+        value = definitions.get(f.args[0])
+        core = -value if value is not None and value.could_extract_minus_sign() else value
+        if isinstance(core, sp.sinh):
+            swaps[f] = logcosh(core.args[0])  # ½ log(1 + sinh² u) = log cosh u
+        elif isinstance(core, sp.exp) and core.args[0].is_extended_real:
+            u = core.args[0]  # ½ softplus(2u), without overflow of 2u
+            swaps[f] = sp.Piecewise((softplus(2 * u) / 2, u < 0), (u + softplus(-2 * u) / 2, True))
     return expr.xreplace(swaps) if swaps else expr
 
 
@@ -436,6 +506,10 @@ def _log(arg: sp.Expr) -> sp.Expr:
         return arg.args[0]
     if isinstance(arg, sp.cosh):
         return logcosh(arg.args[0])
+    if isinstance(arg, sp.sinh):
+        return logsinh(arg.args[0])  # real only where u > 0, as log(sinh u) is
+    if isinstance(arg, sp.Piecewise):
+        return sp.Piecewise(*[(_log(value), cond) for value, cond in arg.args])
     tail = _log_tail(arg)
     if tail is not None:
         return tail

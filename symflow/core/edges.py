@@ -12,6 +12,9 @@ such terms never see the rounded state:
   rational in the previous state, through that state's own edge distance D (1 − (1 − D)³
   = 3D − 3D² + D³). Every factor a·(z − e) of the later expressions (log-densities,
   log|det| terms, inverses) is replaced by ±a·d.
+* **Complements of powers.** c − k·dᵖ with d the distance of z to one edge and c the
+  value of k·dᵖ at the other edge (1 − (1 − z)^⅓ on (0, 1)) is taken from the distance D
+  to that other edge where D is small: −c·expm1(p·log1p(−D/L)).
 * **Log-space states.** The log of a positive state defined by a product, power,
   exponential or quotient is expanded (log((x/2)³) = 3·log(x/2)) and reused wherever
   log z appears; likewise the log of each edge distance.
@@ -128,6 +131,8 @@ class _EdgePass:
         #: positive symbol -> the symbol holding its log
         self.logs: dict[sp.Symbol, sp.Symbol] = {}
         self.values: dict[sp.Symbol, sp.Expr] = {}
+        #: conditions of the positive near branches made by _complement
+        self.positive_near: set = set()
 
     # ------------------------------------------------------------------ definitions
     def define(self, z: sp.Symbol, original: sp.Expr, value: sp.Expr) -> tuple:
@@ -179,14 +184,27 @@ class _EdgePass:
             if not _absorbed(shifted, d_t):
                 continue
             near = self.rewrite(shifted)
-            return sp.Piecewise((near, d_t < abs(e_t) / 2), (value, True))
+            # the pole's side of t's range only: next to the other edge the value keeps
+            # its own edge form (cot d − 1 cancels where cot d ≈ 1)
+            reach = abs(e_t) / 2
+            interval = self.ranges.get(t)
+            if interval is not None and interval.measure.is_finite:
+                reach = sp.Min(reach, interval.measure / 2)
+            return sp.Piecewise((near, d_t < reach), (value, True))
         return value
 
     def _define_log(self, s: sp.Symbol, value: sp.Expr, out: list, always: bool) -> None:
         from symflow.core.program import Assignment
 
         log_value = self._log(value)
-        if not always and log_value == sp.log(value):
+        if not always and log_value == sp.log(value) and isinstance(value, sp.Mul):
+            # s > 0 here: the factors of unknown sign make up a positive rest, whose log
+            # stays together (log of (x/2)²·(3 − x) = 2·log(x/2) + log(3 − x))
+            signed = [f for f in value.args if f.is_positive]
+            rest = value.func(*[f for f in value.args if not f.is_positive])
+            if signed and rest != 1:
+                log_value = sp.Add(*[self._log(f) for f in signed]) + sp.log(rest)
+        if not always and log_value == sp.log(value) and not isinstance(value, _GROWING):
             return  # nothing gained over log(s)
         name = sp.Symbol(f"log_{s.name}", real=True)
         out.append(Assignment(name, log_value, "edge"))
@@ -233,9 +251,11 @@ class _EdgePass:
                 continue
             if not attempt(lambda a=at_edge: _same(a, edge), _BUDGET, False):
                 continue
-            # t − e_t = sign_t·d_t
+            # t − e_t = sign_t·d_t; near a nonzero edge, |a| and sign(a) are ±a and ±1
+            # there (the odd root |t|^⅕·sign t is t^⅕ next to a positive edge)
+            local = _signs_at(original, t, e_t) if e_t.is_number and e_t != 0 else original
             delta = attempt(
-                lambda e_t=e_t, s=sign_t * d_t: difference(original, t, e_t, s), _BUDGET, None
+                lambda e_t=e_t, s=sign_t * d_t, f=local: difference(f, t, e_t, s), _BUDGET, None
             )
             if delta is not None:
                 near = self.rewrite(sign * delta)
@@ -266,7 +286,7 @@ class _EdgePass:
             node = (
                 e.func(*args) if any(a is not b for a, b in zip(args, e.args, strict=True)) else e
             )
-            out = self._linear(node) if isinstance(node, sp.Add) else node
+            out = self._complement(self._linear(node)) if isinstance(node, sp.Add) else node
             if isinstance(out, sp.Add):
                 factored = self._factor(out)  # 1 − z² = (1 − z)(1 + z), under roots too
                 if isinstance(factored, sp.Mul):
@@ -294,19 +314,117 @@ class _EdgePass:
                     return a * sign * d
         return node
 
+    def _complement(self, node: sp.Expr) -> sp.Expr:
+        """c − k·dᵖ for the distance d = |z − e| of a state z on an interval of length L
+        with c = k·Lᵖ: the same from z's distance D to its other edge, near that edge,
+        c·(−expm1(p·log1p(−D/L))), which keeps its digits where dᵖ rounds next to
+        Lᵖ (1 − (1 − z)^⅓ for z = 1e-12)."""
+        from sympy.codegen.cfunctions import expm1, log1p
+
+        if not isinstance(node, sp.Add):
+            return node
+        c, rest = node.as_coeff_Add()
+        k, core = rest.as_coeff_Mul()
+        if not (c.is_positive and k.is_negative and isinstance(core, sp.Pow)):
+            return node
+        d, p = core.base, core.exp
+        if not (p.is_number and p.is_real):
+            return node
+        for z, entries in self.distances.items():
+            for e, _, d_e in entries:
+                others = [(e2, d2) for e2, _, d2 in entries if e2 != e]
+                if d_e is not d or d is z or not others:
+                    continue
+                e2, d2 = others[0]
+                length = abs(e - e2)
+                if not length.is_number or sp.simplify(c + k * length**p) != 0:
+                    continue
+                w = d2 / length
+                # 1 − (1 − w)ᵖ = p·w·e^r, r → 0: its log from log w, where w underflows
+                r = sp.Piecewise(
+                    (0, w < 1e-20), (sp.log(-expm1(p * log1p(-w))) - sp.log(p * w), True)
+                )
+                near = c * p * w * sp.exp(r)
+                if p.is_positive:  # near > 0, also raised to a power: its log may be split
+                    self.positive_near.add(d2 < length / 2)
+                return sp.Piecewise((near, d2 < length / 2), (node, True))
+        return node
+
     def _log(self, arg: sp.Expr) -> sp.Expr:
         """log(arg), split into logs of states and distances where their signs are known."""
         if arg in self.logs:
             return self.logs[arg]
         if not (arg.free_symbols & (set(self.distances) | set(self.logs))):
             return sp.log(arg)
+        if isinstance(arg, sp.Piecewise):
+            return sp.Piecewise(*[(self._log_piece(v, cond), cond) for v, cond in arg.args])
+        if isinstance(arg, sp.Abs) and isinstance(arg.args[0], (sp.Mul, sp.Pow)):
+            # log|Π fᵉ| = Σ e·log|f|: the positive states among the f in log space
+            terms = []
+            for factor in sp.Mul.make_args(arg.args[0]):
+                base, e = factor.as_base_exp()
+                if not (e.is_number and e.is_real):
+                    return sp.log(arg)
+                terms.append(e * self._log(sp.Abs(base)))
+            return sp.Add(*terms)
+        if isinstance(arg, sp.Abs) and arg.args[0] in self.logs:
+            return self.logs[arg.args[0]]  # logs are kept of positive states only
+        square = self._log_one_plus_square(arg)
+        if square is not None:
+            return square
         expanded = attempt(lambda: sp.expand_log(sp.log(arg), force=False), _BUDGET, sp.log(arg))
-        swaps = {
-            log: self.logs[log.args[0]]
-            for log in expanded.atoms(sp.log)
-            if log.args[0] in self.logs
-        }
+        swaps = {}
+        for log in expanded.atoms(sp.log):
+            a = log.args[0]
+            if a in self.logs:
+                swaps[log] = self.logs[a]
+            elif isinstance(a, (sp.Piecewise, sp.Abs)) and a != arg:
+                swaps[log] = self._log(a)  # split as below
+            elif isinstance(a, _LINEAR_AT_ZERO) and a.args[0].free_symbols & set(self.logs):
+                # f(u) = u·(1 + O(u)) for u → 0+: log f(u) = log u below 1e-20, taken in
+                # log space where u underflows (tan(x²) at x = 1e-200)
+                u = a.args[0]
+                inner = self._log(u)
+                if inner != sp.log(u):
+                    swaps[log] = sp.Piecewise((inner, u < 1e-20), (log, True))
         return expanded.xreplace(swaps)
+
+    def _log_piece(self, value: sp.Expr, condition: sp.Basic) -> sp.Expr:
+        """log of one branch of a Piecewise; a positive complement branch (see
+        :meth:`_complement`) is split into the logs of its factors."""
+        if condition not in self.positive_near:
+            return self._log(value)
+        terms = []
+        for factor in sp.Mul.make_args(value):
+            base, e = factor.as_base_exp()
+            terms.append(e * (base.args[0] if isinstance(base, sp.exp) else self._log(base)))
+        return sp.Add(*terms)
+
+    def _log_one_plus_square(self, arg: sp.Expr) -> sp.Expr | None:
+        """log(c + k·s²) for a state s held in log space (L = log s): log c +
+        log(1 + e^2v), v = L + ½ log(k/c), which the stable rewrites turn into softplus
+        terms; finite where s² (or s itself: sinh of a large state) overflows."""
+        c, rest = arg.as_coeff_Add()
+        k, core = rest.as_coeff_Mul()
+        if not (c.is_positive and k.is_positive and isinstance(core, sp.Pow)):
+            return None
+        if core.exp != 2 or core.base not in self.logs:
+            return None
+        v = self.logs[core.base] + sp.log(k / c) / 2
+        # ½ log(1 + e^2v), written so that 2v never overflows (v may be 1e308)
+        half = sp.Piecewise(
+            (sp.log(1 + sp.exp(2 * v)) / 2, v < 0), (v + sp.log(1 + sp.exp(-2 * v)) / 2, True)
+        )
+        return sp.log(c) + 2 * half
+
+
+#: functions with f(0) = 0 and f'(0) = 1, increasing through 0 (so log f(u) is real
+#: exactly where u > 0): log f(u) = log u + O(u) next to 0
+_LINEAR_AT_ZERO = (sp.sinh, sp.tan, sp.atan, sp.asinh, sp.tanh, sp.atanh, sp.sin, sp.asin)
+
+#: states whose log is better taken in log space than from the state (which overflows
+#: long before its log does): log sinh u, log cosh u and log eᵘ have stable forms
+_GROWING = (sp.sinh, sp.cosh, sp.exp)
 
 
 def _factored(arg: sp.Expr, states: set) -> sp.Expr:
@@ -362,6 +480,21 @@ class exact_difference(sp.Function):  # noqa: N801 (SymPy function names are low
         return True if all(a.is_extended_real for a in self.args) else None
 
 
+def _signs_at(expr: sp.Expr, t: sp.Symbol, e: sp.Expr) -> sp.Expr:
+    """expr with each Abs(a) and sign(a) whose argument is nonzero at t = e replaced by
+    its form on that side of zero (±a, ±1): equal to expr near e."""
+    swaps = {}
+    for f in expr.atoms(sp.Abs, sp.sign):
+        a = f.args[0]
+        value = attempt(lambda a=a: a.subs(t, e), _BUDGET, None)
+        if value is None or not value.is_number or value.is_zero is not False:
+            continue
+        s = 1 if value.is_positive else -1 if value.is_negative else 0
+        if s:
+            swaps[f] = s * a if isinstance(f, sp.Abs) else sp.Integer(s)
+    return expr.xreplace(swaps) if swaps else expr
+
+
 def _absorbed(expr: sp.Expr, d: sp.Symbol) -> bool:
     """No function of ``expr`` has an argument c + (terms in d) with a constant c ≠ 0:
     the shift by the edge was absorbed (tan(π/2 − d) became cot d)."""
@@ -372,6 +505,17 @@ def _absorbed(expr: sp.Expr, d: sp.Symbol) -> bool:
                 if constant != 0:
                     return False
     return True
+
+
+def _positive(c: sp.Expr) -> bool:
+    """c > 0, by assumptions or, for a constant, numerically (log(…)^(3/2) of a number
+    above 1, which SymPy leaves undecided)."""
+    if c.is_positive is not None:
+        return bool(c.is_positive)
+    if not c.is_number:
+        return False
+    value = c.evalf(30)
+    return bool(value.is_real and value > 0)
 
 
 def _same(a: sp.Expr, b: sp.Expr) -> bool:
@@ -458,7 +602,7 @@ def difference(expr: sp.Expr, t: sp.Symbol, e: sp.Expr, delta: sp.Expr) -> sp.Ex
         if p.is_Integer and p < 0:
             inner = difference(b ** (-p), t, e, delta)
             return None if inner is None else -inner * expr * b0**p
-        if b0.is_positive:
+        if _positive(b0):
             return b0**p * expm1(p * log1p(db / b0))
         return None
     if isinstance(expr, sp.Function) and len(expr.args) == 1:
@@ -469,9 +613,11 @@ def difference(expr: sp.Expr, t: sp.Symbol, e: sp.Expr, delta: sp.Expr) -> sp.Ex
         da = difference(a, t, e, delta)
         if da is None:
             return None
+        if at_e == 0 and a0 == 0:
+            return expr.func(da)  # f(a₁) with a₁ = Δa: sinh Δa, not 2 sinh(Δa/2) cosh(Δa/2)
         if isinstance(expr, sp.exp):
             return sp.exp(a0) * expm1(da)
-        if isinstance(expr, sp.log) and a0.is_positive:
+        if isinstance(expr, sp.log) and _positive(a0):
             return log1p(da / a0)
         if isinstance(expr, sp.atan):
             return sp.atan2(da, 1 + a0 * a)
@@ -489,6 +635,4 @@ def difference(expr: sp.Expr, t: sp.Symbol, e: sp.Expr, delta: sp.Expr) -> sp.Ex
             r0, r1 = sp.sqrt(1 + a0**2), sp.sqrt(1 + a**2)
             ratio = s0 * da * (1 + s0 * (a + a0) / (r0 + r1)) / (s0 * a0 + r0)
             return s0 * log1p(ratio)
-        if at_e == 0 and a0 == 0:
-            return expr.func(da)  # f(a₁) with a₁ = Δa
     return None

@@ -253,6 +253,25 @@ def _forward_point(layer, value):
     return None
 
 
+def _coordinate_ranges(condition: sp.Basic, symbols) -> tuple:
+    """(z_j, open interval) for each base coordinate that the support condition bounds on
+    its own (a product of intervals: a Dirichlet's simplex bounds none), for the edge pass
+    of :attr:`Path.kernel_assignments`."""
+    relations = sp.And.make_args(condition) if condition != sp.true else ()
+    ranges = []
+    for z in symbols:
+        own = [r for r in relations if r.free_symbols == {z}]
+        if not own:
+            continue
+        try:
+            interval = sp.Intersection(*[r.as_set() for r in own])
+        except (NotImplementedError, TypeError, ValueError):
+            continue
+        if isinstance(interval, sp.Interval) and interval.measure > 0:
+            ranges.append((z, sp.Interval.open(interval.inf, interval.sup)))
+    return tuple(ranges)
+
+
 def build_vector_program(base, layers) -> Program:
     """The inverse-pass program of a d-dimensional flow (one path: vector layers are
     bijections). Its support is a Boolean condition on the inputs x_1, …, x_d."""
@@ -295,7 +314,17 @@ def build_vector_program(base, layers) -> Program:
             if a.kind == "state":
                 values[a.target] = a.value.xreplace(values)
         region = sp.And(*[c.xreplace(values) for c in checks])
-    path = Path(tuple(0 for _ in layers), region, tuple(assignments), log_p, 1, checks)
+    path = Path(
+        tuple(0 for _ in layers),
+        region,
+        tuple(assignments),
+        log_p,
+        1,
+        checks,
+        # the inputs on the whole line (no edge), so that logs of their functions expand
+        tuple((s, sp.Interval(-sp.oo, sp.oo)) for s in symbols[k] if k)
+        + _coordinate_ranges(base_condition, symbols[0]),
+    )
     params = set(base.free_symbols)
     for layer in layers:
         params |= layer.transform.parameters

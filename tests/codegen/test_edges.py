@@ -327,6 +327,32 @@ def _through_asinh_exp_cube(v):
     return -z0 - mp.log(3 * z0**2) - z1 + mp.log(1 + z2**2) / 2
 
 
+def _pulled_back(index: int, steps):
+    """log p_X(v) by the change of variables in mpmath, through the steps' own inverses
+    (the oracle of the property test, at a given x instead of a base quantile)."""
+    base = BASES[index]
+
+    def logp(v):
+        log_dets = mp.mpf(0)
+        for s in reversed(steps):
+            v = s.inverse(v, None)
+            log_dets += mp.log(abs(s.derivative(v)))
+        return base.log_density(v) - log_dets
+
+    return logp
+
+
+#: Beta(2, 3) through an atan and an odd power: x next to the upper edge (7·atan 13 − 1)⁵
+ODD_ROOT = [affine(-3, 1), affine(7, -1), atan_of(2, 1), affine(7, -1), power(5)]
+#: Gamma(3, 1) through powers, asinh and atan: every state underflows at x = 1e-248
+UNDERFLOW = [power(5), SIMPLE["asinh"], power(3), atan_of(2, 0), power(half)]
+_X_HI = float((7 * sp.atan(13) - 1) ** 5)
+#: Gamma(1/2, 2) through atan(2z + 1): support (π/4, π/2), a pole of the inverse at π/2
+ATAN_AFFINE = [atan_of(2, 1)]
+#: Beta(1/2, 1/2) through five layers: the edges are constants SymPy cannot sign
+NESTED = [SIMPLE["sigmoid"], atan_of(2, 0), power(sp.Rational(3, 2))]
+NESTED += [SIMPLE["logit"], power(sp.Rational(3, 2))]
+
 NAMED = [
     # logit of Beta(2, 3): z = σ(x), p = 12 z (1 − z)² · z (1 − z); σ(37) rounds to 1
     pytest.param(
@@ -352,6 +378,63 @@ NAMED = [
         [float(sp.asinh(1)), 0.8813735870195432, 0.9, 2.0],
         id="exponential-cube-exp-asinh",
     ),
+    # the same far out: sinh x overflows beyond x ≈ 710, log sinh x is taken in log space
+    pytest.param(
+        sf.Exponential(1),
+        [z**3, sp.exp(z), sp.asinh(z)],
+        lambda v: _through_asinh_exp_cube(v),
+        [709.0, 711.0, 3.5e4, 1e300, 1.7e308],
+        id="exponential-cube-exp-asinh-far",
+    ),
+    # x = asinh(e^z) on N(0, 1): z = log sinh x, p = φ(z)·cosh x / sinh x
+    pytest.param(
+        sf.Normal(0, 1),
+        [sp.exp(z), sp.asinh(z)],
+        lambda v: -(mp.log(mp.sinh(v)) ** 2) / 2 - mp.log(2 * mp.pi) / 2 + mp.log(mp.coth(v)),
+        [1e-300, 1e-5, 0.5, 700.0, 754.0, 1e4, 1e150],
+        id="normal-exp-asinh",
+    ),
+    # the Kumaraswamy(2, 3) quantile map: 1 − (1 − z)^⅓ next to z = 0 without cancellation
+    pytest.param(
+        sf.Uniform(0, 1),
+        [(1 - (1 - z) ** sp.Rational(1, 3)) ** half],
+        lambda v: mp.log(6) + mp.log(v) + 2 * mp.log1p(-(v**2)),
+        [1e-300, 1e-150, 5.774079790710677e-07, 0.5, 0.999949999118654, 1 - 2**-53],
+        id="kumaraswamy-quantile",
+    ),
+    # odd roots of an edge: |x|^⅕·sign x is (x)^⅕ next to the positive edge, and its
+    # distance to the edge comes from x's own
+    pytest.param(
+        sf.Beta(2, 3),
+        [s.expr for s in ODD_ROOT],
+        _pulled_back(8, ODD_ROOT),
+        [75689.53188769803, np.nextafter(_X_HI, 0), 100.0, -1e5],
+        id="beta-atan-odd-root",
+    ),
+    # log tan u = log u and log sinh u = log u below u = 1e-20: taken in log space
+    pytest.param(
+        sf.Gamma(3, 1),
+        [s.expr for s in UNDERFLOW],
+        _pulled_back(7, UNDERFLOW),
+        [1.2470765814495917e-248, 1e-300, 1e-100, 1e-5, 0.5, 1.25],
+        id="gamma-underflow-through-tan-sinh",
+    ),
+    # next to the lower edge π/4, the value keeps its own edge form: the pole's form
+    # cot(π/2 − x) − 1 is used on the pole's half of the range only
+    pytest.param(
+        sf.Gamma(half, 2),
+        [s.expr for s in ATAN_AFFINE],
+        _pulled_back(6, ATAN_AFFINE),
+        [0.7853981634367182, np.nextafter(float(pi / 4), 2.0), 1.2, 1.5707963267948963],
+        id="gamma-atan-affine",
+    ),
+    pytest.param(
+        sf.Beta(half, half),
+        [s.expr for s in NESTED],
+        _pulled_back(9, NESTED),
+        [5.446716157312334, 4.0, 0.7541385575259952],
+        id="beta-five-layers",
+    ),
     # tan(πz − π/2) on U(0, 1) as two layers: the Cauchy density, far into the tails
     pytest.param(
         sf.Uniform(0, 1),
@@ -366,7 +449,7 @@ NAMED = [
 @pytest.mark.parametrize(("base", "exprs", "logp", "xs"), NAMED)
 def test_named_points(base, exprs, logp, xs) -> None:
     kernels = sf.Flow(base, [sf.Transform(e, z) for e in exprs]).compile()
-    with mp.workdps(100):
+    with mp.workdps(800):  # log cosh x − log sinh x at x = 1e308 cancels 308 digits
         expected = [float(logp(mp.mpf(v))) for v in xs]
     np.testing.assert_allclose(kernels.log_prob(np.array(xs)), expected, rtol=1e-13, atol=0)
 
@@ -393,3 +476,24 @@ def test_membership_is_exact_at_irrational_endpoints() -> None:
                 assert g == pytest.approx(float(-2 * mp.log(mp.cos(mp.mpf(x)))), rel=1e-14)
             else:
                 assert g == -math.inf, x
+
+
+# -- d dimensions: the same edge pass on the base coordinates ------------------------------
+def test_two_dimensional_kernel_past_the_rounding_of_a_sigmoid() -> None:
+    # x1 = logit z1, x2 = z2 + z1 on Beta(2, 3) × Exponential(1): z1 = σ(x1) rounds to 1
+    # beyond x1 ≈ 37 and to a subnormal below −708; p = 12 z1² (1 − z1)³ · e^(z1 − x2)
+    z1, z2 = sp.symbols("z1 z2", real=True)
+    flow = sf.Flow(
+        sf.Independent(sf.Beta(2, 3), sf.Exponential(1)),
+        [sf.Transform([sp.log(z1 / (1 - z1)), z2 + z1], [z1, z2])],
+    )
+    xs = np.array([[36.0, 2.0], [37.0, 2.0], [700.0, 800.0], [-745.0, 0.1], [-30.0, 0.1]])
+    with mp.workdps(60):
+        expected = []
+        for v1, v2 in xs.tolist():
+            s = _sigmoid(mp.mpf(v1))
+            tail = _sigmoid(-mp.mpf(v1))  # 1 − s without cancellation
+            expected.append(float(mp.log(12) + 2 * mp.log(s) + 3 * mp.log(tail) - (v2 - s)))
+    got = flow.compile().log_prob(xs)
+    np.testing.assert_allclose(got, expected, rtol=1e-13, atol=0)
+    assert flow.compile().log_prob(np.array([[0.0, 0.1]]))[0] == -math.inf  # z2 < 0
