@@ -24,8 +24,8 @@ The method:
 
 Accuracy: the root of the computed g to about 1 ulp wherever g is monotone in floating
 point (the error left is that of g itself: cond · ulp). Measured against mpmath
-(tests/codegen/test_solvers.py): t + t³, sinh t + t, t + eᵗ at targets ±1e-300 … ±1e300
-within 1 ulp; ζ(t + 2) = 1 + 2⁻⁵² through zetac within 2 ulp, where the direct residual
+(tests/codegen/test_solvers.py): t + t³ and t + eᵗ at targets ±1e-300 … ±1e300 within
+2 ulp; ζ(t + 2) = 1 + 2⁻⁵² through zetac within 2 ulp, where the direct residual
 ζ(t + 2) − y leaves t wrong in its first digit.
 
 Examples
