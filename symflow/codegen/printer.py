@@ -18,6 +18,7 @@ import sympy as sp
 from sympy.codegen.cfunctions import expm1, log1p
 from sympy.printing.pycode import PythonCodePrinter
 
+from symflow.core.special import known_derivatives
 from symflow.errors import CompileError
 
 __all__ = [
@@ -162,6 +163,7 @@ SPECIAL_FUNCTIONS.update(
         "gammainccinv": "special.gammainccinv",
         "betaincinv": "special.betaincinv",
         "log_ndtr": "special.log_ndtr",
+        "zetac": "special.zetac",
     }
 )
 TRANSLATIONS.update(SPECIAL_FUNCTIONS)
@@ -252,8 +254,16 @@ class KernelPrinter(PythonCodePrinter):
             f"the transform with elementary functions."
         )
 
+    def _print_Subs(self, expr):
+        return self._print_Derivative(expr)
+
     def _print_Derivative(self, expr):
-        # an unevaluated derivative (zeta'(z) has no closed form in SymPy)
+        # an unevaluated derivative: printed where symflow.core.special knows it (ζ′)
+        known = known_derivatives(expr)
+        if known != expr:
+            return self._print(known)
+        if isinstance(expr, sp.Subs):
+            expr = expr.expr.atoms(sp.Derivative).pop()
         raise CompileError(
             f"No numba translation for the derivative of {type(expr.expr).__name__} "
             f"({expr}): SymPy has no closed form for it. Rewrite the transform, or split it "
@@ -287,6 +297,10 @@ class KernelPrinter(PythonCodePrinter):
             return f"(1.0 + {self._call('special.zetac', self._print(expr.args[0]))})"
         args = ", ".join(self._print(a) for a in expr.args)
         return self._call("special.zeta", args)
+
+    def _print_zeta_prime(self, expr):
+        s, q = (*expr.args, sp.S.One)[:2]
+        return self._call("special.zeta_prime", f"{self._print(s)}, {self._print(q)}")
 
     def _print_expint(self, expr):
         order, z = expr.args

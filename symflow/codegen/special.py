@@ -85,6 +85,7 @@ __all__ = [
     "stdtrit",
     "uppergamma",
     "zeta",
+    "zeta_prime",
     "zetac",
 ]
 
@@ -359,6 +360,55 @@ def zeta(s, q):
             return total
         k += 1.0
         fac *= s + k
+        b /= w
+        k += 1.0
+    return total
+
+
+@_jit
+def zeta_prime(s, q):
+    """∂ζ(s, q)/∂s = −Σ_{k>=0} log(k + q)·(k + q)^(−s), for s > 1, q > 0 (−inf at s = 1,
+    nan elsewhere): the sum to the first term below 1e-16 of the total (at least 10 terms,
+    up to k + q > 9), then the s-derivative of the Euler–Maclaurin tail of :func:`zeta`."""
+    s = float(s)
+    q = float(q)
+    if s != s or q != q:
+        return math.nan
+    if s == 1.0:
+        return -math.inf
+    if s < 1.0 or q <= 0.0:
+        return math.nan
+    b = q**-s
+    total = -math.log(q) * b
+    a = q
+    i = 0
+    while i < 9 or a <= 9.0:
+        i += 1
+        a += 1.0
+        b = a**-s
+        term = -math.log(a) * b
+        total += term
+        if abs(term) < _EPS * abs(total):
+            return total
+    w = a
+    log_w = math.log(w)
+    # d/ds of w^(1−s)/(s − 1) − w^(−s)/2: the term k = a is in the sum already
+    total -= b * w * (log_w / (s - 1.0) + 1.0 / ((s - 1.0) * (s - 1.0)))
+    total += 0.5 * log_w * b
+    fac = 1.0  # (s)_(2j+1) = s(s + 1)...(s + 2j)
+    harmonic = 0.0  # its log-derivative Σ 1/(s + i)
+    k = 0.0
+    for j in range(12):
+        fac *= s + k
+        harmonic += 1.0 / (s + k)
+        b /= w
+        t = fac * b / _ZETA_A[j] * (harmonic - log_w)
+        total += t
+        if abs(t) < _EPS * abs(total):
+            return total
+        k += 1.0
+        fac *= s + k
+        harmonic += 1.0 / (s + k)
         b /= w
         k += 1.0
     return total

@@ -430,13 +430,18 @@ def _factored(arg: sp.Expr, states: set) -> sp.Expr:
     """arg as a quotient whose numerator and denominator are factored in ``states``."""
     numerator, denominator = sp.fraction(sp.together(arg))
     parts = []
+    factored = False
     for part in (numerator, denominator):
         if any(
             part.is_polynomial(z) and sp.degree(part, z) > 1 for z in part.free_symbols & states
         ):
             part = sp.factor(part)
+            factored = True
         parts.append(part)
-    return parts[0] / parts[1]
+    quotient = parts[0] / parts[1]
+    if not factored and sp.count_ops(quotient) >= sp.count_ops(arg):
+        return arg  # 3·log(z)/2 + 1/(2z) stays a sum: as one fraction, z·log z overflows
+    return quotient
 
 
 class exact_difference(sp.Function):  # noqa: N801 (SymPy function names are lower case)

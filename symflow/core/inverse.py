@@ -30,9 +30,15 @@ import sympy as sp
 
 from symflow.core.budget import attempt
 from symflow.core.intervals import compare, endpoint_value, interior_points
-from symflow.core.special import decompose, mpmath_function
+from symflow.core.special import (
+    betaincinv,
+    decompose,
+    gammainccinv,
+    gammaincinv,
+    mpmath_function,
+)
 
-__all__ = ["invert", "verify_inverse", "image_of"]
+__all__ = ["invert", "verify_inverse", "image_of", "in_output"]
 
 
 def image_of(expr: sp.Expr, t: sp.Symbol, interval: sp.Interval) -> sp.Interval:
@@ -71,14 +77,54 @@ def peel(expr: sp.Expr, t: sp.Symbol, y: sp.Expr, interval: sp.Interval) -> sp.E
     steps = decompose(expr, t)
     if steps is None:
         return None
+    values = _undo_steps(steps, t, y, interval)
+    return values.get(t) if len(values) == len(steps) else None
+
+
+def _undo_steps(steps, t: sp.Symbol, y: sp.Expr, interval: sp.Interval) -> dict:
+    """{argument of step k (in t): its value in y}, for the outer steps that invert."""
+    values = {}
     target = y
     for step in steps:
         rng = interval if step.inner == t else image_of(step.inner, t, interval)
         piece = _piece_holding(step, rng)
         if piece is None or piece.inverse is None:
-            return None
+            break
         target = piece.inverse(target)
-    return target
+        values[step.inner] = target
+    return values
+
+
+#: inverse CDFs: their argument is a probability that rounds onto 0, 1 (or 2) in float64
+#: long before the quantile they return over- or underflows
+_QUANTILE_CALLS = (sp.erfinv, sp.erfcinv, gammaincinv, gammainccinv, betaincinv)
+
+
+def in_output(term: sp.Expr, f: sp.Expr, t: sp.Symbol, y: sp.Symbol, interval) -> sp.Expr:
+    """``term`` (in t) with each quantile-function value F⁻¹(h(t)) that the forward map f
+    passes through written in the output y = f(t) instead (undoing f's outer steps).
+
+    log|f′(u)| for the Lévy quantile map f(u) = 1/(2·erfc⁻¹(u)²) holds erfc⁻¹(u), and u,
+    computed from x as erfc(1/√(2x)), rounds onto 0 for x < 1e-12 and onto 1 for x > 1e33:
+    erfc⁻¹(u) = 1/√(2x) read from x is exact at every x. The term is unchanged where f has
+    no such step.
+
+    Examples
+    --------
+    >>> u, x = sp.Symbol("u", real=True), sp.Symbol("x", positive=True)
+    >>> f = 1 / (2 * sp.erfcinv(u) ** 2)
+    >>> in_output(sp.log(sp.erfcinv(u)), f, u, x, sp.Interval.open(0, 1))
+    log(sqrt(2)/(2*sqrt(x)))
+    """
+    calls = [c for c in term.atoms(*_QUANTILE_CALLS) if c.has(t)]
+    if not calls:
+        return term
+    steps = attempt(lambda: decompose(f, t), 2.0, None)
+    if not steps:
+        return term
+    values = {f: y, **attempt(lambda: _undo_steps(steps, t, y, interval), 5.0, {})}
+    swaps = {c: values[c] for c in calls if c in values}
+    return term.xreplace(swaps) if swaps else term
 
 
 def _piece_holding(step, rng: sp.Interval):

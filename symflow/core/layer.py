@@ -30,6 +30,7 @@ from symflow.core.intervals import describe_set, symbol_on
 from symflow.core.inverse import image_of, invert
 from symflow.core.pieces import monotone_pieces, smooth_parts
 from symflow.core.simplify import drop_even_signs, tidy_log
+from symflow.core.special import known_derivatives
 from symflow.core.transform import Transform, check_declared_inverse
 from symflow.errors import InverseError
 
@@ -157,7 +158,9 @@ def solve_on_piece(cls, y):
 
 @functools.lru_cache(maxsize=256)
 def _mpmath_forward(cls):
-    return sp.lambdify(cls.variable, cls.forward, "mpmath")
+    from symflow.core.special import mpmath_function
+
+    return mpmath_function(cls.variable, cls.forward)  # betaincinv, erfcinv, ... included
 
 
 def _evaluate(cls, y):
@@ -315,7 +318,7 @@ class Layer:
         implicit = g is None
         if implicit:
             g = implicit_inverse(fp, tp, piece.interval, piece.direction, label_f)(ty)
-        derivative = _substitutable(sp.diff(fp, tp), tp)
+        derivative = _substitutable(known_derivatives(sp.diff(fp, tp)), tp)
         log_det = tidy_log(sp.log(piece.direction * derivative))
         return Branch(
             piece.interval,

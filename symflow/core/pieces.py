@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import sympy as sp
 
 from symflow.core.budget import attempt
+from symflow.core.interval_sign import interval_sign_changes
 from symflow.core.intervals import (
     as_intervals,
     compare,
@@ -298,6 +299,28 @@ def _numeric_sign_changes(fn, interval: sp.Interval) -> list[sp.Float] | None:
     return cuts
 
 
+def _sign_changes(fn, d: sp.Expr, t: sp.Symbol, interval: sp.Interval) -> list | None:
+    """Where f' = d changes sign: proven by interval arithmetic
+    (:func:`symflow.core.interval_sign.interval_sign_changes`), and sampled
+    (:func:`_numeric_sign_changes`) only on the cells where interval evaluation is too
+    wide to decide (wider than 1e-20 relative; a narrower undecided cell between equal
+    signs is a double root, where f' does not change sign), or everywhere when d has no
+    interval extension (ζ, Γ, ...)."""
+    found = interval_sign_changes(d, t, interval)
+    if found is None:
+        return _numeric_sign_changes(fn, interval)
+    cuts = list(found.cuts)
+    for lo, hi in found.sampled:
+        scale = max(1, abs(lo), abs(hi)) if lo.is_finite and hi.is_finite else None
+        if scale is not None and hi - lo < 1e-20 * scale:
+            continue
+        more = _numeric_sign_changes(fn, sp.Interval.open(lo, hi))
+        if more is None:
+            return None
+        cuts.extend(more)
+    return sorted(cuts, key=float)
+
+
 def _probe_points(interval: sp.Interval) -> list[sp.Expr]:
     lo, hi = interval.inf, interval.sup
     middle = interior_point(interval)
@@ -569,13 +592,14 @@ def _pieces_from_roots(f, t, dp, tp, part, label, var, base=None) -> list[Piece]
         )
     else:
         fn = _derivative_function(f.xreplace({t: tp}), tp, dp)
-        cuts = attempt(lambda: _numeric_sign_changes(fn, part), 60.0, None)
+        cuts = attempt(lambda: _sign_changes(fn, dp, tp, part), 90.0, None)
         if cuts is None:
             raise MonotonicityError(
                 f"Cannot decide where {label} is monotone in {var} on {describe_set(part)}: "
                 f"SymPy finds no real roots of its derivative "
-                f"{dp.xreplace({tp: sp.Symbol(var)})}, and it cannot be evaluated there. "
-                f"Split the transform into simpler layers."
+                f"{dp.xreplace({tp: sp.Symbol(var)})}, and it can be evaluated neither in "
+                f"interval arithmetic nor at {GRID_POINTS} sample points there. Split the "
+                f"transform into simpler layers."
             )
     fn = _derivative_function(f.xreplace({t: tp}), tp, dp)
     bounds = [part.inf, *cuts, part.sup]

@@ -38,7 +38,7 @@ import sympy as sp
 
 from symflow.core.assignment import Assignment
 from symflow.core.intervals import symbol_on
-from symflow.core.inverse import image_of
+from symflow.core.inverse import image_of, in_output
 
 __all__ = ["Assignment", "Path", "Program", "build_program", "build_vector_program"]
 
@@ -55,6 +55,9 @@ class Path:
     checks: tuple[sp.Basic, ...] = ()
     #: (state, open interval it lives on along this path), for the edge-aware pass
     ranges: tuple[tuple[sp.Symbol, sp.Interval], ...] = ()
+    #: (log|det| term, the same term written in its layer's output) where quantile
+    #: functions of a latent probability are read from the output instead (kernels use it)
+    log_dets_in_outputs: tuple[tuple[sp.Symbol, sp.Expr], ...] = ()
 
     @functools.cached_property
     def kernel_assignments(self) -> tuple[Assignment, ...]:
@@ -63,7 +66,12 @@ class Path:
         so that a state rounded onto an edge of its range never feeds a log."""
         from symflow.core.edges import edge_assignments
 
-        return edge_assignments(self.assignments, dict(self.ranges))
+        swaps = dict(self.log_dets_in_outputs)
+        assignments = [
+            Assignment(a.target, swaps[a.target], a.kind) if a.target in swaps else a
+            for a in self.assignments
+        ]
+        return edge_assignments(assignments, dict(self.ranges))
 
     @property
     def implicit(self) -> bool:
@@ -159,6 +167,7 @@ def build_program(base, layers) -> Program:
             inv = branch.inverse.xreplace({layer.output_symbol: symbols[i]})
             assignments.append(Assignment(symbols[i - 1], inv))
         log_dets = []
+        in_outputs = []
         for i in range(1, k + 1):
             layer = layers[i - 1]
             branch = layer.branches[chosen[i - 1]]
@@ -166,13 +175,29 @@ def build_program(base, layers) -> Program:
             term = branch.log_abs_det_jacobian.xreplace({layer.input_symbol: symbols[i - 1]})
             assignments.append(Assignment(li, term, "log_det"))
             log_dets.append(li)
+            if branch.forward is not None and not branch.implicit:
+                t = layer.input_symbol
+                read = in_output(
+                    branch.log_abs_det_jacobian, branch.forward, t, symbols[i], branch.piece
+                )
+                if read != branch.log_abs_det_jacobian:
+                    in_outputs.append((li, read.xreplace({t: symbols[i - 1]})))
         result = base.log_density(symbols[0]) - sp.Add(*log_dets)
         assignments.append(Assignment(log_p, result, "result"))
         ranges = [(symbols[k], region)] if k else [(symbols[0], base.support)]
         for i in range(k, 0, -1):
             ranges.append((symbols[i - 1], layers[i - 1].branches[chosen[i - 1]].piece))
         ranges = [(s, r) for s, r in ranges if isinstance(r, sp.Interval)]
-        paths.append(Path(chosen, region, tuple(assignments), log_p, ranges=tuple(ranges)))
+        paths.append(
+            Path(
+                chosen,
+                region,
+                tuple(assignments),
+                log_p,
+                ranges=tuple(ranges),
+                log_dets_in_outputs=tuple(in_outputs),
+            )
+        )
 
     params = set(base.free_symbols)
     for layer in layers:

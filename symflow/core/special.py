@@ -41,6 +41,10 @@ __all__ = [
     "LOGGAMMA_MINIMUM",
     "cancel_inverse_pairs",
     "log_ndtr",
+    "zeta_prime",
+    "known_derivatives",
+    "zetac",
+    "distance_to_limit",
 ]
 
 #: the positive root of digamma, where gamma and loggamma take their minimum on (0, oo)
@@ -418,6 +422,18 @@ def _mp_inverse(forward, unit=False):
     return inverse
 
 
+def _mp_zeta_prime(s, q=1):
+    import mpmath
+
+    return mpmath.zeta(s, q, 1)
+
+
+def _mp_betainc_regularized(a, b, x1, x2):
+    import mpmath
+
+    return mpmath.betainc(a, b, x1, x2, regularized=True)
+
+
 def mpmath_function(args, expr: sp.Expr) -> Callable:
     """``expr`` as a function of ``args`` evaluated by mpmath (at the caller's working
     precision), erfc⁻¹, LambertW branches and the incomplete-gamma/beta inverses included.
@@ -436,6 +452,9 @@ def mpmath_function(args, expr: sp.Expr) -> Callable:
         "gammaincinv": _mp_inverse(lambda m, a, x: m.gammainc(a, 0, x, regularized=True)),
         "gammainccinv": _mp_inverse(lambda m, a, x: m.gammainc(a, x, m.inf, regularized=True)),
         "betaincinv": _mp_inverse(lambda m, a, b, x: m.betainc(a, b, 0, x, regularized=True), True),
+        # lambdify's mpmath table maps it to the unregularised betainc
+        "betainc_regularized": _mp_betainc_regularized,
+        "zeta_prime": _mp_zeta_prime,
     }
     return sp.lambdify(args, expr, modules=[extra, "mpmath"])
 
@@ -699,3 +718,169 @@ class log_ndtr(sp.Function):  # noqa: N801 (SciPy's name)
     def _latex(self, printer, exp=None):
         body = rf"\log \Phi\left({printer._print(self.args[0])}\right)"
         return body if exp is None else rf"\left({body}\right)^{{{exp}}}"
+
+
+class zeta_prime(sp.Function):  # noqa: N801 (SymPy function names are lower case)
+    """ζ′(s, q) = ∂ζ(s, q)/∂s = −Σ_{k≥0} log(k + q)·(k + q)^(−s), the derivative of the
+    (Hurwitz) zeta function in its first argument, for s > 1 and q > 0 (q = 1 by default:
+    Riemann's ζ′(s)). SymPy leaves d/ds ζ(s) unevaluated; :func:`known_derivatives` writes
+    it as this function, which evaluates in mpmath and compiles
+    (:func:`symflow.codegen.special.zeta_prime`).
+
+    Examples
+    --------
+    >>> s = sp.Symbol("s", real=True)
+    >>> known_derivatives(sp.diff(sp.zeta(2 * s), s))
+    2*zeta_prime(2*s)
+    >>> round(float(zeta_prime(2)), 15)  # ζ′(2) = π²/6·(γ + log 2π − 12·log A)
+    -0.937548254315844
+    """
+
+    nargs = (1, 2)
+
+    def _eval_evalf(self, prec):
+        import mpmath
+
+        values = [a.evalf(prec + 10) for a in self.args]
+        if not all(v.is_number and v.is_real for v in values):
+            return None
+        s, q = (*values, sp.S.One)[:2]
+        # mpmath's Hurwitz derivative loses digits as s·log q grows: work wider
+        extra = int(float(abs(s) * sp.log(max(abs(q), 2), 10).evalf(5))) + 20
+        with mpmath.workprec(prec + 4 * extra):
+            value = mpmath.zeta(mpmath.mpf(str(s)), mpmath.mpf(str(q)), 1)
+        return sp.Float(value, precision=prec)
+
+    def _eval_is_extended_real(self):
+        return None if not all(a.is_extended_real for a in self.args) else True
+
+    def _latex(self, printer, exp=None):
+        args = ", ".join(printer._print(a) for a in self.args)
+        body = rf"\zeta'\left({args}\right)"
+        return body if exp is None else rf"\left({body}\right)^{{{exp}}}"
+
+
+def _zeta_derivative(e: sp.Expr) -> sp.Expr | None:
+    """ζ′(u) for d/du ζ(u) (or ζ(u, q)), unevaluated by SymPy, else None."""
+    if isinstance(e, sp.Derivative) and isinstance(e.expr, sp.zeta):
+        args = e.expr.args
+        if e.variable_count == ((args[0], 1),) and not any(a.has(args[0]) for a in args[1:]):
+            return zeta_prime(*args)
+    return None
+
+
+def known_derivatives(expr: sp.Expr) -> sp.Expr:
+    """expr with the derivatives SymPy leaves unevaluated written as functions that
+    evaluate and compile: d/ds ζ(s) and ∂/∂s ζ(s, q) as :class:`zeta_prime`.
+
+    Examples
+    --------
+    >>> z = sp.Symbol("z", real=True)
+    >>> known_derivatives(sp.diff(sp.zeta(z + 2), z))
+    zeta_prime(z + 2)
+    """
+    if not expr.has(sp.Derivative):
+        return expr
+
+    def known(e: sp.Expr) -> bool:
+        return isinstance(e, sp.Derivative) and _zeta_derivative(e) is not None
+
+    def settled(e: sp.Expr) -> bool:  # Subs(ζ′(u), u, s) once its derivative is known
+        return isinstance(e, sp.Subs) and not e.expr.has(sp.Derivative)
+
+    return expr.replace(known, _zeta_derivative).replace(settled, lambda e: e.doit())
+
+
+class zetac(sp.Function):  # noqa: N801 (SciPy's name)
+    """ζ(s) − 1 = Σ_{k≥2} k^(−s), for real s > 1: the Riemann zeta function's distance to
+    its limit 1 at s → ∞, with all its digits where ζ(s) itself rounds to 1.
+
+    Examples
+    --------
+    >>> s = sp.Symbol("s", real=True)
+    >>> sp.diff(zetac(s), s)
+    zeta_prime(s)
+    >>> float(zetac(60))  # 2⁻⁶⁰ + 3⁻⁶⁰ + …
+    8.673617380119933e-19
+    """
+
+    nargs = 1
+
+    def fdiff(self, argindex=1):
+        return zeta_prime(self.args[0])
+
+    def _eval_rewrite_as_zeta(self, s, **kwargs):
+        return sp.zeta(s) - 1
+
+    def _eval_evalf(self, prec):
+        import mpmath
+
+        value = self.args[0].evalf(prec + 10)
+        if not value.is_number or not value.is_real:
+            return None
+        with mpmath.workprec(prec + 20):
+            s = mpmath.mpf(str(value))
+            return sp.Float(mpmath.zeta(s) - 1 if s < 40 else _zetac_sum(s), precision=prec)
+
+    def _eval_is_extended_real(self):
+        return self.args[0].is_extended_real
+
+    def _latex(self, printer, exp=None):
+        body = rf"\left(\zeta\left({printer._print(self.args[0])}\right) - 1\right)"
+        return body if exp is None else rf"{body}^{{{exp}}}"
+
+
+def _zetac_sum(s):
+    """Σ_{k≥2} k^(−s) for s ≥ 40, directly (mpmath's ζ(s) − 1 cancels there)."""
+    import mpmath
+
+    total = mpmath.mpf(0)
+    k = 2
+    while True:
+        term = mpmath.mpf(k) ** -s
+        total += term
+        if term < total * mpmath.eps:
+            return total
+        k += 1
+
+
+#: F(u) written as its limit plus a distance that keeps its digits near that limit
+_COMPLEMENTS: dict[type, Callable[[sp.Expr], sp.Expr]] = {
+    sp.zeta: lambda u: 1 + zetac(u),  # ζ(u) → 1 as u → ∞
+    sp.erf: lambda u: 1 - sp.erfc(u),  # erf(u) → 1 as u → ∞
+    sp.tanh: lambda u: 1 - 2 / (sp.exp(2 * u) + 1),  # tanh(u) → 1 as u → ∞
+}
+
+
+def distance_to_limit(f: sp.Expr, t: sp.Symbol, limit: sp.Expr) -> sp.Expr | None:
+    """f(t) − L written so that the constant L cancels symbolically: each function of the
+    table of complements is written as its limit plus its distance to it (ζ(u) = 1 +
+    zetac(u), erf(u) = 1 − erfc(u), tanh u = 1 − 2/(e^(2u) + 1)). None when the constant
+    does not cancel.
+
+    A root solve of f(t) = y next to the limit then reads g(t) = f(t) − L against y − L
+    (exact for y within a factor 2 of L): ζ(t) − (1 + 2⁻⁵²) loses every digit, zetac(t) −
+    2⁻⁵² none.
+
+    Examples
+    --------
+    >>> t = sp.Symbol("t", real=True)
+    >>> distance_to_limit(sp.zeta(t + 2), t, 1)
+    zetac(t + 2)
+    >>> distance_to_limit(3 * sp.erf(t) + 2, t, 5)
+    -3*erfc(t)
+    >>> distance_to_limit(t + sp.exp(t), t, 0) is None
+    True
+    """
+    if not f.has(*_COMPLEMENTS):
+        return None
+
+    def complement(e: sp.Expr) -> sp.Expr:
+        if len(e.args) != 1:
+            return e
+        return _COMPLEMENTS[type(e)](e.args[0])
+
+    written = f.replace(lambda e: type(e) in _COMPLEMENTS, complement)
+    distance = sp.expand(written - limit, deep=False, mul=True, power_exp=False, log=False)
+    constant, _ = distance.as_independent(t, as_Add=True)
+    return distance if constant == 0 else None

@@ -1,0 +1,175 @@
+r"""Root finding for implicit inverses in numba: bracketed Newton, exact in the far tails.
+
+:func:`solve_monotone` finds the t in (lo, hi) with g(t) = target for a strictly monotone g
+(``s`` = +1 increasing, −1 decreasing), given g and g′ as numba functions of
+``(t, *params)``. The kernel's implicit inverse f⁻¹(y) calls it either with g = f and
+target = y or, where y is close to a finite limit L of f at an end of the piece, with
+g = f − L written so that L cancels symbolically (ζ(t) − 1 = zetac(t); see
+:func:`symflow.core.special.distance_to_limit`) and target = y − L, computed exactly:
+then the residual g(t) − target keeps its digits where f(t) − y would be the difference of
+two numbers that agree to the last bit (ζ(50) − (1 + 1e-15)).
+
+The method:
+
+* **bracket** — from a finite end, or from ±1, the bracket grows geometrically (×2 per
+  step) towards an infinite end: ±1e308 is reached in about 1030 steps;
+* **bisection in log space** — while the bracket spans more than a factor 4 (both ends of
+  one sign) the trial point is the geometric mean, and a bracket across 0 is split at 0:
+  a root at 1e-300 or 1e300 is bracketed to a factor 4 in about 11 halvings of the
+  exponent, not 1000 halvings of the interval;
+* **Newton steps** inside the bracket, taken only when they stay in it, and the bracket
+  updated at every step, so that the iteration never leaves (lo, hi);
+* **stop** when the bracket is two units in the last place wide, a Newton step does not
+  move t, or g(t) = target exactly.
+
+Accuracy: the root of the computed g to about 1 ulp wherever g is monotone in floating
+point (the error left is that of g itself: cond · ulp). Measured against mpmath
+(tests/codegen/test_solvers.py): t + t³ and t + eᵗ at targets ±1e-300 … ±1e300 within
+2 ulp; ζ(t + 2) = 1 + 2⁻⁵² through zetac within 2 ulp, where the direct residual
+ζ(t + 2) − y leaves t wrong in its first digit.
+
+Examples
+--------
+>>> from numba import njit
+>>> @njit
+... def cube(t):
+...     return t * t * t + t
+>>> @njit
+... def slope(t):
+...     return 3.0 * t * t + 1.0
+>>> float(solve_monotone(cube, slope, 1e300, -math.inf, math.inf, 1.0, ()))
+1e+100
+"""
+
+from __future__ import annotations
+
+import math
+
+import sympy as sp
+from numba import njit
+
+__all__ = ["solve_monotone", "limit_residuals", "MAX_STEPS"]
+
+#: steps of each stage (bracket growth, then bisection and Newton)
+MAX_STEPS = 2100
+_EPS = 2.220446049250313e-16
+_TINY = 2.2250738585072014e-308
+
+
+@njit(cache=True, error_model="numpy")
+def _split(a, b):
+    """The next trial point of the bracket (a, b): 0 across 0, the geometric mean while
+    the ends differ by more than a factor 4, the midpoint otherwise."""
+    if a < 0.0 < b:
+        return 0.0
+    if a >= 0.0 and b > 4.0 * a:
+        if a == 0.0:
+            return b * 2.0**-64 if b > _TINY * 2.0**64 else 0.5 * b
+        return math.sqrt(a) * math.sqrt(b)
+    if b <= 0.0 and a < 4.0 * b:
+        if b == 0.0:
+            return a * 2.0**-64 if a < -_TINY * 2.0**64 else 0.5 * a
+        return -(math.sqrt(-a) * math.sqrt(-b))
+    return a + 0.5 * (b - a)
+
+
+@njit(cache=True, error_model="numpy", forceinline=True)
+def solve_monotone(g, dg, target, lo, hi, s, params):
+    """The t in (lo, hi) with g(t, *params) = target, for g strictly monotone there with
+    direction ``s``; nan for a nan target or when no bracket is found towards an
+    infinite end (a target outside the image of the piece; kernels test membership first).
+
+    Parameters
+    ----------
+    g, dg : numba functions of (t, *params)
+        The function and its derivative.
+    target : float
+        The value sought.
+    lo, hi : float
+        The open piece (±inf allowed).
+    s : float
+        +1.0 where g increases, −1.0 where it decreases.
+    params : tuple
+        Extra arguments of g and dg (the flow's parameters).
+
+    The function is inlined into its caller (``forceinline``): g and dg arrive as
+    dispatcher constants, whose addresses numba refuses to cache once they survive as a
+    call argument; inlined, they are dead and the caller caches.
+    """
+    if target != target:
+        return math.nan
+    a = lo
+    b = hi
+    step = 1.0
+    if a == -math.inf:  # grow the bracket down until the residual is <= 0 at a
+        a = min(b - 1.0, -1.0) if b != math.inf else -1.0
+        for _ in range(MAX_STEPS):
+            r = s * (g(a, *params) - target)
+            if r <= 0.0 or a == -math.inf:
+                break
+            b = a
+            a = a - step
+            step *= 2.0
+    step = 1.0
+    if b == math.inf:
+        b = max(a + 1.0, 1.0) if a != -math.inf else 1.0
+        for _ in range(MAX_STEPS):
+            r = s * (g(b, *params) - target)
+            if r >= 0.0 or b == math.inf:
+                break
+            a = b
+            b = b + step
+            step *= 2.0
+    if not (a > -math.inf and b < math.inf):
+        return math.nan
+    t = _split(a, b)
+    for _ in range(MAX_STEPS):
+        r = s * (g(t, *params) - target)
+        if r == 0.0:
+            return t
+        if r > 0.0:
+            b = t
+        else:
+            a = t
+        d = s * dg(t, *params)
+        nxt = t - r / d if d != 0.0 and d == d else math.nan
+        spans_decades = (a > 0.0 and b > 4.0 * a) or (b < 0.0 and a < 4.0 * b) or a < 0.0 < b
+        if not (nxt > a and nxt < b) or (spans_decades and not _near(nxt, t)):
+            nxt = _split(a, b)  # Newton left the bracket, or jumps less than bisection
+        if nxt == t or b - a <= 2.0 * _EPS * max(abs(a), abs(b)):
+            return nxt
+        t = nxt
+    return t
+
+
+@njit(cache=True, error_model="numpy")
+def _near(u, v):
+    """u within a factor 2 of v (Newton's step shrinks the bracket at least as fast as
+    the geometric bisection does)."""
+    return u == v or (u * v > 0.0 and 0.5 * abs(v) <= abs(u) <= 2.0 * abs(v))
+
+
+def limit_residuals(forward: sp.Expr, t: sp.Symbol, lo: sp.Expr, hi: sp.Expr) -> list:
+    """[(L, f − L)] for each finite limit L of f at an end of the piece (lo, hi) where
+    f − L has a form in which L cancels (:func:`symflow.core.special.distance_to_limit`).
+
+    The kernel's implicit inverse solves g = f − L against y − L for y nearer to L than to
+    the other end of the image, and g = f against y otherwise.
+
+    Examples
+    --------
+    >>> t = sp.Symbol("t", real=True)
+    >>> limit_residuals(sp.zeta(t + 2), t, sp.S.Zero, sp.oo)
+    [(1, zetac(t + 2))]
+    """
+    from symflow.core.intervals import endpoint_value
+    from symflow.core.special import distance_to_limit
+
+    out = []
+    for end, side in ((lo, "+"), (hi, "-")):
+        limit = endpoint_value(forward, t, end, side)
+        if limit.is_finite and limit.is_number:
+            distance = distance_to_limit(forward, t, limit)
+            if distance is not None:
+                out.append((limit, distance))
+    return out
