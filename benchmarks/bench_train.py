@@ -363,7 +363,7 @@ def johnson_su_flow(data) -> str:
     supremum is a limit), this one has, and the fit must converge to it."""
     import sympy as sp
 
-    from symflow.verify.train import train_flow
+    from symflow.stats.train import train_flow
 
     z = sp.Symbol("z", real=True)
     X = sf.Flow(

@@ -10,7 +10,7 @@ from scipy import optimize, stats
 
 import symflow as sf
 from symflow.codegen.train_kernel import train_kernels
-from symflow.verify.train import train_flow
+from symflow.stats.train import train_flow
 
 z = sp.Symbol("z", real=True)
 mu, sigma = sp.Symbol("mu", real=True), sp.Symbol("sigma", positive=True)
