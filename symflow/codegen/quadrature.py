@@ -4,7 +4,7 @@ Each piece [a, b] is integrated with the rule that suits its ends:
 
 * finite ends — the piece is halved and each half integrated by tanh-sinh in the
   distance s from its own end, s = L·δ(t), δ = 1/(1 + e^{π |sinh t|}); the integrand
-  is called as f(s, k) = p(β_k + s), written symbolically in s, so that an end
+  is called as f(s, k, x, p) = p(β_k + s), written symbolically in s, so that an end
   singularity such as (y − w)^{−1/2} sees the exact distance, not y − fl(w);
 * one infinite end — exp-sinh: s = e^{(π/2) sinh t};
 * both infinite — sinh-sinh: w = sinh((π/2) sinh t).
@@ -14,7 +14,11 @@ estimates agree to ``RTOL`` relative; the error of the last estimate is then of 
 order of the square of that difference for integrands analytic inside the piece, which
 is why break points go at the support edges and kinks. Accuracy: better than 1e-12
 relative on smooth and end-singular integrands (checked against mpmath.quad in
-tests/codegen/test_marginal.py).
+tests/reduce/).
+
+The rules are generic in the integrand: numba compiles them once per integrand (an
+``@njit`` function passed as the first argument) and can inline the integrand into the
+loops; the specialisations are cached on disk with the module that calls them.
 
 References
 ----------
@@ -28,7 +32,8 @@ Examples
 >>> @njit(INTEGRAND)
 ... def f(s, k, x, p):  # the density x·e^{−x w} at w = 0 + s (variant 0) or w = s (1)
 ...     return x * math.exp(-x * s) if s > 0.0 else 0.0
->>> round(integrate_pieces(f, np.array([0.0]), np.array([0]), 1, 2.0, np.empty(0)), 14)
+>>> edges, anchors = np.array([0.0]), np.array([0])
+>>> round(integrate_pieces(f, edges, anchors, 1, 1, 2.0, np.empty(0)), 14)
 1.0
 """
 
@@ -39,14 +44,11 @@ import math
 import numpy as np
 from numba import njit, types
 
-__all__ = ["integrate_pieces", "integrate_piece", "INTEGRAND", "RTOL"]
+__all__ = ["integrate_pieces", "integrate_piece", "sort_edges", "INTEGRAND", "RTOL"]
 
 #: the integrand's signature: f(s, k, x, p) is the joint density at w = β_k(x) + s, with
-#: the flow's parameters in the array p. Integrands are passed as first-class functions
-#: of this one type, so the rules below compile once and are cached on disk.
+#: the flow's parameters (and any other outputs or outer auxiliaries) in the array p
 INTEGRAND = types.float64(types.float64, types.int64, types.float64, types.float64[::1])
-_F = types.FunctionType(INTEGRAND)
-_P = types.float64[::1]
 
 #: relative agreement of two successive levels at which a piece is accepted
 RTOL = 1e-7
@@ -64,12 +66,8 @@ MAX_LEVEL = 12
 HALF_PI = 0.5 * math.pi
 
 
-@njit(
-    types.UniTuple(types.float64, 2)(types.int64, types.float64, types.float64),
-    cache=True,
-    error_model="numpy",
-)
-def _node(kind: int, et: float, length: float):
+@njit(cache=True, error_model="numpy", inline="always")
+def _node(kind, et, length):
     """(s, weight·dt) at t with e^t = ``et``: kind 0 is tanh-sinh on [0, length], 1
     exp-sinh on [0, oo), 2 sinh-sinh on the real line (one exp per node)."""
     ie = 1.0 / et
@@ -87,13 +85,7 @@ def _node(kind: int, et: float, length: float):
     return 0.5 * (e - 1.0 / e), c * 0.5 * (e + 1.0 / e)
 
 
-@njit(
-    types.float64(
-        _F, types.int64, types.float64, types.float64, types.float64, types.int64, types.float64, _P
-    ),
-    cache=True,
-    error_model="numpy",
-)
+@njit(cache=True, error_model="numpy", inline="always")
 def _value(f, kind, et, length, sign, k, x, p):
     point, weight = _node(kind, et, length)
     if weight == 0.0:
@@ -104,78 +96,15 @@ def _value(f, kind, et, length, sign, k, x, p):
     return v * weight
 
 
-@njit(
-    types.UniTuple(types.float64, 2)(
-        _F,
-        types.int64,
-        types.float64,
-        types.float64,
-        types.float64,
-        types.int64,
-        types.float64,
-        _P,
-        types.float64,
-    ),
-    cache=True,
-    error_model="numpy",
-)
-def _reach(f, kind, direction, length, sign, k, x, p, centre):
-    """(the last t worth sampling on one side, the sum of the level-0 terms there)."""
-    added = 0.0
-    small = 0
-    t = 0.0
-    while t + 1.0 <= T_MAX:
-        t += 1.0
-        v = _value(f, kind, math.exp(direction * t), length, sign, k, x, p)
-        added += v
-        scale = abs(centre + added)
-        small = small + 1 if abs(v) <= NEGLIGIBLE * scale else 0
-        if small == 2:
-            return t, added
-    return T_MAX, added
-
-
-@njit(
-    types.float64(
-        _F,
-        types.int64,
-        types.float64,
-        types.float64,
-        types.float64,
-        types.float64,
-        types.float64,
-        types.int64,
-        types.float64,
-        _P,
-    ),
-    cache=True,
-    error_model="numpy",
-)
-def _level(f, kind, h, reach, direction, length, sign, k, x, p):
-    """The sum of the terms at the odd multiples of h in (0, reach] on one side, with
-    e^t advanced by multiplication (e^{(j+2)h} = e^{jh}·e^{2h})."""
-    total = 0.0
-    et = math.exp(direction * h)
-    step = math.exp(direction * 2.0 * h)
-    j = 1
-    while j * h <= reach:
-        total += _value(f, kind, et, length, sign, k, x, p)
-        et *= step
-        j += 2
-    return total
-
-
-@njit(
-    types.float64(_F, types.int64, types.float64, types.float64, types.float64, _P, types.boolean),
-    cache=True,
-    error_model="numpy",
-)
+@njit(cache=True, error_model="numpy", inline="always")
 def integrate_piece(f, k, sign, length, x, p, infinite):
     """∫_0^length f(sign·s, k, x, p) ds (length may be inf); with ``infinite`` the
     integral of f(s, k, x, p) over the whole line.
 
     f(s, k, …) is the integrand at w = β_k + s: measuring from the anchor β_k keeps the
-    distance to a singular end exact.
+    distance to a singular end exact. (One call site per rule and no helper with a loop:
+    the rules are inlined into the caller, so that the integrand is a static call and
+    the caller's machine code can be cached.)
     """
     if infinite:
         kind = 2
@@ -185,19 +114,37 @@ def integrate_piece(f, k, sign, length, x, p, infinite):
         kind = 0
     else:
         return 0.0
-    h = 1.0
     total = _value(f, kind, 1.0, length, sign, k, x, p)
     # walk out from t = 0 on each side until two nodes in a row are negligible: the
     # finer levels stay inside [−left, right]
-    right = _reach(f, kind, 1.0, length, sign, k, x, p, total)
-    left = _reach(f, kind, -1.0, length, sign, k, x, p, total)
-    total += right[1] + left[1]
+    reach = np.full(2, T_MAX)
+    for side in range(2):
+        direction = 1.0 if side == 0 else -1.0
+        small = 0
+        t = 0.0
+        while t + 1.0 <= T_MAX:
+            t += 1.0
+            v = _value(f, kind, math.exp(direction * t), length, sign, k, x, p)
+            total += v
+            small = small + 1 if abs(v) <= NEGLIGIBLE * abs(total) else 0
+            if small == 2:
+                reach[side] = t
+                break
+    h = 1.0
     estimate = total * h
     quiet = False
     for level in range(1, MAX_LEVEL + 1):
         h *= 0.5
-        total += _level(f, kind, h, right[0], 1.0, length, sign, k, x, p)
-        total += _level(f, kind, h, left[0], -1.0, length, sign, k, x, p)
+        # the terms at the odd multiples of h, e^t advanced by multiplication
+        for side in range(2):
+            direction = 1.0 if side == 0 else -1.0
+            et = math.exp(direction * h)
+            step = math.exp(direction * 2.0 * h)
+            j = 1
+            while j * h <= reach[side]:
+                total += _value(f, kind, et, length, sign, k, x, p)
+                et *= step
+                j += 2
         previous = estimate
         estimate = total * h
         change = abs(estimate - previous)
@@ -209,34 +156,59 @@ def integrate_piece(f, k, sign, length, x, p, infinite):
     return estimate
 
 
-@njit(
-    types.float64(_F, types.float64[::1], types.int64[::1], types.int64, types.float64, _P),
-    cache=True,
-    error_model="numpy",
-)
-def integrate_pieces(f, edges, anchors, free, x, p):
-    """∫ f dw over the line, split at ``edges`` (nan edges skipped).
+@njit(cache=True, error_model="numpy", inline="always")
+def sort_edges(edges, anchors, n):
+    """Drop the nan and infinite edges among the first n and sort the rest in place
+    (insertion sort: a handful of edges); returns how many remain."""
+    m = 0
+    for i in range(n):
+        e = edges[i]
+        if e == e and abs(e) != math.inf:
+            edges[m] = e
+            anchors[m] = anchors[i]
+            m += 1
+    for i in range(1, m):
+        e = edges[i]
+        a = anchors[i]
+        j = i - 1
+        while j >= 0 and edges[j] > e:
+            edges[j + 1] = edges[j]
+            anchors[j + 1] = anchors[j]
+            j -= 1
+        edges[j + 1] = e
+        anchors[j + 1] = a
+    return m
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def integrate_pieces(f, edges, anchors, n, free, x, p):
+    """∫ f dw over the line, split at the first ``n`` of ``edges`` (nan and infinite
+    edges skipped; both arrays are reordered in place).
 
     ``anchors[i]`` is the variant of f measured from edge i (f(s, anchors[i], …) is the
     integrand at w = edges[i] + s); ``free`` is the variant in w itself. Each finite
     piece is split at its midpoint and each half integrated from its own end.
     """
-    keep = edges == edges
-    values = edges[keep]
-    owners = anchors[keep]
-    order = np.argsort(values)
-    values = values[order]
-    owners = owners[order]
-    n = values.shape[0]
-    if n == 0:
-        return integrate_piece(f, free, 1.0, math.inf, x, p, True)
-    total = integrate_piece(f, owners[0], -1.0, math.inf, x, p, False)
-    total += integrate_piece(f, owners[n - 1], 1.0, math.inf, x, p, False)
-    for i in range(n - 1):
-        a = values[i]
-        b = values[i + 1]
-        if a < b:
-            half = 0.5 * (b - a)
-            total += integrate_piece(f, owners[i], 1.0, half, x, p, False)
-            total += integrate_piece(f, owners[i + 1], -1.0, (b - a) - half, x, p, False)
+    n = sort_edges(edges, anchors, n)
+    total = 0.0
+    # the pieces in order: (−oo, e_0], then the two halves of each [e_i, e_i+1], then
+    # [e_n−1, oo); the whole line when there are no edges
+    for j in range(2 * n if n > 0 else 1):
+        infinite = n == 0
+        k = free
+        sign = 1.0
+        length = math.inf
+        if n > 0 and j == 0:
+            k, sign = anchors[0], -1.0
+        elif n > 0 and j == 2 * n - 1:
+            k = anchors[n - 1]
+        elif n > 0:
+            i = (j - 1) // 2
+            gap = edges[i + 1] - edges[i]
+            half = 0.5 * gap
+            if j % 2 == 1:
+                k, length = anchors[i], half
+            else:
+                k, sign, length = anchors[i + 1], -1.0, gap - half
+        total += integrate_piece(f, k, sign, length, x, p, infinite)
     return total

@@ -55,6 +55,8 @@ __all__ = [
     "integrate_out",
     "check_independent",
     "output_cdf",
+    "numeric_plan",
+    "nested_plan",
 ]
 
 #: seconds SymPy may spend integrating one case of one auxiliary
@@ -821,16 +823,38 @@ def numeric_plan(reduction: Reduction) -> tuple[list[Term], list[sp.Expr]]:
     |u(w)| split at u = 0, and every bound of w (support edges and kinks) as expressions
     in the output."""
     (w,) = reduction.auxiliaries
-    terms: list[Term] = []
+    terms = [term for t0 in reduction.joint for term in _split_abs(t0, w)]
+    return terms, _edges_of(terms, w)
+
+
+def _edges_of(terms, w: sp.Symbol) -> list[sp.Expr]:
+    """Every bound of w in the terms' conditions (support edges and kinks)."""
     edges: list[sp.Expr] = []
-    for t0 in reduction.joint:
-        for term in _split_abs(t0, w):
-            terms.append(term)
-            cases = attempt(lambda t=term: _bounds(t.conditions, w), 5.0, None) or []
-            for case in cases:
-                edges.extend(case.lower)
-                edges.extend(case.upper)
-    return terms, _unique([e for e in edges if e.is_finite is not False])
+    for term in terms:
+        cases = attempt(lambda t=term: _bounds(t.conditions, w), 5.0, None) or []
+        for case in cases:
+            edges.extend(case.lower)
+            edges.extend(case.upper)
+    return _unique([e for e in edges if e.is_finite is not False])
+
+
+def nested_plan(reduction: Reduction) -> tuple[list[Term], list[sp.Expr], list[sp.Expr]]:
+    """(terms, inner edges, outer edges) for nested quadrature over two auxiliaries: the
+    joint terms with |u| split at u = 0 in both; the bounds of the inner auxiliary w2 (in
+    the outputs and w1); and the points where the inner integral stops being smooth in
+    w1 (where two bounds of w2 cross, or a condition free of w2 changes)."""
+    w1, w2 = reduction.auxiliaries
+    terms = [t for t0 in reduction.joint for t1 in _split_abs(t0, w2) for t in _split_abs(t1, w1)]
+    inner = _edges_of(terms, w2)
+    crossings: list[Term] = []
+    for term in terms:
+        cases = attempt(lambda t=term: _bounds(t.conditions, w2), 5.0, None) or []
+        for case in cases:
+            bounds = [*case.lower, *case.upper]
+            conds = [*case.rest]
+            conds += [b - a >= 0 for a, b in itertools.combinations(bounds, 2)]
+            crossings.append(Term(sp.Integer(1), tuple(c for c in conds if c.has(w1))))
+    return terms, inner, _edges_of(crossings, w1)
 
 
 def image_of_map(reduction: Reduction) -> sp.Set:
