@@ -902,6 +902,16 @@ def output_density(reduction: Reduction, xs) -> sp.Expr:
     return reduction.integral.xreplace(mapping)
 
 
+def output_support(reduction: Reduction) -> sp.Basic:
+    """Where the density of m > 1 outputs is positive, as a condition on x1 … xm: the
+    union of the exact terms' conditions; where the joint's support is (for a density
+    that is an Integral) the outputs' image is not reduced to a condition, so true."""
+    if reduction.exact_terms is None:
+        return sp.true
+    conds = [sp.And(*t.conditions) for t in reduction.exact_terms]
+    return sp.Or(*conds) if conds else sp.false
+
+
 def marginal_program(reduction: Reduction):
     """A one-output Program whose paths are the exact pieces (log of each piece), for
     code generation, family recognition and the CDF; no paths when not exact."""
@@ -909,6 +919,21 @@ def marginal_program(reduction: Reduction):
     from symflow.core.layer import tidy_log
     from symflow.core.program import Assignment, Path
 
+    params = set(getattr(reduction.base, "free_symbols", set()))
+    params |= reduction.transform.parameters
+    parameters = tuple(sorted(params, key=lambda s: s.name))
+    if len(reduction.outputs) > 1:  # m outputs: the density is read from the reduction
+        return MarginalProgram(
+            x=reduction.outputs[0],
+            support=output_support(reduction),
+            paths=(),
+            forward=(),
+            base_symbol=reduction.base_symbols[0],
+            base=reduction.base,
+            parameters=parameters,
+            inputs=reduction.outputs,
+            base_symbols=reduction.base_symbols,
+        )
     support = reduction.support if reduction.pieces is not None else image_of_map(reduction)
     x = symbol_on("x", support)
     (y,) = reduction.outputs
@@ -919,8 +944,6 @@ def marginal_program(reduction: Reduction):
         value = tidy_log(sp.log(expr.xreplace({y: state})))
         assignments = (Assignment(state, x), Assignment(log_p, value, "result"))
         paths.append(Path((i,), region, assignments, log_p))
-    params = set(getattr(reduction.base, "free_symbols", set()))
-    params |= reduction.transform.parameters
     return MarginalProgram(
         x=x,
         support=support,
@@ -928,7 +951,7 @@ def marginal_program(reduction: Reduction):
         forward=(),
         base_symbol=reduction.base_symbols[0],
         base=reduction.base,
-        parameters=tuple(sorted(params, key=lambda s: s.name)),
+        parameters=parameters,
         inputs=(x,),
         base_symbols=reduction.base_symbols,
     )

@@ -1349,6 +1349,8 @@ def recognise(flow) -> Family | None:
 def _recognise(flow) -> Family | None:
     """Recognition proper (the flow's Program is immutable, so results are cached)."""
     if getattr(flow, "dimension", 1) > 1:
+        if not flow.program.paths:  # a marginal of several outputs: no Program paths
+            return None
         return _recognise_multivariate(flow)
     from symflow.core.closed_form import log_density_terms
 
