@@ -335,7 +335,9 @@ class _Source:
             guard = "" if cond is sp.true else f" if ({self.code(cond)}) else 0.0"
             body += [f"    v = ({self.code(t.density)}){guard}", "    acc += v if v == v else 0.0"]
         self.function(
-            "plain(x, p, edges, anchors)", "p(x1, …, xm): the exact density.", body + ["    return acc"]
+            "plain(x, p, edges, anchors)",
+            "p(x1, …, xm): the exact density.",
+            body + ["    return acc"],
         )
         self.edge_count = 1
 
