@@ -40,6 +40,7 @@ from symflow.codegen.printer import (
     fold_constants,
     special_import,
 )
+from symflow.codegen.quadrature import SPLITS
 from symflow.core.budget import attempt
 from symflow.core.reduce import Term, numeric_plan
 from symflow.errors import CompileError, ParameterError
@@ -209,7 +210,12 @@ def _header(printer: KernelPrinter) -> str:
         "import math\n\n"
         "import numpy as np\n"
         "from numba import njit\n\n"
-        "from symflow.codegen.quadrature import integrate_pieces, sort_edges\n"
+        "from symflow.codegen.quadrature import (\n"
+        "    integrate_pieces,\n"
+        "    largest_log,\n"
+        "    sort_edges,\n"
+        "    split_long_pieces,\n"
+        ")\n"
         f"from symflow.codegen.simdmath import {names}\n" + special_import(printer)
     )
 
@@ -452,21 +458,8 @@ class _Source:
                     for k, e in enumerate(edges)
                 ],
                 *[f"    anchors[{k}] = {k}" for k in range(n)],
-                f"    n = sort_edges(edges, anchors, {n})",
-                # the shift: the largest log-integrand at the middle of each piece
-                "    shift = -math.inf",
-                "    for i in range(n + 1):",
-                "        if n == 0:",
-                "            at = 0.0",
-                "        elif i == 0:",
-                "            at = edges[0] - 1.0",
-                "        elif i == n:",
-                "            at = edges[n - 1] + 1.0",
-                "        else:",
-                "            at = 0.5 * (edges[i - 1] + edges[i])",
-                f"        v = log_joint_scaled(at, {n}, y, p)",
-                "        if v == v and v > shift:",
-                "            shift = v",
+                f"    n = split_long_pieces(edges, anchors, sort_edges(edges, anchors, {n}), {n})",
+                f"    shift = largest_log(log_joint_scaled, edges, anchors, n, {n}, y, p)",
                 "    if shift == -math.inf or shift == math.inf:",
                 "        return -math.inf",
                 f"    p[{self.scale + 2}] = shift",
@@ -485,6 +478,8 @@ class _Source:
         xs = ["x", *self.output_idents]
         args = ", ".join(xs + self.param_idents)
         n = self.edge_count
+        if self.scaled:  # room for the break points of split_long_pieces
+            n += 2 * len(SPLITS) * max(n - 1, 0)
         scaled = [
             "    tiny = 0.0 < abs(x) < " + repr(TINY_X),
             f"    if v >= {TINY_P!r} and not tiny:",

@@ -44,7 +44,15 @@ import math
 import numpy as np
 from numba import njit, types
 
-__all__ = ["integrate_pieces", "integrate_piece", "sort_edges", "INTEGRAND", "RTOL"]
+__all__ = [
+    "integrate_pieces",
+    "integrate_piece",
+    "largest_log",
+    "sort_edges",
+    "split_long_pieces",
+    "INTEGRAND",
+    "RTOL",
+]
 
 #: the integrand's signature: f(s, k, x, p) is the joint density at w = β_k(x) + s, with
 #: the flow's parameters (and any other outputs or outer auxiliaries) in the array p
@@ -78,7 +86,7 @@ def _node(kind, et, length):
         e = math.exp(-2.0 * abs(u))
         delta = e / (1.0 + e)
         point = length * delta if u < 0.0 else length - length * delta
-        return point, length * 2.0 * c * delta * (1.0 - delta)
+        return point, length * (2.0 * c * delta * (1.0 - delta))  # no overflow: ≤ length·π/4
     e = math.exp(u)
     if kind == 1:
         return e, c * e
@@ -212,3 +220,64 @@ def integrate_pieces(f, edges, anchors, n, free, x, p):
                 k, sign, length = anchors[i + 1], -1.0, gap - half
         total += integrate_piece(f, k, sign, length, x, p, infinite)
     return total
+
+
+#: fractions of a piece, from either end, at which :func:`largest_log` samples
+_FRACTIONS = (0.5, 0.25, 0.0625, 1e-3, 1e-6, 1e-12, 1e-24, 1e-48, 1e-96, 1e-192)
+#: distances beyond the outer edges (or from 0 on the line) at which it samples
+_REACHES = (0.0, 1e-3, 0.1, 1.0, 4.0, 16.0, 64.0, 256.0, 1024.0, 1e5, 1e8, 1e16)
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def largest_log(logf, edges, anchors, n, free, x, p):
+    """The largest value of the log-integrand logf(s, k, x, p) at sample points of every
+    piece between the first n (sorted) edges: near each end at fixed fractions of the
+    piece, and out to 1e16 beyond the outer edges. It is the shift that keeps
+    e^{log f − shift} within the floats where the integrand itself underflows."""
+    best = -math.inf
+    for j in range(len(_REACHES)):
+        r = _REACHES[j]
+        if n == 0:
+            values = (logf(r, free, x, p), logf(-r, free, x, p))
+        else:
+            values = (logf(-r, anchors[0], x, p), logf(r, anchors[n - 1], x, p))
+        for v in values:
+            if v == v and v < math.inf and v > best:
+                best = v
+    for i in range(n - 1):
+        gap = edges[i + 1] - edges[i]
+        for j in range(len(_FRACTIONS)):
+            d = _FRACTIONS[j] * gap
+            for v in (logf(d, anchors[i], x, p), logf(-d, anchors[i + 1], x, p)):
+                if v == v and v < math.inf and v > best:
+                    best = v
+    return best
+
+
+#: distances from the ends of a long piece at which :func:`split_long_pieces` breaks it
+SPLITS = (1e-2, 1.0, 1e2, 1e4, 1e6)
+#: a piece longer than this is broken next to its ends
+LONG = 1e8
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def split_long_pieces(edges, anchors, n, free):
+    """Break points at fixed distances from the ends of every piece longer than LONG
+    (the first n edges sorted; the new points use the variant ``free`` and are appended
+    and sorted in; the arrays need room for 2·len(SPLITS) more per piece). A rule on a
+    piece of length L resolves features no narrower than about 1e-37·L: an integrand
+    that lives within O(1) of an end of a piece of length 1e300 needs these points."""
+    m = n
+    for i in range(n - 1):
+        a = edges[i]
+        b = edges[i + 1]
+        if b - a > LONG:
+            for j in range(len(SPLITS)):
+                d = SPLITS[j]
+                if d < 0.25 * (b - a):
+                    edges[m] = a + d
+                    anchors[m] = free
+                    edges[m + 1] = b - d
+                    anchors[m + 1] = free
+                    m += 2
+    return sort_edges(edges, anchors, m)
