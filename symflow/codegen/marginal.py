@@ -275,7 +275,7 @@ class _Source:
         self.nested = not self.exact and len(reduction.auxiliaries) == 2
         if self.nested:
             self.names[reduction.auxiliaries[0]] = sp.Symbol("w_1", real=True)
-        self.scaled = not self.exact and self.m == 1 and len(reduction.auxiliaries) == 1
+        self.scaled = not self.exact and len(reduction.auxiliaries) == 1
         self.outer = self.slots  # the outer auxiliary w1 (nested quadrature)
         self.scale = self.slots + (1 if self.nested else 0)  # σ, log σ, shift
         self.size = self.scale + (3 if self.scaled else 0)
@@ -399,7 +399,7 @@ class _Source:
     def _scaled(self) -> None:
         """The integrand in x = σY, w = σW (σ a power of two) and in log space: the
         log-joint plus log σ, shifted by p[shift] before exp."""
-        (y,) = self.reduction.outputs
+        y = self.reduction.outputs[0]
         (w,) = self.reduction.auxiliaries
         sigma = sp.Symbol("sigma", positive=True)
         log_sigma = sp.Symbol("log_sigma", real=True)

@@ -147,3 +147,23 @@ def test_marginal_of_a_one_dimensional_flow_is_refused():
     z = sp.Symbol("z", real=True)
     with pytest.raises(TransformError, match="one-dimensional, so it has no marginals"):
         sf.Flow(N, [sf.Transform(sp.exp(z), z)]).marginal(0)
+
+
+def test_two_outputs_without_a_closed_form_are_compiled():
+    """(G1 + G2, Z) for G1 ~ Gamma(1/2, 1), G2 ~ Gamma(3/2, 2), Z ~ N(0, 1): one
+    auxiliary integrated in the kernel; the density is the sum's (mpmath) times φ."""
+    import symflow.core.reduce as reduce
+
+    seconds = reduce.CASE_SECONDS, reduce.TOTAL_SECONDS
+    reduce.CASE_SECONDS, reduce.TOTAL_SECONDS = 1.0, 2.0
+    try:
+        comps = sf.Gamma(sp.Rational(1, 2), 1), sf.Gamma(sp.Rational(3, 2), 2), N
+        flow = sf.Flow(sf.Independent(*comps), [sf.Transform([Z1 + Z2, Z3], list(ZS))])
+    finally:
+        reduce.CASE_SECONDS, reduce.TOTAL_SECONDS = seconds
+    assert flow.dimension == 2 and flow.density().has(sp.Integral)
+    points = np.array([[0.5, 0.3], [2.0, -1.0], [1e-310, 0.0], [40.0, 5.0]])
+    want = [_gamma_sum_log_density(a) + stats.norm.logpdf(b) for a, b in points]
+    k = flow.compile()
+    np.testing.assert_allclose(k.log_prob(points), want, rtol=1e-12, atol=0)
+    assert k.log_prob(np.array([[-1.0, 0.0]]))[0] == -np.inf
