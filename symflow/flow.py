@@ -430,6 +430,12 @@ class Flow:
         if self.reduction is not None:
             from symflow.core.reduce import output_cdf
 
+            if self.dimension > 1:
+                raise TransformError(
+                    f"{self!r} has {self.dimension} outputs: cdf is defined here for one. "
+                    f"Take a marginal first (flow.marginal(i)) and its cdf."
+                )
+
             return output_cdf(self.reduction, _output_symbol(x))
         from symflow.core.cdf import flow_cdf
 

@@ -44,6 +44,13 @@ def test_two_output_marginal_is_the_bivariate_normal(gaussian_pair):
     assert k.sample(7, seed=1).shape == (7, 2)
 
 
+def test_two_output_marginal_derivation_and_cdf(gaussian_pair):
+    latex = gaussian_pair.derivation().latex()
+    assert r"p_{X}\left(x_{1}, x_{2}\right)" in latex
+    with pytest.raises(TransformError, match="has 2 outputs: cdf is defined here for one"):
+        gaussian_pair.cdf()
+
+
 def test_two_output_marginal_checks_by_monte_carlo(gaussian_pair):
     assert gaussian_pair.check(n=20_000).passed
 
