@@ -4,13 +4,26 @@ When the auxiliary integral has a closed form, the flow's Program holds its piec
 compiles like any one-dimensional flow; only sampling differs (the base's d-dimensional
 samples go through the forward map). Otherwise the generated module holds
 
-* ``joint_1(s, k, x, …)``: the joint density p(x, w) at w = β_k(x) + s, one variant per
+* ``joint_1(s, k, x, p)``: the joint density p(x, w) at w = β_k(x) + s, one variant per
   break point β_k (support edges and kinks of the integrand, as expressions in x) and
   one in w itself; written symbolically in s, so that (x − w) at w = x − s is the exact
-  −(−s) and an end singularity sees the exact distance;
-* ``prob_1(x, …)``: the break points at x, then
+  −(−s) and an end singularity sees the exact distance. The parameters, the outputs
+  after the first and (nested quadrature) the outer auxiliary sit in the array p;
+* ``inner_1(s, k, x, p)`` with two auxiliaries: the integral over w2 at w1 = β_k + s;
+* ``plain``: the break points at x, then
   :func:`symflow.codegen.quadrature.integrate_pieces` (double-exponential rules,
-  error-controlled to about 1e-11 relative; measured against mpmath.quad in the tests).
+  error-controlled to about 1e-11 relative; measured against mpmath.quad in the tests);
+* with one auxiliary, ``log_density_scaled``: the same integral in x = σX, w = σW (σ the
+  power of two of a tiny x, else 1) with the log of the joint shifted by its largest
+  value, used where x is tiny or the plain density underflows (log p stays finite down
+  to subnormal x and out to x = 1e300);
+* ``prob_1``, ``log_prob_1`` (scalars, for a user's own ``@njit`` code) and ``prob_v``,
+  ``log_prob_v`` (arrays; scratch arrays made once per call).
+
+Several outputs with an exact density are evaluated from it directly. Every function is
+cached on disk (the rules are inlined, so the integrand is a static call); the hash of
+the rules' source names the module, since numba does not notice a change of a called
+module.
 
 Examples
 --------
