@@ -422,7 +422,8 @@ class _Source:
             density = attempt(lambda t=t: sp.factor_terms(t.density.xreplace(scale)), 3.0, None)
             if density is None:
                 return self._unscaled()
-            log = attempt(lambda d=density: sp.expand_log(sp.log(d), force=True), 3.0, None)
+            # log |p| split into the logs of |factor|: valid for factors of either sign
+            log = attempt(lambda d=density: sp.expand_log(sp.log(sp.Abs(d)), force=True), 3.0, None)
             if log is None or log.has(sp.Integral):
                 return self._unscaled()
             log = log.xreplace({sp.log(sigma): log_sigma}) + log_sigma
@@ -476,7 +477,7 @@ class _Source:
                 "    if shift == -math.inf or shift == math.inf:",
                 "        return -math.inf",
                 f"    p[{self.scale + 2}] = shift",
-                "    total = integrate_pieces(joint_scaled, edges, anchors, n, n, y, p)",
+                f"    total = integrate_pieces(joint_scaled, edges, anchors, n, {n}, y, p)",
                 "    return shift + math.log(total) if total > 0.0 else -math.inf",
             ],
         )

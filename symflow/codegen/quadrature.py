@@ -94,20 +94,22 @@ def _node(kind, et, length):
 
 
 @njit(cache=True, error_model="numpy", inline="always")
-def _value(f, kind, et, length, sign, k, x, p):
+def _value(f, kind, et, length, origin, sign, k, x, p):
     point, weight = _node(kind, et, length)
     if weight == 0.0:
         return 0.0
-    v = f(sign * point, k, x, p)
+    v = f(origin + sign * point, k, x, p)
     if v != v or v == math.inf:
         return 0.0
     return v * weight
 
 
 @njit(cache=True, error_model="numpy", inline="always")
-def integrate_piece(f, k, sign, length, x, p, infinite):
-    """∫_0^length f(sign·s, k, x, p) ds (length may be inf); with ``infinite`` the
-    integral of f(s, k, x, p) over the whole line.
+def integrate_piece(f, k, sign, length, x, p, infinite, origin=0.0):
+    """∫_0^length f(origin + sign·s, k, x, p) ds (length may be inf); with ``infinite``
+    the integral of f(s, k, x, p) over the whole line. ``origin`` is 0 for a variant
+    measured from its own break point, and the break point's value for the variant in w
+    itself (a numeric break point).
 
     f(s, k, …) is the integrand at w = β_k + s: measuring from the anchor β_k keeps the
     distance to a singular end exact. (One call site per rule and no helper with a loop:
@@ -122,7 +124,7 @@ def integrate_piece(f, k, sign, length, x, p, infinite):
         kind = 0
     else:
         return 0.0
-    total = _value(f, kind, 1.0, length, sign, k, x, p)
+    total = _value(f, kind, 1.0, length, origin, sign, k, x, p)
     # walk out from t = 0 on each side until two nodes in a row are negligible: the
     # finer levels stay inside [−left, right]
     reach = np.full(2, T_MAX)
@@ -132,7 +134,7 @@ def integrate_piece(f, k, sign, length, x, p, infinite):
         t = 0.0
         while t + 1.0 <= T_MAX:
             t += 1.0
-            v = _value(f, kind, math.exp(direction * t), length, sign, k, x, p)
+            v = _value(f, kind, math.exp(direction * t), length, origin, sign, k, x, p)
             total += v
             small = small + 1 if abs(v) <= NEGLIGIBLE * abs(total) else 0
             if small == 2:
@@ -150,7 +152,7 @@ def integrate_piece(f, k, sign, length, x, p, infinite):
             step = math.exp(direction * 2.0 * h)
             j = 1
             while j * h <= reach[side]:
-                total += _value(f, kind, et, length, sign, k, x, p)
+                total += _value(f, kind, et, length, origin, sign, k, x, p)
                 et *= step
                 j += 2
         previous = estimate
@@ -218,7 +220,12 @@ def integrate_pieces(f, edges, anchors, n, free, x, p):
                 k, length = anchors[i], half
             else:
                 k, sign, length = anchors[i + 1], -1.0, gap - half
-        total += integrate_piece(f, k, sign, length, x, p, infinite)
+        origin = 0.0
+        if n > 0 and k == free:  # a numeric break point: the variant in w itself
+            origin = edges[0] if j == 0 else edges[n - 1]
+            if 0 < j < 2 * n - 1:
+                origin = edges[(j - 1) // 2 + (1 - j % 2)]
+        total += integrate_piece(f, k, sign, length, x, p, infinite, origin)
     return total
 
 
@@ -240,15 +247,19 @@ def largest_log(logf, edges, anchors, n, free, x, p):
         if n == 0:
             values = (logf(r, free, x, p), logf(-r, free, x, p))
         else:
-            values = (logf(-r, anchors[0], x, p), logf(r, anchors[n - 1], x, p))
+            a = edges[0] if anchors[0] == free else 0.0  # numeric break points: w itself
+            b = edges[n - 1] if anchors[n - 1] == free else 0.0
+            values = (logf(a - r, anchors[0], x, p), logf(b + r, anchors[n - 1], x, p))
         for v in values:
             if v == v and v < math.inf and v > best:
                 best = v
     for i in range(n - 1):
         gap = edges[i + 1] - edges[i]
+        a = edges[i] if anchors[i] == free else 0.0
+        b = edges[i + 1] if anchors[i + 1] == free else 0.0
         for j in range(len(_FRACTIONS)):
             d = _FRACTIONS[j] * gap
-            for v in (logf(d, anchors[i], x, p), logf(-d, anchors[i + 1], x, p)):
+            for v in (logf(a + d, anchors[i], x, p), logf(b - d, anchors[i + 1], x, p)):
                 if v == v and v < math.inf and v > best:
                     best = v
     return best
