@@ -111,7 +111,7 @@ def test_subnormal_points_and_underflowing_tail(gamma_sum):
 def test_the_marginal_kernel_is_cached_on_disk(gamma_sum):
     k = gamma_sum.compile()
     k.prob(np.array([1.0]))
-    folder = Path(k.module.prob_v._cache._cache_path)
+    folder = Path(k.module.prob_v.stats.cache_path)
     for name in ("prob_v", "log_prob_v", "density", "plain"):
         assert list(folder.glob(f"*.{name}-*.nbi")), name
 
