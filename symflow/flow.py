@@ -37,6 +37,42 @@ from symflow.core.vector_layer import VectorLayer
 __all__ = ["Flow"]
 
 
+def _marginal_indices(index: Any, d: int, flow: Any) -> list[int]:
+    """The distinct component indices of ``flow.marginal(index)``, or a clear error."""
+    if d < 2:
+        raise TransformError(
+            f"marginal({index!r}): {flow!r} is one-dimensional, so it has no marginals; its "
+            f"own density is flow.density()."
+        )
+    if isinstance(index, int | sp.Integer) and not isinstance(index, bool):
+        indices = [int(index)]
+    elif isinstance(index, list | tuple):
+        indices = list(index)
+    else:
+        raise TransformError(
+            f"marginal({index!r}) needs a component index or a list of indices in "
+            f"0..{d - 1}; got {type(index).__name__}."
+        )
+    if not indices:
+        raise TransformError(
+            f"marginal([]) keeps no component: pass one index or a list of indices in "
+            f"0..{d - 1} of {flow!r}."
+        )
+    for i in indices:
+        if isinstance(i, bool) or not isinstance(i, int | sp.Integer) or not 0 <= i < d:
+            raise TransformError(
+                f"marginal({index!r}): index {i!r} is not a component of {flow!r}, which is "
+                f"{d}-dimensional; use indices in 0..{d - 1}."
+            )
+    repeated = sorted({int(i) for i in indices if indices.count(i) > 1})
+    if repeated:
+        raise TransformError(
+            f"marginal({index!r}): index {repeated[0]} is repeated; a component can be kept "
+            f"once (the joint density of X and X itself does not exist). Pass distinct indices."
+        )
+    return [int(i) for i in indices]
+
+
 def _output_symbol(x: Any) -> sp.Symbol:
     if x is None:
         return sp.Symbol("x", real=True)
@@ -151,13 +187,6 @@ class Flow:
                 f"square transforms first."
             )
         check_independent(last)
-        if last.output_dimension > 1:
-            raise TransformError(
-                f"{self!r}: a map to fewer dimensions must have one output for now; got "
-                f"{last.output_dimension}. The exact joint density of several outputs is "
-                f"available from symflow.core.reduce.reduce_transform(base, [], transform)"
-                f".exact_terms."
-            )
         self.layers = ()
         self.reduction = reduce_transform(base, earlier, last)
         self.program = marginal_program(self.reduction)
@@ -255,6 +284,8 @@ class Flow:
         if self.reduction is not None:
             from symflow.core.reduce import output_density
 
+            if self.dimension > 1:
+                return output_density(self.reduction, self._output_symbols(x))
             return output_density(self.reduction, [_output_symbol(x)])
         if self.dimension > 1:
             xs = self._output_symbols(x)
@@ -399,6 +430,12 @@ class Flow:
         if self.reduction is not None:
             from symflow.core.reduce import output_cdf
 
+            if self.dimension > 1:
+                raise TransformError(
+                    f"{self!r} has {self.dimension} outputs: cdf is defined here for one. "
+                    f"Take a marginal first (flow.marginal(i)) and its cdf."
+                )
+
             return output_cdf(self.reduction, _output_symbol(x))
         from symflow.core.cdf import flow_cdf
 
@@ -519,8 +556,8 @@ class Flow:
         Parameters
         ----------
         index
-            A component index of a joint flow (0-based), or a list of one index
-            (several at once are refused for now).
+            A component index of a joint flow (0-based), or a list of distinct indices
+            (the joint density of those components, in that order).
 
         Returns
         -------
@@ -532,18 +569,17 @@ class Flow:
         >>> import sympy as sp
         >>> import symflow as sf
         >>> z1, z2 = sp.symbols("z1 z2", real=True)
+        >>> zs = sp.symbols("z1:4", real=True)
         >>> base = sf.Independent(sf.Normal(0, 1), sf.Normal(0, 1))
         >>> X = sf.Flow(base, [sf.Transform([z1 + z2, z1 - z2], [z1, z2])])
         >>> X.marginal(0).density()
         exp(-x**2/4)/(2*sqrt(pi))
+        >>> Y = sf.Flow(sf.Independent(*[sf.Normal(0, 1)] * 3), [sf.Transform(list(zs), list(zs))])
+        >>> Y.marginal([0, 2]).density()
+        exp(-x1**2/2 - x2**2/2)/(2*pi)
         """
-        indices = [index] if isinstance(index, int) else list(index)
+        indices = _marginal_indices(index, self.dimension, self)
         d = self.dimension
-        if d < 2 or not all(isinstance(i, int) and 0 <= i < d for i in indices):
-            raise TransformError(
-                f"marginal({index!r}) needs component indices in 0..{d - 1} of a joint flow; "
-                f"{self!r} is {d}-dimensional."
-            )
         us = sp.symbols(f"u1:{d + 1}", real=True)
         return Flow(self.base, [*self.transforms, Transform([us[i] for i in indices], list(us))])
 

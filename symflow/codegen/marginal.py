@@ -4,13 +4,26 @@ When the auxiliary integral has a closed form, the flow's Program holds its piec
 compiles like any one-dimensional flow; only sampling differs (the base's d-dimensional
 samples go through the forward map). Otherwise the generated module holds
 
-* ``joint_1(s, k, x, …)``: the joint density p(x, w) at w = β_k(x) + s, one variant per
+* ``joint_1(s, k, x, p)``: the joint density p(x, w) at w = β_k(x) + s, one variant per
   break point β_k (support edges and kinks of the integrand, as expressions in x) and
   one in w itself; written symbolically in s, so that (x − w) at w = x − s is the exact
-  −(−s) and an end singularity sees the exact distance;
-* ``prob_1(x, …)``: the break points at x, then
+  −(−s) and an end singularity sees the exact distance. The parameters, the outputs
+  after the first and (nested quadrature) the outer auxiliary sit in the array p;
+* ``inner_1(s, k, x, p)`` with two auxiliaries: the integral over w2 at w1 = β_k + s;
+* ``plain``: the break points at x, then
   :func:`symflow.codegen.quadrature.integrate_pieces` (double-exponential rules,
-  error-controlled to about 1e-11 relative; measured against mpmath.quad in the tests).
+  error-controlled to about 1e-11 relative; measured against mpmath.quad in the tests);
+* with one auxiliary, ``log_density_scaled``: the same integral in x = σX, w = σW (σ the
+  power of two of a tiny x, else 1) with the log of the joint shifted by its largest
+  value, used where x is tiny or the plain density underflows (log p stays finite down
+  to subnormal x and out to x = 1e300);
+* ``prob_1``, ``log_prob_1`` (scalars, for a user's own ``@njit`` code) and ``prob_v``,
+  ``log_prob_v`` (arrays; scratch arrays made once per call).
+
+Several outputs with an exact density are evaluated from it directly. Every function is
+cached on disk (the rules are inlined, so the integrand is a static call); the hash of
+the rules' source names the module, since numba does not notice a change of a called
+module.
 
 Examples
 --------
@@ -25,30 +38,42 @@ array([0.5, 0.5, 0. ])
 
 from __future__ import annotations
 
+import hashlib
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import sympy as sp
 
 from symflow.codegen.kernel import Kernels, compile_program, load_module
-from symflow.codegen.printer import HELPERS, SIMD_FUNCTIONS, KernelPrinter, fold_constants
-from symflow.core.reduce import numeric_plan
+from symflow.codegen.printer import (
+    HELPERS,
+    SIMD_FUNCTIONS,
+    KernelPrinter,
+    fold_constants,
+    special_import,
+)
+from symflow.codegen.quadrature import SPLITS
+from symflow.core.budget import attempt
+from symflow.core.reduce import Term, numeric_plan
 from symflow.errors import CompileError, ParameterError
 
 __all__ = ["compile_reduction", "ExactMarginalKernels", "NumericMarginalKernels"]
 
 
 def _forward_sampler(reduction, parameters):
-    """A NumPy function (z columns, *parameters) -> y for sampling the forward map."""
+    """A NumPy function (z columns, *parameters) -> y (one output) or a list of outputs."""
     args = [*reduction.base_symbols, *parameters]
-    return sp.lambdify(args, reduction.forward[0], modules="numpy")
+    forward = reduction.forward
+    return sp.lambdify(args, forward[0] if len(forward) == 1 else list(forward), modules="numpy")
 
 
 class _Sampling:
     """Samples of y: d-dimensional base samples pushed through the forward map."""
 
     def sample(self, n: int, seed: Any = None, chunks: Any = None, **params: float) -> np.ndarray:
-        """n samples of x from the forward map (``chunks`` is not supported here)."""
+        """n samples of x from the forward map, shape (n,) or (n, m) (``chunks`` is not
+        supported here)."""
         if int(n) != n or n < 0:
             raise ParameterError(f"n must be a non-negative integer; got {n!r}.")
         if chunks is not None:
@@ -60,6 +85,9 @@ class _Sampling:
         rng = np.random.default_rng(seed)
         zs = self.base.sample(int(n), rng, dict(zip(self.parameters, values, strict=True)))
         out = self._sampler(*[zs[:, j] for j in range(zs.shape[1])], *values)
+        if isinstance(out, list):
+            columns = [np.broadcast_to(np.asarray(c, dtype=np.float64), (int(n),)) for c in out]
+            return np.stack(columns, axis=1)
         return np.asarray(np.broadcast_to(out, (int(n),)), dtype=np.float64).copy()
 
 
@@ -73,7 +101,8 @@ class ExactMarginalKernels(_Sampling, Kernels):
 
 
 class NumericMarginalKernels(_Sampling):
-    """log_prob / prob of a marginal density integrated numerically at every point."""
+    """log_prob / prob of a marginal density of m ≥ 1 outputs, integrated numerically at
+    every point (or evaluated from its exact form when it has one and m > 1)."""
 
     def __init__(self, program, base, source: str, reduction):
         self.program = program
@@ -81,7 +110,7 @@ class NumericMarginalKernels(_Sampling):
         self.source = source
         self.reduction = reduction
         self.parameters = tuple(p.name for p in program.parameters)
-        self.dimension = 1
+        self.dimension = len(reduction.outputs)
         self._sampler = _forward_sampler(reduction, program.parameters)
         self._module = None
 
@@ -93,7 +122,7 @@ class NumericMarginalKernels(_Sampling):
 
     @property
     def prob_1(self) -> Any:
-        """The scalar ``@njit`` density ``prob_1(x, *parameters)``."""
+        """The scalar ``@njit`` density ``prob_1(x1, …, xm, *parameters)``."""
         return self.module.prob_1
 
     @property
@@ -111,22 +140,41 @@ class NumericMarginalKernels(_Sampling):
             )
         return tuple(float(given[p]) for p in self.parameters)
 
+    def _points(self, xs: Any) -> tuple[np.ndarray, tuple[int, ...]]:
+        arr = np.asarray(xs, dtype=np.float64)
+        m = self.dimension
+        if m == 1:
+            return np.ascontiguousarray(arr.reshape(-1)), arr.shape
+        if arr.shape[-1:] != (m,):
+            raise ParameterError(
+                f"This flow has {m} outputs: pass points of shape (n, {m}); got an array of "
+                f"shape {arr.shape}."
+            )
+        return np.ascontiguousarray(arr.reshape(-1, m)), arr.shape[:-1]
+
     def prob(self, xs: Any, **params: float) -> np.ndarray:
         """p_X at each point (0 outside the support, nan for nan)."""
         values = self._params(params)
-        arr = np.asarray(xs, dtype=np.float64)
-        out = self.module.prob_v(np.ascontiguousarray(arr.reshape(-1)), *values)
-        return out[0] if arr.ndim == 0 else out.reshape(arr.shape)
+        flat, shape = self._points(xs)
+        out = self.module.prob_v(flat, *values)
+        return out[0] if shape == () else out.reshape(shape)
 
     def log_prob(self, xs: Any, **params: float) -> np.ndarray:
-        """log p_X at each point (−inf outside the support)."""
-        with np.errstate(divide="ignore"):
-            return np.log(self.prob(xs, **params))
+        """log p_X at each point (−inf outside the support); computed in log space where
+        the density is subnormal or underflows."""
+        values = self._params(params)
+        flat, shape = self._points(xs)
+        out = self.module.log_prob_v(flat, *values)
+        return out[0] if shape == () else out.reshape(shape)
 
     def cdf(self, xs: Any, **params: float) -> np.ndarray:
-        """F_X at each point, by quadrature of the compiled density."""
+        """F_X at each point, by quadrature of the compiled density (one output)."""
         from scipy import integrate
 
+        if self.dimension != 1:
+            raise ParameterError(
+                f"cdf is available for one output; this flow has {self.dimension}."
+            )
         values = self._params(params)
         lo = float(self.program.support.inf)
         arr = np.asarray(xs, dtype=np.float64)
@@ -145,37 +193,56 @@ def compile_reduction(reduction, program):
     if program.paths:
         plain = compile_program(program, reduction.base)
         return ExactMarginalKernels(program, reduction.base, plain.source, plain._idents, reduction)
-    if len(reduction.auxiliaries) != 1 or len(reduction.outputs) != 1:
+    if reduction.exact_terms is None and len(reduction.auxiliaries) > MAX_AUXILIARIES:
         raise CompileError(
             f"{reduction.transform!r}: no closed form was found, and compiled marginals "
-            f"integrate one auxiliary variable for one output; this map has "
-            f"{len(reduction.auxiliaries)} auxiliaries. Reduce in steps (e.g. z1 + z2 "
+            f"integrate at most {MAX_AUXILIARIES} auxiliary variables (nested quadrature); "
+            f"this map has {len(reduction.auxiliaries)}. Reduce in steps (e.g. z1 + z2 "
             f"first) or use the symbolic density with evalf."
         )
-    source = _numeric_source(reduction, program)
+    source = _Source(reduction, program).build()
     return NumericMarginalKernels(program, reduction.base, source, reduction)
 
 
-def _header() -> str:
+#: nested quadrature integrates this many auxiliaries at most
+MAX_AUXILIARIES = 2
+#: below this |x| (and above 0) the density is integrated again in coordinates scaled by
+#: a power of two, in log space, so that pieces of subnormal length keep their nodes
+TINY_X = 2.0**-960
+#: a plain density below this is recomputed in log space (it may have underflowed)
+TINY_P = 1e-280
+
+
+def _header(printer: KernelPrinter) -> str:
     names = ", ".join(sorted({*SIMD_FUNCTIONS.values(), "simd_logaddexp"}))
+    rules = Path(__file__).with_name("quadrature.py").read_bytes()
     return (
         '"""symflow marginal kernel module (generated; do not edit)."""\n'
+        # numba does not notice changes of called modules: the rules' hash names the module
+        f"# quadrature {hashlib.sha256(rules).hexdigest()[:16]}\n"
         "import math\n\n"
         "import numpy as np\n"
         "from numba import njit\n\n"
-        "from symflow.codegen.quadrature import INTEGRAND, integrate_pieces\n"
-        f"from symflow.codegen.simdmath import {names}\n"
+        "from symflow.codegen.quadrature import (\n"
+        "    integrate_pieces,\n"
+        "    largest_log,\n"
+        "    sort_edges,\n"
+        "    split_long_pieces,\n"
+        ")\n"
+        f"from symflow.codegen.simdmath import {names}\n" + special_import(printer)
     )
 
 
-#: scalar libm functions in place of the vectorising ones (the integrand is called
-#: through a function pointer, which numba caches only without their global tables)
+#: scalar libm functions in place of the vectorising ones (the integrands are called
+#: point by point inside the quadrature loops)
 _SCALAR = {
     "softplus": "_softplus",
     "logcosh": "_logcosh",
     "log1p_sq": "_log1p_sq",
     "logsinh": "_logsinh",
 }
+
+_JIT = '@njit(cache=True, error_model="numpy")'
 
 
 def _printer() -> KernelPrinter:
@@ -185,86 +252,315 @@ def _printer() -> KernelPrinter:
     return printer
 
 
-def _numeric_source(reduction, program) -> str:
-    printer = _printer()
-    (y,) = reduction.outputs
-    (w,) = reduction.auxiliaries
-    x = sp.Symbol("x", real=True)
-    s = sp.Symbol("s", real=True)
-    names = {y: x}
-    idents = []
-    for p in program.parameters:
-        ident = sp.Symbol(f"p_{p.name}", real=True)
-        names[p] = ident
-        idents.append(ident.name)
-    params = "".join(f", {p}" for p in idents)
-    terms, edges = numeric_plan(reduction)
+def _positive_factor_free(g: sp.Expr, sigma: sp.Symbol) -> sp.Expr:
+    """g with a positive factor σ^k taken out (g(σy, σw) = σ·g(y, w) for linear g)."""
+    q = attempt(lambda: sp.factor_terms(sp.expand(g)), 2.0, g)
+    if isinstance(q, sp.Mul):
+        q = sp.Mul(*[f for f in q.args if not (f == sigma or (f.is_Pow and f.base == sigma))])
+    return q
 
-    def code(expr) -> str:
-        return printer.doprint(fold_constants(expr.xreplace(names)))
 
-    def body(at: sp.Expr) -> list[str]:
-        lines = ["        acc = 0.0"]
-        for t in terms:
-            density = t.density.xreplace({w: at})
-            cond = sp.And(*[c.xreplace({w: at}) for c in t.conditions])
-            if cond is sp.false:
-                continue
-            value = f"({code(density)})"
-            if cond is sp.true:
-                lines.append(f"        v = {value}")
+def _scaled_condition(c: sp.Basic, scale: dict, sigma: sp.Symbol) -> sp.Basic:
+    c = c.xreplace(scale)
+    if isinstance(c, sp.Rel) and not isinstance(c, sp.Eq | sp.Ne):
+        g = _positive_factor_free(c.lhs - c.rhs, sigma)
+        return c.func(g, 0)
+    return c
+
+
+class _Source:
+    """The generated module of one numeric marginal, built function by function.
+
+    Runtime values sit in one array ``p``: the flow's parameters, then the outputs after
+    the first (the first output is the integrand's ``x``), then the outer auxiliary of
+    nested quadrature, then σ, log σ and the log-space shift of the scaled evaluation.
+    """
+
+    def __init__(self, reduction, program):
+        self.reduction = reduction
+        self.printer = _printer()
+        self.m = len(reduction.outputs)
+        self.x = sp.Symbol("x", real=True)
+        self.names: dict = {reduction.outputs[0]: self.x}
+        params = list(program.parameters)
+        self.param_idents = [f"p_{p.name}" for p in params]
+        self.output_idents = [f"x_{j + 2}" for j in range(self.m - 1)]
+        idents = self.param_idents + self.output_idents
+        for sym, ident in zip(params + list(reduction.outputs[1:]), idents, strict=True):
+            self.names[sym] = sp.Symbol(ident, real=True)
+        self.slots = len(idents)
+        self.exact = reduction.exact_terms is not None
+        self.nested = not self.exact and len(reduction.auxiliaries) == 2
+        if self.nested:
+            self.names[reduction.auxiliaries[0]] = sp.Symbol("w_1", real=True)
+        self.scaled = not self.exact and len(reduction.auxiliaries) == 1
+        self.outer = self.slots  # the outer auxiliary w1 (nested quadrature)
+        self.scale = self.slots + (1 if self.nested else 0)  # σ, log σ, shift
+        self.size = self.scale + (3 if self.scaled else 0)
+        self.out: list[str] = []
+
+    # -- pieces of source ---------------------------------------------------------
+    def code(self, expr) -> str:
+        return self.printer.doprint(fold_constants(expr.xreplace(self.names)))
+
+    def unpack(self) -> list[str]:
+        idents = self.param_idents + self.output_idents
+        return [f"    {name} = p[{j}]" for j, name in enumerate(idents)]
+
+    def function(self, head: str, doc: str, body: list[str]) -> None:
+        self.out += ["", "", _JIT, f"def {head}:", f'    """{doc}"""', *body]
+
+    def variants(self, terms, edges, w, s, value, combine="sum") -> list[str]:
+        """An integrand's body: one branch per edge variant (w = edge_k + s) and one in
+        w itself (w = s). ``value`` prints a term's density (or log-density); the terms
+        are summed, or their largest value kept (``combine="max"``)."""
+        out = []
+        start, empty = ("0.0", "0.0") if combine == "sum" else ("-math.inf", "-math.inf")
+        for k, at in enumerate([*(e + s for e in edges), s]):
+            head = "else:" if k == len(edges) else f"{'if' if k == 0 else 'elif'} k == {k}:"
+            out.append(f"    {head}" if edges else "    if True:")
+            out.append(f"        acc = {start}")
+            for t in terms:
+                cond = sp.And(*[c.xreplace({w: at}) for c in t.conditions])
+                if cond is sp.false:
+                    continue
+                v = value(t.density.xreplace({w: at}))
+                guard = "" if cond is sp.true else f" if ({self.code(cond)}) else {empty}"
+                out.append(f"        v = {v}{guard}")
+                if combine == "sum":
+                    out.append("        acc += v if v == v else 0.0")
+                else:
+                    out.append("        acc = max(acc, v) if v == v else acc")
+            out.append("        return acc")
+        return out
+
+    def fill_edges(self, edges, indent: str = "    ") -> list[str]:
+        out = [f"{indent}edges[{k}] = {self.code(e)}" for k, e in enumerate(edges)]
+        return out + [f"{indent}anchors[{k}] = {k}" for k in range(len(edges))]
+
+    # -- the module ---------------------------------------------------------------
+    def build(self) -> str:
+        if self.exact:
+            self._exact()
+        elif self.nested:
+            self._nested()
+        else:
+            self._single()
+        if self.scaled:
+            self._scaled()
+        self._drivers()
+        return "\n".join([_header(self.printer), HELPERS, *self.out, ""])
+
+    def _exact(self) -> None:
+        """m > 1 outputs with an exact density: evaluated directly, no quadrature."""
+        body = self.unpack() + ["    acc = 0.0"]
+        for t in self.reduction.exact_terms:
+            cond = sp.And(*t.conditions)
+            guard = "" if cond is sp.true else f" if ({self.code(cond)}) else 0.0"
+            body += [f"    v = ({self.code(t.density)}){guard}", "    acc += v if v == v else 0.0"]
+        self.function(
+            "plain(x, p, edges, anchors)",
+            "p(x1, …, xm): the exact density.",
+            body + ["    return acc"],
+        )
+        self.edge_count = 1
+
+    def _single(self) -> None:
+        (w,) = self.reduction.auxiliaries
+        s = sp.Symbol("s", real=True)
+        terms, edges = numeric_plan(self.reduction)
+        body = self.unpack() + self.variants(terms, edges, w, s, lambda d: f"({self.code(d)})")
+        self.function("joint_1(s, k, x, p)", "p(x, w) at w = edge_k(x) + s (last: w = s).", body)
+        n = len(edges)
+        self.function(
+            "plain(x, p, edges, anchors)",
+            "p(x) = ∫ p(x, w) dw (parameters and other outputs in p).",
+            self.unpack()
+            + self.fill_edges(edges)
+            + [f"    return integrate_pieces(joint_1, edges, anchors, {n}, {n}, x, p)"],
+        )
+        self.edge_count = max(n, 1)
+        self.terms, self.edges = terms, edges
+
+    def _nested(self) -> None:
+        from symflow.core.reduce import nested_plan
+
+        w1, w2 = self.reduction.auxiliaries
+        s = sp.Symbol("s", real=True)
+        terms, inner, outer = nested_plan(self.reduction)
+        body = self.unpack() + [f"    w_1 = p[{self.outer}]"]
+        body += self.variants(terms, inner, w2, s, lambda d: f"({self.code(d)})")
+        self.function("joint_1(s, k, x, p)", "p(x, w1, w2) at w2 = edge_k + s; w1 in p.", body)
+        body = self.unpack()
+        for k, at in enumerate([*(e + s for e in outer), s]):
+            head = "else:" if k == len(outer) else f"{'if' if k == 0 else 'elif'} k == {k}:"
+            body += [f"    {head}" if outer else "    if True:", f"        w_1 = {self.code(at)}"]
+        n = len(inner)
+        body += [
+            f"    p[{self.outer}] = w_1",
+            f"    edges = np.empty({max(n, 1)})",
+            f"    anchors = np.empty({max(n, 1)}, np.int64)",
+            *self.fill_edges(inner),
+            f"    return integrate_pieces(joint_1, edges, anchors, {n}, {n}, x, p)",
+        ]
+        self.function("inner_1(s, k, x, p)", "∫ p(x, w1, w2) dw2 at w1 = edge_k(x) + s.", body)
+        n = len(outer)
+        self.function(
+            "plain(x, p, edges, anchors)",
+            "p(x) = ∫∫ p(x, w1, w2) dw2 dw1 (nested quadrature).",
+            self.unpack()
+            + self.fill_edges(outer)
+            + [f"    return integrate_pieces(inner_1, edges, anchors, {n}, {n}, x, p)"],
+        )
+        self.edge_count = max(n, 1)
+
+    def _scaled(self) -> None:
+        """The integrand in x = σY, w = σW (σ a power of two) and in log space: the
+        log-joint plus log σ, shifted by p[shift] before exp."""
+        y = self.reduction.outputs[0]
+        (w,) = self.reduction.auxiliaries
+        sigma = sp.Symbol("sigma", positive=True)
+        log_sigma = sp.Symbol("log_sigma", real=True)
+        scale = {y: sigma * y, w: sigma * w}
+        terms = []
+        for t in self.terms:
+            density = attempt(lambda t=t: sp.factor_terms(t.density.xreplace(scale)), 3.0, None)
+            if density is None:
+                return self._unscaled()
+            # log |p| split into the logs of |factor|: valid for factors of either sign
+            log = attempt(lambda d=density: sp.expand_log(sp.log(sp.Abs(d)), force=True), 3.0, None)
+            if log is None or log.has(sp.Integral):
+                return self._unscaled()
+            log = log.xreplace({sp.log(sigma): log_sigma}) + log_sigma
+            conds = tuple(_scaled_condition(c, scale, sigma) for c in t.conditions)
+            terms.append(Term(log, conds))
+        edges = []
+        for e in self.edges:
+            scaled = attempt(lambda e=e: sp.cancel(e.xreplace({y: sigma * y}) / sigma), 3.0, None)
+            edges.append(scaled if scaled is not None else e.xreplace({y: sigma * y}) / sigma)
+        self.names[sigma] = sp.Symbol("sigma", real=True)
+        self.names[log_sigma] = sp.Symbol("log_sigma", real=True)
+        s = sp.Symbol("s", real=True)
+        unpack = self.unpack() + [
+            f"    sigma = p[{self.scale}]",
+            f"    log_sigma = p[{self.scale + 1}]",
+        ]
+        self.function(
+            "log_joint_scaled(s, k, x, p)",
+            "max over terms of log p(σx, σw) + log σ at w = edge_k + s.",
+            unpack + self.variants(terms, edges, w, s, lambda d: f"({self.code(d)})", "max"),
+        )
+        self.function(
+            "joint_scaled(s, k, x, p)",
+            "σ p(σx, σw) / e^{shift} at w = edge_k + s.",
+            unpack
+            + [f"    shift = p[{self.scale + 2}]"]
+            + self.variants(terms, edges, w, s, lambda d: f"math.exp({self.code(d)} - shift)"),
+        )
+        n = len(edges)
+        self.function(
+            "log_density_scaled(x, p, edges, anchors)",
+            "log p(x) integrated in x = σY (σ = 1 unless |x| is tiny), in log space.",
+            [
+                *self.unpack(),
+                "    sigma = 1.0",
+                "    log_sigma = 0.0",
+                f"    if 0.0 < abs(x) < {TINY_X!r}:",
+                "        e = math.frexp(x)[1]",
+                "        sigma = math.ldexp(1.0, e)",
+                "        log_sigma = e * 0.6931471805599453",
+                "    y = x / sigma",
+                f"    p[{self.scale}] = sigma",
+                f"    p[{self.scale + 1}] = log_sigma",
+                *[
+                    f"    edges[{k}] = {self.code(e.xreplace({y: sp.Symbol('y', real=True)}))}"
+                    for k, e in enumerate(edges)
+                ],
+                *[f"    anchors[{k}] = {k}" for k in range(n)],
+                f"    n = split_long_pieces(edges, anchors, sort_edges(edges, anchors, {n}), {n})",
+                f"    shift = largest_log(log_joint_scaled, edges, anchors, n, {n}, y, p)",
+                "    if shift == -math.inf or shift == math.inf:",
+                "        return -math.inf",
+                f"    p[{self.scale + 2}] = shift",
+                f"    total = integrate_pieces(joint_scaled, edges, anchors, n, {n}, y, p)",
+                "    return shift + math.log(total) if total > 0.0 else -math.inf",
+            ],
+        )
+        return None
+
+    def _unscaled(self) -> None:
+        self.scaled = False
+        self.size = self.scale
+
+    def _drivers(self) -> None:
+        """prob_1 / log_prob_1 (scalars) and prob_v / log_prob_v (arrays; buffers made once)."""
+        xs = ["x", *self.output_idents]
+        args = ", ".join(xs + self.param_idents)
+        n = self.edge_count
+        if self.scaled:  # room for the break points of split_long_pieces
+            n += 2 * len(SPLITS) * max(n - 1, 0)
+        scaled = [
+            "    tiny = 0.0 < abs(x) < " + repr(TINY_X),
+            f"    if v >= {TINY_P!r} and not tiny:",
+            "        return v, math.log(v)",
+            "    lv = log_density_scaled(x, p, edges, anchors)",
+            "    return math.exp(lv), lv",
+        ]
+        self.function(
+            "density(x, p, edges, anchors)",
+            "(p(x), log p(x)): 0 and −inf outside the support, nan for nan.",
+            [
+                "    if x != x:",
+                "        return math.nan, math.nan",
+                "    v = plain(x, p, edges, anchors)",
+                "    if v != v:",
+                "        return math.nan, math.nan",
+                "    if v <= 0.0:",
+                "        v = 0.0",
+                *(
+                    scaled
+                    if self.scaled
+                    else ["    return v, math.log(v) if v > 0.0 else -math.inf"]
+                ),
+            ],
+        )
+        fill = [f"    p[{j}] = {name}" for j, name in enumerate(self.param_idents)]
+        fill += [
+            f"    p[{len(self.param_idents) + j}] = {name}"
+            for j, name in enumerate(self.output_idents)
+        ]
+        buffers = [
+            f"    p = np.empty({max(self.size, 1)})",
+            f"    edges = np.empty({n})",
+            f"    anchors = np.empty({n}, np.int64)",
+        ]
+        for name, pick in (("prob", 0), ("log_prob", 1)):
+            self.function(
+                f"{name}_1({args})",
+                ("p_X" if pick == 0 else "log p_X") + " at one point.",
+                [
+                    *buffers,
+                    *fill,
+                    f"    return density(x, p, edges, anchors)[{pick}]",
+                ],
+            )
+            loop = ["    for i in range(xs.shape[0]):"]
+            if self.m == 1:
+                loop.append(f"        out[i] = density(xs[i], p, edges, anchors)[{pick}]")
             else:
-                lines.append(f"        v = {value} if ({code(cond)}) else 0.0")
-            lines.append("        acc += v if v == v else 0.0")
-        lines.append("        return acc")
-        return lines
-
-    out = [
-        _header(),
-        HELPERS,
-        "",
-        '@njit(INTEGRAND, cache=True, error_model="numpy")',
-        "def joint_1(s, k, x, p):",
-        '    """p(x, w) at w = edge_k(x) + s (the last variant: w = s); parameters in p."""',
-    ]
-    out += [f"    {name} = p[{j}]" for j, name in enumerate(idents)]
-    for k, edge in enumerate(edges):
-        out.append(f"    {'if' if k == 0 else 'elif'} k == {k}:")
-        out.extend(body(edge + s))
-    out.append("    else:" if edges else "    if True:")
-    out.extend(body(s))
-    out += [
-        "",
-        "",
-        '@njit(error_model="numpy")',  # holds joint_1's address: not cacheable
-        f"def prob_1(x{params}):",
-        '    """p_X(x) = ∫ p(x, w) dw."""',
-        "    if x != x:",
-        "        return math.nan",
-        f"    edges = np.empty({len(edges)})",
-    ]
-    out += [f"    edges[{k}] = {code(e)}" for k, e in enumerate(edges)]
-    out += [
-        f"    anchors = np.arange({len(edges)})",
-        f"    p = np.empty({len(idents)})",
-        *[f"    p[{j}] = {name}" for j, name in enumerate(idents)],
-        f"    value = integrate_pieces(joint_1, edges, anchors, {len(edges)}, x, p)",
-        "    return value if value > 0.0 else 0.0",
-        "",
-        "",
-        '@njit(error_model="numpy")',  # holds joint_1's address: not cacheable
-        f"def log_prob_1(x{params}):",
-        '    """log p_X(x)."""',
-        f"    p = prob_1(x{params})",
-        "    return math.log(p) if p > 0.0 else (p if p != p else -math.inf)",
-        "",
-        "",
-        '@njit(error_model="numpy")',  # holds joint_1's address: not cacheable
-        f"def prob_v(xs{params}):",
-        "    out = np.empty(xs.shape[0])",
-        "    for i in range(xs.shape[0]):",
-        f"        out[i] = prob_1(xs[i]{params})",
-        "    return out",
-        "",
-    ]
-    return "\n".join(out)
+                loop += [
+                    f"        p[{len(self.param_idents) + j - 1}] = xs[i, {j}]"
+                    for j in range(1, self.m)
+                ]
+                loop.append(f"        out[i] = density(xs[i, 0], p, edges, anchors)[{pick}]")
+            self.function(
+                f"{name}_v(xs{''.join(', ' + p for p in self.param_idents)})",
+                f"{name} at each point (one row per point when m > 1).",
+                [
+                    *buffers,
+                    *[f"    p[{j}] = {name_}" for j, name_ in enumerate(self.param_idents)],
+                    "    out = np.empty(xs.shape[0])",
+                    *loop,
+                    "    return out",
+                ],
+            )

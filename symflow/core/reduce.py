@@ -55,6 +55,8 @@ __all__ = [
     "integrate_out",
     "check_independent",
     "output_cdf",
+    "numeric_plan",
+    "nested_plan",
 ]
 
 #: seconds SymPy may spend integrating one case of one auxiliary
@@ -821,16 +823,38 @@ def numeric_plan(reduction: Reduction) -> tuple[list[Term], list[sp.Expr]]:
     |u(w)| split at u = 0, and every bound of w (support edges and kinks) as expressions
     in the output."""
     (w,) = reduction.auxiliaries
-    terms: list[Term] = []
+    terms = [term for t0 in reduction.joint for term in _split_abs(t0, w)]
+    return terms, _edges_of(terms, w)
+
+
+def _edges_of(terms, w: sp.Symbol) -> list[sp.Expr]:
+    """Every bound of w in the terms' conditions (support edges and kinks)."""
     edges: list[sp.Expr] = []
-    for t0 in reduction.joint:
-        for term in _split_abs(t0, w):
-            terms.append(term)
-            cases = attempt(lambda t=term: _bounds(t.conditions, w), 5.0, None) or []
-            for case in cases:
-                edges.extend(case.lower)
-                edges.extend(case.upper)
-    return terms, _unique([e for e in edges if e.is_finite is not False])
+    for term in terms:
+        cases = attempt(lambda t=term: _bounds(t.conditions, w), 5.0, None) or []
+        for case in cases:
+            edges.extend(case.lower)
+            edges.extend(case.upper)
+    return _unique([e for e in edges if e.is_finite is not False])
+
+
+def nested_plan(reduction: Reduction) -> tuple[list[Term], list[sp.Expr], list[sp.Expr]]:
+    """(terms, inner edges, outer edges) for nested quadrature over two auxiliaries: the
+    joint terms with |u| split at u = 0 in both; the bounds of the inner auxiliary w2 (in
+    the outputs and w1); and the points where the inner integral stops being smooth in
+    w1 (where two bounds of w2 cross, or a condition free of w2 changes)."""
+    w1, w2 = reduction.auxiliaries
+    terms = [t for t0 in reduction.joint for t1 in _split_abs(t0, w2) for t in _split_abs(t1, w1)]
+    inner = _edges_of(terms, w2)
+    crossings: list[Term] = []
+    for term in terms:
+        cases = attempt(lambda t=term: _bounds(t.conditions, w2), 5.0, None) or []
+        for case in cases:
+            bounds = [*case.lower, *case.upper]
+            conds = [*case.rest]
+            conds += [b - a >= 0 for a, b in itertools.combinations(bounds, 2)]
+            crossings.append(Term(sp.Integer(1), tuple(c for c in conds if c.has(w1))))
+    return terms, inner, _edges_of(crossings, w1)
 
 
 def image_of_map(reduction: Reduction) -> sp.Set:
@@ -878,6 +902,16 @@ def output_density(reduction: Reduction, xs) -> sp.Expr:
     return reduction.integral.xreplace(mapping)
 
 
+def output_support(reduction: Reduction) -> sp.Basic:
+    """Where the density of m > 1 outputs is positive, as a condition on x1 … xm: the
+    union of the exact terms' conditions; where the joint's support is (for a density
+    that is an Integral) the outputs' image is not reduced to a condition, so true."""
+    if reduction.exact_terms is None:
+        return sp.true
+    conds = [sp.And(*t.conditions) for t in reduction.exact_terms]
+    return sp.Or(*conds) if conds else sp.false
+
+
 def marginal_program(reduction: Reduction):
     """A one-output Program whose paths are the exact pieces (log of each piece), for
     code generation, family recognition and the CDF; no paths when not exact."""
@@ -885,6 +919,21 @@ def marginal_program(reduction: Reduction):
     from symflow.core.layer import tidy_log
     from symflow.core.program import Assignment, Path
 
+    params = set(getattr(reduction.base, "free_symbols", set()))
+    params |= reduction.transform.parameters
+    parameters = tuple(sorted(params, key=lambda s: s.name))
+    if len(reduction.outputs) > 1:  # m outputs: the density is read from the reduction
+        return MarginalProgram(
+            x=reduction.outputs[0],
+            support=output_support(reduction),
+            paths=(),
+            forward=(),
+            base_symbol=reduction.base_symbols[0],
+            base=reduction.base,
+            parameters=parameters,
+            inputs=reduction.outputs,
+            base_symbols=reduction.base_symbols,
+        )
     support = reduction.support if reduction.pieces is not None else image_of_map(reduction)
     x = symbol_on("x", support)
     (y,) = reduction.outputs
@@ -895,8 +944,6 @@ def marginal_program(reduction: Reduction):
         value = tidy_log(sp.log(expr.xreplace({y: state})))
         assignments = (Assignment(state, x), Assignment(log_p, value, "result"))
         paths.append(Path((i,), region, assignments, log_p))
-    params = set(getattr(reduction.base, "free_symbols", set()))
-    params |= reduction.transform.parameters
     return MarginalProgram(
         x=x,
         support=support,
@@ -904,7 +951,7 @@ def marginal_program(reduction: Reduction):
         forward=(),
         base_symbol=reduction.base_symbols[0],
         base=reduction.base,
-        parameters=tuple(sorted(params, key=lambda s: s.name)),
+        parameters=parameters,
         inputs=(x,),
         base_symbols=reduction.base_symbols,
     )

@@ -173,25 +173,24 @@ def derive_reduction(flow: Any) -> Derivation:
             (Row((px(x),), ((r.integral,),)),),
         )
     steps.append(Step("Integrating the auxiliary out", blocks))
-    result = tuple(r.pieces) if r.pieces is not None else ((flow.density(x), flow.support),)
+    outputs = list(r.outputs) if len(r.outputs) > 1 else x
+    result = tuple(r.pieces) if r.pieces is not None else ((flow.density(outputs), flow.support),)
+    at = px(*r.outputs)  # p_X(x), or p_X(x1, …, xm) for several outputs
     result_rows = tuple(
-        Row((px(x),), ((expr,),), ("for ", Lit(sp.latex(region), str(region))))
+        Row((at,), ((expr,),), ("for ", Lit(sp.latex(region), str(region))))
+        if region is not sp.true
+        else Row((at,), ((expr,),))
         for expr, region in result
     )
     steps.append(Step("The result", (("Adding the cases:",), result_rows)))
     support = flow.support
-    steps.append(
-        Step(
-            "The support",
-            (
-                (
-                    "The density is positive for x in ",
-                    Lit(sp.latex(support), str(support)),
-                    " and zero elsewhere.",
-                ),
-            ),
-        )
+    where = (
+        ("The density is positive for x in ", Lit(sp.latex(support), str(support)))
+        if len(r.outputs) == 1
+        else ("The density is positive where ", Lit(sp.latex(support), str(support)))
     )
+    if support is not sp.true:
+        steps.append(Step("The support", ((*where, " and zero elsewhere."),)))
     family = None
     try:
         family = flow.family()

@@ -501,6 +501,25 @@ def _specs() -> dict[str, _Spec]:
             ("beta",),
         ),
         _Spec(
+            "Triangular",
+            (("a", "a"), ("c", "c"), ("b", "b")),
+            lambda x, p: sp.log(_triangular_density(x, p["a"], p["c"], p["b"])),
+            lambda p: sp.Interval.open(p["a"], p["b"]),
+            lambda st, p: st.triang(
+                (p["c"] - p["a"]) / (p["b"] - p["a"]), loc=p["a"], scale=p["b"] - p["a"]
+            ),
+        ),
+        _Spec(
+            "IrwinHall",
+            (("n", "n"),),
+            lambda x, p: sp.log(_irwin_hall_density(x, p)),
+            lambda p: sp.Interval.open(_loc(p), _loc(p) + p["n"] * p.get("scale", _ONE)),
+            lambda st, p: st.irwinhall(
+                int(p["n"]), loc=p.get("loc", 0.0), scale=p.get("scale", 1.0)
+            ),
+            latex_name=r"\mathrm{IrwinHall}",
+        ),
+        _Spec(
             "MultivariateNormal",
             (("mean", r"\mu"), ("cov", r"\Sigma")),
             _ld_mvn,
@@ -509,6 +528,30 @@ def _specs() -> dict[str, _Spec]:
         ),
     ]
     return {s.name: s for s in table}
+
+
+def _triangular_density(x, a, c, b) -> sp.Expr:
+    """2(x − a)/((b − a)(c − a)) on (a, c], 2(b − x)/((b − a)(b − c)) on (c, b)."""
+    return sp.Piecewise(
+        (2 * (x - a) / ((b - a) * (c - a)), (x > a) & (x <= c)),
+        (2 * (b - x) / ((b - a) * (b - c)), (x > c) & (x < b)),
+        (0, True),
+    )
+
+
+def _irwin_hall_density(x, p) -> sp.Expr:
+    """The density of the sum of n U(0, 1) (loc + scale·sum): on (j, j + 1),
+    Σ_{k ≤ j} (−1)^k C(n, k) (t − k)^{n−1}/(n − 1)!, t = (x − loc)/scale."""
+    n = int(p["n"])
+    loc, scale = _loc(p), p.get("scale", _ONE)
+    t = (x - loc) / scale
+    pieces = []
+    for j in range(n):
+        value = sum(
+            (-1) ** k * sp.binomial(n, k) * (t - k) ** (n - 1) for k in range(j + 1)
+        ) / sp.factorial(n - 1)
+        pieces.append((value / scale, (t > j) & (t <= j + 1)))
+    return sp.Piecewise(*pieces, (0, True))
 
 
 def _exp(v: float) -> float:
@@ -1349,6 +1392,8 @@ def recognise(flow) -> Family | None:
 def _recognise(flow) -> Family | None:
     """Recognition proper (the flow's Program is immutable, so results are cached)."""
     if getattr(flow, "dimension", 1) > 1:
+        if not flow.program.paths:  # a marginal of several outputs: no Program paths
+            return None
         return _recognise_multivariate(flow)
     from symflow.core.closed_form import log_density_terms
 
@@ -1375,7 +1420,7 @@ def _recognise_terms(terms: list[tuple[sp.Expr, sp.Set]], program) -> Family | N
     for other, _ in terms[1:]:
         # the same expression on regions that differ only by points: one density
         if not attempt(lambda o=other: sp.expand(o - ell) == 0, 3.0, False):
-            return None
+            return _recognise_piecewise(terms, program.x)
     if ell.has(ImplicitInverse):
         return None
     region = sp.Union(*[r for _, r in terms])
@@ -1390,6 +1435,37 @@ def _recognise_terms(terms: list[tuple[sp.Expr, sp.Set]], program) -> Family | N
         if _verify(spec, params, ell, x, support, gaps):
             return Family(name, params)
     return None
+
+
+def _recognise_piecewise(terms, x: sp.Symbol) -> Family | None:
+    """Triangular (two linear pieces) or Irwin–Hall (n ≥ 3 polynomial pieces of equal
+    width): the family whose density equals the pieces at points inside each piece."""
+    pieces = sorted(terms, key=lambda t: float(t[1].inf) if t[1].inf.is_number else 0.0)
+    if not all(isinstance(r, sp.Interval) and r.inf.is_number and r.sup.is_number
+               for _, r in pieces):  # fmt: skip
+        return None
+    if any(a[1].sup != b[1].inf for a, b in zip(pieces, pieces[1:], strict=False)):
+        return None
+    lo, hi, n = pieces[0][1].inf, pieces[-1][1].sup, len(pieces)
+    if n == 2:
+        family = Family("Triangular", {"a": lo, "c": pieces[0][1].sup, "b": hi})
+    else:
+        widths = {r.sup - r.inf for _, r in pieces}
+        if len(widths) != 1:
+            return None
+        params = {"n": n}
+        if lo != 0:
+            params["loc"] = lo
+        if widths != {1}:
+            params["scale"] = widths.pop()
+        family = Family("IrwinHall", params)
+    template = family.log_density(x)
+    for ell, region in pieces:
+        for point in interior_points(region, 3):
+            got, want = _number(ell.subs(x, point)), _number(template.subs(x, point))
+            if got is None or want is None or abs(got - want) > 1e-10 * max(1.0, abs(want)):
+                return None
+    return family
 
 
 def _closed_gaps(region: sp.Set) -> sp.Interval | None:

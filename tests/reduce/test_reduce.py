@@ -157,9 +157,7 @@ def test_bad_maps():
             sf.Independent(N, N, N),
             [sf.Transform([Z1 + Z2, 2 * (Z1 + Z2)], [Z1, Z2, Z3])],
         )
-    with pytest.raises(TransformError, match="one output for now"):
-        sf.Flow(sf.Independent(N, N, N), [sf.Transform([Z1 + Z2, Z3], [Z1, Z2, Z3])])
-    with pytest.raises(TransformError, match="indices"):
+    with pytest.raises(TransformError, match="not a component"):
         sf.Flow(sf.Independent(N, N), [sf.Transform([Z1, Z2], [Z1, Z2])]).marginal(5)
 
 
@@ -184,7 +182,8 @@ def test_kernels_at_the_edges(reduced, gamma_sum):
     g = gamma_sum.compile()
     tails = np.array([-1.0, 0.0, 1e-300, 700.0, 1e300, np.inf])
     lp = g.log_prob(tails)
-    assert lp[0] == lp[1] == lp[4] == lp[5] == -np.inf
+    assert lp[0] == lp[1] == lp[5] == -np.inf
+    assert lp[4] == pytest.approx(-1e300, rel=1e-12)  # p underflows, log p does not
     # p(y) ≈ C·B(3/2, 1/2)·y near 0; e^{-2y}-like decay at 700 (mpmath values)
     np.testing.assert_allclose(
         np.exp(lp[2:4]), [2.82842712474619009760e-300, 5.95319381043211015966e-306], rtol=1e-10
