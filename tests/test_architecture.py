@@ -23,20 +23,6 @@ KNOWN_CYCLES: set[tuple[str, ...]] = set()
 #: cycles that close only through imports inside functions (deferred to first use): not
 #: failures of the import order, but tangles still to be undone. Shrink as they go.
 KNOWN_DEFERRED_CYCLES: set[tuple[str, ...]] = {
-    # the cdf, marginal and training kernels reuse kernel.py's emitter and loader while
-    # Kernels calls them, and the facade reaches fitting, training and SciPy interop
-    # lazily: undone when the emitters move to a module of their own
-    (
-        "symflow",
-        "symflow.codegen.cdf_kernel",
-        "symflow.codegen.kernel",
-        "symflow.codegen.marginal",
-        "symflow.codegen.train_kernel",
-        "symflow.flow",
-        "symflow.verify.fit",
-        "symflow.verify.scipy_dist",
-        "symflow.verify.train",
-    ),
     # the edge-distance pass reads Path, which builds its kernel assignments lazily
     ("symflow.core.edges", "symflow.core.program"),
     # the derivation hands maps to fewer dimensions to their own steps, which reuse its
@@ -47,9 +33,6 @@ KNOWN_DEFERRED_CYCLES: set[tuple[str, ...]] = {
 #: (importing module, imported module, name) of private imports still to be renamed.
 #: Remove entries as the names become public.
 KNOWN_PRIVATE_IMPORTS: set[tuple[str, str, str]] = {
-    # kernel.py's emitter, loader and loop template, shared with the cdf and fit kernels
-    ("symflow.codegen.cdf_kernel", "symflow.codegen.kernel", "_Emitter"),
-    ("symflow.codegen.cdf_kernel", "symflow.codegen.kernel", "_VECTOR"),
     # helpers of the symbolic core and of the checks, the CLI and the plots
     ("symflow.core.cdf", "symflow.core.pieces", "_sign_by_assumptions"),
     ("symflow.core.system", "symflow.core.inverse", "_peel"),

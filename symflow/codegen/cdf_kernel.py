@@ -41,8 +41,9 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from symflow.codegen.kernel import load_module
+from symflow.codegen.cache import load_module
 from symflow.codegen.printer import HELPERS, special_import
+from symflow.codegen.source import VECTOR_LOOP, emitter, module_header
 from symflow.core.cdf import forward_expression, monotone_direction, path_cdfs
 from symflow.core.program import Assignment
 from symflow.errors import CompileError, ParameterError
@@ -55,21 +56,6 @@ __all__ = [
     "cdf_source",
     "cdf_module",
 ]
-
-
-def module_header() -> str:
-    """The import block of a generated module: kernel.py's, so that every name its
-    printer emits is defined."""
-    from symflow.codegen import kernel
-
-    if hasattr(kernel, "_header"):
-        return kernel._header()
-    if hasattr(kernel, "HEADER"):
-        return kernel.HEADER
-    return (
-        '"""symflow kernel module (generated; do not edit)."""\n'
-        "import math\n\nimport numpy as np\nfrom numba import njit\n"
-    )
 
 
 #: x with F(x) = p (or S(x) = q) for an increasing F on (lo, hi), by bracketing.
@@ -187,8 +173,6 @@ def {name}(u, upper{params}):
         return a
     return b
 '''
-
-from symflow.codegen.kernel import _VECTOR  # noqa: E402  (one template for every kernel loop)
 
 
 class _Placeholder(sp.Function):
@@ -403,35 +387,6 @@ def _stable(expr: sp.Expr) -> sp.Expr:
     return min(candidates, key=score)
 
 
-def emitter(program):
-    """kernel.py's statement emitter, with implicit-inverse calls given the parameters.
-
-    The solver of an implicit inverse whose forward map has parameters is emitted as
-    ``solver(y, p_a, ...)``; the call sites print the parameters too (kernel.py's own
-    printer passes only y).
-    """
-    from symflow.codegen.kernel import _Emitter
-    from symflow.core.layer import ImplicitInverse
-
-    em = _Emitter(program)
-    extra = "".join(f", {p}" for p in em.param_names)
-    code = em.code
-
-    def print_implicit(expr, **_):
-        name = em._solver_of[type(expr)]
-        return f"{name}({em.printer._print(expr.args[0])}{extra})"
-
-    def code_with_parameters(expr):
-        if extra:
-            for atom in expr.atoms(sp.Function):
-                if isinstance(atom, ImplicitInverse):
-                    setattr(em.printer, f"_print_{type(atom).__name__}", print_implicit)
-        return code(expr)
-
-    em.code = code_with_parameters
-    return em
-
-
 def _at_most(a: sp.Expr, b: sp.Expr) -> sp.Basic:
     """a ≤ b with a constant side rounded to the float on its correct side."""
     from symflow.codegen.rewrite import float_membership
@@ -574,7 +529,7 @@ def cdf_source(program) -> str:
     arrays = "".join(f", {p}s" for p in em.param_names)
     items = "".join(f", {p}s[i]" for p in em.param_names)
     for name in ("cdf", "sf", "quantile", "isf"):
-        out.append(_VECTOR.format(name=name, scalar=f"{name}_1", arrays=arrays, items=items))
+        out.append(VECTOR_LOOP.format(name=name, scalar=f"{name}_1", arrays=arrays, items=items))
     header = module_header() + special_import(em.printer)
     return header + "".join(em.solvers) + "".join(out)
 

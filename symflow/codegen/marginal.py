@@ -30,8 +30,10 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from symflow.codegen.kernel import Kernels, compile_program, load_module
+from symflow.codegen.cache import load_module
+from symflow.codegen.kernel import compile_program
 from symflow.codegen.printer import HELPERS, SIMD_FUNCTIONS, KernelPrinter, fold_constants
+from symflow.codegen.runtime import Kernels
 from symflow.core.reduce import numeric_plan
 from symflow.errors import CompileError, ParameterError
 

@@ -234,9 +234,9 @@ _COMBINE = """
 
 def loglik_source(program) -> tuple[str, list]:
     """The numba module of ``loglik`` (value, gradient, Hessian summed over the data)."""
-    from symflow.codegen.cdf_kernel import emitter, module_header
     from symflow.codegen.printer import HELPERS, special_import
     from symflow.codegen.rewrite import float_membership
+    from symflow.codegen.source import emitter, module_header
 
     params = program.parameters
     em = emitter(program)
@@ -306,7 +306,7 @@ def loglik_source(program) -> tuple[str, list]:
 
 @functools.lru_cache(maxsize=64)
 def _compiled(program):
-    from symflow.codegen.kernel import load_module
+    from symflow.codegen.cache import load_module
 
     source, derivatives = loglik_source(program)
     return load_module(source), source, derivatives
