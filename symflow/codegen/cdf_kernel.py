@@ -451,7 +451,6 @@ def cdf_source(program) -> str:
     upper_body: list[str] = []
     for k, pc in enumerate(path_cdfs(program), start=1):
         below, above, mass = _path_terms(program, pc, F, S, zb)
-        weight = "" if pc.multiplicity == 1 else f"{float(pc.multiplicity)!r} * "
         # x at or beyond a path's ends, tested exactly for every float64 x
         xe = sp.Dummy("x", real=True)  # the program's x may carry assumptions (x > 0)
         em.names[xe] = em.names[program.x]
@@ -471,14 +470,14 @@ def cdf_source(program) -> str:
                 branches.append((b_code, side == "lower"))
             for j, (cond, full) in enumerate(branches):
                 body.append(f"    {'el' if j else ''}if {cond}:")
-                body.append(f"        acc += {weight}{mass_code}" if full else "        pass")
+                body.append(f"        acc += {mass_code}" if full else "        pass")
             if branches:
                 body.append("    else:")
                 body.extend(statements)
-                body.append(f"        acc += {weight}{em.sym(target)}")
+                body.append(f"        acc += {em.sym(target)}")
             else:
                 body.extend(line[4:] for line in statements)
-                body.append(f"    acc += {weight}{em.sym(target)}")
+                body.append(f"    acc += {em.sym(target)}")
 
     def function(name: str, body: list[str], doc: str) -> str:
         return (

@@ -20,7 +20,6 @@ array([       -inf, -0.91893853])
 
 from __future__ import annotations
 
-import numpy as np
 import sympy as sp
 
 from symflow.codegen.printer import (
@@ -160,8 +159,7 @@ def _select_log_prob(em, program, x, params, support) -> list[str]:
         r = f"r_{k}"
         em.taken.add(r)
         result = em.sym(path.result)
-        weight = "" if path.multiplicity == 1 else f" + {float(np.log(path.multiplicity))!r}"
-        body.append(f"    {r} = {result}{weight}")
+        body.append(f"    {r} = {result}")
         body.append(f"    {r} = -math.inf if {r} != {r} else {r}")
         if len(program.paths) > 1:
             cond = _condition(path.region, em)
@@ -194,9 +192,8 @@ def _branchy_log_prob(em, program, x, params, support) -> list[str]:
         body.append(f"    if {em.code(cond) if cond is not sp.true else 'True'}:")
         body.extend(em.statements(path.kernel_assignments, "        "))
         result = em.sym(path.result)
-        weight = "" if path.multiplicity == 1 else f" + {float(np.log(path.multiplicity))!r}"
         body.append(f"        if {result} == {result}:")
-        body.append(f"            acc = _logaddexp(acc, {result}{weight})")
+        body.append(f"            acc = _logaddexp(acc, {result})")
     body.append("    return acc")
     return body
 

@@ -62,7 +62,6 @@ class Path:
     region: sp.Interval
     assignments: tuple[Assignment, ...]
     result: sp.Symbol
-    multiplicity: int = 1
     checks: tuple[sp.Basic, ...] = ()
     #: (state, open interval it lives on along this path), for the edge-aware pass
     ranges: tuple[tuple[sp.Symbol, sp.Interval], ...] = ()
@@ -270,7 +269,7 @@ def build_vector_program(base, layers) -> Program:
             if a.kind == "state":
                 values[a.target] = a.value.xreplace(values)
         region = sp.And(*[c.xreplace(values) for c in checks])
-    path = Path(tuple(0 for _ in layers), region, tuple(assignments), log_p, 1, checks)
+    path = Path(tuple(0 for _ in layers), region, tuple(assignments), log_p, checks)
     params = set(base.free_symbols)
     for layer in layers:
         params |= layer.transform.parameters

@@ -266,8 +266,7 @@ def loglik_source(program) -> tuple[str, list]:
             body.append(f"    if {em.code(cond) if cond is not sp.true else 'True'}:")
             indent = "        "
         body.extend(em.statements(pd.assignments, indent))
-        weight = "" if path.multiplicity == 1 else f" + {math.log(path.multiplicity)!r}"
-        result = f"{em.sym(pd.result)}{weight}"
+        result = str(em.sym(pd.result))
 
         def ref(e):
             return "0.0" if e == 0 else str(em.sym(e))
