@@ -83,6 +83,10 @@ def _fallback(reason: str) -> Path:
     return _prepare(private_dir())
 
 
+#: the modules of symflow.codegen whose numba functions kernel modules call
+HELPER_MODULES = ("simdmath.py", "rewrite.py", "helpers.py", "special.py")
+
+
 @functools.lru_cache(maxsize=1)
 def _versions() -> str:
     """Versions the compiled code depends on, including the helper modules it calls
@@ -93,10 +97,9 @@ def _versions() -> str:
 
     package = sys.modules["symflow"]  # imported before any of its modules
 
-    simdmath = Path(rewrite.__file__).with_name("simdmath.py")
-    helpers = hashlib.sha256(
-        simdmath.read_bytes() + Path(rewrite.__file__).read_bytes()
-    ).hexdigest()[:12]
+    folder = Path(rewrite.__file__).parent
+    code = b"".join((folder / name).read_bytes() for name in HELPER_MODULES)
+    helpers = hashlib.sha256(code).hexdigest()[:12]
     return (
         f"symflow {package.__version__}; numba {version('numba')}; numpy {np.__version__}; "
         f"helpers {helpers}"

@@ -22,180 +22,56 @@ from __future__ import annotations
 
 import sympy as sp
 
-from symflow.codegen.printer import (
-    HELPERS,
-    special_import,
-)
+from symflow.codegen.printer import HELPERS, special_import
 from symflow.codegen.runtime import Kernels
-from symflow.codegen.source import Emitter, module_header
+from symflow.codegen.source import (
+    JIT,
+    JIT_INLINE,
+    Emitter,
+    assign,
+    branchy_log_sum,
+    call,
+    calling_loop_body,
+    function,
+    inlined_loop_body,
+    module_header,
+    native_loops,
+    path_log_terms,
+    region_test,
+    returns,
+    select,
+    select_log_sum,
+    unparse,
+    when,
+)
 
 __all__ = ["compile_program", "generate_source"]
 
 
-_PROB_1 = '''
+def _log_prob_1d(em: Emitter, program):
+    """log_prob_1(x, *parameters): -inf outside the support, nan for nan.
 
-
-@njit(cache=True, error_model="numpy", forceinline=True)
-def prob_1(x{params}):
-    """p_X(x)."""
-    return math.exp(log_prob_1(x{params}))
-'''
-
-#: the loop of an array kernel as a C callback body (see symflow.codegen.native): the
-#: points, the output and each parameter column are raw float64 buffers
-_NATIVE = """
-
-def {name}_{variant}(xp, op, n{arguments}):
-    xs = carray(xp, ({shape_in}))
-    out = carray(op, ({shape_out}))
-{columns}    for i in range(n):
-{body}
-"""
-
-
-def _native_loops(em, d: int, loops) -> str:
-    """The C-callback loops of a module, for each (name, wide, body) in ``loops``: a body
-    is the loop's statements for point ``i`` (see :func:`_point`), reading parameter j
-    as ``col_j[i]``.
-
-    ``<name>_c`` takes each parameter as a column of n values; for flows with
-    parameters, ``<name>_s`` takes them as numbers (no column is allocated when every
-    parameter is a scalar).
+    Without early returns when no path runs an iterative root solve: every path is
+    computed and guarded by selects, so that LLVM can vectorise the calling loop
+    (error_model="numpy" makes evaluation outside the support safe: it gives nan or inf,
+    never an exception). With early returns otherwise: a root solve must not run outside
+    the support.
     """
-    k = len(em.param_names)
-    out = []
-    for name, wide, body in loops:
-        shapes = {
-            "shape_in": "n," if d == 1 else f"n, {d}",
-            "shape_out": f"n, {d}" if wide else "n,",
-        }
-        columns = "".join(f"    col_{j} = carray(col_{j}_ptr, (n,))\n" for j in range(k))
-        arguments = "".join(f", col_{j}_ptr" for j in range(k))
-        out.append(
-            _NATIVE.format(
-                name=name, variant="c", arguments=arguments, columns=columns, body=body, **shapes
-            )
-        )
-        if k:
-            scalar = body
-            for j in reversed(range(k)):
-                scalar = scalar.replace(f"col_{j}[i]", em.param_names[j])
-            lines = [line for line in scalar.split("\n") if not _self_assignment(line)]
-            arguments = "".join(f", {p}" for p in em.param_names)
-            out.append(
-                _NATIVE.format(
-                    name=name,
-                    variant="s",
-                    arguments=arguments,
-                    columns="",
-                    body="\n".join(lines),
-                    **shapes,
-                )
-            )
-    return "".join(out)
-
-
-def _self_assignment(line: str) -> bool:
-    """``p = p``: what binding a parameter becomes in a loop that takes it as a number."""
-    target, equals, value = line.strip().partition(" = ")
-    return bool(equals) and target == value
-
-
-def _point(em, d: int) -> str:
-    """The arguments of a scalar entry point at point ``i`` of a loop."""
-    args = "xs[i]" if d == 1 else ", ".join(f"xs[i, {j}]" for j in range(d))
-    return args + "".join(f", col_{j}[i]" for j in range(len(em.param_names)))
-
-
-def _inlined(em, d: int, function: list[str], store: str) -> str:
-    """A scalar function (decorator, def, docstring, statements) as a loop body: its
-    inputs bound from the buffers, each ``return v`` a store ``store.format(v)`` (and
-    ``continue`` where it returns early). numba then compiles one function, not two."""
-    inputs = ["x"] if d == 1 else [f"x{j + 1}" for j in range(d)]
-    sources = ["xs[i]"] if d == 1 else [f"xs[i, {j}]" for j in range(d)]
-    lines = [f"        {a} = {b}" for a, b in zip(inputs, sources, strict=True)]
-    lines += [f"        {p} = col_{j}[i]" for j, p in enumerate(em.param_names)]
-    body = function[3:]
-    for k, line in enumerate(body):
-        text = line.strip()
-        if not text.startswith("return "):
-            lines.append("    " + line)
-            continue
-        indent = "    " + line[: len(line) - len(line.lstrip())]
-        lines.append(indent + store.format(text.removeprefix("return ")))
-        if k < len(body) - 1:
-            lines.append(indent + "continue")
-    return "\n".join(lines)
-
-
-def _condition(region: sp.Set, em) -> sp.Basic:
-    """``x in region`` as a Boolean in the emitter's names (x and the parameters renamed).
-
-    Built on a plain real symbol: the program's x carries the support's assumptions
-    (x > 0), under which SymPy would reduce ``0 < x`` to True and drop the test. An
-    endpoint that is not a float64 is replaced by the float next to it on the outer
-    side, so that the test is exact for every float64 x (see
-    :func:`~symflow.codegen.rewrite.float_membership`).
-    """
-    from symflow.codegen.rewrite import float_membership
-
-    plain = sp.Dummy("x", real=True)
-    cond = float_membership(region.as_relational(plain))
-    mapping = {plain: em.names[em.program.x]}
-    mapping.update({p: em.names[p] for p in em.program.parameters})
-    return cond.xreplace(mapping)
-
-
-def _select_log_prob(em, program, x, params, support) -> list[str]:
-    """log_prob_1 without early returns: every path is computed and guarded by selects,
-    so that LLVM can vectorise the calling loop (error_model="numpy" makes evaluation
-    outside the support safe: it gives nan or inf, never an exception)."""
-    body = ['@njit(cache=True, error_model="numpy", forceinline=True)']
-    body.append(f"def log_prob_1(x{params}):")
-    body.append('    """log p_X(x): -inf outside the support, nan for nan."""')
-    results = []
-    for k, path in enumerate(program.paths):
-        body.extend(em.statements(path.kernel_assignments, "    "))
-        r = f"r_{k}"
-        em.taken.add(r)
-        result = em.sym(path.result)
-        body.append(f"    {r} = {result}")
-        body.append(f"    {r} = -math.inf if {r} != {r} else {r}")
-        if len(program.paths) > 1:
-            cond = _condition(path.region, em)
-            if cond is not sp.true:
-                body.append(f"    {r} = {r} if ({em.code(cond)}) else -math.inf")
-        results.append(r)
-    body.append(f"    lp = {results[0]}")
-    for r in results[1:]:
-        body.append(f"    lp = simd_logaddexp(lp, {r})")
-    if support is not sp.true:
-        body.append(f"    lp = lp if ({em.code(support)}) else -math.inf")
-    body.append("    return x if x != x else lp")
-    return body
-
-
-def _branchy_log_prob(em, program, x, params, support) -> list[str]:
-    """log_prob_1 with early returns: used when a path runs an iterative root solve,
-    which must not run outside the support."""
-    body = ['@njit(cache=True, error_model="numpy")']
-    body.append(f"def log_prob_1(x{params}):")
-    body.append('    """log p_X(x): -inf outside the support, nan for nan."""')
-    body.append("    if x != x:")
-    body.append("        return math.nan")
-    if support is not sp.true:
-        body.append(f"    if not ({em.code(support)}):")
-        body.append("        return -math.inf")
-    body.append("    acc = -math.inf")
-    for path in program.paths:
-        cond = _condition(path.region, em) if len(program.paths) > 1 else sp.true
-        body.append(f"    if {em.code(cond) if cond is not sp.true else 'True'}:")
-        body.extend(em.statements(path.kernel_assignments, "        "))
-        result = em.sym(path.result)
-        body.append(f"        if {result} == {result}:")
-        body.append(f"            acc = _logaddexp(acc, {result})")
-    body.append("    return acc")
-    return body
+    several = len(program.paths) > 1
+    terms = path_log_terms(
+        em, program.paths, lambda path: region_test(em, path.region) if several else None
+    )
+    support = region_test(em, program.support)
+    support = None if support is sp.true else em.code(support)
+    if any(path.implicit for path in program.paths):
+        body = [when("x != x", [returns("math.nan")])]
+        if support is not None:
+            body.append(when(f"not ({support})", [returns("-math.inf")]))
+        return JIT, body + branchy_log_sum(terms) + [returns("acc")]
+    body = select_log_sum(em, terms)
+    if support is not None:
+        body.append(assign("lp", select(support, "lp", "-math.inf")))
+    return JIT_INLINE, body + [returns(select("x != x", "x", "lp"))]
 
 
 def generate_source(program) -> tuple[str, list[str]]:
@@ -203,138 +79,109 @@ def generate_source(program) -> tuple[str, list[str]]:
     if program.dimension > 1:
         return _vector_source(program)
     em = Emitter(program)
-    x = em.names[program.x]
-    params = "".join(f", {p}" for p in em.param_names)
-    body: list[str] = []
-
-    # log-density: each path, summed in log space, then the support and NaN selects
-    implicit = any(path.implicit for path in program.paths)
-    support = _condition(program.support, em)
-    if implicit:
-        log_prob_lines = _branchy_log_prob(em, program, x, params, support)
-    else:
-        log_prob_lines = _select_log_prob(em, program, x, params, support)
-    body.extend(log_prob_lines)
+    params = em.param_names
+    jit, log_prob = _log_prob_1d(em, program)
+    doc = "log p_X(x): -inf outside the support, nan for nan."
+    functions = [function("log_prob_1", ["x", *params], log_prob, doc, jit)]
 
     # forward map (sampling) and inverse of a bijective flow
-    body.append("")
-    body.append("")
-    body.append('@njit(cache=True, error_model="numpy", forceinline=True)')
-    body.append(f"def forward_1(z{params}):")
-    body.append('    """x = f_K(...f_1(z)) for one base sample z."""')
     if program.forward:
         em.names[program.base_symbol] = sp.Symbol("z", real=True)
         em.taken.add("z")
-        body.extend(em.statements(program.forward, "    ", given=(program.base_symbol,)))
-        body.append(f"    return {em.sym(program.forward[-1].target)}")
+        forward = em.assign(program.forward, given=(program.base_symbol,))
+        forward.append(returns(str(em.sym(program.forward[-1].target))))
     else:
-        body.append("    return z")
-    body.append("")
-    body.append("")
-    body.append('@njit(cache=True, error_model="numpy", forceinline=True)')
-    body.append(f"def inverse_1(x{params}):")
-    body.append('    """z_0 = f^-1(x) on a bijective flow (nan elsewhere)."""')
+        forward = [returns("z")]
+    doc = "x = f_K(...f_1(z)) for one base sample z."
+    functions.append(function("forward_1", ["z", *params], forward, doc, JIT_INLINE))
     if len(program.paths) == 1:
-        inv = Emitter(program)
-        inv.printer = em.printer
-        inv.solvers = em.solvers
-        inv._solver_of = em._solver_of
+        inv = em.sibling()
         states = [a for a in program.paths[0].assignments if a.kind == "state"]
-        body.extend(inv.statements(states, "    "))
-        body.append(f"    return {inv.sym(states[-1].target)}")
+        inverse = [*inv.assign(states), returns(str(inv.sym(states[-1].target)))]
     else:
-        body.append("    return math.nan")
+        inverse = [returns("math.nan")]
+    doc = "z_0 = f^-1(x) on a bijective flow (nan elsewhere)."
+    functions.append(function("inverse_1", ["x", *params], inverse, doc, JIT_INLINE))
+    prob = [returns(call("math.exp", call("log_prob_1", "x", *params)))]
+    functions.append(function("prob_1", ["x", *params], prob, "p_X(x).", JIT_INLINE))
 
-    point = _point(em, 1)
-    log_prob = _inlined(em, 1, log_prob_lines, "out[i] = {}")
-    prob = _inlined(em, 1, log_prob_lines, "out[i] = math.exp({})")
-    loops = _native_loops(
-        em,
+    functions += native_loops(
+        params,
         1,
         [
-            ("log_prob", False, log_prob),
-            ("prob", False, prob),
-            ("forward", False, f"        out[i] = forward_1({point})"),
-            ("inverse", False, f"        out[i] = inverse_1({point})"),
+            ("log_prob", False, inlined_loop_body(log_prob, ["x"], params, _store)),
+            ("prob", False, inlined_loop_body(log_prob, ["x"], params, _store_exp)),
+            ("forward", False, calling_loop_body("forward_1", None)),
+            ("inverse", False, calling_loop_body("inverse_1", None)),
         ],
     )
-    prob_1 = _PROB_1.format(params=params)
+    return _module(em, functions), em.param_names
+
+
+def _store(value):
+    """``out[i] = value``."""
+    return assign("out[i]", value)
+
+
+def _store_exp(value):
+    """``out[i] = exp(value)``."""
+    return assign("out[i]", call("math.exp", value))
+
+
+def _module(em: Emitter, functions) -> str:
+    """The module's text: imports, helpers, root solvers, then ``functions``."""
     header = module_header() + special_import(em.printer)
-    source = header + HELPERS + "".join(em.solvers) + "\n\n" + "\n".join(body) + prob_1 + loops
-    return source, em.param_names
-
-
-_PROB_D = '''
-
-@njit(cache=True, error_model="numpy", forceinline=True)
-def prob_1({xargs}{params}):
-    """p_X(x)."""
-    return math.exp(log_prob_1({xargs}{params}))
-'''
+    return header + HELPERS + "".join(em.solvers) + unparse(functions)
 
 
 def _vector_source(program) -> tuple[str, list[str]]:
     """Kernels of a d-dimensional flow: scalar entry points take x1, …, xd."""
     em = Emitter(program)
     d = program.dimension
-    xargs = ", ".join(f"x{j + 1}" for j in range(d))
-    params = "".join(f", {p}" for p in em.param_names)
+    xargs = [f"x{j + 1}" for j in range(d)]
+    params = em.param_names
     path = program.paths[0]
-    # branch-free like the 1-D kernel: selects for the support and NaN, force-inlined
-    body = [
-        '@njit(cache=True, error_model="numpy", forceinline=True)',
-        f"def log_prob_1({xargs}{params}):",
-        '    """log p_X(x): -inf outside the support, nan for nan."""',
-    ]
-    body.extend(em.statements(path.kernel_assignments, "    "))
-    result = em.sym(path.result)
-    body.append(f"    lp = -math.inf if {result} != {result} else {result}")
-    checks = sp.And(*path.checks)
-    if checks is not sp.true:
-        body.append(f"    lp = lp if ({em.code(checks.xreplace(em.names))}) else -math.inf")
-    # bitwise | (no short-circuit branches, so the calling loop can vectorise)
-    nan_input = " | ".join(f"(x{j + 1} != x{j + 1})" for j in range(d))
-    body.append(f"    return math.nan if ({nan_input}) else lp")
-    log_prob_lines = list(body)
+    # branch-free like the 1-D kernel: selects for the checks and NaN, force-inlined
+    terms = path_log_terms(em, [path], lambda p: sp.And(*p.checks).xreplace(em.names))
+    nan_input = " | ".join(f"({x} != {x})" for x in xargs)  # bitwise: no branches
+    log_prob = [*select_log_sum(em, terms), returns(select(nan_input, "math.nan", "lp"))]
+    doc = "log p_X(x): -inf outside the support, nan for nan."
+    functions = [function("log_prob_1", [*xargs, *params], log_prob, doc, JIT_INLINE)]
 
     zargs = [sp.Symbol(f"z{j + 1}", real=True) for j in range(d)]
     em.taken.update(s.name for s in zargs)
     for s, z in zip(program.base_symbols, zargs, strict=True):
         em.names[s] = z
-    body += ["", "", '@njit(cache=True, error_model="numpy", forceinline=True)']
-    body.append(f"def forward_1({', '.join(z.name for z in zargs)}{params}):")
-    body.append('    """x = f_K(...f_1(z)) for one base sample z."""')
     if program.forward:
-        em_forward = em.statements(program.forward, "    ", given=program.base_symbols)
-        body.extend(em_forward)
-        outs = [em.sym(a.target) for a in program.forward[-d:]]
-        body.append(f"    return ({', '.join(str(o) for o in outs)},)")
+        forward = em.assign(program.forward, given=program.base_symbols)
+        outs = [str(em.sym(a.target)) for a in program.forward[-d:]]
     else:
-        body.append(f"    return ({', '.join(z.name for z in zargs)},)")
-    body += ["", "", '@njit(cache=True, error_model="numpy", forceinline=True)']
-    body.append(f"def inverse_1({xargs}{params}):")
-    body.append('    """z_0 = f^-1(x)."""')
-    inv = Emitter(program)
-    inv.printer, inv.solvers, inv._solver_of = em.printer, em.solvers, em._solver_of
+        forward, outs = [], [z.name for z in zargs]
+    forward.append(returns(f"({', '.join(outs)},)"))
+    doc = "x = f_K(...f_1(z)) for one base sample z."
+    zs = [z.name for z in zargs]
+    functions.append(function("forward_1", [*zs, *params], forward, doc, JIT_INLINE))
+    inv = em.sibling()
     states = [a for a in path.assignments if a.kind == "state"]
-    body.extend(inv.statements(states, "    "))
-    body.append(f"    return ({', '.join(str(inv.sym(s)) for s in program.base_symbols)},)")
+    inverse = inv.assign(states)
+    inverse.append(returns(f"({', '.join(str(inv.sym(s)) for s in program.base_symbols)},)"))
+    functions.append(
+        function("inverse_1", [*xargs, *params], inverse, "z_0 = f^-1(x).", JIT_INLINE)
+    )
+    prob = [returns(call("math.exp", call("log_prob_1", *xargs, *params)))]
+    functions.append(function("prob_1", [*xargs, *params], prob, "p_X(x).", JIT_INLINE))
 
-    unpack = "".join(f"\n        out[i, {j}] = r[{j}]" for j in range(d))
-    point = _point(em, d)
-    vector = _PROB_D.format(xargs=xargs, params=params) + _native_loops(
-        em,
+    functions += native_loops(
+        params,
         d,
         [
-            ("log_prob", False, _inlined(em, d, log_prob_lines, "out[i] = {}")),
-            ("prob", False, _inlined(em, d, log_prob_lines, "out[i] = math.exp({})")),
-            ("forward", True, f"        r = forward_1({point})" + unpack),
-            ("inverse", True, f"        r = inverse_1({point})" + unpack),
+            ("log_prob", False, inlined_loop_body(log_prob, xargs, params, _store)),
+            ("prob", False, inlined_loop_body(log_prob, xargs, params, _store_exp)),
+            ("forward", True, calling_loop_body("forward_1", d)),
+            ("inverse", True, calling_loop_body("inverse_1", d)),
         ],
     )
-    header = module_header() + special_import(em.printer)
-    source = header + HELPERS + "".join(em.solvers) + "\n\n" + "\n".join(body) + vector
-    return source, em.param_names
+    return _module(em, functions), em.param_names
 
 
 def compile_program(program, base) -> Kernels:

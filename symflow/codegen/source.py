@@ -1,9 +1,16 @@
-"""The builder of kernel sources: the statement emitter and the pieces every kernel
-module shares.
+"""The builder of kernel sources, shared by the density, CDF and log-likelihood kernels.
 
 :class:`Emitter` prints a Program's assignments as numba statements (common
 subexpressions eliminated, the stable rewrites applied, symbols renamed to safe
-identifiers); :func:`module_header` is the import block of every generated module.
+identifiers, root solvers for implicit inverses). Generated functions are Python syntax
+trees until they are printed (:func:`assign`, :func:`when`, :func:`select`,
+:func:`function`, ... and :func:`unparse`), so that a loop can take a scalar function's
+body with each ``return v`` turned into a store, and no generated source is edited as
+text. What every kernel does is written here once: the test that x lies in a region
+(:func:`region_test`), nan → −inf for a term that failed, the sum over inverse paths in
+log space (:func:`select_log_sum`, :func:`branchy_log_sum`), and the loops over arrays
+(:func:`native_loops`, :func:`array_loop`). :func:`module_header` is the import block of
+every generated module.
 
 Examples
 --------
@@ -14,10 +21,17 @@ Examples
 >>> em = Emitter(program)
 >>> em.code(sp.log(em.names[program.x]))
 'simd_log(x)'
+>>> body = [assign("lp", select("x > 0", "simd_log(x)", "-math.inf")), returns("lp")]
+>>> print(unparse([function("log_x", ["x"], body)]).strip())
+@njit(cache=True, error_model='numpy')
+def log_x(x):
+    lp = simd_log(x) if x > 0 else -math.inf
+    return lp
 """
 
 from __future__ import annotations
 
+import ast
 import keyword
 import re
 
@@ -27,7 +41,28 @@ from symflow.codegen.printer import SIMD_FUNCTIONS, KernelPrinter, fold_constant
 from symflow.codegen.rewrite import TRANSLATIONS as STABLE_TRANSLATIONS
 from symflow.core.layer import ImplicitInverse
 
-__all__ = ["Emitter", "emitter", "module_header", "identifier", "VECTOR_LOOP"]
+__all__ = [
+    "Emitter",
+    "emitter",
+    "module_header",
+    "identifier",
+    "expression",
+    "assign",
+    "add_to",
+    "returns",
+    "when",
+    "select",
+    "call",
+    "function",
+    "unparse",
+    "region_test",
+    "nan_to_minus_inf",
+    "path_log_terms",
+    "select_log_sum",
+    "branchy_log_sum",
+    "native_loops",
+    "array_loop",
+]
 
 
 def module_header() -> str:
@@ -86,6 +121,13 @@ class Emitter:
         # helpers of the stable rewrites that the shared printer table does not name
         self.printer.known_functions.update({"sub_exact": STABLE_TRANSLATIONS["sub_exact"]})
 
+    def sibling(self) -> Emitter:
+        """An emitter of the same program with fresh names, sharing this one's printer and
+        root solvers (for another function of the same module)."""
+        other = Emitter(self.program)
+        other.printer, other.solvers, other._solver_of = self.printer, self.solvers, self._solver_of
+        return other
+
     def sym(self, s: sp.Symbol) -> sp.Symbol:
         if s not in self.names:
             self.names[s] = sp.Symbol(identifier(s.name, self.taken), real=True)
@@ -102,6 +144,8 @@ class Emitter:
         return self.printer.doprint(fold_constants(expr))
 
     def _add_solver(self, cls: type) -> None:
+        """The root solver ``name(y, *parameters)`` of the implicit inverse ``cls``: Newton's
+        method safeguarded by bisection on the forward map (:data:`SOLVER`)."""
         name = identifier(f"_solve_{cls.label}", self.taken)
         self._solver_of[cls] = name
         self.printer.known_functions[cls.__name__] = name
@@ -113,7 +157,7 @@ class Emitter:
         lo = "-math.inf" if cls.lo == -sp.oo else self.code(cls.lo)
         hi = "math.inf" if cls.hi == sp.oo else self.code(cls.hi)
         self.solvers.append(
-            _SOLVER.format(
+            SOLVER.format(
                 name=name,
                 params=params,
                 f=self.code(f),
@@ -189,7 +233,16 @@ class Emitter:
         return out
 
     def statements(self, assignments, indent: str, given=None) -> list[str]:
-        """CSE over the values of ``assignments``, emitted in dependency order.
+        """The lines ``name = value`` of :meth:`bindings`, each after ``indent``."""
+        return [f"{indent}{name} = {value}" for name, value in self.bindings(assignments, given)]
+
+    def assign(self, assignments, given=None) -> list[ast.stmt]:
+        """The statements of :meth:`bindings`."""
+        return [assign(name, value) for name, value in self.bindings(assignments, given)]
+
+    def bindings(self, assignments, given=None) -> list[tuple[str, str]]:
+        """(name, printed value) of each assignment and common subexpression, in
+        dependency order, after CSE over the values of ``assignments``.
 
         ``given`` are the symbols defined on entry (the inputs by default).
         """
@@ -205,7 +258,7 @@ class Emitter:
         replacements, reduced = sp.cse(
             values, symbols=sp.numbered_symbols("c_", real=True), optimizations="basic"
         )
-        lines: list[str] = []
+        lines: list[tuple[str, str]] = []
         entry = given if given is not None else (self.program.inputs or (self.program.x,))
         defined = {
             *[self.names[s] for s in entry],
@@ -220,7 +273,7 @@ class Emitter:
                 for sym, val in list(pending):
                     if val.free_symbols <= defined:
                         name = self.sym(sym)
-                        lines.append(f"{indent}{name} = {self.code(val.xreplace(self.names))}")
+                        lines.append((str(name), self.code(val.xreplace(self.names))))
                         defined.add(sym)
                         self.names.setdefault(sym, name)
                         pending.remove((sym, val))
@@ -228,7 +281,7 @@ class Emitter:
 
         for target, value in zip(targets, reduced, strict=True):
             flush()
-            lines.append(f"{indent}{target} = {self.code(value.xreplace(self.names))}")
+            lines.append((str(target), self.code(value.xreplace(self.names))))
             defined.add(target)
         if pending:
             from symflow.errors import CompileError
@@ -240,7 +293,16 @@ class Emitter:
         return lines
 
 
-_SOLVER = '''
+def emitter(program) -> Emitter:
+    """The statement emitter of ``program``'s module (its implicit-inverse solvers take
+    the parameters after y)."""
+    return Emitter(program)
+
+
+#: the root solver of an implicit inverse, its forward map f and derivative df inlined (a
+#: numba function taking f as an argument could not be cached when f calls SciPy's
+#: special functions through their addresses)
+SOLVER = '''
 @njit(cache=True, error_model="numpy")
 def {name}(y{params}):
     """Root of f(t) = y on ({lo}, {hi}) by Newton's method safeguarded by bisection."""
@@ -295,38 +357,250 @@ def {name}(y{params}):
 '''
 
 
-#: a numba loop of a scalar function over an array of points and parameter arrays
-VECTOR_LOOP = """
-
-@njit(cache=True, error_model="numpy")
-def {name}(xs{arrays}):
-    out = np.empty(xs.shape[0])
-    for i in range(xs.shape[0]):
-        out[i] = {scalar}(xs[i]{items})
-    return out
-"""
+# -- statements, built as Python syntax trees -------------------------------------------------
+#: the decorator of every generated numba function: NumPy's error model, so that evaluating
+#: a path outside its region gives nan or inf instead of raising
+JIT = 'njit(cache=True, error_model="numpy")'
+JIT_INLINE = 'njit(cache=True, error_model="numpy", forceinline=True)'
 
 
-def emitter(program) -> Emitter:
-    """An :class:`Emitter` whose implicit-inverse calls also pass the parameters.
+def expression(code: str | ast.expr) -> ast.expr:
+    """``code`` (printed by the kernel printer) as a syntax tree."""
+    return code if isinstance(code, ast.expr) else ast.parse(code, mode="eval").body
 
-    The solver of an implicit inverse whose forward map has parameters is emitted as
-    ``solver(y, p_a, ...)``; the call sites print the parameters too.
+
+def assign(target: str, value: str | ast.expr) -> ast.Assign:
+    """``target = value``."""
+    return ast.Assign(targets=[expression(target)], value=expression(value), lineno=0)
+
+
+def add_to(target: str, value: str | ast.expr) -> ast.AugAssign:
+    """``target += value``."""
+    return ast.AugAssign(target=expression(target), op=ast.Add(), value=expression(value))
+
+
+def returns(value: str | ast.expr) -> ast.Return:
+    """``return value``."""
+    return ast.Return(value=expression(value))
+
+
+def when(test: str | ast.expr, body: list[ast.stmt], orelse: list[ast.stmt] = ()) -> ast.If:
+    """``if test: body else: orelse``."""
+    return ast.If(test=expression(test), body=list(body), orelse=list(orelse))
+
+
+def select(test: str | ast.expr, value: str | ast.expr, other: str | ast.expr) -> ast.IfExp:
+    """``value if test else other`` (a select, not a branch, once compiled)."""
+    return ast.IfExp(test=expression(test), body=expression(value), orelse=expression(other))
+
+
+def call(function: str, *args: str | ast.expr) -> ast.Call:
+    """``function(*args)``."""
+    return ast.Call(func=expression(function), args=[expression(a) for a in args], keywords=[])
+
+
+def function(
+    name: str, args: list[str], body: list[ast.stmt], doc: str | None = None, jit: str | None = JIT
+) -> ast.FunctionDef:
+    """``def name(*args): body`` with a docstring, decorated with ``jit`` (None: plain)."""
+    statements = ([ast.Expr(ast.Constant(doc))] if doc else []) + list(body)
+    return ast.FunctionDef(
+        name=name,
+        args=ast.arguments(
+            posonlyargs=[],
+            args=[ast.arg(a) for a in args],
+            kwonlyargs=[],
+            kw_defaults=[],
+            defaults=[],
+        ),
+        body=statements,
+        decorator_list=[expression(jit)] if jit else [],
+        returns=None,
+        type_params=[],
+        lineno=0,
+    )
+
+
+def unparse(functions: list[ast.FunctionDef]) -> str:
+    """The source of ``functions``, two blank lines apart."""
+    return "".join(
+        "\n\n"
+        + ast.unparse(ast.fix_missing_locations(ast.Module(body=[f], type_ignores=[])))
+        + "\n"
+        for f in functions
+    )
+
+
+def nan_to_minus_inf(name: str) -> ast.Assign:
+    """``name = -inf if name is nan else name``: a term that failed contributes nothing."""
+    return assign(name, select(f"{name} != {name}", "-math.inf", name))
+
+
+def region_test(em: Emitter, region: sp.Set) -> sp.Basic:
+    """``x in region`` as a Boolean in the emitter's names (x and the parameters renamed).
+
+    Built on a plain real symbol: the program's x carries the support's assumptions
+    (x > 0), under which SymPy would reduce ``0 < x`` to True and drop the test. An
+    endpoint that is not a float64 is replaced by the float next to it on the outer
+    side, so that the test is exact for every float64 x (see
+    :func:`~symflow.codegen.rewrite.float_membership`).
     """
-    em = Emitter(program)
-    extra = "".join(f", {p}" for p in em.param_names)
-    code = em.code
+    from symflow.codegen.rewrite import float_membership
 
-    def print_implicit(expr, **_):
-        name = em._solver_of[type(expr)]
-        return f"{name}({em.printer._print(expr.args[0])}{extra})"
+    plain = sp.Dummy("x", real=True)
+    cond = float_membership(region.as_relational(plain))
+    mapping = {plain: em.names[em.program.x]}
+    mapping.update({p: em.names[p] for p in em.program.parameters})
+    return cond.xreplace(mapping)
 
-    def code_with_parameters(expr):
-        if extra:
-            for atom in expr.atoms(sp.Function):
-                if isinstance(atom, ImplicitInverse):
-                    setattr(em.printer, f"_print_{type(atom).__name__}", print_implicit)
-        return code(expr)
 
-    em.code = code_with_parameters
-    return em
+# -- log-densities summed over inverse paths --------------------------------------------------
+def path_log_terms(em: Emitter, paths, guard) -> list[tuple[list[ast.stmt], str, str | None]]:
+    """(statements, result name, printed region test or None) of each path's log term;
+    ``guard(path)`` is the path's region test as a Boolean, or None when it has none."""
+    out = []
+    for path in paths:
+        statements = em.assign(path.kernel_assignments)
+        test = guard(path)
+        code = None if test is None or test is sp.true else em.code(test)
+        out.append((statements, str(em.sym(path.result)), code))
+    return out
+
+
+def select_log_sum(em: Emitter, terms) -> list[ast.stmt]:
+    """``lp = log Σ exp(term_k)``, each term nan → -inf and masked to its region by
+    selects: no branches, so that LLVM can vectorise the calling loop."""
+    body: list[ast.stmt] = []
+    results = []
+    for k, (statements, result, test) in enumerate(terms):
+        r = f"r_{k}"
+        em.taken.add(r)
+        body += [*statements, assign(r, result), nan_to_minus_inf(r)]
+        if test is not None:
+            body.append(assign(r, select(test, r, "-math.inf")))
+        results.append(r)
+    body.append(assign("lp", results[0]))
+    body += [assign("lp", call("simd_logaddexp", "lp", r)) for r in results[1:]]
+    return body
+
+
+def branchy_log_sum(terms) -> list[ast.stmt]:
+    """``acc = log Σ exp(term_k)``, each term computed only inside its region (a path that
+    runs an iterative root solve must not run elsewhere); nan terms are skipped."""
+    body: list[ast.stmt] = [assign("acc", "-math.inf")]
+    for statements, result, test in terms:
+        add = when(f"{result} == {result}", [assign("acc", call("_logaddexp", "acc", result))])
+        body.append(when(test or "True", [*statements, add]))
+    return body
+
+
+# -- loops over arrays ------------------------------------------------------------------------
+def inlined(body: list[ast.stmt], store) -> list[ast.stmt]:
+    """A scalar function's ``body`` as the body of a loop over points: each ``return v``
+    becomes ``store(v)`` (followed by ``continue`` where it returns early). numba then
+    compiles one function, not two."""
+
+    def walk(statements: list[ast.stmt], last: bool) -> list[ast.stmt]:
+        out: list[ast.stmt] = []
+        for k, node in enumerate(statements):
+            final = last and k == len(statements) - 1
+            if isinstance(node, ast.Return):
+                out.append(store(node.value))
+                if not final:
+                    out.append(ast.Continue())
+            elif isinstance(node, ast.If):
+                out.append(ast.If(node.test, walk(node.body, False), walk(node.orelse, False)))
+            else:
+                out.append(node)
+        return out
+
+    return walk(body, True)
+
+
+def native_loop(
+    name: str, d: int, wide: bool, param_names: list[str], columns: bool, body
+) -> ast.FunctionDef:
+    """The C-callback loop ``<name>_c`` (parameters as columns of n values) or
+    ``<name>_s`` (parameters as numbers) over raw float64 buffers (see
+    :mod:`symflow.codegen.native`).
+
+    ``body(inputs, params)`` gives the loop's statements for point ``i``, where
+    ``inputs`` are the coordinates of the point and ``params`` the parameter values there.
+    """
+    k = len(param_names)
+    shape_in = "(n,)" if d == 1 else f"(n, {d})"
+    shape_out = f"(n, {d})" if wide else "(n,)"
+    setup = [
+        assign("xs", call("carray", "xp", shape_in)),
+        assign("out", call("carray", "op", shape_out)),
+    ]
+    if columns:
+        args = [f"col_{j}_ptr" for j in range(k)]
+        setup += [assign(f"col_{j}", call("carray", f"col_{j}_ptr", "(n,)")) for j in range(k)]
+        params = [f"col_{j}[i]" for j in range(k)]
+    else:
+        args = list(param_names)
+        params = list(param_names)
+    inputs = ["xs[i]"] if d == 1 else [f"xs[i, {j}]" for j in range(d)]
+    loop = ast.For(
+        target=expression("i"),
+        iter=call("range", "n"),
+        body=body(inputs, params),
+        orelse=[],
+        lineno=0,
+    )
+    return function(
+        f"{name}_{'c' if columns else 's'}", ["xp", "op", "n", *args], [*setup, loop], jit=None
+    )
+
+
+def native_loops(param_names: list[str], d: int, loops) -> list[ast.FunctionDef]:
+    """For each (name, wide, body) in ``loops``, ``<name>_c`` and, for flows with
+    parameters, ``<name>_s`` (see :func:`native_loop`; no column is allocated when every
+    parameter is a scalar)."""
+    out = []
+    for name, wide, body in loops:
+        out.append(native_loop(name, d, wide, param_names, True, body))
+        if param_names:
+            out.append(native_loop(name, d, wide, param_names, False, body))
+    return out
+
+
+def inlined_loop_body(function_body, args: list[str], param_names: list[str], store):
+    """The ``body`` argument of :func:`native_loop` that binds a scalar function's
+    arguments ``args`` (then its parameters) at point i and inlines ``function_body``."""
+
+    def body(inputs: list[str], params: list[str]) -> list[ast.stmt]:
+        binds = [assign(a, v) for a, v in zip(args, inputs, strict=True)]
+        binds += [assign(p, v) for p, v in zip(param_names, params, strict=True) if p != v]
+        return binds + inlined(function_body, store)
+
+    return body
+
+
+def calling_loop_body(scalar: str, d_out: int | None):
+    """The ``body`` argument of :func:`native_loop` that calls ``scalar`` at point i and
+    stores its value (``d_out`` None) or the ``d_out`` entries of the tuple it returns."""
+
+    def body(inputs: list[str], params: list[str]) -> list[ast.stmt]:
+        value = call(scalar, *inputs, *params)
+        if d_out is None:
+            return [assign("out[i]", value)]
+        return [assign("r", value)] + [assign(f"out[i, {j}]", f"r[{j}]") for j in range(d_out)]
+
+    return body
+
+
+def array_loop(name: str, scalar: str, param_names: list[str]) -> ast.FunctionDef:
+    """``name(xs, *params)``: ``scalar`` at each point, with a parameter array each."""
+    arrays = [f"{p}s" for p in param_names]
+    loop = ast.For(
+        target=expression("i"),
+        iter=call("range", "xs.shape[0]"),
+        body=[assign("out[i]", call(scalar, "xs[i]", *[f"{a}[i]" for a in arrays]))],
+        orelse=[],
+        lineno=0,
+    )
+    return function(
+        name, ["xs", *arrays], [assign("out", "np.empty(xs.shape[0])"), loop, returns("out")]
+    )
