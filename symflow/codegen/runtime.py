@@ -12,9 +12,9 @@ Examples
 >>> import sympy as sp, numpy as np
 >>> import symflow as sf
 >>> z = sp.Symbol("z", real=True)
->>> k = sf.Flow(sf.Normal(0, 1), [sf.Transform(sp.exp(z), z)]).compile()
->>> k.log_prob(np.array([-1.0, 1.0]))
-array([       -inf, -0.91893853])
+>>> k = sf.Flow(sf.Normal(0, 1), [sf.Transform(2 * z + 1, z)]).compile()
+>>> k.prob([1.0, 3.0]).round(6)  # p_X of Normal(1, 2)
+array([0.199471, 0.120985])
 """
 
 from __future__ import annotations
