@@ -45,7 +45,7 @@ _EXPORTS = {
     "Independent": "symflow.core.multivariate",
     "MultivariateNormal": "symflow.core.multivariate",
     # the types that a flow's methods return
-    "Kernels": "symflow.codegen.kernel",
+    "Kernels": "symflow.codegen.runtime",
     "CheckReport": "symflow.verify.check",
     "Derivation": "symflow.present.document",
     "FitResult": "symflow.stats.fit",
@@ -96,7 +96,7 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
-    from symflow.codegen.kernel import Kernels  # noqa: F401
+    from symflow.codegen.runtime import Kernels  # noqa: F401
     from symflow.core.bases import ChiSquared, HalfNormal, Mixture, Truncated, Weibull  # noqa: F401
     from symflow.core.distributions import (  # noqa: F401
         Beta,

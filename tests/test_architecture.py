@@ -22,30 +22,11 @@ KNOWN_CYCLES: set[tuple[str, ...]] = set()
 
 #: cycles that close only through imports inside functions (deferred to first use): not
 #: failures of the import order, but tangles still to be undone. Shrink as they go.
-KNOWN_DEFERRED_CYCLES: set[tuple[str, ...]] = {
-    # the cdf, marginal and training kernels reuse kernel.py's emitter and loader while
-    # Kernels calls them, and the facade reaches fitting, training and SciPy interop
-    # lazily: undone when the emitters move to a module of their own
-    (
-        "symflow",
-        "symflow.codegen.cdf_kernel",
-        "symflow.codegen.kernel",
-        "symflow.codegen.marginal",
-        "symflow.codegen.train_kernel",
-        "symflow.flow",
-        "symflow.stats.fit",
-        "symflow.stats.scipy_dist",
-        "symflow.stats.train",
-    ),
-}
+KNOWN_DEFERRED_CYCLES: set[tuple[str, ...]] = set()
 
 #: (importing module, imported module, name) of private imports still to be renamed.
 #: Remove entries as the names become public.
-KNOWN_PRIVATE_IMPORTS: set[tuple[str, str, str]] = {
-    # kernel.py's emitter, loader and loop template, shared with the cdf and fit kernels
-    ("symflow.codegen.cdf_kernel", "symflow.codegen.kernel", "_Emitter"),
-    ("symflow.codegen.cdf_kernel", "symflow.codegen.kernel", "_VECTOR"),
-}
+KNOWN_PRIVATE_IMPORTS: set[tuple[str, str, str]] = set()
 
 
 def _modules() -> dict[str, Path]:

@@ -34,6 +34,7 @@ array([0.2441086, 0.5      ])
 
 from __future__ import annotations
 
+import ast
 import functools
 import weakref
 from typing import Any
@@ -41,8 +42,20 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from symflow.codegen.kernel import load_module
+from symflow.codegen.cache import load_module
 from symflow.codegen.printer import HELPERS, special_import
+from symflow.codegen.source import (
+    add_to,
+    array_loop,
+    assign,
+    call,
+    emitter,
+    function,
+    module_header,
+    returns,
+    unparse,
+    when,
+)
 from symflow.core.cdf import forward_expression, monotone_direction, path_cdfs
 from symflow.core.program import Assignment
 from symflow.errors import CompileError, ParameterError
@@ -55,21 +68,6 @@ __all__ = [
     "cdf_source",
     "cdf_module",
 ]
-
-
-def module_header() -> str:
-    """The import block of a generated module: kernel.py's, so that every name its
-    printer emits is defined."""
-    from symflow.codegen import kernel
-
-    if hasattr(kernel, "_header"):
-        return kernel._header()
-    if hasattr(kernel, "HEADER"):
-        return kernel.HEADER
-    return (
-        '"""symflow kernel module (generated; do not edit)."""\n'
-        "import math\n\nimport numpy as np\nfrom numba import njit\n"
-    )
 
 
 #: x with F(x) = p (or S(x) = q) for an increasing F on (lo, hi), by bracketing.
@@ -188,7 +186,12 @@ def {name}(u, upper{params}):
     return b
 '''
 
-from symflow.codegen.kernel import _VECTOR  # noqa: E402  (one template for every kernel loop)
+
+def _solver(name: str, cdf: str, sf: str, lo: str, hi: str, params: list[str]) -> str:
+    """``name(u, upper, *params)``: x with F(x) = u (upper = 0.0) or S(x) = u (upper = 1.0)
+    on (lo, hi), bracketing on the module's functions ``cdf`` and ``sf``."""
+    args = "".join(f", {p}" for p in params)
+    return _SOLVER.format(name=name, params=args, cdf=cdf, sf=sf, lo=lo, hi=hi)
 
 
 class _Placeholder(sp.Function):
@@ -270,38 +273,30 @@ _GAUSS_LEGENDRE = (
 )
 
 
-def _width_source(params: str, threshold: str, kink: str | None) -> str:
+def _width_function(params: list[str], threshold: str, kink: str | None) -> ast.FunctionDef:
     """_bBw(lo, w) = P(lo < Z < lo + w): 8-point Gauss–Legendre on p_Z when w is small
     (no cancellation between two close values of F_Z), _bB otherwise."""
-    nodes = "\n".join(
-        f"        s += {w!r} * (_bP(mid - half * {x!r}{params}) + _bP(mid + half * {x!r}{params}))"
-        for x, w in _GAUSS_LEGENDRE
-    )
-    split = ""
+    body: list[ast.stmt] = [when("not w > 0.0", [returns("0.0")])]
     if kink is not None:
-        split = (
-            f"    if lo < {kink} and lo + w > {kink}:\n"
-            f"        return (_bBw(lo, {kink} - lo{params})\n"
-            f"                + _bBw({kink}, lo + w - {kink}{params}))\n"
-        )
-    return f'''
-@njit(cache=True, error_model="numpy")
-def _bBw(lo, w{params}):
-    """P(lo < Z < lo + w), accurate when w is small."""
-    if not w > 0.0:
-        return 0.0
-{split}    if w <= {threshold}:
-        half = 0.5 * w
-        mid = lo + half
-        s = 0.0
-{nodes}
-        return half * s
-    return _bB(lo, lo + w{params})
-'''
+        split = call("_bBw", "lo", f"{kink} - lo", *params)
+        rest = call("_bBw", kink, f"lo + w - {kink}", *params)
+        both = returns(ast.BinOp(split, ast.Add(), rest))
+        body.append(when(f"lo < {kink} and lo + w > {kink}", [both]))
+    args = "".join(f", {p}" for p in params)
+    nodes = [
+        add_to("s", f"{w!r} * (_bP(mid - half * {x!r}{args}) + _bP(mid + half * {x!r}{args}))")
+        for x, w in _GAUSS_LEGENDRE
+    ]
+    quadrature = [assign("half", "0.5 * w"), assign("mid", "lo + half"), assign("s", "0.0")]
+    body.append(when(f"w <= {threshold}", [*quadrature, *nodes, returns("half * s")]))
+    body.append(returns(call("_bB", "lo", "lo + w", *params)))
+    doc = "P(lo < Z < lo + w), accurate when w is small."
+    return function("_bBw", ["lo", "w", *params], body, doc)
 
 
-def _base_source(base, em, params: str) -> str:
+def _base_source(base, em) -> str:
     """numba source of _bP, _bF, _bS, _bB, _bBw, _bQ, _bISF for ``base``."""
+    params = em.param_names
     zb, lo, w = sp.symbols("z lo w", real=True)
     for s in (zb, lo, w):
         em.names.setdefault(s, s)
@@ -310,20 +305,15 @@ def _base_source(base, em, params: str) -> str:
     support_hi = em.code(em.rename(sp.sympify(base.support.sup)))
     threshold = em.code(em.rename(sp.sympify(base.width_threshold(lo, w))))
     kink = em.code(em.rename(base.kinks[0])) if base.kinks else None
-    pdf = f'''
-@njit(cache=True, error_model="numpy")
-def _bP(z{params}):
-    """p_Z(z) inside the support."""
-    if not (z > {support_lo} and z < {support_hi}):
-        return 0.0
-    return {density}
-''' + _width_source(params, threshold, kink)
-    return pdf + _base_only_source(base, em, params)
+    outside = when(f"not (z > {support_lo} and z < {support_hi})", [returns("0.0")])
+    pdf = function("_bP", ["z", *params], [outside, returns(density)], "p_Z(z) inside the support.")
+    return unparse([pdf, _width_function(params, threshold, kink)]) + _base_only_source(base, em)
 
 
-def _base_only_source(base, em, params: str) -> str:
+def _base_only_source(base, em) -> str:
     """numba source of _bF, _bS, _bB, _bQ, _bISF for ``base`` (parameters inlined), from
     the base's kernel forms; F_Z⁻¹ and S_Z⁻¹ solved by bracketing where it has none."""
+    params = em.param_names
     z, u, q = sp.symbols("z u q", real=True)
     for s in (z, u, q):
         em.names.setdefault(s, s)
@@ -337,54 +327,51 @@ def _base_only_source(base, em, params: str) -> str:
         )
     F, S, Q, ISF = (None if f is None else em.code(em.rename(f)) for f in forms)
 
-    def fn(fname: str, arg: str, body: str) -> str:
-        lines = "\n".join("    " + line for line in body.strip().splitlines())
-        return f"""
-@njit(cache=True, error_model="numpy")
-def {fname}({arg}{params}):
-{lines}
-"""
+    def probability(value: str, below: str, above: str) -> list[ast.stmt]:
+        return [
+            when("z != z", [returns("z")]),
+            when(f"not z > {lo}", [returns(below)]),
+            when(f"not z < {hi}", [returns(above)]),
+            returns(value),
+        ]
 
-    def probability(value: str, below: str, above: str) -> str:
-        return (
-            f"if z != z:\n    return z\nif not z > {lo}:\n    return {below}\n"
-            f"if not z < {hi}:\n    return {above}\nreturn {value}"
-        )
+    def level(var: str, value: str | None, at_zero: str, at_one: str, upper: str):
+        if value is None:
+            return [returns(call("_base_solve", var, upper, *params))]
+        return [
+            when(f"not ({var} >= 0.0 and {var} <= 1.0)", [returns("math.nan")]),
+            when(f"{var} == 0.0", [returns(at_zero)]),
+            when(f"{var} == 1.0", [returns(at_one)]),
+            returns(value),
+        ]
 
-    def level(var: str, value: str, at_zero: str, at_one: str) -> str:
-        return (
-            f"if not ({var} >= 0.0 and {var} <= 1.0):\n    return math.nan\n"
-            f"if {var} == 0.0:\n    return {at_zero}\nif {var} == 1.0:\n    return {at_one}\n"
-            f"return {value}"
-        )
+    args = "".join(f", {p}" for p in params)
 
-    solve = "_base_solve"
-    source = (
-        fn("_bF", "z", probability(F, "0.0", "1.0"))
-        + fn("_bS", "z", probability(S, "1.0", "0.0"))
-        + f'''
-@njit(cache=True, error_model="numpy")
-def _bB(l, h{params}):
-    """P(l < Z < h) for l <= h, from the smaller tail."""
-    if not h > l:
-        return 0.0
-    if l == -math.inf or l <= {lo}:
-        return _bF(h{params})
-    if h == math.inf or h >= {hi}:
-        return _bS(l{params})
-    fh = _bF(h{params})
-    if fh <= 0.5:
-        return max(fh - _bF(l{params}), 0.0)
-    sl = _bS(l{params})
-    if sl <= 0.5:
-        return max(sl - _bS(h{params}), 0.0)
-    return max(1.0 - _bF(l{params}) - _bS(h{params}), 0.0)
-'''
-        + fn("_bQ", "u", level("u", Q, lo, hi) if Q else f"return {solve}(u, 0.0{params})")
-        + fn("_bISF", "q", level("q", ISF, hi, lo) if ISF else f"return {solve}(q, 1.0{params})")
-    )
+    def clipped(code: str) -> ast.Return:
+        return returns(f"max({code}, 0.0)")
+
+    between = [
+        when("not h > l", [returns("0.0")]),
+        when(f"l == -math.inf or l <= {lo}", [returns(f"_bF(h{args})")]),
+        when(f"h == math.inf or h >= {hi}", [returns(f"_bS(l{args})")]),
+        assign("fh", f"_bF(h{args})"),
+        when("fh <= 0.5", [clipped(f"fh - _bF(l{args})")]),
+        assign("sl", f"_bS(l{args})"),
+        when("sl <= 0.5", [clipped(f"sl - _bS(h{args})")]),
+        clipped(f"1.0 - _bF(l{args}) - _bS(h{args})"),
+    ]
+    functions = [
+        function("_bF", ["z", *params], probability(F, "0.0", "1.0")),
+        function("_bS", ["z", *params], probability(S, "1.0", "0.0")),
+        function(
+            "_bB", ["l", "h", *params], between, "P(l < Z < h) for l <= h, from the smaller tail."
+        ),
+        function("_bQ", ["u", *params], level("u", Q, lo, hi, "0.0")),
+        function("_bISF", ["q", *params], level("q", ISF, hi, lo, "1.0")),
+    ]
+    source = unparse(functions)
     if Q is None or ISF is None:
-        source += _SOLVER.format(name=solve, params=params, cdf="_bF", sf="_bS", lo=lo, hi=hi)
+        source += _solver("_base_solve", "_bF", "_bS", lo, hi, params)
     return source
 
 
@@ -401,35 +388,6 @@ def _stable(expr: sp.Expr) -> sp.Expr:
         return (any(t.is_number for t in terms) and not e.is_number, sp.count_ops(e))
 
     return min(candidates, key=score)
-
-
-def emitter(program):
-    """kernel.py's statement emitter, with implicit-inverse calls given the parameters.
-
-    The solver of an implicit inverse whose forward map has parameters is emitted as
-    ``solver(y, p_a, ...)``; the call sites print the parameters too (kernel.py's own
-    printer passes only y).
-    """
-    from symflow.codegen.kernel import _Emitter
-    from symflow.core.layer import ImplicitInverse
-
-    em = _Emitter(program)
-    extra = "".join(f", {p}" for p in em.param_names)
-    code = em.code
-
-    def print_implicit(expr, **_):
-        name = em._solver_of[type(expr)]
-        return f"{name}({em.printer._print(expr.args[0])}{extra})"
-
-    def code_with_parameters(expr):
-        if extra:
-            for atom in expr.atoms(sp.Function):
-                if isinstance(atom, ImplicitInverse):
-                    setattr(em.printer, f"_print_{type(atom).__name__}", print_implicit)
-        return code(expr)
-
-    em.code = code_with_parameters
-    return em
 
 
 def _at_most(a: sp.Expr, b: sp.Expr) -> sp.Basic:
@@ -488,15 +446,13 @@ def cdf_source(program) -> str:
     em = emitter(program)
     for placeholder in PLACEHOLDERS:
         em.printer.known_functions[placeholder.__name__] = placeholder.helper
-    params = "".join(f", {p}" for p in em.param_names)
     base = program.base
     zb, ub, F, S, Q, ISF = _base_functions(base, program.parameters)
 
-    lower_body: list[str] = []
-    upper_body: list[str] = []
+    lower_body: list[ast.stmt] = [assign("acc", "0.0")]
+    upper_body: list[ast.stmt] = [assign("acc", "0.0")]
     for k, pc in enumerate(path_cdfs(program), start=1):
         below, above, mass = _path_terms(program, pc, F, S, zb)
-        weight = "" if pc.multiplicity == 1 else f"{float(pc.multiplicity)!r} * "
         # x at or beyond a path's ends, tested exactly for every float64 x
         xe = sp.Dummy("x", real=True)  # the program's x may carry assumptions (x > 0)
         em.names[xe] = em.names[program.x]
@@ -504,39 +460,29 @@ def cdf_source(program) -> str:
         b_code = None if pc.upper == sp.oo else _code_of(em, _at_most(pc.upper, xe))
         mass_code = _code_of(em, mass)
         for body, term, side in ((lower_body, below, "lower"), (upper_body, above, "upper")):
+            # path k on x in (lower, upper): all of its mass, none, or the term at x
             target = sp.Symbol(f"term_{k}", real=True)
-            statements = em.statements([Assignment(target, term)], "        ")
-            body.append(
-                f"    # path {k}: x in ({pc.lower}, {pc.upper}), direction {pc.direction:+d}"
-            )
+            inside = [*em.assign([Assignment(target, term)]), add_to("acc", str(em.sym(target)))]
             branches = []
             if a_code is not None:
                 branches.append((a_code, side == "upper"))
             if b_code is not None:
                 branches.append((b_code, side == "lower"))
-            for j, (cond, full) in enumerate(branches):
-                body.append(f"    {'el' if j else ''}if {cond}:")
-                body.append(f"        acc += {weight}{mass_code}" if full else "        pass")
-            if branches:
-                body.append("    else:")
-                body.extend(statements)
-                body.append(f"        acc += {weight}{em.sym(target)}")
-            else:
-                body.extend(line[4:] for line in statements)
-                body.append(f"    acc += {weight}{em.sym(target)}")
-
-    def function(name: str, body: list[str], doc: str) -> str:
-        return (
-            f'\n\n@njit(cache=True, error_model="numpy")\ndef {name}(x{params}):\n'
-            f'    """{doc}"""\n    acc = 0.0\n' + "\n".join(body) + "\n    return acc\n"
-        )
+            for cond, full in reversed(branches):
+                inside = [when(cond, [add_to("acc", mass_code) if full else ast.Pass()], inside)]
+            body.extend(inside)
+    lower_body.append(returns("acc"))
+    upper_body.append(returns("acc"))
 
     support_lo = _code_of(em, program.support.inf)
     support_hi = _code_of(em, program.support.sup)
-    out = [HELPERS, _base_source(base, em, params)]
-    out.append(function("_lower_1", lower_body, "Σ_b P(Z in J_b, f(Z) <= x), unguarded."))
-    out.append(function("_upper_1", upper_body, "Σ_b P(Z in J_b, f(Z) > x), unguarded."))
-    out.append(_GUARDED.format(params=params))
+    args = ["x", *em.param_names]
+    out = [HELPERS, _base_source(base, em)]
+    doc = "Σ_b P(Z in J_b, f(Z) <= x), unguarded."
+    below_fn = function("_lower_1", args, lower_body, doc)
+    doc = "Σ_b P(Z in J_b, f(Z) > x), unguarded."
+    out.append(unparse([below_fn, function("_upper_1", args, upper_body, doc)]))
+    out.append(unparse(_guarded(em.param_names)))
     direction = monotone_direction(program)
     if direction != 0:
         u = sp.Symbol("u", real=True)
@@ -549,77 +495,65 @@ def cdf_source(program) -> str:
         ):
             target = sp.Symbol(f"{name[:-2]}_x", real=True)
             value = forward_expression(program, zq)
-            statements = em.statements([Assignment(target, value)], "    ", given=(ub,))
-            out.append(
-                f'\n\n@njit(cache=True, error_model="numpy")\ndef {name}(u{params}):\n'
-                f'    """{doc}: the base quantile through the forward map."""\n'
-                f"    if not (u >= 0.0 and u <= 1.0):\n        return math.nan\n"
-                f"    if u == 0.0:\n        return {end0}\n"
-                f"    if u == 1.0:\n        return {end1}\n"
-                + "\n".join(statements)
-                + f"\n    return {em.sym(target)}\n"
-            )
+            body = [
+                when("not (u >= 0.0 and u <= 1.0)", [returns("math.nan")]),
+                when("u == 0.0", [returns(end0)]),
+                when("u == 1.0", [returns(end1)]),
+                *em.assign([Assignment(target, value)], given=(ub,)),
+                returns(str(em.sym(target))),
+            ]
+            doc = f"{doc}: the base quantile through the forward map."
+            out.append(unparse([function(name, ["u", *em.param_names], body, doc)]))
     else:
-        out.append(
-            _SOLVER.format(
-                name="_flow_solve",
-                params=params,
-                cdf="cdf_1",
-                sf="sf_1",
-                lo=support_lo,
-                hi=support_hi,
-            )
-        )
-        out.append(_INVERTED.format(params=params))
-    arrays = "".join(f", {p}s" for p in em.param_names)
-    items = "".join(f", {p}s[i]" for p in em.param_names)
-    for name in ("cdf", "sf", "quantile", "isf"):
-        out.append(_VECTOR.format(name=name, scalar=f"{name}_1", arrays=arrays, items=items))
+        out.append(_solver("_flow_solve", "cdf_1", "sf_1", support_lo, support_hi, em.param_names))
+        out.append(unparse(_inverted(em.param_names)))
+    loops = [
+        array_loop(name, f"{name}_1", em.param_names) for name in ("cdf", "sf", "quantile", "isf")
+    ]
+    out.append(unparse(loops))
     header = module_header() + special_import(em.printer)
     return header + "".join(em.solvers) + "".join(out)
 
 
-_GUARDED = '''
-
-@njit(cache=True, error_model="numpy")
-def cdf_1(x{params}):
-    """F_X(x) in [0, 1]; nan for nan."""
-    if x != x:
-        return math.nan
-    v = _lower_1(x{params})
-    if v != v:
-        v = 1.0 - _upper_1(x{params})
-    if v != v:
-        return math.nan
-    return min(max(v, 0.0), 1.0)
-
-
-@njit(cache=True, error_model="numpy")
-def sf_1(x{params}):
-    """S_X(x) = 1 − F_X(x) in [0, 1], computed directly; nan for nan."""
-    if x != x:
-        return math.nan
-    v = _upper_1(x{params})
-    if v != v:
-        v = 1.0 - _lower_1(x{params})
-    if v != v:
-        return math.nan
-    return min(max(v, 0.0), 1.0)
-'''
-
-_INVERTED = '''
-
-@njit(cache=True, error_model="numpy")
-def quantile_1(u{params}):
-    """F_X⁻¹(u) by bracketed inversion of the compiled CDF."""
-    return _flow_solve(u, 0.0{params})
+def _guarded(params: list[str]) -> list[ast.FunctionDef]:
+    """cdf_1 and sf_1: each from its own sum, from one minus the other where that is nan,
+    clipped to [0, 1]; nan for nan."""
+    args = "".join(f", {p}" for p in params)
+    out = []
+    for name, own, other, doc in (
+        ("cdf_1", "_lower_1", "_upper_1", "F_X(x) in [0, 1]; nan for nan."),
+        (
+            "sf_1",
+            "_upper_1",
+            "_lower_1",
+            "S_X(x) = 1 − F_X(x) in [0, 1], computed directly; nan for nan.",
+        ),
+    ):
+        body = [
+            when("x != x", [returns("math.nan")]),
+            assign("v", call(own, "x", *params)),
+            when("v != v", [assign("v", f"1.0 - {other}(x{args})")]),
+            when("v != v", [returns("math.nan")]),
+            returns("min(max(v, 0.0), 1.0)"),
+        ]
+        out.append(function(name, ["x", *params], body, doc))
+    return out
 
 
-@njit(cache=True, error_model="numpy")
-def isf_1(u{params}):
-    """S_X⁻¹(u) by bracketed inversion of the compiled survival function."""
-    return _flow_solve(u, 1.0{params})
-'''
+def _inverted(params: list[str]) -> list[ast.FunctionDef]:
+    """quantile_1 and isf_1 by bracketed inversion of the compiled CDF and survival function."""
+    return [
+        function(
+            name,
+            ["u", *params],
+            [returns(call("_flow_solve", "u", upper, *params))],
+            f"{what} by bracketed inversion of the compiled {of}.",
+        )
+        for name, upper, what, of in (
+            ("quantile_1", "0.0", "F_X⁻¹(u)", "CDF"),
+            ("isf_1", "1.0", "S_X⁻¹(u)", "survival function"),
+        )
+    ]
 
 
 @functools.lru_cache(maxsize=128)

@@ -45,7 +45,8 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from symflow.codegen.kernel import Kernels, compile_program, load_module
+from symflow.codegen.cache import load_module
+from symflow.codegen.kernel import compile_program
 from symflow.codegen.printer import (
     HELPERS,
     SIMD_FUNCTIONS,
@@ -54,6 +55,7 @@ from symflow.codegen.printer import (
     special_import,
 )
 from symflow.codegen.quadrature import SPLITS
+from symflow.codegen.runtime import Kernels
 from symflow.core.budget import attempt
 from symflow.core.reduce import Term, numeric_plan
 from symflow.errors import CompileError, ParameterError

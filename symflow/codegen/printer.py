@@ -63,44 +63,14 @@ TRANSLATIONS: dict[str, str] = {
     "Abs": "abs",
 }
 
-#: Helpers every kernel module defines (numba-compiled), referenced by TRANSLATIONS.
-HELPERS = """
-@njit(cache=True, error_model="numpy")
-def _cot(v):
-    return 1.0 / math.tan(v)
-
-
-@njit(cache=True, error_model="numpy")
-def _acot(v):
-    return math.atan(1.0 / v)
-
-
-@njit(cache=True, error_model="numpy")
-def _sec(v):
-    return 1.0 / math.cos(v)
-
-
-@njit(cache=True, error_model="numpy")
-def _csc(v):
-    return 1.0 / math.sin(v)
-
-
-@njit(cache=True, error_model="numpy")
-def _softplus(v):
-    if v > 0.0:
-        return v + math.log1p(math.exp(-v))
-    return math.log1p(math.exp(v))
-
-
-@njit(cache=True, error_model="numpy")
-def _logaddexp(a, b):
-    if a == -math.inf:
-        return b
-    if b == -math.inf:
-        return a
-    m = max(a, b)
-    return m + math.log1p(math.exp(-abs(a - b)))
-"""
+#: the import of the helpers (symflow.codegen.helpers) that TRANSLATIONS names, under
+#: underscored names that no flow symbol's identifier takes
+HELPERS = (
+    "\nfrom symflow.codegen.helpers import acot as _acot, cot as _cot, csc as _csc\n"
+    "from symflow.codegen.helpers import logaddexp as _logaddexp, sec as _sec\n"
+    "from symflow.codegen.helpers import softplus as _softplus\n"
+    "from symflow.codegen.helpers import combine_paths as _combine_paths\n"
+)
 
 
 # Numerically stable forms (symflow.codegen.rewrite) and vectorisable elementary

@@ -176,7 +176,7 @@ def _check_branches(program, directions: bool) -> None:
 
 
 def _parts(program, directions: bool):
-    from symflow.codegen.cdf_kernel import emitter
+    from symflow.codegen.source import emitter
 
     params = program.parameters
     em = emitter(program)
@@ -384,8 +384,8 @@ def _simd_loop(em, parts: _Parts) -> str:
 
 def train_source(program, hvp: bool = False) -> str:
     """The numba module with ``value_grad`` (or, with ``hvp``, ``value_grad_hvp``)."""
-    from symflow.codegen.cdf_kernel import module_header
     from symflow.codegen.printer import HELPERS
+    from symflow.codegen.source import module_header
 
     em, parts = _parts(program, directions=hvp)
     header = module_header()
@@ -447,7 +447,7 @@ class TrainKernels:
     def module(self, hvp: bool = False) -> Any:
         """The numba module, generated and imported on first use."""
         if hvp not in self._modules:
-            from symflow.codegen.kernel import load_module
+            from symflow.codegen.cache import load_module
 
             self._modules[hvp] = load_module(self.source(hvp))
         return self._modules[hvp]

@@ -274,8 +274,7 @@ def branches_gradient(paths: Sequence, parameters: Sequence[sp.Symbol], x: sp.Sy
     Parameters
     ----------
     paths : sequence of Path
-        The program's paths (each with ``assignments``, ``result``, ``region``,
-        ``multiplicity``).
+        The program's paths (each with ``assignments``, ``result`` and ``region``).
     parameters : sequence of Symbol
         θ.
     x : Symbol
@@ -287,9 +286,9 @@ def branches_gradient(paths: Sequence, parameters: Sequence[sp.Symbol], x: sp.Sy
     >>> from types import SimpleNamespace as Path
     >>> x, m, r = sp.symbols("x m r", real=True)
     >>> up = Path(assignments=(Assignment(r, -(x - m) ** 2 / 2, "result"),), result=r,
-    ...           region=sp.Interval(0, sp.oo), multiplicity=1)
+    ...           region=sp.Interval(0, sp.oo))
     >>> down = Path(assignments=(Assignment(r, -(x + m) ** 2 / 2, "result"),), result=r,
-    ...             region=sp.Interval(-sp.oo, 0), multiplicity=1)
+    ...             region=sp.Interval(-sp.oo, 0))
     >>> g = branches_gradient([up, down], [m], x)
     >>> for a in g.assignments[-4:-1]:
     ...     print(a)
@@ -318,7 +317,7 @@ def branches_gradient(paths: Sequence, parameters: Sequence[sp.Symbol], x: sp.Sy
         taken |= {a.target.name for a in assignments}
         gradients.append([named.get(g, sp.Integer(0)) for g in grad.gradient])
         r = _fresh(f"lp_b{b}", taken)
-        value = own[path.result] + sp.log(path.multiplicity)
+        value = own[path.result]
         region = path.region.as_relational(x)
         assignments.append(Assignment(r, sp.Piecewise((value, region), (-sp.oo, True)), "branch"))
         results.append(r)

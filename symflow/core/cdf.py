@@ -131,7 +131,6 @@ class PathCDF:
     start: sp.Expr
     end: sp.Expr
     inverse: sp.Expr
-    multiplicity: int = 1
 
 
 def sample_values(symbols) -> dict[sp.Symbol, sp.Expr]:
@@ -252,7 +251,6 @@ def path_cdfs(program) -> tuple[PathCDF, ...]:
                 start,
                 end,
                 inverse,
-                path.multiplicity,
             )
         )
     return tuple(out)
@@ -278,7 +276,6 @@ def path_terms(program, x: sp.Symbol | None = None) -> list[tuple[PathCDF, sp.Ex
     out = []
     for pc in path_cdfs(program):
         g = pc.inverse if x is None else pc.inverse.xreplace({program.x: x})
-        m = pc.multiplicity
         if pc.direction > 0:
             f_start = _at(F, z, pc.start, base, 0, 1, "+")
             f_end = _at(F, z, pc.end, base, 0, 1, "-")
@@ -289,7 +286,7 @@ def path_terms(program, x: sp.Symbol | None = None) -> list[tuple[PathCDF, sp.Ex
             s_end = _at(S, z, pc.end, base, 1, 0, "+")
             below = S.xreplace({z: g}) - s_start
             mass = s_end - s_start
-        out.append((pc, m * _tidy(below), m * _tidy(mass)))
+        out.append((pc, _tidy(below), _tidy(mass)))
     return out
 
 

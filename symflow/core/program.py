@@ -51,7 +51,6 @@ class Path:
     region: sp.Interval
     assignments: tuple[Assignment, ...]
     result: sp.Symbol
-    multiplicity: int = 1
     checks: tuple[sp.Basic, ...] = ()
     #: (state, open interval it lives on along this path), for the edge-aware pass
     ranges: tuple[tuple[sp.Symbol, sp.Interval], ...] = ()
@@ -308,7 +307,6 @@ def build_vector_program(base, layers) -> Program:
         region,
         tuple(assignments),
         log_p,
-        1,
         checks,
         # the inputs on the whole line (no edge), so that logs of their functions expand
         tuple((s, sp.Interval(-sp.oo, sp.oo)) for s in symbols[k] if k)

@@ -52,7 +52,7 @@ from symflow.core.intervals import as_intervals, describe_set
 from symflow.core.program import Assignment
 from symflow.errors import CompileError, FitError, ParameterError, SupportError
 
-__all__ = ["FitResult", "fit_flow", "loglik_source"]
+__all__ = ["FitResult", "fit_flow"]
 
 
 # -- symbolic derivatives of the Program -------------------------------------------------
@@ -161,154 +161,21 @@ def _path_derivatives(path, params) -> _PathDerivatives:
     return _PathDerivatives(tuple(d.order), path.result, grad, tuple(hess), closed)
 
 
-# -- code generation -----------------------------------------------------------------------
-_LOOP = '''
-
-@njit(cache=True, error_model="numpy")
-def loglik(xs{params}):
-    """(Σ log p, Σ ∇ log p, Σ ∇² log p, first index with log p = -inf or nan, Σ |∇ log p|)."""
-    g = np.zeros({P})
-    h = np.zeros(({P}, {P}))
-    grad = np.zeros({P})
-    hess = np.zeros(({P}, {P}))
-    absgrad = np.zeros({P})
-    lps = np.empty({K})
-    gs = np.empty(({K}, {P}))
-    hs = np.empty(({K}, {P}, {P}))
-    total = 0.0
-    for i in range(xs.shape[0]):
-        lp = point_1(xs[i]{params}, g, h, lps, gs, hs)
-        if not (lp > -math.inf):
-            return -math.inf, grad, hess, i, absgrad
-        total += lp
-        for j in range({P}):
-            grad[j] += g[j]
-            absgrad[j] += abs(g[j])
-            for k in range({P}):
-                hess[j, k] += h[j, k]
-    return total, grad, hess, -1, absgrad
-
-
-@njit(cache=True, error_model="numpy")
-def log_prob(xs{params}):
-    """log p at each point (for messages about bad points)."""
-    g = np.zeros({P})
-    h = np.zeros(({P}, {P}))
-    lps = np.empty({K})
-    gs = np.empty(({K}, {P}))
-    hs = np.empty(({K}, {P}, {P}))
-    out = np.empty(xs.shape[0])
-    for i in range(xs.shape[0]):
-        out[i] = point_1(xs[i]{params}, g, h, lps, gs, hs)
-    return out
-'''
-
-_COMBINE = """
-    m = -math.inf
-    for q in range({K}):
-        if lps[q] > m:
-            m = lps[q]
-    if not (m > -math.inf):
-        return -math.inf
-    s = 0.0
-    for q in range({K}):
-        if lps[q] > -math.inf:
-            s += math.exp(lps[q] - m)
-    for j in range({P}):
-        g[j] = 0.0
-        for k in range({P}):
-            h[j, k] = 0.0
-    for q in range({K}):
-        if lps[q] > -math.inf:
-            w = math.exp(lps[q] - m) / s
-            for j in range({P}):
-                g[j] += w * gs[q, j]
-                for k in range({P}):
-                    h[j, k] += w * (hs[q, j, k] + gs[q, j] * gs[q, k])
-    for j in range({P}):
-        for k in range({P}):
-            h[j, k] -= g[j] * g[k]
-    return m + math.log(s)
-"""
-
-
-def loglik_source(program) -> tuple[str, list]:
-    """The numba module of ``loglik`` (value, gradient, Hessian summed over the data)."""
-    from symflow.codegen.cdf_kernel import emitter, module_header
-    from symflow.codegen.printer import HELPERS, special_import
-    from symflow.codegen.rewrite import float_membership
-
-    params = program.parameters
-    em = emitter(program)
-    names = "".join(f", {p}" for p in em.param_names)
-    P, K = len(params), len(program.paths)
-    body = [
-        '@njit(cache=True, error_model="numpy")',
-        f"def point_1(x{names}, g, h, lps, gs, hs):",
-        '    """log p(x; θ); its gradient into g and Hessian into h."""',
-        "    if x != x:",
-        "        return math.nan",
-    ]
-    support = em.rename(float_membership(program.support.as_relational(program.x)))
-    if support is not sp.true:
-        body.append(f"    if not ({em.code(support)}):")
-        body.append("        return -math.inf")
-    derivatives = []
-    single = K == 1
-    for q, path in enumerate(program.paths):
-        # the kernels' form of the pass: log terms from edge distances (core/edges.py)
-        pd = _path_derivatives(replace(path, assignments=path.kernel_assignments), params)
-        derivatives.append(pd)
-        indent = "    "
-        if not single:
-            body.append(f"    lps[{q}] = -math.inf")
-            cond = em.rename(float_membership(path.region.as_relational(program.x)))
-            body.append(f"    if {em.code(cond) if cond is not sp.true else 'True'}:")
-            indent = "        "
-        body.extend(em.statements(pd.assignments, indent))
-        weight = "" if path.multiplicity == 1 else f" + {math.log(path.multiplicity)!r}"
-        result = f"{em.sym(pd.result)}{weight}"
-
-        def ref(e):
-            return "0.0" if e == 0 else str(em.sym(e))
-
-        if single:
-            body.append(f"{indent}lp = {result}")
-            body.append(f"{indent}if lp != lp:")
-            body.append(f"{indent}    return -math.inf")
-            for j in range(P):
-                body.append(f"{indent}g[{j}] = {ref(pd.gradient[j])}")
-                for k in range(P):
-                    body.append(f"{indent}h[{j}, {k}] = {ref(pd.hessian[j][k])}")
-            body.append(f"{indent}return lp")
-        else:
-            body.append(f"{indent}lps[{q}] = {result}")
-            body.append(f"{indent}if lps[{q}] != lps[{q}]:")
-            body.append(f"{indent}    lps[{q}] = -math.inf")
-            for j in range(P):
-                body.append(f"{indent}gs[{q}, {j}] = {ref(pd.gradient[j])}")
-                for k in range(P):
-                    body.append(f"{indent}hs[{q}, {j}, {k}] = {ref(pd.hessian[j][k])}")
-    if not single:
-        body.append(_COMBINE.format(K=K, P=P).rstrip("\n"))
-    source = (
-        module_header()
-        + special_import(em.printer)
-        + HELPERS
-        + "".join(em.solvers)
-        + "\n\n"
-        + "\n".join(body)
-        + "\n"
-        + _LOOP.format(params=names, P=P, K=K)
-    )
-    return source, derivatives
-
-
+# -- the compiled log-likelihood -------------------------------------------------------------
 @functools.lru_cache(maxsize=64)
 def _compiled(program):
-    from symflow.codegen.kernel import load_module
+    """The log-likelihood module of ``program`` (see :mod:`symflow.codegen.loglik`), its
+    source and each path's derivatives (in the kernels' form of the inverse pass: log terms
+    from edge distances, see core/edges.py)."""
+    from symflow.codegen.cache import load_module
+    from symflow.codegen.loglik import loglik_source
 
-    source, derivatives = loglik_source(program)
+    params = program.parameters
+    derivatives = [
+        _path_derivatives(replace(path, assignments=path.kernel_assignments), params)
+        for path in program.paths
+    ]
+    source = loglik_source(program, derivatives)
     return load_module(source), source, derivatives
 
 

@@ -394,7 +394,7 @@ class _Paths:
                     inverse = sp.lambdify([program.x, *params], value, _MODULES)
                 except Exception:  # noqa: BLE001  a function mpmath cannot print: skip the path
                     inverse = None
-            self.paths.append((region, inverse, path.multiplicity))
+            self.paths.append((region, inverse, 1))
 
     def preimages(self, x: mpmath.mpf) -> list[tuple] | None:
         """(z, weight) on every path whose region holds x; None when one cannot be

@@ -148,23 +148,23 @@ def test_a_hostile_object_in_a_private_cache_is_not_signed_and_never_reaches_llv
 def test_files_writable_by_others_in_a_folder_they_can_enter_are_not_read(
     tmp_path, cache, monkeypatch
 ):
-    from symflow.codegen.kernel import _untrusted_kernel
+    from symflow.codegen.cache import untrusted_kernel
 
     folder = tmp_path / "kernels"
     shutil.copytree(cache, folder)
     for sub in (folder, folder / "native", folder / "__pycache__"):
         sub.chmod(0o755)
     name = next(folder.glob("symflow_kernel_*.py")).stem
-    assert _untrusted_kernel(folder, name) is None
+    assert untrusted_kernel(folder, name) is None
     victim = next((folder / "native").glob(f"{name}.*.o"))
     victim.chmod(0o666)
-    assert "is writable by group or others" in _untrusted_kernel(folder, name)
+    assert "is writable by group or others" in untrusted_kernel(folder, name)
     folder.joinpath("native").chmod(0o700)  # nobody else can reach the file now
-    assert _untrusted_kernel(folder, name) is None
+    assert untrusted_kernel(folder, name) is None
 
 
 def test_cache_folders_are_created_private_whatever_the_umask(tmp_path, monkeypatch):
-    from symflow.codegen.kernel import cache_dir
+    from symflow.codegen.cache import cache_dir
 
     root = tmp_path / "a" / "b"
     monkeypatch.setenv("SYMFLOW_CACHE_DIR", str(root))
@@ -178,7 +178,7 @@ def test_cache_folders_are_created_private_whatever_the_umask(tmp_path, monkeypa
 
 
 def test_a_cache_path_that_is_a_file_falls_back_to_a_private_folder(tmp_path, monkeypatch):
-    from symflow.codegen.kernel import cache_dir
+    from symflow.codegen.cache import cache_dir
 
     blocker = tmp_path / "cache"
     blocker.write_text("not a folder")
@@ -190,7 +190,7 @@ def test_a_cache_path_that_is_a_file_falls_back_to_a_private_folder(tmp_path, mo
 
 
 def test_a_cache_owned_by_another_user_is_not_used(tmp_path, monkeypatch):
-    from symflow.codegen.kernel import cache_dir
+    from symflow.codegen.cache import cache_dir
 
     if os.getuid() != 0:
         pytest.skip("only root can give a folder to another user")
@@ -234,14 +234,14 @@ def test_the_signing_key_is_private_and_a_readable_key_signs_nothing(tmp_path):
 
 
 def test_numba_files_are_checked_without_unpickling(tmp_path):
-    from symflow.codegen.kernel import _pickles
+    from symflow.codegen.cache import whole_pickles
 
     marker = tmp_path / "ran"
     hostile = pickle.dumps(_Marker(marker))
-    assert _pickles(hostile * 2, 2) and not marker.exists()
-    assert not _pickles(hostile * 2, 1)  # trailing bytes
-    assert not _pickles(hostile[:-3], 1)  # truncated
-    assert not _pickles(os.urandom(64), 1)
+    assert whole_pickles(hostile * 2, 2) and not marker.exists()
+    assert not whole_pickles(hostile * 2, 1)  # trailing bytes
+    assert not whole_pickles(hostile[:-3], 1)  # truncated
+    assert not whole_pickles(os.urandom(64), 1)
 
 
 def test_numba_caches_the_loops_when_the_native_cache_is_off(tmp_path):

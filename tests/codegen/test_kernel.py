@@ -11,7 +11,8 @@ import sympy as sp
 from scipy import stats
 
 import symflow as sf
-from symflow.codegen.kernel import cache_dir, generate_source
+from symflow.codegen.cache import cache_dir
+from symflow.codegen.kernel import generate_source
 
 z = sp.Symbol("z", real=True)
 x = sp.Symbol("x", real=True)
