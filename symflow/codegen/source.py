@@ -144,29 +144,47 @@ class Emitter:
         return self.printer.doprint(fold_constants(expr))
 
     def _add_solver(self, cls: type) -> None:
-        """The root solver ``name(y, *parameters)`` of the implicit inverse ``cls``: Newton's
-        method safeguarded by bisection on the forward map (:data:`SOLVER`)."""
+        """The root solver ``name(y, *parameters)`` of the implicit inverse ``cls``:
+        :func:`symflow.codegen.solvers.solve_monotone` on the forward map f, or, where y is
+        nearest to a finite limit L of f, on f − L written so that L cancels (target y − L,
+        computed exactly)."""
+        from symflow.codegen.rewrite import stabilise
+        from symflow.codegen.solvers import limit_residuals
+        from symflow.core.edges import exact_difference
+
         name = identifier(f"_solve_{cls.label}", self.taken)
         self._solver_of[cls] = name
         self.printer.known_functions[cls.__name__] = name
-        t = sp.Symbol("t", real=True)
+        t, y = sp.Symbol("t", real=True), sp.Symbol("y", real=True)
         f = self.rename(cls.forward.xreplace({cls.variable: t}))
-        df = sp.diff(f, t)
         params = "".join(f", {p}" for p in self.param_names)
         self.printer.extra_arguments[cls.__name__] = params
         lo = "-math.inf" if cls.lo == -sp.oo else self.code(cls.lo)
         hi = "math.inf" if cls.hi == sp.oo else self.code(cls.hi)
-        self.solvers.append(
-            SOLVER.format(
-                name=name,
-                params=params,
-                f=self.code(f),
-                df=self.code(df),
-                lo=lo,
-                hi=hi,
-                s=float(cls.direction),
+        if not self.solvers:
+            self.solvers.append("\nfrom symflow.codegen.solvers import solve_monotone\n")
+        # g_0 = f against y; g_j = f − L_j against y − L_j where y is nearest to L_j
+        forms = [(None, f), *limit_residuals(f, t, cls.lo, cls.hi)]
+        for j, value in [("d", sp.diff(f, t)), *((j, g) for j, (_, g) in enumerate(forms))]:
+            self.solvers.append(
+                SOLVER_FUNCTION.format(name=f"{name}_{j}", params=params, value=self.code(value))
             )
-        )
+        args = f"({', '.join(self.param_names)},)" if self.param_names else "()"
+        body = []
+        for j, (limit, _) in enumerate(forms):
+            target = "y" if limit is None else self.code(stabilise(exact_difference(y, limit)))
+            near = [
+                f"abs(y - {self.code(m)}) >= abs({target})" for m, _ in forms[1:] if m is not limit
+            ]
+            call = (
+                f"solve_monotone({name}_{j}, {name}_d, {target}, {lo}, {hi}, "
+                f"{float(cls.direction)}, {args})"
+            )
+            body.append((" and ".join(near) or "True", call))
+        lines = [f"def {name}(y{params}):"]
+        lines += [f"    if {cond}:\n        return {call}" for cond, call in body[1:]]
+        lines += [f"    return {body[0][1]}"]
+        self.solvers.append("\n@" + JIT + "\n" + "\n".join(lines) + "\n")
 
     @staticmethod
     def _cancel_inverse_pairs(assignments):
@@ -299,62 +317,13 @@ def emitter(program) -> Emitter:
     return Emitter(program)
 
 
-#: the root solver of an implicit inverse, its forward map f and derivative df inlined (a
-#: numba function taking f as an argument could not be cached when f calls SciPy's
-#: special functions through their addresses)
-SOLVER = '''
+#: one function of t (the forward map, a residual f − L, or the derivative) that a root
+#: solver of an implicit inverse calls
+SOLVER_FUNCTION = """
 @njit(cache=True, error_model="numpy")
-def {name}(y{params}):
-    """Root of f(t) = y on ({lo}, {hi}) by Newton's method safeguarded by bisection."""
-    s = {s}
-    lo = {lo}
-    hi = {hi}
-    if y != y:
-        return math.nan
-    a = lo
-    b = hi
-    step = 1.0
-    if a == -math.inf:
-        a = (b - 1.0) if b != math.inf else -1.0
-        for _ in range(2100):
-            t = a
-            g = s * (({f}) - y)
-            if g <= 0.0:
-                break
-            b = a
-            a = a - step
-            step *= 2.0
-    step = 1.0
-    if b == math.inf:
-        b = a + 1.0
-        for _ in range(2100):
-            t = b
-            g = s * (({f}) - y)
-            if g >= 0.0:
-                break
-            a = b
-            b = b + step
-            step *= 2.0
-    if not (a > -math.inf and b < math.inf):
-        return math.nan
-    t = 0.5 * (a + b)
-    for _ in range(1200):
-        g = s * (({f}) - y)
-        if g == 0.0:
-            return t
-        if g > 0.0:
-            b = t
-        else:
-            a = t
-        d = s * ({df})
-        nxt = t - g / d if d != 0.0 else math.nan
-        if not (nxt > a and nxt < b):
-            nxt = 0.5 * (a + b)
-        if nxt == t or b - a <= 2.0 * 2.220446049250313e-16 * max(abs(a), abs(b)):
-            return nxt
-        t = nxt
-    return t
-'''
+def {name}(t{params}):
+    return {value}
+"""
 
 
 # -- statements, built as Python syntax trees -------------------------------------------------

@@ -99,11 +99,6 @@ def test_flow_through_zeta_compiles_and_matches_mpmath(zeta_on_uniform) -> None:
     assert np.all(X.compile().log_prob(np.array([1.0, lo * (1 - 1e-9), 1.7])) == -np.inf)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the kernel's implicit inverse solves ζ(t + 2) = x directly; it is exact once "
-    "codegen/kernel.py solves through symflow.codegen.solvers and limit_residuals",
-)
 def test_zeta_next_to_its_limit_1() -> None:
     X = sf.Flow(sf.Exponential(1), [sf.Transform(sp.zeta(z + 2), z)])
     xs = np.array([1 + 2.0**-52, 1 + 1e-12])
