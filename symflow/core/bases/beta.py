@@ -39,33 +39,88 @@ class Beta(Distribution):
     support_ends = (0, 1)
 
     def log_density(self, z: sp.Symbol) -> sp.Expr:
-        """log p(z) = (a - 1) log z + (b - 1) log(1 - z) - log B(a, b)."""
+        """log p(z) = (a - 1) log z + (b - 1) log(1 - z) - log B(a, b).
+
+        Examples
+        --------
+        >>> z = sp.Symbol("z", positive=True)
+        >>> Beta(2, 3).log_density(z)
+        log(z) + 2*log(1 - z) - log(2) + log(24)
+        """
         a, b = self.a, self.b
         log_beta = log_gamma(a) + log_gamma(b) - log_gamma(a + b)
         return (a - 1) * sp.log(z) + (b - 1) * sp.log(1 - z) - log_beta
 
     def cdf(self, z: sp.Symbol) -> sp.Expr:
-        """F(z) = I_z(a, b), the regularized incomplete beta function."""
+        """F(z) = I_z(a, b), the regularized incomplete beta function.
+
+        Examples
+        --------
+        >>> z = sp.Symbol("z", positive=True)
+        >>> F = Beta(2, 3).cdf(z)
+        >>> F
+        betainc_regularized(2, 3, 0, z)
+        >>> round(float(F.subs(z, sp.Rational(1, 2))), 6)
+        0.6875
+        """
         return sp.betainc_regularized(self.a, self.b, 0, z)
 
     def sf(self, z: sp.Symbol) -> sp.Expr:
-        """S(z) = 1 - I_z(a, b), the regularized beta integral from z to 1."""
+        """S(z) = 1 - I_z(a, b), the regularized beta integral from z to 1.
+
+        Examples
+        --------
+        >>> z = sp.Symbol("z", positive=True)
+        >>> S = Beta(2, 3).sf(z)
+        >>> S
+        betainc_regularized(2, 3, z, 1)
+        >>> round(float(S.subs(z, sp.Rational(1, 2))), 6)
+        0.3125
+        """
         return sp.betainc_regularized(self.a, self.b, z, 1)
 
     def kernel_sf(self, z: sp.Symbol) -> sp.Expr:
-        """S(z) = I_(1-z)(b, a), accurate where S(z) is small."""
+        """S(z) = I_(1-z)(b, a), accurate where S(z) is small.
+
+        Examples
+        --------
+        >>> z = sp.Symbol("z", positive=True)
+        >>> Beta(2, 3).kernel_sf(z)
+        betainc_regularized(3, 2, 0, 1 - z)
+        """
         return sp.betainc_regularized(self.b, self.a, 0, 1 - z)
 
     def kernel_quantile(self, u: sp.Symbol) -> sp.Expr:
-        """F^-1(u) = I^-1_u(a, b), the inverse regularized incomplete beta function."""
+        """F^-1(u) = I^-1_u(a, b), the inverse regularized incomplete beta function.
+
+        Examples
+        --------
+        >>> u = sp.Symbol("u", positive=True)
+        >>> Beta(2, 3).kernel_quantile(u)
+        InverseRegularizedBeta(2, 3, u)
+        """
         return InverseRegularizedBeta(self.a, self.b, u)
 
     def kernel_isf(self, q: sp.Symbol) -> sp.Expr:
-        """S^-1(q) = 1 - I^-1_q(b, a), accurate for small q."""
+        """S^-1(q) = 1 - I^-1_q(b, a), accurate for small q.
+
+        Examples
+        --------
+        >>> q = sp.Symbol("q", positive=True)
+        >>> Beta(2, 3).kernel_isf(q)
+        1 - InverseRegularizedBeta(3, 2, q)
+        """
         return 1 - InverseRegularizedBeta(self.b, self.a, q)
 
     def width_threshold(self, lo: sp.Symbol, w: sp.Symbol) -> sp.Expr:
-        """w* = min(lo, 1 - lo - w)/20: near either end quadrature is used."""
+        """w* = min(lo, 1 - lo - w)/20: near either end quadrature is used.
+
+        Examples
+        --------
+        >>> lo, w = sp.symbols("lo w", positive=True)
+        >>> Beta(2, 3).width_threshold(lo, w)
+        Min(lo, -lo - w + 1)/20
+        """
         return sp.Min(lo, 1 - lo - w) / 20
 
     def _sample(self, n, rng, a, b):

@@ -44,32 +44,46 @@ class Cauchy(LocationScale):
     loc_scale = ("x0", "gamma")
 
     def log_density(self, z: sp.Symbol) -> sp.Expr:
-        """log p(z) = -log(pi gamma) - log(1 + ((z - x0)/gamma)^2)."""
+        """log p(z) = -log(pi gamma) - log(1 + ((z - x0)/gamma)^2).
+
+        Examples
+        --------
+        >>> z = sp.Symbol("z", real=True)
+        >>> Cauchy(1, 2).log_density(z)
+        -log((z/2 - 1/2)**2 + 1) - log(2*pi)
+        """
         g = self.gamma
         return -sp.log(sp.pi * g) - sp.log(1 + ((z - self.x0) / g) ** 2)
 
     def density(self, z: sp.Symbol) -> sp.Expr:
-        """p(z) = 1/(pi gamma (1 + ((z - x0)/gamma)^2))."""
+        """p(z) = 1/(pi gamma (1 + ((z - x0)/gamma)^2)).
+
+        Examples
+        --------
+        >>> z = sp.Symbol("z", real=True)
+        >>> Cauchy(1, 2).density(z)
+        1/(2*pi*((z/2 - 1/2)**2 + 1))
+        """
         g = self.gamma
         return 1 / (sp.pi * g * (1 + ((z - self.x0) / g) ** 2))
 
-    def standard_cdf(self, t: sp.Expr) -> sp.Expr:
+    def _standard_cdf(self, t: sp.Expr) -> sp.Expr:
         """F_0(t) = 1/2 + atan(t)/pi."""
         return _HALF + sp.atan(t) / sp.pi
 
-    def standard_quantile(self, u: sp.Expr) -> sp.Expr:
+    def _standard_quantile(self, u: sp.Expr) -> sp.Expr:
         """F_0^-1(u) = tan(pi (u - 1/2))."""
         return sp.tan(sp.pi * (u - _HALF))
 
-    def standard_kernel_cdf(self, t: sp.Expr) -> sp.Expr:
+    def _standard_kernel_cdf(self, t: sp.Expr) -> sp.Expr:
         """F_0(t) = atan2(1, -t)/pi, accurate in both tails."""
         return sp.atan2(1, -t) / sp.pi
 
-    def standard_kernel_sf(self, t: sp.Expr) -> sp.Expr:
+    def _standard_kernel_sf(self, t: sp.Expr) -> sp.Expr:
         """S_0(t) = atan2(1, t)/pi, accurate where it is small."""
         return sp.atan2(1, t) / sp.pi
 
-    def standard_kernel_quantile(self, u: sp.Expr) -> sp.Expr:
+    def _standard_kernel_quantile(self, u: sp.Expr) -> sp.Expr:
         """F_0^-1(u) = tan(pi (u - 1/2)), written -1/tan(pi u) for u <= 1/4 and
         1/tan(pi (1 - u)) for u >= 3/4 so that the tails keep their digits."""
         return sp.Piecewise(
@@ -78,9 +92,9 @@ class Cauchy(LocationScale):
             (1 / sp.tan(sp.pi * (1 - u)), True),
         )
 
-    def standard_kernel_isf(self, q: sp.Expr) -> sp.Expr:
+    def _standard_kernel_isf(self, q: sp.Expr) -> sp.Expr:
         """S_0^-1(q) = -F_0^-1(q), by symmetry, in the same tail-keeping form."""
-        return -self.standard_kernel_quantile(q)
+        return -self._standard_kernel_quantile(q)
 
     def _standard_sample(self, n, rng):
         return rng.standard_cauchy(n)

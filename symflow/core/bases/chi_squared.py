@@ -36,7 +36,7 @@ class ChiSquared(GammaLaw):
     positive_params = ("k",)
 
     @property
-    def shape_rate(self) -> tuple[sp.Expr, sp.Expr]:
+    def _shape_rate(self) -> tuple[sp.Expr, sp.Expr]:
         """(k/2, 1/2)."""
         return self.k / 2, sp.Rational(1, 2)
 

@@ -35,19 +35,33 @@ class Exponential(HazardLaw):
     inline_kernel_forms = True
 
     def log_density(self, z: sp.Symbol) -> sp.Expr:
-        """log p(z) = log(rate) - rate z on (0, oo)."""
+        """log p(z) = log(rate) - rate z on (0, oo).
+
+        Examples
+        --------
+        >>> z = sp.Symbol("z", positive=True)
+        >>> Exponential(3).log_density(z)
+        -3*z + log(3)
+        """
         return sp.log(self.rate) - self.rate * z
 
-    def hazard(self, z: sp.Expr) -> sp.Expr:
+    def _hazard(self, z: sp.Expr) -> sp.Expr:
         """H(z) = rate z."""
         return self.rate * z
 
-    def hazard_inverse(self, h: sp.Expr) -> sp.Expr:
+    def _hazard_inverse(self, h: sp.Expr) -> sp.Expr:
         """H^-1(h) = h/rate."""
         return h / self.rate
 
     def width_threshold(self, lo: sp.Symbol, w: sp.Symbol) -> sp.Expr:
-        """w* = 1/(20 rate): narrower intervals are integrated by quadrature."""
+        """w* = 1/(20 rate): narrower intervals are integrated by quadrature.
+
+        Examples
+        --------
+        >>> lo, w = sp.symbols("lo w", positive=True)
+        >>> Exponential(5).width_threshold(lo, w)
+        1/100
+        """
         return 1 / (20 * self.rate)
 
     def _sample(self, n, rng, rate):

@@ -42,8 +42,8 @@ class LocationScale(Distribution):
     """p(z) = p_0((z − loc)/scale)/scale: a standard law p_0 moved and stretched.
 
     A subclass names its location and scale parameters in ``loc_scale`` and states the
-    standard forms in t = (z − loc)/scale (``standard_cdf``, ``standard_quantile``, and
-    where they differ from those, ``standard_sf`` and the ``standard_kernel_*`` forms);
+    standard forms in t = (z − loc)/scale (``_standard_cdf``, ``_standard_quantile``, and
+    where they differ from those, ``_standard_sf`` and the ``_standard_kernel_*`` forms);
     F(z) = F_0(t), F^-1(u) = loc + scale F_0^-1(u), draws loc + scale z_0 and the quadrature
     threshold scale/20 follow here.
 
@@ -81,32 +81,32 @@ class LocationScale(Distribution):
         return None if t is None else _fold(self.loc + self.scale * t)
 
     # -- the standard law: what a subclass states ------------------------------------------
-    def standard_cdf(self, t: sp.Expr) -> sp.Expr | None:
+    def _standard_cdf(self, t: sp.Expr) -> sp.Expr | None:
         """F_0(t); None when there is no closed form."""
         return None
 
-    def standard_sf(self, t: sp.Expr) -> sp.Expr | None:
+    def _standard_sf(self, t: sp.Expr) -> sp.Expr | None:
         """S_0(t) = 1 - F_0(t) unless the subclass writes it without the subtraction."""
-        cdf = self.standard_cdf(t)
+        cdf = self._standard_cdf(t)
         return None if cdf is None else 1 - cdf
 
-    def standard_quantile(self, u: sp.Expr) -> sp.Expr | None:
+    def _standard_quantile(self, u: sp.Expr) -> sp.Expr | None:
         """F_0^-1(u); None when there is no closed form."""
         return None
 
-    def standard_kernel_cdf(self, t: sp.Expr) -> sp.Expr | None:
-        """F_0(t) accurate in float64 (this default: ``standard_cdf``)."""
-        return self.standard_cdf(t)
+    def _standard_kernel_cdf(self, t: sp.Expr) -> sp.Expr | None:
+        """F_0(t) accurate in float64 (this default: ``_standard_cdf``)."""
+        return self._standard_cdf(t)
 
-    def standard_kernel_sf(self, t: sp.Expr) -> sp.Expr | None:
-        """S_0(t) accurate in float64 where it is small (this default: ``standard_sf``)."""
-        return self.standard_sf(t)
+    def _standard_kernel_sf(self, t: sp.Expr) -> sp.Expr | None:
+        """S_0(t) accurate in float64 where it is small (this default: ``_standard_sf``)."""
+        return self._standard_sf(t)
 
-    def standard_kernel_quantile(self, u: sp.Expr) -> sp.Expr | None:
-        """F_0^-1(u) accurate for small u (this default: ``standard_quantile``)."""
-        return self.standard_quantile(u)
+    def _standard_kernel_quantile(self, u: sp.Expr) -> sp.Expr | None:
+        """F_0^-1(u) accurate for small u (this default: ``_standard_quantile``)."""
+        return self._standard_quantile(u)
 
-    def standard_kernel_isf(self, q: sp.Expr) -> sp.Expr | None:
+    def _standard_kernel_isf(self, q: sp.Expr) -> sp.Expr | None:
         """S_0^-1(q) accurate for small q; None: solved by bracketing."""
         return None
 
@@ -116,31 +116,31 @@ class LocationScale(Distribution):
     # -- what follows ------------------------------------------------------------------
     def cdf(self, z: sp.Symbol) -> sp.Expr | None:
         """F(z) = F_0((z - loc)/scale)."""
-        return self.standard_cdf(self._standard(z))
+        return self._standard_cdf(self._standard(z))
 
     def sf(self, z: sp.Symbol) -> sp.Expr | None:
         """S(z) = S_0((z - loc)/scale)."""
-        return self.standard_sf(self._standard(z))
+        return self._standard_sf(self._standard(z))
 
     def quantile(self, u: sp.Symbol) -> sp.Expr | None:
         """F^-1(u) = loc + scale F_0^-1(u)."""
-        return self._moved(self.standard_quantile(u))
+        return self._moved(self._standard_quantile(u))
 
     def kernel_cdf(self, z: sp.Symbol) -> sp.Expr | None:
         """F(z) = F_0((z - loc)/scale) in the standard law's float64 form."""
-        return self.standard_kernel_cdf(self._standard(z))
+        return self._standard_kernel_cdf(self._standard(z))
 
     def kernel_sf(self, z: sp.Symbol) -> sp.Expr | None:
         """S(z) = S_0((z - loc)/scale) in the standard law's float64 form."""
-        return self.standard_kernel_sf(self._standard(z))
+        return self._standard_kernel_sf(self._standard(z))
 
     def kernel_quantile(self, u: sp.Symbol) -> sp.Expr | None:
         """F^-1(u) = loc + scale F_0^-1(u) in the standard law's float64 form."""
-        return self._moved(self.standard_kernel_quantile(u))
+        return self._moved(self._standard_kernel_quantile(u))
 
     def kernel_isf(self, q: sp.Symbol) -> sp.Expr | None:
         """S^-1(q) = loc + scale S_0^-1(q) in the standard law's float64 form."""
-        return self._moved(self.standard_kernel_isf(q))
+        return self._moved(self._standard_kernel_isf(q))
 
     def width_threshold(self, lo: sp.Symbol, w: sp.Symbol) -> sp.Expr:
         """w* = scale/20: narrower intervals are integrated by quadrature."""
@@ -152,7 +152,7 @@ class LocationScale(Distribution):
 
 
 class GammaLaw(Distribution):
-    """p(z) = rate^k z^(k−1) e^(−rate z)/Γ(k) on (0, oo), with k and rate from ``shape_rate``.
+    """p(z) = rate^k z^(k−1) e^(−rate z)/Γ(k) on (0, oo), with k and rate from ``_shape_rate``.
 
     F(z) = P(k, rate z) and S(z) = Q(k, rate z), the regularized incomplete gamma
     functions, and their inverses over rate follow here.
@@ -161,7 +161,7 @@ class GammaLaw(Distribution):
     --------
     >>> import sympy as sp
     >>> from symflow.core.bases import ChiSquared
-    >>> ChiSquared(3).shape_rate
+    >>> ChiSquared(3)._shape_rate
     (3/2, 1/2)
     >>> ChiSquared(3).kernel_isf(sp.Symbol("q", positive=True))
     2*InverseRegularizedGammaQ(3/2, q)
@@ -170,54 +170,54 @@ class GammaLaw(Distribution):
     support_ends = (0, sp.oo)
 
     @property
-    def shape_rate(self) -> tuple[sp.Expr, sp.Expr]:
+    def _shape_rate(self) -> tuple[sp.Expr, sp.Expr]:
         """(k, rate) of the gamma law."""
         raise NotImplementedError
 
     def log_density(self, z: sp.Symbol) -> sp.Expr:
         """log p(z) = k log(rate) + (k - 1) log z - rate z - log Gamma(k)."""
-        k, rate = self.shape_rate
+        k, rate = self._shape_rate
         return k * sp.log(rate) + (k - 1) * sp.log(z) - rate * z - log_gamma(k)
 
     def cdf(self, z: sp.Symbol) -> sp.Expr:
         """F(z) = gamma(k, rate z)/Gamma(k), the regularized lower incomplete gamma."""
-        k, rate = self.shape_rate
+        k, rate = self._shape_rate
         return sp.lowergamma(k, rate * z) / sp.gamma(k)
 
     def sf(self, z: sp.Symbol) -> sp.Expr:
         """S(z) = Gamma(k, rate z)/Gamma(k), the regularized upper incomplete gamma."""
-        k, rate = self.shape_rate
+        k, rate = self._shape_rate
         return sp.uppergamma(k, rate * z) / sp.gamma(k)
 
     def kernel_cdf(self, z: sp.Symbol) -> sp.Expr:
         """F(z) = P(k, rate z) as a kernel call."""
-        k, rate = self.shape_rate
+        k, rate = self._shape_rate
         return RegularizedGammaP(k, rate * z)
 
     def kernel_sf(self, z: sp.Symbol) -> sp.Expr:
         """S(z) = Q(k, rate z), without the subtraction 1 - F(z)."""
-        k, rate = self.shape_rate
+        k, rate = self._shape_rate
         return RegularizedGammaQ(k, rate * z)
 
     def kernel_quantile(self, u: sp.Symbol) -> sp.Expr:
         """F^-1(u) = P^-1(k, u)/rate."""
-        k, rate = self.shape_rate
+        k, rate = self._shape_rate
         return InverseRegularizedGammaP(k, u) / rate
 
     def kernel_isf(self, q: sp.Symbol) -> sp.Expr:
         """S^-1(q) = Q^-1(k, q)/rate, accurate for small q."""
-        k, rate = self.shape_rate
+        k, rate = self._shape_rate
         return InverseRegularizedGammaQ(k, q) / rate
 
     def width_threshold(self, lo: sp.Symbol, w: sp.Symbol) -> sp.Expr:
         """w* = min(lo, 1/rate)/20: narrower intervals are integrated by quadrature."""
-        return sp.Min(lo, 1 / self.shape_rate[1]) / 20
+        return sp.Min(lo, 1 / self._shape_rate[1]) / 20
 
 
 class HazardLaw(Distribution):
     """S(z) = exp(−H(z)) on (0, oo) for an increasing cumulative hazard H with H(0) = 0.
 
-    A subclass states H (``hazard``) and its inverse (``hazard_inverse``); F = 1 − e^(−H)
+    A subclass states H (``_hazard``) and its inverse (``_hazard_inverse``); F = 1 − e^(−H)
     (as −expm1(−H) in kernels), F^-1(u) = H^-1(−log(1 − u)) (with log1p) and
     S^-1(q) = H^-1(−log q) follow here.
 
@@ -226,7 +226,7 @@ class HazardLaw(Distribution):
     >>> import sympy as sp
     >>> from symflow.core.bases import Exponential
     >>> z, u = sp.symbols("z u", positive=True)
-    >>> Exponential(3).hazard(z)
+    >>> Exponential(3)._hazard(z)
     3*z
     >>> Exponential(2).kernel_cdf(z), Exponential(2).kernel_quantile(u)
     (-expm1(-2*z), -log1p(-u)/2)
@@ -234,34 +234,34 @@ class HazardLaw(Distribution):
 
     support_ends = (0, sp.oo)
 
-    def hazard(self, z: sp.Expr) -> sp.Expr:
+    def _hazard(self, z: sp.Expr) -> sp.Expr:
         """H(z) = -log S(z)."""
         raise NotImplementedError
 
-    def hazard_inverse(self, h: sp.Expr) -> sp.Expr:
+    def _hazard_inverse(self, h: sp.Expr) -> sp.Expr:
         """H^-1(h)."""
         raise NotImplementedError
 
     def cdf(self, z: sp.Symbol) -> sp.Expr:
         """F(z) = 1 - exp(-H(z))."""
-        return 1 - sp.exp(-self.hazard(z))
+        return 1 - sp.exp(-self._hazard(z))
 
     def sf(self, z: sp.Symbol) -> sp.Expr:
         """S(z) = exp(-H(z))."""
-        return sp.exp(-self.hazard(z))
+        return sp.exp(-self._hazard(z))
 
     def quantile(self, u: sp.Symbol) -> sp.Expr:
         """F^-1(u) = H^-1(-log(1 - u))."""
-        return self.hazard_inverse(-sp.log(1 - u))
+        return self._hazard_inverse(-sp.log(1 - u))
 
     def kernel_cdf(self, z: sp.Symbol) -> sp.Expr:
         """F(z) = -expm1(-H(z)), accurate for small z."""
-        return -expm1(-self.hazard(z))
+        return -expm1(-self._hazard(z))
 
     def kernel_quantile(self, u: sp.Symbol) -> sp.Expr:
         """F^-1(u) = H^-1(-log1p(-u)), accurate for small u."""
-        return self.hazard_inverse(-log1p(-u))
+        return self._hazard_inverse(-log1p(-u))
 
     def kernel_isf(self, q: sp.Symbol) -> sp.Expr:
         """S^-1(q) = H^-1(-log q), accurate for small q."""
-        return self.hazard_inverse(-sp.log(q))
+        return self._hazard_inverse(-sp.log(q))

@@ -37,7 +37,7 @@ class Gamma(GammaLaw):
     positive_params = ("shape", "rate")
 
     @property
-    def shape_rate(self) -> tuple[sp.Expr, sp.Expr]:
+    def _shape_rate(self) -> tuple[sp.Expr, sp.Expr]:
         """(shape, rate)."""
         return self.shape, self.rate
 

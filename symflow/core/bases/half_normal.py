@@ -35,33 +35,85 @@ class HalfNormal(Distribution):
     support_ends = (0, sp.oo)
 
     def log_density(self, z: sp.Symbol) -> sp.Expr:
-        """log p(z) = -z^2/(2 sigma^2) - log sigma + log(2/pi)/2."""
+        """log p(z) = -z^2/(2 sigma^2) - log sigma + log(2/pi)/2.
+
+        Examples
+        --------
+        >>> z = sp.Symbol("z", positive=True)
+        >>> HalfNormal(2).log_density(z)
+        -z**2/8 - log(2) + log(2/pi)/2
+        """
         sigma = self.sigma
         return -(z**2) / (2 * sigma**2) - sp.log(sigma) + sp.log(2 / sp.pi) / 2
 
     def density(self, z: sp.Symbol) -> sp.Expr:
-        """p(z) = sqrt(2) exp(-z^2/(2 sigma^2)) / (sigma sqrt(pi))."""
+        """p(z) = sqrt(2) exp(-z^2/(2 sigma^2)) / (sigma sqrt(pi)).
+
+        Examples
+        --------
+        >>> z = sp.Symbol("z", positive=True)
+        >>> HalfNormal(2).density(z)
+        sqrt(2)*exp(-z**2/8)/(2*sqrt(pi))
+        """
         sigma = self.sigma
         return sp.sqrt(2) * sp.exp(-(z**2) / (2 * sigma**2)) / (sigma * sp.sqrt(sp.pi))
 
     def cdf(self, z: sp.Symbol) -> sp.Expr:
-        """F(z) = erf(z/(sigma sqrt 2))."""
+        """F(z) = erf(z/(sigma sqrt 2)).
+
+        Examples
+        --------
+        >>> z = sp.Symbol("z", positive=True)
+        >>> F = HalfNormal(1).cdf(z)
+        >>> F
+        erf(sqrt(2)*z/2)
+        >>> round(float(F.subs(z, 1)), 6)
+        0.682689
+        """
         return sp.erf(z / (self.sigma * sp.sqrt(2)))
 
     def sf(self, z: sp.Symbol) -> sp.Expr:
-        """S(z) = erfc(z/(sigma sqrt 2))."""
+        """S(z) = erfc(z/(sigma sqrt 2)).
+
+        Examples
+        --------
+        >>> z = sp.Symbol("z", positive=True)
+        >>> HalfNormal(1).sf(z)
+        erfc(sqrt(2)*z/2)
+        """
         return sp.erfc(z / (self.sigma * sp.sqrt(2)))
 
     def quantile(self, u: sp.Symbol) -> sp.Expr:
-        """F^-1(u) = sigma sqrt(2) erfinv(u)."""
+        """F^-1(u) = sigma sqrt(2) erfinv(u).
+
+        Examples
+        --------
+        >>> u = sp.Symbol("u", positive=True)
+        >>> HalfNormal(3).quantile(u)
+        3*sqrt(2)*erfinv(u)
+        """
         return self.sigma * sp.sqrt(2) * sp.erfinv(u)
 
     def kernel_isf(self, q: sp.Symbol) -> sp.Expr:
-        """S^-1(q) = sigma sqrt(2) erfcinv(q), accurate for small q."""
+        """S^-1(q) = sigma sqrt(2) erfcinv(q), accurate for small q.
+
+        Examples
+        --------
+        >>> q = sp.Symbol("q", positive=True)
+        >>> HalfNormal(3).kernel_isf(q)
+        3*sqrt(2)*erfcinv(q)
+        """
         return self.sigma * sp.sqrt(2) * sp.erfcinv(q)
 
     def width_threshold(self, lo: sp.Symbol, w: sp.Symbol) -> sp.Expr:
-        """w* = sigma/20: narrower intervals are integrated by quadrature."""
+        """w* = sigma/20: narrower intervals are integrated by quadrature.
+
+        Examples
+        --------
+        >>> lo, w = sp.symbols("lo w", positive=True)
+        >>> HalfNormal(3).width_threshold(lo, w)
+        3/20
+        """
         return self.sigma / 20
 
     def _sample(self, n, rng, sigma):

@@ -37,18 +37,25 @@ class Laplace(LocationScale):
     loc_scale = ("mu", "b")
 
     def log_density(self, z: sp.Symbol) -> sp.Expr:
-        """log p(z) = -|z - mu|/b - log(2b)."""
+        """log p(z) = -|z - mu|/b - log(2b).
+
+        Examples
+        --------
+        >>> z = sp.Symbol("z", real=True)
+        >>> Laplace(1, 2).log_density(z)
+        -Abs(z - 1)/2 - log(4)
+        """
         return -sp.Abs(z - self.mu) / self.b - sp.log(2 * self.b)
 
-    def standard_cdf(self, t: sp.Expr) -> sp.Expr:
+    def _standard_cdf(self, t: sp.Expr) -> sp.Expr:
         """F_0(t) = exp(t)/2 for t < 0, 1 - exp(-t)/2 otherwise."""
         return sp.Piecewise((sp.exp(t) / 2, t < 0), (1 - sp.exp(-t) / 2, True))
 
-    def standard_quantile(self, u: sp.Expr) -> sp.Expr:
+    def _standard_quantile(self, u: sp.Expr) -> sp.Expr:
         """F_0^-1(u) = log(2u) for u < 1/2, -log(2 - 2u) otherwise."""
         return sp.Piecewise((sp.log(2 * u), u < _HALF), (-sp.log(2 - 2 * u), True))
 
-    def standard_kernel_isf(self, q: sp.Expr) -> sp.Expr:
+    def _standard_kernel_isf(self, q: sp.Expr) -> sp.Expr:
         """S_0^-1(q) = -log(2q) for q < 1/2, log(2 - 2q) otherwise."""
         return sp.Piecewise((-sp.log(2 * q), q < _HALF), (sp.log(2 - 2 * q), True))
 

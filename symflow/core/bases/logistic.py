@@ -39,32 +39,46 @@ class Logistic(LocationScale):
     loc_scale = ("mu", "s")
 
     def log_density(self, z: sp.Symbol) -> sp.Expr:
-        """log p(z) = -u - 2 log(1 + exp(-u)) - log s, u = (z - mu)/s."""
+        """log p(z) = -u - 2 log(1 + exp(-u)) - log s, u = (z - mu)/s.
+
+        Examples
+        --------
+        >>> z = sp.Symbol("z", real=True)
+        >>> Logistic(1, 2).log_density(z)
+        -z/2 - 2*log(exp(1/2 - z/2) + 1) - log(2) + 1/2
+        """
         u = (z - self.mu) / self.s
         return -u - 2 * sp.log(1 + sp.exp(-u)) - sp.log(self.s)
 
     def density(self, z: sp.Symbol) -> sp.Expr:
-        """p(z) = exp(-u)/(s (1 + exp(-u))^2), u = (z - mu)/s."""
+        """p(z) = exp(-u)/(s (1 + exp(-u))^2), u = (z - mu)/s.
+
+        Examples
+        --------
+        >>> z = sp.Symbol("z", real=True)
+        >>> Logistic(0, 2).density(z)
+        exp(-z/2)/(2*(1 + exp(-z/2))**2)
+        """
         u = (z - self.mu) / self.s
         return sp.exp(-u) / (self.s * (1 + sp.exp(-u)) ** 2)
 
-    def standard_cdf(self, t: sp.Expr) -> sp.Expr:
+    def _standard_cdf(self, t: sp.Expr) -> sp.Expr:
         """F_0(t) = 1/(1 + exp(-t)), the logistic sigmoid."""
         return 1 / (1 + sp.exp(-t))
 
-    def standard_sf(self, t: sp.Expr) -> sp.Expr:
+    def _standard_sf(self, t: sp.Expr) -> sp.Expr:
         """S_0(t) = 1/(1 + exp(t))."""
         return 1 / (1 + sp.exp(t))
 
-    def standard_quantile(self, u: sp.Expr) -> sp.Expr:
+    def _standard_quantile(self, u: sp.Expr) -> sp.Expr:
         """F_0^-1(u) = log(u/(1 - u)), the logit."""
         return sp.log(u / (1 - u))
 
-    def standard_kernel_quantile(self, u: sp.Expr) -> sp.Expr:
+    def _standard_kernel_quantile(self, u: sp.Expr) -> sp.Expr:
         """F_0^-1(u) = log u - log1p(-u), accurate for small u."""
         return sp.log(u) - log1p(-u)
 
-    def standard_kernel_isf(self, q: sp.Expr) -> sp.Expr:
+    def _standard_kernel_isf(self, q: sp.Expr) -> sp.Expr:
         """S_0^-1(q) = -(log q - log1p(-q)), accurate for small q."""
         return -(sp.log(q) - log1p(-q))
 

@@ -107,7 +107,16 @@ class Mixture(Distribution):
         return (self.weights, self.parts)
 
     def subs(self, values: Mapping[sp.Symbol, Any]) -> Mixture:
-        """Mixture([(w_i, p_i)]).subs(values) = Mixture([(w_i, p_i.subs(values))])."""
+        """Mixture([(w_i, p_i)]).subs(values) = Mixture([(w_i, p_i.subs(values))]).
+
+        Examples
+        --------
+        >>> import symflow as sf
+        >>> m = sp.Symbol("m", real=True)
+        >>> M = Mixture([(0.5, sf.Normal(m, 1)), (0.5, sf.Normal(0, 1))])
+        >>> M.subs({m: 2})
+        Mixture([(1/2, Normal(2, 1)), (1/2, Normal(0, 1))])
+        """
         return Mixture([(w, b.subs(values)) for w, b in zip(self.weights, self.parts, strict=True)])
 
     # -- mathematics ----------------------------------------------------------------
@@ -135,13 +144,31 @@ class Mixture(Distribution):
         return out
 
     def log_density(self, z: sp.Symbol) -> sp.Expr:
-        """log p(z) = logsumexp_i(log w_i + log p_i(z))."""
+        """log p(z) = logsumexp_i(log w_i + log p_i(z)).
+
+        Examples
+        --------
+        >>> import symflow as sf
+        >>> z = sp.Symbol("z", real=True)
+        >>> M = Mixture([(0.5, sf.Normal(-1, 1)), (0.5, sf.Normal(1, 1))])
+        >>> M.log_density(z)
+        LogSumExp(-(z + 1)**2/2 - log(2*pi)/2 - log(2), -(z - 1)**2/2 - log(2*pi)/2 - log(2))
+        """
         terms = self._pieces(z, lambda b: b.log_density(z), -sp.oo, -sp.oo)
         logs = [sp.log(w) + t for w, t in zip(self.weights, terms, strict=True)]
         return LogSumExp(*logs)
 
     def density(self, z: sp.Symbol) -> sp.Expr:
-        """p(z) = sum_i w_i p_i(z), each term zero outside its component's support."""
+        """p(z) = sum_i w_i p_i(z), each term zero outside its component's support.
+
+        Examples
+        --------
+        >>> import symflow as sf
+        >>> z = sp.Symbol("z", real=True)
+        >>> M = Mixture([(0.5, sf.Normal(-1, 1)), (0.5, sf.Normal(1, 1))])
+        >>> M.density(z)
+        sqrt(2)*exp(-(z + 1)**2/2)/(4*sqrt(pi)) + sqrt(2)*exp(-(z - 1)**2/2)/(4*sqrt(pi))
+        """
         terms = self._pieces(z, lambda b: b.density(z), 0, 0)
         return sp.Add(*[w * t for w, t in zip(self.weights, terms, strict=True)])
 
@@ -152,27 +179,85 @@ class Mixture(Distribution):
         return sp.Add(*[w * t for w, t in zip(self.weights, terms, strict=True)])
 
     def cdf(self, z: sp.Symbol) -> sp.Expr | None:
-        """F(z) = sum_i w_i F_i(z); None when a component has no closed-form CDF."""
+        """F(z) = sum_i w_i F_i(z); None when a component has no closed-form CDF.
+
+        Examples
+        --------
+        >>> import symflow as sf
+        >>> z = sp.Symbol("z", real=True)
+        >>> M = Mixture([(0.25, sf.Uniform(0, 1)), (0.75, sf.Uniform(2, 3))])
+        >>> F = M.cdf(z)
+        >>> F.subs(z, sp.Rational(5, 2))
+        5/8
+        >>> print(Mixture([(0.5, sf.StudentT(3)), (0.5, sf.Normal(0, 1))]).cdf(z))
+        None
+        """
         return self._sum(z, lambda b: b.cdf(z), 0, 1)
 
     def sf(self, z: sp.Symbol) -> sp.Expr | None:
-        """S(z) = sum_i w_i S_i(z); None when a component has no closed-form CDF."""
+        """S(z) = sum_i w_i S_i(z); None when a component has no closed-form CDF.
+
+        Examples
+        --------
+        >>> import symflow as sf
+        >>> z = sp.Symbol("z", real=True)
+        >>> M = Mixture([(0.25, sf.Uniform(0, 1)), (0.75, sf.Uniform(2, 3))])
+        >>> S = M.sf(z)
+        >>> S.subs(z, sp.Rational(1, 2))
+        7/8
+        """
         return self._sum(z, lambda b: b.sf(z), 1, 0)
 
     def kernel_cdf(self, z: sp.Symbol) -> sp.Expr | None:
-        """F(z) = sum_i w_i F_i(z) in the components' float64-accurate forms."""
+        """F(z) = sum_i w_i F_i(z) in the components' float64-accurate forms.
+
+        Examples
+        --------
+        >>> import symflow as sf
+        >>> z = sp.Symbol("z", real=True)
+        >>> M = Mixture([(0.5, sf.Normal(-1, 1)), (0.5, sf.Normal(1, 1))])
+        >>> M.kernel_cdf(z)
+        StandardNormalCdf(z - 1)/2 + StandardNormalCdf(z + 1)/2
+        """
         return self._sum(z, lambda b: b.kernel_cdf(z), 0, 1)
 
     def kernel_sf(self, z: sp.Symbol) -> sp.Expr | None:
-        """S(z) = sum_i w_i S_i(z) in the components' float64-accurate forms."""
+        """S(z) = sum_i w_i S_i(z) in the components' float64-accurate forms.
+
+        Examples
+        --------
+        >>> import symflow as sf
+        >>> z = sp.Symbol("z", real=True)
+        >>> M = Mixture([(0.5, sf.Normal(-1, 1)), (0.5, sf.Normal(1, 1))])
+        >>> M.kernel_sf(z)
+        StandardNormalCdf(1 - z)/2 + StandardNormalCdf(-z - 1)/2
+        """
         return self._sum(z, lambda b: b.kernel_sf(z), 1, 0)
 
     def quantile(self, u: sp.Symbol) -> None:
-        """None: F^-1(u) of a mixture has no closed form; kernels solve F(z) = u."""
+        """None: F^-1(u) of a mixture has no closed form; kernels solve F(z) = u.
+
+        Examples
+        --------
+        >>> import symflow as sf
+        >>> u = sp.Symbol("u", positive=True)
+        >>> M = Mixture([(0.5, sf.Normal(-1, 1)), (0.5, sf.Normal(1, 1))])
+        >>> print(M.quantile(u))
+        None
+        """
         return None  # solved numerically
 
     def width_threshold(self, lo: sp.Symbol, w: sp.Symbol) -> sp.Expr:
-        """w* = min_i w*_i, the smallest of the components' thresholds."""
+        """w* = min_i w*_i, the smallest of the components' thresholds.
+
+        Examples
+        --------
+        >>> import symflow as sf
+        >>> lo, w = sp.symbols("lo w", positive=True)
+        >>> M = Mixture([(0.5, sf.Normal(0, 1)), (0.5, sf.Normal(0, 4))])
+        >>> M.width_threshold(lo, w)
+        1/20
+        """
         return sp.Min(*[b.width_threshold(lo, w) for b in self.parts])
 
     @property
@@ -187,7 +272,19 @@ class Mixture(Distribution):
 
     # -- numbers ----------------------------------------------------------------------
     def sample(self, n: int, rng: Any, values: Mapping[str, float] | None = None) -> Any:
-        """n draws: component i chosen with probability w_i, then z ~ p_i."""
+        """n draws: component i chosen with probability w_i, then z ~ p_i.
+
+        Examples
+        --------
+        >>> import symflow as sf
+        >>> import numpy as np
+        >>> M = Mixture([(0.25, sf.Uniform(0, 1)), (0.75, sf.Uniform(2, 3))])
+        >>> x = M.sample(4000, np.random.default_rng(0))
+        >>> x.shape
+        (4000,)
+        >>> round(float((x > 2).mean()), 1)
+        0.7
+        """
         import numpy as np
 
         n = int(n)
@@ -200,7 +297,18 @@ class Mixture(Distribution):
         return out
 
     def scipy(self, values: Mapping[str, float] | None = None) -> Any:
-        """The frozen scipy.stats twin of p(z) = sum_i w_i p_i(z) (SciPy is imported here)."""
+        """The frozen scipy.stats twin of p(z) = sum_i w_i p_i(z) (SciPy is imported here).
+
+        Examples
+        --------
+        >>> import symflow as sf
+        >>> M = Mixture([(0.25, sf.Uniform(0, 1)), (0.75, sf.Uniform(2, 3))])
+        >>> d = M.scipy()
+        >>> round(float(d.cdf(2.5)), 6)
+        0.625
+        >>> round(float(d.pdf(0.5)), 6)
+        0.25
+        """
         import numpy as np
         from scipy import stats
 

@@ -38,40 +38,54 @@ class Normal(LocationScale):
     positive_params = ("sigma",)
 
     def log_density(self, z: sp.Symbol) -> sp.Expr:
-        """log p(z) = -(z - mu)^2/(2 sigma^2) - log(sigma) - log(2 pi)/2."""
+        """log p(z) = -(z - mu)^2/(2 sigma^2) - log(sigma) - log(2 pi)/2.
+
+        Examples
+        --------
+        >>> z = sp.Symbol("z", real=True)
+        >>> Normal(1, 2).log_density(z)
+        -(z - 1)**2/8 - log(2*pi)/2 - log(2)
+        """
         mu, sigma = self.mu, self.sigma
         return -((z - mu) ** 2) / (2 * sigma**2) - sp.log(sigma) - sp.log(2 * sp.pi) / 2
 
     def density(self, z: sp.Symbol) -> sp.Expr:
-        """p(z) = exp(-(z - mu)^2/(2 sigma^2)) / (sigma sqrt(2 pi))."""
+        """p(z) = exp(-(z - mu)^2/(2 sigma^2)) / (sigma sqrt(2 pi)).
+
+        Examples
+        --------
+        >>> z = sp.Symbol("z", real=True)
+        >>> Normal(0, 1).density(z)
+        sqrt(2)*exp(-z**2/2)/(2*sqrt(pi))
+        """
         mu, sigma = self.mu, self.sigma
         return sp.exp(-((z - mu) ** 2) / (2 * sigma**2)) / (sigma * sp.sqrt(2 * sp.pi))
 
-    def standard_cdf(self, t: sp.Expr) -> sp.Expr:
+    def _standard_cdf(self, t: sp.Expr) -> sp.Expr:
         """F_0(t) = erfc(-t/sqrt 2)/2."""
         return sp.erfc(-t / sp.sqrt(2)) / 2
 
-    def standard_sf(self, t: sp.Expr) -> sp.Expr:
+    def _standard_sf(self, t: sp.Expr) -> sp.Expr:
         """S_0(t) = erfc(t/sqrt 2)/2, without the cancelling 1 - F_0(t)."""
         return sp.erfc(t / sp.sqrt(2)) / 2
 
-    def standard_quantile(self, u: sp.Expr) -> sp.Expr:
+    def _standard_quantile(self, u: sp.Expr) -> sp.Expr:
         """F_0^-1(u) = sqrt(2) erfinv(2u - 1)."""
         return sp.sqrt(2) * sp.erfinv(2 * u - 1)
 
-    def standard_kernel_cdf(self, t: sp.Expr) -> sp.Expr:
+    def _standard_kernel_cdf(self, t: sp.Expr) -> sp.Expr:
         """F_0(t) = Phi(t), accurate in both tails."""
         return StandardNormalCdf(t)
 
-    def standard_kernel_sf(self, t: sp.Expr) -> sp.Expr:
+    def _standard_kernel_sf(self, t: sp.Expr) -> sp.Expr:
         """S_0(t) = Phi(-t), accurate where it is tiny."""
         return StandardNormalCdf(-t)
 
-    def standard_kernel_quantile(self, u: sp.Expr) -> sp.Expr:
+    def _standard_kernel_quantile(self, u: sp.Expr) -> sp.Expr:
         """F_0^-1(u) = -sqrt(2) erfcinv(2u), accurate for small u."""
         return -sp.sqrt(2) * sp.erfcinv(2 * u)
 
-    def standard_kernel_isf(self, q: sp.Expr) -> sp.Expr:
+    def _standard_kernel_isf(self, q: sp.Expr) -> sp.Expr:
         """S_0^-1(q) = sqrt(2) erfcinv(2q), accurate for small q."""
         return sp.sqrt(2) * sp.erfcinv(2 * q)
 

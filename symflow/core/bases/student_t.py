@@ -42,7 +42,13 @@ class StudentT(LocationScale):
 
     def log_density(self, z: sp.Symbol) -> sp.Expr:
         """log p(z) = log c - (nu + 1)/2 log(1 + u^2/nu), u = (z - mu)/sigma, where
-        c = Gamma((nu + 1)/2) / (Gamma(nu/2) sqrt(nu pi) sigma)."""
+        c = Gamma((nu + 1)/2) / (Gamma(nu/2) sqrt(nu pi) sigma).
+
+        Examples
+        --------
+        >>> StudentT(2).log_density(sp.Symbol("z", real=True))
+        -3*log(z**2/2 + 1)/2 - log(2*pi)/2 + log(sqrt(pi)/2)
+        """
         nu, mu, sigma = self.nu, self.mu, self.sigma
         u = (z - mu) / sigma
         return (
@@ -55,25 +61,31 @@ class StudentT(LocationScale):
 
     def density(self, z: sp.Symbol) -> sp.Expr:
         """p(z) = Gamma((nu+1)/2) / (Gamma(nu/2) sqrt(nu pi) sigma) (1 + u^2/nu)^(-(nu+1)/2),
-        u = (z - mu)/sigma."""
+        u = (z - mu)/sigma.
+
+        Examples
+        --------
+        >>> StudentT(2).density(sp.Symbol("z", real=True))
+        sqrt(2)/(4*(z**2/2 + 1)**(3/2))
+        """
         nu, mu, sigma = self.nu, self.mu, self.sigma
         u = (z - mu) / sigma
         norm = sp.gamma((nu + 1) / 2) / (sp.gamma(nu / 2) * sp.sqrt(nu * sp.pi) * sigma)
         return norm * (1 + u**2 / nu) ** (-(nu + 1) / 2)
 
-    def standard_kernel_cdf(self, t: sp.Expr) -> sp.Expr:
+    def _standard_kernel_cdf(self, t: sp.Expr) -> sp.Expr:
         """F_0(t) = T_nu(t), the standard Student t CDF as a kernel call."""
         return StudentTCdf(self.nu, t)
 
-    def standard_kernel_sf(self, t: sp.Expr) -> sp.Expr:
+    def _standard_kernel_sf(self, t: sp.Expr) -> sp.Expr:
         """S_0(t) = T_nu(-t), by symmetry, accurate where it is small."""
         return StudentTCdf(self.nu, -t)
 
-    def standard_kernel_quantile(self, u: sp.Expr) -> sp.Expr:
+    def _standard_kernel_quantile(self, u: sp.Expr) -> sp.Expr:
         """F_0^-1(u) = T_nu^-1(u), the standard t quantile as a kernel call."""
         return StudentTQuantile(self.nu, u)
 
-    def standard_kernel_isf(self, q: sp.Expr) -> sp.Expr:
+    def _standard_kernel_isf(self, q: sp.Expr) -> sp.Expr:
         """S_0^-1(q) = -T_nu^-1(q), by symmetry."""
         return -StudentTQuantile(self.nu, q)
 

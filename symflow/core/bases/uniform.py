@@ -38,31 +38,80 @@ class Uniform(Distribution):
             raise ParameterError(f"Uniform(a, b) needs a < b; got a = {self.a}, b = {self.b}.")
 
     def log_density(self, z: sp.Symbol) -> sp.Expr:
-        """log p(z) = -log(b - a) on (a, b)."""
+        """log p(z) = -log(b - a) on (a, b).
+
+        Examples
+        --------
+        >>> z = sp.Symbol("z", real=True)
+        >>> Uniform(0, 4).log_density(z)
+        -log(4)
+        """
         return -sp.log(self.b - self.a)
 
     def density(self, z: sp.Symbol) -> sp.Expr:
-        """p(z) = 1/(b - a) on (a, b)."""
+        """p(z) = 1/(b - a) on (a, b).
+
+        Examples
+        --------
+        >>> z = sp.Symbol("z", real=True)
+        >>> Uniform(1, 5).density(z)
+        1/4
+        """
         return 1 / (self.b - self.a)
 
     def cdf(self, z: sp.Symbol) -> sp.Expr:
-        """F(z) = (z - a)/(b - a) on (a, b)."""
+        """F(z) = (z - a)/(b - a) on (a, b).
+
+        Examples
+        --------
+        >>> z = sp.Symbol("z", real=True)
+        >>> Uniform(1, 5).cdf(z)
+        z/4 - 1/4
+        """
         return (z - self.a) / (self.b - self.a)
 
     def sf(self, z: sp.Symbol) -> sp.Expr:
-        """S(z) = (b - z)/(b - a) on (a, b)."""
+        """S(z) = (b - z)/(b - a) on (a, b).
+
+        Examples
+        --------
+        >>> z = sp.Symbol("z", real=True)
+        >>> Uniform(1, 5).sf(z)
+        5/4 - z/4
+        """
         return (self.b - z) / (self.b - self.a)
 
     def quantile(self, u: sp.Symbol) -> sp.Expr:
-        """F^-1(u) = a + u (b - a)."""
+        """F^-1(u) = a + u (b - a).
+
+        Examples
+        --------
+        >>> u = sp.Symbol("u", positive=True)
+        >>> Uniform(1, 5).quantile(u)
+        4*u + 1
+        """
         return self.a + u * (self.b - self.a)
 
     def kernel_isf(self, q: sp.Symbol) -> sp.Expr:
-        """S^-1(q) = b - q (b - a), exact near b."""
+        """S^-1(q) = b - q (b - a), exact near b.
+
+        Examples
+        --------
+        >>> q = sp.Symbol("q", positive=True)
+        >>> Uniform(1, 5).kernel_isf(q)
+        5 - 4*q
+        """
         return self.b - q * (self.b - self.a)
 
     def width_threshold(self, lo: sp.Symbol, w: sp.Symbol) -> sp.Expr:
-        """w* = oo: the density is constant, so quadrature is always exact."""
+        """w* = oo: the density is constant, so quadrature is always exact.
+
+        Examples
+        --------
+        >>> lo, w = sp.symbols("lo w", positive=True)
+        >>> Uniform(0, 1).width_threshold(lo, w)
+        oo
+        """
         return sp.oo
 
     def _sample(self, n, rng, a, b):

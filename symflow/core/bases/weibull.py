@@ -35,20 +35,34 @@ class Weibull(HazardLaw):
     positive_params = ("shape", "scale")
 
     def log_density(self, z: sp.Symbol) -> sp.Expr:
-        """log p(z) = log k - k log(lam) + (k - 1) log z - (z/lam)^k."""
+        """log p(z) = log k - k log(lam) + (k - 1) log z - (z/lam)^k.
+
+        Examples
+        --------
+        >>> z = sp.Symbol("z", positive=True)
+        >>> Weibull(2, 3).log_density(z)
+        -z**2/9 + log(z) - 2*log(3) + log(2)
+        """
         k, lam = self.shape, self.scale
         return sp.log(k) - k * sp.log(lam) + (k - 1) * sp.log(z) - (z / lam) ** k
 
-    def hazard(self, z: sp.Expr) -> sp.Expr:
+    def _hazard(self, z: sp.Expr) -> sp.Expr:
         """H(z) = (z/lam)^k."""
         return (z / self.scale) ** self.shape
 
-    def hazard_inverse(self, h: sp.Expr) -> sp.Expr:
+    def _hazard_inverse(self, h: sp.Expr) -> sp.Expr:
         """H^-1(h) = lam h^(1/k)."""
         return self.scale * h ** (1 / self.shape)
 
     def width_threshold(self, lo: sp.Symbol, w: sp.Symbol) -> sp.Expr:
-        """w* = min(lo, lam)/20: narrower intervals are integrated by quadrature."""
+        """w* = min(lo, lam)/20: narrower intervals are integrated by quadrature.
+
+        Examples
+        --------
+        >>> lo, w = sp.symbols("lo w", positive=True)
+        >>> Weibull(2, 3).width_threshold(lo, w)
+        Min(3, lo)/20
+        """
         return sp.Min(lo, self.scale) / 20
 
     def _sample(self, n, rng, shape, scale):
