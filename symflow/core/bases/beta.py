@@ -16,22 +16,8 @@ class Beta(Distribution):
     Examples
     --------
     >>> import sympy as sp
-    >>> z, u = sp.symbols("z u", positive=True)
-    >>> Beta(2, 1).density(z)
+    >>> Beta(2, 1).density(sp.Symbol("z", positive=True))
     2*z
-    >>> Beta(2, 3).log_density(z)
-    log(z) + 2*log(1 - z) - log(2) + log(24)
-    >>> F, S = Beta(2, 3).cdf(z), Beta(2, 3).sf(z)
-    >>> F, S
-    (betainc_regularized(2, 3, 0, z), betainc_regularized(2, 3, z, 1))
-    >>> round(float(F.subs(z, sp.Rational(1, 2))), 6), round(float(S.subs(z, sp.Rational(1, 2))), 6)
-    (0.6875, 0.3125)
-    >>> Beta(2, 3).kernel_sf(z)
-    betainc_regularized(3, 2, 0, 1 - z)
-    >>> Beta(2, 3).kernel_quantile(u), Beta(2, 3).kernel_isf(u)
-    (InverseRegularizedBeta(2, 3, u), 1 - InverseRegularizedBeta(3, 2, u))
-    >>> Beta(2, 3).width_threshold(*sp.symbols("lo w", positive=True))
-    Min(lo, -lo - w + 1)/20
     """
 
     param_names = ("a", "b")
@@ -43,8 +29,7 @@ class Beta(Distribution):
 
         Examples
         --------
-        >>> z = sp.Symbol("z", positive=True)
-        >>> Beta(2, 3).log_density(z)
+        >>> Beta(2, 3).log_density(sp.Symbol("z", positive=True))
         log(z) + 2*log(1 - z) - log(2) + log(24)
         """
         a, b = self.a, self.b
@@ -84,8 +69,7 @@ class Beta(Distribution):
 
         Examples
         --------
-        >>> z = sp.Symbol("z", positive=True)
-        >>> Beta(2, 3).kernel_sf(z)
+        >>> Beta(2, 3).kernel_sf(sp.Symbol("z", positive=True))
         betainc_regularized(3, 2, 0, 1 - z)
         """
         return sp.betainc_regularized(self.b, self.a, 0, 1 - z)
@@ -95,8 +79,7 @@ class Beta(Distribution):
 
         Examples
         --------
-        >>> u = sp.Symbol("u", positive=True)
-        >>> Beta(2, 3).kernel_quantile(u)
+        >>> Beta(2, 3).kernel_quantile(sp.Symbol("u", positive=True))
         InverseRegularizedBeta(2, 3, u)
         """
         return InverseRegularizedBeta(self.a, self.b, u)
@@ -106,8 +89,7 @@ class Beta(Distribution):
 
         Examples
         --------
-        >>> q = sp.Symbol("q", positive=True)
-        >>> Beta(2, 3).kernel_isf(q)
+        >>> Beta(2, 3).kernel_isf(sp.Symbol("q", positive=True))
         1 - InverseRegularizedBeta(3, 2, q)
         """
         return 1 - InverseRegularizedBeta(self.b, self.a, q)
@@ -117,8 +99,7 @@ class Beta(Distribution):
 
         Examples
         --------
-        >>> lo, w = sp.symbols("lo w", positive=True)
-        >>> Beta(2, 3).width_threshold(lo, w)
+        >>> Beta(2, 3).width_threshold(*sp.symbols("lo w", positive=True))
         Min(lo, -lo - w + 1)/20
         """
         return sp.Min(lo, 1 - lo - w) / 20

@@ -18,12 +18,6 @@ class Cauchy(LocationScale):
     --------
     >>> import sympy as sp
     >>> z, u = sp.Symbol("z", real=True), sp.Symbol("u", positive=True)
-    >>> Cauchy(0, 1).density(z)
-    1/(pi*(z**2 + 1))
-    >>> Cauchy(1, 2).log_density(z)
-    -log((z/2 - 1/2)**2 + 1) - log(2*pi)
-    >>> Cauchy(1, 2).density(z)
-    1/(2*pi*((z/2 - 1/2)**2 + 1))
     >>> F = Cauchy(0, 1).cdf(z)
     >>> F, F.subs(z, 1), Cauchy(0, 2).quantile(u)
     (atan(z)/pi + 1/2, 3/4, 2*tan(pi*(u - 1/2)))
@@ -48,8 +42,7 @@ class Cauchy(LocationScale):
 
         Examples
         --------
-        >>> z = sp.Symbol("z", real=True)
-        >>> Cauchy(1, 2).log_density(z)
+        >>> Cauchy(1, 2).log_density(sp.Symbol("z", real=True))
         -log((z/2 - 1/2)**2 + 1) - log(2*pi)
         """
         g = self.gamma
@@ -60,8 +53,7 @@ class Cauchy(LocationScale):
 
         Examples
         --------
-        >>> z = sp.Symbol("z", real=True)
-        >>> Cauchy(1, 2).density(z)
+        >>> Cauchy(1, 2).density(sp.Symbol("z", real=True))
         1/(2*pi*((z/2 - 1/2)**2 + 1))
         """
         g = self.gamma

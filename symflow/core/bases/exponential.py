@@ -20,14 +20,10 @@ class Exponential(HazardLaw):
     2*exp(-2*z)
     >>> Exponential(2).support
     Interval.open(0, oo)
-    >>> Exponential(3).log_density(z)
-    -3*z + log(3)
     >>> Exponential(3).cdf(z), Exponential(3).sf(z), Exponential(2).quantile(u)
     (1 - exp(-3*z), exp(-3*z), -log(1 - u)/2)
     >>> Exponential(2).kernel_isf(u)
     -log(u)/2
-    >>> Exponential(5).width_threshold(*sp.symbols("lo w", positive=True))
-    1/100
     """
 
     param_names = ("rate",)
@@ -39,8 +35,7 @@ class Exponential(HazardLaw):
 
         Examples
         --------
-        >>> z = sp.Symbol("z", positive=True)
-        >>> Exponential(3).log_density(z)
+        >>> Exponential(3).log_density(sp.Symbol("z", positive=True))
         -3*z + log(3)
         """
         return sp.log(self.rate) - self.rate * z
@@ -58,8 +53,7 @@ class Exponential(HazardLaw):
 
         Examples
         --------
-        >>> lo, w = sp.symbols("lo w", positive=True)
-        >>> Exponential(5).width_threshold(lo, w)
+        >>> Exponential(5).width_threshold(*sp.symbols("lo w", positive=True))
         1/100
         """
         return 1 / (20 * self.rate)

@@ -161,8 +161,8 @@ class GammaLaw(Distribution):
     --------
     >>> import sympy as sp
     >>> from symflow.core.bases import ChiSquared
-    >>> ChiSquared(3)._shape_rate
-    (3/2, 1/2)
+    >>> ChiSquared(3).kernel_cdf(sp.Symbol("z", positive=True))
+    RegularizedGammaP(3/2, z/2)
     >>> ChiSquared(3).kernel_isf(sp.Symbol("q", positive=True))
     2*InverseRegularizedGammaQ(3/2, q)
     """
@@ -226,8 +226,8 @@ class HazardLaw(Distribution):
     >>> import sympy as sp
     >>> from symflow.core.bases import Exponential
     >>> z, u = sp.symbols("z u", positive=True)
-    >>> Exponential(3)._hazard(z)
-    3*z
+    >>> Exponential(3).sf(z)
+    exp(-3*z)
     >>> Exponential(2).kernel_cdf(z), Exponential(2).kernel_quantile(u)
     (-expm1(-2*z), -log1p(-u)/2)
     """

@@ -17,12 +17,6 @@ class Logistic(LocationScale):
     --------
     >>> import sympy as sp
     >>> z, u = sp.Symbol("z", real=True), sp.Symbol("u", positive=True)
-    >>> Logistic(0, 1).density(z)
-    exp(-z)/(1 + exp(-z))**2
-    >>> Logistic(1, 2).log_density(z)
-    -z/2 - 2*log(exp(1/2 - z/2) + 1) - log(2) + 1/2
-    >>> Logistic(0, 2).density(z)
-    exp(-z/2)/(2*(1 + exp(-z/2))**2)
     >>> F = Logistic(0, 1).cdf(z)
     >>> F, F.subs(z, 0), Logistic(0, 2).sf(z)
     (1/(1 + exp(-z)), 1/2, 1/(exp(z/2) + 1))
@@ -43,8 +37,7 @@ class Logistic(LocationScale):
 
         Examples
         --------
-        >>> z = sp.Symbol("z", real=True)
-        >>> Logistic(1, 2).log_density(z)
+        >>> Logistic(1, 2).log_density(sp.Symbol("z", real=True))
         -z/2 - 2*log(exp(1/2 - z/2) + 1) - log(2) + 1/2
         """
         u = (z - self.mu) / self.s
@@ -55,8 +48,7 @@ class Logistic(LocationScale):
 
         Examples
         --------
-        >>> z = sp.Symbol("z", real=True)
-        >>> Logistic(0, 2).density(z)
+        >>> Logistic(0, 2).density(sp.Symbol("z", real=True))
         exp(-z/2)/(2*(1 + exp(-z/2))**2)
         """
         u = (z - self.mu) / self.s

@@ -113,8 +113,7 @@ class Mixture(Distribution):
         --------
         >>> import symflow as sf
         >>> m = sp.Symbol("m", real=True)
-        >>> M = Mixture([(0.5, sf.Normal(m, 1)), (0.5, sf.Normal(0, 1))])
-        >>> M.subs({m: 2})
+        >>> Mixture([(0.5, sf.Normal(m, 1)), (0.5, sf.Normal(0, 1))]).subs({m: 2})
         Mixture([(1/2, Normal(2, 1)), (1/2, Normal(0, 1))])
         """
         return Mixture([(w, b.subs(values)) for w, b in zip(self.weights, self.parts, strict=True)])
@@ -149,9 +148,8 @@ class Mixture(Distribution):
         Examples
         --------
         >>> import symflow as sf
-        >>> z = sp.Symbol("z", real=True)
         >>> M = Mixture([(0.5, sf.Normal(-1, 1)), (0.5, sf.Normal(1, 1))])
-        >>> M.log_density(z)
+        >>> M.log_density(sp.Symbol("z", real=True))
         LogSumExp(-(z + 1)**2/2 - log(2*pi)/2 - log(2), -(z - 1)**2/2 - log(2*pi)/2 - log(2))
         """
         terms = self._pieces(z, lambda b: b.log_density(z), -sp.oo, -sp.oo)
@@ -164,9 +162,8 @@ class Mixture(Distribution):
         Examples
         --------
         >>> import symflow as sf
-        >>> z = sp.Symbol("z", real=True)
         >>> M = Mixture([(0.5, sf.Normal(-1, 1)), (0.5, sf.Normal(1, 1))])
-        >>> M.density(z)
+        >>> M.density(sp.Symbol("z", real=True))
         sqrt(2)*exp(-(z + 1)**2/2)/(4*sqrt(pi)) + sqrt(2)*exp(-(z - 1)**2/2)/(4*sqrt(pi))
         """
         terms = self._pieces(z, lambda b: b.density(z), 0, 0)
@@ -185,8 +182,7 @@ class Mixture(Distribution):
         --------
         >>> import symflow as sf
         >>> z = sp.Symbol("z", real=True)
-        >>> M = Mixture([(0.25, sf.Uniform(0, 1)), (0.75, sf.Uniform(2, 3))])
-        >>> F = M.cdf(z)
+        >>> F = Mixture([(0.25, sf.Uniform(0, 1)), (0.75, sf.Uniform(2, 3))]).cdf(z)
         >>> F.subs(z, sp.Rational(5, 2))
         5/8
         >>> print(Mixture([(0.5, sf.StudentT(3)), (0.5, sf.Normal(0, 1))]).cdf(z))
@@ -201,8 +197,7 @@ class Mixture(Distribution):
         --------
         >>> import symflow as sf
         >>> z = sp.Symbol("z", real=True)
-        >>> M = Mixture([(0.25, sf.Uniform(0, 1)), (0.75, sf.Uniform(2, 3))])
-        >>> S = M.sf(z)
+        >>> S = Mixture([(0.25, sf.Uniform(0, 1)), (0.75, sf.Uniform(2, 3))]).sf(z)
         >>> S.subs(z, sp.Rational(1, 2))
         7/8
         """
@@ -214,9 +209,8 @@ class Mixture(Distribution):
         Examples
         --------
         >>> import symflow as sf
-        >>> z = sp.Symbol("z", real=True)
         >>> M = Mixture([(0.5, sf.Normal(-1, 1)), (0.5, sf.Normal(1, 1))])
-        >>> M.kernel_cdf(z)
+        >>> M.kernel_cdf(sp.Symbol("z", real=True))
         StandardNormalCdf(z - 1)/2 + StandardNormalCdf(z + 1)/2
         """
         return self._sum(z, lambda b: b.kernel_cdf(z), 0, 1)
@@ -227,9 +221,8 @@ class Mixture(Distribution):
         Examples
         --------
         >>> import symflow as sf
-        >>> z = sp.Symbol("z", real=True)
         >>> M = Mixture([(0.5, sf.Normal(-1, 1)), (0.5, sf.Normal(1, 1))])
-        >>> M.kernel_sf(z)
+        >>> M.kernel_sf(sp.Symbol("z", real=True))
         StandardNormalCdf(1 - z)/2 + StandardNormalCdf(-z - 1)/2
         """
         return self._sum(z, lambda b: b.kernel_sf(z), 1, 0)
@@ -240,9 +233,8 @@ class Mixture(Distribution):
         Examples
         --------
         >>> import symflow as sf
-        >>> u = sp.Symbol("u", positive=True)
         >>> M = Mixture([(0.5, sf.Normal(-1, 1)), (0.5, sf.Normal(1, 1))])
-        >>> print(M.quantile(u))
+        >>> print(M.quantile(sp.Symbol("u", positive=True)))
         None
         """
         return None  # solved numerically
@@ -253,9 +245,8 @@ class Mixture(Distribution):
         Examples
         --------
         >>> import symflow as sf
-        >>> lo, w = sp.symbols("lo w", positive=True)
         >>> M = Mixture([(0.5, sf.Normal(0, 1)), (0.5, sf.Normal(0, 4))])
-        >>> M.width_threshold(lo, w)
+        >>> M.width_threshold(*sp.symbols("lo w", positive=True))
         1/20
         """
         return sp.Min(*[b.width_threshold(lo, w) for b in self.parts])
@@ -302,8 +293,7 @@ class Mixture(Distribution):
         Examples
         --------
         >>> import symflow as sf
-        >>> M = Mixture([(0.25, sf.Uniform(0, 1)), (0.75, sf.Uniform(2, 3))])
-        >>> d = M.scipy()
+        >>> d = Mixture([(0.25, sf.Uniform(0, 1)), (0.75, sf.Uniform(2, 3))]).scipy()
         >>> round(float(d.cdf(2.5)), 6)
         0.625
         >>> round(float(d.pdf(0.5)), 6)

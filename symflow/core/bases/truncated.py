@@ -147,11 +147,9 @@ class Truncated(Distribution):
         Examples
         --------
         >>> import symflow as sf
-        >>> T = Truncated(sf.Exponential(1), 0, 2)
-        >>> T.mass()
+        >>> Truncated(sf.Exponential(1), 0, 2).mass()
         1 - exp(-2)
-        >>> T = Truncated(sf.Exponential(1), 1, sp.oo)
-        >>> T.mass()
+        >>> Truncated(sf.Exponential(1), 1, sp.oo).mass()
         exp(-1)
         """
         f_lo, f_hi, s_lo, s_hi = self._ends(self.base.cdf, self.base.sf)
@@ -171,9 +169,7 @@ class Truncated(Distribution):
         Examples
         --------
         >>> import symflow as sf
-        >>> z = sp.Symbol("z", positive=True)
-        >>> T = Truncated(sf.Exponential(1), 0, 2)
-        >>> T.log_density(z)
+        >>> Truncated(sf.Exponential(1), 0, 2).log_density(sp.Symbol("z", positive=True))
         -z - log(1 - exp(-2))
         """
         return self.base.log_density(z) - sp.log(self._normaliser())
@@ -184,9 +180,7 @@ class Truncated(Distribution):
         Examples
         --------
         >>> import symflow as sf
-        >>> z = sp.Symbol("z", positive=True)
-        >>> T = Truncated(sf.Exponential(1), 1, sp.oo)
-        >>> T.density(z)
+        >>> Truncated(sf.Exponential(1), 1, sp.oo).density(sp.Symbol("z", positive=True))
         E*exp(-z)
         """
         return self.base.density(z) / self._normaliser()
@@ -198,8 +192,7 @@ class Truncated(Distribution):
         --------
         >>> import symflow as sf
         >>> z = sp.Symbol("z", positive=True)
-        >>> T = Truncated(sf.Exponential(1), 0, 2)
-        >>> F = T.cdf(z)
+        >>> F = Truncated(sf.Exponential(1), 0, 2).cdf(z)
         >>> F
         (1 - exp(-z))/(1 - exp(-2))
         >>> F.subs(z, 2)
@@ -214,9 +207,7 @@ class Truncated(Distribution):
         Examples
         --------
         >>> import symflow as sf
-        >>> z = sp.Symbol("z", positive=True)
-        >>> T = Truncated(sf.Exponential(1), 1, sp.oo)
-        >>> T.sf(z)
+        >>> Truncated(sf.Exponential(1), 1, sp.oo).sf(sp.Symbol("z", positive=True))
         E*exp(-z)
         """
         s_hi = self._ends(self.base.cdf, self.base.sf)[3]
@@ -228,9 +219,7 @@ class Truncated(Distribution):
         Examples
         --------
         >>> import symflow as sf
-        >>> u = sp.Symbol("u", positive=True)
-        >>> T = Truncated(sf.Exponential(1), 1, sp.oo)
-        >>> T.quantile(u)
+        >>> Truncated(sf.Exponential(1), 1, sp.oo).quantile(sp.Symbol("u", positive=True))
         -log(-u*exp(-1) + exp(-1))
         """
         f_lo = self._ends(self.base.cdf, self.base.sf)[0]
@@ -250,9 +239,7 @@ class Truncated(Distribution):
         Examples
         --------
         >>> import symflow as sf
-        >>> z = sp.Symbol("z", positive=True)
-        >>> T = Truncated(sf.Exponential(1), 1, sp.oo)
-        >>> T.kernel_cdf(z)
+        >>> Truncated(sf.Exponential(1), 1, sp.oo).kernel_cdf(sp.Symbol("z", positive=True))
         E*(exp(-1) - exp(-z))
         """
         base, f_lo, _, s_lo, _, upper, m = self._kernel()
@@ -265,9 +252,7 @@ class Truncated(Distribution):
         Examples
         --------
         >>> import symflow as sf
-        >>> z = sp.Symbol("z", positive=True)
-        >>> T = Truncated(sf.Exponential(1), 0, 2)
-        >>> T.kernel_sf(z)
+        >>> Truncated(sf.Exponential(1), 0, 2).kernel_sf(sp.Symbol("z", positive=True))
         -(expm1(-z) - expm1(-2))/expm1(-2)
         """
         base, _, f_hi, _, s_hi, upper, m = self._kernel()
@@ -285,9 +270,7 @@ class Truncated(Distribution):
         Examples
         --------
         >>> import symflow as sf
-        >>> u = sp.Symbol("u", positive=True)
-        >>> T = Truncated(sf.Exponential(1), 1, sp.oo)
-        >>> T.kernel_quantile(u)
+        >>> Truncated(sf.Exponential(1), 1, sp.oo).kernel_quantile(sp.Symbol("u", positive=True))
         -log(-u*exp(-1) + exp(-1))
         """
         _, f_lo, _, s_lo, _, upper, m = self._kernel()
@@ -300,9 +283,7 @@ class Truncated(Distribution):
         Examples
         --------
         >>> import symflow as sf
-        >>> q = sp.Symbol("q", positive=True)
-        >>> T = Truncated(sf.Exponential(1), 1, sp.oo)
-        >>> T.kernel_isf(q)
+        >>> Truncated(sf.Exponential(1), 1, sp.oo).kernel_isf(sp.Symbol("q", positive=True))
         -log(q*exp(-1))
         """
         _, _, f_hi, _, s_hi, upper, m = self._kernel()
@@ -314,8 +295,7 @@ class Truncated(Distribution):
         Examples
         --------
         >>> import symflow as sf
-        >>> lo, w = sp.symbols("lo w", positive=True)
-        >>> Truncated(sf.Normal(0, 2), -1, 1).width_threshold(lo, w)
+        >>> Truncated(sf.Normal(0, 2), -1, 1).width_threshold(*sp.symbols("lo w", positive=True))
         1/10
         """
         return self.base.width_threshold(lo, w)
@@ -333,8 +313,7 @@ class Truncated(Distribution):
         --------
         >>> import symflow as sf
         >>> import numpy as np
-        >>> T = Truncated(sf.Normal(0, 1), 1, 2)
-        >>> x = T.sample(500, np.random.default_rng(1))
+        >>> x = Truncated(sf.Normal(0, 1), 1, 2).sample(500, np.random.default_rng(1))
         >>> x.shape
         (500,)
         >>> bool(((1 <= x) & (x <= 2)).all())

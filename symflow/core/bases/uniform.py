@@ -15,18 +15,8 @@ class Uniform(Distribution):
 
     Examples
     --------
-    >>> import sympy as sp
-    >>> z, u = sp.Symbol("z", real=True), sp.Symbol("u", positive=True)
     >>> Uniform(0, 2).support
     Interval.open(0, 2)
-    >>> Uniform(0, 4).log_density(z), Uniform(1, 5).density(z)
-    (-log(4), 1/4)
-    >>> Uniform(1, 5).cdf(z), Uniform(1, 5).sf(z)
-    (z/4 - 1/4, 5/4 - z/4)
-    >>> Uniform(1, 5).quantile(u), Uniform(1, 5).kernel_isf(u)
-    (4*u + 1, 5 - 4*u)
-    >>> Uniform(0, 1).width_threshold(*sp.symbols("lo w", positive=True))
-    oo
     """
 
     param_names = ("a", "b")
@@ -42,8 +32,7 @@ class Uniform(Distribution):
 
         Examples
         --------
-        >>> z = sp.Symbol("z", real=True)
-        >>> Uniform(0, 4).log_density(z)
+        >>> Uniform(0, 4).log_density(sp.Symbol("z", real=True))
         -log(4)
         """
         return -sp.log(self.b - self.a)
@@ -53,8 +42,7 @@ class Uniform(Distribution):
 
         Examples
         --------
-        >>> z = sp.Symbol("z", real=True)
-        >>> Uniform(1, 5).density(z)
+        >>> Uniform(1, 5).density(sp.Symbol("z", real=True))
         1/4
         """
         return 1 / (self.b - self.a)
@@ -64,8 +52,7 @@ class Uniform(Distribution):
 
         Examples
         --------
-        >>> z = sp.Symbol("z", real=True)
-        >>> Uniform(1, 5).cdf(z)
+        >>> Uniform(1, 5).cdf(sp.Symbol("z", real=True))
         z/4 - 1/4
         """
         return (z - self.a) / (self.b - self.a)
@@ -75,8 +62,7 @@ class Uniform(Distribution):
 
         Examples
         --------
-        >>> z = sp.Symbol("z", real=True)
-        >>> Uniform(1, 5).sf(z)
+        >>> Uniform(1, 5).sf(sp.Symbol("z", real=True))
         5/4 - z/4
         """
         return (self.b - z) / (self.b - self.a)
@@ -86,8 +72,7 @@ class Uniform(Distribution):
 
         Examples
         --------
-        >>> u = sp.Symbol("u", positive=True)
-        >>> Uniform(1, 5).quantile(u)
+        >>> Uniform(1, 5).quantile(sp.Symbol("u", positive=True))
         4*u + 1
         """
         return self.a + u * (self.b - self.a)
@@ -97,8 +82,7 @@ class Uniform(Distribution):
 
         Examples
         --------
-        >>> q = sp.Symbol("q", positive=True)
-        >>> Uniform(1, 5).kernel_isf(q)
+        >>> Uniform(1, 5).kernel_isf(sp.Symbol("q", positive=True))
         5 - 4*q
         """
         return self.b - q * (self.b - self.a)
@@ -108,8 +92,7 @@ class Uniform(Distribution):
 
         Examples
         --------
-        >>> lo, w = sp.symbols("lo w", positive=True)
-        >>> Uniform(0, 1).width_threshold(lo, w)
+        >>> Uniform(0, 1).width_threshold(*sp.symbols("lo w", positive=True))
         oo
         """
         return sp.oo

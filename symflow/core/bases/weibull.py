@@ -21,14 +21,10 @@ class Weibull(HazardLaw):
     exp(-z/2)/2
     >>> Weibull(2, 1).quantile(sp.Symbol("u"))
     sqrt(-log(1 - u))
-    >>> Weibull(2, 3).log_density(z)
-    -z**2/9 + log(z) - 2*log(3) + log(2)
     >>> Weibull(2, 3).cdf(z), Weibull(2, 3).kernel_cdf(z)
     (1 - exp(-z**2/9), -expm1(-z**2/9))
     >>> Weibull(2, 3).kernel_quantile(u), Weibull(2, 3).kernel_isf(u)
     (3*sqrt(-log1p(-u)), 3*sqrt(-log(u)))
-    >>> Weibull(2, 3).width_threshold(*sp.symbols("lo w", positive=True))
-    Min(3, lo)/20
     """
 
     param_names = ("shape", "scale")
@@ -39,8 +35,7 @@ class Weibull(HazardLaw):
 
         Examples
         --------
-        >>> z = sp.Symbol("z", positive=True)
-        >>> Weibull(2, 3).log_density(z)
+        >>> Weibull(2, 3).log_density(sp.Symbol("z", positive=True))
         -z**2/9 + log(z) - 2*log(3) + log(2)
         """
         k, lam = self.shape, self.scale
@@ -59,8 +54,7 @@ class Weibull(HazardLaw):
 
         Examples
         --------
-        >>> lo, w = sp.symbols("lo w", positive=True)
-        >>> Weibull(2, 3).width_threshold(lo, w)
+        >>> Weibull(2, 3).width_threshold(*sp.symbols("lo w", positive=True))
         Min(3, lo)/20
         """
         return sp.Min(lo, self.scale) / 20
