@@ -5,7 +5,7 @@ r"""Root finding for implicit inverses in numba: bracketed Newton, exact in the 
 ``(t, *params)``. The kernel's implicit inverse f⁻¹(y) calls it either with g = f and
 target = y or, where y is close to a finite limit L of f at an end of the piece, with
 g = f − L written so that L cancels symbolically (ζ(t) − 1 = zetac(t); see
-:func:`symflow.core.special.distance_to_limit`) and target = y − L, computed exactly:
+:func:`symflow.core.residuals.limit_residuals`) and target = y − L, computed exactly:
 then the residual g(t) − target keeps its digits where f(t) − y would be the difference of
 two numbers that agree to the last bit (ζ(50) − (1 + 1e-15)).
 
@@ -45,10 +45,9 @@ from __future__ import annotations
 
 import math
 
-import sympy as sp
 from numba import njit
 
-__all__ = ["solve_monotone", "limit_residuals", "MAX_STEPS"]
+__all__ = ["solve_monotone", "MAX_STEPS"]
 
 #: steps of each stage (bracket growth, then bisection and Newton)
 MAX_STEPS = 2100
@@ -147,29 +146,3 @@ def _near(u, v):
     """u within a factor 2 of v (Newton's step shrinks the bracket at least as fast as
     the geometric bisection does)."""
     return u == v or (u * v > 0.0 and 0.5 * abs(v) <= abs(u) <= 2.0 * abs(v))
-
-
-def limit_residuals(forward: sp.Expr, t: sp.Symbol, lo: sp.Expr, hi: sp.Expr) -> list:
-    """[(L, f − L)] for each finite limit L of f at an end of the piece (lo, hi) where
-    f − L has a form in which L cancels (:func:`symflow.core.special.distance_to_limit`).
-
-    The kernel's implicit inverse solves g = f − L against y − L for y nearer to L than to
-    the other end of the image, and g = f against y otherwise.
-
-    Examples
-    --------
-    >>> t = sp.Symbol("t", real=True)
-    >>> limit_residuals(sp.zeta(t + 2), t, sp.S.Zero, sp.oo)
-    [(1, zetac(t + 2))]
-    """
-    from symflow.core.intervals import endpoint_value
-    from symflow.core.special import distance_to_limit
-
-    out = []
-    for end, side in ((lo, "+"), (hi, "-")):
-        limit = endpoint_value(forward, t, end, side)
-        if limit.is_finite and limit.is_number:
-            distance = distance_to_limit(forward, t, limit)
-            if distance is not None:
-                out.append((limit, distance))
-    return out

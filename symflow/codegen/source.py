@@ -149,8 +149,8 @@ class Emitter:
         nearest to a finite limit L of f, on f − L written so that L cancels (target y − L,
         computed exactly)."""
         from symflow.codegen.rewrite import stabilise
-        from symflow.codegen.solvers import limit_residuals
         from symflow.core.edges import exact_difference
+        from symflow.core.residuals import limit_residuals
 
         name = identifier(f"_solve_{cls.label}", self.taken)
         self._solver_of[cls] = name

@@ -15,7 +15,8 @@ import sympy as sp
 from numba import njit
 
 from symflow.codegen import special
-from symflow.codegen.solvers import limit_residuals, solve_monotone
+from symflow.codegen.solvers import solve_monotone
+from symflow.core.residuals import limit_residuals
 from symflow.core.special import zetac
 
 EPS = np.finfo(float).eps
