@@ -4,7 +4,9 @@
 (poles) and at the critical points where f' changes sign, and gives each piece with the
 direction of f there. A direction is proven from the sign of f' under the assumptions the
 piece gives its variable (exp(z) > 0, cosh(z) > 0, z**2 ≥ 0) or, failing that, from the
-real roots of f'; when SymPy can do neither, f' is sampled on a dense grid.
+real roots of f'; when SymPy can do neither, f' is sampled on a dense grid. Where SymPy
+cannot decide within its time limit where f is continuous, the poles and jumps are searched
+for on a dense grid instead (:func:`_sampled_cuts`), a stated fallback like the sampled sign.
 
 Examples
 --------
@@ -128,11 +130,16 @@ def defined_part(
 ) -> tuple[list[sp.Interval], list[sp.Expr]]:
     """The open intervals of ``support`` where f is real and continuous, and the cut points.
 
-    Raises SupportError when f is undefined on a part of positive length.
+    Raises SupportError when f is undefined on a part of positive length. When SymPy's
+    ``continuous_domain`` gives up (it has 15 s), continuity is not assumed: the poles and
+    jumps are searched for on a grid (:func:`_sampled_cuts`), which raises SupportError
+    when it cannot conclude.
     """
     domain = attempt(lambda: sp.calculus.util.continuous_domain(f, t, support), 15.0, None)
     if domain is None:
-        return [support], []
+        cuts = _sampled_cuts(f, t, support, label, var)
+        bounds = [support.inf, *cuts, support.sup]
+        return [sp.Interval.open(a, b) for a, b in zip(bounds, bounds[1:], strict=False)], cuts
     domain = attempt(lambda: _real_points_only(domain), 5.0, domain)
     missing = attempt(lambda: sp.Complement(support, domain), 5.0, sp.S.EmptySet)
     if not missing.is_empty and not isinstance(missing, sp.FiniteSet):
@@ -160,6 +167,124 @@ def defined_part(
         domain = sp.Union(domain, sp.FiniteSet(*removable))
     parts = as_intervals(domain) or [support]
     return [_open(p) for p in parts if p.measure != 0], cuts
+
+
+#: most poles or jumps the sampled search gives as cuts before it refuses
+MAX_SAMPLED_CUTS = 50
+
+
+def _numeric_value(fn, x):
+    """fn(x) in SAMPLE_DIGITS-digit arithmetic; None unless it is a finite real number."""
+    import mpmath
+
+    with mpmath.workdps(SAMPLE_DIGITS):
+        try:
+            v = mpmath.mpmathify(fn(x))
+        except (ValueError, ZeroDivisionError, OverflowError, TypeError, NameError):
+            return None
+        if isinstance(v, mpmath.mpc):
+            if abs(v.imag) > mpmath.mpf(10) ** -20 * max(1, abs(v.real)):
+                return None
+            v = v.real
+        return v if mpmath.isfinite(v) else None
+
+
+def _sampled_cuts(
+    f: sp.Expr, t: sp.Symbol, support: sp.Interval, label: str, var: str
+) -> list[sp.Expr]:
+    """The poles and jumps of f on ``support``, searched for on a grid: used when SymPy
+    cannot decide within its time limit where f is continuous.
+
+    f and f' are evaluated at GRID_POINTS points (denser towards infinite ends) in
+    30-digit arithmetic. Between two neighbours where f' has one sign s, f moving
+    against s is a pole of odd order or a jump (tan, cot, 1/g); it is refined by
+    bisection to 25 digits, and made exact when SymPy recognises the point (π/2) and its
+    one-sided limits confirm it. A sample where f is not finite is a pole hit exactly. A
+    pole where f' changes sign (1/t**2) needs no cut: the sign change of f' splits the
+    pieces there. Tolerance: poles closer together than the grid spacing are not seen.
+
+    Raises SupportError when f is not a finite real number at two neighbouring samples or
+    more than MAX_SAMPLED_CUTS poles are found: the search cannot conclude.
+    """
+    import mpmath
+
+    undecided = (
+        f"SymPy could not decide within its time limit where {label} is continuous in "
+        f"{var} on {describe_set(support)}"
+    )
+    advice = (
+        f"Narrow the support of the base (or of the previous layer) so that it holds few "
+        f"poles of {label}, or split the transform into simpler layers."
+    )
+    fn = attempt(lambda: mpmath_function(t, f), 5.0, None)
+    dfn = attempt(lambda: _derivative_function(f, t, sp.diff(f, t)), 5.0, None)
+    if fn is None or dfn is None:
+        raise SupportError(f"{undecided}, and it cannot be evaluated numerically. {advice}")
+    grid = _sample_grid(support, GRID_POINTS)
+    values = [_numeric_value(fn, x) for x in grid]
+    slopes = [
+        _numeric_sign(dfn, x) if v is not None else None for x, v in zip(grid, values, strict=True)
+    ]
+    cuts: list[sp.Expr] = []
+    for i, (x, v) in enumerate(zip(grid, values, strict=True)):
+        if v is None:
+            if (i > 0 and values[i - 1] is None) or (i + 1 < len(grid) and values[i + 1] is None):
+                raise SupportError(
+                    f"{undecided}, and {label} is not a finite real number at {var} = "
+                    f"{mpmath.nstr(x, 8)} and its neighbouring sample point, so symflow "
+                    f"cannot tell where it is defined. {advice}"
+                )
+            cuts.append(sp.Float(mpmath.nstr(x, 25), 25))
+            continue
+        if i == 0 or values[i - 1] is None:
+            continue
+        s = slopes[i]
+        if s and slopes[i - 1] == s and mpmath.sign(v - values[i - 1]) == -s:
+            cuts.append(_bisect_jump(fn, grid[i - 1], x, values[i - 1], s))
+        if len(cuts) > MAX_SAMPLED_CUTS:
+            raise SupportError(
+                f"{undecided}, and a search on {GRID_POINTS} sample points finds more than "
+                f"{MAX_SAMPLED_CUTS} poles or jumps there (the first near {var} = "
+                f"{float(cuts[0]):.8g}), too many to give as separate pieces. {advice}"
+            )
+    return [_exact_pole(f, t, c) for c in cuts]
+
+
+def _bisect_jump(fn, lo, hi, v_lo, s: int) -> sp.Float:
+    """The point in (lo, hi) where f, which has slope sign s on both sides, moves against
+    s: of the two halves, the one that moves against s holds it (the other is monotone
+    in direction s); bisection to 25 digits."""
+    import mpmath
+
+    with mpmath.workdps(SAMPLE_DIGITS):
+        for _ in range(200):
+            mid = (lo + hi) / 2
+            v_mid = _numeric_value(fn, mid)
+            if v_mid is None:  # the pole itself
+                return sp.Float(mpmath.nstr(mid, 25), 25)
+            if mpmath.sign(v_mid - v_lo) == -s:
+                hi = mid
+            else:
+                lo, v_lo = mid, v_mid
+            if hi - lo < mpmath.mpf(10) ** -26 * max(1, abs(mid)):
+                break
+        return sp.Float(mpmath.nstr((lo + hi) / 2, 25), 25)
+
+
+def _exact_pole(f: sp.Expr, t: sp.Symbol, point: sp.Float) -> sp.Expr:
+    """``point`` as an exact number (π/2) when SymPy recognises one within 1e-20 at which
+    a one-sided limit of f is infinite or the two differ; else ``point`` itself."""
+    guess = attempt(lambda: sp.nsimplify(point, [sp.pi, sp.E], tolerance=1e-22), 2.0, None)
+    if guess is None or isinstance(guess, sp.Float) or not guess.is_real:
+        return point
+    if abs(float(guess - point)) > 1e-20 * max(1.0, abs(float(point))):
+        return point
+    sides = [attempt(lambda s=s: sp.limit(f, t, guess, s), 5.0, None) for s in "+-"]
+    if any(side is None for side in sides):
+        return point
+    if any(side.is_infinite or side.has(sp.zoo) for side in sides) or sides[0] != sides[1]:
+        return guess
+    return point
 
 
 def _continuous_at(f: sp.Expr, t: sp.Symbol, point: sp.Expr) -> bool:
