@@ -31,6 +31,7 @@ from symflow.core.parse import (
     parse_expression,
 )
 from symflow.errors import ParseError, SymflowError
+from symflow.present.commands import positive_int, seed
 
 __all__ = ["build_parser", "main"]
 
@@ -80,26 +81,6 @@ class _UsageError(Exception):
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
         raise _UsageError(message, self.prog)
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
-    return value
-
-
-def _seed(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {value}")
-    return value
 
 
 def _version() -> str:
@@ -156,13 +137,13 @@ def _build_parser() -> _Parser:
     )
     derive.add_argument(
         "--n",
-        type=_positive_int,
+        type=positive_int,
         default=200_000,
         metavar="N",
         help="number of Monte Carlo samples for the check (default: 200000)",
     )
     derive.add_argument(
-        "--seed", type=_seed, default=0, metavar="S", help="seed of the check (default: 0)"
+        "--seed", type=seed, default=0, metavar="S", help="seed of the check (default: 0)"
     )
     derive.add_argument(
         "--latex-only",

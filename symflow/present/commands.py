@@ -34,6 +34,8 @@ from symflow.core.parse import declare_symbols, parse_base, parse_expression
 from symflow.errors import ParseError
 
 __all__ = [
+    "positive_int",
+    "seed",
     "add_subcommands",
     "build_flow",
     "check_constants",
@@ -100,8 +102,14 @@ def _flow_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _count(text: str) -> int:
-    """A positive whole number of draws."""
+def positive_int(text: str) -> int:
+    """An argparse type: a whole number > 0 (a number of draws, of points).
+
+    Examples
+    --------
+    >>> positive_int("100")
+    100
+    """
     try:
         value = int(text)
     except ValueError:
@@ -111,8 +119,14 @@ def _count(text: str) -> int:
     return value
 
 
-def _seed(text: str) -> int:
-    """A seed for NumPy's generator: a whole number >= 0."""
+def seed(text: str) -> int:
+    """An argparse type: a seed for NumPy's generator, a whole number >= 0.
+
+    Examples
+    --------
+    >>> seed("0")
+    0
+    """
     try:
         value = int(text)
     except ValueError:
@@ -200,10 +214,14 @@ def _value_arguments(parser: argparse.ArgumentParser) -> None:
         help="a value for a declared parameter (for the pictures); repeat for several",
     )
     parser.add_argument(
-        "--n", type=_count, default=100_000, metavar="N", help="Monte Carlo draws (default 100000)"
+        "--n",
+        type=positive_int,
+        default=100_000,
+        metavar="N",
+        help="Monte Carlo draws (default 100000)",
     )
     parser.add_argument(
-        "--seed", type=_seed, default=0, metavar="S", help="seed, an integer >= 0 (default 0)"
+        "--seed", type=seed, default=0, metavar="S", help="seed, an integer >= 0 (default 0)"
     )
 
 
