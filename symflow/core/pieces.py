@@ -138,6 +138,8 @@ def defined_part(
     domain = attempt(lambda: sp.calculus.util.continuous_domain(f, t, support), 15.0, None)
     if domain is None:
         cuts = _sampled_cuts(f, t, support, label, var)
+        if cuts is None:  # f has no numbers at all: the monotonicity step says so
+            return [support], []
         bounds = [support.inf, *cuts, support.sup]
         return [sp.Interval.open(a, b) for a, b in zip(bounds, bounds[1:], strict=False)], cuts
     domain = attempt(lambda: _real_points_only(domain), 5.0, domain)
@@ -189,9 +191,24 @@ def _numeric_value(fn, x):
         return v if mpmath.isfinite(v) else None
 
 
+def _evaluable(fn, x) -> bool:
+    """fn(x) gives a number, finite or not (False: fn calls a function that nothing can
+    evaluate, such as an undefined SymPy function)."""
+    import mpmath
+
+    with mpmath.workdps(SAMPLE_DIGITS):
+        try:
+            fn(x)
+        except (ValueError, ZeroDivisionError, OverflowError):
+            return True
+        except (TypeError, NameError, AttributeError):
+            return False
+    return True
+
+
 def _sampled_cuts(
     f: sp.Expr, t: sp.Symbol, support: sp.Interval, label: str, var: str
-) -> list[sp.Expr]:
+) -> list[sp.Expr] | None:
     """The poles and jumps of f on ``support``, searched for on a grid: used when SymPy
     cannot decide within its time limit where f is continuous.
 
@@ -204,7 +221,9 @@ def _sampled_cuts(
     pieces there. Tolerance: poles closer together than the grid spacing are not seen.
 
     Raises SupportError when f is not a finite real number at two neighbouring samples or
-    more than MAX_SAMPLED_CUTS poles are found: the search cannot conclude.
+    more than MAX_SAMPLED_CUTS poles are found: the search cannot conclude. None when f
+    gives no number at all (it calls a function nothing evaluates): then no later step
+    can evaluate it either, and the monotonicity step reports that it cannot decide.
     """
     import mpmath
 
@@ -221,6 +240,8 @@ def _sampled_cuts(
     if fn is None or dfn is None:
         raise SupportError(f"{undecided}, and it cannot be evaluated numerically. {advice}")
     grid = _sample_grid(support, GRID_POINTS)
+    if not _evaluable(fn, grid[len(grid) // 2]):
+        return None
     values = [_numeric_value(fn, x) for x in grid]
     slopes = [
         _numeric_sign(dfn, x) if v is not None else None for x, v in zip(grid, values, strict=True)

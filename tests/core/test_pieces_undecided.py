@@ -99,3 +99,15 @@ def test_smooth_transform_stays_one_piece() -> None:
     assert defined_part(f, t, support, "Transform z + z**3", "z") == ([support], [])
     (piece,) = monotone_pieces(f, t, support, "Transform z + z**3", "z")
     assert piece.direction == 1
+
+
+@pytest.mark.usefixtures("sympy_gives_up")
+def test_a_function_nothing_evaluates_is_reported_by_the_monotonicity_step() -> None:
+    """No number at all: no search is possible, and the error says that symflow cannot
+    decide (not that the transform is undefined somewhere)."""
+
+    class opaque(sp.Function):  # noqa: N801
+        pass
+
+    with pytest.raises(sf.MonotonicityError, match="Cannot decide"):
+        sf.Flow(sf.Uniform(0, 1), [sf.Transform(opaque(z) + z**2, z)])
