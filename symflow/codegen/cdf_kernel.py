@@ -43,7 +43,6 @@ import numpy as np
 import sympy as sp
 
 from symflow.codegen.cache import load_module
-from symflow.codegen.printer import HELPERS, special_import
 from symflow.codegen.source import (
     add_to,
     array_loop,
@@ -477,7 +476,7 @@ def cdf_source(program) -> str:
     support_lo = _code_of(em, program.support.inf)
     support_hi = _code_of(em, program.support.sup)
     args = ["x", *em.param_names]
-    out = [HELPERS, _base_source(base, em)]
+    out = [_base_source(base, em)]
     doc = "Σ_b P(Z in J_b, f(Z) <= x), unguarded."
     below_fn = function("_lower_1", args, lower_body, doc)
     doc = "Σ_b P(Z in J_b, f(Z) > x), unguarded."
@@ -511,8 +510,7 @@ def cdf_source(program) -> str:
         array_loop(name, f"{name}_1", em.param_names) for name in ("cdf", "sf", "quantile", "isf")
     ]
     out.append(unparse(loops))
-    header = module_header() + special_import(em.printer)
-    return header + "".join(em.solvers) + "".join(out)
+    return module_header(em.printer) + "".join(em.solvers) + "".join(out)
 
 
 def _guarded(params: list[str]) -> list[ast.FunctionDef]:

@@ -384,13 +384,11 @@ def _simd_loop(em, parts: _Parts) -> str:
 
 def train_source(program, hvp: bool = False) -> str:
     """The numba module with ``value_grad`` (or, with ``hvp``, ``value_grad_hvp``)."""
-    from symflow.codegen.printer import HELPERS
     from symflow.codegen.source import module_header
 
     em, parts = _parts(program, directions=hvp)
-    header = module_header()
     loop = _simd_loop(em, parts) if not hvp and not parts.implicit else _loop(em, parts, hvp)
-    return header + HELPERS + "".join(em.solvers) + loop
+    return module_header(em.printer) + "".join(em.solvers) + loop
 
 
 #: points per thread below which one thread does the whole sum (a gradient costs about
