@@ -44,11 +44,11 @@ import sympy as sp
 
 from symflow.codegen.cache import load_module
 from symflow.codegen.source import (
+    Emitter,
     add_to,
     array_loop,
     assign,
     call,
-    emitter,
     function,
     module_header,
     returns,
@@ -442,7 +442,7 @@ def cdf_source(program) -> str:
             "Compiled CDFs and quantiles exist for one-dimensional flows only; a "
             "d-dimensional flow has no single CDF to invert."
         )
-    em = emitter(program)
+    em = Emitter(program)
     for placeholder in PLACEHOLDERS:
         em.printer.known_functions[placeholder.__name__] = placeholder.helper
     base = program.base

@@ -49,7 +49,6 @@ from symflow.core.layer import ImplicitInverse
 
 __all__ = [
     "Emitter",
-    "emitter",
     "module_header",
     "identifier",
     "expression",
@@ -331,12 +330,6 @@ class Emitter:
                 f"on undefined symbols; please report this flow."
             )
         return lines
-
-
-def emitter(program) -> Emitter:
-    """The statement emitter of ``program``'s module (its implicit-inverse solvers take
-    the parameters after y)."""
-    return Emitter(program)
 
 
 #: one function of t (the forward map, a residual f − L, or the derivative) that a root
