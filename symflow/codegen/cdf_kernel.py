@@ -43,13 +43,12 @@ import numpy as np
 import sympy as sp
 
 from symflow.codegen.cache import load_module
-from symflow.codegen.printer import HELPERS, special_import
 from symflow.codegen.source import (
+    Emitter,
     add_to,
     array_loop,
     assign,
     call,
-    emitter,
     function,
     module_header,
     returns,
@@ -70,128 +69,17 @@ __all__ = [
 ]
 
 
-#: x with F(x) = p (or S(x) = q) for an increasing F on (lo, hi), by bracketing.
-_SOLVER = '''
-
-@njit(cache=True, error_model="numpy")
-def {name}_h(x, t, use_sf{params}):
-    if use_sf > 0.0:
-        return t - {sf}(x{params})
-    return {cdf}(x{params}) - t
-
-
-@njit(cache=True, error_model="numpy")
-def {name}(u, upper{params}):
-    """x with F(x) = u (upper = 0.0) or S(x) = u (upper = 1.0) on ({lo}, {hi})."""
-    if not (u >= 0.0 and u <= 1.0):
-        return math.nan
-    lo = {lo}
-    hi = {hi}
-    below = 1.0 - u if upper > 0.0 else u
-    if below <= 0.0:
-        return lo
-    if below >= 1.0:
-        return hi
-    use_sf = 1.0 if below > 0.5 else 0.0
-    if use_sf > 0.0:
-        t = u if upper > 0.0 else 1.0 - u
-    else:
-        t = 1.0 - u if upper > 0.0 else u
-    a = lo
-    b = hi
-    fa = t - 1.0 if use_sf > 0.0 else -t
-    fb = t if use_sf > 0.0 else 1.0 - t
-    if a == -math.inf or b == math.inf:
-        if a == -math.inf and b == math.inf:
-            c = 0.0
-        elif a == -math.inf:
-            c = b - 1.0
-        else:
-            c = a + 1.0
-        fc = {name}_h(c, t, use_sf{params})
-        if fc == 0.0:
-            return c
-        step = max(1.0, abs(c))
-        if fc < 0.0:
-            a = c
-            fa = fc
-            while b == math.inf:
-                d = c + step
-                if d == math.inf:
-                    d = 1.7976931348623157e308
-                fd = {name}_h(d, t, use_sf{params})
-                if fd >= 0.0 or d >= 1.7976931348623157e308:
-                    b = d
-                    fb = fd
-                else:
-                    a = d
-                    fa = fd
-                    step *= 2.0
-        else:
-            b = c
-            fb = fc
-            while a == -math.inf:
-                d = c - step
-                if d == -math.inf:
-                    d = -1.7976931348623157e308
-                fd = {name}_h(d, t, use_sf{params})
-                if fd <= 0.0 or d <= -1.7976931348623157e308:
-                    a = d
-                    fa = fd
-                else:
-                    b = d
-                    fb = fd
-                    step *= 2.0
-    side = 0
-    width = b - a
-    for it in range(400):
-        if a > 0.0 and b > 8.0 * a:
-            m = math.sqrt(a) * math.sqrt(b)
-        elif b < 0.0 and a < 8.0 * b:
-            m = -math.sqrt(-a) * math.sqrt(-b)
-        elif it % 3 == 2 and b - a > 0.5 * width:
-            m = 0.5 * (a + b)
-        else:
-            m = a - fa * (b - a) / (fb - fa)
-            if not (m > a and m < b):
-                m = 0.5 * (a + b)
-        if it % 3 == 2:
-            width = b - a
-        if m <= a or m >= b:
-            break
-        fm = {name}_h(m, t, use_sf{params})
-        if fm != fm:
-            m = 0.5 * (a + b)
-            fm = {name}_h(m, t, use_sf{params})
-            if fm != fm:
-                return math.nan
-        if fm == 0.0:
-            return m
-        if fm < 0.0:
-            a = m
-            fa = fm
-            if side == -1:
-                fb *= 0.5
-            side = -1
-        else:
-            b = m
-            fb = fm
-            if side == 1:
-                fa *= 0.5
-            side = 1
-        if b - a <= 4.440892098500626e-16 * max(abs(a), abs(b)):
-            break
-    if -fa < fb:
-        return a
-    return b
-'''
-
-
 def _solver(name: str, cdf: str, sf: str, lo: str, hi: str, params: list[str]) -> str:
     """``name(u, upper, *params)``: x with F(x) = u (upper = 0.0) or S(x) = u (upper = 1.0)
-    on (lo, hi), bracketing on the module's functions ``cdf`` and ``sf``."""
-    args = "".join(f", {p}" for p in params)
-    return _SOLVER.format(name=name, params=args, cdf=cdf, sf=sf, lo=lo, hi=hi)
+    on (lo, hi), by :func:`symflow.codegen.solvers.solve_cdf` on the module's functions
+    ``cdf`` and ``sf``."""
+    levels = "(" + "".join(f"{p}, " for p in params) + ")"
+    body = [
+        returns(call("solve_cdf", cdf, sf, "u", "upper", f"float({lo})", f"float({hi})", levels))
+    ]
+    doc = f"x with F(x) = u (upper = 0.0) or S(x) = u (upper = 1.0) on ({lo}, {hi})."
+    solver = function(name, ["u", "upper", *params], body, doc)
+    return "\nfrom symflow.codegen.solvers import solve_cdf\n" + unparse([solver])
 
 
 class _Placeholder(sp.Function):
@@ -443,7 +331,7 @@ def cdf_source(program) -> str:
             "Compiled CDFs and quantiles exist for one-dimensional flows only; a "
             "d-dimensional flow has no single CDF to invert."
         )
-    em = emitter(program)
+    em = Emitter(program)
     for placeholder in PLACEHOLDERS:
         em.printer.known_functions[placeholder.__name__] = placeholder.helper
     base = program.base
@@ -477,7 +365,7 @@ def cdf_source(program) -> str:
     support_lo = _code_of(em, program.support.inf)
     support_hi = _code_of(em, program.support.sup)
     args = ["x", *em.param_names]
-    out = [HELPERS, _base_source(base, em)]
+    out = [_base_source(base, em)]
     doc = "Σ_b P(Z in J_b, f(Z) <= x), unguarded."
     below_fn = function("_lower_1", args, lower_body, doc)
     doc = "Σ_b P(Z in J_b, f(Z) > x), unguarded."
@@ -511,8 +399,7 @@ def cdf_source(program) -> str:
         array_loop(name, f"{name}_1", em.param_names) for name in ("cdf", "sf", "quantile", "isf")
     ]
     out.append(unparse(loops))
-    header = module_header() + special_import(em.printer)
-    return header + "".join(em.solvers) + "".join(out)
+    return module_header(em.printer) + "".join(em.solvers) + "".join(out)
 
 
 def _guarded(params: list[str]) -> list[ast.FunctionDef]:

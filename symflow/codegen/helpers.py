@@ -1,7 +1,9 @@
-r"""numba helpers that generated kernel modules import: cot, sec, … and log-sums of paths.
+r"""numba helpers that generated kernel modules import: cot, sec, …, the stable forms
+log cosh, log sinh, ½·log(1 + v²) and log-sums of paths.
 
 The kernel printer translates SymPy functions that ``math`` lacks to these
-(:data:`symflow.codegen.printer.TRANSLATIONS`): a kernel module imports them under
+(:data:`symflow.codegen.printer.TRANSLATIONS`), and the stable rewrites
+(:mod:`symflow.codegen.rewrite`) to the scalar forms here: a kernel module imports them under
 underscored names (``from symflow.codegen.helpers import cot as _cot``), so that they
 never collide with the identifiers of a flow's symbols. Like
 :mod:`symflow.codegen.simdmath`, this module is real code: numba compiles each function
@@ -14,6 +16,8 @@ Examples
 (0.642092615934, 800.0)
 >>> logaddexp(-math.inf, 2.0)
 2.0
+>>> logcosh(800.0) == logsinh(800.0) == 800.0 - math.log(2.0), log1p_sq(1e300)
+(True, 690.7755278982137)
 """
 
 from __future__ import annotations
@@ -29,6 +33,10 @@ __all__ = [
     "csc",
     "softplus",
     "logaddexp",
+    "logcosh",
+    "logsinh",
+    "log1p_sq",
+    "sub_exact",
     "combine_paths",
 ]
 
@@ -76,6 +84,42 @@ def logaddexp(a, b):
         return a
     m = max(a, b)
     return m + math.log1p(math.exp(-abs(a - b)))
+
+
+@njit(**_JIT)
+def logcosh(v):
+    """log(cosh v) without overflow; log1p(cosh v − 1) near 0 (no cancellation)."""
+    a = abs(v)
+    if a < 1.0:
+        t = math.expm1(a)
+        return math.log1p(t * (t / (1.0 + t)) * 0.5)
+    return (a - 0.6931471805599453) + math.log1p(math.exp(-2.0 * a))
+
+
+@njit(**_JIT)
+def logsinh(v):
+    """log(sinh v) for v > 0 without overflow (as simdmath.simd_logsinh)."""
+    if v >= 1.25:
+        return (v - 0.6931471805599453) + math.log1p(-math.exp(-2.0 * v))
+    if v >= 0.65:  # log1p(sinh v − 1), sinh v − 1 = 2 cosh((v + asinh 1)/2) sinh((v − asinh 1)/2)
+        delta = (v - 0.881373587019543) - -2.250545892825866e-17
+        return math.log1p(2.0 * math.cosh(0.5 * v + 0.4406867935097715) * math.sinh(0.5 * delta))
+    return math.log(math.sinh(v))
+
+
+@njit(**_JIT)
+def sub_exact(x, hi, lo):
+    """x − c for c = hi + lo (hi its nearest float): exact next to c (Sterbenz)."""
+    return (x - hi) - lo
+
+
+@njit(**_JIT)
+def log1p_sq(v):
+    """½·log(1 + v²) without overflow: log|v| + ½·log1p(1/v²) for |v| > 1e150."""
+    a = abs(v)
+    if a > 1e150:
+        return math.log(a) + 0.5 * math.log1p((1.0 / a) * (1.0 / a))
+    return 0.5 * math.log1p(a * a)
 
 
 @njit(**_JIT)

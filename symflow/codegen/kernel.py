@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import sympy as sp
 
-from symflow.codegen.printer import HELPERS, special_import
 from symflow.codegen.runtime import Kernels
 from symflow.codegen.source import (
     JIT,
@@ -130,8 +129,7 @@ def _store_exp(value):
 
 def _module(em: Emitter, functions) -> str:
     """The module's text: imports, helpers, root solvers, then ``functions``."""
-    header = module_header() + special_import(em.printer)
-    return header + HELPERS + "".join(em.solvers) + unparse(functions)
+    return module_header(em.printer) + "".join(em.solvers) + unparse(functions)
 
 
 def _vector_source(program) -> tuple[str, list[str]]:

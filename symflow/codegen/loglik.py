@@ -38,7 +38,6 @@ import ast
 
 import sympy as sp
 
-from symflow.codegen.printer import HELPERS, special_import
 from symflow.codegen.source import (
     Emitter,
     add_to,
@@ -158,10 +157,4 @@ def loglik_source(program, derivatives) -> str:
     args = ["x", *params, "g", "h", "lps", "gs", "hs"]
     doc = "log p(x; θ); its gradient into g and Hessian into h."
     point = function("point_1", args, _point(em, program, derivatives), doc)
-    return (
-        module_header()
-        + special_import(em.printer)
-        + HELPERS
-        + "".join(em.solvers)
-        + unparse([point, *_loops(P, K, params)])
-    )
+    return module_header(em.printer) + "".join(em.solvers) + unparse([point, *_loops(P, K, params)])

@@ -48,14 +48,13 @@ import sympy as sp
 from symflow.codegen.cache import load_module
 from symflow.codegen.kernel import compile_program
 from symflow.codegen.printer import (
-    HELPERS,
     SIMD_FUNCTIONS,
     KernelPrinter,
     fold_constants,
-    special_import,
 )
 from symflow.codegen.quadrature import SPLITS
 from symflow.codegen.runtime import Kernels
+from symflow.codegen.source import module_header
 from symflow.core.budget import attempt
 from symflow.core.reduce import Term, numeric_plan
 from symflow.errors import CompileError, ParameterError
@@ -216,22 +215,17 @@ TINY_P = 1e-280
 
 
 def _header(printer: KernelPrinter) -> str:
-    names = ", ".join(sorted({*SIMD_FUNCTIONS.values(), "simd_logaddexp"}))
+    """The kernel header (:func:`~symflow.codegen.source.module_header`) and the rules."""
     rules = Path(__file__).with_name("quadrature.py").read_bytes()
-    return (
-        '"""symflow marginal kernel module (generated; do not edit)."""\n'
+    return module_header(printer, "symflow marginal kernel module") + (
         # numba does not notice changes of called modules: the rules' hash names the module
         f"# quadrature {hashlib.sha256(rules).hexdigest()[:16]}\n"
-        "import math\n\n"
-        "import numpy as np\n"
-        "from numba import njit\n\n"
         "from symflow.codegen.quadrature import (\n"
         "    integrate_pieces,\n"
         "    largest_log,\n"
         "    sort_edges,\n"
         "    split_long_pieces,\n"
         ")\n"
-        f"from symflow.codegen.simdmath import {names}\n" + special_import(printer)
     )
 
 
@@ -351,7 +345,7 @@ class _Source:
         if self.scaled:
             self._scaled()
         self._drivers()
-        return "\n".join([_header(self.printer), HELPERS, *self.out, ""])
+        return "\n".join([_header(self.printer), *self.out, ""])
 
     def _exact(self) -> None:
         """m > 1 outputs with an exact density: evaluated directly, no quadrature."""

@@ -70,13 +70,15 @@ HELPERS = (
     "from symflow.codegen.helpers import logaddexp as _logaddexp, sec as _sec\n"
     "from symflow.codegen.helpers import softplus as _softplus\n"
     "from symflow.codegen.helpers import combine_paths as _combine_paths\n"
+    # the scalar stable forms of symflow.codegen.rewrite
+    "from symflow.codegen.helpers import log1p_sq as _log1p_sq, logcosh as _logcosh\n"
+    "from symflow.codegen.helpers import logsinh as _logsinh, sub_exact as _sub_exact\n"
 )
 
 
 # Numerically stable forms (symflow.codegen.rewrite) and vectorisable elementary
 # functions (symflow.codegen.simdmath, range reduction + polynomial, no libm calls):
 # the kernels' loops compile to SIMD instructions.
-from symflow.codegen.rewrite import NUMBA_HELPERS as _STABLE_HELPERS  # noqa: E402
 
 #: SymPy function name -> the vectorisable function of symflow.codegen.simdmath
 #: that the kernels call (kept here so that printing a kernel does not import numba).
@@ -137,7 +139,6 @@ SPECIAL_FUNCTIONS.update(
     }
 )
 TRANSLATIONS.update(SPECIAL_FUNCTIONS)
-HELPERS = HELPERS + _STABLE_HELPERS
 
 
 def register(sympy_name: str, target: str) -> None:

@@ -37,8 +37,9 @@ erfc⁻¹(e^v)                             erf⁻¹(−expm1 v) near 0; Newton o
 softplus(u) = log(1 + e^u), logcosh(u) = log(cosh u), logsinh(u) = log(sinh u) and
 log1p_sq(y) = ½·log(1 + y²) are SymPy functions defined here, with derivatives, rewrites
 to ``log`` and arbitrary-precision evaluation; the kernel printer maps them
-(:data:`TRANSLATIONS`) to the numba helpers in :data:`NUMBA_HELPERS`, which evaluate
-them without overflow: softplus(800) = 800, logcosh(800) = logsinh(800) = 800 − log 2,
+(:data:`TRANSLATIONS`) to the numba functions of :mod:`symflow.codegen.helpers` (and
+their vectorised twins in :mod:`symflow.codegen.simdmath`), which evaluate them without
+overflow: softplus(800) = 800, logcosh(800) = logsinh(800) = 800 − log 2,
 log1p_sq(1e300) = log(1e300).
 
 The rewrites keep the value exactly (they are identities where the original is real) and
@@ -79,7 +80,6 @@ __all__ = [
     "logcosh",
     "logsinh",
     "log1p_sq",
-    "NUMBA_HELPERS",
     "TRANSLATIONS",
 ]
 
@@ -313,45 +313,6 @@ def _exact_difference(x: sp.Expr, c: sp.Expr) -> sp.Expr:
 
 
 # --------------------------------------------------------------------------- kernels
-#: numba source of the helpers behind :data:`TRANSLATIONS` (``_softplus`` is already in
-#: the printer's HELPERS); it expects ``math`` and ``njit`` in the kernel module.
-NUMBA_HELPERS = '''
-@njit(cache=True, error_model="numpy")
-def _logcosh(v):
-    """log(cosh v) without overflow; log1p(cosh v - 1) near 0 (no cancellation)."""
-    a = abs(v)
-    if a < 1.0:
-        t = math.expm1(a)
-        return math.log1p(t * (t / (1.0 + t)) * 0.5)
-    return (a - 0.6931471805599453) + math.log1p(math.exp(-2.0 * a))
-
-
-@njit(cache=True, error_model="numpy")
-def _logsinh(v):
-    """log(sinh v) for v > 0 without overflow (as simdmath.simd_logsinh)."""
-    if v >= 1.25:
-        return (v - 0.6931471805599453) + math.log1p(-math.exp(-2.0 * v))
-    if v >= 0.65:  # log1p(sinh v - 1), sinh v - 1 = 2 cosh((v + asinh 1)/2) sinh((v - asinh 1)/2)
-        delta = (v - 0.881373587019543) - -2.250545892825866e-17
-        return math.log1p(2.0 * math.cosh(0.5 * v + 0.4406867935097715) * math.sinh(0.5 * delta))
-    return math.log(math.sinh(v))
-
-
-@njit(cache=True, error_model="numpy")
-def _sub_exact(x, hi, lo):
-    """x - c for c = hi + lo (hi its nearest float): exact next to c (Sterbenz)."""
-    return (x - hi) - lo
-
-
-@njit(cache=True, error_model="numpy")
-def _log1p_sq(v):
-    """0.5 * log(1 + v*v) without overflow: log|v| + 0.5 * log1p(1/v**2) for |v| > 1e150."""
-    a = abs(v)
-    if a > 1e150:
-        return math.log(a) + 0.5 * math.log1p((1.0 / a) * (1.0 / a))
-    return 0.5 * math.log1p(a * a)
-'''
-
 #: SymPy function name -> name in the kernel module (entries for the printer's table).
 TRANSLATIONS: dict[str, str] = {
     "softplus": "_softplus",

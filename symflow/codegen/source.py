@@ -37,13 +37,18 @@ import re
 
 import sympy as sp
 
-from symflow.codegen.printer import SIMD_FUNCTIONS, KernelPrinter, fold_constants
+from symflow.codegen.printer import (
+    HELPERS,
+    SIMD_FUNCTIONS,
+    KernelPrinter,
+    fold_constants,
+    special_import,
+)
 from symflow.codegen.rewrite import TRANSLATIONS as STABLE_TRANSLATIONS
 from symflow.core.layer import ImplicitInverse
 
 __all__ = [
     "Emitter",
-    "emitter",
     "module_header",
     "identifier",
     "expression",
@@ -65,15 +70,31 @@ __all__ = [
 ]
 
 
-def module_header() -> str:
-    """The import block of a generated kernel module."""
+def module_header(
+    printer: KernelPrinter | None = None, title: str = "symflow kernel module"
+) -> str:
+    """The import block of a generated module: math, NumPy, numba, the vectorised functions
+    of :mod:`~symflow.codegen.simdmath`, SciPy's special functions when ``printer`` printed
+    one (:func:`~symflow.codegen.printer.special_import`) and the scalar helpers
+    (:data:`~symflow.codegen.printer.HELPERS`).
+
+    Examples
+    --------
+    >>> header = module_header(title="symflow test module")
+    >>> "symflow test module (generated; do not edit)" in header.splitlines()[0]
+    True
+    >>> "logcosh as _logcosh" in header and "special" not in header
+    True
+    """
     names = ", ".join(sorted({*SIMD_FUNCTIONS.values(), "simd_logaddexp"}))
     return (
-        '"""symflow kernel module (generated; do not edit)."""\n'
+        f'"""{title} (generated; do not edit)."""\n'
         "import math\n\n"
         "import numpy as np\n"
         "from numba import carray, njit\n\n"
         f"from symflow.codegen.simdmath import {names}\n"
+        + ("" if printer is None else special_import(printer))
+        + HELPERS
     )
 
 
@@ -309,12 +330,6 @@ class Emitter:
                 f"on undefined symbols; please report this flow."
             )
         return lines
-
-
-def emitter(program) -> Emitter:
-    """The statement emitter of ``program``'s module (its implicit-inverse solvers take
-    the parameters after y)."""
-    return Emitter(program)
 
 
 #: one function of t (the forward map, a residual f − L, or the derivative) that a root

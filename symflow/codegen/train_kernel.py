@@ -3,9 +3,9 @@
     ℓ(θ) = Σ_i log p_X(x_i; θ),   ∇ℓ(θ),   ∇²ℓ(θ)·V  (V: P × m directions)
 
 The reverse-mode gradient and its tangents (:mod:`symflow.core.adjoint`) are printed with
-kernel.py's emitter (common-subexpression elimination, the stable rewrites, the
-:class:`~symflow.codegen.printer.KernelPrinter`) into one numba module whose loops run the
-inverse pass, the adjoint pass and the sums for each point in one go.
+the :class:`~symflow.codegen.source.Emitter` (common-subexpression elimination, the stable
+rewrites, the :class:`~symflow.codegen.printer.KernelPrinter`) into one numba module whose
+loops run the inverse pass, the adjoint pass and the sums for each point in one go.
 
 * ``value_grad_block(xs, theta, lo, hi, out)`` sums over xs[lo:hi]. Without implicit
   inverses its body is branch-free (selects for the support and for NaN), so LLVM
@@ -176,10 +176,10 @@ def _check_branches(program, directions: bool) -> None:
 
 
 def _parts(program, directions: bool):
-    from symflow.codegen.source import emitter
+    from symflow.codegen.source import Emitter
 
     params = program.parameters
-    em = emitter(program)
+    em = Emitter(program)
     paths = program.paths
     if len(paths) == 1:
         path = paths[0]
@@ -384,13 +384,11 @@ def _simd_loop(em, parts: _Parts) -> str:
 
 def train_source(program, hvp: bool = False) -> str:
     """The numba module with ``value_grad`` (or, with ``hvp``, ``value_grad_hvp``)."""
-    from symflow.codegen.printer import HELPERS
     from symflow.codegen.source import module_header
 
     em, parts = _parts(program, directions=hvp)
-    header = module_header()
     loop = _simd_loop(em, parts) if not hvp and not parts.implicit else _loop(em, parts, hvp)
-    return header + HELPERS + "".join(em.solvers) + loop
+    return module_header(em.printer) + "".join(em.solvers) + loop
 
 
 #: points per thread below which one thread does the whole sum (a gradient costs about

@@ -14,12 +14,10 @@ import mpmath as mp
 import numpy as np
 import pytest
 import sympy as sp
-from numba import njit
 from sympy.codegen.cfunctions import expm1, log1p
 
 from symflow.codegen import printer
 from symflow.codegen.rewrite import (
-    NUMBA_HELPERS,
     TRANSLATIONS,
     log1p_sq,
     logcosh,
@@ -37,14 +35,25 @@ y = sp.Symbol("y", real=True)
 
 @pytest.fixture(scope="module")
 def helpers():
-    """The kernel helpers (this module's and the printer's _softplus), compiled."""
+    """The names a kernel module calls: the numba functions of symflow.codegen.helpers
+    under their underscored kernel names, and simdmath's vectorised ones."""
+    from symflow.codegen import helpers as kernel_helpers
     from symflow.codegen import simdmath
 
-    namespace = {"math": math, "njit": njit, "np": np}
+    namespace = {"math": math, "np": np}
     namespace.update({n: getattr(simdmath, n) for n in dir(simdmath) if n.startswith("simd_")})
-    source = (printer.HELPERS + NUMBA_HELPERS).replace("cache=True", "cache=False")
-    exec(compile(source, "<helpers>", "exec"), namespace)  # noqa: S102 (our own source)
+    namespace.update({f"_{n}": getattr(kernel_helpers, n) for n in kernel_helpers.__all__})
     return namespace
+
+
+def test_kernel_header_imports_the_helpers(helpers):
+    """The import block of every kernel module binds each helper under its kernel name."""
+    imported: dict = {}
+    exec(printer.HELPERS, imported)  # noqa: S102 (the header's own import lines)
+    stable = {"_logcosh", "_logsinh", "_log1p_sq", "_sub_exact", "_softplus"}
+    assert stable <= imported.keys()
+    for name in imported.keys() - {"__builtins__"}:
+        assert imported[name] is helpers[name], name
 
 
 def float64(expr, symbol, helpers):
@@ -335,6 +344,20 @@ def test_numba_helpers_against_mpmath(target, ref, points, helpers):
         assert underflow or abs(mp.mpf(got) - want) <= 4e-16 * abs(want), (target, v, got)
     assert math.isnan(f(math.nan))
     assert f(math.inf) == math.inf
+
+
+def test_sub_exact_keeps_the_digits_next_to_the_constant(helpers):
+    """x − π with π = hi + lo (hi its nearest float): exact to the last bit of the result
+    at the floats next to π, where x − float(π) is off by lo = 1.2e-16."""
+    f = helpers["_sub_exact"]
+    with mp.workdps(40):
+        hi = float(mp.pi)
+        lo = float(mp.pi - mp.mpf(hi))
+        for x in (hi, np.nextafter(hi, 0.0), np.nextafter(hi, 4.0), 3.0, 1e-300, -1e300):
+            want = mp.mpf(float(x)) - mp.pi
+            got = f(float(x), hi, lo)
+            assert abs(mp.mpf(got) - want) <= 2.3e-16 * abs(want), (x, got)
+    assert f(hi, hi, lo) == -lo
 
 
 def test_translations_name_defined_helpers(helpers):

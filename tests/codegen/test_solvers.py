@@ -1,4 +1,5 @@
-"""The bracketed Newton solver of implicit inverses, against roots found by mpmath.
+"""The bracketed Newton solver of implicit inverses, against roots found by mpmath, and
+the bracketing solver of compiled quantiles against scipy.stats.
 
 Oracle: bisection at 80 digits (geometric while the bracket spans decades), which
 certifies the root by the bracket.
@@ -15,7 +16,7 @@ import sympy as sp
 from numba import njit
 
 from symflow.codegen import special
-from symflow.codegen.solvers import solve_monotone
+from symflow.codegen.solvers import solve_cdf, solve_monotone
 from symflow.core.residuals import limit_residuals
 from symflow.core.special import zetac
 
@@ -131,3 +132,34 @@ def test_limit_residuals_from_the_table() -> None:
     # erf t + e^(−t) tends to 1 at both ends of (0, oo)
     residuals = limit_residuals(sp.erf(t) + sp.exp(-t), t, sp.S.Zero, sp.oo)
     assert residuals == [(1, sp.exp(-t) - sp.erfc(t))] * 2
+
+
+# -- the CDF's bracketing solver ----------------------------------------------------------------
+@njit
+def gamma_cdf(x, a):
+    return special.gammainc(a, x) if x > 0.0 else 0.0
+
+
+@njit
+def gamma_sf(x, a):
+    return special.gammaincc(a, x) if x > 0.0 else 1.0
+
+
+@njit
+def gamma_level(u, upper, a):
+    return solve_cdf(gamma_cdf, gamma_sf, u, upper, 0.0, math.inf, (a,))
+
+
+@pytest.mark.parametrize("a", [0.5, 2.5, 40.0])
+def test_cdf_solver_inverts_scipy_special_functions_in_both_tails(a) -> None:
+    """F⁻¹(u) and S⁻¹(u) of Gamma(a) from its regularised incomplete gamma functions (SciPy's
+    compiled ones, bound into numba), from u = 1e-300 to 1 − 2⁻⁵³, against scipy.stats."""
+    from scipy import stats
+
+    levels = [1e-300, 1e-100, 1e-10, 0.01, 0.3, 0.5, 0.7, 0.99, 1 - 1e-10, 1 - 2**-53]
+    for u in levels:
+        assert gamma_level(u, 0.0, a) == pytest.approx(stats.gamma.ppf(u, a), rel=1e-12), u
+    for u in levels[2:]:  # S⁻¹ below u = 2⁻⁵³, where 1 − u rounds to 1, is not solved
+        assert gamma_level(u, 1.0, a) == pytest.approx(stats.gamma.isf(u, a), rel=1e-12), u
+    assert gamma_level(0.0, 0.0, a) == 0.0 and gamma_level(1.0, 0.0, a) == math.inf
+    assert math.isnan(gamma_level(1.5, 0.0, a)) and math.isnan(gamma_level(math.nan, 1.0, a))
