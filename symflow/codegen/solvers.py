@@ -188,12 +188,19 @@ def solve_cdf(cdf, sf, u, upper, lo, hi, params):
     """
     if not (u >= 0.0 and u <= 1.0):
         return math.nan
-    below = 1.0 - u if upper > 0.0 else u
-    if below <= 0.0:
-        return lo
-    if below >= 1.0:
-        return hi
-    use_sf = 1.0 if below > 0.5 else 0.0
+    # the ends and the tail to solve, decided on u itself: 1 − u rounds to 1 below 2⁻⁵³
+    if upper > 0.0:
+        if u >= 1.0:
+            return lo
+        if u <= 0.0:
+            return hi
+        use_sf = 1.0 if u < 0.5 else 0.0
+    else:
+        if u <= 0.0:
+            return lo
+        if u >= 1.0:
+            return hi
+        use_sf = 1.0 if u > 0.5 else 0.0
     if use_sf > 0.0:
         t = u if upper > 0.0 else 1.0 - u
     else:

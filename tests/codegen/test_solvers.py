@@ -159,7 +159,8 @@ def test_cdf_solver_inverts_scipy_special_functions_in_both_tails(a) -> None:
     levels = [1e-300, 1e-100, 1e-10, 0.01, 0.3, 0.5, 0.7, 0.99, 1 - 1e-10, 1 - 2**-53]
     for u in levels:
         assert gamma_level(u, 0.0, a) == pytest.approx(stats.gamma.ppf(u, a), rel=1e-12), u
-    for u in levels[2:]:  # S⁻¹ below u = 2⁻⁵³, where 1 − u rounds to 1, is not solved
+    for u in levels:  # S⁻¹ down to 1e-300, where 1 − u rounds to 1
         assert gamma_level(u, 1.0, a) == pytest.approx(stats.gamma.isf(u, a), rel=1e-12), u
     assert gamma_level(0.0, 0.0, a) == 0.0 and gamma_level(1.0, 0.0, a) == math.inf
+    assert gamma_level(0.0, 1.0, a) == math.inf and gamma_level(1.0, 1.0, a) == 0.0
     assert math.isnan(gamma_level(1.5, 0.0, a)) and math.isnan(gamma_level(math.nan, 1.0, a))
