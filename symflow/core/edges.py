@@ -479,6 +479,19 @@ class exact_difference(sp.Function):  # noqa: N801 (SymPy function names are low
         return True if all(a.is_extended_real for a in self.args) else None
 
 
+def _cancels(expr: sp.Expr, t: sp.Symbol, e: sp.Expr) -> bool:
+    """expr is a sum, or a product with a sum factor, that vanishes at t = e by
+    cancellation ((atan t + π/2)/π at t = −∞): its difference is taken term by term."""
+    if isinstance(expr, sp.Add):
+        return True
+    if not isinstance(expr, sp.Mul):
+        return False
+    return any(
+        isinstance(f, sp.Add) and f.has(t) and attempt(lambda f=f: _at(f, t, e), _BUDGET, None) == 0
+        for f in expr.args
+    )
+
+
 def _signs_at(expr: sp.Expr, t: sp.Symbol, e: sp.Expr) -> sp.Expr:
     """expr with each Abs(a) and sign(a) whose argument is nonzero at t = e replaced by
     its form on that side of zero (±a, ±1): equal to expr near e."""
@@ -573,7 +586,7 @@ def difference(expr: sp.Expr, t: sp.Symbol, e: sp.Expr, delta: sp.Expr) -> sp.Ex
     at_e = _at(expr, t, e)
     if at_e.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
         return None
-    if at_e == 0 and delta is None and not isinstance(expr, sp.Add):
+    if at_e == 0 and delta is None and not _cancels(expr, t, e):
         return expr  # a product, power or function that vanishes at infinity
     if isinstance(expr, sp.Add):
         parts = [difference(a, t, e, delta) for a in expr.args]
@@ -608,7 +621,9 @@ def difference(expr: sp.Expr, t: sp.Symbol, e: sp.Expr, delta: sp.Expr) -> sp.Ex
         a = expr.args[0]
         a0 = _at(a, t, e)
         if isinstance(expr, sp.atan) and a0.is_infinite:
-            return -sp.atan(1 / a)  # atan(a) ∓ π/2 for a → ±∞
+            # atan(a) ∓ π/2 for a → ±∞, on that side of 0; the direct form on the other
+            s0 = sp.sign(a0)
+            return sp.Piecewise((-sp.atan(1 / a), s0 * a > 0), (expr - s0 * sp.pi / 2, True))
         da = difference(a, t, e, delta)
         if da is None:
             return None

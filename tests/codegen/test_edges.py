@@ -443,6 +443,18 @@ NAMED = [
         [0.5, 6e8, 1e10, 1e300, -1e300],
         id="uniform-tan",
     ),
+    # −cot(πz) on Beta(2, 3): z = (atan x + π/2)/π; for x → −∞ that sum cancels, and
+    # −atan(1/x) is its form on the negative side only (on the positive side, 1 − z is)
+    pytest.param(
+        sf.Beta(2, 3),
+        [sp.tan(pi * z - pi / 2)],
+        lambda v: (
+            (mp.log(12) + mp.log(0.5 + mp.atan(v) / mp.pi) + 2 * mp.log(0.5 - mp.atan(v) / mp.pi))
+            - mp.log(mp.pi * (1 + v * v))
+        ),
+        [-7.796968012336761e149, -1e300, -1e10, -1.0, 0.25, 1e10, 1e300],
+        id="beta-cot-both-tails",
+    ),
 ]
 
 
