@@ -300,7 +300,17 @@ class _EdgePass:
         bounded = arg.free_symbols & set(self.distances)
         if not bounded or sp.count_ops(arg) > _MAX_OPS:
             return arg
-        return attempt(lambda: _factored(arg, bounded), _BUDGET, arg)
+        factored = attempt(lambda: _factored(arg, bounded), _BUDGET, arg)
+        if factored is arg and isinstance(arg, sp.Add):
+            # −1 + 1/z = (1 − z)/z: a sum that is an edge factor over a common denominator
+            quotient = attempt(lambda: sp.together(arg), _BUDGET, arg)
+            if any(map(self._edge_factor, sp.fraction(quotient))):
+                return quotient
+        return factored
+
+    def _edge_factor(self, part: sp.Expr) -> bool:
+        """part is a·z + c with −c/a an edge of the bounded state z (a distance)."""
+        return isinstance(part, sp.Add) and self._linear(part) is not part
 
     def _linear(self, node: sp.Add) -> sp.Expr:
         """a·z + c with −c/a an edge e of z's range: a·(z − e) = ±a·d."""

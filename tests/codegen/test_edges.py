@@ -352,6 +352,10 @@ ATAN_AFFINE = [atan_of(2, 1)]
 #: Beta(1/2, 1/2) through five layers: the edges are constants SymPy cannot sign
 NESTED = [SIMPLE["sigmoid"], atan_of(2, 0), power(sp.Rational(3, 2))]
 NESTED += [SIMPLE["logit"], power(sp.Rational(3, 2))]
+#: N(1, 2) through a sigmoid and −atan(z/3 − 1): support (atan(2/3), π/4); next to the
+#: lower edge the sigmoid's state is next to 1, and its inverse −log(−1 + 1/z) reads 1 − z
+SIGMOID_ATAN = [SIMPLE["sigmoid"], atan_of(-sp.Rational(1, 3), 1)]
+_X_LO = float(sp.atan(sp.Rational(2, 3)))
 
 NAMED = [
     # logit of Beta(2, 3): z = σ(x), p = 12 z (1 − z)² · z (1 − z); σ(37) rounds to 1
@@ -454,6 +458,13 @@ NAMED = [
         ),
         [-7.796968012336761e149, -1e300, -1e10, -1.0, 0.25, 1e10, 1e300],
         id="beta-cot-both-tails",
+    ),
+    pytest.param(
+        sf.Normal(1, 2),
+        [s.expr for s in SIGMOID_ATAN],
+        _pulled_back(1, SIGMOID_ATAN),
+        [np.nextafter(_X_LO, 1.0), 0.5880026096749295, 0.6, 0.78],
+        id="normal-sigmoid-atan-lower-edge",
     ),
 ]
 
