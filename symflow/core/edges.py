@@ -174,6 +174,7 @@ class _EdgePass:
         if len(previous) != 1 or sp.count_ops(original) > _MAX_OPS:
             return value
         (t,) = previous
+        pieces = []  # one near form per edge of t with a pole (tan at both ±π/2)
         for e_t, sign_t, d_t in self.distances[t]:
             if d_t is t or not e_t.is_number:
                 continue
@@ -190,8 +191,8 @@ class _EdgePass:
             interval = self.ranges.get(t)
             if interval is not None and interval.measure.is_finite:
                 reach = sp.Min(reach, interval.measure / 2)
-            return sp.Piecewise((near, d_t < reach), (value, True))
-        return value
+            pieces.append((near, d_t < reach))
+        return sp.Piecewise(*pieces, (value, True)) if pieces else value
 
     def _define_log(self, s: sp.Symbol, value: sp.Expr, out: list, always: bool) -> None:
         from symflow.core.assignment import Assignment

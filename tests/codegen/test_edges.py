@@ -243,9 +243,18 @@ def truth(base: Base, steps, start, digits: int):
             if not mp.isfinite(slope):
                 return x, -mp.inf
             log_dets += mp.log(abs(slope))
-        if not base.inside(value):
+        if not base.inside(value) or not _maps_back(steps, value, x, digits):
             return x, -mp.inf
         return x, base.log_density(value) - log_dets
+
+
+def _maps_back(steps, value, x, digits: int) -> bool:
+    """The pulled-back base point maps forward onto x again: where the rounding of the
+    forward image crossed a support edge, the inverses (tan of an atan's value) leave
+    their layers' ranges and land on another branch, so x is outside the support."""
+    for s in steps:
+        value = mp.re(s.forward(value))
+    return abs(value - x) <= mp.mpf(10) ** (-digits // 4) * max(1, abs(x))
 
 
 def points(index: int, steps):
@@ -356,6 +365,11 @@ NESTED += [SIMPLE["logit"], power(sp.Rational(3, 2))]
 #: lower edge the sigmoid's state is next to 1, and its inverse −log(−1 + 1/z) reads 1 − z
 SIGMOID_ATAN = [SIMPLE["sigmoid"], atan_of(-sp.Rational(1, 3), 1)]
 _X_LO = float(sp.atan(sp.Rational(2, 3)))
+#: N(1, 2) through sinh, two atan(2z + 1), −atan(z/3 − 1) and a sigmoid: next to the lower
+#: edge the third state is next to +π/2, next to the upper one next to −π/2; tan has a
+#: pole at both
+BOTH_POLES = [SIMPLE["sinh"], atan_of(2, 1), atan_of(2, 1), *SIGMOID_ATAN[::-1]]
+_X_LO_POLES = float(1 / (1 + sp.exp(-sp.atan(1 - sp.atan(1 + pi) / 3))))
 
 NAMED = [
     # logit of Beta(2, 3): z = σ(x), p = 12 z (1 − z)² · z (1 − z); σ(37) rounds to 1
@@ -465,6 +479,13 @@ NAMED = [
         _pulled_back(1, SIGMOID_ATAN),
         [np.nextafter(_X_LO, 1.0), 0.5880026096749295, 0.6, 0.78],
         id="normal-sigmoid-atan-lower-edge",
+    ),
+    pytest.param(
+        sf.Normal(1, 2),
+        [s.expr for s in BOTH_POLES],
+        _pulled_back(1, BOTH_POLES),
+        [np.nextafter(_X_LO_POLES, 1.0), 0.6240935122939016, 0.66, 0.7197112637211058],
+        id="normal-tan-poles-at-both-edges",
     ),
 ]
 
