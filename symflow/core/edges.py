@@ -84,7 +84,29 @@ def edge_assignments(assignments: Sequence, ranges: Mapping[sp.Symbol, sp.Interv
             value, defined = edges.define(a.target, a.value, value)
         out.append(Assignment(a.target, value, a.kind))
         out.extend(defined)
-    return _prune(out)
+    return _prune(_cancelled(out))
+
+
+def _cancelled(assignments: list) -> list:
+    """The result with the log|det| terms inlined where their large parts cancel
+    symbolically (log cosh x − log sinh x for x = 1e15, whose terms are each 1e15 and
+    round before they meet in the sum); unchanged where nothing cancels."""
+    from symflow.core.assignment import Assignment
+
+    aliases = {a.target: a.value for a in assignments if a.kind == "state" and a.value.is_Symbol}
+    terms = {a.target: a.value.xreplace(aliases) for a in assignments if a.kind == "log_det"}
+    out = []
+    for a in assignments:
+        used = a.value.free_symbols & set(terms)
+        if a.kind == "result" and used:
+            inlined = sp.expand(a.value.xreplace(terms).xreplace(aliases), deep=False)
+            # the terms of the sum, before and after: fewer only where some cancelled
+            before = len(sp.Add.make_args(a.value)) - len(used)
+            before += sum(len(sp.Add.make_args(terms[t])) for t in used)
+            if len(sp.Add.make_args(inlined)) < before:
+                a = Assignment(a.target, inlined, a.kind)
+        out.append(a)
+    return out
 
 
 def _compose_log_dets(assignments: Sequence) -> list:
@@ -422,6 +444,11 @@ class _EdgePass:
         if core.exp != 2 or core.base not in self.logs:
             return None
         v = self.logs[core.base] + sp.log(k / c) / 2
+        lo = self.ranges[core.base].inf if core.base in self.ranges else None
+        floor = sp.log(lo) + sp.log(k / c) / 2 if lo is not None and _positive(lo) else None
+        if floor is not None and (floor.is_zero or _positive(floor)):
+            # v > 0 on the whole (open) range: no Max, so that v can cancel against log s
+            return sp.log(c) + 2 * v + sp.log(1 + sp.exp(-2 * v))
         # ½ log(1 + e^2v) = max(v, 0) + ½ log(1 + e^−2|v|): 2v never overflows (v may be
         # 1e308), and one exponential and one log1p
         half = sp.Max(v, 0) + sp.log(1 + sp.exp(-2 * sp.Abs(v))) / 2

@@ -370,6 +370,9 @@ _X_LO = float(sp.atan(sp.Rational(2, 3)))
 #: pole at both
 BOTH_POLES = [SIMPLE["sinh"], atan_of(2, 1), atan_of(2, 1), *SIGMOID_ATAN[::-1]]
 _X_LO_POLES = float(1 / (1 + sp.exp(-sp.atan(1 - sp.atan(1 + pi) / 3))))
+#: Exponential(1) through exp, exp and asinh: log p = −2·log log sinh x + log coth x, whose
+#: log|det| terms log sinh x and log cosh x are each about x
+LOG_COTH = [SIMPLE["exp"], SIMPLE["exp"], SIMPLE["asinh"]]
 
 NAMED = [
     # logit of Beta(2, 3): z = σ(x), p = 12 z (1 − z)² · z (1 − z); σ(37) rounds to 1
@@ -486,6 +489,14 @@ NAMED = [
         _pulled_back(1, BOTH_POLES),
         [np.nextafter(_X_LO_POLES, 1.0), 0.6240935122939016, 0.66, 0.7197112637211058],
         id="normal-tan-poles-at-both-edges",
+    ),
+    # the two large logs cancel symbolically, not after each has rounded in the sum
+    pytest.param(
+        sf.Exponential(1),
+        [s.expr for s in LOG_COTH],
+        _pulled_back(4, LOG_COTH),
+        [2.0, 40.0, 1e10, 1e15, 1e300],
+        id="exponential-log-coth",
     ),
 ]
 
