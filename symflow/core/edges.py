@@ -287,7 +287,12 @@ class _EdgePass:
                 # near t's edge the identity keeps the digits; far from it, d_t has lost
                 # those of t (1 − x for x = 1e-300) and the direct form is the right one
                 far = self.rewrite(sign * (original - edge))
-                return sp.Piecewise((near, d_t < abs(e_t) / 2), (far, True))
+                # and on t's half of its range at that edge: at the other edge the
+                # identity may meet a pole (log1p(−w), w → 1, of a logit near 1)
+                reach = abs(e_t) / 2
+                if interval is not None and interval.measure.is_finite:
+                    reach = sp.Min(reach, interval.measure / 2)
+                return sp.Piecewise((near, d_t < reach), (far, True))
         return None
 
     # ------------------------------------------------------------------ rewriting

@@ -373,6 +373,11 @@ _X_LO_POLES = float(1 / (1 + sp.exp(-sp.atan(1 - sp.atan(1 + pi) / 3))))
 #: Exponential(1) through exp, exp and asinh: log p = −2·log log sinh x + log coth x, whose
 #: log|det| terms log sinh x and log cosh x are each about x
 LOG_COTH = [SIMPLE["exp"], SIMPLE["exp"], SIMPLE["asinh"]]
+#: Beta(½, ½) through 1/z, a sigmoid, exp, 1/z and atan: next to the lower edge of x the
+#: sigmoid's state is next to 1, where its distance to the other edge e/(1 + e) must not
+#: come from the identity for small distances (a log1p(−w) with w → 1)
+FAR_EDGE = [SIMPLE["reciprocal"], SIMPLE["sigmoid"], SIMPLE["exp"], SIMPLE["reciprocal"]]
+FAR_EDGE += [atan_of(1, 0)]
 
 NAMED = [
     # logit of Beta(2, 3): z = σ(x), p = 12 z (1 − z)² · z (1 − z); σ(37) rounds to 1
@@ -497,6 +502,13 @@ NAMED = [
         _pulled_back(4, LOG_COTH),
         [2.0, 40.0, 1e10, 1e15, 1e300],
         id="exponential-log-coth",
+    ),
+    pytest.param(
+        sf.Beta(half, half),
+        [s.expr for s in FAR_EDGE],
+        _pulled_back(9, FAR_EDGE),
+        [0.352513421777619, 0.36, 0.4, 0.44],
+        id="beta-distance-from-the-far-edge",
     ),
 ]
 
