@@ -93,7 +93,11 @@ def _cancelled(assignments: list) -> list:
     round before they meet in the sum); unchanged where nothing cancels."""
     from symflow.core.assignment import Assignment
 
-    aliases = {a.target: a.value for a in assignments if a.kind == "state" and a.value.is_Symbol}
+    aliases = {a.target: a.value for a in assignments if a.kind != "result" and a.value.is_Symbol}
+    for target, value in aliases.items():
+        while value in aliases:  # z_1 = log_z_2 = z_3: one name for one value
+            value = aliases[value]
+        aliases[target] = value
     terms = {a.target: a.value.xreplace(aliases) for a in assignments if a.kind == "log_det"}
     out = []
     for a in assignments:

@@ -378,6 +378,8 @@ LOG_COTH = [SIMPLE["exp"], SIMPLE["exp"], SIMPLE["asinh"]]
 #: come from the identity for small distances (a log1p(−w) with w → 1)
 FAR_EDGE = [SIMPLE["reciprocal"], SIMPLE["sigmoid"], SIMPLE["exp"], SIMPLE["reciprocal"]]
 FAR_EDGE += [atan_of(1, 0)]
+#: N(1, 2) through z⁵, exp and log: log|det| terms −x and x that cancel exactly
+EXP_LOG = [power(5), SIMPLE["exp"], SIMPLE["log"]]
 
 NAMED = [
     # logit of Beta(2, 3): z = σ(x), p = 12 z (1 − z)² · z (1 − z); σ(37) rounds to 1
@@ -509,6 +511,13 @@ NAMED = [
         _pulled_back(9, FAR_EDGE),
         [0.352513421777619, 0.36, 0.4, 0.44],
         id="beta-distance-from-the-far-edge",
+    ),
+    pytest.param(
+        sf.Normal(1, 2),
+        [s.expr for s in EXP_LOG],
+        _pulled_back(1, EXP_LOG),
+        [-2086480672.7017362, -1e15, 3.0, 1e10],
+        id="normal-exp-log-terms-cancel",
     ),
 ]
 
