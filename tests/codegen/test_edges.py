@@ -221,7 +221,10 @@ def truth(base: Base, steps, start, digits: int):
         t = mp.mpf(1) - w if low is None else mp.mpf(low)
         states = [t]
         for s in steps:
-            t = s.forward(t)
+            try:
+                t = s.forward(t)
+            except ZeroDivisionError:  # the base point maps onto a pole (1/z of 0)
+                return None
             if not mp.isfinite(t) or mp.im(t) != 0:
                 return None
             states.append(mp.re(t))
@@ -252,8 +255,11 @@ def _maps_back(steps, value, x, digits: int) -> bool:
     """The pulled-back base point maps forward onto x again: where the rounding of the
     forward image crossed a support edge, the inverses (tan of an atan's value) leave
     their layers' ranges and land on another branch, so x is outside the support."""
-    for s in steps:
-        value = mp.re(s.forward(value))
+    try:
+        for s in steps:
+            value = mp.re(s.forward(value))
+    except ZeroDivisionError:  # the other branch met a pole of a layer
+        return False
     return abs(value - x) <= mp.mpf(10) ** (-digits // 4) * max(1, abs(x))
 
 
