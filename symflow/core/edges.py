@@ -84,7 +84,33 @@ def edge_assignments(assignments: Sequence, ranges: Mapping[sp.Symbol, sp.Interv
             value, defined = edges.define(a.target, a.value, value)
         out.append(Assignment(a.target, value, a.kind))
         out.extend(defined)
-    return _prune(out)
+    return _prune(_cancelled(out))
+
+
+def _cancelled(assignments: list) -> list:
+    """The result with the log|det| terms inlined where their large parts cancel
+    symbolically (log cosh x − log sinh x for x = 1e15, whose terms are each 1e15 and
+    round before they meet in the sum); unchanged where nothing cancels."""
+    from symflow.core.assignment import Assignment
+
+    aliases = {a.target: a.value for a in assignments if a.kind != "result" and a.value.is_Symbol}
+    for target, value in aliases.items():
+        while value in aliases:  # z_1 = log_z_2 = z_3: one name for one value
+            value = aliases[value]
+        aliases[target] = value
+    terms = {a.target: a.value.xreplace(aliases) for a in assignments if a.kind == "log_det"}
+    out = []
+    for a in assignments:
+        used = a.value.free_symbols & set(terms)
+        if a.kind == "result" and used:
+            inlined = sp.expand(a.value.xreplace(terms).xreplace(aliases), deep=False)
+            # the terms of the sum, before and after: fewer only where some cancelled
+            before = len(sp.Add.make_args(a.value)) - len(used)
+            before += sum(len(sp.Add.make_args(terms[t])) for t in used)
+            if len(sp.Add.make_args(inlined)) < before:
+                a = Assignment(a.target, inlined, a.kind)
+        out.append(a)
+    return out
 
 
 def _compose_log_dets(assignments: Sequence) -> list:
@@ -174,6 +200,7 @@ class _EdgePass:
         if len(previous) != 1 or sp.count_ops(original) > _MAX_OPS:
             return value
         (t,) = previous
+        pieces = []  # one near form per edge of t with a pole (tan at both ±π/2)
         for e_t, sign_t, d_t in self.distances[t]:
             if d_t is t or not e_t.is_number:
                 continue
@@ -190,8 +217,8 @@ class _EdgePass:
             interval = self.ranges.get(t)
             if interval is not None and interval.measure.is_finite:
                 reach = sp.Min(reach, interval.measure / 2)
-            return sp.Piecewise((near, d_t < reach), (value, True))
-        return value
+            pieces.append((near, d_t < reach))
+        return sp.Piecewise(*pieces, (value, True)) if pieces else value
 
     def _define_log(self, s: sp.Symbol, value: sp.Expr, out: list, always: bool) -> None:
         from symflow.core.assignment import Assignment
@@ -264,7 +291,12 @@ class _EdgePass:
                 # near t's edge the identity keeps the digits; far from it, d_t has lost
                 # those of t (1 − x for x = 1e-300) and the direct form is the right one
                 far = self.rewrite(sign * (original - edge))
-                return sp.Piecewise((near, d_t < abs(e_t) / 2), (far, True))
+                # and on t's half of its range at that edge: at the other edge the
+                # identity may meet a pole (log1p(−w), w → 1, of a logit near 1)
+                reach = abs(e_t) / 2
+                if interval is not None and interval.measure.is_finite:
+                    reach = sp.Min(reach, interval.measure / 2)
+                return sp.Piecewise((near, d_t < reach), (far, True))
         return None
 
     # ------------------------------------------------------------------ rewriting
@@ -300,7 +332,17 @@ class _EdgePass:
         bounded = arg.free_symbols & set(self.distances)
         if not bounded or sp.count_ops(arg) > _MAX_OPS:
             return arg
-        return attempt(lambda: _factored(arg, bounded), _BUDGET, arg)
+        factored = attempt(lambda: _factored(arg, bounded), _BUDGET, arg)
+        if factored is arg and isinstance(arg, sp.Add):
+            # −1 + 1/z = (1 − z)/z: a sum that is an edge factor over a common denominator
+            quotient = attempt(lambda: sp.together(arg), _BUDGET, arg)
+            if any(map(self._edge_factor, sp.fraction(quotient))):
+                return quotient
+        return factored
+
+    def _edge_factor(self, part: sp.Expr) -> bool:
+        """part is a·z + c with −c/a an edge of the bounded state z (a distance)."""
+        return isinstance(part, sp.Add) and self._linear(part) is not part
 
     def _linear(self, node: sp.Add) -> sp.Expr:
         """a·z + c with −c/a an edge e of z's range: a·(z − e) = ±a·d."""
@@ -411,6 +453,11 @@ class _EdgePass:
         if core.exp != 2 or core.base not in self.logs:
             return None
         v = self.logs[core.base] + sp.log(k / c) / 2
+        lo = self.ranges[core.base].inf if core.base in self.ranges else None
+        floor = sp.log(lo) + sp.log(k / c) / 2 if lo is not None and _positive(lo) else None
+        if floor is not None and (floor.is_zero or _positive(floor)):
+            # v > 0 on the whole (open) range: no Max, so that v can cancel against log s
+            return sp.log(c) + 2 * v + sp.log(1 + sp.exp(-2 * v))
         # ½ log(1 + e^2v) = max(v, 0) + ½ log(1 + e^−2|v|): 2v never overflows (v may be
         # 1e308), and one exponential and one log1p
         half = sp.Max(v, 0) + sp.log(1 + sp.exp(-2 * sp.Abs(v))) / 2
@@ -477,6 +524,19 @@ class exact_difference(sp.Function):  # noqa: N801 (SymPy function names are low
 
     def _eval_is_extended_real(self):
         return True if all(a.is_extended_real for a in self.args) else None
+
+
+def _cancels(expr: sp.Expr, t: sp.Symbol, e: sp.Expr) -> bool:
+    """expr is a sum, or a product with a sum factor, that vanishes at t = e by
+    cancellation ((atan t + π/2)/π at t = −∞): its difference is taken term by term."""
+    if isinstance(expr, sp.Add):
+        return True
+    if not isinstance(expr, sp.Mul):
+        return False
+    return any(
+        isinstance(f, sp.Add) and f.has(t) and attempt(lambda f=f: _at(f, t, e), _BUDGET, None) == 0
+        for f in expr.args
+    )
 
 
 def _signs_at(expr: sp.Expr, t: sp.Symbol, e: sp.Expr) -> sp.Expr:
@@ -573,7 +633,7 @@ def difference(expr: sp.Expr, t: sp.Symbol, e: sp.Expr, delta: sp.Expr) -> sp.Ex
     at_e = _at(expr, t, e)
     if at_e.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
         return None
-    if at_e == 0 and delta is None and not isinstance(expr, sp.Add):
+    if at_e == 0 and delta is None and not _cancels(expr, t, e):
         return expr  # a product, power or function that vanishes at infinity
     if isinstance(expr, sp.Add):
         parts = [difference(a, t, e, delta) for a in expr.args]
@@ -608,7 +668,9 @@ def difference(expr: sp.Expr, t: sp.Symbol, e: sp.Expr, delta: sp.Expr) -> sp.Ex
         a = expr.args[0]
         a0 = _at(a, t, e)
         if isinstance(expr, sp.atan) and a0.is_infinite:
-            return -sp.atan(1 / a)  # atan(a) ∓ π/2 for a → ±∞
+            # atan(a) ∓ π/2 for a → ±∞, on that side of 0; the direct form on the other
+            s0 = sp.sign(a0)
+            return sp.Piecewise((-sp.atan(1 / a), s0 * a > 0), (expr - s0 * sp.pi / 2, True))
         da = difference(a, t, e, delta)
         if da is None:
             return None

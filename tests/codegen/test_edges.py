@@ -221,7 +221,10 @@ def truth(base: Base, steps, start, digits: int):
         t = mp.mpf(1) - w if low is None else mp.mpf(low)
         states = [t]
         for s in steps:
-            t = s.forward(t)
+            try:
+                t = s.forward(t)
+            except ZeroDivisionError:  # the base point maps onto a pole (1/z of 0)
+                return None
             if not mp.isfinite(t) or mp.im(t) != 0:
                 return None
             states.append(mp.re(t))
@@ -243,9 +246,21 @@ def truth(base: Base, steps, start, digits: int):
             if not mp.isfinite(slope):
                 return x, -mp.inf
             log_dets += mp.log(abs(slope))
-        if not base.inside(value):
+        if not base.inside(value) or not _maps_back(steps, value, x, digits):
             return x, -mp.inf
         return x, base.log_density(value) - log_dets
+
+
+def _maps_back(steps, value, x, digits: int) -> bool:
+    """The pulled-back base point maps forward onto x again: where the rounding of the
+    forward image crossed a support edge, the inverses (tan of an atan's value) leave
+    their layers' ranges and land on another branch, so x is outside the support."""
+    try:
+        for s in steps:
+            value = mp.re(s.forward(value))
+    except ZeroDivisionError:  # the other branch met a pole of a layer
+        return False
+    return abs(value - x) <= mp.mpf(10) ** (-digits // 4) * max(1, abs(x))
 
 
 def points(index: int, steps):
@@ -352,6 +367,25 @@ ATAN_AFFINE = [atan_of(2, 1)]
 #: Beta(1/2, 1/2) through five layers: the edges are constants SymPy cannot sign
 NESTED = [SIMPLE["sigmoid"], atan_of(2, 0), power(sp.Rational(3, 2))]
 NESTED += [SIMPLE["logit"], power(sp.Rational(3, 2))]
+#: N(1, 2) through a sigmoid and −atan(z/3 − 1): support (atan(2/3), π/4); next to the
+#: lower edge the sigmoid's state is next to 1, and its inverse −log(−1 + 1/z) reads 1 − z
+SIGMOID_ATAN = [SIMPLE["sigmoid"], atan_of(-sp.Rational(1, 3), 1)]
+_X_LO = float(sp.atan(sp.Rational(2, 3)))
+#: N(1, 2) through sinh, two atan(2z + 1), −atan(z/3 − 1) and a sigmoid: next to the lower
+#: edge the third state is next to +π/2, next to the upper one next to −π/2; tan has a
+#: pole at both
+BOTH_POLES = [SIMPLE["sinh"], atan_of(2, 1), atan_of(2, 1), *SIGMOID_ATAN[::-1]]
+_X_LO_POLES = float(1 / (1 + sp.exp(-sp.atan(1 - sp.atan(1 + pi) / 3))))
+#: Exponential(1) through exp, exp and asinh: log p = −2·log log sinh x + log coth x, whose
+#: log|det| terms log sinh x and log cosh x are each about x
+LOG_COTH = [SIMPLE["exp"], SIMPLE["exp"], SIMPLE["asinh"]]
+#: Beta(½, ½) through 1/z, a sigmoid, exp, 1/z and atan: next to the lower edge of x the
+#: sigmoid's state is next to 1, where its distance to the other edge e/(1 + e) must not
+#: come from the identity for small distances (a log1p(−w) with w → 1)
+FAR_EDGE = [SIMPLE["reciprocal"], SIMPLE["sigmoid"], SIMPLE["exp"], SIMPLE["reciprocal"]]
+FAR_EDGE += [atan_of(1, 0)]
+#: N(1, 2) through z⁵, exp and log: log|det| terms −x and x that cancel exactly
+EXP_LOG = [power(5), SIMPLE["exp"], SIMPLE["log"]]
 
 NAMED = [
     # logit of Beta(2, 3): z = σ(x), p = 12 z (1 − z)² · z (1 − z); σ(37) rounds to 1
@@ -442,6 +476,54 @@ NAMED = [
         lambda v: -mp.log(mp.pi * (1 + v * v)),
         [0.5, 6e8, 1e10, 1e300, -1e300],
         id="uniform-tan",
+    ),
+    # −cot(πz) on Beta(2, 3): z = (atan x + π/2)/π; for x → −∞ that sum cancels, and
+    # −atan(1/x) is its form on the negative side only (on the positive side, 1 − z is)
+    pytest.param(
+        sf.Beta(2, 3),
+        [sp.tan(pi * z - pi / 2)],
+        lambda v: (
+            (mp.log(12) + mp.log(0.5 + mp.atan(v) / mp.pi) + 2 * mp.log(0.5 - mp.atan(v) / mp.pi))
+            - mp.log(mp.pi * (1 + v * v))
+        ),
+        [-7.796968012336761e149, -1e300, -1e10, -1.0, 0.25, 1e10, 1e300],
+        id="beta-cot-both-tails",
+    ),
+    pytest.param(
+        sf.Normal(1, 2),
+        [s.expr for s in SIGMOID_ATAN],
+        _pulled_back(1, SIGMOID_ATAN),
+        [np.nextafter(_X_LO, 1.0), 0.5880026096749295, 0.6, 0.78],
+        id="normal-sigmoid-atan-lower-edge",
+    ),
+    pytest.param(
+        sf.Normal(1, 2),
+        [s.expr for s in BOTH_POLES],
+        _pulled_back(1, BOTH_POLES),
+        [np.nextafter(_X_LO_POLES, 1.0), 0.6240935122939016, 0.66, 0.7197112637211058],
+        id="normal-tan-poles-at-both-edges",
+    ),
+    # the two large logs cancel symbolically, not after each has rounded in the sum
+    pytest.param(
+        sf.Exponential(1),
+        [s.expr for s in LOG_COTH],
+        _pulled_back(4, LOG_COTH),
+        [2.0, 40.0, 1e10, 1e15, 1e300],
+        id="exponential-log-coth",
+    ),
+    pytest.param(
+        sf.Beta(half, half),
+        [s.expr for s in FAR_EDGE],
+        _pulled_back(9, FAR_EDGE),
+        [0.352513421777619, 0.36, 0.4, 0.44],
+        id="beta-distance-from-the-far-edge",
+    ),
+    pytest.param(
+        sf.Normal(1, 2),
+        [s.expr for s in EXP_LOG],
+        _pulled_back(1, EXP_LOG),
+        [-2086480672.7017362, -1e15, 3.0, 1e10],
+        id="normal-exp-log-terms-cancel",
     ),
 ]
 
