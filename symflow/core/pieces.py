@@ -243,9 +243,7 @@ def _sampled_cuts(
     if not _evaluable(fn, grid[len(grid) // 2]):
         return None
     values = [_numeric_value(fn, x) for x in grid]
-    slopes = [
-        _numeric_sign(dfn, x) if v is not None else None for x, v in zip(grid, values, strict=True)
-    ]
+    slopes = _sampled_slopes(dfn, grid, values)
     cuts: list[sp.Expr] = []
     for i, (x, v) in enumerate(zip(grid, values, strict=True)):
         if v is None:
@@ -269,6 +267,48 @@ def _sampled_cuts(
                 f"{float(cuts[0]):.8g}), too many to give as separate pieces. {advice}"
             )
     return [_exact_pole(f, t, c) for c in cuts]
+
+
+def _sampled_slopes(dfn, grid: list, values: list) -> list[int | None]:
+    """The sign of f' at the grid points where the search needs it, None elsewhere.
+
+    A pole or jump shows where f moves against the sign of f' on both sides. Within a run
+    of neighbours where f moves one way, f' is sampled at the run's middle only; where it
+    agrees with the run, the run is taken as monotone. f' is sampled at every point of a
+    run whose middle disagrees, and at both ends of every change of direction (that is
+    where the poles of tan, cot and 1/g show), so evaluating f' costs a few samples per
+    run instead of one per grid point.
+    """
+    import mpmath
+
+    n = len(grid)
+    slopes: list[int | None] = [None] * n
+    done = [False] * n
+
+    def sample(i: int) -> int | None:
+        if not done[i]:
+            done[i] = True
+            slopes[i] = _numeric_sign(dfn, grid[i]) if values[i] is not None else None
+        return slopes[i]
+
+    moves: list[int | None] = [None] * n  # moves[i]: the direction from i - 1 to i
+    for i in range(1, n):
+        if values[i] is not None and values[i - 1] is not None:
+            moves[i] = int(mpmath.sign(values[i] - values[i - 1]))
+    i = 1
+    while i < n:
+        j = i
+        while j + 1 < n and moves[j + 1] == moves[i]:
+            j += 1
+        # moves[i..j] share one direction: the samples i - 1 .. j
+        for k in (i - 1, j):
+            sample(k)
+        middle = (i - 1 + j) // 2
+        if moves[i] is None or sample(middle) != moves[i]:
+            for k in range(i - 1, j + 1):
+                sample(k)
+        i = j + 1
+    return slopes
 
 
 def _bisect_jump(fn, lo, hi, v_lo, s: int) -> sp.Float:
