@@ -92,11 +92,14 @@ class _Derivatives:
         """d expr / d theta through the earlier targets and implicit inverses."""
         from symflow.core.layer import ImplicitInverse
 
-        implicit = [a for a in expr.atoms(sp.Function) if isinstance(a, ImplicitInverse)]
+        # canonical orders, not the sets' (which follow the hash seed): the derivatives
+        # are numbered as they are met, and the kernel's source must not change between runs
+        atoms = sorted(expr.atoms(sp.Function), key=sp.default_sort_key)
+        implicit = [a for a in atoms if isinstance(a, ImplicitInverse)]
         stand_in = {a: sp.Symbol(f"implicit_{i}", real=True) for i, a in enumerate(implicit)}
         e = expr.xreplace(stand_in)
         out = sp.diff(e, theta)
-        for s in e.free_symbols:
+        for s in sorted(e.free_symbols, key=sp.default_sort_key):
             if s != theta and s in self.values:
                 ds = self.d(s, theta)
                 if ds != 0:
