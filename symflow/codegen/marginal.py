@@ -347,6 +347,14 @@ class _Source:
         out = [assign(f"edges[{k}]", self.code(e)) for k, e in enumerate(edges)]
         return out + [assign(f"anchors[{k}]", str(k)) for k in range(len(edges))]
 
+    def plain(self, integrand: str, edges, doc: str) -> None:
+        """``plain(x, p, edges, anchors)``: the integral of ``integrand`` over the pieces
+        between ``edges`` at x."""
+        n = len(edges)
+        body = [*self.unpack(), *self.fill_edges(edges), returns(_integrate(integrand, n, n, "x"))]
+        self.function("plain", _INTEGRAL, doc, body)
+        self.edge_count = max(n, 1)
+
     # -- the module ---------------------------------------------------------------
     def build(self) -> str:
         if self.exact:
@@ -363,7 +371,9 @@ class _Source:
     def _exact(self) -> None:
         """m > 1 outputs with an exact density: evaluated directly, no quadrature."""
         body = [*self.unpack(), assign("acc", "0.0")]
-        for t in self.reduction.exact_terms:
+        # in canonical order: integration hands the terms over in an order that follows
+        # the hash seed, and the source (which names the cached module) must not
+        for t in sorted(self.reduction.exact_terms, key=_term_key):
             cond = sp.And(*t.conditions)
             v = self.code(t.density)
             body.append(assign("v", v if cond is sp.true else select(self.code(cond), v, "0.0")))
@@ -379,14 +389,7 @@ class _Source:
         terms, edges = numeric_plan(self.reduction)
         body = self.unpack() + self.variants(terms, edges, w, s, self.code)
         self.function("joint_1", _INTEGRAND, "p(x, w) at w = edge_k(x) + s (last: w = s).", body)
-        n = len(edges)
-        self.function(
-            "plain",
-            _INTEGRAL,
-            "p(x) = ∫ p(x, w) dw (parameters and other outputs in p).",
-            [*self.unpack(), *self.fill_edges(edges), returns(_integrate("joint_1", n, n, "x"))],
-        )
-        self.edge_count = max(n, 1)
+        self.plain("joint_1", edges, "p(x) = ∫ p(x, w) dw (parameters and other outputs in p).")
         self.terms, self.edges = terms, edges
 
     def _nested(self) -> None:
@@ -409,14 +412,7 @@ class _Source:
             returns(_integrate("joint_1", n, n, "x")),
         ]
         self.function("inner_1", _INTEGRAND, "∫ p(x, w1, w2) dw2 at w1 = edge_k(x) + s.", body)
-        n = len(outer)
-        self.function(
-            "plain",
-            _INTEGRAL,
-            "p(x) = ∫∫ p(x, w1, w2) dw2 dw1 (nested quadrature).",
-            [*self.unpack(), *self.fill_edges(outer), returns(_integrate("inner_1", n, n, "x"))],
-        )
-        self.edge_count = max(n, 1)
+        self.plain("inner_1", outer, "p(x) = ∫∫ p(x, w1, w2) dw2 dw1 (nested quadrature).")
 
     def _scaled(self) -> None:
         """The integrand in x = σY, w = σW (σ a power of two) and in log space: the
@@ -596,6 +592,11 @@ class _Source:
 #: integral at x
 _INTEGRAND = ["s", "k", "x", "p"]
 _INTEGRAL = ["x", "p", "edges", "anchors"]
+
+
+def _term_key(term: Term):
+    """A canonical sort key of a term (its density, then its conditions)."""
+    return sp.default_sort_key(sp.Tuple(term.density, *term.conditions))
 
 
 def _integrate(integrand: str, count: str | int, size: int, x: str) -> ast.Call:

@@ -13,7 +13,8 @@ from pathlib import Path
 # Prints {kernel/flow: source} as JSON. The flows: an affine map with two parameters after
 # exp (its log-likelihood and Hessian-vector sources used to come out in seed-dependent
 # orders), x = z² from Normal(mu, s) (two inverse paths), a flow with an implicit inverse
-# (a root solver) and the numeric marginal of Uniform + Uniform.
+# (a root solver), the numeric marginal of Uniform + Uniform and the exact density of
+# (U1 + U2, U3).
 SCRIPT = """
 import json
 from dataclasses import replace
@@ -49,6 +50,10 @@ for name, flow in flows.items():
 u = sf.Uniform(0, 1)
 r = reduce_transform(sf.Independent(u, u), [], sf.Transform(z1 + z2, [z1, z2]), exact=False)
 out["marginal/uniform-sum"] = _Source(r, marginal_program(r)).build()
+z3 = sp.Symbol("z3", real=True)
+pair = sf.Transform([z1 + z2, z3], [z1, z2, z3])
+r = reduce_transform(sf.Independent(u, u, u), [], pair, exact=True)
+out["marginal/two-outputs"] = _Source(r, marginal_program(r)).build()
 print(json.dumps(out))
 """
 
@@ -72,8 +77,8 @@ def _sources(process: subprocess.Popen) -> dict[str, str]:
 
 
 def test_sources_are_the_same_under_different_hash_seeds():
-    runs = [_run("1"), _run("2")]  # in parallel
+    runs = [_run("0"), _run("1")]  # in parallel
     first, second = map(_sources, runs)
-    assert len(first) == 15
+    assert len(first) == 16
     differ = [name for name in first if first[name] != second[name]]
     assert not differ, f"generated sources differ between processes: {differ}"
