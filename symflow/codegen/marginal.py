@@ -61,6 +61,7 @@ from symflow.codegen.source import (
     call,
     expression,
     function,
+    imports,
     loop,
     module_header,
     returns,
@@ -230,15 +231,19 @@ TINY_P = 1e-280
 def _header(printer: KernelPrinter) -> str:
     """The kernel header (:func:`~symflow.codegen.source.module_header`) and the rules."""
     rules = Path(__file__).with_name("quadrature.py").read_bytes()
-    return module_header(printer, "symflow marginal kernel module") + (
-        # numba does not notice changes of called modules: the rules' hash names the module
-        f"# quadrature {hashlib.sha256(rules).hexdigest()[:16]}\n"
-        "from symflow.codegen.quadrature import (\n"
-        "    integrate_pieces,\n"
-        "    largest_log,\n"
-        "    sort_edges,\n"
-        "    split_long_pieces,\n"
-        ")\n"
+    rules_import = imports(
+        "symflow.codegen.quadrature",
+        "integrate_pieces",
+        "largest_log",
+        "sort_edges",
+        "split_long_pieces",
+    )
+    # numba does not notice changes of called modules: the rules' hash names the module
+    return (
+        module_header(printer, "symflow marginal kernel module")
+        + f"# quadrature {hashlib.sha256(rules).hexdigest()[:16]}\n"
+        + ast.unparse(rules_import)
+        + "\n"
     )
 
 
