@@ -44,6 +44,7 @@ from symflow.codegen.source import (
     assign,
     call,
     function,
+    loop,
     module_header,
     nan_to_minus_inf,
     region_test,
@@ -108,26 +109,26 @@ def _loops(P: int, K: int, params: list[str]) -> list[ast.FunctionDef]:
         assign("lp", point),
         when("not (lp > -math.inf)", [returns("(-math.inf, grad, hess, i, absgrad)")]),
         add_to("total", "lp"),
-        _for(
+        loop(
             "j",
             P,
             [
                 add_to("grad[j]", "g[j]"),
                 add_to("absgrad[j]", "abs(g[j])"),
-                _for("k", P, [add_to("hess[j, k]", "h[j, k]")]),
+                loop("k", P, [add_to("hess[j, k]", "h[j, k]")]),
             ],
         ),
     ]
     loglik = [
         *scratch,
         *sums,
-        _for("i", "xs.shape[0]", accumulate),
+        loop("i", "xs.shape[0]", accumulate),
         returns("(total, grad, hess, -1, absgrad)"),
     ]
     log_prob = [
         *scratch,
         assign("out", "np.empty(xs.shape[0])"),
-        _for("i", "xs.shape[0]", [assign("out[i]", point)]),
+        loop("i", "xs.shape[0]", [assign("out[i]", point)]),
         returns("out"),
     ]
     doc = "(Σ log p, Σ ∇ log p, Σ ∇² log p, first index with log p = -inf or nan, Σ |∇ log p|)."
@@ -135,12 +136,6 @@ def _loops(P: int, K: int, params: list[str]) -> list[ast.FunctionDef]:
         function("loglik", ["xs", *params], loglik, doc),
         function("log_prob", ["xs", *params], log_prob, "log p at each point."),
     ]
-
-
-def _for(index: str, stop: int | str, body: list[ast.stmt]) -> ast.For:
-    """``for index in range(stop): body``."""
-    target = ast.Name(index)
-    return ast.For(target=target, iter=call("range", str(stop)), body=body, orelse=[], lineno=0)
 
 
 def loglik_source(program, derivatives) -> str:
@@ -157,4 +152,4 @@ def loglik_source(program, derivatives) -> str:
     args = ["x", *params, "g", "h", "lps", "gs", "hs"]
     doc = "log p(x; θ); its gradient into g and Hessian into h."
     point = function("point_1", args, _point(em, program, derivatives), doc)
-    return module_header(em.printer) + "".join(em.solvers) + unparse([point, *_loops(P, K, params)])
+    return module_header(em.printer) + unparse([*em.solvers, point, *_loops(P, K, params)])
