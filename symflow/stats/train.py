@@ -17,10 +17,9 @@ n ≥ 10⁷ points           ``adam``: minibatch Adam, then the full-data gradie
 =======================  =====================================================
 
 ``trust-krylov`` (Hessian-free Newton on exact Hessian-vector products) can be asked
-for. A flow with several inverse paths (x = z², a Piecewise map) is trained by L-BFGS
-by default: its kernels sum the paths' densities (a log-sum-exp) and their gradients, but
-compile no Hessian-vector products; the trust regions and the standard errors take them
-from central differences of the exact gradient (2 gradients per direction).
+for. A flow with several inverse paths (x = z², a Piecewise map) is trained the same
+way: its kernels sum the paths' densities (a log-sum-exp), and its gradient and
+Hessian-vector products are those of the log-sum-exp, exact.
 
 Parameters declared positive (negative) are optimised as θ = ±exp(η). Without
 ``init``, every parameter starts at the value that makes its layer the identity (1 for
@@ -198,8 +197,6 @@ class _Data:
         from symflow.codegen.dask_support import is_dask
 
         self.kernels = kernels
-        #: several inverse paths: Hessian-vector products by differences of the gradient
-        self.differenced = len(kernels.program.paths) > 1
         self.dask = is_dask(data)
         if self.dask:
             if data.ndim != (1 if dimension == 1 else 2):
@@ -229,31 +226,9 @@ class _Data:
         return self._blockwise(lambda b: self.kernels.value_grad(b, theta), 1)
 
     def value_grad_hvp(self, theta: np.ndarray, vs: np.ndarray):
-        if self.differenced:
-            return self._hvp_by_differences(theta, vs)
         if self.array is not None:
             return self.kernels.value_grad_hvp(self.array, theta, vs)
         return self._blockwise(lambda b: self.kernels.value_grad_hvp(b, theta, vs), 2)
-
-    def _hvp_by_differences(self, theta: np.ndarray, vs: np.ndarray):
-        """∇²ℓ·vs by central differences of the exact gradient along each column of vs
-        (2 gradients per column), for flows whose Hessian-vector products are not
-        compiled (several inverse paths)."""
-        value, grad, bad = self.value_grad(theta)
-        vs = np.asarray(vs, dtype=np.float64)
-        columns = vs.reshape(theta.size, -1)
-        hv = np.zeros(columns.shape)
-        scale = max(1.0, float(np.max(np.abs(theta))))
-        for k in range(columns.shape[1]):
-            u = columns[:, k]
-            size = float(np.max(np.abs(u)))
-            if size == 0.0:
-                continue
-            h = 1e-5 * scale / size  # θ moves by at most 1e-5 of its largest component
-            up = self.value_grad(theta + h * u)[1]
-            down = self.value_grad(theta - h * u)[1]
-            hv[:, k] = (up - down) / (2 * h)
-        return value, grad, (hv[:, 0] if vs.ndim == 1 else hv), bad
 
     def _blockwise(self, fn, arrays: int):
         import dask
@@ -556,11 +531,8 @@ def train_flow(
     if free.size == 0:
         raise ParameterError("Every parameter is fixed: there is nothing to fit.")
     theta0 = np.array([float(start[name]) for name in names])
-    branches = len(program.paths)
     if method == "auto":
         method = choose_method(free.size, n)
-        if branches > 1 and method.startswith("trust"):
-            method = "L-BFGS"
     if maxiter is None:
         maxiter = {"trust-exact": 200, "trust-krylov": 500, "L-BFGS": 5000, "adam": 0}[method]
 
