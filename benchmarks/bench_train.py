@@ -26,9 +26,9 @@ the largest gradient component of the mean log-likelihood where the method repor
 * symflow: ``X.fit(data, method=...)`` with its compiled kernels already in the cache
   (the one-off derivation and compile time is printed separately);
 * PyTorch (one thread, ``--torch-threads``, as symflow, which splits data over threads
-  only from 50,000 points per thread): the inverse pass written by hand with autograd, ``torch.optim.LBFGS``
-  (strong Wolfe line search, history 20) and a hand-written full-batch Adam
-  (learning rate 0.02);
+  only from 50,000 points per thread): the inverse pass written by hand with autograd,
+  ``torch.optim.LBFGS`` (strong Wolfe line search, history 20) and a hand-written
+  full-batch Adam (learning rate 0.02);
 * zuko: a neural spline flow (NSF, 3 transforms, 2×64 hidden units, 16 bins) trained
   by minibatch Adam (``--zuko-steps`` steps of ``--zuko-batch`` points, cosine-decayed
   learning rate), the log-likelihood a neural flow reaches (not the same flow; no time
