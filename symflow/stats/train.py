@@ -367,10 +367,8 @@ def wants_training(flow, data: Any, options: dict) -> bool:
     from symflow.codegen.dask_support import is_dask
 
     program = flow.program
-    if len(program.paths) > 1 and (
-        program.dimension > 1 or any(path.implicit for path in program.paths)
-    ):
-        return False  # the training kernels do not sum over these paths
+    if len(program.paths) > 1 and any(path.implicit for path in program.paths):
+        return False  # the training kernels do not sum over paths with a root solve
     many = len(program.parameters) > 6
     method = options.get("method")
     if method in ("trust-exact", "L-BFGS-B"):  # also fit_flow's methods
@@ -497,6 +495,14 @@ def train_flow(
         raise ParameterError(
             f"{flow!r} has no parameters to fit: declare some as SymPy symbols, e.g. "
             f"sp.Symbol('sigma', positive=True)."
+        )
+    if not program.paths:
+        raise ParameterError(
+            f"{flow!r} maps {len(program.base_symbols)} variables to {program.dimension}: "
+            f"its density is not a sum over the Program's inverse paths but is read from "
+            f"the reduction of the map (an integral over the auxiliary variables, or exact "
+            f"terms), and the training kernels differentiate Program paths only. Maximise "
+            f"flow.compile().log_prob(xs, **params) summed over the data with scipy.optimize."
         )
     method = {"L-BFGS-B": "L-BFGS"}.get(method, method)
     if method not in METHODS:

@@ -187,6 +187,18 @@ def test_zero_likelihood_at_the_start_is_an_error():
         train_flow(X, [1.0, -1.0, 2.0], init={"a_1": 0.0, "b_1": 0.0})
 
 
+def test_a_map_to_fewer_dimensions_is_refused_with_the_reason():
+    """Two outputs of three normals: the density comes from the reduction, not from
+    Program paths, so the trainer says so (before it tried to compile 0 paths)."""
+    z1, z2, z3 = sp.symbols("z1 z2 z3", real=True)
+    a, c = sp.Symbol("a", real=True), sp.Symbol("c", real=True)
+    base = sf.Independent(sf.Normal(a, 1), sf.Normal(0, 1), sf.Normal(0, 1))
+    X = sf.Flow(base, [sf.Transform([z1 + z2, sp.exp(c) * z3], [z1, z2, z3])])
+    data = np.random.default_rng(0).normal(size=(50, 2))
+    with pytest.raises(sf.ParameterError, match=r"maps 3 variables to 2: its density is not"):
+        X.fit(data, method="L-BFGS")
+
+
 # -- Johnson SU: a flow with a finite maximiser, against scipy.stats.johnsonsu.fit --------
 @pytest.fixture(scope="module")
 def johnson_su_problem():
