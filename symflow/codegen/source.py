@@ -58,6 +58,7 @@ __all__ = [
     "when",
     "select",
     "call",
+    "loop",
     "function",
     "unparse",
     "region_test",
@@ -383,6 +384,19 @@ def call(function: str, *args: str | ast.expr) -> ast.Call:
     return ast.Call(func=expression(function), args=[expression(a) for a in args], keywords=[])
 
 
+def loop(index: str, bounds: str | int | tuple, body: list[ast.stmt]) -> ast.For:
+    """``for index in range(*bounds): body`` (``bounds`` one stop or a tuple of range's
+    arguments)."""
+    args = bounds if isinstance(bounds, tuple) else (bounds,)
+    return ast.For(
+        target=ast.Name(index),
+        iter=call("range", *(str(a) for a in args)),
+        body=list(body),
+        orelse=[],
+        lineno=0,
+    )
+
+
 def function(
     name: str, args: list[str], body: list[ast.stmt], doc: str | None = None, jit: str | None = JIT
 ) -> ast.FunctionDef:
@@ -526,15 +540,9 @@ def native_loop(
         args = list(param_names)
         params = list(param_names)
     inputs = ["xs[i]"] if d == 1 else [f"xs[i, {j}]" for j in range(d)]
-    loop = ast.For(
-        target=expression("i"),
-        iter=call("range", "n"),
-        body=body(inputs, params),
-        orelse=[],
-        lineno=0,
-    )
+    points = loop("i", "n", body(inputs, params))
     return function(
-        f"{name}_{'c' if columns else 's'}", ["xp", "op", "n", *args], [*setup, loop], jit=None
+        f"{name}_{'c' if columns else 's'}", ["xp", "op", "n", *args], [*setup, points], jit=None
     )
 
 
@@ -578,13 +586,8 @@ def calling_loop_body(scalar: str, d_out: int | None):
 def array_loop(name: str, scalar: str, param_names: list[str]) -> ast.FunctionDef:
     """``name(xs, *params)``: ``scalar`` at each point, with a parameter array each."""
     arrays = [f"{p}s" for p in param_names]
-    loop = ast.For(
-        target=expression("i"),
-        iter=call("range", "xs.shape[0]"),
-        body=[assign("out[i]", call(scalar, "xs[i]", *[f"{a}[i]" for a in arrays]))],
-        orelse=[],
-        lineno=0,
-    )
+    value = call(scalar, "xs[i]", *[f"{a}[i]" for a in arrays])
+    points = loop("i", "xs.shape[0]", [assign("out[i]", value)])
     return function(
-        name, ["xs", *arrays], [assign("out", "np.empty(xs.shape[0])"), loop, returns("out")]
+        name, ["xs", *arrays], [assign("out", "np.empty(xs.shape[0])"), points, returns("out")]
     )

@@ -41,6 +41,7 @@ Examples
 
 from __future__ import annotations
 
+import ast
 import functools
 import os
 from concurrent.futures import ThreadPoolExecutor
@@ -50,25 +51,15 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
+from symflow.codegen.source import add_to, assign, function, loop, select, unparse, when
 from symflow.core.adjoint import branches_gradient, branches_hvp, reverse_gradient, tangent
 from symflow.errors import CompileError
 
 __all__ = ["TrainKernels", "train_kernels", "train_source"]
 
-_DECORATOR = '@njit(cache=True, error_model="numpy", nogil=True)'
-
-#: the branchy loop over xs[lo:hi] (implicit inverses must not run outside the support,
-#: and the Hessian-vector products loop over the directions): sums into out (and hv)
-_LOOP = '''
-
-{decorator}
-def {name}(xs, theta{extra}, lo, hi, out{also}):
-    """{doc}"""
-{setup}    bad = 0.0
-    first = -1.0
-    for i in range(lo, hi):
-{body}
-{store}'''
+#: the decorator of the block functions: NumPy's error model, and the GIL released so that
+#: blocks of data run on threads
+_JIT = 'njit(cache=True, error_model="numpy", nogil=True)'
 
 
 def _plain(region: sp.Set, em) -> sp.Basic:
@@ -86,7 +77,7 @@ class _Segment:
     """One loop over a chunk of points: its statements, the values it reads from the
     chunk's state buffer (rows ``loads``) and those it writes there (rows ``stores``)."""
 
-    lines: list[str]
+    statements: list[ast.stmt]
     loads: list[tuple[str, int]]
     stores: list[tuple[str, int]]
 
@@ -144,11 +135,11 @@ class _Parts:
     inputs: list[str]
     guard: str | None  # a condition on the inputs checked before the inverse pass
     checks: str | None  # a condition on the states checked after it
-    forward: list[str]  # forward, adjoint and (for hvp) local partial statements
+    forward: list[ast.stmt]  # forward, adjoint and (for hvp) local partial statements
     segments: list[_Segment]  # the vectorised loop's pieces (one when the body is short)
     result: str
     gradient: list[str]
-    tangent: list[str]
+    tangent: list[ast.stmt]
     direction: list[str]
     hvp: list[str]
     implicit: bool  # a root solve must not run outside the support: branch, not select
@@ -204,12 +195,10 @@ def _parts(program, directions: bool):
             guard = em.code(support)
     elif path_checks:
         checks = sp.And(*path_checks)
-    # the branchy loops run the statements at 8 spaces (tangents at 12, in the loop over
-    # directions); the vectorised loop at 12, inside its loop over a chunk
     branchy = directions or implicit
     segments: list[_Segment] = []
     if branchy:
-        forward = em.statements(statements, " " * 8)
+        forward = em.assign(statements)
     else:
         forward = []
         finals = {grad.result, *(g for g in grad.gradient if g != 0)}
@@ -219,12 +208,12 @@ def _parts(program, directions: bool):
         rows: dict = {}
         for run, loads, stores in split(statements, finals):
             ordered = sorted(loads, key=sp.default_sort_key)
-            lines = em.statements(run, " " * 12, given=(*entry, *ordered))
+            run_statements = em.assign(run, given=(*entry, *ordered))
             for t in sorted(stores, key=sp.default_sort_key):
                 rows[t] = len(rows)
             segments.append(
                 _Segment(
-                    lines,
+                    run_statements,
                     [(str(em.sym(t)), rows[t]) for t in ordered],
                     [(str(em.sym(t)), rows[t]) for t in sorted(stores, key=sp.default_sort_key)],
                 )
@@ -232,7 +221,7 @@ def _parts(program, directions: bool):
     if checks is not None:
         checks = em.code(em.rename(checks))
     gradient = ["0.0" if g == 0 else str(em.sym(g)) for g in grad.gradient]
-    out_tangent: list[str] = []
+    out_tangent: list[ast.stmt] = []
     direction: list[str] = []
     hvp: list[str] = []
     if tan is not None:
@@ -241,7 +230,7 @@ def _parts(program, directions: bool):
         # the tangents' common subexpressions are numbered c_0, c_1, … again and may
         # reuse names of the outer ones: safe, as the tangent loop is the last thing a
         # point computes and the next point recomputes the outer ones
-        out_tangent = em.statements(tan.assignments, " " * 12, given=(*given, *tan.direction))
+        out_tangent = em.assign(tan.assignments, given=(*given, *tan.direction))
         hvp = ["0.0" if t == 0 else str(em.sym(t)) for t in tan.derivatives]
     return em, _Parts(
         inputs,
@@ -258,124 +247,109 @@ def _parts(program, directions: bool):
     )
 
 
-def _loop(em, parts: _Parts, hvp: bool) -> str:
+def _skip() -> list[ast.stmt]:
+    """Count point i as bad, remember it if it is the first, and go on to the next."""
+    return [
+        add_to("bad", "1.0"),
+        when("first < 0.0", [assign("first", "float(i)")]),
+        ast.Continue(),
+    ]
+
+
+def _loop(em, parts: _Parts, hvp: bool) -> ast.FunctionDef:
+    """The branchy loop over xs[lo:hi] (implicit inverses must not run outside the
+    support, and the Hessian-vector products loop over the directions): sums into out
+    (and hv)."""
     P = len(parts.gradient)
     d = len(parts.inputs)
-    pad = " " * 8
-    setup = "".join(f"    {p} = theta[{j}]\n" for j, p in enumerate(em.param_names))
-    setup += "".join(f"    acc_{j} = 0.0\n" for j in range(P + 1))
+    setup = [assign(p, f"theta[{j}]") for j, p in enumerate(em.param_names)]
+    setup += [assign(f"acc_{j}", "0.0") for j in range(P + 1)]
     if hvp:
-        setup += "    m = vs.shape[1]\n"
-    body = [f"{pad}x = xs[i]"] if d == 1 else []
+        setup.append(assign("m", "vs.shape[1]"))
+    setup += [assign("bad", "0.0"), assign("first", "-1.0")]
+    body = [assign("x", "xs[i]")] if d == 1 else []
     if d > 1:
-        body += [f"{pad}{name} = xs[i, {j}]" for j, name in enumerate(parts.inputs)]
-    skip = [
-        f"{pad}    bad += 1.0",
-        f"{pad}    if first < 0.0:",
-        f"{pad}        first = float(i)",
-        f"{pad}    continue",
-    ]
+        body += [assign(name, f"xs[i, {j}]") for j, name in enumerate(parts.inputs)]
     if parts.guard is not None:
-        body.append(f"{pad}if not ({parts.guard}):")
-        body += skip
+        body.append(when(f"not ({parts.guard})", _skip()))
     body += parts.forward
     ok = f"{parts.result} > -math.inf and {parts.result} < math.inf"
     if parts.checks is not None:
         ok = f"({parts.checks}) and {ok}"
-    body.append(f"{pad}if not ({ok}):")
-    body += skip
-    body.append(f"{pad}acc_0 += {parts.result}")
-    body += [f"{pad}acc_{j + 1} += {g}" for j, g in enumerate(parts.gradient)]
+    body.append(when(f"not ({ok})", _skip()))
+    body.append(add_to("acc_0", parts.result))
+    body += [add_to(f"acc_{j + 1}", g) for j, g in enumerate(parts.gradient)]
     if hvp:
-        body.append(f"{pad}for k in range(m):")
-        body += [f"{pad}    {v} = vs[{j}, k]" for j, v in enumerate(parts.direction)]
-        body += parts.tangent
-        body += [f"{pad}    hv[{j}, k] += {h}" for j, h in enumerate(parts.hvp)]
-    store = "".join(f"    out[{j}] = acc_{j}\n" for j in range(P + 1))
-    store += f"    out[{P + 1}] = bad\n    out[{P + 2}] = first\n"
-    name = "value_grad_hvp_block" if hvp else "value_grad_block"
-    doc = (
-        "Over xs[lo:hi]: Σ log p, Σ ∇ log p, bad points, first bad; Σ ∇² log p · vs into hv."
-        if hvp
-        else "Over xs[lo:hi]: Σ log p, Σ ∇ log p, bad points, first bad index (or -1)."
-    )
-    return _LOOP.format(
-        decorator=_DECORATOR,
-        name=name,
-        extra=", vs" if hvp else "",
-        doc=doc,
-        setup=setup,
-        body="\n".join(body),
-        store=store,
-        also=", hv" if hvp else "",
-    )
+        directions = [assign(v, f"vs[{j}, k]") for j, v in enumerate(parts.direction)]
+        directions += parts.tangent
+        directions += [add_to(f"hv[{j}, k]", h) for j, h in enumerate(parts.hvp)]
+        body.append(loop("k", "m", directions))
+    store = [assign(f"out[{j}]", f"acc_{j}") for j in range(P + 1)]
+    store += [assign(f"out[{P + 1}]", "bad"), assign(f"out[{P + 2}]", "first")]
+    if hvp:
+        name, args = "value_grad_hvp_block", ["xs", "theta", "vs", "lo", "hi", "out", "hv"]
+        doc = "Over xs[lo:hi]: Σ log p, Σ ∇ log p, bad points, first bad; Σ ∇² log p · vs into hv."
+    else:
+        name, args = "value_grad_block", ["xs", "theta", "lo", "hi", "out"]
+        doc = "Over xs[lo:hi]: Σ log p, Σ ∇ log p, bad points, first bad index (or -1)."
+    points = loop("i", ("lo", "hi"), body)
+    return function(name, args, [*setup, points, *store], doc, _JIT)
 
-
-#: the gradient loop of a flow without implicit inverses: branch-free, so that LLVM
-#: vectorises the point loop (the simdmath functions inline into it); each chunk of
-#: points is written to a buffer, whose rows are then summed. A long body is cut into
-#: several loops over the chunk (see SEGMENT_OPS), which pass values through ``st``.
-_SIMD_LOOP = '''
-
-{decorator}
-def value_grad_block(xs, theta, lo, hi, out):
-    """Over xs[lo:hi]: Σ log p, Σ ∇ log p, bad points, -1 (the first bad index is not
-    kept)."""
-{setup}    buf = np.empty(({rows}, {chunk}))
-    st = np.empty(({states}, {chunk}))
-    for j in range({rows}):
-        out[j] = 0.0
-    out[{rows}] = -1.0
-    for start in range(lo, hi, {chunk}):
-        m = min({chunk}, hi - start)
-{loops}
-        for j in range({rows}):
-            s = 0.0
-            for i in range(m):
-                s += buf[j, i]
-            out[j] += s
-'''
 
 #: points per chunk of the vectorised loop (its buffers stay in the L1/L2 cache)
 CHUNK = 256
 
 
-def _simd_loop(em, parts: _Parts) -> str:
+def _simd_loop(em, parts: _Parts) -> ast.FunctionDef:
+    """The gradient loop of a flow without implicit inverses: branch-free, so that LLVM
+    vectorises the point loop (the simdmath functions inline into it); each chunk of
+    points is written to a buffer, whose rows are then summed. A long body is cut into
+    several loops over the chunk (see :data:`SEGMENT_OPS`), which pass values through
+    ``st``."""
     P = len(parts.gradient)
-    d = len(parts.inputs)
-    pad = " " * 12
-    setup = "".join(f"    {p} = theta[{j}]\n" for j, p in enumerate(em.param_names))
-    if d == 1:
-        load = [f"{pad}x = xs[start + i]"]
+    rows = P + 2
+    setup = [assign(p, f"theta[{j}]") for j, p in enumerate(em.param_names)]
+    if len(parts.inputs) == 1:
+        load = [assign("x", "xs[start + i]")]
     else:
-        load = [f"{pad}{name} = xs[start + i, {j}]" for j, name in enumerate(parts.inputs)]
-    loops = []
+        load = [assign(name, f"xs[start + i, {j}]") for j, name in enumerate(parts.inputs)]
+    bodies = []
     states = 1
     for segment in parts.segments:
-        body = [" " * 8 + "for i in range(m):", *load]
-        body += [f"{pad}{name} = st[{row}, i]" for name, row in segment.loads]
-        body += segment.lines  # emitted at 12 spaces for this loop
-        body += [f"{pad}st[{row}, i] = {name}" for name, row in segment.stores]
+        body = [*load, *(assign(name, f"st[{row}, i]") for name, row in segment.loads)]
+        body += segment.statements
+        body += [assign(f"st[{row}, i]", name) for name, row in segment.stores]
         states = max([states, *(row + 1 for _, row in segment.stores)])
-        loops.append(body)
+        bodies.append(body)
     ok = f"({parts.result} > -math.inf) & ({parts.result} < math.inf)"
     if parts.guard is not None:
         ok += f" & ({parts.guard})"
     if parts.checks is not None:
         ok += f" & ({parts.checks})"
-    body = loops[-1]
-    body.append(f"{pad}ok = {ok}")
-    body.append(f"{pad}buf[0, i] = {parts.result} if ok else 0.0")
-    body += [f"{pad}buf[{j + 1}, i] = {g} if ok else 0.0" for j, g in enumerate(parts.gradient)]
-    body.append(f"{pad}buf[{P + 1}, i] = 0.0 if ok else 1.0")
-    return _SIMD_LOOP.format(
-        decorator=_DECORATOR,
-        rows=P + 2,
-        chunk=CHUNK,
-        states=states,
-        setup=setup,
-        loops="\n".join("\n".join(b) for b in loops),
-    )
+    bodies[-1].append(assign("ok", ok))
+    values = [parts.result, *parts.gradient]
+    bodies[-1] += [assign(f"buf[{j}, i]", select("ok", v, "0.0")) for j, v in enumerate(values)]
+    bodies[-1].append(assign(f"buf[{P + 1}, i]", select("ok", "0.0", "1.0")))
+    sums = [
+        assign("s", "0.0"),
+        loop("i", "m", [add_to("s", "buf[j, i]")]),
+        add_to("out[j]", "s"),
+    ]
+    chunk = [
+        assign("m", f"min({CHUNK}, hi - start)"),
+        *(loop("i", "m", body) for body in bodies),
+        loop("j", rows, sums),
+    ]
+    body = [
+        *setup,
+        assign("buf", f"np.empty(({rows}, {CHUNK}))"),
+        assign("st", f"np.empty(({states}, {CHUNK}))"),
+        loop("j", rows, [assign("out[j]", "0.0")]),
+        assign(f"out[{rows}]", "-1.0"),
+        loop("start", ("lo", "hi", CHUNK), chunk),
+    ]
+    doc = "Over xs[lo:hi]: Σ log p, Σ ∇ log p, bad points, -1 (the first bad index is not kept)."
+    return function("value_grad_block", ["xs", "theta", "lo", "hi", "out"], body, doc, _JIT)
 
 
 def train_source(program, hvp: bool = False) -> str:
@@ -383,8 +357,8 @@ def train_source(program, hvp: bool = False) -> str:
     from symflow.codegen.source import module_header
 
     em, parts = _parts(program, directions=hvp)
-    loop = _simd_loop(em, parts) if not hvp and not parts.implicit else _loop(em, parts, hvp)
-    return module_header(em.printer) + "".join(em.solvers) + loop
+    block = _simd_loop(em, parts) if not hvp and not parts.implicit else _loop(em, parts, hvp)
+    return module_header(em.printer) + "".join(em.solvers) + unparse([block])
 
 
 #: points per thread below which one thread does the whole sum (a gradient costs about
