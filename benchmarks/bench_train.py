@@ -288,7 +288,7 @@ def table(K: int, rows, best: float) -> str:
         when_ref = "never" if u is None else f"{u:.1f} s"
         fair = not r["method"].startswith(("PyTorch", "zuko"))
         if u is not None and ref_time and fair:
-            when_ref += f" ({ref_time / u:.0f}× faster)"
+            when_ref += f" ({ref_time / u:.1f}× faster)"
         gradient = "—" if math.isnan(r["gradient"]) else f"{r['gradient']:.2g}"
         converged = {None: "—", True: "yes", False: "no"}[r["converged"]]
         lines.append(
