@@ -50,6 +50,7 @@ from symflow.codegen.source import (
     assign,
     call,
     function,
+    imports,
     module_header,
     returns,
     unparse,
@@ -79,7 +80,7 @@ def _solver(name: str, cdf: str, sf: str, lo: str, hi: str, params: list[str]) -
     ]
     doc = f"x with F(x) = u (upper = 0.0) or S(x) = u (upper = 1.0) on ({lo}, {hi})."
     solver = function(name, ["u", "upper", *params], body, doc)
-    return "\nfrom symflow.codegen.solvers import solve_cdf\n" + unparse([solver])
+    return unparse([imports("symflow.codegen.solvers", "solve_cdf"), solver])
 
 
 class _Placeholder(sp.Function):
@@ -399,7 +400,7 @@ def cdf_source(program) -> str:
         array_loop(name, f"{name}_1", em.param_names) for name in ("cdf", "sf", "quantile", "isf")
     ]
     out.append(unparse(loops))
-    return module_header(em.printer) + "".join(em.solvers) + "".join(out)
+    return module_header(em.printer) + unparse(em.solvers) + "".join(out)
 
 
 def _guarded(params: list[str]) -> list[ast.FunctionDef]:

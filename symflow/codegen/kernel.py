@@ -129,7 +129,7 @@ def _store_exp(value):
 
 def _module(em: Emitter, functions) -> str:
     """The module's text: imports, helpers, root solvers, then ``functions``."""
-    return module_header(em.printer) + "".join(em.solvers) + unparse(functions)
+    return module_header(em.printer) + unparse([*em.solvers, *functions])
 
 
 def _vector_source(program) -> tuple[str, list[str]]:

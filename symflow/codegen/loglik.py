@@ -157,4 +157,4 @@ def loglik_source(program, derivatives) -> str:
     args = ["x", *params, "g", "h", "lps", "gs", "hs"]
     doc = "log p(x; θ); its gradient into g and Hessian into h."
     point = function("point_1", args, _point(em, program, derivatives), doc)
-    return module_header(em.printer) + "".join(em.solvers) + unparse([point, *_loops(P, K, params)])
+    return module_header(em.printer) + unparse([*em.solvers, point, *_loops(P, K, params)])

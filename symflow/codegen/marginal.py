@@ -38,6 +38,7 @@ array([0.5, 0.5, 0. ])
 
 from __future__ import annotations
 
+import ast
 import hashlib
 from pathlib import Path
 from typing import Any
@@ -54,7 +55,19 @@ from symflow.codegen.printer import (
 )
 from symflow.codegen.quadrature import SPLITS
 from symflow.codegen.runtime import Kernels
-from symflow.codegen.source import module_header
+from symflow.codegen.source import (
+    add_to,
+    assign,
+    call,
+    expression,
+    function,
+    loop,
+    module_header,
+    returns,
+    select,
+    unparse,
+    when,
+)
 from symflow.core.budget import attempt
 from symflow.core.reduce import Term, numeric_plan
 from symflow.errors import CompileError, ParameterError
@@ -238,8 +251,6 @@ _SCALAR = {
     "logsinh": "_logsinh",
 }
 
-_JIT = '@njit(cache=True, error_model="numpy")'
-
 
 def _printer() -> KernelPrinter:
     printer = KernelPrinter()
@@ -293,46 +304,56 @@ class _Source:
         self.outer = self.slots  # the outer auxiliary w1 (nested quadrature)
         self.scale = self.slots + (1 if self.nested else 0)  # σ, log σ, shift
         self.size = self.scale + (3 if self.scaled else 0)
-        self.out: list[str] = []
+        self.out: list[ast.FunctionDef] = []
 
     # -- pieces of source ---------------------------------------------------------
-    def code(self, expr) -> str:
-        return self.printer.doprint(fold_constants(expr.xreplace(self.names)))
+    def code(self, expr) -> ast.expr:
+        """``expr`` in the module's names, printed and parsed."""
+        return expression(self.printer.doprint(fold_constants(expr.xreplace(self.names))))
 
-    def unpack(self) -> list[str]:
+    def unpack(self) -> list[ast.stmt]:
+        """``name = p[j]`` for the parameters and the outputs after the first."""
         idents = self.param_idents + self.output_idents
-        return [f"    {name} = p[{j}]" for j, name in enumerate(idents)]
+        return [assign(name, f"p[{j}]") for j, name in enumerate(idents)]
 
-    def function(self, head: str, doc: str, body: list[str]) -> None:
-        self.out += ["", "", _JIT, f"def {head}:", f'    """{doc}"""', *body]
+    def function(self, name: str, args: list[str], doc: str, body: list[ast.stmt]) -> None:
+        self.out.append(function(name, args, body, doc))
 
-    def variants(self, terms, edges, w, s, value, combine="sum") -> list[str]:
+    def variants(self, terms, edges, w, s, value, combine="sum") -> list[ast.stmt]:
         """An integrand's body: one branch per edge variant (w = edge_k + s) and one in
-        w itself (w = s). ``value`` prints a term's density (or log-density); the terms
+        w itself (w = s). ``value`` gives a term's density (or log-density); the terms
         are summed, or their largest value kept (``combine="max"``)."""
-        out = []
-        start, empty = ("0.0", "0.0") if combine == "sum" else ("-math.inf", "-math.inf")
-        for k, at in enumerate([*(e + s for e in edges), s]):
-            head = "else:" if k == len(edges) else f"{'if' if k == 0 else 'elif'} k == {k}:"
-            out.append(f"    {head}" if edges else "    if True:")
-            out.append(f"        acc = {start}")
+        start = "0.0" if combine == "sum" else "-math.inf"
+        cases = []
+        for at in [*(e + s for e in edges), s]:
+            body = [assign("acc", start)]
             for t in terms:
                 cond = sp.And(*[c.xreplace({w: at}) for c in t.conditions])
                 if cond is sp.false:
                     continue
                 v = value(t.density.xreplace({w: at}))
-                guard = "" if cond is sp.true else f" if ({self.code(cond)}) else {empty}"
-                out.append(f"        v = {v}{guard}")
+                body.append(
+                    assign("v", v if cond is sp.true else select(self.code(cond), v, start))
+                )
                 if combine == "sum":
-                    out.append("        acc += v if v == v else 0.0")
+                    body.append(add_to("acc", select("v == v", "v", "0.0")))
                 else:
-                    out.append("        acc = max(acc, v) if v == v else acc")
-            out.append("        return acc")
-        return out
+                    body.append(assign("acc", select("v == v", "max(acc, v)", "acc")))
+            cases.append(body + [returns("acc")])
+        return _by_variant(cases)
 
-    def fill_edges(self, edges, indent: str = "    ") -> list[str]:
-        out = [f"{indent}edges[{k}] = {self.code(e)}" for k, e in enumerate(edges)]
-        return out + [f"{indent}anchors[{k}] = {k}" for k in range(len(edges))]
+    def fill_edges(self, edges) -> list[ast.stmt]:
+        """``edges[k] = edge_k(x)`` and ``anchors[k] = k``."""
+        out = [assign(f"edges[{k}]", self.code(e)) for k, e in enumerate(edges)]
+        return out + [assign(f"anchors[{k}]", str(k)) for k in range(len(edges))]
+
+    def plain(self, integrand: str, edges, doc: str) -> None:
+        """``plain(x, p, edges, anchors)``: the integral of ``integrand`` over the pieces
+        between ``edges`` at x."""
+        n = len(edges)
+        body = [*self.unpack(), *self.fill_edges(edges), returns(_integrate(integrand, n, n, "x"))]
+        self.function("plain", _INTEGRAL, doc, body)
+        self.edge_count = max(n, 1)
 
     # -- the module ---------------------------------------------------------------
     def build(self) -> str:
@@ -345,19 +366,20 @@ class _Source:
         if self.scaled:
             self._scaled()
         self._drivers()
-        return "\n".join([_header(self.printer), *self.out, ""])
+        return _header(self.printer) + unparse(self.out)
 
     def _exact(self) -> None:
         """m > 1 outputs with an exact density: evaluated directly, no quadrature."""
-        body = self.unpack() + ["    acc = 0.0"]
-        for t in self.reduction.exact_terms:
+        body = [*self.unpack(), assign("acc", "0.0")]
+        # in canonical order: integration hands the terms over in an order that follows
+        # the hash seed, and the source (which names the cached module) must not
+        for t in sorted(self.reduction.exact_terms, key=_term_key):
             cond = sp.And(*t.conditions)
-            guard = "" if cond is sp.true else f" if ({self.code(cond)}) else 0.0"
-            body += [f"    v = ({self.code(t.density)}){guard}", "    acc += v if v == v else 0.0"]
+            v = self.code(t.density)
+            body.append(assign("v", v if cond is sp.true else select(self.code(cond), v, "0.0")))
+            body.append(add_to("acc", select("v == v", "v", "0.0")))
         self.function(
-            "plain(x, p, edges, anchors)",
-            "p(x1, …, xm): the exact density.",
-            body + ["    return acc"],
+            "plain", _INTEGRAL, "p(x1, …, xm): the exact density.", body + [returns("acc")]
         )
         self.edge_count = 1
 
@@ -365,17 +387,9 @@ class _Source:
         (w,) = self.reduction.auxiliaries
         s = sp.Symbol("s", real=True)
         terms, edges = numeric_plan(self.reduction)
-        body = self.unpack() + self.variants(terms, edges, w, s, lambda d: f"({self.code(d)})")
-        self.function("joint_1(s, k, x, p)", "p(x, w) at w = edge_k(x) + s (last: w = s).", body)
-        n = len(edges)
-        self.function(
-            "plain(x, p, edges, anchors)",
-            "p(x) = ∫ p(x, w) dw (parameters and other outputs in p).",
-            self.unpack()
-            + self.fill_edges(edges)
-            + [f"    return integrate_pieces(joint_1, edges, anchors, {n}, {n}, x, p)"],
-        )
-        self.edge_count = max(n, 1)
+        body = self.unpack() + self.variants(terms, edges, w, s, self.code)
+        self.function("joint_1", _INTEGRAND, "p(x, w) at w = edge_k(x) + s (last: w = s).", body)
+        self.plain("joint_1", edges, "p(x) = ∫ p(x, w) dw (parameters and other outputs in p).")
         self.terms, self.edges = terms, edges
 
     def _nested(self) -> None:
@@ -384,31 +398,21 @@ class _Source:
         w1, w2 = self.reduction.auxiliaries
         s = sp.Symbol("s", real=True)
         terms, inner, outer = nested_plan(self.reduction)
-        body = self.unpack() + [f"    w_1 = p[{self.outer}]"]
-        body += self.variants(terms, inner, w2, s, lambda d: f"({self.code(d)})")
-        self.function("joint_1(s, k, x, p)", "p(x, w1, w2) at w2 = edge_k + s; w1 in p.", body)
-        body = self.unpack()
-        for k, at in enumerate([*(e + s for e in outer), s]):
-            head = "else:" if k == len(outer) else f"{'if' if k == 0 else 'elif'} k == {k}:"
-            body += [f"    {head}" if outer else "    if True:", f"        w_1 = {self.code(at)}"]
+        body = [*self.unpack(), assign("w_1", f"p[{self.outer}]")]
+        body += self.variants(terms, inner, w2, s, self.code)
+        self.function("joint_1", _INTEGRAND, "p(x, w1, w2) at w2 = edge_k + s; w1 in p.", body)
         n = len(inner)
-        body += [
-            f"    p[{self.outer}] = w_1",
-            f"    edges = np.empty({max(n, 1)})",
-            f"    anchors = np.empty({max(n, 1)}, np.int64)",
+        body = [
+            *self.unpack(),
+            *_by_variant([[assign("w_1", self.code(at))] for at in [*(e + s for e in outer), s]]),
+            assign(f"p[{self.outer}]", "w_1"),
+            assign("edges", f"np.empty({max(n, 1)})"),
+            assign("anchors", f"np.empty({max(n, 1)}, np.int64)"),
             *self.fill_edges(inner),
-            f"    return integrate_pieces(joint_1, edges, anchors, {n}, {n}, x, p)",
+            returns(_integrate("joint_1", n, n, "x")),
         ]
-        self.function("inner_1(s, k, x, p)", "∫ p(x, w1, w2) dw2 at w1 = edge_k(x) + s.", body)
-        n = len(outer)
-        self.function(
-            "plain(x, p, edges, anchors)",
-            "p(x) = ∫∫ p(x, w1, w2) dw2 dw1 (nested quadrature).",
-            self.unpack()
-            + self.fill_edges(outer)
-            + [f"    return integrate_pieces(inner_1, edges, anchors, {n}, {n}, x, p)"],
-        )
-        self.edge_count = max(n, 1)
+        self.function("inner_1", _INTEGRAND, "∫ p(x, w1, w2) dw2 at w1 = edge_k(x) + s.", body)
+        self.plain("inner_1", outer, "p(x) = ∫∫ p(x, w1, w2) dw2 dw1 (nested quadrature).")
 
     def _scaled(self) -> None:
         """The integrand in x = σY, w = σW (σ a power of two) and in log space: the
@@ -437,49 +441,77 @@ class _Source:
         self.names[sigma] = sp.Symbol("sigma", real=True)
         self.names[log_sigma] = sp.Symbol("log_sigma", real=True)
         s = sp.Symbol("s", real=True)
-        unpack = self.unpack() + [
-            f"    sigma = p[{self.scale}]",
-            f"    log_sigma = p[{self.scale + 1}]",
+        unpack = [
+            *self.unpack(),
+            assign("sigma", f"p[{self.scale}]"),
+            assign("log_sigma", f"p[{self.scale + 1}]"),
         ]
         self.function(
-            "log_joint_scaled(s, k, x, p)",
+            "log_joint_scaled",
+            _INTEGRAND,
             "max over terms of log p(σx, σw) + log σ at w = edge_k + s.",
-            unpack + self.variants(terms, edges, w, s, lambda d: f"({self.code(d)})", "max"),
+            unpack + self.variants(terms, edges, w, s, self.code, "max"),
         )
+
+        def shifted_exp(log):
+            return call("math.exp", ast.BinOp(self.code(log), ast.Sub(), expression("shift")))
+
         self.function(
-            "joint_scaled(s, k, x, p)",
+            "joint_scaled",
+            _INTEGRAND,
             "σ p(σx, σw) / e^{shift} at w = edge_k + s.",
-            unpack
-            + [f"    shift = p[{self.scale + 2}]"]
-            + self.variants(terms, edges, w, s, lambda d: f"math.exp({self.code(d)} - shift)"),
+            [
+                *unpack,
+                assign("shift", f"p[{self.scale + 2}]"),
+                *self.variants(terms, edges, w, s, shifted_exp),
+            ],
         )
         n = len(edges)
+        scaled_y = {y: sp.Symbol("y", real=True)}
         self.function(
-            "log_density_scaled(x, p, edges, anchors)",
+            "log_density_scaled",
+            _INTEGRAL,
             "log p(x) integrated in x = σY (σ = 1 unless |x| is tiny), in log space.",
             [
                 *self.unpack(),
-                "    sigma = 1.0",
-                "    log_sigma = 0.0",
-                f"    if 0.0 < abs(x) < {TINY_X!r}:",
-                "        e = math.frexp(x)[1]",
-                "        sigma = math.ldexp(1.0, e)",
-                "        log_sigma = e * 0.6931471805599453",
-                "    y = x / sigma",
-                f"    p[{self.scale}] = sigma",
-                f"    p[{self.scale + 1}] = log_sigma",
+                assign("sigma", "1.0"),
+                assign("log_sigma", "0.0"),
+                when(
+                    f"0.0 < abs(x) < {TINY_X!r}",
+                    [
+                        assign("e", "math.frexp(x)[1]"),
+                        assign("sigma", "math.ldexp(1.0, e)"),
+                        assign("log_sigma", "e * 0.6931471805599453"),
+                    ],
+                ),
+                assign("y", "x / sigma"),
+                assign(f"p[{self.scale}]", "sigma"),
+                assign(f"p[{self.scale + 1}]", "log_sigma"),
                 *[
-                    f"    edges[{k}] = {self.code(e.xreplace({y: sp.Symbol('y', real=True)}))}"
+                    assign(f"edges[{k}]", self.code(e.xreplace(scaled_y)))
                     for k, e in enumerate(edges)
                 ],
-                *[f"    anchors[{k}] = {k}" for k in range(n)],
-                f"    n = split_long_pieces(edges, anchors, sort_edges(edges, anchors, {n}), {n})",
-                f"    shift = largest_log(log_joint_scaled, edges, anchors, n, {n}, y, p)",
-                "    if shift == -math.inf or shift == math.inf:",
-                "        return -math.inf",
-                f"    p[{self.scale + 2}] = shift",
-                f"    total = integrate_pieces(joint_scaled, edges, anchors, n, {n}, y, p)",
-                "    return shift + math.log(total) if total > 0.0 else -math.inf",
+                *[assign(f"anchors[{k}]", str(k)) for k in range(n)],
+                assign(
+                    "n",
+                    call(
+                        "split_long_pieces",
+                        "edges",
+                        "anchors",
+                        f"sort_edges(edges, anchors, {n})",
+                        str(n),
+                    ),
+                ),
+                assign(
+                    "shift",
+                    call(
+                        "largest_log", "log_joint_scaled", "edges", "anchors", "n", str(n), "y", "p"
+                    ),
+                ),
+                when("shift == -math.inf or shift == math.inf", [returns("-math.inf")]),
+                assign(f"p[{self.scale + 2}]", "shift"),
+                assign("total", _integrate("joint_scaled", "n", n, "y")),
+                returns(select("total > 0.0", "shift + math.log(total)", "-math.inf")),
             ],
         )
         return None
@@ -491,72 +523,91 @@ class _Source:
     def _drivers(self) -> None:
         """prob_1 / log_prob_1 (scalars) and prob_v / log_prob_v (arrays; buffers made once)."""
         xs = ["x", *self.output_idents]
-        args = ", ".join(xs + self.param_idents)
         n = self.edge_count
         if self.scaled:  # room for the break points of split_long_pieces
             n += 2 * len(SPLITS) * max(n - 1, 0)
-        scaled = [
-            "    tiny = 0.0 < abs(x) < " + repr(TINY_X),
-            f"    if v >= {TINY_P!r} and not tiny:",
-            "        return v, math.log(v)",
-            "    lv = log_density_scaled(x, p, edges, anchors)",
-            "    return math.exp(lv), lv",
-        ]
+        if self.scaled:
+            last = [
+                assign("tiny", f"0.0 < abs(x) < {TINY_X!r}"),
+                when(f"v >= {TINY_P!r} and not tiny", [returns("(v, math.log(v))")]),
+                assign("lv", call("log_density_scaled", *_INTEGRAL)),
+                returns("(math.exp(lv), lv)"),
+            ]
+        else:
+            last = [returns("(v, math.log(v) if v > 0.0 else -math.inf)")]
         self.function(
-            "density(x, p, edges, anchors)",
+            "density",
+            _INTEGRAL,
             "(p(x), log p(x)): 0 and −inf outside the support, nan for nan.",
             [
-                "    if x != x:",
-                "        return math.nan, math.nan",
-                "    v = plain(x, p, edges, anchors)",
-                "    if v != v:",
-                "        return math.nan, math.nan",
-                "    if v <= 0.0:",
-                "        v = 0.0",
-                *(
-                    scaled
-                    if self.scaled
-                    else ["    return v, math.log(v) if v > 0.0 else -math.inf"]
-                ),
+                when("x != x", [returns("(math.nan, math.nan)")]),
+                assign("v", call("plain", *_INTEGRAL)),
+                when("v != v", [returns("(math.nan, math.nan)")]),
+                when("v <= 0.0", [assign("v", "0.0")]),
+                *last,
             ],
         )
-        fill = [f"    p[{j}] = {name}" for j, name in enumerate(self.param_idents)]
-        fill += [
-            f"    p[{len(self.param_idents) + j}] = {name}"
-            for j, name in enumerate(self.output_idents)
-        ]
+        slots = self.param_idents + self.output_idents
         buffers = [
-            f"    p = np.empty({max(self.size, 1)})",
-            f"    edges = np.empty({n})",
-            f"    anchors = np.empty({n}, np.int64)",
+            assign("p", f"np.empty({max(self.size, 1)})"),
+            assign("edges", f"np.empty({n})"),
+            assign("anchors", f"np.empty({n}, np.int64)"),
         ]
         for name, pick in (("prob", 0), ("log_prob", 1)):
+
+            def density(x: str, pick: int = pick) -> str:
+                return f"density({x}, p, edges, anchors)[{pick}]"
+
             self.function(
-                f"{name}_1({args})",
+                f"{name}_1",
+                xs + self.param_idents,
                 ("p_X" if pick == 0 else "log p_X") + " at one point.",
                 [
                     *buffers,
-                    *fill,
-                    f"    return density(x, p, edges, anchors)[{pick}]",
+                    *(assign(f"p[{j}]", v) for j, v in enumerate(slots)),
+                    returns(density("x")),
                 ],
             )
-            loop = ["    for i in range(xs.shape[0]):"]
+            k = len(self.param_idents)
             if self.m == 1:
-                loop.append(f"        out[i] = density(xs[i], p, edges, anchors)[{pick}]")
+                point = [assign("out[i]", density("xs[i]"))]
             else:
-                loop += [
-                    f"        p[{len(self.param_idents) + j - 1}] = xs[i, {j}]"
-                    for j in range(1, self.m)
-                ]
-                loop.append(f"        out[i] = density(xs[i, 0], p, edges, anchors)[{pick}]")
+                point = [assign(f"p[{k + j - 1}]", f"xs[i, {j}]") for j in range(1, self.m)]
+                point.append(assign("out[i]", density("xs[i, 0]")))
             self.function(
-                f"{name}_v(xs{''.join(', ' + p for p in self.param_idents)})",
+                f"{name}_v",
+                ["xs", *self.param_idents],
                 f"{name} at each point (one row per point when m > 1).",
                 [
                     *buffers,
-                    *[f"    p[{j}] = {name_}" for j, name_ in enumerate(self.param_idents)],
-                    "    out = np.empty(xs.shape[0])",
-                    *loop,
-                    "    return out",
+                    *(assign(f"p[{j}]", v) for j, v in enumerate(self.param_idents)),
+                    assign("out", "np.empty(xs.shape[0])"),
+                    loop("i", "xs.shape[0]", point),
+                    returns("out"),
                 ],
             )
+
+
+#: the arguments of an integrand (a variant k of the joint density at offset s) and of an
+#: integral at x
+_INTEGRAND = ["s", "k", "x", "p"]
+_INTEGRAL = ["x", "p", "edges", "anchors"]
+
+
+def _term_key(term: Term):
+    """A canonical sort key of a term (its density, then its conditions)."""
+    return sp.default_sort_key(sp.Tuple(term.density, *term.conditions))
+
+
+def _integrate(integrand: str, count: str | int, size: int, x: str) -> ast.Call:
+    """``integrate_pieces(integrand, edges, anchors, count, size, x, p)``."""
+    return call("integrate_pieces", integrand, "edges", "anchors", str(count), str(size), x, "p")
+
+
+def _by_variant(cases: list[list[ast.stmt]]) -> list[ast.stmt]:
+    """``if k == 0: cases[0] elif k == 1: … else: cases[-1]`` (the last case alone: in
+    ``if True``)."""
+    chain = cases[-1]
+    for k in range(len(cases) - 2, -1, -1):
+        chain = [when(f"k == {k}", cases[k], chain)]
+    return chain if len(cases) > 1 else [when("True", chain)]

@@ -52,6 +52,8 @@ __all__ = [
     "module_header",
     "identifier",
     "expression",
+    "minus",
+    "imports",
     "assign",
     "add_to",
     "returns",
@@ -138,7 +140,8 @@ class Emitter:
             ident = identifier(f"p_{p.name}", self.taken)
             self.names[p] = sp.Symbol(ident, real=True)
             self.param_names.append(ident)
-        self.solvers: list[str] = []
+        #: the root solvers of implicit inverses (and their import), printed after the header
+        self.solvers: list[ast.stmt] = []
         self._solver_of: dict[type, str] = {}
         # helpers of the stable rewrites that the shared printer table does not name
         self.printer.known_functions.update({"sub_exact": STABLE_TRANSLATIONS["sub_exact"]})
@@ -179,34 +182,37 @@ class Emitter:
         self.printer.known_functions[cls.__name__] = name
         t, y = sp.Symbol("t", real=True), sp.Symbol("y", real=True)
         f = self.rename(cls.forward.xreplace({cls.variable: t}))
-        params = "".join(f", {p}" for p in self.param_names)
-        self.printer.extra_arguments[cls.__name__] = params
+        self.printer.extra_arguments[cls.__name__] = "".join(f", {p}" for p in self.param_names)
         lo = "-math.inf" if cls.lo == -sp.oo else self.code(cls.lo)
         hi = "math.inf" if cls.hi == sp.oo else self.code(cls.hi)
         if not self.solvers:
-            self.solvers.append("\nfrom symflow.codegen.solvers import solve_monotone\n")
+            self.solvers.append(imports("symflow.codegen.solvers", "solve_monotone"))
         # g_0 = f against y; g_j = f − L_j against y − L_j where y is nearest to L_j
         forms = [(None, f), *limit_residuals(f, t, cls.lo, cls.hi)]
         for j, value in [("d", sp.diff(f, t)), *((j, g) for j, (_, g) in enumerate(forms))]:
-            self.solvers.append(
-                SOLVER_FUNCTION.format(name=f"{name}_{j}", params=params, value=self.code(value))
-            )
+            # a function of t that the root solver calls: f, a residual f − L, or f'
+            body = [returns(self.code(value))]
+            self.solvers.append(function(f"{name}_{j}", ["t", *self.param_names], body))
         args = f"({', '.join(self.param_names)},)" if self.param_names else "()"
-        body = []
+        solves = []
         for j, (limit, _) in enumerate(forms):
             target = "y" if limit is None else self.code(stabilise(exact_difference(y, limit)))
             near = [
-                f"abs(y - {self.code(m)}) >= abs({target})" for m, _ in forms[1:] if m is not limit
+                ast.Compare(
+                    call("abs", minus("y", self.code(m))), [ast.GtE()], [call("abs", target)]
+                )
+                for m, _ in forms[1:]
+                if m is not limit
             ]
-            call = (
-                f"solve_monotone({name}_{j}, {name}_d, {target}, {lo}, {hi}, "
-                f"{float(cls.direction)}, {args})"
+            direction = repr(float(cls.direction))
+            solve = call(
+                "solve_monotone", f"{name}_{j}", f"{name}_d", target, lo, hi, direction, args
             )
-            body.append((" and ".join(near) or "True", call))
-        lines = [f"def {name}(y{params}):"]
-        lines += [f"    if {cond}:\n        return {call}" for cond, call in body[1:]]
-        lines += [f"    return {body[0][1]}"]
-        self.solvers.append("\n@" + JIT + "\n" + "\n".join(lines) + "\n")
+            test = ast.BoolOp(ast.And(), near) if len(near) > 1 else (near or ["True"])[0]
+            solves.append((test, solve))
+        body = [when(test, [returns(solve)]) for test, solve in solves[1:]]
+        body.append(returns(solves[0][1]))
+        self.solvers.append(function(name, ["y", *self.param_names], body))
 
     @staticmethod
     def _cancel_inverse_pairs(assignments):
@@ -272,10 +278,6 @@ class Emitter:
             out.append(a)
         return out
 
-    def statements(self, assignments, indent: str, given=None) -> list[str]:
-        """The lines ``name = value`` of :meth:`bindings`, each after ``indent``."""
-        return [f"{indent}{name} = {value}" for name, value in self.bindings(assignments, given)]
-
     def assign(self, assignments, given=None) -> list[ast.stmt]:
         """The statements of :meth:`bindings`."""
         return [assign(name, value) for name, value in self.bindings(assignments, given)]
@@ -333,15 +335,6 @@ class Emitter:
         return lines
 
 
-#: one function of t (the forward map, a residual f − L, or the derivative) that a root
-#: solver of an implicit inverse calls
-SOLVER_FUNCTION = """
-@njit(cache=True, error_model="numpy")
-def {name}(t{params}):
-    return {value}
-"""
-
-
 # -- statements, built as Python syntax trees -------------------------------------------------
 #: the decorator of every generated numba function: NumPy's error model, so that evaluating
 #: a path outside its region gives nan or inf instead of raising
@@ -352,6 +345,16 @@ JIT_INLINE = 'njit(cache=True, error_model="numpy", forceinline=True)'
 def expression(code: str | ast.expr) -> ast.expr:
     """``code`` (printed by the kernel printer) as a syntax tree."""
     return code if isinstance(code, ast.expr) else ast.parse(code, mode="eval").body
+
+
+def minus(a: str | ast.expr, b: str | ast.expr) -> ast.BinOp:
+    """``a - b`` (each operand whole, whatever it is)."""
+    return ast.BinOp(expression(a), ast.Sub(), expression(b))
+
+
+def imports(module: str, *names: str) -> ast.ImportFrom:
+    """``from module import names``."""
+    return ast.ImportFrom(module, [ast.alias(n) for n in names], 0)
 
 
 def assign(target: str, value: str | ast.expr) -> ast.Assign:
@@ -419,8 +422,8 @@ def function(
     )
 
 
-def unparse(functions: list[ast.FunctionDef]) -> str:
-    """The source of ``functions``, two blank lines apart."""
+def unparse(functions: list[ast.stmt]) -> str:
+    """The source of ``functions`` (and imports), two blank lines apart."""
     return "".join(
         "\n\n"
         + ast.unparse(ast.fix_missing_locations(ast.Module(body=[f], type_ignores=[])))

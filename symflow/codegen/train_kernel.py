@@ -279,7 +279,7 @@ def _loop(em, parts: _Parts, hvp: bool) -> ast.FunctionDef:
     body.append(when(f"not ({ok})", _skip()))
     body.append(add_to("acc_0", parts.result))
     body += [add_to(f"acc_{j + 1}", g) for j, g in enumerate(parts.gradient)]
-    if hvp:
+    if hvp and parts.direction:  # (a flow without parameters has no directions)
         directions = [assign(v, f"vs[{j}, k]") for j, v in enumerate(parts.direction)]
         directions += parts.tangent
         directions += [add_to(f"hv[{j}, k]", h) for j, h in enumerate(parts.hvp)]
@@ -358,7 +358,7 @@ def train_source(program, hvp: bool = False) -> str:
 
     em, parts = _parts(program, directions=hvp)
     block = _simd_loop(em, parts) if not hvp and not parts.implicit else _loop(em, parts, hvp)
-    return module_header(em.printer) + "".join(em.solvers) + unparse([block])
+    return module_header(em.printer) + unparse([*em.solvers, block])
 
 
 #: points per thread below which one thread does the whole sum (a gradient costs about

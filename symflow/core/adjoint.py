@@ -148,8 +148,15 @@ def hoist_implicit(assignments: Sequence[Assignment]) -> list[Assignment]:
     return out
 
 
+def _ordered(symbols: set[sp.Symbol]) -> list[sp.Symbol]:
+    """``symbols`` in SymPy's canonical order, not the set's (which changes with the hash
+    seed, and with it the order of the generated statements and the kernel's source)."""
+    return sorted(symbols, key=sp.default_sort_key)
+
+
 def partials(a: Assignment, wrt: set[sp.Symbol]) -> dict[sp.Symbol, sp.Expr]:
-    """∂ value/∂s for the symbols s of ``wrt`` that the assignment's value depends on.
+    """∂ value/∂s for the symbols s of ``wrt`` that the assignment's value depends on
+    (in canonical order).
 
     For an implicit inverse w = h(y(s); θ) with f(w; θ) = y: (∂y/∂s − ∂f/∂s(w)) / f'(w).
     """
@@ -162,13 +169,13 @@ def partials(a: Assignment, wrt: set[sp.Symbol]) -> dict[sp.Symbol, sp.Expr]:
         forward = cls.forward
         slope = sp.diff(forward, t).xreplace({t: a.target})
         out = {}
-        for s in (arg.free_symbols | (forward.free_symbols - {t})) & wrt:
+        for s in _ordered((arg.free_symbols | (forward.free_symbols - {t})) & wrt):
             d = sp.diff(arg, s) - sp.diff(forward, s).xreplace({t: a.target})
             if d != 0:
                 out[s] = d / slope
         return out
     out = {}
-    for s in value.free_symbols & wrt:
+    for s in _ordered(value.free_symbols & wrt):
         d = sp.diff(value, s)
         if d != 0:
             out[s] = d

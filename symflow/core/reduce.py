@@ -828,14 +828,17 @@ def numeric_plan(reduction: Reduction) -> tuple[list[Term], list[sp.Expr]]:
 
 
 def _edges_of(terms, w: sp.Symbol) -> list[sp.Expr]:
-    """Every bound of w in the terms' conditions (support edges and kinks)."""
+    """Every bound of w in the terms' conditions (support edges and kinks), in SymPy's
+    canonical order (not the order in which sets of conditions happen to iterate, which
+    changes with the hash seed and would change the generated kernel's source)."""
     edges: list[sp.Expr] = []
     for term in terms:
         cases = attempt(lambda t=term: _bounds(t.conditions, w), 5.0, None) or []
         for case in cases:
             edges.extend(case.lower)
             edges.extend(case.upper)
-    return _unique([e for e in edges if e.is_finite is not False])
+    finite = [e for e in edges if e.is_finite is not False]
+    return _unique(sorted(finite, key=sp.default_sort_key))
 
 
 def nested_plan(reduction: Reduction) -> tuple[list[Term], list[sp.Expr], list[sp.Expr]]:

@@ -224,25 +224,80 @@ def _scaled(st_dist, p, *shape):
     return st_dist(*shape, loc=p.get("loc", 0.0), scale=p.get("scale", 1.0))
 
 
-def _specs() -> dict[str, _Spec]:
-    def loc_kw(p):
-        return {"loc": p.get("loc", 0.0)}
+def _loc_kw(p: Mapping[str, Any]) -> dict:
+    return {"loc": p.get("loc", 0.0)}
 
+
+#: parameter lists that several families share
+_C = (("c", "c"),)
+_AB = (("a", r"\alpha"), ("b", r"\beta"))
+_GUMBEL = (("mu", r"\mu"), ("beta", r"\beta"))
+
+
+def _on_reals(name, symbols, log_density, dist, positive=None) -> _Spec:
+    """A family on the whole line whose SciPy twin ``dist(scipy.stats)`` takes the
+    parameters in order; the positive ones: the last (the scale) unless given."""
+    names = [n for n, _ in symbols]
+    return _Spec(
+        name,
+        symbols,
+        log_density,
+        lambda p: sp.S.Reals,
+        lambda st, p: dist(st)(*[p[n] for n in names]),
+        (names[-1],) if positive is None else positive,
+    )
+
+
+def _shapes(name, symbols, log_density, dist, latex_name=None) -> _Spec:
+    """A family on (loc, ∞) with positive shape parameters ``symbols`` and an optional loc
+    and scale, whose SciPy twin ``dist(scipy.stats)`` takes the shapes in order."""
+    names = tuple(n for n, _ in symbols)
+    return _Spec(
+        name,
+        symbols,
+        log_density,
+        _above,
+        lambda st, p: _scaled(dist(st), p, *[p[n] for n in names]),
+        names,
+        latex_name,
+    )
+
+
+def _shape_scale(name, symbols, log_density, dist) -> _Spec:
+    """A family on (loc, ∞) with a positive shape and scale, whose SciPy twin is
+    ``dist(scipy.stats)(shape, scale=scale, loc=loc)``."""
+    shape, scale = (n for n, _ in symbols)
+    return _Spec(
+        name,
+        symbols,
+        log_density,
+        _above,
+        lambda st, p: dist(st)(p[shape], scale=p[scale], **_loc_kw(p)),
+        (shape, scale),
+    )
+
+
+def _chi_like(name: str, k: int, dist) -> _Spec:
+    """σ·Chi(k) on (loc, ∞) (HalfNormal k = 1, Rayleigh 2, Maxwell 3)."""
+    return _Spec(
+        name,
+        (("sigma", r"\sigma"),),
+        lambda x, p: _ld_chi(x, {**p, "k": sp.Integer(k)}),
+        _above,
+        lambda st, p: dist(st)(scale=p["sigma"], **_loc_kw(p)),
+        ("sigma",),
+    )
+
+
+def _specs() -> dict[str, _Spec]:
     table = [
-        _Spec(
-            "Normal",
-            (("mu", r"\mu"), ("sigma", r"\sigma")),
-            _ld_normal,
-            lambda p: sp.S.Reals,
-            lambda st, p: st.norm(p["mu"], p["sigma"]),
-            ("sigma",),
-        ),
+        _on_reals("Normal", (("mu", r"\mu"), ("sigma", r"\sigma")), _ld_normal, lambda st: st.norm),
         _Spec(
             "LogNormal",
             (("mu", r"\mu"), ("sigma", r"\sigma")),
             _ld_lognormal,
             _above,
-            lambda st, p: st.lognorm(p["sigma"], scale=_exp(p["mu"]), **loc_kw(p)),
+            lambda st, p: st.lognorm(p["sigma"], scale=_exp(p["mu"]), **_loc_kw(p)),
             ("sigma",),
         ),
         _Spec(
@@ -250,7 +305,7 @@ def _specs() -> dict[str, _Spec]:
             (("rate", r"\lambda"),),
             lambda x, p: sp.log(p["rate"]) - p["rate"] * (x - _loc(p)),
             _above,
-            lambda st, p: st.expon(scale=1 / p["rate"], **loc_kw(p)),
+            lambda st, p: st.expon(scale=1 / p["rate"], **_loc_kw(p)),
             ("rate",),
         ),
         _Spec(
@@ -258,7 +313,7 @@ def _specs() -> dict[str, _Spec]:
             (("k", "k"),),
             lambda x, p: _ld_gamma_like(x - _loc(p), p["k"] / 2, _HALF),
             _above,
-            lambda st, p: st.chi2(p["k"], **loc_kw(p)),
+            lambda st, p: st.chi2(p["k"], **_loc_kw(p)),
             ("k",),
             r"\chi^2",
         ),
@@ -267,42 +322,16 @@ def _specs() -> dict[str, _Spec]:
             (("shape", r"\alpha"), ("rate", r"\beta")),
             lambda x, p: _ld_gamma_like(x - _loc(p), p["shape"], p["rate"]),
             _above,
-            lambda st, p: st.gamma(p["shape"], scale=1 / p["rate"], **loc_kw(p)),
+            lambda st, p: st.gamma(p["shape"], scale=1 / p["rate"], **_loc_kw(p)),
             ("shape", "rate"),
         ),
-        _Spec(
-            "Weibull",
-            (("k", "k"), ("lambda", r"\lambda")),
-            _ld_weibull,
-            _above,
-            lambda st, p: st.weibull_min(p["k"], scale=p["lambda"], **loc_kw(p)),
-            ("k", "lambda"),
+        _shape_scale(
+            "Weibull", (("k", "k"), ("lambda", r"\lambda")), _ld_weibull, lambda st: st.weibull_min
         ),
-        _Spec(
-            "Rayleigh",
-            (("sigma", r"\sigma"),),
-            lambda x, p: _ld_chi(x, {**p, "k": sp.Integer(2)}),
-            _above,
-            lambda st, p: st.rayleigh(scale=p["sigma"], **loc_kw(p)),
-            ("sigma",),
-        ),
-        _Spec(
-            "HalfNormal",
-            (("sigma", r"\sigma"),),
-            lambda x, p: _ld_chi(x, {**p, "k": _ONE}),
-            _above,
-            lambda st, p: st.halfnorm(scale=p["sigma"], **loc_kw(p)),
-            ("sigma",),
-        ),
-        _Spec(
-            "Chi",
-            (("k", "k"), ("sigma", r"\sigma")),
-            _ld_chi,
-            _above,
-            lambda st, p: st.chi(p["k"], scale=p["sigma"], **loc_kw(p)),
-            ("k", "sigma"),
-        ),
-        _Spec(
+        _chi_like("Rayleigh", 2, lambda st: st.rayleigh),
+        _chi_like("HalfNormal", 1, lambda st: st.halfnorm),
+        _shape_scale("Chi", (("k", "k"), ("sigma", r"\sigma")), _ld_chi, lambda st: st.chi),
+        _shape_scale(
             "InverseGamma",
             (("alpha", r"\alpha"), ("beta", r"\beta")),
             lambda x, p: (
@@ -311,9 +340,7 @@ def _specs() -> dict[str, _Spec]:
                 - (p["alpha"] + 1) * sp.log(x - _loc(p))
                 - p["beta"] / (x - _loc(p))
             ),
-            _above,
-            lambda st, p: st.invgamma(p["alpha"], scale=p["beta"], **loc_kw(p)),
-            ("alpha", "beta"),
+            lambda st: st.invgamma,
         ),
         _Spec(
             "Levy",
@@ -338,79 +365,15 @@ def _specs() -> dict[str, _Spec]:
             lambda st, p: st.pareto(p["alpha"], scale=p["x_m"]),
             ("alpha", "x_m"),
         ),
-        _Spec(
-            "Frechet",
-            (("c", "c"),),
-            _ld_frechet,
-            _above,
-            lambda st, p: _scaled(st.invweibull, p, p["c"]),
-            ("c",),
-            r"\mathrm{Fr\acute{e}chet}",
-        ),
-        _Spec(
-            "Fisk",
-            (("c", "c"),),
-            _ld_fisk,
-            _above,
-            lambda st, p: _scaled(st.fisk, p, p["c"]),
-            ("c",),
-            r"\mathrm{LogLogistic}",
-        ),
-        _Spec(
-            "F",
-            (("d1", "d_1"), ("d2", "d_2")),
-            _ld_f,
-            _above,
-            lambda st, p: _scaled(st.f, p, p["d1"], p["d2"]),
-            ("d1", "d2"),
-        ),
-        _Spec(
-            "BetaPrime",
-            (("a", r"\alpha"), ("b", r"\beta")),
-            _ld_beta_prime,
-            _above,
-            lambda st, p: _scaled(st.betaprime, p, p["a"], p["b"]),
-            ("a", "b"),
-            r"\mathrm{Beta}'",
-        ),
-        _Spec(
-            "LogLaplace",
-            (("c", "c"),),
-            _ld_log_laplace,
-            _above,
-            lambda st, p: _scaled(st.loglaplace, p, p["c"]),
-            ("c",),
-        ),
-        _Spec(
-            "HalfCauchy",
-            (),
-            _ld_half_cauchy,
-            _above,
-            lambda st, p: _scaled(st.halfcauchy, p),
-        ),
-        _Spec(
-            "HalfLogistic",
-            (),
-            _ld_half_logistic,
-            _above,
-            lambda st, p: _scaled(st.halflogistic, p),
-        ),
-        _Spec(
-            "Gompertz",
-            (("c", "c"),),
-            _ld_gompertz,
-            _above,
-            lambda st, p: _scaled(st.gompertz, p, p["c"]),
-            ("c",),
-        ),
-        _Spec(
-            "Maxwell",
-            (("sigma", r"\sigma"),),
-            lambda x, p: _ld_chi(x, {**p, "k": sp.Integer(3)}),
-            _above,
-            lambda st, p: st.maxwell(scale=p["sigma"], **loc_kw(p)),
-            ("sigma",),
-        ),
+        _shapes("Frechet", _C, _ld_frechet, lambda st: st.invweibull, r"\mathrm{Fr\acute{e}chet}"),
+        _shapes("Fisk", _C, _ld_fisk, lambda st: st.fisk, r"\mathrm{LogLogistic}"),
+        _shapes("F", (("d1", "d_1"), ("d2", "d_2")), _ld_f, lambda st: st.f),
+        _shapes("BetaPrime", _AB, _ld_beta_prime, lambda st: st.betaprime, r"\mathrm{Beta}'"),
+        _shapes("LogLaplace", _C, _ld_log_laplace, lambda st: st.loglaplace),
+        _shapes("HalfCauchy", (), _ld_half_cauchy, lambda st: st.halfcauchy),
+        _shapes("HalfLogistic", (), _ld_half_logistic, lambda st: st.halflogistic),
+        _shapes("Gompertz", _C, _ld_gompertz, lambda st: st.gompertz),
+        _chi_like("Maxwell", 3, lambda st: st.maxwell),
         _Spec(
             "LogUniform",
             (("a", "a"), ("b", "b")),
@@ -446,25 +409,22 @@ def _specs() -> dict[str, _Spec]:
             lambda st, p: st.beta(p["a"], p["b"], loc=p.get("loc", 0.0), scale=p.get("scale", 1.0)),
             ("a", "b"),
         ),
-        _Spec(
+        _on_reals(
             "Cauchy",
             (("x0", "x_0"), ("gamma", r"\gamma")),
             lambda x, p: (
                 -sp.log(sp.pi * p["gamma"]) - sp.log(1 + ((x - p["x0"]) / p["gamma"]) ** 2)
             ),
-            lambda p: sp.S.Reals,
-            lambda st, p: st.cauchy(p["x0"], p["gamma"]),
-            ("gamma",),
+            lambda st: st.cauchy,
         ),
-        _Spec(
+        _on_reals(
             "StudentT",
             (("nu", r"\nu"), ("mu", r"\mu"), ("sigma", r"\sigma")),
             _ld_student,
-            lambda p: sp.S.Reals,
-            lambda st, p: st.t(p["nu"], p["mu"], p["sigma"]),
+            lambda st: st.t,
             ("nu", "sigma"),
         ),
-        _Spec(
+        _on_reals(
             "Logistic",
             (("mu", r"\mu"), ("s", "s")),
             lambda x, p: (
@@ -472,34 +432,16 @@ def _specs() -> dict[str, _Spec]:
                 - 2 * sp.log(1 + sp.exp(-(x - p["mu"]) / p["s"]))
                 - sp.log(p["s"])
             ),
-            lambda p: sp.S.Reals,
-            lambda st, p: st.logistic(p["mu"], p["s"]),
-            ("s",),
+            lambda st: st.logistic,
         ),
-        _Spec(
+        _on_reals(
             "Laplace",
             (("mu", r"\mu"), ("b", "b")),
             lambda x, p: -sp.Abs(x - p["mu"]) / p["b"] - sp.log(2 * p["b"]),
-            lambda p: sp.S.Reals,
-            lambda st, p: st.laplace(p["mu"], p["b"]),
-            ("b",),
+            lambda st: st.laplace,
         ),
-        _Spec(
-            "Gumbel",
-            (("mu", r"\mu"), ("beta", r"\beta")),
-            lambda x, p: _ld_gumbel(x, p, -1),
-            lambda p: sp.S.Reals,
-            lambda st, p: st.gumbel_r(p["mu"], p["beta"]),
-            ("beta",),
-        ),
-        _Spec(
-            "GumbelMin",
-            (("mu", r"\mu"), ("beta", r"\beta")),
-            lambda x, p: _ld_gumbel(x, p, 1),
-            lambda p: sp.S.Reals,
-            lambda st, p: st.gumbel_l(p["mu"], p["beta"]),
-            ("beta",),
-        ),
+        _on_reals("Gumbel", _GUMBEL, lambda x, p: _ld_gumbel(x, p, -1), lambda st: st.gumbel_r),
+        _on_reals("GumbelMin", _GUMBEL, lambda x, p: _ld_gumbel(x, p, 1), lambda st: st.gumbel_l),
         _Spec(
             "Triangular",
             (("a", "a"), ("c", "c"), ("b", "b")),

@@ -51,6 +51,7 @@ from symflow.core.budget import attempt
 from symflow.core.intervals import as_intervals, describe_set
 from symflow.core.program import Assignment
 from symflow.errors import CompileError, FitError, ParameterError, SupportError
+from symflow.stats.report import estimate_report
 
 __all__ = ["FitResult", "fit_flow"]
 
@@ -91,11 +92,14 @@ class _Derivatives:
         """d expr / d theta through the earlier targets and implicit inverses."""
         from symflow.core.layer import ImplicitInverse
 
-        implicit = [a for a in expr.atoms(sp.Function) if isinstance(a, ImplicitInverse)]
+        # canonical orders, not the sets' (which follow the hash seed): the derivatives
+        # are numbered as they are met, and the kernel's source must not change between runs
+        atoms = sorted(expr.atoms(sp.Function), key=sp.default_sort_key)
+        implicit = [a for a in atoms if isinstance(a, ImplicitInverse)]
         stand_in = {a: sp.Symbol(f"implicit_{i}", real=True) for i, a in enumerate(implicit)}
         e = expr.xreplace(stand_in)
         out = sp.diff(e, theta)
-        for s in e.free_symbols:
+        for s in sorted(e.free_symbols, key=sp.default_sort_key):
             if s != theta and s in self.values:
                 ds = self.d(s, theta)
                 if ds != 0:
@@ -218,21 +222,9 @@ class FitResult:
     fixed: dict[str, float] = field(default_factory=dict)
 
     def __str__(self) -> str:
-        verdict = "converged" if self.success else "NOT converged"
-        lines = [
-            f"Maximum-likelihood fit of {self.flow} to {self.n:,} points: {verdict} "
-            f"({self.method}, {self.nit} iterations, {self.seconds:.3g} s)",
-            f"  log-likelihood = {self.loglik:.10g}",
-            f"  {'parameter':<12} {'estimate':>16} {'std. error':>14}",
-        ]
-        for name in self.params:
-            if name in self.fixed:
-                lines.append(f"  {name:<12} {self.params[name]:>16.10g} {'(fixed)':>14}")
-            else:
-                lines.append(f"  {name:<12} {self.params[name]:>16.10g} {self.stderr[name]:>14.6g}")
-        if self.message:
-            lines.append(f"  note: {self.message}")
-        return "\n".join(lines)
+        summary = [f"  log-likelihood = {self.loglik:.10g}"]
+        footer = f"  note: {self.message}" if self.message else ""
+        return estimate_report(self, f"fit of {self.flow} to", summary, footer)
 
     def _repr_markdown_(self) -> str:
         return "```\n" + str(self) + "\n```"

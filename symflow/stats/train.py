@@ -104,21 +104,16 @@ class TrainResult:
     fixed: dict[str, float] = field(default_factory=dict)
 
     def __str__(self) -> str:
-        verdict = "converged" if self.success else "NOT converged"
-        lines = [
-            f"Maximum-likelihood training of {self.flow} on {self.n:,} points: {verdict} "
-            f"({self.method}, {self.nit} iterations, {self.seconds:.3g} s)",
+        from symflow.stats.report import estimate_report
+
+        summary = [
             f"  log-likelihood = {self.loglik:.10g}   (mean {self.loglik / self.n:.6g})",
             f"  largest gradient component (mean log-likelihood) = {self.gradient_norm:.3g}",
         ]
         if self.validation_loglik is not None:
-            lines.append(f"  validation log-likelihood = {self.validation_loglik:.10g}")
-        lines.append(f"  {'parameter':<12} {'estimate':>16} {'std. error':>14}")
-        for name, value in self.params.items():
-            err = "(fixed)" if name in self.fixed else f"{self.stderr[name]:.6g}"
-            lines.append(f"  {name:<12} {value:>16.10g} {err:>14}")
-        lines.append(f"  stopped: {self.message}")
-        return "\n".join(lines)
+            summary.append(f"  validation log-likelihood = {self.validation_loglik:.10g}")
+        footer = f"  stopped: {self.message}"
+        return estimate_report(self, f"training of {self.flow} on", summary, footer)
 
     def _repr_markdown_(self) -> str:
         return "```\n" + str(self) + "\n```"
