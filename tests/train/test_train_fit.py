@@ -47,7 +47,7 @@ def test_starting_values_come_from_the_data(affine_flow, normal_data):
 
 
 def test_method_is_chosen_by_size():
-    assert choose_method(3, 1000) == "trust-exact"
+    assert choose_method(3, 1000) == "trust-krylov"
     assert choose_method(41, 1000) == "L-BFGS"
     assert choose_method(3, 10**7) == "adam"
 
@@ -125,7 +125,7 @@ def test_result_round_trips_through_json(affine_flow, normal_data, tmp_path):
     assert back.params == fit.params and back.loglik == fit.loglik
     assert back.success == fit.success and back.nit == fit.nit
     np.testing.assert_array_equal(back.cov, fit.cov)
-    assert json.loads(path.read_text())["method"] == "trust-exact"
+    assert json.loads(path.read_text())["method"] == "trust-krylov"
     with pytest.raises(sf.ParameterError, match="Not a saved training result"):
         TrainResult.from_json('{"params": {}}')
 
