@@ -22,8 +22,10 @@ n ≥ 10⁷ points           ``adam``: minibatch Adam, then the full-data gradie
 be asked for; on flows whose likelihood rises along curved valleys (stacked
 sinh-arcsinh layers) it takes several times as many iterations as ``trust-krylov``.
 ``trust-krylov`` with more than 40 parameters is Hessian-free: each Lanczos step is one
-exact Hessian-vector product over the data. A flow with several inverse paths (x = z², a Piecewise map) is trained the same
-way: its kernels sum the paths' densities (a log-sum-exp), and its gradient and
+exact Hessian-vector product over the data.
+
+A flow with several inverse paths (x = z², a Piecewise map) is trained the same way:
+its kernels sum the paths' densities (a log-sum-exp), and its gradient and
 Hessian-vector products are those of the log-sum-exp, exact.
 
 Parameters declared positive (negative) are optimised as θ = ±exp(η). Without
