@@ -444,7 +444,7 @@ def johnson_su_flow(data) -> str:
     theirs = time.perf_counter() - t0
     ref = float(stats.johnsonsu(*p).logpdf(data).sum())
     return (
-        f"\nJohnson SU flow (4 parameters): symflow trust-exact {fit.loglik:.6f} in {ours:.2f} s, "
+        f"\nJohnson SU flow (4 parameters): symflow {fit.method} {fit.loglik:.6f} in {ours:.2f} s, "
         f"{fit.nit} iterations, converged={fit.success} (largest gradient "
         f"{fit.gradient_norm:.2g}); scipy.stats.johnsonsu.fit {ref:.6f} in {theirs:.2f} s; "
         f"relative difference {(fit.loglik - ref) / abs(ref):+.2e}"
