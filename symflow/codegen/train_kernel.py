@@ -16,8 +16,8 @@ loops run the inverse pass, the adjoint pass and the sums for each point in one 
   inverse the loop branches (a root solve must not run outside the support).
 * A flow with several inverse paths (x = z², a Piecewise map) sums them:
   log p = LogSumExp_b(log p_b) and ∇ log p = Σ_b w_b ∇ log p_b
-  (:func:`~symflow.core.adjoint.branches_gradient`); gradients only (1-D, no implicit
-  inverse).
+  (:func:`~symflow.core.adjoint.branches_gradient`), and ∇² log p·v by the adjoint of
+  the log-sum-exp (:func:`~symflow.core.adjoint.branches_hvp`); 1-D, no implicit inverse.
 * ``value_grad_hvp_block(xs, theta, vs, lo, hi, out, hv)`` adds Σ ∇² log p · vs: the
   tangent pass runs once per direction after one forward and one reverse pass
   (vs = I gives the exact Hessian).
@@ -52,7 +52,7 @@ import numpy as np
 import sympy as sp
 
 from symflow.codegen.source import add_to, assign, function, loop, select, unparse, when
-from symflow.core.adjoint import branches_gradient, reverse_gradient, tangent
+from symflow.core.adjoint import branches_gradient, branches_hvp, reverse_gradient, tangent
 from symflow.errors import CompileError
 
 __all__ = ["TrainKernels", "train_kernels", "train_source"]
@@ -145,7 +145,7 @@ class _Parts:
     implicit: bool  # a root solve must not run outside the support: branch, not select
 
 
-def _check_branches(program, directions: bool) -> None:
+def _check_branches(program) -> None:
     """Refuse what the branch-summed (several inverse paths) kernels do not compile."""
     n = len(program.paths)
     if program.dimension > 1:
@@ -158,12 +158,6 @@ def _check_branches(program, directions: bool) -> None:
             f"This flow has {n} inverse paths and an implicit inverse (a root solve): the "
             f"training kernels do not compile that combination. Fit it with sf.fit_flow."
         )
-    if directions:
-        raise CompileError(
-            f"Hessian-vector products are not compiled for a flow with {n} inverse paths "
-            f"(log p sums over them); take differences of value_grad (as train_flow does) "
-            f"or train it with method='L-BFGS', which needs gradients only."
-        )
 
 
 def _parts(program, directions: bool):
@@ -175,19 +169,21 @@ def _parts(program, directions: bool):
     if len(paths) == 1:
         path = paths[0]
         grad = reverse_gradient(path.assignments, path.result, params)
+        tan = tangent(grad.assignments, params, grad.gradient) if directions else None
         implicit, path_checks = path.implicit, path.checks
     else:
-        _check_branches(program, directions)
+        _check_branches(program)
         # regions are stated on a plain real x (the program's x carries the support's
         # assumptions, under which SymPy would decide them); both print as x
         plain = sp.Symbol("x", real=True)
         em.names.setdefault(plain, em.names[program.x])
-        grad = branches_gradient(paths, params, plain)
+        if directions:
+            grad, tan = branches_hvp(paths, params, plain)
+        else:
+            grad, tan = branches_gradient(paths, params, plain), None
         implicit, path_checks = False, ()
     statements = list(grad.assignments)
-    tan = None
-    if directions:
-        tan = tangent(grad.assignments, params, grad.gradient)
+    if tan is not None:
         statements += list(tan.partials)
     d = program.dimension
     inputs = ["x"] if d == 1 else [f"x{j + 1}" for j in range(d)]

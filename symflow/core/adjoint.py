@@ -46,6 +46,7 @@ from symflow.core.program import Assignment
 __all__ = [
     "Gradient",
     "branches_gradient",
+    "branches_hvp",
     "Tangent",
     "cancel_inverse_pairs",
     "hoist_implicit",
@@ -236,17 +237,25 @@ def tangent(
     parameters: Sequence[sp.Symbol],
     of: Sequence[sp.Expr],
     prefix: str = "v",
+    direction: Sequence[sp.Symbol] | None = None,
+    taken: set[str] | None = None,
 ) -> Tangent:
     """Directional derivatives of the targets ``of`` along a direction v in θ.
 
     Each assignment t = w(s…) with a dependence on θ gets ``dot_<t> = Σ_s ∂w/∂s · ṡ``
-    (θ̇_j = v_j, a new symbol ``<prefix>_<θ_j>``). Applied to the assignments of
-    :func:`reverse_gradient` with ``of`` its gradient, this gives H·v.
+    (θ̇_j = v_j, a new symbol ``<prefix>_<θ_j>`` unless ``direction`` gives them). Applied
+    to the assignments of :func:`reverse_gradient` with ``of`` its gradient, this gives
+    H·v. ``taken`` (updated) holds names the new symbols must avoid besides those of the
+    assignments.
     """
     params = tuple(parameters)
-    taken = {a.target.name for a in assignments} | {p.name for p in params}
+    taken = set() if taken is None else taken
+    taken |= {a.target.name for a in assignments} | {p.name for p in params}
     taken |= {s.name for a in assignments for s in a.value.free_symbols}
-    direction = tuple(_fresh(f"{prefix}_{p.name}", taken) for p in params)
+    if direction is None:
+        direction = tuple(_fresh(f"{prefix}_{p.name}", taken) for p in params)
+    direction = tuple(direction)
+    taken |= {v.name for v in direction}
     dot: dict[sp.Symbol, sp.Expr] = dict(zip(params, direction, strict=True))
     wrt = {a.target for a in assignments} | set(params)
     local: list[Assignment] = []
@@ -267,6 +276,81 @@ def tangent(
             dot[a.target] = t
     derivatives = tuple(sp.Integer(0) if e == 0 else dot.get(e, sp.Integer(0)) for e in of)
     return Tangent(tuple(local), tuple(out), direction, derivatives)
+
+
+@dataclass(frozen=True)
+class _Branches:
+    """The pieces of a log-sum-exp over paths: every assignment (paths, their reverse
+    passes, r_b, log p, w_b, ∇ log p), and per path b its own assignments, the target
+    holding its log-density, its region-selected r_b, weight w_b and gradient ∇r_b."""
+
+    gradient: Gradient
+    own: tuple[tuple[Assignment, ...], ...]
+    values: tuple[sp.Symbol, ...]
+    weights: tuple[sp.Symbol, ...]
+    gradients: tuple[tuple[sp.Expr, ...], ...]
+    taken: frozenset[str]
+
+
+def _selected(weight: sp.Symbol, value: sp.Expr) -> sp.Expr:
+    """w·value where w > 0, else 0, selected (never multiplied: off its region a path's
+    value may be NaN)."""
+    return sp.Piecewise((weight * value, sp.StrictGreaterThan(weight, 0)), (0, True))
+
+
+def _branches(paths: Sequence, parameters: Sequence[sp.Symbol], x: sp.Symbol) -> _Branches:
+    params = tuple(parameters)
+    taken = {p.name for p in params} | {x.name}
+    assignments: list[Assignment] = []
+    results, values, weights, gradients, owns = [], [], [], [], []
+    for b, path in enumerate(paths, start=1):
+        own = {a.target: sp.Symbol(f"{a.target.name}_b{b}", real=True) for a in path.assignments}
+        renamed = [
+            Assignment(own[a.target], a.value.xreplace(own), a.kind) for a in path.assignments
+        ]
+        grad = reverse_gradient(renamed, own[path.result], params)
+        named: dict[sp.Expr, sp.Expr] = {}
+        mine = []
+        for a in grad.assignments:
+            if a.kind == "gradient":
+                named[a.target] = sp.Symbol(f"{a.target.name}_b{b}", real=True)
+                a = Assignment(named[a.target], a.value, a.kind)
+            mine.append(a)
+        assignments += mine
+        owns.append(tuple(mine))
+        taken |= {a.target.name for a in assignments}
+        gradients.append(tuple(named.get(g, sp.Integer(0)) for g in grad.gradient))
+        r = _fresh(f"lp_b{b}", taken)
+        value = own[path.result]
+        region = path.region.as_relational(x)
+        assignments.append(Assignment(r, sp.Piecewise((value, region), (-sp.oo, True)), "branch"))
+        results.append(r)
+        values.append(value)
+    result = _fresh("log_p", taken)
+    assignments.append(Assignment(result, LogSumExp(*results), "result"))
+    for b, r in enumerate(results, start=1):
+        w = _fresh(f"w_b{b}", taken)
+        assignments.append(Assignment(w, sp.exp(r - result), "weight"))
+        weights.append(w)
+    gradient: list[sp.Expr] = []
+    for j, p in enumerate(params):
+        # w_b > 0 holds only where path b is in its region with r_b > −∞ (w_b is 0, or
+        # NaN when every path is −∞ and the point has zero density)
+        terms = [_selected(w, g[j]) for w, g in zip(weights, gradients, strict=True) if g[j] != 0]
+        if not terms:
+            gradient.append(sp.Integer(0))
+            continue
+        target = _fresh(f"grad_{p.name}", taken)
+        assignments.append(Assignment(target, sp.Add(*terms), "gradient"))
+        gradient.append(target)
+    return _Branches(
+        Gradient(tuple(assignments), result, tuple(gradient)),
+        tuple(owns),
+        tuple(values),
+        tuple(weights),
+        tuple(gradients),
+        frozenset(taken),
+    )
 
 
 def branches_gradient(paths: Sequence, parameters: Sequence[sp.Symbol], x: sp.Symbol) -> Gradient:
@@ -305,48 +389,80 @@ def branches_gradient(paths: Sequence, parameters: Sequence[sp.Symbol], x: sp.Sy
     >>> print(g.assignments[-1].value.args[0])
     Piecewise((grad_m_b1*w_b1, w_b1 > 0), (0, True))
     """
+    return _branches(paths, parameters, x).gradient
+
+
+def branches_hvp(
+    paths: Sequence, parameters: Sequence[sp.Symbol], x: sp.Symbol
+) -> tuple[Gradient, Tangent]:
+    """The gradient of log p = log Σ_b exp(r_b) (:func:`branches_gradient`) and its
+    Hessian-vector products, the adjoint of the log-sum-exp:
+
+        ∇² log p · v = Σ_b w_b (∇²r_b · v + (∇r_b·v) ∇r_b) − (∇ log p·v) ∇ log p,
+
+    from dw_b = w_b (dr_b − d log p). Each path's H_b·v and ∇r_b·v are its own tangent
+    pass (:func:`tangent`, along one direction shared by the paths); every term of path
+    b is selected away where w_b = 0, as in the gradient.
+
+    Returns
+    -------
+    (Gradient, Tangent)
+        The Tangent's ``derivatives`` are the components of ∇² log p · v.
+
+    Examples
+    --------
+    Two paths r_± = −(x ∓ m)²/2 on x ≥ 0: ∂² log p/∂m² = −1 + w_+·w_−·(∂r_+ − ∂r_−)²,
+    at x = 1, m = 1/2 (∂r_+ = 1/2, ∂r_− = −3/2, w_+/w_− = e) −1 + 4e/(1 + e)².
+
+    >>> from types import SimpleNamespace as Path
+    >>> x, m, r = sp.symbols("x m r", real=True)
+    >>> up = Path(assignments=(Assignment(r, -(x - m) ** 2 / 2, "result"),), result=r,
+    ...           region=sp.Interval(0, sp.oo))
+    >>> down = Path(assignments=(Assignment(r, -(x + m) ** 2 / 2, "result"),), result=r,
+    ...             region=sp.Interval(0, sp.oo))
+    >>> grad, tan = branches_hvp([up, down], [m], x)
+    >>> env = {x: 1, m: sp.Rational(1, 2), tan.direction[0]: 1}
+    >>> for a in (*grad.assignments, *tan.partials, *tan.assignments):
+    ...     env[a.target] = a.value.xreplace(env)
+    >>> e = sp.E
+    >>> abs(sp.N(tan.derivatives[0].xreplace(env) - (-1 + 4 * e / (1 + e) ** 2), 50)) < 1e-45
+    True
+    """
+    parts = _branches(paths, parameters, x)
     params = tuple(parameters)
-    taken = {p.name for p in params} | {x.name}
-    assignments: list[Assignment] = []
-    results, weights, gradients = [], [], []
-    for b, path in enumerate(paths, start=1):
-        own = {a.target: sp.Symbol(f"{a.target.name}_b{b}", real=True) for a in path.assignments}
-        renamed = [
-            Assignment(own[a.target], a.value.xreplace(own), a.kind) for a in path.assignments
-        ]
-        grad = reverse_gradient(renamed, own[path.result], params)
-        named: dict[sp.Expr, sp.Expr] = {}
-        for a in grad.assignments:
-            if a.kind == "gradient":
-                named[a.target] = sp.Symbol(f"{a.target.name}_b{b}", real=True)
-                a = Assignment(named[a.target], a.value, a.kind)
-            assignments.append(a)
-        taken |= {a.target.name for a in assignments}
-        gradients.append([named.get(g, sp.Integer(0)) for g in grad.gradient])
-        r = _fresh(f"lp_b{b}", taken)
-        value = own[path.result]
-        region = path.region.as_relational(x)
-        assignments.append(Assignment(r, sp.Piecewise((value, region), (-sp.oo, True)), "branch"))
-        results.append(r)
-    result = _fresh("log_p", taken)
-    assignments.append(Assignment(result, LogSumExp(*results), "result"))
-    for b, r in enumerate(results, start=1):
-        w = _fresh(f"w_b{b}", taken)
-        assignments.append(Assignment(w, sp.exp(r - result), "weight"))
-        weights.append(w)
-    gradient: list[sp.Expr] = []
+    taken = set(parts.taken)
+    direction = tuple(_fresh(f"v_{p.name}", taken) for p in params)
+    partial_steps: list[Assignment] = []
+    steps: list[Assignment] = []
+    slopes, hvps = [], []
+    for own, value, g in zip(parts.own, parts.values, parts.gradients, strict=True):
+        tan = tangent(own, params, (*g, value), direction=direction, taken=taken)
+        partial_steps += tan.partials
+        steps += tan.assignments
+        hvps.append(tan.derivatives[:-1])
+        slopes.append(tan.derivatives[-1])  # ṙ_b = ∇r_b · v
+    along = _fresh("dot_log_p", taken)  # ∇ log p · v
+    steps.append(
+        Assignment(
+            along,
+            sp.Add(*[_selected(w, s) for w, s in zip(parts.weights, slopes, strict=True)]),
+            "tangent",
+        )
+    )
+    derivatives: list[sp.Expr] = []
     for j, p in enumerate(params):
-        # w_b > 0 holds only where path b is in its region with r_b > −∞ (w_b is 0, or
-        # NaN when every path is −∞ and the point has zero density)
+        total = parts.gradient.gradient[j]
         terms = [
-            sp.Piecewise((w * g[j], sp.StrictGreaterThan(w, 0)), (0, True))
-            for w, g in zip(weights, gradients, strict=True)
-            if g[j] != 0
+            _selected(w, h[j] + s * g[j])
+            for w, h, s, g in zip(parts.weights, hvps, slopes, parts.gradients, strict=True)
+            if h[j] != 0 or (s != 0 and g[j] != 0)
         ]
-        if not terms:
-            gradient.append(sp.Integer(0))
+        if not terms and total == 0:
+            derivatives.append(sp.Integer(0))
             continue
-        target = _fresh(f"grad_{p.name}", taken)
-        assignments.append(Assignment(target, sp.Add(*terms), "gradient"))
-        gradient.append(target)
-    return Gradient(tuple(assignments), result, tuple(gradient))
+        target = _fresh(f"hvp_{p.name}", taken)
+        steps.append(Assignment(target, sp.Add(*terms) - along * total, "tangent"))
+        derivatives.append(target)
+    return parts.gradient, Tangent(
+        tuple(partial_steps), tuple(steps), direction, tuple(derivatives)
+    )
