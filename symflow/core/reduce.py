@@ -41,7 +41,8 @@ from dataclasses import dataclass, field
 import sympy as sp
 
 from symflow.core.budget import OutOfTime, attempt, time_limit
-from symflow.core.program import Program
+from symflow.core.program import Assignment, MarginalProgram, Path, VectorMarginalProgram
+from symflow.core.simplify import tidy_log
 from symflow.core.transform import Transform
 from symflow.errors import CollapseError, InverseError, SymflowError
 
@@ -916,23 +917,19 @@ def marginal_program(reduction: Reduction):
     """A one-output Program whose paths are the exact pieces (log of each piece), for
     code generation, family recognition and the CDF; no paths when not exact."""
     from symflow.core.intervals import symbol_on
-    from symflow.core.layer import tidy_log
-    from symflow.core.program import Assignment, Path
 
     params = set(getattr(reduction.base, "free_symbols", set()))
     params |= reduction.transform.parameters
     parameters = tuple(sorted(params, key=lambda s: s.name))
     if len(reduction.outputs) > 1:  # m outputs: the density is read from the reduction
-        return MarginalProgram(
-            x=reduction.outputs[0],
+        return VectorMarginalProgram(
+            inputs=reduction.outputs,
             support=output_support(reduction),
             paths=(),
             forward=(),
-            base_symbol=reduction.base_symbols[0],
+            base_symbols=reduction.base_symbols,
             base=reduction.base,
             parameters=parameters,
-            inputs=reduction.outputs,
-            base_symbols=reduction.base_symbols,
         )
     support = reduction.support if reduction.pieces is not None else image_of_map(reduction)
     x = symbol_on("x", support)
@@ -952,18 +949,7 @@ def marginal_program(reduction: Reduction):
         base_symbol=reduction.base_symbols[0],
         base=reduction.base,
         parameters=parameters,
-        inputs=(x,),
-        base_symbols=reduction.base_symbols,
     )
-
-
-@dataclass(frozen=True)
-class MarginalProgram(Program):
-    """The Program of a map to fewer dimensions (never one-to-one)."""
-
-    @property
-    def is_bijective(self) -> bool:
-        return False
 
 
 def output_cdf(reduction: Reduction, x: sp.Symbol) -> sp.Expr:
