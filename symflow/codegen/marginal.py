@@ -56,6 +56,7 @@ from symflow.codegen.quadrature import SPLITS
 from symflow.codegen.runtime import Kernels
 from symflow.codegen.source import module_header
 from symflow.core.budget import attempt
+from symflow.core.program import VectorProgram
 from symflow.core.reduce import Term, numeric_plan
 from symflow.errors import CompileError, ParameterError
 
@@ -172,7 +173,7 @@ class NumericMarginalKernels(_Sampling):
         """F_X at each point, by quadrature of the compiled density (one output)."""
         from scipy import integrate
 
-        if self.dimension != 1:
+        if isinstance(self.program, VectorProgram):
             raise ParameterError(
                 f"cdf is available for one output; this flow has {self.dimension}."
             )
