@@ -106,9 +106,8 @@ def _kind(expr: Any, var: Any) -> type[Transform]:
     """The transform type that ``Transform(expr, var)`` builds."""
     if not (_is_sequence(expr) or _is_sequence(var)):
         return ScalarTransform
-    if not _is_sequence(expr):
-        return ReducingTransform  # one expression of several variables
-    if _is_sequence(var) and len(expr) < len(var):
+    outputs = len(expr) if _is_sequence(expr) else 1  # one expression of several variables
+    if _is_sequence(var) and outputs < len(var):
         return ReducingTransform
     return VectorTransform
 
@@ -429,6 +428,8 @@ class VectorTransform(_SeveralVariables):
     """
 
     def __init__(self, expr: Any, var: Any, inverse: Any = None, name: str | None = None):
+        if _is_sequence(var) and not _is_sequence(expr):
+            expr = [expr]  # Transform(e, [z]): one expression of one listed variable
         exprs, variables = _checked_lists(expr, var, inverse)
         if len(exprs) != len(variables):
             raise TransformError(

@@ -18,6 +18,7 @@ KINDS = [
     ("scalar", (sp.exp(z), z), sf.ScalarTransform, (1, 1)),
     ("vector", ([z1 + z2, z1 - z2], [z1, z2]), sf.VectorTransform, (2, 2)),
     ("vector-1", ([sp.exp(z)], [z]), sf.VectorTransform, (1, 1)),
+    ("one-listed-variable", (sp.exp(z), [z]), sf.VectorTransform, (1, 1)),
     ("one-of-two", (z1 + z2, [z1, z2]), sf.ReducingTransform, (2, 1)),
     ("list-one-of-two", ([z1 * z2], [z1, z2]), sf.ReducingTransform, (2, 1)),
     ("two-of-three", ([z1 + z2, z3], [z1, z2, z3]), sf.ReducingTransform, (3, 2)),
