@@ -27,6 +27,9 @@ __version__ = "0.1.0"
 _EXPORTS = {
     "Flow": "symflow.flow",
     "Transform": "symflow.core.transform",
+    "ScalarTransform": "symflow.core.transform",
+    "VectorTransform": "symflow.core.transform",
+    "ReducingTransform": "symflow.core.transform",
     "Distribution": "symflow.core.distributions",
     "Normal": "symflow.core.distributions",
     "Uniform": "symflow.core.distributions",
@@ -111,7 +114,12 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         Uniform,
     )
     from symflow.core.multivariate import Independent, MultivariateNormal  # noqa: F401
-    from symflow.core.transform import Transform  # noqa: F401
+    from symflow.core.transform import (  # noqa: F401
+        ReducingTransform,
+        ScalarTransform,
+        Transform,
+        VectorTransform,
+    )
     from symflow.errors import (  # noqa: F401
         CollapseError,
         CompileError,

@@ -30,8 +30,13 @@ from symflow.core.closed_form import density_terms, log_density_terms
 from symflow.core.distributions import Distribution
 from symflow.core.layer import Layer
 from symflow.core.multivariate import Independent, JointDistribution
-from symflow.core.program import Program, build_program, build_vector_program
-from symflow.core.transform import Transform, TransformError
+from symflow.core.program import (
+    InversePass,
+    VectorProgram,
+    build_program,
+    build_vector_program,
+)
+from symflow.core.transform import ReducingTransform, ScalarTransform, Transform, TransformError
 from symflow.core.vector_layer import VectorLayer
 
 __all__ = ["Flow"]
@@ -153,12 +158,18 @@ class Flow:
                     f"{d}-dimensional (base {base!r}). Expected a transform of {d} "
                     f"expressions in {d} variables; got {tr.dimension}."
                 )
-        if any(tr.reduces for tr in self.transforms):
+        if any(isinstance(tr, ReducingTransform) for tr in self.transforms):
             self._init_reduced(base)
             return
         if isinstance(base, JointDistribution):
             self._init_vector(base)
             return
+        for i, tr in enumerate(self.transforms, start=1):
+            if not isinstance(tr, ScalarTransform):
+                raise TransformError(
+                    f"Transform {i} ({tr!r}) is a vector transform, but the base {base!r} is "
+                    f"one-dimensional. Write it as a scalar Transform(expr, z)."
+                )
         layers: list[Layer] = []
         support: sp.Set = base.support
         for i, tr in enumerate(self.transforms, start=1):
@@ -166,7 +177,7 @@ class Flow:
             layers.append(layer)
             support = layer.image
         self.layers = tuple(layers)
-        self.program: Program = build_program(base, self.layers)
+        self.program: InversePass = build_program(base, self.layers)
 
     def _init_vector(self, base: JointDistribution) -> None:
         intervals = [c.support for c in base.components] if isinstance(base, Independent) else None
@@ -181,7 +192,7 @@ class Flow:
         from symflow.core.reduce import check_independent, marginal_program, reduce_transform
 
         *earlier, last = self.transforms
-        if any(tr.reduces for tr in earlier):
+        if any(isinstance(tr, ReducingTransform) for tr in earlier):
             raise TransformError(
                 f"{self!r}: only the last transform may map to fewer dimensions; apply "
                 f"square transforms first."
@@ -245,7 +256,7 @@ class Flow:
         """
         if self.reduction is not None and not self.program.paths:
             return sp.log(self.density(x))
-        if self.dimension > 1:
+        if isinstance(self.program, VectorProgram):
             xs = self._output_symbols(x)
             ((expr, region),) = log_density_terms(self.program)
             cond = self._vector_in(region, xs)
@@ -284,10 +295,10 @@ class Flow:
         if self.reduction is not None:
             from symflow.core.reduce import output_density
 
-            if self.dimension > 1:
+            if isinstance(self.program, VectorProgram):
                 return output_density(self.reduction, self._output_symbols(x))
             return output_density(self.reduction, [_output_symbol(x)])
-        if self.dimension > 1:
+        if isinstance(self.program, VectorProgram):
             xs = self._output_symbols(x)
             ((expr, region),) = density_terms(self.program)
             cond = self._vector_in(region, xs)
@@ -316,7 +327,7 @@ class Flow:
         >>> sf.Flow(sf.Normal(0, 1), [sf.Transform(sp.sinh(z), z)]).inverse()
         asinh(x)
         """
-        if self.dimension > 1:
+        if isinstance(self.program, VectorProgram):
             xs = self._output_symbols(x)
             values: dict = {}
             for a in self.program.paths[0].assignments:
@@ -430,7 +441,7 @@ class Flow:
         if self.reduction is not None:
             from symflow.core.reduce import output_cdf
 
-            if self.dimension > 1:
+            if isinstance(self.program, VectorProgram):
                 raise TransformError(
                     f"{self!r} has {self.dimension} outputs: cdf is defined here for one. "
                     f"Take a marginal first (flow.marginal(i)) and its cdf."
@@ -696,7 +707,5 @@ class Flow:
 
     # -- display --------------------------------------------------------------------
     def __repr__(self) -> str:
-        chain = ", ".join(
-            str(t.expr) if t.output_dimension == 1 else str(list(t.exprs)) for t in self.transforms
-        )
+        chain = ", ".join(t.formula for t in self.transforms)
         return f"Flow({self.base!r}, [{chain}])"

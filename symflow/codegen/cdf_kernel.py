@@ -57,7 +57,7 @@ from symflow.codegen.source import (
     when,
 )
 from symflow.core.cdf import forward_expression, monotone_direction, path_cdfs
-from symflow.core.program import Assignment
+from symflow.core.program import Assignment, VectorProgram
 from symflow.errors import CompileError, ParameterError
 
 __all__ = [
@@ -327,7 +327,7 @@ def _path_terms(program, pc, F, S, zb):
 
 def cdf_source(program) -> str:
     """The numba module of cdf_1, sf_1, quantile_1, isf_1 (and their vector forms)."""
-    if program.base is None or getattr(program, "dimension", 1) != 1:
+    if program.base is None or isinstance(program, VectorProgram):
         raise CompileError(
             "Compiled CDFs and quantiles exist for one-dimensional flows only; a "
             "d-dimensional flow has no single CDF to invert."

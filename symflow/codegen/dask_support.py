@@ -42,16 +42,16 @@ def _apply(block: np.ndarray, kernels, method: str, params: dict) -> np.ndarray:
 
 def map_kernel(kernels, method: str, xs, params: dict):
     """``kernels.<method>`` evaluated block by block over a dask array."""
-    if kernels.dimension > 1:
-        if xs.ndim != 2 or xs.shape[1] != kernels.dimension:
-            from symflow.errors import ParameterError
+    point = kernels.point_shape  # () for numbers, (d,) for rows of d coordinates
+    if xs.shape[1:] != point:
+        from symflow.errors import ParameterError
 
-            raise ParameterError(
-                f"Expected a dask array of shape (n, {kernels.dimension}); got {xs.shape}."
-            )
-        xs = xs.rechunk({1: -1})
-        return xs.map_blocks(_apply, kernels, method, params, drop_axis=1, dtype=np.float64)
-    return xs.map_blocks(_apply, kernels, method, params, dtype=np.float64)
+        raise ParameterError(
+            f"Expected a dask array of shape {(xs.shape[0], *point)}; got {xs.shape}."
+        )
+    rows = list(range(1, xs.ndim))  # whole rows in each block, reduced to one number each
+    xs = xs.rechunk({axis: -1 for axis in rows})
+    return xs.map_blocks(_apply, kernels, method, params, drop_axis=rows, dtype=np.float64)
 
 
 def _sample_block(kernels, size: int, seed, params: dict) -> np.ndarray:
@@ -65,11 +65,10 @@ def sample_blocks(kernels, n: int, seed, chunks, params: dict):
 
     sizes = da.core.normalize_chunks(chunks, (int(n),))[0]
     streams = np.random.SeedSequence(seed).spawn(len(sizes))
-    d = kernels.dimension
     blocks = [
         da.from_delayed(
             dask.delayed(_sample_block)(kernels, size, stream, params),
-            shape=(size,) if d == 1 else (size, d),
+            shape=(size, *kernels.point_shape),
             dtype=np.float64,
         )
         for size, stream in zip(sizes, streams, strict=True)

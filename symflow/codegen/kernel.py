@@ -20,9 +20,11 @@ array([       -inf, -0.91893853])
 
 from __future__ import annotations
 
+import functools
+
 import sympy as sp
 
-from symflow.codegen.runtime import Kernels
+from symflow.codegen.runtime import Kernels, VectorKernels
 from symflow.codegen.source import (
     JIT,
     JIT_INLINE,
@@ -43,6 +45,7 @@ from symflow.codegen.source import (
     unparse,
     when,
 )
+from symflow.core.program import Program, VectorProgram
 
 __all__ = ["compile_program", "generate_source"]
 
@@ -73,10 +76,10 @@ def _log_prob_1d(em: Emitter, program):
     return JIT_INLINE, body + [returns(select("x != x", "x", "lp"))]
 
 
-def generate_source(program) -> tuple[str, list[str]]:
-    """The kernel module's source and the parameter identifiers, in order."""
-    if program.dimension > 1:
-        return _vector_source(program)
+@functools.singledispatch
+def generate_source(program: Program) -> tuple[str, list[str]]:
+    """The kernel module's source and the parameter identifiers, in order (a scalar
+    Program here; a :class:`~symflow.core.program.VectorProgram` in :func:`_vector_source`)."""
     em = Emitter(program)
     params = em.param_names
     jit, log_prob = _log_prob_1d(em, program)
@@ -132,7 +135,8 @@ def _module(em: Emitter, functions) -> str:
     return module_header(em.printer) + unparse([*em.solvers, *functions])
 
 
-def _vector_source(program) -> tuple[str, list[str]]:
+@generate_source.register
+def _vector_source(program: VectorProgram) -> tuple[str, list[str]]:
     """Kernels of a d-dimensional flow: scalar entry points take x1, …, xd."""
     em = Emitter(program)
     d = program.dimension
@@ -185,4 +189,5 @@ def _vector_source(program) -> tuple[str, list[str]]:
 def compile_program(program, base) -> Kernels:
     """Generate, cache and import the kernel module of ``program``."""
     source, idents = generate_source(program)
-    return Kernels(program, base, source, idents)
+    kind = VectorKernels if isinstance(program, VectorProgram) else Kernels
+    return kind(program, base, source, idents)

@@ -70,6 +70,7 @@ from symflow.codegen.source import (
     when,
 )
 from symflow.core.budget import attempt
+from symflow.core.program import VectorProgram
 from symflow.core.reduce import Term, numeric_plan
 from symflow.errors import CompileError, ParameterError
 
@@ -186,7 +187,7 @@ class NumericMarginalKernels(_Sampling):
         """F_X at each point, by quadrature of the compiled density (one output)."""
         from scipy import integrate
 
-        if self.dimension != 1:
+        if isinstance(self.program, VectorProgram):
             raise ParameterError(
                 f"cdf is available for one output; this flow has {self.dimension}."
             )

@@ -30,7 +30,7 @@ import sympy as sp
 from symflow.codegen.cache import import_module, module_file, purge_numba_cache
 from symflow.errors import KernelError, ParameterError
 
-__all__ = ["Kernels"]
+__all__ = ["Kernels", "VectorKernels"]
 
 
 #: the native loops loaded in this process, by (kernel module, loop name)
@@ -80,6 +80,9 @@ class Kernels:
             )
         self._natives: dict[str, Any] = {}
 
+    #: the shape of one point x (and of one base point z): () for a scalar flow
+    point_shape: tuple[int, ...] = ()
+
     @property
     def module(self) -> Any:
         """The kernel's numba module (imported, and numba with it, on first access)."""
@@ -103,17 +106,25 @@ class Kernels:
     def __repr__(self) -> str:
         """What the kernels compile and what they take, e.g.
         ``<Kernels of x = exp(z), z ~ Normal(mu, 1); log_prob(xs, mu=...)>``."""
-        program, d = self.program, self.dimension
+        program = self.program
         values: dict = {}
         for a in program.forward:
             values[a.target] = a.value.xreplace(values)
-        inputs = list(program.base_symbols) if d > 1 else [program.base_symbol]
-        shown = {s: sp.Symbol("z" if d == 1 else f"z{i + 1}") for i, s in enumerate(inputs)}
-        outputs = [a.target for a in program.forward[-d:]] if program.forward else inputs
-        x = [values.get(t, t).xreplace(shown) for t in outputs]
-        text = str(x[0]) if d == 1 else str(x)
+        inputs = list(program.base_symbols)
+        shown = dict(zip(inputs, self._base_names(), strict=True))
+        outputs = [a.target for a in program.forward[-len(inputs) :]] if program.forward else inputs
+        text = self._point_text([values.get(t, t).xreplace(shown) for t in outputs])
         takes = "".join(f", {p}=..." for p in self.parameters)
         return f"<Kernels of x = {text}, z ~ {self.base!r}; log_prob(xs{takes})>"
+
+    def _base_names(self) -> list[sp.Symbol]:
+        """The names of the base coordinates in ``repr``: z."""
+        return [sp.Symbol("z")]
+
+    @staticmethod
+    def _point_text(x: list) -> str:
+        """One point's coordinates as ``repr`` shows them."""
+        return str(x[0])
 
     def __getstate__(self) -> dict:
         """Pickle by reference to the cached module file (for dask workers)."""
@@ -276,14 +287,14 @@ class Kernels:
             values = tuple(np.ascontiguousarray(np.broadcast_to(v, (n,))) for v in values)
         if not isinstance(fn, str):
             return self._run(fn, x, *values)
-        wide = fn in ("forward", "inverse") and self.dimension > 1
         target = out
         if out is not None and any(
             isinstance(a, np.ndarray) and np.shares_memory(a, out) for a in (x, *values)
         ):
             target = None  # computed apart, then copied
         if target is None:
-            target = np.empty((n, self.dimension) if wide else n)
+            # forward and inverse map points to points; the densities give one number each
+            target = np.empty((n, *self.point_shape) if fn in ("forward", "inverse") else n)
         loop = self._native(fn, scalars)
         arguments = [float(v) if scalars else v for v in values]
         try:
@@ -351,8 +362,7 @@ class Kernels:
             and type(xs) is np.ndarray
             and xs.dtype == np.float64
             and xs.flags.c_contiguous
-            and xs.ndim == (1 if self.dimension == 1 else 2)
-            and (self.dimension == 1 or xs.shape[1] == self.dimension)
+            and xs.shape[1:] == self.point_shape
         ):  # the common case, without broadcasting or copies
             result = self._evaluate(fn, xs, (), self._target(out, xs.shape[:1]))
             return result if out is None else out
@@ -365,8 +375,10 @@ class Kernels:
                 raise ParameterError("out= takes NumPy arrays; a dask result is lazy.")
 
             return map_kernel(self, fn if isinstance(fn, str) else fn.__name__, xs, params)
-        if self.dimension > 1:
-            return self._call_vector(fn, xs, params, out)
+        return self._call_points(fn, xs, params, out)
+
+    def _call_points(self, fn, xs, params, out=None):
+        """``_call`` on points that are numbers: broadcast against the parameters."""
         values = self._params(params)
         arr = self._floats(xs, "The points")
         if arr.ndim > 1:
@@ -389,33 +401,6 @@ class Kernels:
         if out is not None:
             return out
         return result[0] if shape == () else result
-
-    def _call_vector(self, fn, xs, params, out=None):
-        d = self.dimension
-        values = self._params(params)
-        arr = self._floats(xs, "The points")
-        single = arr.ndim == 1
-        if single:
-            arr = arr.reshape(1, -1)
-        if arr.ndim != 2 or arr.shape[1] != d:
-            raise ParameterError(
-                f"Expected points of shape (n, {d}) (or ({d},) for one point) for this "
-                f"{d}-dimensional flow; got shape {np.shape(xs)}."
-            )
-        n = arr.shape[0]
-        try:
-            fits = all(np.broadcast_shapes((n,), np.shape(v)) == (n,) for v in values)
-        except ValueError:
-            fits = False
-        if not fits:
-            raise ParameterError(
-                f"Parameters must be scalars or arrays of length {n} (one per point)."
-            )
-        target = self._target(out, () if single else (n,))
-        result = self._evaluate(fn, np.ascontiguousarray(arr), values, target)
-        if out is not None:
-            return out
-        return result[0] if single else result
 
     def log_prob(self, xs: Any, *, out: np.ndarray | None = None, **params: float) -> np.ndarray:
         """log p_X(x) at each point: shape (n,), -inf outside the support, nan for nan.
@@ -593,3 +578,65 @@ class Kernels:
         rng = np.random.default_rng(seed)
         zs = self.base.sample(int(n), rng, dict(zip(self.parameters, values, strict=True)))
         return self._evaluate("forward", np.ascontiguousarray(zs, dtype=np.float64), values)
+
+
+class VectorKernels(Kernels):
+    """Compiled array functions of a d-dimensional flow: points are rows of d coordinates.
+
+    ``log_prob`` and ``prob`` take an array of shape (n, d) (or one point of shape (d,))
+    and return shape (n,); ``forward``, ``inverse`` and ``sample`` give shape (n, d).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import sympy as sp
+    >>> import symflow as sf
+    >>> z1, z2 = sp.symbols("z1 z2", real=True)
+    >>> base = sf.Independent(sf.Normal(0, 1), sf.Normal(0, 1))
+    >>> k = sf.Flow(base, [sf.Transform([z1 + z2, z2], [z1, z2])]).compile()
+    >>> k
+    <Kernels of x = [z1 + z2, z2], z ~ Independent(Normal(0, 1), Normal(0, 1)); log_prob(xs)>
+    >>> k.point_shape, k.forward(np.array([[1.0, 2.0]]))
+    ((2,), array([[3., 2.]]))
+    """
+
+    @property
+    def point_shape(self) -> tuple[int, ...]:
+        """(d,): one point is a row of d coordinates."""
+        return (self.dimension,)
+
+    def _base_names(self) -> list[sp.Symbol]:
+        """The names of the base coordinates in ``repr``: z1, …, zd."""
+        return [sp.Symbol(f"z{i + 1}") for i in range(self.dimension)]
+
+    @staticmethod
+    def _point_text(x: list) -> str:
+        return str(x)
+
+    def _call_points(self, fn, xs, params, out=None):
+        """``_call`` on rows of d coordinates (one row alone is one point)."""
+        d = self.dimension
+        values = self._params(params)
+        arr = self._floats(xs, "The points")
+        single = arr.ndim == 1
+        if single:
+            arr = arr.reshape(1, -1)
+        if arr.ndim != 2 or arr.shape[1] != d:
+            raise ParameterError(
+                f"Expected points of shape (n, {d}) (or ({d},) for one point) for this "
+                f"{d}-dimensional flow; got shape {np.shape(xs)}."
+            )
+        n = arr.shape[0]
+        try:
+            fits = all(np.broadcast_shapes((n,), np.shape(v)) == (n,) for v in values)
+        except ValueError:
+            fits = False
+        if not fits:
+            raise ParameterError(
+                f"Parameters must be scalars or arrays of length {n} (one per point)."
+            )
+        target = self._target(out, () if single else (n,))
+        result = self._evaluate(fn, np.ascontiguousarray(arr), values, target)
+        if out is not None:
+            return out
+        return result[0] if single else result

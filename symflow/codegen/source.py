@@ -46,6 +46,7 @@ from symflow.codegen.printer import (
 )
 from symflow.codegen.rewrite import TRANSLATIONS as STABLE_TRANSLATIONS
 from symflow.core.layer import ImplicitInverse
+from symflow.core.program import VectorProgram
 
 __all__ = [
     "Emitter",
@@ -128,7 +129,7 @@ class Emitter:
         self.taken |= {"lp", "r", "xp", "op"}
         columns = range(len(program.parameters))  # parameter buffers of the native loops
         self.taken |= {f"col_{j}{end}" for j in columns for end in ("", "_ptr")}
-        if program.dimension > 1:
+        if isinstance(program, VectorProgram):
             self.names = {}
             for j, s in enumerate(program.inputs):
                 self.names[s] = sp.Symbol(f"x{j + 1}", real=True)

@@ -43,6 +43,7 @@ import sympy as sp
 
 from symflow.core.budget import attempt
 from symflow.core.intervals import describe_set, endpoint_value, interior_points, symbol_on
+from symflow.core.program import VectorProgram
 from symflow.errors import InverseError, MonotonicityError, ParameterError, SymflowError
 
 __all__ = [
@@ -416,7 +417,7 @@ def _le(a: sp.Expr, b: sp.Expr) -> bool:
 
 
 def _one_dimensional(flow, what: str) -> None:
-    if getattr(flow, "dimension", 1) != 1:
+    if isinstance(flow.program, VectorProgram):
         raise ParameterError(
             f"{what} is defined for one-dimensional flows; {flow!r} has dimension {flow.dimension}."
         )

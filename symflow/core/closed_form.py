@@ -36,6 +36,7 @@ import sympy as sp
 from symflow.core.budget import attempt
 from symflow.core.intervals import as_intervals, interior_points
 from symflow.core.layer import ImplicitInverse
+from symflow.core.program import MarginalProgram, VectorMarginalProgram, VectorProgram
 from symflow.core.simplify import drop_even_signs, tidy_log
 
 __all__ = [
@@ -57,15 +58,17 @@ def _split_exp(log_expr: sp.Expr) -> sp.Expr:
 
 
 def _path_density(program, path) -> sp.Expr:
-    """p_Z(z_0(x)) · Π exp(-l_i(x)) for one path."""
+    """p_Z(z_0(x)) · Π exp(-l_i(x)) for one path (a piece of the output's density for a
+    map to fewer dimensions)."""
+    if isinstance(program, MarginalProgram):
+        return attempt(lambda: sp.powsimp(sp.exp(path.closed_form())), 5.0, None) or sp.exp(
+            path.closed_form()
+        )
     values: dict[sp.Symbol, sp.Expr] = {}
     for a in path.assignments:
         values[a.target] = a.value.xreplace(values)
     log_dets = [values[a.target] for a in path.assignments if a.kind == "log_det"]
-    if program.dimension > 1:
-        base_part = program.base_density([values[s] for s in program.base_symbols])
-    else:
-        base_part = program.base_density(values[program.base_symbol])
+    base_part = program.base_density_at(values)
     factors = [sp.exp(-tidy_log(term)) for term in log_dets]
     product = base_part * sp.Mul(*factors)
     tidy = attempt(lambda: sp.factor_terms(sp.powsimp(product)), 5.0, product)
@@ -154,11 +157,11 @@ def log_density_terms(program, textbook: bool = True) -> list[tuple[sp.Expr, sp.
     ]
     if not textbook and len(terms) == 1:
         return terms
-    if getattr(program.base, "dimension", 1) != program.dimension:
+    if isinstance(program, MarginalProgram | VectorMarginalProgram):
         # a map to fewer dimensions: its paths carry the joint's auxiliary coordinates,
         # and its density (an integral over them) lives in symflow.core.reduce
         return terms
-    if program.dimension > 1:
+    if isinstance(program, VectorProgram):
         return [
             _shorter_log(lp, d, None, r)
             for (lp, r), (d, _) in zip(terms, density_terms(program), strict=True)
@@ -244,7 +247,7 @@ def _density_terms(program) -> list[tuple[sp.Expr, sp.Set]]:
     for path, m, _ in merged_paths(program):
         term = _path_density(program, path)
         out.append((attempt(lambda t=term, k=m: sp.powsimp(k * t), 5.0, m * term), path.region))
-    if program.dimension > 1:
+    if isinstance(program, VectorProgram):
         return [(textbook_form(e, None, r), r) for e, r in out]
     return [(textbook_form(e, program.x, r), r) for e, r in _split_terms(out)]
 

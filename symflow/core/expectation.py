@@ -33,6 +33,7 @@ import sympy as sp
 
 from symflow.core.budget import attempt
 from symflow.core.intervals import symbol_on
+from symflow.core.program import Program, VectorProgram
 from symflow.errors import ParameterError, SymflowError
 
 __all__ = ["Expectation", "UndefinedExpectationError", "expectation", "exact_expectation"]
@@ -95,7 +96,7 @@ def exact_expectation(flow, h: sp.Expr, x: sp.Symbol | None, seconds: float = SE
         fx = reduction.forward[0].xreplace(env)
         density = sp.Mul(*[c.density(z) for c, z in zip(comps, zs, strict=True)])
         limits = [(z, c.support.inf, c.support.sup) for z, c in zip(zs, comps, strict=True)]
-    elif flow.dimension == 1:
+    elif isinstance(flow.program, Program):
         from symflow.core.cdf import forward_expression
 
         z = symbol_on("z", base.support)
@@ -164,7 +165,7 @@ def _over_pieces(reduction, h: sp.Expr, x: sp.Symbol | None, seconds: float):
 
 def expectation(flow, h: Any = None, detail: bool = False, **params: float):
     """E[h(X)] (h a SymPy expression in one variable; the identity when None)."""
-    if flow.dimension > 1:
+    if isinstance(flow.program, VectorProgram):
         raise ParameterError(
             f"{flow!r} is {flow.dimension}-dimensional; take a marginal first "
             f"(flow.marginal(i)) and its expectation."
@@ -244,7 +245,7 @@ def entropy(flow, **params: float) -> sp.Expr:
     from symflow.verify.moments import numeric_entropy
 
     numeric = numeric_entropy(flow, **params)
-    if not params and flow.dimension == 1:
+    if not params and isinstance(flow.program, Program):
         x = sp.Symbol("x", real=True)
         p = flow.density(x)
         if not p.has(sp.Integral):

@@ -15,6 +15,7 @@ from __future__ import annotations
 import sympy as sp
 
 from symflow.core.budget import attempt
+from symflow.core.simplify import simplest_number
 
 __all__ = [
     "symbol_on",
@@ -100,7 +101,7 @@ def endpoint_value(expr: sp.Expr, t: sp.Symbol, point: sp.Expr, side: str) -> sp
         direct = attempt(lambda: expr.subs(t, point), 2.0, None)
         if direct is not None and direct.is_finite and not direct.has(sp.nan, sp.zoo):
             if direct.is_real is not False:
-                return _rational_if_short(direct) if direct.is_Float else _simplest(direct)
+                return _rational_if_short(direct) if direct.is_Float else simplest_number(direct)
     # b**t with a constant base as exp(t log b): SymPy 1.14 takes lim 2**t (t -> -oo) = oo
     expr = expr.replace(
         lambda e: e.is_Pow and e.base.is_number and e.base.is_positive and e.exp.has(t),
@@ -108,11 +109,11 @@ def endpoint_value(expr: sp.Expr, t: sp.Symbol, point: sp.Expr, side: str) -> sp
     )
     chained = attempt(lambda: chain_limit(expr, t, point, side), 5.0, None)
     if chained is not None:
-        return _simplest(chained[0])
+        return simplest_number(chained[0])
     value = attempt(lambda: sp.limit(expr, t, point, side), 10.0, None)
     if value is None or value.has(sp.AccumBounds, sp.nan, sp.zoo, sp.Limit):
         return _numeric_limit(expr, t, point, side)
-    return _simplest(value)
+    return simplest_number(value)
 
 
 def compare(a: sp.Expr, b: sp.Expr) -> int | None:
@@ -210,20 +211,6 @@ def _rational_if_short(value: sp.Float) -> sp.Expr:
     exact = sp.nsimplify(value)
     if exact.is_Rational and max(abs(exact.p), exact.q) < 10**12:
         return exact
-    return value
-
-
-def _simplest(value: sp.Expr) -> sp.Expr:
-    """A number in its simplest exact form (sinh(log(1 + √2)) is 1), at bounded cost."""
-    if not (value.is_number and not value.is_Atom and value.is_finite):
-        return value
-    candidates = [
-        attempt(lambda: sp.simplify(value), 2.0, value),
-        attempt(lambda: sp.radsimp(sp.simplify(value.rewrite(sp.exp))), 2.0, value),
-    ]
-    best = min(candidates, key=sp.count_ops)
-    if best.is_real and abs(complex(best.evalf(30)) - complex(value.evalf(30))) < 1e-25:
-        return best
     return value
 
 

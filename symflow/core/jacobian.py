@@ -26,6 +26,7 @@ from __future__ import annotations
 import sympy as sp
 
 from symflow.core.budget import attempt
+from symflow.core.simplify import log_abs
 from symflow.errors import CollapseError
 
 __all__ = ["structure", "blocks", "determinant", "log_abs_det", "check_collapse"]
@@ -81,26 +82,16 @@ def determinant(J: sp.Matrix) -> sp.Expr:
     return det
 
 
-def _log_abs(expr: sp.Expr) -> sp.Expr:
-    from symflow.core.simplify import tidy_log
-
-    if expr.is_positive:
-        return tidy_log(sp.log(expr))
-    if expr.is_negative:
-        return tidy_log(sp.log(-expr))
-    return sp.log(sp.Abs(expr))
-
-
 def log_abs_det(J: sp.Matrix) -> sp.Expr:
     """log|det J|: a sum of log|diagonal| terms where J is triangular or block-diagonal."""
     if not J.free_symbols:
         return sp.log(sp.Abs(J.det()))
     if _is_triangular(J):
-        return sp.Add(*[_log_abs(J[i, i]) for i in range(J.rows)])
+        return sp.Add(*[log_abs(J[i, i]) for i in range(J.rows)])
     groups = blocks(J)
     if len(groups) > 1:
         return sp.Add(*[log_abs_det(J.extract(g, g)) for g in groups])
-    return _log_abs(determinant(J))
+    return log_abs(determinant(J))
 
 
 def check_collapse(J: sp.Matrix, exprs, label: str) -> None:

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass, field
+from typing import ClassVar, Protocol, runtime_checkable
 
 import sympy as sp
 
@@ -40,7 +41,17 @@ from symflow.core.assignment import Assignment
 from symflow.core.intervals import symbol_on
 from symflow.core.inverse import image_of, in_output
 
-__all__ = ["Assignment", "Path", "Program", "build_program", "build_vector_program"]
+__all__ = [
+    "Assignment",
+    "InversePass",
+    "MarginalProgram",
+    "Path",
+    "Program",
+    "VectorMarginalProgram",
+    "VectorProgram",
+    "build_program",
+    "build_vector_program",
+]
 
 
 @dataclass(frozen=True)
@@ -48,7 +59,9 @@ class Path:
     """One inverse path: the branch taken in each layer and where in x it applies."""
 
     branch_indices: tuple[int, ...]
-    region: sp.Interval
+    #: where in x the path applies: an Interval of a scalar flow, a Boolean condition on
+    #: x1 … xd of a d-dimensional one
+    region: sp.Interval | sp.Basic
     assignments: tuple[Assignment, ...]
     result: sp.Symbol
     checks: tuple[sp.Basic, ...] = ()
@@ -86,9 +99,71 @@ class Path:
         return value
 
 
-@dataclass(frozen=True)
-class Program:
-    """The inverse pass of a flow (all paths) and its forward pass (for sampling)."""
+@runtime_checkable
+class InversePass(Protocol):
+    """What every Program offers its consumers, scalar or d-dimensional.
+
+    ``inputs`` are the output symbols the density is written in (x, or x1 … xd),
+    ``base_symbols`` the base coordinates the inverse pass ends in (z_0, or one per
+    coordinate), ``paths`` the inverse paths and ``support`` where the density is
+    positive. Code that must treat the scalar and the d-dimensional case differently
+    dispatches on the type (:class:`Program`, :class:`VectorProgram`), not on
+    ``dimension``.
+    """
+
+    support: sp.Basic
+    paths: tuple[Path, ...]
+    forward: tuple[Assignment, ...]
+    base: object
+    parameters: tuple[sp.Symbol, ...]
+
+    @property
+    def inputs(self) -> tuple[sp.Symbol, ...]: ...
+
+    @property
+    def base_symbols(self) -> tuple[sp.Symbol, ...]: ...
+
+    @property
+    def dimension(self) -> int: ...
+
+    @property
+    def is_bijective(self) -> bool: ...
+
+    def base_density_at(self, values: dict) -> sp.Expr: ...
+
+
+class _Shared:
+    """The behaviour both Program types share."""
+
+    paths: tuple[Path, ...]
+    base: object
+
+    @property
+    def is_bijective(self) -> bool:
+        """One inverse path: the flow is one-to-one."""
+        return len(self.paths) == 1
+
+    def base_density(self, z) -> sp.Expr:
+        """p_Z at ``z`` (a value, or a list of values in d dimensions)."""
+        return self.base.density(z)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Program(_Shared):
+    """The inverse pass of a scalar flow (all paths) and its forward pass (for sampling).
+
+    The density is written in one symbol ``x``; the inverse pass ends in one base
+    coordinate ``base_symbol``; the support is a SymPy Set and each path's region an
+    interval.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from symflow.core.distributions import Normal
+    >>> program = build_program(Normal(0, 1), [])
+    >>> program.inputs, program.base_symbols, program.dimension
+    ((x,), (z_0,), 1)
+    """
 
     x: sp.Symbol
     support: sp.Set
@@ -97,23 +172,81 @@ class Program:
     base_symbol: sp.Symbol
     base: object = None
     parameters: tuple[sp.Symbol, ...] = field(default=())
-    inputs: tuple[sp.Symbol, ...] = field(default=())
-    base_symbols: tuple[sp.Symbol, ...] = field(default=())
     #: x-values where the density is infinite inside the support (images of points where
     #: a layer's derivative vanishes without changing sign); quadrature splits there
     singular_points: tuple = field(default=())
 
+    dimension: ClassVar[int] = 1
+
+    @property
+    def inputs(self) -> tuple[sp.Symbol, ...]:
+        """(x,): the one symbol the density is written in."""
+        return (self.x,)
+
+    @property
+    def base_symbols(self) -> tuple[sp.Symbol, ...]:
+        """(z_0,): the one base coordinate."""
+        return (self.base_symbol,)
+
+    def base_density_at(self, values: dict) -> sp.Expr:
+        """p_Z(z_0) with z_0 read from the inverse pass's ``values``."""
+        return self.base.density(values[self.base_symbol])
+
+
+@dataclass(frozen=True, kw_only=True)
+class VectorProgram(_Shared):
+    """The inverse pass of a d-dimensional flow and its forward pass (for sampling).
+
+    The density is written in the symbols ``inputs`` = (x1, …, xd); the inverse pass ends
+    in the base coordinates ``base_symbols``; the support is a Boolean condition on the
+    inputs.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from symflow.core.distributions import Normal
+    >>> from symflow.core.multivariate import Independent
+    >>> program = build_vector_program(Independent(Normal(0, 1), Normal(0, 1)), [])
+    >>> program.inputs, program.dimension, program.support
+    ((x1, x2), 2, True)
+    """
+
+    inputs: tuple[sp.Symbol, ...]
+    support: sp.Basic
+    paths: tuple[Path, ...]
+    forward: tuple[Assignment, ...]
+    base_symbols: tuple[sp.Symbol, ...]
+    base: object = None
+    parameters: tuple[sp.Symbol, ...] = field(default=())
+
     @property
     def dimension(self) -> int:
-        return len(self.inputs) if self.inputs else 1
+        """d, the number of inputs."""
+        return len(self.inputs)
 
-    def base_density(self, z) -> sp.Expr:
-        """p_Z at ``z`` (a value, or a list of values in d dimensions)."""
-        return self.base.density(z)
+    def base_density_at(self, values: dict) -> sp.Expr:
+        """p_Z(z_0) with the coordinates of z_0 read from the inverse pass's ``values``."""
+        return self.base.density([values[s] for s in self.base_symbols])
+
+
+@dataclass(frozen=True, kw_only=True)
+class MarginalProgram(Program):
+    """The Program of a map to one output (never one-to-one): its paths are the exact
+    pieces of the output's density; none when the density has no closed form."""
 
     @property
     def is_bijective(self) -> bool:
-        return len(self.paths) == 1
+        return False
+
+
+@dataclass(frozen=True, kw_only=True)
+class VectorMarginalProgram(VectorProgram):
+    """The Program of a map to m > 1 outputs: no paths (the density is read from the
+    reduction, see :mod:`symflow.core.reduce`)."""
+
+    @property
+    def is_bijective(self) -> bool:
+        return False
 
 
 def _region(layer, branch, region: sp.Interval) -> sp.Interval | None:
@@ -210,8 +343,6 @@ def build_program(base, layers) -> Program:
         base_symbol=symbols[0],
         base=base,
         parameters=tuple(sorted(params, key=lambda s: s.name)),
-        inputs=(x,),
-        base_symbols=(symbols[0],),
     )
 
 
@@ -260,7 +391,7 @@ def _coordinate_ranges(condition: sp.Basic, symbols) -> tuple:
     return tuple(ranges)
 
 
-def build_vector_program(base, layers) -> Program:
+def build_vector_program(base, layers) -> VectorProgram:
     """The inverse-pass program of a d-dimensional flow (one path: vector layers are
     bijections). Its support is a Boolean condition on the inputs x_1, …, x_d."""
     d = base.dimension
@@ -315,14 +446,12 @@ def build_vector_program(base, layers) -> Program:
     params = set(base.free_symbols)
     for layer in layers:
         params |= layer.transform.parameters
-    return Program(
-        x=xs[0],
+    return VectorProgram(
+        inputs=xs,
         support=region,
         paths=(path,),
         forward=tuple(forward),
-        base_symbol=symbols[0][0],
+        base_symbols=tuple(symbols[0]),
         base=base,
         parameters=tuple(sorted(params, key=lambda s: s.name)),
-        inputs=xs,
-        base_symbols=tuple(symbols[0]),
     )

@@ -41,7 +41,8 @@ from dataclasses import dataclass, field
 import sympy as sp
 
 from symflow.core.budget import OutOfTime, attempt, time_limit
-from symflow.core.program import Program
+from symflow.core.program import Assignment, MarginalProgram, Path, VectorMarginalProgram
+from symflow.core.simplify import shortest_form, tidy_log
 from symflow.core.transform import Transform
 from symflow.errors import CollapseError, InverseError, SymflowError
 
@@ -606,21 +607,6 @@ def _interval_of(conds, y: sp.Symbol) -> sp.Set:
     return region
 
 
-def _simplest(expr: sp.Expr) -> sp.Expr:
-    """The shortest of a few equivalent forms (what a textbook prints)."""
-    forms = [expr]
-    small = sp.count_ops(expr) <= 40
-    for fn in (sp.expand, sp.factor, sp.simplify) if small else (sp.expand, sp.factor):
-        value = attempt(lambda fn=fn: fn(expr), 4.0, None)
-        if value is not None:
-            forms.append(value)
-    for f in list(forms):
-        value = attempt(lambda f=f: sp.powsimp(sp.factor_terms(f), combine="exp"), 2.0, None)
-        if value is not None:
-            forms.append(value)
-    return min(forms, key=lambda f: (sp.count_ops(f), len(str(f))))
-
-
 def to_pieces(terms, y: sp.Symbol) -> list[tuple[sp.Expr, sp.Interval]] | None:
     """Terms in one variable as (expression, open interval) pieces, summed where they
     overlap; None when a condition does not reduce to intervals."""
@@ -657,7 +643,7 @@ def to_pieces(terms, y: sp.Symbol) -> list[tuple[sp.Expr, sp.Interval]] | None:
         active = [d for d, p in located if p.contains(mid) is sp.true]
         if not active:
             continue
-        expr = _simplest(_refine(sp.Add(*active), y, lo, hi))
+        expr = shortest_form(_refine(sp.Add(*active), y, lo, hi))
         if expr == 0:
             continue
         if pieces and pieces[-1][1].sup == lo and sp.expand(pieces[-1][0] - expr) == 0:
@@ -788,7 +774,7 @@ def _exact(reduction: Reduction) -> None:
                 reduction.pieces = tuple(pieces)
             else:
                 reduction.exact_terms = tuple(
-                    Term(_simplest(t.density), t.conditions) for t in terms
+                    Term(shortest_form(t.density), t.conditions) for t in terms
                 )
     except OutOfTime:
         return
@@ -919,23 +905,19 @@ def marginal_program(reduction: Reduction):
     """A one-output Program whose paths are the exact pieces (log of each piece), for
     code generation, family recognition and the CDF; no paths when not exact."""
     from symflow.core.intervals import symbol_on
-    from symflow.core.layer import tidy_log
-    from symflow.core.program import Assignment, Path
 
     params = set(getattr(reduction.base, "free_symbols", set()))
     params |= reduction.transform.parameters
     parameters = tuple(sorted(params, key=lambda s: s.name))
     if len(reduction.outputs) > 1:  # m outputs: the density is read from the reduction
-        return MarginalProgram(
-            x=reduction.outputs[0],
+        return VectorMarginalProgram(
+            inputs=reduction.outputs,
             support=output_support(reduction),
             paths=(),
             forward=(),
-            base_symbol=reduction.base_symbols[0],
+            base_symbols=reduction.base_symbols,
             base=reduction.base,
             parameters=parameters,
-            inputs=reduction.outputs,
-            base_symbols=reduction.base_symbols,
         )
     support = reduction.support if reduction.pieces is not None else image_of_map(reduction)
     x = symbol_on("x", support)
@@ -955,18 +937,7 @@ def marginal_program(reduction: Reduction):
         base_symbol=reduction.base_symbols[0],
         base=reduction.base,
         parameters=parameters,
-        inputs=(x,),
-        base_symbols=reduction.base_symbols,
     )
-
-
-@dataclass(frozen=True)
-class MarginalProgram(Program):
-    """The Program of a map to fewer dimensions (never one-to-one)."""
-
-    @property
-    def is_bijective(self) -> bool:
-        return False
 
 
 def output_cdf(reduction: Reduction, x: sp.Symbol) -> sp.Expr:
@@ -1000,7 +971,7 @@ def output_cdf(reduction: Reduction, x: sp.Symbol) -> sp.Expr:
         part = attempt(lambda e=expr, a=lo: sp.integrate(e.xreplace({y: t}), (t, a, x)), 10.0, None)
         if part is None or part.has(sp.Integral):
             return sp.Integral(output_density(reduction, [t]), (t, -sp.oo, x))
-        out.append((_simplest(below + part), x <= hi if hi.is_finite else sp.true))
+        out.append((shortest_form(below + part), x <= hi if hi.is_finite else sp.true))
         if hi.is_finite:
             below = below + attempt(
                 lambda e=expr, a=lo, b=hi: sp.integrate(e.xreplace({y: t}), (t, a, b)),

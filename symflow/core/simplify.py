@@ -19,7 +19,14 @@ import sympy as sp
 from symflow.core.budget import attempt
 from symflow.core.special import cancel_inverse_pairs
 
-__all__ = ["tidy_log", "drop_even_signs", "sign_by_assumptions"]
+__all__ = [
+    "drop_even_signs",
+    "log_abs",
+    "shortest_form",
+    "sign_by_assumptions",
+    "simplest_number",
+    "tidy_log",
+]
 
 
 def tidy_log(expr: sp.Expr) -> sp.Expr:
@@ -82,3 +89,67 @@ def sign_by_assumptions(d: sp.Expr, t: sp.Symbol, interval: sp.Interval) -> int 
     if expr.is_negative:
         return -1
     return None
+
+
+def log_abs(expr: sp.Expr) -> sp.Expr:
+    """log|e|, with the absolute value dropped where the sign of e is known from the
+    symbols' assumptions, and the log tidied (see :func:`tidy_log`).
+
+    Examples
+    --------
+    >>> z = sp.Symbol("z", positive=True)
+    >>> log_abs(-2 * z**3)
+    3*log(z) + log(2)
+    >>> log_abs(sp.Symbol("u", real=True))
+    log(Abs(u))
+    """
+    if expr.is_positive:
+        return tidy_log(sp.log(expr))
+    if expr.is_negative:
+        return tidy_log(sp.log(-expr))
+    return sp.log(sp.Abs(expr))
+
+
+def shortest_form(expr: sp.Expr) -> sp.Expr:
+    """The shortest of a few equivalent forms (what a textbook prints): expand, factor,
+    ``simplify`` on small expressions, each with its exponentials combined; every rewrite
+    is bounded in time.
+
+    Examples
+    --------
+    >>> x = sp.Symbol("x", real=True)
+    >>> shortest_form(x**2 / 2 + x + sp.Rational(1, 2))
+    (x + 1)**2/2
+    """
+    forms = [expr]
+    small = sp.count_ops(expr) <= 40
+    for fn in (sp.expand, sp.factor, sp.simplify) if small else (sp.expand, sp.factor):
+        value = attempt(lambda fn=fn: fn(expr), 4.0, None)
+        if value is not None:
+            forms.append(value)
+    for f in list(forms):
+        value = attempt(lambda f=f: sp.powsimp(sp.factor_terms(f), combine="exp"), 2.0, None)
+        if value is not None:
+            forms.append(value)
+    return min(forms, key=lambda f: (sp.count_ops(f), len(str(f))))
+
+
+def simplest_number(value: sp.Expr) -> sp.Expr:
+    """A number in its simplest exact form, kept only when it agrees with the original
+    to 25 digits (bounded cost; expressions with symbols come back unchanged).
+
+    Examples
+    --------
+    >>> simplest_number(sp.sinh(sp.log(1 + sp.sqrt(2))))
+    1
+    """
+    if not (value.is_number and not value.is_Atom and value.is_finite):
+        return value
+    candidates = [
+        attempt(lambda: sp.simplify(value), 2.0, value),
+        attempt(lambda: sp.radsimp(sp.simplify(value.rewrite(sp.exp))), 2.0, value),
+    ]
+    best = min(candidates, key=sp.count_ops)
+    if best.is_real and abs(complex(best.evalf(30)) - complex(value.evalf(30))) < 1e-25:
+        return best
+    return value

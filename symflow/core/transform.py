@@ -1,8 +1,11 @@
 """Transforms: what a map f is, independently of where it is applied.
 
-A :class:`Transform` holds the forward expression x = f(z), its variable, its
-derivative and an optional declared inverse (a hint that is verified when the transform
-is placed on a support, never trusted). Everything that depends on the incoming support
+``Transform(...)`` builds one of three types, each owning its behaviour:
+:class:`ScalarTransform` (x = f(z) in one variable: its derivative and an optional declared
+inverse, a hint that is verified when the transform is placed on a support, never
+trusted), :class:`VectorTransform` (d expressions in d variables: a square Jacobian) and
+:class:`ReducingTransform` (m < d expressions: a map to fewer dimensions). Consumers
+dispatch on these types, not on ``dimension``. Everything that depends on the incoming support
 (which inverse branch, the image, whether f is monotone there) belongs to a
 :class:`~symflow.core.layer.Layer`.
 
@@ -23,7 +26,14 @@ import sympy as sp
 
 from symflow.errors import CollapseError, SymflowError
 
-__all__ = ["Transform", "check_declared_inverse"]
+__all__ = [
+    "ReducingTransform",
+    "ScalarOnlyError",
+    "ScalarTransform",
+    "Transform",
+    "VectorTransform",
+    "check_declared_inverse",
+]
 
 
 class TransformError(SymflowError, TypeError):
@@ -55,8 +65,179 @@ def _is_sequence(value: Any) -> bool:
     )
 
 
+class ScalarOnlyError(TransformError, AttributeError):
+    """A scalar-only attribute (f', the variable z, f(value)) was asked of a map of
+    several variables."""
+
+
+def _checked_lists(exprs: Any, variables: Any, inverse: Any) -> tuple[list, list]:
+    """The expressions and variables of a map of several variables, checked."""
+    if not (_is_sequence(exprs) and _is_sequence(variables)):
+        raise TransformError(
+            "A vector transform takes a list of expressions and a list of variables: "
+            f"Transform([e1, ..., ed], [z1, ..., zd]); got {exprs!r} and {variables!r}."
+        )
+    exprs = [_as_expression(e, f"Transform expression {i + 1}") for i, e in enumerate(exprs)]
+    variables = list(variables)
+    for v in variables:
+        if not isinstance(v, sp.Symbol):
+            raise TransformError(
+                f"Transform variables must be SymPy Symbols; got {v!r} ({type(v).__name__})."
+            )
+    if len(set(variables)) != len(variables):
+        raise TransformError(f"Transform variables must be distinct; got {variables}.")
+    if not exprs:
+        raise TransformError(
+            f"A transform needs at least one expression; got none for the variables "
+            f"{variables}. Pass e.g. Transform(z1 + z2, [z1, z2])."
+        )
+    if len(exprs) > len(variables):
+        raise TransformError(
+            f"A transform maps d variables to at most d expressions; got {len(exprs)} "
+            f"expressions in {len(variables)} variables {variables}. More outputs than "
+            f"inputs have no density: their values lie on a lower-dimensional surface."
+        )
+    if inverse is not None:
+        raise TransformError("Declared inverses are supported for scalar transforms only.")
+    return exprs, variables
+
+
+def _kind(expr: Any, var: Any) -> type[Transform]:
+    """The transform type that ``Transform(expr, var)`` builds."""
+    if not (_is_sequence(expr) or _is_sequence(var)):
+        return ScalarTransform
+    outputs = len(expr) if _is_sequence(expr) else 1  # one expression of several variables
+    if _is_sequence(var) and outputs < len(var):
+        return ReducingTransform
+    return VectorTransform
+
+
 class Transform:
+    """A map x = f(z) given as SymPy expressions: the public constructor of every kind.
+
+    ``Transform(expr, z)`` is a :class:`ScalarTransform`, ``Transform([e1, ..., ed],
+    [z1, ..., zd])`` a :class:`VectorTransform` and ``Transform(e, [z1, ..., zd])`` or
+    ``Transform([e1, ..., em], [z1, ..., zd])`` with m < d a :class:`ReducingTransform`.
+    Each kind owns its behaviour; all of them are instances of ``Transform``.
+
+    Parameters
+    ----------
+    expr : sympy.Expr or list of sympy.Expr
+        The forward expression f(z), or one expression per output.
+    var : sympy.Symbol or list of sympy.Symbol
+        The variable z, or the variables z1, ..., zd. Other free symbols are parameters.
+    inverse : sympy.Expr, optional
+        A declared inverse g written in the same variable (g(z) with f(g(z)) = z), for
+        scalar transforms. It is checked where the transform is placed; a wrong one is an
+        error naming a point.
+    name : str, optional
+        A display name (defaults to the expression).
+
+    Attributes
+    ----------
+    exprs, vars : tuple
+        The m expressions and the d variables.
+    dimension, output_dimension : int
+        d and m.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> z, z1, z2 = sp.symbols("z z1 z2", real=True)
+    >>> Transform(2 * z + 3, z)
+    Transform(2*z + 3, z)
+    >>> type(Transform([z1 + z2, z1 - z2], [z1, z2])).__name__
+    'VectorTransform'
+    >>> type(Transform(z1 + z2, [z1, z2])).__name__
+    'ReducingTransform'
+    """
+
+    exprs: tuple[sp.Expr, ...]
+    vars: tuple[sp.Symbol, ...]
+    expr: sp.Basic
+    name: str
+    dimension: int
+    output_dimension: int
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> Transform:
+        if cls is Transform:
+            expr = args[0] if args else kwargs.get("expr")
+            var = args[1] if len(args) > 1 else kwargs.get("var")
+            cls = _kind(expr, var)
+        return super().__new__(cls)
+
+    @property
+    def reduces(self) -> bool:
+        """True when the map has fewer outputs than variables (m < d)."""
+        return False
+
+    @property
+    def formula(self) -> str:
+        """f as text: the expression, or the list of expressions of a vector map."""
+        return str(list(self.exprs))
+
+    @property
+    def jacobian(self) -> sp.Matrix:
+        """∂f_i/∂z_j as a SymPy Matrix (1×1 for a scalar transform)."""
+        return sp.Matrix(self.exprs).jacobian(list(self.vars))
+
+    @property
+    def jacobian_determinant(self) -> sp.Expr:
+        """det ∂f/∂z (structure-aware; see symflow.core.jacobian)."""
+        from symflow.core.jacobian import determinant
+
+        return determinant(self.jacobian)
+
+    @property
+    def parameters(self) -> set[sp.Symbol]:
+        """Free symbols other than the variables."""
+        return set().union(*[e.free_symbols for e in self.exprs]) - set(self.vars)
+
+    def compose(self, value: Any) -> sp.Basic:
+        """f(value) for a vector of d values: a column Matrix of the m outputs.
+
+        Examples
+        --------
+        >>> import sympy as sp
+        >>> z1, z2, a, b = sp.symbols("z1 z2 a b", real=True)
+        >>> Transform([z1 + z2, z1 - z2], [z1, z2]).compose([a, b])
+        Matrix([
+        [a + b],
+        [a - b]])
+        """
+        return sp.Matrix(self.exprs).xreplace(dict(zip(self.vars, list(value), strict=True)))
+
+    def latex(self, name: str = "f") -> str:
+        """LaTeX of the definition f(z_1, …, z_d) = (e_1, …, e_m)ᵀ.
+
+        Examples
+        --------
+        >>> import sympy as sp
+        >>> z1, z2 = sp.symbols("z1 z2", real=True)
+        >>> print(Transform(z1 * z2, [z1, z2]).latex())
+        f(z_{1}, z_{2}) = \\left[\\begin{matrix}z_{1} z_{2}\\end{matrix}\\right]
+        """
+        args = ", ".join(sp.latex(v) for v in self.vars)
+        return f"{name}({args}) = {sp.latex(sp.Matrix(self.exprs))}"
+
+    def _key(self) -> tuple:
+        return (self.exprs, self.vars)
+
+    def __repr__(self) -> str:
+        return f"Transform({list(self.exprs)}, {list(self.vars)})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Transform) and other._key() == self._key()
+
+    def __hash__(self) -> int:
+        return hash((self.exprs, self.vars))
+
+
+class ScalarTransform(Transform):
     """A scalar map x = f(z) given as a SymPy expression in one variable.
+
+    Built by ``Transform(expr, z)``; it alone has a derivative f'(z), a variable ``var``,
+    a declared inverse and a value f(t) at a point.
 
     Parameters
     ----------
@@ -74,18 +255,21 @@ class Transform:
     --------
     >>> import sympy as sp
     >>> z = sp.Symbol("z", real=True)
-    >>> Transform(2 * z + 3, z)
-    Transform(2*z + 3, z)
+    >>> f = Transform(sp.exp(2 * z), z)
+    >>> isinstance(f, ScalarTransform), f.derivative
+    (True, 2*exp(2*z))
     """
 
+    dimension = 1
+    output_dimension = 1
+
     def __init__(self, expr: Any, var: Any, inverse: Any = None, name: str | None = None):
-        if _is_sequence(var) and not _is_sequence(expr):
-            expr = [expr]  # one expression of several variables: a map to fewer dimensions
         if _is_sequence(expr) or _is_sequence(var):
-            self._init_vector(expr, var, inverse, name)
-            return
-        self.dimension = 1
-        self.output_dimension = 1
+            raise TransformError(
+                f"A scalar transform takes one expression and one variable: "
+                f"ScalarTransform(expr, z); got {expr!r} and {var!r}. Use "
+                f"Transform([e1, ..., ed], [z1, ..., zd]) for a map of several variables."
+            )
         self.expr = _as_expression(expr, "Transform expression")
         if not isinstance(var, sp.Symbol):
             raise TransformError(
@@ -112,103 +296,14 @@ class Transform:
         self.exprs = (self.expr,)
         self.vars = (self.var,)
 
-    def _init_vector(self, exprs: Any, variables: Any, inverse: Any, name: str | None) -> None:
-        if not (_is_sequence(exprs) and _is_sequence(variables)):
-            raise TransformError(
-                "A vector transform takes a list of expressions and a list of variables: "
-                f"Transform([e1, ..., ed], [z1, ..., zd]); got {exprs!r} and {variables!r}."
-            )
-        exprs = [_as_expression(e, f"Transform expression {i + 1}") for i, e in enumerate(exprs)]
-        variables = list(variables)
-        for v in variables:
-            if not isinstance(v, sp.Symbol):
-                raise TransformError(
-                    f"Transform variables must be SymPy Symbols; got {v!r} ({type(v).__name__})."
-                )
-        if len(set(variables)) != len(variables):
-            raise TransformError(f"Transform variables must be distinct; got {variables}.")
-        if not exprs:
-            raise TransformError(
-                f"A transform needs at least one expression; got none for the variables "
-                f"{variables}. Pass e.g. Transform(z1 + z2, [z1, z2])."
-            )
-        if len(exprs) > len(variables):
-            raise TransformError(
-                f"A transform maps d variables to at most d expressions; got {len(exprs)} "
-                f"expressions in {len(variables)} variables {variables}. More outputs than "
-                f"inputs have no density: their values lie on a lower-dimensional surface."
-            )
-        if inverse is not None:
-            raise TransformError("Declared inverses are supported for scalar transforms only.")
-        if len(exprs) < len(variables):
-            self._init_reducing(exprs, variables, name)
-            return
-        unused = [v for v in variables if not any(v in e.free_symbols for e in exprs)]
-        if unused:
-            others = sorted(
-                {s.name for e in exprs for s in e.free_symbols} - {v.name for v in variables}
-            )
-            hint = (
-                f" The expressions use {', '.join(others)} instead: do the variables match "
-                f"the expressions?"
-                if others
-                else ""
-            )
-            raise CollapseError(
-                f"Transform {exprs} does not depend on the variable(s) "
-                f"{', '.join(v.name for v in unused)}: det J = 0 everywhere, so the result has "
-                f"no density in the same space." + hint
-            )
-        self.dimension = len(exprs)
-        self.output_dimension = len(exprs)
-        self.exprs = tuple(exprs)
-        self.vars = tuple(variables)
-        self.expr = sp.Matrix(exprs)
-        self.var = None
-        self.inverse_hint = None
-        self.name = name or str(list(exprs))
-
-    def _init_reducing(self, exprs: list[sp.Expr], variables: list, name: str | None) -> None:
-        """m < d expressions of d variables: the flow integrates the other directions out
-        (see :mod:`symflow.core.reduce`). ``dimension`` is d, ``output_dimension`` m."""
-        for i, e in enumerate(exprs, start=1):
-            if not e.free_symbols & set(variables):
-                raise CollapseError(
-                    f"Transform {exprs}: output {i} ({e}) depends on none of the variables "
-                    f"{', '.join(v.name for v in variables)}; it is a constant and has no "
-                    f"density."
-                )
-        self.dimension = len(variables)
-        self.output_dimension = len(exprs)
-        self.exprs = tuple(exprs)
-        self.vars = tuple(variables)
-        self.expr = exprs[0] if len(exprs) == 1 else sp.Matrix(exprs)
-        self.var = None
-        self.inverse_hint = None
-        self.name = name or (str(exprs[0]) if len(exprs) == 1 else str(list(exprs)))
-
     @property
-    def reduces(self) -> bool:
-        """True when the map has fewer outputs than variables (m < d)."""
-        return self.output_dimension < self.dimension
-
-    @property
-    def jacobian(self) -> sp.Matrix:
-        """∂f_i/∂z_j as a SymPy Matrix (1×1 for a scalar transform)."""
-        return sp.Matrix(self.exprs).jacobian(list(self.vars))
-
-    @property
-    def jacobian_determinant(self) -> sp.Expr:
-        """det ∂f/∂z (structure-aware; see symflow.core.jacobian)."""
-        from symflow.core.jacobian import determinant
-
-        return determinant(self.jacobian)
+    def formula(self) -> str:
+        """f as text."""
+        return str(self.expr)
 
     @property
     def parameters(self) -> set[sp.Symbol]:
-        """Free symbols other than the variables."""
-        if self.dimension > 1:
-            return set().union(*[e.free_symbols for e in self.exprs]) - set(self.vars)
+        """Free symbols other than the variable (of f and of a declared inverse)."""
         params = self.expr.free_symbols - {self.var}
         if self.inverse_hint is not None:
             params |= self.inverse_hint.free_symbols - {self.var}
@@ -237,23 +332,210 @@ class Transform:
         """
         return self.expr.xreplace({self.var: t})
 
+    def compose(self, value: Any) -> sp.Expr:
+        """f(value) for one value or expression (no evaluation beyond substitution).
+
+        Examples
+        --------
+        >>> import sympy as sp
+        >>> z, w = sp.symbols("z w", real=True)
+        >>> Transform(sp.exp(z), z).compose(w**2)
+        exp(w**2)
+        """
+        return self.expr.xreplace({self.var: value})
+
+    def latex(self, name: str = "f") -> str:
+        """LaTeX of the definition f(z) = e.
+
+        Examples
+        --------
+        >>> import sympy as sp
+        >>> z = sp.Symbol("z", real=True)
+        >>> Transform(sp.exp(z), z).latex("f_{1}")
+        'f_{1}(z) = e^{z}'
+        """
+        return f"{name}({sp.latex(self.var)}) = {sp.latex(self.expr)}"
+
+    def _key(self) -> tuple:
+        return (self.exprs, self.vars, self.inverse_hint)
+
     def __repr__(self) -> str:
-        if self.reduces and self.output_dimension == 1:
-            return f"Transform({self.exprs[0]}, {list(self.vars)})"
-        if self.dimension > 1:
-            return f"Transform({list(self.exprs)}, {list(self.vars)})"
         return f"Transform({self.expr}, {self.var})"
 
-    def __eq__(self, other: object) -> bool:
-        return (
-            isinstance(other, Transform)
-            and other.exprs == self.exprs
-            and other.vars == self.vars
-            and other.inverse_hint == self.inverse_hint
+
+def _scalar_only(attribute: str, instead: str) -> property:
+    """A property that refuses, on a map of several variables, what only a scalar has."""
+
+    def refuse(self: Transform) -> Any:
+        raise ScalarOnlyError(
+            f"{self!r} maps {self.dimension} variables {list(self.vars)}: it has no "
+            f"{attribute}, which only a scalar Transform(expr, z) has. {instead}"
         )
 
-    def __hash__(self) -> int:
-        return hash((self.exprs, self.vars))
+    return property(refuse, doc=f"Refused: only a scalar transform has {attribute}.")
+
+
+class _SeveralVariables(Transform):
+    """What maps of several variables share: the refusals of scalar-only attributes."""
+
+    derivative = _scalar_only("derivative f'(z)", "Use .jacobian (∂f_i/∂z_j).")
+    var = _scalar_only("single variable", "Its variables are .vars.")
+    inverse_hint = _scalar_only(
+        "declared inverse", "Inverses of maps of several variables are derived."
+    )
+
+    def __call__(self, value: Any) -> sp.Expr:
+        raise ScalarOnlyError(
+            f"{self!r} maps {self.dimension} variables {list(self.vars)}; calling it with one "
+            f"value {value!r} is defined for a scalar Transform(expr, z) only. Substitute "
+            f"into .exprs instead: [e.subs(...) for e in t.exprs]."
+        )
+
+    def in_variable(self, t: sp.Symbol) -> sp.Expr:
+        """Refused: only a scalar transform has one variable to rename."""
+        raise ScalarOnlyError(
+            f"{self!r} maps {self.dimension} variables {list(self.vars)}: in_variable({t}) "
+            f"renames the one variable of a scalar Transform(expr, z). Use "
+            f"[e.xreplace(...) for e in .exprs]."
+        )
+
+
+class VectorTransform(_SeveralVariables):
+    """A bijection candidate x = f(z) of R^d: d expressions in d variables.
+
+    Built by ``Transform([e1, ..., ed], [z1, ..., zd])``. It has a square Jacobian and
+    its determinant; the scalar-only ``derivative``, ``var``, ``inverse_hint``,
+    ``in_variable`` and ``f(value)`` raise :class:`ScalarOnlyError`.
+
+    Parameters
+    ----------
+    expr : list of sympy.Expr
+        The d forward expressions.
+    var : list of sympy.Symbol
+        The d distinct variables; every one must appear in some expression.
+    inverse : None
+        Declared inverses are for scalar transforms only.
+    name : str, optional
+        A display name (defaults to the list of expressions).
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> z1, z2 = sp.symbols("z1 z2", real=True)
+    >>> f = Transform([z1 + z2, z1 - z2], [z1, z2])
+    >>> f, f.jacobian_determinant
+    (Transform([z1 + z2, z1 - z2], [z1, z2]), -2)
+    """
+
+    def __init__(self, expr: Any, var: Any, inverse: Any = None, name: str | None = None):
+        if _is_sequence(var) and not _is_sequence(expr):
+            expr = [expr]  # Transform(e, [z]): one expression of one listed variable
+        exprs, variables = _checked_lists(expr, var, inverse)
+        if len(exprs) != len(variables):
+            raise TransformError(
+                f"A vector transform maps d variables to d expressions; got {len(exprs)} "
+                f"expressions in {len(variables)} variables {variables}. Build maps to fewer "
+                f"dimensions with Transform(...), which makes a ReducingTransform."
+            )
+        unused = [v for v in variables if not any(v in e.free_symbols for e in exprs)]
+        if unused:
+            others = sorted(
+                {s.name for e in exprs for s in e.free_symbols} - {v.name for v in variables}
+            )
+            hint = (
+                f" The expressions use {', '.join(others)} instead: do the variables match "
+                f"the expressions?"
+                if others
+                else ""
+            )
+            raise CollapseError(
+                f"Transform {exprs} does not depend on the variable(s) "
+                f"{', '.join(v.name for v in unused)}: det J = 0 everywhere, so the result has "
+                f"no density in the same space." + hint
+            )
+        self.dimension = len(exprs)
+        self.output_dimension = len(exprs)
+        self.exprs = tuple(exprs)
+        self.vars = tuple(variables)
+        self.expr = sp.Matrix(exprs)
+        self.name = name or str(list(exprs))
+
+
+class ReducingTransform(_SeveralVariables):
+    """A map y = f(z) to fewer dimensions: m < d expressions in d variables.
+
+    Built by ``Transform(e, [z1, ..., zd])`` or ``Transform([e1, ..., em], [z1, ...,
+    zd])``; a flow ending in one integrates the other directions out (see
+    :mod:`symflow.core.reduce`). Its Jacobian is m×d, so it has no determinant; the
+    scalar-only attributes raise :class:`ScalarOnlyError`.
+
+    Parameters
+    ----------
+    expr : sympy.Expr or list of sympy.Expr
+        The m output expressions.
+    var : list of sympy.Symbol
+        The d > m distinct variables.
+    inverse : None
+        Declared inverses are for scalar transforms only.
+    name : str, optional
+        A display name (defaults to the expression or the list of expressions).
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> z1, z2 = sp.symbols("z1 z2", real=True)
+    >>> f = Transform(z1 * z2, [z1, z2])
+    >>> f, f.output_dimension, f.jacobian
+    (Transform(z1*z2, [z1, z2]), 1, Matrix([[z2, z1]]))
+    """
+
+    def __init__(self, expr: Any, var: Any, inverse: Any = None, name: str | None = None):
+        if not _is_sequence(expr):
+            expr = [expr]  # one expression of several variables
+        exprs, variables = _checked_lists(expr, var, inverse)
+        if len(exprs) >= len(variables):
+            raise TransformError(
+                f"A map to fewer dimensions has fewer expressions than variables; got "
+                f"{len(exprs)} expressions in {len(variables)} variables {variables}. Build "
+                f"square maps with Transform(...), which makes a VectorTransform."
+            )
+        for i, e in enumerate(exprs, start=1):
+            if not e.free_symbols & set(variables):
+                raise CollapseError(
+                    f"Transform {exprs}: output {i} ({e}) depends on none of the variables "
+                    f"{', '.join(v.name for v in variables)}; it is a constant and has no "
+                    f"density."
+                )
+        self.dimension = len(variables)
+        self.output_dimension = len(exprs)
+        self.exprs = tuple(exprs)
+        self.vars = tuple(variables)
+        self.expr = exprs[0] if len(exprs) == 1 else sp.Matrix(exprs)
+        self.name = name or (str(exprs[0]) if len(exprs) == 1 else str(list(exprs)))
+
+    @property
+    def reduces(self) -> bool:
+        """True: the map has fewer outputs than variables (m < d)."""
+        return True
+
+    @property
+    def formula(self) -> str:
+        """f as text: the expression of one output, or the list of m."""
+        return str(self.exprs[0]) if self.output_dimension == 1 else str(list(self.exprs))
+
+    @property
+    def jacobian_determinant(self) -> sp.Expr:
+        """Refused: an m×d Jacobian with m < d has no determinant."""
+        raise TransformError(
+            f"{self!r} maps {self.dimension} variables to {self.output_dimension} outputs: "
+            f"its Jacobian is {self.output_dimension}×{self.dimension}, which has no "
+            f"determinant. A flow ending in it integrates the other directions out."
+        )
+
+    def __repr__(self) -> str:
+        if self.output_dimension == 1:
+            return f"Transform({self.exprs[0]}, {list(self.vars)})"
+        return super().__repr__()
 
 
 #: digits of the arithmetic that checks a declared inverse

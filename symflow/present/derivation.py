@@ -40,6 +40,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from symflow.core.program import VectorProgram
 from symflow.present.document import (
     BranchInfo,
     Derivation,
@@ -100,6 +101,6 @@ def derive(flow: Any) -> Derivation:
         from symflow.present.marginal_derivation import derive_reduction
 
         return derive_reduction(flow)
-    if getattr(flow, "dimension", 1) > 1:
+    if isinstance(flow.program, VectorProgram):
         return derive_vector(flow)
     return derive_scalar(flow)

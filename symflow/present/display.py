@@ -23,22 +23,26 @@ from typing import Any
 
 import sympy as sp
 
+from symflow.core.multivariate import JointDistribution
+from symflow.core.program import VectorProgram
 from symflow.present.document import dist_latex, family_of
 
 __all__ = ["flow_latex", "flow_markdown", "summary_rows"]
 
 
 def _composition(flow: Any) -> str:
-    """LaTeX of x as a function of Z: f_K(…f_1(Z)) written out."""
-    if flow.dimension > 1:
-        zs = [sp.Symbol(f"Z_{j + 1}") for j in range(flow.dimension)]
-        value = sp.Matrix(zs)
-        for tr in flow.transforms:
-            value = sp.Matrix(tr.exprs).xreplace(dict(zip(tr.vars, list(value), strict=True)))
-        return sp.latex(value)
-    value: sp.Expr = sp.Symbol("Z")
+    """LaTeX of x as a function of Z: f_K(…f_1(Z)) written out (each transform composes
+    itself: a scalar on one value, a vector map on a column of values)."""
+    base = flow.base
+    value = (
+        sp.Matrix([sp.Symbol(f"Z_{j + 1}") for j in range(base.dimension)])
+        if isinstance(base, JointDistribution)
+        else sp.Symbol("Z")
+    )
     for tr in flow.transforms:
-        value = tr.expr.xreplace({tr.var: value})
+        value = tr.compose(value)
+    if isinstance(value, sp.MatrixBase) and value.rows == 1:
+        value = value[0]
     return sp.latex(value)
 
 
@@ -46,7 +50,7 @@ def summary_rows(flow: Any) -> list[str]:
     """The aligned LaTeX rows of the summary: model, density with support, family."""
     base = dist_latex(flow.base)
     rows = [rf"X &= {_composition(flow)}, \quad Z \sim {base}"]
-    if flow.dimension > 1:
+    if isinstance(flow.program, VectorProgram):
         from symflow.present.regions import coordinate_bounds, drop_known_signs
 
         (expr, _), *_ = _terms(flow)
@@ -73,14 +77,12 @@ def summary_rows(flow: Any) -> list[str]:
 def _terms(flow: Any) -> list[tuple[sp.Expr, Any]]:
     from symflow.core.closed_form import density_terms
 
-    x = sp.Symbol("x", real=True)
     program = flow.program
-    out = []
-    for expr, region in density_terms(program):
-        if flow.dimension == 1:
-            expr = expr.xreplace({program.x: x})
-        out.append((expr, region))
-    return out
+    terms = density_terms(program)
+    if isinstance(program, VectorProgram):
+        return terms
+    x = sp.Symbol("x", real=True)
+    return [(expr.xreplace({program.x: x}), region) for expr, region in terms]
 
 
 def flow_latex(flow: Any) -> str:

@@ -27,8 +27,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import sympy as sp
-
+from symflow.core.program import Program, VectorProgram
 from symflow.errors import ParameterError
 from symflow.present import LatexError, OutputPathError, ToolMissingError
 from symflow.present.document import COMPACT_DISPLAYS, dist_latex, escape_latex
@@ -77,16 +76,10 @@ def _preamble() -> str:
 def _transforms_latex(flow: Any) -> str:
     parts = []
     for i, tr in enumerate(flow.transforms, start=1):
-        if tr.dimension > 1:
-            body = sp.latex(sp.Matrix(tr.exprs))
-            args = ", ".join(sp.latex(v) for v in tr.vars)
-        else:
-            body, args = sp.latex(tr.expr), sp.latex(tr.var)
-        name = "f" if len(flow.transforms) == 1 else f"f_{{{i}}}"
-        parts.append(f"{name}({args}) = {body}")
+        parts.append(tr.latex("f" if len(flow.transforms) == 1 else f"f_{{{i}}}"))
     if not parts:
         return "none"
-    if flow.dimension > 1:  # column vectors: displayed, one per line
+    if isinstance(flow.program, VectorProgram):  # column vectors: displayed, one per line
         return "\n\\begin{gather*}\n" + " \\\\\n".join(parts) + ".\n\\end{gather*}\n"
     return ", ".join(f"${p}$" for p in parts)
 
@@ -117,7 +110,7 @@ def handout_source(
     parts.append(
         f"Base distribution: $Z \\sim {dist_latex(flow.base)}$. "
         f"Transform{'s' if len(flow.transforms) != 1 else ''} in the order applied: "
-        f"{_transforms_latex(flow)}{'' if flow.dimension > 1 else '.'}\n\n"
+        f"{_transforms_latex(flow)}{'' if isinstance(flow.program, VectorProgram) else '.'}\n\n"
     )
     if family is not None:
         parts.append(f"\\textbf{{Result.}} $X \\sim {family.latex()}$.\n\n")
@@ -393,7 +386,7 @@ def handout(
         )
     else:
         pictures = []
-        if flow.dimension == 1:
+        if isinstance(flow.program, Program):
             pictures.append(
                 (
                     "Base and derived densities with a histogram of the forward map.",

@@ -35,6 +35,8 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
+from symflow.core.multivariate import JointDistribution
+from symflow.core.transform import ScalarTransform, VectorTransform
 from symflow.present import OutputPathError, PlotError
 
 __all__ = [
@@ -329,7 +331,7 @@ def densities(
     support = _numeric_support(flow.support, params)
     x_lo, x_hi = _range(xs, support)
     # a map of several base variables to one (a sum, a ratio) has no base curve to draw
-    scalar_base = getattr(flow.base, "dimension", 1) == 1
+    scalar_base = not isinstance(flow.base, JointDistribution)
     lo, hi = x_lo, x_hi
     if scalar_base:
         base = flow.base.scipy(params)
@@ -374,13 +376,13 @@ def densities(
 
 
 def _map_label(flow: Any) -> str:
-    if any(tr.dimension > 1 for tr in flow.transforms):  # a map of several variables
-        value = flow.transforms[-1].exprs[0]
+    if not all(isinstance(tr, ScalarTransform) for tr in flow.transforms):
+        value = flow.transforms[-1].exprs[0]  # a map of several variables
         text = sp.latex(value)
         return _math(f"x = {text}", f"x = {sp.sstr(value)}")
     value: sp.Expr = sp.Symbol("z")
     for tr in flow.transforms:
-        value = tr.expr.xreplace({tr.var: value})
+        value = tr.compose(value)
     text = sp.latex(value)
     return _math(f"x = {text}", f"x = {sp.sstr(value)}")
 
@@ -457,9 +459,7 @@ def _stage_label(flow: Any, i: int, k: int) -> str:
     if i == 0:
         return "$z_0$"
     layer = flow.layers[i - 1]
-    tr = layer.transform
-    zin = sp.Symbol(f"z_{i - 1}")
-    expr = tr.expr.xreplace({tr.var: zin})
+    expr = layer.transform.compose(sp.Symbol(f"z_{i - 1}"))
     head = f"z_{{{i}}}" if i < k else f"x = z_{{{i}}}"
     return _math(f"{head} = {sp.latex(expr)}", f"{head} = {sp.sstr(expr)}")
 
@@ -627,8 +627,8 @@ def _two_d_map(transform: Any, base: Any):
         for tr in transforms[1:]:
             value = [e.xreplace(dict(zip(tr.vars, value, strict=True))) for e in tr.exprs]
         return value, variables, base if base is not None else transform.base
-    dimension = getattr(transform, "dimension", None)
-    if dimension != 2:
+    if not (isinstance(transform, VectorTransform) and transform.dimension == 2):
+        dimension = getattr(transform, "dimension", None)
         raise PlotError(
             f"deformation() draws 2-D transforms Transform([e1, e2], [z1, z2]); got "
             f"{transform!r}, which is {dimension or 'not a'}-dimensional. For a 1-D flow use "

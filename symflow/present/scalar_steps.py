@@ -16,6 +16,7 @@ import sympy as sp
 
 from symflow.core.budget import attempt
 from symflow.core.closed_form import density_terms, log_density_terms, split_overlaps
+from symflow.core.transform import ScalarTransform
 from symflow.present.document import (
     BranchInfo,
     Derivation,
@@ -53,7 +54,8 @@ class _Names:
 
     def __init__(self, flow: Any):
         transforms = flow.transforms
-        var = transforms[0].var if transforms and transforms[0].dimension == 1 else None
+        first = transforms[0] if transforms else None
+        var = first.var if isinstance(first, ScalarTransform) else None
         self.v = var.name if var is not None and var.name != "x" else "z"
         self.x_name = "x" if self.v != "x" else "y"
         self.k = len(flow.layers)

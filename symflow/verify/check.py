@@ -40,6 +40,7 @@ import numpy as np
 from scipy import stats
 
 from symflow.core.intervals import describe_set
+from symflow.core.program import MarginalProgram, VectorProgram
 from symflow.verify.check_nd import check_flow_nd
 from symflow.verify.integrate import Density, Integral
 from symflow.verify.pointwise import TAIL_TOLERANCE, tail_test
@@ -138,7 +139,7 @@ def check_flow(
     edges (see :func:`symflow.verify.pointwise.tail_test`).
     """
     n = validate_sample_size(n, flow)
-    if flow.dimension > 1:
+    if isinstance(flow.program, VectorProgram):
         return check_flow_nd(
             flow, n=n, seed=seed, alpha=alpha, params=params, chunks=chunks,
             tail_tolerance=tail_tolerance,
@@ -210,7 +211,7 @@ def check_flow(
             flow, integral, density, counts, probs, edges, n, lost, normalisation_tolerance
         )
     )
-    if getattr(flow.base, "dimension", 1) == 1:
+    if not isinstance(flow.program, MarginalProgram):
         tests.append(
             tail_test(
                 kernels.program,

@@ -38,6 +38,7 @@ import mpmath
 import numpy as np
 import sympy as sp
 
+from symflow.core.program import VectorProgram
 from symflow.verify.report import TestResult, format_number
 
 __all__ = ["tail_test", "TAIL_TOLERANCE"]
@@ -242,7 +243,7 @@ class _VectorForward(_Forward):
 def _forward_kind(program) -> type[_Forward]:
     """The class of ``program``'s mpmath forward map: it follows the shape of its supports
     (intervals in one dimension, Boolean conditions in d)."""
-    return _ScalarForward if program.dimension == 1 else _VectorForward
+    return _VectorForward if isinstance(program, VectorProgram) else _ScalarForward
 
 
 def _forward(program, values: dict[str, float]) -> _Forward:
