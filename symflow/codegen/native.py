@@ -55,6 +55,7 @@ from typing import Any
 
 import numpy as np
 
+from symflow.core.budget import add_unraisable_filter
 from symflow.errors import KernelError
 
 __all__ = [
@@ -192,24 +193,22 @@ class NativeKernel:
 # which thread is inside a native loop, and what the loop reported (a C callback cannot
 # raise: numba's wrapper hands the exception to sys.unraisablehook, in the same thread)
 _WATCH = threading.local()
-_DELEGATE: list[Callable] = [sys.unraisablehook]
 
 
-def _unraisable(report: Any) -> None:
-    if getattr(_WATCH, "active", False):
-        if _WATCH.error is None:
-            kind = getattr(report.exc_type, "__name__", "error")
-            _WATCH.error = f"{kind}: {report.exc_value}"
-        return
-    _DELEGATE[0](report)
+def _loop_report(report: Any) -> bool:
+    """Keep what a native loop of this thread reported (True), or leave it (False)."""
+    if not getattr(_WATCH, "active", False):
+        return False
+    if _WATCH.error is None:
+        kind = getattr(report.exc_type, "__name__", "error")
+        _WATCH.error = f"{kind}: {report.exc_value}"
+    return True
 
 
 def _watch_unraisable() -> None:
-    """Route exceptions that native loops report to :func:`_unraisable` (others go on to
+    """Route exceptions that native loops report to :func:`_loop_report` (others go on to
     the hook that was installed before)."""
-    if sys.unraisablehook is not _unraisable:
-        _DELEGATE[0] = sys.unraisablehook
-        sys.unraisablehook = _unraisable
+    add_unraisable_filter(_loop_report)
 
 
 def _guarded(function: Callable, *arguments: Any) -> str | None:

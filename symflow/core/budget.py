@@ -119,29 +119,58 @@ def _reset_after_fork() -> None:
     _WATCHDOG = _Watchdog()
 
 
-class _DropLostDeadlines:
-    """A ``sys.unraisablehook`` that drops an :class:`OutOfTime` which arrived where Python
-    cannot raise it (a garbage-collector callback, a finaliser) and passes anything else
-    to the hook it wraps.
+#: symflow's filters of unraisable exceptions: each takes the report and returns True
+#: when it has dealt with it
+_FILTERS: list[Callable[[object], bool]] = []
+_FILTERING = threading.local()
 
-    Nothing is lost by dropping it: the deadline stays fired and the watchdog raises it
-    again :data:`_AGAIN` seconds later, in ordinary code.
+
+class _UnraisableFilters:
+    """A ``sys.unraisablehook`` that offers each report to symflow's filters
+    (:func:`add_unraisable_filter`) and passes the rest to the hook it wraps.
+
+    There is one such hook however often symflow installs it, so the filters never call
+    each other in a loop; a report raised while a filter runs goes to Python's own hook.
     """
 
     def __init__(self, wrapped: Callable[[object], object]) -> None:
         self.wrapped = wrapped
 
     def __call__(self, unraisable: object) -> None:
-        if isinstance(getattr(unraisable, "exc_value", None), OutOfTime):
+        if getattr(_FILTERING, "active", False):
+            sys.__unraisablehook__(unraisable)
             return
+        _FILTERING.active = True
+        try:
+            if any(keep(unraisable) for keep in list(_FILTERS)):
+                return
+        finally:
+            _FILTERING.active = False
         self.wrapped(unraisable)
 
 
-def _drop_lost_deadlines() -> None:
-    """Wrap the current ``sys.unraisablehook`` in :class:`_DropLostDeadlines` (again when
-    somebody, a test runner for one, has installed a hook of their own since)."""
-    if not isinstance(sys.unraisablehook, _DropLostDeadlines):
-        sys.unraisablehook = _DropLostDeadlines(sys.unraisablehook)
+def add_unraisable_filter(keep: Callable[[object], bool]) -> None:
+    """Offer unraisable exceptions to ``keep`` first (it returns True for those it dealt
+    with), and install the one filtering hook again when somebody, a test runner for one,
+    has installed a hook of their own since.
+
+    Examples
+    --------
+    >>> add_unraisable_filter(_lost_deadline)
+    >>> isinstance(sys.unraisablehook, _UnraisableFilters)
+    True
+    """
+    if keep not in _FILTERS:
+        _FILTERS.append(keep)
+    if not isinstance(sys.unraisablehook, _UnraisableFilters):
+        sys.unraisablehook = _UnraisableFilters(sys.unraisablehook)
+
+
+def _lost_deadline(unraisable: object) -> bool:
+    """An :class:`OutOfTime` that arrived where Python cannot raise it (a garbage-collector
+    callback, a finaliser) is dropped. Nothing is lost: the deadline stays fired and the
+    watchdog raises it again :data:`_AGAIN` seconds later, in ordinary code."""
+    return isinstance(getattr(unraisable, "exc_value", None), OutOfTime)
 
 
 if hasattr(os, "register_at_fork"):
@@ -179,7 +208,7 @@ def time_limit(seconds: float) -> Iterator[None]:
             raise OutOfTime("an enclosing time limit has passed")
         when = min(when, stack[-1].when)
     deadline = _Deadline(when, threading.get_ident())
-    _drop_lost_deadlines()
+    add_unraisable_filter(_lost_deadline)
     stack.append(deadline)
     _WATCHDOG.schedule(deadline)
     try:

@@ -127,3 +127,28 @@ def test_kernels_without_the_native_cache_match_scipy(monkeypatch):
         stats.kstest(draws, stats.johnsonsu(-0.3 / 0.8, 1 / 0.8, loc=3, scale=2).cdf).pvalue > 1e-3
     )
     assert all(loop.source == "compiled" for loop in k._natives.values())
+
+
+def test_an_unclaimed_unraisable_report_reaches_the_hook_once_after_kernels_and_deadlines(
+    lognormal,
+):
+    """Kernel calls route what a native loop reports, time limits drop deadlines that land
+    where they cannot be raised; both filter sys.unraisablehook. Installed in turn, they
+    used to wrap each other, and the next report nobody claimed ended in RecursionError."""
+    import sys
+
+    from symflow.core.budget import time_limit
+
+    reported: list = []
+    previous = sys.unraisablehook
+    try:
+        sys.unraisablehook = reported.append
+        for _ in range(2):
+            lognormal.log_prob(np.array([1.0]), mu=0.0, sigma=1.0)
+            with time_limit(5.0):
+                pass
+        report = type("Unraisable", (), {"exc_value": ValueError("unclaimed")})()
+        sys.unraisablehook(report)
+    finally:
+        sys.unraisablehook = previous
+    assert reported == [report]

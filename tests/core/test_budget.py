@@ -140,3 +140,47 @@ def test_a_deadline_that_lands_in_a_gc_callback_is_raised_again_in_the_work():
         sys.unraisablehook = previous
     assert time.monotonic() - started < 10
     assert [str(u.exc_value) for u in reported] == ["kept"]
+
+
+def test_filters_installed_around_another_hook_never_call_each_other_in_a_loop():
+    """symflow filters unraisable exceptions in two places (lost deadlines here, native
+    loop errors in codegen) through one hook. Installed, wrapped by somebody else's hook,
+    and installed again, an unclaimed report reaches each hook once and the original one
+    at the end (two hooks that wrapped each other used to end in RecursionError)."""
+    import sys
+
+    reported: list = []
+    outer_calls: list = []
+    previous = sys.unraisablehook
+    try:
+        sys.unraisablehook = reported.append
+        with budget.time_limit(5.0):  # installs the filter of lost deadlines
+            pass
+        budget.add_unraisable_filter(lambda report: False)
+        inner = sys.unraisablehook
+
+        def outer(report):
+            outer_calls.append(report)
+            inner(report)
+
+        sys.unraisablehook = outer
+        budget.add_unraisable_filter(lambda report: False)
+        report = type(
+            "Unraisable",
+            (),
+            {
+                "exc_value": ValueError("unclaimed"),
+                "exc_type": ValueError,
+                "exc_traceback": None,
+                "err_msg": None,
+                "object": None,
+            },
+        )()
+        sys.unraisablehook(report)
+        deadline = type("Unraisable", (), {"exc_value": budget.OutOfTime("lost")})()
+        sys.unraisablehook(deadline)
+    finally:
+        sys.unraisablehook = previous
+        del budget._FILTERS[-2:]
+    assert outer_calls == [report]  # once; the lost deadline was dropped before it
+    assert reported == [report]
