@@ -107,10 +107,41 @@ def _cancelled(assignments: list) -> list:
             # the terms of the sum, before and after: fewer only where some cancelled
             before = len(sp.Add.make_args(a.value)) - len(used)
             before += sum(len(sp.Add.make_args(terms[t])) for t in used)
-            if len(sp.Add.make_args(inlined)) < before:
+            through = _cancelled_through_piecewise(inlined, assignments)
+            if through is not None:
+                a = Assignment(a.target, through, a.kind)
+            elif len(sp.Add.make_args(inlined)) < before:
                 a = Assignment(a.target, inlined, a.kind)
         out.append(a)
     return out
+
+
+def _cancelled_through_piecewise(result: sp.Expr, assignments: list) -> sp.Expr | None:
+    """The result with a Piecewise-valued state inlined and the sum taken into each
+    branch, where some branch then cancels a term of the sum (−log sinh x in one branch
+    of z = log sinh x against + log sinh x from a log|det| term): as a Piecewise of
+    sums, the large terms meet symbolically and not after each has rounded."""
+    from symflow.core.assignment import Assignment  # noqa: F401 (same layer)
+
+    values = {a.target: a.value for a in assignments if isinstance(a.value, sp.Piecewise)}
+    for s in sorted(result.free_symbols & set(values), key=str):
+        value = values[s]
+        if not isinstance(result, sp.Add) or len(value.args) > 4:
+            continue
+        _, rest = result.as_independent(s, as_Add=True)
+        k, core = rest.as_coeff_Mul()
+        if core != s:
+            continue  # s enters the sum other than as k·s
+        others = result - rest
+        branches, gained = [], False
+        for branch, condition in value.args:
+            summed = sp.expand(others + k * branch, deep=False)
+            before = len(sp.Add.make_args(others)) + len(sp.Add.make_args(branch))
+            gained |= len(sp.Add.make_args(summed)) < before
+            branches.append((summed, condition))
+        if gained:
+            return sp.Piecewise(*branches)
+    return None
 
 
 def _compose_log_dets(assignments: Sequence) -> list:
@@ -185,11 +216,14 @@ class _EdgePass:
             distance = self._distance(original, value, edge, sign)
             out.append(Assignment(d, distance, "edge"))
             found.append((edge, sign, d))
-            self._define_log(d, distance, out, always=True)
         self.distances[z] = found
         value = self._near_poles(original, value)
         if interval.inf.is_nonnegative:
             self._define_log(z, value, out, always=False)
+        # the distances' logs last: far from its edge, log(z − e) is read from log z
+        for a in list(out):
+            if any(a.target is d for _, _, d in found):
+                self._define_log(a.target, a.value, out, always=True)
         return value, out
 
     def _near_poles(self, original: sp.Expr, value: sp.Expr) -> sp.Expr:
@@ -414,6 +448,9 @@ class _EdgePass:
         square = self._log_one_plus_square(arg)
         if square is not None:
             return square
+        affine = self._log_affine(arg)
+        if affine is not None:
+            return affine
         expanded = attempt(lambda: sp.expand_log(sp.log(arg), force=False), _BUDGET, sp.log(arg))
         swaps = {}
         for log in expanded.atoms(sp.log):
@@ -441,6 +478,39 @@ class _EdgePass:
             base, e = factor.as_base_exp()
             terms.append(e * (base.args[0] if isinstance(base, sp.exp) else self._log(base)))
         return sp.Add(*terms)
+
+    def _held_log(self, s: sp.Expr) -> sp.Expr | None:
+        """The symbol holding log s, for a state s kept in log space (named, or written
+        out as its definition: sinh(x) for z = sinh(x)); else None."""
+        if s in self.logs:
+            return self.logs[s]
+        for state, value in self.values.items():
+            if value == s and state in self.logs:
+                return self.logs[state]
+        return None
+
+    def _log_affine(self, arg: sp.Expr) -> sp.Expr | None:
+        """log(k·s + c), k > 0, for a state s held in log space (L = log s), without
+        forming s (sinh x overflows beyond x ≈ 710 where log(sinh x − 1) is ≈ x):
+        log c + log(1 + e^(L + log(k/c))) for c > 0 (a softplus after the stable
+        rewrites), and log k + L + log(1 + (c/k)·e^(−L)) for c < 0 where k·s ≥ 2|c|
+        (no cancellation there); next to the zero of k·s + c the direct form, whose
+        edge distance keeps the digits."""
+        from sympy.codegen.cfunctions import log1p
+
+        if not isinstance(arg, sp.Add):
+            return None
+        c, rest = arg.as_independent(*(self.distances.keys() | self.logs.keys()), as_Add=True)
+        k, s = rest.as_coeff_Mul()
+        if not (c.is_number and c.is_real and c != 0 and k.is_positive) or s.is_Number:
+            return None
+        log_s = self._held_log(s)
+        if log_s is None:
+            return None
+        if c.is_positive:
+            return sp.log(c) + sp.log(1 + sp.exp(log_s + sp.log(k / c)))
+        large = sp.log(k) + log_s + log1p(c / k * sp.exp(-log_s))
+        return sp.Piecewise((large, log_s > sp.log(2 * -c / k)), (sp.log(arg), True))
 
     def _log_one_plus_square(self, arg: sp.Expr) -> sp.Expr | None:
         """log(c + k·s²) for a state s held in log space (L = log s): log c +
