@@ -56,6 +56,9 @@ __all__ = ["edge_assignments", "difference", "exact_difference"]
 _BUDGET = 2.0
 #: expressions larger than this (in operations) are not simplified
 _MAX_OPS = 200
+#: below this an implicit root on (0, hi) is solved again in log space (see
+#: _EdgePass._define_implicit_log): far above the subnormals, where its digits go
+_UNDERFLOWING = 1e-200
 
 
 def edge_assignments(assignments: Sequence, ranges: Mapping[sp.Symbol, sp.Interval]) -> tuple:
@@ -76,6 +79,7 @@ def edge_assignments(assignments: Sequence, ranges: Mapping[sp.Symbol, sp.Interv
     from symflow.core.assignment import Assignment
 
     edges = _EdgePass(ranges)
+    edges.singular = _singular_states(assignments, ranges)
     out: list = []
     for a in _compose_log_dets(assignments):
         value = edges.rewrite(a.value)
@@ -123,7 +127,12 @@ def _cancelled_through_piecewise(result: sp.Expr, assignments: list) -> sp.Expr 
     sums, the large terms meet symbolically and not after each has rounded."""
     from symflow.core.assignment import Assignment  # noqa: F401 (same layer)
 
-    values = {a.target: a.value for a in assignments if isinstance(a.value, sp.Piecewise)}
+    aliases = {a.target: a.value for a in assignments if a.value.is_Symbol}
+    values = {
+        a.target: a.value.xreplace(aliases)
+        for a in assignments
+        if isinstance(a.value, sp.Piecewise)
+    }
     for s in sorted(result.free_symbols & set(values), key=str):
         value = values[s]
         if not isinstance(result, sp.Add) or len(value.args) > 4:
@@ -142,6 +151,36 @@ def _cancelled_through_piecewise(result: sp.Expr, assignments: list) -> sp.Expr 
         if gained:
             return sp.Piecewise(*branches)
     return None
+
+
+def _singular_states(assignments: Sequence, ranges: Mapping) -> set:
+    """The states whose relative accuracy next to 0 matters: those a log or a power
+    with a negative or fractional exponent reads (log|z|, |z|^(−4/5)), and, through a
+    state that vanishes where its predecessor does (tan t, t^⅕), that predecessor."""
+    states = {a.target: a.value for a in assignments if a.kind == "state"}
+    marked: set = set()
+
+    def mark(arg: sp.Expr) -> None:
+        for factor in sp.Mul.make_args(arg):
+            base = factor.as_base_exp()[0]
+            base = base.args[0] if isinstance(base, sp.Abs) else base
+            if base in ranges:
+                marked.add(base)
+
+    for a in assignments:
+        for node in sp.preorder_traversal(a.value):
+            if isinstance(node, sp.log):
+                mark(node.args[0])
+            elif isinstance(node, sp.Pow) and not (node.exp.is_integer and node.exp >= 0):
+                mark(node.base)
+    for target in reversed(list(states)):
+        previous = states[target].free_symbols & set(states)
+        if target in marked and len(previous) == 1:
+            (t,) = previous
+            at_zero = attempt(lambda t=t, v=states[target]: v.subs(t, 0), _BUDGET, None)
+            if at_zero is not None and at_zero.is_zero:
+                marked.add(t)
+    return marked
 
 
 def _compose_log_dets(assignments: Sequence) -> list:
@@ -190,6 +229,8 @@ class _EdgePass:
         self.values: dict[sp.Symbol, sp.Expr] = {}
         #: conditions of the positive near branches made by _complement
         self.positive_near: set = set()
+        #: states whose digits next to 0 a later log or singular power needs
+        self.singular: set = set()
 
     # ------------------------------------------------------------------ definitions
     def define(self, z: sp.Symbol, original: sp.Expr, value: sp.Expr) -> tuple:
@@ -218,7 +259,9 @@ class _EdgePass:
             found.append((edge, sign, d))
         self.distances[z] = found
         value = self._near_poles(original, value)
-        if interval.inf.is_nonnegative:
+        if z in self.singular and interval.inf < 0 < interval.sup:
+            value = self._near_zero(original, value)
+        if interval.inf.is_nonnegative and not self._define_implicit_log(z, original, out):
             self._define_log(z, value, out, always=False)
         # the distances' logs last: far from its edge, log(z − e) is read from log z
         for a in list(out):
@@ -253,6 +296,75 @@ class _EdgePass:
                 reach = sp.Min(reach, interval.measure / 2)
             pieces.append((near, d_t < reach))
         return sp.Piecewise(*pieces, (value, True)) if pieces else value
+
+    def _define_implicit_log(self, z: sp.Symbol, original: sp.Expr, out: list) -> bool:
+        """log z for an implicit root z = f⁻¹(y) on a piece (0, hi): where z is tiny
+        (it underflows: z + log z = −800), log z is itself the root of f(eᵘ) = y on
+        (−∞, log hi), solved in that coordinate; elsewhere log of the root."""
+        from symflow.core.assignment import Assignment
+        from symflow.core.layer import ImplicitInverse, implicit_inverse
+
+        if not isinstance(original, ImplicitInverse) or original.lo != 0:
+            return False
+        cls, t = type(original), original.variable
+        in_logs = sp.expand_log(cls.forward.xreplace({t: sp.exp(t)}), force=True)
+        piece = sp.Interval.open(-sp.oo, sp.log(cls.hi))
+        solve = implicit_inverse(in_logs, t, piece, cls.direction, f"log_{cls.label}")
+        name = sp.Symbol(f"log_{z.name}", real=True)
+        value = sp.Piecewise((solve(*original.args), z < _UNDERFLOWING), (sp.log(z), True))
+        out.append(Assignment(name, value, "edge"))
+        self.logs[z] = name
+        return True
+
+    def _root(self, expr: sp.Expr, t: sp.Symbol) -> sp.Expr | None:
+        """The one root of expr in t on t's range (a constant), or None."""
+        domain = self.ranges.get(t, sp.Reals)
+        roots = attempt(lambda: sp.solveset(expr, t, domain), _BUDGET, None)
+        if not isinstance(roots, sp.FiniteSet) or len(roots) != 1:
+            return None
+        (root,) = roots
+        return root if root.is_number and root.is_finite else None
+
+    def _offset(self, t: sp.Symbol, c: sp.Expr, depth: int = 0) -> sp.Expr | None:
+        """t − c written so that it keeps its digits next to t = c: x − c for the input
+        (c split into two floats), and through each earlier state s with t = g(s) as
+        g(s) − g(s₀) without the subtraction (see :func:`difference`)."""
+        original = self.values.get(t)
+        if original is None:
+            return exact_difference(t, c) if t.is_Symbol else None
+        if original.is_Symbol:
+            return self._offset(original, c, depth)
+        previous = original.free_symbols & (set(self.values) | set(self.ranges))
+        if depth > 8 or len(previous) != 1 or sp.count_ops(original) > _MAX_OPS:
+            return None
+        (s,) = previous
+        s0 = self._root(original - c, s)
+        if s0 is None:
+            return None
+        delta = s if s0 == 0 else self._offset(s, s0, depth + 1)
+        if delta is None:
+            return None
+        return attempt(lambda: difference(original, s, s0, delta), _BUDGET, None)
+
+    def _near_zero(self, original: sp.Expr, value: sp.Expr) -> sp.Expr:
+        """value next to an interior zero at the previous state t = c ≠ 0, from t − c
+        (see :meth:`_offset`): tan x − 1 = sin(x − π/4)/(cos x · cos(π/4)) keeps its
+        digits at the float next to π/4, where tan x rounds next to 1 and a later
+        log|z| or |z|^(−4/5) would read its rounding error."""
+        previous = original.free_symbols & (set(self.values) | set(self.ranges))
+        if len(previous) != 1 or sp.count_ops(original) > _MAX_OPS or not value.atoms(sp.Add):
+            return value  # no sum, nothing cancels (log z from log-space: x itself)
+        (t,) = previous
+        c = self._root(original, t)
+        if c is None or c == 0:
+            return value
+        offset = self._offset(t, c)
+        if offset is None:
+            return value
+        near = attempt(lambda: difference(original, t, c, offset), _BUDGET, None)
+        if near is None or sp.expand(near - original) == 0:
+            return value
+        return sp.Piecewise((self.rewrite(near), sp.Abs(offset) < abs(c) / 2), (value, True))
 
     def _define_log(self, s: sp.Symbol, value: sp.Expr, out: list, always: bool) -> None:
         from symflow.core.assignment import Assignment
@@ -484,6 +596,9 @@ class _EdgePass:
         out as its definition: sinh(x) for z = sinh(x)); else None."""
         if s in self.logs:
             return self.logs[s]
+        base, e = s.as_base_exp()
+        if base in self.logs and e.is_number and e.is_real and e != 1:
+            return e * self.logs[base]  # 1/z from log z
         for state, value in self.values.items():
             if value == s and state in self.logs:
                 return self.logs[state]
