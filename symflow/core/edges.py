@@ -229,6 +229,8 @@ class _EdgePass:
         self.values: dict[sp.Symbol, sp.Expr] = {}
         #: conditions of the positive near branches made by _complement
         self.positive_near: set = set()
+        #: state of either sign -> the symbol holding its log where it is positive
+        self.positive_logs: dict[sp.Symbol, sp.Symbol] = {}
         #: states whose digits next to 0 a later log or singular power needs
         self.singular: set = set()
 
@@ -263,6 +265,12 @@ class _EdgePass:
             value = self._near_zero(original, value)
         if interval.inf.is_nonnegative and not self._define_implicit_log(z, original, out):
             self._define_log(z, value, out, always=False)
+        elif isinstance(value, _GROWING):
+            # sinh u of either sign: its log where it is positive (log sinh u), for the
+            # logs of affine maps of it (see _log_affine)
+            name = sp.Symbol(f"log_{z.name}_positive", real=True)
+            out.append(Assignment(name, sp.log(value), "edge"))
+            self.positive_logs[z] = name
         # the distances' logs last: far from its edge, log(z − e) is read from log z
         for a in list(out):
             if any(a.target is d for _, _, d in found):
@@ -591,17 +599,19 @@ class _EdgePass:
             terms.append(e * (base.args[0] if isinstance(base, sp.exp) else self._log(base)))
         return sp.Add(*terms)
 
-    def _held_log(self, s: sp.Expr) -> sp.Expr | None:
+    def _held_log(self, s: sp.Expr, logs: Mapping | None = None) -> sp.Expr | None:
         """The symbol holding log s, for a state s kept in log space (named, or written
-        out as its definition: sinh(x) for z = sinh(x)); else None."""
-        if s in self.logs:
-            return self.logs[s]
+        out as its definition: sinh(x) for z = sinh(x)); else None. ``logs`` is
+        :attr:`logs` unless given."""
+        logs = self.logs if logs is None else logs
+        if s in logs:
+            return logs[s]
         base, e = s.as_base_exp()
-        if base in self.logs and e.is_number and e.is_real and e != 1:
-            return e * self.logs[base]  # 1/z from log z
+        if base in logs and e.is_number and e.is_real and e != 1 and base in self.logs:
+            return e * logs[base]  # 1/z from log z
         for state, value in self.values.items():
-            if value == s and state in self.logs:
-                return self.logs[state]
+            if value == s and state in logs:
+                return logs[state]
         return None
 
     def _log_affine(self, arg: sp.Expr) -> sp.Expr | None:
@@ -619,11 +629,17 @@ class _EdgePass:
         k, s = rest.as_coeff_Mul()
         if not (c.is_number and c.is_real and c != 0 and k.is_positive) or s.is_Number:
             return None
-        log_s = self._held_log(s)
+        log_s, positive = self._held_log(s), True
+        if log_s is None:
+            log_s, positive = self._held_log(s, self.positive_logs), s > 0
         if log_s is None:
             return None
         if c.is_positive:
-            return sp.log(c) + sp.log(1 + sp.exp(log_s + sp.log(k / c)))
+            large = sp.log(c) + sp.log(1 + sp.exp(log_s + sp.log(k / c)))
+            return (
+                large if positive is True else sp.Piecewise((large, positive), (sp.log(arg), True))
+            )
+        # k·s ≥ 2|c| > 0 there: s is positive
         large = sp.log(k) + log_s + log1p(c / k * sp.exp(-log_s))
         return sp.Piecewise((large, log_s > sp.log(2 * -c / k)), (sp.log(arg), True))
 

@@ -387,6 +387,34 @@ FAR_EDGE += [atan_of(1, 0)]
 #: N(1, 2) through z⁵, exp and log: log|det| terms −x and x that cancel exactly
 EXP_LOG = [power(5), SIMPLE["exp"], SIMPLE["log"]]
 
+#: N(0, 1) through exp, an affine map and asinh: z = (sinh x ∓ 1)/2, whose log is taken
+#: from log sinh x (sinh x overflows beyond x ≈ 710)
+AFFINE_OF_SINH = [SIMPLE["exp"], affine(2, 1), SIMPLE["asinh"]]
+AFFINE_OF_SINH_PLUS = [SIMPLE["exp"], affine(2, -1), SIMPLE["asinh"]]
+#: N(0, 1) through exp, exp and asinh: next to its edge the state log sinh x has a near
+#: form; away from it the sum −log sinh x + log cosh x must cancel inside its Piecewise
+EXP_EXP_ASINH = [SIMPLE["exp"], SIMPLE["exp"], SIMPLE["asinh"]]
+#: U(0, 1) through −cot(πz), z⁵, −atan(z/3) and atan(z + 1): the state tan x − 1 vanishes
+#: at x = π/4 inside the support, and the log|det| term log|z⁴| reads its digits there
+INTERIOR_ZERO = [
+    Step(-sp.cot(pi * z), lambda x, t: mp.atan(x) / mp.pi + mp.mpf(1) / 2),
+    power(5),
+    Step(-sp.atan(z / 3), lambda x, t: -3 * mp.tan(x)),
+    atan_of(1, 1),
+]
+_PI_4 = float(pi / 4)  # below π/4
+
+
+def _log_root(v):
+    """log t for the root of t + log t = v (L + e^L = v), at any size of v."""
+    start = v if v < 1 else mp.log(v)
+    return mp.findroot(lambda s: s + mp.exp(s) - v, start)
+
+
+#: Exponential(1) through z + log z (no closed-form inverse): the root underflows below
+#: x ≈ −745, and is solved for in log space there
+LOG_ROOT = [Step(z + sp.log(z), lambda x, t: mp.exp(_log_root(x)))]
+
 NAMED = [
     # logit of Beta(2, 3): z = σ(x), p = 12 z (1 − z)² · z (1 − z); σ(37) rounds to 1
     pytest.param(
@@ -524,6 +552,41 @@ NAMED = [
         _pulled_back(1, EXP_LOG),
         [-2086480672.7017362, -1e15, 3.0, 1e10],
         id="normal-exp-log-terms-cancel",
+    ),
+    pytest.param(
+        sf.Normal(0, 1),
+        [s.expr for s in AFFINE_OF_SINH],
+        _pulled_back(0, AFFINE_OF_SINH),
+        [np.nextafter(float(sp.asinh(1)), 2.0), 1.0, 700.0, 800.0, 1e6, 1e10, 1e100],
+        id="normal-exp-affine-asinh-minus",
+    ),
+    pytest.param(
+        sf.Normal(0, 1),
+        [s.expr for s in AFFINE_OF_SINH_PLUS],
+        _pulled_back(0, AFFINE_OF_SINH_PLUS),
+        [np.nextafter(-float(sp.asinh(1)), 2.0), 0.0, 800.0, 1e6, 1e100],
+        id="normal-exp-affine-asinh-plus",
+    ),
+    pytest.param(
+        sf.Normal(0, 1),
+        [s.expr for s in EXP_EXP_ASINH],
+        _pulled_back(0, EXP_EXP_ASINH),
+        [1.0, 1e5, 1e10, 1e15, 1e100],
+        id="normal-exp-exp-asinh",
+    ),
+    pytest.param(
+        sf.Uniform(0, 1),
+        [s.expr for s in INTERIOR_ZERO],
+        _pulled_back(2, INTERIOR_ZERO),
+        [_PI_4, np.nextafter(_PI_4, 2.0), np.nextafter(np.nextafter(_PI_4, 2.0), 2.0), 0.8],
+        id="uniform-interior-zero-at-pi-over-4",
+    ),
+    pytest.param(
+        sf.Exponential(1),
+        [s.expr for s in LOG_ROOT],
+        _pulled_back(4, LOG_ROOT),
+        [-1e300, -1e5, -800.0, -746.0, -700.0, -1.0, 3.0, 1e10],
+        id="exponential-implicit-root-underflows",
     ),
 ]
 
