@@ -50,12 +50,14 @@ import sympy as sp
 
 from symflow.core.budget import attempt
 
-__all__ = ["edge_assignments", "difference", "exact_difference"]
+__all__ = ["edge_assignments", "membership_in_x", "difference", "exact_difference"]
 
 #: wall-clock budget (seconds) of one symbolic simplification of a distance
 _BUDGET = 2.0
 #: expressions larger than this (in operations) are not simplified
 _MAX_OPS = 200
+#: log|s| beyond which a state s is taken from its log (e^709.8 is the largest float)
+_OVERFLOWING = 700
 #: below this an implicit root on (0, hi) is solved again in log space (see
 #: _EdgePass._define_implicit_log): far above the subnormals, where its digits go
 _UNDERFLOWING = 1e-200
@@ -89,6 +91,58 @@ def edge_assignments(assignments: Sequence, ranges: Mapping[sp.Symbol, sp.Interv
         out.append(Assignment(a.target, value, a.kind))
         out.extend(defined)
     return _prune(_cancelled(out))
+
+
+def membership_in_x(checks: Sequence, assignments: Sequence, inputs: Sequence) -> sp.Basic:
+    """The conjunction of ``checks`` (conditions on latent states) with each condition
+    that SymPy reduces to one input coordinate replaced by that condition on x.
+
+    A latent state can round onto its edge where x is inside the support (σ(x₁) is 1.0
+    from x₁ ≈ 37 on); a condition such as tan(x₂) − x₁^⅓ ≥ 0 that reads several
+    coordinates stays on the latent state, which is exact wherever that state is.
+
+    Parameters
+    ----------
+    checks : sequence of Boolean
+        The path's membership conditions on its states.
+    assignments : sequence of Assignment
+        The path's inverse pass (states in terms of the inputs).
+    inputs : sequence of Symbol
+        x₁, …, x_d.
+
+    Returns
+    -------
+    Boolean
+        An equal condition; the caller rounds its numeric endpoints outwards to floats.
+
+    Examples
+    --------
+    >>> from symflow.core.assignment import Assignment
+    >>> x1, x2, z1, z2 = sp.symbols("x1 x2 z1 z2", real=True)
+    >>> passes = [Assignment(z1, sp.exp(x1) / (1 + sp.exp(x1))), Assignment(z2, x2 - z1)]
+    >>> test = membership_in_x([sp.And(0 < z1, z1 < sp.Rational(1, 2), z2 >= 0)], passes, [x1, x2])
+    >>> sorted(map(str, test.args))
+    ['x1 < 0', 'z2 >= 0']
+    """
+    values: dict[sp.Symbol, sp.Expr] = {}
+    for a in assignments:
+        if a.kind == "state":
+            values[a.target] = a.value.xreplace(values)
+    kept = []
+    for relation in sp.And.make_args(sp.And(*checks)):
+        in_x = relation.xreplace(values)
+        if in_x is sp.true:
+            continue
+        if len(in_x.free_symbols) == 1 and in_x.free_symbols <= set(inputs):
+            (x,) = in_x.free_symbols
+            interval = attempt(lambda r=in_x: r.as_set(), _BUDGET, None)
+            if interval == sp.Reals:
+                continue
+            if isinstance(interval, sp.Set) and not interval.has(sp.ConditionSet):
+                kept.append(interval.as_relational(x))
+                continue
+        kept.append(relation)
+    return sp.And(*kept)
 
 
 def _cancelled(assignments: list) -> list:
@@ -229,7 +283,7 @@ class _EdgePass:
         self.values: dict[sp.Symbol, sp.Expr] = {}
         #: conditions of the positive near branches made by _complement
         self.positive_near: set = set()
-        #: state of either sign -> the symbol holding its log where it is positive
+        #: state of either sign -> the symbol holding log|state|
         self.positive_logs: dict[sp.Symbol, sp.Symbol] = {}
         #: states whose digits next to 0 a later log or singular power needs
         self.singular: set = set()
@@ -263,13 +317,14 @@ class _EdgePass:
         value = self._near_poles(original, value)
         if z in self.singular and interval.inf < 0 < interval.sup:
             value = self._near_zero(original, value)
+        value = self._root_of_large(value)
         if interval.inf.is_nonnegative and not self._define_implicit_log(z, original, out):
             self._define_log(z, value, out, always=False)
-        elif isinstance(value, _GROWING):
-            # sinh u of either sign: its log where it is positive (log sinh u), for the
-            # logs of affine maps of it (see _log_affine)
-            name = sp.Symbol(f"log_{z.name}_positive", real=True)
-            out.append(Assignment(name, sp.log(value), "edge"))
+        elif isinstance(value, sp.sinh):
+            # sinh u of either sign: log|sinh u| = log sinh|u|, for logs of affine maps
+            # of it (see _log_affine) and its roots (see _root_of_large)
+            name = sp.Symbol(f"log_abs_{z.name}", real=True)
+            out.append(Assignment(name, sp.log(sp.sinh(sp.Abs(value.args[0]))), "edge"))
             self.positive_logs[z] = name
         # the distances' logs last: far from its edge, log(z − e) is read from log z
         for a in list(out):
@@ -304,6 +359,28 @@ class _EdgePass:
                 reach = sp.Min(reach, interval.measure / 2)
             pieces.append((near, d_t < reach))
         return sp.Piecewise(*pieces, (value, True)) if pieces else value
+
+    def _root_of_large(self, value: sp.Expr) -> sp.Expr:
+        """|s|^p·sign(s) (or |s|^p, s^p) with |p| < 1 for a state s whose log|s| = L is
+        held: sign(s)·e^(p·L) where s itself overflows (∛sinh x is 1e96 at x = 666,
+        where sinh x is inf), the value as it is elsewhere."""
+        sign, power = sp.Integer(1), value
+        if isinstance(value, sp.Mul) and len(value.args) == 2:
+            signs = [f for f in value.args if isinstance(f, sp.sign)]
+            if len(signs) != 1:
+                return value
+            sign = signs[0]
+            power = value / sign
+        if not isinstance(power, sp.Pow):
+            return value
+        base, p = power.base, power.exp
+        s = base.args[0] if isinstance(base, sp.Abs) else base
+        if not (p.is_number and p.is_real and abs(p) < 1) or (sign != 1 and sign.args[0] != s):
+            return value
+        log_s = self.logs.get(s, self.positive_logs.get(s))
+        if log_s is None or (base is s and s not in self.logs):
+            return value
+        return sp.Piecewise((sign * sp.exp(p * log_s), log_s > _OVERFLOWING), (value, True))
 
     def _define_implicit_log(self, z: sp.Symbol, original: sp.Expr, out: list) -> bool:
         """log z for an implicit root z = f⁻¹(y) on a piece (0, hi): where z is tiny

@@ -642,3 +642,29 @@ def test_two_dimensional_kernel_past_the_rounding_of_a_sigmoid() -> None:
     got = flow.compile().log_prob(xs)
     np.testing.assert_allclose(got, expected, rtol=1e-13, atol=0)
     assert flow.compile().log_prob(np.array([[0.0, 0.1]]))[0] == -math.inf  # z2 < 0
+
+
+def test_two_dimensional_membership_is_decided_on_x() -> None:
+    # x1 = atan(z1 + 1), x2 = z2 + z1 on U(0, 1) × Exponential(1): x1 in [π/4, atan 2]
+    # exactly (tested on x1 with float endpoints on the outer side), z2 = x2 − z1 ≥ 0 on
+    # the latent state; p = sec² x1 · e^(−z2)
+    z1, z2 = sp.symbols("z1 z2", real=True)
+    flow = sf.Flow(
+        sf.Independent(sf.Uniform(0, 1), sf.Exponential(1)),
+        [sf.Transform([sp.atan(z1 + 1), z2 + z1], [z1, z2])],
+    )
+    firsts = []
+    for c in (sp.pi / 4, sp.atan(2)):
+        nearest = float(c)
+        firsts += [np.nextafter(nearest, -np.inf), nearest, np.nextafter(nearest, np.inf)]
+    xs = np.array([[v, 5.0] for v in firsts] + [[1.0, 0.1], [1.0, 0.6]])
+    got = flow.compile().log_prob(xs)
+    with mp.workdps(60):
+        for (v1, v2), g in zip(xs.tolist(), got, strict=True):
+            s = mp.tan(mp.mpf(v1)) - 1  # z1
+            inside = mp.pi / 4 <= mp.mpf(v1) <= mp.atan(2) and mp.mpf(v2) - s >= 0
+            if inside:
+                expected = -2 * mp.log(mp.cos(mp.mpf(v1))) - (mp.mpf(v2) - s)
+                assert g == pytest.approx(float(expected), rel=1e-14), (v1, v2)
+            else:
+                assert g == -math.inf, (v1, v2)
