@@ -317,6 +317,7 @@ class _EdgePass:
         value = self._near_poles(original, value)
         if z in self.singular and interval.inf < 0 < interval.sup:
             value = self._near_zero(original, value)
+        value = self._near_inner_pole(original, value)
         value = self._root_of_large(value)
         if interval.inf.is_nonnegative and not self._define_implicit_log(z, original, out):
             self._define_log(z, value, out, always=False)
@@ -402,8 +403,14 @@ class _EdgePass:
         return True
 
     def _root(self, expr: sp.Expr, t: sp.Symbol) -> sp.Expr | None:
-        """The one root of expr in t on t's range (a constant), or None."""
+        """The one root of expr in t on t's range, or just beyond a finite edge (within
+        half the range's length: a pole at π/2 next to the edge atan(e^54)), or None."""
         domain = self.ranges.get(t, sp.Reals)
+        if domain.measure.is_finite and domain.measure > 0:
+            half = domain.measure / 2
+            domain = sp.Interval(domain.inf - half, domain.sup + half)
+        elif domain != sp.Reals:
+            domain = domain.closure
         roots = attempt(lambda: sp.solveset(expr, t, domain), _BUDGET, None)
         if not isinstance(roots, sp.FiniteSet) or len(roots) != 1:
             return None
@@ -430,6 +437,40 @@ class _EdgePass:
         if delta is None:
             return None
         return attempt(lambda: difference(original, s, s0, delta), _BUDGET, None)
+
+    def _near_inner_pole(self, original: sp.Expr, value: sp.Expr) -> sp.Expr:
+        """value next to a pole c of it in the previous state t that is not an edge of
+        t's range (inside it, or just beyond an edge that is not c itself:
+        atan(e^54) < π/2), from t − c (see :meth:`_offset`) where SymPy absorbs the shift:
+        tan(x² − π/2 + π/2) = −cot(x² − π/2), exact where tan of the rounded x² is not."""
+        previous = original.free_symbols & (set(self.values) | set(self.ranges))
+        if len(previous) != 1 or sp.count_ops(original) > _MAX_OPS:
+            return value
+        (t,) = previous
+        if not original.has(sp.tan, sp.cot, sp.sec, sp.csc):
+            return value
+        interval = self.ranges.get(t)
+        if interval is None or not interval.measure.is_finite or interval.measure == 0:
+            return value
+        half = interval.measure / 2
+        near = sp.Interval(interval.inf - half, interval.sup + half)
+        poles = attempt(lambda: sp.calculus.singularities(original, t, near), _BUDGET, None)
+        if not isinstance(poles, sp.FiniteSet) or len(poles) != 1:
+            return value
+        (c,) = poles
+        if not c.is_number or c in (interval.inf, interval.sup):
+            return value  # an edge pole: see _near_poles
+        d = sp.Dummy("d", real=True)
+        shifted = original.subs(t, c + d)
+        if not _absorbed(shifted, d):
+            return value
+        offset = self._offset(t, c)
+        if offset is None:
+            return value
+        reach = sp.Min(abs(c) / 2, half) if c != 0 else half
+        return sp.Piecewise(
+            (self.rewrite(shifted.xreplace({d: offset})), sp.Abs(offset) < reach), (value, True)
+        )
 
     def _near_zero(self, original: sp.Expr, value: sp.Expr) -> sp.Expr:
         """value next to an interior zero at the previous state t = c ≠ 0, from t − c

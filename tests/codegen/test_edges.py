@@ -415,6 +415,11 @@ def _log_root(v):
 #: x ≈ −745, and is solved for in log space there
 LOG_ROOT = [Step(z + sp.log(z), lambda x, t: mp.exp(_log_root(x)))]
 
+#: U(−1, 2) through exp, 7z + 5/2, exp, atan and √z: the upper edge of x² is
+#: atan(e^54.2), 1e-23 below the pole π/2 of tan: tan x² is taken as −cot(x² − π/2)
+INNER_POLE = [SIMPLE["exp"], affine(7, sp.Rational(5, 2)), SIMPLE["exp"], atan_of(1, 0)]
+INNER_POLE += [power(half)]
+
 NAMED = [
     # logit of Beta(2, 3): z = σ(x), p = 12 z (1 − z)² · z (1 − z); σ(37) rounds to 1
     pytest.param(
@@ -587,6 +592,13 @@ NAMED = [
         _pulled_back(4, LOG_ROOT),
         [-1e300, -1e5, -800.0, -746.0, -700.0, -1.0, 3.0, 1e10],
         id="exponential-implicit-root-underflows",
+    ),
+    pytest.param(
+        sf.Uniform(-1, 2),
+        [s.expr for s in INNER_POLE],
+        _pulled_back(3, INNER_POLE),
+        [1.2509, 1.252, 1.2533141372913832, 1.25331413731, 1.2533141373155],
+        id="uniform-tan-next-to-a-pole-beyond-the-edge",
     ),
 ]
 
