@@ -315,9 +315,10 @@ class _EdgePass:
             found.append((edge, sign, d))
         self.distances[z] = found
         value = self._near_poles(original, value)
+        # near a pole, then near a zero: the zero's form is tested first where both reach
+        value = self._near_inner_pole(original, value)
         if z in self.singular and interval.inf < 0 < interval.sup:
             value = self._near_zero(original, value)
-        value = self._near_inner_pole(original, value)
         value = self._root_of_large(value)
         if interval.inf.is_nonnegative and not self._define_implicit_log(z, original, out):
             self._define_log(z, value, out, always=False)
