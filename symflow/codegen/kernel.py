@@ -43,6 +43,7 @@ from symflow.codegen.source import (
     select,
     select_log_sum,
     unparse,
+    vector_region_test,
     when,
 )
 from symflow.core.program import Program, VectorProgram
@@ -144,7 +145,8 @@ def _vector_source(program: VectorProgram) -> tuple[str, list[str]]:
     params = em.param_names
     path = program.paths[0]
     # branch-free like the 1-D kernel: selects for the checks and NaN, force-inlined
-    terms = path_log_terms(em, [path], lambda p: sp.And(*p.checks).xreplace(em.names))
+    # membership decided on x where a condition reduces to one coordinate
+    terms = path_log_terms(em, [path], lambda p: vector_region_test(em, p))
     nan_input = " | ".join(f"({x} != {x})" for x in xargs)  # bitwise: no branches
     log_prob = [*select_log_sum(em, terms), returns(select(nan_input, "math.nan", "lp"))]
     doc = "log p_X(x): -inf outside the support, nan for nan."

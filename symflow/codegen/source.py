@@ -456,6 +456,17 @@ def region_test(em: Emitter, region: sp.Set) -> sp.Basic:
     return cond.xreplace(mapping)
 
 
+def vector_region_test(em: Emitter, path) -> sp.Basic:
+    """``x in support`` of a d-dimensional path: each condition that reduces to one
+    coordinate x_j is tested on x_j with float endpoints on the outer side, the others on
+    the latent states (see :func:`~symflow.core.edges.membership_in_x`)."""
+    from symflow.codegen.rewrite import float_membership
+    from symflow.core.edges import membership_in_x
+
+    test = membership_in_x(path.checks, path.assignments, em.program.inputs)
+    return float_membership(test).xreplace(em.names)
+
+
 # -- log-densities summed over inverse paths --------------------------------------------------
 def path_log_terms(em: Emitter, paths, guard) -> list[tuple[list[ast.stmt], str, str | None]]:
     """(statements, result name, printed region test or None) of each path's log term;

@@ -50,12 +50,17 @@ import sympy as sp
 
 from symflow.core.budget import attempt
 
-__all__ = ["edge_assignments", "difference", "exact_difference"]
+__all__ = ["edge_assignments", "membership_in_x", "difference", "exact_difference"]
 
 #: wall-clock budget (seconds) of one symbolic simplification of a distance
 _BUDGET = 2.0
 #: expressions larger than this (in operations) are not simplified
 _MAX_OPS = 200
+#: log|s| beyond which a state s is taken from its log (e^709.8 is the largest float)
+_OVERFLOWING = 700
+#: below this an implicit root on (0, hi) is solved again in log space (see
+#: _EdgePass._define_implicit_log): far above the subnormals, where its digits go
+_UNDERFLOWING = 1e-200
 
 
 def edge_assignments(assignments: Sequence, ranges: Mapping[sp.Symbol, sp.Interval]) -> tuple:
@@ -76,6 +81,7 @@ def edge_assignments(assignments: Sequence, ranges: Mapping[sp.Symbol, sp.Interv
     from symflow.core.assignment import Assignment
 
     edges = _EdgePass(ranges)
+    edges.singular = _singular_states(assignments, ranges)
     out: list = []
     for a in _compose_log_dets(assignments):
         value = edges.rewrite(a.value)
@@ -85,6 +91,58 @@ def edge_assignments(assignments: Sequence, ranges: Mapping[sp.Symbol, sp.Interv
         out.append(Assignment(a.target, value, a.kind))
         out.extend(defined)
     return _prune(_cancelled(out))
+
+
+def membership_in_x(checks: Sequence, assignments: Sequence, inputs: Sequence) -> sp.Basic:
+    """The conjunction of ``checks`` (conditions on latent states) with each condition
+    that SymPy reduces to one input coordinate replaced by that condition on x.
+
+    A latent state can round onto its edge where x is inside the support (σ(x₁) is 1.0
+    from x₁ ≈ 37 on); a condition such as tan(x₂) − x₁^⅓ ≥ 0 that reads several
+    coordinates stays on the latent state, which is exact wherever that state is.
+
+    Parameters
+    ----------
+    checks : sequence of Boolean
+        The path's membership conditions on its states.
+    assignments : sequence of Assignment
+        The path's inverse pass (states in terms of the inputs).
+    inputs : sequence of Symbol
+        x₁, …, x_d.
+
+    Returns
+    -------
+    Boolean
+        An equal condition; the caller rounds its numeric endpoints outwards to floats.
+
+    Examples
+    --------
+    >>> from symflow.core.assignment import Assignment
+    >>> x1, x2, z1, z2 = sp.symbols("x1 x2 z1 z2", real=True)
+    >>> passes = [Assignment(z1, sp.exp(x1) / (1 + sp.exp(x1))), Assignment(z2, x2 - z1)]
+    >>> test = membership_in_x([sp.And(0 < z1, z1 < sp.Rational(1, 2), z2 >= 0)], passes, [x1, x2])
+    >>> sorted(map(str, test.args))
+    ['x1 < 0', 'z2 >= 0']
+    """
+    values: dict[sp.Symbol, sp.Expr] = {}
+    for a in assignments:
+        if a.kind == "state":
+            values[a.target] = a.value.xreplace(values)
+    kept = []
+    for relation in sp.And.make_args(sp.And(*checks)):
+        in_x = relation.xreplace(values)
+        if in_x is sp.true:
+            continue
+        if len(in_x.free_symbols) == 1 and in_x.free_symbols <= set(inputs):
+            (x,) = in_x.free_symbols
+            interval = attempt(lambda r=in_x: r.as_set(), _BUDGET, None)
+            if interval == sp.Reals:
+                continue
+            if isinstance(interval, sp.Set) and not interval.has(sp.ConditionSet):
+                kept.append(interval.as_relational(x))
+                continue
+        kept.append(relation)
+    return sp.And(*kept)
 
 
 def _cancelled(assignments: list) -> list:
@@ -107,10 +165,76 @@ def _cancelled(assignments: list) -> list:
             # the terms of the sum, before and after: fewer only where some cancelled
             before = len(sp.Add.make_args(a.value)) - len(used)
             before += sum(len(sp.Add.make_args(terms[t])) for t in used)
-            if len(sp.Add.make_args(inlined)) < before:
+            through = _cancelled_through_piecewise(inlined, assignments)
+            if through is not None:
+                a = Assignment(a.target, through, a.kind)
+            elif len(sp.Add.make_args(inlined)) < before:
                 a = Assignment(a.target, inlined, a.kind)
         out.append(a)
     return out
+
+
+def _cancelled_through_piecewise(result: sp.Expr, assignments: list) -> sp.Expr | None:
+    """The result with a Piecewise-valued state inlined and the sum taken into each
+    branch, where some branch then cancels a term of the sum (−log sinh x in one branch
+    of z = log sinh x against + log sinh x from a log|det| term): as a Piecewise of
+    sums, the large terms meet symbolically and not after each has rounded."""
+    from symflow.core.assignment import Assignment  # noqa: F401 (same layer)
+
+    aliases = {a.target: a.value for a in assignments if a.value.is_Symbol}
+    values = {
+        a.target: a.value.xreplace(aliases)
+        for a in assignments
+        if isinstance(a.value, sp.Piecewise)
+    }
+    for s in sorted(result.free_symbols & set(values), key=str):
+        value = values[s]
+        if not isinstance(result, sp.Add) or len(value.args) > 4:
+            continue
+        _, rest = result.as_independent(s, as_Add=True)
+        k, core = rest.as_coeff_Mul()
+        if core != s:
+            continue  # s enters the sum other than as k·s
+        others = result - rest
+        branches, gained = [], False
+        for branch, condition in value.args:
+            summed = sp.expand(others + k * branch, deep=False)
+            before = len(sp.Add.make_args(others)) + len(sp.Add.make_args(branch))
+            gained |= len(sp.Add.make_args(summed)) < before
+            branches.append((summed, condition))
+        if gained:
+            return sp.Piecewise(*branches)
+    return None
+
+
+def _singular_states(assignments: Sequence, ranges: Mapping) -> set:
+    """The states whose relative accuracy next to 0 matters: those a log or a power
+    with a negative or fractional exponent reads (log|z|, |z|^(−4/5)), and, through a
+    state that vanishes where its predecessor does (tan t, t^⅕), that predecessor."""
+    states = {a.target: a.value for a in assignments if a.kind == "state"}
+    marked: set = set()
+
+    def mark(arg: sp.Expr) -> None:
+        for factor in sp.Mul.make_args(arg):
+            base = factor.as_base_exp()[0]
+            base = base.args[0] if isinstance(base, sp.Abs) else base
+            if base in ranges:
+                marked.add(base)
+
+    for a in assignments:
+        for node in sp.preorder_traversal(a.value):
+            if isinstance(node, sp.log):
+                mark(node.args[0])
+            elif isinstance(node, sp.Pow) and not (node.exp.is_integer and node.exp >= 0):
+                mark(node.base)
+    for target in reversed(list(states)):
+        previous = states[target].free_symbols & set(states)
+        if target in marked and len(previous) == 1:
+            (t,) = previous
+            at_zero = attempt(lambda t=t, v=states[target]: v.subs(t, 0), _BUDGET, None)
+            if at_zero is not None and at_zero.is_zero:
+                marked.add(t)
+    return marked
 
 
 def _compose_log_dets(assignments: Sequence) -> list:
@@ -159,6 +283,10 @@ class _EdgePass:
         self.values: dict[sp.Symbol, sp.Expr] = {}
         #: conditions of the positive near branches made by _complement
         self.positive_near: set = set()
+        #: state of either sign -> the symbol holding log|state|
+        self.positive_logs: dict[sp.Symbol, sp.Symbol] = {}
+        #: states whose digits next to 0 a later log or singular power needs
+        self.singular: set = set()
 
     # ------------------------------------------------------------------ definitions
     def define(self, z: sp.Symbol, original: sp.Expr, value: sp.Expr) -> tuple:
@@ -185,11 +313,25 @@ class _EdgePass:
             distance = self._distance(original, value, edge, sign)
             out.append(Assignment(d, distance, "edge"))
             found.append((edge, sign, d))
-            self._define_log(d, distance, out, always=True)
         self.distances[z] = found
         value = self._near_poles(original, value)
-        if interval.inf.is_nonnegative:
+        # near a pole, then near a zero: the zero's form is tested first where both reach
+        value = self._near_inner_pole(original, value)
+        if z in self.singular and interval.inf < 0 < interval.sup:
+            value = self._near_zero(original, value)
+        value = self._root_of_large(value)
+        if interval.inf.is_nonnegative and not self._define_implicit_log(z, original, out):
             self._define_log(z, value, out, always=False)
+        elif isinstance(value, sp.sinh):
+            # sinh u of either sign: log|sinh u| = log sinh|u|, for logs of affine maps
+            # of it (see _log_affine) and its roots (see _root_of_large)
+            name = sp.Symbol(f"log_abs_{z.name}", real=True)
+            out.append(Assignment(name, sp.log(sp.sinh(sp.Abs(value.args[0]))), "edge"))
+            self.positive_logs[z] = name
+        # the distances' logs last: far from its edge, log(z − e) is read from log z
+        for a in list(out):
+            if any(a.target is d for _, _, d in found):
+                self._define_log(a.target, a.value, out, always=True)
         return value, out
 
     def _near_poles(self, original: sp.Expr, value: sp.Expr) -> sp.Expr:
@@ -219,6 +361,137 @@ class _EdgePass:
                 reach = sp.Min(reach, interval.measure / 2)
             pieces.append((near, d_t < reach))
         return sp.Piecewise(*pieces, (value, True)) if pieces else value
+
+    def _root_of_large(self, value: sp.Expr) -> sp.Expr:
+        """|s|^p·sign(s) (or |s|^p, s^p) with |p| < 1 for a state s whose log|s| = L is
+        held: sign(s)·e^(p·L) where s itself overflows (∛sinh x is 1e96 at x = 666,
+        where sinh x is inf), the value as it is elsewhere."""
+        sign, power = sp.Integer(1), value
+        if isinstance(value, sp.Mul) and len(value.args) == 2:
+            signs = [f for f in value.args if isinstance(f, sp.sign)]
+            if len(signs) != 1:
+                return value
+            sign = signs[0]
+            power = value / sign
+        if not isinstance(power, sp.Pow):
+            return value
+        base, p = power.base, power.exp
+        s = base.args[0] if isinstance(base, sp.Abs) else base
+        if not (p.is_number and p.is_real and abs(p) < 1) or (sign != 1 and sign.args[0] != s):
+            return value
+        log_s = self.logs.get(s, self.positive_logs.get(s))
+        if log_s is None or (base is s and s not in self.logs):
+            return value
+        return sp.Piecewise((sign * sp.exp(p * log_s), log_s > _OVERFLOWING), (value, True))
+
+    def _define_implicit_log(self, z: sp.Symbol, original: sp.Expr, out: list) -> bool:
+        """log z for an implicit root z = f⁻¹(y) on a piece (0, hi): where z is tiny
+        (it underflows: z + log z = −800), log z is itself the root of f(eᵘ) = y on
+        (−∞, log hi), solved in that coordinate; elsewhere log of the root."""
+        from symflow.core.assignment import Assignment
+        from symflow.core.layer import ImplicitInverse, implicit_inverse
+
+        if not isinstance(original, ImplicitInverse) or original.lo != 0:
+            return False
+        cls, t = type(original), original.variable
+        in_logs = sp.expand_log(cls.forward.xreplace({t: sp.exp(t)}), force=True)
+        piece = sp.Interval.open(-sp.oo, sp.log(cls.hi))
+        solve = implicit_inverse(in_logs, t, piece, cls.direction, f"log_{cls.label}")
+        name = sp.Symbol(f"log_{z.name}", real=True)
+        value = sp.Piecewise((solve(*original.args), z < _UNDERFLOWING), (sp.log(z), True))
+        out.append(Assignment(name, value, "edge"))
+        self.logs[z] = name
+        return True
+
+    def _root(self, expr: sp.Expr, t: sp.Symbol) -> sp.Expr | None:
+        """The one root of expr in t on t's range, or just beyond a finite edge (within
+        half the range's length: a pole at π/2 next to the edge atan(e^54)), or None."""
+        domain = self.ranges.get(t, sp.Reals)
+        if domain.measure.is_finite and domain.measure > 0:
+            half = domain.measure / 2
+            domain = sp.Interval(domain.inf - half, domain.sup + half)
+        elif domain != sp.Reals:
+            domain = domain.closure
+        roots = attempt(lambda: sp.solveset(expr, t, domain), _BUDGET, None)
+        if not isinstance(roots, sp.FiniteSet) or len(roots) != 1:
+            return None
+        (root,) = roots
+        return root if root.is_number and root.is_finite else None
+
+    def _offset(self, t: sp.Symbol, c: sp.Expr, depth: int = 0) -> sp.Expr | None:
+        """t − c written so that it keeps its digits next to t = c: x − c for the input
+        (c split into two floats), and through each earlier state s with t = g(s) as
+        g(s) − g(s₀) without the subtraction (see :func:`difference`)."""
+        original = self.values.get(t)
+        if original is None:
+            return exact_difference(t, c) if t.is_Symbol else None
+        if original.is_Symbol:
+            return self._offset(original, c, depth)
+        previous = original.free_symbols & (set(self.values) | set(self.ranges))
+        if depth > 8 or len(previous) != 1 or sp.count_ops(original) > _MAX_OPS:
+            return None
+        (s,) = previous
+        s0 = self._root(original - c, s)
+        if s0 is None:
+            return None
+        delta = s if s0 == 0 else self._offset(s, s0, depth + 1)
+        if delta is None:
+            return None
+        return attempt(lambda: difference(original, s, s0, delta), _BUDGET, None)
+
+    def _near_inner_pole(self, original: sp.Expr, value: sp.Expr) -> sp.Expr:
+        """value next to a pole c of it in the previous state t that is not an edge of
+        t's range (inside it, or just beyond an edge that is not c itself:
+        atan(e^54) < π/2), from t − c (see :meth:`_offset`) where SymPy absorbs the shift:
+        tan(x² − π/2 + π/2) = −cot(x² − π/2), exact where tan of the rounded x² is not."""
+        previous = original.free_symbols & (set(self.values) | set(self.ranges))
+        if len(previous) != 1 or sp.count_ops(original) > _MAX_OPS:
+            return value
+        (t,) = previous
+        if not original.has(sp.tan, sp.cot, sp.sec, sp.csc):
+            return value
+        interval = self.ranges.get(t)
+        if interval is None or not interval.measure.is_finite or interval.measure == 0:
+            return value
+        half = interval.measure / 2
+        near = sp.Interval(interval.inf - half, interval.sup + half)
+        poles = attempt(lambda: sp.calculus.singularities(original, t, near), _BUDGET, None)
+        if not isinstance(poles, sp.FiniteSet) or len(poles) != 1:
+            return value
+        (c,) = poles
+        if not c.is_number or c in (interval.inf, interval.sup):
+            return value  # an edge pole: see _near_poles
+        d = sp.Dummy("d", real=True)
+        shifted = original.subs(t, c + d)
+        if not _absorbed(shifted, d):
+            return value
+        offset = self._offset(t, c)
+        if offset is None:
+            return value
+        reach = sp.Min(abs(c) / 2, half) if c != 0 else half
+        return sp.Piecewise(
+            (self.rewrite(shifted.xreplace({d: offset})), sp.Abs(offset) < reach), (value, True)
+        )
+
+    def _near_zero(self, original: sp.Expr, value: sp.Expr) -> sp.Expr:
+        """value next to an interior zero at the previous state t = c ≠ 0, from t − c
+        (see :meth:`_offset`): tan x − 1 = sin(x − π/4)/(cos x · cos(π/4)) keeps its
+        digits at the float next to π/4, where tan x rounds next to 1 and a later
+        log|z| or |z|^(−4/5) would read its rounding error."""
+        previous = original.free_symbols & (set(self.values) | set(self.ranges))
+        if len(previous) != 1 or sp.count_ops(original) > _MAX_OPS or not value.atoms(sp.Add):
+            return value  # no sum, nothing cancels (log z from log-space: x itself)
+        (t,) = previous
+        c = self._root(original, t)
+        if c is None or c == 0:
+            return value
+        offset = self._offset(t, c)
+        if offset is None:
+            return value
+        near = attempt(lambda: difference(original, t, c, offset), _BUDGET, None)
+        if near is None or sp.expand(near - original) == 0:
+            return value
+        return sp.Piecewise((self.rewrite(near), sp.Abs(offset) < abs(c) / 2), (value, True))
 
     def _define_log(self, s: sp.Symbol, value: sp.Expr, out: list, always: bool) -> None:
         from symflow.core.assignment import Assignment
@@ -414,6 +687,9 @@ class _EdgePass:
         square = self._log_one_plus_square(arg)
         if square is not None:
             return square
+        affine = self._log_affine(arg)
+        if affine is not None:
+            return affine
         expanded = attempt(lambda: sp.expand_log(sp.log(arg), force=False), _BUDGET, sp.log(arg))
         swaps = {}
         for log in expanded.atoms(sp.log):
@@ -441,6 +717,50 @@ class _EdgePass:
             base, e = factor.as_base_exp()
             terms.append(e * (base.args[0] if isinstance(base, sp.exp) else self._log(base)))
         return sp.Add(*terms)
+
+    def _held_log(self, s: sp.Expr, logs: Mapping | None = None) -> sp.Expr | None:
+        """The symbol holding log s, for a state s kept in log space (named, or written
+        out as its definition: sinh(x) for z = sinh(x)); else None. ``logs`` is
+        :attr:`logs` unless given."""
+        logs = self.logs if logs is None else logs
+        if s in logs:
+            return logs[s]
+        base, e = s.as_base_exp()
+        if base in logs and e.is_number and e.is_real and e != 1 and base in self.logs:
+            return e * logs[base]  # 1/z from log z
+        for state, value in self.values.items():
+            if value == s and state in logs:
+                return logs[state]
+        return None
+
+    def _log_affine(self, arg: sp.Expr) -> sp.Expr | None:
+        """log(k·s + c), k > 0, for a state s held in log space (L = log s), without
+        forming s (sinh x overflows beyond x ≈ 710 where log(sinh x − 1) is ≈ x):
+        log c + log(1 + e^(L + log(k/c))) for c > 0 (a softplus after the stable
+        rewrites), and log k + L + log(1 + (c/k)·e^(−L)) for c < 0 where k·s ≥ 2|c|
+        (no cancellation there); next to the zero of k·s + c the direct form, whose
+        edge distance keeps the digits."""
+        from sympy.codegen.cfunctions import log1p
+
+        if not isinstance(arg, sp.Add):
+            return None
+        c, rest = arg.as_independent(*(self.distances.keys() | self.logs.keys()), as_Add=True)
+        k, s = rest.as_coeff_Mul()
+        if not (c.is_number and c.is_real and c != 0 and k.is_positive) or s.is_Number:
+            return None
+        log_s, positive = self._held_log(s), True
+        if log_s is None:
+            log_s, positive = self._held_log(s, self.positive_logs), s > 0
+        if log_s is None:
+            return None
+        if c.is_positive:
+            large = sp.log(c) + sp.log(1 + sp.exp(log_s + sp.log(k / c)))
+            return (
+                large if positive is True else sp.Piecewise((large, positive), (sp.log(arg), True))
+            )
+        # k·s ≥ 2|c| > 0 there: s is positive
+        large = sp.log(k) + log_s + log1p(c / k * sp.exp(-log_s))
+        return sp.Piecewise((large, log_s > sp.log(2 * -c / k)), (sp.log(arg), True))
 
     def _log_one_plus_square(self, arg: sp.Expr) -> sp.Expr | None:
         """log(c + k·s²) for a state s held in log space (L = log s): log c +

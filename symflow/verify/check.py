@@ -126,7 +126,7 @@ def check_flow(
     params: dict[str, float] | None = None,
     chunks=None,
     tail_tolerance: float = TAIL_TOLERANCE,
-    tail_probes: bool = False,
+    tail_probes: bool = True,
 ) -> CheckReport:
     """Check ``flow``'s derived density against ``n`` samples of its forward map and
     against the change of variables in high precision.
@@ -135,8 +135,9 @@ def check_flow(
     tests that are reductions (chi-square, normalisation) run, the KS tests (which sort
     all samples) are skipped and the report says so. ``normalisation_tolerance`` replaces
     the automatic tolerance (1/(20√n), or the quadrature error bound). ``tail_probes``
-    also compares the kernel at x = ±10^k out to 1e300 and next to the support's finite
-    edges (see :func:`symflow.verify.pointwise.tail_test`).
+    (on by default; it costs a few hundredths of a second) also compares the kernel at
+    x = ±10^k out to 1e300 and next to the support's finite edges, points that images of
+    base quantiles may never reach (see :func:`symflow.verify.pointwise.tail_test`).
     """
     n = validate_sample_size(n, flow)
     if isinstance(flow.program, VectorProgram):

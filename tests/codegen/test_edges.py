@@ -387,6 +387,39 @@ FAR_EDGE += [atan_of(1, 0)]
 #: N(1, 2) through z⁵, exp and log: log|det| terms −x and x that cancel exactly
 EXP_LOG = [power(5), SIMPLE["exp"], SIMPLE["log"]]
 
+#: N(0, 1) through exp, an affine map and asinh: z = (sinh x ∓ 1)/2, whose log is taken
+#: from log sinh x (sinh x overflows beyond x ≈ 710)
+AFFINE_OF_SINH = [SIMPLE["exp"], affine(2, 1), SIMPLE["asinh"]]
+AFFINE_OF_SINH_PLUS = [SIMPLE["exp"], affine(2, -1), SIMPLE["asinh"]]
+#: N(0, 1) through exp, exp and asinh: next to its edge the state log sinh x has a near
+#: form; away from it the sum −log sinh x + log cosh x must cancel inside its Piecewise
+EXP_EXP_ASINH = [SIMPLE["exp"], SIMPLE["exp"], SIMPLE["asinh"]]
+#: U(0, 1) through −cot(πz), z⁵, −atan(z/3) and atan(z + 1): the state tan x − 1 vanishes
+#: at x = π/4 inside the support, and the log|det| term log|z⁴| reads its digits there
+INTERIOR_ZERO = [
+    Step(-sp.cot(pi * z), lambda x, t: mp.atan(x) / mp.pi + mp.mpf(1) / 2),
+    power(5),
+    Step(-sp.atan(z / 3), lambda x, t: -3 * mp.tan(x)),
+    atan_of(1, 1),
+]
+_PI_4 = float(pi / 4)  # below π/4
+
+
+def _log_root(v):
+    """log t for the root of t + log t = v (L + e^L = v), at any size of v."""
+    start = v if v < 1 else mp.log(v)
+    return mp.findroot(lambda s: s + mp.exp(s) - v, start)
+
+
+#: Exponential(1) through z + log z (no closed-form inverse): the root underflows below
+#: x ≈ −745, and is solved for in log space there
+LOG_ROOT = [Step(z + sp.log(z), lambda x, t: mp.exp(_log_root(x)))]
+
+#: U(−1, 2) through exp, 7z + 5/2, exp, atan and √z: the upper edge of x² is
+#: atan(e^54.2), 1e-23 below the pole π/2 of tan: tan x² is taken as −cot(x² − π/2)
+INNER_POLE = [SIMPLE["exp"], affine(7, sp.Rational(5, 2)), SIMPLE["exp"], atan_of(1, 0)]
+INNER_POLE += [power(half)]
+
 NAMED = [
     # logit of Beta(2, 3): z = σ(x), p = 12 z (1 − z)² · z (1 − z); σ(37) rounds to 1
     pytest.param(
@@ -525,6 +558,48 @@ NAMED = [
         [-2086480672.7017362, -1e15, 3.0, 1e10],
         id="normal-exp-log-terms-cancel",
     ),
+    pytest.param(
+        sf.Normal(0, 1),
+        [s.expr for s in AFFINE_OF_SINH],
+        _pulled_back(0, AFFINE_OF_SINH),
+        [np.nextafter(float(sp.asinh(1)), 2.0), 1.0, 700.0, 800.0, 1e6, 1e10, 1e100],
+        id="normal-exp-affine-asinh-minus",
+    ),
+    pytest.param(
+        sf.Normal(0, 1),
+        [s.expr for s in AFFINE_OF_SINH_PLUS],
+        _pulled_back(0, AFFINE_OF_SINH_PLUS),
+        [np.nextafter(-float(sp.asinh(1)), 2.0), 0.0, 800.0, 1e6, 1e100],
+        id="normal-exp-affine-asinh-plus",
+    ),
+    pytest.param(
+        sf.Normal(0, 1),
+        [s.expr for s in EXP_EXP_ASINH],
+        _pulled_back(0, EXP_EXP_ASINH),
+        [1.0, 1e5, 1e10, 1e15, 1e100],
+        id="normal-exp-exp-asinh",
+    ),
+    pytest.param(
+        sf.Uniform(0, 1),
+        [s.expr for s in INTERIOR_ZERO],
+        _pulled_back(2, INTERIOR_ZERO),
+        [_PI_4, np.nextafter(_PI_4, 2.0), np.nextafter(np.nextafter(_PI_4, 2.0), 2.0), 0.8],
+        id="uniform-interior-zero-at-pi-over-4",
+    ),
+    pytest.param(
+        sf.Exponential(1),
+        [s.expr for s in LOG_ROOT],
+        _pulled_back(4, LOG_ROOT),
+        [-1e300, -1e5, -800.0, -746.0, -700.0, -1.0, 3.0, 1e10],
+        id="exponential-implicit-root-underflows",
+    ),
+    pytest.param(
+        sf.Uniform(-1, 2),
+        [s.expr for s in INNER_POLE],
+        _pulled_back(3, INNER_POLE),
+        [1.2509, 1.252, 1.2533141372913832, 1.25331413731, 1.2533141373155],
+        id="uniform-tan-next-to-a-pole-beyond-the-edge",
+    ),
 ]
 
 
@@ -579,3 +654,29 @@ def test_two_dimensional_kernel_past_the_rounding_of_a_sigmoid() -> None:
     got = flow.compile().log_prob(xs)
     np.testing.assert_allclose(got, expected, rtol=1e-13, atol=0)
     assert flow.compile().log_prob(np.array([[0.0, 0.1]]))[0] == -math.inf  # z2 < 0
+
+
+def test_two_dimensional_membership_is_decided_on_x() -> None:
+    # x1 = atan(z1 + 1), x2 = z2 + z1 on U(0, 1) × Exponential(1): x1 in [π/4, atan 2]
+    # exactly (tested on x1 with float endpoints on the outer side), z2 = x2 − z1 ≥ 0 on
+    # the latent state; p = sec² x1 · e^(−z2)
+    z1, z2 = sp.symbols("z1 z2", real=True)
+    flow = sf.Flow(
+        sf.Independent(sf.Uniform(0, 1), sf.Exponential(1)),
+        [sf.Transform([sp.atan(z1 + 1), z2 + z1], [z1, z2])],
+    )
+    firsts = []
+    for c in (sp.pi / 4, sp.atan(2)):
+        nearest = float(c)
+        firsts += [np.nextafter(nearest, -np.inf), nearest, np.nextafter(nearest, np.inf)]
+    xs = np.array([[v, 5.0] for v in firsts] + [[1.0, 0.1], [1.0, 0.6]])
+    got = flow.compile().log_prob(xs)
+    with mp.workdps(60):
+        for (v1, v2), g in zip(xs.tolist(), got, strict=True):
+            s = mp.tan(mp.mpf(v1)) - 1  # z1
+            inside = mp.pi / 4 <= mp.mpf(v1) <= mp.atan(2) and mp.mpf(v2) - s >= 0
+            if inside:
+                expected = -2 * mp.log(mp.cos(mp.mpf(v1))) - (mp.mpf(v2) - s)
+                assert g == pytest.approx(float(expected), rel=1e-14), (v1, v2)
+            else:
+                assert g == -math.inf, (v1, v2)

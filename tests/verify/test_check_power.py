@@ -69,6 +69,15 @@ def test_density_doubled_on_its_upper_tenth_of_a_percent_fails(flows) -> None:
     assert onset and q <= float(onset.group(1)) < 12.0, str(report)
 
 
+def test_check_probes_x_beyond_every_base_image_by_default(flows) -> None:
+    # the log-normal's base quantiles map no further than x ≈ 1.2e16: only the x-probes
+    # see a density that is 0 beyond 1e50
+    flow = flows.flow("normal-exp")
+    report = wrapped(flow, lambda x: np.where(x > 1e50, 0.0, 1.0)).check(n=20_000, seed=0)
+    assert failed(report) == {"tail"}, str(report)
+    assert "log p is -inf where the density is finite beyond x ≈ 1e100" in str(report)
+
+
 def test_density_off_by_fifteen_in_ten_thousand_fails_at_two_hundred_thousand(flows) -> None:
     flow = flows.flow("normal-exp")
     report = wrapped(flow, lambda x: np.full(np.shape(x), 1.0015)).check(n=200_000, seed=0)
