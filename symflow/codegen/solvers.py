@@ -49,6 +49,12 @@ from numba import njit
 
 __all__ = ["solve_monotone", "solve_cdf", "MAX_STEPS"]
 
+# The solvers take the kernel's functions as arguments, so numba specialises them for each
+# kernel. They are not cached themselves: a cache entry would be keyed by those functions'
+# types, which refer to objects of the process that compiled them (another process, or a
+# reloaded kernel, meets "underlying object has vanished" reading the index). They are
+# inlined into the kernel's own functions, whose machine code is cached with them.
+
 #: steps of each stage (bracket growth, then bisection and Newton)
 MAX_STEPS = 2100
 _EPS = 2.220446049250313e-16
@@ -72,7 +78,7 @@ def _split(a, b):
     return a + 0.5 * (b - a)
 
 
-@njit(cache=True, error_model="numpy", forceinline=True)
+@njit(error_model="numpy", forceinline=True)
 def solve_monotone(g, dg, target, lo, hi, s, params):
     """The t in (lo, hi) with g(t, *params) = target, for g strictly monotone there with
     direction ``s``; nan for a nan target or when no bracket is found towards an
@@ -148,7 +154,7 @@ def _near(u, v):
     return u == v or (u * v > 0.0 and 0.5 * abs(v) <= abs(u) <= 2.0 * abs(v))
 
 
-@njit(cache=True, error_model="numpy", forceinline=True)
+@njit(error_model="numpy", forceinline=True)
 def _cdf_residual(cdf, sf, x, t, use_sf, params):
     """S(x) − … as t − S(x) where the upper tail is solved (use_sf > 0), else F(x) − t."""
     if use_sf > 0.0:
@@ -156,7 +162,7 @@ def _cdf_residual(cdf, sf, x, t, use_sf, params):
     return cdf(x, *params) - t
 
 
-@njit(cache=True, error_model="numpy", forceinline=True)
+@njit(error_model="numpy", forceinline=True)
 def solve_cdf(cdf, sf, u, upper, lo, hi, params):
     """x in (lo, hi) with F(x) = u (``upper`` = 0.0) or S(x) = u (``upper`` = 1.0), for a
     CDF F and survival function S = 1 − F given as numba functions of ``(x, *params)``.
