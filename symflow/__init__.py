@@ -72,6 +72,8 @@ _EXPORTS = {
     "SymflowWarning": "symflow.errors",
     "UndefinedExpectationError": "symflow.core.expectation",
     "DivergenceError": "symflow.core.reduce",
+    "TransformError": "symflow.core.transform",
+    "ScalarOnlyError": "symflow.core.transform",
 }
 
 __all__ = list(_EXPORTS)
@@ -116,8 +118,10 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from symflow.core.multivariate import Independent, MultivariateNormal  # noqa: F401
     from symflow.core.transform import (  # noqa: F401
         ReducingTransform,
+        ScalarOnlyError,
         ScalarTransform,
         Transform,
+        TransformError,
         VectorTransform,
     )
     from symflow.errors import (  # noqa: F401

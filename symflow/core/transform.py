@@ -37,7 +37,17 @@ __all__ = [
 
 
 class TransformError(SymflowError, TypeError):
-    """A transform was declared with arguments of the wrong kind."""
+    """A transform was declared with arguments of the wrong kind.
+
+    Examples
+    --------
+    >>> import symflow as sf
+    >>> try:
+    ...     sf.Transform("exp(z)", sp.Symbol("z"))
+    ... except sf.TransformError as err:
+    ...     print(str(err).split(";")[0])
+    Transform expression must be a SymPy expression, not the string 'exp(z)'
+    """
 
 
 def _as_expression(value: Any, what: str) -> sp.Expr:
@@ -67,7 +77,22 @@ def _is_sequence(value: Any) -> bool:
 
 class ScalarOnlyError(TransformError, AttributeError):
     """A scalar-only attribute (f', the variable z, f(value)) was asked of a map of
-    several variables."""
+    several variables. It is also an AttributeError, so ``getattr(t, "var", None)`` is
+    None for such a map.
+
+    Examples
+    --------
+    >>> import symflow as sf
+    >>> z1, z2 = sp.symbols("z1 z2", real=True)
+    >>> t = sf.Transform([z1 + z2, z1 - z2], [z1, z2])
+    >>> try:
+    ...     t.derivative
+    ... except sf.ScalarOnlyError:
+    ...     print("no derivative: use t.jacobian")
+    no derivative: use t.jacobian
+    >>> getattr(t, "var", None) is None
+    True
+    """
 
 
 def _checked_lists(exprs: Any, variables: Any, inverse: Any) -> tuple[list, list]:
@@ -405,7 +430,7 @@ class VectorTransform(_SeveralVariables):
 
     Built by ``Transform([e1, ..., ed], [z1, ..., zd])``. It has a square Jacobian and
     its determinant; the scalar-only ``derivative``, ``var``, ``inverse_hint``,
-    ``in_variable`` and ``f(value)`` raise :class:`ScalarOnlyError`.
+    ``in_variable`` and ``f(value)`` raise :class:`~symflow.ScalarOnlyError`.
 
     Parameters
     ----------
@@ -466,8 +491,8 @@ class ReducingTransform(_SeveralVariables):
 
     Built by ``Transform(e, [z1, ..., zd])`` or ``Transform([e1, ..., em], [z1, ...,
     zd])``; a flow ending in one integrates the other directions out (see
-    :mod:`symflow.core.reduce`). Its Jacobian is m×d, so it has no determinant; the
-    scalar-only attributes raise :class:`ScalarOnlyError`.
+    ``symflow.core.reduce``). Its Jacobian is m×d, so it has no determinant; the
+    scalar-only attributes raise :class:`~symflow.ScalarOnlyError`.
 
     Parameters
     ----------
