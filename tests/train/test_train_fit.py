@@ -10,7 +10,13 @@ import sympy as sp
 from scipy import optimize, stats
 
 import symflow as sf
-from symflow.stats.train import TrainResult, choose_method, starting_values, train_flow
+from symflow.stats.train import (
+    TrainResult,
+    choose_method,
+    lbfgs_memory,
+    starting_values,
+    train_flow,
+)
 
 z = sp.Symbol("z", real=True)
 
@@ -50,6 +56,28 @@ def test_method_is_chosen_by_size():
     assert choose_method(3, 1000) == "trust-krylov"
     assert choose_method(41, 1000) == "L-BFGS"
     assert choose_method(3, 10**7) == "adam"
+
+
+def test_lbfgs_memory_spans_the_parameters_within_bounds(affine_flow, normal_data, monkeypatch):
+    assert [lbfgs_memory(p) for p in (1, 20, 41, 64, 100, 101, 10**4)] == [
+        20,
+        20,
+        41,
+        64,
+        100,
+        100,
+        100,
+    ]
+    seen = []
+    minimize = optimize.minimize
+
+    def spy(*args, **kwargs):
+        seen.append(kwargs["options"].get("maxcor"))
+        return minimize(*args, **kwargs)
+
+    monkeypatch.setattr(optimize, "minimize", spy)
+    fit = train_flow(affine_flow, normal_data, method="L-BFGS")
+    assert fit.success and seen and set(seen) == {20}
 
 
 def hand_loglik(data, a_3, b_3, c_2, d_1, e_1) -> float:
