@@ -41,7 +41,13 @@ extensions = [
 
 source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
 root_doc = "index"
-exclude_patterns = ["_build", "gallery/*.ipynb", "gallery/*.py", "gallery/*.zip", "**/*.codeobj.json"]
+exclude_patterns = [
+    "_build",
+    "gallery/*.ipynb",
+    "gallery/*.py",
+    "gallery/*.zip",
+    "**/*.codeobj.json",
+]
 templates_path = ["_templates"]
 
 # MyST: $...$ and $$...$$ mathematics in the Markdown pages, anchors for their headings

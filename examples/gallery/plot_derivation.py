@@ -15,4 +15,4 @@ import symflow as sf
 z = sp.Symbol("z", real=True)
 X = sf.Flow(sf.Normal(0, 1), [sf.Transform(2 * z + 3, z)])
 derivation = X.derivation()
-derivation
+derivation  # noqa: B018 - the gallery shows the last expression rendered

@@ -10,7 +10,6 @@ pass backwards (compiled with the log-density into one loop over the data), so i
 does not grow with the number of parameters.
 """
 
-import numpy as np
 from scipy import stats
 
 import symflow as sf
