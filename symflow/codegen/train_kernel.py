@@ -473,7 +473,7 @@ class TrainKernels:
         theta = np.ascontiguousarray(theta, dtype=np.float64)
         vs = np.asarray(vs, dtype=np.float64)
         single = vs.ndim == 1
-        vs2 = np.ascontiguousarray(vs.reshape(len(theta), -1))
+        vs2 = np.ascontiguousarray(vs.reshape(len(theta), 1 if single else vs.shape[1]))
         k = _blocks(xs.shape[0])
         out = np.zeros((k, theta.size + 3))
         hv = np.zeros((k, *vs2.shape))

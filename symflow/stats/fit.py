@@ -398,7 +398,10 @@ def fit_flow(
     start = _start(names, kinds, init, fixed)
     free = [j for j, name in enumerate(names) if name not in fixed]
     if not free:
-        raise ParameterError("Every parameter is fixed: there is nothing to fit.")
+        raise ParameterError(
+            f"Every parameter of {flow!r} is fixed ({', '.join(names)}): there is nothing "
+            f"to fit. Leave at least one out of fixed, or evaluate flow.compile().log_prob."
+        )
     try:
         module, _, derivatives = _compiled(program)
     except CompileError as exc:

@@ -563,7 +563,10 @@ def train_flow(
             )
     free = np.array([j for j, name in enumerate(names) if name not in fixed], dtype=int)
     if free.size == 0:
-        raise ParameterError("Every parameter is fixed: there is nothing to fit.")
+        raise ParameterError(
+            f"Every parameter of {flow!r} is fixed ({', '.join(names)}): there is nothing "
+            f"to fit. Leave at least one out of fixed, or evaluate flow.compile().log_prob."
+        )
     theta0 = np.array([float(start[name]) for name in names])
     if method == "auto":
         method = choose_method(free.size, n)

@@ -186,7 +186,7 @@ def test_flow_without_parameters(flows):
     [
         ({"init": {"nu": 1.0}}, "Unknown parameter nu in init"),
         ({"init": {"sigma": -1.0}}, "sigma is declared positive"),
-        ({"fixed": {"mu": 0.0, "sigma": 1.0}}, "Every parameter is fixed"),
+        ({"fixed": {"mu": 0.0, "sigma": 1.0}}, "Every parameter of Flow.* is fixed"),
         ({"method": "Nelder-Mead"}, "method must be"),
     ],
 )
