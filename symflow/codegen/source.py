@@ -34,6 +34,7 @@ from __future__ import annotations
 import ast
 import keyword
 import re
+from dataclasses import replace
 
 import sympy as sp
 
@@ -454,6 +455,21 @@ def region_test(em: Emitter, region: sp.Set) -> sp.Basic:
     mapping = {plain: em.names[em.program.x]}
     mapping.update({p: em.names[p] for p in em.program.parameters})
     return cond.xreplace(mapping)
+
+
+def stable_assignments(assignments) -> tuple:
+    """The ``assignments`` with each value rewritten by
+    :func:`~symflow.codegen.rewrite.stabilise`, for the passes that differentiate them:
+    d/dw softplus(w) = 1/(1 + e^−w) stays finite where d/dw log(e^w + 1) = e^w/(e^w + 1)
+    is inf/inf."""
+    from symflow.codegen.rewrite import stabilise
+
+    out, definitions = [], {}
+    for a in assignments:
+        value = stabilise(a.value, definitions=definitions)
+        out.append(a if value == a.value else replace(a, value=value))
+        definitions[a.target] = a.value
+    return tuple(out)
 
 
 def vector_membership(program, path) -> sp.Basic:

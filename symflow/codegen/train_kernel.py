@@ -58,6 +58,7 @@ from symflow.codegen.source import (
     loop,
     region_test,
     select,
+    stable_assignments,
     unparse,
     vector_membership,
     when,
@@ -165,8 +166,12 @@ def _parts(program, directions: bool):
 
     params = program.parameters
     em = Emitter(program)
-    # the kernels' form of the inverse pass: log terms from edge distances (core/edges.py)
-    paths = [replace(path, assignments=path.kernel_assignments) for path in program.paths]
+    # the kernels' form of the inverse pass (log terms from edge distances, core/edges.py),
+    # stabilised before it is differentiated
+    paths = [
+        replace(path, assignments=stable_assignments(path.kernel_assignments))
+        for path in program.paths
+    ]
     if len(paths) == 1:
         path = paths[0]
         grad = reverse_gradient(path.assignments, path.result, params)

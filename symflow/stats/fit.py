@@ -170,13 +170,16 @@ def _path_derivatives(path, params) -> _PathDerivatives:
 def _compiled(program):
     """The log-likelihood module of ``program`` (see :mod:`symflow.codegen.loglik`), its
     source and each path's derivatives (in the kernels' form of the inverse pass: log terms
-    from edge distances, see core/edges.py)."""
+    from edge distances, see core/edges.py, stabilised before it is differentiated)."""
     from symflow.codegen.cache import load_module
     from symflow.codegen.loglik import loglik_source
+    from symflow.codegen.source import stable_assignments
 
     params = program.parameters
     derivatives = [
-        _path_derivatives(replace(path, assignments=path.kernel_assignments), params)
+        _path_derivatives(
+            replace(path, assignments=stable_assignments(path.kernel_assignments)), params
+        )
         for path in program.paths
     ]
     source = loglik_source(program, derivatives)

@@ -388,12 +388,14 @@ def lbfgs_memory(parameters: int) -> int:
 
 
 def wants_training(flow, data: Any, options: dict) -> bool:
-    """Whether ``flow.fit(data, **options)`` goes to :func:`train_flow`: flows of more
-    than six parameters, dask data, or a training option (``validation``, ``progress``,
+    """Whether ``flow.fit(data, **options)`` goes to :func:`train_flow`: d-D flows, flows
+    of more than six parameters, dask data, or a training option (``validation``, ``progress``,
     a training method …)."""
     from symflow.codegen.dask_support import is_dask
 
     program = flow.program
+    if program.dimension > 1:
+        return True  # fit_flow is one-dimensional
     if len(program.paths) > 1 and any(path.implicit for path in program.paths):
         return False  # the training kernels do not sum over paths with a root solve
     many = len(program.parameters) > 6
