@@ -107,28 +107,24 @@ def test_training_counts_the_points_outside_the_support_as_before(plane) -> None
 
 
 def test_membership_of_a_plane_flow_is_decided_on_x_in_training() -> None:
-    # x1 = atan(z1 + 1) in [π/4, atan 2] exactly, tested on x1 with float endpoints on the
-    # outer side; z2 = x2 − a − z1 ≥ 0 on the latent state; p = sec² x1 · e^(−z2)
+    # x1 = e^z1 in [1, e] exactly, tested on x1 with float endpoints on the outer side
+    # (at the float above e the latent state log x1 rounds to 1.0, inside); z2 = x2 − a − z1
+    # ≥ 0 on the latent state; log p = −log x1 − z2 = −x2 + a inside
     flow = sf.Flow(
         sf.Independent(sf.Uniform(0, 1), sf.Exponential(1)),
-        [sf.Transform([sp.atan(z1 + 1), z2 + z1 + a], [z1, z2])],
+        [sf.Transform([sp.exp(z1), z2 + z1 + a], [z1, z2])],
     )
     firsts = []
-    for c in (sp.pi / 4, sp.atan(2)):
-        nearest = float(c)
-        firsts += [np.nextafter(nearest, -np.inf), nearest, np.nextafter(nearest, np.inf)]
+    for c in (1.0, float(sp.E)):
+        firsts += [np.nextafter(c, -np.inf), c, np.nextafter(c, np.inf)]
+    assert math.log(firsts[-1]) == 1.0  # the latent state would count it inside
     theta = np.array([0.5])
     kernels = train_kernels(flow.program)
     with mp.workdps(60):
         for v1 in firsts:
-            x = np.array([[v1, 5.0]])
-            value, grad, bad = kernels.value_grad(x, theta)
-            inside = mp.pi / 4 <= mp.mpf(v1) <= mp.atan(2)
-            if inside:
-                s = mp.tan(mp.mpf(v1)) - 1
-                expected = -2 * mp.log(mp.cos(mp.mpf(v1))) - (5 - theta[0] - s)
-                assert bad[0] == 0 and value == pytest.approx(float(expected), rel=1e-14)
-                assert grad.tolist() == [1.0]
+            value, grad, bad = kernels.value_grad(np.array([[v1, 5.0]]), theta)
+            if 1 <= mp.mpf(v1) <= mp.e:
+                assert (value, grad.tolist(), bad) == (-4.5, [1.0], (0, -1)), v1
             else:
                 assert (value, bad[0]) == (-math.inf, 1), v1
 
