@@ -34,6 +34,7 @@ from __future__ import annotations
 import ast
 import keyword
 import re
+from dataclasses import replace
 
 import sympy as sp
 
@@ -456,15 +457,35 @@ def region_test(em: Emitter, region: sp.Set) -> sp.Basic:
     return cond.xreplace(mapping)
 
 
-def vector_region_test(em: Emitter, path) -> sp.Basic:
-    """``x in support`` of a d-dimensional path: each condition that reduces to one
-    coordinate x_j is tested on x_j with float endpoints on the outer side, the others on
-    the latent states (see :func:`~symflow.core.edges.membership_in_x`)."""
+def stable_assignments(assignments) -> tuple:
+    """The ``assignments`` with each value rewritten by
+    :func:`~symflow.codegen.rewrite.stabilise`, for the passes that differentiate them:
+    d/dw softplus(w) = 1/(1 + e^−w) stays finite where d/dw log(e^w + 1) = e^w/(e^w + 1)
+    is inf/inf."""
+    from symflow.codegen.rewrite import stabilise
+
+    out, definitions = [], {}
+    for a in assignments:
+        value = stabilise(a.value, definitions=definitions)
+        out.append(a if value == a.value else replace(a, value=value))
+        definitions[a.target] = a.value
+    return tuple(out)
+
+
+def vector_membership(program, path) -> sp.Basic:
+    """``x in support`` of a d-dimensional path, in the program's symbols: each condition
+    that reduces to one coordinate x_j is tested on x_j with float endpoints on the outer
+    side, the others on the latent states (see
+    :func:`~symflow.core.edges.membership_in_x`)."""
     from symflow.codegen.rewrite import float_membership
     from symflow.core.edges import membership_in_x
 
-    test = membership_in_x(path.checks, path.assignments, em.program.inputs)
-    return float_membership(test).xreplace(em.names)
+    return float_membership(membership_in_x(path.checks, path.assignments, program.inputs))
+
+
+def vector_region_test(em: Emitter, path) -> sp.Basic:
+    """:func:`vector_membership` in the emitter's names."""
+    return vector_membership(em.program, path).xreplace(em.names)
 
 
 # -- log-densities summed over inverse paths --------------------------------------------------

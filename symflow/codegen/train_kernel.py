@@ -45,13 +45,24 @@ import ast
 import functools
 import os
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 import sympy as sp
 
-from symflow.codegen.source import add_to, assign, function, loop, select, unparse, when
+from symflow.codegen.source import (
+    add_to,
+    assign,
+    function,
+    loop,
+    region_test,
+    select,
+    stable_assignments,
+    unparse,
+    vector_membership,
+    when,
+)
 from symflow.core.adjoint import branches_gradient, branches_hvp, reverse_gradient, tangent
 from symflow.errors import CompileError
 
@@ -60,16 +71,6 @@ __all__ = ["TrainKernels", "train_kernels", "train_source"]
 #: the decorator of the block functions: NumPy's error model, and the GIL released so that
 #: blocks of data run on threads
 _JIT = 'njit(cache=True, error_model="numpy", nogil=True)'
-
-
-def _plain(region: sp.Set, em) -> sp.Basic:
-    """``x in region`` as a Boolean in the emitter's names, on a plain real symbol (the
-    program's x carries the support's assumptions, under which SymPy drops the test)."""
-    plain = sp.Dummy("x", real=True)
-    cond = region.as_relational(plain)
-    mapping = {plain: em.names[em.program.x]}
-    mapping.update({p: em.names[p] for p in em.program.parameters})
-    return cond.xreplace(mapping)
 
 
 @dataclass(frozen=True)
@@ -165,12 +166,17 @@ def _parts(program, directions: bool):
 
     params = program.parameters
     em = Emitter(program)
-    paths = program.paths
+    # the kernels' form of the inverse pass (log terms from edge distances, core/edges.py),
+    # stabilised before it is differentiated
+    paths = [
+        replace(path, assignments=stable_assignments(path.kernel_assignments))
+        for path in program.paths
+    ]
     if len(paths) == 1:
         path = paths[0]
         grad = reverse_gradient(path.assignments, path.result, params)
         tan = tangent(grad.assignments, params, grad.gradient) if directions else None
-        implicit, path_checks = path.implicit, path.checks
+        implicit = path.implicit
     else:
         _check_branches(program)
         # regions are stated on a plain real x (the program's x carries the support's
@@ -181,7 +187,7 @@ def _parts(program, directions: bool):
             grad, tan = branches_hvp(paths, params, plain)
         else:
             grad, tan = branches_gradient(paths, params, plain), None
-        implicit, path_checks = False, ()
+        implicit = False
     statements = list(grad.assignments)
     if tan is not None:
         statements += list(tan.partials)
@@ -189,12 +195,16 @@ def _parts(program, directions: bool):
     inputs = ["x"] if d == 1 else [f"x{j + 1}" for j in range(d)]
     guard = None
     checks = None
+    # membership decided on x against the exact support (float endpoints on the outer
+    # side); in d-D, a condition that reads several coordinates stays on the latent states
     if d == 1:
-        support = _plain(program.support, em)
+        support = region_test(em, program.support)
         if support is not sp.true:
             guard = em.code(support)
-    elif path_checks:
-        checks = sp.And(*path_checks)
+    else:
+        checks = vector_membership(program, program.paths[0])
+        if checks is sp.true:
+            checks = None
     branchy = directions or implicit
     segments: list[_Segment] = []
     if branchy:
@@ -202,8 +212,8 @@ def _parts(program, directions: bool):
     else:
         forward = []
         finals = {grad.result, *(g for g in grad.gradient if g != 0)}
-        if checks is not None:
-            finals |= checks.free_symbols
+        if checks is not None:  # the latent states it reads (x and θ are at hand)
+            finals |= checks.free_symbols & {a.target for a in statements}
         entry = tuple(program.inputs or (program.x,))
         rows: dict = {}
         for run, loads, stores in split(statements, finals):
@@ -468,7 +478,7 @@ class TrainKernels:
         theta = np.ascontiguousarray(theta, dtype=np.float64)
         vs = np.asarray(vs, dtype=np.float64)
         single = vs.ndim == 1
-        vs2 = np.ascontiguousarray(vs.reshape(len(theta), -1))
+        vs2 = np.ascontiguousarray(vs.reshape(len(theta), 1 if single else vs.shape[1]))
         k = _blocks(xs.shape[0])
         out = np.zeros((k, theta.size + 3))
         hv = np.zeros((k, *vs2.shape))

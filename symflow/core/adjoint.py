@@ -176,10 +176,19 @@ def partials(a: Assignment, wrt: set[sp.Symbol]) -> dict[sp.Symbol, sp.Expr]:
         return out
     out = {}
     for s in _ordered(value.free_symbols & wrt):
-        d = sp.diff(value, s)
+        d = _off_jumps(sp.diff(value, s))
         if d != 0:
             out[s] = d
     return out
+
+
+def _off_jumps(derivative: sp.Expr) -> sp.Expr:
+    """``derivative`` with DiracDelta terms set to 0: sign(u) (the adjoint of |u|) and
+    Heaviside(u) are constant off u = 0, where the derivative of the log-density is
+    not defined anyway."""
+    if not derivative.has(sp.DiracDelta):
+        return derivative
+    return derivative.replace(lambda e: isinstance(e, sp.DiracDelta), lambda e: sp.Integer(0))
 
 
 def reverse_gradient(

@@ -170,13 +170,16 @@ def _path_derivatives(path, params) -> _PathDerivatives:
 def _compiled(program):
     """The log-likelihood module of ``program`` (see :mod:`symflow.codegen.loglik`), its
     source and each path's derivatives (in the kernels' form of the inverse pass: log terms
-    from edge distances, see core/edges.py)."""
+    from edge distances, see core/edges.py, stabilised before it is differentiated)."""
     from symflow.codegen.cache import load_module
     from symflow.codegen.loglik import loglik_source
+    from symflow.codegen.source import stable_assignments
 
     params = program.parameters
     derivatives = [
-        _path_derivatives(replace(path, assignments=path.kernel_assignments), params)
+        _path_derivatives(
+            replace(path, assignments=stable_assignments(path.kernel_assignments)), params
+        )
         for path in program.paths
     ]
     source = loglik_source(program, derivatives)
@@ -398,7 +401,10 @@ def fit_flow(
     start = _start(names, kinds, init, fixed)
     free = [j for j, name in enumerate(names) if name not in fixed]
     if not free:
-        raise ParameterError("Every parameter is fixed: there is nothing to fit.")
+        raise ParameterError(
+            f"Every parameter of {flow!r} is fixed ({', '.join(names)}): there is nothing "
+            f"to fit. Leave at least one out of fixed, or evaluate flow.compile().log_prob."
+        )
     try:
         module, _, derivatives = _compiled(program)
     except CompileError as exc:

@@ -388,12 +388,14 @@ def lbfgs_memory(parameters: int) -> int:
 
 
 def wants_training(flow, data: Any, options: dict) -> bool:
-    """Whether ``flow.fit(data, **options)`` goes to :func:`train_flow`: flows of more
-    than six parameters, dask data, or a training option (``validation``, ``progress``,
+    """Whether ``flow.fit(data, **options)`` goes to :func:`train_flow`: d-D flows, flows
+    of more than six parameters, dask data, or a training option (``validation``, ``progress``,
     a training method …)."""
     from symflow.codegen.dask_support import is_dask
 
     program = flow.program
+    if program.dimension > 1:
+        return True  # fit_flow is one-dimensional
     if len(program.paths) > 1 and any(path.implicit for path in program.paths):
         return False  # the training kernels do not sum over paths with a root solve
     many = len(program.parameters) > 6
@@ -563,7 +565,10 @@ def train_flow(
             )
     free = np.array([j for j, name in enumerate(names) if name not in fixed], dtype=int)
     if free.size == 0:
-        raise ParameterError("Every parameter is fixed: there is nothing to fit.")
+        raise ParameterError(
+            f"Every parameter of {flow!r} is fixed ({', '.join(names)}): there is nothing "
+            f"to fit. Leave at least one out of fixed, or evaluate flow.compile().log_prob."
+        )
     theta0 = np.array([float(start[name]) for name in names])
     if method == "auto":
         method = choose_method(free.size, n)
