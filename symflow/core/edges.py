@@ -49,6 +49,7 @@ from collections.abc import Mapping, Sequence
 import sympy as sp
 
 from symflow.core.budget import attempt
+from symflow.core.intervals import is_finite_number
 
 __all__ = ["edge_assignments", "membership_in_x", "difference", "exact_difference"]
 
@@ -416,7 +417,7 @@ class _EdgePass:
         if not isinstance(roots, sp.FiniteSet) or len(roots) != 1:
             return None
         (root,) = roots
-        return root if root.is_number and root.is_finite else None
+        return root if root.is_number and is_finite_number(root) else None
 
     def _offset(self, t: sp.Symbol, c: sp.Expr, depth: int = 0) -> sp.Expr | None:
         """t − c written so that it keeps its digits next to t = c: x − c for the input

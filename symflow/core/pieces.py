@@ -354,7 +354,7 @@ def _continuous_at(f: sp.Expr, t: sp.Symbol, point: sp.Expr) -> bool:
     value = attempt(lambda: f.subs(t, point), 2.0, None)
     if value is None or not value.is_number or value.has(sp.nan, sp.zoo, sp.oo, -sp.oo):
         return False
-    if value.is_real is False or not value.is_finite:
+    if value.is_real is False or not is_finite_number(value):
         return False
     sides = [attempt(lambda s=s: sp.limit(f, t, point, s), 5.0, None) for s in "+-"]
     return all(side is not None and compare(side, value) == 0 for side in sides)
