@@ -564,7 +564,9 @@ class _EdgePass:
                     return near  # d_t is t itself (or a parameter edge): exact everywhere
                 # near t's edge the identity keeps the digits; far from it, d_t has lost
                 # those of t (1 − x for x = 1e-300) and the direct form is the right one
-                far = self.rewrite(sign * (original - edge))
+                # (with the state's own forms next to a pole of it, which the direct
+                # value loses: tan u/2 − c for u next to −π/2)
+                far = self.rewrite(sign * (self._near_poles(original, original) - edge))
                 # and on t's half of its range at that edge: at the other edge the
                 # identity may meet a pole (log1p(−w), w → 1, of a logit near 1)
                 reach = abs(e_t) / 2

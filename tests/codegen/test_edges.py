@@ -431,6 +431,12 @@ COT_EDGE = [atan_of(-sp.Rational(1, 3), 1), SIMPLE["sinh"], tan_of(1, -pi / 2)]
 COT_EDGE += [affine(half, sp.Rational(5, 2))]
 _X_COT_HI = float(sp.Rational(5, 2) - sp.cot(sp.sinh(pi / 4)) / 2)
 
+#: Beta(2, 3) through −cot(z/2), atan(2z), atan(2z) and z⁵: next to the lower end of x the
+#: second state is next to the pole −π/2 of tan; the third's distance to its far end
+#: must come from the pole's form, not from tan of that state
+COT_POLE = [tan_of(half, -pi / 2), atan_of(2, 0), atan_of(2, 0), power(5)]
+_X_POLE_LO = float(-(sp.atan(pi) ** 5))
+
 
 def _through_forward(index: int, steps):
     """log p_X(v) = log p_Z(z) − log|f'(z)| at the preimage z of v, found by bisection on
@@ -651,6 +657,13 @@ NAMED = [
         _through_forward(8, COT_EDGE),
         [_X_COT_HI, np.nextafter(_X_COT_HI, 0.0), 2.07, 1.9, np.nextafter(1.8032858366496272, 2)],
         id="beta-cot-upper-end-above-its-float",
+    ),
+    pytest.param(
+        sf.Beta(2, 3),
+        [s.expr for s in COT_POLE],
+        _through_forward(8, COT_POLE),
+        [_X_POLE_LO, np.nextafter(_X_POLE_LO, 0.0), -3.2090449462024377, -3.2],
+        id="beta-cot-pole-far-end-distance",
     ),
 ]
 
