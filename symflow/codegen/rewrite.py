@@ -70,6 +70,7 @@ import sympy as sp
 from sympy.codegen.cfunctions import expm1, log1p
 
 from symflow.core.edges import exact_difference
+from symflow.core.intervals import is_finite_number
 from symflow.core.special import log_ndtr
 from symflow.errors import CompileError
 
@@ -655,7 +656,7 @@ def float_membership(condition: sp.Basic) -> sp.Basic:
     if rhs.is_number and not lhs.is_number:
         flipped = condition.reversed
         return float_membership(flipped).reversed
-    if not (lhs.is_number and not rhs.is_number) or not lhs.is_finite:
+    if not (lhs.is_number and not rhs.is_number) or not is_finite_number(lhs):
         return condition
     c = lhs  # c < x, c <= x, c > x, c >= x
     below = isinstance(condition, (sp.StrictLessThan, sp.LessThan))  # x is above c

@@ -42,7 +42,13 @@ from typing import Any
 import sympy as sp
 
 from symflow.core.budget import attempt
-from symflow.core.intervals import describe_set, endpoint_value, interior_points, symbol_on
+from symflow.core.intervals import (
+    describe_set,
+    endpoint_value,
+    interior_points,
+    is_finite_number,
+    symbol_on,
+)
 from symflow.core.program import VectorProgram
 from symflow.errors import InverseError, MonotonicityError, ParameterError, SymflowError
 
@@ -160,7 +166,7 @@ def _numeric_direction(value: sp.Expr, s: sp.Symbol, lo: sp.Expr, hi: sp.Expr, p
     ys = []
     for point in points:
         y = attempt(lambda p=point: expr.subs(s, p).evalf(30), 5.0, None)
-        if y is not None and y.is_real and y.is_finite:
+        if y is not None and y.is_real and is_finite_number(y):
             ys.append(float(y))
     votes = sum((b > a) - (b < a) for a, b in zip(ys, ys[1:], strict=False))
     return (votes > 0) - (votes < 0)
@@ -202,13 +208,13 @@ def _step_limit(value: sp.Expr, s: sp.Symbol, point: sp.Expr, side: str) -> sp.E
     for end, end_side in ((cls.lo, "+"), (cls.hi, "-")):
         if point.is_infinite and end_side == ("+" if (point < 0) == (cls.direction > 0) else "-"):
             return end
-        if not point.is_infinite and end.is_finite:
+        if not point.is_infinite and is_finite_number(end):
             image_end = endpoint_value(cls.forward, t, end, end_side)
             if image_end == point:
                 return end
     if point.is_infinite:
         return sp.nan
-    guess = float(sp.Interval.open(cls.lo, cls.hi).sup.evalf()) if cls.hi.is_finite else 0.0
+    guess = float(sp.Interval.open(cls.lo, cls.hi).sup.evalf()) if is_finite_number(cls.hi) else 0.0
     root = attempt(lambda: sp.nsolve(cls.forward - point, t, guess, prec=30), 10.0, None)
     return sp.nan if root is None else sp.Float(root, 17)
 

@@ -34,7 +34,7 @@ import weakref
 import sympy as sp
 
 from symflow.core.budget import attempt
-from symflow.core.intervals import as_intervals, interior_points
+from symflow.core.intervals import as_intervals, interior_points, is_finite_number
 from symflow.core.layer import ImplicitInverse
 from symflow.core.program import MarginalProgram, VectorMarginalProgram, VectorProgram
 from symflow.core.simplify import drop_even_signs, tidy_log
@@ -114,7 +114,7 @@ def split_overlaps(regions: list[sp.Set]) -> list[tuple[sp.Set, tuple[int, ...]]
                     edges.append(edge)
     if not all(e.is_extended_real and e.is_number or e.is_infinite for e in edges):
         return unchanged
-    edges.sort(key=lambda e: float(e) if e.is_finite else (-1e308 if e < 0 else 1e308))
+    edges.sort(key=lambda e: float(e) if is_finite_number(e) else (-1e308 if e < 0 else 1e308))
     out: list[tuple[sp.Set, tuple[int, ...]]] = []
     for lo, hi in zip(edges[:-1], edges[1:], strict=True):
         piece = sp.Interval.open(lo, hi)

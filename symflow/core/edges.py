@@ -49,6 +49,7 @@ from collections.abc import Mapping, Sequence
 import sympy as sp
 
 from symflow.core.budget import attempt
+from symflow.core.intervals import is_finite_number
 
 __all__ = ["edge_assignments", "membership_in_x", "difference", "exact_difference"]
 
@@ -416,7 +417,7 @@ class _EdgePass:
         if not isinstance(roots, sp.FiniteSet) or len(roots) != 1:
             return None
         (root,) = roots
-        return root if root.is_number and root.is_finite else None
+        return root if root.is_number and is_finite_number(root) else None
 
     def _offset(self, t: sp.Symbol, c: sp.Expr, depth: int = 0) -> sp.Expr | None:
         """t − c written so that it keeps its digits next to t = c: x − c for the input
@@ -563,7 +564,9 @@ class _EdgePass:
                     return near  # d_t is t itself (or a parameter edge): exact everywhere
                 # near t's edge the identity keeps the digits; far from it, d_t has lost
                 # those of t (1 − x for x = 1e-300) and the direct form is the right one
-                far = self.rewrite(sign * (original - edge))
+                # (with the state's own forms next to a pole of it, which the direct
+                # value loses: tan u/2 − c for u next to −π/2)
+                far = self.rewrite(sign * (self._near_poles(original, original) - edge))
                 # and on t's half of its range at that edge: at the other edge the
                 # identity may meet a pole (log1p(−w), w → 1, of a logit near 1)
                 reach = abs(e_t) / 2

@@ -32,7 +32,7 @@ from typing import Any
 import sympy as sp
 
 from symflow.core.budget import attempt
-from symflow.core.intervals import symbol_on
+from symflow.core.intervals import is_finite_number, symbol_on
 from symflow.core.program import Program, VectorProgram
 from symflow.errors import ParameterError, SymflowError
 
@@ -284,10 +284,10 @@ def _evaluates(value: sp.Expr) -> bool:
 
 def _inside(part: sp.Interval) -> sp.Expr:
     lo, hi = part.inf, part.sup
-    if lo.is_finite and hi.is_finite:
+    if is_finite_number(lo) and is_finite_number(hi):
         return (lo + hi) / 2
-    if lo.is_finite:
+    if is_finite_number(lo):
         return lo + 1
-    if hi.is_finite:
+    if is_finite_number(hi):
         return hi - 1
     return sp.Integer(0)

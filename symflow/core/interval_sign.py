@@ -34,6 +34,7 @@ import sympy as sp
 from mpmath import iv
 
 from symflow.core.budget import attempt
+from symflow.core.intervals import is_finite_number
 
 __all__ = ["SignChanges", "interval_sign_changes", "interval_function"]
 
@@ -157,14 +158,14 @@ def _grid(interval: sp.Interval) -> list:
     infinite end (the outermost cell reaches ±inf)."""
     lo, hi = interval.inf, interval.sup
     with mpmath.workprec(PRECISION):
-        if lo.is_finite and hi.is_finite:
+        if is_finite_number(lo) and is_finite_number(hi):
             a, b = (mpmath.mpf(sp.Float(v, 40)) for v in (lo, hi))
             return [a + (b - a) * i / CELLS for i in range(CELLS + 1)]
         steps = [mpmath.mpf(2) ** k for k in range(-20, 64)]  # 1e-6 .. 1e19 from the end
-        if lo.is_finite:
+        if is_finite_number(lo):
             a = mpmath.mpf(sp.Float(lo, 40))
             return [a, *[a + s for s in steps], mpmath.inf]
-        if hi.is_finite:
+        if is_finite_number(hi):
             b = mpmath.mpf(sp.Float(hi, 40))
             return [-mpmath.inf, *[b - s for s in reversed(steps)], b]
         return [-mpmath.inf, *[-s for s in reversed(steps)], *steps, mpmath.inf]
@@ -173,7 +174,7 @@ def _grid(interval: sp.Interval) -> list:
 def _search(fn: Callable, interval: sp.Interval) -> SignChanges | None:
     ends = _grid(interval)
     width = None
-    if interval.inf.is_finite and interval.sup.is_finite:
+    if is_finite_number(interval.inf) and is_finite_number(interval.sup):
         width = ends[-1] - ends[0]
     evaluations = 0
     cells: list[tuple] = []  # (lo, hi, sign or None), in order

@@ -28,7 +28,30 @@ __all__ = [
     "compare",
     "chain_limit",
     "step_limit",
+    "is_finite_number",
 ]
+
+
+def is_finite_number(value: sp.Expr) -> bool:
+    """value is a finite real number: SymPy's ``is_finite``, or, where SymPy cannot decide
+    (cot(1/2 − tan(1/2)/4) is finite but SymPy does not know its argument is no multiple
+    of π), a 30-digit evaluation.
+
+    Examples
+    --------
+    >>> h = sp.S.Half
+    >>> sp.cot(h - sp.tan(h) / 4).is_finite is None, is_finite_number(sp.cot(h - sp.tan(h) / 4))
+    (True, True)
+    >>> is_finite_number(sp.oo), is_finite_number(sp.Integer(2))
+    (False, True)
+    """
+    known = value.is_finite
+    if known is not None:
+        return bool(known)
+    if not value.is_number or value.has(sp.oo, -sp.oo, sp.zoo, sp.nan):
+        return False
+    number = attempt(lambda: value.evalf(30), 2.0, None)
+    return bool(number is not None and number.is_Float and number.is_finite)
 
 
 def describe_set(s: sp.Set) -> str:
@@ -82,13 +105,13 @@ def interior_points(interval: sp.Interval, count: int = 9) -> list[float]:
     if not (lo.is_number and hi.is_number):
         return []
     fractions = [(i + 1) / (count + 1) for i in range(count)]
-    if lo.is_finite and hi.is_finite:
+    if is_finite_number(lo) and is_finite_number(hi):
         a, b = float(lo), float(hi)
         return [a + (b - a) * f for f in fractions]
-    if lo.is_finite:
+    if is_finite_number(lo):
         a = float(lo)
         return [a + 10 ** (3 * f - 1.5) for f in fractions]
-    if hi.is_finite:
+    if is_finite_number(hi):
         b = float(hi)
         return [b - 10 ** (3 * f - 1.5) for f in fractions]
     half = [10 ** (3 * f - 1.5) for f in fractions[::2]]
@@ -97,7 +120,7 @@ def interior_points(interval: sp.Interval, count: int = 9) -> list[float]:
 
 def endpoint_value(expr: sp.Expr, t: sp.Symbol, point: sp.Expr, side: str) -> sp.Expr:
     """lim expr as t -> point from ``side`` ('+' or '-'), exact when SymPy finds it."""
-    if point.is_finite:
+    if is_finite_number(point):
         direct = attempt(lambda: expr.subs(t, point), 2.0, None)
         if direct is not None and direct.is_finite and not direct.has(sp.nan, sp.zoo):
             if direct.is_real is not False:
@@ -174,7 +197,7 @@ def chain_limit(
 
 def step_limit(step, value: sp.Expr, side: str) -> tuple[sp.Expr, str] | None:
     """lim F(u) as u -> value from ``side`` for one unary step F, from its table piece."""
-    if value.is_finite:
+    if is_finite_number(value):
         near = sp.Interval(value - 1, value + 1)
     else:
         near = sp.Interval(-sp.oo, sp.Integer(0)) if value == -sp.oo else sp.Interval(0, sp.oo)
@@ -224,7 +247,7 @@ def _numeric_limit(expr: sp.Expr, t: sp.Symbol, point: sp.Expr, side: str) -> sp
     values = []
     with mpmath.workdps(30):
         for k in range(2, 14, 2):
-            if point.is_finite:
+            if is_finite_number(point):
                 step = mpmath.mpf(10) ** (-k)
                 x = mpmath.mpf(float(point)) + (step if side == "+" else -step)
             else:

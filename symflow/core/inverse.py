@@ -29,7 +29,7 @@ from __future__ import annotations
 import sympy as sp
 
 from symflow.core.budget import attempt
-from symflow.core.intervals import compare, endpoint_value, interior_points
+from symflow.core.intervals import compare, endpoint_value, interior_points, is_finite_number
 from symflow.core.special import (
     betaincinv,
     decompose,
@@ -185,8 +185,8 @@ def _check_point(f_num, f, t, g_num, g, y, piece, value, digits) -> str:
         z = z0.real
         lo, hi = piece.inf, piece.sup
         tol = 1e-9 * max(1.0, abs(z))
-        if (lo.is_finite and z < _mp_number(lo) - tol) or (
-            hi.is_finite and z > _mp_number(hi) + tol
+        if (is_finite_number(lo) and z < _mp_number(lo) - tol) or (
+            is_finite_number(hi) and z > _mp_number(hi) + tol
         ):
             return "wrong"
         back = attempt(lambda: _mp_value(f_num, f, t, z), 5.0, None)
@@ -200,9 +200,9 @@ def _test_points(image: sp.Interval) -> list[float]:
     lo, hi = image.inf, image.sup
     if lo == -sp.oo and hi == sp.oo:
         points += [-0.3, -0.1, 0.1, 0.3]
-    elif lo.is_number and hi.is_number and not (lo.is_finite and hi.is_finite):
-        a = float(lo) if lo.is_finite else float(hi)
-        side = 1 if lo.is_finite else -1
+    elif lo.is_number and hi.is_number and not (is_finite_number(lo) and is_finite_number(hi)):
+        a = float(lo) if is_finite_number(lo) else float(hi)
+        side = 1 if is_finite_number(lo) else -1
         points += [a + side * d for d in (0.1, 0.3, 0.6)]
     return points
 

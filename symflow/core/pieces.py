@@ -30,6 +30,7 @@ from symflow.core.intervals import (
     compare,
     describe_set,
     interior_point,
+    is_finite_number,
     step_limit,
     symbol_on,
 )
@@ -353,7 +354,7 @@ def _continuous_at(f: sp.Expr, t: sp.Symbol, point: sp.Expr) -> bool:
     value = attempt(lambda: f.subs(t, point), 2.0, None)
     if value is None or not value.is_number or value.has(sp.nan, sp.zoo, sp.oo, -sp.oo):
         return False
-    if value.is_real is False or not value.is_finite:
+    if value.is_real is False or not is_finite_number(value):
         return False
     sides = [attempt(lambda s=s: sp.limit(f, t, point, s), 5.0, None) for s in "+-"]
     return all(side is not None and compare(side, value) == 0 for side in sides)
@@ -432,13 +433,13 @@ def _sample_grid(interval: sp.Interval, n: int) -> list:
     lo, hi = interval.inf, interval.sup
     us = [mpmath.mpf(2 * (i + 0.5)) / n - 1 for i in range(n)]
     with mpmath.workdps(SAMPLE_DIGITS):
-        if lo.is_finite and hi.is_finite:
+        if is_finite_number(lo) and is_finite_number(hi):
             a, b = (mpmath.mpf(str(v.evalf(SAMPLE_DIGITS + 5))) for v in (lo, hi))
             return [a + (b - a) * (u + 1) / 2 for u in us]
-        if lo.is_finite:
+        if is_finite_number(lo):
             a = mpmath.mpf(str(lo.evalf(SAMPLE_DIGITS + 5)))
             return [a + mpmath.tan(mpmath.pi / 4 * (u + 1)) ** 3 for u in us]
-        if hi.is_finite:
+        if is_finite_number(hi):
             b = mpmath.mpf(str(hi.evalf(SAMPLE_DIGITS + 5)))
             return [b - mpmath.tan(mpmath.pi / 4 * (u + 1)) ** 3 for u in us][::-1]
         return [mpmath.tan(mpmath.pi / 2 * u) ** 3 for u in us]
@@ -497,7 +498,7 @@ def _sign_changes(fn, d: sp.Expr, t: sp.Symbol, interval: sp.Interval) -> list |
         return _numeric_sign_changes(fn, interval)
     cuts = list(found.cuts)
     for lo, hi in found.sampled:
-        scale = max(1, abs(lo), abs(hi)) if lo.is_finite and hi.is_finite else None
+        scale = max(1, abs(lo), abs(hi)) if is_finite_number(lo) and is_finite_number(hi) else None
         if scale is not None and hi - lo < 1e-20 * scale:
             continue
         more = _numeric_sign_changes(fn, sp.Interval.open(lo, hi))
@@ -512,11 +513,11 @@ def _probe_points(interval: sp.Interval) -> list[sp.Expr]:
     middle = interior_point(interval)
     out = [middle]
     for frac in (sp.Rational(1, 3), sp.Rational(2, 3), sp.Rational(1, 7), sp.Rational(6, 7)):
-        if lo.is_finite and hi.is_finite:
+        if is_finite_number(lo) and is_finite_number(hi):
             out.append(lo + (hi - lo) * frac)
-        elif lo.is_finite:
+        elif is_finite_number(lo):
             out.append(lo + 3 * frac)
-        elif hi.is_finite:
+        elif is_finite_number(hi):
             out.append(hi - 3 * frac)
         else:
             out.append(6 * frac - 3)

@@ -38,7 +38,7 @@ from typing import ClassVar, Protocol, runtime_checkable
 import sympy as sp
 
 from symflow.core.assignment import Assignment
-from symflow.core.intervals import symbol_on
+from symflow.core.intervals import is_finite_number, symbol_on
 from symflow.core.inverse import image_of, in_output
 
 __all__ = [
@@ -360,7 +360,7 @@ def _singular_points(layers) -> tuple:
                         value = _forward_point(later, value)
                     else:
                         value = (branch.forward or layer.forward).xreplace({layer.input_symbol: p})
-                if value is not None and value.is_number and value.is_finite:
+                if value is not None and value.is_number and is_finite_number(value):
                     points.append(value)
     return tuple(points)
 

@@ -41,6 +41,7 @@ from dataclasses import dataclass, field
 import sympy as sp
 
 from symflow.core.budget import OutOfTime, attempt, time_limit
+from symflow.core.intervals import is_finite_number
 from symflow.core.program import Assignment, MarginalProgram, Path, VectorMarginalProgram
 from symflow.core.simplify import shortest_form, tidy_log
 from symflow.core.transform import Transform
@@ -673,11 +674,11 @@ def _refine(expr: sp.Expr, y: sp.Symbol, lo, hi) -> sp.Expr:
 
 
 def _midpoint(lo, hi):
-    if lo.is_finite and hi.is_finite:
+    if is_finite_number(lo) and is_finite_number(hi):
         return (lo + hi) / 2
-    if lo.is_finite:
+    if is_finite_number(lo):
         return lo + 1
-    if hi.is_finite:
+    if is_finite_number(hi):
         return hi - 1
     return sp.Integer(0)
 
@@ -971,8 +972,8 @@ def output_cdf(reduction: Reduction, x: sp.Symbol) -> sp.Expr:
         part = attempt(lambda e=expr, a=lo: sp.integrate(e.xreplace({y: t}), (t, a, x)), 10.0, None)
         if part is None or part.has(sp.Integral):
             return sp.Integral(output_density(reduction, [t]), (t, -sp.oo, x))
-        out.append((shortest_form(below + part), x <= hi if hi.is_finite else sp.true))
-        if hi.is_finite:
+        out.append((shortest_form(below + part), x <= hi if is_finite_number(hi) else sp.true))
+        if is_finite_number(hi):
             below = below + attempt(
                 lambda e=expr, a=lo, b=hi: sp.integrate(e.xreplace({y: t}), (t, a, b)),
                 10.0,

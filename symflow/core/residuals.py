@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from symflow.core.intervals import endpoint_value
+from symflow.core.intervals import endpoint_value, is_finite_number
 from symflow.core.special import distance_to_limit
 
 __all__ = ["limit_residuals"]
@@ -36,7 +36,7 @@ def limit_residuals(forward: sp.Expr, t: sp.Symbol, lo: sp.Expr, hi: sp.Expr) ->
     out = []
     for end, side in ((lo, "+"), (hi, "-")):
         limit = endpoint_value(forward, t, end, side)
-        if limit.is_finite and limit.is_number:
+        if limit.is_number and is_finite_number(limit):
             distance = distance_to_limit(forward, t, limit)
             if distance is not None:
                 out.append((limit, distance))

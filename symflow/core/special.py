@@ -171,7 +171,9 @@ def _periodic(period, base_pieces):
     by k periods, each inverse shifted with them. None on an unbounded range."""
 
     def pieces(rng: sp.Interval) -> tuple[Monotone, ...] | None:
-        if not (rng.inf.is_finite and rng.sup.is_finite):
+        from symflow.core.intervals import is_finite_number
+
+        if not (is_finite_number(rng.inf) and is_finite_number(rng.sup)):
             if all(p.lo.is_infinite or p.hi.is_infinite for p in base_pieces):
                 return None
             return None
@@ -240,7 +242,9 @@ def _digamma_pieces(rng: sp.Interval) -> tuple[Monotone, ...] | None:
     """ψ increases from −oo to oo on (0, oo) and on each (−n − 1, −n)."""
     out = [Monotone(sp.S.Zero, oo, 1, None, -oo, oo)]
     if rng.inf.is_extended_negative:
-        if not rng.inf.is_finite:
+        from symflow.core.intervals import is_finite_number
+
+        if not is_finite_number(rng.inf):
             return None
         for n in range(int(sp.floor(-rng.inf)) + 1):
             out.insert(0, Monotone(sp.Integer(-n - 1), sp.Integer(-n), 1, None, -oo, oo))

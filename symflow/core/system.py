@@ -33,7 +33,7 @@ import random
 import sympy as sp
 
 from symflow.core.budget import attempt
-from symflow.core.intervals import symbol_on
+from symflow.core.intervals import is_finite_number, symbol_on
 from symflow.core.inverse import image_of, invert
 from symflow.core.jacobian import blocks
 from symflow.errors import MonotonicityError, SymflowError
@@ -199,7 +199,7 @@ def _polar(exprs, variables, targets, intervals):
         i = variables.index(angle_vars[0])
         rng = image_of(angle, angle_vars[0], intervals[i])
         lo = rng.inf
-        if lo.is_finite and lo >= -sp.pi:
+        if is_finite_number(lo) and lo >= -sp.pi:
             # move atan2's (-π, π] into [lo, lo + 2π)
             theta = lo + sp.Mod(theta - lo, 2 * sp.pi)
     r_sym, t_sym = sp.symbols("r_polar theta_polar", real=True)
@@ -269,12 +269,12 @@ def sample_points(intervals, d, count=6, seed=1):
         for i in range(d):
             iv = _interval(intervals, i)
             lo, hi = iv.inf, iv.sup
-            if lo.is_finite and hi.is_finite:
+            if is_finite_number(lo) and is_finite_number(hi):
                 a, b = float(lo), float(hi)
                 p.append(sp.Rational(repr(a + (b - a) * rng.uniform(0.05, 0.95))))
-            elif lo.is_finite:
+            elif is_finite_number(lo):
                 p.append(sp.Rational(repr(float(lo) + rng.uniform(0.1, 3.0))))
-            elif hi.is_finite:
+            elif is_finite_number(hi):
                 p.append(sp.Rational(repr(float(hi) - rng.uniform(0.1, 3.0))))
             else:
                 p.append(sp.Rational(repr(rng.uniform(-2.0, 2.0))))

@@ -24,6 +24,7 @@ from typing import Any
 
 import sympy as sp
 
+from symflow.core.intervals import is_finite_number
 from symflow.errors import CollapseError, SymflowError
 
 __all__ = [
@@ -605,8 +606,8 @@ def check_declared_inverse(
         if re.is_infinite or abs(re) > huge or (re != 0 and abs(re) < tiny):
             continue  # beyond float64: the forward map over- or underflows here
         slack = sp.Float(10) ** (10 - _DIGITS) * max(1, abs(re))
-        if (piece.inf.is_finite and re < piece.inf - slack) or (
-            piece.sup.is_finite and re > piece.sup + slack
+        if (is_finite_number(piece.inf) and re < piece.inf - slack) or (
+            is_finite_number(piece.sup) and re > piece.sup + slack
         ):
             return value
         back = attempt(lambda r=re: f.subs(t, r).evalf(_DIGITS), 5.0, None)

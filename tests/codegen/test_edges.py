@@ -420,6 +420,50 @@ LOG_ROOT = [Step(z + sp.log(z), lambda x, t: mp.exp(_log_root(x)))]
 INNER_POLE = [SIMPLE["exp"], affine(7, sp.Rational(5, 2)), SIMPLE["exp"], atan_of(1, 0)]
 INNER_POLE += [power(half)]
 
+#: Beta(2, 3) through tan(z/2), z/2 − 1, −cot(z/2) and √z: the ends of the ranges (cot of
+#: 1/2 − tan(1/2)/4) are constants SymPy cannot prove finite; the closed-form inverse of
+#: −cot must still be found, and x one rounding above the lower edge is 1e-13 from it
+COT_CHAIN = [tan_of(half, 0), affine(half, -1), tan_of(half, -pi / 2), power(half)]
+_X_COT_LO = float(sp.sqrt(sp.cot(half)))
+#: Beta(2, 3) through −atan(z/3 − 1), sinh, −cot and z/2 + 5/2: the upper end of x,
+#: 5/2 − cot(sinh(π/4))/2, lies 1.9e-16 above its nearest float, which is inside
+COT_EDGE = [atan_of(-sp.Rational(1, 3), 1), SIMPLE["sinh"], tan_of(1, -pi / 2)]
+COT_EDGE += [affine(half, sp.Rational(5, 2))]
+_X_COT_HI = float(sp.Rational(5, 2) - sp.cot(sp.sinh(pi / 4)) / 2)
+
+#: Beta(2, 3) through −cot(z/2), atan(2z), atan(2z) and z⁵: next to the lower end of x the
+#: second state is next to the pole −π/2 of tan; the third's distance to its far end
+#: must come from the pole's form, not from tan of that state
+COT_POLE = [tan_of(half, -pi / 2), atan_of(2, 0), atan_of(2, 0), power(5)]
+_X_POLE_LO = float(-(sp.atan(pi) ** 5))
+
+
+def _through_forward(index: int, steps):
+    """log p_X(v) = log p_Z(z) − log|f'(z)| at the preimage z of v, found by bisection on
+    the forward map of a monotone chain over the base's (0, 1) support, in mpmath."""
+    base = BASES[index]
+
+    def forward(t):
+        for s in steps:
+            t = mp.re(s.forward(t))
+        return t
+
+    def logp(v):
+        with mp.workdps(60):  # z ≥ 1e-20 here: 300 halvings leave 60 digits of it
+            lo, hi = mp.mpf(0), mp.mpf(1)
+            rising = forward(hi - mp.mpf(10) ** -50) > forward(lo + mp.mpf(10) ** -50)
+            for _ in range(300):
+                m = (lo + hi) / 2
+                if (forward(m) < v) == rising:
+                    lo = m
+                else:
+                    hi = m
+            t = (lo + hi) / 2
+            return base.log_density(t) - mp.log(abs(mp.diff(forward, t)))
+
+    return logp
+
+
 NAMED = [
     # logit of Beta(2, 3): z = σ(x), p = 12 z (1 − z)² · z (1 − z); σ(37) rounds to 1
     pytest.param(
@@ -599,6 +643,27 @@ NAMED = [
         _pulled_back(3, INNER_POLE),
         [1.2509, 1.252, 1.2533141372913832, 1.25331413731, 1.2533141373155],
         id="uniform-tan-next-to-a-pole-beyond-the-edge",
+    ),
+    pytest.param(
+        sf.Beta(2, 3),
+        [s.expr for s in COT_CHAIN],
+        _through_forward(8, COT_CHAIN),
+        [np.nextafter(_X_COT_LO, 2.0), 1.3529551809705886, 1.353, 1.36, 1.5, 1.6],
+        id="beta-cot-chain-lower-edge",
+    ),
+    pytest.param(
+        sf.Beta(2, 3),
+        [s.expr for s in COT_EDGE],
+        _through_forward(8, COT_EDGE),
+        [_X_COT_HI, np.nextafter(_X_COT_HI, 0.0), 2.07, 1.9, np.nextafter(1.8032858366496272, 2)],
+        id="beta-cot-upper-end-above-its-float",
+    ),
+    pytest.param(
+        sf.Beta(2, 3),
+        [s.expr for s in COT_POLE],
+        _through_forward(8, COT_POLE),
+        [_X_POLE_LO, np.nextafter(_X_POLE_LO, 0.0), -3.2090449462024377, -3.2],
+        id="beta-cot-pole-far-end-distance",
     ),
 ]
 
