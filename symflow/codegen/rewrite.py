@@ -69,8 +69,8 @@ import numpy as np
 import sympy as sp
 from sympy.codegen.cfunctions import expm1, log1p
 
+from symflow.core.constants import is_finite_number
 from symflow.core.edges import exact_difference
-from symflow.core.intervals import is_finite_number
 from symflow.core.special import log_ndtr
 from symflow.errors import CompileError
 

@@ -34,7 +34,8 @@ import weakref
 import sympy as sp
 
 from symflow.core.budget import attempt
-from symflow.core.intervals import as_intervals, interior_points, is_finite_number
+from symflow.core.constants import is_finite_number
+from symflow.core.intervals import as_intervals, interior_points
 from symflow.core.layer import ImplicitInverse
 from symflow.core.program import MarginalProgram, VectorMarginalProgram, VectorProgram
 from symflow.core.simplify import drop_even_signs, tidy_log

@@ -49,7 +49,7 @@ from collections.abc import Mapping, Sequence
 import sympy as sp
 
 from symflow.core.budget import attempt
-from symflow.core.intervals import is_finite_number
+from symflow.core.constants import is_finite_number
 
 __all__ = ["edge_assignments", "membership_in_x", "difference", "exact_difference"]
 

@@ -32,7 +32,8 @@ from typing import Any
 import sympy as sp
 
 from symflow.core.budget import attempt
-from symflow.core.intervals import is_finite_number, symbol_on
+from symflow.core.constants import is_finite_number
+from symflow.core.intervals import symbol_on
 from symflow.core.program import Program, VectorProgram
 from symflow.errors import ParameterError, SymflowError
 

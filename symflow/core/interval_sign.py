@@ -34,7 +34,7 @@ import sympy as sp
 from mpmath import iv
 
 from symflow.core.budget import attempt
-from symflow.core.intervals import is_finite_number
+from symflow.core.constants import is_finite_number
 
 __all__ = ["SignChanges", "interval_sign_changes", "interval_function"]
 

@@ -29,7 +29,8 @@ from __future__ import annotations
 import sympy as sp
 
 from symflow.core.budget import attempt
-from symflow.core.intervals import compare, endpoint_value, interior_points, is_finite_number
+from symflow.core.constants import is_finite_number
+from symflow.core.intervals import compare, endpoint_value, interior_points
 from symflow.core.special import (
     betaincinv,
     decompose,

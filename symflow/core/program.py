@@ -38,7 +38,8 @@ from typing import ClassVar, Protocol, runtime_checkable
 import sympy as sp
 
 from symflow.core.assignment import Assignment
-from symflow.core.intervals import is_finite_number, symbol_on
+from symflow.core.constants import is_finite_number
+from symflow.core.intervals import symbol_on
 from symflow.core.inverse import image_of, in_output
 
 __all__ = [

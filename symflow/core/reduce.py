@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 import sympy as sp
 
 from symflow.core.budget import OutOfTime, attempt, time_limit
-from symflow.core.intervals import is_finite_number
+from symflow.core.constants import is_finite_number
 from symflow.core.program import Assignment, MarginalProgram, Path, VectorMarginalProgram
 from symflow.core.simplify import shortest_form, tidy_log
 from symflow.core.transform import Transform

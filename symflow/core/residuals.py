@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import sympy as sp
 
-from symflow.core.intervals import endpoint_value, is_finite_number
+from symflow.core.constants import is_finite_number
+from symflow.core.intervals import endpoint_value
 from symflow.core.special import distance_to_limit
 
 __all__ = ["limit_residuals"]

@@ -171,7 +171,7 @@ def _periodic(period, base_pieces):
     by k periods, each inverse shifted with them. None on an unbounded range."""
 
     def pieces(rng: sp.Interval) -> tuple[Monotone, ...] | None:
-        from symflow.core.intervals import is_finite_number
+        from symflow.core.constants import is_finite_number
 
         if not (is_finite_number(rng.inf) and is_finite_number(rng.sup)):
             if all(p.lo.is_infinite or p.hi.is_infinite for p in base_pieces):
@@ -242,7 +242,7 @@ def _digamma_pieces(rng: sp.Interval) -> tuple[Monotone, ...] | None:
     """ψ increases from −oo to oo on (0, oo) and on each (−n − 1, −n)."""
     out = [Monotone(sp.S.Zero, oo, 1, None, -oo, oo)]
     if rng.inf.is_extended_negative:
-        from symflow.core.intervals import is_finite_number
+        from symflow.core.constants import is_finite_number
 
         if not is_finite_number(rng.inf):
             return None

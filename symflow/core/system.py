@@ -33,7 +33,8 @@ import random
 import sympy as sp
 
 from symflow.core.budget import attempt
-from symflow.core.intervals import is_finite_number, symbol_on
+from symflow.core.constants import is_finite_number
+from symflow.core.intervals import symbol_on
 from symflow.core.inverse import image_of, invert
 from symflow.core.jacobian import blocks
 from symflow.errors import MonotonicityError, SymflowError

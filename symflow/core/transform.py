@@ -24,7 +24,7 @@ from typing import Any
 
 import sympy as sp
 
-from symflow.core.intervals import is_finite_number
+from symflow.core.constants import is_finite_number
 from symflow.errors import CollapseError, SymflowError
 
 __all__ = [
