@@ -1,9 +1,15 @@
-"""Bounded-cost symbolic work: a wall-clock limit around SymPy calls that may not return.
+"""Bounded-cost symbolic work: a limit on the CPU time of SymPy calls that may not return.
 
 Principle 3 of the design: simplification and solving have a bounded cost. SymPy has no
 time-outs of its own, so :func:`time_limit` gives each call a deadline, in any thread and
 without signals (a caller's own ``SIGALRM`` or ``ITIMER_REAL`` is left alone):
 
+- the deadline is counted in the CPU time of the thread doing the work, not in wall-clock
+  time: other processes loading the machine do not shorten it, so the same flow gets the
+  same symbolic work, and compiles to the same kernel, on a busy machine as on an idle
+  one. Where the platform has no per-thread CPU clock, and as a safety net for a thread
+  that waits rather than works, a wall-clock limit of :data:`WALL_FACTOR` times the
+  budget applies as well;
 - a watchdog thread raises :class:`OutOfTime` in the thread doing the work when its
   deadline passes (``PyThreadState_SetAsyncExc``: the exception arrives between two
   Python bytecodes, so SymPy, which is pure Python, stops promptly; a single long call
@@ -47,15 +53,39 @@ class OutOfTime(BaseException):
     swallow it)."""
 
 
+def _thread_clock() -> Callable[[], float]:
+    """The CPU-time clock of the calling thread (seconds), or the monotonic wall clock
+    where the platform has none."""
+    try:
+        clock_id = time.pthread_getcpuclockid(threading.get_ident())
+        time.clock_gettime(clock_id)
+    except (AttributeError, OSError):
+        return time.monotonic
+    return lambda: time.clock_gettime(clock_id)
+
+
 @dataclass(eq=False)
 class _Deadline:
-    """One :func:`time_limit` block: when it ends, and in which thread."""
+    """One :func:`time_limit` block: when it ends on its thread's CPU clock, and the
+    wall-clock time by which it ends in any case."""
 
     when: float
+    wall: float
+    clock: Callable[[], float]
     thread: int
     active: bool = True
     fired: bool = False
     lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def remaining(self) -> float:
+        """Seconds until the deadline passes at the earliest (a CPU clock runs at most
+        as fast as the wall clock); 0 once it has passed."""
+        wall = self.wall - time.monotonic()
+        try:
+            cpu = self.when - self.clock()
+        except OSError:  # the thread has ended
+            cpu = 0.0
+        return max(0.0, min(wall, cpu))
 
     def fire(self) -> None:
         with self.lock:
@@ -84,7 +114,8 @@ class _Watchdog:
 
     def schedule(self, deadline: _Deadline) -> None:
         with self._cond:
-            heapq.heappush(self._heap, (deadline.when, next(self._order), deadline))
+            due = time.monotonic() + deadline.remaining()
+            heapq.heappush(self._heap, (due, next(self._order), deadline))
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(
                     target=self._run, name="symflow-budget", daemon=True
@@ -98,6 +129,12 @@ class _Watchdog:
                 now = time.monotonic()
                 while self._heap and (not self._heap[0][2].active or self._heap[0][0] <= now):
                     _, _, deadline = heapq.heappop(self._heap)
+                    if not deadline.active:
+                        continue
+                    left = deadline.remaining()
+                    if left > 0:  # its thread has not used its CPU time yet: look again
+                        heapq.heappush(self._heap, (now + left, next(self._order), deadline))
+                        continue
                     deadline.fire()
                     if deadline.active:  # not stopped yet (caught, or in C code): again
                         entry = (now + _AGAIN, next(self._order), deadline)
@@ -108,6 +145,8 @@ class _Watchdog:
 _WATCHDOG = _Watchdog()
 #: the factor applied to every time limit
 SCALE = 1.0
+#: a limit of t seconds of CPU time also ends after WALL_FACTOR·t seconds of wall-clock time
+WALL_FACTOR = 10.0
 #: seconds between repeated raises while an expired block has not stopped
 _AGAIN = 0.25
 _STACK = threading.local()
@@ -193,21 +232,22 @@ def expired() -> bool:
     >>> expired()
     False
     """
-    now = time.monotonic()
-    return any(d.when <= now for d in _deadlines())
+    return any(d.remaining() <= 0 for d in _deadlines())
 
 
 @contextlib.contextmanager
 def time_limit(seconds: float) -> Iterator[None]:
-    """Raise :class:`OutOfTime` inside the block once ``seconds`` have passed (or once an
-    enclosing limit's deadline has)."""
+    """Raise :class:`OutOfTime` inside the block once the thread has spent ``seconds`` of
+    CPU time in it (or once an enclosing limit's deadline has passed)."""
     stack = _deadlines()
-    when = time.monotonic() + seconds * SCALE
+    clock = stack[-1].clock if stack else _thread_clock()
+    seconds *= SCALE
+    when, wall = clock() + seconds, time.monotonic() + WALL_FACTOR * seconds
     if stack:
-        if stack[-1].when <= time.monotonic():
+        if stack[-1].remaining() <= 0:
             raise OutOfTime("an enclosing time limit has passed")
-        when = min(when, stack[-1].when)
-    deadline = _Deadline(when, threading.get_ident())
+        when, wall = min(when, stack[-1].when), min(wall, stack[-1].wall)
+    deadline = _Deadline(when, wall, clock, threading.get_ident())
     add_unraisable_filter(_lost_deadline)
     stack.append(deadline)
     _WATCHDOG.schedule(deadline)

@@ -282,7 +282,7 @@ def textbook_form(expr: sp.Expr, x: sp.Symbol | None, region: sp.Set, seconds: f
     """The shortest of a few rewrites of ``expr`` that equals it numerically on ``region``.
 
     The rewrites (together, factor, cancel, a bounded simplify) share a budget of
-    ``seconds`` of wall-clock time; a candidate is accepted only when it is shorter
+    ``seconds`` of CPU time; a candidate is accepted only when it is shorter
     (SymPy's operation count), uses no function that ``expr`` does not, and agrees with
     ``expr`` to 1e-10 at sample points of ``region`` for two draws of any free
     parameters. ``x`` None (d dimensions) keeps ``expr`` unless the rewrite is shorter and

@@ -62,6 +62,29 @@ def test_a_time_limit_leaves_the_callers_interval_timer_alone():
         signal.signal(signal.SIGALRM, previous)
 
 
+def test_time_the_work_spends_waiting_does_not_count():
+    """The limit is on the thread's CPU time: a machine loaded by other processes (the
+    thread waits for a processor) gives the same symbolic work as an idle one. Sleeping
+    stands in for waiting here: 0.5 s of wall-clock time, almost no CPU time."""
+
+    def mostly_waiting():
+        for _ in range(10):
+            time.sleep(0.05)
+        return "done"
+
+    assert budget.attempt(mostly_waiting, 0.2, "gave up") == "done"
+
+
+def test_a_thread_that_only_waits_is_stopped_by_the_wall_clock_limit():
+    def waiting_forever():
+        while True:
+            time.sleep(0.01)
+
+    start = time.monotonic()
+    assert budget.attempt(waiting_forever, 0.05, "gave up") == "gave up"
+    assert budget.WALL_FACTOR * 0.05 * 0.9 < time.monotonic() - start < 5
+
+
 def test_an_inner_attempt_does_not_swallow_the_outer_deadline():
     inner_results = []
 
