@@ -202,17 +202,23 @@ class Kernels:
         arr = value if isinstance(value, np.ndarray) else np.asarray(value)
         if arr.dtype.kind in "biuf":
             return arr.astype(np.float64, copy=False)
-        if arr.dtype.kind == "O":
+        # NumPy turns None into nan: a missing value is refused, not read as a number
+        missing = arr.dtype.kind == "O" and any(v is None for v in arr.flat)
+        if arr.dtype.kind == "O" and not missing:
             try:
                 return np.asarray(arr, dtype=np.float64)
             except (TypeError, ValueError):
                 pass
         kind = {"c": "complex", "U": "text", "S": "bytes", "M": "dates", "m": "time spans"}
-        got = kind.get(arr.dtype.kind, f"dtype {arr.dtype}")
+        got = "None" if missing else kind.get(arr.dtype.kind, f"dtype {arr.dtype}")
+        advice = (
+            "Remove the missing values, or pass np.nan where a value is unknown"
+            if missing
+            else "Convert it first, e.g. np.real(...) or .astype(float), if that is what you mean"
+        )
         raise ParameterError(
             f"{what} must be real numbers; got {got} ({np.array2string(arr.reshape(-1)[:3])}"
-            f"{' ...' if arr.size > 3 else ''}). Convert it first, e.g. np.real(...) or "
-            ".astype(float), if that is what you mean."
+            f"{' ...' if arr.size > 3 else ''}). {advice}."
         )
 
     def _params(self, given: dict[str, Any]) -> tuple[Any, ...]:

@@ -29,8 +29,20 @@ def lognormal():
         (["1.5"], "text"),
         (np.array(["2020-01-01"], dtype="datetime64[D]"), "dates"),
         (np.array([1, "a"], dtype=object), "dtype object"),
+        (np.array([1.0, None], dtype=object), "None"),  # NumPy would read None as nan
+        ([2.0, None], "None"),
+        (None, "None"),
     ],
-    ids=["complex", "strings", "string-list", "datetime64", "objects"],
+    ids=[
+        "complex",
+        "strings",
+        "string-list",
+        "datetime64",
+        "objects",
+        "None-in-objects",
+        "None-in-list",
+        "None",
+    ],
 )
 def test_points_that_are_not_real_numbers_are_refused(lognormal, points, words):
     with pytest.raises(ParameterError, match=f"The points must be real numbers; got {words}"):
