@@ -84,6 +84,22 @@ def _integrated_cdf(grid: np.ndarray, cum: np.ndarray):
     return cdf
 
 
+def _too_few_words(n: int, n_inside: int) -> str:
+    """Why the statistical tests cannot run, and whether more draws would help."""
+    if n_inside == 0:
+        return (
+            f"none of the {n:,} samples lands strictly inside the support in float64 (they "
+            f"round onto its edges or overflow); the statistical tests need at least "
+            f"{MIN_SAMPLES:,} that do"
+        )
+    needed = math.ceil(MIN_SAMPLES * n / n_inside)
+    return (
+        f"{n_inside:,} of {n:,} samples land strictly inside the support, too few for the "
+        f"statistical tests (at least {MIN_SAMPLES:,}); about n = {needed:,} draws would "
+        "give enough"
+    )
+
+
 def _midpoint(density: Density) -> float:
     """A point inside the support's first piece (1 beyond a finite lower end if unbounded)."""
     lo, hi = density.pieces[0]
@@ -195,10 +211,7 @@ def check_flow(
 
     tests = []
     if not enough:
-        notes.append(
-            f"{n_inside:,} samples inside the support are too few for the statistical "
-            f"tests (at least {MIN_SAMPLES:,}): the verdict is inconclusive."
-        )
+        notes.append(_too_few_words(n, n_inside) + ": the verdict is inconclusive.")
     elif chunks is not None:
         notes.append("KS skipped: the samples are a dask array and KS needs them sorted.")
     else:
@@ -252,8 +265,9 @@ def check_flow(
             "float64); the normalisation allows for them."
         )
     return CheckReport(
-        repr(flow), n, int(seed), tuple(tests), total, alpha, tuple(notes), not enough
-    )
+        repr(flow), n, int(seed), tuple(tests), total, alpha, tuple(notes), not enough,
+        "" if enough else _too_few_words(n, n_inside),
+    )  # fmt: skip
 
 
 def _chi_square(counts, probs, errors, edges, n_finite, alpha) -> TestResult:

@@ -66,6 +66,19 @@ class _Point:
     digits: int
 
 
+#: at most this many digits are added for the exact constants of a map
+_MAX_EXTRA_DIGITS = 1000
+
+
+def _constant_digits(exprs) -> int:
+    """The digits of the longest exact rational constant in ``exprs``: x = z**(10**100)
+    has preimages 1 + 1e-98·log x, which only as many working digits can tell from 1."""
+    sizes = [
+        len(str(abs(r.p))) + len(str(r.q)) for e in exprs for r in sp.sympify(e).atoms(sp.Rational)
+    ]
+    return min(max(sizes, default=0), _MAX_EXTRA_DIGITS)
+
+
 class _Forward:
     """The forward map, its layer Jacobians and log p_Z, as mpmath functions."""
 
@@ -87,6 +100,7 @@ class _Forward:
             triangular = jac.is_lower or jac.is_upper
             self.layers.append((f, j, triangular))
             inputs = [a.target for a in group]
+        self.extra_digits = _constant_digits([a.value for a in program.forward])
         base_symbols = list(program.base_symbols)
         log_p = self._log_base_density(program.base, base_symbols)
         self.log_base = sp.lambdify([*base_symbols, *params], log_p, _MODULES)
@@ -444,7 +458,7 @@ def _truths(program, values, points: list[_Point], probes: bool = False) -> _Com
     paths = forward.paths(program, values)
     xs, truths, skipped = [], [], 0
     for point in points:
-        with mpmath.workdps(point.digits):
+        with mpmath.workdps(point.digits + forward.extra_digits):
             value = _truth_at(forward, paths if not program.is_bijective else None, point.z)
         if value is None:
             skipped += 1
@@ -456,7 +470,7 @@ def _truths(program, values, points: list[_Point], probes: bool = False) -> _Com
         # quantiles may not reach (exp then asinh: x ≤ 38 from z ≤ 37)
         support = _numbers(program.support, values)
         for x in _probes(support):
-            with mpmath.workdps(_DIGITS):
+            with mpmath.workdps(_DIGITS + forward.extra_digits):
                 value = _truth_from_x(forward, paths, x)
             if value is not None:
                 xs.append(x)

@@ -214,4 +214,6 @@ def test_samples_that_all_round_onto_an_edge_leave_the_check_inconclusive() -> N
     X = sf.Flow(sf.Uniform(0, 1), [sf.Transform(z ** (10**6), z)])
     report = X.check(n=20_000, seed=0)
     assert report.inconclusive and not report.passed
-    assert "samples inside the support are too few" in str(report)
+    assert "land strictly inside the support, too few" in str(report)
+    assert "14 of 20,000 samples" in report.too_few_reason  # P(x > 1e-308) ≈ 7e-4
+    assert "about n = 1,428,572 draws would give enough" in report.too_few_reason

@@ -92,3 +92,11 @@ def test_x_probes_see_a_wrong_value_beyond_every_base_image(flows) -> None:
     probed = tail_test(flow.program, InfiniteFarOut(), {}, seed=0, x_probes=True)
     assert not probed.passed
     assert "log p is inf where the density is finite beyond x ≈ 1e100" in probed.finding
+
+
+def test_truth_has_the_digits_of_the_maps_constants() -> None:
+    # x = z**(10**100): the preimage of x = 1e100 is 1 + 2.3e-98, which 40 digits read as 1
+    # (the truth came out as -6.9e99); by hand, log p = log(2φ(x^(1/N))) - log N - (1 - 1/N) log x
+    X = sf.Flow(sf.Normal(0, 1), [sf.Transform(z ** (10**100), z)])
+    result = tail_test(X.program, X.compile(), {}, seed=0, x_probes=True)
+    assert result.passed and result.statistic < 1e-12
