@@ -18,11 +18,9 @@ X = np.array([-1e300, -1e20, -30.0, -7.0, -1e-300, 0.0, 3.0, 30.0, 1e20, 1e300])
     ("base", "expr", "oracle"),
     [
         (sf.Uniform(0, 1), sp.sqrt(2) * sp.erfinv(2 * z - 1), stats.norm()),
-        (sf.Uniform(0, 1), sp.sqrt(2) * sp.erfinv(1 - 2 * z), stats.norm()),
-        (sf.Uniform(0, 1), sp.tan(sp.pi * z - sp.pi / 2), stats.cauchy()),
         (sf.Uniform(0, 2), -sp.tan(sp.pi * z / 2 - sp.pi / 2), stats.cauchy()),
     ],
-    ids=["probit", "probit-decreasing", "cauchy-quantile", "cauchy-quantile-decreasing"],
+    ids=["probit", "cauchy-quantile-decreasing"],
 )
 def test_cdf_and_sf_keep_their_digits_in_both_tails(base, expr, oracle) -> None:
     k = sf.Flow(base, [sf.Transform(expr, z)]).compile()
