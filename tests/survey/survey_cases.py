@@ -171,6 +171,21 @@ def _chi2(k):
     return Base(lambda: sf.ChiSquared(k), gamma.lower, gamma.upper)
 
 
+def _implicit(f, fprime, log_base, guess):
+    """log p_X(t) = log p_Z(z) − log f'(z) at the root z of f(z) = t (Newton in mpmath)."""
+
+    def logpdf(t):
+        root = guess(t)
+        for _ in range(500):
+            step = (f(root) - t) / fprime(root)
+            root -= step
+            if abs(step) <= mp.mpf(10) ** (-mp.mp.dps + 5) * max(abs(root), mp.mpf(10) ** -300):
+                return log_base(root) - mp.log(fprime(root))
+        raise ArithmeticError(f"the oracle's Newton iteration did not settle at x = {t}")
+
+    return logpdf
+
+
 @dataclass(frozen=True)
 class Case:
     """A textbook transformation: flow, hand-written log-density, support, family name."""
@@ -581,6 +596,197 @@ CASES: list[Case] = [
     Case("Chi2-half", _chi2(4), (z / 2,), lambda t: mp.log(t) - t, _in(0, oo), "Gamma"),
 ]
 """The textbook transformations (one-variable results)."""
+
+# supports whose ends are transcendental constants (cot 1, tan 2, log 2, e²): the edge
+# tests see whether those ends are judged finite and rounded to the right float
+CASES += [
+    Case(
+        "U12-cot",
+        _uniform(1, 2),
+        (sp.cot(z),),
+        lambda t: -mp.log1p(t * t),
+        _in(sp.cot(2), sp.cot(1)),
+        None,
+    ),
+    Case(
+        "U01-cot",
+        _uniform(0, 1),
+        (sp.cot(z),),
+        lambda t: -mp.log1p(t * t),
+        _in(sp.cot(1), oo),
+        None,
+    ),
+    Case(
+        "U01-tan-shifted",
+        _uniform(0, 1),
+        (sp.tan(z + 1),),
+        lambda t: -mp.log1p(t * t),
+        sp.Union(_in(-oo, sp.tan(2)), _in(sp.tan(1), oo)),
+        None,
+    ),
+    Case(
+        "U01-e-exp",
+        _uniform(0, 1),
+        (sp.E * sp.exp(z),),
+        lambda t: -mp.log(t),
+        _in(sp.E, sp.E**2),
+        None,
+    ),
+    Case(
+        "Exp-log-shift",
+        _exponential(),
+        (sp.log(z + sp.Rational(1, 2)),),
+        lambda t: t - mp.exp(t) + mpf(1) / 2,
+        _in(-sp.log(2), oo),
+        None,
+    ),
+    Case(
+        "N01-atan",
+        _normal(),
+        (sp.atan(z),),
+        lambda t: _log_phi(mp.tan(t)) - 2 * mp.log(mp.cos(t)),
+        _in(-sp.pi / 2, sp.pi / 2),
+        None,
+    ),
+    Case(
+        "U01-acos",
+        _uniform(0, 1),
+        (sp.acos(z),),
+        lambda t: mp.log(mp.sin(t)),
+        _in(0, sp.pi / 2),
+        None,
+    ),
+    Case(
+        "Beta-asin",
+        _beta(2, 3),
+        (sp.asin(z),),
+        lambda t: mp.log(12 * mp.sin(t) * (1 - mp.sin(t)) ** 2 * mp.cos(t)),
+        _in(0, sp.pi / 2),
+        None,
+    ),
+    Case(
+        "U01-recip-shift",
+        _uniform(0, 1),
+        (1 / (z + sp.sqrt(2)),),
+        lambda t: -2 * mp.log(t),
+        _in(1 / (1 + sp.sqrt(2)), 1 / sp.sqrt(2)),
+        None,
+    ),
+    # no closed-form inverse: the kernels solve f(z) = x numerically; the oracle solves it
+    # again in mpmath at 50 digits, by Newton from the textbook's asymptotic guess
+    Case(
+        "N01-cubic-plus",
+        _normal(),
+        (z + z**3,),
+        _implicit(
+            lambda s: s + s**3,
+            lambda s: 1 + 3 * s**2,
+            _log_phi,
+            lambda t: mp.sign(t) * mp.cbrt(abs(t)) if abs(t) > 1 else t,
+        ),
+        sp.Reals,
+        None,
+    ),
+    Case(
+        "N01-kepler",
+        _normal(),
+        (z + sp.sin(z) / 2,),
+        _implicit(lambda s: s + mp.sin(s) / 2, lambda s: 1 + mp.cos(s) / 2, _log_phi, lambda t: t),
+        sp.Reals,
+        None,
+    ),
+    Case(
+        "Exp-z-plus-log",
+        _exponential(),
+        (z + sp.log(1 + z),),
+        _implicit(
+            lambda s: s + mp.log1p(s),
+            lambda s: 1 + 1 / (1 + s),
+            lambda s: -s,
+            lambda t: t - mp.log1p(t) if t > 1 else t / 2,
+        ),
+        _in(0, oo),
+        None,
+    ),
+    Case(
+        "N01-sinh-plus",
+        _normal(),
+        (sp.sinh(z) + z,),
+        _implicit(
+            lambda s: mp.sinh(s) + s, lambda s: mp.cosh(s) + 1, _log_phi, lambda t: mp.asinh(t)
+        ),
+        sp.Reals,
+        None,
+    ),
+    # maps that fold: the density sums over the preimages (Casella & Berger thm 2.1.8)
+    Case(
+        "U03-sin",
+        _uniform(0, 3),
+        (sp.sin(z),),
+        lambda t: mp.log(1 if t < mp.sin(3) else 2) - mp.log(3) - mp.log1p(-t * t) / 2,
+        _in(0, 1),
+        None,
+    ),
+    Case(
+        "N01-quadratic",
+        _normal(),
+        (z**2 + z,),
+        lambda t: (
+            mp.log(sum(mp.npdf((-1 + s * mp.sqrt(1 + 4 * t)) / 2) for s in (-1, 1)))
+            - mp.log(1 + 4 * t) / 2
+        ),
+        _in(-sp.Rational(1, 4), oo),
+        None,
+    ),
+    Case(
+        "N01-gauss-bump",
+        _normal(),
+        (sp.exp(-(z**2)),),
+        lambda t: _log_phi(mp.sqrt(-mp.log(t))) - mp.log(t) - mp.log(-mp.log(t)) / 2,
+        _in(0, 1),
+        None,
+    ),
+    Case(
+        "Um12-square",
+        _uniform(-1, 2),
+        (z**2,),
+        lambda t: mp.log(2 if t < 1 else 1) - mp.log(6) - mp.log(t) / 2,
+        _in(0, 4),
+        None,
+    ),
+    Case(
+        "U01-sinpi",
+        _uniform(0, 1),
+        (sp.sin(sp.pi * z),),
+        lambda t: mp.log(2 / mp.pi) - mp.log1p(-t * t) / 2,
+        _in(0, 1),
+        None,
+    ),
+    Case(
+        "U01-parabola",
+        _uniform(0, 1),
+        (z * (1 - z),),
+        lambda t: mp.log(2) - mp.log1p(-4 * t) / 2,
+        _in(0, sp.Rational(1, 4)),
+        None,
+    ),
+    Case(
+        "Logistic-square",
+        _logistic(),
+        (z**2,),
+        lambda t: -mp.sqrt(t) - 2 * mp.log1p(mp.exp(-mp.sqrt(t))) - mp.log(t) / 2,
+        _in(0, oo),
+        None,
+    ),
+    Case(
+        "Exp-exp-neg-log",
+        _exponential(3),
+        (sp.exp(-z) * sp.pi,),
+        lambda t: mp.log(3) + 2 * mp.log(t / mp.pi) - mp.log(mp.pi),
+        _in(0, sp.pi),
+        None,
+    ),
+]
 
 
 # --- sums, ratios and d-D maps ----------------------------------------------------------
