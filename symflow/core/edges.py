@@ -818,8 +818,13 @@ def _factored(arg: sp.Expr, states: set) -> sp.Expr:
         if any(
             part.is_polynomial(z) and sp.degree(part, z) > 1 for z in part.free_symbols & states
         ):
-            part = sp.factor(part)
-            factored = True
+            split = sp.factor(part)
+            # only a product is progress: an irreducible s² + (z − m)² comes back expanded,
+            # m² − 2mz + s² + z², which cancels for m = 1e8 (a Cauchy(1e8, 0.01) kernel
+            # gave +inf one hundredth from its centre)
+            if sum(1 for f in sp.Mul.make_args(split) if not f.is_number) > 1 or split.is_Pow:
+                part = split
+                factored = True
         parts.append(part)
     quotient = parts[0] / parts[1]
     if not factored and sp.count_ops(quotient) >= sp.count_ops(arg):

@@ -47,3 +47,19 @@ def test_lognormal_with_a_narrow_sigma_far_out() -> None:
         truth = -((lx - m) ** 2) / (2 * s**2) - mp.log(s) - mp.log(2 * mp.pi) / 2 - lx
     got = k.log_prob(np.array([x]), mu=m, sigma=s)[0]
     assert got == pytest.approx(float(truth), rel=1e-13, abs=0)
+
+
+@pytest.mark.parametrize("symbolic", [False, True], ids=["numbers", "parameters"])
+def test_cauchy_far_from_zero_next_to_its_centre(symbolic) -> None:
+    # log p = −log(π s) − log(1 + ((x − m)/s)²); an expanded m² − 2mx + x² cancels
+    m, s = (mu, sigma) if symbolic else (sp.Integer(10**8), sp.Rational(1, 100))
+    k = sf.Flow(sf.Cauchy(m, s), [sf.Transform(z, z)]).compile()
+    values = {"mu": 1e8, "sigma": 0.01} if symbolic else {}
+    xs = np.array([1e8 + 0.01, 1e8 - 0.5, 1e8 + 1e-9])
+    with mp.workdps(50):
+        u = [(mp.mpf(v) - 10**8) * 100 for v in xs]
+        truth = [float(-mp.log(mp.pi / 100) - mp.log1p(t * t)) for t in u]
+    # within the error of (x − m)/s as kernels compute it (x/s − m/s when m and s are
+    # numbers: SymPy distributes the 100 over x − 1e8)
+    rtol = 1e-12 if symbolic else 1e-6
+    np.testing.assert_allclose(k.log_prob(xs, **values), truth, rtol=rtol, atol=0)
