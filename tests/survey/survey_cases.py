@@ -883,7 +883,16 @@ JOINT_CASES: list[JointCase] = [
             [sf.Transform([2 * z1 + z2, z1 + z2], [z1, z2])],
         ),
         _mvn2_logpdf(((5, 3), (3, 2))),
-        ((0.0, 0.0), (1.0, -1.0), (30.0, 20.0), (-1e3, 1e3), (1e-300, -1e-300), (1e150, 1e150), (3e154, -2e154), (1e300, 1e300)),
+        (
+            (0.0, 0.0),
+            (1.0, -1.0),
+            (30.0, 20.0),
+            (-1e3, 1e3),
+            (1e-300, -1e-300),
+            (1e150, 1e150),
+            (3e154, -2e154),
+            (1e300, 1e300),
+        ),
         None,
     ),
     JointCase(
@@ -894,8 +903,17 @@ JOINT_CASES: list[JointCase] = [
         ),
         _std_normal2,
         (
-            (0.3, 0.4), (-1.0, 2.0), (5.0, -5.0), (-3.0, 1e-300), (20.0, 1.0), (-2.0, -1e-10),
-            (1e-300, 1e-300), (1e-300, 0.0), (0.0, -1e-300), (37.0, -37.0), (1e10, 1e10),
+            (0.3, 0.4),
+            (-1.0, 2.0),
+            (5.0, -5.0),
+            (-3.0, 1e-300),
+            (20.0, 1.0),
+            (-2.0, -1e-10),
+            (1e-300, 1e-300),
+            (1e-300, 0.0),
+            (0.0, -1e-300),
+            (37.0, -37.0),
+            (1e10, 1e10),
             (-1e300, 5.0),
         ),
         None,
@@ -916,9 +934,20 @@ JOINT_CASES: list[JointCase] = [
         ),
         _std_normal2,
         (
-            (0.3, 0.4), (-1.0, 2.0), (5.0, -5.0), (1.0, 1e-300), (20.0, 1.0), (-2.0, -1e-10),
-            (1e-300, 1e-300), (1e-300, 0.0), (0.0, -1e-300), (37.0, -37.0), (1e10, 1e10),
-            (-1e300, 5.0), (1.0, 0.0), (-1.0, 0.0),
+            (0.3, 0.4),
+            (-1.0, 2.0),
+            (5.0, -5.0),
+            (1.0, 1e-300),
+            (20.0, 1.0),
+            (-2.0, -1e-10),
+            (1e-300, 1e-300),
+            (1e-300, 0.0),
+            (0.0, -1e-300),
+            (37.0, -37.0),
+            (1e10, 1e10),
+            (-1e300, 5.0),
+            (1.0, 0.0),
+            (-1.0, 0.0),
         ),
         None,
     ),
@@ -962,3 +991,123 @@ MOMENTS: list[tuple[str, str, object, object]] = [
     ("Laplace-affine", "mean", None, sp.Integer(1)),
     ("Laplace-affine", "variance", None, sp.Integer(8)),
 ]
+
+
+# --- every base family with symbolic parameters, through x = 2z + 1 --------------------------
+
+
+def _pos(name: str) -> sp.Symbol:
+    return sp.Symbol(name, positive=True)
+
+
+def _real(name: str) -> sp.Symbol:
+    return sp.Symbol(name, real=True)
+
+
+@dataclass(frozen=True)
+class ParamCase:
+    """A base with parameter symbols through 2z + 1; the oracle is scipy.stats's law of
+    2Z + 1 (loc 2·loc + 1, scale 2·scale), evaluated at its own quantiles down to 1e-300."""
+
+    name: str
+    make: Callable[[], object]
+    oracle: Callable  # values -> frozen scipy distribution of x
+    values: tuple  # dicts of parameter values, from ordinary to extreme
+
+
+def _scipy():
+    from scipy import stats
+
+    return stats
+
+
+PARAM_CASES: list[ParamCase] = [
+    ParamCase(
+        "Normal(m, s)",
+        lambda: sf.Normal(_real("m"), _pos("s")),
+        lambda m, s: _scipy().norm(2 * m + 1, 2 * s),
+        (
+            {"m": 0.5, "s": 2.0},
+            {"m": 1e8, "s": 1e-2},
+            {"m": 0.0, "s": 1e-100},
+            {"m": 0.0, "s": 1e100},
+        ),
+    ),
+    ParamCase(
+        "Exponential(r)",
+        lambda: sf.Exponential(_pos("r")),
+        lambda r: _scipy().expon(1, 2 / r),
+        ({"r": 1.5}, {"r": 1e-100}, {"r": 1e100}),
+    ),
+    ParamCase(
+        "Gamma(k, r)",
+        lambda: sf.Gamma(_pos("k"), _pos("r")),
+        lambda k, r: _scipy().gamma(k, 1, 2 / r),
+        (
+            {"k": 2.5, "r": 1.0},
+            {"k": 1e-3, "r": 1.0},
+            {"k": 1e3, "r": 1.0},
+            {"k": 2.0, "r": 1e-100},
+            {"k": 2.0, "r": 1e100},
+        ),
+    ),
+    ParamCase(
+        "Beta(a, b)",
+        lambda: sf.Beta(_pos("a"), _pos("b")),
+        lambda a, b: _scipy().beta(a, b, 1, 2),
+        ({"a": 2.0, "b": 3.0}, {"a": 1e-3, "b": 1e-3}, {"a": 1e3, "b": 1e3}, {"a": 0.5, "b": 1e4}),
+    ),
+    ParamCase(
+        "Laplace(m, s)",
+        lambda: sf.Laplace(_real("m"), _pos("s")),
+        lambda m, s: _scipy().laplace(2 * m + 1, 2 * s),
+        ({"m": 1e8, "s": 1e-2}, {"m": 0.0, "s": 1e-100}, {"m": 0.0, "s": 1e100}),
+    ),
+    ParamCase(
+        "Logistic(m, s)",
+        lambda: sf.Logistic(_real("m"), _pos("s")),
+        lambda m, s: _scipy().logistic(2 * m + 1, 2 * s),
+        ({"m": 1e8, "s": 1e-2}, {"m": 0.0, "s": 1e-100}, {"m": 0.0, "s": 1e100}),
+    ),
+    ParamCase(
+        "Cauchy(m, s)",
+        lambda: sf.Cauchy(_real("m"), _pos("s")),
+        lambda m, s: _scipy().cauchy(2 * m + 1, 2 * s),
+        (
+            {"m": 1.0, "s": 2.0},
+            {"m": 1e8, "s": 1e-2},
+            {"m": 0.0, "s": 1e-100},
+            {"m": 0.0, "s": 1e100},
+        ),
+    ),
+    ParamCase(
+        "StudentT(nu)",
+        lambda: sf.StudentT(_pos("nu")),
+        lambda nu: _scipy().t(nu, 1, 2),
+        ({"nu": 3.0}, {"nu": 1e-2}, {"nu": 1e6}),
+    ),
+    ParamCase(
+        "Weibull(k, lam)",
+        lambda: sf.Weibull(_pos("k"), _pos("lam")),
+        lambda k, lam: _scipy().weibull_min(k, 1, 2 * lam),
+        (
+            {"k": 1.5, "lam": 1.0},
+            {"k": 1e-2, "lam": 1.0},
+            {"k": 50.0, "lam": 1.0},
+            {"k": 2.0, "lam": 1e-100},
+            {"k": 2.0, "lam": 1e100},
+        ),
+    ),
+    ParamCase(
+        "Uniform(a, b)",
+        lambda: sf.Uniform(_real("a"), _real("b")),
+        lambda a, b: _scipy().uniform(2 * a + 1, 2 * (b - a)),
+        (
+            {"a": 0.0, "b": 1.0},
+            {"a": 0.0, "b": 1e-300},
+            {"a": -1e300, "b": 1e300},
+            {"a": 1e8, "b": 1e8 + 1},
+        ),
+    ),
+]
+"""Parametric bases, ordinary and extreme values."""

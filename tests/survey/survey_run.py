@@ -44,6 +44,11 @@ KNOWN_OPEN = {
     "Logistic-neg": "x = 1.8e308: the logistic log-density -z - 2 softplus(-z) overflows "
     "at z = -1.8e308 (2·1.8e308)",
     "Chi2-half": "x = 1.8e308: the inverse state z = 2x overflows to inf",
+    "U01-acos": "the edge distance 1 - cos(x) next to x = 0 is taken by subtraction: "
+    "-inf below x ≈ 1e-8 (truth log sin x)",
+    "Beta-asin": "the edge distance 1 - sin(x) next to π/2 is taken by subtraction",
+    "polar-normal": "r = sqrt(x1² + x2²) underflows for |x| ≈ 1e-300 (hypot would not)",
+    "Cauchy(m, s)": "log(1 + ((x - m)/s)²) overflows for |x - m|/s beyond 1e154",
 }
 
 
@@ -227,6 +232,37 @@ def survey_joint(case) -> Outcome:
     return out
 
 
+def survey_param(case) -> Outcome:
+    """A parametric base through 2z + 1 against scipy at its quantiles 1e-300 … 1/2."""
+    out = Outcome(case.name)
+    z = sp.Symbol("z", real=True)
+    try:
+        k = sf.Flow(case.make(), [sf.Transform(2 * z + 1, z)]).compile()
+    except Exception as exc:
+        out.failures.append(f"building/compiling raised {type(exc).__name__}: {exc}")
+        return out
+    for values in case.values:
+        law = case.oracle(**values)
+        qs = np.array([1e-300, 1e-100, 1e-10, 0.3, 0.5])
+        with np.errstate(all="ignore"):
+            xs = np.concatenate([law.ppf(qs), law.isf(qs)])
+            lo, hi = law.support()
+            xs = np.unique(xs[np.isfinite(xs) & (xs > lo) & (xs < hi)])
+            want = law.logpdf(xs)
+        out.points += xs.size
+        try:
+            got = k.log_prob(xs, **values)
+        except Exception as exc:
+            out.failures.append(f"{values}: raised {type(exc).__name__}: {exc!s:.200}")
+            continue
+        for xi, g, w in zip(xs, got, want, strict=True):
+            if not np.isfinite(w):
+                continue
+            if not np.isfinite(g) or abs(g - w) > 1e-9 * max(abs(w), 1):
+                out.failures.append(f"{values} x={xi!r}: log_prob {g!r}, scipy {w!r}")
+    return out
+
+
 def survey_odd_arrays() -> list[Outcome]:
     """Legal but unusual arrays: NaN gives NaN, ±inf the limit, any dtype or layout works."""
     from scipy import stats
@@ -341,7 +377,13 @@ def main(argv: list[str]) -> int:
             continue
         outcomes.append(survey_joint(case))
         print(f"{case.name:16s} {'ok' if outcomes[-1].passed else 'FAIL'}", flush=True)
-    from survey_cases import MOMENTS, _case
+    from survey_cases import MOMENTS, PARAM_CASES, _case
+
+    for case in PARAM_CASES:
+        if only and case.name not in only:
+            continue
+        outcomes.append(survey_param(case))
+        print(f"{case.name:16s} {'ok' if outcomes[-1].passed else 'FAIL'}", flush=True)
 
     for name, method, argument, expected in MOMENTS:
         if only and name not in only:

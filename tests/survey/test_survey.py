@@ -13,7 +13,7 @@ import os
 
 import pytest
 from survey_bad import BAD_INPUTS
-from survey_cases import CASES, JOINT_CASES, MOMENTS, _case
+from survey_cases import CASES, JOINT_CASES, MOMENTS, PARAM_CASES, _case
 from survey_run import (
     KNOWN_OPEN,
     survey_bad,
@@ -21,6 +21,7 @@ from survey_run import (
     survey_joint,
     survey_moment,
     survey_odd_arrays,
+    survey_param,
 )
 
 FULL = bool(os.environ.get("SYMFLOW_SURVEY"))
@@ -30,6 +31,7 @@ FULL = bool(os.environ.get("SYMFLOW_SURVEY"))
 #: fractional power at 0 and 1e300
 CI_CASES = ["U01-tan", "Beta-logit", "U01-gumbel", "U0pi-cos", "N01-recip", "Exp-weibull"]
 CI_JOINT = ["EE-sum", "NN-linear"]
+CI_PARAMS = ["Normal(m, s)", "Uniform(a, b)"]
 CI_MOMENTS = [("U01-tan", "mean"), ("U01-recip", "mean"), ("Exp-weibull", "quantile")]
 CI_TAILS = (1e-300, 1e-30, 0.3)
 
@@ -54,10 +56,22 @@ def test_textbook_flow_matches_the_textbook_everywhere(case) -> None:
 
 
 @pytest.mark.parametrize(
-    "case", [c for c in JOINT_CASES if FULL or c.name in CI_JOINT], ids=lambda c: c.name
+    "case",
+    [pytest.param(c, marks=_known(c.name)) for c in JOINT_CASES if FULL or c.name in CI_JOINT],
+    ids=lambda c: c.name,
 )
 def test_sums_ratios_and_linear_maps_match_the_textbook(case) -> None:
     outcome = survey_joint(case)
+    assert outcome.passed, "\n".join(outcome.failures)
+
+
+@pytest.mark.parametrize(
+    "case",
+    [pytest.param(c, marks=_known(c.name)) for c in PARAM_CASES if FULL or c.name in CI_PARAMS],
+    ids=lambda c: c.name,
+)
+def test_every_base_family_with_parameters_through_an_affine_map(case) -> None:
+    outcome = survey_param(case)
     assert outcome.passed, "\n".join(outcome.failures)
 
 
