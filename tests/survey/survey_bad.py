@@ -138,6 +138,16 @@ def _():
     return sf.Flow(sf.Normal(0, 1), [sp.exp(z)])
 
 
+@bad("flow-bare-expression", r"list of sf.Transform.*got exp\(z\)")
+def _():
+    return sf.Flow(sf.Normal(0, 1), sp.exp(z))
+
+
+@bad("flow-number", r"list of sf.Transform.*got 3")
+def _():
+    return sf.Flow(sf.Normal(0, 1), 3)
+
+
 @bad("flow-base-not-distribution", r"distribution|base")
 def _():
     return sf.Flow("Normal(0, 1)", [sf.Transform(sp.exp(z), z)])
