@@ -285,6 +285,18 @@ def _():
     return _flow(sf.Normal(0, s), sp.exp(z)).compile().log_prob(np.ones(2), sigma=-1.0)
 
 
+@bad("kernel-real-shape-negative", r"Gamma\(k, 1\) is no distribution at k = -1.0")
+def _():
+    k = sp.Symbol("k", real=True)
+    return _flow(sf.Gamma(k, 1), sp.exp(z)).compile().log_prob(np.ones(2), k=-1.0)
+
+
+@bad("kernel-uniform-ends-reversed", r"support \(a, b\) = \(1.0, 0.0\) is empty")
+def _():
+    a, b = sp.symbols("a b", real=True)
+    return _flow(sf.Uniform(a, b), 2 * z).compile().log_prob(np.ones(2), a=1.0, b=0.0)
+
+
 @bad("sample-negative-n", r"\bn\b|negative|number of samples|non-negative")
 def _():
     return _lognormal().sample(-5, seed=0)
