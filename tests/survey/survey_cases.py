@@ -1111,3 +1111,63 @@ PARAM_CASES: list[ParamCase] = [
     ),
 ]
 """Parametric bases, ordinary and extreme values."""
+
+
+def _log_f35(t):
+    """log density of Snedecor's F(3, 5) (HMC 3.6)."""
+    d1, d2 = mpf(3), mpf(5)
+    return (
+        (d1 / 2) * mp.log(d1 / d2) + (d1 / 2 - 1) * mp.log(t) - _log_beta_fn(d1 / 2, d2 / 2)
+        - ((d1 + d2) / 2) * mp.log1p(d1 * t / d2)
+    )  # fmt: skip
+
+
+def _two(base1, base2):
+    return sf.Independent(base1, base2)
+
+
+JOINT_CASES += [
+    JointCase(
+        "EE-ratio",
+        lambda: sf.Flow(
+            _two(sf.Exponential(1), sf.Exponential(1)), [sf.Transform(z1 / z2, [z1, z2])]
+        ),
+        lambda t: -2 * mp.log1p(t) if t > 0 else -mp.inf,
+        (1e-300, 1e-5, 0.5, 3.0, 1e5, 1e300, -1.0),
+    ),
+    JointCase(
+        "UU-product",
+        lambda: sf.Flow(
+            _two(sf.Uniform(0, 1), sf.Uniform(0, 1)), [sf.Transform(z1 * z2, [z1, z2])]
+        ),
+        lambda t: mp.log(-mp.log(t)) if 0 < t < 1 else -mp.inf,
+        (1e-300, 1e-5, 0.5, 0.999, 1 - 2**-53, 1.5),
+    ),
+    JointCase(
+        "EE-difference",
+        lambda: sf.Flow(
+            _two(sf.Exponential(1), sf.Exponential(1)), [sf.Transform(z1 - z2, [z1, z2])]
+        ),
+        lambda t: -abs(t) - mp.log(2),
+        (-700.0, -3.0, 0.0, 1e-300, 5.0, 700.0),
+        "Laplace",
+    ),
+    JointCase(
+        "Chi2-F",
+        lambda: sf.Flow(
+            _two(sf.ChiSquared(3), sf.ChiSquared(5)), [sf.Transform((z1 / 3) / (z2 / 5), [z1, z2])]
+        ),
+        lambda t: _log_f35(t) if t > 0 else -mp.inf,
+        (1e-300, 1e-10, 0.5, 2.0, 1e10, 1e100, 1e300, -1.0),
+        "F",
+    ),
+    JointCase(
+        "NN-sum-of-squares",
+        lambda: sf.Flow(
+            _two(sf.Normal(0, 1), sf.Normal(0, 1)), [sf.Transform(z1**2 + z2**2, [z1, z2])]
+        ),
+        lambda t: -t / 2 - mp.log(2) if t > 0 else -mp.inf,
+        (1e-300, 1e-10, 1.0, 50.0, 1400.0, -1.0),
+        "Exponential",
+    ),
+]
