@@ -38,6 +38,7 @@ import mpmath
 import numpy as np
 import sympy as sp
 
+from symflow.core.budget import attempt
 from symflow.core.program import VectorProgram
 from symflow.verify.report import TestResult, format_number
 
@@ -47,6 +48,7 @@ __all__ = ["tail_test", "TAIL_TOLERANCE"]
 TAIL_TOLERANCE = 1e-9
 
 _DIGITS = 40  # working digits beyond those needed to hold a point near an edge
+_SECONDS = 2.0  # for one preimage in mpmath; a point that takes longer is left out
 _TINY = 2.2250738585072014e-308  # the smallest normal float64
 _HUGE = 1.7976931348623157e308
 #: tail probabilities of the base points: dense in the moderate tail, then out to 1e-300
@@ -421,8 +423,12 @@ class _Paths:
             if inverse is None:
                 return None
             try:
-                z = inverse(x, *self.args)
-            except (ValueError, TypeError, ZeroDivisionError, NameError):
+                # bounded: the preimage of x = -1e300 under -log(-log z) is exp(-e^1e300),
+                # whose argument reduction asks mpmath for log 2 to 1e299 digits
+                z = attempt(lambda inv=inverse: inv(x, *self.args), _SECONDS, None)
+            except (ValueError, TypeError, ZeroDivisionError, NameError, OverflowError):
+                return None
+            if z is None:
                 return None
             z = mpmath.mpmathify(z) if isinstance(z, int | float) else z
             if not _real(z):
