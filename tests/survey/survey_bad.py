@@ -334,7 +334,7 @@ def _cli(*args: str):
         [sys.executable, "-m", "symflow.cli", *args],
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=120,
     )
     if "Traceback" in run.stderr:
         raise RuntimeError("traceback: " + run.stderr.strip().splitlines()[-1])
