@@ -343,10 +343,8 @@ def _derive(args: argparse.Namespace, out: TextIO) -> int:
     report = flow.check(n=args.n, seed=args.seed)
     print(str(report), file=out)
     if report.inconclusive:
-        return _fail(
-            f"the check is inconclusive: {args.n} draws are too few; pass a larger --n",
-            status=1,
-        )
+        reason = report.too_few_reason or f"{args.n} draws are too few; pass a larger --n"
+        return _fail(f"the check is inconclusive: {reason}", status=1)
     if not report.passed:
         return _fail(f"the check failed: {'; '.join(report.findings)}", status=1)
     return 0

@@ -140,6 +140,11 @@ class Flow:
             )
         if isinstance(transforms, Transform):
             transforms = [transforms]
+        if isinstance(transforms, sp.Basic | str) or not hasattr(transforms, "__iter__"):
+            raise TransformError(
+                f"Flow takes its transforms as a list of sf.Transform(expr, var); got "
+                f"{transforms!r}. Wrap an expression as [sf.Transform({transforms}, z)]."
+            )
         transforms = list(transforms)
         for i, tr in enumerate(transforms, start=1):
             if not isinstance(tr, Transform):

@@ -131,6 +131,19 @@ def test_failed_check_exits_1_with_one_line(capsys, monkeypatch) -> None:
     assert err.startswith("symflow: error: the check failed: the density is wrong beyond x ≈ 6e+08")
 
 
+def test_inconclusive_check_says_why(capsys) -> None:
+    # z**(10**6) on U(0, 1): x > 1e-308 with probability 1 - exp(-709/10**6) ≈ 7e-4
+    status, _, err = run(
+        capsys, "derive", "z^(10^6)", "--base", "Uniform(0, 1)", "--n", "20000", "--seed", "0"
+    )
+    assert status == 1
+    assert err.startswith(
+        "symflow: error: the check is inconclusive: 14 of 20,000 samples land strictly "
+        "inside the support"
+    )
+    assert "about n = 1,428,572 draws would give enough" in err
+
+
 def test_help_shows_examples(capsys) -> None:
     status, out, _ = run(capsys, "--help")
     assert status == 0

@@ -306,6 +306,14 @@ class KernelPrinter(PythonCodePrinter):
     def _print_Rational(self, expr):
         return repr(float(expr.p) / float(expr.q))
 
+    def _print_Integer(self, expr):
+        # numba types integer literals as int64: a larger one is a float constant
+        if -(2**63) <= expr.p < 2**63:
+            return str(expr.p)
+        if abs(expr.p) < 2**1024:
+            return repr(float(expr.p))
+        return "math.inf" if expr.p > 0 else "(-math.inf)"
+
     def _print_Half(self, expr):
         return "0.5"
 

@@ -202,17 +202,23 @@ class Kernels:
         arr = value if isinstance(value, np.ndarray) else np.asarray(value)
         if arr.dtype.kind in "biuf":
             return arr.astype(np.float64, copy=False)
-        if arr.dtype.kind == "O":
+        # NumPy turns None into nan: a missing value is refused, not read as a number
+        missing = arr.dtype.kind == "O" and any(v is None for v in arr.flat)
+        if arr.dtype.kind == "O" and not missing:
             try:
                 return np.asarray(arr, dtype=np.float64)
             except (TypeError, ValueError):
                 pass
         kind = {"c": "complex", "U": "text", "S": "bytes", "M": "dates", "m": "time spans"}
-        got = kind.get(arr.dtype.kind, f"dtype {arr.dtype}")
+        got = "None" if missing else kind.get(arr.dtype.kind, f"dtype {arr.dtype}")
+        advice = (
+            "Remove the missing values, or pass np.nan where a value is unknown"
+            if missing
+            else "Convert it first, e.g. np.real(...) or .astype(float), if that is what you mean"
+        )
         raise ParameterError(
             f"{what} must be real numbers; got {got} ({np.array2string(arr.reshape(-1)[:3])}"
-            f"{' ...' if arr.size > 3 else ''}). Convert it first, e.g. np.real(...) or "
-            ".astype(float), if that is what you mean."
+            f"{' ...' if arr.size > 3 else ''}). {advice}."
         )
 
     def _params(self, given: dict[str, Any]) -> tuple[Any, ...]:
@@ -242,7 +248,39 @@ class Kernels:
                         f"got {float(first)!r}."
                     )
             out.append(float(value) if value.ndim == 0 else value)
+        if out and all(isinstance(v, float) for v in out):
+            self._check_base(dict(zip(self.parameters, out, strict=True)))
         return tuple(out)
+
+    def _check_base(self, values: dict[str, float]) -> None:
+        """The base is a distribution at these values: its positive parameters positive,
+        its support not empty (Gamma(k, 1) with k = −1 is refused, not −inf everywhere)."""
+        from symflow.core.bases.distribution import Distribution
+
+        bases = getattr(self.base, "components", None) or (self.base,)
+        for base in bases:
+            if not isinstance(base, Distribution) or not base.free_symbols:
+                continue
+            subs = {s: values[s.name] for s in base.free_symbols if s.name in values}
+            given = ", ".join(f"{s} = {v!r}" for s, v in sorted(subs.items(), key=str))
+            for name in base.positive_params:
+                expr = base.params[name]
+                if not expr.free_symbols:
+                    continue
+                value = float(expr.xreplace(subs))
+                if not value > 0 and value == value:
+                    raise ParameterError(
+                        f"{base!r} is no distribution at {given}: its {name} = {expr} must be "
+                        f"positive, and is {value!r} there."
+                    )
+            lo, hi = base.support.inf, base.support.sup
+            if (lo.free_symbols or hi.free_symbols) and lo.is_finite is not False:
+                a, b = float(lo.xreplace(subs)), float(hi.xreplace(subs))
+                if not a < b and a == a and b == b:
+                    raise ParameterError(
+                        f"{base!r} is no distribution at {given}: its support "
+                        f"({lo}, {hi}) = ({a!r}, {b!r}) is empty."
+                    )
 
     @classmethod
     def _array(cls, xs: Any) -> tuple[np.ndarray, bool]:

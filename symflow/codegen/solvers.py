@@ -12,7 +12,8 @@ two numbers that agree to the last bit (ζ(50) − (1 + 1e-15)).
 The method:
 
 * **bracket** — from a finite end, or from ±1, the bracket grows geometrically (×2 per
-  step) towards an infinite end: ±1e308 is reached in about 1030 steps;
+  step) towards an infinite end: ±1e308 is reached in about 1030 steps, and the last
+  finite float is tried before ±inf;
 * **bisection in log space** — while the bracket spans more than a factor 4 (both ends of
   one sign) the trial point is the geometric mean, and a bracket across 0 is split at 0:
   a root at 1e-300 or 1e300 is bracketed to a factor 4 in about 11 halvings of the
@@ -59,6 +60,17 @@ __all__ = ["solve_monotone", "solve_cdf", "MAX_STEPS"]
 MAX_STEPS = 2100
 _EPS = 2.220446049250313e-16
 _TINY = 2.2250738585072014e-308
+_MAX = 1.7976931348623157e308
+
+
+@njit(cache=True, error_model="numpy")
+def _beyond(t, step):
+    """t + step, but the largest float (of step's sign) before ±inf: a root between 2**1023
+    and 1.8e308 is bracketed by the last finite float, not lost to an infinite end."""
+    nxt = t + step
+    if math.isinf(nxt) and abs(t) < _MAX:
+        return math.copysign(_MAX, step)
+    return nxt
 
 
 @njit(cache=True, error_model="numpy")
@@ -113,7 +125,7 @@ def solve_monotone(g, dg, target, lo, hi, s, params):
             if r <= 0.0 or a == -math.inf:
                 break
             b = a
-            a = a - step
+            a = _beyond(a, -step)
             step *= 2.0
     step = 1.0
     if b == math.inf:
@@ -123,7 +135,7 @@ def solve_monotone(g, dg, target, lo, hi, s, params):
             if r >= 0.0 or b == math.inf:
                 break
             a = b
-            b = b + step
+            b = _beyond(b, step)
             step *= 2.0
     if not (a > -math.inf and b < math.inf):
         return math.nan

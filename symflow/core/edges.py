@@ -598,9 +598,22 @@ class _EdgePass:
             if isinstance(out, sp.Add):
                 factored = self._factor(out)  # 1 − z² = (1 − z)(1 + z), under roots too
                 if isinstance(factored, sp.Mul):
-                    out = factored.func(*[self._walk(f, memo) for f in factored.args])
+                    walked = [self._walk(f, memo) for f in factored.args]
+                    # only where the factoring separates states or makes a distance: a sum
+                    # put over a common denominator of parameters alone cancels
+                    # ((z − μ)²/(2σ²) + log σ over 2σ² lost every digit for μ = 1e8 and
+                    # underflowed for σ = 1e-200)
+                    changed = any(w is not f for w, f in zip(walked, factored.args, strict=True))
+                    if changed or sum(map(self._has_state, factored.args)) > 1:
+                        out = factored.func(*walked)
         memo[e] = out
         return out
+
+    def _has_state(self, e: sp.Expr) -> bool:
+        """e depends on a state of the pass or on a symbol the pass defined."""
+        defined = {d for entries in self.distances.values() for *_, d in entries}
+        known = set(self.ranges) | set(self.values) | set(self.logs.values()) | defined
+        return bool(e.free_symbols & known)
 
     def _factor(self, arg: sp.Expr) -> sp.Expr:
         """arg with the factors of its numerator and denominator in bounded states exposed
@@ -805,8 +818,13 @@ def _factored(arg: sp.Expr, states: set) -> sp.Expr:
         if any(
             part.is_polynomial(z) and sp.degree(part, z) > 1 for z in part.free_symbols & states
         ):
-            part = sp.factor(part)
-            factored = True
+            split = sp.factor(part)
+            # only a product is progress: an irreducible s² + (z − m)² comes back expanded,
+            # m² − 2mz + s² + z², which cancels for m = 1e8 (a Cauchy(1e8, 0.01) kernel
+            # gave +inf one hundredth from its centre)
+            if sum(1 for f in sp.Mul.make_args(split) if not f.is_number) > 1 or split.is_Pow:
+                part = split
+                factored = True
         parts.append(part)
     quotient = parts[0] / parts[1]
     if not factored and sp.count_ops(quotient) >= sp.count_ops(arg):

@@ -42,8 +42,16 @@ from symflow.core.special import (
 __all__ = ["invert", "verify_inverse", "image_of", "in_output"]
 
 
-def image_of(expr: sp.Expr, t: sp.Symbol, interval: sp.Interval) -> sp.Interval:
-    """Image of an open interval under a continuous strictly monotone ``expr``."""
+def image_of(
+    expr: sp.Expr, t: sp.Symbol, interval: sp.Interval, direction: int | None = None
+) -> sp.Interval:
+    """Image of an open interval under a continuous strictly monotone ``expr``.
+
+    The ends are ordered by their values where those are numbers, and otherwise by the
+    direction of ``expr`` (``direction``, +1 or −1, when the caller knows it, else the
+    sign of its derivative inside the interval): (2a + 1, 2b + 1) for 2t + 1 on (a, b)
+    with symbolic a, b.
+    """
     a = endpoint_value(expr, t, interval.inf, "+")
     b = endpoint_value(expr, t, interval.sup, "-")
     if a.has(sp.nan) or b.has(sp.nan):
@@ -55,17 +63,35 @@ def image_of(expr: sp.Expr, t: sp.Symbol, interval: sp.Interval) -> sp.Interval:
             f"{expr.xreplace({t: sp.Symbol('z')})}: the limits at its ends are unknown. "
             f"Rewrite the transform with elementary functions SymPy can take limits of."
         )
-    lo, hi = (a, b) if _leq(a, b) else (b, a)
+    ordered = _leq(a, b)
+    if ordered is None:
+        ordered = (direction or _direction_inside(expr, t, interval) or 1) > 0
+    lo, hi = (a, b) if ordered else (b, a)
     return sp.Interval.open(lo, hi)
 
 
-def _leq(a: sp.Expr, b: sp.Expr) -> bool:
-    diff = attempt(lambda: sp.sign((b - a).evalf(30)), 2.0, None)
+def _leq(a: sp.Expr, b: sp.Expr) -> bool | None:
+    """a ≤ b, or None when the ends' values do not decide it (symbolic parameters)."""
     if a == -sp.oo or b == sp.oo:
         return True
     if a == sp.oo or b == -sp.oo:
         return False
-    return bool(diff is not None and diff.is_nonnegative)
+    diff = attempt(lambda: sp.sign((b - a).evalf(30)), 2.0, None)
+    if diff is None or diff.is_nonnegative is None:
+        return None
+    return bool(diff.is_nonnegative)
+
+
+def _direction_inside(expr: sp.Expr, t: sp.Symbol, interval: sp.Interval) -> int | None:
+    """+1 or −1: the sign of expr′ at a point inside ``interval``, where SymPy can tell."""
+    from symflow.core.intervals import interior_point
+
+    slope = attempt(lambda: sp.diff(expr, t).xreplace({t: interior_point(interval)}), 2.0, None)
+    if slope is None:
+        return None
+    if slope.is_positive:
+        return 1
+    return -1 if slope.is_negative else None
 
 
 def peel(expr: sp.Expr, t: sp.Symbol, y: sp.Expr, interval: sp.Interval) -> sp.Expr | None:
@@ -153,9 +179,9 @@ def verify_inverse(
     (tanh(30) next to 1) is not rounded onto it, and a point that fails is tried again at
     160 and 640 digits before it counts against g (1 − erf(13) needs 80).
     """
-    free = (f.free_symbols | g.free_symbols) - {t, y}
+    free = (f.free_symbols | g.free_symbols | piece.free_symbols | image.free_symbols) - {t, y}
     if free:
-        return None  # parameters: checked after values are known
+        return None  # parameters (also in the piece's ends): checked after values are known
 
     g_num = attempt(lambda: mpmath_function(y, g), 5.0, None)
     f_num = attempt(lambda: mpmath_function(t, f), 5.0, None)

@@ -301,7 +301,7 @@ class Layer:
 
     @staticmethod
     def _branch(transform, fp, tp, piece, y, t, label, label_f="f") -> Branch:
-        image = image_of(fp, tp, piece.interval)
+        image = image_of(fp, tp, piece.interval, piece.direction)
         ty = symbol_on(y.name, image)
         hint = None
         if transform.inverse_hint is not None:

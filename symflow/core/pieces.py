@@ -236,6 +236,12 @@ def _sampled_cuts(
         f"Narrow the support of the base (or of the previous layer) so that it holds few "
         f"poles of {label}, or split the transform into simpler layers."
     )
+    if support.free_symbols:
+        params = ", ".join(sorted(x.name for x in support.free_symbols))
+        raise SupportError(
+            f"{undecided} for every value of {params}, and it cannot be sampled on an "
+            f"interval whose ends are symbols. Give the parameters values. {advice}"
+        )
     fn = attempt(lambda: mpmath_function(t, f), 5.0, None)
     dfn = attempt(lambda: _derivative_function(f, t, sp.diff(f, t)), 5.0, None)
     if fn is None or dfn is None:
@@ -603,10 +609,11 @@ def chain_pieces(f: sp.Expr, t: sp.Symbol, interval: sp.Interval) -> list[Piece]
                 return None
             covered = []
             for piece in table:
-                c_lo = lo if compare(piece.lo, lo) >= 0 else piece.lo
-                c_hi = hi if compare(hi, piece.hi) >= 0 else piece.hi
-                if compare(piece.lo, lo) is None or compare(hi, piece.hi) is None:
+                above_lo, below_hi = compare(piece.lo, lo), compare(hi, piece.hi)
+                if above_lo is None or below_hi is None:  # symbolic ends: undecided
                     return None
+                c_lo = lo if above_lo >= 0 else piece.lo
+                c_hi = hi if below_hi >= 0 else piece.hi
                 order = compare(c_lo, c_hi)
                 if order is None:
                     return None
@@ -763,13 +770,20 @@ def _pieces_from_roots(f, t, dp, tp, part, label, var, base=None) -> list[Piece]
         cuts = sorted(roots, key=lambda r: float(r))
     elif roots is not None and roots.is_empty:
         cuts = []
-    elif (
-        roots is not None
-        and not isinstance(roots, sp.ConditionSet)
-        and any(isinstance(a, sp.Interval) for a in [roots, *roots.args])
-    ):
+    elif isinstance(roots, sp.Interval) or (
+        isinstance(roots, sp.Union) and any(isinstance(a, sp.Interval) for a in roots.args)
+    ):  # f' = 0 on an interval (not {0} ∩ (a, b), whose Interval is the part itself)
         flat = next(a for a in [roots, *roots.args] if isinstance(a, sp.Interval))
         _raise_flat(f, t, flat, label, var, base)
+    elif roots is not None and roots.free_symbols - {tp} - dp.free_symbols - {t}:
+        params = ", ".join(sorted(s.name for s in roots.free_symbols - {tp, t}))
+        raise MonotonicityError(
+            f"Cannot decide where {label} is monotone in {var} on {describe_set(part)} for "
+            f"every value of {params}: its derivative {dp.xreplace({tp: sp.Symbol(var)})} "
+            f"vanishes at {roots.xreplace({tp: sp.Symbol(var)})}, which depends on them. "
+            f"Give the parameters values, or signs that settle it (a SymPy symbol declared "
+            f"positive=True), or split the transform into simpler layers."
+        )
     elif roots is not None and roots.has(sp.ImageSet) and not part.measure.is_finite:
         raise MonotonicityError(
             f"{label} has infinitely many critical points in {var} on {describe_set(part)} "
@@ -793,7 +807,21 @@ def _pieces_from_roots(f, t, dp, tp, part, label, var, base=None) -> list[Piece]
     raw = []
     for lo, hi in zip(bounds, bounds[1:], strict=False):
         sub = sp.Interval.open(lo, hi)
-        direction = attempt(lambda s=sub: _direction(fn, s), 30.0, 0)
+        if sub.free_symbols:  # ends with parameters (-w, 0): the sign from assumptions
+            ts = symbol_on(tp.name, sub)
+            on_sub = dp.xreplace({tp: ts})
+            direction = attempt(lambda e=on_sub, v=ts, i=sub: sign_by_assumptions(e, v, i), 5.0, 0)
+        else:
+            direction = attempt(lambda s=sub: _direction(fn, s), 30.0, 0)
+        if direction == 0 and sub.free_symbols:
+            params = ", ".join(sorted(x.name for x in sub.free_symbols))
+            raise MonotonicityError(
+                f"Cannot decide whether {label} is increasing or decreasing in {var} on "
+                f"{describe_set(sub)} for every value of {params}: its derivative "
+                f"{dp.xreplace({tp: sp.Symbol(var)})} has no sign that their assumptions "
+                f"prove there. Give the parameters values or signs (positive=True), or "
+                f"split the transform into simpler layers."
+            )
         if direction == 0:
             if dp.is_zero or _constant_numerically(f.xreplace({t: tp}), tp, sub):
                 _raise_flat(f, t, sub, label, var, base)

@@ -250,9 +250,30 @@ class VectorMarginalProgram(VectorProgram):
         return False
 
 
+def _intersect(a: sp.Set, b: sp.Set) -> sp.Set:
+    """a ∩ b for intervals whose ends may be symbols: SymPy leaves (−w, 0) ∩ (−w, w)
+    unevaluated; its ends are then max and min under the symbols' assumptions."""
+    inter = sp.Intersection(a, b)
+    if not isinstance(inter, sp.Intersection) or not (
+        isinstance(a, sp.Interval) and isinstance(b, sp.Interval)
+    ):
+        return inter
+    lo, hi = sp.Max(a.inf, b.inf), sp.Min(a.sup, b.sup)
+    order = (hi - lo).is_positive if not isinstance(lo, sp.Max) else None
+    if isinstance(hi, sp.Min) or order is None:
+        from symflow.errors import SupportError
+
+        params = ", ".join(sorted(s.name for s in inter.free_symbols))
+        raise SupportError(
+            f"Cannot decide where {a} and {b} overlap for every value of {params}. Give "
+            f"the parameters values, or assumptions (positive=True) that order these ends."
+        )
+    return sp.Interval.open(lo, hi) if order else sp.S.EmptySet
+
+
 def _region(layer, branch, region: sp.Interval) -> sp.Interval | None:
     """f_i(region ∩ piece), or None when the intersection has no length."""
-    inter = sp.Intersection(region, branch.piece)
+    inter = _intersect(region, branch.piece)
     if inter.is_empty or inter.measure == 0:
         return None
     if not isinstance(inter, sp.Interval):

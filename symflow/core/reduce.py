@@ -923,7 +923,9 @@ def marginal_program(reduction: Reduction):
     support = reduction.support if reduction.pieces is not None else image_of_map(reduction)
     x = symbol_on("x", support)
     (y,) = reduction.outputs
-    state = sp.Symbol("z_1", real=True)
+    # the state carries the support's sign (positive on (0, oo)), so that the log of the
+    # density splits into logs of its factors: log(√x/(3x + 5)⁴) overflowed at x = 1e100
+    state = symbol_on("z_1", support)
     log_p = sp.Symbol("log_p", real=True)
     paths = []
     for i, (expr, region) in enumerate(reduction.pieces or ()):

@@ -714,6 +714,22 @@ def _pow(p: sp.Expr) -> tuple:
     return ("pow", sp.sympify(p))
 
 
+#: the largest exact power a candidate parameter may need, in bits (the parser's bound)
+_MAX_POWER_BITS = 1024
+
+
+def _root(c: sp.Expr, k: sp.Expr) -> sp.Expr | None:
+    """c**(1/k) for a coefficient c, or None where an exact rational c**(1/k) would need
+    more than :data:`_MAX_POWER_BITS` bits (SymPy would expand it digit by digit: for
+    x = z**(10**100) the Weibull scale is (1/2)**(2*10**100))."""
+    c, k = sp.sympify(c), sp.sympify(k)
+    if c.is_Rational and k.is_Rational and c not in (0, 1, -1):
+        size = max(abs(c.p).bit_length(), abs(c.q).bit_length())
+        if abs(1 / k) * size > _MAX_POWER_BITS:
+            return None
+    return _tidy(c ** (1 / k))
+
+
 def _tidy(v: sp.Expr) -> sp.Expr:
     """Bounded simplification of a small coefficient or parameter."""
     v = sp.sympify(v)
@@ -1107,8 +1123,8 @@ def _match_above(t: Mapping[tuple, sp.Expr], lo: sp.Expr) -> list[tuple[str, dic
     if len(powers) == 1 and _only(t, LOG, powers[0]):
         k = powers[0][1]
         cp = t[powers[0]]
-        lam = _tidy((-cp) ** (-1 / k))
-        if _tidy(c_log - (k - 1)) == 0:
+        lam = _root(-cp, -k)
+        if lam is not None and _tidy(c_log - (k - 1)) == 0:
             if k == 2:
                 out.append(("Rayleigh", {"sigma": _tidy(lam / sp.sqrt(2)), **loc}))
             out.append(("Weibull", {"k": k, "lambda": lam, **loc}))
@@ -1122,8 +1138,8 @@ def _match_above(t: Mapping[tuple, sp.Expr], lo: sp.Expr) -> list[tuple[str, dic
         out.append(("InverseGamma", {"alpha": alpha, "beta": beta, **loc}))
     for key in powers:
         k = key[1]
-        if k.is_negative and _only(t, LOG, key) and _tidy(c_log + 1 - k) == 0:
-            scale = _tidy((-t[key]) ** (1 / k))
+        scale = _root(-t[key], k) if k.is_negative and _only(t, LOG, key) else None
+        if scale is not None and _tidy(c_log + 1 - k) == 0:
             out.append(("Frechet", {"c": _tidy(-k), **loc, **_scale_kw(scale)}))
     soft = _kind(t, "softplus")
     if len(soft) == 1 and _only(t, soft[0], _pow(1)) and t[soft[0]] == -2 and soft[0][2] == 0:
@@ -1178,8 +1194,9 @@ def _match_ratio_families(t: Mapping[tuple, sp.Expr], loc: dict) -> list[tuple[s
     sums = _kind(t, "powsum")
     if len(sums) == 1 and _only(t, LOG, sums[0]) and t[sums[0]] == -2:
         _, c, q = sums[0]
-        if _tidy(c_log - (c - 1)) == 0:
-            out.append(("Fisk", {"c": c, **loc, **_scale_kw(_tidy(q ** (1 / c)))}))
+        scale = _root(q, c)
+        if scale is not None and _tidy(c_log - (c - 1)) == 0:
+            out.append(("Fisk", {"c": c, **loc, **_scale_kw(scale)}))
     return out
 
 

@@ -84,6 +84,34 @@ def _integrated_cdf(grid: np.ndarray, cum: np.ndarray):
     return cdf
 
 
+def _too_few_words(n: int, n_inside: int) -> str:
+    """Why the statistical tests cannot run, and whether more draws would help."""
+    if n_inside == 0:
+        return (
+            f"none of the {n:,} samples lands strictly inside the support in float64 (they "
+            f"round onto its edges or overflow); the statistical tests need at least "
+            f"{MIN_SAMPLES:,} that do"
+        )
+    needed = math.ceil(MIN_SAMPLES * n / n_inside)
+    return (
+        f"{n_inside:,} of {n:,} samples land strictly inside the support, too few for the "
+        f"statistical tests (at least {MIN_SAMPLES:,}); about n = {needed:,} draws would "
+        "give enough"
+    )
+
+
+def _midpoint(density: Density) -> float:
+    """A point inside the support's first piece (1 beyond a finite lower end if unbounded)."""
+    lo, hi = density.pieces[0]
+    if math.isinf(lo) and math.isinf(hi):
+        return 0.0
+    if math.isinf(hi):
+        return lo + 1.0
+    if math.isinf(lo):
+        return hi - 1.0
+    return lo + (hi - lo) / 2
+
+
 def _ks(name: str, samples: np.ndarray, cdf, alpha: float, how: str) -> TestResult:
     ks = stats.kstest(samples, cdf)
     passed = bool(ks.pvalue > alpha)
@@ -156,9 +184,15 @@ def check_flow(
         notes.append(
             f"{n - n_finite} samples overflowed to +-inf or nan in float64 and were left out."
         )
-    enough = n_finite >= MIN_SAMPLES
+    # samples that round onto an edge of the support (x**(10**100) gives 0 or inf) tell
+    # nothing about the density: only those strictly inside count towards the tests
+    n_inside = reduce_blocks(samples, lambda b: int(np.sum(density.inside(b[np.isfinite(b)]))))
+    enough = n_inside >= MIN_SAMPLES
     pilot = kernels.sample(20_000, seed=seed + 2, **values)
     pilot = pilot[np.isfinite(pilot)]
+    pilot = pilot[density.inside(pilot)]
+    if pilot.size == 0:
+        pilot = np.array([0.0 if density.lo < 0.0 < density.hi else _midpoint(density)])
     q25, q50, q75 = np.quantile(pilot, [0.25, 0.5, 0.75])
     scale = float(max(q75 - q25, 1e-300))
 
@@ -177,10 +211,7 @@ def check_flow(
 
     tests = []
     if not enough:
-        notes.append(
-            f"{n_finite:,} samples are too few for the statistical tests (at least "
-            f"{MIN_SAMPLES:,}): the verdict is inconclusive."
-        )
+        notes.append(_too_few_words(n, n_inside) + ": the verdict is inconclusive.")
     elif chunks is not None:
         notes.append("KS skipped: the samples are a dask array and KS needs them sorted.")
     else:
@@ -234,8 +265,9 @@ def check_flow(
             "float64); the normalisation allows for them."
         )
     return CheckReport(
-        repr(flow), n, int(seed), tuple(tests), total, alpha, tuple(notes), not enough
-    )
+        repr(flow), n, int(seed), tuple(tests), total, alpha, tuple(notes), not enough,
+        "" if enough else _too_few_words(n, n_inside),
+    )  # fmt: skip
 
 
 def _chi_square(counts, probs, errors, edges, n_finite, alpha) -> TestResult:

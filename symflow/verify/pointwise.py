@@ -38,6 +38,7 @@ import mpmath
 import numpy as np
 import sympy as sp
 
+from symflow.core.budget import attempt
 from symflow.core.program import VectorProgram
 from symflow.verify.report import TestResult, format_number
 
@@ -47,6 +48,7 @@ __all__ = ["tail_test", "TAIL_TOLERANCE"]
 TAIL_TOLERANCE = 1e-9
 
 _DIGITS = 40  # working digits beyond those needed to hold a point near an edge
+_SECONDS = 2.0  # for one preimage in mpmath; a point that takes longer is left out
 _TINY = 2.2250738585072014e-308  # the smallest normal float64
 _HUGE = 1.7976931348623157e308
 #: tail probabilities of the base points: dense in the moderate tail, then out to 1e-300
@@ -64,6 +66,19 @@ _MODULES = [{"Heaviside": _heaviside}, "mpmath"]
 class _Point:
     z: tuple  # mpf coordinates
     digits: int
+
+
+#: at most this many digits are added for the exact constants of a map
+_MAX_EXTRA_DIGITS = 1000
+
+
+def _constant_digits(exprs) -> int:
+    """The digits of the longest exact rational constant in ``exprs``: x = z**(10**100)
+    has preimages 1 + 1e-98·log x, which only as many working digits can tell from 1."""
+    sizes = [
+        len(str(abs(r.p))) + len(str(r.q)) for e in exprs for r in sp.sympify(e).atoms(sp.Rational)
+    ]
+    return min(max(sizes, default=0), _MAX_EXTRA_DIGITS)
 
 
 class _Forward:
@@ -87,6 +102,7 @@ class _Forward:
             triangular = jac.is_lower or jac.is_upper
             self.layers.append((f, j, triangular))
             inputs = [a.target for a in group]
+        self.extra_digits = _constant_digits([a.value for a in program.forward])
         base_symbols = list(program.base_symbols)
         log_p = self._log_base_density(program.base, base_symbols)
         self.log_base = sp.lambdify([*base_symbols, *params], log_p, _MODULES)
@@ -407,8 +423,12 @@ class _Paths:
             if inverse is None:
                 return None
             try:
-                z = inverse(x, *self.args)
-            except (ValueError, TypeError, ZeroDivisionError, NameError):
+                # bounded: the preimage of x = -1e300 under -log(-log z) is exp(-e^1e300),
+                # whose argument reduction asks mpmath for log 2 to 1e299 digits
+                z = attempt(lambda inv=inverse: inv(x, *self.args), _SECONDS, None)
+            except (ValueError, TypeError, ZeroDivisionError, NameError, OverflowError):
+                return None
+            if z is None:
                 return None
             z = mpmath.mpmathify(z) if isinstance(z, int | float) else z
             if not _real(z):
@@ -444,7 +464,7 @@ def _truths(program, values, points: list[_Point], probes: bool = False) -> _Com
     paths = forward.paths(program, values)
     xs, truths, skipped = [], [], 0
     for point in points:
-        with mpmath.workdps(point.digits):
+        with mpmath.workdps(point.digits + forward.extra_digits):
             value = _truth_at(forward, paths if not program.is_bijective else None, point.z)
         if value is None:
             skipped += 1
@@ -456,7 +476,7 @@ def _truths(program, values, points: list[_Point], probes: bool = False) -> _Com
         # quantiles may not reach (exp then asinh: x ≤ 38 from z ≤ 37)
         support = _numbers(program.support, values)
         for x in _probes(support):
-            with mpmath.workdps(_DIGITS):
+            with mpmath.workdps(_DIGITS + forward.extra_digits):
                 value = _truth_from_x(forward, paths, x)
             if value is not None:
                 xs.append(x)

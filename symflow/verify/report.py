@@ -121,6 +121,8 @@ class CheckReport:
     alpha: float
     notes: tuple[str, ...] = field(default=())
     too_few_samples: bool = False
+    #: why the statistical tests did not run (empty when they did)
+    too_few_reason: str = ""
 
     @property
     def failed(self) -> bool:

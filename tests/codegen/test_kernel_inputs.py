@@ -29,8 +29,20 @@ def lognormal():
         (["1.5"], "text"),
         (np.array(["2020-01-01"], dtype="datetime64[D]"), "dates"),
         (np.array([1, "a"], dtype=object), "dtype object"),
+        (np.array([1.0, None], dtype=object), "None"),  # NumPy would read None as nan
+        ([2.0, None], "None"),
+        (None, "None"),
     ],
-    ids=["complex", "strings", "string-list", "datetime64", "objects"],
+    ids=[
+        "complex",
+        "strings",
+        "string-list",
+        "datetime64",
+        "objects",
+        "None-in-objects",
+        "None-in-list",
+        "None",
+    ],
 )
 def test_points_that_are_not_real_numbers_are_refused(lognormal, points, words):
     with pytest.raises(ParameterError, match=f"The points must be real numbers; got {words}"):
@@ -152,3 +164,24 @@ def test_an_unclaimed_unraisable_report_reaches_the_hook_once_after_kernels_and_
     finally:
         sys.unraisablehook = previous
     assert reported == [report]
+
+
+@pytest.mark.parametrize(
+    ("base", "values", "words"),
+    [
+        (sf.Gamma(sp.Symbol("k", real=True), 1), {"k": -1.0}, r"shape = k must be positive"),
+        (sf.Normal(0, sp.Symbol("s", real=True)), {"s": 0.0}, r"sigma = s must be positive"),
+        (
+            sf.Uniform(sp.Symbol("a", real=True), sp.Symbol("b", real=True)),
+            {"a": 1.0, "b": 0.0},
+            r"support \(a, b\) = \(1.0, 0.0\) is empty",
+        ),
+    ],
+    ids=["gamma-shape", "normal-scale", "uniform-ends"],
+)
+def test_parameter_values_that_make_the_base_no_distribution_are_refused(base, values, words):
+    # the parameters are only declared real, so their declared domain allows these values:
+    # the kernels returned -inf everywhere, as if every point were outside the support
+    k = sf.Flow(base, [sf.Transform(sp.exp(z), z)]).compile()
+    with pytest.raises(ParameterError, match=r"is no distribution at .*" + words):
+        k.log_prob(np.array([0.5, 2.0]), **values)

@@ -119,6 +119,26 @@ def test_next_to_a_limit_the_residual_is_taken_from_the_limit(gap) -> None:
         assert ulps(direct, want) > 1e6
 
 
+@njit
+def log_plus(t):
+    return t + math.log1p(t)
+
+
+@njit
+def log_plus_slope(t):
+    return 1.0 + 1.0 / (1.0 + t)
+
+
+@pytest.mark.parametrize("y", [1e308, np.finfo(float).max], ids=["1e308", "max"])
+def test_a_root_above_2_to_the_1023_is_bracketed_by_the_largest_float(y) -> None:
+    # t + log(1 + t) = y has its root at y − 709.8 − ...: doubling the bracket from 1
+    # passes 2**1023 ≈ 8.99e307 and would step to inf
+    got = solve_monotone(log_plus, log_plus_slope, y, 0.0, math.inf, 1.0, ())
+    assert ulps(got, mp_root(lambda t: t + mp.log1p(t), y, "1e307", "1e309")) <= 2.0
+    neg = solve_monotone(cubic, cubic_slope, -y, -math.inf, math.inf, 1.0, ())
+    assert ulps(neg, mp_root(lambda t: t + t**3, -y, -1e103, -1e102)) <= 2.0
+
+
 def test_a_nan_target_gives_nan() -> None:
     assert math.isnan(solve_monotone(cubic, cubic_slope, math.nan, -math.inf, math.inf, 1.0, ()))
 

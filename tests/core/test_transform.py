@@ -104,6 +104,12 @@ BAD = [
         sf.SymflowError,
         "inverse must be a SymPy expression",
     ),
+    (
+        "flow-of-a-bare-expression",  # it was a raw "'exp' object is not iterable"
+        lambda: sf.Flow(sf.Normal(0, 1), sp.exp(z)),
+        sf.TransformError,
+        r"list of sf.Transform\(expr, var\); got exp\(z\)",
+    ),
 ]
 
 

@@ -551,3 +551,10 @@ def test_nonlinear_2d_map_is_not_named():
         [sf.Transform([z1, z2 + z1**2], [z1, z2])],
     )
     assert X.family() is None
+
+
+def test_recognition_skips_a_scale_too_large_to_write_exactly() -> None:
+    # x = z**(10**100) of a normal looks like a Weibull whose scale (1/2)**(2*10**100)
+    # has more digits than any float: no family, and no attempt to expand the power
+    X = sf.Flow(sf.Normal(0, 1), [sf.Transform(z ** (10**100), z)])
+    assert X.family() is None

@@ -206,3 +206,14 @@ def test_scipy_twin_needs_parameter_values() -> None:
         sf.Normal(mu, 1).scipy()
     assert sf.Normal(mu, 1).scipy({"mu": 2.0}).mean() == 2.0
     assert np.isclose(sf.Cauchy(1, 2).scipy().median(), 1.0)
+
+
+def test_samples_that_all_round_onto_an_edge_leave_the_check_inconclusive() -> None:
+    # x = z**(10**6) on U(0, 1): P(x > 1e-308) = 1 - exp(-709/10**6) ≈ 7e-4, so nearly
+    # every sample underflows to the support's edge 0 and none may stand for the density
+    X = sf.Flow(sf.Uniform(0, 1), [sf.Transform(z ** (10**6), z)])
+    report = X.check(n=20_000, seed=0)
+    assert report.inconclusive and not report.passed
+    assert "land strictly inside the support, too few" in str(report)
+    assert "14 of 20,000 samples" in report.too_few_reason  # P(x > 1e-308) ≈ 7e-4
+    assert "about n = 1,428,572 draws would give enough" in report.too_few_reason

@@ -92,3 +92,22 @@ def test_x_probes_see_a_wrong_value_beyond_every_base_image(flows) -> None:
     probed = tail_test(flow.program, InfiniteFarOut(), {}, seed=0, x_probes=True)
     assert not probed.passed
     assert "log p is inf where the density is finite beyond x ≈ 1e100" in probed.finding
+
+
+def test_truth_has_the_digits_of_the_maps_constants() -> None:
+    # x = z**(10**100): the preimage of x = 1e100 is 1 + 2.3e-98, which 40 digits read as 1
+    # (the truth came out as -6.9e99); by hand, log p = log(2φ(x^(1/N))) - log N - (1 - 1/N) log x
+    X = sf.Flow(sf.Normal(0, 1), [sf.Transform(z ** (10**100), z)])
+    result = tail_test(X.program, X.compile(), {}, seed=0, x_probes=True)
+    assert result.passed and result.statistic < 1e-12
+
+
+def test_a_preimage_too_deep_for_mpmath_is_left_out_not_waited_for() -> None:
+    # x = -log(-log U) is Gumbel: log p = -x - e^(-x). The preimage of the probe x = -1e300
+    # is exp(-e^(1e300)), for which mpmath reduces its argument with log 2 to 1e299 digits
+    X = sf.Flow(sf.Uniform(0, 1), [sf.Transform(-sp.log(-sp.log(z)), z)])
+    kernels = X.compile()
+    result = tail_test(X.program, kernels, {}, seed=0, x_probes=True)
+    assert result.passed and result.statistic < 1e-12
+    xs = np.array([-5.0, 0.0, 5.0, 700.0])
+    np.testing.assert_allclose(kernels.log_prob(xs), -xs - np.exp(-xs), rtol=1e-14, atol=0)
