@@ -573,17 +573,19 @@ def train_flow(
     if method == "auto":
         method = choose_method(free.size, n)
     if maxiter is None:
-        maxiter = {"trust-exact": 200, "trust-krylov": 500, "L-BFGS": 5000, "adam": 0}[method]
+        maxiter = {"trust-exact": 500, "trust-krylov": 500, "L-BFGS": 5000, "adam": 0}[method]
 
     def theta_of(eta: np.ndarray) -> np.ndarray:
         theta = theta0.copy()
         theta[free] = np.where(kinds[free] != 0, kinds[free] * np.exp(eta), eta)
         return theta
 
+    value0, _, bad0 = train.value_grad(theta0)
+    if bad0[0] and not (init and all(names[j] in init for j in free)):
+        theta0, value0, bad0 = _feasible_start(train, theta0, free, kinds, init or {}, names)
     eta0 = theta0[free].copy()
     logs = kinds[free] != 0
     eta0[logs] = np.log(np.abs(eta0[logs]))
-    value0, _, bad0 = train.value_grad(theta0)
     if bad0[0]:
         given = ", ".join(f"{k} = {start[k]:g}" for k in names)
         first = kernels.first_bad(train.array, theta0) if train.array is not None else -1
@@ -686,20 +688,27 @@ def train_flow(
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         try:
-            if method in ("trust-exact", "trust-krylov"):
+            if method == "trust-exact":
+                from symflow.stats.trust_region import trust_region
+
+                eta, reason = trust_region(objective, hess_once, eta0, tol, maxiter, after)
+            elif method == "trust-krylov":
                 res = optimize.minimize(
                     objective,
                     eta0,
                     jac=True,
-                    hess=hess if method == "trust-exact" else None,
-                    hessp=(hessp_of_matrix if exact else hessp)
-                    if method == "trust-krylov"
-                    else None,
+                    hessp=hessp_of_matrix if exact else hessp,
                     method=method,
                     callback=after,
                     options={"gtol": tol, "maxiter": maxiter},
                 )
                 eta, reason = res.x, str(res.message)
+                if res.status in (2, 3) and exact and len(history) < maxiter:
+                    from symflow.stats.trust_region import trust_region
+
+                    eta, reason = trust_region(
+                        objective, hess_once, eta, tol, maxiter - len(history), after
+                    )
             elif method == "L-BFGS":
                 # restarted (memory cleared) when a run ends without progress while the
                 # gradient is still large: far from the optimum the first curvature
@@ -819,6 +828,38 @@ def train_flow(
         cov=cov,
         fixed=fixed,
     )
+
+
+#: widths of the moves tried when the data leave the support at the default start
+_WIDER = (1.0, 4.0, 16.0)
+
+
+def _feasible_start(train, theta0, free, kinds, init, names):
+    """A start under which every data point has positive density, when the default one
+    leaves some outside the support (a shift or a power that puts the support's edge
+    inside the data): the best of the moves of one parameter at a time, η ± 1.5·w for
+    signed parameters and θ ± 2·w for the others, for w = 1, 4, 16 in turn; then of
+    those moves from the best of them. Returns (θ, value, bad) at the start chosen (the
+    default one, still infeasible, when no move helps)."""
+    searched = [j for j in free if names[j] not in init]
+    value, _, bad = train.value_grad(theta0)
+    best = (theta0, value, bad)
+    for width in _WIDER:
+        for _ in range(2):  # a second round from the best point so far
+            centre = best[0]
+            for j in searched:
+                for sign in (-1.0, 1.0):
+                    theta = centre.copy()
+                    if kinds[j]:
+                        theta[j] = centre[j] * math.exp(1.5 * sign * width)
+                    else:
+                        theta[j] = centre[j] + 2.0 * sign * width
+                    value, _, bad = train.value_grad(theta)
+                    if (bad[0], -value) < (best[2][0], -best[1]) and math.isfinite(value):
+                        best = (theta, value, bad)
+            if best[2][0] == 0:
+                return best
+    return best
 
 
 def _drift(names: list[str], before: np.ndarray, after: np.ndarray, kinds: np.ndarray) -> str:
