@@ -20,7 +20,8 @@ import os
 import numpy as np
 import pytest
 
-from train_survey_cases import BY_NAME, CASES, Case, loglik, oracle_fit  # noqa: E402  (tests/train is on sys.path)
+# tests/train is on sys.path
+from train_survey_cases import BY_NAME, CASES, Case, loglik, oracle_fit
 
 LONG = os.environ.get("SYMFLOW_TRAIN_SURVEY") == "1"
 #: nats by which a fit may fall short of the oracle's maximum

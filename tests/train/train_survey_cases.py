@@ -460,7 +460,9 @@ def oracle_fit(case: Case, data: np.ndarray) -> tuple[dict[str, float], float]:
             v = float(np.sum(case.logpdf(data, **params(eta))))
         return -v if np.isfinite(v) else 1e300
 
-    eta = np.array([np.log(truth[k]) if p else truth[k] for k, p in zip(names, positive)])
+    eta = np.array(
+        [np.log(truth[k]) if p else truth[k] for k, p in zip(names, positive, strict=True)]
+    )
     eta = np.asarray(eta, dtype=float)
     for _ in range(3):
         eta = optimize.minimize(
