@@ -592,7 +592,14 @@ def _polish(terms, eta: np.ndarray, steps: int = 20) -> tuple[np.ndarray, int]:
             break
         candidate = eta + step
         value_c, g_c, h_c = terms(candidate)
-        if not (math.isfinite(value_c) and float(np.max(np.abs(g_c))) < norm):
+        # a smaller gradient is not enough: a Newton step towards a saddle point or a
+        # minimum shrinks it too; the value may rise by no more than its rounding
+        rounding = 1e-12 * max(1.0, abs(value))
+        if not (
+            math.isfinite(value_c)
+            and value_c <= value + rounding
+            and float(np.max(np.abs(g_c))) < norm
+        ):
             break
         eta, value, g, h = candidate, value_c, g_c, h_c
         count += 1

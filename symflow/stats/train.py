@@ -9,10 +9,12 @@ The optimiser is chosen by size (``method="auto"``):
 =======================  =====================================================
 parameters / data        method
 =======================  =====================================================
-P ≤ 40                   ``trust-krylov``: trust-region Newton on the exact
+P ≤ 40                   ``trust-exact``: trust-region Newton on the exact
                          Hessian (P tangent passes after one reverse pass per
-                         point, once per iteration), the subproblem solved by
-                         Lanczos iterations on that matrix
+                         point, once per iteration), the subproblem solved
+                         exactly from its eigendecomposition in a region
+                         scaled to the parameters
+                         (:mod:`symflow.stats.trust_region`)
 P > 40                   ``L-BFGS`` (scipy's L-BFGS-B, exact gradients), its
                          memory as many curvature pairs as parameters (20 to
                          100, :func:`lbfgs_memory`)
@@ -20,11 +22,14 @@ n ≥ 10⁷ points           ``adam``: minibatch Adam, then the full-data gradie
                          is reported
 =======================  =====================================================
 
-``trust-exact`` (the same exact Hessian, the subproblem solved by factorisations) can
-be asked for; on flows whose likelihood rises along curved valleys (stacked
-sinh-arcsinh layers) it takes several times as many iterations as ``trust-krylov``.
-``trust-krylov`` with more than 40 parameters is Hessian-free: each Lanczos step is one
-exact Hessian-vector product over the data.
+An indefinite Hessian never stops the trust region: its step follows the negative
+curvature, and a point with a small gradient where the likelihood still curves upwards
+(a saddle point) is left the same way, not reported as a maximum. ``trust-krylov``
+(scipy's, the subproblem solved by Lanczos iterations) can be asked for; with at most 40
+parameters its products come from the exact Hessian and, where it stops (at a small
+gradient, or when its Lanczos solver fails on an indefinite Hessian), the exact trust
+region takes over. With more than 40 parameters it is Hessian-free: each Lanczos step
+is one exact Hessian-vector product over the data.
 
 A flow with several inverse paths (x = z², a Piecewise map) is trained the same way:
 its kernels sum the paths' densities (a log-sum-exp), and its gradient and
@@ -34,10 +39,13 @@ Parameters declared positive (negative) are optimised as θ = ±exp(η). Without
 ``init``, every parameter starts at the value that makes its layer the identity (1 for
 positive parameters, 0 for the others) and, when the last layer is an affine map
 x = s·z + b (s a positive parameter or exp of one), s and b are set from the data's
-median and interquartile range against the base's.
+median and interquartile range against the base's. When some data points lie outside
+the support there (a shift or a power that puts the support's edge inside the data),
+parameters are moved one at a time, further and further, until none does.
 
 A fit is converged when the largest component of the gradient of the mean
-log-likelihood (in the optimised coordinates η) is at most ``tol``; the result says so,
+log-likelihood (in the optimised coordinates η) is at most ``tol`` and, for up to 40
+parameters, no eigenvalue of its Hessian exceeds ``tol`` (not a saddle); the result says so,
 or says why it stopped (iteration limit, line search failure, early stopping on
 validation data, a stall, with the parameters that drift) and what the gradient was.
 
@@ -364,11 +372,11 @@ def choose_method(parameters: int, points: int) -> str:
     """The default optimiser for ``parameters`` free parameters and ``points`` data points.
 
     >>> choose_method(16, 20_000), choose_method(64, 20_000), choose_method(16, 10**7)
-    ('trust-krylov', 'L-BFGS', 'adam')
+    ('trust-exact', 'L-BFGS', 'adam')
     """
     if points >= ADAM_MIN_POINTS:
         return "adam"
-    return "trust-krylov" if parameters <= TRUST_REGION_MAX else "L-BFGS"
+    return "trust-exact" if parameters <= TRUST_REGION_MAX else "L-BFGS"
 
 
 def lbfgs_memory(parameters: int) -> int:
@@ -488,8 +496,8 @@ def train_flow(
         Converged when the largest gradient component of the mean log-likelihood (in the
         optimised coordinates) is at most ``tol``.
     maxiter : int, optional
-        Iteration limit (default 200 for trust-exact, 500 for trust-krylov, 5000 for
-        L-BFGS).
+        Iteration limit (default 2000 trial steps for trust-exact, 500 for trust-krylov,
+        5000 for L-BFGS).
     validation : array_like, optional
         Held-out points: the parameters with the best validation log-likelihood are kept,
         and training stops when it has not improved for ``patience`` iterations.
@@ -516,6 +524,7 @@ def train_flow(
     from scipy import optimize
 
     from symflow.codegen.train_kernel import train_kernels
+    from symflow.stats.trust_region import trust_region
 
     t0 = time.perf_counter()
     program = flow.program
@@ -573,7 +582,7 @@ def train_flow(
     if method == "auto":
         method = choose_method(free.size, n)
     if maxiter is None:
-        maxiter = {"trust-exact": 500, "trust-krylov": 500, "L-BFGS": 5000, "adam": 0}[method]
+        maxiter = {"trust-exact": 2000, "trust-krylov": 500, "L-BFGS": 5000, "adam": 0}[method]
 
     def theta_of(eta: np.ndarray) -> np.ndarray:
         theta = theta0.copy()
@@ -597,7 +606,7 @@ def train_flow(
             f"under which every data point is inside the support."
         )
 
-    state = {"eta": None, "out": None, "last": eta0, "stalled": False}
+    state = {"eta": None, "out": None, "last": eta0, "stalled": False, "second_order": False}
     path: list[np.ndarray] = []  # η after each iteration (where a stalled fit drifts)
 
     def chain(theta, grad):
@@ -676,7 +685,7 @@ def train_flow(
                 best["since"] += 1
                 if best["since"] >= patience:
                     raise _Stop
-        if row[2] <= tol and method != "adam":
+        if row[2] <= tol and method != "adam" and not state["second_order"]:
             raise _Stop
         window, nats = stall
         if len(history) > window and history[-1][1] - history[-1 - window][1] < nats:
@@ -689,9 +698,10 @@ def train_flow(
         warnings.simplefilter("ignore", RuntimeWarning)
         try:
             if method == "trust-exact":
-                from symflow.stats.trust_region import trust_region
-
-                eta, reason = trust_region(objective, hess_once, eta0, tol, maxiter, after)
+                state["second_order"] = True
+                eta, reason = trust_region(
+                    objective, hess_once, eta0, tol, maxiter, after, curvature=tol
+                )
             elif method == "trust-krylov":
                 res = optimize.minimize(
                     objective,
@@ -703,12 +713,6 @@ def train_flow(
                     options={"gtol": tol, "maxiter": maxiter},
                 )
                 eta, reason = res.x, str(res.message)
-                if res.status in (2, 3) and exact and len(history) < maxiter:
-                    from symflow.stats.trust_region import trust_region
-
-                    eta, reason = trust_region(
-                        objective, hess_once, eta, tol, maxiter - len(history), after
-                    )
             elif method == "L-BFGS":
                 # restarted (memory cleared) when a run ends without progress while the
                 # gradient is still large: far from the optimum the first curvature
@@ -748,6 +752,25 @@ def train_flow(
                 )
         except _Stop:
             eta, reason = state["last"], ""
+        if method == "trust-krylov" and exact and valid is None and not state["stalled"]:
+            # scipy's trust-krylov stops at a small gradient, which a saddle point also
+            # has, and gives up when its Lanczos solver fails on an indefinite Hessian
+            # (status 3) or returns a step its model does not predict to descend (status
+            # 2): the exact-subproblem trust region takes over until the gradient is
+            # small and no direction of negative curvature is left
+            state["second_order"] = True
+            try:
+                eta, reason = trust_region(
+                    objective,
+                    hess_once,
+                    eta,
+                    tol,
+                    max(maxiter - len(history), 1),
+                    after,
+                    curvature=tol,
+                )
+            except _Stop:
+                eta, reason = state["last"], ""
     if valid is not None:
         eta = best["eta"]
     elif method == "trust-exact" or (method == "trust-krylov" and exact):
@@ -757,6 +780,10 @@ def train_flow(
     _, g_eta = chain(theta, grad)
     gnorm = float(np.max(np.abs(g_eta / n)))
     success = bool(not bad[0] and gnorm <= tol)
+    lowest = math.nan  # the lowest curvature of −ℓ/n (η): negative at a saddle point
+    if success and free.size <= TRUST_REGION_MAX:
+        lowest = float(np.linalg.eigvalsh(hess(eta))[0])
+        success = lowest >= -tol
     stopped_early = valid is not None and best["since"] >= patience
     if stopped_early:
         message = (
@@ -766,6 +793,13 @@ def train_flow(
         success = True  # the rule that was asked for stopped it (see the message)
     elif success:
         message = f"the largest gradient component {gnorm:.3g} is at most tol = {tol:g}"
+    elif gnorm <= tol and lowest < -tol:
+        message = (
+            f"a saddle point: the largest gradient component {gnorm:.3g} is at most tol = "
+            f"{tol:g}, but the mean log-likelihood curves upwards along one direction "
+            f"(Hessian eigenvalue {-lowest:.3g} > tol), so this is not a maximum (start from "
+            f"other init values, or use method='trust-exact', which leaves saddle points)"
+        )
     elif state["stalled"]:
         window, nats = stall
         names_free = [names[j] for j in free]
@@ -902,7 +936,14 @@ def _polish(objective, hess, eta: np.ndarray, steps: int = 6) -> np.ndarray:
         except np.linalg.LinAlgError:
             break
         value_c, g_c = objective(eta + step)
-        if not (math.isfinite(value_c) and float(np.max(np.abs(g_c))) < norm):
+        # a smaller gradient is not enough: a Newton step towards a saddle point or a
+        # minimum shrinks it too; the value may rise by no more than its rounding
+        rounding = 1e-12 * max(1.0, abs(value))
+        if not (
+            math.isfinite(value_c)
+            and value_c <= value + rounding
+            and float(np.max(np.abs(g_c))) < norm
+        ):
             break
         eta, value, g = eta + step, value_c, g_c
     return eta

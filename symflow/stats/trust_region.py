@@ -92,9 +92,12 @@ def trust_region(
     callback: Callable[[np.ndarray], None],
     radius: float = 1.0,
     max_radius: float = 1e3,
+    curvature: float | None = None,
 ) -> tuple[np.ndarray, str]:
     """Minimise f from x0 until max|∇f| ≤ tol: ``fun(x)`` gives (f, ∇f), ``hess(x)`` ∇²f.
 
+    With ``curvature``, also until the lowest eigenvalue of ∇²f is at least
+    −``curvature`` (a saddle point is left along its direction of negative curvature).
     ``callback(x)`` runs after each accepted step (it may raise to stop); ``maxiter``
     counts every trial step. Returns the last accepted x and why it stopped.
     """
@@ -103,9 +106,11 @@ def trust_region(
     H = hess(x)
     scale = np.zeros(x.size)
     for _ in range(maxiter):
-        if np.max(np.abs(g)) <= tol:
-            return x, "the largest gradient component is at most tol"
         H = 0.5 * (H + H.T)
+        if np.max(np.abs(g)) <= tol and (
+            curvature is None or np.linalg.eigvalsh(H)[0] >= -curvature
+        ):
+            return x, "the largest gradient component is at most tol"
         scale = np.maximum(scale, np.sqrt(np.abs(np.diag(H))))
         D = np.maximum(scale, 1e-8 * max(float(scale.max()), 1e-300))
         w, Q = np.linalg.eigh(H / np.outer(D, D))

@@ -45,15 +45,18 @@ def check(case: Case, seed: int, n: int) -> None:
     mine = {k: fit.params[k] for k in case.kinds}
     # the reported log-likelihood is the hand-written one at the reported parameters
     assert fit.loglik == pytest.approx(loglik(case, data, mine), rel=1e-9, abs=1e-6)
-    # the fit reaches the maximum (or beats the oracle's)
-    assert fit.loglik >= best - SHORT, (fit.loglik, best, fit.params, theirs, fit.message)
+    # the fit reaches the maximum (or beats the oracle's; a stack of layers, a local one)
+    short = case.several or SHORT
+    assert fit.loglik >= best - short, (fit.loglik, best, fit.params, theirs, fit.message)
     # converged is reported when the fit stopped at the maximum
     assert fit.success, fit.message
+    if case.several:
+        return
     # held out: as good as the oracle's parameters, within the estimates' sampling error
     ours, oracle = loglik(case, held_out, mine), loglik(case, held_out, theirs)
     assert ours == pytest.approx(oracle, abs=0.05 + 1e-4 * abs(oracle)), (ours, oracle)
     if case.exact:  # and the true parameters' held-out log-likelihood within sampling error
-        truth = loglik(case, held_out, case.truth)
+        truth = loglik(case, held_out, case.true_params())
         assert ours >= truth - 3 * len(case.kinds) - 3 * np.sqrt(n), (ours, truth)
 
 

@@ -45,6 +45,14 @@ class Case:
     sample: Callable[[np.random.Generator, int], np.ndarray]
     #: data drawn from the flow itself (the true parameters are the target)
     exact: bool = True
+    #: a stack of layers whose likelihood has several local maxima: the fit must reach
+    #: one (converged) within this many nats of the oracle's, not the oracle's own
+    several: float = 0.0
+
+    def true_params(self) -> dict[str, float]:
+        """``truth`` with the identity's values (0, or 1 for positive ones) for the rest."""
+        default = {k: 1.0 if kind == "positive" else 0.0 for k, kind in self.kinds.items()}
+        return {**default, **self.truth}
 
 
 def _norm(v):
@@ -136,6 +144,27 @@ def _triangular(x, s_1_1_0, t_1_1_0, s_1_2_0, s_1_2_1, t_1_2_0, t_1_2_1):
     scale2 = s_1_2_0 + s_1_2_1 * z1
     z2 = (x[:, 1] - t_1_2_0 - t_1_2_1 * z1) * np.exp(-scale2)
     return _norm(z1) + _norm(z2) - s_1_1_0 - scale2
+
+
+def _triangular_quadratic(
+    x, s_1_1_0, t_1_1_0, s_1_2_0, s_1_2_1, s_1_2_2, t_1_2_0, t_1_2_1, t_1_2_2
+):
+    z1 = (x[:, 0] - t_1_1_0) * np.exp(-s_1_1_0)
+    scale2 = s_1_2_0 + s_1_2_1 * z1 + s_1_2_2 * z1 * z1
+    z2 = (x[:, 1] - t_1_2_0 - t_1_2_1 * z1 - t_1_2_2 * z1 * z1) * np.exp(-scale2)
+    return _norm(z1) + _norm(z2) - s_1_1_0 - scale2
+
+
+def _sas_stack(x, **p):  # [sinh(d_i·asinh(z) − e_i), exp(a_i)·z + b_i] for i = 1, 2
+    total = 0.0
+    y = x
+    for i in (2, 1):
+        a, b, d, e = p[f"a_{i}"], p[f"b_{i}"], p[f"d_{i}"], p[f"e_{i}"]
+        w = (y - b) * np.exp(-a)
+        q = (np.arcsinh(w) + e) / d
+        total = total - a + np.log(np.cosh(q) / d) - 0.5 * np.log1p(w * w)
+        y = np.sinh(q)
+    return total + _norm(y)
 
 
 # -- the flows, as users write them --------------------------------------------------------
@@ -231,12 +260,29 @@ def _flow_triangular():
     )
 
 
+def _flow_triangular_quadratic():
+    return sf.Flow(
+        sf.Independent(sf.Normal(0, 1), sf.Normal(0, 1)), [sf.layers.triangular(1, d=2, degree=2)]
+    )
+
+
+def _flow_sas_stack():
+    return sf.Flow(
+        sf.Normal(0, 1), sf.layers.stack(sf.layers.sinh_arcsinh, sf.layers.affine, repeat=2)
+    )
+
+
 # -- samplers ------------------------------------------------------------------------------
 def _sample_triangular(rng, n):
     z1, z2 = rng.standard_normal(n), rng.standard_normal(n)
     x1 = np.exp(0.3) * z1 - 1.0
     x2 = np.exp(-0.2 + 0.4 * z1) * z2 + 0.5 + 0.8 * z1
     return np.column_stack([x1, x2])
+
+
+def _sample_banana(rng, n):
+    x1 = np.exp(0.2) * rng.standard_normal(n)
+    return np.column_stack([x1, 0.5 * x1 * x1 + 0.3 * rng.standard_normal(n)])
 
 
 def _sample_sas_affine(rng, n):
@@ -440,6 +486,45 @@ CASES: list[Case] = [
         },
         _sample_triangular,
     ),
+    Case(
+        "triangular-2d-banana",
+        _flow_triangular_quadratic,
+        _triangular_quadratic,
+        {
+            k: "real"
+            for k in (
+                "s_1_1_0",
+                "t_1_1_0",
+                "s_1_2_0",
+                "s_1_2_1",
+                "s_1_2_2",
+                "t_1_2_0",
+                "t_1_2_1",
+                "t_1_2_2",
+            )
+        },
+        {"s_1_1_0": 0.2, "s_1_2_0": float(np.log(0.3)), "t_1_2_2": 0.5 * float(np.exp(0.4))},
+        _sample_banana,
+    ),
+    Case(
+        "two-sinh-arcsinh-affine-pairs-on-johnson-su",
+        _flow_sas_stack,
+        _sas_stack,
+        {f"{k}_{i}": ("positive" if k == "d" else "real") for k in "abde" for i in (1, 2)},
+        {
+            "a_1": 0.0,
+            "a_2": 1.2,
+            "b_1": 0.0,
+            "b_2": 0.5,
+            "d_1": 1.0,
+            "d_2": 1.0,
+            "e_1": 0.0,
+            "e_2": -0.7,
+        },
+        lambda g, n: stats.johnsonsu(1.0, 1.5, loc=0.5, scale=4.0).rvs(n, random_state=g),
+        exact=False,
+        several=1.0,
+    ),
 ]
 
 BY_NAME = {case.name: case for case in CASES}
@@ -449,7 +534,7 @@ def oracle_fit(case: Case, data: np.ndarray) -> tuple[dict[str, float], float]:
     """The maximiser of the hand-written log-likelihood (Nelder–Mead from the true values,
     then BFGS), and the maximum."""
     names = list(case.kinds)
-    truth = {k: case.truth.get(k, 0.0) for k in names}
+    truth = case.true_params()
     positive = np.array([case.kinds[k] == "positive" for k in names])
 
     def params(eta):
