@@ -451,6 +451,9 @@ class _Progress:
         print(line + (f"  {note}" if note else ""), file=sys.stderr)
 
 
+#: a fit whose exact Hessian is negative definite is converged when a Newton step would
+#: raise the log-likelihood by at most this many nats, whatever its gradient
+NEWTON_GAIN = 1e-3
 #: L-BFGS runs at most this many times from where the last one stopped
 RESTARTS = 20
 #: the objective (minus the mean log-likelihood) where it is not finite
@@ -752,12 +755,19 @@ def train_flow(
                 )
         except _Stop:
             eta, reason = state["last"], ""
-        if method == "trust-krylov" and exact and valid is None and not state["stalled"]:
+        if (
+            method in ("trust-krylov", "L-BFGS")
+            and exact
+            and valid is None
+            and not state["stalled"]
+        ):
             # scipy's trust-krylov stops at a small gradient, which a saddle point also
             # has, and gives up when its Lanczos solver fails on an indefinite Hessian
             # (status 3) or returns a step its model does not predict to descend (status
-            # 2): the exact-subproblem trust region takes over until the gradient is
-            # small and no direction of negative curvature is left
+            # 2); L-BFGS-B's line search fails against the support's edge (where the
+            # objective is a wall): while the exact Hessian is affordable, the
+            # exact-subproblem trust region takes over until the gradient is small and no
+            # direction of negative curvature is left (it returns at once if it is)
             state["second_order"] = True
             try:
                 eta, reason = trust_region(
@@ -781,9 +791,14 @@ def train_flow(
     gnorm = float(np.max(np.abs(g_eta / n)))
     success = bool(not bad[0] and gnorm <= tol)
     lowest = math.nan  # the lowest curvature of −ℓ/n (η): negative at a saddle point
-    if success and free.size <= TRUST_REGION_MAX:
-        lowest = float(np.linalg.eigvalsh(hess(eta))[0])
-        success = lowest >= -tol
+    gain = math.nan  # the Newton decrement: what a Newton step would still gain, in nats
+    if free.size <= TRUST_REGION_MAX and not bad[0]:
+        w, Q = np.linalg.eigh(hess(eta))
+        lowest = float(w[0])
+        if lowest > 0:
+            c = Q.T @ (g_eta / n)
+            gain = float(0.5 * n * np.sum(c * c / w))
+        success = (success and lowest >= -tol) or gain <= NEWTON_GAIN
     stopped_early = valid is not None and best["since"] >= patience
     if stopped_early:
         message = (
@@ -791,8 +806,15 @@ def train_flow(
             f"iterations; kept the parameters of its best value"
         )
         success = True  # the rule that was asked for stopped it (see the message)
-    elif success:
+    elif success and gnorm <= tol:
         message = f"the largest gradient component {gnorm:.3g} is at most tol = {tol:g}"
+    elif success:
+        message = (
+            f"the Hessian is negative definite and a Newton step would raise the "
+            f"log-likelihood by {gain:.2g} ≤ {NEWTON_GAIN:g} nats, though the largest "
+            f"gradient component is {gnorm:.3g} > tol = {tol:g}: a maximum along a nearly "
+            f"flat ridge (curvature {lowest:.2g}), where parameters can hardly be told apart"
+        )
     elif gnorm <= tol and lowest < -tol:
         message = (
             f"a saddle point: the largest gradient component {gnorm:.3g} is at most tol = "
@@ -807,7 +829,14 @@ def train_flow(
             f"stalled: the log-likelihood rose by less than {nats:g} nats over the last "
             f"{window} iterations while the largest gradient component is {gnorm:.3g} > "
             f"tol = {tol:g}; "
-            + _drift(names_free, theta_of(path[-1 - window])[free], theta[free], kinds[free])
+            + (
+                f"the likelihood is concave here (a Newton step would gain {gain:.2g} nats) "
+                f"but its maximum lies along a long, curved, nearly flat valley (lowest "
+                f"curvature {lowest:.2g}): more iterations (a longer stall window, e.g. "
+                f"stall=(500, 0.01)) may converge"
+                if lowest > 0
+                else _drift(names_free, theta_of(path[-1 - window])[free], theta[free], kinds[free])
+            )
         )
     else:
         message = (

@@ -80,7 +80,13 @@ def subproblem(g: np.ndarray, w: np.ndarray, Q: np.ndarray, radius: float) -> np
             break
         slope = np.sum(q * q / d) / norm**3  # d/dλ of 1/‖p(λ)‖
         lam += (1 / radius - 1 / norm) / slope
-    return Q @ (-c / (w + lam))
+    y = -c / (w + lam)
+    rest = radius**2 - float(y[1:] @ y[1:])
+    if w[0] < 0 and y @ y < radius**2 and rest > 0:
+        # next to the hard case w₁ + λ has lost its digits to cancellation: put the
+        # lowest eigenvector's component where it reaches the boundary
+        y[0] = math.copysign(math.sqrt(rest), y[0] if y[0] else 1.0)
+    return Q @ y
 
 
 def trust_region(
