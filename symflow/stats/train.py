@@ -454,6 +454,9 @@ class _Progress:
 #: a fit whose exact Hessian is negative definite is converged when a Newton step would
 #: raise the log-likelihood by at most this many nats, whatever its gradient
 NEWTON_GAIN = 1e-3
+#: a fit that stops with a larger gradient component of the mean log-likelihood is
+#: reported as climbing towards a singularity (its gradient grows without bound)
+SINGULAR_GRADIENT = 1e3
 #: L-BFGS runs at most this many times from where the last one stopped
 RESTARTS = 20
 #: the objective (minus the mean log-likelihood) where it is not finite
@@ -838,6 +841,17 @@ def train_flow(
                 else _drift(names_free, theta_of(path[-1 - window])[free], theta[free], kinds[free])
             )
         )
+    elif gnorm > SINGULAR_GRADIENT and len(path) > 1:
+        back = path[max(0, len(path) - 51)]
+        message = (
+            f"{reason or 'stopped'}; the largest gradient component grew to {gnorm:.3g}: "
+            f"the likelihood rises towards a singularity along this path (a layer "
+            f"collapsing onto a density spike, where the log-likelihood has no finite "
+            f"maximum), not a maximum; "
+            + "the parameters that moved most over the last iterations: "
+            + _movers([names[j] for j in free], theta_of(back)[free], theta[free], kinds[free])
+            + " (start from other init values, or use validation= to stop on held-out data)"
+        )
     else:
         message = (
             f"{reason or 'stopped'}; the largest gradient component is {gnorm:.3g} > tol = "
@@ -949,6 +963,19 @@ def _drift(names: list[str], before: np.ndarray, after: np.ndarray, kinds: np.nd
         f"or zero parameter values, where this flow has no maximiser (a sub-family reached "
         f"only in a limit); more iterations gain little"
     )
+
+
+def _movers(names: list[str], before: np.ndarray, after: np.ndarray, kinds: np.ndarray) -> str:
+    """The three parameters that moved most in the optimised coordinates, from → to.
+
+    >>> _movers(["a", "d"], np.array([0.1, 12.0]), np.array([0.1, 127.0]), np.array([0, 1]))
+    'd 12 → 127'
+    """
+    eta_before = np.where(kinds != 0, np.log(np.abs(before)), before)
+    eta_after = np.where(kinds != 0, np.log(np.abs(after)), after)
+    order = np.argsort(-np.abs(eta_after - eta_before))[:3]
+    moved = [j for j in order if abs(eta_after[j] - eta_before[j]) > 0]
+    return ", ".join(f"{names[j]} {before[j]:.3g} → {after[j]:.3g}" for j in moved) or "none"
 
 
 def _polish(objective, hess, eta: np.ndarray, steps: int = 6) -> np.ndarray:

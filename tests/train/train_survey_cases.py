@@ -11,6 +11,7 @@ log-likelihood, positive parameters optimised as logs.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -538,7 +539,10 @@ def oracle_fit(case: Case, data: np.ndarray) -> tuple[dict[str, float], float]:
     positive = np.array([case.kinds[k] == "positive" for k in names])
 
     def params(eta):
-        return dict(zip(names, np.where(positive, np.exp(eta), eta), strict=True))
+        values = [
+            math.exp(min(e, 700.0)) if p else float(e) for e, p in zip(eta, positive, strict=True)
+        ]
+        return dict(zip(names, values, strict=True))
 
     def negll(eta):
         with np.errstate(all="ignore"):
