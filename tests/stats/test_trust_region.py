@@ -18,11 +18,11 @@ def _model(g, H, p):
 
 
 def _brute(g, H, radius, rng):
-    """min g·p + ½pᵀHp over |p| ≤ radius by SLSQP from many starts (independent of
+    """min g·p + ½pᵀHp over |p| ≤ radius by SLSQP from a dozen starts (independent of
     the eigendecomposition)."""
     best = np.inf
     cons = {"type": "ineq", "fun": lambda p: radius**2 - p @ p}
-    for _ in range(30):
+    for _ in range(12):
         p0 = rng.normal(size=g.size)
         p0 *= radius * rng.uniform() / np.linalg.norm(p0)
         res = optimize.minimize(

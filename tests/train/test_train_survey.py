@@ -7,7 +7,7 @@ log-likelihood (within 1e-3 nats, or beat it); report converged when it stops at
 maximum; give a log-likelihood that the hand-written density agrees with at its
 parameters; and score held-out data as well as the oracle's parameters do.
 
-The CI subset is a few derandomised cases; the whole survey (every case × five data seeds,
+The CI subset is one derandomised case (data leaving the support at the default start); the whole survey (every case × five data seeds,
 n = 5,000) runs with ``SYMFLOW_TRAIN_SURVEY=1``::
 
     SYMFLOW_TRAIN_SURVEY=1 python -m pytest tests/train/test_train_survey.py -p no:cacheprovider
@@ -60,12 +60,12 @@ def check(case: Case, seed: int, n: int) -> None:
         assert ours >= truth - 3 * len(case.kinds) - 3 * np.sqrt(n), (ours, truth)
 
 
-CI = ["box-cox-data-below-the-start-support", "sinh-arcsinh-affine-on-student-t"]
+CI = ["box-cox-data-below-the-start-support"]
 
 
 @pytest.mark.parametrize("name", CI)
 def test_survey_ci_subset(name):
-    check(BY_NAME[name], seed=0, n=2000)
+    check(BY_NAME[name], seed=0, n=1000)
 
 
 @pytest.mark.skipif(not LONG, reason="the whole survey runs with SYMFLOW_TRAIN_SURVEY=1")
