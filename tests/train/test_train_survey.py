@@ -7,8 +7,9 @@ log-likelihood (within 1e-3 nats, or beat it); report converged when it stops at
 maximum; give a log-likelihood that the hand-written density agrees with at its
 parameters; and score held-out data as well as the oracle's parameters do.
 
-The CI subset is one derandomised case (data leaving the support at the default start); the whole survey (every case × five data seeds,
-n = 5,000) runs with ``SYMFLOW_TRAIN_SURVEY=1``::
+The CI subset is one derandomised case (data leaving the support at the default start);
+the whole survey (every case × five data seeds, n = 5,000) runs with
+``SYMFLOW_TRAIN_SURVEY=1``::
 
     SYMFLOW_TRAIN_SURVEY=1 python -m pytest tests/train/test_train_survey.py -p no:cacheprovider
 """
