@@ -416,6 +416,13 @@ def fit_flow(
 
     theta0 = np.array([start[name] for name in names])
     total, _, _, bad, absgrad = evaluate(theta0)
+    for width in _WIDER if bad >= 0 or not math.isfinite(total) else ():
+        # data outside the support at the default start (a shift or a power that puts
+        # the support's edge inside the data): the best point of wider and wider grids
+        theta0 = _grid_start(evaluate, theta0, free, kinds, init or {}, names, width)
+        total, _, _, bad, absgrad = evaluate(theta0)
+        if bad < 0 and math.isfinite(total):
+            break
     if bad >= 0 or not math.isfinite(total):
         i = int(bad) if bad >= 0 else 0
         given = ", ".join(f"{k} = {v:g}" for k, v in start.items())
@@ -585,21 +592,46 @@ def _polish(terms, eta: np.ndarray, steps: int = 20) -> tuple[np.ndarray, int]:
             break
         candidate = eta + step
         value_c, g_c, h_c = terms(candidate)
-        if not (math.isfinite(value_c) and float(np.max(np.abs(g_c))) < norm):
+        # a smaller gradient is not enough: a Newton step towards a saddle point or a
+        # minimum shrinks it too; the value may rise by no more than its rounding
+        rounding = 1e-12 * max(1.0, abs(value))
+        if not (
+            math.isfinite(value_c)
+            and value_c <= value + rounding
+            and float(np.max(np.abs(g_c))) < norm
+        ):
             break
         eta, value, g, h = candidate, value_c, g_c, h_c
         count += 1
     return eta, count
 
 
-def _grid_start(evaluate, theta0, free, kinds, init, names) -> np.ndarray:
-    """The best of a 3^P grid around the default start (P <= 5), or the start itself."""
+#: grid widths tried, in turn, when the data leave the support at the default start
+_WIDER = (1.0, 4.0, 16.0)
+
+
+def _grid_start(evaluate, theta0, free, kinds, init, names, width=1.0) -> np.ndarray:
+    """The best of a 3^P grid around the default start (P <= 5; the 2P points along the
+    axes for more), η ± 1.5·width for signed parameters and θ ± 2·width for the others,
+    or the start itself."""
     searched = [j for j in free if names[j] not in init]
-    if not searched or len(searched) > 5:
+    if not searched:
         return theta0
     best, best_value = theta0, evaluate(theta0)[0]
-    offsets = [-1.5, 0.0, 1.5]
-    for combo in itertools.product(offsets, repeat=len(searched)):
+    if not math.isfinite(best_value):
+        best_value = -math.inf
+    offsets = [-1.5 * width, 0.0, 1.5 * width]
+    if len(searched) <= 5:
+        combos = list(itertools.product(offsets, repeat=len(searched)))
+    elif width == 1.0:
+        return theta0  # the default start of a larger flow is kept when it is feasible
+    else:
+        combos = [
+            tuple(off if a == k else 0.0 for a in range(len(searched)))
+            for k in range(len(searched))
+            for off in offsets[::2]
+        ]
+    for combo in combos:
         theta = theta0.copy()
         for off, j in zip(combo, searched, strict=True):
             theta[j] = theta0[j] * math.exp(off) if kinds[j] else theta0[j] + off * 4 / 3

@@ -9,10 +9,12 @@ The optimiser is chosen by size (``method="auto"``):
 =======================  =====================================================
 parameters / data        method
 =======================  =====================================================
-P ≤ 40                   ``trust-krylov``: trust-region Newton on the exact
+P ≤ 40                   ``trust-exact``: trust-region Newton on the exact
                          Hessian (P tangent passes after one reverse pass per
-                         point, once per iteration), the subproblem solved by
-                         Lanczos iterations on that matrix
+                         point, once per iteration), the subproblem solved
+                         exactly from its eigendecomposition in a region
+                         scaled to the parameters
+                         (:mod:`symflow.stats.trust_region`)
 P > 40                   ``L-BFGS`` (scipy's L-BFGS-B, exact gradients), its
                          memory as many curvature pairs as parameters (20 to
                          100, :func:`lbfgs_memory`)
@@ -20,11 +22,14 @@ n ≥ 10⁷ points           ``adam``: minibatch Adam, then the full-data gradie
                          is reported
 =======================  =====================================================
 
-``trust-exact`` (the same exact Hessian, the subproblem solved by factorisations) can
-be asked for; on flows whose likelihood rises along curved valleys (stacked
-sinh-arcsinh layers) it takes several times as many iterations as ``trust-krylov``.
-``trust-krylov`` with more than 40 parameters is Hessian-free: each Lanczos step is one
-exact Hessian-vector product over the data.
+An indefinite Hessian never stops the trust region: its step follows the negative
+curvature, and a point with a small gradient where the likelihood still curves upwards
+(a saddle point) is left the same way, not reported as a maximum. ``trust-krylov``
+(scipy's, the subproblem solved by Lanczos iterations) can be asked for; with at most 40
+parameters its products come from the exact Hessian and, where it stops (at a small
+gradient, or when its Lanczos solver fails on an indefinite Hessian), the exact trust
+region takes over. With more than 40 parameters it is Hessian-free: each Lanczos step
+is one exact Hessian-vector product over the data.
 
 A flow with several inverse paths (x = z², a Piecewise map) is trained the same way:
 its kernels sum the paths' densities (a log-sum-exp), and its gradient and
@@ -34,10 +39,13 @@ Parameters declared positive (negative) are optimised as θ = ±exp(η). Without
 ``init``, every parameter starts at the value that makes its layer the identity (1 for
 positive parameters, 0 for the others) and, when the last layer is an affine map
 x = s·z + b (s a positive parameter or exp of one), s and b are set from the data's
-median and interquartile range against the base's.
+median and interquartile range against the base's. When some data points lie outside
+the support there (a shift or a power that puts the support's edge inside the data),
+parameters are moved one at a time, further and further, until none does.
 
 A fit is converged when the largest component of the gradient of the mean
-log-likelihood (in the optimised coordinates η) is at most ``tol``; the result says so,
+log-likelihood (in the optimised coordinates η) is at most ``tol`` and, for up to 40
+parameters, no eigenvalue of its Hessian exceeds ``tol`` (not a saddle); the result says so,
 or says why it stopped (iteration limit, line search failure, early stopping on
 validation data, a stall, with the parameters that drift) and what the gradient was.
 
@@ -364,11 +372,11 @@ def choose_method(parameters: int, points: int) -> str:
     """The default optimiser for ``parameters`` free parameters and ``points`` data points.
 
     >>> choose_method(16, 20_000), choose_method(64, 20_000), choose_method(16, 10**7)
-    ('trust-krylov', 'L-BFGS', 'adam')
+    ('trust-exact', 'L-BFGS', 'adam')
     """
     if points >= ADAM_MIN_POINTS:
         return "adam"
-    return "trust-krylov" if parameters <= TRUST_REGION_MAX else "L-BFGS"
+    return "trust-exact" if parameters <= TRUST_REGION_MAX else "L-BFGS"
 
 
 def lbfgs_memory(parameters: int) -> int:
@@ -443,6 +451,12 @@ class _Progress:
         print(line + (f"  {note}" if note else ""), file=sys.stderr)
 
 
+#: a fit whose exact Hessian is negative definite is converged when a Newton step would
+#: raise the log-likelihood by at most this many nats, whatever its gradient
+NEWTON_GAIN = 1e-3
+#: a fit that stops with a larger gradient component of the mean log-likelihood is
+#: reported as climbing towards a singularity (its gradient grows without bound)
+SINGULAR_GRADIENT = 1e3
 #: L-BFGS runs at most this many times from where the last one stopped
 RESTARTS = 20
 #: the objective (minus the mean log-likelihood) where it is not finite
@@ -488,8 +502,8 @@ def train_flow(
         Converged when the largest gradient component of the mean log-likelihood (in the
         optimised coordinates) is at most ``tol``.
     maxiter : int, optional
-        Iteration limit (default 200 for trust-exact, 500 for trust-krylov, 5000 for
-        L-BFGS).
+        Iteration limit (default 2000 trial steps for trust-exact, 500 for trust-krylov,
+        5000 for L-BFGS).
     validation : array_like, optional
         Held-out points: the parameters with the best validation log-likelihood are kept,
         and training stops when it has not improved for ``patience`` iterations.
@@ -516,6 +530,7 @@ def train_flow(
     from scipy import optimize
 
     from symflow.codegen.train_kernel import train_kernels
+    from symflow.stats.trust_region import trust_region
 
     t0 = time.perf_counter()
     program = flow.program
@@ -573,17 +588,19 @@ def train_flow(
     if method == "auto":
         method = choose_method(free.size, n)
     if maxiter is None:
-        maxiter = {"trust-exact": 200, "trust-krylov": 500, "L-BFGS": 5000, "adam": 0}[method]
+        maxiter = {"trust-exact": 2000, "trust-krylov": 500, "L-BFGS": 5000, "adam": 0}[method]
 
     def theta_of(eta: np.ndarray) -> np.ndarray:
         theta = theta0.copy()
         theta[free] = np.where(kinds[free] != 0, kinds[free] * np.exp(eta), eta)
         return theta
 
+    value0, _, bad0 = train.value_grad(theta0)
+    if bad0[0] and not (init and all(names[j] in init for j in free)):
+        theta0, value0, bad0 = _feasible_start(train, theta0, free, kinds, init or {}, names)
     eta0 = theta0[free].copy()
     logs = kinds[free] != 0
     eta0[logs] = np.log(np.abs(eta0[logs]))
-    value0, _, bad0 = train.value_grad(theta0)
     if bad0[0]:
         given = ", ".join(f"{k} = {start[k]:g}" for k in names)
         first = kernels.first_bad(train.array, theta0) if train.array is not None else -1
@@ -595,7 +612,7 @@ def train_flow(
             f"under which every data point is inside the support."
         )
 
-    state = {"eta": None, "out": None, "last": eta0, "stalled": False}
+    state = {"eta": None, "out": None, "last": eta0, "stalled": False, "second_order": False}
     path: list[np.ndarray] = []  # η after each iteration (where a stalled fit drifts)
 
     def chain(theta, grad):
@@ -674,7 +691,7 @@ def train_flow(
                 best["since"] += 1
                 if best["since"] >= patience:
                     raise _Stop
-        if row[2] <= tol and method != "adam":
+        if row[2] <= tol and method != "adam" and not state["second_order"]:
             raise _Stop
         window, nats = stall
         if len(history) > window and history[-1][1] - history[-1 - window][1] < nats:
@@ -686,15 +703,17 @@ def train_flow(
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         try:
-            if method in ("trust-exact", "trust-krylov"):
+            if method == "trust-exact":
+                state["second_order"] = True
+                eta, reason = trust_region(
+                    objective, hess_once, eta0, tol, maxiter, after, curvature=tol
+                )
+            elif method == "trust-krylov":
                 res = optimize.minimize(
                     objective,
                     eta0,
                     jac=True,
-                    hess=hess if method == "trust-exact" else None,
-                    hessp=(hessp_of_matrix if exact else hessp)
-                    if method == "trust-krylov"
-                    else None,
+                    hessp=hessp_of_matrix if exact else hessp,
                     method=method,
                     callback=after,
                     options={"gtol": tol, "maxiter": maxiter},
@@ -739,6 +758,32 @@ def train_flow(
                 )
         except _Stop:
             eta, reason = state["last"], ""
+        if (
+            method in ("trust-krylov", "L-BFGS")
+            and exact
+            and valid is None
+            and not state["stalled"]
+        ):
+            # scipy's trust-krylov stops at a small gradient, which a saddle point also
+            # has, and gives up when its Lanczos solver fails on an indefinite Hessian
+            # (status 3) or returns a step its model does not predict to descend (status
+            # 2); L-BFGS-B's line search fails against the support's edge (where the
+            # objective is a wall): while the exact Hessian is affordable, the
+            # exact-subproblem trust region takes over until the gradient is small and no
+            # direction of negative curvature is left (it returns at once if it is)
+            state["second_order"] = True
+            try:
+                eta, reason = trust_region(
+                    objective,
+                    hess_once,
+                    eta,
+                    tol,
+                    max(maxiter - len(history), 1),
+                    after,
+                    curvature=tol,
+                )
+            except _Stop:
+                eta, reason = state["last"], ""
     if valid is not None:
         eta = best["eta"]
     elif method == "trust-exact" or (method == "trust-krylov" and exact):
@@ -748,6 +793,15 @@ def train_flow(
     _, g_eta = chain(theta, grad)
     gnorm = float(np.max(np.abs(g_eta / n)))
     success = bool(not bad[0] and gnorm <= tol)
+    lowest = math.nan  # the lowest curvature of −ℓ/n (η): negative at a saddle point
+    gain = math.nan  # the Newton decrement: what a Newton step would still gain, in nats
+    if free.size <= TRUST_REGION_MAX and not bad[0]:
+        w, Q = np.linalg.eigh(hess(eta))
+        lowest = float(w[0])
+        if lowest > 0:
+            c = Q.T @ (g_eta / n)
+            gain = float(0.5 * n * np.sum(c * c / w))
+        success = (success and lowest >= -tol) or gain <= NEWTON_GAIN
     stopped_early = valid is not None and best["since"] >= patience
     if stopped_early:
         message = (
@@ -755,8 +809,22 @@ def train_flow(
             f"iterations; kept the parameters of its best value"
         )
         success = True  # the rule that was asked for stopped it (see the message)
-    elif success:
+    elif success and gnorm <= tol:
         message = f"the largest gradient component {gnorm:.3g} is at most tol = {tol:g}"
+    elif success:
+        message = (
+            f"the Hessian is negative definite and a Newton step would raise the "
+            f"log-likelihood by {gain:.2g} ≤ {NEWTON_GAIN:g} nats, though the largest "
+            f"gradient component is {gnorm:.3g} > tol = {tol:g}: a maximum along a nearly "
+            f"flat ridge (curvature {lowest:.2g}), where parameters can hardly be told apart"
+        )
+    elif gnorm <= tol and lowest < -tol:
+        message = (
+            f"a saddle point: the largest gradient component {gnorm:.3g} is at most tol = "
+            f"{tol:g}, but the mean log-likelihood curves upwards along one direction "
+            f"(Hessian eigenvalue {-lowest:.3g} > tol), so this is not a maximum (start from "
+            f"other init values, or use method='trust-exact', which leaves saddle points)"
+        )
     elif state["stalled"]:
         window, nats = stall
         names_free = [names[j] for j in free]
@@ -764,7 +832,25 @@ def train_flow(
             f"stalled: the log-likelihood rose by less than {nats:g} nats over the last "
             f"{window} iterations while the largest gradient component is {gnorm:.3g} > "
             f"tol = {tol:g}; "
-            + _drift(names_free, theta_of(path[-1 - window])[free], theta[free], kinds[free])
+            + (
+                f"the likelihood is concave here (a Newton step would gain {gain:.2g} nats) "
+                f"but its maximum lies along a long, curved, nearly flat valley (lowest "
+                f"curvature {lowest:.2g}): more iterations (a longer stall window, e.g. "
+                f"stall=(500, 0.01)) may converge"
+                if lowest > 0
+                else _drift(names_free, theta_of(path[-1 - window])[free], theta[free], kinds[free])
+            )
+        )
+    elif gnorm > SINGULAR_GRADIENT and len(path) > 1:
+        back = path[max(0, len(path) - 51)]
+        message = (
+            f"{reason or 'stopped'}; the largest gradient component grew to {gnorm:.3g}: "
+            f"the likelihood rises towards a singularity along this path (a layer "
+            f"collapsing onto a density spike, where the log-likelihood has no finite "
+            f"maximum), not a maximum; "
+            + "the parameters that moved most over the last iterations: "
+            + _movers([names[j] for j in free], theta_of(back)[free], theta[free], kinds[free])
+            + " (start from other init values, or use validation= to stop on held-out data)"
         )
     else:
         message = (
@@ -821,6 +907,38 @@ def train_flow(
     )
 
 
+#: widths of the moves tried when the data leave the support at the default start
+_WIDER = (1.0, 4.0, 16.0)
+
+
+def _feasible_start(train, theta0, free, kinds, init, names):
+    """A start under which every data point has positive density, when the default one
+    leaves some outside the support (a shift or a power that puts the support's edge
+    inside the data): the best of the moves of one parameter at a time, η ± 1.5·w for
+    signed parameters and θ ± 2·w for the others, for w = 1, 4, 16 in turn; then of
+    those moves from the best of them. Returns (θ, value, bad) at the start chosen (the
+    default one, still infeasible, when no move helps)."""
+    searched = [j for j in free if names[j] not in init]
+    value, _, bad = train.value_grad(theta0)
+    best = (theta0, value, bad)
+    for width in _WIDER:
+        for _ in range(2):  # a second round from the best point so far
+            centre = best[0]
+            for j in searched:
+                for sign in (-1.0, 1.0):
+                    theta = centre.copy()
+                    if kinds[j]:
+                        theta[j] = centre[j] * math.exp(1.5 * sign * width)
+                    else:
+                        theta[j] = centre[j] + 2.0 * sign * width
+                    value, _, bad = train.value_grad(theta)
+                    if (bad[0], -value) < (best[2][0], -best[1]) and math.isfinite(value):
+                        best = (theta, value, bad)
+            if best[2][0] == 0:
+                return best
+    return best
+
+
 def _drift(names: list[str], before: np.ndarray, after: np.ndarray, kinds: np.ndarray) -> str:
     """What a stalled fit's parameters did over the stall window: the three that moved
     most in the optimised coordinates (log|θ| for signed parameters), from → to.
@@ -847,6 +965,19 @@ def _drift(names: list[str], before: np.ndarray, after: np.ndarray, kinds: np.nd
     )
 
 
+def _movers(names: list[str], before: np.ndarray, after: np.ndarray, kinds: np.ndarray) -> str:
+    """The three parameters that moved most in the optimised coordinates, from → to.
+
+    >>> _movers(["a", "d"], np.array([0.1, 12.0]), np.array([0.1, 127.0]), np.array([0, 1]))
+    'd 12 → 127'
+    """
+    eta_before = np.where(kinds != 0, np.log(np.abs(before)), before)
+    eta_after = np.where(kinds != 0, np.log(np.abs(after)), after)
+    order = np.argsort(-np.abs(eta_after - eta_before))[:3]
+    moved = [j for j in order if abs(eta_after[j] - eta_before[j]) > 0]
+    return ", ".join(f"{names[j]} {before[j]:.3g} → {after[j]:.3g}" for j in moved) or "none"
+
+
 def _polish(objective, hess, eta: np.ndarray, steps: int = 6) -> np.ndarray:
     """Newton steps on the exact gradient and Hessian while the gradient shrinks (near
     the maximum the value changes by less than its rounding error; the gradient still
@@ -861,7 +992,14 @@ def _polish(objective, hess, eta: np.ndarray, steps: int = 6) -> np.ndarray:
         except np.linalg.LinAlgError:
             break
         value_c, g_c = objective(eta + step)
-        if not (math.isfinite(value_c) and float(np.max(np.abs(g_c))) < norm):
+        # a smaller gradient is not enough: a Newton step towards a saddle point or a
+        # minimum shrinks it too; the value may rise by no more than its rounding
+        rounding = 1e-12 * max(1.0, abs(value))
+        if not (
+            math.isfinite(value_c)
+            and value_c <= value + rounding
+            and float(np.max(np.abs(g_c))) < norm
+        ):
             break
         eta, value, g = eta + step, value_c, g_c
     return eta
