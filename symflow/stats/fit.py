@@ -501,20 +501,69 @@ def fit_flow(
     gradient_norm = float(np.max(np.abs(terms(eta_hat)[1])))
     if not (math.isfinite(terms(eta_hat)[0]) and gradient_norm <= tol) and np.ptp(arr) == 0:
         raise _no_maximum(flow, arr, names, free)
+    edge = _support_edge(terms, evaluate, theta_of, free, kinds, eta_hat, tol)
+    constrained = None
+    if edge is not None and len(free) > 1:
+        # several parameters move the support's ends together (Uniform(a, a + e^b)): the
+        # maximum subject to every data point inside the support, then onto the edge
+        ends = _support_constraints(flow, symbols, arr, theta_of)
+        if ends:
+            constrained = _maximise_inside(terms, ends, eta_hat, maxiter)
+            edge = _support_edge(terms, evaluate, theta_of, free, kinds, constrained.x, tol) or edge
     theta_hat = theta_of(eta_hat)
+    if edge is not None:
+        eta_hat, theta_hat, blocked, point = edge
+    if constrained is not None and edge is not None:  # the parameters the edge fixes
+        moving = {s.name for s in flow.program.support.free_symbols}
+        blocked = sorted(set(blocked) | {a for a, j in enumerate(free) if names[j] in moving})
+    inner = [a for a in range(len(free)) if edge is None or a not in blocked]
+    if edge is not None and inner:  # Newton on the coordinates the edge leaves free
+        on_edge = eta_hat.copy()
+
+        def inner_terms(e: np.ndarray):
+            full = on_edge.copy()
+            full[inner] = e
+            value, g, h = terms(full)
+            return value, g[inner], h[np.ix_(inner, inner)]
+
+        polished_inner, more = _polish(inner_terms, eta_hat[inner])
+        if more:
+            eta_hat = eta_hat.copy()
+            eta_hat[inner] = polished_inner
+            for a in inner:
+                theta_hat[free[a]] = theta_of(eta_hat)[free[a]]
+            polished += more
     total, grad, hess, bad, _ = evaluate(theta_hat)
-    gradient_norm = float(np.max(np.abs(terms(eta_hat)[1]))) if math.isfinite(total) else math.inf
+    # the gradient in η from θ itself: on the edge, θ ↦ η ↦ θ may round outside it
+    g_hat = -np.array([theta_hat[j] if kinds[j] else 1.0 for j in free]) * grad[free] / n
+    gradient_norm = (
+        float(np.max(np.abs(g_hat[inner]), initial=0.0)) if math.isfinite(total) else math.inf
+    )
     success = bool(math.isfinite(total) and gradient_norm <= tol)
+    if constrained is not None:
+        # SLSQP's "positive directional derivative" (8) is how it ends at a maximum on
+        # the edge; the coordinates free of the edge must have converged on their own
+        success = bool(success and constrained.status in (0, 8))
+        res = constrained
     message = "" if success else f"{res.message} (largest gradient {gradient_norm:.3g})"
+    if edge is not None:
+        which = ", ".join(names[free[a]] for a in blocked)
+        message = (message + "; " if message else "") + (
+            f"the maximum is on the edge of the region where every data point has positive "
+            f"density: moving {which} further would put data point {point} "
+            f"(x = {float(arr[point])!r}) outside the support, so the log-likelihood is not "
+            f"differentiable there and {which} {'have' if len(blocked) > 1 else 'has'} no "
+            f"standard error from the observed information"
+        )
     nit = int(getattr(res, "nit", 0)) + polished
-    info = -hess[np.ix_(free, free)]
+    info = -hess[np.ix_([free[a] for a in inner], [free[a] for a in inner])]
     cov = np.full((len(free), len(free)), np.nan)
     try:
         np.linalg.cholesky(info)
-        cov = np.linalg.inv(info)
+        cov[np.ix_(inner, inner)] = np.linalg.inv(info)
     except np.linalg.LinAlgError:
-        weak = [names[free[j]] for j in range(len(free)) if not info[j, j] > 0] or [
-            names[j] for j in free
+        weak = [names[free[a]] for k, a in enumerate(inner) if not info[k, k] > 0] or [
+            names[free[a]] for a in inner
         ]
         message = (message + "; " if message else "") + (
             f"the observed information is not positive definite at the estimate, so the "
@@ -569,6 +618,95 @@ def _untranslatable(flow, names, fixed, exc: CompileError) -> Exception:
         f"transform is not at fault: hold {', '.join(shapes)} with fixed={{{example}}}, or "
         f"fit a flow whose base has no free shape parameter."
     )
+
+
+def _support_edge(terms, evaluate, theta_of, free, kinds, eta: np.ndarray, tol: float):
+    """A maximum on the edge of the parameter region where all data have positive density
+    (θ̂ = max xᵢ for Uniform(0, θ), θ̂ = min xᵢ for a shifted Exponential): the ascent
+    direction of every coordinate with a gradient above ``tol`` leaves that region at
+    once. Each such coordinate is moved onto the edge: its parameter becomes the last
+    float inside the region.
+
+    Returns (η, θ on the edge, the blocked coordinates, the data point on the edge), or
+    None when no coordinate is blocked.
+    """
+    value, g, _ = terms(eta)
+    if not math.isfinite(value):
+        return None
+    steep = [a for a in range(len(eta)) if abs(g[a]) > tol]
+    if not steep:
+        return None
+    eta = eta.copy()
+    theta = theta_of(eta)
+    point = -1
+    blocked: list[int] = []
+    for a in steep:
+        ascent = -math.copysign(1.0, g[a])  # terms() is the negative mean log-likelihood
+        probe = eta.copy()
+        probe[a] += ascent * 1e-6 * max(1.0, abs(eta[a]))
+        j = free[a]
+        inside, outside = theta[j], theta_of(probe)[j]
+        trial = theta.copy()
+        trial[j] = outside
+        if evaluate(trial)[3] < 0:
+            continue  # the likelihood goes on in this coordinate
+        blocked.append(a)
+        for _ in range(2200):  # bisection in θ to adjacent floats
+            middle = 0.5 * (inside + outside)
+            if middle in (inside, outside) or not math.isfinite(middle):
+                break
+            trial[j] = middle
+            if evaluate(trial)[3] < 0:
+                inside = middle
+            else:
+                outside = middle
+        theta[j] = inside
+        trial[j] = outside
+        point = int(evaluate(trial)[3])
+        eta[a] = math.log(abs(inside)) if kinds[j] else inside
+    return (eta, theta, blocked, point) if blocked else None
+
+
+def _support_constraints(flow, symbols, arr: np.ndarray, theta_of) -> list:
+    """The conditions g(η) ≥ 0 that keep every data point inside an interval support
+    whose ends depend on the parameters: min xᵢ − lo(θ) and hi(θ) − max xᵢ, each
+    relative to the data's scale so that the optimiser's tolerance means the same for
+    any data."""
+    parts = as_intervals(flow.program.support)
+    if len(parts) != 1:
+        return []
+    scale = max(1.0, float(np.max(np.abs(arr))))
+    conditions = []
+    for end, sign, bound in ((parts[0].inf, -1.0, arr.min()), (parts[0].sup, 1.0, arr.max())):
+        if not end.free_symbols & set(symbols) or end.is_finite is False:
+            continue
+        value = sp.lambdify(symbols, end, "math")
+
+        def condition(eta, value=value, sign=sign, bound=float(bound)):
+            try:
+                return sign * (value(*theta_of(eta)) - bound) / scale
+            except (OverflowError, ValueError, ZeroDivisionError):
+                return -1.0
+
+        conditions.append(condition)
+    return conditions
+
+
+def _maximise_inside(terms, conditions, eta: np.ndarray, maxiter: int):
+    """SLSQP on the mean log-likelihood with the support conditions, each kept 1e-13 of
+    the data's scale inside so that the likelihood stays finite at every step."""
+    from scipy import optimize
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return optimize.minimize(
+            lambda e: terms(e)[0],
+            eta,
+            jac=lambda e: terms(e)[1],
+            method="SLSQP",
+            constraints=[{"type": "ineq", "fun": lambda e, c=c: c(e) - 1e-13} for c in conditions],
+            options={"maxiter": maxiter, "ftol": 1e-15},
+        )
 
 
 def _polish(terms, eta: np.ndarray, steps: int = 20) -> tuple[np.ndarray, int]:
@@ -655,7 +793,10 @@ def _check_identifiable(evaluate_sub, n, theta0, absgrad, derivatives, names, fr
             else (theta0[j] + rng.uniform(-0.5, 0.5))
         )
     other = evaluate_sub(theta1)
+    moving = {s.name for s in flow.program.support.free_symbols}
     for j in free:
+        if names[j] in moving:  # the likelihood depends on it through the support
+            continue
         suspicious = absgrad[j] <= 1e-9 * n and (other[3] >= 0 or other[4][j] <= 1e-9 * n)
         if not suspicious:
             continue

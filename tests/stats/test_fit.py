@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import math
 
 import numpy as np
 import pytest
@@ -195,15 +196,57 @@ def test_bad_options(lognormal, kwargs, match):
         fit_flow(lognormal, [1.0, 2.0, 3.0], **kwargs)
 
 
+def test_a_maximum_on_the_support_edge_is_the_textbook_estimate():
+    """θ̂ = max xᵢ for Uniform(0, θ): the likelihood θ⁻ⁿ rises until the largest point
+    leaves the support, so the maximum is on that edge, not where the gradient is 0."""
+    theta = sp.Symbol("theta", positive=True)
+    X = sf.Flow(sf.Uniform(0, 1), [sf.Transform(theta * zp, zp)])
+    data = np.array([0.5, 3.0, 1.2])
+    r = X.fit(data)
+    assert r.success
+    assert r.params["theta"] == pytest.approx(3.0, rel=1e-15)
+    assert r.loglik == pytest.approx(-3 * math.log(3.0), rel=1e-14)
+    assert math.isnan(r.stderr["theta"])
+    assert "data point 1 (x = 3.0)" in r.message and "on the edge" in r.message
+
+
+def test_a_shifted_exponential_has_its_textbook_estimates():
+    """θ̂ = min xᵢ (on the edge, no standard error) and λ̂ = 1 / (x̄ − min xᵢ), with the
+    standard error λ̂/√n of the rate from its own observed information."""
+    theta, lam = sp.Symbol("theta", positive=True), sp.Symbol("lam", positive=True)
+    X = sf.Flow(sf.Exponential(1), [sf.Transform(zp / lam + theta, zp)])
+    data = 1.0 + np.random.default_rng(1).exponential(2.0, 200)
+    r = X.fit(data)
+    rate = 1.0 / (data.mean() - data.min())
+    assert r.success
+    assert r.params["theta"] == pytest.approx(data.min(), rel=1e-15)
+    assert r.params["lam"] == pytest.approx(rate, rel=1e-9)
+    assert r.stderr["lam"] == pytest.approx(rate / math.sqrt(200), rel=1e-6)
+    assert math.isnan(r.stderr["theta"])
+
+
+def test_two_parameters_that_move_both_ends_of_the_support():
+    """Uniform(a, a + e^b): â = min xᵢ and e^b̂ = max xᵢ − min xᵢ. The likelihood does
+    not depend on a inside the support, which is no reason to call a unidentifiable."""
+    a, b = sp.symbols("a b", real=True)
+    X = sf.Flow(sf.Uniform(0, 1), [sf.Transform(a + sp.exp(b) * zp, zp)])
+    data = np.random.default_rng(1).uniform(-2.0, 5.0, 200)
+    r = X.fit(data)
+    assert r.success
+    assert r.params["a"] == pytest.approx(data.min(), rel=1e-10)
+    assert math.exp(r.params["b"]) == pytest.approx(np.ptp(data), rel=1e-10)
+    assert r.loglik == pytest.approx(-200 * math.log(np.ptp(data)), rel=1e-10)
+
+
 def test_zero_likelihood_at_the_start_names_the_point():
     theta = sp.Symbol("theta", positive=True)
     X = sf.Flow(sf.Uniform(0, 1), [sf.Transform(theta * zp, zp)])
     with pytest.raises(sf.ParameterError, match=r"data point 1 \(x = 3.0\) has zero density"):
         X.fit([0.5, 3.0], init={"theta": 1.0})
     # without init the start is moved until every point is inside the support (θ = e^1.5)
-    # and the fit ends at the edge maximum θ = max(x), honestly not converged
+    # and the fit ends at the edge maximum θ = max(x)
     fit = X.fit([0.5, 3.0])
-    assert fit.params["theta"] == pytest.approx(3.0, rel=1e-12) and not fit.success
+    assert fit.params["theta"] == pytest.approx(3.0, rel=1e-12) and fit.success
 
 
 def test_multivariate_flow_is_refused_by_the_one_dimensional_fit():
