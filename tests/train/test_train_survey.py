@@ -73,8 +73,18 @@ def test_survey_ci_subset(name):
     check(BY_NAME[name], seed=0, n=1000)
 
 
-@pytest.mark.skipif(not LONG, reason="the whole survey runs with SYMFLOW_TRAIN_SURVEY=1")
-@pytest.mark.parametrize("seed", range(5))
-@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+#: every case × five seeds with SYMFLOW_TRAIN_SURVEY=1 (one skipped test without)
+WHOLE = (
+    [pytest.param(c, s, id=f"{c.name}-{s}") for c in CASES for s in range(5)]
+    if LONG
+    else [
+        pytest.param(
+            None, None, id="whole", marks=pytest.mark.skip(reason="runs with SYMFLOW_TRAIN_SURVEY=1")
+        )
+    ]
+)
+
+
+@pytest.mark.parametrize(("case", "seed"), WHOLE)
 def test_survey(case, seed):
     check(case, seed=seed, n=5000)
