@@ -79,7 +79,7 @@ WHOLE = (
     if LONG
     else [
         pytest.param(
-            None, None, id="whole", marks=pytest.mark.skip(reason="runs with SYMFLOW_TRAIN_SURVEY=1")
+            None, None, id="whole", marks=pytest.mark.skip(reason="SYMFLOW_TRAIN_SURVEY=1 runs it")
         )
     ]
 )
