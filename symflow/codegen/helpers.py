@@ -1,5 +1,5 @@
 r"""numba helpers that generated kernel modules import: cot, sec, …, the stable forms
-log cosh, log sinh, ½·log(1 + v²) and log-sums of paths.
+log cosh, log sinh, ½·log(1 + v²), √(1 + v²) and log-sums of paths.
 
 The kernel printer translates SymPy functions that ``math`` lacks to these
 (:data:`symflow.codegen.printer.TRANSLATIONS`), and the stable rewrites
@@ -36,6 +36,7 @@ __all__ = [
     "logcosh",
     "logsinh",
     "log1p_sq",
+    "hypot1",
     "sub_exact",
     "combine_paths",
 ]
@@ -120,6 +121,15 @@ def log1p_sq(v):
     if a > 1e150:
         return math.log(a) + 0.5 * math.log1p((1.0 / a) * (1.0 / a))
     return 0.5 * math.log1p(a * a)
+
+
+@njit(**_JIT)
+def hypot1(v):
+    """√(1 + v²) without overflow: |v| for |v| > 2²⁷, where the two agree to the last bit."""
+    a = abs(v)
+    if a > 134217728.0:
+        return a
+    return math.sqrt(1.0 + a * a)
 
 
 @njit(**_JIT)

@@ -254,6 +254,7 @@ _SCALAR = {
     "softplus": "_softplus",
     "logcosh": "_logcosh",
     "log1p_sq": "_log1p_sq",
+    "hypot1": "_hypot1",
     "logsinh": "_logsinh",
 }
 

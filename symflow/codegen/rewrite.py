@@ -15,6 +15,7 @@ log(c + k·y²), c, k > 0                 log c + 2·log1p_sq(√(k/c)·y)
 log(c − k·y²), c, k > 0                 log c + log1p(−a²) or, for |a| ≥ ½,
                                         log1p(−a) + log1p(a); a = √(k/c)·y
 log(√(y² + 1)), log(cosh(asinh y))      log1p_sq(y)
+(c + k·y²)^(n/2), c, k > 0              c^(n/2)·hypot1(√(k/c)·y)ⁿ
 log(cosh u)                             logcosh(u)
 log(sinh u)                             logsinh(u)
 log(Piecewise((a, c), (b, True)))       Piecewise((log a, c), (log b, True))
@@ -81,6 +82,7 @@ __all__ = [
     "logcosh",
     "logsinh",
     "log1p_sq",
+    "hypot1",
     "TRANSLATIONS",
 ]
 
@@ -289,6 +291,57 @@ class log1p_sq(sp.Function):  # noqa: N801
         return _with_exponent(r"\left(" + body + r"\right)" if exp else body, exp)
 
 
+class hypot1(sp.Function):  # noqa: N801
+    r"""hypot1(y) = √(1 + y²) = hypot(1, y), without overflow of y² for large y.
+
+    Kernels take |y| beyond |y| = 2²⁷, where the two agree to the last bit, so that
+    √(1 + y²) is finite wherever it is a float (y = 1e300).
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> y = sp.Symbol("y", real=True)
+    >>> sp.diff(hypot1(y), y), hypot1(-y), hypot1(sp.Rational(3, 4))
+    (y/hypot1(y), hypot1(y), 5/4)
+    >>> hypot1(sp.Float("1e300")).evalf(20)
+    1.0000000000000000000e+300
+    """
+
+    nargs = 1
+
+    @classmethod
+    def eval(cls, y):
+        if y.is_zero:
+            return sp.S.One
+        if y in (sp.S.Infinity, sp.S.NegativeInfinity):
+            return sp.S.Infinity
+        if y.is_number and y.is_rational:
+            return sp.sqrt(1 + y**2)
+        if y.could_extract_minus_sign():
+            return cls(-y)
+        return None
+
+    def fdiff(self, argindex=1):
+        return self.args[0] / self
+
+    def _eval_rewrite_as_sqrt(self, y, **kwargs):
+        return sp.sqrt(1 + y**2)
+
+    def _eval_evalf(self, prec):
+        return _mpmath_evalf(self.args[0], prec, lambda v: mp.sqrt(1 + v * v))
+
+    def _eval_is_extended_real(self):
+        return self.args[0].is_extended_real
+
+    def _eval_is_positive(self):
+        return True if self.args[0].is_extended_real else None
+
+    def _latex(self, printer, exp=None):
+        y = printer.parenthesize(self.args[0], sp.printing.precedence.PRECEDENCE["Pow"])
+        body = r"\sqrt{1 + " + y + r"^{2}}"
+        return _with_exponent(r"\left(" + body + r"\right)" if exp else body, exp)
+
+
 class sub_exact(sp.Function):  # noqa: N801
     """sub_exact(x, hi, lo) = (x − hi) − lo: x minus a constant split into its nearest
     float hi and the rest lo, so that the difference keeps its digits next to hi + lo.
@@ -320,6 +373,7 @@ TRANSLATIONS: dict[str, str] = {
     "logcosh": "_logcosh",
     "logsinh": "_logsinh",
     "log1p_sq": "_log1p_sq",
+    "hypot1": "_hypot1",
     "log1p": "math.log1p",
     "expm1": "math.expm1",
     "sub_exact": "_sub_exact",
@@ -417,10 +471,26 @@ def _walk(e: sp.Basic, memo: dict) -> sp.Basic:
             out = _erfcinv_of_exp(node.args[0].args[0])
         elif isinstance(node, sp.Add):
             out = _add(node)
+        elif isinstance(node, sp.Pow):
+            out = _half_power(node)
         else:
             out = node
     memo[e] = out
     return out
+
+
+def _half_power(e: sp.Pow) -> sp.Expr:
+    """(c + k·y²)^(n/2) = c^(n/2)·hypot1(a·y)ⁿ, a = √(k/c), for c, k > 0: y² overflows
+    from |y| ≈ 1.3e154 on, where the root itself is still a float."""
+    base, p = e.base, e.exp
+    if not (p.is_Rational and p.q == 2 and isinstance(base, sp.Add)):
+        return e
+    c, rest = base.as_coeff_Add()
+    k, core = rest.as_coeff_Mul()
+    if not (c.is_positive and k.is_positive and isinstance(core, sp.Pow) and core.exp.is_even):
+        return e
+    y = sp.sqrt(k / c) * core.base ** (core.exp / 2)
+    return c**p * hypot1(y) ** (2 * p)
 
 
 def _exp_factor(term: sp.Expr) -> tuple[sp.Expr, sp.Expr] | None:
@@ -470,6 +540,8 @@ def _log(arg: sp.Expr) -> sp.Expr:
         return logcosh(arg.args[0])
     if isinstance(arg, sp.sinh):
         return logsinh(arg.args[0])  # real only where u > 0, as log(sinh u) is
+    if isinstance(arg, hypot1):
+        return log1p_sq(arg.args[0])
     if isinstance(arg, sp.Piecewise):
         return sp.Piecewise(*[(_log(value), cond) for value, cond in arg.args])
     tail = _log_tail(arg)

@@ -45,6 +45,7 @@ REFERENCES = {
     # log cosh v = log1p(cosh v - 1) with cosh v - 1 = 2 sinh(v/2)^2 free of cancellation
     "simd_logcosh": lambda v: mp.log1p(2 * mp.sinh(v / 2) ** 2),
     "simd_log1p_sq": lambda v: mp.log1p(v * v) / 2,
+    "simd_hypot1": lambda v: mp.sqrt(1 + v * v),
     "simd_logsinh": _nan_outside(0, mp.inf, lambda v: mp.log(mp.sinh(v)) if v else -mp.inf),
 }
 
@@ -64,6 +65,7 @@ CORE = {
     "simd_softplus": (-5.0, 5.0),
     "simd_logcosh": (-3.0, 3.0),
     "simd_log1p_sq": (-3.0, 3.0),
+    "simd_hypot1": (-3.0, 3.0),
     "simd_logsinh": (0.0, 3.0),
 }
 #: ulp bounds other than 2 (logsinh: one product more next to asinh 1, where it is 0)
@@ -246,6 +248,12 @@ SPECIAL = [
     ("simd_log1p_sq", -INF, INF),
     ("simd_log1p_sq", 0.0, 0.0),
     ("simd_log1p_sq", NAN, NAN),
+    ("simd_hypot1", 1e300, 1e300),
+    ("simd_hypot1", -1.7976931348623157e308, 1.7976931348623157e308),
+    ("simd_hypot1", 134217728.0, 134217728.0),
+    ("simd_hypot1", -INF, INF),
+    ("simd_hypot1", -0.0, 1.0),
+    ("simd_hypot1", NAN, NAN),
     ("simd_logsinh", 0.0, -INF),
     ("simd_logsinh", -1.0, NAN),
     ("simd_logsinh", INF, INF),
