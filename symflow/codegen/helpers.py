@@ -32,6 +32,7 @@ __all__ = [
     "sec",
     "csc",
     "softplus",
+    "sigmoid",
     "logaddexp",
     "logcosh",
     "logsinh",
@@ -74,6 +75,15 @@ def softplus(v):
     if v > 0.0:
         return v + math.log1p(math.exp(-v))
     return math.log1p(math.exp(v))
+
+
+@njit(**_JIT)
+def sigmoid(v):
+    """1/(1 + e^−v) = e^v/(1 + e^v), without overflow in either tail."""
+    e = math.exp(-abs(v))
+    if v >= 0.0:
+        return 1.0 / (1.0 + e)
+    return e / (1.0 + e)
 
 
 @njit(**_JIT)
