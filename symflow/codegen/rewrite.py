@@ -174,7 +174,7 @@ class sigmoid(sp.Function):  # noqa: N801
     >>> sigmoid(u).rewrite(sp.exp)
     1/(1 + exp(-u))
     >>> sigmoid(-800).evalf(5)
-    3.6593e-348
+    3.6679e-348
     """
 
     nargs = 1
