@@ -162,7 +162,7 @@ class sigmoid(sp.Function):  # noqa: N801
     r"""sigmoid(u) = σ(u) = 1/(1 + e^−u) = e^u/(1 + e^u), the logistic function.
 
     Kernels take e^u/(1 + e^u) for u < 0 and 1/(1 + e^−u) beyond, so that neither form's
-    exponential overflows; σ(u) = σ(u)·σ(−u) and 1 − σ(u) = σ(−u) keep their digits in
+    exponential overflows; σ′(u) = σ(u)·σ(−u) and 1 − σ(u) = σ(−u) keep their digits in
     both tails (e^w/(e^w + 1)² is inf/inf from w ≈ 355 on).
 
     Examples

@@ -318,6 +318,8 @@ def check_chain(index: int, steps) -> int:
         if err > WORST[0]:
             WORST[:] = [err, f"{chain} at x = {x!r}: {g} vs {e}"]
         assert err <= RTOL, f"{chain}: log p({x!r}) = {g}; truth {e} (rel. error {err:.2g})"
+    if os.environ.get("HYPOTHESIS_PROFILE") == "dev":
+        print(f"checked {len(cases)} points: {chain}", flush=True)
     return len(cases)
 
 
@@ -848,6 +850,8 @@ def check_points_near_the_end(index: int, steps) -> int:
         assert err <= RTOL, f"{chain}: log p({x!r}) = {g}; truth {e} (rel. error {err:.2g})"
     GROWN[0] += 1
     GROWN[1] += len(xs)
+    if os.environ.get("HYPOTHESIS_PROFILE") == "dev":
+        print(f"checked {len(xs)} points: {chain}", flush=True)
     return len(xs)
 
 
