@@ -25,7 +25,7 @@ import mpmath as mp
 import numpy as np
 import pytest
 import sympy as sp
-from hypothesis import assume, given, settings
+from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
 import symflow as sf
@@ -221,6 +221,8 @@ def truth(base: Base, steps, start, digits: int):
         t = mp.mpf(1) - w if low is None else mp.mpf(low)
         states = [t]
         for s in steps:
+            if abs(t) > 1e6 and s.expr.has(sp.exp, sp.sinh):
+                return None  # e^(±1e6) is beyond float64 (and slow in mpmath beyond 1e300)
             try:
                 t = s.forward(t)
             except ZeroDivisionError:  # the base point maps onto a pole (1/z of 0)
@@ -855,7 +857,10 @@ def check_points_near_the_end(index: int, steps) -> int:
     return len(xs)
 
 
-@settings(max_examples=int(os.environ.get("EDGE_EXAMPLES", "3")))
+@settings(max_examples=int(os.environ.get("EDGE_EXAMPLES", "1")))
+# Beta(2, 3) through sinh, 7z − 655/677, sinh and sinh: the upper end of x is ≈ 1.58e308,
+# where x + end and end + √(1 + end²) overflow
+@example(index=8, prefix=[SIMPLE["sinh"]], tail="sinh sinh", log10=308.2, upper=True, a=7)
 @given(
     st.sampled_from(BOUNDED),
     st.lists(PREFIX, max_size=2),
@@ -874,10 +879,8 @@ def test_chains_growing_to_1e300_next_to_a_finite_end(index, prefix, tail, log10
     "shift",
     [
         # the upper end of x is −sinh(sinh(1 − 7 sinh 1)) ≈ 2.17e298: 1 − z_0 needs
-        # √(1 + x²) without overflow
+        # √(1 + x²) without overflow (the ends beyond 9e307: see the survey's example)
         pytest.param(sp.Integer(1), id="end-2e298"),
-        # the upper end is ≈ 1.58e308: x + end and end + √(1 + end²) overflow too
-        pytest.param(sp.Rational(655, 677), id="end-1.58e308"),
     ],
 )
 def test_sinh_chain_next_to_its_end_beyond_1e298(shift) -> None:
