@@ -909,3 +909,17 @@ def test_sinh_chain_next_to_its_end_beyond_1e298(shift) -> None:
     np.testing.assert_allclose(got, expected, rtol=1e-13, atol=0)
     outside = [float(end) * 1.0000001, -float(mp.sinh(mp.sinh(_mp(shift)))) * 1.0000001]
     assert (kernels.log_prob(np.array(outside)) == -math.inf).all()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the pole ½ of tan(πz) inside its state's range (√2 − 1, (√10 − 1)/3) is not "
+    "split off: the support comes out as (tan(π(√10 − 1)/3), tan(√2π)), the inverse falls "
+    "to the root solver across the pole, and the kernel is −inf on the true support",
+)
+def test_tan_across_a_pole_inside_its_range_has_a_union_support() -> None:
+    # U(0, 1) through atan(2z + 1), tan(z/2) and tan(πz): the third state's range contains
+    # ½, so x covers (tan(π(√2 − 1)), ∞) ∪ (−∞, tan(π(√10 − 1)/3)) = (3.62, ∞) ∪ (−∞, −1.20)
+    layers = [sp.atan(2 * z + 1), sp.tan(z / 2), sp.tan(pi * z)]
+    support = sf.Flow(sf.Uniform(0, 1), [sf.Transform(e, z) for e in layers]).support
+    assert [support.contains(v) for v in (-5.0, 0.0, 10.0)] == [sp.true, sp.false, sp.true]
