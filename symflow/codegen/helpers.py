@@ -1,5 +1,5 @@
 r"""numba helpers that generated kernel modules import: cot, sec, …, the stable forms
-log cosh, log sinh, ½·log(1 + v²) and log-sums of paths.
+log cosh, log sinh, ½·log(1 + v²), √(1 + v²) and log-sums of paths.
 
 The kernel printer translates SymPy functions that ``math`` lacks to these
 (:data:`symflow.codegen.printer.TRANSLATIONS`), and the stable rewrites
@@ -32,10 +32,12 @@ __all__ = [
     "sec",
     "csc",
     "softplus",
+    "sigmoid",
     "logaddexp",
     "logcosh",
     "logsinh",
     "log1p_sq",
+    "hypot1",
     "sub_exact",
     "combine_paths",
 ]
@@ -73,6 +75,15 @@ def softplus(v):
     if v > 0.0:
         return v + math.log1p(math.exp(-v))
     return math.log1p(math.exp(v))
+
+
+@njit(**_JIT)
+def sigmoid(v):
+    """1/(1 + e^−v) = e^v/(1 + e^v), without overflow in either tail."""
+    e = math.exp(-abs(v))
+    if v >= 0.0:
+        return 1.0 / (1.0 + e)
+    return e / (1.0 + e)
 
 
 @njit(**_JIT)
@@ -120,6 +131,15 @@ def log1p_sq(v):
     if a > 1e150:
         return math.log(a) + 0.5 * math.log1p((1.0 / a) * (1.0 / a))
     return 0.5 * math.log1p(a * a)
+
+
+@njit(**_JIT)
+def hypot1(v):
+    """√(1 + v²) without overflow: |v| for |v| > 2²⁷, where the two agree to the last bit."""
+    a = abs(v)
+    if a > 134217728.0:
+        return a
+    return math.sqrt(1.0 + a * a)
 
 
 @njit(**_JIT)

@@ -252,8 +252,10 @@ def _header(printer: KernelPrinter) -> str:
 #: point by point inside the quadrature loops)
 _SCALAR = {
     "softplus": "_softplus",
+    "sigmoid": "_sigmoid",
     "logcosh": "_logcosh",
     "log1p_sq": "_log1p_sq",
+    "hypot1": "_hypot1",
     "logsinh": "_logsinh",
 }
 

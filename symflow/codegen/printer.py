@@ -73,6 +73,7 @@ HELPERS = (
     # the scalar stable forms of symflow.codegen.rewrite
     "from symflow.codegen.helpers import log1p_sq as _log1p_sq, logcosh as _logcosh\n"
     "from symflow.codegen.helpers import logsinh as _logsinh, sub_exact as _sub_exact\n"
+    "from symflow.codegen.helpers import hypot1 as _hypot1, sigmoid as _sigmoid\n"
 )
 
 
@@ -95,8 +96,10 @@ SIMD_FUNCTIONS: dict[str, str] = {
     "atanh": "simd_atanh",
     "atan": "simd_atan",
     "softplus": "simd_softplus",
+    "sigmoid": "simd_sigmoid",
     "logcosh": "simd_logcosh",
     "log1p_sq": "simd_log1p_sq",
+    "hypot1": "simd_hypot1",
     "logsinh": "simd_logsinh",
 }
 

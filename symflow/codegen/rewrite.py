@@ -9,12 +9,16 @@ pattern                                 rewritten to
 log(1 + u)                              log1p(u)
 c·e^u − c                               c·expm1(u)
 log(c + k·e^u), c, k > 0                log c + softplus(u + log(k/c))
+(c + k·e^u)⁻ⁿ, c, k > 0                 (σ(−s)/c)ⁿ, s = u + log(k/c)
+e^v·σ(t)ⁿ, v + jt a constant, j ≤ n     e^(v + jt)·σ(−t)ʲ·σ(t)ⁿ⁻ʲ  (e^u/(1 + e^u) = σ(u))
+k·σ(u) − k                              −k·σ(−u)
 log(1/(1 + e^−u)) (log sigmoid)         −softplus(−u)
 u − softplus(u)                         −softplus(−u)
 log(c + k·y²), c, k > 0                 log c + 2·log1p_sq(√(k/c)·y)
 log(c − k·y²), c, k > 0                 log c + log1p(−a²) or, for |a| ≥ ½,
                                         log1p(−a) + log1p(a); a = √(k/c)·y
 log(√(y² + 1)), log(cosh(asinh y))      log1p_sq(y)
+(c + k·y²)^(n/2), c, k > 0              c^(n/2)·hypot1(√(k/c)·y)ⁿ
 log(cosh u)                             logcosh(u)
 log(sinh u)                             logsinh(u)
 log(Piecewise((a, c), (b, True)))       Piecewise((log a, c), (log b, True))
@@ -34,8 +38,9 @@ erfc⁻¹(e^v)                             erf⁻¹(−expm1 v) near 0; Newton o
                                         below v = −700
 =====================================  ============================================
 
-softplus(u) = log(1 + e^u), logcosh(u) = log(cosh u), logsinh(u) = log(sinh u) and
-log1p_sq(y) = ½·log(1 + y²) are SymPy functions defined here, with derivatives, rewrites
+softplus(u) = log(1 + e^u), σ(u) = 1/(1 + e^−u), logcosh(u) = log(cosh u),
+logsinh(u) = log(sinh u), log1p_sq(y) = ½·log(1 + y²) and hypot1(y) = √(1 + y²) are SymPy
+functions defined here, with derivatives, rewrites
 to ``log`` and arbitrary-precision evaluation; the kernel printer maps them
 (:data:`TRANSLATIONS`) to the numba functions of :mod:`symflow.codegen.helpers` (and
 their vectorised twins in :mod:`symflow.codegen.simdmath`), which evaluate them without
@@ -78,9 +83,11 @@ __all__ = [
     "stabilise",
     "float_membership",
     "softplus",
+    "sigmoid",
     "logcosh",
     "logsinh",
     "log1p_sq",
+    "hypot1",
     "TRANSLATIONS",
 ]
 
@@ -103,14 +110,14 @@ def _with_exponent(body: str, exp) -> str:
 class softplus(sp.Function):  # noqa: N801 (SymPy function names are lower case)
     r"""softplus(u) = log(1 + e^u), the smooth maximum of 0 and u.
 
-    d/du softplus(u) = 1/(1 + e^−u) (the logistic sigmoid); softplus(u) − softplus(−u) = u.
+    d/du softplus(u) = σ(u) = 1/(1 + e^−u) (:class:`sigmoid`); softplus(u) − softplus(−u) = u.
 
     Examples
     --------
     >>> import sympy as sp
     >>> u = sp.Symbol("u", real=True)
     >>> softplus(0), sp.diff(softplus(u), u)
-    (log(2), 1/(1 + exp(-u)))
+    (log(2), sigmoid(u))
     >>> softplus(u).rewrite(sp.log)
     log(exp(u) + 1)
     >>> softplus(800).evalf(20)
@@ -130,7 +137,7 @@ class softplus(sp.Function):  # noqa: N801 (SymPy function names are lower case)
         return None
 
     def fdiff(self, argindex=1):
-        return 1 / (1 + sp.exp(-self.args[0]))
+        return sigmoid(self.args[0])
 
     def _eval_rewrite_as_log(self, u, **kwargs):
         return sp.log(1 + sp.exp(u))
@@ -149,6 +156,58 @@ class softplus(sp.Function):  # noqa: N801 (SymPy function names are lower case)
         return _with_exponent(
             r"\operatorname{softplus}\left(" + printer._print(self.args[0]) + r"\right)", exp
         )
+
+
+class sigmoid(sp.Function):  # noqa: N801
+    r"""sigmoid(u) = σ(u) = 1/(1 + e^−u) = e^u/(1 + e^u), the logistic function.
+
+    Kernels take e^u/(1 + e^u) for u < 0 and 1/(1 + e^−u) beyond, so that neither form's
+    exponential overflows; σ′(u) = σ(u)·σ(−u) and 1 − σ(u) = σ(−u) keep their digits in
+    both tails (e^w/(e^w + 1)² is inf/inf from w ≈ 355 on).
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> u = sp.Symbol("u", real=True)
+    >>> sigmoid(0), sp.diff(sigmoid(u), u)
+    (1/2, sigmoid(-u)*sigmoid(u))
+    >>> sigmoid(u).rewrite(sp.exp)
+    1/(1 + exp(-u))
+    >>> sigmoid(-800).evalf(5)
+    3.6679e-348
+    """
+
+    nargs = 1
+
+    @classmethod
+    def eval(cls, u):
+        if u.is_zero:
+            return sp.S.Half
+        if u is sp.S.Infinity:
+            return sp.S.One
+        if u is sp.S.NegativeInfinity:
+            return sp.S.Zero
+        return None
+
+    def fdiff(self, argindex=1):
+        u = self.args[0]
+        return sigmoid(u) * sigmoid(-u)
+
+    def _eval_rewrite_as_exp(self, u, **kwargs):
+        return 1 / (1 + sp.exp(-u))
+
+    def _eval_evalf(self, prec):
+        return _mpmath_evalf(self.args[0], prec, lambda v: 1 / (1 + mp.exp(-v)))
+
+    def _eval_is_extended_real(self):
+        return self.args[0].is_extended_real
+
+    def _eval_is_positive(self):
+        u = self.args[0]
+        return True if u.is_extended_real and u.is_finite else None
+
+    def _latex(self, printer, exp=None):
+        return _with_exponent(r"\sigma\left(" + printer._print(self.args[0]) + r"\right)", exp)
 
 
 class logcosh(sp.Function):  # noqa: N801
@@ -289,6 +348,57 @@ class log1p_sq(sp.Function):  # noqa: N801
         return _with_exponent(r"\left(" + body + r"\right)" if exp else body, exp)
 
 
+class hypot1(sp.Function):  # noqa: N801
+    r"""hypot1(y) = √(1 + y²) = hypot(1, y), without overflow of y² for large y.
+
+    Kernels take |y| beyond |y| = 2²⁷, where the two agree to the last bit, so that
+    √(1 + y²) is finite wherever it is a float (y = 1e300).
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> y = sp.Symbol("y", real=True)
+    >>> sp.diff(hypot1(y), y), hypot1(-y), hypot1(sp.Rational(3, 4))
+    (y/hypot1(y), hypot1(y), 5/4)
+    >>> hypot1(sp.Float("1e300")).evalf(20)
+    1.0000000000000000000e+300
+    """
+
+    nargs = 1
+
+    @classmethod
+    def eval(cls, y):
+        if y.is_zero:
+            return sp.S.One
+        if y in (sp.S.Infinity, sp.S.NegativeInfinity):
+            return sp.S.Infinity
+        if y.is_number and y.is_rational:
+            return sp.sqrt(1 + y**2)
+        if y.could_extract_minus_sign():
+            return cls(-y)
+        return None
+
+    def fdiff(self, argindex=1):
+        return self.args[0] / self
+
+    def _eval_rewrite_as_sqrt(self, y, **kwargs):
+        return sp.sqrt(1 + y**2)
+
+    def _eval_evalf(self, prec):
+        return _mpmath_evalf(self.args[0], prec, lambda v: mp.sqrt(1 + v * v))
+
+    def _eval_is_extended_real(self):
+        return self.args[0].is_extended_real
+
+    def _eval_is_positive(self):
+        return True if self.args[0].is_extended_real else None
+
+    def _latex(self, printer, exp=None):
+        y = printer.parenthesize(self.args[0], sp.printing.precedence.PRECEDENCE["Pow"])
+        body = r"\sqrt{1 + " + y + r"^{2}}"
+        return _with_exponent(r"\left(" + body + r"\right)" if exp else body, exp)
+
+
 class sub_exact(sp.Function):  # noqa: N801
     """sub_exact(x, hi, lo) = (x − hi) − lo: x minus a constant split into its nearest
     float hi and the rest lo, so that the difference keeps its digits next to hi + lo.
@@ -317,9 +427,11 @@ def _exact_difference(x: sp.Expr, c: sp.Expr) -> sp.Expr:
 #: SymPy function name -> name in the kernel module (entries for the printer's table).
 TRANSLATIONS: dict[str, str] = {
     "softplus": "_softplus",
+    "sigmoid": "_sigmoid",
     "logcosh": "_logcosh",
     "logsinh": "_logsinh",
     "log1p_sq": "_log1p_sq",
+    "hypot1": "_hypot1",
     "log1p": "math.log1p",
     "expm1": "math.expm1",
     "sub_exact": "_sub_exact",
@@ -417,10 +529,68 @@ def _walk(e: sp.Basic, memo: dict) -> sp.Basic:
             out = _erfcinv_of_exp(node.args[0].args[0])
         elif isinstance(node, sp.Add):
             out = _add(node)
+        elif isinstance(node, (sp.Pow, sp.Mul)):
+            out = _logistic(node)
+            out = _half_power(out) if isinstance(out, sp.Pow) else out
         else:
             out = node
     memo[e] = out
     return out
+
+
+def _logistic(e: sp.Expr) -> sp.Expr:
+    """(c + k·e^w)⁻ⁿ = (σ(−s)/c)ⁿ with s = w + log(k/c), for c, k > 0; and in a product,
+    e^v·σ(t)ⁿ = e^(v + jt)·σ(−t)ʲ·σ(t)ⁿ⁻ʲ where v + jt is a constant, 1 ≤ j ≤ n
+    (e^w/(1 + e^w) = σ(w)): e^w
+    overflows beyond 709 and its square beyond 355, where these quotients are floats."""
+    if isinstance(e, sp.Pow):
+        if not (e.exp.is_Integer and e.exp < 0 and isinstance(e.base, sp.Add)):
+            return e
+        c, rest = e.base.as_coeff_Add()
+        k, core = rest.as_coeff_Mul()
+        if not (c.is_positive and k.is_positive and isinstance(core, sp.exp)):
+            return e
+        w = core.args[0]
+        if not w.is_extended_real:
+            return e
+        return (sigmoid(-w - sp.log(k / c)) / c) ** -e.exp
+    factors = list(sp.Mul.make_args(e))
+    changed = True
+    while changed:
+        changed = False
+        for i, f in enumerate(factors):
+            if not isinstance(f, sp.exp):
+                continue
+            for m, g in enumerate(factors):
+                base, n = g.as_base_exp()
+                if not (isinstance(base, sigmoid) and n.is_Integer and n > 0):
+                    continue
+                t = base.args[0]
+                # e^v·σ(t)ⁿ = e^(v + jt)·σ(−t)ʲ·σ(t)ⁿ⁻ʲ, e^(−t)·σ(t) = σ(−t)
+                j = next((j for j in range(1, int(n) + 1) if (f.args[0] + j * t).is_number), 0)
+                if not j:
+                    continue
+                rest = [h for q, h in enumerate(factors) if q not in (i, m)]
+                factors = [*rest, sp.exp(f.args[0] + j * t), sigmoid(-t) ** j, base ** (n - j)]
+                changed = True
+                break
+            if changed:
+                break
+    return sp.Mul(*factors) if len(factors) > 1 else factors[0]
+
+
+def _half_power(e: sp.Pow) -> sp.Expr:
+    """(c + k·y²)^(n/2) = c^(n/2)·hypot1(a·y)ⁿ, a = √(k/c), for c, k > 0: y² overflows
+    from |y| ≈ 1.3e154 on, where the root itself is still a float."""
+    base, p = e.base, e.exp
+    if not (p.is_Rational and p.q == 2 and isinstance(base, sp.Add)):
+        return e
+    c, rest = base.as_coeff_Add()
+    k, core = rest.as_coeff_Mul()
+    if not (c.is_positive and k.is_positive and isinstance(core, sp.Pow) and core.exp.is_even):
+        return e
+    y = sp.sqrt(k / c) * core.base ** (core.exp / 2)
+    return c**p * hypot1(y) ** (2 * p)
 
 
 def _exp_factor(term: sp.Expr) -> tuple[sp.Expr, sp.Expr] | None:
@@ -448,6 +618,12 @@ def _add(e: sp.Add) -> sp.Expr:
                 i = 0
                 continue
         coeff, rest = t.as_coeff_Mul()
+        if isinstance(rest, sigmoid) and -coeff in terms:
+            terms.remove(-coeff)
+            terms[terms.index(t)] = -coeff * sigmoid(-rest.args[0])  # k·σ(u) − k = −k·σ(−u)
+            changed = True
+            i = 0
+            continue
         if isinstance(rest, softplus) and coeff in (1, -1):
             v = rest.args[0]
             if -coeff * v in terms:
@@ -470,6 +646,10 @@ def _log(arg: sp.Expr) -> sp.Expr:
         return logcosh(arg.args[0])
     if isinstance(arg, sp.sinh):
         return logsinh(arg.args[0])  # real only where u > 0, as log(sinh u) is
+    if isinstance(arg, hypot1):
+        return log1p_sq(arg.args[0])
+    if isinstance(arg, sigmoid):
+        return -softplus(-arg.args[0])
     if isinstance(arg, sp.Piecewise):
         return sp.Piecewise(*[(_log(value), cond) for value, cond in arg.args])
     tail = _log_tail(arg)

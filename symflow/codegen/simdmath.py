@@ -31,9 +31,11 @@ function                        method
 ``atanh``
 ``simd_atan(x)``                fdlibm ``s_atan.c`` with the five intervals chosen by selects
 ``simd_softplus(u)``            max(u, 0) + log1p(e^−|u|)
+``simd_sigmoid(u)``             1/(1 + e^−|u|), times e^−|u| for u < 0 (no overflow)
 ``simd_logcosh(u)``             log1p(t²/(2(1+t))), t = e^|u| − 1, for |u| < 1;
                                 |u| − log 2 + log1p(e^−2|u|) beyond
 ``simd_log1p_sq(y)``            ½·log1p(y²); log|y| when |y| > 1e150 (no overflow)
+``simd_hypot1(y)``              √(1 + y²); |y| when |y| > 2²⁷ (no overflow of y²)
 ``simd_logsinh(u)``             u − log 2 + log(−expm1(−2u)) (finite for every finite
                                 u > 0); log1p(sinh u − 1) without cancellation next to
                                 asinh 1
@@ -111,8 +113,10 @@ __all__ = [
     "simd_atanh",
     "simd_atan",
     "simd_softplus",
+    "simd_sigmoid",
     "simd_logcosh",
     "simd_log1p_sq",
+    "simd_hypot1",
     "simd_logsinh",
     "simd_logaddexp",
     "vectorised",
@@ -648,6 +652,38 @@ def simd_log1p_sq(y):
     r = 0.5 * v if v < 5.551115123125783e-17 else r  # also 0 for 0, and subnormals
     r = a if a == _INF else r
     return a if a != a else r
+
+
+@njit(**_JIT)
+def simd_sigmoid(u):
+    """σ(u) = 1/(1 + e^−u) = e^u/(1 + e^u): the second form for u < 0, so that the
+    exponential is e^−|u| ≤ 1 and never overflows; ≤ 3 ulp.
+
+    Examples
+    --------
+    >>> simd_sigmoid(0.0), simd_sigmoid(800.0), simd_sigmoid(-math.inf)
+    (0.5, 1.0, 0.0)
+    """
+    e = simd_exp(-abs(u))
+    r = 1.0 / (1.0 + e)
+    return r if u >= 0.0 else e * r
+
+
+@njit(**_JIT)
+def simd_hypot1(y):
+    """√(1 + y²) = hypot(1, y), = |y| for |y| > 2²⁷ (no overflow of y²); ≤ 1 ulp.
+
+    Beyond 2²⁷ the two agree to the last bit: √(1 + y²) = |y|·(1 + 1/(2y²) + …) and
+    1/(2y²) < 2⁻⁵⁵.
+
+    Examples
+    --------
+    >>> simd_hypot1(0.0), simd_hypot1(-1e300), simd_hypot1(math.inf)
+    (1.0, 1e+300, inf)
+    """
+    a = abs(y)
+    r = math.sqrt(1.0 + a * a)
+    return a if a > 134217728.0 else r
 
 
 @njit(**_JIT)

@@ -948,7 +948,8 @@ def difference(expr: sp.Expr, t: sp.Symbol, e: sp.Expr, delta: sp.Expr) -> sp.Ex
     identities that keep their digits for small Δ: e^{a₁} − e^{a₀} = e^{a₀}·expm1(Δa),
     log a₁ − log a₀ = log1p(Δa/a₀), atan a₁ − atan a₀ = atan2(Δa, 1 + a₀a₁),
     tan a₁ − tan a₀ = sin Δa/(cos a₁ cos a₀), sinh a₁ − sinh a₀ = 2 cosh((a₁ + a₀)/2)
-    sinh(Δa/2), acos(1 − δ) = 2·asin(√(δ/2)) (and asin) at ±1, asinh through log1p,
+    sinh(Δa/2), acos(1 − δ) = 2·asin(√(δ/2)) (and asin) at ±1, asinh through log1p
+    (log1p(Δa/a₀) for |a₀| > 2⁵¹², where the rest is below 2⁻¹⁰²⁴),
     b₁^p − b₀^p by the geometric sum (integer p) or b₀^p·expm1(p·log1p(Δb/b₀)).
     A function that vanishes at e is its own difference. ``e`` may be ±∞ (``delta``
     None): the difference from the limit there, atan a − (±π/2) = −atan(1/a).
@@ -1034,6 +1035,10 @@ def difference(expr: sp.Expr, t: sp.Symbol, e: sp.Expr, delta: sp.Expr) -> sp.Ex
         if isinstance(expr, sp.asinh) and a0.is_number:
             # log of (a₁ + √(1 + a₁²))/(a₀ + √(1 + a₀²)) for a₀ ≥ 0 (asinh is odd)
             s0 = 1 if a0.is_nonnegative else -1
+            if abs(a0) > 2**512:
+                # asinh a = log 2|a| + 1/(4a²) + …: the difference is log1p(Δa/a₀) to
+                # 2^-1024 (a₁ + a₀ and a₀ + √(1 + a₀²) overflow beyond 9e307)
+                return s0 * log1p(da / a0)
             r0, r1 = sp.sqrt(1 + a0**2), sp.sqrt(1 + a**2)
             ratio = s0 * da * (1 + s0 * (a + a0) / (r0 + r1)) / (s0 * a0 + r0)
             return s0 * log1p(ratio)

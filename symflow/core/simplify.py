@@ -150,6 +150,7 @@ def simplest_number(value: sp.Expr) -> sp.Expr:
         attempt(lambda: sp.radsimp(sp.simplify(value.rewrite(sp.exp))), 2.0, value),
     ]
     best = min(candidates, key=sp.count_ops)
-    if best.is_real and abs(complex(best.evalf(30)) - complex(value.evalf(30))) < 1e-25:
+    # compared as SymPy floats: exp(exp(115)) has no complex() (its exponent overflows)
+    if best.is_real and abs(best.evalf(30) - value.evalf(30)) < 1e-25:
         return best
     return value

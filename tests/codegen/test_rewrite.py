@@ -19,6 +19,7 @@ from sympy.codegen.cfunctions import expm1, log1p
 from symflow.codegen import printer
 from symflow.codegen.rewrite import (
     TRANSLATIONS,
+    hypot1,
     log1p_sq,
     logcosh,
     logsinh,
@@ -50,7 +51,7 @@ def test_kernel_header_imports_the_helpers(helpers):
     """The import block of every kernel module binds each helper under its kernel name."""
     imported: dict = {}
     exec(printer.HELPERS, imported)  # noqa: S102 (the header's own import lines)
-    stable = {"_logcosh", "_logsinh", "_log1p_sq", "_sub_exact", "_softplus"}
+    stable = {"_logcosh", "_logsinh", "_log1p_sq", "_hypot1", "_sub_exact", "_softplus"}
     assert stable <= imported.keys()
     for name in imported.keys() - {"__builtins__"}:
         assert imported[name] is helpers[name], name
@@ -72,6 +73,7 @@ MPMATH = {
     "softplus": lambda v: mp.log1p(mp.exp(v)),
     "logcosh": lambda v: mp.log1p(2 * mp.sinh(v / 2) ** 2),
     "log1p_sq": lambda v: mp.log1p(v * v) / 2,
+    "hypot1": lambda v: mp.sqrt(1 + v * v),
 }
 
 
@@ -119,6 +121,23 @@ CASES = [
     ),
     ("log(cosh(asinh(y)))", sp.log(sp.cosh(sp.asinh(y))), y, log1p_sq(y), (-30, 30), [1e300]),
     ("log(4+y^2)", sp.log(4 + y**2), y, None, (-30, 30), [1e300]),
+    ("sqrt(y^2+1)", sp.sqrt(y**2 + 1), y, hypot1(y), (-30, 30), [1e160, -1e300, 1.7e308]),
+    (
+        "(4+9y^2)^(-1/2)",
+        1 / sp.sqrt(4 + 9 * y**2),
+        y,
+        1 / (2 * hypot1(3 * y / 2)),
+        (-30, 30),
+        [1e100, -1e160, 1e300],
+    ),
+    (
+        "edge distance of asinh",
+        log1p((y - 3) * (1 + (y + 3) / (sp.sqrt(y**2 + 1) + sp.sqrt(10))) / (3 + sp.sqrt(10))),
+        y,
+        None,
+        (0, 30),
+        [1e160, 1e300],
+    ),
     (
         "log-normal logpdf",
         sp.log(sp.exp(-(sp.log(p) ** 2) / 2) / (p * sp.sqrt(2 * sp.pi))),
@@ -299,6 +318,19 @@ def test_evalf_agrees_with_mpmath(f, ref):
             assert abs(mp.mpf(str(got)) - want) <= mp.mpf(10) ** -35 * abs(want), v
 
 
+def test_hypot1_derivative_evalf_and_log():
+    assert sp.diff(hypot1(u), u) == u / hypot1(u)
+    assert hypot1(u).rewrite(sp.sqrt) == sp.sqrt(u**2 + 1)
+    assert hypot1(-u) == hypot1(u) and hypot1(0) == 1
+    assert hypot1(sp.Rational(3, 4)) == sp.Rational(5, 4)
+    assert stabilise(sp.log(sp.sqrt(1 + u**2))) == log1p_sq(u)
+    with mp.workdps(60):
+        for v in ("-700.5", "1e-30", "0.3", "1e300"):
+            got = mp.mpf(str(hypot1(sp.Float(v, 60)).evalf(40)))
+            want = mp.sqrt(1 + mp.mpf(v) ** 2)
+            assert abs(got - want) <= mp.mpf(10) ** -35 * want, v
+
+
 def test_special_values_and_symmetry():
     assert softplus(0) == sp.log(2)
     assert softplus(sp.oo) == sp.oo and softplus(-sp.oo) == 0
@@ -322,6 +354,11 @@ def test_special_values_and_symmetry():
             [0.0, 1e-150, 1e-9, 0.5, 3.0, 1e100, 1e151, 1e200, 1.7e308],
         ),
         ("_softplus", lambda v: mp.log1p(mp.exp(v)), [-700.0, -40.0, -1.0, 0.0, 1.0, 40.0, 1e300]),
+        (
+            "_hypot1",
+            lambda v: mp.sqrt(1 + v * v),
+            [0.0, 1e-9, 0.5, 3.0, 1e8, 134217727.0, 134217728.0, 2e8, 1e160, 1.7e308],
+        ),
         # log sinh v = 0 at asinh 1 = 0.881373587019543...: the points next to it
         (
             "_logsinh",
@@ -363,7 +400,8 @@ def test_sub_exact_keeps_the_digits_next_to_the_constant(helpers):
 def test_translations_name_defined_helpers(helpers):
     for name, target in TRANSLATIONS.items():
         assert name in {
-            *("softplus", "logcosh", "logsinh", "log1p_sq", "log1p", "expm1", "sub_exact")
+            *("softplus", "logcosh", "logsinh", "log1p_sq", "hypot1", "log1p", "expm1"),
+            *("sub_exact", "sigmoid"),
         }
         if "." not in target:
             assert target in helpers, target

@@ -42,9 +42,11 @@ REFERENCES = {
     ),
     "simd_atan": mp.atan,
     "simd_softplus": lambda v: mp.log1p(mp.exp(v)),
+    "simd_sigmoid": lambda v: 1 / (1 + mp.exp(-v)),
     # log cosh v = log1p(cosh v - 1) with cosh v - 1 = 2 sinh(v/2)^2 free of cancellation
     "simd_logcosh": lambda v: mp.log1p(2 * mp.sinh(v / 2) ** 2),
     "simd_log1p_sq": lambda v: mp.log1p(v * v) / 2,
+    "simd_hypot1": lambda v: mp.sqrt(1 + v * v),
     "simd_logsinh": _nan_outside(0, mp.inf, lambda v: mp.log(mp.sinh(v)) if v else -mp.inf),
 }
 
@@ -62,8 +64,10 @@ CORE = {
     "simd_atanh": (-1.0, 1.0),
     "simd_atan": (-4.0, 4.0),
     "simd_softplus": (-5.0, 5.0),
+    "simd_sigmoid": (-40.0, 40.0),
     "simd_logcosh": (-3.0, 3.0),
     "simd_log1p_sq": (-3.0, 3.0),
+    "simd_hypot1": (-3.0, 3.0),
     "simd_logsinh": (0.0, 3.0),
 }
 #: ulp bounds other than 2 (logsinh: one product more next to asinh 1, where it is 0)
@@ -236,6 +240,11 @@ SPECIAL = [
     ("simd_softplus", 800.0, 800.0),
     ("simd_softplus", -800.0, 0.0),
     ("simd_softplus", NAN, NAN),
+    ("simd_sigmoid", INF, 1.0),
+    ("simd_sigmoid", -INF, 0.0),
+    ("simd_sigmoid", -800.0, 0.0),
+    ("simd_sigmoid", 40.0, 1.0),
+    ("simd_sigmoid", NAN, NAN),
     ("simd_logcosh", INF, INF),
     ("simd_logcosh", -INF, INF),
     ("simd_logcosh", -0.0, 0.0),
@@ -246,6 +255,12 @@ SPECIAL = [
     ("simd_log1p_sq", -INF, INF),
     ("simd_log1p_sq", 0.0, 0.0),
     ("simd_log1p_sq", NAN, NAN),
+    ("simd_hypot1", 1e300, 1e300),
+    ("simd_hypot1", -1.7976931348623157e308, 1.7976931348623157e308),
+    ("simd_hypot1", 134217728.0, 134217728.0),
+    ("simd_hypot1", -INF, INF),
+    ("simd_hypot1", -0.0, 1.0),
+    ("simd_hypot1", NAN, NAN),
     ("simd_logsinh", 0.0, -INF),
     ("simd_logsinh", -1.0, NAN),
     ("simd_logsinh", INF, INF),

@@ -22,9 +22,8 @@ a, b = sp.symbols("a b", real=True)
 
 #: x − b: σ of it rounds to 1 at the first three, to 0 at the last
 U_EDGE = [36.5, 37.0, 699.5, -745.5]
-#: in 2-D, σ(x1 − b) is computed as 1/(e^(b − x1) + 1): its value overflows below
-#: x1 − b ≈ −709, its derivatives (e^w/(e^w + 1)², …) from −354, −236, … on (see the
-#: xfail below)
+#: in 2-D, σ(x1 − b) was computed as 1/(e^(b − x1) + 1): its value overflowed below
+#: x1 − b ≈ −709, its derivatives (e^w/(e^w + 1)², …) from −354, −236, … on
 U_PLANE = [*U_EDGE[:3], -100.0]
 B = 0.5
 
@@ -84,14 +83,27 @@ def test_training_kernels_of_a_plane_flow_past_the_rounding_of_a_sigmoid(plane) 
         np.testing.assert_allclose(hv, hessian, rtol=1e-12, atol=1e-13)
 
 
-@pytest.mark.xfail(strict=True, reason="the 2-D kernels' σ(x1 − b) is 1/(e^(b − x1) + 1)")
 def test_training_kernels_of_a_plane_flow_in_the_far_lower_tail(plane) -> None:
+    # σ(x1 − b) is e^u/(1 + e^u) there (u = x1 − b), and its derivatives σ(u)σ(−u), …
     theta = np.array([0.25, B])
-    for u in (-700.0, -745.5):
-        lp, gradient, _ = _plane_oracle(B + u, 800.0, theta)
-        value, grad, _ = train_kernels(plane.program).value_grad(np.array([[B + u, 800.0]]), theta)
-        assert value == pytest.approx(lp, rel=1e-14)
-        np.testing.assert_allclose(grad, gradient, rtol=1e-13)
+    kernels = train_kernels(plane.program)
+    for u in (-360.0, -700.0, -745.5, -1e4):
+        lp, gradient, hessian = _plane_oracle(B + u, 800.0, theta)
+        value, grad, _ = kernels.value_grad(np.array([[B + u, 800.0]]), theta)
+        assert value == pytest.approx(lp, rel=1e-14), u
+        np.testing.assert_allclose(grad, gradient, rtol=1e-13, err_msg=str(u))
+        value, grad, hv, bad = kernels.value_grad_hvp(np.array([[B + u, 800.0]]), theta, np.eye(2))
+        assert (bad[0], value) == (0, pytest.approx(lp, rel=1e-14)), u
+        np.testing.assert_allclose(hv, hessian, rtol=1e-12, atol=1e-13, err_msg=str(u))
+
+
+def test_log_prob_kernel_of_a_plane_flow_in_both_far_tails(plane) -> None:
+    theta = (0.25, B)
+    us = [-1e4, -745.5, -700.0, -360.0, -100.0, 0.0, 36.5, 699.5, 1e4]
+    xs = np.array([[B + u, 800.0] for u in us])
+    got = plane.compile().log_prob(xs, a=theta[0], b=theta[1])
+    expected = [_plane_oracle(B + u, 800.0, theta)[0] for u in us]
+    np.testing.assert_allclose(got, expected, rtol=1e-14, atol=0)
 
 
 def test_training_counts_the_points_outside_the_support_as_before(plane) -> None:
