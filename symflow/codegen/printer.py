@@ -45,6 +45,7 @@ TRANSLATIONS: dict[str, str] = {
     "acos": "math.acos",
     "atan": "math.atan",
     "atan2": "math.atan2",
+    "hypot": "math.hypot",
     "sinh": "math.sinh",
     "cosh": "math.cosh",
     "tanh": "math.tanh",

@@ -23,6 +23,16 @@ log(cosh u)                             logcosh(u)
 log(sinh u)                             logsinh(u)
 log(Piecewise((a, c), (b, True)))       Piecewise((log a, c), (log b, True))
 log(1 − tanh²u)                         −2·logcosh(u)
+log(c·(1 ± f(u))), f = tanh, cos, sin    log c + log1p(±f(u)) where ±f(u) > −½, else
+                                        log c + a stable form of log(1 ± f(u)):
+  1 ∓ tanh u                            log 2 − softplus(±2u)   (1 − tanh u = 2σ(−2u))
+  1 − cos u                             2·log|sin u| − 2·log|cos(u/2)| − log 2
+  1 + cos u                             log 2 + 2·log|cos(u/2)|
+  1 ∓ sin u                             log 2 + 2·log|sin((u ∓ π/2)/2)|, u ∓ π/2 exact
+log(a² + b²), (a² + b²)^(n/2)           2·log hypot(a, b), hypot(a, b)ⁿ
+k·softplus(v) − sign(k)·v, |k| > 1      (k − sign k)·softplus(v) + sign(k)·softplus(−v)
+log1p_sq(s), s = 1/t defined, |t| < 1   log1p_sq(t) − log|t|    (no overflow of s)
+k·s, s = c·t defined (c a number)       k·c·t                   (no overflow of s)
 log(expm1(u)), u > 0                    u + log(−expm1(−u))
 log(a + b/y), y > 0                     log(a·y + b) − log y
 logcosh(s), s = asinh(t) defined        log1p_sq(t)        (with ``definitions``)
@@ -88,6 +98,7 @@ __all__ = [
     "logsinh",
     "log1p_sq",
     "hypot1",
+    "hypot",
     "TRANSLATIONS",
 ]
 
@@ -399,6 +410,48 @@ class hypot1(sp.Function):  # noqa: N801
         return _with_exponent(r"\left(" + body + r"\right)" if exp else body, exp)
 
 
+class hypot(sp.Function):  # noqa: N801
+    r"""hypot(a, b) = √(a² + b²), without overflow or underflow of the squares.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> a, b = sp.symbols("a b", real=True)
+    >>> sp.diff(hypot(a, b), a), hypot(3, 4)
+    (a/hypot(a, b), 5)
+    >>> hypot(sp.Float("1e-300"), sp.Float("1e-300")).evalf(5)
+    1.4142e-300
+    """
+
+    nargs = 2
+
+    @classmethod
+    def eval(cls, a, b):
+        if a.is_number and b.is_number and a.is_rational and b.is_rational:
+            return sp.sqrt(a**2 + b**2)
+        return None
+
+    def fdiff(self, argindex=1):
+        return self.args[argindex - 1] / self
+
+    def _eval_rewrite_as_sqrt(self, a, b, **kwargs):
+        return sp.sqrt(a**2 + b**2)
+
+    def _eval_evalf(self, prec):
+        a, b = (v._eval_evalf(prec + 10) if not v.is_Float else v for v in self.args)
+        if a is None or b is None or not (a.is_Float and b.is_Float):
+            return None
+        with mp.workprec(prec + 10):
+            value = mp.hypot(mp.mpf(a._mpf_), mp.mpf(b._mpf_))
+        return sp.Float._new(mp.mpf(value)._mpf_, prec)
+
+    def _eval_is_extended_real(self):
+        return True if all(v.is_extended_real for v in self.args) else None
+
+    def _eval_is_nonnegative(self):
+        return True if all(v.is_extended_real for v in self.args) else None
+
+
 class sub_exact(sp.Function):  # noqa: N801
     """sub_exact(x, hi, lo) = (x − hi) − lo: x minus a constant split into its nearest
     float hi and the rest lo, so that the difference keeps its digits next to hi + lo.
@@ -510,6 +563,36 @@ def _see_through(expr: sp.Basic, definitions: Mapping[sp.Symbol, sp.Expr]) -> sp
         elif isinstance(core, sp.exp) and core.args[0].is_extended_real:
             u = core.args[0]  # ½ softplus(2u), without overflow of 2u
             swaps[f] = sp.Max(u, 0) + softplus(-2 * sp.Abs(u)) / 2
+        elif isinstance(core, sp.Pow) and core.exp == -1 and core.base.is_extended_real:
+            t = core.base  # ½ log(1 + 1/t²) = ½ log(1 + t²) − log|t|: 1/t overflows at t = 5e-324
+            swaps[f] = sp.Piecewise((log1p_sq(t) - sp.log(sp.Abs(t)), sp.Abs(t) < 1), (f, True))
+    out = expr.xreplace(swaps) if swaps else expr
+    return _scaled_states(out, definitions)
+
+
+def _scaled_states(expr: sp.Basic, definitions: Mapping[sp.Symbol, sp.Expr]) -> sp.Basic:
+    """Terms k·s of sums with s = c·t defined (c a number, t a symbol) as (k·c)·t: the
+    state s = 2x overflows at x = 1.8e308, where −s/2 = −x is a float."""
+    scaled = {
+        s: v
+        for s, v in definitions.items()
+        if isinstance(v, sp.Mul)
+        and len(v.args) == 2
+        and v.args[0].is_Number
+        and v.args[1].is_Symbol
+    }
+    if not scaled or not isinstance(expr, sp.Expr) or not (expr.free_symbols & set(scaled)):
+        return expr
+    swaps = {}
+    for node in sp.preorder_traversal(expr):
+        if not isinstance(node, sp.Add):
+            continue
+        terms = []
+        for term in node.args:
+            k, s = term.as_coeff_Mul()
+            terms.append(k * scaled[s] if s in scaled else term)
+        if any(a is not b for a, b in zip(terms, node.args, strict=True)):
+            swaps[node] = sp.Add(*terms)
     return expr.xreplace(swaps) if swaps else expr
 
 
@@ -585,6 +668,9 @@ def _half_power(e: sp.Pow) -> sp.Expr:
     base, p = e.base, e.exp
     if not (p.is_Rational and p.q == 2 and isinstance(base, sp.Add)):
         return e
+    squares = _sum_of_two_squares(base)
+    if squares is not None:
+        return hypot(*squares) ** (2 * p)
     c, rest = base.as_coeff_Add()
     k, core = rest.as_coeff_Mul()
     if not (c.is_positive and k.is_positive and isinstance(core, sp.Pow) and core.exp.is_even):
@@ -624,11 +710,15 @@ def _add(e: sp.Add) -> sp.Expr:
             changed = True
             i = 0
             continue
-        if isinstance(rest, softplus) and coeff in (1, -1):
+        if isinstance(rest, softplus) and coeff.is_Number and coeff != 0:
+            # softplus(v) − v = softplus(−v); k·softplus(v) − sign(k)·v is
+            # (k − sign k)·softplus(v) + sign(k)·softplus(−v): v − 2 softplus(v) overflows
+            # at v = 1.8e308 (2 · 1.8e308), −softplus(v) − softplus(−v) does not
             v = rest.args[0]
-            if -coeff * v in terms:
-                terms.remove(-coeff * v)
-                terms[terms.index(t)] = coeff * softplus(-v)
+            sign = 1 if coeff > 0 else -1
+            if -sign * v in terms:
+                terms.remove(-sign * v)
+                terms[terms.index(t)] = (coeff - sign) * rest + sign * softplus(-v)
                 changed = True
                 i = 0
                 continue
@@ -722,6 +812,12 @@ def _log_sum(arg: sp.Add) -> sp.Expr:
                     inner = _add(cleared) if isinstance(cleared, sp.Add) else cleared
                     return _log(inner) - _log(y)
     c, rest = arg.as_coeff_Add()
+    squares = _sum_of_two_squares(arg)
+    if squares is not None:
+        return 2 * sp.log(hypot(*squares))  # log(a² + b²): the squares under- or overflow
+    complement = _log_complement(c, rest)
+    if complement is not None:
+        return complement
     if c == 1 and rest.could_extract_minus_sign():
         k, core = (-rest).as_coeff_Mul()
         if k == 1 and isinstance(core, sp.Pow) and core.exp == 2 and isinstance(core.base, sp.tanh):
@@ -732,11 +828,10 @@ def _log_sum(arg: sp.Add) -> sp.Expr:
             # log(c + k e^u) = log c + softplus(u + log(k/c))
             shift = sp.log(k / c)
             return _log(c) + softplus(core.args[0] + shift)
-        if k.is_positive and isinstance(core, sp.Pow) and core.exp == 2:
-            # log(c + k y^2) = log c + 2 log1p_sq(sqrt(k/c) y)
-            return _log(c) + 2 * log1p_sq(sp.sqrt(k / c) * core.base)
-        if k.is_positive and isinstance(core, sp.Pow) and core.exp.is_even:
-            return _log(c) + 2 * log1p_sq(sp.sqrt(k / c) * core.base ** (core.exp / 2))
+        y = _square_root(core) if k.is_positive else None
+        if y is not None:
+            # log(c + k y^2) = log c + 2 log1p_sq(sqrt(k/c) y), y² a product of even powers
+            return _log(c) + 2 * log1p_sq(sp.sqrt(k / c) * y)
         if k.is_negative and isinstance(core, sp.Pow) and core.exp.is_even:
             # log(c − k y²) = log c + log(1 − a²), a = √(k/c)·y: log1p(−a²) for small a
             # (1 − a² does not cancel; log1p(−a) + log1p(a) would), log1p(−a) + log1p(a)
@@ -747,6 +842,60 @@ def _log_sum(arg: sp.Add) -> sp.Expr:
         if c == 1:
             return log1p(rest)
     return sp.log(arg)
+
+
+def _square_root(core: sp.Expr) -> sp.Expr | None:
+    """y with y² = core where core is a product of even powers ((x − m)²/s²), else None."""
+    factors = sp.Mul.make_args(core)
+    roots = []
+    for f in factors:
+        base, e = f.as_base_exp()
+        if not (e.is_Integer and e.is_even):
+            return None
+        roots.append(base ** (e / 2))
+    return sp.Mul(*roots)
+
+
+def _sum_of_two_squares(arg: sp.Expr) -> tuple[sp.Expr, sp.Expr] | None:
+    """(a, b) with arg = a² + b² (each term k·y², k > 0, y² a product of even powers)."""
+    if not isinstance(arg, sp.Add) or len(arg.args) != 2:
+        return None
+    out = []
+    for term in arg.args:
+        k, core = term.as_coeff_Mul()
+        y = _square_root(core) if k.is_positive else None
+        if y is None or y.is_number:
+            return None
+        out.append(sp.sqrt(k) * y)
+    return out[0], out[1]
+
+
+def _log_complement(c: sp.Expr, rest: sp.Expr) -> sp.Expr | None:
+    """log(c + k·f(u)) for k = ±c > 0 and f = tanh, cos, sin, which cancel next to
+    f(u) = ∓1: 1 − tanh u = 2σ(−2u), 1 − cos u = 2 sin²(u/2) = sin²u/(2 cos²(u/2)),
+    1 + cos u = 2 cos²(u/2), 1 ∓ sin u = 2 sin²((u ∓ π/2)/2) (u ∓ π/2 with π/2 split in
+    two floats); log1p(±f(u)) where ±f(u) > −½, which does not cancel there."""
+    if not c.is_positive:
+        return None
+    k, core = rest.as_coeff_Mul()
+    if abs(k) != c or not isinstance(core, (sp.tanh, sp.cos, sp.sin)):
+        return None
+    u = core.args[0]
+    if not u.is_extended_real:
+        return None
+    sign = 1 if k > 0 else -1
+    if isinstance(core, sp.tanh):
+        far = sp.log(2) - softplus(-2 * sign * u)
+    elif isinstance(core, sp.cos) and sign > 0:
+        far = sp.log(2) + 2 * sp.log(sp.Abs(sp.cos(u / 2)))
+    elif isinstance(core, sp.cos):
+        # 2 sin²(u/2) = sin²u / (2 cos²(u/2)): u/2 rounds to 0 at u = 5e-324, sin u does not
+        far = 2 * sp.log(sp.Abs(sp.sin(u))) - 2 * sp.log(sp.Abs(sp.cos(u / 2))) - sp.log(2)
+    else:
+        offset = _exact_difference(u, -sign * sp.pi / 2)
+        far = sp.log(2) + 2 * sp.log(sp.Abs(sp.sin(offset / 2)))
+    near = log1p(sign * core)
+    return _log(c) + sp.Piecewise((near, sign * core > -sp.Rational(1, 2)), (far, True))
 
 
 def _log_product(arg: sp.Mul) -> sp.Expr:

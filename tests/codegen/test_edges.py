@@ -672,6 +672,50 @@ NAMED = [
         [_X_POLE_LO, np.nextafter(_X_POLE_LO, 0.0), -3.2090449462024377, -3.2],
         id="beta-cot-pole-far-end-distance",
     ),
+    # the stable forms of the kernels' rewrites (symflow.codegen.rewrite) at the points
+    # where the plain forms overflow, underflow or cancel
+    pytest.param(
+        sf.Cauchy(0, 1),
+        [1 / z],
+        lambda v: -mp.log(mp.pi) - mp.log1p(v * v),
+        [5e-324, -5e-324, 1e-323, 1e-300, 0.5, -3.0, 1e300],
+        id="cauchy-reciprocal-at-the-subnormals",
+    ),
+    pytest.param(
+        sf.Uniform(0, 1),
+        [sp.atanh(z)],
+        lambda v: -2 * mp.log(mp.cosh(v)),
+        [1e-300, 0.5, 14.162084148243997, 19.5, 34.88534998519066, 345.7, 1e300],
+        id="uniform-atanh-one-minus-tanh",
+    ),
+    pytest.param(
+        sf.Logistic(0, 1),
+        [-z],
+        lambda v: -v - 2 * mp.log1p(mp.exp(-v)),
+        [-1.7976931348623157e308, -800.0, 0.5, 800.0, 1e300, 1.7976931348623157e308],
+        id="logistic-negated-at-the-largest-float",
+    ),
+    pytest.param(
+        sf.ChiSquared(4),
+        [z / 2],
+        lambda v: mp.log(v) - v,
+        [1e-300, 1.0, 1e300, 1.7976931348623157e308],
+        id="chi-square-halved-at-the-largest-float",
+    ),
+    pytest.param(
+        sf.Uniform(0, 1),
+        [sp.acos(z)],
+        lambda v: mp.log(mp.sin(v)),
+        [5e-324, 1e-300, 1e-8, 1.4142135623732129e-06, 1.0, 1.5, 1.57],
+        id="uniform-acos-one-minus-cos",
+    ),
+    pytest.param(
+        sf.Beta(2, 3),
+        [sp.asin(z)],
+        lambda v: mp.log(12 * mp.sin(v) * (1 - mp.sin(v)) ** 2 * mp.cos(v)),
+        [1e-300, 0.5, 1.5707851021744135, 1.570796326794895, 1.5707963267948966],
+        id="beta-asin-one-minus-sin",
+    ),
 ]
 
 
@@ -923,3 +967,39 @@ def test_tan_across_a_pole_inside_its_range_has_a_union_support() -> None:
     layers = [sp.atan(2 * z + 1), sp.tan(z / 2), sp.tan(pi * z)]
     support = sf.Flow(sf.Uniform(0, 1), [sf.Transform(e, z) for e in layers]).support
     assert [support.contains(v) for v in (-5.0, 0.0, 10.0)] == [sp.true, sp.false, sp.true]
+
+
+# -- sums of squares ----------------------------------------------------------------------
+def test_polar_map_of_a_normal_at_1e_minus_300() -> None:
+    """r = √(x₁² + x₂²) is hypot(x₁, x₂): the squares underflow at 1e-300, r does not."""
+    z1, z2 = sp.symbols("z1 z2", positive=True)
+    flow = sf.Flow(
+        sf.Independent(sf.Weibull(2, sp.sqrt(2)), sf.Uniform(-pi, pi)),
+        [sf.Transform([z1 * sp.cos(z2), z1 * sp.sin(z2)], [z1, z2])],
+    )
+    points = [(1e-300, 1e-300), (1e-300, 0.0), (0.0, -1e-300), (3e-200, -4e-200), (1.0, 2.0)]
+    with mp.workdps(50):
+        expected = [
+            float(-mp.log(2 * mp.pi) - (mp.mpf(a) ** 2 + mp.mpf(b) ** 2) / 2) for a, b in points
+        ]
+    got = flow.compile().log_prob(np.array(points))
+    np.testing.assert_allclose(got, expected, rtol=1e-13, atol=0)
+
+
+def test_cauchy_with_a_symbolic_scale_beyond_1e154() -> None:
+    """log(1 + ((x − m)/s)²) is 2·log hypot1((x − m)/s): the square overflows from 1e154."""
+    m, s = sp.Symbol("m", real=True), sp.Symbol("s", positive=True)
+    kernels = sf.Flow(sf.Cauchy(m, s), [sf.Transform(2 * z + 1, z)]).compile()
+    for mv, sv in [(1.0, 2.0), (1e8, 1e-2), (0.0, 1e-100), (0.0, 1e100)]:
+        # (x − m)/s from 1e154, where its square overflows, to 1e300 (its own overflow
+        # beyond the floats is not rewritten)
+        far = [min(1e300, f * 2 * sv) for f in (1e155, 1e200, 1e300)]
+        xs = [-far[2], -far[0], 2 * mv + 1 + 6 * sv, *far]
+        with mp.workdps(50):  # X = 2Z + 1 is Cauchy(2m + 1, 2s)
+            loc, scale = 2 * mp.mpf(mv) + 1, 2 * mp.mpf(sv)
+            expected = [
+                float(-mp.log(mp.pi * scale) - mp.log1p(((mp.mpf(x) - loc) / scale) ** 2))
+                for x in xs
+            ]
+        got = kernels.log_prob(np.array(xs), m=mv, s=sv)
+        np.testing.assert_allclose(got, expected, rtol=1e-13, atol=0)

@@ -37,19 +37,7 @@ RTOL = 1e-10
 FLOAT_MAX = mp.mpf(np.finfo(float).max)
 
 #: failures the survey finds that are still open, with their cause (reported, not hidden)
-KNOWN_OPEN = {
-    "Cauchy-recip": "x = ±5e-324: the inverse state 1/x overflows to inf (inverse-pass overflow)",
-    "U01-atanh": "the edge distance 1 - tanh(x) is taken as log1p(-tanh x): 1e-6 relative "
-    "error at x = 14, -inf beyond x ≈ 19 (truth -2x + log 4 - ...)",
-    "Logistic-neg": "x = 1.8e308: the logistic log-density -z - 2 softplus(-z) overflows "
-    "at z = -1.8e308 (2·1.8e308)",
-    "Chi2-half": "x = 1.8e308: the inverse state z = 2x overflows to inf",
-    "U01-acos": "the edge distance 1 - cos(x) next to x = 0 is taken by subtraction: "
-    "-inf below x ≈ 1e-8 (truth log sin x)",
-    "Beta-asin": "the edge distance 1 - sin(x) next to π/2 is taken by subtraction",
-    "polar-normal": "r = sqrt(x1² + x2²) underflows for |x| ≈ 1e-300 (hypot would not)",
-    "Cauchy(m, s)": "log(1 + ((x - m)/s)²) overflows for |x - m|/s beyond 1e154",
-}
+KNOWN_OPEN: dict[str, str] = {}
 
 
 @dataclass
