@@ -61,12 +61,6 @@ with mp.workdps(30):
                 (mp.tan(mp.pi * (mp.sqrt(2) - 1)), mp.inf),
             ],
         ),
-        # cot(πz) after tan(e^z/2): range (tan ½, tan(e/2)) ≈ (0.55, 4.5) holds the poles
-        # 1, 2, 3, 4, and each of the three pieces between them covers the whole line
-        "cot-across-four-poles": (
-            [sp.exp(z), sp.tan(z / 2), sp.cot(pi * z)],
-            [(-mp.inf, mp.inf)],
-        ),
         # csc(2πz) after atan(2z + 1), tan(z/2): range (√2 − 1, (√10 − 1)/3) ∋ ½
         "csc-after-tan-half-angle": (
             [sp.atan(2 * z + 1), sp.tan(z / 2), sp.csc(2 * pi * z)],
