@@ -146,6 +146,7 @@ def defined_part(
     domain = attempt(lambda: _real_points_only(domain), 5.0, domain)
     missing = attempt(lambda: sp.Complement(support, domain), 5.0, sp.S.EmptySet)
     if not missing.is_empty and not isinstance(missing, sp.FiniteSet):
+        _raise_if_points_undecided(missing, support, label, var)
         lost = missing
         where = f"for {var} in {describe_set(lost)}"
         chance = ""
@@ -174,6 +175,25 @@ def defined_part(
         cuts = sorted([*cuts, *missed], key=_position)
         parts = _split_at(parts, missed)
     return parts, cuts
+
+
+def _raise_if_points_undecided(missing: sp.Set, support: sp.Interval, label, var) -> None:
+    """SupportError when ``missing`` is built from the support and finitely many points
+    only (1/z on (a, a + 1): the point 0, inside or not depending on a), so that f lacks
+    at most those points but it is not decided which of them lie inside."""
+    if not support.free_symbols:
+        return
+    points = [p for s in missing.atoms(sp.FiniteSet) for p in s]
+    if not points or any(i != support for i in missing.atoms(sp.Interval)):
+        return
+    params = ", ".join(sorted(x.name for x in support.free_symbols))
+    listed = ", ".join(str(p) for p in points)
+    raise SupportError(
+        f"{label} is not continuous at {var} = {listed}, and symflow cannot decide for every "
+        f"value of {params} whether that lies inside {describe_set(support)} (where it would "
+        f"split the support into pieces). Give the parameters values, or signs that settle "
+        f"it (a SymPy symbol declared positive=True)."
+    )
 
 
 def _rational_enclosure(support: sp.Interval) -> sp.Interval | None:

@@ -96,3 +96,14 @@ def test_the_support_is_the_union_on_both_sides_of_the_pole(name: str) -> None:
     for (lo, hi), (want_lo, want_hi) in zip(got, expected, strict=True):
         assert lo == pytest.approx(float(want_lo), rel=1e-14)
         assert hi == pytest.approx(float(want_hi), rel=1e-14)
+
+
+def test_a_pole_that_a_parameter_may_put_inside_the_range_is_refused() -> None:
+    a = sp.Symbol("a", real=True)
+    layers = [sf.Transform(z + a, z), sf.Transform(1 / z, z)]
+    with pytest.raises(sf.SupportError, match=r"not continuous at z = 0.*for every value of a"):
+        _ = sf.Flow(sf.Uniform(0, 1), layers).support
+    # a > 0 settles it: the range (a, a + 1) holds no pole
+    b = sp.Symbol("b", positive=True)
+    layers = [sf.Transform(z + b, z), sf.Transform(1 / z, z)]
+    assert sf.Flow(sf.Uniform(0, 1), layers).support == sp.Interval.open(1 / (b + 1), 1 / b)
