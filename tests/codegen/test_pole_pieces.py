@@ -20,25 +20,26 @@ z = sp.Symbol("z", real=True)
 pi = sp.pi
 
 
-def test_cot_across_four_poles_sums_five_preimages() -> None:
-    # U(0, 1) -> v = e^u -> w = tan(v/2) ∈ (tan ½, tan(e/2)) ≈ (0.55, 4.5) -> x = cot(πw):
-    # cot(πw) has poles at w = 1, 2, 3, 4, so x has up to five preimages
+def test_cot_across_two_poles_sums_three_preimages() -> None:
+    # U(0, 9/10) -> v = e^u -> w = tan(v/2) ∈ (tan ½, tan(e^0.9/2)) ≈ (0.55, 2.8) ->
+    # x = cot(πw): cot(πw) has poles at w = 1, 2, so x has up to three preimages
     layers = [sp.exp(z), sp.tan(z / 2), sp.cot(pi * z)]
-    flow = sf.Flow(sf.Uniform(0, 1), [sf.Transform(e, z) for e in layers])
+    flow = sf.Flow(sf.Uniform(0, sp.Rational(9, 10)), [sf.Transform(e, z) for e in layers])
     assert flow.support == sp.S.Reals  # each piece between two poles covers the line
     kernels = flow.compile()
 
     def density(x):
         total = mp.mpf(0)
-        for k in range(5):  # w = k + ½ − atan(x)/π ∈ (k, k + 1)
+        for k in range(3):  # w = k + ½ − atan(x)/π ∈ (k, k + 1)
             w = k + mp.mpf(1) / 2 - mp.atan(x) / mp.pi
-            if mp.tan(mp.mpf(1) / 2) < w < mp.tan(mp.e / 2):
-                v = 2 * mp.atan(w)
-                total += 2 / (v * (1 + w**2) * mp.pi * (1 + x**2))
+            if mp.tan(mp.mpf(1) / 2) < w < w_hi:
+                v = 2 * mp.atan(w)  # u = log v, of density 10/9
+                total += 20 / (9 * v * (1 + w**2) * mp.pi * (1 + x**2))
         return total
 
     with mp.workdps(60):
-        ends = [mp.cot(mp.pi * mp.tan(mp.mpf(1) / 2)), mp.cot(mp.pi * mp.tan(mp.e / 2))]
+        w_hi = mp.tan(mp.exp(mp.mpf(9) / 10) / 2)
+        ends = [mp.cot(mp.pi * mp.tan(mp.mpf(1) / 2)), mp.cot(mp.pi * w_hi)]
         near = [float(e) * (1 + s * 1e-9) for e in ends for s in (-1, 1)]
         xs = [-1e300, -1e8, -2.0, -0.3, 0.0, 0.7, 5.0, 1e8, 1e300, *near]
         expected = [float(mp.log(density(mp.mpf(x)))) for x in xs]
