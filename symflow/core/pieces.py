@@ -146,6 +146,7 @@ def defined_part(
     domain = attempt(lambda: _real_points_only(domain), 5.0, domain)
     missing = attempt(lambda: sp.Complement(support, domain), 5.0, sp.S.EmptySet)
     if not missing.is_empty and not isinstance(missing, sp.FiniteSet):
+        _raise_if_points_undecided(missing, support, label, var)
         lost = missing
         where = f"for {var} in {describe_set(lost)}"
         chance = ""
@@ -168,8 +169,109 @@ def defined_part(
     if removable:  # SymPy excluded a point where f is continuous (asinh at 0 in a sigmoid)
         cuts = [c for c in cuts if c not in removable]
         domain = sp.Union(domain, sp.FiniteSet(*removable))
-    parts = as_intervals(domain) or [support]
-    return [_open(p) for p in parts if p.measure != 0], cuts
+    parts = [_open(p) for p in as_intervals(domain) or [support] if p.measure != 0]
+    missed = _missed_cuts(f, t, support, cuts, label, var)
+    if missed:
+        cuts = sorted([*cuts, *missed], key=_position)
+        parts = _split_at(parts, missed)
+    return parts, cuts
+
+
+def _raise_if_points_undecided(missing: sp.Set, support: sp.Interval, label, var) -> None:
+    """SupportError when ``missing`` is built from the support and finitely many points
+    only (1/z on (a, a + 1): the point 0, inside or not depending on a), so that f lacks
+    at most those points but it is not decided which of them lie inside."""
+    if not support.free_symbols:
+        return
+    points = [p for s in missing.atoms(sp.FiniteSet) for p in s]
+    if not points or any(i != support for i in missing.atoms(sp.Interval)):
+        return
+    params = ", ".join(sorted(x.name for x in support.free_symbols))
+    listed = ", ".join(str(p) for p in points)
+    raise SupportError(
+        f"{label} is not continuous at {var} = {listed}, and symflow cannot decide for every "
+        f"value of {params} whether that lies inside {describe_set(support)} (where it would "
+        f"split the support into pieces). Give the parameters values, or signs that settle "
+        f"it (a SymPy symbol declared positive=True)."
+    )
+
+
+def _rational_enclosure(support: sp.Interval) -> sp.Interval | None:
+    """An open interval with rational (or infinite) ends that contains ``support`` and
+    exceeds it by less than 1e-15 relative at each end; None when the ends are rational
+    already or not numbers."""
+    ends = (support.inf, support.sup)
+    if support.free_symbols or all(e.is_Rational or e.is_infinite for e in ends):
+        return None
+    scale = 10**18
+
+    def outward(end: sp.Expr, down: bool) -> sp.Expr | None:
+        if end.is_Rational or end.is_infinite:
+            return end
+        value = attempt(lambda: end.evalf(40), 5.0, None)
+        if value is None or not value.is_Float:
+            return None
+        magnitude = max(1, int(abs(value)) + 1)
+        step = sp.Rational(magnitude, scale)
+        k = sp.floor(value / step) if down else sp.ceiling(value / step)
+        return (k - 1) * step if down else (k + 1) * step
+
+    lo, hi = outward(support.inf, True), outward(support.sup, False)
+    if lo is None or hi is None:
+        return None
+    return sp.Interval.open(lo, hi)
+
+
+def _missed_cuts(f, t, support, cuts, label, var) -> list[sp.Expr]:
+    """Poles and jumps of f strictly inside ``support`` that SymPy's continuous_domain
+    left out because of the form of the support's ends.
+
+    SymPy intersects the periodic singularities of tan(πt) with an interval whose end is
+    transcendental (tan(atan(3)/2)) as the empty set, so the pole ½ inside
+    (√2 − 1, tan(atan(3)/2)) went unseen. The singularities are found again on an
+    interval with rational ends that encloses the support, and those that lie strictly
+    inside the support (decided in 50-digit arithmetic) and are not cuts already are
+    returned. Raises SupportError when it cannot be decided whether such a point lies
+    inside the support.
+    """
+    enclosure = _rational_enclosure(support)
+    if enclosure is None:
+        return []
+    wide = attempt(lambda: sp.calculus.util.continuous_domain(f, t, enclosure), 15.0, None)
+    if wide is None:
+        return []
+    wide = attempt(lambda: _real_points_only(wide), 5.0, wide)
+    outside = attempt(lambda: sp.Complement(enclosure, wide), 5.0, None)
+    if outside is None:
+        return []
+    pieces = outside.args if isinstance(outside, sp.Union) else (outside,)
+    points = [p for piece in pieces if isinstance(piece, sp.FiniteSet) for p in piece]
+    missed = []
+    for point in points:
+        if not point.is_number:
+            continue
+        sides = compare(support.inf, point), compare(point, support.sup)
+        if None in sides:
+            raise SupportError(
+                f"Cannot decide whether {var} = {point}, where {label} is not continuous, "
+                f"lies inside {describe_set(support)}: the comparison with its ends does not "
+                f"evaluate. Give the previous layer or the base simpler ends."
+            )
+        if sides != (1, 1) or any(compare(c, point) == 0 for c in cuts):
+            continue
+        if not _continuous_at(f, t, point):
+            missed.append(point)
+    return missed
+
+
+def _split_at(parts: list[sp.Interval], points: list[sp.Expr]) -> list[sp.Interval]:
+    """The open intervals ``parts`` cut at ``points`` (each inside one of them)."""
+    out = []
+    for part in parts:
+        inside = [p for p in points if compare(part.inf, p) == 1 and compare(p, part.sup) == 1]
+        bounds = [part.inf, *sorted(inside, key=_position), part.sup]
+        out.extend(sp.Interval.open(a, b) for a, b in zip(bounds, bounds[1:], strict=False))
+    return out
 
 
 #: most poles or jumps the sampled search gives as cuts before it refuses
@@ -644,8 +746,10 @@ def chain_pieces(f: sp.Expr, t: sp.Symbol, interval: sp.Interval) -> list[Piece]
                 return None
         segments = sorted(out, key=lambda seg: _position(seg[0]))
     pieces: list[Piece] = []
-    for a, b, direction, *_ in segments:
-        if pieces and pieces[-1].direction == direction:
+    pairs = zip(segments, segments[1:], strict=False)
+    joins = [True, *(_joins(left, right) for left, right in pairs)]
+    for (a, b, direction, *_), joined in zip(segments, joins, strict=True):
+        if pieces and pieces[-1].direction == direction and joined:
             previous = pieces[-1]
             pieces[-1] = Piece(
                 sp.Interval.open(previous.interval.inf, b), direction, (*previous.stationary, a)
@@ -670,6 +774,16 @@ def chain_pieces(f: sp.Expr, t: sp.Symbol, interval: sp.Interval) -> list[Piece]
             for p in pieces
         ]
     return pieces
+
+
+def _joins(left: tuple, right: tuple) -> bool:
+    """Two neighbouring segments of a chain meet where f is continuous: the image of the
+    left one ends at the finite value where the right one's begins (not so across a pole
+    of tan, where one runs to oo and the next comes from −oo)."""
+    if left[2] != right[2]:
+        return False
+    end, start = (left[4], right[3]) if left[2] > 0 else (left[3], right[4])
+    return is_finite_number(end) and compare(end, start) == 0
 
 
 def _position(value: sp.Expr) -> float:

@@ -955,19 +955,31 @@ def test_sinh_chain_next_to_its_end_beyond_1e298(shift) -> None:
     assert (kernels.log_prob(np.array(outside)) == -math.inf).all()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the pole ½ of tan(πz) inside its state's range (√2 − 1, (√10 − 1)/3) is not "
-    "split off: the support comes out as (tan(π(√10 − 1)/3), tan(√2π)), the inverse falls "
-    "to the root solver across the pole, and the kernel is −inf on the true support",
-)
 def test_tan_across_a_pole_inside_its_range_has_a_union_support() -> None:
     # U(0, 1) through atan(2z + 1), tan(z/2) and tan(πz): the third state's range contains
     # ½, so x covers (tan(π(√2 − 1)), ∞) ∪ (−∞, tan(π(√10 − 1)/3)) = (3.62, ∞) ∪ (−∞, −1.20)
     layers = [sp.atan(2 * z + 1), sp.tan(z / 2), sp.tan(pi * z)]
-    support = sf.Flow(sf.Uniform(0, 1), [sf.Transform(e, z) for e in layers]).support
+    flow = sf.Flow(sf.Uniform(0, 1), [sf.Transform(e, z) for e in layers])
+    support = flow.support
     assert [support.contains(v) for v in (-5.0, 0.0, 10.0)] == [sp.true, sp.false, sp.true]
 
+    def logp(x):  # by hand: z3 = atan(x)/π on the right piece, + 1 on the left one
+        z3 = mp.atan(x) / mp.pi + (1 if x < 0 else 0)
+        z2 = 2 * mp.atan(z3)  # z1 = (tan z2 − 1)/2 ∈ (0, 1), of density 1
+        return 2 * mp.log(mp.sec(z2)) - mp.log(1 + z3**2) - mp.log(mp.pi * (1 + x**2))
+
+    with mp.workdps(60):
+        right = mp.tan(mp.pi * (mp.sqrt(2) - 1))
+        left = mp.tan(mp.pi * (mp.sqrt(10) - 1) / 3)
+        ends = [float(right), float(left)]
+        xs = [1e300, 1e10, 10.0, ends[0] * (1 + 1e-7), ends[0] * (1 + 4e-16)]
+        xs += [-1e300, -1e10, -5.0, ends[1] * (1 + 1e-7), ends[1] * (1 + 4e-16)]
+        assert all(x > right or x < left for x in xs)
+        expected = [float(logp(mp.mpf(x))) for x in xs]
+    kernels = flow.compile()
+    np.testing.assert_allclose(kernels.log_prob(np.array(xs)), expected, rtol=1e-13, atol=0)
+    gap = [0.0, 3.0, -1.0, ends[0] * (1 - 4e-16), ends[1] * (1 - 4e-16)]
+    assert (kernels.log_prob(np.array(gap)) == -math.inf).all()
 
 # -- sums of squares ----------------------------------------------------------------------
 def test_polar_map_of_a_normal_at_1e_minus_300() -> None:
