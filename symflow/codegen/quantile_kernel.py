@@ -87,6 +87,23 @@ def _symbolic_level(form: sp.Expr | None, placeholder: sp.Expr) -> sp.Expr:
     return placeholder if form is None else form
 
 
+def _through_edge(program, form: sp.Expr, edge: sp.Expr, from_top: bool) -> list[Assignment]:
+    """x = f(z) at the base quantile z = ``form``, read through its distance to ``edge``.
+
+    d = |z − e| is one assignment, simplified symbolically (1 − (1 − I⁻¹_q(b, a)) is
+    I⁻¹_q(b, a)) and clipped at 0; f is composed with e ± d and rewritten on d by
+    :func:`edge_forms`. At an infinite edge f reads z itself.
+    """
+    target = sp.Symbol("x_q", real=True)
+    if not edge.is_finite:
+        return [Assignment(target, edge_forms(forward_expression(program, form)))]
+    d = sp.Symbol("d_edge", positive=True)
+    distance = sp.Max(edge - form if from_top else form - edge, 0)
+    z = edge - d if from_top else edge + d
+    value = edge_forms(forward_expression(program, z))
+    return [Assignment(d, distance), Assignment(target, value)]
+
+
 def quantile_functions(program, em, direction: int, placeholders, ends) -> list[ast.FunctionDef]:
     """quantile_1(u) and isf_1(u) of a monotone flow (``direction`` ±1), each from the
     base quantile of the tail its base probability lies in.
@@ -110,11 +127,12 @@ def quantile_functions(program, em, direction: int, placeholders, ends) -> list[
         # p is the base probability below z (upper False) or above z (upper True); the
         # kernel reads the base in the tail where p <= 1/2, from 1 − p otherwise
         near, far = (ISF, Q) if upper else (Q, ISF)
-        target = sp.Symbol(f"{name[:-2]}_x", real=True)
         branches = []
-        for form in (near, far):
-            value = edge_forms(forward_expression(program, form.xreplace({u: p})))
-            branches.append(em.assign([Assignment(target, value)], given=(p,)))
+        for form, from_top in ((near, upper), (far, not upper)):
+            edge = sp.sympify(base.support.sup if from_top else base.support.inf)
+            steps = _through_edge(program, form.xreplace({u: p}), edge, from_top)
+            branches.append(em.assign(steps, given=(p,)))
+        target = steps[-1].target
         body = [
             when("not (u >= 0.0 and u <= 1.0)", [returns("math.nan")]),
             when("u == 0.0", [returns(end0)]),
