@@ -92,11 +92,12 @@ def _through_edge(program, form: sp.Expr, edge: sp.Expr, from_top: bool) -> list
 
     d = |z − e| is one assignment, simplified symbolically (1 − (1 − I⁻¹_q(b, a)) is
     I⁻¹_q(b, a)) and clipped at 0; f is composed with e ± d and rewritten on d by
-    :func:`edge_forms`. At an infinite edge f reads z itself.
+    :func:`edge_forms`. At an infinite edge f reads z itself, and the base's quantile
+    keeps its own form (the Cauchy's tan(π(u − 1/2)) is 0 at u = 1/2, −cot(πu) is not).
     """
     target = sp.Symbol("x_q", real=True)
     if not edge.is_finite:
-        return [Assignment(target, edge_forms(forward_expression(program, form)))]
+        return [Assignment(target, forward_expression(program, form))]
     d = sp.Symbol("d_edge", positive=True)
     distance = sp.Max(edge - form if from_top else form - edge, 0)
     z = edge - d if from_top else edge + d

@@ -63,6 +63,11 @@ BASES = {
         lambda u: _beta_lower(2, 2, u),
         lambda q: 1 - _beta_lower(2, 2, q),
     ),
+    "Cauchy": (
+        lambda: sf.Cauchy(0, 1),
+        lambda u: mp.tan(mp.pi * (u - mpf(1) / 2)),
+        lambda q: mp.tan(mp.pi * (mpf(1) / 2 - q)),
+    ),
     "Normal": (lambda: sf.Normal(0, 1), lambda u: -_normal_upper(u), _normal_upper),
     "Exp(1)": (lambda: sf.Exponential(1), lambda u: -mp.log1p(-u), lambda q: -mp.log(q)),
     "Gamma(3)": (
@@ -90,6 +95,7 @@ FLOWS = {
     "gumbel": ("U01", sp.log(-sp.log(z)), lambda t: mp.log(-mp.log(t)), False),
     "cos": ("U01", sp.cos(sp.pi * z / 2), lambda t: mp.cos(mp.pi * t / 2), False),
     "erfinv-beta": ("Beta(2,2)", sp.erfinv(2 * z - 1), lambda t: mp.erfinv(2 * t - 1), True),
+    "cauchy-scale": ("Cauchy", 2 * z, lambda t: 2 * t, True),  # 0 at the median, exactly
     "sqrt-gamma": ("Gamma(3)", sp.sqrt(z), mp.sqrt, True),
 }
 
