@@ -96,7 +96,7 @@ def _through_edge(program, form: sp.Expr, edge: sp.Expr, from_top: bool) -> list
     keeps its own form (the Cauchy's tan(π(u − 1/2)) is 0 at u = 1/2, −cot(πu) is not).
     """
     target = sp.Symbol("x_q", real=True)
-    if not edge.is_finite:
+    if edge in (sp.oo, -sp.oo):  # a parameter (Uniform(a, b)) is a finite edge
         return [Assignment(target, forward_expression(program, form))]
     d = sp.Symbol("d_edge", positive=True)
     distance = sp.Max(edge - form if from_top else form - edge, 0)
