@@ -92,12 +92,15 @@ def _through_edge(program, form: sp.Expr, edge: sp.Expr, from_top: bool) -> list
 
     d = |z − e| is one assignment, simplified symbolically (1 − (1 − I⁻¹_q(b, a)) is
     I⁻¹_q(b, a)) and clipped at 0; f is composed with e ± d and rewritten on d by
-    :func:`edge_forms`. At an infinite edge f reads z itself, and the base's quantile
-    keeps its own form (the Cauchy's tan(π(u − 1/2)) is 0 at u = 1/2, −cot(πu) is not).
+    :func:`edge_forms`. At an infinite edge f reads z itself, computed by the base's own
+    form in a step of its own (the Cauchy's tan(π(u − 1/2)) is 0 at u = 1/2, −cot(πu) is
+    not, and −z³ composed with it would read tan(πu)⁻³, which is 1/0 once tan(πu)³
+    underflows).
     """
     target = sp.Symbol("x_q", real=True)
     if edge in (sp.oo, -sp.oo):  # a parameter (Uniform(a, b)) is a finite edge
-        return [Assignment(target, forward_expression(program, form))]
+        z = sp.Symbol("z_q", real=True)
+        return [Assignment(z, form), Assignment(target, forward_expression(program, z))]
     d = sp.Symbol("d_edge", positive=True)
     distance = sp.Max(edge - form if from_top else form - edge, 0)
     z = edge - d if from_top else edge + d

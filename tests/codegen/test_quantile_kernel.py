@@ -95,7 +95,8 @@ FLOWS = {
     "gumbel": ("U01", sp.log(-sp.log(z)), lambda t: mp.log(-mp.log(t)), False),
     "cos": ("U01", sp.cos(sp.pi * z / 2), lambda t: mp.cos(mp.pi * t / 2), False),
     "erfinv-beta": ("Beta(2,2)", sp.erfinv(2 * z - 1), lambda t: mp.erfinv(2 * t - 1), True),
-    "cauchy-scale": ("Cauchy", 2 * z, lambda t: 2 * t, True),  # 0 at the median, exactly
+    # 0 at the median exactly, and no 1/0 where tan(πu)³ underflows
+    "cauchy-cube": ("Cauchy", -(z**3), lambda t: -(t**3), False),
     "sqrt-gamma": ("Gamma(3)", sp.sqrt(z), mp.sqrt, True),
 }
 
