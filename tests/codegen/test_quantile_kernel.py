@@ -143,3 +143,10 @@ def test_quantile_near_base_edges(case, kind):
         if not _close(g, truth(u))
     ]
     assert not wrong, f"{name} {kind}: (u, kernel, mpmath) {wrong}"
+
+
+def test_a_negative_power_overflows_to_inf() -> None:
+    """x = z⁻² on U(0, 1): isf(1e-300) is 1e600, inf in float64 (not a ZeroDivisionError
+    from 0.0 ** -2 in numba); isf(1/4) = 16."""
+    k = sf.Flow(sf.Uniform(0, 1), [sf.Transform(z**-2, z)]).compile()
+    assert k.isf(np.array([1e-300, 0.25])).tolist() == [math.inf, 16.0]
