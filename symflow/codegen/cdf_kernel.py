@@ -57,7 +57,7 @@ from symflow.codegen.source import (
     when,
 )
 from symflow.core.bases.functions import StandardNormalCdf
-from symflow.core.cdf import forward_expression, monotone_direction, path_cdfs
+from symflow.core.cdf import monotone_direction, path_cdfs
 from symflow.core.program import Assignment, VectorProgram
 from symflow.errors import CompileError, ParameterError
 
@@ -410,25 +410,15 @@ def cdf_source(program) -> str:
     out.append(unparse(_guarded(em.param_names)))
     direction = monotone_direction(program)
     if direction != 0:
+        from symflow.codegen.quantile_kernel import quantile_functions
+
         u = sp.Symbol("u", real=True)
         em.names[ub] = u
         em.taken.add("u")
-        below_q, above_q = (Q, ISF) if direction > 0 else (ISF, Q)
-        for name, zq, doc, end0, end1 in (
-            ("quantile_1", below_q, "F_X⁻¹(u) = f(F_Z⁻¹(u))", support_lo, support_hi),
-            ("isf_1", above_q, "S_X⁻¹(u) = f(S_Z⁻¹(u))", support_hi, support_lo),
-        ):
-            target = sp.Symbol(f"{name[:-2]}_x", real=True)
-            value = forward_expression(program, zq)
-            body = [
-                when("not (u >= 0.0 and u <= 1.0)", [returns("math.nan")]),
-                when("u == 0.0", [returns(end0)]),
-                when("u == 1.0", [returns(end1)]),
-                *em.assign([Assignment(target, value)], given=(ub,)),
-                returns(str(em.sym(target))),
-            ]
-            doc = f"{doc}: the base quantile through the forward map."
-            out.append(unparse([function(name, ["u", *em.param_names], body, doc)]))
+        functions = quantile_functions(
+            program, em, direction, (ub, Q, ISF), (support_lo, support_hi)
+        )
+        out.append(unparse(functions))
     else:
         out.append(_solver("_flow_solve", "cdf_1", "sf_1", support_lo, support_hi, em.param_names))
         out.append(unparse(_inverted(em.param_names)))

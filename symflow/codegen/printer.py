@@ -344,6 +344,10 @@ class KernelPrinter(PythonCodePrinter):
         if exponent.is_Integer and 2 <= int(exponent) <= 4:
             b = self.parenthesize(base, sp.printing.precedence.PRECEDENCE["Mul"] + 1)
             return "(" + "*".join([b] * int(exponent)) + ")"
+        if exponent.is_Integer and exponent < 0:
+            # numba raises ZeroDivisionError for 0.0 ** -n; a float power is inf there
+            b = self.parenthesize(base, sp.printing.precedence.PRECEDENCE["Pow"])
+            return f"{b} ** {float(exponent)!r}"
         return super()._print_Pow(expr, rational=rational)
 
     def _print_sign(self, expr):

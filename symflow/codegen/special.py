@@ -297,9 +297,24 @@ def stdtr(nu, t):
     return _stdtr(nu, t, 0)
 
 
+_T_TAIL = 1e-6
+
+
 @_jit
 def stdtrit(nu, p):
-    """The quantile of Student's t with nu degrees of freedom at p."""
+    """The quantile of Student's t with nu degrees of freedom at p; in the tails
+    t = ∓√(nu (1 − x)/x) with x = I⁻¹_{2 min(p, 1 − p)}(nu/2, 1/2) (SciPy's stdtrit is
+    +inf at nu = 3, p = 1e-300 and half the truth at p = 1e-200)."""
+    tail = min(p, 1.0 - p)
+    if tail > 0.0 and tail < _T_TAIL:
+        a = 0.5 * nu
+        x = _betaincinv(a, 0.5, 2.0 * tail, 0)
+        if x < 1e-280:  # x underflows: I_x(a, 1/2) = x^a/(a B(a, 1/2)) (1 + O(x))
+            log_b = math.lgamma(a) + math.lgamma(0.5) - math.lgamma(a + 0.5)
+            t = math.sqrt(nu) * (2.0 * tail) ** (-1.0 / nu) * math.exp(-(math.log(a) + log_b) / nu)
+        else:
+            t = math.sqrt(nu * (1.0 - x) / x)
+        return -t if p < 0.5 else t
     return _stdtrit(nu, p, 0)
 
 

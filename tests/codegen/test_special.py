@@ -29,6 +29,18 @@ def _rel(value: float, truth) -> float:
     return abs(value - truth) / abs(truth)
 
 
+def _t_quantile(nu, p):
+    """Student's t quantile: x = ν/(ν + t²) solves I_x(ν/2, 1/2) = 2 min(p, 1 − p), in log x."""
+    a, tail = nu / 2, min(p, 1 - p)
+    guess = min((mp.log(2 * tail) + mp.log(a * mp.beta(a, 0.5))) / a, mp.mpf(-0.1))
+    log_x = mp.findroot(
+        lambda s: mp.log(mp.betainc(a, 0.5, 0, mp.exp(s), regularized=True)) - mp.log(2 * tail),
+        guess,
+    )
+    t = mp.sqrt(nu * mp.expm1(-log_x))
+    return -t if p < 0.5 else t
+
+
 # (id, function, mpmath reference, arguments)
 CASES = [
     ("psi", special.psi, mp.digamma, [(1e-8,), (0.5,), (7.25,), (1e6,), (-2.5,)]),
@@ -40,6 +52,9 @@ CASES = [
     ("betainc", special.betainc, lambda a, b, x: mp.betainc(a, b, 0, x, regularized=True),
      [(0.5, 0.5, 1e-12), (2.0, 3.0, 0.4), (50.0, 0.5, 0.999)]),
     ("ndtri", special.ndtri, lambda p: mp.sqrt(2) * mp.erfinv(2 * p - 1), [(0.975,), (1e-5,)]),
+    ("stdtrit", special.stdtrit, _t_quantile,
+     [(1.0, 1e-300), (1.5, 1e-300), (3.0, 1e-300), (3.0, 1e-200), (30.0, 1e-50), (3.0, 0.3),
+      (3.0, 1 - 1e-7)]),
     ("erfinv", special.erfinv, mp.erfinv, [(0.5,), (-0.999999,), (1e-20,)]),
     ("expi", special.expi, mp.ei, [(-3.0,), (0.25,), (40.0,)]),
     ("exp1", special.exp1, mp.e1, [(1e-10,), (2.0,), (600.0,)]),
