@@ -981,6 +981,7 @@ def test_tan_across_a_pole_inside_its_range_has_a_union_support() -> None:
     gap = [0.0, 3.0, -1.0, ends[0] * (1 - 4e-16), ends[1] * (1 - 4e-16)]
     assert (kernels.log_prob(np.array(gap)) == -math.inf).all()
 
+
 # -- sums of squares ----------------------------------------------------------------------
 def test_polar_map_of_a_normal_at_1e_minus_300() -> None:
     """r = √(x₁² + x₂²) is hypot(x₁, x₂): the squares underflow at 1e-300, r does not."""
