@@ -118,7 +118,32 @@ def _with_exponent(body: str, exp) -> str:
     return body if exp is None else body + "^{" + str(exp) + "}"
 
 
-class softplus(sp.Function):  # noqa: N801 (SymPy function names are lower case)
+class _RealUnary(sp.Function):
+    """A function of one argument, real where its argument is, printed in LaTeX as
+    ``_latex_body`` (in parentheses under a power when ``_bracket_power``)."""
+
+    nargs = 1
+    _bracket_power = True
+
+    def _eval_is_extended_real(self):
+        return self.args[0].is_extended_real
+
+    def _latex_body(self, printer) -> str:
+        raise NotImplementedError
+
+    def _latex(self, printer, exp=None):
+        body = self._latex_body(printer)
+        if exp and self._bracket_power:
+            body = r"\left(" + body + r"\right)"
+        return _with_exponent(body, exp)
+
+
+def _argument(printer, expr: sp.Function) -> str:
+    """The LaTeX of ``expr``'s argument, in parentheses where it binds looser than a power."""
+    return printer.parenthesize(expr.args[0], sp.printing.precedence.PRECEDENCE["Pow"])
+
+
+class softplus(_RealUnary):  # noqa: N801 (SymPy function names are lower case)
     r"""softplus(u) = log(1 + e^u), the smooth maximum of 0 and u.
 
     d/du softplus(u) = σ(u) = 1/(1 + e^−u) (:class:`sigmoid`); softplus(u) − softplus(−u) = u.
@@ -153,23 +178,20 @@ class softplus(sp.Function):  # noqa: N801 (SymPy function names are lower case)
     def _eval_rewrite_as_log(self, u, **kwargs):
         return sp.log(1 + sp.exp(u))
 
+    _bracket_power = False
+
     def _eval_evalf(self, prec):
         return _mpmath_evalf(self.args[0], prec, lambda v: mp.log1p(mp.exp(v)))
-
-    def _eval_is_extended_real(self):
-        return self.args[0].is_extended_real
 
     def _eval_is_positive(self):
         u = self.args[0]
         return True if u.is_extended_real and u.is_finite else None
 
-    def _latex(self, printer, exp=None):
-        return _with_exponent(
-            r"\operatorname{softplus}\left(" + printer._print(self.args[0]) + r"\right)", exp
-        )
+    def _latex_body(self, printer) -> str:
+        return r"\operatorname{softplus}\left(" + printer._print(self.args[0]) + r"\right)"
 
 
-class sigmoid(sp.Function):  # noqa: N801
+class sigmoid(_RealUnary):  # noqa: N801
     r"""sigmoid(u) = σ(u) = 1/(1 + e^−u) = e^u/(1 + e^u), the logistic function.
 
     Kernels take e^u/(1 + e^u) for u < 0 and 1/(1 + e^−u) beyond, so that neither form's
@@ -210,18 +232,17 @@ class sigmoid(sp.Function):  # noqa: N801
     def _eval_evalf(self, prec):
         return _mpmath_evalf(self.args[0], prec, lambda v: 1 / (1 + mp.exp(-v)))
 
-    def _eval_is_extended_real(self):
-        return self.args[0].is_extended_real
+    _bracket_power = False
 
     def _eval_is_positive(self):
         u = self.args[0]
         return True if u.is_extended_real and u.is_finite else None
 
-    def _latex(self, printer, exp=None):
-        return _with_exponent(r"\sigma\left(" + printer._print(self.args[0]) + r"\right)", exp)
+    def _latex_body(self, printer) -> str:
+        return r"\sigma\left(" + printer._print(self.args[0]) + r"\right)"
 
 
-class logcosh(sp.Function):  # noqa: N801
+class logcosh(_RealUnary):  # noqa: N801
     r"""logcosh(u) = log(cosh u) = |u| − log 2 + log(1 + e^−2|u|), even, ≥ 0 for real u.
 
     Examples
@@ -254,18 +275,14 @@ class logcosh(sp.Function):  # noqa: N801
         # log1p(2 sinh(u/2)^2): no cancellation in cosh(u) - 1 for small u
         return _mpmath_evalf(self.args[0], prec, lambda v: mp.log1p(2 * mp.sinh(v / 2) ** 2))
 
-    def _eval_is_extended_real(self):
-        return self.args[0].is_extended_real
-
     def _eval_is_nonnegative(self):
         return True if self.args[0].is_extended_real else None
 
-    def _latex(self, printer, exp=None):
-        body = r"\log\cosh\left(" + printer._print(self.args[0]) + r"\right)"
-        return _with_exponent(r"\left(" + body + r"\right)" if exp else body, exp)
+    def _latex_body(self, printer) -> str:
+        return r"\log\cosh\left(" + printer._print(self.args[0]) + r"\right)"
 
 
-class logsinh(sp.Function):  # noqa: N801
+class logsinh(_RealUnary):  # noqa: N801
     r"""logsinh(u) = log(sinh u) = u − log 2 + log(1 − e^−2u), real for u > 0.
 
     Finite for every finite u > 0, where sinh u itself overflows beyond u ≈ 710.
@@ -302,12 +319,11 @@ class logsinh(sp.Function):  # noqa: N801
     def _eval_is_extended_real(self):
         return True if self.args[0].is_extended_positive else None
 
-    def _latex(self, printer, exp=None):
-        body = r"\log\sinh\left(" + printer._print(self.args[0]) + r"\right)"
-        return _with_exponent(r"\left(" + body + r"\right)" if exp else body, exp)
+    def _latex_body(self, printer) -> str:
+        return r"\log\sinh\left(" + printer._print(self.args[0]) + r"\right)"
 
 
-class log1p_sq(sp.Function):  # noqa: N801
+class log1p_sq(_RealUnary):  # noqa: N801
     r"""log1p_sq(y) = ½·log(1 + y²) = log|y| + ½·log(1 + 1/y²), without overflow for large y.
 
     It is log(√(y² + 1)) = log(cosh(asinh y)), the log-Jacobian of asinh.
@@ -347,19 +363,14 @@ class log1p_sq(sp.Function):  # noqa: N801
     def _eval_evalf(self, prec):
         return _mpmath_evalf(self.args[0], prec, lambda v: mp.log1p(v * v) / 2)
 
-    def _eval_is_extended_real(self):
-        return self.args[0].is_extended_real
-
     def _eval_is_nonnegative(self):
         return True if self.args[0].is_extended_real else None
 
-    def _latex(self, printer, exp=None):
-        y = printer.parenthesize(self.args[0], sp.printing.precedence.PRECEDENCE["Pow"])
-        body = r"\tfrac{1}{2}\log\left(1 + " + y + r"^{2}\right)"
-        return _with_exponent(r"\left(" + body + r"\right)" if exp else body, exp)
+    def _latex_body(self, printer) -> str:
+        return r"\tfrac{1}{2}\log\left(1 + " + _argument(printer, self) + r"^{2}\right)"
 
 
-class hypot1(sp.Function):  # noqa: N801
+class hypot1(_RealUnary):  # noqa: N801
     r"""hypot1(y) = √(1 + y²) = hypot(1, y), without overflow of y² for large y.
 
     Kernels take |y| beyond |y| = 2²⁷, where the two agree to the last bit, so that
@@ -398,16 +409,11 @@ class hypot1(sp.Function):  # noqa: N801
     def _eval_evalf(self, prec):
         return _mpmath_evalf(self.args[0], prec, lambda v: mp.sqrt(1 + v * v))
 
-    def _eval_is_extended_real(self):
-        return self.args[0].is_extended_real
-
     def _eval_is_positive(self):
         return True if self.args[0].is_extended_real else None
 
-    def _latex(self, printer, exp=None):
-        y = printer.parenthesize(self.args[0], sp.printing.precedence.PRECEDENCE["Pow"])
-        body = r"\sqrt{1 + " + y + r"^{2}}"
-        return _with_exponent(r"\left(" + body + r"\right)" if exp else body, exp)
+    def _latex_body(self, printer) -> str:
+        return r"\sqrt{1 + " + _argument(printer, self) + r"^{2}}"
 
 
 class hypot(sp.Function):  # noqa: N801
