@@ -795,7 +795,10 @@ def train_flow(
     success = bool(not bad[0] and gnorm <= tol)
     lowest = math.nan  # the lowest curvature of −ℓ/n (η): negative at a saddle point
     gain = math.nan  # the Newton decrement: what a Newton step would still gain, in nats
-    if free.size <= TRUST_REGION_MAX and not bad[0]:
+    # the Hessian at the end: affordable up to TRUST_REGION_MAX parameters, and already
+    # paid for per iteration when the exact trust region was asked for
+    curvature_known = (free.size <= TRUST_REGION_MAX or method == "trust-exact") and not bad[0]
+    if curvature_known:
         w, Q = np.linalg.eigh(hess(eta))
         lowest = float(w[0])
         if lowest > 0:
@@ -833,12 +836,18 @@ def train_flow(
             f"{window} iterations while the largest gradient component is {gnorm:.3g} > "
             f"tol = {tol:g}; "
             + (
-                f"the likelihood is concave here (a Newton step would gain {gain:.2g} nats) "
-                f"but its maximum lies along a long, curved, nearly flat valley (lowest "
-                f"curvature {lowest:.2g}): more iterations (a longer stall window, e.g. "
+                f"the likelihood is concave here (a Newton step would gain {gain:.2g} nats): "
+                f"the fit is crawling along a long, curved, nearly flat valley (lowest "
+                f"curvature {lowest:.2g}), and more iterations (a longer stall window, e.g. "
                 f"stall=(500, 0.01)) may converge"
                 if lowest > 0
-                else _drift(names_free, theta_of(path[-1 - window])[free], theta[free], kinds[free])
+                else _drift(
+                    names_free,
+                    theta_of(path[-1 - window])[free],
+                    theta[free],
+                    kinds[free],
+                    curvature_known,
+                )
             )
         )
     elif gnorm > SINGULAR_GRADIENT and len(path) > 1:
@@ -860,7 +869,7 @@ def train_flow(
         )
     names_free = tuple(names[j] for j in free)
     cov = np.full((free.size, free.size), np.nan)
-    if free.size <= TRUST_REGION_MAX and not bad[0]:
+    if curvature_known:
         vs = np.zeros((theta.size, free.size))
         vs[free, np.arange(free.size)] = 1.0
         info = -train.value_grad_hvp(theta, vs)[2][free]
@@ -873,10 +882,11 @@ def train_flow(
                 "parameters cannot be told apart, e.g. in stacked layers), so the standard "
                 "errors are NaN"
             )
-    elif free.size > TRUST_REGION_MAX:
+    elif not curvature_known and not bad[0]:
         message += (
-            f"; standard errors are computed for up to {TRUST_REGION_MAX} parameters (an "
-            f"exact Hessian costs one tangent pass per parameter)"
+            f"; standard errors are computed for up to {TRUST_REGION_MAX} parameters, or "
+            f"with method='trust-exact' (an exact Hessian costs one tangent pass per "
+            f"parameter)"
         )
     stderr = {name: 0.0 for name in fixed}
     for a, j in enumerate(free):
@@ -939,13 +949,21 @@ def _feasible_start(train, theta0, free, kinds, init, names):
     return best
 
 
-def _drift(names: list[str], before: np.ndarray, after: np.ndarray, kinds: np.ndarray) -> str:
+def _drift(
+    names: list[str],
+    before: np.ndarray,
+    after: np.ndarray,
+    kinds: np.ndarray,
+    curvature_known: bool = True,
+) -> str:
     """What a stalled fit's parameters did over the stall window: the three that moved
-    most in the optimised coordinates (log|θ| for signed parameters), from → to.
+    most in the optimised coordinates (log|θ| for signed parameters), from → to. With
+    ``curvature_known`` the likelihood is known not to be concave there (a limit is then
+    the likely reason); without, the Hessian was not computed and the message says so.
 
     >>> before, after = np.array([0.1, 12.0]), np.array([0.1, 127.0])
     >>> message = _drift(["a", "d"], before, after, np.array([0, 1]))
-    >>> message.split(":")[0]
+    >>> message.split(" where")[0]
     'the parameters drift (d 12 → 127)'
     """
     eta_before = np.where(kinds != 0, np.log(np.abs(before)), before)
@@ -958,10 +976,18 @@ def _drift(names: list[str], before: np.ndarray, after: np.ndarray, kinds: np.nd
             "that cannot be told apart); more iterations gain little"
         )
     steps = ", ".join(f"{names[j]} {before[j]:.3g} → {after[j]:.3g}" for j in order)
+    if not curvature_known:
+        return (
+            f"the parameters drift ({steps}): the likelihood may rise towards a limit at "
+            f"infinite or zero parameter values, or crawl along a long, nearly flat valley "
+            f"to a maximum; this fit did not compute the Hessian that tells the two apart "
+            f"(method='trust-exact', started from these parameters, does, and takes exact "
+            f"Newton steps: one tangent pass per parameter each)"
+        )
     return (
-        f"the parameters drift ({steps}): the likelihood rises towards a limit at infinite "
-        f"or zero parameter values, where this flow has no maximiser (a sub-family reached "
-        f"only in a limit); more iterations gain little"
+        f"the parameters drift ({steps}) where the likelihood is not concave, as on the "
+        f"way to a limit at infinite or zero parameter values (a sub-family reached only "
+        f"in a limit, where this flow has no maximiser); the last iterations gained little"
     )
 
 

@@ -12,6 +12,7 @@ from scipy import optimize, stats
 import symflow as sf
 from symflow.stats.train import (
     TrainResult,
+    _drift,
     choose_method,
     lbfgs_memory,
     starting_values,
@@ -290,6 +291,20 @@ def test_a_stall_towards_a_limit_names_the_drifting_parameters():
     assert fit.message.startswith("stalled: the log-likelihood rose by less than 0.001 nats")
     assert "the parameters drift (" in fit.message and "d_1 " in fit.message
     assert fit.params["d_1"] < 0.05 and fit.params["a_1"] > 3.0
+
+
+def test_a_stall_without_the_hessian_does_not_claim_a_limit():
+    """Above 40 parameters L-BFGS does not compute the Hessian, so a stall cannot tell a
+    limit at infinite parameter values from a long flat valley: the message names the
+    movers and both possibilities, and how to tell them apart."""
+    before, after = np.array([-0.44, 0.864, 3.0]), np.array([-0.567, 0.779, 3.0])
+    kinds = np.array([0, 1, 0])
+    unknown = _drift(["e_14", "d_4", "b_1"], before, after, kinds, curvature_known=False)
+    assert unknown.startswith("the parameters drift (e_14 -0.44 → -0.567, d_4 0.864 → 0.779)")
+    assert "may rise towards a limit" in unknown and "flat valley" in unknown
+    assert "method='trust-exact'" in unknown and "no maximiser" not in unknown
+    known = _drift(["e_14", "d_4", "b_1"], before, after, kinds)
+    assert "not concave" in known and "no maximiser" in known
 
 
 def sinh_arcsinh_loglik(data, a_2, b_2, d_1, e_1) -> float:
