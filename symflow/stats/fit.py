@@ -501,15 +501,15 @@ def fit_flow(
     gradient_norm = float(np.max(np.abs(terms(eta_hat)[1])))
     if not (math.isfinite(terms(eta_hat)[0]) and gradient_norm <= tol) and np.ptp(arr) == 0:
         raise _no_maximum(flow, arr, names, free)
-    edge = _support_edge(terms, evaluate, theta_of, free, kinds, eta_hat, tol)
+    edge = support_edge(terms, evaluate, theta_of, free, kinds, eta_hat, tol)
     constrained = None
     if edge is not None and len(free) > 1:
         # several parameters move the support's ends together (Uniform(a, a + e^b)): the
         # maximum subject to every data point inside the support, then onto the edge
-        ends = _support_constraints(flow, symbols, arr, theta_of)
+        ends = support_constraints(flow, symbols, arr, theta_of)
         if ends:
-            constrained = _maximise_inside(terms, ends, eta_hat, maxiter)
-            edge = _support_edge(terms, evaluate, theta_of, free, kinds, constrained.x, tol) or edge
+            constrained = maximise_inside(terms, ends, eta_hat, maxiter)
+            edge = support_edge(terms, evaluate, theta_of, free, kinds, constrained.x, tol) or edge
     theta_hat = theta_of(eta_hat)
     if edge is not None:
         eta_hat, theta_hat, blocked, point = edge
@@ -620,7 +620,7 @@ def _untranslatable(flow, names, fixed, exc: CompileError) -> Exception:
     )
 
 
-def _support_edge(terms, evaluate, theta_of, free, kinds, eta: np.ndarray, tol: float):
+def support_edge(terms, evaluate, theta_of, free, kinds, eta: np.ndarray, tol: float):
     """A maximum on the edge of the parameter region where all data have positive density
     (θ̂ = max xᵢ for Uniform(0, θ), θ̂ = min xᵢ for a shifted Exponential): the ascent
     direction of every coordinate with a gradient above ``tol`` leaves that region at
@@ -630,7 +630,7 @@ def _support_edge(terms, evaluate, theta_of, free, kinds, eta: np.ndarray, tol: 
     Returns (η, θ on the edge, the blocked coordinates, the data point on the edge), or
     None when no coordinate is blocked.
     """
-    value, g, _ = terms(eta)
+    value, g = terms(eta)[:2]
     if not math.isfinite(value):
         return None
     steep = [a for a in range(len(eta)) if abs(g[a]) > tol]
@@ -667,7 +667,7 @@ def _support_edge(terms, evaluate, theta_of, free, kinds, eta: np.ndarray, tol: 
     return (eta, theta, blocked, point) if blocked else None
 
 
-def _support_constraints(flow, symbols, arr: np.ndarray, theta_of) -> list:
+def support_constraints(flow, symbols, arr: np.ndarray, theta_of) -> list:
     """The conditions g(η) ≥ 0 that keep every data point inside an interval support
     whose ends depend on the parameters: min xᵢ − lo(θ) and hi(θ) − max xᵢ, each
     relative to the data's scale so that the optimiser's tolerance means the same for
@@ -692,7 +692,7 @@ def _support_constraints(flow, symbols, arr: np.ndarray, theta_of) -> list:
     return conditions
 
 
-def _maximise_inside(terms, conditions, eta: np.ndarray, maxiter: int):
+def maximise_inside(terms, conditions, eta: np.ndarray, maxiter: int):
     """SLSQP on the mean log-likelihood with the support conditions, each kept 1e-13 of
     the data's scale inside so that the likelihood stays finite at every step."""
     from scipy import optimize

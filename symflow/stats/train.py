@@ -640,7 +640,11 @@ def train_flow(
         return -(jac * hv[free] + np.where(kinds[free] != 0, theta[free] * grad[free], 0) * v) / n
 
     def hess(eta: np.ndarray) -> np.ndarray:
-        theta = theta_of(eta)
+        return hess_at(theta_of(eta))
+
+    def hess_at(theta: np.ndarray) -> np.ndarray:
+        """The Hessian of −ℓ/n in η at θ itself (on the support's edge θ ↦ η ↦ θ may
+        round outside it)."""
         jac = np.where(kinds[free] != 0, theta[free], 1.0)
         vs = np.zeros((theta.size, free.size))
         vs[free, np.arange(free.size)] = jac
@@ -789,24 +793,70 @@ def train_flow(
     elif method == "trust-exact" or (method == "trust-krylov" and exact):
         eta = _polish(objective, hess_once, eta)
     theta = theta_of(eta)
+    edge = None
+    if (
+        valid is None
+        and method != "adam"
+        and train.array is not None
+        and set(symbols) & program.support.free_symbols
+    ):
+        edge = _edge_maximum(flow, symbols, train, objective, theta_of, free, kinds, eta, tol)
+    blocked: list[int] = []
+    if edge is not None:
+        eta, theta, blocked, point = edge
+        inner = [a for a in range(free.size) if a not in blocked]
+        if inner and free.size <= TRUST_REGION_MAX:  # Newton on what the edge leaves free
+            on_edge = theta.copy()
+
+            def inner_theta(e: np.ndarray) -> np.ndarray:
+                full = on_edge.copy()
+                full[free[inner]] = theta_of(_put(eta, inner, e))[free[inner]]
+                return full
+
+            def inner_objective(e: np.ndarray):
+                value, g = _negative_mean(train, chain, inner_theta(e), n)
+                return value, g[inner]
+
+            polished = _polish(
+                inner_objective,
+                lambda e: hess_at(inner_theta(e))[np.ix_(inner, inner)],
+                eta[inner],
+            )
+            eta, theta = _put(eta, inner, polished), inner_theta(polished)
+    inner = np.array([a for a in range(free.size) if a not in blocked], dtype=int)
     value, grad, bad = train.value_grad(theta)
     _, g_eta = chain(theta, grad)
-    gnorm = float(np.max(np.abs(g_eta / n)))
+    gnorm = float(np.max(np.abs(g_eta[inner] / n), initial=0.0))
     success = bool(not bad[0] and gnorm <= tol)
     lowest = math.nan  # the lowest curvature of −ℓ/n (η): negative at a saddle point
     gain = math.nan  # the Newton decrement: what a Newton step would still gain, in nats
     # the Hessian at the end: affordable up to TRUST_REGION_MAX parameters, and already
     # paid for per iteration when the exact trust region was asked for
     curvature_known = (free.size <= TRUST_REGION_MAX or method == "trust-exact") and not bad[0]
-    if curvature_known:
-        w, Q = np.linalg.eigh(hess(eta))
+    if curvature_known and inner.size:
+        w, Q = np.linalg.eigh(hess_at(theta)[np.ix_(inner, inner)])
         lowest = float(w[0])
         if lowest > 0:
-            c = Q.T @ (g_eta / n)
+            c = Q.T @ (g_eta[inner] / n)
             gain = float(0.5 * n * np.sum(c * c / w))
         success = (success and lowest >= -tol) or gain <= NEWTON_GAIN
     stopped_early = valid is not None and best["since"] >= patience
-    if stopped_early:
+    if edge is not None:
+        which = ", ".join(names[free[a]] for a in blocked)
+        message = ("" if success else f"{reason or 'stopped'} (largest gradient {gnorm:.3g}); ") + (
+            f"the maximum is on the edge of the region where every data point has positive "
+            f"density: moving {which} further would put "
+            + (
+                f"data point {point} (x = {train.array[point].tolist()!r})"
+                if point is not None
+                else "a data point"
+            )
+            + " outside the support, so the "
+            f"log-likelihood is not differentiable there and {which} "
+            f"{'have' if len(blocked) > 1 else 'has'} no standard error from the observed "
+            f"information"
+        )
+    elif stopped_early:
         message = (
             f"early stopping: the validation log-likelihood did not improve for {patience} "
             f"iterations; kept the parameters of its best value"
@@ -869,13 +919,13 @@ def train_flow(
         )
     names_free = tuple(names[j] for j in free)
     cov = np.full((free.size, free.size), np.nan)
-    if curvature_known:
-        vs = np.zeros((theta.size, free.size))
-        vs[free, np.arange(free.size)] = 1.0
-        info = -train.value_grad_hvp(theta, vs)[2][free]
+    if curvature_known and inner.size:
+        vs = np.zeros((theta.size, inner.size))
+        vs[free[inner], np.arange(inner.size)] = 1.0
+        info = -train.value_grad_hvp(theta, vs)[2][free[inner]]
         try:
             np.linalg.cholesky(info)
-            cov = np.linalg.inv(info)
+            cov[np.ix_(inner, inner)] = np.linalg.inv(info)
         except np.linalg.LinAlgError:
             message += (
                 "; the observed information is not positive definite at the estimate (as when "
@@ -1002,6 +1052,69 @@ def _movers(names: list[str], before: np.ndarray, after: np.ndarray, kinds: np.n
     order = np.argsort(-np.abs(eta_after - eta_before))[:3]
     moved = [j for j in order if abs(eta_after[j] - eta_before[j]) > 0]
     return ", ".join(f"{names[j]} {before[j]:.3g} → {after[j]:.3g}" for j in moved) or "none"
+
+
+def _put(eta: np.ndarray, where, values: np.ndarray) -> np.ndarray:
+    """A copy of η with ``values`` at the coordinates ``where``."""
+    out = eta.copy()
+    out[where] = values
+    return out
+
+
+def _negative_mean(train, chain, theta: np.ndarray, n: int):
+    """(−ℓ/n, −∇_η ℓ/n) at θ itself."""
+    value, grad, bad = train.value_grad(theta)
+    if bad[0] or not math.isfinite(value):
+        return _WALL, np.zeros(chain(theta, grad)[1].size)
+    return -value / n, -chain(theta, grad)[1] / n
+
+
+def _edge_maximum(flow, symbols, train, objective, theta_of, free, kinds, eta, tol):
+    """A maximum on the edge of the parameter region where every data point has positive
+    density (θ̂ = max xᵢ for Uniform(0, θ)): the ascent direction of a coordinate leaves
+    the region at once. Returns (η, θ on the edge, the blocked coordinates, the index of
+    a data point the edge touches), or None.
+
+    The blocked coordinates are found as for the few-parameter fit
+    (:func:`symflow.stats.fit.support_edge`); with several parameters the maximum
+    subject to every data point inside the support comes first.
+    """
+    from symflow.stats.fit import maximise_inside, support_constraints, support_edge
+
+    def evaluate(theta: np.ndarray):
+        value, grad, bad = train.value_grad(theta)
+        return value, grad, None, (0 if bad[0] else -1)
+
+    edge = support_edge(objective, evaluate, theta_of, free, kinds, eta, tol)
+    if edge is not None and free.size > 1:
+        ends = support_constraints(flow, symbols, train.array, theta_of)
+        if ends:
+            constrained = maximise_inside(objective, ends, edge[0], 200)
+            edge = (
+                support_edge(objective, evaluate, theta_of, free, kinds, constrained.x, tol) or edge
+            )
+            # every parameter that moves the support's ends is fixed by the edge
+            moving = flow.program.support.free_symbols
+            edge = (
+                *edge[:2],
+                sorted(set(edge[2]) | {a for a, j in enumerate(free) if symbols[j] in moving}),
+                edge[3],
+            )
+    if edge is None:
+        return None
+    eta, theta, blocked, _ = edge
+    # the data point on the edge: the first one outside when a blocked parameter steps
+    # one float further in its ascent direction
+    ascent = -np.sign(objective(eta)[1])
+    for a in blocked:
+        j = free[a]
+        step = (ascent[a] or 1.0) * 1e-9 * max(1.0, abs(eta[a]))
+        outside = theta.copy()
+        outside[j] = np.nextafter(theta[j], theta_of(_put(eta, [a], eta[a] + step))[j])
+        point = train.kernels.first_bad(train.array, outside)
+        if point >= 0:
+            return eta, theta, blocked, point
+    return eta, theta, blocked, None
 
 
 def _polish(objective, hess, eta: np.ndarray, steps: int = 6) -> np.ndarray:

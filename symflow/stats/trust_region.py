@@ -65,13 +65,19 @@ def subproblem(g: np.ndarray, w: np.ndarray, Q: np.ndarray, radius: float) -> np
         if np.linalg.norm(p) <= radius:
             return Q @ p
     lam = floor + 1e-12 * scale
-    if np.linalg.norm(c / (w + lam)) <= radius:
+    # ‖c/(w + λ)‖ ≥ ‖c‖/(w_max + λ): λ below this bound cannot reach the boundary, and
+    # Newton's iteration on 1/‖p(λ)‖ from below it converges (with a zero Hessian at once)
+    bound = float(np.linalg.norm(c)) / radius - w[-1]
+    with np.errstate(over="ignore", divide="ignore"):  # (inf: not the hard case)
+        hard = bound <= lam and np.linalg.norm(c / (w + lam)) <= radius
+    if hard:
         # the hard case: g has no component along the lowest eigenvectors
         d = w + floor
         keep = d > 1e-12 * scale
         p = np.where(keep, -c / np.where(keep, d, 1.0), 0.0)
         p[0] += math.sqrt(max(radius**2 - p @ p, 0.0))
         return Q @ p
+    lam = max(lam, bound)
     for _ in range(60):
         d = w + lam
         q = c / d
@@ -118,7 +124,8 @@ def trust_region(
         ):
             return x, "the largest gradient component is at most tol"
         scale = np.maximum(scale, np.sqrt(np.abs(np.diag(H))))
-        D = np.maximum(scale, 1e-8 * max(float(scale.max()), 1e-300))
+        # (no curvature seen yet, as for a log-likelihood linear in η: unscaled steps)
+        D = np.maximum(scale, 1e-8 * float(scale.max())) if scale.max() > 0 else np.ones(x.size)
         w, Q = np.linalg.eigh(H / np.outer(D, D))
         p = subproblem(g / D, w, Q, radius) / D
         predicted = -(g @ p + 0.5 * p @ (H @ p))

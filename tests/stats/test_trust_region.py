@@ -50,6 +50,31 @@ def test_subproblem_step_is_the_constrained_minimum(seed):
     assert _model(g, H, p) <= _brute(g, H, radius, rng) + 1e-9
 
 
+@pytest.mark.parametrize("H", [np.zeros((2, 2)), np.diag([0.0, 1e-300])])
+def test_subproblem_with_no_curvature_steps_down_the_gradient_to_the_boundary(H):
+    """A linear model (a log-likelihood linear in η, as −n·log b): the minimiser over the
+    ball is −radius·g/|g|, not the overflow of a secular equation with λ ≈ 0."""
+    g = np.array([3.0, -4.0])
+    w, Q = np.linalg.eigh(H)
+    p = subproblem(g, w, Q, 0.5)
+    assert p == pytest.approx([-0.3, 0.4], rel=1e-12)
+
+
+def test_trust_region_on_a_linear_function_moves_until_it_stops():
+    """f = η (no curvature anywhere) with a wall at η < −2: the first steps were NaN
+    (scaling by the zero diagonal) and the region never moved; it must walk to the wall."""
+
+    def fun(v):
+        return (float(v[0]) if v[0] >= -2.0 else 1e30), np.array([1.0])
+
+    seen = []
+    x, reason = trust_region(
+        fun, lambda v: np.zeros((1, 1)), np.array([3.0]), 1e-9, 200, seen.append
+    )
+    assert -2.0 <= x[0] < -2.0 + 1e-9 and len(seen) > 3
+    assert reason == "the trust region shrank to the rounding of the parameters"
+
+
 def test_trust_region_leaves_a_saddle_along_its_negative_curvature():
     # f = x² − y² + y⁴/2: a saddle at 0 (zero gradient), minima at y = ±1
     def fun(v):

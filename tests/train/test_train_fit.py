@@ -293,6 +293,48 @@ def test_a_stall_towards_a_limit_names_the_drifting_parameters():
     assert fit.params["d_1"] < 0.05 and fit.params["a_1"] > 3.0
 
 
+@pytest.fixture(scope="module")
+def edge_flows():
+    b = sp.Symbol("b", positive=True)
+    s, m = sp.Symbol("s", positive=True), sp.Symbol("m", real=True)
+    return {
+        "uniform": sf.Flow(sf.Uniform(0, b), [sf.Transform(z, z)]),
+        "shifted exponential": sf.Flow(sf.Exponential(1), [sf.Transform(s * z + m, z)]),
+        "uniform location-scale": sf.Flow(sf.Uniform(0, 1), [sf.Transform(s * z + m, z)]),
+    }
+
+
+@pytest.mark.parametrize("method", ["trust-exact", "trust-krylov", "L-BFGS"])
+def test_training_finds_maxima_on_the_support_edge(edge_flows, method):
+    """The textbook MLEs on the edge of the region where every point has positive
+    density: b̂ = max x for U(0, b); m̂ = min x and ŝ = mean − min for a shifted
+    exponential; m̂ = min x, ŝ = max − min for U(m, m + s). The edge parameters have no
+    standard error; the one the edge leaves free (ŝ of the exponential, whose observed
+    information is n/ŝ²) has its usual one."""
+    rng = np.random.default_rng(3)
+    uniform = rng.uniform(0, 2.7, 500)
+    fit = train_flow(edge_flows["uniform"], uniform, method=method)
+    # the last float at which the largest point is inside the support
+    assert fit.success and uniform.max() <= fit.params["b"] <= np.nextafter(uniform.max(), 9)
+    assert "data point" in fit.message and f"x = {float(uniform.max())!r}" in fit.message
+    assert np.isnan(fit.stderr["b"])
+
+    shifted = 0.3 + rng.exponential(2.0, 500)
+    fit = train_flow(edge_flows["shifted exponential"], shifted, method=method)
+    assert fit.success and np.nextafter(shifted.min(), -9) <= fit.params["m"] <= shifted.min()
+    assert fit.params["s"] == pytest.approx(shifted.mean() - shifted.min(), rel=1e-12)
+    assert np.isnan(fit.stderr["m"])
+    assert fit.stderr["s"] == pytest.approx(fit.params["s"] / np.sqrt(500), rel=1e-6)
+
+    spread = rng.uniform(-1.3, 2.9, 500)
+    fit = train_flow(edge_flows["uniform location-scale"], spread, method=method)
+    assert fit.success and "moving m, s further" in fit.message
+    assert fit.params["m"] == pytest.approx(spread.min(), abs=1e-12)
+    assert fit.params["m"] <= spread.min()
+    assert fit.params["m"] + fit.params["s"] >= spread.max()
+    assert fit.params["s"] == pytest.approx(np.ptp(spread), rel=1e-12)
+
+
 def test_a_stall_without_the_hessian_does_not_claim_a_limit():
     """Above 40 parameters L-BFGS does not compute the Hessian, so a stall cannot tell a
     limit at infinite parameter values from a long flat valley: the message names the
