@@ -269,7 +269,9 @@ def sample_points(intervals, d, count=6, seed=1):
         p = []
         for i in range(d):
             iv = _interval(intervals, i)
-            lo, hi = iv.inf, iv.sup
+            # (an end that depends on parameters has no float to sample at: open side)
+            lo = iv.inf if iv.inf.is_number else -sp.oo
+            hi = iv.sup if iv.sup.is_number else sp.oo
             if is_finite_number(lo) and is_finite_number(hi):
                 a, b = float(lo), float(hi)
                 p.append(sp.Rational(repr(a + (b - a) * rng.uniform(0.05, 0.95))))

@@ -1086,7 +1086,7 @@ def _edge_maximum(flow, symbols, train, objective, theta_of, free, kinds, eta, t
         return value, grad, None, (0 if bad[0] else -1)
 
     edge = support_edge(objective, evaluate, theta_of, free, kinds, eta, tol)
-    if edge is not None and free.size > 1:
+    if edge is not None and free.size > 1 and flow.dimension == 1:
         ends = support_constraints(flow, symbols, train.array, theta_of)
         if ends:
             constrained = maximise_inside(objective, ends, edge[0], 200)

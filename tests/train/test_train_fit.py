@@ -335,6 +335,24 @@ def test_training_finds_maxima_on_the_support_edge(edge_flows, method):
     assert fit.params["s"] == pytest.approx(np.ptp(spread), rel=1e-12)
 
 
+def test_a_2d_flow_whose_support_moves_with_a_parameter_fits_on_its_edge():
+    """(z₁, z₂ + m) on U(0, b) × N(0, 1): the flow derives (the inverse's sample points
+    once tried float(b)), and the MLEs are b̂ = max x₁ (on the edge) and m̂ = mean x₂."""
+    z1, z2 = sp.symbols("z1 z2", real=True)
+    b, m = sp.Symbol("b", positive=True), sp.Symbol("m", real=True)
+    base = sf.Independent(sf.Uniform(0, b), sf.Normal(0, 1))
+    X = sf.Flow(base, [sf.VectorTransform([z1, z2 + m], [z1, z2])])
+    rng = np.random.default_rng(1)
+    data = np.column_stack([rng.uniform(0, 3, 400), rng.normal(1.5, 1, 400)])
+    fit = X.fit(data)
+    assert fit.success and "moving b further" in fit.message
+    assert fit.params["b"] == data[:, 0].max()  # the support is closed: b = max x₁
+    assert fit.params["m"] == pytest.approx(data[:, 1].mean(), rel=1e-12)
+    assert fit.stderr["m"] == pytest.approx(1 / np.sqrt(400), rel=1e-9)
+    hand = -np.log(fit.params["b"]) + stats.norm.logpdf(data[:, 1] - fit.params["m"])
+    assert fit.loglik == pytest.approx(hand.sum(), rel=1e-13)
+
+
 def test_a_stall_without_the_hessian_does_not_claim_a_limit():
     """Above 40 parameters L-BFGS does not compute the Hessian, so a stall cannot tell a
     limit at infinite parameter values from a long flat valley: the message names the
