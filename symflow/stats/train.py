@@ -592,7 +592,8 @@ def train_flow(
 
     def theta_of(eta: np.ndarray) -> np.ndarray:
         theta = theta0.copy()
-        theta[free] = np.where(kinds[free] != 0, kinds[free] * np.exp(eta), eta)
+        with np.errstate(over="ignore"):  # (inf: the objective's wall)
+            theta[free] = np.where(kinds[free] != 0, kinds[free] * np.exp(eta), eta)
         return theta
 
     value0, _, bad0 = train.value_grad(theta0)

@@ -335,6 +335,24 @@ def test_training_finds_maxima_on_the_support_edge(edge_flows, method):
     assert fit.params["s"] == pytest.approx(np.ptp(spread), rel=1e-12)
 
 
+@pytest.mark.parametrize("seed", range(4))
+def test_edge_maxima_over_data_sets_and_refits_from_the_result(edge_flows, seed):
+    """Over several data sets: the edge MLEs, and a fit started at the result (one
+    rounding from the edge: exp(log b) need not be b) ends there again, converged."""
+    rng = np.random.default_rng(seed)
+    uniform, shifted = rng.uniform(0, 2.7, 300), 0.3 + rng.exponential(2.0, 300)
+    for method in ("trust-exact", "L-BFGS"):
+        fit = train_flow(edge_flows["uniform"], uniform, method=method)
+        again = train_flow(edge_flows["uniform"], uniform, init=fit.params, method=method)
+        for f in (fit, again):
+            assert f.success and uniform.max() <= f.params["b"] <= np.nextafter(uniform.max(), 9)
+        fit = train_flow(edge_flows["shifted exponential"], shifted, method=method)
+        again = train_flow(edge_flows["shifted exponential"], shifted, init=fit.params)
+        for f in (fit, again):
+            assert f.success and f.params["m"] <= shifted.min()
+            assert f.params["s"] == pytest.approx(shifted.mean() - shifted.min(), rel=1e-12)
+
+
 def test_a_2d_flow_whose_support_moves_with_a_parameter_fits_on_its_edge():
     """(z₁, z₂ + m) on U(0, b) × N(0, 1): the flow derives (the inverse's sample points
     once tried float(b)), and the MLEs are b̂ = max x₁ (on the edge) and m̂ = mean x₂."""
