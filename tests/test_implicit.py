@@ -190,3 +190,57 @@ def test_implicit_inverse_on_a_bounded_base() -> None:
     # near x = 1, log p ~ -3e-9: atol covers the 1 ulp that rounding x itself allows
     np.testing.assert_allclose(k.log_prob(xs), want, rtol=1e-12, atol=1e-16)
     assert np.all(np.isneginf(k.log_prob([1.0, 1 + math.e + 1e-9, 5.0])))
+
+
+# -- the symbolic density evaluates in the far tails --------------------------------------
+def _log_root(power, v):
+    """s = log t for the root t of t^power + log t = v, i.e. e^(power·s) + s = v, by
+    bisection in mpmath (increasing in s; the bracket is wide enough for any v)."""
+    lo = v - 1 if v < 0 else mp.mpf(-1)
+    hi = mp.log(v) / power + 1 if v > 1 else mp.mpf(1)
+    for _ in range(3000):
+        m = (lo + hi) / 2
+        if mp.exp(power * m) + m < v:
+            lo = m
+        else:
+            hi = m
+        if hi - lo <= mp.mpf(10) ** -35 * max(1, abs(m)):
+            break
+    return (lo + hi) / 2
+
+
+@pytest.mark.parametrize(
+    ("expr", "v"),
+    [
+        # the root e^(−1e200) lies 1e200 halvings from the end 0 of the piece (0, ∞)
+        pytest.param(z + sp.log(z), "-1e200", id="log-root-e^-1e200"),
+        pytest.param(z + sp.log(z), "-1e5", id="log-root-e^-1e5"),
+        pytest.param(sp.log(z) + z**3, "-1e200", id="log-cube-root-e^-1e200"),
+        pytest.param(z + sp.log(z), "1e200", id="log-root-1e200"),
+    ],
+)
+def test_density_of_an_implicit_inverse_evaluates_far_from_a_finite_end(expr, v) -> None:
+    # Exponential(1) through f(z) = z + log z (or log z + z³): log p = −t − log f'(t) at
+    # the root t of f(t) = v, which is about e^v for v → −∞
+    X = sf.Flow(sf.Exponential(1), [sf.Transform(expr, z)])
+    fp = sp.lambdify(z, sp.diff(expr, z), "mpmath")
+    with mp.workdps(40):
+        t = mp.exp(_log_root(1 if expr == z + sp.log(z) else 3, mp.mpf(v)))
+        want = -t - mp.log(fp(t))
+        got = sp.lambdify(x, X.log_density(x), "mpmath")(mp.mpf(v))
+        assert abs(got - want) <= mp.mpf(10) ** -25 * abs(want)
+    density = X.density(x).subs(x, sp.Float(v, 30)).evalf(20)
+    assert density.is_Float
+    with mp.workdps(40):
+        assert abs(mp.log(mp.mpf(density._mpf_)) - want) <= mp.mpf(10) ** -15 * abs(want)
+
+
+def test_an_implicit_inverse_outside_the_image_of_a_bounded_piece_stays_unevaluated() -> None:
+    # t + t³ maps (0, 1) onto (0, 2): 3 and −1 have no root there, 2 − 1e-30 one next to 1
+    from symflow.core.layer import implicit_inverse
+
+    g = implicit_inverse(z**3 + z, z, sp.Interval.open(0, 1), 1, "f")
+    assert not g(sp.Integer(3)).evalf().is_Float
+    assert not g(sp.Integer(-1)).evalf().is_Float
+    near = g(2 - sp.Float("1e-30", 40)).evalf(35)
+    assert abs(near - (1 - sp.Float("1e-30", 40) / 4)) < sp.Float("1e-33")

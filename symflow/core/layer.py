@@ -92,9 +92,10 @@ def solve_on_piece(cls, y):
     """The root t of f(t) = y on the piece (lo, hi) of ``cls``, in mpmath at the working
     precision, or None when y is not in the image of the piece.
 
-    The root is bracketed (the bracket grows geometrically towards an infinite end and
-    halves towards a finite one, where f may be undefined), narrowed by bisection and
-    polished with the Anderson–Björck bracketing method, so it never leaves the piece.
+    The root is bracketed (see :func:`_walk`: the bracket grows geometrically towards an
+    infinite end and approaches a finite one, where f may be undefined, by ever larger
+    factors) and narrowed by bisection, geometric while it spans decades, so it never
+    leaves the piece: a root at e^(−1e200) or 1e200 is found in a few thousand steps.
     """
     f = _mpmath_forward(cls)
     s = cls.direction
@@ -113,23 +114,15 @@ def solve_on_piece(cls, y):
         a = b = hi - 1
     else:
         a = b = mp.mpf(0)
-    step = mp.mpf(1)
-    for _ in range(4 * mp.mp.prec + 2200):  # walk a down until g(a) <= 0
-        if g(a) <= 0:
-            break
-        b, a = a, ((a + lo) / 2 if lo is not None else a - step)
-        step *= 2
-    else:
+    start = g(a)
+    if start == 0:
+        return a
+    # down from the start while g > 0, or up while g < 0: the last two points bracket
+    walked = _walk(g, a, lo, -1) if start > 0 else _walk(g, a, hi, 1)
+    if walked is None:
         return None
-    step = mp.mpf(1)
-    for _ in range(4 * mp.mp.prec + 2200):  # walk b up until g(b) >= 0
-        if g(b) >= 0:
-            break
-        a, b = b, ((b + hi) / 2 if hi is not None else b + step)
-        step *= 2
-    else:
-        return None
-    if g(a) == 0:
+    a, b = sorted(walked)
+    if a != lo and g(a) == 0:  # (the walk stops at a finite end without evaluating g)
         return a
     shift = 1
     for _ in range(8 * mp.mp.prec + 200):  # bisection until the bracket is an ulp wide
@@ -154,6 +147,44 @@ def solve_on_piece(cls, y):
         else:
             b = m
     return (a + b) / 2
+
+
+def _walk(g, start, end, side: int):
+    """(reached, previous): the first point from ``start`` towards ``end`` (None: the
+    infinite end on ``side``) where side·g >= 0, and the point before it; None where
+    there is none.
+
+    Towards an infinite end the step doubles (1e300 is reached in about 1000 steps);
+    towards a finite end the distance is divided by 2, 4, 16, 256, … (its binary exponent
+    doubles), so that a root e^(−1e200) from the end is reached in about 700 steps. Where
+    the distance rounds away, the end itself is returned where g changes sign there
+    (or is undefined: a pole of f).
+    """
+    step, shift, previous = mp.mpf(1), 1, start
+    t = start
+    for _ in range(4 * mp.mp.prec + 2200):
+        if side * g(t) >= 0:
+            return t, previous
+        previous = t
+        if end is None:
+            t = t + side * step
+            step *= 2
+        else:
+            t = end + mp.ldexp(t - end, -shift)
+            shift = min(2 * shift, 1 << 1100)  # exponents beyond ±2^1100: not a float
+            if t == end:  # within a rounding of the end: the root is there, or nowhere
+                return (t, previous) if _reaches(g, end, side) else None
+    return None
+
+
+def _reaches(g, end, side: int) -> bool:
+    """side·g >= 0 at a finite end of the piece, where g may be undefined (a pole: then
+    its limit is infinite and of the sign that walking towards the end did not see)."""
+    try:
+        value = g(end)
+    except (ZeroDivisionError, ValueError):
+        return True
+    return not mp.isfinite(value) or side * value >= 0
 
 
 @functools.lru_cache(maxsize=256)
