@@ -244,3 +244,21 @@ def test_an_implicit_inverse_outside_the_image_of_a_bounded_piece_stays_unevalua
     assert not g(sp.Integer(-1)).evalf().is_Float
     near = g(2 - sp.Float("1e-30", 40)).evalf(35)
     assert abs(near - (1 - sp.Float("1e-30", 40) / 4)) < sp.Float("1e-33")
+
+
+def test_log_jacobian_of_an_underflowing_root_is_taken_in_log_space() -> None:
+    # log z + z³ on Exponential(1): below x ≈ −745 the root t ≈ eˣ underflows to 0, and
+    # log|f′(t)| = log(1/t + 3t²) = −log t + log(1 + 3t³) must read log t from its log-space
+    # solve (x itself there), not log 0. The kernel's assignments are evaluated in float64
+    # one by one (the numba kernel computes the same; compiling it costs 10 s)
+    X = sf.Flow(sf.Exponential(1), [sf.Transform(sp.log(z) + z**3, z)])
+    (path,) = X.program.paths
+    xs = [-1e300, -1e5, -800.0, -30.0, 2.0]
+    for v in xs:
+        env = {X.program.x: v}
+        for a in path.kernel_assignments:
+            env[a.target] = sp.lambdify(list(env), a.value, "math")(*env.values())
+        with mp.workdps(40):
+            s = _log_root(3, mp.mpf(v))  # log t
+            want = -mp.exp(s) + s - mp.log1p(3 * mp.exp(3 * s))  # −t − log(1/t + 3t²)
+        assert env[path.result] == pytest.approx(float(want), rel=1e-14, abs=0), v

@@ -26,6 +26,7 @@ import mpmath as mp
 import numpy as np
 import sympy as sp
 
+from symflow.core.budget import attempt
 from symflow.core.intervals import describe_set, symbol_on
 from symflow.core.inverse import image_of, invert
 from symflow.core.pieces import monotone_pieces, smooth_parts
@@ -244,6 +245,19 @@ def implicit_inverse(f: sp.Expr, t: sp.Symbol, piece, direction: int, label: str
     return cls
 
 
+def _over_powers(derivative: sp.Expr, t: sp.Symbol, implicit: bool) -> sp.Expr:
+    """An implicit root's f′ as one fraction where it is a sum with a negative power of t
+    (3t² + 1/t = (3t³ + 1)/t), so that log|f′| splits into logs of t, which the edge
+    pass takes in log space where the root underflows (f(t) = log t + t³ at −800).
+    Closed-form inverses keep f′ as it is."""
+    if not (implicit and isinstance(derivative, sp.Add)):
+        return derivative
+    if not any(p.exp.is_negative for p in derivative.atoms(sp.Pow) if p.base == t):
+        return derivative
+    joined = attempt(lambda: sp.together(derivative), 2.0, derivative)
+    return joined if sp.count_ops(joined) <= 2 * sp.count_ops(derivative) else derivative
+
+
 def _substitutable(derivative: sp.Expr, t: sp.Symbol) -> sp.Expr:
     """Unevaluated derivatives (SymPy has no closed form for zeta'(z)) written as
     Subs(d/du F(u), u, t), so that t can be replaced by an expression later."""
@@ -350,7 +364,7 @@ class Layer:
         if implicit:
             g = implicit_inverse(fp, tp, piece.interval, piece.direction, label_f)(ty)
         derivative = _substitutable(known_derivatives(sp.diff(fp, tp)), tp)
-        log_det = tidy_log(sp.log(piece.direction * derivative))
+        log_det = tidy_log(sp.log(piece.direction * _over_powers(derivative, tp, implicit)))
         return Branch(
             piece.interval,
             piece.direction,
