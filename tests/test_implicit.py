@@ -262,3 +262,14 @@ def test_log_jacobian_of_an_underflowing_root_is_taken_in_log_space() -> None:
             s = _log_root(3, mp.mpf(v))  # log t
             want = -mp.exp(s) + s - mp.log1p(3 * mp.exp(3 * s))  # −t − log(1/t + 3t²)
         assert env[path.result] == pytest.approx(float(want), rel=1e-14, abs=0), v
+
+
+def test_an_implicit_inverse_on_a_piece_with_an_unevaluated_end_evaluates() -> None:
+    # t + log t on (atan(2/3)^(1/3), 1): sp.Float does not take the end; sp.N does
+    from symflow.core.layer import implicit_inverse
+
+    lo = sp.atan(sp.Rational(2, 3)) ** sp.Rational(1, 3)
+    g = implicit_inverse(z + sp.log(z), z, sp.Interval.open(lo, 1), 1, "f")
+    with mp.workdps(30):
+        root = mp.findroot(lambda t: t + mp.log(t) - mp.mpf("0.75"), 0.9)
+        assert abs(g(sp.Float("0.75", 30)).evalf(30) - sp.Float(root, 30)) < 1e-27

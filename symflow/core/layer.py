@@ -104,8 +104,8 @@ def solve_on_piece(cls, y):
     def g(t):
         return s * (f(t) - y)
 
-    lo = None if cls.lo == -sp.oo else mp.mpf(sp.Float(cls.lo, mp.mp.dps + 5)._mpf_)
-    hi = None if cls.hi == sp.oo else mp.mpf(sp.Float(cls.hi, mp.mp.dps + 5)._mpf_)
+    lo = None if cls.lo == -sp.oo else _mp_end(cls.lo)
+    hi = None if cls.hi == sp.oo else _mp_end(cls.hi)
     # a start strictly inside the piece
     if lo is not None and hi is not None:
         a = b = (lo + hi) / 2
@@ -148,6 +148,12 @@ def solve_on_piece(cls, y):
         else:
             b = m
     return (a + b) / 2
+
+
+def _mp_end(end: sp.Expr):
+    """A finite end of a piece at the working precision (an expression such as
+    atan(2/3)^(1/3) too, which ``sp.Float`` does not take)."""
+    return mp.mpf(sp.N(end, mp.mp.dps + 5)._mpf_)
 
 
 def _walk(g, start, end, side: int):
