@@ -273,3 +273,35 @@ def test_an_implicit_inverse_on_a_piece_with_an_unevaluated_end_evaluates() -> N
     with mp.workdps(30):
         root = mp.findroot(lambda t: t + mp.log(t) - mp.mpf("0.75"), 0.9)
         assert abs(g(sp.Float("0.75", 30)).evalf(30) - sp.Float(root, 30)) < 1e-27
+
+
+# -- distances of an implicit root to the point where f takes an exact value --------------
+def test_inverse_difference_next_to_the_end_of_a_piece() -> None:
+    # t³ + t on (0, 1) tends to 2 at t = 1: f⁻¹(2 − d) − 1 solves w³ + 3w² + 4w = −d,
+    # where 1 − f⁻¹(2 − d) in float64 is 0 or 1.1e-16 for every d below 4e-16
+    from symflow.core.layer import implicit_inverse, inverse_difference
+
+    g = implicit_inverse(z**3 + z, z, sp.Interval.open(0, 1), 1, "f")
+    d = sp.Symbol("d", positive=True)
+    w = inverse_difference(g(2 - d), sp.Integer(2), -d)
+    as_float = sp.lambdify(d, w, "math")
+    for v in (1e-300, 1e-20, 4e-16, 1e-3, 1.5):
+        with mp.workdps(60):
+            want = mp.findroot(lambda s, v=v: s**3 + 3 * s**2 + 4 * s + mp.mpf(v), -mp.mpf(v) / 4)
+        assert as_float(v) == pytest.approx(float(want), rel=1e-14, abs=0), v
+
+
+def test_inverse_difference_at_an_exact_interior_value() -> None:
+    # t + eᵗ takes the value 1 at t = 0 (found numerically, then proven exactly):
+    # f⁻¹(1 + d) solves w + expm1(w) = d; at 3/2 the root is no closed-form number
+    from symflow.core.layer import implicit_inverse, inverse_difference
+
+    g = implicit_inverse(z + sp.exp(z), z, sp.Interval.open(-sp.oo, sp.oo), 1, "f")
+    d = sp.Symbol("d", real=True)
+    w = inverse_difference(g(1 + d), sp.Integer(1), d)
+    as_float = sp.lambdify(d, w, "math")
+    for v in (1e-300, -1e-30, 1e-8, 2.0):
+        with mp.workdps(60):
+            want = mp.findroot(lambda s, v=v: s + mp.expm1(s) - mp.mpf(v), mp.mpf(v) / 2)
+        assert as_float(v) == pytest.approx(float(want), rel=1e-14, abs=0), v
+    assert inverse_difference(g(sp.Rational(3, 2) + d), sp.Rational(3, 2), d) is None
