@@ -34,10 +34,10 @@ import sympy as sp
 
 from symflow.core.budget import attempt
 from symflow.core.constants import is_finite_number
-from symflow.core.intervals import symbol_on
+from symflow.core.intervals import describe_set, symbol_on
 from symflow.core.inverse import image_of, invert
 from symflow.core.jacobian import blocks
-from symflow.errors import MonotonicityError, SymflowError
+from symflow.errors import MonotonicityError, ParameterError, SymflowError
 
 __all__ = ["solve_system", "domain_conditions", "verify_system", "sample_points", "Fold"]
 
@@ -200,7 +200,7 @@ def _polar(exprs, variables, targets, intervals):
         i = variables.index(angle_vars[0])
         rng = image_of(angle, angle_vars[0], intervals[i])
         lo = rng.inf
-        if is_finite_number(lo) and lo >= -sp.pi:
+        if lo.is_number and is_finite_number(lo) and lo >= -sp.pi:
             # move atan2's (-π, π] into [lo, lo + 2π)
             theta = lo + sp.Mod(theta - lo, 2 * sp.pi)
     r_sym, t_sym = sp.symbols("r_polar theta_polar", real=True)
@@ -270,6 +270,15 @@ def sample_points(intervals, d, count=6, seed=1):
         for i in range(d):
             iv = _interval(intervals, i)
             lo, hi = iv.inf, iv.sup
+            if not (lo.is_number and hi.is_number):
+                names = ", ".join(sorted(map(str, iv.free_symbols)))
+                raise ParameterError(
+                    f"The support of input {i + 1} of the vector transform, "
+                    f"{describe_set(iv)}, has an end that depends on {names}: vector "
+                    f"transforms are checked at numeric points of their support. Give the "
+                    f"base numeric support ends and move {names} into the transform (a "
+                    f"Uniform(0, 1) input scaled by c instead of Uniform(0, c))."
+                )
             if is_finite_number(lo) and is_finite_number(hi):
                 a, b = float(lo), float(hi)
                 p.append(sp.Rational(repr(a + (b - a) * rng.uniform(0.05, 0.95))))

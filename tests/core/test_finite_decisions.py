@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import math
 
+import pytest
 import sympy as sp
 
+import symflow as sf
 from symflow.core.interval_sign import interval_sign_changes
 from symflow.core.intervals import interior_points
 from symflow.core.reduce import _mirror
+from symflow.errors import ParameterError
 
 t = sp.Symbol("t", real=True)
 y = sp.Symbol("y", real=True)
@@ -46,3 +49,14 @@ def test_mirrored_pieces_with_an_end_that_may_be_finite_keep_their_support() -> 
     assert _mirror(pieces, y) == pieces
     whole = [(sp.exp(y), sp.Interval.open(-sp.oo, 0)), (sp.exp(-y), sp.Interval.open(0, sp.oo))]
     assert _mirror(whole, y) == [(sp.exp(-sp.Abs(y)), sp.S.Reals)]
+
+
+def test_vector_transform_on_a_support_with_a_parameter_end_is_refused_clearly() -> None:
+    # log c is finite (c > 0) but no number: no float sample point can be drawn from it
+    # (was TypeError from float(log c))
+    z1, z2 = sp.symbols("z1 z2", positive=True)
+    c = sp.Symbol("c", positive=True)
+    base = sf.Independent(sf.Weibull(2, 1), sf.Uniform(sp.log(c), sp.log(c) + 1))
+    polar = sf.Transform([z1 * sp.cos(z2), z1 * sp.sin(z2)], [z1, z2])
+    with pytest.raises(ParameterError, match=r"input 2 .*depends on c: .*Uniform\(0, 1\)"):
+        sf.Flow(base, [polar])
