@@ -8,10 +8,13 @@ textbook base densities and SymPy derivatives of the layers. Points where the tw
 precisions disagree are not used.
 
 CI runs a few derandomised chains; ``HYPOTHESIS_PROFILE=dev EDGE_EXAMPLES=300`` runs
-many and prints the worst error (``pytest -s``). Chains with an implicit inverse (no
-closed form: tan(z − π/2) is −cot z, which SymPy does not invert) are left out unless
-``EDGE_IMPLICIT=1``: the root solver is exact inside the support but loses digits where
-the root approaches a finite end of its piece.
+many and prints the worst error (``pytest -s``). ``EDGE_IMPLICIT=1`` runs only chains with
+a layer that has no closed-form inverse (t + eᵗ, t + log t, t³ + t: the kernel's root
+solver), which CI leaves out: the root is exact inside the support and in the far tails,
+but where it approaches an edge of its range that a later log reads (1 − z of a Beta base,
+a state's distance to a bound of the next layer) the distance is the difference of two
+rounded numbers (see ``symflow.core.layer.inverse_difference`` for the form that keeps
+its digits).
 """
 
 from __future__ import annotations
