@@ -190,3 +190,116 @@ def test_implicit_inverse_on_a_bounded_base() -> None:
     # near x = 1, log p ~ -3e-9: atol covers the 1 ulp that rounding x itself allows
     np.testing.assert_allclose(k.log_prob(xs), want, rtol=1e-12, atol=1e-16)
     assert np.all(np.isneginf(k.log_prob([1.0, 1 + math.e + 1e-9, 5.0])))
+
+
+# -- the symbolic density evaluates in the far tails --------------------------------------
+def _log_root(power, v):
+    """s = log t for the root t of t^power + log t = v, i.e. e^(power·s) + s = v, by
+    bisection in mpmath (increasing in s; the bracket is wide enough for any v)."""
+    lo = v - 1 if v < 0 else mp.mpf(-1)
+    hi = mp.log(v) / power + 1 if v > 1 else mp.mpf(1)
+    for _ in range(3000):
+        m = (lo + hi) / 2
+        if mp.exp(power * m) + m < v:
+            lo = m
+        else:
+            hi = m
+        if hi - lo <= mp.mpf(10) ** -35 * max(1, abs(m)):
+            break
+    return (lo + hi) / 2
+
+
+@pytest.mark.parametrize(
+    ("expr", "v"),
+    [
+        # the root e^(−1e200) lies 1e200 halvings from the end 0 of the piece (0, ∞)
+        pytest.param(z + sp.log(z), "-1e200", id="log-root-e^-1e200"),
+        pytest.param(sp.log(z) + z**3, "-1e200", id="log-cube-root-e^-1e200"),
+    ],
+)
+def test_density_of_an_implicit_inverse_evaluates_far_from_a_finite_end(expr, v) -> None:
+    # Exponential(1) through f(z) = z + log z (or log z + z³): log p = −t − log f'(t) at
+    # the root t of f(t) = v, which is about e^v for v → −∞
+    X = sf.Flow(sf.Exponential(1), [sf.Transform(expr, z)])
+    fp = sp.lambdify(z, sp.diff(expr, z), "mpmath")
+    with mp.workdps(40):
+        t = mp.exp(_log_root(1 if expr == z + sp.log(z) else 3, mp.mpf(v)))
+        want = -t - mp.log(fp(t))
+        got = sp.lambdify(x, X.log_density(x), "mpmath")(mp.mpf(v))
+        assert abs(got - want) <= mp.mpf(10) ** -25 * abs(want)
+    density = X.density(x).subs(x, sp.Float(v, 30)).evalf(20)
+    assert density.is_Float
+    with mp.workdps(40):
+        assert abs(mp.log(mp.mpf(density._mpf_)) - want) <= mp.mpf(10) ** -15 * abs(want)
+
+
+def test_an_implicit_inverse_outside_the_image_of_a_bounded_piece_stays_unevaluated() -> None:
+    # t + t³ maps (0, 1) onto (0, 2): 3 and −1 have no root there, 2 − 1e-30 one next to 1
+    from symflow.core.layer import implicit_inverse
+
+    g = implicit_inverse(z**3 + z, z, sp.Interval.open(0, 1), 1, "f")
+    assert not g(sp.Integer(3)).evalf().is_Float
+    assert not g(sp.Integer(-1)).evalf().is_Float
+    near = g(2 - sp.Float("1e-30", 40)).evalf(35)
+    assert abs(near - (1 - sp.Float("1e-30", 40) / 4)) < sp.Float("1e-33")
+
+
+def test_log_jacobian_of_an_underflowing_root_is_taken_in_log_space() -> None:
+    # log z + z³ on Exponential(1): below x ≈ −745 the root t ≈ eˣ underflows to 0, and
+    # log|f′(t)| = log(1/t + 3t²) = −log t + log(1 + 3t³) must read log t from its log-space
+    # solve (x itself there), not log 0. The kernel's assignments are evaluated in float64
+    # one by one (the numba kernel computes the same; compiling it costs 10 s)
+    X = sf.Flow(sf.Exponential(1), [sf.Transform(sp.log(z) + z**3, z)])
+    (path,) = X.program.paths
+    xs = [-1e300, -1e5, -800.0, -30.0, 2.0]
+    for v in xs:
+        env = {X.program.x: v}
+        for a in path.kernel_assignments:
+            env[a.target] = sp.lambdify(list(env), a.value, "math")(*env.values())
+        with mp.workdps(40):
+            s = _log_root(3, mp.mpf(v))  # log t
+            want = -mp.exp(s) + s - mp.log1p(3 * mp.exp(3 * s))  # −t − log(1/t + 3t²)
+        assert env[path.result] == pytest.approx(float(want), rel=1e-14, abs=0), v
+
+
+def test_an_implicit_inverse_on_a_piece_with_an_unevaluated_end_evaluates() -> None:
+    # t + log t on (atan(2/3)^(1/3), 1): sp.Float does not take the end; sp.N does
+    from symflow.core.layer import implicit_inverse
+
+    lo = sp.atan(sp.Rational(2, 3)) ** sp.Rational(1, 3)
+    g = implicit_inverse(z + sp.log(z), z, sp.Interval.open(lo, 1), 1, "f")
+    with mp.workdps(30):
+        root = mp.findroot(lambda t: t + mp.log(t) - mp.mpf("0.75"), 0.9)
+        assert abs(g(sp.Float("0.75", 30)).evalf(30) - sp.Float(root, 30)) < 1e-27
+
+
+# -- distances of an implicit root to the point where f takes an exact value --------------
+def test_inverse_difference_next_to_the_end_of_a_piece() -> None:
+    # t³ + t on (0, 1) tends to 2 at t = 1: f⁻¹(2 − d) − 1 solves w³ + 3w² + 4w = −d,
+    # where 1 − f⁻¹(2 − d) in float64 is 0 or 1.1e-16 for every d below 4e-16
+    from symflow.core.layer import implicit_inverse, inverse_difference
+
+    g = implicit_inverse(z**3 + z, z, sp.Interval.open(0, 1), 1, "f")
+    d = sp.Symbol("d", positive=True)
+    w = inverse_difference(g(2 - d), sp.Integer(2), -d)
+    as_float = sp.lambdify(d, w, "math")
+    for v in (1e-300, 1e-20, 4e-16, 1e-3, 1.5):
+        with mp.workdps(60):
+            want = mp.findroot(lambda s, v=v: s**3 + 3 * s**2 + 4 * s + mp.mpf(v), -mp.mpf(v) / 4)
+        assert as_float(v) == pytest.approx(float(want), rel=1e-14, abs=0), v
+
+
+def test_inverse_difference_at_an_exact_interior_value() -> None:
+    # t + eᵗ takes the value 1 at t = 0 (found numerically, then proven exactly):
+    # f⁻¹(1 + d) solves w + expm1(w) = d; at 3/2 the root is no closed-form number
+    from symflow.core.layer import implicit_inverse, inverse_difference
+
+    g = implicit_inverse(z + sp.exp(z), z, sp.Interval.open(-sp.oo, sp.oo), 1, "f")
+    d = sp.Symbol("d", real=True)
+    w = inverse_difference(g(1 + d), sp.Integer(1), d)
+    as_float = sp.lambdify(d, w, "math")
+    for v in (1e-300, -1e-30, 1e-8, 2.0):
+        with mp.workdps(60):
+            want = mp.findroot(lambda s, v=v: s + mp.expm1(s) - mp.mpf(v), mp.mpf(v) / 2)
+        assert as_float(v) == pytest.approx(float(want), rel=1e-14, abs=0), v
+    assert inverse_difference(g(sp.Rational(3, 2) + d), sp.Rational(3, 2), d) is None

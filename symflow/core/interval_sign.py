@@ -147,10 +147,17 @@ def interval_sign_changes(d: sp.Expr, t: sp.Symbol, interval: sp.Interval) -> Si
     wide. A sign change is reported at the middle of the narrow cells between two cells of
     opposite proven signs, to about 25 significant digits relative to the interval.
     """
+    if not all(_decided_end(e) for e in (interval.inf, interval.sup)):
+        return None  # an end that may be finite or infinite: no grid is right for both
     fn = interval_function(t, d)
     if fn is None:
         return None
     return attempt(lambda: _search(fn, interval), 30.0, None)
+
+
+def _decided_end(end: sp.Expr) -> bool:
+    """end is ±oo or a finite real number (not a parameter, whose size is unknown)."""
+    return end in (sp.oo, -sp.oo) or (end.is_number and is_finite_number(end))
 
 
 def _grid(interval: sp.Interval) -> list:

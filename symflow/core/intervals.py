@@ -12,6 +12,8 @@ True
 
 from __future__ import annotations
 
+import math
+
 import sympy as sp
 
 from symflow.core.budget import attempt
@@ -79,21 +81,31 @@ def interior_point(interval: sp.Interval) -> sp.Expr:
 
 def interior_points(interval: sp.Interval, count: int = 9) -> list[float]:
     """``count`` floats spread across the interval (log-spread on infinite sides)."""
-    lo, hi = interval.inf, interval.sup
-    if not (lo.is_number and hi.is_number):
+    ends = [_as_float(e) for e in (interval.inf, interval.sup)]
+    if None in ends:
         return []
+    a, b = ends  # an end beyond the floats (e^(e^1000)) is an infinite one for them
+    if a == math.inf or b == -math.inf:
+        return []  # no float inside
     fractions = [(i + 1) / (count + 1) for i in range(count)]
-    if is_finite_number(lo) and is_finite_number(hi):
-        a, b = float(lo), float(hi)
+    if math.isfinite(a) and math.isfinite(b):
         return [a + (b - a) * f for f in fractions]
-    if is_finite_number(lo):
-        a = float(lo)
+    if math.isfinite(a):
         return [a + 10 ** (3 * f - 1.5) for f in fractions]
-    if is_finite_number(hi):
-        b = float(hi)
+    if math.isfinite(b):
         return [b - 10 ** (3 * f - 1.5) for f in fractions]
     half = [10 ** (3 * f - 1.5) for f in fractions[::2]]
     return sorted([-h for h in half] + [0.0] + half)
+
+
+def _as_float(end: sp.Expr) -> float | None:
+    """An interval's end as a float (±inf beyond the floats), or None where it is not a
+    real number (a parameter, nan)."""
+    if end in (sp.oo, -sp.oo):
+        return float(end)
+    if not (end.is_number and is_finite_number(end)):
+        return None
+    return float(end)  # e^(e^1000) is inf, −e^(e^1000) −inf
 
 
 def endpoint_value(expr: sp.Expr, t: sp.Symbol, point: sp.Expr, side: str) -> sp.Expr:

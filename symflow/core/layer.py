@@ -26,6 +26,7 @@ import mpmath as mp
 import numpy as np
 import sympy as sp
 
+from symflow.core.budget import attempt
 from symflow.core.intervals import describe_set, symbol_on
 from symflow.core.inverse import image_of, invert
 from symflow.core.pieces import monotone_pieces, smooth_parts
@@ -39,6 +40,7 @@ __all__ = [
     "Layer",
     "ImplicitInverse",
     "implicit_inverse",
+    "inverse_difference",
     "tidy_log",  # re-exported from symflow.core.simplify
     "drop_even_signs",
 ]
@@ -92,9 +94,10 @@ def solve_on_piece(cls, y):
     """The root t of f(t) = y on the piece (lo, hi) of ``cls``, in mpmath at the working
     precision, or None when y is not in the image of the piece.
 
-    The root is bracketed (the bracket grows geometrically towards an infinite end and
-    halves towards a finite one, where f may be undefined), narrowed by bisection and
-    polished with the Anderson–Björck bracketing method, so it never leaves the piece.
+    The root is bracketed (see :func:`_walk`: the bracket grows geometrically towards an
+    infinite end and approaches a finite one, where f may be undefined, by ever larger
+    factors) and narrowed by bisection, geometric while it spans decades, so it never
+    leaves the piece: a root at e^(−1e200) or 1e200 is found in a few thousand steps.
     """
     f = _mpmath_forward(cls)
     s = cls.direction
@@ -102,8 +105,8 @@ def solve_on_piece(cls, y):
     def g(t):
         return s * (f(t) - y)
 
-    lo = None if cls.lo == -sp.oo else mp.mpf(sp.Float(cls.lo, mp.mp.dps + 5)._mpf_)
-    hi = None if cls.hi == sp.oo else mp.mpf(sp.Float(cls.hi, mp.mp.dps + 5)._mpf_)
+    lo = None if cls.lo == -sp.oo else _mp_end(cls.lo)
+    hi = None if cls.hi == sp.oo else _mp_end(cls.hi)
     # a start strictly inside the piece
     if lo is not None and hi is not None:
         a = b = (lo + hi) / 2
@@ -113,23 +116,15 @@ def solve_on_piece(cls, y):
         a = b = hi - 1
     else:
         a = b = mp.mpf(0)
-    step = mp.mpf(1)
-    for _ in range(4 * mp.mp.prec + 2200):  # walk a down until g(a) <= 0
-        if g(a) <= 0:
-            break
-        b, a = a, ((a + lo) / 2 if lo is not None else a - step)
-        step *= 2
-    else:
+    start = g(a)
+    if start == 0:
+        return a
+    # down from the start while g > 0, or up while g < 0: the last two points bracket
+    walked = _walk(g, a, lo, -1) if start > 0 else _walk(g, a, hi, 1)
+    if walked is None:
         return None
-    step = mp.mpf(1)
-    for _ in range(4 * mp.mp.prec + 2200):  # walk b up until g(b) >= 0
-        if g(b) >= 0:
-            break
-        a, b = b, ((b + hi) / 2 if hi is not None else b + step)
-        step *= 2
-    else:
-        return None
-    if g(a) == 0:
+    a, b = sorted(walked)
+    if a != lo and g(a) == 0:  # (the walk stops at a finite end without evaluating g)
         return a
     shift = 1
     for _ in range(8 * mp.mp.prec + 200):  # bisection until the bracket is an ulp wide
@@ -154,6 +149,50 @@ def solve_on_piece(cls, y):
         else:
             b = m
     return (a + b) / 2
+
+
+def _mp_end(end: sp.Expr):
+    """A finite end of a piece at the working precision (an expression such as
+    atan(2/3)^(1/3) too, which ``sp.Float`` does not take)."""
+    return mp.mpf(sp.Float(sp.N(end, mp.mp.dps + 5), mp.mp.dps + 5)._mpf_)
+
+
+def _walk(g, start, end, side: int):
+    """(reached, previous): the first point from ``start`` towards ``end`` (None: the
+    infinite end on ``side``) where side·g >= 0, and the point before it; None where
+    there is none.
+
+    Towards an infinite end the step doubles (1e300 is reached in about 1000 steps);
+    towards a finite end the distance is divided by 2, 4, 16, 256, … (its binary exponent
+    doubles), so that a root e^(−1e200) from the end is reached in about 700 steps. Where
+    the distance rounds away, the end itself is returned where g changes sign there
+    (or is undefined: a pole of f).
+    """
+    step, shift, previous = mp.mpf(1), 1, start
+    t = start
+    for _ in range(4 * mp.mp.prec + 2200):
+        if side * g(t) >= 0:
+            return t, previous
+        previous = t
+        if end is None:
+            t = t + side * step
+            step *= 2
+        else:
+            t = end + mp.ldexp(t - end, -shift)
+            shift = min(2 * shift, 1 << 1100)  # exponents beyond ±2^1100: not a float
+            if t == end:  # within a rounding of the end: the root is there, or nowhere
+                return (t, previous) if _reaches(g, end, side) else None
+    return None
+
+
+def _reaches(g, end, side: int) -> bool:
+    """side·g >= 0 at a finite end of the piece, where g may be undefined (a pole: then
+    its limit is infinite and of the sign that walking towards the end did not see)."""
+    try:
+        value = g(end)
+    except (ZeroDivisionError, ValueError):
+        return True
+    return not mp.isfinite(value) or side * value >= 0
 
 
 @functools.lru_cache(maxsize=256)
@@ -211,6 +250,76 @@ def implicit_inverse(f: sp.Expr, t: sp.Symbol, piece, direction: int, label: str
     )
     cls._imp_ = staticmethod(functools.partial(_evaluate, cls))
     return cls
+
+
+def inverse_difference(inverse: ImplicitInverse, a0: sp.Expr, delta: sp.Expr) -> sp.Expr | None:
+    """f⁻¹(a₀ + Δ) − f⁻¹(a₀) for an implicit inverse, without the subtraction: the root w
+    of D(w) = Δ, where D(w) = f(t₀ + w) − f(t₀) is written so that f(t₀) cancels
+    (:func:`symflow.core.edges.difference`: (t₀ + w)³ + (t₀ + w) − 2 = w(w² + 3w + 4) at
+    t₀ = 1) and t₀ = f⁻¹(a₀) is exact: an end of the piece where f tends to a₀, or a point
+    where f takes a₀ exactly. None where no such t₀ or form is found.
+
+    Next to t₀ the root w is well conditioned (D(w) ≈ f′(t₀)·w), where the difference of
+    two roots, each rounded next to t₀, keeps no digit.
+
+    Examples
+    --------
+    >>> t = sp.Symbol("t", real=True)
+    >>> g = implicit_inverse(t**3 + t, t, sp.Interval.open(0, 1), 1, "f")
+    >>> d = sp.Symbol("d", positive=True)
+    >>> w = inverse_difference(g(2 - d), sp.Integer(2), -d)
+    >>> type(w).forward.factor()
+    w*(w**2 + 3*w + 4)
+    >>> w.subs(d, sp.Float("1e-30", 30)).evalf(5)
+    -2.5000e-31
+    """
+    from symflow.core.budget import attempt as bounded
+    from symflow.core.edges import difference
+
+    cls, f, t = type(inverse), type(inverse).forward, type(inverse).variable
+    if f.free_symbols - {t} or not a0.is_number:
+        return None
+    t0 = bounded(lambda: _preimage(cls, a0), 5.0, None)
+    if t0 is None:
+        return None
+    w = sp.Symbol("w", real=True)
+    d = bounded(lambda: difference(f, t, t0, w), 5.0, None)
+    if d is None:
+        return None
+    d = d.xreplace({t: t0 + w})
+    piece = sp.Interval.open(cls.lo - t0, cls.hi - t0)
+    near = implicit_inverse(d, w, piece, cls.direction, f"{cls.label}_near")
+    return near(delta)
+
+
+def _preimage(cls, a0: sp.Expr) -> sp.Expr | None:
+    """The exact t₀ with f(t₀) = a₀ on the piece of ``cls`` (or f → a₀ at its end)."""
+    from symflow.core.intervals import endpoint_value
+
+    f, t = cls.forward, cls.variable
+    for end, side in ((cls.lo, "+"), (cls.hi, "-")):
+        if end.is_finite and sp.simplify(endpoint_value(f, t, end, side) - a0) == 0:
+            return end
+    root = cls(a0).evalf(40)
+    if not (root.is_Float or root.is_Rational):  # (a root at 0 evaluates to Zero)
+        return None
+    candidate = sp.nsimplify(root, [sp.pi, sp.E], tolerance=sp.Float(10) ** -35)
+    if sp.simplify(f.xreplace({t: candidate}) - a0) == 0:
+        return candidate
+    return None
+
+
+def _over_powers(derivative: sp.Expr, t: sp.Symbol, implicit: bool) -> sp.Expr:
+    """An implicit root's f′ as one fraction where it is a sum with a negative power of t
+    (3t² + 1/t = (3t³ + 1)/t), so that log|f′| splits into logs of t, which the edge
+    pass takes in log space where the root underflows (f(t) = log t + t³ at −800).
+    Closed-form inverses keep f′ as it is."""
+    if not (implicit and isinstance(derivative, sp.Add)):
+        return derivative
+    if not any(p.exp.is_negative for p in derivative.atoms(sp.Pow) if p.base == t):
+        return derivative
+    joined = attempt(lambda: sp.together(derivative), 2.0, derivative)
+    return joined if sp.count_ops(joined) <= 2 * sp.count_ops(derivative) else derivative
 
 
 def _substitutable(derivative: sp.Expr, t: sp.Symbol) -> sp.Expr:
@@ -319,7 +428,7 @@ class Layer:
         if implicit:
             g = implicit_inverse(fp, tp, piece.interval, piece.direction, label_f)(ty)
         derivative = _substitutable(known_derivatives(sp.diff(fp, tp)), tp)
-        log_det = tidy_log(sp.log(piece.direction * derivative))
+        log_det = tidy_log(sp.log(piece.direction * _over_powers(derivative, tp, implicit)))
         return Branch(
             piece.interval,
             piece.direction,

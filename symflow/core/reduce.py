@@ -690,8 +690,8 @@ def _mirror(pieces, y):
         return pieces
     (left, a), (right, b) = pieces
     c = a.sup
-    if a.inf.is_finite or b.sup.is_finite or b.inf != c:
-        return pieces
+    if a.inf != -sp.oo or b.sup != sp.oo or b.inf != c:
+        return pieces  # (an end that may be finite, a parameter, does not make ℝ)
     mirrored = right.xreplace({y: 2 * c - y})
     if attempt(lambda: sp.simplify(mirrored - left) == 0, 3.0, False):
         return [(right.xreplace({y: c + sp.Abs(y - c)}), sp.S.Reals)]

@@ -34,10 +34,10 @@ import sympy as sp
 
 from symflow.core.budget import attempt
 from symflow.core.constants import is_finite_number
-from symflow.core.intervals import symbol_on
+from symflow.core.intervals import describe_set, symbol_on
 from symflow.core.inverse import image_of, invert
 from symflow.core.jacobian import blocks
-from symflow.errors import MonotonicityError, SymflowError
+from symflow.errors import MonotonicityError, ParameterError, SymflowError
 
 __all__ = ["solve_system", "domain_conditions", "verify_system", "sample_points", "Fold"]
 
@@ -200,6 +200,16 @@ def _polar(exprs, variables, targets, intervals):
         i = variables.index(angle_vars[0])
         rng = image_of(angle, angle_vars[0], intervals[i])
         lo = rng.inf
+        if not (rng.inf.is_number and rng.sup.is_number):
+            names = ", ".join(sorted(map(str, rng.free_symbols)))
+            raise ParameterError(
+                f"The angle of the polar map (from input {i + 1}) ranges over "
+                f"{describe_set(rng)}, "
+                f"which depends on {names}: where atan2's (-pi, pi] must be moved to "
+                f"invert the map depends on their values. Give the base numeric support "
+                f"ends and move {names} into the transform (a Uniform(0, 1) angle "
+                f"scaled and shifted by it instead of Uniform(log c, log c + 1))."
+            )
         if is_finite_number(lo) and lo >= -sp.pi:
             # move atan2's (-π, π] into [lo, lo + 2π)
             theta = lo + sp.Mod(theta - lo, 2 * sp.pi)

@@ -1,0 +1,62 @@
+"""Decisions on whether a constant or an end is finite: SymPy's None (undecided) is
+neither True nor False, and an end beyond the floats is finite but not a float."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import sympy as sp
+
+import symflow as sf
+from symflow.core.interval_sign import interval_sign_changes
+from symflow.core.intervals import interior_points
+from symflow.core.reduce import _mirror
+from symflow.errors import ParameterError
+
+t = sp.Symbol("t", real=True)
+y = sp.Symbol("y", real=True)
+HUGE = sp.exp(sp.exp(1000))  # finite, and float() of it is inf
+
+
+def test_sign_changes_on_an_interval_whose_end_may_be_infinite_are_undecided() -> None:
+    # t − 3 changes sign on (a, ∞) only if a < 3; a has no assumptions (not even real)
+    a = sp.Symbol("a")
+    assert interval_sign_changes(t - 3, t, sp.Interval(a, sp.oo)) is None
+    found = interval_sign_changes(t - 3, t, sp.Interval.open(0, sp.oo))
+    assert found is not None and [float(c) for c in found.cuts] == [3.0]
+
+
+def test_sign_changes_of_a_symbolic_finite_end_are_undecided() -> None:
+    b = sp.Symbol("b", positive=True)
+    assert interval_sign_changes(t - 3, t, sp.Interval(sp.log(b), 9)) is None
+
+
+def test_interior_points_of_intervals_with_ends_beyond_the_floats() -> None:
+    assert interior_points(sp.Interval.open(HUGE, sp.oo), 3) == []  # no float inside
+    below = interior_points(sp.Interval.open(-HUGE, 0), 3)
+    assert len(below) == 3 and all(math.isfinite(v) and v < 0 for v in below)
+    around = interior_points(sp.Interval.open(-HUGE, HUGE), 3)
+    assert around and all(math.isfinite(v) for v in around)
+    assert interior_points(sp.Interval.open(0, sp.Symbol("a")), 3) == []
+
+
+def test_mirrored_pieces_with_an_end_that_may_be_finite_keep_their_support() -> None:
+    # e^y on (−k, 0) and e^(−y) on (0, k) mirror each other, but make e^(−|y|) on ℝ only
+    # for k = ∞; k has no assumptions, so SymPy cannot say whether it is finite
+    k = sp.Symbol("k")
+    pieces = [(sp.exp(y), sp.Interval.open(-k, 0)), (sp.exp(-y), sp.Interval.open(0, k))]
+    assert _mirror(pieces, y) == pieces
+    whole = [(sp.exp(y), sp.Interval.open(-sp.oo, 0)), (sp.exp(-y), sp.Interval.open(0, sp.oo))]
+    assert _mirror(whole, y) == [(sp.exp(-sp.Abs(y)), sp.S.Reals)]
+
+
+def test_vector_transform_on_a_support_with_a_parameter_end_is_refused_clearly() -> None:
+    # log c is finite (c > 0) but no number: no float sample point can be drawn from it
+    # (was TypeError from float(log c))
+    z1, z2 = sp.symbols("z1 z2", positive=True)
+    c = sp.Symbol("c", positive=True)
+    base = sf.Independent(sf.Weibull(2, 1), sf.Uniform(sp.log(c), sp.log(c) + 1))
+    polar = sf.Transform([z1 * sp.cos(z2), z1 * sp.sin(z2)], [z1, z2])
+    with pytest.raises(ParameterError, match=r"angle .*input 2.* depends on c: .*Uniform\(0, 1\)"):
+        sf.Flow(base, [polar])
