@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import sympy as sp
 
 from symflow.core.budget import attempt
+from symflow.core.continuity import parametric_parts, sign_on
 from symflow.core.interval_sign import interval_sign_changes
 from symflow.core.intervals import (
     as_intervals,
@@ -136,6 +137,10 @@ def defined_part(
     jumps are searched for on a grid (:func:`_sampled_cuts`), which raises SupportError
     when it cannot conclude.
     """
+    if (f.free_symbols | support.free_symbols) - {t}:
+        found = attempt(lambda: parametric_parts(f, t, support, label, var, base), 30.0, None)
+        if found is not None:
+            return _without_removable(f, t, *found)
     domain = attempt(lambda: sp.calculus.util.continuous_domain(f, t, support), 15.0, None)
     if domain is None:
         cuts = _sampled_cuts(f, t, support, label, var)
@@ -147,6 +152,7 @@ def defined_part(
     missing = attempt(lambda: sp.Complement(support, domain), 5.0, sp.S.EmptySet)
     if not missing.is_empty and not isinstance(missing, sp.FiniteSet):
         _raise_if_points_undecided(missing, support, label, var)
+        _raise_if_parameters_undecided(missing, t, support, label, var)
         lost = missing
         where = f"for {var} in {describe_set(lost)}"
         chance = ""
@@ -177,6 +183,17 @@ def defined_part(
     return parts, cuts
 
 
+def _without_removable(
+    f: sp.Expr, t: sp.Symbol, parts: list[sp.Interval], cuts: list[sp.Expr]
+) -> tuple[list[sp.Interval], list[sp.Expr]]:
+    """``parts`` joined across the cuts where f is continuous after all (sin(z)/z at 0)."""
+    kept = [c for c in cuts if not (c.is_number and _continuous_at(f, t, c))]
+    if len(kept) == len(cuts):
+        return parts, cuts
+    bounds = [parts[0].inf, *kept, parts[-1].sup]
+    return [sp.Interval.open(a, b) for a, b in zip(bounds, bounds[1:], strict=False)], kept
+
+
 def _raise_if_points_undecided(missing: sp.Set, support: sp.Interval, label, var) -> None:
     """SupportError when ``missing`` is built from the support and finitely many points
     only (1/z on (a, a + 1): the point 0, inside or not depending on a), so that f lacks
@@ -193,6 +210,22 @@ def _raise_if_points_undecided(missing: sp.Set, support: sp.Interval, label, var
         f"value of {params} whether that lies inside {describe_set(support)} (where it would "
         f"split the support into pieces). Give the parameters values, or signs that settle "
         f"it (a SymPy symbol declared positive=True)."
+    )
+
+
+def _raise_if_parameters_undecided(missing: sp.Set, t, support, label, var) -> None:
+    """SupportError when the part of ``support`` where SymPy finds f undefined or not
+    continuous depends on parameters in a form symflow cannot read."""
+    params = missing.free_symbols - {t}
+    if not params:
+        return
+    names = ", ".join(sorted(s.name for s in params))
+    raise SupportError(
+        f"SymPy finds {label} undefined or not continuous for {var} in "
+        f"{missing.xreplace({t: sp.Symbol(var)})}, a part of {describe_set(support)} that "
+        f"depends on {names}, and symflow cannot decide for every value of {names} where "
+        f"that is. Give the parameters values, or assumptions that settle it (a SymPy "
+        f"symbol declared positive=True, or --param NAME:positive on the command line)."
     )
 
 
@@ -667,7 +700,7 @@ def monotone_pieces(
             pieces.extend(chained)
             continue
         dp = d.xreplace({t: tp})
-        sign = attempt(lambda p=part, e=dp, s=tp: sign_by_assumptions(e, s, p), 5.0, None)
+        sign = attempt(lambda p=part, e=dp, s=tp: _proven_sign(e, s, p), 5.0, None)
         if sign is not None:
             pieces.append(Piece(part, sign))
             continue
@@ -676,6 +709,16 @@ def monotone_pieces(
             continue
         pieces.extend(_pieces_from_roots(f, t, dp, tp, part, label, var, base))
     return pieces
+
+
+def _proven_sign(d: sp.Expr, t: sp.Symbol, interval: sp.Interval) -> int | None:
+    """The sign of d on ``interval`` from the symbols' assumptions: as it stands, else
+    factored after t is mapped onto the interval (see :func:`symflow.core.continuity.sign_on`),
+    which settles ends with parameters such as (0, b)."""
+    sign = sign_by_assumptions(d, t, interval)
+    if sign is None and (d.free_symbols | interval.free_symbols) - {t}:
+        sign = sign_on(d, t, interval)
+    return sign
 
 
 def chain_pieces(f: sp.Expr, t: sp.Symbol, interval: sp.Interval) -> list[Piece] | None:
@@ -860,7 +903,7 @@ def _pieces_with_parameters(dp, tp, part, label, var) -> list[Piece]:
             sub = sp.Interval.open(lo, hi)
             ts = symbol_on(tp.name, sub)
             on_sub = dp.xreplace({tp: ts})
-            sign = attempt(lambda e=on_sub, v=ts, i=sub: sign_by_assumptions(e, v, i), 5.0, None)
+            sign = attempt(lambda e=on_sub, v=ts, i=sub: _proven_sign(e, v, i), 5.0, None)
             if sign is None:
                 break
             if out and out[-1].direction == sign:
@@ -924,7 +967,7 @@ def _pieces_from_roots(f, t, dp, tp, part, label, var, base=None) -> list[Piece]
         if sub.free_symbols:  # ends with parameters (-w, 0): the sign from assumptions
             ts = symbol_on(tp.name, sub)
             on_sub = dp.xreplace({tp: ts})
-            direction = attempt(lambda e=on_sub, v=ts, i=sub: sign_by_assumptions(e, v, i), 5.0, 0)
+            direction = attempt(lambda e=on_sub, v=ts, i=sub: _proven_sign(e, v, i), 5.0, 0)
         else:
             direction = attempt(lambda s=sub: _direction(fn, s), 30.0, 0)
         if direction == 0 and sub.free_symbols:
