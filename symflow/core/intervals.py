@@ -102,8 +102,8 @@ def endpoint_value(expr: sp.Expr, t: sp.Symbol, point: sp.Expr, side: str) -> sp
         direct = attempt(lambda: expr.subs(t, point), 2.0, None)
         if (
             direct is not None
-            and direct.is_finite
             and not direct.has(sp.nan, sp.zoo, sp.AccumBounds)
+            and is_finite_number(direct)
         ):
             if direct.is_real is not False:
                 return _rational_if_short(direct) if direct.is_Float else simplest_number(direct)

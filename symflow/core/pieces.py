@@ -39,7 +39,14 @@ from symflow.core.simplify import sign_by_assumptions
 from symflow.core.special import decompose, mpmath_function
 from symflow.errors import MonotonicityError, PointMassError, SupportError
 
-__all__ = ["Piece", "monotone_pieces", "chain_pieces", "defined_part", "smooth_parts"]
+__all__ = [
+    "Piece",
+    "monotone_pieces",
+    "chain_pieces",
+    "defined_part",
+    "roots_inside",
+    "smooth_parts",
+]
 
 _PIECEWISE_LIKE = (sp.Piecewise, sp.Min, sp.Max, sp.sign, sp.Heaviside, sp.Abs)
 
@@ -67,7 +74,7 @@ def smooth_parts(
     cuts: set[sp.Expr] = set()
     for _, cond in pw.args:
         for rel in cond.atoms(sp.Rel):
-            roots = attempt(lambda r=rel: sp.solveset(r.lhs - r.rhs, t, support), 10.0, None)
+            roots = attempt(lambda r=rel: roots_inside(r.lhs - r.rhs, t, support), 10.0, None)
             if isinstance(roots, sp.FiniteSet):
                 cuts |= {r for r in roots if r.is_real}
             elif roots is None or not roots.is_empty:
@@ -253,6 +260,38 @@ def _rational_enclosure(support: sp.Interval) -> sp.Interval | None:
     if lo is None or hi is None:
         return None
     return sp.Interval.open(lo, hi)
+
+
+def roots_inside(expr: sp.Expr, t: sp.Symbol, interval: sp.Interval) -> sp.Set:
+    """``solveset(expr, t, interval)``, solved on an enclosing interval with rational ends
+    when an end is irrational, and the roots strictly inside ``interval`` (decided in
+    50-digit arithmetic) kept.
+
+    SymPy 1.14 intersects the periodic solutions of cos(3t) = 0 with an interval whose end
+    is transcendental (tan(atan(3)/2)) as the empty set; on rational ends it finds them.
+
+    Examples
+    --------
+    >>> t = sp.Symbol("t", real=True)
+    >>> roots_inside(sp.cos(3 * t), t, sp.Interval.open(sp.sqrt(2) - 1, sp.tan(sp.atan(3) / 2)))
+    {pi/6}
+    """
+    enclosure = _rational_enclosure(interval)
+    if enclosure is None:
+        return sp.solveset(expr, t, interval)
+    found = sp.solveset(expr, t, enclosure)
+    if found.is_empty:
+        return found
+    if not isinstance(found, sp.FiniteSet):
+        return sp.solveset(expr, t, interval)
+    inside = []
+    for root in found:
+        sides = compare(interval.inf, root), compare(root, interval.sup)
+        if None in sides:
+            return sp.solveset(expr, t, interval)
+        if sides == (1, 1):
+            inside.append(root)
+    return sp.FiniteSet(*inside)
 
 
 def _missed_cuts(f, t, support, cuts, label, var) -> list[sp.Expr]:
@@ -922,7 +961,7 @@ def _pieces_with_parameters(dp, tp, part, label, var) -> list[Piece]:
 
 
 def _pieces_from_roots(f, t, dp, tp, part, label, var, base=None) -> list[Piece]:
-    roots = attempt(lambda: sp.solveset(dp, tp, part), 10.0, None)
+    roots = attempt(lambda: roots_inside(dp, tp, part), 10.0, None)
     if isinstance(roots, sp.FiniteSet) and all(r.is_real for r in roots):
         cuts = sorted(roots, key=lambda r: float(r))
     elif roots is not None and roots.is_empty:
