@@ -148,9 +148,10 @@ def defined_part(
         found = attempt(lambda: parametric_parts(f, t, support, label, var, base), 30.0, None)
         if found is not None:
             return _without_removable(f, t, *found)
-    domain = attempt(lambda: sp.calculus.util.continuous_domain(f, t, support), 15.0, None)
-    if domain is None:
-        cuts = _sampled_cuts(f, t, support, label, var)
+    domain = attempt(lambda: _continuous_domain(f, t, support), 15.0, None)
+    if domain is None or domain is _UNSUPPORTED:
+        why = "within its time limit" if domain is None else "(it does not handle this form)"
+        cuts = _sampled_cuts(f, t, support, label, var, why)
         if cuts is None:  # f has no numbers at all: the monotonicity step says so
             return [support], []
         bounds = [support.inf, *cuts, support.sup]
@@ -188,6 +189,19 @@ def defined_part(
         cuts = sorted([*cuts, *missed], key=_position)
         parts = _split_at(parts, missed)
     return parts, cuts
+
+
+#: continuous_domain gave up on the expression (as opposed to running out of time)
+_UNSUPPORTED = sp.Symbol("unsupported")
+
+
+def _continuous_domain(f: sp.Expr, t: sp.Symbol, support: sp.Interval) -> sp.Set | sp.Symbol:
+    """SymPy's continuous_domain, or _UNSUPPORTED where it raises (it takes no parameters:
+    log(b − z) raises NotImplementedError)."""
+    try:
+        return sp.calculus.util.continuous_domain(f, t, support)
+    except (NotImplementedError, ValueError, TypeError, AttributeError, ZeroDivisionError):
+        return _UNSUPPORTED
 
 
 def _without_removable(
@@ -382,10 +396,10 @@ def _evaluable(fn, x) -> bool:
 
 
 def _sampled_cuts(
-    f: sp.Expr, t: sp.Symbol, support: sp.Interval, label: str, var: str
+    f: sp.Expr, t: sp.Symbol, support: sp.Interval, label: str, var: str, why: str
 ) -> list[sp.Expr] | None:
     """The poles and jumps of f on ``support``, searched for on a grid: used when SymPy
-    cannot decide within its time limit where f is continuous.
+    cannot decide (``why``: within its time limit, or at all) where f is continuous.
 
     f and f' are evaluated at GRID_POINTS points (denser towards infinite ends) in
     30-digit arithmetic. Between two neighbours where f' has one sign s, f moving
@@ -403,8 +417,8 @@ def _sampled_cuts(
     import mpmath
 
     undecided = (
-        f"SymPy could not decide within its time limit where {label} is continuous in "
-        f"{var} on {describe_set(support)}"
+        f"SymPy could not decide {why} where {label} is continuous in {var} on "
+        f"{describe_set(support)}"
     )
     advice = (
         f"Narrow the support of the base (or of the previous layer) so that it holds few "
