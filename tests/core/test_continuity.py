@@ -1,15 +1,13 @@
 """Transforms with parameters: where they are continuous is decided from their structure
 and the parameters' assumptions (a singular point at an open end of the support is no
 interior pole), and a point the assumptions leave undecided is refused with the condition
-that puts it inside. Oracles: densities written by hand and evaluated in mpmath, scipy."""
+that puts it inside. Oracle: densities written by hand, evaluated in mpmath."""
 
 from __future__ import annotations
 
 import mpmath as mp
-import numpy as np
 import pytest
 import sympy as sp
-from scipy import stats
 
 import symflow as sf
 from symflow.core.continuity import parametric_parts, sign_on, sign_under_assumptions
@@ -105,31 +103,13 @@ def test_support_and_density_with_parameters(name: str) -> None:
     got = X.density(x).subs(values)
     by_name = {s.name: v for s, v in values.items()}
     ends = [float(e) for e in support.subs(values).boundary if e.is_finite]
-    points = [*(e + d for e in ends for d in (-0.3, -1e-6, 1e-6, 0.7)), -4.0, -0.5, 0.25, 3.0]
+    points = [*(e + d for e in ends for d in (-1e-6, 1e-6)), -4.0, -0.5, 0.25, 3.0]
     with mp.workdps(30):
         for v in points:
             want = density(mp.mpf(v), by_name)
             value = complex(got.subs(x, v).evalf(20))
             assert value.imag == 0
             assert value.real == pytest.approx(float(want), rel=1e-12, abs=0), v
-
-
-@pytest.fixture(scope="module")
-def log_edge():
-    return sf.Flow(sf.Uniform(0, b), [sf.Transform(sp.log(b - z), z)]).compile()
-
-
-def test_the_kernel_with_a_parametric_edge(log_edge) -> None:
-    # x = log(b − z), z ~ U(0, b): log p = x − log b on (−oo, log b)
-    bv = 2.5
-    xs = np.array([-745.0, -700.0, -1.0, 0.0, 0.9, float(np.nextafter(np.log(bv), -1))])
-    want = xs - np.log(bv)
-    np.testing.assert_allclose(log_edge.log_prob(xs, b=bv), want, rtol=1e-13, atol=1e-15)
-    assert np.all(log_edge.log_prob(np.array([1.0, 50.0]), b=bv) == -np.inf)
-    # the law of log(b − z): the log of a U(0, b) variable, scipy's loguniform in exp(x)
-    us = np.array([1e-300, 1e-12, 0.3, 0.999])
-    got = log_edge.cdf(np.log(us * bv), b=bv)
-    np.testing.assert_allclose(got, stats.uniform(0, bv).cdf(us * bv), rtol=1e-12, atol=0)
 
 
 @pytest.mark.parametrize(
