@@ -112,6 +112,19 @@ def test_support_and_density_with_parameters(name: str) -> None:
             assert value.real == pytest.approx(float(want), rel=1e-12, abs=0), v
 
 
+def test_a_positive_pole_is_outside_a_negative_range() -> None:
+    # y = −E, E ~ Exp(1), lives on (−oo, 0); x = 1/(y − c) with c > 0 has no pole there:
+    # p(x) = exp(c + 1/x)/x² on (−1/c, 0)
+    layers = [sf.Transform(-z, z), sf.Transform(1 / (z - c_pos), z)]
+    X = sf.Flow(sf.Exponential(1), layers)
+    assert X.support == sp.Interval.open(-1 / c_pos, 0)
+    got = X.density(x).subs(c_pos, 0.8)
+    with mp.workdps(30):
+        for v in (-1.2, -1.25 + 1e-9, -0.3, -1e-3):
+            want = mp.exp(mp.mpf("0.8") + 1 / mp.mpf(v)) / mp.mpf(v) ** 2
+            assert float(got.subs(x, v)) == pytest.approx(float(want), rel=1e-12, abs=0)
+
+
 @pytest.mark.parametrize(
     ("base", "expr", "match"),
     [
