@@ -105,6 +105,36 @@ def sign_under_assumptions(e: sp.Expr) -> int | None:
     return None
 
 
+def _nonempty(interval: sp.Interval) -> dict:
+    """A substitution that writes the upper end of ``interval`` as its lower end plus a
+    positive width (b -> a + w), for finite ends with parameters whose order the
+    assumptions do not give: a support (a, b) is not empty, so b − a > 0 is known there."""
+    lo, hi = interval.inf, interval.sup
+    if lo.has(sp.oo, -sp.oo) or hi.has(sp.oo, -sp.oo) or not (lo.free_symbols | hi.free_symbols):
+        return {}
+    if sign_under_assumptions(hi - lo) is not None:
+        return {}
+    w = sp.Dummy("w", positive=True)
+    for s in sorted(hi.free_symbols - lo.free_symbols, key=str):
+        k = hi.diff(s)
+        if k.is_number and k != 0:
+            return {s: (lo + w - (hi - k * s)) / k}
+    for s in sorted(lo.free_symbols - hi.free_symbols, key=str):
+        k = lo.diff(s)
+        if k.is_number and k != 0:
+            return {s: (hi - w - (lo - k * s)) / k}
+    return {}
+
+
+def _sign_on_support(e: sp.Expr, width: dict) -> int | None:
+    """The sign of e from the assumptions, or else with the support's ends ordered
+    (see :func:`_nonempty`)."""
+    sign = sign_under_assumptions(e)
+    if sign is None and width:
+        sign = sign_under_assumptions(e.xreplace(width))
+    return sign
+
+
 def sign_on(d: sp.Expr, t: sp.Symbol, interval: sp.Interval) -> int | None:
     """The sign of d(t) for every t inside the open ``interval`` and every value of the
     parameters (1 or −1), from their assumptions after t is written as a positive symbol s
@@ -128,7 +158,7 @@ def sign_on(d: sp.Expr, t: sp.Symbol, interval: sp.Interval) -> int | None:
         sub = hi - s
     else:
         sub = (lo + hi * s) / (1 + s)
-    sign = sign_under_assumptions(d.xreplace({t: sub}))
+    sign = _sign_on_support(d.xreplace({t: sub}), _nonempty(interval))
     return sign or None
 
 
@@ -231,6 +261,7 @@ def parametric_parts(
     if needs is None:
         return None
     lo, hi = support.inf, support.sup
+    width = _nonempty(support)
     shown = sp.Symbol(var)
     interior: list[tuple[sp.Expr, _Need]] = []
     for need in needs:
@@ -239,12 +270,12 @@ def parametric_parts(
             if roots is None:
                 return None
             for r in roots:
-                if any(sign_under_assumptions(r - p) == 0 for p, _ in interior):
+                if any(_sign_on_support(r - p, width) == 0 for p, _ in interior):
                     continue
                 if r.is_real is None:
                     sides = (None, None)
                 else:
-                    sides = (sign_under_assumptions(r - lo), sign_under_assumptions(hi - r))
+                    sides = (_sign_on_support(r - lo, width), _sign_on_support(hi - r, width))
                 if sides[0] is not None and sides[0] <= 0 or sides[1] is not None and sides[1] <= 0:
                     continue  # at an end or outside: not a point inside the support
                 if None in sides:
@@ -259,7 +290,7 @@ def parametric_parts(
             if need.only_points_missing:
                 continue  # u avoids its poles between the cuts
             value = need.inner.xreplace({t: point})
-            inside = _member(value, need.allowed)
+            inside = _member(value, need.allowed, width)
             if inside is None:
                 raise SupportError(
                     f"{label} contains {need.node.xreplace({t: shown})}, which is real only "
@@ -274,14 +305,14 @@ def parametric_parts(
     return parts, cuts
 
 
-def _member(value: sp.Expr, allowed: sp.Set) -> bool | None:
+def _member(value: sp.Expr, allowed: sp.Set, width: dict) -> bool | None:
     """Whether ``value`` lies in ``allowed`` (a finite union of intervals) for every value
     of its symbols; None when the assumptions do not decide it."""
     for piece in allowed.args if isinstance(allowed, sp.Union) else (allowed,):
         if not isinstance(piece, sp.Interval):
             return None
-        above = sign_under_assumptions(value - piece.inf)
-        below = sign_under_assumptions(piece.sup - value)
+        above = _sign_on_support(value - piece.inf, width)
+        below = _sign_on_support(piece.sup - value, width)
         if above is None or below is None:
             return None
         ok_lo = above > 0 or (above == 0 and not piece.left_open)
@@ -297,7 +328,7 @@ def _ordered(points: list[sp.Expr], support, label, var) -> list[sp.Expr]:
     for p in points:
         position = 0
         for q in out:
-            order = sign_under_assumptions(p - q)
+            order = _sign_on_support(p - q, _nonempty(support))
             if order is None:
                 raise SupportError(
                     f"{label} is not continuous at {var} = {p} nor at {var} = {q}, both "
@@ -324,7 +355,8 @@ def _raise_undecided_point(need: _Need, t, r, c, support, label, var) -> None:
     when = ""
     if r.is_real:
         gaps = [r - support.inf, support.sup - r]
-        sides = [f"{g} > 0" for g in gaps if g.is_finite and sign_under_assumptions(g) != 1]
+        width = _nonempty(support)
+        sides = [f"{g} > 0" for g in gaps if g.is_finite and _sign_on_support(g, width) != 1]
         when = f"; it does exactly when {' and '.join(sides)}"
     raise SupportError(
         f"{label} {what}, and symflow cannot decide for every value of {_params(r, support)} "

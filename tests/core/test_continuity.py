@@ -16,6 +16,7 @@ z = sp.Symbol("z", real=True)
 x = sp.Symbol("x", real=True)
 a = sp.Symbol("a", real=True)
 b = sp.Symbol("b", positive=True)
+b_real = sp.Symbol("b", real=True)
 lam = sp.Symbol("lam", positive=True)
 c_pos = sp.Symbol("c", positive=True)
 c_real = sp.Symbol("c", real=True)
@@ -77,6 +78,20 @@ CASES = {
         sp.Interval.open(-sp.oo, 0),
         lambda v, p: mp.exp(v) if v < 0 else 0,
         {a: 11.0},
+    ),
+    "log(z-a) on U(a,b)": (
+        sf.Uniform(a, b_real),
+        sp.log(z - a),
+        sp.Interval.open(-sp.oo, sp.log(b_real - a)),
+        lambda v, p: mp.exp(v) / (p["b"] - p["a"]) if v < mp.log(p["b"] - p["a"]) else 0,
+        {a: -1.5, b_real: 2.0},
+    ),
+    "log((z-a)/(b-z)) on U(a,b)": (
+        sf.Uniform(a, b_real),
+        sp.log((z - a) / (b_real - z)),
+        sp.Interval(-sp.oo, sp.oo),
+        lambda v, p: mp.exp(v) / (1 + mp.exp(v)) ** 2,
+        {a: -7.0, b_real: -2.0},
     ),
     "1/(z-c) on U(-1,0), c>0": (
         sf.Uniform(-1, 0),
