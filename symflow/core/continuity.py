@@ -52,9 +52,16 @@ _EVERYWHERE = (
     sp.Abs,
 )
 
+_N = sp.Symbol("n", integer=True)
 #: functions of one argument and the (parameter-free) set of real arguments on which they
 #: are real and continuous, where SymPy's continuous_domain does not know it
+_POLES_AT_HALF_PI = sp.ImageSet(sp.Lambda(_N, _N * sp.pi + sp.pi / 2), sp.S.Integers)
+_POLES_AT_PI = sp.ImageSet(sp.Lambda(_N, _N * sp.pi), sp.S.Integers)
 _KNOWN_DOMAINS = {
+    sp.tan: sp.Complement(sp.S.Reals, _POLES_AT_HALF_PI),
+    sp.sec: sp.Complement(sp.S.Reals, _POLES_AT_HALF_PI),
+    sp.cot: sp.Complement(sp.S.Reals, _POLES_AT_PI),
+    sp.csc: sp.Complement(sp.S.Reals, _POLES_AT_PI),
     sp.erfinv: sp.Interval.open(-1, 1),
     sp.erfcinv: sp.Interval.open(0, 2),
     sp.loggamma: sp.Interval.open(0, sp.oo),
@@ -162,22 +169,39 @@ def sign_on(d: sp.Expr, t: sp.Symbol, interval: sp.Interval) -> int | None:
     return sign or None
 
 
+_W = sp.Symbol("w", real=True)
+
+
 @lru_cache(maxsize=64)
 def _allowed_set(kind: type) -> sp.Set | None:
-    """The real arguments where the function ``kind`` of one argument is continuous, when
-    that set is an interval or a finite union (None: unknown, or infinitely many poles)."""
+    """The real arguments w where the function ``kind`` of one argument is continuous (an
+    interval, a finite union, or the line less infinitely many points for tan); None when
+    SymPy does not know it."""
     if kind in _KNOWN_DOMAINS:
         return _KNOWN_DOMAINS[kind]
-    w = sp.Symbol("w", real=True)
-    domain = attempt(lambda: sp.calculus.util.continuous_domain(kind(w), w, sp.S.Reals), 5.0, None)
-    if domain is None or not isinstance(domain.boundary, sp.FiniteSet):
-        return None
-    return domain
+    return attempt(lambda: sp.calculus.util.continuous_domain(kind(_W), _W, sp.S.Reals), 5.0, None)
+
+
+class _Periodic(Exception):
+    """A node of f is not continuous at infinitely many values of its argument (tan)."""
+
+    def __init__(self, node: sp.Expr, singular: sp.Set):
+        super().__init__(str(node))
+        self.node, self.singular = node, singular
+
+
+def _edges(allowed: sp.Set) -> sp.Set | None:
+    """The boundary of ``allowed``: its missing points when it is the line less a set
+    (the poles π/2 + kπ of tan), None when SymPy cannot give it."""
+    if isinstance(allowed, sp.Complement) and allowed.args[0] == sp.S.Reals:
+        return allowed.args[1]
+    return attempt(lambda: allowed.boundary, 5.0, None)
 
 
 def _needs(f: sp.Expr, t: sp.Symbol) -> list[_Need] | None:
     """What each node of f needs of its argument to be real and continuous; None when some
-    node is not understood (a function of several arguments, infinitely many poles)."""
+    node is not understood (a function of several arguments). Raises _Periodic for a node
+    with infinitely many poles."""
     needs = []
     for node in sp.preorder_traversal(f):
         if node.is_Atom or not node.has(t) or isinstance(node, (sp.Add, sp.Mul)):
@@ -207,6 +231,11 @@ def _needs(f: sp.Expr, t: sp.Symbol) -> list[_Need] | None:
             allowed = _allowed_set(type(node))
             if allowed is None:
                 return None
+            edges = _edges(allowed)
+            if edges is None:
+                return None
+            if not isinstance(edges, sp.FiniteSet):
+                raise _Periodic(node, edges)
             if allowed != sp.S.Reals:
                 needs.append(_Need(node, node.args[0], allowed))
         else:
@@ -257,7 +286,11 @@ def parametric_parts(
     >>> parametric_parts(1 / (t - c), t, sp.Interval.open(-sp.oo, sp.oo), "1/(z - c)", "z")
     ([Interval.open(-oo, c), Interval.open(c, oo)], [c])
     """
-    needs = _needs(f, t)
+    try:
+        needs = _needs(f, t)
+    except _Periodic as periodic:
+        _raise_if_periodic_moves(periodic, t, support, label, var)
+        return None
     if needs is None:
         return None
     lo, hi = support.inf, support.sup
@@ -265,7 +298,7 @@ def parametric_parts(
     shown = sp.Symbol(var)
     interior: list[tuple[sp.Expr, _Need]] = []
     for need in needs:
-        for c in need.allowed.boundary:
+        for c in _edges(need.allowed):
             roots = _roots(need.inner - c, t)
             if roots is None:
                 return None
@@ -363,6 +396,29 @@ def _raise_undecided_point(need: _Need, t, r, c, support, label, var) -> None:
         f"whether that lies inside {describe_set(support)}{when}. Give the parameters "
         f"values, or assumptions that settle it (a SymPy symbol declared positive=True, "
         f"negative=True, ..., or --param NAME:positive on the command line)."
+    )
+
+
+def _raise_if_periodic_moves(periodic: _Periodic, t, support, label, var) -> None:
+    """SupportError when a node with infinitely many poles (tan(z − c)) meets parameters
+    in its argument or in the support's ends: how many poles lie inside is not decided."""
+    inner = periodic.node.args[0]
+    params = (inner.free_symbols | support.free_symbols) - {t}
+    if not params:
+        return
+    shown = sp.Symbol(var)
+    names = ", ".join(sorted(s.name for s in params))
+    singular = periodic.singular
+    if isinstance(singular, sp.ImageSet) and singular.base_sets == (sp.S.Integers,):
+        (n,) = singular.lamda.variables
+        points = f"= {singular.lamda.expr} for some integer {n}"
+    else:
+        points = f"lies in {singular}"
+    raise SupportError(
+        f"{label} contains {periodic.node.xreplace({t: shown})}, which is not continuous "
+        f"where {inner.xreplace({t: shown})} {points}, and symflow cannot decide for "
+        f"every value of {names} which of these points lie inside {describe_set(support)}. "
+        f"Give the parameters values."
     )
 
 

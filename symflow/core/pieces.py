@@ -411,8 +411,9 @@ def _sampled_cuts(
 
     Raises SupportError when f is not a finite real number at two neighbouring samples or
     more than MAX_SAMPLED_CUTS poles are found: the search cannot conclude. None when f
-    gives no number at all (it calls a function nothing evaluates): then no later step
-    can evaluate it either, and the monotonicity step reports that it cannot decide.
+    gives no number at all (it calls a function nothing evaluates, or has parameters):
+    then no later step can evaluate it either, and the monotonicity step decides from the
+    assumptions or reports that it cannot.
     """
     import mpmath
 
@@ -430,6 +431,8 @@ def _sampled_cuts(
             f"{undecided} for every value of {params}, and it cannot be sampled on an "
             f"interval whose ends are symbols. Give the parameters values. {advice}"
         )
+    if f.free_symbols - {t}:  # no numbers without the parameters' values
+        return None
     fn = attempt(lambda: mpmath_function(t, f), 5.0, None)
     dfn = attempt(lambda: _derivative_function(f, t, sp.diff(f, t)), 5.0, None)
     if fn is None or dfn is None:

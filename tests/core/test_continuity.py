@@ -169,8 +169,21 @@ def test_a_positive_pole_is_outside_a_negative_range() -> None:
             r"not continuous at z = 0.*for every value of a whether that lies inside "
             r"\(a, a \+ 1\); it does exactly when -a > 0 and a \+ 1 > 0",
         ),
+        (
+            sf.Uniform(0, 1),
+            sp.tan(z - c_real),
+            r"contains tan\(c - z\), which is not continuous where c - z = pi\*n \+ pi/2 "
+            r"for some integer n, and symflow cannot decide for every value of c which of "
+            r"these points lie inside \(0, 1\)\. Give the parameters values",
+        ),
     ],
-    ids=["pole-c-in-(0,1)", "log-edge-c-in-(0,1)", "sqrt-undefined", "pole-0-in-(a,a+1)"],
+    ids=[
+        "pole-c-in-(0,1)",
+        "log-edge-c-in-(0,1)",
+        "sqrt-undefined",
+        "pole-0-in-(a,a+1)",
+        "periodic-poles-moved-by-c",
+    ],
 )
 def test_undecided_or_undefined_is_refused_truthfully(base, expr, match) -> None:
     with pytest.raises(sf.SupportError, match=match):
