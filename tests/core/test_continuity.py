@@ -86,13 +86,6 @@ CASES = {
         lambda v, p: mp.exp(v) / (p["b"] - p["a"]) if v < mp.log(p["b"] - p["a"]) else 0,
         {a: -1.5, b_real: 2.0},
     ),
-    "log((z-a)/(b-z)) on U(a,b)": (
-        sf.Uniform(a, b_real),
-        sp.log((z - a) / (b_real - z)),
-        sp.Interval(-sp.oo, sp.oo),
-        lambda v, p: mp.exp(v) / (1 + mp.exp(v)) ** 2,
-        {a: -7.0, b_real: -2.0},
-    ),
     "1/(z-c) on U(-1,0), c>0": (
         sf.Uniform(-1, 0),
         1 / (z - c_pos),
