@@ -201,3 +201,5 @@ def test_signs_under_assumptions() -> None:
     assert sign_on(b / (b - t) ** 2, t, sp.Interval.open(0, b)) == 1
     assert sign_on(-1 / (a + 1 - t), t, sp.Interval.open(a, a + 1)) == -1
     assert sign_on(t - b / 2, t, sp.Interval.open(0, b)) is None
+    # (a, b) is not empty: b − t > 0 inside it although a and b are only real
+    assert sign_on(b_real - t, t, sp.Interval.open(a, b_real)) == 1
