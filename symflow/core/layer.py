@@ -102,9 +102,8 @@ def solve_on_piece(cls, y):
     def g(t):
         return s * (f(t) - y)
 
-    # piece ends may be exact irrationals (2π/3), which sp.Float does not take
-    lo = None if cls.lo == -sp.oo else mp.mpf(str(sp.N(cls.lo, mp.mp.dps + 5)))
-    hi = None if cls.hi == sp.oo else mp.mpf(str(sp.N(cls.hi, mp.mp.dps + 5)))
+    lo = None if cls.lo == -sp.oo else mp.mpf(sp.Float(cls.lo, mp.mp.dps + 5)._mpf_)
+    hi = None if cls.hi == sp.oo else mp.mpf(sp.Float(cls.hi, mp.mp.dps + 5)._mpf_)
     # a start strictly inside the piece
     if lo is not None and hi is not None:
         a = b = (lo + hi) / 2

@@ -8,7 +8,6 @@ found by bracketing on a fine grid and Brent's method (scipy), with p_W and h' b
 
 from __future__ import annotations
 
-import mpmath as mp
 import numpy as np
 import pytest
 import sympy as sp
@@ -147,13 +146,3 @@ def test_critical_points_of_a_periodic_perturbation(expr, interval, critical) ->
 def test_roots_inside_an_interval_with_irrational_ends(expr, interval, roots) -> None:
     found = roots_inside(expr, z, sp.Interval.open(*interval))
     assert set(found) == roots
-
-
-def test_an_implicit_inverse_on_a_piece_with_an_irrational_end_evaluates() -> None:
-    # z + 2 sin z has no closed-form inverse; its first piece ends at the critical 2π/3
-    from symflow.core.layer import implicit_inverse
-
-    g = implicit_inverse(t + 2 * sp.sin(t), t, sp.Interval.open(0, 2 * sp.pi / 3), 1, "f")
-    with mp.workdps(30):
-        want = sp.Float(str(mp.findroot(lambda s: s + 2 * mp.sin(s) - 1, 0.3)), 30)
-    assert abs(g(sp.Integer(1)).evalf(25) - want) < 1e-22
