@@ -69,3 +69,12 @@ def test_an_end_value_is_the_one_sided_limit_not_a_range() -> None:
 def test_the_printer_refuses_what_is_not_a_number(expr, match) -> None:
     with pytest.raises(sf.CompileError, match=match):
         KernelPrinter().doprint(expr)
+
+
+def test_the_mass_beyond_x_next_to_an_interior_end_of_a_path() -> None:
+    # sin z on U(0, π): two paths meet at z = π/2, x = 1; S(x) = 2·acos(x)/π, which the
+    # width π/2 − asin(x) of each path loses to cancellation as x -> 1
+    k = sf.Flow(sf.Uniform(0, sp.pi), [sf.Transform(sp.sin(z), z)]).compile()
+    xs = np.array([0.5, 1 - 1e-8, 1 - 1e-12, 1 - 2**-52, 1 - 2**-53])
+    want = _oracle(lambda x: 2 * mp.acos(x) / mp.pi, xs)
+    np.testing.assert_allclose(k.sf(xs), want, rtol=1e-14, atol=0)
