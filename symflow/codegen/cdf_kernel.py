@@ -373,16 +373,56 @@ def _path_terms(program, pc, F, S, zb):
         w = _width(hi, lo) if near is None else sign * near
         return BaseBetweenWidth(lo, w, *params)
 
+    def vanishing(term, edge):
+        """A composed F_Z(g(x)) or S_Z(g(x)) that is 0 at the finite region end ``edge``
+        (a path reaching a finite end of the base's support there), written as its
+        difference from that 0: 1 − cot(x) near π/4 for a uniform base."""
+        if not base.inline_kernel_forms:
+            return term
+        at_edge = _at_edge(term, program.x, edge)
+        near = _from_edge(term, program.x, edge) if at_edge == 0 else None
+        return term if near is None else near
+
     lower, upper = pc.lower, pc.upper
     if pc.direction > 0:
-        below = F.xreplace({zb: g}) if pc.start == at_inf else width(pc.start, g, lower, 1)
-        above = S.xreplace({zb: g}) if pc.end == at_sup else width(g, pc.end, upper, -1)
+        below = (
+            vanishing(F.xreplace({zb: g}), lower)
+            if pc.start == at_inf
+            else width(pc.start, g, lower, 1)
+        )
+        above = (
+            vanishing(S.xreplace({zb: g}), upper)
+            if pc.end == at_sup
+            else width(g, pc.end, upper, -1)
+        )
         mass = BaseBetween(pc.start, pc.end, *params)
     else:
-        below = S.xreplace({zb: g}) if pc.start == at_sup else width(g, pc.start, lower, -1)
-        above = F.xreplace({zb: g}) if pc.end == at_inf else width(pc.end, g, upper, 1)
+        below = (
+            vanishing(S.xreplace({zb: g}), lower)
+            if pc.start == at_sup
+            else width(g, pc.start, lower, -1)
+        )
+        above = (
+            vanishing(F.xreplace({zb: g}), upper)
+            if pc.end == at_inf
+            else width(pc.end, g, upper, 1)
+        )
         mass = BaseBetween(pc.end, pc.start, *params)
     return _stable(below), _stable(above), mass
+
+
+def _at_edge(term: sp.Expr, x: sp.Symbol, edge: sp.Expr) -> sp.Expr | None:
+    """term at the finite region end ``edge``, exact where SymPy evaluates it; None
+    otherwise."""
+    from symflow.core.budget import attempt
+    from symflow.core.constants import is_finite_number
+
+    if not is_finite_number(edge):
+        return None
+    value = attempt(lambda: sp.simplify(term.subs(x, edge)), 5.0, None)
+    if value is None or value.has(sp.nan, sp.zoo, sp.AccumBounds):
+        return None
+    return value
 
 
 def cdf_source(program) -> str:

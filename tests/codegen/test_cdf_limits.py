@@ -78,3 +78,14 @@ def test_the_mass_beyond_x_next_to_an_interior_end_of_a_path() -> None:
     xs = np.array([0.5, 1 - 1e-8, 1 - 1e-12, 1 - 2**-52, 1 - 2**-53])
     want = _oracle(lambda x: 2 * mp.acos(x) / mp.pi, xs)
     np.testing.assert_allclose(k.sf(xs), want, rtol=1e-14, atol=0)
+
+
+def test_the_mass_below_x_next_to_a_finite_end_of_the_base() -> None:
+    # atan(1/z) on U(0, 1) decreases from π/2 to π/4: F(x) = P(z > cot x) = 1 − cot(x),
+    # which cancels as x -> π/4 unless written from that end
+    k = sf.Flow(sf.Uniform(0, 1), [sf.Transform(sp.atan(1 / z), z)]).compile()
+    quarter = float(np.nextafter(np.pi / 4, 1))  # the first float inside (π/4, π/2)
+    xs = np.array([quarter, quarter + 1e-15, np.pi / 4 + 1e-12, np.pi / 4 + 1e-8, 1.0, 1.5])
+    want = _oracle(lambda x: 1 - mp.cot(x), xs)
+    np.testing.assert_allclose(k.cdf(xs), want, rtol=1e-14, atol=0)
+    assert k.cdf(np.array([np.pi / 4]))[0] == 0.0  # the float π/4 is below π/4
