@@ -336,29 +336,93 @@ def _width(hi: sp.Expr, lo: sp.Expr) -> sp.Expr:
     return attempt(lambda: sp.expand(diff), 5.0, diff)
 
 
+def _from_edge(g: sp.Expr, x: sp.Symbol, end: sp.Expr) -> sp.Expr | None:
+    """g(x) − g(end) for a finite end of a path's region, written without the subtraction
+    (:func:`symflow.core.edges.difference`, with x − end computed in two parts), so that
+    it keeps its digits next to the end: 1 − cot(x) near π/4 is √2·sin(x − π/4)/sin(x)
+    in effect, not a difference of two numbers near 1. None when no identity applies."""
+    from symflow.core.budget import attempt
+    from symflow.core.constants import is_finite_number
+    from symflow.core.edges import difference, exact_difference
+
+    if not is_finite_number(end):
+        return None
+    found = attempt(lambda: difference(g, x, end, exact_difference(x, end)), 5.0, None)
+    if found is None or sp.count_ops(found) > 200 or found.has(sp.nan, sp.zoo, sp.AccumBounds):
+        return None
+    return found
+
+
 def _path_terms(program, pc, F, S, zb):
     """(mass below x, mass above x, total mass) of one path as compilable expressions.
 
     Where the path reaches an end of the base's support the term is F_Z(g(x)) or
     S_Z(g(x)) composed symbolically; elsewhere it is P(lo < Z < lo + w) with the width
-    w = |g(x) − c| simplified symbolically, so that no digits are lost to cancellation.
+    w = |g(x) − c| written without the subtraction where an identity allows (see
+    :func:`_from_edge`), else simplified symbolically, so that no digits are lost to
+    cancellation.
     """
     base, params = program.base, program.parameters
     g = pc.inverse
     at_inf, at_sup = base.support.inf, base.support.sup
 
-    def width(lo, hi):  # P(lo < Z < hi) with lo <= hi
-        return BaseBetweenWidth(lo, _width(hi, lo), *params)
+    def width(lo, hi, edge, sign):
+        """P(lo < Z < hi) with lo <= hi; one of them is g(x), the other its value at the
+        region's end ``edge``, and hi − lo = sign·(g(x) − g(edge))."""
+        near = _from_edge(g, program.x, edge)
+        w = _width(hi, lo) if near is None else sign * near
+        return BaseBetweenWidth(lo, w, *params)
 
+    def vanishing(term, edge):
+        """A composed F_Z(g(x)) or S_Z(g(x)) that is 0 at the finite region end ``edge``
+        (a path reaching a finite end of the base's support there), written as its
+        difference from that 0: 1 − cot(x) near π/4 for a uniform base."""
+        if not base.inline_kernel_forms:
+            return term
+        at_edge = _at_edge(term, program.x, edge)
+        near = _from_edge(term, program.x, edge) if at_edge == 0 else None
+        return term if near is None else near
+
+    lower, upper = pc.lower, pc.upper
     if pc.direction > 0:
-        below = F.xreplace({zb: g}) if pc.start == at_inf else width(pc.start, g)
-        above = S.xreplace({zb: g}) if pc.end == at_sup else width(g, pc.end)
+        below = (
+            vanishing(F.xreplace({zb: g}), lower)
+            if pc.start == at_inf
+            else width(pc.start, g, lower, 1)
+        )
+        above = (
+            vanishing(S.xreplace({zb: g}), upper)
+            if pc.end == at_sup
+            else width(g, pc.end, upper, -1)
+        )
         mass = BaseBetween(pc.start, pc.end, *params)
     else:
-        below = S.xreplace({zb: g}) if pc.start == at_sup else width(g, pc.start)
-        above = F.xreplace({zb: g}) if pc.end == at_inf else width(pc.end, g)
+        below = (
+            vanishing(S.xreplace({zb: g}), lower)
+            if pc.start == at_sup
+            else width(g, pc.start, lower, -1)
+        )
+        above = (
+            vanishing(F.xreplace({zb: g}), upper)
+            if pc.end == at_inf
+            else width(pc.end, g, upper, 1)
+        )
         mass = BaseBetween(pc.end, pc.start, *params)
     return _stable(below), _stable(above), mass
+
+
+def _at_edge(term: sp.Expr, x: sp.Symbol, edge: sp.Expr) -> sp.Expr | None:
+    """term at the finite region end ``edge``, exact where SymPy evaluates it; None
+    otherwise."""
+    from symflow.core.budget import attempt
+    from symflow.core.constants import is_finite_number
+
+    if not is_finite_number(edge):
+        return None
+    value = attempt(lambda: sp.simplify(term.subs(x, edge)), 5.0, None)
+    if value is None or value.has(sp.nan, sp.zoo, sp.AccumBounds):
+        return None
+    return value
 
 
 def cdf_source(program) -> str:

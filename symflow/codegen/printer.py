@@ -232,6 +232,22 @@ class KernelPrinter(PythonCodePrinter):
     def _print_Subs(self, expr):
         return self._print_Derivative(expr)
 
+    def _print_AccumulationBounds(self, expr):
+        raise CompileError(
+            f"The expression to compile contains {expr}, a range of values (the limit SymPy "
+            f"gives for an oscillating or undefined term such as atan(zoo)), not a number, "
+            f"so no kernel can compute it. Give the transform in a form whose limits at the "
+            f"ends of the support exist, or report the flow as a bug in symflow."
+        )
+
+    def _print_ComplexInfinity(self, expr):
+        raise CompileError(
+            "The expression to compile contains zoo (SymPy's complex infinity, e.g. 1/0), "
+            "which is no real number, so no kernel can compute it. Give the transform in a "
+            "form that is finite or ±oo at the ends of the support, or report the flow as a "
+            "bug in symflow."
+        )
+
     def _print_Derivative(self, expr):
         # an unevaluated derivative: printed where symflow.core.special knows it (ζ′)
         known = known_derivatives(expr)

@@ -219,6 +219,13 @@ def _step_limit(value: sp.Expr, s: sp.Symbol, point: sp.Expr, side: str) -> sp.E
     return sp.nan if root is None else sp.Float(root, 17)
 
 
+def _is_value(limit: sp.Expr) -> bool:
+    """A limit is a value to compute with: a number, ±oo or an expression in parameters,
+    not nan, the complex infinity zoo or a range of values (AccumBounds, the limit of an
+    oscillating term such as atan(zoo))."""
+    return not limit.has(sp.nan, sp.zoo, sp.AccumBounds)
+
+
 @functools.lru_cache(maxsize=256)
 def path_cdfs(program) -> tuple[PathCDF, ...]:
     """Region, direction and base-side end points of every path of ``program``.
@@ -238,7 +245,7 @@ def path_cdfs(program) -> tuple[PathCDF, ...]:
             sign = _step_direction(step.value, s, lo, hi, params)
             at_lo = _step_limit(step.value, s, lo, "+")
             at_hi = _step_limit(step.value, s, hi, "-")
-            if at_lo.has(sp.nan) or at_hi.has(sp.nan):
+            if not (_is_value(at_lo) and _is_value(at_hi)):
                 raise SymflowError(
                     f"Cannot find the limits of the inverse step {step.target} = {step.value} "
                     f"at the ends of {describe_set(sp.Interval.open(lo, hi))}."
@@ -270,7 +277,7 @@ def _at(fn: sp.Expr, z: sp.Symbol, point: sp.Expr, base, lower_value, upper_valu
     if point == base.support.sup:
         return upper_value
     value = endpoint_value(fn, z, point, side)
-    if value.has(sp.nan):
+    if not _is_value(value):
         raise SymflowError(f"Cannot evaluate {fn} at {z} = {point}.")
     return value
 

@@ -300,7 +300,11 @@ class _EdgePass:
         self.values[z] = original
         found = []
         for edge, sign, side in ((interval.inf, 1, "lo"), (interval.sup, -1, "hi")):
-            if edge.is_infinite or edge.has(sp.zoo, sp.nan) or edge.free_symbols & set(self.ranges):
+            if (
+                edge.is_infinite
+                or edge.has(sp.zoo, sp.nan, sp.AccumBounds)
+                or edge.free_symbols & set(self.ranges)
+            ):
                 continue
             if edge == 0:
                 # z is its own distance to 0: compute z itself without cancellation
@@ -539,7 +543,11 @@ class _EdgePass:
             if not e_t.is_infinite:
                 continue
             at_edge = attempt(lambda e_t=e_t: sp.limit(original, t, e_t), _BUDGET, None)
-            if at_edge is None or at_edge.has(sp.zoo, sp.nan) or at_edge.is_infinite:
+            if (
+                at_edge is None
+                or at_edge.has(sp.zoo, sp.nan, sp.AccumBounds)
+                or at_edge.is_infinite
+            ):
                 continue
             if not attempt(lambda a=at_edge: _same(a, edge), _BUDGET, False):
                 continue
@@ -548,7 +556,7 @@ class _EdgePass:
                 return self.rewrite(sign * tail)
         for e_t, sign_t, d_t in self.distances[t]:
             at_edge = attempt(lambda e_t=e_t: _at(original, t, e_t), _BUDGET, None)
-            if at_edge is None or at_edge.has(sp.zoo, sp.oo, -sp.oo, sp.nan):
+            if at_edge is None or at_edge.has(sp.zoo, sp.oo, -sp.oo, sp.nan, sp.AccumBounds):
                 continue
             if not attempt(lambda a=at_edge: _same(a, edge), _BUDGET, False):
                 continue
@@ -935,7 +943,7 @@ def _at(expr: sp.Expr, t: sp.Symbol, value: sp.Expr) -> sp.Expr:
     if value.is_infinite:
         return sp.limit(expr, t, value)
     direct = expr.subs(t, value)
-    if not direct.has(sp.zoo, sp.nan):
+    if not direct.has(sp.zoo, sp.nan, sp.AccumBounds):
         return direct
     return sp.cancel(sp.together(expr)).subs(t, value)
 
@@ -973,7 +981,7 @@ def difference(expr: sp.Expr, t: sp.Symbol, e: sp.Expr, delta: sp.Expr) -> sp.Ex
     if expr == t:
         return delta  # None at an infinite e: no finite difference
     at_e = _at(expr, t, e)
-    if at_e.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
+    if at_e.has(sp.zoo, sp.nan, sp.oo, -sp.oo, sp.AccumBounds):
         return None
     if at_e == 0 and delta is None and not _cancels(expr, t, e):
         return expr  # a product, power or function that vanishes at infinity

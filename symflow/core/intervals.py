@@ -112,7 +112,11 @@ def endpoint_value(expr: sp.Expr, t: sp.Symbol, point: sp.Expr, side: str) -> sp
     """lim expr as t -> point from ``side`` ('+' or '-'), exact when SymPy finds it."""
     if is_finite_number(point):
         direct = attempt(lambda: expr.subs(t, point), 2.0, None)
-        if direct is not None and direct.is_finite and not direct.has(sp.nan, sp.zoo):
+        if (
+            direct is not None
+            and not direct.has(sp.nan, sp.zoo, sp.AccumBounds)
+            and is_finite_number(direct)
+        ):
             if direct.is_real is not False:
                 return _rational_if_short(direct) if direct.is_Float else simplest_number(direct)
     # b**t with a constant base as exp(t log b): SymPy 1.14 takes lim 2**t (t -> -oo) = oo

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import sympy as sp
 
 from symflow.core.budget import attempt
+from symflow.core.continuity import parametric_parts, sign_on
 from symflow.core.interval_sign import interval_sign_changes
 from symflow.core.intervals import (
     as_intervals,
@@ -38,7 +39,14 @@ from symflow.core.simplify import sign_by_assumptions
 from symflow.core.special import decompose, mpmath_function
 from symflow.errors import MonotonicityError, PointMassError, SupportError
 
-__all__ = ["Piece", "monotone_pieces", "chain_pieces", "defined_part", "smooth_parts"]
+__all__ = [
+    "Piece",
+    "monotone_pieces",
+    "chain_pieces",
+    "defined_part",
+    "roots_inside",
+    "smooth_parts",
+]
 
 _PIECEWISE_LIKE = (sp.Piecewise, sp.Min, sp.Max, sp.sign, sp.Heaviside, sp.Abs)
 
@@ -66,7 +74,7 @@ def smooth_parts(
     cuts: set[sp.Expr] = set()
     for _, cond in pw.args:
         for rel in cond.atoms(sp.Rel):
-            roots = attempt(lambda r=rel: sp.solveset(r.lhs - r.rhs, t, support), 10.0, None)
+            roots = attempt(lambda r=rel: roots_inside(r.lhs - r.rhs, t, support), 10.0, None)
             if isinstance(roots, sp.FiniteSet):
                 cuts |= {r for r in roots if r.is_real}
             elif roots is None or not roots.is_empty:
@@ -136,9 +144,14 @@ def defined_part(
     jumps are searched for on a grid (:func:`_sampled_cuts`), which raises SupportError
     when it cannot conclude.
     """
-    domain = attempt(lambda: sp.calculus.util.continuous_domain(f, t, support), 15.0, None)
-    if domain is None:
-        cuts = _sampled_cuts(f, t, support, label, var)
+    if (f.free_symbols | support.free_symbols) - {t}:
+        found = attempt(lambda: parametric_parts(f, t, support, label, var, base), 30.0, None)
+        if found is not None:
+            return _without_removable(f, t, *found)
+    domain = attempt(lambda: _continuous_domain(f, t, support), 15.0, None)
+    if domain is None or domain is _UNSUPPORTED:
+        why = "within its time limit" if domain is None else "(it does not handle this form)"
+        cuts = _sampled_cuts(f, t, support, label, var, why)
         if cuts is None:  # f has no numbers at all: the monotonicity step says so
             return [support], []
         bounds = [support.inf, *cuts, support.sup]
@@ -147,6 +160,7 @@ def defined_part(
     missing = attempt(lambda: sp.Complement(support, domain), 5.0, sp.S.EmptySet)
     if not missing.is_empty and not isinstance(missing, sp.FiniteSet):
         _raise_if_points_undecided(missing, support, label, var)
+        _raise_if_parameters_undecided(missing, t, support, label, var)
         lost = missing
         where = f"for {var} in {describe_set(lost)}"
         chance = ""
@@ -177,6 +191,30 @@ def defined_part(
     return parts, cuts
 
 
+#: continuous_domain gave up on the expression (as opposed to running out of time)
+_UNSUPPORTED = sp.Symbol("unsupported")
+
+
+def _continuous_domain(f: sp.Expr, t: sp.Symbol, support: sp.Interval) -> sp.Set | sp.Symbol:
+    """SymPy's continuous_domain, or _UNSUPPORTED where it raises (it takes no parameters:
+    log(b − z) raises NotImplementedError)."""
+    try:
+        return sp.calculus.util.continuous_domain(f, t, support)
+    except (NotImplementedError, ValueError, TypeError, AttributeError, ZeroDivisionError):
+        return _UNSUPPORTED
+
+
+def _without_removable(
+    f: sp.Expr, t: sp.Symbol, parts: list[sp.Interval], cuts: list[sp.Expr]
+) -> tuple[list[sp.Interval], list[sp.Expr]]:
+    """``parts`` joined across the cuts where f is continuous after all (sin(z)/z at 0)."""
+    kept = [c for c in cuts if not (c.is_number and _continuous_at(f, t, c))]
+    if len(kept) == len(cuts):
+        return parts, cuts
+    bounds = [parts[0].inf, *kept, parts[-1].sup]
+    return [sp.Interval.open(a, b) for a, b in zip(bounds, bounds[1:], strict=False)], kept
+
+
 def _raise_if_points_undecided(missing: sp.Set, support: sp.Interval, label, var) -> None:
     """SupportError when ``missing`` is built from the support and finitely many points
     only (1/z on (a, a + 1): the point 0, inside or not depending on a), so that f lacks
@@ -193,6 +231,22 @@ def _raise_if_points_undecided(missing: sp.Set, support: sp.Interval, label, var
         f"value of {params} whether that lies inside {describe_set(support)} (where it would "
         f"split the support into pieces). Give the parameters values, or signs that settle "
         f"it (a SymPy symbol declared positive=True)."
+    )
+
+
+def _raise_if_parameters_undecided(missing: sp.Set, t, support, label, var) -> None:
+    """SupportError when the part of ``support`` where SymPy finds f undefined or not
+    continuous depends on parameters in a form symflow cannot read."""
+    params = missing.free_symbols - {t}
+    if not params:
+        return
+    names = ", ".join(sorted(s.name for s in params))
+    raise SupportError(
+        f"SymPy finds {label} undefined or not continuous for {var} in "
+        f"{missing.xreplace({t: sp.Symbol(var)})}, a part of {describe_set(support)} that "
+        f"depends on {names}, and symflow cannot decide for every value of {names} where "
+        f"that is. Give the parameters values, or assumptions that settle it (a SymPy "
+        f"symbol declared positive=True, or --param NAME:positive on the command line)."
     )
 
 
@@ -220,6 +274,38 @@ def _rational_enclosure(support: sp.Interval) -> sp.Interval | None:
     if lo is None or hi is None:
         return None
     return sp.Interval.open(lo, hi)
+
+
+def roots_inside(expr: sp.Expr, t: sp.Symbol, interval: sp.Interval) -> sp.Set:
+    """``solveset(expr, t, interval)``, solved on an enclosing interval with rational ends
+    when an end is irrational, and the roots strictly inside ``interval`` (decided in
+    50-digit arithmetic) kept.
+
+    SymPy 1.14 intersects the periodic solutions of cos(3t) = 0 with an interval whose end
+    is transcendental (tan(atan(3)/2)) as the empty set; on rational ends it finds them.
+
+    Examples
+    --------
+    >>> t = sp.Symbol("t", real=True)
+    >>> roots_inside(sp.cos(3 * t), t, sp.Interval.open(sp.sqrt(2) - 1, sp.tan(sp.atan(3) / 2)))
+    {pi/6}
+    """
+    enclosure = _rational_enclosure(interval)
+    if enclosure is None:
+        return sp.solveset(expr, t, interval)
+    found = sp.solveset(expr, t, enclosure)
+    if found.is_empty:
+        return found
+    if not isinstance(found, sp.FiniteSet):
+        return sp.solveset(expr, t, interval)
+    inside = []
+    for root in found:
+        sides = compare(interval.inf, root), compare(root, interval.sup)
+        if None in sides:
+            return sp.solveset(expr, t, interval)
+        if sides == (1, 1):
+            inside.append(root)
+    return sp.FiniteSet(*inside)
 
 
 def _missed_cuts(f, t, support, cuts, label, var) -> list[sp.Expr]:
@@ -310,10 +396,10 @@ def _evaluable(fn, x) -> bool:
 
 
 def _sampled_cuts(
-    f: sp.Expr, t: sp.Symbol, support: sp.Interval, label: str, var: str
+    f: sp.Expr, t: sp.Symbol, support: sp.Interval, label: str, var: str, why: str
 ) -> list[sp.Expr] | None:
     """The poles and jumps of f on ``support``, searched for on a grid: used when SymPy
-    cannot decide within its time limit where f is continuous.
+    cannot decide (``why``: within its time limit, or at all) where f is continuous.
 
     f and f' are evaluated at GRID_POINTS points (denser towards infinite ends) in
     30-digit arithmetic. Between two neighbours where f' has one sign s, f moving
@@ -325,14 +411,15 @@ def _sampled_cuts(
 
     Raises SupportError when f is not a finite real number at two neighbouring samples or
     more than MAX_SAMPLED_CUTS poles are found: the search cannot conclude. None when f
-    gives no number at all (it calls a function nothing evaluates): then no later step
-    can evaluate it either, and the monotonicity step reports that it cannot decide.
+    gives no number at all (it calls a function nothing evaluates, or has parameters):
+    then no later step can evaluate it either, and the monotonicity step decides from the
+    assumptions or reports that it cannot.
     """
     import mpmath
 
     undecided = (
-        f"SymPy could not decide within its time limit where {label} is continuous in "
-        f"{var} on {describe_set(support)}"
+        f"SymPy could not decide {why} where {label} is continuous in {var} on "
+        f"{describe_set(support)}"
     )
     advice = (
         f"Narrow the support of the base (or of the previous layer) so that it holds few "
@@ -344,6 +431,8 @@ def _sampled_cuts(
             f"{undecided} for every value of {params}, and it cannot be sampled on an "
             f"interval whose ends are symbols. Give the parameters values. {advice}"
         )
+    if f.free_symbols - {t}:  # no numbers without the parameters' values
+        return None
     fn = attempt(lambda: mpmath_function(t, f), 5.0, None)
     dfn = attempt(lambda: _derivative_function(f, t, sp.diff(f, t)), 5.0, None)
     if fn is None or dfn is None:
@@ -667,7 +756,7 @@ def monotone_pieces(
             pieces.extend(chained)
             continue
         dp = d.xreplace({t: tp})
-        sign = attempt(lambda p=part, e=dp, s=tp: sign_by_assumptions(e, s, p), 5.0, None)
+        sign = attempt(lambda p=part, e=dp, s=tp: _proven_sign(e, s, p), 5.0, None)
         if sign is not None:
             pieces.append(Piece(part, sign))
             continue
@@ -676,6 +765,16 @@ def monotone_pieces(
             continue
         pieces.extend(_pieces_from_roots(f, t, dp, tp, part, label, var, base))
     return pieces
+
+
+def _proven_sign(d: sp.Expr, t: sp.Symbol, interval: sp.Interval) -> int | None:
+    """The sign of d on ``interval`` from the symbols' assumptions: as it stands, else
+    factored after t is mapped onto the interval (see :func:`symflow.core.continuity.sign_on`),
+    which settles ends with parameters such as (0, b)."""
+    sign = sign_by_assumptions(d, t, interval)
+    if sign is None and (d.free_symbols | interval.free_symbols) - {t}:
+        sign = sign_on(d, t, interval)
+    return sign
 
 
 def chain_pieces(f: sp.Expr, t: sp.Symbol, interval: sp.Interval) -> list[Piece] | None:
@@ -860,7 +959,7 @@ def _pieces_with_parameters(dp, tp, part, label, var) -> list[Piece]:
             sub = sp.Interval.open(lo, hi)
             ts = symbol_on(tp.name, sub)
             on_sub = dp.xreplace({tp: ts})
-            sign = attempt(lambda e=on_sub, v=ts, i=sub: sign_by_assumptions(e, v, i), 5.0, None)
+            sign = attempt(lambda e=on_sub, v=ts, i=sub: _proven_sign(e, v, i), 5.0, None)
             if sign is None:
                 break
             if out and out[-1].direction == sign:
@@ -879,7 +978,7 @@ def _pieces_with_parameters(dp, tp, part, label, var) -> list[Piece]:
 
 
 def _pieces_from_roots(f, t, dp, tp, part, label, var, base=None) -> list[Piece]:
-    roots = attempt(lambda: sp.solveset(dp, tp, part), 10.0, None)
+    roots = attempt(lambda: roots_inside(dp, tp, part), 10.0, None)
     if isinstance(roots, sp.FiniteSet) and all(r.is_real for r in roots):
         cuts = sorted(roots, key=lambda r: float(r))
     elif roots is not None and roots.is_empty:
@@ -924,7 +1023,7 @@ def _pieces_from_roots(f, t, dp, tp, part, label, var, base=None) -> list[Piece]
         if sub.free_symbols:  # ends with parameters (-w, 0): the sign from assumptions
             ts = symbol_on(tp.name, sub)
             on_sub = dp.xreplace({tp: ts})
-            direction = attempt(lambda e=on_sub, v=ts, i=sub: sign_by_assumptions(e, v, i), 5.0, 0)
+            direction = attempt(lambda e=on_sub, v=ts, i=sub: _proven_sign(e, v, i), 5.0, 0)
         else:
             direction = attempt(lambda s=sub: _direction(fn, s), 30.0, 0)
         if direction == 0 and sub.free_symbols:

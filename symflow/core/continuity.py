@@ -1,0 +1,440 @@
+"""Where a map with parameters is continuous, decided from its structure and the
+parameters' assumptions.
+
+Each node of f that can fail to be continuous needs its argument u in a set of values
+that does not depend on the parameters: log(u) and u**(-1/2) need u in (0, oo), sqrt(u)
+needs u in [0, oo), 1/u needs u != 0, acos(u) needs u in [-1, 1]. f is continuous on a
+sub-interval of the support that holds no root of u = c for a boundary point c of those
+sets, provided every u lies in its set there; as u is continuous between the roots, that
+is decided at one interior point. Whether a root c(b) lies inside (a(b), b(b)) is decided
+from the signs of c − a and b − c under the assumptions on the parameters (b positive:
+the root b of b − z is the end of (0, b), not a point inside it).
+
+SymPy's ``continuous_domain`` does not take parameters (log(b − z) on (0, b) raises
+NotImplementedError), so :func:`parametric_parts` is how :mod:`symflow.core.pieces` finds
+the pieces of a transform whose expression or support has free symbols.
+
+Examples
+--------
+>>> import sympy as sp
+>>> t = sp.Symbol("t", positive=True)
+>>> b = sp.Symbol("b", positive=True)
+>>> parametric_parts(sp.log(b - t), t, sp.Interval.open(0, b), "log(b - z)", "z")
+([Interval.open(0, b)], [])
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import sympy as sp
+
+from symflow.core.budget import attempt
+from symflow.core.intervals import compare, describe_set, interior_point
+from symflow.errors import SupportError
+
+__all__ = ["parametric_parts", "sign_on", "sign_under_assumptions"]
+
+#: functions of one argument continuous on the whole real line
+_EVERYWHERE = (
+    sp.exp,
+    sp.sin,
+    sp.cos,
+    sp.sinh,
+    sp.cosh,
+    sp.tanh,
+    sp.atan,
+    sp.asinh,
+    sp.erf,
+    sp.erfc,
+    sp.erfi,
+    sp.Abs,
+)
+
+_N = sp.Symbol("n", integer=True)
+#: functions of one argument and the (parameter-free) set of real arguments on which they
+#: are real and continuous, where SymPy's continuous_domain does not know it
+_POLES_AT_HALF_PI = sp.ImageSet(sp.Lambda(_N, _N * sp.pi + sp.pi / 2), sp.S.Integers)
+_POLES_AT_PI = sp.ImageSet(sp.Lambda(_N, _N * sp.pi), sp.S.Integers)
+_KNOWN_DOMAINS = {
+    sp.tan: sp.Complement(sp.S.Reals, _POLES_AT_HALF_PI),
+    sp.sec: sp.Complement(sp.S.Reals, _POLES_AT_HALF_PI),
+    sp.cot: sp.Complement(sp.S.Reals, _POLES_AT_PI),
+    sp.csc: sp.Complement(sp.S.Reals, _POLES_AT_PI),
+    sp.erfinv: sp.Interval.open(-1, 1),
+    sp.erfcinv: sp.Interval.open(0, 2),
+    sp.loggamma: sp.Interval.open(0, sp.oo),
+}
+
+
+@dataclass(frozen=True)
+class _Need:
+    """``node`` is real and continuous where its argument ``inner`` lies in ``allowed``."""
+
+    node: sp.Expr
+    inner: sp.Expr
+    allowed: sp.Set
+
+    @property
+    def only_points_missing(self) -> bool:
+        """``allowed`` is the real line less finitely many points (a pole, not a domain)."""
+        return isinstance(sp.Complement(sp.S.Reals, self.allowed), sp.FiniteSet)
+
+
+def sign_under_assumptions(e: sp.Expr) -> int | None:
+    """The sign of e (1, 0 or −1) for every value of its symbols, decided by SymPy's
+    assumptions on e and on its factored form; None when they do not decide it.
+
+    Examples
+    --------
+    >>> b = sp.Symbol("b", positive=True)
+    >>> sign_under_assumptions(b - b / (1 + b)), sign_under_assumptions(b - 1) is None
+    (1, True)
+    """
+    if e is sp.S.Infinity:
+        return 1
+    if e is sp.S.NegativeInfinity:
+        return -1
+    forms = [e]
+    factored = attempt(lambda: sp.factor(sp.together(e)), 5.0, None)
+    if factored is not None and factored != e:
+        forms.append(factored)
+    for form in forms:
+        if form.is_zero:
+            return 0
+        if form.is_positive:
+            return 1
+        if form.is_negative:
+            return -1
+    if e.is_number:
+        return compare(sp.Integer(0), e)
+    return None
+
+
+def _nonempty(interval: sp.Interval) -> dict:
+    """A substitution that writes the upper end of ``interval`` as its lower end plus a
+    positive width (b -> a + w), for finite ends with parameters whose order the
+    assumptions do not give: a support (a, b) is not empty, so b − a > 0 is known there."""
+    lo, hi = interval.inf, interval.sup
+    if lo.has(sp.oo, -sp.oo) or hi.has(sp.oo, -sp.oo) or not (lo.free_symbols | hi.free_symbols):
+        return {}
+    if sign_under_assumptions(hi - lo) is not None:
+        return {}
+    w = sp.Dummy("w", positive=True)
+    for s in sorted(hi.free_symbols - lo.free_symbols, key=str):
+        k = hi.diff(s)
+        if k.is_number and k != 0:
+            return {s: (lo + w - (hi - k * s)) / k}
+    for s in sorted(lo.free_symbols - hi.free_symbols, key=str):
+        k = lo.diff(s)
+        if k.is_number and k != 0:
+            return {s: (hi - w - (lo - k * s)) / k}
+    return {}
+
+
+def _sign_on_support(e: sp.Expr, width: dict) -> int | None:
+    """The sign of e from the assumptions, or else with the support's ends ordered
+    (see :func:`_nonempty`)."""
+    sign = sign_under_assumptions(e)
+    if sign is None and width:
+        sign = sign_under_assumptions(e.xreplace(width))
+    return sign
+
+
+def sign_on(d: sp.Expr, t: sp.Symbol, interval: sp.Interval) -> int | None:
+    """The sign of d(t) for every t inside the open ``interval`` and every value of the
+    parameters (1 or −1), from their assumptions after t is written as a positive symbol s
+    mapped onto the interval and the result factored (−1/(b − z) on (0, b) is
+    −(1 + s)/b); None when they do not decide it.
+
+    Examples
+    --------
+    >>> t = sp.Symbol("t", real=True)
+    >>> b = sp.Symbol("b", positive=True)
+    >>> sign_on(-1 / (b - t), t, sp.Interval.open(0, b))
+    -1
+    """
+    lo, hi = interval.inf, interval.sup
+    s = sp.Symbol("s_sign", positive=True)
+    if lo == -sp.oo and hi == sp.oo:
+        sub = sp.Symbol("r_sign", real=True)
+    elif hi == sp.oo:
+        sub = lo + s
+    elif lo == -sp.oo:
+        sub = hi - s
+    else:
+        sub = (lo + hi * s) / (1 + s)
+    sign = _sign_on_support(d.xreplace({t: sub}), _nonempty(interval))
+    return sign or None
+
+
+_W = sp.Symbol("w", real=True)
+
+
+@lru_cache(maxsize=64)
+def _allowed_set(kind: type) -> sp.Set | None:
+    """The real arguments w where the function ``kind`` of one argument is continuous (an
+    interval, a finite union, or the line less infinitely many points for tan); None when
+    SymPy does not know it."""
+    if kind in _KNOWN_DOMAINS:
+        return _KNOWN_DOMAINS[kind]
+    return attempt(lambda: sp.calculus.util.continuous_domain(kind(_W), _W, sp.S.Reals), 5.0, None)
+
+
+class _Periodic(Exception):
+    """A node of f is not continuous at infinitely many values of its argument (tan)."""
+
+    def __init__(self, node: sp.Expr, singular: sp.Set):
+        super().__init__(str(node))
+        self.node, self.singular = node, singular
+
+
+def _edges(allowed: sp.Set) -> sp.Set | None:
+    """The boundary of ``allowed``: its missing points when it is the line less a set
+    (the poles π/2 + kπ of tan), None when SymPy cannot give it."""
+    if isinstance(allowed, sp.Complement) and allowed.args[0] == sp.S.Reals:
+        return allowed.args[1]
+    return attempt(lambda: allowed.boundary, 5.0, None)
+
+
+def _needs(f: sp.Expr, t: sp.Symbol) -> list[_Need] | None:
+    """What each node of f needs of its argument to be real and continuous; None when some
+    node is not understood (a function of several arguments). Raises _Periodic for a node
+    with infinitely many poles."""
+    needs = []
+    for node in sp.preorder_traversal(f):
+        if node.is_Atom or not node.has(t) or isinstance(node, (sp.Add, sp.Mul)):
+            continue
+        if node.is_Pow:
+            base, e = node.args
+            if e.has(t):
+                if base.has(t):
+                    needs.append(_Need(node, base, sp.Interval.open(0, sp.oo)))
+                elif not base.is_positive:
+                    return None
+            elif e.is_integer and e.is_nonnegative:
+                continue
+            elif e.is_integer and e.is_negative:
+                needs.append(_Need(node, base, sp.Complement(sp.S.Reals, {0})))
+            elif e.is_positive:
+                needs.append(_Need(node, base, sp.Interval(0, sp.oo)))
+            elif e.is_negative:
+                needs.append(_Need(node, base, sp.Interval.open(0, sp.oo)))
+            else:
+                return None
+        elif isinstance(node, sp.log) and len(node.args) == 1:
+            needs.append(_Need(node, node.args[0], sp.Interval.open(0, sp.oo)))
+        elif isinstance(node, _EVERYWHERE):
+            continue
+        elif isinstance(node, sp.Function) and len(node.args) == 1:
+            allowed = _allowed_set(type(node))
+            if allowed is None:
+                return None
+            edges = _edges(allowed)
+            if edges is None:
+                return None
+            if not isinstance(edges, sp.FiniteSet):
+                raise _Periodic(node, edges)
+            if allowed != sp.S.Reals:
+                needs.append(_Need(node, node.args[0], allowed))
+        else:
+            return None
+    return needs
+
+
+def _roots(u: sp.Expr, t: sp.Symbol) -> list[sp.Expr] | None:
+    """The real roots of u = 0 (candidates, when SymPy keeps a condition on them); None
+    when they are not finitely many explicit points."""
+    found = attempt(lambda: sp.solveset(u, t, sp.S.Reals), 10.0, None)
+    if found is None:
+        return None
+    if isinstance(found, sp.Intersection) and sp.S.Reals in found.args:
+        found = sp.Intersection(*[a for a in found.args if a != sp.S.Reals])
+    if isinstance(found, sp.Complement) and isinstance(found.args[0], sp.FiniteSet):
+        found = found.args[0]  # {0} \ {b}: 0 is a root unless it is b
+    if isinstance(found, sp.Union) and all(isinstance(a, sp.FiniteSet) for a in found.args):
+        found = sp.FiniteSet(*[p for a in found.args for p in a])
+    if not isinstance(found, sp.FiniteSet):
+        return None
+    return [r for r in found if r.is_real is not False and not r.has(t)]
+
+
+def _params(*exprs: sp.Basic) -> str:
+    names = set()
+    for e in exprs:
+        names |= {s.name for s in e.free_symbols}
+    return ", ".join(sorted(names))
+
+
+def parametric_parts(
+    f: sp.Expr, t: sp.Symbol, support: sp.Interval, label: str, var: str, base=None
+) -> tuple[list[sp.Interval], list[sp.Expr]] | None:
+    """The open intervals of ``support`` on which f is real and continuous, and the cut
+    points between them, decided from the structure of f and the parameters' assumptions.
+
+    Returns None when some node of f is not understood or the roots of its argument are
+    not finitely many explicit points (the caller then asks SymPy). Raises SupportError
+    when f is undefined on a sub-interval, or when the assumptions do not decide whether
+    a point where f may fail to be continuous lies inside the support, or whether f is
+    defined on a sub-interval.
+
+    Examples
+    --------
+    >>> t = sp.Symbol("t", real=True)
+    >>> c = sp.Symbol("c", real=True)
+    >>> parametric_parts(1 / (t - c), t, sp.Interval.open(-sp.oo, sp.oo), "1/(z - c)", "z")
+    ([Interval.open(-oo, c), Interval.open(c, oo)], [c])
+    """
+    try:
+        needs = _needs(f, t)
+    except _Periodic as periodic:
+        _raise_if_periodic_moves(periodic, t, support, label, var)
+        return None
+    if needs is None:
+        return None
+    lo, hi = support.inf, support.sup
+    width = _nonempty(support)
+    shown = sp.Symbol(var)
+    interior: list[tuple[sp.Expr, _Need]] = []
+    for need in needs:
+        for c in _edges(need.allowed):
+            roots = _roots(need.inner - c, t)
+            if roots is None:
+                return None
+            for r in roots:
+                if any(_sign_on_support(r - p, width) == 0 for p, _ in interior):
+                    continue
+                if r.is_real is None:
+                    sides = (None, None)
+                else:
+                    sides = (_sign_on_support(r - lo, width), _sign_on_support(hi - r, width))
+                if sides[0] is not None and sides[0] <= 0 or sides[1] is not None and sides[1] <= 0:
+                    continue  # at an end or outside: not a point inside the support
+                if None in sides:
+                    _raise_undecided_point(need, t, r, c, support, label, var)
+                interior.append((r, need))
+    cuts = _ordered([r for r, _ in interior], support, label, var)
+    bounds = [lo, *cuts, hi]
+    parts = [sp.Interval.open(p, q) for p, q in zip(bounds, bounds[1:], strict=False)]
+    for part in parts:
+        point = interior_point(part)
+        for need in needs:
+            if need.only_points_missing:
+                continue  # u avoids its poles between the cuts
+            value = need.inner.xreplace({t: point})
+            inside = _member(value, need.allowed, width)
+            if inside is None:
+                raise SupportError(
+                    f"{label} contains {need.node.xreplace({t: shown})}, which is real only "
+                    f"where {need.inner.xreplace({t: shown})} lies in "
+                    f"{describe_set(need.allowed)}, and symflow cannot decide for every value "
+                    f"of {_params(value)} whether it does for {var} in {describe_set(part)}. "
+                    f"Give the parameters values, or signs that settle it (a SymPy symbol "
+                    f"declared positive=True, or --param NAME:positive on the command line)."
+                )
+            if not inside:
+                _raise_undefined(need, t, part, support, label, var, base)
+    return parts, cuts
+
+
+def _member(value: sp.Expr, allowed: sp.Set, width: dict) -> bool | None:
+    """Whether ``value`` lies in ``allowed`` (a finite union of intervals) for every value
+    of its symbols; None when the assumptions do not decide it."""
+    for piece in allowed.args if isinstance(allowed, sp.Union) else (allowed,):
+        if not isinstance(piece, sp.Interval):
+            return None
+        above = _sign_on_support(value - piece.inf, width)
+        below = _sign_on_support(piece.sup - value, width)
+        if above is None or below is None:
+            return None
+        ok_lo = above > 0 or (above == 0 and not piece.left_open)
+        ok_hi = below > 0 or (below == 0 and not piece.right_open)
+        if ok_lo and ok_hi:
+            return True
+    return False
+
+
+def _ordered(points: list[sp.Expr], support, label, var) -> list[sp.Expr]:
+    """``points`` from left to right, the order decided under the assumptions."""
+    out: list[sp.Expr] = []
+    for p in points:
+        position = 0
+        for q in out:
+            order = _sign_on_support(p - q, _nonempty(support))
+            if order is None:
+                raise SupportError(
+                    f"{label} is not continuous at {var} = {p} nor at {var} = {q}, both "
+                    f"inside {describe_set(support)}, and symflow cannot decide for every "
+                    f"value of {_params(p, q)} which comes first. Give the parameters "
+                    f"values, or signs that settle it (a SymPy symbol declared positive=True)."
+                )
+            if order > 0:
+                position += 1
+        out.insert(position, p)
+    return out
+
+
+def _raise_undecided_point(need: _Need, t, r, c, support, label, var) -> None:
+    shown = sp.Symbol(var)
+    node, inner = need.node.xreplace({t: shown}), need.inner.xreplace({t: shown})
+    if need.only_points_missing:
+        what = f"is not continuous at {var} = {r} ({node} has a pole where {inner} = {c})"
+    else:
+        what = (
+            f"stops being real or continuous at {var} = {r} (where {inner} = {c}, an edge of "
+            f"where {node} is real and continuous)"
+        )
+    when = ""
+    if r.is_real:
+        gaps = [r - support.inf, support.sup - r]
+        width = _nonempty(support)
+        sides = [f"{g} > 0" for g in gaps if g.is_finite and _sign_on_support(g, width) != 1]
+        when = f"; it does exactly when {' and '.join(sides)}"
+    raise SupportError(
+        f"{label} {what}, and symflow cannot decide for every value of {_params(r, support)} "
+        f"whether that lies inside {describe_set(support)}{when}. Give the parameters "
+        f"values, or assumptions that settle it (a SymPy symbol declared positive=True, "
+        f"negative=True, ..., or --param NAME:positive on the command line)."
+    )
+
+
+def _raise_if_periodic_moves(periodic: _Periodic, t, support, label, var) -> None:
+    """SupportError when a node with infinitely many poles (tan(z − c)) meets parameters
+    in its argument or in the support's ends: how many poles lie inside is not decided."""
+    inner = periodic.node.args[0]
+    params = (inner.free_symbols | support.free_symbols) - {t}
+    if not params:
+        return
+    shown = sp.Symbol(var)
+    names = ", ".join(sorted(s.name for s in params))
+    singular = periodic.singular
+    if isinstance(singular, sp.ImageSet) and singular.base_sets == (sp.S.Integers,):
+        (n,) = singular.lamda.variables
+        points = f"= {singular.lamda.expr} for some integer {n}"
+    else:
+        points = f"lies in {singular}"
+    raise SupportError(
+        f"{label} contains {periodic.node.xreplace({t: shown})}, which is not continuous "
+        f"where {inner.xreplace({t: shown})} {points}, and symflow cannot decide for "
+        f"every value of {names} which of these points lie inside {describe_set(support)}. "
+        f"Give the parameters values."
+    )
+
+
+def _raise_undefined(need: _Need, t, part, support, label, var, base) -> None:
+    shown = sp.Symbol(var)
+    chance = ""
+    if base is not None:
+        from symflow.core.intervals import probability
+
+        p = attempt(lambda: probability(base, sp.Interval(part.inf, part.sup)), 10.0, None)
+        if p is not None and p != 0:
+            chance = f", which has probability {p} under {base!r}"
+    raise SupportError(
+        f"{label} is undefined (or not real) for {var} in {describe_set(part)}{chance}: "
+        f"{need.node.xreplace({t: shown})} needs {need.inner.xreplace({t: shown})} in "
+        f"{describe_set(need.allowed)}. Use a base or a previous layer whose support avoids "
+        f"it, or change the transform so that it is defined on all of "
+        f"{describe_set(support)}."
+    )
