@@ -431,10 +431,20 @@ def _raise_undefined(need: _Need, t, part, support, label, var, base) -> None:
         p = attempt(lambda: probability(base, sp.Interval(part.inf, part.sup)), 10.0, None)
         if p is not None and p != 0:
             chance = f", which has probability {p} under {base!r}"
+    node = need.node.xreplace({t: shown})
+    root = ""
+    if node.is_Pow and node.exp.is_Rational and node.exp.q % 2 == 1:
+        # SymPy's power of a negative number is the complex principal root
+        root = (
+            f" For the real root of a negative number write "
+            f"sp.real_root({node.base}, {node.exp.q})"
+            + (f"**{node.exp.p}" if node.exp.p != 1 else "")
+            + "."
+        )
     raise SupportError(
         f"{label} is undefined (or not real) for {var} in {describe_set(part)}{chance}: "
-        f"{need.node.xreplace({t: shown})} needs {need.inner.xreplace({t: shown})} in "
+        f"{node} needs {need.inner.xreplace({t: shown})} in "
         f"{describe_set(need.allowed)}. Use a base or a previous layer whose support avoids "
         f"it, or change the transform so that it is defined on all of "
-        f"{describe_set(support)}."
+        f"{describe_set(support)}.{root}"
     )

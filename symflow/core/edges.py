@@ -1017,6 +1017,9 @@ def difference(expr: sp.Expr, t: sp.Symbol, e: sp.Expr, delta: sp.Expr) -> sp.Ex
     if isinstance(expr, sp.Function) and len(expr.args) == 1:
         a = expr.args[0]
         a0 = _at(a, t, e)
+        if hasattr(expr, "edge_difference"):  # an implicit inverse: a root of its own
+            da = difference(a, t, e, delta) if delta is not None else None
+            return None if da is None else expr.edge_difference(a0, da)
         if isinstance(expr, sp.atan) and a0.is_infinite:
             # atan(a) ∓ π/2 for a → ±∞, on that side of 0; the direct form on the other
             s0 = sp.sign(a0)

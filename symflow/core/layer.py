@@ -76,6 +76,13 @@ class ImplicitInverse(sp.Function):
         z = self.func(self.args[0])
         return 1 / sp.diff(self.forward, self.variable).xreplace({self.variable: z})
 
+    def edge_difference(self, a0: sp.Expr, delta: sp.Expr) -> sp.Expr | None:
+        """f⁻¹(a₀ + Δ) − f⁻¹(a₀) without the subtraction (:func:`inverse_difference`),
+        for :func:`symflow.core.edges.difference`; None where a₀ is no finite number."""
+        if not a0.is_number or a0.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
+            return None
+        return inverse_difference(self, a0, delta)
+
     def _eval_evalf(self, prec):
         y = (
             sp.Float(self.args[0], mp.libmp.prec_to_dps(prec + 10))

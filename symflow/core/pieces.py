@@ -144,7 +144,13 @@ def defined_part(
     jumps are searched for on a grid (:func:`_sampled_cuts`), which raises SupportError
     when it cannot conclude.
     """
-    if (f.free_symbols | support.free_symbols) - {t}:
+    # SymPy's continuous_domain takes t**(1/3) for real on t < 0, where the power is the
+    # complex principal root: fractional powers are read node by node as with parameters
+    fractional = any(
+        node.is_Pow and node.base.has(t) and not node.exp.has(t) and node.exp.is_integer is False
+        for node in sp.preorder_traversal(f)
+    )
+    if fractional or (f.free_symbols | support.free_symbols) - {t}:
         found = attempt(lambda: parametric_parts(f, t, support, label, var, base), 30.0, None)
         if found is not None:
             return _without_removable(f, t, *found)

@@ -592,7 +592,7 @@ def train_flow(
 
     def theta_of(eta: np.ndarray) -> np.ndarray:
         theta = theta0.copy()
-        with np.errstate(over="ignore"):  # (inf: the objective's wall)
+        with np.errstate(over="ignore", invalid="ignore"):  # (inf, nan: the wall)
             theta[free] = np.where(kinds[free] != 0, kinds[free] * np.exp(eta), eta)
         return theta
 

@@ -203,3 +203,27 @@ def test_signs_under_assumptions() -> None:
     assert sign_on(t - b / 2, t, sp.Interval.open(0, b)) is None
     # (a, b) is not empty: b − t > 0 inside it although a and b are only real
     assert sign_on(b_real - t, t, sp.Interval.open(a, b_real)) == 1
+
+
+@pytest.mark.parametrize(
+    ("power", "hint"),
+    [(sp.Rational(1, 3), "sp.real_root(z, 3)."), (sp.Rational(2, 3), "sp.real_root(z, 3)**2.")],
+)
+def test_a_fractional_power_of_a_negative_state_is_refused_with_the_real_root(power, hint):
+    """z**(1/3) on U(−1, 2): SymPy's principal root is complex for z < 0 (its
+    continuous_domain took it for real, and the image raised a raw ValueError)."""
+    with pytest.raises(sf.SupportError, match=r"for z in \(-1, 0\), which has probability 1/3"):
+        sf.Flow(sf.Uniform(-1, 2), [sf.Transform(z**power, z)])
+    with pytest.raises(sf.SupportError) as refused:
+        sf.Flow(sf.Uniform(-1, 2), [sf.Transform(z**power, z)])
+    assert str(refused.value).endswith(hint)
+
+
+def test_the_real_cube_root_of_a_state_through_zero_has_its_density():
+    """x = real_root(z, 3) on U(−1, 2): p(x) = 3x²/3 = x² on (−1, 2^(1/3))."""
+    X = sf.Flow(sf.Uniform(-1, 2), [sf.Transform(sp.real_root(z, 3), z)])
+    x = sp.Symbol("x", real=True)
+    density = X.density(x)
+    for value in (-0.9, -0.01, 0.5, 1.25):
+        assert float(density.subs(x, value)) == pytest.approx(value**2, rel=1e-14)
+    assert float(density.subs(x, 1.3)) == 0.0
