@@ -220,3 +220,19 @@ def test_quantile_next_to_the_cut_points_of_a_truncated_base(cut, kind):
         if not _close(float(g), want):
             wrong.append((u, float(g), want))
     assert not wrong, f"{name} {kind}: (u, kernel, mpmath) {wrong}"
+
+
+def test_an_odd_negative_power_of_a_normal_overflows_to_inf_where_its_quantile_does() -> None:
+    """x = z⁻³ on N(0, 1) (two decreasing pieces, inverted by bracketing): F_X⁻¹(u) =
+    Φ⁻¹(½ − u)⁻³ ≈ −(φ(0)/u)³ is −6e898 at u = 1e-300, −inf in float64 (not the largest
+    float), and finite to 1e-12 where it is finite; the isf mirrors it."""
+    k = sf.Flow(sf.Normal(0, 1), [sf.Transform(z**-3, z)]).compile()
+    us = (1e-300, 1e-100, 1e-20, 0.3)
+    with mp.workdps(50):
+        want = [float((-mp.sqrt(2) * mp.erfinv(2 * mpf(u))) ** -3) for u in us]  # Φ⁻¹(½ − u)
+    assert want[0] == -math.inf
+    for kind, sign in (("quantile", 1), ("isf", -1)):
+        got = getattr(k, kind)(np.array(us))
+        wrong = [(u, g, sign * w) for u, g, w in zip(us, got, want, strict=True)]
+        wrong = [(u, g, w) for u, g, w in wrong if not _close(float(g), w)]
+        assert not wrong, f"{kind}: (u, kernel, mpmath) {wrong}"
