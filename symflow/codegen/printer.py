@@ -14,6 +14,9 @@ Examples
 
 from __future__ import annotations
 
+import math
+from fractions import Fraction
+
 import sympy as sp
 from sympy.codegen.cfunctions import expm1, log1p
 from sympy.printing.pycode import PythonCodePrinter
@@ -195,6 +198,13 @@ def fold_constants(expr: sp.Expr) -> sp.Expr:
     return fold(expr)
 
 
+def _literal(value: float) -> str:
+    """A float as kernel source: ``math.inf`` and ``(-math.inf)`` where repr gives ``inf``."""
+    if math.isinf(value):
+        return "math.inf" if value > 0 else "(-math.inf)"
+    return repr(value)
+
+
 class KernelPrinter(PythonCodePrinter):
     """Prints kernel statements; unknown functions are refused with a clear message."""
 
@@ -305,10 +315,15 @@ class KernelPrinter(PythonCodePrinter):
     _print_expm1 = _print_Function
 
     def _print_Float(self, expr):
-        return repr(float(expr))
+        return _literal(float(expr))
 
     def _print_Rational(self, expr):
-        return repr(float(expr.p) / float(expr.q))
+        # correctly rounded, also where p or q alone is beyond the float range (10**-600)
+        try:
+            value = float(Fraction(expr.p, expr.q))
+        except OverflowError:
+            value = math.copysign(math.inf, expr.p)
+        return _literal(value)
 
     def _print_Integer(self, expr):
         # numba types integer literals as int64: a larger one is a float constant
