@@ -182,16 +182,15 @@ def _distance_from_cut(cdf, a, b, u, upper) -> mpf:
         return mp.exp((lo + hi) / 2)
 
 
-# a base cut at two points inside its parent's support: (parent, a, b, parent CDF in mpmath)
+# a base cut at two points inside its parent's support: (parent, a, b, parent CDF in mpmath).
+# Gamma(3, 1) has no closed-form quantile (F⁻¹ by bracketing, then the distance by Newton
+# steps), and F(3) > 1/2 puts (3, 6) in its upper half (the kernel forms read S there)
 CUTS = {
-    # the interval lies in the upper half: the kernel forms read S, S⁻¹(S(a) − u·m)
-    "Normal(0, 1) on (1, 2)": (lambda: sf.Normal(0, 1), 1, 2, mp.ncdf),
-    # no closed-form quantile: F⁻¹ by bracketing, then the distance by Newton steps
-    "Gamma(3, 1) on (1, 4)": (
+    "Gamma(3, 1) on (3, 6)": (
         lambda: sf.Gamma(3, 1),
-        1,
-        4,
-        lambda t: mp.gammainc(3, 0, t, regularized=True),
+        3,
+        6,
+        lambda t: -mp.expm1(-t) - mp.exp(-t) * (t + t**2 / 2),
     ),
 }
 
