@@ -117,7 +117,9 @@ def _distance_function(cls, em, edge: sp.Expr) -> ast.FunctionDef:
     base density ``_bP`` and interval probability ``_bBw`` at the end ``edge``."""
     base = em.program.base
     params = em.param_names
-    small = base.width_threshold(edge, sp.S.Zero)
+    # quadrature below the base's width threshold, and never across a kink (Laplace's 0)
+    gaps = [sp.Abs(k - edge) for k in base.kinks if sp.simplify(k - edge) != 0]
+    small = sp.Min(base.width_threshold(edge, sp.S.Zero), *gaps)
     levels = "(" + "".join(f"{q}, " for q in params) + ")"
     edge_code, small_code = (em.code(em.rename(sp.sympify(v))) for v in (edge, small))
     value = call(
