@@ -216,9 +216,11 @@ def _exact(value: sp.Expr) -> sp.Rational | None:
 
 
 def _coefficient_into_power(expr: sp.Mul) -> sp.Expr | None:
-    """k·bⁿ·… with k beyond the normal float range (1/(2σ²) for σ = 1e-300 is 5e599) as
-    ±(|k|^(1/n)·b)ⁿ·…, unevaluated: SymPy multiplies the root back into k (and would
-    distribute it over b = x − m), the float k would be inf or 0 (and inf·0 at x = 0)."""
+    """k·bⁿ·… with k beyond the normal float range (1/(2σ²) for σ = 1e-300 is 5e599), or
+    below 2⁻²⁶, as ±(|k|^(1/n)·b)ⁿ·…, unevaluated: SymPy multiplies the root back into k
+    (and would distribute it over b = x − m); the float k would be inf or 0 (and inf·0
+    at x = 0), and bⁿ overflows long before k·bⁿ does for a small k ((x/1e100)³ is
+    −1e150 at x = 1e150, x³·1e-300 is inf)."""
     k, rest = expr.as_coeff_Mul()
     k = _exact(k)
     if k is None or k == 0:
@@ -227,7 +229,7 @@ def _coefficient_into_power(expr: sp.Mul) -> sp.Expr | None:
         magnitude = abs(float(Fraction(k.p, k.q)))
     except OverflowError:
         magnitude = math.inf
-    if _TINY <= magnitude < math.inf:
+    if 2.0**-26 <= magnitude < math.inf:
         return None
     factors = list(sp.Mul.make_args(rest))
     for i, f in enumerate(factors):

@@ -1,5 +1,5 @@
-"""Location-scale bases at extreme but valid scales (1e-300 … 1e300) and far points, against
-textbook log-densities and CDFs in mpmath at 60 digits.
+"""Location-scale (and Weibull) bases at extreme but valid scales (1e-300 … 1e300) and
+far points, against textbook log-densities and CDFs in mpmath at 60 digits.
 
 The standardised t = (x − m)/s overflows there (1e10/1e-300), and with numbers SymPy
 distributes 1/s over x − m, whose digits are then lost next to m (x/3 − 1e8/3); the
@@ -42,6 +42,13 @@ LOG_DENSITIES = {
             -abs(_t(m, s, x)) - 2 * mp.log1p(mp.exp(-abs(_t(m, s, x)))) - mp.log(mpf(s))
         ),
     ),
+    # m is the shape here: log(k/s) + (k − 1)·log(x/s) − (x/s)^k
+    "Weibull": (
+        sf.Weibull,
+        lambda k, s, x: (
+            mp.log(mpf(k) / mpf(s)) + (k - 1) * mp.log(mpf(x) / mpf(s)) - (mpf(x) / mpf(s)) ** k
+        ),
+    ),
 }
 
 # (base, m, s, points): each case one compiled kernel
@@ -53,6 +60,7 @@ CASES = [
     ("Normal", 0, 1e-300, (0.0, 1e-300, 1e-150)),
     ("Logistic", 1e8, 3, (NEXT, 1e8 + 1, 1e300, -1e300)),
     ("Logistic", 1e8, 1e-100, (NEXT, 1e8 + 1)),
+    ("Weibull", 3, 1e100, (1e-300, 1e100, 1e150)),  # x³ overflows, (x/1e100)³ does not
 ]
 
 
