@@ -84,7 +84,14 @@ def _fallback(reason: str) -> Path:
 
 
 #: the modules of symflow.codegen whose numba functions kernel modules call
-HELPER_MODULES = ("simdmath.py", "rewrite.py", "helpers.py", "special.py", "solvers.py")
+HELPER_MODULES = (
+    "simdmath.py",
+    "rewrite.py",
+    "helpers.py",
+    "special.py",
+    "solvers.py",
+    "edge_distance.py",
+)
 
 
 @functools.lru_cache(maxsize=1)

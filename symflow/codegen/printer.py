@@ -14,6 +14,9 @@ Examples
 
 from __future__ import annotations
 
+import math
+from fractions import Fraction
+
 import sympy as sp
 from sympy.codegen.cfunctions import expm1, log1p
 from sympy.printing.pycode import PythonCodePrinter
@@ -190,9 +193,94 @@ def fold_constants(expr: sp.Expr) -> sp.Expr:
                 raise CompileError(f"The constant {e} is not real; it cannot be compiled.")
         if not e.args:
             return e
+        if isinstance(e, sp.Add) and e.free_symbols:
+            grouped = _affine_grouped(e)  # before log 3 joins the rational constant
+            if grouped is not None:
+                scaled, others = grouped
+                return sp.Add(scaled, *[fold(a) for a in others], evaluate=False)
         return e.func(*[fold(a) for a in e.args]) if e.free_symbols else e
 
     return fold(expr)
+
+
+_TINY = 2.2250738585072014e-308
+
+
+def _exact(value: sp.Expr) -> sp.Rational | None:
+    """A numeric coefficient as an exact rational (a Float is a binary fraction)."""
+    if isinstance(value, sp.Rational):
+        return value
+    if isinstance(value, sp.Float):
+        return sp.Rational(value)
+    return None
+
+
+def _coefficient_into_power(expr: sp.Mul) -> sp.Expr | None:
+    """k·bⁿ·… with k beyond the normal float range (1/(2σ²) for σ = 1e-300 is 5e599), or
+    below 2⁻²⁶, as ±(|k|^(1/n)·b)ⁿ·…, unevaluated: SymPy multiplies the root back into k
+    (and would distribute it over b = x − m); the float k would be inf or 0 (and inf·0
+    at x = 0), and bⁿ overflows long before k·bⁿ does for a small k ((x/1e100)³ is
+    −1e150 at x = 1e150, x³·1e-300 is inf)."""
+    k, rest = expr.as_coeff_Mul()
+    k = _exact(k)
+    if k is None or k == 0:
+        return None
+    try:
+        magnitude = abs(float(Fraction(k.p, k.q)))
+    except OverflowError:
+        magnitude = math.inf
+    if 2.0**-26 <= magnitude < math.inf:
+        return None
+    factors = list(sp.Mul.make_args(rest))
+    for i, f in enumerate(factors):
+        base, e = f.as_base_exp()
+        if not (e.is_Integer and e >= 2):
+            continue
+        root = sp.Float(sp.root(abs(k), e).evalf(30), 17)
+        if not _TINY <= abs(float(root)) < math.inf:
+            continue
+        scaled = sp.Pow(sp.Mul(root, base, evaluate=False), e, evaluate=False)
+        others = factors[:i] + factors[i + 1 :]
+        return sp.Mul(sp.sign(k), scaled, *others, evaluate=False)
+    return None
+
+
+def _power_of_two(k: sp.Rational) -> bool:
+    p, q = abs(k.p), k.q
+    return p & (p - 1) == 0 and q & (q - 1) == 0
+
+
+def _affine_grouped(expr: sp.Add) -> tuple[sp.Expr, list[sp.Expr]] | None:
+    """k·y + k₀ + … as (k·(y − c), […]), c = −k₀/k, unevaluated, where c is a float and k
+    is not a power of 2: next to y = c the sum k·y + k₀ of two rounded terms keeps none of
+    the digits of y − c (SymPy distributes k over (x − 1e8)/3), the product one rounding."""
+    terms = list(expr.args)
+    k0 = sp.Add(*[t for t in terms if isinstance(t, sp.Rational)])
+    terms = [t for t in terms if not isinstance(t, sp.Rational)]
+    if k0 == 0:
+        return None
+    linear = []
+    for i, term in enumerate(terms):
+        k, y = term.as_coeff_Mul()
+        if isinstance(y, sp.Symbol) and _exact(k) is not None:
+            linear.append((i, _exact(k), y))
+    if len(linear) != 1:
+        return None
+    i, k, y = linear[0]
+    if _power_of_two(k):
+        return None
+    c = -k0 / k
+    if sp.Rational(float(c)) != c:
+        return None
+    grouped = sp.Mul(k, sp.Add(y, -c, evaluate=False), evaluate=False)
+    return grouped, terms[:i] + terms[i + 1 :]
+
+
+def _literal(value: float) -> str:
+    """A float as kernel source: ``math.inf`` and ``(-math.inf)`` where repr gives ``inf``."""
+    if math.isinf(value):
+        return "math.inf" if value > 0 else "(-math.inf)"
+    return repr(value)
 
 
 class KernelPrinter(PythonCodePrinter):
@@ -321,10 +409,15 @@ class KernelPrinter(PythonCodePrinter):
     _print_expm1 = _print_Function
 
     def _print_Float(self, expr):
-        return repr(float(expr))
+        return _literal(float(expr))
 
     def _print_Rational(self, expr):
-        return repr(float(expr.p) / float(expr.q))
+        # correctly rounded, also where p or q alone is beyond the float range (10**-600)
+        try:
+            value = float(Fraction(expr.p, expr.q))
+        except OverflowError:
+            value = math.copysign(math.inf, expr.p)
+        return _literal(value)
 
     def _print_Integer(self, expr):
         # numba types integer literals as int64: a larger one is a float constant
@@ -348,6 +441,17 @@ class KernelPrinter(PythonCodePrinter):
 
     def _print_NegativeInfinity(self, expr):
         return "(-math.inf)"
+
+    def _print_Mul(self, expr):
+        moved = _coefficient_into_power(expr)
+        return super()._print_Mul(expr) if moved is None else self._print(moved)
+
+    def _print_Add(self, expr, order=None):
+        grouped = _affine_grouped(expr)
+        if grouped is None:
+            return super()._print_Add(expr, order)
+        scaled, others = grouped
+        return self._print(sp.Add(scaled, *others, evaluate=False) if others else scaled)
 
     def _print_Pow(self, expr, rational=False):
         base, exponent = expr.as_base_exp()

@@ -18,6 +18,12 @@ rewrites the functions that still read a state near a singular point on that dis
     erfinv(±1 ∓ t) = ±erfcinv(t),
     h(kπ + t) for a periodic h reduced by its period (cot(π − πq) = −cot(πq)).
 
+Where the base's quantile form loses the distance itself (a Truncated base's
+F_B⁻¹(F_B(a) + p·m) rounds onto its cut point a: ½ + 1e-300 is ½), the rounded distance
+is refined by Newton steps on P(a < Z < a + d) = p
+(:func:`symflow.codegen.edge_distance.distance_for_mass`), which starts from d = p/p_Z(a)
+when the rounded one is 0.
+
 Examples
 --------
 >>> import sympy as sp
@@ -32,11 +38,11 @@ import ast
 
 import sympy as sp
 
-from symflow.codegen.source import assign, function, returns, when
+from symflow.codegen.source import assign, call, function, imports, returns, when
 from symflow.core.cdf import forward_expression
 from symflow.core.program import Assignment
 
-__all__ = ["edge_forms", "quantile_functions"]
+__all__ = ["edge_forms", "quantile_functions", "LowerEdgeDistance", "UpperEdgeDistance"]
 
 _PERIODS = {sp.tan: 1, sp.cot: 1, sp.sin: 2, sp.cos: 2, sp.sec: 2, sp.csc: 2}
 
@@ -83,19 +89,71 @@ def edge_forms(expr: sp.Expr) -> sp.Expr:
     return expr.replace(lambda e: isinstance(e, tuple(_PERIODS)), _periodic_reduced)
 
 
+class LowerEdgeDistance(sp.Function):
+    """d(p, d₀) > 0 with P(e < Z < e + d) = p at the lower end e of the base's support,
+    refined from the estimate d₀: a call of the module's ``_bD_lo``, never evaluated."""
+
+    nargs = 2
+    helper = "_bD_lo"
+    top = "0.0"
+
+    def _eval_is_real(self):
+        return True
+
+    def _eval_is_positive(self):
+        return True
+
+
+class UpperEdgeDistance(LowerEdgeDistance):
+    """d(p, d₀) > 0 with P(e − d < Z < e) = p at the upper end e of the base's support,
+    refined from the estimate d₀: a call of the module's ``_bD_hi``."""
+
+    helper = "_bD_hi"
+    top = "1.0"
+
+
+def _distance_function(cls, em, edge: sp.Expr) -> ast.FunctionDef:
+    """``_bD_lo(p, d, *params)`` or ``_bD_hi``: :func:`distance_for_mass` on the module's
+    base density ``_bP`` and interval probability ``_bBw`` at the end ``edge``."""
+    base = em.program.base
+    params = em.param_names
+    # quadrature below the base's width threshold, and never across a kink (Laplace's 0)
+    gaps = [sp.Abs(k - edge) for k in base.kinks if sp.simplify(k - edge) != 0]
+    small = sp.Min(base.width_threshold(edge, sp.S.Zero), *gaps)
+    levels = "(" + "".join(f"{q}, " for q in params) + ")"
+    edge_code, small_code = (em.code(em.rename(sp.sympify(v))) for v in (edge, small))
+    value = call(
+        "distance_for_mass",
+        "_bP",
+        "_bBw",
+        "p",
+        "d",
+        f"float({edge_code})",
+        cls.top,
+        f"float({small_code})",
+        levels,
+    )
+    side = "e − d < Z < e" if cls is UpperEdgeDistance else "e < Z < e + d"
+    doc = f"d with P({side}) = p at e = {edge_code}, by Newton steps from d."
+    return function(cls.helper, ["p", "d", *params], [returns(value)], doc)
+
+
 def _symbolic_level(form: sp.Expr | None, placeholder: sp.Expr) -> sp.Expr:
     return placeholder if form is None else form
 
 
-def _through_edge(program, form: sp.Expr, edge: sp.Expr, from_top: bool) -> list[Assignment]:
+def _through_edge(
+    program, form: sp.Expr, edge: sp.Expr, from_top: bool, p: sp.Symbol
+) -> list[Assignment]:
     """x = f(z) at the base quantile z = ``form``, read through its distance to ``edge``.
 
     d = |z − e| is one assignment, simplified symbolically (1 − (1 − I⁻¹_q(b, a)) is
-    I⁻¹_q(b, a)) and clipped at 0; f is composed with e ± d and rewritten on d by
-    :func:`edge_forms`. At an infinite edge f reads z itself, computed by the base's own
-    form in a step of its own (the Cauchy's tan(π(u − 1/2)) is 0 at u = 1/2, −cot(πu) is
-    not, and −z³ composed with it would read tan(πu)⁻³, which is 1/0 once tan(πu)³
-    underflows).
+    I⁻¹_q(b, a)) and clipped at 0, and refined by Newton steps where the base says the
+    form loses it (a cut point of a Truncated base); f is composed with e ± d and
+    rewritten on d by :func:`edge_forms`. At an infinite edge f reads z itself, computed
+    by the base's own form in a step of its own (the Cauchy's tan(π(u − 1/2)) is 0 at
+    u = 1/2, −cot(πu) is not, and −z³ composed with it would read tan(πu)⁻³, which is 1/0
+    once tan(πu)³ underflows).
     """
     target = sp.Symbol("x_q", real=True)
     if edge in (sp.oo, -sp.oo):  # a parameter (Uniform(a, b)) is a finite edge
@@ -103,14 +161,21 @@ def _through_edge(program, form: sp.Expr, edge: sp.Expr, from_top: bool) -> list
         return [Assignment(z, form), Assignment(target, forward_expression(program, z))]
     d = sp.Symbol("d_edge", positive=True)
     distance = sp.Max(edge - form if from_top else form - edge, 0)
+    steps = []
+    if program.base.quantile_cancels_at(edge):
+        rough = sp.Symbol("d_rough", nonnegative=True)
+        steps.append(Assignment(rough, distance))
+        distance = (UpperEdgeDistance if from_top else LowerEdgeDistance)(p, rough)
     z = edge - d if from_top else edge + d
     value = edge_forms(forward_expression(program, z))
-    return [Assignment(d, distance), Assignment(target, value)]
+    return [*steps, Assignment(d, distance), Assignment(target, value)]
 
 
-def quantile_functions(program, em, direction: int, placeholders, ends) -> list[ast.FunctionDef]:
+def quantile_functions(program, em, direction: int, placeholders, ends) -> list[ast.stmt]:
     """quantile_1(u) and isf_1(u) of a monotone flow (``direction`` ±1), each from the
-    base quantile of the tail its base probability lies in.
+    base quantile of the tail its base probability lies in, preceded by the distance
+    helpers they call (``_bD_lo``, ``_bD_hi``) where the base's quantile loses the distance
+    to an end.
 
     ``placeholders`` are (u, F_Z⁻¹(u), S_Z⁻¹(u)) calls of the module's base helpers, used
     where the base has no closed-form quantile; ``ends`` the flow's support (lo, hi) as code.
@@ -123,7 +188,21 @@ def quantile_functions(program, em, direction: int, placeholders, ends) -> list[
     em.names[p] = p
     em.taken.add("p")
     lo, hi = ends
-    out = []
+    out: list[ast.stmt] = []
+    refined = [
+        (cls, end)
+        for cls, end in (
+            (LowerEdgeDistance, base.support.inf),
+            (UpperEdgeDistance, base.support.sup),
+        )
+        if base.quantile_cancels_at(sp.sympify(end))
+    ]
+    if refined:
+        out.append(imports("symflow.codegen.edge_distance", "distance_for_mass"))
+    for cls, end in refined:
+        em.printer.known_functions[cls.__name__] = cls.helper
+        em.printer.extra_arguments[cls.__name__] = "".join(f", {q}" for q in em.param_names)
+        out.append(_distance_function(cls, em, sp.sympify(end)))
     for name, doc, end0, end1, upper in (
         ("quantile_1", "F_X⁻¹(u)", lo, hi, direction < 0),
         ("isf_1", "S_X⁻¹(u)", hi, lo, direction > 0),
@@ -134,7 +213,7 @@ def quantile_functions(program, em, direction: int, placeholders, ends) -> list[
         branches = []
         for form, from_top in ((near, upper), (far, not upper)):
             edge = sp.sympify(base.support.sup if from_top else base.support.inf)
-            steps = _through_edge(program, form.xreplace({u: p}), edge, from_top)
+            steps = _through_edge(program, form.xreplace({u: p}), edge, from_top, p)
             branches.append(em.assign(steps, given=(p,)))
         target = steps[-1].target
         body = [

@@ -14,7 +14,9 @@ e^v·σ(t)ⁿ, v + jt a constant, j ≤ n     e^(v + jt)·σ(−t)ʲ·σ(t)ⁿ�
 k·σ(u) − k                              −k·σ(−u)
 log(1/(1 + e^−u)) (log sigmoid)         −softplus(−u)
 u − softplus(u)                         −softplus(−u)
-log(c + k·y²), c, k > 0                 log c + 2·log1p_sq(√(k/c)·y)
+log(c + k·y²), c, k > 0                 log c + 2·log1p_sq(a·y), a = √(k/c) <= 1; else
+                                        log k + 2·log hypot(y, 1/a) (no overflow of a·y,
+                                        no cancellation in a·(x − m) once distributed)
 log(c − k·y²), c, k > 0                 log c + log1p(−a²) or, for |a| ≥ ½,
                                         log1p(−a) + log1p(a); a = √(k/c)·y
 log(√(y² + 1)), log(cosh(asinh y))      log1p_sq(y)
@@ -836,8 +838,7 @@ def _log_sum(arg: sp.Add) -> sp.Expr:
             return _log(c) + softplus(core.args[0] + shift)
         y = _square_root(core) if k.is_positive else None
         if y is not None:
-            # log(c + k y^2) = log c + 2 log1p_sq(sqrt(k/c) y), y² a product of even powers
-            return _log(c) + 2 * log1p_sq(sp.sqrt(k / c) * y)
+            return _log_one_plus_square(c, k, y)
         if k.is_negative and isinstance(core, sp.Pow) and core.exp.is_even:
             # log(c − k y²) = log c + log(1 − a²), a = √(k/c)·y: log1p(−a²) for small a
             # (1 − a² does not cancel; log1p(−a) + log1p(a) would), log1p(−a) + log1p(a)
@@ -848,6 +849,20 @@ def _log_sum(arg: sp.Add) -> sp.Expr:
         if c == 1:
             return log1p(rest)
     return sp.log(arg)
+
+
+def _log_one_plus_square(c: sp.Expr, k: sp.Expr, y: sp.Expr) -> sp.Expr:
+    """log(c + k·y²) for numbers c, k > 0: log c + 2·log1p_sq(a·y), a = √(k/c), where a·y
+    can neither overflow nor cancel (a <= 1, y not a sum, or a = 1); otherwise
+    log k + 2·log hypot(y, 1/a) with y's numeric content moved into k, which neither
+    overflows (a = 1e300: a·y is inf from y = 1.8e8 on) nor cancels (a·(x − 1e8) is
+    a·x − 1e8·a once SymPy distributes a: its digits are lost next to x = 1e8)."""
+    content, y = y.as_content_primitive()
+    k = k * content**2
+    a = sp.sqrt(k / c)
+    if a == 1 or (a < 1 and not isinstance(y, sp.Add)):
+        return _log(c) + 2 * log1p_sq(a * y)
+    return _log(k) + 2 * sp.log(hypot(y, 1 / a))
 
 
 def _square_root(core: sp.Expr) -> sp.Expr | None:

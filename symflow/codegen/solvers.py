@@ -183,7 +183,9 @@ def solve_cdf(cdf, sf, u, upper, lo, hi, params):
     next to 1 keeps its digits. A bracket grows geometrically from a finite end (or from
     0) towards an infinite end; then regula falsi with the Illinois halving, interleaved
     with bisection, in log space while the bracket spans more than a factor 8, until the
-    bracket is 2 ulp wide. nan for u outside [0, 1]; lo at level 0 and hi at level 1.
+    bracket is 2 ulp wide. nan for u outside [0, 1]; lo at level 0 and hi at level 1;
+    ±inf where the root lies beyond the largest float (F(−1.8e308) > u: the quantile
+    overflows, as −(φ(0)/u)³ does for x = z⁻³ at u = 1e-300).
     Inlined into its caller, as :func:`solve_monotone` is (its function arguments then
     leave nothing uncacheable behind).
 
@@ -253,6 +255,8 @@ def solve_cdf(cdf, sf, u, upper, lo, hi, params):
                     a = d
                     fa = fd
                     step *= 2.0
+            if fb < 0.0:  # F(largest float) < u: the root overflows
+                return math.inf
         else:
             b = c
             fb = fc
@@ -268,6 +272,8 @@ def solve_cdf(cdf, sf, u, upper, lo, hi, params):
                     b = d
                     fb = fd
                     step *= 2.0
+            if fa > 0.0:  # F(−largest float) > u: the root overflows
+                return -math.inf
     side = 0
     width = b - a
     for it in range(400):

@@ -152,12 +152,6 @@ def test_a_negative_power_overflows_to_inf() -> None:
     assert k.isf(np.array([1e-300, 0.25])).tolist() == [math.inf, 16.0]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a Truncated base's quantile F⁻¹(F(a) + u·m) rounds onto its truncation point "
-    "before the kernel takes the distance to it: Φ⁻¹(1/2 + 1e-300·m) is 0 (the distance "
-    "needs a form of its own, e.g. a Newton step on the base's width integral)",
-)
 def test_logit_of_a_truncated_normal_near_its_truncation_points() -> None:
     """Z ~ N(0, 1) on (0, 1), x = log(z/(1 − z)): next to z = 0 the distance is
     u·m/φ(0) and next to 1 it is q·m/φ(1) (m = Φ(1) − Φ(0)), to O(1e-300)."""
@@ -168,3 +162,76 @@ def test_logit_of_a_truncated_normal_near_its_truncation_points() -> None:
     want = [float(mp.log(mpf(1e-300) * m / phi[0])), float(-mp.log(mpf(1e-300) * m / phi[1]))]
     got = [float(k.quantile(np.array([1e-300]))[0]), float(k.isf(np.array([1e-300]))[0])]
     assert got == pytest.approx(want, rel=1e-12)
+
+
+def _distance_from_cut(cdf, a, b, u, upper) -> mpf:
+    """d with P(a < Z < a + d) = u·m (or P(b − d < Z < b) = u·m) for the parent CDF ``cdf``,
+    m = F(b) − F(a): bisection on log d at 330 digits (F(a + 1e-300) − F(a) keeps 30)."""
+    with mp.workdps(330):
+        a, b = mpf(a), mpf(b)
+        fa, fb = cdf(a), cdf(b)
+        level = mpf(u) * (fb - fa)
+
+        def mass(d):
+            return fb - cdf(b - d) if upper else cdf(a + d) - fa
+
+        lo, hi = mp.log(mpf(10) ** -310), mp.log(b - a)
+        for _ in range(64):  # to 4e-17 in log d
+            mid = (lo + hi) / 2
+            lo, hi = (mid, hi) if mass(mp.exp(mid)) < level else (lo, mid)
+        return mp.exp((lo + hi) / 2)
+
+
+# a base cut at two points inside its parent's support: (parent, a, b, parent CDF in mpmath).
+# Gamma(3, 1) has no closed-form quantile (F⁻¹ by bracketing, then the distance by Newton
+# steps), and F(3) > 1/2 puts (3, 6) in its upper half (the kernel forms read S there)
+CUTS = {
+    "Gamma(3, 1) on (3, 6)": (
+        lambda: sf.Gamma(3, 1),
+        3,
+        6,
+        lambda t: -mp.expm1(-t) - mp.exp(-t) * (t + t**2 / 2),
+    ),
+}
+
+
+@pytest.fixture(scope="module", params=sorted(CUTS))
+def cut(request):
+    """(name, kernels of x = log((z − a)/(b − z)) on the cut base, a, b, parent CDF)."""
+    parent, a, b, cdf = CUTS[request.param]
+    flow = sf.Flow(sf.Truncated(parent(), a, b), [sf.Transform(sp.log((z - a) / (b - z)), z)])
+    return request.param, flow.compile(), a, b, cdf
+
+
+@pytest.mark.parametrize("kind", ["quantile", "isf"])
+def test_quantile_next_to_the_cut_points_of_a_truncated_base(cut, kind):
+    """x = log(d_a/d_b) at the point with probability u from a cut point (quantile: from
+    a, isf: from b), to 1e-12 from u = 1e-300 (d ≈ 1e-300, where F(a) + u·m is F(a))
+    to 0.3, against the distances solved in mpmath at 330 digits."""
+    name, kernels, a, b, cdf = cut
+    us = (1e-300, 1e-12, 1e-4, 0.3)
+    got = getattr(kernels, kind)(np.array(us))
+    wrong = []
+    for u, g in zip(us, got, strict=True):
+        d = _distance_from_cut(cdf, a, b, u, upper=kind == "isf")
+        with mp.workdps(50):
+            want = float(mp.log(d / (b - a - d)) * (-1 if kind == "isf" else 1))
+        if not _close(float(g), want):
+            wrong.append((u, float(g), want))
+    assert not wrong, f"{name} {kind}: (u, kernel, mpmath) {wrong}"
+
+
+def test_an_odd_negative_power_of_a_normal_overflows_to_inf_where_its_quantile_does() -> None:
+    """x = z⁻³ on N(0, 1) (two decreasing pieces, inverted by bracketing): F_X⁻¹(u) =
+    Φ⁻¹(½ − u)⁻³ ≈ −(φ(0)/u)³ is −6e898 at u = 1e-300, −inf in float64 (not the largest
+    float), and finite to 1e-12 where it is finite; the isf mirrors it."""
+    k = sf.Flow(sf.Normal(0, 1), [sf.Transform(z**-3, z)]).compile()
+    us = (1e-300, 1e-100, 1e-20, 0.3)
+    with mp.workdps(50):
+        want = [float((-mp.sqrt(2) * mp.erfinv(2 * mpf(u))) ** -3) for u in us]  # Φ⁻¹(½ − u)
+    assert want[0] == -math.inf
+    for kind, sign in (("quantile", 1), ("isf", -1)):
+        got = getattr(k, kind)(np.array(us))
+        wrong = [(u, g, sign * w) for u, g, w in zip(us, got, want, strict=True)]
+        wrong = [(u, g, w) for u, g, w in wrong if not _close(float(g), w)]
+        assert not wrong, f"{kind}: (u, kernel, mpmath) {wrong}"

@@ -38,15 +38,19 @@ class Cauchy(LocationScale):
     loc_scale = ("x0", "gamma")
 
     def log_density(self, z: sp.Symbol) -> sp.Expr:
-        """log p(z) = -log(pi gamma) - log(1 + ((z - x0)/gamma)^2).
+        """log p(z) = log(gamma/pi) - log((z - x0)^2 + gamma^2).
+
+        Written without (z − x0)/gamma, which overflows for a small gamma (1e10/1e-300)
+        and, with numbers, loses the digits of z − x0 once SymPy distributes 1/gamma: the
+        kernels evaluate log((z − x0)² + gamma²) as 2·log hypot(z − x0, gamma).
 
         Examples
         --------
         >>> Cauchy(1, 2).log_density(sp.Symbol("z", real=True))
-        -log((z/2 - 1/2)**2 + 1) - log(2*pi)
+        -log((z - 1)**2 + 4) - log(pi) + log(2)
         """
         g = self.gamma
-        return -sp.log(sp.pi * g) - sp.log(1 + ((z - self.x0) / g) ** 2)
+        return sp.log(g) - sp.log(sp.pi) - sp.log((z - self.x0) ** 2 + g**2)
 
     def density(self, z: sp.Symbol) -> sp.Expr:
         """p(z) = 1/(pi gamma (1 + ((z - x0)/gamma)^2)).
@@ -58,6 +62,27 @@ class Cauchy(LocationScale):
         """
         g = self.gamma
         return 1 / (sp.pi * g * (1 + ((z - self.x0) / g) ** 2))
+
+    def kernel_cdf(self, z: sp.Symbol) -> sp.Expr:
+        """F(z) = atan2(gamma, x0 - z)/pi: accurate in both tails, with no (z − x0)/gamma
+        to overflow or, distributed, to lose the digits of z − x0.
+
+        Examples
+        --------
+        >>> Cauchy(1, 3).kernel_cdf(sp.Symbol("z", real=True))
+        atan2(3, 1 - z)/pi
+        """
+        return sp.atan2(self.gamma, self.x0 - z) / sp.pi
+
+    def kernel_sf(self, z: sp.Symbol) -> sp.Expr:
+        """S(z) = atan2(gamma, z - x0)/pi, accurate where it is small (as ``kernel_cdf``).
+
+        Examples
+        --------
+        >>> Cauchy(1, 3).kernel_sf(sp.Symbol("z", real=True))
+        atan2(3, z - 1)/pi
+        """
+        return sp.atan2(self.gamma, z - self.x0) / sp.pi
 
     def _standard_cdf(self, t: sp.Expr) -> sp.Expr:
         """F_0(t) = 1/2 + atan(t)/pi."""

@@ -355,6 +355,20 @@ class Distribution:
         """
         return None
 
+    def quantile_cancels_at(self, end: sp.Expr) -> bool:
+        """Whether ``kernel_quantile``/``kernel_isf`` lose the distance to this end of the
+        support: F⁻¹(F(a) + u·m) rounds onto a cut point a before z − a is taken, so the
+        kernels recover z − a by Newton steps on P(a < Z < a + d) = u. False (this
+        default): the forms are written on the distance, or the end is infinite.
+
+        Examples
+        --------
+        >>> import symflow as sf
+        >>> sf.Normal(0, 1).quantile_cancels_at(-sp.oo)
+        False
+        """
+        return False
+
     def width_threshold(self, lo: sp.Symbol, w: sp.Symbol) -> sp.Expr:
         """w* such that P(lo < Z < lo + w) is integrated from p_Z by quadrature for w < w*.
 
