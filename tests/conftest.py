@@ -42,6 +42,20 @@ settings.register_profile(
 settings.register_profile("dev", deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
+_approx = pytest.approx
+
+
+def _relative_approx(expected, rel=None, abs=None, nan_ok=False):  # noqa: A002
+    """pytest.approx, where a relative tolerance given alone is the whole tolerance:
+    pytest also accepts anything within 1e-12 absolute, so approx(1e-300, rel=1e-13)
+    would pass 0.0, and a tail test written that way could not fail."""
+    if rel is not None and abs is None:
+        abs = 0.0  # noqa: A001
+    return _approx(expected, rel=rel, abs=abs, nan_ok=nan_ok)
+
+
+pytest.approx = _relative_approx
+
 from flow_specs import FLOW_SPECS, z  # noqa: E402  (tests/ is on sys.path)
 
 

@@ -7,6 +7,7 @@ log p_X(x) = log p_Z(z*) - log|f'(z*)|, summed over the real roots on each piece
 
 from __future__ import annotations
 
+import functools
 import math
 
 import mpmath as mp
@@ -277,7 +278,8 @@ def test_an_implicit_inverse_on_a_piece_with_an_unevaluated_end_evaluates() -> N
 def test_inverse_difference_next_to_the_end_of_a_piece() -> None:
     # t³ + t on (0, 1) tends to 2 at t = 1: f⁻¹(2 − d) − 1 solves w³ + 3w² + 4w = −d,
     # where 1 − f⁻¹(2 − d) in float64 is 0 or 1.1e-16 for every d below 4e-16
-    from symflow.core.layer import implicit_inverse, inverse_difference
+    from symflow.core.edges import inverse_difference
+    from symflow.core.layer import implicit_inverse
 
     g = implicit_inverse(z**3 + z, z, sp.Interval.open(0, 1), 1, "f")
     d = sp.Symbol("d", positive=True)
@@ -292,7 +294,8 @@ def test_inverse_difference_next_to_the_end_of_a_piece() -> None:
 def test_inverse_difference_at_an_exact_interior_value() -> None:
     # t + eᵗ takes the value 1 at t = 0 (found numerically, then proven exactly):
     # f⁻¹(1 + d) solves w + expm1(w) = d; at 3/2 the root is no closed-form number
-    from symflow.core.layer import implicit_inverse, inverse_difference
+    from symflow.core.edges import inverse_difference
+    from symflow.core.layer import implicit_inverse
 
     g = implicit_inverse(z + sp.exp(z), z, sp.Interval.open(-sp.oo, sp.oo), 1, "f")
     d = sp.Symbol("d", real=True)
@@ -303,3 +306,26 @@ def test_inverse_difference_at_an_exact_interior_value() -> None:
             want = mp.findroot(lambda s, v=v: s + mp.expm1(s) - mp.mpf(v), mp.mpf(v) / 2)
         assert as_float(v) == pytest.approx(float(want), rel=1e-14, abs=0), v
     assert inverse_difference(g(sp.Rational(3, 2) + d), sp.Rational(3, 2), d) is None
+
+
+def test_an_implicit_root_next_to_its_edge_keeps_its_distance_from_it():
+    """x = z + e^z on Beta(1/2, 1/2), next to x = 1 + e (z → 1): log p needs log(1 − z),
+    which the edge pass now takes from the root of (1 + w) + e^(1 + w) − (1 + e) = x −
+    (1 + e) written without the subtraction (it was 15.91, the difference of two rounded
+    roots; truth 16.435 at the float below 1 + e)."""
+    X = sf.Flow(sf.Beta(sp.Rational(1, 2), sp.Rational(1, 2)), [sf.Transform(z + sp.exp(z), z)])
+    k = X.compile()
+    points = [3.718281828459045, 3.7182818284590, 3.7, 1.5, 1.0 + 1e-12]
+    got = k.log_prob(np.array(points))
+    with mp.workdps(60):
+        for point, value in zip(points, got, strict=True):
+            target = mp.mpf(point)  # (findroot reads a second argument as a 2-D system)
+            root = mp.findroot(
+                functools.partial(lambda t, y: t + mp.exp(t) - y, y=target),
+                (mp.mpf(0), mp.mpf(1)),
+                solver="illinois",
+            )
+            truth = (
+                -mp.log(mp.pi) - (mp.log(root) + mp.log(1 - root)) / 2 - mp.log(1 + mp.exp(root))
+            )
+            assert value == pytest.approx(float(truth), rel=1e-12), point

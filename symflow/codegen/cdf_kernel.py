@@ -117,6 +117,13 @@ class BaseBetweenWidth(_Placeholder):
     helper = "_bBw"
 
 
+class BaseBetweenWidthBelow(_Placeholder):
+    """P(hi − w < Z < hi) of the flow's base, computed by the module's ``_bBwd``: the
+    width down from a fixed end hi (g(x) next to hi rounds onto it)."""
+
+    helper = "_bBwd"
+
+
 class BaseQuantile(_Placeholder):
     """F_Z⁻¹(u) of the flow's base, computed by the module's ``_bQ``."""
 
@@ -129,7 +136,15 @@ class BaseIsf(_Placeholder):
     helper = "_bISF"
 
 
-PLACEHOLDERS = (BaseCdf, BaseSf, BaseBetween, BaseBetweenWidth, BaseQuantile, BaseIsf)
+PLACEHOLDERS = (
+    BaseCdf,
+    BaseSf,
+    BaseBetween,
+    BaseBetweenWidth,
+    BaseBetweenWidthBelow,
+    BaseQuantile,
+    BaseIsf,
+)
 
 
 def _base_functions(base, params: tuple[sp.Symbol, ...]):
@@ -173,15 +188,57 @@ def _width_function(params: list[str], threshold: str, kink: str | None) -> ast.
         both = returns(ast.BinOp(split, ast.Add(), rest))
         body.append(when(f"lo < {kink} and lo + w > {kink}", [both]))
     args = "".join(f", {p}" for p in params)
+    # every node strictly above lo: for w below lo's rounding the nodes round onto lo,
+    # where a support open at lo (a truncation point) has density 0
     nodes = [
-        add_to("s", f"{w!r} * (_bP(mid - half * {x!r}{args}) + _bP(mid + half * {x!r}{args}))")
+        add_to(
+            "s",
+            f"{w!r} * (_bP(max(mid - half * {x!r}, above){args}) "
+            f"+ _bP(max(mid + half * {x!r}, above){args}))",
+        )
         for x, w in _GAUSS_LEGENDRE
     ]
-    quadrature = [assign("half", "0.5 * w"), assign("mid", "lo + half"), assign("s", "0.0")]
+    quadrature = [
+        assign("half", "0.5 * w"),
+        assign("mid", "lo + half"),
+        assign("above", "np.nextafter(lo, np.inf)"),
+        assign("s", "0.0"),
+    ]
     body.append(when(f"w <= {threshold}", [*quadrature, *nodes, returns("half * s")]))
     body.append(returns(call("_bB", "lo", "lo + w", *params)))
     doc = "P(lo < Z < lo + w), accurate when w is small."
     return function("_bBw", ["lo", "w", *params], body, doc)
+
+
+def _width_below_function(params: list[str], threshold: str, kink: str | None) -> ast.FunctionDef:
+    """_bBwd(hi, w) = P(hi − w < Z < hi): as _bBw, anchored at the upper end, every node
+    strictly below hi (a support open at hi has density 0 there)."""
+    body: list[ast.stmt] = [when("not w > 0.0", [returns("0.0")])]
+    if kink is not None:
+        split = call("_bBwd", kink, f"{kink} - (hi - w)", *params)
+        rest = call("_bBwd", "hi", f"hi - {kink}", *params)
+        both = returns(ast.BinOp(split, ast.Add(), rest))
+        body.append(when(f"hi - w < {kink} and hi > {kink}", [both]))
+    args = "".join(f", {p}" for p in params)
+    nodes = [
+        add_to(
+            "s",
+            f"{w!r} * (_bP(min(mid - half * {x!r}, below){args}) "
+            f"+ _bP(min(mid + half * {x!r}, below){args}))",
+        )
+        for x, w in _GAUSS_LEGENDRE
+    ]
+    quadrature = [
+        assign("half", "0.5 * w"),
+        assign("mid", "hi - half"),
+        assign("below", "np.nextafter(hi, -np.inf)"),
+        assign("s", "0.0"),
+    ]
+    body.append(assign("lo", "hi - w"))  # (the threshold reads lo and w)
+    body.append(when(f"w <= {threshold}", [*quadrature, *nodes, returns("half * s")]))
+    body.append(returns(call("_bB", "hi - w", "hi", *params)))
+    doc = "P(hi - w < Z < hi), accurate when w is small."
+    return function("_bBwd", ["hi", "w", *params], body, doc)
 
 
 def _base_source(base, em) -> str:
@@ -197,7 +254,11 @@ def _base_source(base, em) -> str:
     kink = em.code(em.rename(base.kinks[0])) if base.kinks else None
     outside = when(f"not (z > {support_lo} and z < {support_hi})", [returns("0.0")])
     pdf = function("_bP", ["z", *params], [outside, returns(density)], "p_Z(z) inside the support.")
-    return unparse([pdf, _width_function(params, threshold, kink)]) + _base_only_source(base, em)
+    widths = [
+        _width_function(params, threshold, kink),
+        _width_below_function(params, threshold, kink),
+    ]
+    return unparse([pdf, *widths]) + _base_only_source(base, em)
 
 
 def _base_only_source(base, em) -> str:
@@ -371,6 +432,8 @@ def _path_terms(program, pc, F, S, zb):
         region's end ``edge``, and hi − lo = sign·(g(x) − g(edge))."""
         near = _from_edge(g, program.x, edge)
         w = _width(hi, lo) if near is None else sign * near
+        if lo.has(program.x) and not hi.has(program.x):
+            return BaseBetweenWidthBelow(hi, w, *params)  # g(x) next to hi rounds onto it
         return BaseBetweenWidth(lo, w, *params)
 
     def vanishing(term, edge):
@@ -383,28 +446,35 @@ def _path_terms(program, pc, F, S, zb):
         near = _from_edge(term, program.x, edge) if at_edge == 0 else None
         return term if near is None else near
 
+    def reaches(end) -> bool:
+        """The path reaches this end of the base's support, and F_Z or S_Z composed with
+        g keeps its digits there: not at a cut point of a truncated base, where
+        F_Z(z) = (F(z) − F(a))/m cancels (the width from the cut point is taken then, as
+        by the quantile kernels)."""
+        return not base.quantile_cancels_at(end)
+
     lower, upper = pc.lower, pc.upper
     if pc.direction > 0:
         below = (
             vanishing(F.xreplace({zb: g}), lower)
-            if pc.start == at_inf
+            if pc.start == at_inf and reaches(at_inf)
             else width(pc.start, g, lower, 1)
         )
         above = (
             vanishing(S.xreplace({zb: g}), upper)
-            if pc.end == at_sup
+            if pc.end == at_sup and reaches(at_sup)
             else width(g, pc.end, upper, -1)
         )
         mass = BaseBetween(pc.start, pc.end, *params)
     else:
         below = (
             vanishing(S.xreplace({zb: g}), lower)
-            if pc.start == at_sup
+            if pc.start == at_sup and reaches(at_sup)
             else width(g, pc.start, lower, -1)
         )
         above = (
             vanishing(F.xreplace({zb: g}), upper)
-            if pc.end == at_inf
+            if pc.end == at_inf and reaches(at_inf)
             else width(pc.end, g, upper, 1)
         )
         mass = BaseBetween(pc.end, pc.start, *params)

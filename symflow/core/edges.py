@@ -51,7 +51,13 @@ import sympy as sp
 from symflow.core.budget import attempt
 from symflow.core.constants import is_finite_number
 
-__all__ = ["edge_assignments", "membership_in_x", "difference", "exact_difference"]
+__all__ = [
+    "edge_assignments",
+    "membership_in_x",
+    "difference",
+    "exact_difference",
+    "inverse_difference",
+]
 
 #: wall-clock budget (seconds) of one symbolic simplification of a distance
 _BUDGET = 2.0
@@ -948,6 +954,12 @@ def _at(expr: sp.Expr, t: sp.Symbol, value: sp.Expr) -> sp.Expr:
     return sp.cancel(sp.together(expr)).subs(t, value)
 
 
+def _implicit(expr: sp.Expr) -> bool:
+    from symflow.core.layer import ImplicitInverse
+
+    return isinstance(expr, ImplicitInverse)
+
+
 def difference(expr: sp.Expr, t: sp.Symbol, e: sp.Expr, delta: sp.Expr) -> sp.Expr | None:
     """expr(t) − expr(e) written without the subtraction, with ``delta`` standing for
     t − e, or None when no identity applies.
@@ -1017,9 +1029,11 @@ def difference(expr: sp.Expr, t: sp.Symbol, e: sp.Expr, delta: sp.Expr) -> sp.Ex
     if isinstance(expr, sp.Function) and len(expr.args) == 1:
         a = expr.args[0]
         a0 = _at(a, t, e)
-        if hasattr(expr, "edge_difference"):  # an implicit inverse: a root of its own
+        if _implicit(expr):  # a root of its own
             da = difference(a, t, e, delta) if delta is not None else None
-            return None if da is None else expr.edge_difference(a0, da)
+            if da is None or not a0.is_number or a0.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
+                return None
+            return inverse_difference(expr, a0, da)
         if isinstance(expr, sp.atan) and a0.is_infinite:
             # atan(a) ∓ π/2 for a → ±∞, on that side of 0; the direct form on the other
             s0 = sp.sign(a0)
@@ -1053,4 +1067,61 @@ def difference(expr: sp.Expr, t: sp.Symbol, e: sp.Expr, delta: sp.Expr) -> sp.Ex
             r0, r1 = sp.sqrt(1 + a0**2), sp.sqrt(1 + a**2)
             ratio = s0 * da * (1 + s0 * (a + a0) / (r0 + r1)) / (s0 * a0 + r0)
             return s0 * log1p(ratio)
+    return None
+
+
+def inverse_difference(inverse, a0: sp.Expr, delta: sp.Expr) -> sp.Expr | None:
+    """f⁻¹(a₀ + Δ) − f⁻¹(a₀) for an implicit inverse, without the subtraction: the root w
+    of D(w) = Δ, where D(w) = f(t₀ + w) − f(t₀) is written so that f(t₀) cancels
+    (:func:`difference`: (t₀ + w)³ + (t₀ + w) − 2 = w(w² + 3w + 4) at
+    t₀ = 1) and t₀ = f⁻¹(a₀) is exact: an end of the piece where f tends to a₀, or a point
+    where f takes a₀ exactly. None where no such t₀ or form is found.
+
+    Next to t₀ the root w is well conditioned (D(w) ≈ f′(t₀)·w), where the difference of
+    two roots, each rounded next to t₀, keeps no digit.
+
+    Examples
+    --------
+    >>> from symflow.core.layer import implicit_inverse
+    >>> t = sp.Symbol("t", real=True)
+    >>> g = implicit_inverse(t**3 + t, t, sp.Interval.open(0, 1), 1, "f")
+    >>> d = sp.Symbol("d", positive=True)
+    >>> w = inverse_difference(g(2 - d), sp.Integer(2), -d)
+    >>> type(w).forward.factor()
+    w*(w**2 + 3*w + 4)
+    >>> w.subs(d, sp.Float("1e-30", 30)).evalf(5)
+    -2.5000e-31
+    """
+    from symflow.core.layer import implicit_inverse  # (edges is imported by layer)
+
+    cls, f, t = type(inverse), type(inverse).forward, type(inverse).variable
+    if f.free_symbols - {t} or not a0.is_number:
+        return None
+    t0 = attempt(lambda: _preimage(cls, a0), 5.0, None)
+    if t0 is None:
+        return None
+    w = sp.Symbol("w", real=True)
+    d = attempt(lambda: difference(f, t, t0, w), 5.0, None)
+    if d is None:
+        return None
+    d = d.xreplace({t: t0 + w})
+    piece = sp.Interval.open(cls.lo - t0, cls.hi - t0)
+    near = implicit_inverse(d, w, piece, cls.direction, f"{cls.label}_near")
+    return near(delta)
+
+
+def _preimage(cls, a0: sp.Expr) -> sp.Expr | None:
+    """The exact t₀ with f(t₀) = a₀ on the piece of ``cls`` (or f → a₀ at its end)."""
+    from symflow.core.intervals import endpoint_value
+
+    f, t = cls.forward, cls.variable
+    for end, side in ((cls.lo, "+"), (cls.hi, "-")):
+        if end.is_finite and sp.simplify(endpoint_value(f, t, end, side) - a0) == 0:
+            return end
+    root = cls(a0).evalf(40)
+    if not (root.is_Float or root.is_Rational):  # (a root at 0 evaluates to Zero)
+        return None
+    candidate = sp.nsimplify(root, [sp.pi, sp.E], tolerance=sp.Float(10) ** -35)
+    if sp.simplify(f.xreplace({t: candidate}) - a0) == 0:
+        return candidate
     return None

@@ -40,7 +40,6 @@ __all__ = [
     "Layer",
     "ImplicitInverse",
     "implicit_inverse",
-    "inverse_difference",
     "tidy_log",  # re-exported from symflow.core.simplify
     "drop_even_signs",
 ]
@@ -75,13 +74,6 @@ class ImplicitInverse(sp.Function):
     def fdiff(self, argindex=1):
         z = self.func(self.args[0])
         return 1 / sp.diff(self.forward, self.variable).xreplace({self.variable: z})
-
-    def edge_difference(self, a0: sp.Expr, delta: sp.Expr) -> sp.Expr | None:
-        """f⁻¹(a₀ + Δ) − f⁻¹(a₀) without the subtraction (:func:`inverse_difference`),
-        for :func:`symflow.core.edges.difference`; None where a₀ is no finite number."""
-        if not a0.is_number or a0.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
-            return None
-        return inverse_difference(self, a0, delta)
 
     def _eval_evalf(self, prec):
         y = (
@@ -257,63 +249,6 @@ def implicit_inverse(f: sp.Expr, t: sp.Symbol, piece, direction: int, label: str
     )
     cls._imp_ = staticmethod(functools.partial(_evaluate, cls))
     return cls
-
-
-def inverse_difference(inverse: ImplicitInverse, a0: sp.Expr, delta: sp.Expr) -> sp.Expr | None:
-    """f⁻¹(a₀ + Δ) − f⁻¹(a₀) for an implicit inverse, without the subtraction: the root w
-    of D(w) = Δ, where D(w) = f(t₀ + w) − f(t₀) is written so that f(t₀) cancels
-    (:func:`symflow.core.edges.difference`: (t₀ + w)³ + (t₀ + w) − 2 = w(w² + 3w + 4) at
-    t₀ = 1) and t₀ = f⁻¹(a₀) is exact: an end of the piece where f tends to a₀, or a point
-    where f takes a₀ exactly. None where no such t₀ or form is found.
-
-    Next to t₀ the root w is well conditioned (D(w) ≈ f′(t₀)·w), where the difference of
-    two roots, each rounded next to t₀, keeps no digit.
-
-    Examples
-    --------
-    >>> t = sp.Symbol("t", real=True)
-    >>> g = implicit_inverse(t**3 + t, t, sp.Interval.open(0, 1), 1, "f")
-    >>> d = sp.Symbol("d", positive=True)
-    >>> w = inverse_difference(g(2 - d), sp.Integer(2), -d)
-    >>> type(w).forward.factor()
-    w*(w**2 + 3*w + 4)
-    >>> w.subs(d, sp.Float("1e-30", 30)).evalf(5)
-    -2.5000e-31
-    """
-    from symflow.core.budget import attempt as bounded
-    from symflow.core.edges import difference
-
-    cls, f, t = type(inverse), type(inverse).forward, type(inverse).variable
-    if f.free_symbols - {t} or not a0.is_number:
-        return None
-    t0 = bounded(lambda: _preimage(cls, a0), 5.0, None)
-    if t0 is None:
-        return None
-    w = sp.Symbol("w", real=True)
-    d = bounded(lambda: difference(f, t, t0, w), 5.0, None)
-    if d is None:
-        return None
-    d = d.xreplace({t: t0 + w})
-    piece = sp.Interval.open(cls.lo - t0, cls.hi - t0)
-    near = implicit_inverse(d, w, piece, cls.direction, f"{cls.label}_near")
-    return near(delta)
-
-
-def _preimage(cls, a0: sp.Expr) -> sp.Expr | None:
-    """The exact t₀ with f(t₀) = a₀ on the piece of ``cls`` (or f → a₀ at its end)."""
-    from symflow.core.intervals import endpoint_value
-
-    f, t = cls.forward, cls.variable
-    for end, side in ((cls.lo, "+"), (cls.hi, "-")):
-        if end.is_finite and sp.simplify(endpoint_value(f, t, end, side) - a0) == 0:
-            return end
-    root = cls(a0).evalf(40)
-    if not (root.is_Float or root.is_Rational):  # (a root at 0 evaluates to Zero)
-        return None
-    candidate = sp.nsimplify(root, [sp.pi, sp.E], tolerance=sp.Float(10) ** -35)
-    if sp.simplify(f.xreplace({t: candidate}) - a0) == 0:
-        return candidate
-    return None
 
 
 def _over_powers(derivative: sp.Expr, t: sp.Symbol, implicit: bool) -> sp.Expr:

@@ -145,9 +145,14 @@ def defined_part(
     when it cannot conclude.
     """
     # SymPy's continuous_domain takes t**(1/3) for real on t < 0, where the power is the
-    # complex principal root: fractional powers are read node by node as with parameters
+    # complex principal root: powers with an odd denominator are read node by node as
+    # with parameters (square roots it handles)
     fractional = any(
-        node.is_Pow and node.base.has(t) and not node.exp.has(t) and node.exp.is_integer is False
+        node.is_Pow
+        and node.base.has(t)
+        and node.exp.is_Rational
+        and not node.exp.is_integer
+        and node.exp.q % 2 == 1
         for node in sp.preorder_traversal(f)
     )
     if fractional or (f.free_symbols | support.free_symbols) - {t}:

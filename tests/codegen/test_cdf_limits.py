@@ -89,3 +89,35 @@ def test_the_mass_below_x_next_to_a_finite_end_of_the_base() -> None:
     want = _oracle(lambda x: 1 - mp.cot(x), xs)
     np.testing.assert_allclose(k.cdf(xs), want, rtol=1e-14, atol=0)
     assert k.cdf(np.array([np.pi / 4]))[0] == 0.0  # the float π/4 is below π/4
+
+
+@pytest.mark.parametrize(
+    ("parent", "lo", "hi", "parent_cdf"),
+    [
+        (sf.Normal(0, 1), 1, 2, mp.ncdf),
+        (sf.Exponential(1), 1, 3, lambda v: 1 - mp.exp(-v)),
+    ],
+)
+def test_cdf_and_sf_next_to_the_cut_points_of_a_truncated_base(parent, lo, hi, parent_cdf):
+    """x = log((z − a)/(b − z)) on Z truncated to (a, b): F(x) = P(a < Z < a + σ(x)(b − a))/m
+    and S(x) = P(b − σ(−x)(b − a) < Z < b)/m, against mpmath (first order in the width
+    where it is below 1e-40). F_Z(z) = (F(z) − F(a))/m cancelled (0 from x ≈ −37), and
+    z next to b rounded onto b (S = 0 from x ≈ 37)."""
+    k = sf.Flow(sf.Truncated(parent, lo, hi), [sf.Transform(sp.log((z - lo) / (hi - z)), z)])
+    k = k.compile()
+    with mp.workdps(60):
+        m = parent_cdf(hi) - parent_cdf(lo)
+        for x in (-700.0, -40.0, -3.0, 2.0, 30.0, 40.0, 700.0):
+            near_lo = (hi - lo) / (1 + mp.exp(-mp.mpf(x)))
+            near_hi = (hi - lo) / (1 + mp.exp(mp.mpf(x)))
+            if x < 0:
+                small = near_lo < mp.mpf(10) ** -40
+                truth = mp.diff(parent_cdf, lo) * near_lo if small else None
+                truth = (truth or parent_cdf(lo + near_lo) - parent_cdf(lo)) / m
+                got = float(k.cdf(np.array([x]))[0])
+            else:
+                small = near_hi < mp.mpf(10) ** -40
+                truth = mp.diff(parent_cdf, hi) * near_hi if small else None
+                truth = (truth or parent_cdf(hi) - parent_cdf(hi - near_hi)) / m
+                got = float(k.sf(np.array([x]))[0])
+            assert got == pytest.approx(float(truth), rel=1e-13, abs=0.0), x

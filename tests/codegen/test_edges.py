@@ -13,7 +13,7 @@ a layer that has no closed-form inverse (t + eᵗ, t + log t, t³ + t: the kerne
 solver), which CI leaves out: the root is exact inside the support and in the far tails,
 but where it approaches an edge of its range that a later log reads (1 − z of a Beta base,
 a state's distance to a bound of the next layer) the distance is the difference of two
-rounded numbers (see ``symflow.core.layer.inverse_difference`` for the form that keeps
+rounded numbers (see ``symflow.core.edges.inverse_difference`` for the form that keeps
 its digits).
 """
 
