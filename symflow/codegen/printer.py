@@ -204,6 +204,7 @@ def fold_constants(expr: sp.Expr) -> sp.Expr:
 
 
 _TINY = 2.2250738585072014e-308
+PRECEDENCE_MUL = sp.printing.precedence.PRECEDENCE["Mul"]
 
 
 def _exact(value: sp.Expr) -> sp.Rational | None:
@@ -444,7 +445,15 @@ class KernelPrinter(PythonCodePrinter):
 
     def _print_Mul(self, expr):
         moved = _coefficient_into_power(expr)
-        return super()._print_Mul(expr) if moved is None else self._print(moved)
+        if moved is not None:
+            return self._print(moved)
+        k, rest = expr.as_coeff_Mul()
+        base, e = rest.as_base_exp()
+        if isinstance(k, sp.Rational | sp.Float) and 0 < abs(k) < 1 and e == 2:
+            # (k·b)·b: b·b overflows from |b| = 1.34e154, k·b² (−x²/2) only from 1.9e154
+            inner = self.parenthesize(sp.Mul(k, base, evaluate=False), PRECEDENCE_MUL)
+            return f"({inner}*{self.parenthesize(base, PRECEDENCE_MUL + 1)})"
+        return super()._print_Mul(expr)
 
     def _print_Add(self, expr, order=None):
         grouped = _affine_grouped(expr)

@@ -120,3 +120,14 @@ def test_cauchy_latex_keeps_the_textbook_form():
     x = sp.Symbol("x", real=True)
     assert sp.simplify(flow.density(x) - 2 / (sp.pi * ((x - 1) ** 2 + 4))) == 0
     assert r"\left(\frac{z}{2} - \frac{1}{2}\right)^{2} + 1" in flow.derivation().markdown()
+
+
+def test_standard_normal_log_density_where_x_squared_overflows() -> None:
+    """−x²/2 is finite up to |x| = 1.9e154 while x·x overflows from 1.34e154: the kernel
+    multiplies (−x/2)·x (a Normal(0, 1) base read −inf there)."""
+    k = sf.Flow(sf.Normal(0, 1), [sf.Transform(z, z)]).compile()
+    xs = [1.5e154, -1.8e154, 1.89e154, 2.5e154]
+    got = k.log_prob(np.array(xs))
+    for x, value in zip(xs, got, strict=True):
+        truth = float(-(mp.mpf(x) ** 2) / 2 - mp.log(2 * mp.pi) / 2)
+        assert value == truth or (truth == -math.inf and value == -math.inf), x
