@@ -178,67 +178,48 @@ _GAUSS_LEGENDRE = (
 )
 
 
-def _width_function(params: list[str], threshold: str, kink: str | None) -> ast.FunctionDef:
-    """_bBw(lo, w) = P(lo < Z < lo + w): 8-point Gauss–Legendre on p_Z when w is small
-    (no cancellation between two close values of F_Z), _bB otherwise."""
+def _width_function(
+    params: list[str], threshold: str, kink: str | None, below: bool = False
+) -> ast.FunctionDef:
+    """_bBw(lo, w) = P(lo < Z < lo + w), or with ``below`` _bBwd(hi, w) = P(hi − w < Z <
+    hi): 8-point Gauss–Legendre on p_Z when w is small (no cancellation between two close
+    values of F_Z), _bB otherwise. Every node stays strictly inside on the anchored side:
+    for w below the anchor's rounding the nodes round onto it, where a support open there
+    (a truncation point) has density 0."""
+    name, anchor = ("_bBwd", "hi") if below else ("_bBw", "lo")
+    lo, hi = ("hi - w", "hi") if below else ("lo", "lo + w")
     body: list[ast.stmt] = [when("not w > 0.0", [returns("0.0")])]
     if kink is not None:
-        split = call("_bBw", "lo", f"{kink} - lo", *params)
-        rest = call("_bBw", kink, f"lo + w - {kink}", *params)
+        if below:
+            split = call(name, kink, f"{kink} - ({lo})", *params)
+            rest = call(name, "hi", f"hi - {kink}", *params)
+        else:
+            split = call(name, "lo", f"{kink} - lo", *params)
+            rest = call(name, kink, f"lo + w - {kink}", *params)
         both = returns(ast.BinOp(split, ast.Add(), rest))
-        body.append(when(f"lo < {kink} and lo + w > {kink}", [both]))
+        body.append(when(f"{lo} < {kink} and {hi} > {kink}", [both]))
     args = "".join(f", {p}" for p in params)
-    # every node strictly above lo: for w below lo's rounding the nodes round onto lo,
-    # where a support open at lo (a truncation point) has density 0
+    clamp = "min" if below else "max"
     nodes = [
         add_to(
             "s",
-            f"{w!r} * (_bP(max(mid - half * {x!r}, above){args}) "
-            f"+ _bP(max(mid + half * {x!r}, above){args}))",
+            f"{w!r} * (_bP({clamp}(mid - half * {x!r}, inner){args}) "
+            f"+ _bP({clamp}(mid + half * {x!r}, inner){args}))",
         )
         for x, w in _GAUSS_LEGENDRE
     ]
     quadrature = [
         assign("half", "0.5 * w"),
-        assign("mid", "lo + half"),
-        assign("above", "np.nextafter(lo, np.inf)"),
+        assign("mid", f"{anchor} {'-' if below else '+'} half"),
+        assign("inner", f"np.nextafter({anchor}, {'-' if below else ''}np.inf)"),
         assign("s", "0.0"),
     ]
+    if below:
+        body.append(assign("lo", "hi - w"))  # (the threshold reads lo and w)
     body.append(when(f"w <= {threshold}", [*quadrature, *nodes, returns("half * s")]))
-    body.append(returns(call("_bB", "lo", "lo + w", *params)))
-    doc = "P(lo < Z < lo + w), accurate when w is small."
-    return function("_bBw", ["lo", "w", *params], body, doc)
-
-
-def _width_below_function(params: list[str], threshold: str, kink: str | None) -> ast.FunctionDef:
-    """_bBwd(hi, w) = P(hi − w < Z < hi): as _bBw, anchored at the upper end, every node
-    strictly below hi (a support open at hi has density 0 there)."""
-    body: list[ast.stmt] = [when("not w > 0.0", [returns("0.0")])]
-    if kink is not None:
-        split = call("_bBwd", kink, f"{kink} - (hi - w)", *params)
-        rest = call("_bBwd", "hi", f"hi - {kink}", *params)
-        both = returns(ast.BinOp(split, ast.Add(), rest))
-        body.append(when(f"hi - w < {kink} and hi > {kink}", [both]))
-    args = "".join(f", {p}" for p in params)
-    nodes = [
-        add_to(
-            "s",
-            f"{w!r} * (_bP(min(mid - half * {x!r}, below){args}) "
-            f"+ _bP(min(mid + half * {x!r}, below){args}))",
-        )
-        for x, w in _GAUSS_LEGENDRE
-    ]
-    quadrature = [
-        assign("half", "0.5 * w"),
-        assign("mid", "hi - half"),
-        assign("below", "np.nextafter(hi, -np.inf)"),
-        assign("s", "0.0"),
-    ]
-    body.append(assign("lo", "hi - w"))  # (the threshold reads lo and w)
-    body.append(when(f"w <= {threshold}", [*quadrature, *nodes, returns("half * s")]))
-    body.append(returns(call("_bB", "hi - w", "hi", *params)))
-    doc = "P(hi - w < Z < hi), accurate when w is small."
-    return function("_bBwd", ["hi", "w", *params], body, doc)
+    body.append(returns(call("_bB", lo, hi, *params)))
+    doc = f"P({lo} < Z < {hi}), accurate when w is small."
+    return function(name, [anchor, "w", *params], body, doc)
 
 
 def _base_source(base, em) -> str:
@@ -254,10 +235,7 @@ def _base_source(base, em) -> str:
     kink = em.code(em.rename(base.kinks[0])) if base.kinks else None
     outside = when(f"not (z > {support_lo} and z < {support_hi})", [returns("0.0")])
     pdf = function("_bP", ["z", *params], [outside, returns(density)], "p_Z(z) inside the support.")
-    widths = [
-        _width_function(params, threshold, kink),
-        _width_below_function(params, threshold, kink),
-    ]
+    widths = [_width_function(params, threshold, kink, below) for below in (False, True)]
     return unparse([pdf, *widths]) + _base_only_source(base, em)
 
 

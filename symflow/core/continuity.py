@@ -32,6 +32,7 @@ import sympy as sp
 
 from symflow.core.budget import attempt
 from symflow.core.intervals import compare, describe_set, interior_point
+from symflow.core.simplify import symbolic_point_inside
 from symflow.errors import SupportError
 
 __all__ = ["parametric_parts", "sign_on", "sign_under_assumptions"]
@@ -155,16 +156,7 @@ def sign_on(d: sp.Expr, t: sp.Symbol, interval: sp.Interval) -> int | None:
     >>> sign_on(-1 / (b - t), t, sp.Interval.open(0, b))
     -1
     """
-    lo, hi = interval.inf, interval.sup
-    s = sp.Symbol("s_sign", positive=True)
-    if lo == -sp.oo and hi == sp.oo:
-        sub = sp.Symbol("r_sign", real=True)
-    elif hi == sp.oo:
-        sub = lo + s
-    elif lo == -sp.oo:
-        sub = hi - s
-    else:
-        sub = (lo + hi * s) / (1 + s)
+    sub = symbolic_point_inside(interval)
     sign = _sign_on_support(d.xreplace({t: sub}), _nonempty(interval))
     return sign or None
 

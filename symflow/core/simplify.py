@@ -24,6 +24,7 @@ __all__ = [
     "log_abs",
     "shortest_form",
     "sign_by_assumptions",
+    "symbolic_point_inside",
     "simplest_number",
     "tidy_log",
 ]
@@ -60,6 +61,24 @@ def drop_even_signs(expr: sp.Expr) -> sp.Expr:
     )
 
 
+def symbolic_point_inside(interval: sp.Interval) -> sp.Expr:
+    """Every point inside ``interval`` as one expression of a new positive symbol s:
+    lo + s, hi − s, or (lo + hi·s)/(1 + s) (a real symbol on the whole line).
+
+    >>> symbolic_point_inside(sp.Interval.open(1, 3))
+    (3*s_sign + 1)/(s_sign + 1)
+    """
+    lo, hi = interval.inf, interval.sup
+    s = sp.Symbol("s_sign", positive=True)
+    if lo == -sp.oo and hi == sp.oo:
+        return sp.Symbol("r_sign", real=True)
+    if hi == sp.oo:
+        return lo + s
+    if lo == -sp.oo:
+        return hi - s
+    return (lo + hi * s) / (1 + s)
+
+
 def sign_by_assumptions(d: sp.Expr, t: sp.Symbol, interval: sp.Interval) -> int | None:
     """The sign of d(t) for every t inside ``interval`` (1 or −1), decided by SymPy's
     assumptions after t is written as a positive symbol mapped onto the interval; None
@@ -73,17 +92,7 @@ def sign_by_assumptions(d: sp.Expr, t: sp.Symbol, interval: sp.Interval) -> int 
     >>> sign_by_assumptions(t - 1, t, sp.Interval.open(0, 2)) is None
     True
     """
-    lo, hi = interval.inf, interval.sup
-    s = sp.Symbol("s_sign", positive=True)
-    if lo == -sp.oo and hi == sp.oo:
-        sub = sp.Symbol("r_sign", real=True)
-    elif hi == sp.oo:
-        sub = lo + s
-    elif lo == -sp.oo:
-        sub = hi - s
-    else:
-        sub = (lo + hi * s) / (1 + s)
-    expr = d.xreplace({t: sub})
+    expr = d.xreplace({t: symbolic_point_inside(interval)})
     if expr.is_positive:
         return 1
     if expr.is_negative:
