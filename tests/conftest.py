@@ -46,9 +46,12 @@ _approx = pytest.approx
 
 
 def _relative_approx(expected, rel=None, abs=None, nan_ok=False):  # noqa: A002
-    """pytest.approx, where a relative tolerance given alone is the whole tolerance:
-    pytest also accepts anything within 1e-12 absolute, so approx(1e-300, rel=1e-13)
-    would pass 0.0, and a tail test written that way could not fail."""
+    """pytest.approx without its silent absolute tolerance: pytest also accepts anything
+    within 1e-12 absolute unless ``abs`` is given, so approx(1e-300, rel=1e-13) (or
+    approx(1e-300)) would pass 0.0, and a tail test written that way could not fail.
+    Here a relative tolerance (given, or pytest's default 1e-6) is the whole tolerance."""
+    if rel is None and abs is None:
+        rel, abs = 1e-6, 0.0  # noqa: A001
     if rel is not None and abs is None:
         abs = 0.0  # noqa: A001
     return _approx(expected, rel=rel, abs=abs, nan_ok=nan_ok)
