@@ -429,7 +429,7 @@ def _path_terms(program, pc, F, S, zb):
         g keeps its digits there: not at a cut point of a truncated base, where
         F_Z(z) = (F(z) − F(a))/m cancels (the width from the cut point is taken then, as
         by the quantile kernels)."""
-        return not base.quantile_cancels_at(end)
+        return not base.cdf_cancels_at(end)
 
     lower, upper = pc.lower, pc.upper
     if pc.direction > 0:

@@ -162,7 +162,7 @@ def _through_edge(
     d = sp.Symbol("d_edge", positive=True)
     distance = sp.Max(edge - form if from_top else form - edge, 0)
     steps = []
-    if program.base.quantile_cancels_at(edge):
+    if program.base.cdf_cancels_at(edge):
         rough = sp.Symbol("d_rough", nonnegative=True)
         steps.append(Assignment(rough, distance))
         distance = (UpperEdgeDistance if from_top else LowerEdgeDistance)(p, rough)
@@ -195,7 +195,7 @@ def quantile_functions(program, em, direction: int, placeholders, ends) -> list[
             (LowerEdgeDistance, base.support.inf),
             (UpperEdgeDistance, base.support.sup),
         )
-        if base.quantile_cancels_at(sp.sympify(end))
+        if base.cdf_cancels_at(sp.sympify(end))
     ]
     if refined:
         out.append(imports("symflow.codegen.edge_distance", "distance_for_mass"))

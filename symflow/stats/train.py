@@ -620,17 +620,22 @@ def train_flow(
         jac = np.where(kinds[free] != 0, theta[free], 1.0)
         return jac, jac * grad[free]
 
-    def objective(eta: np.ndarray):
-        """(−ℓ/n, −∇_η ℓ/n); a large finite value where a point has zero density or the
-        flow overflows (L-BFGS-B's line search stops on inf; a finite wall makes it
-        shorten the step)."""
-        theta = theta_of(eta)
+    def loglik_at(theta: np.ndarray):
+        """(ℓ, ∇_η ℓ) at θ itself, or None where a point has zero density or the flow
+        overflows."""
         value, grad, bad = train.value_grad(theta)
         if bad[0] or not math.isfinite(value) or not np.all(np.isfinite(grad)):
+            return None
+        return value, chain(theta, grad)[1]
+
+    def objective(eta: np.ndarray):
+        """(−ℓ/n, −∇_η ℓ/n); a large finite value where loglik_at has none (L-BFGS-B's
+        line search stops on inf; a finite wall makes it shorten the step)."""
+        out = loglik_at(theta_of(eta))
+        if out is None:
             return _WALL, np.zeros(free.size)
-        _, g = chain(theta, grad)
-        state["eta"], state["out"] = eta.copy(), (value, g)
-        return -value / n, -g / n
+        state["eta"], state["out"] = eta.copy(), out
+        return -out[0] / n, -out[1] / n
 
     def hessp(eta: np.ndarray, v: np.ndarray) -> np.ndarray:
         theta = theta_of(eta)
@@ -815,8 +820,10 @@ def train_flow(
                 return full
 
             def inner_objective(e: np.ndarray):
-                value, g = _negative_mean(train, chain, inner_theta(e), n)
-                return value, g[inner]
+                out = loglik_at(inner_theta(e))
+                if out is None:
+                    return _WALL, np.zeros(len(inner))
+                return -out[0] / n, -out[1][inner] / n
 
             polished = _polish(
                 inner_objective,
@@ -1060,14 +1067,6 @@ def _put(eta: np.ndarray, where, values: np.ndarray) -> np.ndarray:
     out = eta.copy()
     out[where] = values
     return out
-
-
-def _negative_mean(train, chain, theta: np.ndarray, n: int):
-    """(−ℓ/n, −∇_η ℓ/n) at θ itself."""
-    value, grad, bad = train.value_grad(theta)
-    if bad[0] or not math.isfinite(value):
-        return _WALL, np.zeros(chain(theta, grad)[1].size)
-    return -value / n, -chain(theta, grad)[1] / n
 
 
 def _edge_maximum(flow, symbols, train, objective, theta_of, free, kinds, eta, tol):

@@ -355,16 +355,17 @@ class Distribution:
         """
         return None
 
-    def quantile_cancels_at(self, end: sp.Expr) -> bool:
-        """Whether ``kernel_quantile``/``kernel_isf`` lose the distance to this end of the
-        support: F⁻¹(F(a) + u·m) rounds onto a cut point a before z − a is taken, so the
-        kernels recover z − a by Newton steps on P(a < Z < a + d) = u. False (this
-        default): the forms are written on the distance, or the end is infinite.
+    def cdf_cancels_at(self, end: sp.Expr) -> bool:
+        """Whether the kernel CDF forms lose the distance to this end of the support: at a
+        cut point a, F(z) = (F_parent(z) − F_parent(a))/m cancels and F⁻¹(F(a) + u·m)
+        rounds onto a, so the CDF kernels take P(a < Z < a + d) by quadrature and the
+        quantile kernels recover d by Newton steps on it. False (this default): the
+        forms are written on the distance, or the end is infinite.
 
         Examples
         --------
         >>> import symflow as sf
-        >>> sf.Normal(0, 1).quantile_cancels_at(-sp.oo)
+        >>> sf.Normal(0, 1).cdf_cancels_at(-sp.oo)
         False
         """
         return False

@@ -289,7 +289,7 @@ class Truncated(Distribution):
         _, _, f_hi, _, s_hi, upper, m = self._kernel()
         return self._inverse(s_hi + q * m, True) if upper else self._inverse(f_hi - q * m, False)
 
-    def quantile_cancels_at(self, end: sp.Expr) -> bool:
+    def cdf_cancels_at(self, end: sp.Expr) -> bool:
         """True at a finite cut point inside the base's support (F_base(a) + u·m rounds
         onto F_base(a)), and where the base's own quantile loses the distance.
 
@@ -297,13 +297,13 @@ class Truncated(Distribution):
         --------
         >>> import symflow as sf
         >>> T = Truncated(sf.Exponential(1), 0, 2)
-        >>> T.quantile_cancels_at(0), T.quantile_cancels_at(2)
+        >>> T.cdf_cancels_at(0), T.cdf_cancels_at(2)
         (False, True)
         """
         inner = self.base.support
         if end in (sp.oo, -sp.oo):
             return False
-        return end not in (inner.inf, inner.sup) or self.base.quantile_cancels_at(end)
+        return end not in (inner.inf, inner.sup) or self.base.cdf_cancels_at(end)
 
     def width_threshold(self, lo: sp.Symbol, w: sp.Symbol) -> sp.Expr:
         """w* of the base: truncation does not change where F cancels.
