@@ -545,7 +545,37 @@ def fit_flow(
         # the edge; the coordinates free of the edge must have converged on their own
         success = bool(success and constrained.status in (0, 8))
         res = constrained
-    message = "" if success else f"{res.message} (largest gradient {gradient_norm:.3g})"
+    message = ""
+    if not success and math.isfinite(total) and inner:
+        value_hat, g_eta, h_eta = terms(eta_hat)
+        gain, lowest, step = newton_gain(g_eta[inner], h_eta[np.ix_(inner, inner)], n)
+        if gain <= NEWTON_GAIN and constrained is None:
+            success = True
+            message = ridge_message(gain, gradient_norm, tol, lowest)
+        else:
+            message = (
+                f"the largest gradient component {gradient_norm:.3g} > tol = {tol:g} where "
+                f"the optimiser stopped ({res.message})"
+            )
+            if gain < math.inf:
+                moves = ", ".join(
+                    f"{names[free[inner[k]]]} by {step[k]:+.3g}"
+                    for k in np.argsort(-np.abs(step))[:3]
+                )
+                message += (
+                    f"; a Newton step would still raise the log-likelihood by {gain:.2g} "
+                    f"nats, moving {moves}"
+                    + (" (in log scale)" if any(kinds[free[a]] for a in inner) else "")
+                    + (
+                        ": the maximum lies far along a nearly flat ridge or at infinite "
+                        "parameter values (a limit of the family); raise maxiter, or fix "
+                        "one of these parameters"
+                        if gain > NEWTON_GAIN
+                        else ""
+                    )
+                )
+    elif not success:
+        message = f"{res.message} (largest gradient {gradient_norm:.3g})"
     if edge is not None:
         which = ", ".join(names[free[a]] for a in blocked)
         message = (message + "; " if message else "") + (
@@ -590,6 +620,48 @@ def fit_flow(
         flow=repr(flow),
         seconds=time.perf_counter() - t0,
         fixed={k: float(v) for k, v in fixed.items()},
+    )
+
+
+#: a fit whose Hessian is negative definite is converged when a Newton step would raise
+#: the log-likelihood by at most this many nats, whatever its gradient
+NEWTON_GAIN = 1e-3
+#: a curvature of the mean log-likelihood below this is reported as a nearly flat ridge
+FLAT = 1e-6
+
+
+def newton_gain(g: np.ndarray, h: np.ndarray, n: int) -> tuple[float, float, np.ndarray]:
+    """What a Newton step on −ℓ/n (gradient ``g``, Hessian ``h``) would gain in ℓ:
+    ½·n·gᵀh⁻¹g, the lowest eigenvalue of h, and the step −h⁻¹g; the gain is inf where h
+    is not positive definite (no Newton step to a maximum).
+
+    Examples
+    --------
+    >>> gain, lowest, step = newton_gain(np.array([0.1]), np.array([[2.0]]), 100)
+    >>> round(gain, 12), lowest, step
+    (0.25, 2.0, array([-0.05]))
+    """
+    w, q = np.linalg.eigh(h)
+    lowest = float(w[0]) if w.size else math.nan
+    if not (w.size and lowest > 0):
+        return math.inf, lowest, np.full(len(g), np.nan)
+    c = q.T @ g
+    return float(0.5 * n * np.sum(c * c / w)), lowest, -(q @ (c / w))
+
+
+def ridge_message(gain: float, gradient_norm: float, tol: float, lowest: float) -> str:
+    """Why a fit whose gradient is above ``tol`` is still a maximum: a Newton step would
+    gain at most :data:`NEWTON_GAIN` nats."""
+    return (
+        f"the Hessian is negative definite and a Newton step would raise the "
+        f"log-likelihood by {gain:.2g} ≤ {NEWTON_GAIN:g} nats, though the largest "
+        f"gradient component is {gradient_norm:.3g} > tol = {tol:g}: a maximum"
+        + (
+            f" along a nearly flat ridge (curvature {lowest:.2g}), where parameters can "
+            f"hardly be told apart"
+            if lowest < FLAT
+            else ""
+        )
     )
 
 

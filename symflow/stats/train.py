@@ -80,6 +80,7 @@ import numpy as np
 import sympy as sp
 
 from symflow.errors import ParameterError
+from symflow.stats.fit import NEWTON_GAIN, newton_gain, ridge_message
 
 __all__ = [
     "TrainResult",
@@ -451,9 +452,6 @@ class _Progress:
         print(line + (f"  {note}" if note else ""), file=sys.stderr)
 
 
-#: a fit whose exact Hessian is negative definite is converged when a Newton step would
-#: raise the log-likelihood by at most this many nats, whatever its gradient
-NEWTON_GAIN = 1e-3
 #: a fit that stops with a larger gradient component of the mean log-likelihood is
 #: reported as climbing towards a singularity (its gradient grows without bound)
 SINGULAR_GRADIENT = 1e3
@@ -842,11 +840,7 @@ def train_flow(
     # paid for per iteration when the exact trust region was asked for
     curvature_known = (free.size <= TRUST_REGION_MAX or method == "trust-exact") and not bad[0]
     if curvature_known and inner.size:
-        w, Q = np.linalg.eigh(hess_at(theta)[np.ix_(inner, inner)])
-        lowest = float(w[0])
-        if lowest > 0:
-            c = Q.T @ (g_eta[inner] / n)
-            gain = float(0.5 * n * np.sum(c * c / w))
+        gain, lowest, _ = newton_gain(g_eta[inner] / n, hess_at(theta)[np.ix_(inner, inner)], n)
         success = (success and lowest >= -tol) or gain <= NEWTON_GAIN
     stopped_early = valid is not None and best["since"] >= patience
     if edge is not None:
@@ -873,12 +867,7 @@ def train_flow(
     elif success and gnorm <= tol:
         message = f"the largest gradient component {gnorm:.3g} is at most tol = {tol:g}"
     elif success:
-        message = (
-            f"the Hessian is negative definite and a Newton step would raise the "
-            f"log-likelihood by {gain:.2g} ≤ {NEWTON_GAIN:g} nats, though the largest "
-            f"gradient component is {gnorm:.3g} > tol = {tol:g}: a maximum along a nearly "
-            f"flat ridge (curvature {lowest:.2g}), where parameters can hardly be told apart"
-        )
+        message = ridge_message(gain, gnorm, tol, lowest)
     elif gnorm <= tol and lowest < -tol:
         message = (
             f"a saddle point: the largest gradient component {gnorm:.3g} is at most tol = "

@@ -98,6 +98,17 @@ def test_lbfgs_finds_the_same_maximum(lognormal, lognormal_data, lognormal_fit):
     assert other.params["sigma"] == pytest.approx(lognormal_fit.params["sigma"], rel=1e-6)
 
 
+def test_a_tolerance_below_rounding_is_judged_by_the_newton_step(lognormal, lognormal_data):
+    # no gradient reaches 1e-300; the maximum is still recognised (a Newton step would gain
+    # nothing), said as such, and the estimates are the closed-form ones
+    fit = fit_flow(lognormal, lognormal_data, tol=1e-300)
+    logs = np.log(lognormal_data)
+    assert fit.success
+    assert fit.message.startswith("the Hessian is negative definite and a Newton step")
+    assert "> tol = 1e-300: a maximum" in fit.message and "ridge" not in fit.message
+    assert fit.params["mu"] == pytest.approx(logs.mean(), rel=1e-9)
+
+
 def test_fixed_parameter(lognormal, lognormal_data):
     fit = fit_flow(lognormal, lognormal_data, fixed={"mu": 0.5})
     logs = np.log(lognormal_data)
