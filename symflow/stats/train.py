@@ -798,12 +798,7 @@ def train_flow(
         eta = _polish(objective, hess_once, eta)
     theta = theta_of(eta)
     edge = None
-    if (
-        valid is None
-        and method != "adam"
-        and train.array is not None
-        and set(symbols) & program.support.free_symbols
-    ):
+    if valid is None and train.array is not None and set(symbols) & program.support.free_symbols:
         edge = _edge_maximum(flow, symbols, train, objective, theta_of, free, kinds, eta, tol)
     blocked: list[int] = []
     if edge is not None:
@@ -911,8 +906,13 @@ def train_flow(
     else:
         message = (
             f"{reason or 'stopped'}; the largest gradient component is {gnorm:.3g} > tol = "
-            f"{tol:g}, so this is not a maximum to that tolerance (raise maxiter, or start "
-            f"from other init values)"
+            f"{tol:g}, so this is not a maximum to that tolerance "
+            + (
+                "(more epochs, a larger learning_rate, or method='L-BFGS', which steps on "
+                "the gradient of all the data)"
+                if method == "adam"
+                else "(raise maxiter, or start from other init values)"
+            )
         )
     names_free = tuple(names[j] for j in free)
     cov = np.full((free.size, free.size), np.nan)
@@ -1146,12 +1146,17 @@ def _adam(train, theta_of, chain, eta0, n, batch_size, lr, epochs, seed, after, 
             "method='L-BFGS', which sums over the blocks."
         )
     eta = eta0.copy()
+    feasible = eta0.copy()  # the last η under which every data point has positive density
     m = np.zeros_like(eta)
     v = np.zeros_like(eta)
     b1, b2, eps = 0.9, 0.999, 1e-8
     steps_per_epoch = max(1, n // batch_size)
     total = steps_per_epoch * epochs
     step = 0
+    wall = (
+        "Adam reached parameters under which a data point has zero density; it ends at "
+        "the last ones under which every point has positive density"
+    )
     for _ in range(epochs):
         for _ in range(steps_per_epoch):
             idx = rng.integers(0, n, batch_size)
@@ -1159,7 +1164,7 @@ def _adam(train, theta_of, chain, eta0, n, batch_size, lr, epochs, seed, after, 
             theta = theta_of(eta)
             value, grad, bad = train.kernels.value_grad(batch, theta)
             if bad[0]:
-                return eta, "Adam reached parameters under which a data point has zero density"
+                return _last_feasible(train, theta_of, feasible, eta), wall
             _, g = chain(theta, grad)
             g = -g / batch.shape[0]
             step += 1
@@ -1167,5 +1172,22 @@ def _adam(train, theta_of, chain, eta0, n, batch_size, lr, epochs, seed, after, 
             v = b2 * v + (1 - b2) * g * g
             rate = lr * 0.5 * (1 + math.cos(math.pi * step / total))
             eta = eta - rate * (m / (1 - b1**step)) / (np.sqrt(v / (1 - b2**step)) + eps)
+        if train.value_grad(theta_of(eta))[2][0]:  # a point outside that no batch held
+            return _last_feasible(train, theta_of, feasible, eta), wall
+        feasible = eta.copy()
         after(eta)
     return eta, f"Adam ran {epochs} epochs of {steps_per_epoch} minibatches"
+
+
+def _last_feasible(train, theta_of, inside: np.ndarray, outside: np.ndarray) -> np.ndarray:
+    """The point of the segment from ``inside`` (every data point has positive density)
+    towards ``outside`` (some point has not) where the data leave the support, to a
+    relative 2⁻⁴⁰ of the segment, on the inside."""
+    lo, hi = 0.0, 1.0
+    for _ in range(40):
+        middle = 0.5 * (lo + hi)
+        if train.value_grad(theta_of(inside + middle * (outside - inside)))[2][0]:
+            hi = middle
+        else:
+            lo = middle
+    return inside + lo * (outside - inside)
