@@ -553,9 +553,11 @@ def fit_flow(
             success = True
             message = ridge_message(gain, gradient_norm, tol, lowest)
         else:
-            message = (
-                f"the largest gradient component {gradient_norm:.3g} > tol = {tol:g} where "
-                f"the optimiser stopped ({res.message})"
+            message = f"the largest gradient component {gradient_norm:.3g} > tol = {tol:g} " + (
+                f"where SciPy's {method} stopped at its own tolerance and Newton's method "
+                f"could not improve it"
+                if res.success
+                else f"where SciPy's {method} stopped ({res.message})"
             )
             if gain < math.inf:
                 moves = ", ".join(
