@@ -677,7 +677,7 @@ def train_flow(
     exact = free.size <= TRUST_REGION_MAX
     report = _Progress(progress)
     history: list[tuple[int, float, float, float]] = []
-    best = {"valid": -math.inf, "eta": eta0.copy(), "since": 0}
+    best = {"valid": -math.inf, "eta": eta0.copy(), "since": 0, "at": 0}
 
     def after(eta: np.ndarray) -> None:
         f, g = (
@@ -694,7 +694,7 @@ def train_flow(
             v, _, vbad = valid.value_grad(theta_of(eta))
             v = v if not vbad[0] else -math.inf
             if v > best["valid"]:
-                best.update(valid=v, eta=eta.copy(), since=0)
+                best.update(valid=v, eta=eta.copy(), since=0, at=len(history))
             else:
                 best["since"] += 1
                 if best["since"] >= patience:
@@ -859,6 +859,15 @@ def train_flow(
             f"iterations; kept the parameters of its best value"
         )
         success = True  # the rule that was asked for stopped it (see the message)
+    elif valid is not None and best["at"] < len(history):
+        message = (
+            f"training ended after {len(history)} iterations ("
+            + (reason or "its last iteration")
+            + f"), but the validation log-likelihood was highest at iteration {best['at']}: "
+            f"kept the parameters of that iteration, where the largest gradient component "
+            f"is {gnorm:.3g}"
+        )
+        success = True  # validation= asks for the best held-out parameters (see above)
     elif success and gnorm <= tol:
         message = f"the largest gradient component {gnorm:.3g} is at most tol = {tol:g}"
     elif success:
