@@ -16,7 +16,9 @@ log(1/(1 + e^−u)) (log sigmoid)         −softplus(−u)
 u − softplus(u)                         −softplus(−u)
 log(c + k·y²), c, k > 0                 log c + 2·log1p_sq(a·y), a = √(k/c) <= 1; else
                                         log k + 2·log hypot(y, 1/a) (no overflow of a·y,
-                                        no cancellation in a·(x − m) once distributed)
+                                        no cancellation in a·(x − m) once distributed);
+                                        y = x − m, |m| ≥ 2⁹⁶⁹: log k + 2·log 2 +
+                                        2·log hypot(y/2, 1/(2a)) (no overflow of x − m)
 log(c − k·y²), c, k > 0                 log c + log1p(−a²) or, for |a| ≥ ½,
                                         log1p(−a) + log1p(a); a = √(k/c)·y
 log(√(y² + 1)), log(cosh(asinh y))      log1p_sq(y)
@@ -860,9 +862,27 @@ def _log_one_plus_square(c: sp.Expr, k: sp.Expr, y: sp.Expr) -> sp.Expr:
     content, y = y.as_content_primitive()
     k = k * content**2
     a = sp.sqrt(k / c)
+    if _may_overflow(y) and 1 / a >= _TINY_HALVABLE:
+        # x − m overflows where x and m are finite with opposite signs (m = 1e308): the
+        # difference of the halves does not, nor does the log of the hypot
+        return _log(k) + 2 * (_log(sp.Integer(2)) + sp.log(hypot(y / 2, 1 / (2 * a))))
     if a == 1 or (a < 1 and not isinstance(y, sp.Add)):
         return _log(c) + 2 * log1p_sq(a * y)
     return _log(k) + 2 * sp.log(hypot(y, 1 / a))
+
+
+#: the smallest float whose half is exact (a normal number)
+_TINY_HALVABLE = sp.Float(2.0**-1021)
+#: numeric terms of a sum from this size on can make it overflow with an input of the
+#: other sign (half an ulp of the largest float is 2**970)
+_OVERFLOWING_TERM = sp.Float(2.0**969)
+
+
+def _may_overflow(y: sp.Expr) -> bool:
+    """Is y a sum with a numeric term so large that y overflows at some finite input?"""
+    return isinstance(y, sp.Add) and any(
+        t.is_Number and abs(t) >= _OVERFLOWING_TERM for t in y.args
+    )
 
 
 def _square_root(core: sp.Expr) -> sp.Expr | None:

@@ -42,6 +42,16 @@ LOG_DENSITIES = {
             -abs(_t(m, s, x)) - 2 * mp.log1p(mp.exp(-abs(_t(m, s, x)))) - mp.log(mpf(s))
         ),
     ),
+    "StudentT(3)": (
+        lambda m, s: sf.StudentT(3, m, s),
+        lambda m, s, x: (
+            mp.loggamma(2)
+            - mp.loggamma(mpf(3) / 2)
+            - mp.log(3 * mp.pi) / 2
+            - mp.log(mpf(s))
+            - 2 * mp.log1p(_t(m, s, x) ** 2 / 3)
+        ),
+    ),
     # m is the shape here: log(k/s) + (k − 1)·log(x/s) − (x/s)^k
     "Weibull": (
         sf.Weibull,
@@ -56,7 +66,9 @@ CASES = [
     ("Cauchy", 0, 1e-300, (1e-300, 1.0, 1e10, 1e300, -1e308)),
     ("Cauchy", 1e8, 1e-100, (NEXT, 1e8 + 1, 1e300, -1e308)),
     ("Cauchy", 1e8, 3, (NEXT, 1e8 + 1, 1e155, 1.7e308)),
-    ("Cauchy", -1e300, 1e-300, (-1e300, 0.0, 1e300)),
+    # x − m overflows for x > 2.9e307 though x and m are floats and log p is finite
+    ("Cauchy", -1.5e308, 1e-300, (-1.5e308, 0.0, 1e300, 1e308, 1.7e308)),
+    ("StudentT(3)", 1.5e308, 1.0, (1.5e308, NEXT, -1e308, -1.7e308)),
     ("Normal", 0, 1e-300, (0.0, 1e-300, 1e-150)),
     ("Logistic", 1e8, 3, (NEXT, 1e8 + 1, 1e300, -1e300)),
     ("Logistic", 1e8, 1e-100, (NEXT, 1e8 + 1)),
