@@ -39,6 +39,7 @@ log1p_sq(s), s = 1/t defined, |t| < 1   log1p_sq(t) − log|t|    (no overflow o
 k·s, s = c·t defined (c a number)       k·c·t                   (no overflow of s)
 log(expm1(u)), u > 0                    u + log(−expm1(−u))
 log(a + b/y), y > 0                     log(a·y + b) − log y
+log ψ⁽ⁿ⁾(u), n odd, 0 < u < 1           log n! − (n + 1)·log u + log1p(uⁿ⁺¹·ψ⁽ⁿ⁾(u + 1)/n!)
 logcosh(s), s = asinh(t) defined        log1p_sq(t)        (with ``definitions``)
 logcosh(s), s = atanh(t) defined        −(log1p(t) + log1p(−t))/2
 log1p_sq(s), s = sinh(u) defined        logcosh(u)          (no overflow of s)
@@ -755,6 +756,8 @@ def _log(arg: sp.Expr) -> sp.Expr:
     tail = _log_tail(arg)
     if tail is not None:
         return tail
+    if isinstance(arg, sp.polygamma):
+        return _log_polygamma(*arg.args)
     if isinstance(arg, sp.Add):
         return _log_sum(arg)
     if isinstance(arg, sp.Mul):
@@ -768,6 +771,21 @@ def _log(arg: sp.Expr) -> sp.Expr:
         u = arg.args[0]
         return u + sp.log(-expm1(-u))
     return sp.log(arg)
+
+
+def _log_polygamma(n: sp.Expr, u: sp.Expr) -> sp.Expr:
+    """log ψ⁽ⁿ⁾(u) for odd n (positive for u > 0): ψ⁽ⁿ⁾(u) = n!/uⁿ⁺¹ + ψ⁽ⁿ⁾(u + 1)
+    overflows for small u (ψ′(1e-158) = 1e316) where its log is finite, so for
+    0 < u < 1 it is log n! − (n + 1)·log u + log1p(uⁿ⁺¹·ψ⁽ⁿ⁾(u + 1)/n!)."""
+    if not (n.is_Integer and n > 0 and n % 2 == 1):
+        return sp.log(sp.polygamma(n, u))
+    scale = sp.factorial(n)
+    small = (
+        sp.log(scale)
+        - (n + 1) * _log(u)
+        + log1p(u ** (n + 1) * sp.polygamma(n, u + 1) / scale)
+    )
+    return sp.Piecewise((small, (u > 0) & (u < 1)), (sp.log(sp.polygamma(n, u)), True))
 
 
 def _log_tail(arg: sp.Expr) -> sp.Expr | None:

@@ -146,10 +146,33 @@ FUNCTIONS: Mapping[str, _Function] = MappingProxyType(
         "abs": _Function(sp.Abs),
         "Abs": _Function(sp.Abs),
         "sign": _Function(sp.sign),
+        "cot": _Function(sp.cot),
+        "sec": _Function(sp.sec),
+        "csc": _Function(sp.csc),
+        "acot": _Function(sp.acot),
+        "asec": _Function(sp.asec),
+        "acsc": _Function(sp.acsc),
+        "coth": _Function(sp.coth, **_EXP),
+        "sech": _Function(sp.sech, **_EXP),
+        "csch": _Function(sp.csch, **_EXP),
+        "acoth": _Function(sp.acoth),
+        "asech": _Function(sp.asech),
+        "acsch": _Function(sp.acsch),
         "erf": _Function(sp.erf),
         "erfc": _Function(sp.erfc),
+        "erfi": _Function(sp.erfi),
+        "erfinv": _Function(sp.erfinv),
+        "erfcinv": _Function(sp.erfcinv),
         "gamma": _Function(sp.gamma, **_GAMMA),
         "loggamma": _Function(sp.loggamma, **_GAMMA),
+        "digamma": _Function(sp.digamma, **_GAMMA),
+        "polygamma": _Function(sp.polygamma, 2, 2, **_GAMMA),
+        "lowergamma": _Function(sp.lowergamma, 2, 2, **_GAMMA),
+        "uppergamma": _Function(sp.uppergamma, 2, 2, **_GAMMA),
+        "zeta": _Function(sp.zeta, **_GAMMA),
+        "Ei": _Function(sp.Ei),
+        "expint": _Function(sp.expint, 2, 2, **_GAMMA),
+        "LambertW": _Function(sp.LambertW, 1, 2),
         "sigmoid": _Function(_sigmoid, **_EXP),
         "logit": _Function(_logit),
         "softplus": _Function(_softplus, **_EXP),
@@ -535,16 +558,18 @@ class _Builder:
     def guard_function(
         self, name: str, spec: _Function, args: list[sp.Expr], node: ast.AST
     ) -> None:
-        """Refuse exp-like and gamma-like functions of numbers that would evaluate hugely."""
-        if not (spec.exp_like or spec.gamma_like) or not args[0].is_number:
+        """Refuse exp-like and gamma-like functions of numbers that would evaluate hugely
+        (gamma-like ones in any argument: polygamma(10**6, 1) is a factorial too)."""
+        if not (spec.exp_like or spec.gamma_like):
             return
-        size = _magnitude(args[0])
         limit = _MAX_EXP_ARG if spec.exp_like else _MAX_GAMMA_ARG
-        if size is not None and size > limit:
-            raise ParseError(
-                f"the argument of {self.source.where(node)} is too large to handle exactly "
-                f"(|argument| must be at most {limit} when it is a number)"
-            )
+        for arg in args if spec.gamma_like else args[:1]:
+            size = _magnitude(arg) if arg.is_number else None
+            if size is not None and size > limit:
+                raise ParseError(
+                    f"the argument of {self.source.where(node)} is too large to handle "
+                    f"exactly (|argument| must be at most {limit} when it is a number)"
+                )
 
 
 def _magnitude(value: sp.Expr) -> float | None:

@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 import sympy as sp
 
+import symflow as sf
 from symflow.codegen import special
 from symflow.codegen.printer import KernelPrinter, special_import
 from symflow.errors import CompileError
@@ -194,3 +195,20 @@ def test_kernel_calling_psi_is_linked_to_each_process_own_psi(tmp_path) -> None:
     assert "symflow_psi" in record["undefined"]
     assert [run["native"] for run in runs] == ["compiled", "cache"]
     assert not runs[1]["numba"]  # linked by llvmlite alone
+
+
+def test_digamma_map_far_below_where_its_derivative_overflows() -> None:
+    """x = ψ(z), z ~ Exp(1): z ≈ −1/x → 0 as x → −∞, where ψ′(z) ≈ 1/z² overflows
+    (1e316 at x = −1e158) while log p_X(x) = −z − log ψ′(z) is finite; against mpmath
+    at 40 digits, ψ inverted in log z."""
+    zp = sp.Symbol("z", positive=True)
+    kernels = sf.Flow(sf.Exponential(1), [sf.Transform(sp.digamma(zp), zp)]).compile()
+    xs = [-1e300, -1e158, -1e10, -3.0, 0.0, 6.5]
+    got = kernels.log_prob(np.array(xs))
+    with mp.workdps(40):
+        for x, value in zip(xs, got, strict=True):
+            start = mp.log(-1 / mp.mpf(x)) if x < -2 else mp.log(mp.exp(x) + 0.5)
+            s = mp.findroot(lambda s, x=x: (mp.digamma(mp.exp(s)) - x) / max(1, abs(x)), start)
+            root = mp.exp(s)
+            truth = float(-root - mp.log(mp.psi(1, root)))
+            assert value == pytest.approx(truth, rel=1e-13), x
