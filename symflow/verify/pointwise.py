@@ -401,16 +401,14 @@ class _Paths:
         self.paths = []
         for path in program.paths:
             region = path.region.subs(subs) if hasattr(path.region, "subs") else path.region
-            inverse = None
-            if not path.implicit:
-                value: sp.Expr = program.base_symbol
-                for a in reversed(path.assignments):
-                    if a.kind == "state":
-                        value = value.xreplace({a.target: a.value})
-                try:
-                    inverse = sp.lambdify([program.x, *params], value, _MODULES)
-                except Exception:  # noqa: BLE001  a function mpmath cannot print: skip the path
-                    inverse = None
+            value: sp.Expr = program.base_symbol
+            for a in reversed(path.assignments):
+                if a.kind == "state":
+                    value = value.xreplace({a.target: a.value})
+            try:  # an implicit inverse prints as its bracketed solve in mpmath
+                inverse = sp.lambdify([program.x, *params], value, _MODULES)
+            except Exception:  # noqa: BLE001  a function mpmath cannot print: skip the path
+                inverse = None
             self.paths.append((region, inverse, 1))
 
     def preimages(self, x: mpmath.mpf) -> list[tuple] | None:
@@ -615,7 +613,13 @@ def tail_test(
     comparison = _truths(program, values, points, probes=x_probes)
     if comparison.truth.size == 0:
         return TestResult(
-            "tail", float("nan"), float("nan"), True, "no base point maps into float64"
+            "tail",
+            float("nan"),
+            float("nan"),
+            True,
+            f"nothing compared: none of the {len(points)} base points has an image inside "
+            f"float64 whose true density mpmath could evaluate (within {_SECONDS:g} s a "
+            f"point)",
         )
     with np.errstate(all="ignore"):
         got = np.asarray(kernels.log_prob(comparison.x, **values), dtype=np.float64)

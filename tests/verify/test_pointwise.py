@@ -111,3 +111,22 @@ def test_a_preimage_too_deep_for_mpmath_is_left_out_not_waited_for() -> None:
     assert result.passed and result.statistic < 1e-12
     xs = np.array([-5.0, 0.0, 5.0, 700.0])
     np.testing.assert_allclose(kernels.log_prob(xs), -xs - np.exp(-xs), rtol=1e-14, atol=0)
+
+
+def test_a_non_monotone_map_with_implicit_branches_is_compared_and_can_fail():
+    """x = z^z on Exp(1) has two branches (z below and above 1/e), each inverted only
+    implicitly: the truth sums both preimages, evaluated by mpmath's bracketed solve.
+    (The tail test used to compare no point at all here and pass.) A kernel 1e-9 off
+    fails it, by that much and no more: the kernel itself is right at every point."""
+    zp = sp.Symbol("z", positive=True)
+    X = sf.Flow(sf.Exponential(1), [sf.Transform(zp**zp, zp)])
+    kernels = X.compile()
+
+    class Off:
+        @staticmethod
+        def log_prob(x, **values):
+            return kernels.log_prob(x, **values) * (1 + 1e-9)
+
+    wrong = tail_test(X.program, Off(), {})
+    assert not wrong.passed, wrong.detail
+    assert wrong.statistic == pytest.approx(1e-9, rel=0.5)  # the kernel's own error is ≪ 1e-9
