@@ -66,10 +66,10 @@ class ImplicitInverse(sp.Function):
         return body if exp is None else rf"\left({body}\right)^{{{exp}}}"
 
     def _sympystr(self, printer):
-        return f"{self.label}^-1({printer._print(self.args[0])})"
+        return f"{_plain(self.label)}^-1({printer._print(self.args[0])})"
 
     def _pretty(self, printer):
-        return printer._print_Function(self, func_name=f"{self.label}⁻¹")
+        return printer._print_Function(self, func_name=f"{_plain(self.label)}⁻¹")
 
     def fdiff(self, argindex=1):
         z = self.func(self.args[0])
@@ -87,6 +87,11 @@ class ImplicitInverse(sp.Function):
         with mp.workprec(prec + 20):
             root = solve_on_piece(type(self), mp.mpf(y._mpf_))
             return None if root is None else sp.Float._new(mp.mpf(root)._mpf_, prec)
+
+
+def _plain(label: str) -> str:
+    """A LaTeX label (f_{1,2}) as plain text (f_1,2)."""
+    return label.replace("{", "").replace("}", "")
 
 
 def solve_on_piece(cls, y):
@@ -324,15 +329,23 @@ class Layer:
         t = symbol_on(f"z_{index - 1}", support)
         y = symbol_on(f"z_{index}", sp.Interval(-sp.oo, sp.oo))
         f = transform.in_variable(t)
-        branches: list[Branch] = []
+        pieces = []
         for component in as_intervals(support):
             for part, smooth in smooth_parts(f, t, component, label, var, base):
                 tp = symbol_on(t.name, part)
                 fp = smooth.xreplace({t: tp})
-                for piece in monotone_pieces(fp, tp, part, label, var, base):
-                    branches.append(
-                        cls._branch(transform, fp, tp, piece, y, t, label, f"f_{index}")
-                    )
+                pieces += [(fp, tp, p) for p in monotone_pieces(fp, tp, part, label, var, base)]
+        # each piece's implicit inverse has its own name (f_{1,2}: layer 1, piece 2), so
+        # that a density summing several reads as it is
+        names = (
+            [f"f_{index}"]
+            if len(pieces) == 1
+            else [f"f_{{{index},{k + 1}}}" for k in range(len(pieces))]
+        )
+        branches = [
+            cls._branch(transform, fp, tp, piece, y, t, label, name)
+            for (fp, tp, piece), name in zip(pieces, names, strict=True)
+        ]
         out_symbol = symbol_on(y.name, sp.Union(*[b.image for b in branches]))
         branches = [
             Branch(
