@@ -44,6 +44,7 @@ stable rewrites turn its log into −softplus(x).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 
 import sympy as sp
@@ -331,7 +332,7 @@ class _EdgePass:
         if z in self.singular and interval.inf < 0 < interval.sup:
             value = self._near_zero(original, value)
         value = self._root_of_large(value)
-        if interval.inf.is_nonnegative and not self._define_implicit_log(z, original, out):
+        if interval.inf.is_nonnegative and not self._define_implicit_log(z, original, value, out):
             self._define_log(z, value, out, always=False)
         elif isinstance(value, sp.sinh):
             # sinh u of either sign: log|sinh u| = log sinh|u|, for logs of affine maps
@@ -395,15 +396,24 @@ class _EdgePass:
             return value
         return sp.Piecewise((sign * sp.exp(p * log_s), log_s > _OVERFLOWING), (value, True))
 
-    def _define_implicit_log(self, z: sp.Symbol, original: sp.Expr, out: list) -> bool:
-        """log z for an implicit root z = f⁻¹(y) on a piece (0, hi): where z is tiny
-        (it underflows: z + log z = −800), log z is itself the root of f(eᵘ) = y on
-        (−∞, log hi), solved in that coordinate; elsewhere log of the root."""
+    def _define_implicit_log(
+        self, z: sp.Symbol, original: sp.Expr, value: sp.Expr, out: list
+    ) -> bool:
+        """log z for an implicit root z = f⁻¹(y) on a piece (0, hi): where z is tiny,
+        from the defining equation (see :meth:`_log_small_root`) where f vanishes at 0 like
+        a power, or else as the root of f(eᵘ) = y on (−∞, log hi), solved in that
+        coordinate (it underflows: z + log z = −800); elsewhere log of the root."""
         from symflow.core.assignment import Assignment
         from symflow.core.layer import ImplicitInverse, implicit_inverse
 
         if not isinstance(original, ImplicitInverse) or original.lo != 0:
             return False
+        small = self._log_small_root(value)
+        if small is not None:
+            name = sp.Symbol(f"log_{z.name}", real=True)
+            out.append(Assignment(name, small.xreplace({value: z}), "edge"))
+            self.logs[z] = name
+            return True
         cls, t = type(original), original.variable
         in_logs = sp.expand_log(cls.forward.xreplace({t: sp.exp(t)}), force=True)
         piece = sp.Interval.open(-sp.oo, sp.log(cls.hi))
@@ -413,6 +423,28 @@ class _EdgePass:
         out.append(Assignment(name, value, "edge"))
         self.logs[z] = name
         return True
+
+    def _log_small_root(self, arg: sp.Expr) -> sp.Expr | None:
+        """log(c·r(a)) for an implicit root r = D⁻¹(a) on a piece with an end at 0 where
+        D(w) = C·|w|ᵏ·(1 + o(1)): for |a| < |C|·10⁻²⁰⁰, log|r| = log(a/C)/k, read from the
+        defining equation, where r itself is tiny, subnormal or 0 (r + r³ = 5e-324 has the
+        root 5e-324, a float with one significant bit); log(c·r) elsewhere. None where arg
+        is not such a root (see :func:`_small_root_law`)."""
+        c, r = arg.as_coeff_Mul()
+        if not _implicit(r):
+            return None
+        cls = type(r)
+        side = 1 if cls.lo == 0 else -1 if cls.hi == 0 else 0
+        if side == 0 or (c > 0) != (side > 0):
+            return None  # no end at 0, or c·r is negative
+        law = _small_root_law(cls.forward, cls.variable, side)
+        if law is None:
+            return None
+        lead, power = law
+        sigma = 1 if lead > 0 else -1
+        (a,) = r.args
+        log_r = sp.log(abs(c)) + (self._log(sigma * a) - sp.log(abs(lead))) / power
+        return sp.Piecewise((log_r, sigma * a < abs(lead) * _UNDERFLOWING), (sp.log(arg), True))
 
     def _root(self, expr: sp.Expr, t: sp.Symbol) -> sp.Expr | None:
         """The one root of expr in t on t's range, or just beyond a finite edge (within
@@ -699,6 +731,9 @@ class _EdgePass:
         """log(arg), split into logs of states and distances where their signs are known."""
         if arg in self.logs:
             return self.logs[arg]
+        small = self._log_small_root(arg)
+        if small is not None:
+            return small
         if not (arg.free_symbols & (set(self.distances) | set(self.logs))):
             return sp.log(arg)
         if isinstance(arg, sp.Piecewise):
@@ -945,13 +980,82 @@ def _same(a: sp.Expr, b: sp.Expr) -> bool:
 
 
 def _at(expr: sp.Expr, t: sp.Symbol, value: sp.Expr) -> sp.Expr:
-    """expr at t = value (a limit from inside only where the substitution is undefined)."""
+    """expr at t = value (a limit from inside only where the substitution is undefined),
+    with each implicit root whose exact value is known there written as that value
+    (f⁻¹(1 + e) = 1 for f(t) = t + eᵗ on (1, ∞): the end of its piece)."""
     if value.is_infinite:
         return sp.limit(expr, t, value)
     direct = expr.subs(t, value)
     if not direct.has(sp.zoo, sp.nan, sp.AccumBounds):
-        return direct
-    return sp.cancel(sp.together(expr)).subs(t, value)
+        return _known_roots(direct)
+    return _known_roots(sp.cancel(sp.together(expr)).subs(t, value))
+
+
+def _known_roots(expr: sp.Expr) -> sp.Expr:
+    """expr with each implicit root f⁻¹(a₀) at a number a₀ replaced by its exact value,
+    where :func:`_preimage` finds one."""
+    from symflow.core.layer import ImplicitInverse
+
+    swaps = {}
+    for root in expr.atoms(ImplicitInverse):
+        a0 = root.args[0]
+        if a0.is_number and not a0.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
+            exact = attempt(lambda r=root, a0=a0: _preimage(type(r), a0), _BUDGET, None)
+            if exact is not None:
+                swaps[root] = exact
+    return expr.xreplace(swaps) if swaps else expr
+
+
+@functools.lru_cache(maxsize=256)
+def _small_root_law(f: sp.Expr, t: sp.Symbol, side: int) -> tuple[sp.Expr, sp.Expr] | None:
+    """(C, k) with f(side·v) = C·vᵏ·(1 + ε(v)) as v → 0+, |ε| < 2⁻⁶⁰ wherever
+    |C|·vᵏ < |C|·10⁻²⁰⁰ (checked at that point in high precision); None where f has no
+    such power law at 0 (f(0) ≠ 0, a parameter, an unknown leading term).
+
+    Examples
+    --------
+    >>> t = sp.Symbol("t", real=True)
+    >>> _small_root_law(t**3 + t, t, 1), _small_root_law(-t * (t**2 - 3 * t + 4), t, -1)
+    ((1, 1), (4, 1))
+    >>> _small_root_law(t + sp.exp(t), t, 1) is None
+    True
+    """
+    from sympy.codegen.cfunctions import expm1, log1p
+
+    if f.free_symbols - {t}:
+        return None
+    v = sp.Symbol("v", positive=True)
+    g = f.xreplace({t: side * v}).replace(
+        lambda e: isinstance(e, (expm1, log1p, exact_difference)), _elementary
+    )
+    term = attempt(lambda: g.as_leading_term(v), _BUDGET, None)
+    if term is None:
+        return None
+    lead, power = sp.factor_terms(term).as_coeff_exponent(v)
+    if not (lead.is_number and lead.is_real and lead != 0 and power.is_number and power > 0):
+        return None
+    if power.free_symbols or term.free_symbols - {v}:
+        return None
+    # the relative rest at the largest root the law is used for, in enough digits that
+    # exp(v) − 1 at v = 1e-200 keeps 60 of them
+    digits = int(80 + 210 / min(1.0, float(power)))
+    edge = sp.Float(_UNDERFLOWING, digits) ** (1 / sp.Float(power, digits))
+    rest = attempt(
+        lambda: (g.xreplace({v: edge}) / (lead * edge**power) - 1).evalf(digits), _BUDGET, None
+    )
+    if rest is None or not rest.is_number or not abs(rest) < sp.Float(2) ** -60:
+        return None
+    return lead, power
+
+
+def _elementary(e: sp.Expr) -> sp.Expr:
+    """expm1(a), log1p(a) and exact_difference(a, c) as eᵃ − 1, log(1 + a) and a − c,
+    which SymPy takes series and leading terms of."""
+    from sympy.codegen.cfunctions import expm1
+
+    if isinstance(e, exact_difference):
+        return e.args[0] - e.args[1]
+    return sp.exp(e.args[0]) - 1 if isinstance(e, expm1) else sp.log(1 + e.args[0])
 
 
 def _implicit(expr: sp.Expr) -> bool:
