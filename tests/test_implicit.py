@@ -308,24 +308,159 @@ def test_inverse_difference_at_an_exact_interior_value() -> None:
     assert inverse_difference(g(sp.Rational(3, 2) + d), sp.Rational(3, 2), d) is None
 
 
-def test_an_implicit_root_next_to_its_edge_keeps_its_distance_from_it():
-    """x = z + e^z on Beta(1/2, 1/2), next to x = 1 + e (z → 1): log p needs log(1 − z),
-    which the edge pass now takes from the root of (1 + w) + e^(1 + w) − (1 + e) = x −
-    (1 + e) written without the subtraction (it was 15.91, the difference of two rounded
-    roots; truth 16.435 at the float below 1 + e)."""
-    X = sf.Flow(sf.Beta(sp.Rational(1, 2), sp.Rational(1, 2)), [sf.Transform(z + sp.exp(z), z)])
-    k = X.compile()
-    points = [3.718281828459045, 3.7182818284590, 3.7, 1.5, 1.0 + 1e-12]
-    got = k.log_prob(np.array(points))
+# -- accuracy over the whole float64 range of the support, edges and far tails ------------
+def _root_on(f, df, value, lo, hi):
+    """The root of the increasing f = value on (lo, hi), by mpmath.findroot (bisection
+    to a bracket 2⁻⁴⁰ wide first, so that Newton starts next to the root)."""
+    value = mp.mpf(value)
+    a, b = mp.mpf(lo), mp.mpf(hi)
+    for _ in range(4000):
+        m = mp.sqrt(a * b) if a > 0 and b > 4 * a else (a + b) / 2
+        if f(m) < value:
+            a = m
+        else:
+            b = m
+        if b - a <= abs(b) * mp.mpf(2) ** -40:
+            break
+    return mp.findroot(
+        functools.partial(lambda t, y: f(t) - y, y=value),
+        (a + b) / 2,
+        solver="newton",
+        df=df,
+        verify=False,
+    )
+
+
+def _beta_half_reciprocal_z_exp(v):
+    """Beta(1/2, 1/2) through [1/z, z + eᶻ]: w + eʷ = x with w = 1/u > 1."""
+    w = _root_on(lambda t: t + mp.exp(t), lambda t: 1 + mp.exp(t), v, 1, mp.log(v) + 1)
+    u = 1 / w
+    return -mp.log(mp.pi) - (mp.log(u) + mp.log1p(-u)) / 2 - 2 * mp.log(w) - mp.log1p(mp.exp(w))
+
+
+def _beta_half_shifted_z_expm1(v):
+    """Beta(1/2, 1/2) through [z − 1, z + eᶻ − 1]: w + expm1(w) = x with w = u − 1 in
+    (−1, 0); next to x = 0 the root is w = x/2 − x²/16 + … (to 500 digits below 1e-250)."""
+    v = mp.mpf(v)
+    if v > -1e-250:
+        w = v / 2 - v * v / 16
+    else:
+        w = _root_on(lambda t: t + mp.expm1(t), lambda t: 1 + mp.exp(t), v, -1, 0)
+    u = 1 + w
+    return -mp.log(mp.pi) - (mp.log(u) + mp.log(-w)) / 2 - mp.log1p(mp.exp(w))
+
+
+# id, flow, support (lo, hi) as floats, oracle of log p at a float x
+RANGE_FLOWS = {
+    "beta-half-reciprocal-z+exp": (
+        lambda: sf.Flow(
+            sf.Beta(sp.Rational(1, 2), sp.Rational(1, 2)),
+            [sf.Transform(1 / z, z), sf.Transform(z + sp.exp(z), z)],
+        ),
+        (1 + math.e, math.inf),
+        _beta_half_reciprocal_z_exp,
+    ),
+    "beta-half-shifted-z+expm1": (
+        lambda: sf.Flow(
+            sf.Beta(sp.Rational(1, 2), sp.Rational(1, 2)),
+            [sf.Transform(z - 1, z), sf.Transform(z + sp.exp(z) - 1, z)],
+        ),
+        (float(np.nextafter(float(-2 + mp.exp(-1)), -2.0)), 0.0),
+        _beta_half_shifted_z_expm1,
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def range_kernels():
+    return {name: spec[0]().compile() for name, spec in RANGE_FLOWS.items()}
+
+
+def _above(v, n=1):
+    for _ in range(n):
+        v = float(np.nextafter(v, math.inf))
+    return v
+
+
+# the first floats inside the supports: above the edge images 1 + e (the float nearest it
+# lies below) and −2 + 1/e (the float nearest it lies above)
+_EDGE = float(np.nextafter(1 + math.e, math.inf))
+_SHIFTED_EDGE = float(-2 + mp.exp(-1))
+HARD_POINTS = {
+    # the first three floats above the edge image 1 + e (the root next to z = 1),
+    # and between it and the bulk; the last float
+    "beta-half-reciprocal-z+exp": [
+        _EDGE,
+        _above(_EDGE),
+        _above(_EDGE, 2),
+        _EDGE + 1e-12,
+        3.718,
+        3.7183,
+        3.75,
+        10.0,
+        1e300,
+        1.7976931348623157e308,
+    ],
+    # the first three floats above the edge image −2 + 1/e (the root next to −1,
+    # the end of its piece), and subnormal and tiny x (the root next to 0, where
+    # w + expm1(w) vanishes: log(1 − u) = log(−w) from the defining equation)
+    "beta-half-shifted-z+expm1": [
+        _SHIFTED_EDGE,
+        _above(_SHIFTED_EDGE),
+        _above(_SHIFTED_EDGE, 2),
+        _SHIFTED_EDGE + 1e-12,
+        -1.0,
+        -1e-8,
+        -1e-300,
+        -1e-310,
+        -5e-324,
+    ],
+}
+
+
+@pytest.mark.parametrize("name", list(RANGE_FLOWS))
+def test_implicit_kernels_at_their_hard_points(range_kernels, name) -> None:
+    _, (lo, hi), truth = RANGE_FLOWS[name]
+    points = [p for p in HARD_POINTS[name] if lo < p < hi]
+    got = range_kernels[name].log_prob(np.array(points))
     with mp.workdps(60):
-        for point, value in zip(points, got, strict=True):
-            target = mp.mpf(point)  # (findroot reads a second argument as a 2-D system)
-            root = mp.findroot(
-                functools.partial(lambda t, y: t + mp.exp(t) - y, y=target),
-                (mp.mpf(0), mp.mpf(1)),
-                solver="illinois",
-            )
-            truth = (
-                -mp.log(mp.pi) - (mp.log(root) + mp.log(1 - root)) / 2 - mp.log(1 + mp.exp(root))
-            )
-            assert value == pytest.approx(float(truth), rel=1e-12), point
+        want = [float(truth(p)) for p in points]
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=0)
+
+
+@pytest.mark.parametrize("name", list(RANGE_FLOWS))
+def test_implicit_kernels_over_the_float_range_of_the_support(range_kernels, name) -> None:
+    """Points hypothesis spreads over the support as floats (its float strategy favours
+    the ends, subnormals and powers of two) against the mpmath change of variables."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    _, (lo, hi), truth = RANGE_FLOWS[name]
+    kernels = range_kernels[name]
+
+    @settings(max_examples=60)
+    @given(st.floats(min_value=lo, max_value=hi, exclude_min=True, exclude_max=True))
+    def agrees(point):
+        got = kernels.log_prob(np.array([point]))[0]
+        with mp.workdps(60):
+            want = truth(point)
+        assert abs(got - want) <= 1e-12 * max(1.0, abs(want)), (point, got, float(want))
+
+    agrees()
+
+
+def test_an_implicit_density_evaluates_in_the_far_tail_quickly() -> None:
+    # z + eᶻ on N(0, 1) at x = −1e200: evalf asks the root to ~1400 bits (exp(−t²/2) of
+    # t ≈ −1e200); the solve brackets at 64 bits and polishes by Newton (it took 38 s of
+    # bisection at 1400 bits). Truth: t = x − e^x = x to 1e-(4e199), so
+    # log p = −x²/2 − log √(2π) − log(1 + eᵗ)
+    import time
+
+    X = sf.Flow(sf.Normal(0, 1), [sf.Transform(z + sp.exp(z), z)])
+    density = X.density(x)
+    start = time.process_time()
+    value = density.subs(x, sp.Float("-1e200")).evalf(30)
+    assert time.process_time() - start < 2.0
+    with mp.workdps(40):
+        want = -mp.mpf("1e400") / 2 - mp.log(2 * mp.pi) / 2
+    assert abs(sp.log(value).evalf(30) - sp.Float(want, 40)) < 1e-25 * abs(want)

@@ -448,17 +448,32 @@ class _EdgePass:
 
     def _root(self, expr: sp.Expr, t: sp.Symbol) -> sp.Expr | None:
         """The one root of expr in t on t's range, or just beyond a finite edge (within
-        half the range's length: a pole at π/2 next to the edge atan(e^54)), or None."""
+        half the range's length: a pole at π/2 next to the edge atan(e^54)), or None.
+
+        The roots are found on an enclosure with rational ends and kept where they lie
+        strictly inside (:func:`symflow.core.pieces.roots_inside`): SymPy's periodic
+        solutions meet an interval with a transcendental end as the empty set (cos 3t on
+        a range ending at acos(tan(atan(3)/2))/3 had no root π/6)."""
+        from symflow.core.pieces import roots_inside
+
         domain = self.ranges.get(t, sp.Reals)
+        ends: tuple = ()
         if domain.measure.is_finite and domain.measure > 0:
             half = domain.measure / 2
-            domain = sp.Interval(domain.inf - half, domain.sup + half)
+            domain = sp.Interval.open(domain.inf - half, domain.sup + half)
         elif domain != sp.Reals:
-            domain = domain.closure
-        roots = attempt(lambda: sp.solveset(expr, t, domain), _BUDGET, None)
-        if not isinstance(roots, sp.FiniteSet) or len(roots) != 1:
+            ends = tuple(e for e in (domain.inf, domain.sup) if is_finite_number(e))
+            domain = sp.Interval.open(domain.inf, domain.sup)
+        roots = attempt(lambda: roots_inside(expr, t, domain), _BUDGET, None)
+        if not isinstance(roots, sp.FiniteSet):
             return None
-        (root,) = roots
+        found = set(roots)
+        for e in ends:  # a half-line's finite end counts (the closure's root at 0)
+            if attempt(lambda e=e: _at(expr, t, e), _BUDGET, None) == 0:
+                found.add(e)
+        if len(found) != 1:
+            return None
+        (root,) = found
         return root if root.is_number and is_finite_number(root) else None
 
     def _offset(self, t: sp.Symbol, c: sp.Expr, depth: int = 0) -> sp.Expr | None:
@@ -522,8 +537,8 @@ class _EdgePass:
         digits at the float next to π/4, where tan x rounds next to 1 and a later
         log|z| or |z|^(−4/5) would read its rounding error."""
         previous = original.free_symbols & (set(self.values) | set(self.ranges))
-        if len(previous) != 1 or sp.count_ops(original) > _MAX_OPS or not value.atoms(sp.Add):
-            return value  # no sum, nothing cancels (log z from log-space: x itself)
+        if len(previous) != 1 or sp.count_ops(original) > _MAX_OPS or not _rounds(value):
+            return value  # nothing cancels (log z from log-space: x itself)
         (t,) = previous
         c = self._root(original, t)
         if c is None or c == 0:
@@ -561,6 +576,12 @@ class _EdgePass:
         through = self._through_previous(original, edge, sign)
         if through is not None:
             return through
+        if isinstance(value, sp.Piecewise):
+            # a near form of the value at its other edge: the distance branch by branch,
+            # so that each keeps its own form (1 − cos x, which the kernels rewrite)
+            return sp.Piecewise(
+                *[(self._distance(original, v, edge, sign), c) for v, c in value.args]
+            )
         plain = sign * (value - edge)
         if sp.count_ops(plain) > _MAX_OPS:
             return plain
@@ -944,6 +965,14 @@ def _signs_at(expr: sp.Expr, t: sp.Symbol, e: sp.Expr) -> sp.Expr:
     return expr.xreplace(swaps) if swaps else expr
 
 
+def _rounds(value: sp.Expr) -> bool:
+    """value has a sum, or a function of a computed argument (cos 3x: 3x rounds, and
+    cos of it next to a zero keeps none of the digits of x − π/6)."""
+    return bool(value.atoms(sp.Add)) or any(
+        not all(a.is_Symbol or a.is_number for a in f.args) for f in value.atoms(sp.Function)
+    )
+
+
 def _absorbed(expr: sp.Expr, d: sp.Symbol) -> bool:
     """No function of ``expr`` has an argument c + (terms in d) with a constant c ≠ 0:
     the shift by the edge was absorbed (tan(π/2 − d) became cot d)."""
@@ -1072,7 +1101,9 @@ def difference(expr: sp.Expr, t: sp.Symbol, e: sp.Expr, delta: sp.Expr) -> sp.Ex
     identities that keep their digits for small Δ: e^{a₁} − e^{a₀} = e^{a₀}·expm1(Δa),
     log a₁ − log a₀ = log1p(Δa/a₀), atan a₁ − atan a₀ = atan2(Δa, 1 + a₀a₁),
     tan a₁ − tan a₀ = sin Δa/(cos a₁ cos a₀), sinh a₁ − sinh a₀ = 2 cosh((a₁ + a₀)/2)
-    sinh(Δa/2), acos(1 − δ) = 2·asin(√(δ/2)) (and asin) at ±1, asinh through log1p
+    sinh(Δa/2) (sin and cos likewise, off their extrema), acos(1 − δ) = 2·asin(√(δ/2))
+    (and asin) at ±1,
+    asinh through log1p
     (log1p(Δa/a₀) for |a₀| > 2⁵¹², where the rest is below 2⁻¹⁰²⁴),
     b₁^p − b₀^p by the geometric sum (integer p) or b₀^p·expm1(p·log1p(Δb/b₀)).
     A function that vanishes at e is its own difference. ``e`` may be ±∞ (``delta``
@@ -1157,6 +1188,12 @@ def difference(expr: sp.Expr, t: sp.Symbol, e: sp.Expr, delta: sp.Expr) -> sp.Ex
             return sp.sin(da) / (sp.cos(a) * sp.cos(a0))
         if isinstance(expr, sp.sinh):
             return 2 * sp.cosh((a + a0) / 2) * sp.sinh(da / 2)
+        # sin and cos where they cross their value (not at an extremum, where the
+        # difference is of second order and the kernels' rewrites of 1 − cos a apply)
+        if isinstance(expr, sp.sin) and sp.cos(a0).is_zero is False:
+            return 2 * sp.cos((a + a0) / 2) * sp.sin(da / 2)
+        if isinstance(expr, sp.cos) and sp.sin(a0).is_zero is False:
+            return -2 * sp.sin((a + a0) / 2) * sp.sin(da / 2)
         if isinstance(expr, (sp.acos, sp.asin)) and a0 in (1, -1):
             # acos(1 − δ) = 2·asin(√(δ/2)): no rounding of 1 − δ onto 1
             half_angle = 2 * sp.asin(sp.sqrt(a0 * -da / 2))
