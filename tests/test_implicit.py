@@ -350,6 +350,27 @@ def _beta_half_shifted_z_expm1(v):
     return -mp.log(mp.pi) - (mp.log(u) + mp.log(-w)) / 2 - mp.log1p(mp.exp(w))
 
 
+def _gamma_half_cube_cubic_log(v):
+    """Gamma(1/2, 1) through [z³, t + t³, log]: x = log(t + t³) = u + log(1 + e^2u) with
+    u = log t, t = z³ (solved for u: t overflows beyond x ≈ 2130, z itself only there)."""
+    v = mp.mpf(v)
+    u = (
+        _root_on(
+            lambda s: s + mp.log1p(mp.exp(2 * s)),
+            lambda s: 1 + 2 / (1 + mp.exp(-2 * s)),
+            v,
+            min(v, -1) - 1,
+            max(v, 1),
+        )
+        if abs(v) < 1e6
+        else (v if v < 0 else v / 3)
+    )  # (to 1e-(1e6) there)
+    t = mp.exp(u)
+    z3 = mp.exp(u / 3)
+    log_dx_dz = mp.log1p(3 * t * t) - u - mp.log1p(t * t) + mp.log(3) + 2 * u / 3
+    return -u / 6 - z3 - mp.loggamma(mp.mpf(1) / 2) - log_dx_dz
+
+
 # id, flow, support (lo, hi) as floats, oracle of log p at a float x
 RANGE_FLOWS = {
     "beta-half-reciprocal-z+exp": (
@@ -371,9 +392,23 @@ RANGE_FLOWS = {
 }
 
 
+#: flows checked at their hard points only
+POINT_FLOWS = {
+    "gamma-half-cube-t+t3-log": (
+        lambda: sf.Flow(
+            sf.Gamma(sp.Rational(1, 2), 1),
+            [sf.Transform(z**3, z), sf.Transform(z + z**3, z), sf.Transform(sp.log(z), z)],
+        ),
+        (-math.inf, math.inf),
+        _gamma_half_cube_cubic_log,
+    ),
+}
+
+
 @pytest.fixture(scope="module")
 def range_kernels():
-    return {name: spec[0]().compile() for name, spec in RANGE_FLOWS.items()}
+    specs = {**RANGE_FLOWS, **POINT_FLOWS}
+    return {name: spec[0]().compile() for name, spec in specs.items()}
 
 
 def _above(v, n=1):
@@ -415,12 +450,16 @@ HARD_POINTS = {
         -1e-310,
         -5e-324,
     ],
+    # the root t of t + t³ = eˣ where eˣ overflows (x > 709.8) and t does not (up to
+    # x ≈ 2130): t from the root of u + log(1 + e^2u) = x, u = log t; and where eˣ and t
+    # underflow (log t = x there)
+    "gamma-half-cube-t+t3-log": [-2072.3, -800.0, -10.0, 0.5, 690.0, 705.0, 2072.3],
 }
 
 
-@pytest.mark.parametrize("name", list(RANGE_FLOWS))
+@pytest.mark.parametrize("name", [*RANGE_FLOWS, *POINT_FLOWS])
 def test_implicit_kernels_at_their_hard_points(range_kernels, name) -> None:
-    _, (lo, hi), truth = RANGE_FLOWS[name]
+    _, (lo, hi), truth = {**RANGE_FLOWS, **POINT_FLOWS}[name]
     points = [p for p in HARD_POINTS[name] if lo < p < hi]
     got = range_kernels[name].log_prob(np.array(points))
     with mp.workdps(60):

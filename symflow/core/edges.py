@@ -332,7 +332,14 @@ class _EdgePass:
         if z in self.singular and interval.inf < 0 < interval.sup:
             value = self._near_zero(original, value)
         value = self._root_of_large(value)
-        if interval.inf.is_nonnegative and not self._define_implicit_log(z, original, value, out):
+        implicit = (
+            self._define_implicit_log(z, original, value, out)
+            if interval.inf.is_nonnegative
+            else None
+        )
+        if implicit is not None:
+            value = implicit
+        elif interval.inf.is_nonnegative:
             self._define_log(z, value, out, always=False)
         elif isinstance(value, sp.sinh):
             # sinh u of either sign: log|sinh u| = log sinh|u|, for logs of affine maps
@@ -398,31 +405,41 @@ class _EdgePass:
 
     def _define_implicit_log(
         self, z: sp.Symbol, original: sp.Expr, value: sp.Expr, out: list
-    ) -> bool:
-        """log z for an implicit root z = f⁻¹(y) on a piece (0, hi): where z is tiny,
-        from the defining equation (see :meth:`_log_small_root`) where f vanishes at 0 like
-        a power, or else as the root of f(eᵘ) = y on (−∞, log hi), solved in that
-        coordinate (it underflows: z + log z = −800); elsewhere log of the root."""
+    ) -> sp.Expr | None:
+        """log z for an implicit root z = f⁻¹(y) on a piece (0, hi), and z's value; None
+        where z is no such root.
+
+        Where z is tiny, log z is read from the defining equation (see
+        :meth:`_log_small_root`) where f vanishes at 0 like a power, or else is the root
+        of f(eᵘ) = y on (−∞, log hi), solved in that coordinate (it underflows:
+        z + log z = −800); where y is held in log space and overflows (y = eˣ, x = 2000),
+        log z is the root of log f(eᵘ) = log y (see :func:`_log_space_inverse`) and z its
+        exponential; elsewhere log of the root."""
         from symflow.core.assignment import Assignment
         from symflow.core.layer import ImplicitInverse, implicit_inverse
 
         if not isinstance(original, ImplicitInverse) or original.lo != 0:
-            return False
+            return None
+        cls, t = type(original), original.variable
+        (y,) = original.args
         small = self._log_small_root(value)
         if small is not None:
-            name = sp.Symbol(f"log_{z.name}", real=True)
-            out.append(Assignment(name, small.xreplace({value: z}), "edge"))
-            self.logs[z] = name
-            return True
-        cls, t = type(original), original.variable
-        in_logs = sp.expand_log(cls.forward.xreplace({t: sp.exp(t)}), force=True)
-        piece = sp.Interval.open(-sp.oo, sp.log(cls.hi))
-        solve = implicit_inverse(in_logs, t, piece, cls.direction, f"log_{cls.label}")
+            log_value = small.xreplace({value: z})
+        else:
+            in_logs = sp.expand_log(cls.forward.xreplace({t: sp.exp(t)}), force=True)
+            piece = sp.Interval.open(-sp.oo, sp.log(cls.hi))
+            solve = implicit_inverse(in_logs, t, piece, cls.direction, f"log_{cls.label}")
+            log_value = sp.Piecewise((solve(y), z < _UNDERFLOWING), (sp.log(z), True))
+        log_y = self._held_log(y)
+        large = _log_space_inverse(cls) if log_y is not None else None
+        if large is not None:
+            far = log_y > _OVERFLOWING
+            log_value = sp.Piecewise((large(log_y), far), (log_value, True))
+            value = sp.Piecewise((sp.exp(large(log_y)), far), (value, True))
         name = sp.Symbol(f"log_{z.name}", real=True)
-        value = sp.Piecewise((solve(*original.args), z < _UNDERFLOWING), (sp.log(z), True))
-        out.append(Assignment(name, value, "edge"))
+        out.append(Assignment(name, log_value, "edge"))
         self.logs[z] = name
-        return True
+        return value
 
     def _log_small_root(self, arg: sp.Expr) -> sp.Expr | None:
         """log(c·r(a)) for an implicit root r = D⁻¹(a) on a piece with an end at 0 where
@@ -1075,6 +1092,53 @@ def _small_root_law(f: sp.Expr, t: sp.Symbol, side: int) -> tuple[sp.Expr, sp.Ex
     if rest is None or not rest.is_number or not abs(rest) < sp.Float(2) ** -60:
         return None
     return lead, power
+
+
+@functools.lru_cache(maxsize=256)
+def _log_space_inverse(cls):
+    """The implicit inverse of G(u) = log f(eᵘ) on (−∞, log hi), for a root class of f
+    increasing and positive on (0, hi), where G is a sum of terms the kernels evaluate
+    without overflow (linear terms, eᵏᵘ, and logs of sums of those: log(e^u + e^3u) =
+    u + log(1 + e^2u), a softplus); else None. Its root at log y is log f⁻¹(y), finite
+    where y is held as its log and overflows.
+
+    Examples
+    --------
+    >>> from symflow.core.layer import implicit_inverse
+    >>> t = sp.Symbol("t", real=True)
+    >>> root = implicit_inverse(t * sp.exp(t), t, sp.Interval.open(0, sp.oo), 1, "f")
+    >>> _log_space_inverse(root).forward
+    t + exp(t)
+    """
+    from symflow.core.intervals import endpoint_value
+    from symflow.core.layer import implicit_inverse
+
+    f, t = cls.forward, cls.variable
+    if cls.direction != 1 or f.free_symbols - {t}:
+        return None
+    at_zero = attempt(lambda: endpoint_value(f, t, sp.Integer(0), "+"), _BUDGET, None)
+    if at_zero is None or not (at_zero.is_zero or _positive(at_zero)):
+        return None
+    g = attempt(
+        lambda: sp.expand_log(sp.log(sp.factor(f.xreplace({t: sp.exp(t)}))), force=True),
+        _BUDGET,
+        None,
+    )
+    if g is None or not _no_overflow(g, t):
+        return None
+    piece = sp.Interval.open(-sp.oo, sp.log(cls.hi))
+    return implicit_inverse(g, t, piece, 1, f"log_{cls.label}")
+
+
+def _no_overflow(g: sp.Expr, u: sp.Symbol) -> bool:
+    """g is built of polynomials in u, exp of linear terms k·u and logs: no exp of an
+    exp, no sinh or power of eᵘ that overflows before the root does."""
+    for f in g.atoms(sp.Function):
+        if not isinstance(f, (sp.exp, sp.log)):
+            return False
+        if isinstance(f, sp.exp) and not (f.args[0] / u).is_number:
+            return False
+    return True
 
 
 def _elementary(e: sp.Expr) -> sp.Expr:
