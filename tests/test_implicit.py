@@ -332,10 +332,12 @@ def _root_on(f, df, value, lo, hi):
 
 
 def _beta_half_reciprocal_z_exp(v):
-    """Beta(1/2, 1/2) through [1/z, z + eᶻ]: w + eʷ = x with w = 1/u > 1."""
-    w = _root_on(lambda t: t + mp.exp(t), lambda t: 1 + mp.exp(t), v, 1, mp.log(v) + 1)
+    """Beta(1/2, 1/2) through [1/z, z + eᶻ, 1/z]: w + eʷ = 1/x with w = 1/u > 1."""
+    y = 1 / mp.mpf(v)
+    w = _root_on(lambda t: t + mp.exp(t), lambda t: 1 + mp.exp(t), y, 1, mp.log(y) + 1)
     u = 1 / w
-    return -mp.log(mp.pi) - (mp.log(u) + mp.log1p(-u)) / 2 - 2 * mp.log(w) - mp.log1p(mp.exp(w))
+    log_det = -2 * mp.log(w) - mp.log1p(mp.exp(w)) + 2 * mp.log(y)
+    return -mp.log(mp.pi) - (mp.log(u) + mp.log1p(-u)) / 2 + log_det
 
 
 def _beta_half_shifted_z_expm1(v):
@@ -376,9 +378,9 @@ RANGE_FLOWS = {
     "beta-half-reciprocal-z+exp": (
         lambda: sf.Flow(
             sf.Beta(sp.Rational(1, 2), sp.Rational(1, 2)),
-            [sf.Transform(1 / z, z), sf.Transform(z + sp.exp(z), z)],
+            [sf.Transform(1 / z, z), sf.Transform(z + sp.exp(z), z), sf.Transform(1 / z, z)],
         ),
-        (1 + math.e, math.inf),
+        (0.0, 1 / (1 + math.e)),
         _beta_half_reciprocal_z_exp,
     ),
     "beta-half-shifted-z+expm1": (
@@ -417,24 +419,31 @@ def _above(v, n=1):
     return v
 
 
-# the first floats inside the supports: above the edge images 1 + e (the float nearest it
-# lies below) and −2 + 1/e (the float nearest it lies above)
-_EDGE = float(np.nextafter(1 + math.e, math.inf))
+def _below(v, n=1):
+    for _ in range(n):
+        v = float(np.nextafter(v, -math.inf))
+    return v
+
+
+# the first floats inside the supports: the floats nearest the edge images 1/(1 + e) (it
+# lies below) and −2 + 1/e (it lies above)
+_EDGE = float(1 / (1 + mp.e))
 _SHIFTED_EDGE = float(-2 + mp.exp(-1))
 HARD_POINTS = {
-    # the first three floats above the edge image 1 + e (the root next to z = 1),
-    # and between it and the bulk; the last float
+    # the first three floats below the edge image 1/(1 + e) (the root next to z = 1, the
+    # end of its piece) and between it and the bulk; subnormal x, where 1/x overflows and
+    # the root is solved from log(t + eᵗ) = −log x
     "beta-half-reciprocal-z+exp": [
         _EDGE,
-        _above(_EDGE),
-        _above(_EDGE, 2),
-        _EDGE + 1e-12,
-        3.718,
-        3.7183,
-        3.75,
-        10.0,
-        1e300,
-        1.7976931348623157e308,
+        _below(_EDGE),
+        _below(_EDGE, 2),
+        _EDGE - 1e-12,
+        0.26,
+        0.1,
+        1e-5,
+        1e-300,
+        1e-310,
+        5e-324,
     ],
     # the first three floats above the edge image −2 + 1/e (the root next to −1,
     # the end of its piece), and subnormal and tiny x (the root next to 0, where

@@ -406,36 +406,42 @@ class _EdgePass:
     def _define_implicit_log(
         self, z: sp.Symbol, original: sp.Expr, value: sp.Expr, out: list
     ) -> sp.Expr | None:
-        """log z for an implicit root z = f⁻¹(y) on a piece (0, hi), and z's value; None
-        where z is no such root.
+        """log z for an implicit root z = f⁻¹(y) on a piece (lo, hi), lo ≥ 0, and z's
+        value; None where z is no such root or nothing is gained.
 
-        Where z is tiny, log z is read from the defining equation (see
+        Where z is tiny (lo = 0), log z is read from the defining equation (see
         :meth:`_log_small_root`) where f vanishes at 0 like a power, or else is the root
         of f(eᵘ) = y on (−∞, log hi), solved in that coordinate (it underflows:
-        z + log z = −800); where y is held in log space and overflows (y = eˣ, x = 2000),
-        log z is the root of log f(eᵘ) = log y (see :func:`_log_space_inverse`) and z its
-        exponential; elsewhere log of the root."""
+        z + log z = −800); where y is held in log space and overflows (y = eˣ, x = 2000;
+        y = 1/x, x = 5e-324), z or log z is the root of an equation in log y (see
+        :func:`_log_space_inverse`); elsewhere log of the root."""
         from symflow.core.assignment import Assignment
         from symflow.core.layer import ImplicitInverse, implicit_inverse
 
-        if not isinstance(original, ImplicitInverse) or original.lo != 0:
+        if not isinstance(original, ImplicitInverse) or not original.lo.is_nonnegative:
             return None
         cls, t = type(original), original.variable
         (y,) = original.args
-        small = self._log_small_root(value)
+        log_y = self._held_log(y)
+        large = _log_space_inverse(cls) if log_y is not None else None
+        if original.lo != 0 and large is None:
+            return None
+        small = self._log_small_root(value) if original.lo == 0 else None
         if small is not None:
             log_value = small.xreplace({value: z})
-        else:
+        elif original.lo == 0:
             in_logs = sp.expand_log(cls.forward.xreplace({t: sp.exp(t)}), force=True)
             piece = sp.Interval.open(-sp.oo, sp.log(cls.hi))
             solve = implicit_inverse(in_logs, t, piece, cls.direction, f"log_{cls.label}")
             log_value = sp.Piecewise((solve(y), z < _UNDERFLOWING), (sp.log(z), True))
-        log_y = self._held_log(y)
-        large = _log_space_inverse(cls) if log_y is not None else None
+        else:
+            log_value = self._log(value).xreplace({value: z})
         if large is not None:
-            far = log_y > _OVERFLOWING
-            log_value = sp.Piecewise((large(log_y), far), (log_value, True))
-            value = sp.Piecewise((sp.exp(large(log_y)), far), (value, True))
+            g, in_logs = large
+            root, far = g(log_y), log_y > _OVERFLOWING
+            log_root, root = (root, sp.exp(root)) if in_logs else (sp.log(root), root)
+            log_value = sp.Piecewise((log_root, far), (log_value, True))
+            value = sp.Piecewise((root, far), (value, True))
         name = sp.Symbol(f"log_{z.name}", real=True)
         out.append(Assignment(name, log_value, "edge"))
         self.logs[z] = name
@@ -1095,39 +1101,70 @@ def _small_root_law(f: sp.Expr, t: sp.Symbol, side: int) -> tuple[sp.Expr, sp.Ex
 
 
 @functools.lru_cache(maxsize=256)
-def _log_space_inverse(cls):
-    """The implicit inverse of G(u) = log f(eᵘ) on (−∞, log hi), for a root class of f
-    increasing and positive on (0, hi), where G is a sum of terms the kernels evaluate
-    without overflow (linear terms, eᵏᵘ, and logs of sums of those: log(e^u + e^3u) =
-    u + log(1 + e^2u), a softplus); else None. Its root at log y is log f⁻¹(y), finite
-    where y is held as its log and overflows.
+def _log_space_inverse(cls) -> tuple | None:
+    """(g, in_logs): an implicit inverse g whose value at log y is log f⁻¹(y)
+    (``in_logs``) or f⁻¹(y), finite where y is held as its log and overflows; for a root
+    class of f increasing and positive on a piece (lo, ∞) with lo ≥ 0; else None.
+
+    * G(u) = log f(eᵘ) on (log lo, ∞), where G is built of terms the kernels evaluate
+      without overflow (polynomials, eᵏᵘ, logs of sums of those: log(e^u + e^3u) =
+      u + log(1 + e^2u), a softplus); its root is log f⁻¹(y);
+    * else, for f a sum of positive terms, G(t) = log d + log(1 + (f − d)/d) with d the
+      term that dominates as t → ∞ (log(t + sinh t) = log sinh t + log(1 + t/sinh t),
+      log sinh t being finite for every t); its root is f⁻¹(y).
 
     Examples
     --------
     >>> from symflow.core.layer import implicit_inverse
     >>> t = sp.Symbol("t", real=True)
     >>> root = implicit_inverse(t * sp.exp(t), t, sp.Interval.open(0, sp.oo), 1, "f")
-    >>> _log_space_inverse(root).forward
-    t + exp(t)
+    >>> g, in_logs = _log_space_inverse(root)
+    >>> g.forward, in_logs
+    (t + exp(t), True)
+    >>> root = implicit_inverse(t + sp.sinh(t), t, sp.Interval.open(1, sp.oo), 1, "f")
+    >>> g, in_logs = _log_space_inverse(root)
+    >>> g.forward, in_logs
+    (log(t/sinh(t) + 1) + log(sinh(t)), False)
     """
-    from symflow.core.intervals import endpoint_value
     from symflow.core.layer import implicit_inverse
 
     f, t = cls.forward, cls.variable
-    if cls.direction != 1 or f.free_symbols - {t}:
+    if cls.direction != 1 or f.free_symbols - {t} or cls.hi != sp.oo:
         return None
-    at_zero = attempt(lambda: endpoint_value(f, t, sp.Integer(0), "+"), _BUDGET, None)
-    if at_zero is None or not (at_zero.is_zero or _positive(at_zero)):
+    if not (cls.lo.is_number and cls.lo.is_nonnegative):
         return None
+    positive = sp.Dummy("t", positive=True)
+    terms = sp.Add.make_args(f.xreplace({t: positive + cls.lo}))
+    if not all(term.is_positive for term in terms):
+        return None  # f > 0 on the piece, term by term
     g = attempt(
         lambda: sp.expand_log(sp.log(sp.factor(f.xreplace({t: sp.exp(t)}))), force=True),
         _BUDGET,
         None,
     )
-    if g is None or not _no_overflow(g, t):
+    if g is not None and _no_overflow(g, t):
+        piece = sp.Interval.open(sp.log(cls.lo) if cls.lo != 0 else -sp.oo, sp.oo)
+        return implicit_inverse(g, t, piece, 1, f"log_{cls.label}"), True
+    g = attempt(lambda: _log_of_sum(f, t), _BUDGET, None)
+    if g is None:
         return None
-    piece = sp.Interval.open(-sp.oo, sp.log(cls.hi))
-    return implicit_inverse(g, t, piece, 1, f"log_{cls.label}")
+    piece = sp.Interval.open(cls.lo, sp.oo)
+    return implicit_inverse(g, t, piece, 1, f"log_{cls.label}"), False
+
+
+def _log_of_sum(f: sp.Expr, t: sp.Symbol) -> sp.Expr | None:
+    """log f for a sum f of positive terms as log d + log(1 + (f − d)/d), d the term
+    whose log is largest at t = 1000 (the one that dominates as t → ∞)."""
+    terms = sp.Add.make_args(f)
+    if len(terms) < 2:
+        return None
+    logs = [sp.expand_log(sp.log(term), force=True) for term in terms]
+    values = [sp.N(log.xreplace({t: 1000}), 30) for log in logs]
+    if not all(v.is_Float for v in values):
+        return None
+    k = max(range(len(terms)), key=lambda i: values[i])
+    rest = sp.Add(*[term / terms[k] for i, term in enumerate(terms) if i != k])
+    return logs[k] + sp.log(1 + rest)
 
 
 def _no_overflow(g: sp.Expr, u: sp.Symbol) -> bool:
