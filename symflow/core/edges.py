@@ -475,8 +475,8 @@ class _EdgePass:
 
         The roots are found on an enclosure with rational ends and kept where they lie
         strictly inside (:func:`symflow.core.pieces.roots_inside`): SymPy's periodic
-        solutions meet an interval with a transcendental end as the empty set (cos 3t on
-        a range ending at acos(tan(atan(3)/2))/3 had no root π/6)."""
+        solutions meet an interval with a transcendental end as the empty set (cos 3t = 0
+        on a range ending at acos(tan(atan(3)/2))/3 shows no root π/6 to solveset)."""
         from symflow.core.pieces import roots_inside
 
         domain = self.ranges.get(t, sp.Reals)

@@ -737,9 +737,9 @@ NAMED = [
     ),
     # z_2 = cos 3x vanishes at x = π/6 inside the support, whose ends are
     # acos(tan(atan(3)/2))/3 and acos(−tan(atan(3)/16))/3: SymPy's periodic solutions of
-    # cos 3t = 0 meet an interval with such ends as the empty set, so the zero was not
-    # found, and cos of the rounded 3x kept no digit of x − π/6 (log|z_0| = log|z_2|/3 off
-    # by 3 % one rounding from π/6)
+    # cos 3t = 0 meet an interval with such ends as the empty set, and cos of the rounded
+    # 3x keeps no digit of x − π/6 (log|z_0| = log|z_2|/3 is 3 % off one rounding from π/6
+    # unless z_2 is taken from the exact offset x − π/6)
     pytest.param(
         sf.Uniform(-sp.Rational(1, 2), 1),
         [z**3, sp.tan(sp.atan(3) * z / 2), sp.acos(z) / 3],
