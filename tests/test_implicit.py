@@ -308,24 +308,172 @@ def test_inverse_difference_at_an_exact_interior_value() -> None:
     assert inverse_difference(g(sp.Rational(3, 2) + d), sp.Rational(3, 2), d) is None
 
 
-def test_an_implicit_root_next_to_its_edge_keeps_its_distance_from_it():
-    """x = z + e^z on Beta(1/2, 1/2), next to x = 1 + e (z → 1): log p needs log(1 − z),
-    which the edge pass now takes from the root of (1 + w) + e^(1 + w) − (1 + e) = x −
-    (1 + e) written without the subtraction (it was 15.91, the difference of two rounded
-    roots; truth 16.435 at the float below 1 + e)."""
-    X = sf.Flow(sf.Beta(sp.Rational(1, 2), sp.Rational(1, 2)), [sf.Transform(z + sp.exp(z), z)])
-    k = X.compile()
-    points = [3.718281828459045, 3.7182818284590, 3.7, 1.5, 1.0 + 1e-12]
-    got = k.log_prob(np.array(points))
+# -- accuracy over the whole float64 range of the support, edges and far tails ------------
+def _root_on(f, df, value, lo, hi):
+    """The root of the increasing f = value on (lo, hi), by mpmath.findroot (bisection
+    to a bracket 2⁻⁴⁰ wide first, so that Newton starts next to the root)."""
+    value = mp.mpf(value)
+    a, b = mp.mpf(lo), mp.mpf(hi)
+    for _ in range(4000):
+        m = mp.sqrt(a * b) if a > 0 and b > 4 * a else (a + b) / 2
+        if f(m) < value:
+            a = m
+        else:
+            b = m
+        if b - a <= abs(b) * mp.mpf(2) ** -40:
+            break
+    return mp.findroot(
+        functools.partial(lambda t, y: f(t) - y, y=value),
+        (a + b) / 2,
+        solver="newton",
+        df=df,
+        verify=False,
+    )
+
+
+def _beta_half_reciprocal_z_exp(v):
+    """Beta(1/2, 1/2) through [1/z, z + eᶻ, 1/z]: w + eʷ = 1/x with w = 1/u > 1."""
+    y = 1 / mp.mpf(v)
+    w = _root_on(lambda t: t + mp.exp(t), lambda t: 1 + mp.exp(t), y, 1, mp.log(y) + 1)
+    u = 1 / w
+    log_det = -2 * mp.log(w) - mp.log1p(mp.exp(w)) + 2 * mp.log(y)
+    return -mp.log(mp.pi) - (mp.log(u) + mp.log1p(-u)) / 2 + log_det
+
+
+def _gamma_half_cube_cubic_log(v):
+    """Gamma(1/2, 1) through [z³, t + t³, log]: x = log(t + t³) = u + log(1 + e^2u) with
+    u = log t, t = z³ (solved for u: t overflows beyond x ≈ 2130, z itself only there)."""
+    v = mp.mpf(v)
+    u = (
+        _root_on(
+            lambda s: s + mp.log1p(mp.exp(2 * s)),
+            lambda s: 1 + 2 / (1 + mp.exp(-2 * s)),
+            v,
+            min(v, -1) - 1,
+            max(v, 1),
+        )
+        if abs(v) < 1e6
+        else (v if v < 0 else v / 3)
+    )  # (to 1e-(1e6) there)
+    t = mp.exp(u)
+    z3 = mp.exp(u / 3)
+    log_dx_dz = mp.log1p(3 * t * t) - u - mp.log1p(t * t) + mp.log(3) + 2 * u / 3
+    return -u / 6 - z3 - mp.loggamma(mp.mpf(1) / 2) - log_dx_dz
+
+
+# id, flow, support (lo, hi) as floats, oracle of log p at a float x
+RANGE_FLOWS = {
+    "beta-half-reciprocal-z+exp": (
+        lambda: sf.Flow(
+            sf.Beta(sp.Rational(1, 2), sp.Rational(1, 2)),
+            [sf.Transform(1 / z, z), sf.Transform(z + sp.exp(z), z), sf.Transform(1 / z, z)],
+        ),
+        (0.0, 1 / (1 + math.e)),
+        _beta_half_reciprocal_z_exp,
+    ),
+    "gamma-half-cube-t+t3-log": (
+        lambda: sf.Flow(
+            sf.Gamma(sp.Rational(1, 2), 1),
+            [sf.Transform(z**3, z), sf.Transform(z + z**3, z), sf.Transform(sp.log(z), z)],
+        ),
+        (-math.inf, math.inf),
+        _gamma_half_cube_cubic_log,
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def range_kernels():
+    return {name: spec[0]().compile() for name, spec in RANGE_FLOWS.items()}
+
+
+def _below(v, n=1):
+    for _ in range(n):
+        v = float(np.nextafter(v, -math.inf))
+    return v
+
+
+# the first float inside the support: the float nearest the edge image 1/(1 + e) lies below
+_EDGE = float(1 / (1 + mp.e))
+HARD_POINTS = {
+    # the first three floats below the edge image 1/(1 + e) (the root next to z = 1, the
+    # end of its piece) and between it and the bulk; subnormal x, where 1/x overflows and
+    # the root is solved from log(t + eᵗ) = −log x
+    "beta-half-reciprocal-z+exp": [
+        _EDGE,
+        _below(_EDGE),
+        _below(_EDGE, 2),
+        _EDGE - 1e-12,
+        0.26,
+        0.1,
+        1e-5,
+        1e-300,
+        1e-310,
+        5e-324,
+    ],
+    # the root t of t + t³ = eˣ where eˣ overflows (x > 709.8) and t does not (up to
+    # x ≈ 2130): t from the root of u + log(1 + e^2u) = x, u = log t; where eˣ is tiny or
+    # subnormal (x = log 5e-324) and where it underflows: log t = x, from the equation
+    "gamma-half-cube-t+t3-log": [
+        -2072.3,
+        -800.0,
+        math.log(5e-324),
+        -740.0,
+        -10.0,
+        0.5,
+        690.0,
+        705.0,
+        2072.3,
+    ],
+}
+
+
+@pytest.mark.parametrize("name", list(RANGE_FLOWS))
+def test_implicit_kernels_at_their_hard_points(range_kernels, name) -> None:
+    _, (lo, hi), truth = RANGE_FLOWS[name]
+    points = [p for p in HARD_POINTS[name] if lo < p < hi]
+    got = range_kernels[name].log_prob(np.array(points))
     with mp.workdps(60):
-        for point, value in zip(points, got, strict=True):
-            target = mp.mpf(point)  # (findroot reads a second argument as a 2-D system)
-            root = mp.findroot(
-                functools.partial(lambda t, y: t + mp.exp(t) - y, y=target),
-                (mp.mpf(0), mp.mpf(1)),
-                solver="illinois",
-            )
-            truth = (
-                -mp.log(mp.pi) - (mp.log(root) + mp.log(1 - root)) / 2 - mp.log(1 + mp.exp(root))
-            )
-            assert value == pytest.approx(float(truth), rel=1e-12), point
+        want = [float(truth(p)) for p in points]
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=0)
+
+
+@pytest.mark.parametrize("name", list(RANGE_FLOWS))
+def test_implicit_kernels_over_the_float_range_of_the_support(range_kernels, name) -> None:
+    """Points hypothesis spreads over the support as floats (its float strategy favours
+    the ends, subnormals and powers of two) against the mpmath change of variables."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    _, (lo, hi), truth = RANGE_FLOWS[name]
+    kernels = range_kernels[name]
+
+    @settings(max_examples=60)
+    @given(st.floats(min_value=lo, max_value=hi, exclude_min=True, exclude_max=True))
+    def agrees(point):
+        got = kernels.log_prob(np.array([point]))[0]
+        with mp.workdps(60):
+            want = truth(point)
+        if float(want) == -math.inf:  # z overflows: the true density underflows to 0
+            assert got == -math.inf, point
+        else:
+            assert abs(got - want) <= 1e-12 * max(1.0, abs(want)), (point, got, float(want))
+
+    agrees()
+
+
+def test_an_implicit_density_evaluates_in_the_far_tail_quickly() -> None:
+    # z + eᶻ on N(0, 1) at x = −1e200: evalf asks the root to ~1400 bits (exp(−t²/2) of
+    # t ≈ −1e200), where each evaluation of eᵗ costs milliseconds: a bisection to 1400
+    # bits takes tens of seconds. Truth: t = x − e^x = x to 1e-(4e199), so
+    # log p = −x²/2 − log √(2π) − log(1 + eᵗ)
+    import time
+
+    X = sf.Flow(sf.Normal(0, 1), [sf.Transform(z + sp.exp(z), z)])
+    density = X.density(x)
+    start = time.process_time()
+    value = density.subs(x, sp.Float("-1e200")).evalf(30)
+    assert time.process_time() - start < 2.0
+    with mp.workdps(40):
+        want = -mp.mpf("1e400") / 2 - mp.log(2 * mp.pi) / 2
+    assert abs(sp.log(value).evalf(30) - sp.Float(want, 40)) < 1e-25 * abs(want)

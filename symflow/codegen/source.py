@@ -192,8 +192,10 @@ class Emitter:
         # g_0 = f against y; g_j = f − L_j against y − L_j where y is nearest to L_j
         forms = [(None, f), *limit_residuals(f, t, cls.lo, cls.hi)]
         for j, value in [("d", sp.diff(f, t)), *((j, g) for j, (_, g) in enumerate(forms))]:
-            # a function of t that the root solver calls: f, a residual f − L, or f'
-            body = [returns(self.code(value))]
+            # a function of t that the root solver calls: f, a residual f − L, or f', in
+            # the stable forms of the kernels (log(e^2t + 1) as a softplus: finite where
+            # e^2t overflows, in the log-space equation of a root whose argument does)
+            body = [returns(self.code(stabilise(value)))]
             self.solvers.append(function(f"{name}_{j}", ["t", *self.param_names], body))
         args = f"({', '.join(self.param_names)},)" if self.param_names else "()"
         solves = []

@@ -44,6 +44,7 @@ stable rewrites turn its log into −softplus(x).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 
 import sympy as sp
@@ -331,7 +332,14 @@ class _EdgePass:
         if z in self.singular and interval.inf < 0 < interval.sup:
             value = self._near_zero(original, value)
         value = self._root_of_large(value)
-        if interval.inf.is_nonnegative and not self._define_implicit_log(z, original, out):
+        implicit = (
+            self._define_implicit_log(z, original, value, out)
+            if interval.inf.is_nonnegative
+            else None
+        )
+        if implicit is not None:
+            value = implicit
+        elif interval.inf.is_nonnegative:
             self._define_log(z, value, out, always=False)
         elif isinstance(value, sp.sinh):
             # sinh u of either sign: log|sinh u| = log sinh|u|, for logs of affine maps
@@ -395,38 +403,100 @@ class _EdgePass:
             return value
         return sp.Piecewise((sign * sp.exp(p * log_s), log_s > _OVERFLOWING), (value, True))
 
-    def _define_implicit_log(self, z: sp.Symbol, original: sp.Expr, out: list) -> bool:
-        """log z for an implicit root z = f⁻¹(y) on a piece (0, hi): where z is tiny
-        (it underflows: z + log z = −800), log z is itself the root of f(eᵘ) = y on
-        (−∞, log hi), solved in that coordinate; elsewhere log of the root."""
+    def _define_implicit_log(
+        self, z: sp.Symbol, original: sp.Expr, value: sp.Expr, out: list
+    ) -> sp.Expr | None:
+        """log z for an implicit root z = f⁻¹(y) on a piece (lo, hi), lo ≥ 0, and z's
+        value; None where z is no such root or nothing is gained.
+
+        Where z is tiny (lo = 0), log z is read from the defining equation (see
+        :meth:`_log_small_root`) where f vanishes at 0 like a power, or else is the root
+        of f(eᵘ) = y on (−∞, log hi), solved in that coordinate (it underflows:
+        z + log z = −800); where y is held in log space and overflows (y = eˣ, x = 2000;
+        y = 1/x, x = 5e-324), z or log z is the root of an equation in log y (see
+        :func:`_log_space_inverse`); elsewhere log of the root."""
         from symflow.core.assignment import Assignment
         from symflow.core.layer import ImplicitInverse, implicit_inverse
 
-        if not isinstance(original, ImplicitInverse) or original.lo != 0:
-            return False
+        if not isinstance(original, ImplicitInverse) or not original.lo.is_nonnegative:
+            return None
         cls, t = type(original), original.variable
-        in_logs = sp.expand_log(cls.forward.xreplace({t: sp.exp(t)}), force=True)
-        piece = sp.Interval.open(-sp.oo, sp.log(cls.hi))
-        solve = implicit_inverse(in_logs, t, piece, cls.direction, f"log_{cls.label}")
+        (y,) = original.args
+        log_y = self._held_log(y)
+        large = _log_space_inverse(cls) if log_y is not None else None
+        if original.lo != 0 and large is None:
+            return None
+        small = self._log_small_root(value) if original.lo == 0 else None
+        if small is not None:
+            log_value = small.xreplace({value: z})
+        elif original.lo == 0:
+            in_logs = sp.expand_log(cls.forward.xreplace({t: sp.exp(t)}), force=True)
+            piece = sp.Interval.open(-sp.oo, sp.log(cls.hi))
+            solve = implicit_inverse(in_logs, t, piece, cls.direction, f"log_{cls.label}")
+            log_value = sp.Piecewise((solve(y), z < _UNDERFLOWING), (sp.log(z), True))
+        else:
+            log_value = self._log(value).xreplace({value: z})
+        if large is not None:
+            g, in_logs = large
+            root, far = g(log_y), log_y > _OVERFLOWING
+            log_root, root = (root, sp.exp(root)) if in_logs else (sp.log(root), root)
+            log_value = sp.Piecewise((log_root, far), (log_value, True))
+            value = sp.Piecewise((root, far), (value, True))
         name = sp.Symbol(f"log_{z.name}", real=True)
-        value = sp.Piecewise((solve(*original.args), z < _UNDERFLOWING), (sp.log(z), True))
-        out.append(Assignment(name, value, "edge"))
+        out.append(Assignment(name, log_value, "edge"))
         self.logs[z] = name
-        return True
+        return value
+
+    def _log_small_root(self, arg: sp.Expr) -> sp.Expr | None:
+        """log(c·r(a)) for an implicit root r = D⁻¹(a) on a piece with an end at 0 where
+        D(w) = C·|w|ᵏ·(1 + o(1)): for |a| < |C|·10⁻²⁰⁰, log|r| = log(a/C)/k, read from the
+        defining equation, where r itself is tiny, subnormal or 0 (r + r³ = 5e-324 has the
+        root 5e-324, a float with one significant bit); log(c·r) elsewhere. None where arg
+        is not such a root (see :func:`_small_root_law`)."""
+        c, r = arg.as_coeff_Mul()
+        if not _implicit(r):
+            return None
+        cls = type(r)
+        side = 1 if cls.lo == 0 else -1 if cls.hi == 0 else 0
+        if side == 0 or (c > 0) != (side > 0):
+            return None  # no end at 0, or c·r is negative
+        law = _small_root_law(cls.forward, cls.variable, side)
+        if law is None:
+            return None
+        lead, power = law
+        sigma = 1 if lead > 0 else -1
+        (a,) = r.args
+        log_r = sp.log(abs(c)) + (self._log(sigma * a) - sp.log(abs(lead))) / power
+        return sp.Piecewise((log_r, sigma * a < abs(lead) * _UNDERFLOWING), (sp.log(arg), True))
 
     def _root(self, expr: sp.Expr, t: sp.Symbol) -> sp.Expr | None:
         """The one root of expr in t on t's range, or just beyond a finite edge (within
-        half the range's length: a pole at π/2 next to the edge atan(e^54)), or None."""
+        half the range's length: a pole at π/2 next to the edge atan(e^54)), or None.
+
+        The roots are found on an enclosure with rational ends and kept where they lie
+        strictly inside (:func:`symflow.core.pieces.roots_inside`): SymPy's periodic
+        solutions meet an interval with a transcendental end as the empty set (cos 3t = 0
+        on a range ending at acos(tan(atan(3)/2))/3 shows no root π/6 to solveset)."""
+        from symflow.core.pieces import roots_inside
+
         domain = self.ranges.get(t, sp.Reals)
+        ends: tuple = ()
         if domain.measure.is_finite and domain.measure > 0:
             half = domain.measure / 2
-            domain = sp.Interval(domain.inf - half, domain.sup + half)
+            domain = sp.Interval.open(domain.inf - half, domain.sup + half)
         elif domain != sp.Reals:
-            domain = domain.closure
-        roots = attempt(lambda: sp.solveset(expr, t, domain), _BUDGET, None)
-        if not isinstance(roots, sp.FiniteSet) or len(roots) != 1:
+            ends = tuple(e for e in (domain.inf, domain.sup) if is_finite_number(e))
+            domain = sp.Interval.open(domain.inf, domain.sup)
+        roots = attempt(lambda: roots_inside(expr, t, domain), _BUDGET, None)
+        if not isinstance(roots, sp.FiniteSet):
             return None
-        (root,) = roots
+        found = set(roots)
+        for e in ends:  # a half-line's finite end counts (the closure's root at 0)
+            if attempt(lambda e=e: _at(expr, t, e), _BUDGET, None) == 0:
+                found.add(e)
+        if len(found) != 1:
+            return None
+        (root,) = found
         return root if root.is_number and is_finite_number(root) else None
 
     def _offset(self, t: sp.Symbol, c: sp.Expr, depth: int = 0) -> sp.Expr | None:
@@ -490,8 +560,8 @@ class _EdgePass:
         digits at the float next to π/4, where tan x rounds next to 1 and a later
         log|z| or |z|^(−4/5) would read its rounding error."""
         previous = original.free_symbols & (set(self.values) | set(self.ranges))
-        if len(previous) != 1 or sp.count_ops(original) > _MAX_OPS or not value.atoms(sp.Add):
-            return value  # no sum, nothing cancels (log z from log-space: x itself)
+        if len(previous) != 1 or sp.count_ops(original) > _MAX_OPS or not _rounds(value):
+            return value  # nothing cancels (log z from log-space: x itself)
         (t,) = previous
         c = self._root(original, t)
         if c is None or c == 0:
@@ -529,6 +599,12 @@ class _EdgePass:
         through = self._through_previous(original, edge, sign)
         if through is not None:
             return through
+        if isinstance(value, sp.Piecewise):
+            # a near form of the value at its other edge: the distance branch by branch,
+            # so that each keeps its own form (1 − cos x, which the kernels rewrite)
+            return sp.Piecewise(
+                *[(self._distance(original, v, edge, sign), c) for v, c in value.args]
+            )
         plain = sign * (value - edge)
         if sp.count_ops(plain) > _MAX_OPS:
             return plain
@@ -699,6 +775,9 @@ class _EdgePass:
         """log(arg), split into logs of states and distances where their signs are known."""
         if arg in self.logs:
             return self.logs[arg]
+        small = self._log_small_root(arg)
+        if small is not None:
+            return small
         if not (arg.free_symbols & (set(self.distances) | set(self.logs))):
             return sp.log(arg)
         if isinstance(arg, sp.Piecewise):
@@ -909,6 +988,14 @@ def _signs_at(expr: sp.Expr, t: sp.Symbol, e: sp.Expr) -> sp.Expr:
     return expr.xreplace(swaps) if swaps else expr
 
 
+def _rounds(value: sp.Expr) -> bool:
+    """value has a sum, or a function of a computed argument (cos 3x: 3x rounds, and
+    cos of it next to a zero keeps none of the digits of x − π/6)."""
+    return bool(value.atoms(sp.Add)) or any(
+        not all(a.is_Symbol or a.is_number for a in f.args) for f in value.atoms(sp.Function)
+    )
+
+
 def _absorbed(expr: sp.Expr, d: sp.Symbol) -> bool:
     """No function of ``expr`` has an argument c + (terms in d) with a constant c ≠ 0:
     the shift by the edge was absorbed (tan(π/2 − d) became cot d)."""
@@ -945,13 +1032,160 @@ def _same(a: sp.Expr, b: sp.Expr) -> bool:
 
 
 def _at(expr: sp.Expr, t: sp.Symbol, value: sp.Expr) -> sp.Expr:
-    """expr at t = value (a limit from inside only where the substitution is undefined)."""
+    """expr at t = value (a limit from inside only where the substitution is undefined),
+    with each implicit root whose exact value is known there written as that value
+    (f⁻¹(1 + e) = 1 for f(t) = t + eᵗ on (1, ∞): the end of its piece)."""
     if value.is_infinite:
         return sp.limit(expr, t, value)
     direct = expr.subs(t, value)
     if not direct.has(sp.zoo, sp.nan, sp.AccumBounds):
-        return direct
-    return sp.cancel(sp.together(expr)).subs(t, value)
+        return _known_roots(direct)
+    return _known_roots(sp.cancel(sp.together(expr)).subs(t, value))
+
+
+def _known_roots(expr: sp.Expr) -> sp.Expr:
+    """expr with each implicit root f⁻¹(a₀) at a number a₀ replaced by its exact value,
+    where :func:`_preimage` finds one."""
+    from symflow.core.layer import ImplicitInverse
+
+    swaps = {}
+    for root in expr.atoms(ImplicitInverse):
+        a0 = root.args[0]
+        if a0.is_number and not a0.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
+            exact = attempt(lambda r=root, a0=a0: _preimage(type(r), a0), _BUDGET, None)
+            if exact is not None:
+                swaps[root] = exact
+    return expr.xreplace(swaps) if swaps else expr
+
+
+@functools.lru_cache(maxsize=256)
+def _small_root_law(f: sp.Expr, t: sp.Symbol, side: int) -> tuple[sp.Expr, sp.Expr] | None:
+    """(C, k) with f(side·v) = C·vᵏ·(1 + ε(v)) as v → 0+, |ε| < 2⁻⁶⁰ wherever
+    |C|·vᵏ < |C|·10⁻²⁰⁰ (checked at that point in high precision); None where f has no
+    such power law at 0 (f(0) ≠ 0, a parameter, an unknown leading term).
+
+    Examples
+    --------
+    >>> t = sp.Symbol("t", real=True)
+    >>> _small_root_law(t**3 + t, t, 1), _small_root_law(-t * (t**2 - 3 * t + 4), t, -1)
+    ((1, 1), (4, 1))
+    >>> _small_root_law(t + sp.exp(t), t, 1) is None
+    True
+    """
+    from sympy.codegen.cfunctions import expm1, log1p
+
+    if f.free_symbols - {t}:
+        return None
+    v = sp.Symbol("v", positive=True)
+    g = f.xreplace({t: side * v}).replace(
+        lambda e: isinstance(e, (expm1, log1p, exact_difference)), _elementary
+    )
+    term = attempt(lambda: g.as_leading_term(v), _BUDGET, None)
+    if term is None:
+        return None
+    lead, power = sp.factor_terms(term).as_coeff_exponent(v)
+    if not (lead.is_number and lead.is_real and lead != 0 and power.is_number and power > 0):
+        return None
+    if power.free_symbols or term.free_symbols - {v}:
+        return None
+    # the relative rest at the largest root the law is used for, in enough digits that
+    # exp(v) − 1 at v = 1e-200 keeps 60 of them
+    digits = int(80 + 210 / min(1.0, float(power)))
+    edge = sp.Float(_UNDERFLOWING, digits) ** (1 / sp.Float(power, digits))
+    rest = attempt(
+        lambda: (g.xreplace({v: edge}) / (lead * edge**power) - 1).evalf(digits), _BUDGET, None
+    )
+    if rest is None or not rest.is_number or not abs(rest) < sp.Float(2) ** -60:
+        return None
+    return lead, power
+
+
+@functools.lru_cache(maxsize=256)
+def _log_space_inverse(cls) -> tuple | None:
+    """(g, in_logs): an implicit inverse g whose value at log y is log f⁻¹(y)
+    (``in_logs``) or f⁻¹(y), finite where y is held as its log and overflows; for a root
+    class of f increasing and positive on a piece (lo, ∞) with lo ≥ 0; else None.
+
+    * G(u) = log f(eᵘ) on (log lo, ∞), where G is built of terms the kernels evaluate
+      without overflow (polynomials, eᵏᵘ, logs of sums of those: log(e^u + e^3u) =
+      u + log(1 + e^2u), a softplus); its root is log f⁻¹(y);
+    * else, for f a sum of positive terms, G(t) = log d + log(1 + (f − d)/d) with d the
+      term that dominates as t → ∞ (log(t + sinh t) = log sinh t + log(1 + t/sinh t),
+      log sinh t being finite for every t); its root is f⁻¹(y).
+
+    Examples
+    --------
+    >>> from symflow.core.layer import implicit_inverse
+    >>> t = sp.Symbol("t", real=True)
+    >>> root = implicit_inverse(t * sp.exp(t), t, sp.Interval.open(0, sp.oo), 1, "f")
+    >>> g, in_logs = _log_space_inverse(root)
+    >>> g.forward, in_logs
+    (t + exp(t), True)
+    >>> root = implicit_inverse(t + sp.sinh(t), t, sp.Interval.open(1, sp.oo), 1, "f")
+    >>> g, in_logs = _log_space_inverse(root)
+    >>> g.forward, in_logs
+    (log(t/sinh(t) + 1) + log(sinh(t)), False)
+    """
+    from symflow.core.layer import implicit_inverse
+
+    f, t = cls.forward, cls.variable
+    if cls.direction != 1 or f.free_symbols - {t} or cls.hi != sp.oo:
+        return None
+    if not (cls.lo.is_number and cls.lo.is_nonnegative):
+        return None
+    positive = sp.Dummy("t", positive=True)
+    terms = sp.Add.make_args(f.xreplace({t: positive + cls.lo}))
+    if not all(term.is_positive for term in terms):
+        return None  # f > 0 on the piece, term by term
+    g = attempt(
+        lambda: sp.expand_log(sp.log(sp.factor(f.xreplace({t: sp.exp(t)}))), force=True),
+        _BUDGET,
+        None,
+    )
+    if g is not None and _no_overflow(g, t):
+        piece = sp.Interval.open(sp.log(cls.lo) if cls.lo != 0 else -sp.oo, sp.oo)
+        return implicit_inverse(g, t, piece, 1, f"log_{cls.label}"), True
+    g = attempt(lambda: _log_of_sum(f, t), _BUDGET, None)
+    if g is None:
+        return None
+    piece = sp.Interval.open(cls.lo, sp.oo)
+    return implicit_inverse(g, t, piece, 1, f"log_{cls.label}"), False
+
+
+def _log_of_sum(f: sp.Expr, t: sp.Symbol) -> sp.Expr | None:
+    """log f for a sum f of positive terms as log d + log(1 + (f − d)/d), d the term
+    whose log is largest at t = 1000 (the one that dominates as t → ∞)."""
+    terms = sp.Add.make_args(f)
+    if len(terms) < 2:
+        return None
+    logs = [sp.expand_log(sp.log(term), force=True) for term in terms]
+    values = [sp.N(log.xreplace({t: 1000}), 30) for log in logs]
+    if not all(v.is_Float for v in values):
+        return None
+    k = max(range(len(terms)), key=lambda i: values[i])
+    rest = sp.Add(*[term / terms[k] for i, term in enumerate(terms) if i != k])
+    return logs[k] + sp.log(1 + rest)
+
+
+def _no_overflow(g: sp.Expr, u: sp.Symbol) -> bool:
+    """g is built of polynomials in u, exp of linear terms k·u and logs: no exp of an
+    exp, no sinh or power of eᵘ that overflows before the root does."""
+    for f in g.atoms(sp.Function):
+        if not isinstance(f, (sp.exp, sp.log)):
+            return False
+        if isinstance(f, sp.exp) and not (f.args[0] / u).is_number:
+            return False
+    return True
+
+
+def _elementary(e: sp.Expr) -> sp.Expr:
+    """expm1(a), log1p(a) and exact_difference(a, c) as eᵃ − 1, log(1 + a) and a − c,
+    which SymPy takes series and leading terms of."""
+    from sympy.codegen.cfunctions import expm1
+
+    if isinstance(e, exact_difference):
+        return e.args[0] - e.args[1]
+    return sp.exp(e.args[0]) - 1 if isinstance(e, expm1) else sp.log(1 + e.args[0])
 
 
 def _implicit(expr: sp.Expr) -> bool:
@@ -968,7 +1202,9 @@ def difference(expr: sp.Expr, t: sp.Symbol, e: sp.Expr, delta: sp.Expr) -> sp.Ex
     identities that keep their digits for small Δ: e^{a₁} − e^{a₀} = e^{a₀}·expm1(Δa),
     log a₁ − log a₀ = log1p(Δa/a₀), atan a₁ − atan a₀ = atan2(Δa, 1 + a₀a₁),
     tan a₁ − tan a₀ = sin Δa/(cos a₁ cos a₀), sinh a₁ − sinh a₀ = 2 cosh((a₁ + a₀)/2)
-    sinh(Δa/2), acos(1 − δ) = 2·asin(√(δ/2)) (and asin) at ±1, asinh through log1p
+    sinh(Δa/2) (sin and cos likewise, off their extrema), acos(1 − δ) = 2·asin(√(δ/2))
+    (and asin) at ±1,
+    asinh through log1p
     (log1p(Δa/a₀) for |a₀| > 2⁵¹², where the rest is below 2⁻¹⁰²⁴),
     b₁^p − b₀^p by the geometric sum (integer p) or b₀^p·expm1(p·log1p(Δb/b₀)).
     A function that vanishes at e is its own difference. ``e`` may be ±∞ (``delta``
@@ -1053,6 +1289,12 @@ def difference(expr: sp.Expr, t: sp.Symbol, e: sp.Expr, delta: sp.Expr) -> sp.Ex
             return sp.sin(da) / (sp.cos(a) * sp.cos(a0))
         if isinstance(expr, sp.sinh):
             return 2 * sp.cosh((a + a0) / 2) * sp.sinh(da / 2)
+        # sin and cos where they cross their value (not at an extremum, where the
+        # difference is of second order and the kernels' rewrites of 1 − cos a apply)
+        if isinstance(expr, sp.sin) and sp.cos(a0).is_zero is False:
+            return 2 * sp.cos((a + a0) / 2) * sp.sin(da / 2)
+        if isinstance(expr, sp.cos) and sp.sin(a0).is_zero is False:
+            return -2 * sp.sin((a + a0) / 2) * sp.sin(da / 2)
         if isinstance(expr, (sp.acos, sp.asin)) and a0 in (1, -1):
             # acos(1 − δ) = 2·asin(√(δ/2)): no rounding of 1 − δ onto 1
             half_angle = 2 * sp.asin(sp.sqrt(a0 * -da / 2))

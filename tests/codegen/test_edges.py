@@ -735,7 +735,28 @@ NAMED = [
         [1e-300, 0.5, 1.5707851021744135, 1.570796326794895, 1.5707963267948966],
         id="beta-asin-one-minus-sin",
     ),
+    # z_2 = cos 3x vanishes at x = π/6 inside the support, whose ends are
+    # acos(tan(atan(3)/2))/3 and acos(−tan(atan(3)/16))/3: SymPy's periodic solutions of
+    # cos 3t = 0 meet an interval with such ends as the empty set, and cos of the rounded
+    # 3x keeps no digit of x − π/6 (log|z_0| = log|z_2|/3 is 3 % off one rounding from π/6
+    # unless z_2 is taken from the exact offset x − π/6)
+    pytest.param(
+        sf.Uniform(-sp.Rational(1, 2), 1),
+        [z**3, sp.tan(sp.atan(3) * z / 2), sp.acos(z) / 3],
+        lambda v: _through_cube_tan_acos(v),
+        [0.5235987755982988, 0.5235987755982989, 0.523598775598299, 0.5235987756, 0.4],
+        id="uniform-cube-tan-acos-interior-zero",
+    ),
 ]
+
+
+def _through_cube_tan_acos(v):
+    """Uniform(−1/2, 1) through [z³, tan(atan(3)·z/2), acos(z)/3] by hand: z_2 = cos 3x,
+    z_1 = 2·atan(z_2)/atan 3, z_0 = z_1^(1/3); p = (2/3)·|dz_0/dx|."""
+    z2 = mp.cos(3 * v)
+    z1 = 2 * mp.atan(z2) / mp.atan(3)
+    slope = abs(z1) ** (-mp.mpf(2) / 3) / 3 * 2 / mp.atan(3) / (1 + z2**2) * 3 * mp.sin(3 * v)
+    return mp.log(mp.mpf(2) / 3) + mp.log(abs(slope))
 
 
 @pytest.mark.parametrize(("base", "exprs", "logp", "xs"), NAMED)
