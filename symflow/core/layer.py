@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import functools
 import math
+import re
 from dataclasses import dataclass
 
 import mpmath as mp
@@ -313,7 +314,8 @@ def implicit_inverse(f: sp.Expr, t: sp.Symbol, piece, direction: int, label: str
     >>> sp.lambdify(t, g(t), "numpy")(np.array([1.0, 2.5]))
     array([0.        , 0.62735296])
     """
-    name = f"ImplicitInverse_{label}_{abs(hash((f, piece))) % 10**8}"
+    plain = re.sub(r"\W", "_", label)  # f_{1,2}: a class name, printed by lambdify
+    name = f"ImplicitInverse_{plain}_{abs(hash((f, piece))) % 10**8}"
     cls = type(
         name,
         (ImplicitInverse,),
