@@ -12,6 +12,7 @@ True
 
 from __future__ import annotations
 
+import functools
 import math
 
 import sympy as sp
@@ -29,6 +30,7 @@ __all__ = [
     "as_intervals",
     "describe_set",
     "compare",
+    "in_order",
     "chain_limit",
     "step_limit",
 ]
@@ -158,6 +160,43 @@ def compare(a: sp.Expr, b: sp.Expr) -> int | None:
     if diff.is_zero or abs(diff) < 1e-40 * max(1, scale):
         return 0
     return 1 if diff > 0 else -1
+
+
+class _Undecided(Exception):
+    """Two values whose order :func:`compare` cannot decide."""
+
+
+def in_order(values) -> list[sp.Expr] | None:
+    """The values sorted from −oo up, each comparison decided by :func:`compare` (exact for
+    infinities, 50 digits otherwise); None when some pair cannot be ordered (an end with a
+    parameter, such as c against 1).
+
+    SymPy's ``is_finite`` is not used: it is None for finite numbers such as
+    cot(1/2 − tan(1/2)/4), which would otherwise sort as if infinite.
+
+    Examples
+    --------
+    >>> h = sp.S.Half
+    >>> in_order([sp.oo, sp.cot(h - sp.tan(h) / 4), sp.Integer(2), -sp.oo])
+    [-oo, 2, cot(1/2 - tan(1/2)/4), oo]
+    >>> c = sp.Symbol("c", positive=True)
+    >>> in_order([c + 2, c, c + 1]), in_order([sp.Integer(1), c])
+    ([c, c + 1, c + 2], None)
+    """
+
+    def order(a: sp.Expr, b: sp.Expr) -> int:
+        sign = compare(a, b)
+        if sign is None:  # c against c + 1: the sign of the difference, from assumptions
+            gap = b - a
+            sign = 1 if gap.is_positive else -1 if gap.is_negative else 0 if gap.is_zero else None
+        if sign is None:
+            raise _Undecided
+        return -sign
+
+    try:
+        return sorted(values, key=functools.cmp_to_key(order))
+    except _Undecided:
+        return None
 
 
 def chain_limit(
