@@ -166,10 +166,11 @@ class _Undecided(Exception):
     """Two values whose order :func:`compare` cannot decide."""
 
 
-def in_order(values) -> list[sp.Expr] | None:
-    """The values sorted from −oo up, each comparison decided by :func:`compare` (exact for
-    infinities, 50 digits otherwise); None when some pair cannot be ordered (an end with a
-    parameter, such as c against 1).
+def in_order(values, key=None) -> list | None:
+    """The values sorted from −oo up (by ``key(value)`` when given), each comparison
+    decided by :func:`compare` (exact for infinities, 50 digits otherwise) or, for
+    expressions with parameters, by the sign of their difference under the assumptions;
+    None when some pair cannot be ordered (an end with a parameter, such as c against 1).
 
     SymPy's ``is_finite`` is not used: it is None for finite numbers such as
     cot(1/2 − tan(1/2)/4), which would otherwise sort as if infinite.
@@ -184,7 +185,8 @@ def in_order(values) -> list[sp.Expr] | None:
     ([c, c + 1, c + 2], None)
     """
 
-    def order(a: sp.Expr, b: sp.Expr) -> int:
+    def order(first, second) -> int:
+        a, b = (first, second) if key is None else (key(first), key(second))
         sign = compare(a, b)
         if sign is None:  # c against c + 1: the sign of the difference, from assumptions
             gap = b - a

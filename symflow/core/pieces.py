@@ -18,7 +18,6 @@ Examples
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import sympy as sp
@@ -30,6 +29,7 @@ from symflow.core.intervals import (
     as_intervals,
     compare,
     describe_set,
+    in_order,
     interior_point,
     is_finite_number,
     step_limit,
@@ -197,7 +197,7 @@ def defined_part(
     parts = [_open(p) for p in as_intervals(domain) or [support] if p.measure != 0]
     missed = _missed_cuts(f, t, support, cuts, label, var)
     if missed:
-        cuts = sorted([*cuts, *missed], key=_position)
+        cuts = in_order([*cuts, *missed]) or [*cuts, *missed]  # numbers: always ordered
         parts = _split_at(parts, missed)
     return parts, cuts
 
@@ -366,7 +366,7 @@ def _split_at(parts: list[sp.Interval], points: list[sp.Expr]) -> list[sp.Interv
     out = []
     for part in parts:
         inside = [p for p in points if compare(part.inf, p) == 1 and compare(p, part.sup) == 1]
-        bounds = [part.inf, *sorted(inside, key=_position), part.sup]
+        bounds = [part.inf, *(in_order(inside) or inside), part.sup]  # each compared above
         out.extend(sp.Interval.open(a, b) for a, b in zip(bounds, bounds[1:], strict=False))
     return out
 
@@ -854,7 +854,9 @@ def chain_pieces(f: sp.Expr, t: sp.Symbol, interval: sp.Interval) -> list[Piece]
                         stationary.append(point)
             if not _covers(covered, lo, hi):
                 return None
-        segments = sorted(out, key=lambda seg: _position(seg[0]))
+        segments = in_order(out, key=lambda seg: seg[0])
+        if segments is None:
+            return None
     pieces: list[Piece] = []
     pairs = zip(segments, segments[1:], strict=False)
     joins = [True, *(_joins(left, right) for left, right in pairs)]
@@ -896,11 +898,6 @@ def _joins(left: tuple, right: tuple) -> bool:
     return is_finite_number(end) and compare(end, start) == 0
 
 
-def _position(value: sp.Expr) -> float:
-    """A float that orders interval ends (−oo first)."""
-    return float(value) if value.is_finite else (-math.inf if value == -sp.oo else math.inf)
-
-
 def _compose(inner_inverse, step_inverse):
     if step_inverse is None:
         return None
@@ -911,8 +908,11 @@ def _compose(inner_inverse, step_inverse):
 
 def _covers(covered: list[tuple[sp.Expr, sp.Expr]], lo: sp.Expr, hi: sp.Expr) -> bool:
     """Do the open intervals cover (lo, hi) up to finitely many points?"""
+    ordered = in_order(covered, key=lambda c: c[0])
+    if ordered is None:
+        return False
     reach = lo
-    for c_lo, c_hi in sorted(covered, key=lambda c: _position(c[0])):
+    for c_lo, c_hi in ordered:
         if compare(reach, c_lo) == 1:
             return False
         if compare(reach, c_hi) == 1:
@@ -938,8 +938,8 @@ def _bisect_preimage(h, t, value, a, b) -> sp.Expr | None:
     fn = mpmath_function(t, h)
     with mpmath.workdps(40):
         target = mpmath.mpf(str(sp.sympify(value).evalf(45)))
-        lo = mpmath.mpf(str(a.evalf(45))) if a.is_finite else -(mpmath.mpf(10) ** 30)
-        hi = mpmath.mpf(str(b.evalf(45))) if b.is_finite else mpmath.mpf(10) ** 30
+        lo = mpmath.mpf(str(a.evalf(45))) if a != -sp.oo else -(mpmath.mpf(10) ** 30)
+        hi = mpmath.mpf(str(b.evalf(45))) if b != sp.oo else mpmath.mpf(10) ** 30
         try:
             s_lo = mpmath.sign(fn(lo + (hi - lo) * mpmath.mpf(10) ** -35) - target)
             for _ in range(400):

@@ -10,7 +10,8 @@ import sympy as sp
 
 import symflow as sf
 from symflow.core.interval_sign import interval_sign_changes
-from symflow.core.intervals import interior_points
+from symflow.core.intervals import in_order, interior_points
+from symflow.core.pieces import chain_pieces
 from symflow.core.reduce import _mirror
 from symflow.errors import ParameterError
 
@@ -60,3 +61,38 @@ def test_vector_transform_on_a_support_with_a_parameter_end_is_refused_clearly()
     polar = sf.Transform([z1 * sp.cos(z2), z1 * sp.sin(z2)], [z1, z2])
     with pytest.raises(ParameterError, match=r"angle .*input 2.* depends on c: .*Uniform\(0, 1\)"):
         sf.Flow(base, [polar])
+
+
+#: cot(1/2 − tan(1/2)/4) ≈ 2.63: finite, but SymPy's is_finite is None
+COT_END = sp.cot(sp.S.Half - sp.tan(sp.S.Half) / 4)
+
+
+@pytest.mark.parametrize(
+    ("f", "turn", "first"),
+    [
+        ((t + 2) ** 2, -2, -1),
+        (sp.cos(sp.pi * t), -2, 1),
+        (sp.sin(sp.exp(t + 3)), sp.log(sp.pi / 2) - 3, 1),
+    ],
+    ids=["square", "cos", "sin-exp"],
+)
+def test_chain_pieces_from_an_end_sympy_cannot_prove_finite(f, turn, first) -> None:
+    # (−2.63, −1.83) with the lower end cot(...) sorted as +oo, the pieces of the chain did
+    # not cover the interval, and the exact cut was replaced by a sampled one (loggamma's
+    # minimum to 25 digits instead of 40 in Flow(..., [..., loggamma(z + 7/2)]).support)
+    interval = sp.Interval.open(-COT_END, -sp.cot(sp.S.Half))
+    pieces = chain_pieces(f, t, interval)
+    assert pieces is not None
+    assert [p.interval for p in pieces] == [
+        sp.Interval.open(-COT_END, turn),
+        sp.Interval.open(turn, -sp.cot(sp.S.Half)),
+    ]
+    assert [p.direction for p in pieces] == [first, -first]
+
+
+def test_ends_are_ordered_by_value_not_by_what_sympy_can_prove() -> None:
+    ends = [sp.oo, COT_END, sp.Integer(2), -sp.oo, -COT_END, HUGE]
+    assert in_order(ends) == [-sp.oo, -COT_END, 2, COT_END, HUGE, sp.oo]
+    c = sp.Symbol("c", positive=True)
+    assert in_order([c + 1, c, 2 * c]) is None  # c + 1 against 2c: c < 1 or not
+    assert in_order([c + 1, c, -c]) == [-c, c, c + 1]
