@@ -35,7 +35,7 @@ from symflow.core.intervals import compare, describe_set, interior_point
 from symflow.core.simplify import symbolic_point_inside
 from symflow.errors import SupportError
 
-__all__ = ["parametric_parts", "sign_on", "sign_under_assumptions"]
+__all__ = ["parametric_parts", "sign_by_ranges", "sign_on", "sign_under_assumptions"]
 
 #: functions of one argument continuous on the whole real line
 _EVERYWHERE = (
@@ -159,6 +159,76 @@ def sign_on(d: sp.Expr, t: sp.Symbol, interval: sp.Interval) -> int | None:
     sub = symbolic_point_inside(interval)
     sign = _sign_on_support(d.xreplace({t: sub}), _nonempty(interval))
     return sign or None
+
+
+def sign_by_ranges(d: sp.Expr, t: sp.Symbol, interval: sp.Interval, nonzero: bool = False):
+    """The sign of d(t) on the open ``interval`` for every value of the parameters (1 or −1),
+    with each part of d free of parameters (cos t, sin t) replaced by a symbol that carries
+    the sign of its range over the interval (interval arithmetic on [inf, sup]) and the
+    rest decided by the parameters' assumptions; None when that does not decide it.
+
+    With ``nonzero`` (d has no zero inside the interval, known from its roots), a range
+    that may touch 0 at an end of the interval still gives a strict sign: cos(πt) on
+    (0, 1/2) ranges over [0, 1].
+
+    Examples
+    --------
+    >>> t = sp.Symbol("t", real=True)
+    >>> c = sp.Symbol("c", positive=True)
+    >>> sign_by_ranges(sp.cos(t) / (c + sp.sin(t)), t, sp.Interval.open(0, 1))
+    1
+    >>> sign_by_ranges(sp.cos(t) / (sp.sin(t) - c), t, sp.Interval.open(0, 1)) is None
+    True
+    """
+    if interval.free_symbols or not (d.free_symbols - {t}) or not d.has(t):
+        return None
+    box = sp.AccumBounds(interval.inf, interval.sup)
+    stand_ins: dict[sp.Expr, sp.Symbol] = {}
+
+    def stand_in(part: sp.Expr) -> sp.Expr:
+        if part not in stand_ins:
+            stand_ins[part] = _range_symbol(part.xreplace({t: box}), len(stand_ins))
+        return stand_ins[part]
+
+    def rebuild(e: sp.Expr) -> sp.Expr:
+        if not e.has(t):
+            return e
+        if e.free_symbols <= {t}:
+            return stand_in(e)
+        return e.func(*[rebuild(a) for a in e.args])
+
+    bounded = attempt(lambda: rebuild(d), 5.0, None)
+    if bounded is None or bounded.has(t):
+        return None
+    sign = sign_under_assumptions(bounded)
+    if sign is None and nonzero:
+        if bounded.is_nonnegative:
+            sign = 1
+        elif bounded.is_nonpositive:
+            sign = -1
+    return sign or None
+
+
+def _range_symbol(values: sp.Expr, index: int) -> sp.Symbol:
+    """A symbol whose assumptions are the sign of ``values`` (an AccumBounds, or a number):
+    positive when its least value is, nonnegative when that is 0, and so on."""
+    if isinstance(values, sp.AccumBounds):
+        lo, hi = values.min, values.max
+    elif values.is_number and values.is_real:
+        lo = hi = values
+    else:
+        raise NotImplementedError(f"no range for {values}")
+    name = f"range_{index}"
+    finite = {"finite": True} if lo.is_finite and hi.is_finite else {}
+    if lo.is_positive:
+        return sp.Symbol(name, positive=True, **finite)
+    if lo.is_nonnegative:
+        return sp.Symbol(name, nonnegative=True, **finite)
+    if hi.is_negative:
+        return sp.Symbol(name, negative=True, **finite)
+    if hi.is_nonpositive:
+        return sp.Symbol(name, nonpositive=True, **finite)
+    return sp.Symbol(name, real=True, **finite)
 
 
 _W = sp.Symbol("w", real=True)

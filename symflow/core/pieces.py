@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import sympy as sp
 
 from symflow.core.budget import attempt
-from symflow.core.continuity import parametric_parts, sign_on
+from symflow.core.continuity import parametric_parts, sign_by_ranges, sign_on
 from symflow.core.interval_sign import interval_sign_changes
 from symflow.core.intervals import (
     as_intervals,
@@ -785,6 +785,8 @@ def _proven_sign(d: sp.Expr, t: sp.Symbol, interval: sp.Interval) -> int | None:
     sign = sign_by_assumptions(d, t, interval)
     if sign is None and (d.free_symbols | interval.free_symbols) - {t}:
         sign = sign_on(d, t, interval)
+    if sign is None and d.free_symbols - {t}:
+        sign = sign_by_ranges(d, t, interval)
     return sign
 
 
@@ -961,16 +963,25 @@ def _bisect_preimage(h, t, value, a, b) -> sp.Expr | None:
 def _pieces_with_parameters(dp, tp, part, label, var) -> list[Piece]:
     """Pieces of a transform with free parameters: split at roots of f' that do not
     depend on the parameters, then prove each piece's direction from the assumptions."""
-    params = ", ".join(sorted(s.name for s in dp.free_symbols - {tp}))
+    params = dp.free_symbols - {tp}
+    names = ", ".join(sorted(s.name for s in params))
+    shown = dp.xreplace({tp: sp.Symbol(var)})
     roots = attempt(lambda: sp.solveset(dp, tp, part), 10.0, None)
     out: list[Piece] = []
-    if isinstance(roots, sp.FiniteSet) and all(r.is_number and r.is_real for r in roots):
-        bounds = [part.inf, *sorted(roots, key=lambda r: float(r)), part.sup]
+    cuts = None
+    if roots is not None and roots.is_empty:
+        cuts = []
+    elif isinstance(roots, sp.FiniteSet) and all(r.is_number and r.is_real for r in roots):
+        cuts = sorted(roots, key=lambda r: float(r))
+    if cuts is not None:
+        bounds = [part.inf, *cuts, part.sup]
         for lo, hi in zip(bounds, bounds[1:], strict=False):
             sub = sp.Interval.open(lo, hi)
             ts = symbol_on(tp.name, sub)
             on_sub = dp.xreplace({tp: ts})
             sign = attempt(lambda e=on_sub, v=ts, i=sub: _proven_sign(e, v, i), 5.0, None)
+            if sign is None:  # no root inside: a range that touches 0 at an end is enough
+                sign = attempt(lambda i=sub: sign_by_ranges(dp, tp, i, nonzero=True), 5.0, None)
             if sign is None:
                 break
             if out and out[-1].direction == sign:
@@ -979,13 +990,57 @@ def _pieces_with_parameters(dp, tp, part, label, var) -> list[Piece]:
                 out.append(Piece(sub, sign))
         else:
             return out
+        why = (
+            f"its derivative {shown} has no sign that "
+            f"{_assumptions_phrase(params)} prove on {describe_set(sub)}"
+        )
+    elif roots is not None and roots.free_symbols & params:
+        # the zeros of f' move with the parameters (sin(c z): z = pi/(2c) + k pi/c)
+        why = (
+            f"where its derivative {shown} vanishes in {describe_set(part)}, and so how many "
+            f"monotone pieces it has there, depends on {names}"
+        )
+    else:
+        why = f"symflow cannot find where its derivative {shown} vanishes in {describe_set(part)}"
     raise MonotonicityError(
         f"Cannot decide whether {label} is increasing or decreasing in {var} on "
-        f"{describe_set(part)} for every value of {params}: its derivative is "
-        f"{dp.xreplace({tp: sp.Symbol(var)})}. Give the parameters signs (a SymPy symbol "
-        f"declared positive=True, or --param NAME:positive on the command line), or "
-        f"split the transform into simpler layers."
+        f"{describe_set(part)} for every value of {names}: {why}. "
+        f"{_parameter_advice(params)}"
     )
+
+
+def _assumptions_phrase(params: set[sp.Symbol]) -> str:
+    """'the assumptions on c (positive)': what the parameters are declared to be."""
+    described = []
+    for p in sorted(params, key=lambda s: s.name):
+        known = [k for k in _SIGN_WORDS if p.assumptions0.get(k)]
+        described.append(f"{p.name} ({', '.join(known[:1]) or 'no sign'})")
+    return f"the assumptions on {', '.join(described)}"
+
+
+#: the sign assumptions named in messages, strongest first
+_SIGN_WORDS = ("positive", "negative", "nonnegative", "nonpositive", "nonzero")
+
+
+def _parameter_advice(params: set[sp.Symbol]) -> str:
+    """What the user can do when parameters leave a decision open: signs for parameters
+    that have none, values for those whose signs do not settle it."""
+    names = ", ".join(sorted(s.name for s in params))
+    value = "a value" if len(params) == 1 else "values"
+    unsigned = sorted(s.name for s in params if not any(s.assumptions0.get(k) for k in _SIGN_WORDS))
+    split = "or split the transform into simpler layers"
+    how = "a SymPy symbol declared positive=True, or --param NAME:positive on the command line"
+    if len(unsigned) == len(params):
+        sign = "a sign" if len(params) == 1 else "signs"
+        settle = "settles" if len(params) == 1 else "settle"
+        return f"Give {names} {value}, or {sign} that {settle} it ({how}), {split}."
+    if unsigned:
+        return (
+            f"Give {names} values, or give {', '.join(unsigned)} signs that settle it "
+            f"({how}), {split}."
+        )
+    declared = "Its declared sign does" if len(params) == 1 else "Their declared signs do"
+    return f"{declared} not settle it: give {names} {value} (a number), {split}."
 
 
 def _pieces_from_roots(f, t, dp, tp, part, label, var, base=None) -> list[Piece]:

@@ -12,6 +12,7 @@ from symflow.core.pieces import defined_part, monotone_pieces
 R = sp.S.Reals
 pi = sp.pi
 t = sp.Symbol("t", real=True)
+Z = sp.Symbol("z", real=True)
 
 
 def o(lo, hi) -> sp.Interval:
@@ -114,6 +115,59 @@ def test_parameter_of_known_sign_gives_its_direction() -> None:
     a = sp.Symbol("a", negative=True)
     (piece,) = monotone_pieces(a * t + 1, t, R, "Transform a*z + 1", "z")
     assert piece.direction == -1
+
+
+C = sp.Symbol("c", positive=True)
+UNIT = sp.Interval.open(0, 1)
+
+
+@pytest.mark.parametrize(
+    ("f", "match"),
+    [
+        # log(sin z − c) is undefined near z = 0 for every c > 0: the declared sign cannot
+        # settle the direction, and the message must not ask for one (it was "Give the
+        # parameters signs (... positive=True ...)" although c is declared positive)
+        pytest.param(
+            sp.log(sp.sin(t) - C),
+            r"for every value of c: its derivative cos\(z\)/\(-c \+ sin\(z\)\) has no sign that "
+            r"the assumptions on c \(positive\) prove on \(0, 1\)\. Its declared sign does not "
+            r"settle it: give c a value \(a number\)",
+            id="declared-sign",
+        ),
+        pytest.param(
+            sp.sin(sp.Symbol("a", real=True) * t),
+            r"for every value of a: .*Give a a value, or a sign that settles it \(.*"
+            r"positive=True",
+            id="no-sign",
+        ),
+    ],
+)
+def test_parameters_the_assumptions_cannot_settle_are_named_truly(f, match) -> None:
+    tp = symbol_on("t", UNIT)
+    with pytest.raises(sf.MonotonicityError, match=match) as info:
+        monotone_pieces(f.xreplace({t: tp}), tp, UNIT, f"Transform {f}", "z")
+    if f.has(C):
+        assert "positive=True" not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("f", "density"),
+    [
+        # on (0, 1): sin z lies in (0, sin 1) and cos z > 0, so c > 0 settles the direction
+        # (was MonotonicityError); the inverse is asin(e^x − c), not π − asin(e^x − c)
+        (sp.log(C + sp.sin(t)), lambda x: sp.exp(x) / sp.sqrt(1 - (sp.exp(x) - C) ** 2)),
+        (C * sp.cos(t), lambda x: 1 / sp.sqrt(C**2 - x**2)),
+    ],
+    ids=["log-c-plus-sin", "c-cos"],
+)
+def test_parameters_whose_assumptions_settle_the_direction_give_the_density(f, density):
+    x = sp.Symbol("x", real=True)
+    flow = sf.Flow(sf.Uniform(0, 1), [sf.Transform(f.xreplace({t: Z}), Z)])
+    got = flow.density(x)
+    inside = flow.support.xreplace({C: sp.S.Half})
+    point = (inside.inf + inside.sup) / 2
+    at = {C: sp.S.Half, x: point}
+    assert float(got.xreplace(at)) == pytest.approx(float(density(x).xreplace(at)), rel=1e-14)
 
 
 def test_defined_part_cuts_at_a_pole() -> None:
