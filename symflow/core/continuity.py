@@ -449,10 +449,12 @@ def _raise_undecided_point(need: _Need, t, r, c, support, label, var) -> None:
         )
     when = ""
     if r.is_real:
-        gaps = [r - support.inf, support.sup - r]
+        # an end that is not ±oo is finite, whether or not SymPy can prove it (tan(e))
+        gaps = [r - support.inf] * (support.inf != -sp.oo)
+        gaps += [support.sup - r] * (support.sup != sp.oo)
         width = _nonempty(support)
-        sides = [f"{g} > 0" for g in gaps if g.is_finite and _sign_on_support(g, width) != 1]
-        when = f"; it does exactly when {' and '.join(sides)}"
+        sides = [f"{g} > 0" for g in gaps if _sign_on_support(g, width) != 1]
+        when = f"; it does exactly when {' and '.join(sides)}" if sides else ""
     raise SupportError(
         f"{label} {what}, and symflow cannot decide for every value of {_params(r, support)} "
         f"whether that lies inside {describe_set(support)}{when}. Give the parameters "

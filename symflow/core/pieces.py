@@ -72,16 +72,35 @@ def smooth_parts(
     if not isinstance(pw, sp.Piecewise):
         return [(support, pw)]
     cuts: set[sp.Expr] = set()
+    shown = sp.Symbol(var)
     for _, cond in pw.args:
         for rel in cond.atoms(sp.Rel):
             roots = attempt(lambda r=rel: roots_inside(r.lhs - r.rhs, t, support), 10.0, None)
             if isinstance(roots, sp.FiniteSet):
                 cuts |= {r for r in roots if r.is_real}
+            elif roots is not None and (roots.free_symbols - {t}):
+                params = roots.free_symbols - {t}
+                raise MonotonicityError(
+                    f"{label} changes branch where {rel.xreplace({t: shown})} starts or stops "
+                    f"holding, and symflow cannot decide for every value of "
+                    f"{', '.join(sorted(s.name for s in params))} whether that happens inside "
+                    f"{describe_set(support)}. {_parameter_advice(params)}"
+                )
             elif roots is None or not roots.is_empty:
                 raise MonotonicityError(
-                    f"Cannot find where {label} changes branch in {var} (condition {rel})."
+                    f"Cannot find where {label} changes branch in {var} (condition "
+                    f"{rel.xreplace({t: shown})}). Split the transform into simpler layers."
                 )
-    bounds = [support.inf, *sorted(cuts, key=lambda v: float(v)), support.sup]
+    ordered = in_order(list(cuts))
+    if ordered is None:
+        params = set().union(*(c.free_symbols for c in cuts))
+        points = ", ".join(f"{var} = {c}" for c in sp.ordered(cuts))
+        raise MonotonicityError(
+            f"{label} changes branch at {points}, and symflow cannot decide for every value "
+            f"of {', '.join(sorted(s.name for s in params))} in which order these lie in "
+            f"{describe_set(support)}. {_parameter_advice(params)}"
+        )
+    bounds = [support.inf, *ordered, support.sup]
     parts = []
     for lo, hi in zip(bounds, bounds[1:], strict=False):
         if lo == hi:
@@ -1031,12 +1050,10 @@ def _parameter_advice(params: set[sp.Symbol]) -> str:
     split = "or split the transform into simpler layers"
     how = "a SymPy symbol declared positive=True, or --param NAME:positive on the command line"
     if len(unsigned) == len(params):
-        sign = "a sign" if len(params) == 1 else "signs"
-        settle = "settles" if len(params) == 1 else "settle"
-        return f"Give {names} {value}, or {sign} that {settle} it ({how}), {split}."
+        return f"Give {names} {value}, or assumptions that settle it ({how}), {split}."
     if unsigned:
         return (
-            f"Give {names} values, or give {', '.join(unsigned)} signs that settle it "
+            f"Give {names} values, or give {', '.join(unsigned)} assumptions that settle it "
             f"({how}), {split}."
         )
     declared = "Its declared sign does" if len(params) == 1 else "Their declared signs do"

@@ -136,7 +136,7 @@ UNIT = sp.Interval.open(0, 1)
         ),
         pytest.param(
             sp.sin(sp.Symbol("a", real=True) * t),
-            r"for every value of a: .*Give a a value, or a sign that settles it \(.*"
+            r"for every value of a: .*Give a a value, or assumptions that settle it \(.*"
             r"positive=True",
             id="no-sign",
         ),
@@ -168,6 +168,26 @@ def test_parameters_whose_assumptions_settle_the_direction_give_the_density(f, d
     point = (inside.inf + inside.sup) / 2
     at = {C: sp.S.Half, x: point}
     assert float(got.xreplace(at)) == pytest.approx(float(density(x).xreplace(at)), rel=1e-14)
+
+
+def test_a_branch_point_at_a_parameter_orders_the_parts() -> None:
+    # z on z < d, 2z beyond, on Normal(0, 1): the cut d was sorted by float(d) (TypeError)
+    d = sp.Symbol("d", positive=True)
+    flow = sf.Flow(sf.Normal(0, 1), [sf.Transform(sp.Piecewise((Z, Z < d), (2 * Z, True)), Z)])
+    assert flow.support == sp.Union(sp.Interval.open(-sp.oo, d), sp.Interval.open(2 * d, sp.oo))
+
+
+def test_a_branch_point_that_may_lie_outside_the_support_is_named() -> None:
+    # |z − c| on (−1, 1): the kink c may lie inside or not (was "Cannot find where ...
+    # (condition c - z_0 >= 0)", with an internal symbol's name)
+    c = sp.Symbol("c", real=True)
+    with pytest.raises(
+        sf.MonotonicityError,
+        match=r"Abs\(c - z\) changes branch where c - z >= 0 starts or stops holding, and "
+        r"symflow cannot decide for every value of c whether that happens inside \(-1, 1\)\. "
+        r"Give c a value, or assumptions",
+    ):
+        sf.Flow(sf.Uniform(-1, 1), [sf.Transform(sp.Abs(Z - c), Z)])
 
 
 def test_defined_part_cuts_at_a_pole() -> None:
