@@ -130,7 +130,8 @@ def _raise_gap(t, support, part, label, var, base) -> None:
         if p == 0:
             return
         if p is not None:
-            chance = f", which has probability {p} (about {float(p):.3g}) under {base!r}"
+            about = f" (about {float(p):.3g})" if p.is_number else ""
+            chance = f", which has probability {p}{about} under {base!r}"
     raise SupportError(
         f"{label} has no branch for {var} in {describe_set(gap)}{chance}: no condition of "
         f"the Piecewise holds there, so that mass would be lost. Add a branch for it (e.g. a "
@@ -280,6 +281,10 @@ def _raise_if_parameters_undecided(missing: sp.Set, t, support, label, var) -> N
     )
 
 
+#: largest end magnitude that gets a rational enclosure
+_ENCLOSED = sp.Float("1e400")
+
+
 def _rational_enclosure(support: sp.Interval) -> sp.Interval | None:
     """An open interval with rational (or infinite) ends that contains ``support`` and
     exceeds it by less than 1e-15 relative at each end; None when the ends are rational
@@ -293,8 +298,8 @@ def _rational_enclosure(support: sp.Interval) -> sp.Interval | None:
         if end.is_Rational or end.is_infinite:
             return end
         value = attempt(lambda: end.evalf(40), 5.0, None)
-        if value is None or not value.is_Float:
-            return None
+        if value is None or not value.is_Float or abs(value) > _ENCLOSED:
+            return None  # (e^(e^1000) has no integer part Python can hold)
         magnitude = max(1, int(abs(value)) + 1)
         step = sp.Rational(magnitude, scale)
         k = sp.floor(value / step) if down else sp.ceiling(value / step)

@@ -10,8 +10,8 @@ import sympy as sp
 
 import symflow as sf
 from symflow.core.interval_sign import interval_sign_changes
-from symflow.core.intervals import in_order, interior_points
-from symflow.core.pieces import chain_pieces
+from symflow.core.intervals import in_order, interior_points, symbol_on
+from symflow.core.pieces import chain_pieces, defined_part
 from symflow.core.reduce import _mirror
 from symflow.errors import ParameterError
 
@@ -96,3 +96,28 @@ def test_ends_are_ordered_by_value_not_by_what_sympy_can_prove() -> None:
     c = sp.Symbol("c", positive=True)
     assert in_order([c + 1, c, 2 * c]) is None  # c + 1 against 2c: c < 1 or not
     assert in_order([c + 1, c, -c]) == [-c, c, c + 1]
+
+
+def test_a_support_end_beyond_the_floats_is_no_overflow() -> None:
+    # log z on U(sqrt 2, e^(e^1000)): the rational enclosure of the ends took
+    # int(e^(e^1000)) (OverflowError; through Flow(...) with log z this costs 3 s); the
+    # kernel's membership test x < e^1000 holds for every float, and was a True that has no
+    # reversed form (AttributeError from Flow(Uniform(0, e^(e^1000)), [log z]).compile())
+    from symflow.codegen.rewrite import float_membership
+
+    support = sp.Interval.open(sp.sqrt(2), HUGE)
+    tp = symbol_on("t", support)
+    assert defined_part(sp.log(tp), tp, support, "log(z)", "z") == ([support], [])
+    assert float_membership(y < sp.exp(1000)) is sp.true
+
+
+def test_a_lost_branch_of_a_base_with_parameters_names_its_probability() -> None:
+    # was TypeError from float() of the probability Φ(mu), which has no value
+    z = sp.Symbol("z", real=True)
+    mu = sp.Symbol("mu", real=True)
+    with pytest.raises(
+        sf.SupportError,
+        match=r"no branch for z in \[0, oo\), which has probability 1 - erfc\(sqrt\(2\)\*mu/2\)/2 "
+        r"under Normal\(mu, 1\)",
+    ):
+        sf.Flow(sf.Normal(mu, 1), [sf.Transform(sp.Piecewise((z, z < 0)), z)])
