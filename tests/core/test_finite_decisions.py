@@ -121,3 +121,20 @@ def test_a_lost_branch_of_a_base_with_parameters_names_its_probability() -> None
         r"under Normal\(mu, 1\)",
     ):
         sf.Flow(sf.Normal(mu, 1), [sf.Transform(sp.Piecewise((z, z < 0)), z)])
+
+
+def test_a_branch_on_a_piece_that_runs_to_oo_from_a_parameter_is_kept() -> None:
+    # |z − c| on Exponential(c): the branch z > c lies on (c, oo) ∩ (0, oo), whose length
+    # oo − c SymPy calls not positive (oo is only extended positive), so the branch was
+    # dropped: the density was c e^{c(x − c)} on (0, c) and 0 beyond
+    z, x = sp.Symbol("z", real=True), sp.Symbol("x", real=True)
+    c = sp.Symbol("c", positive=True)
+    density = sf.Flow(sf.Exponential(c), [sf.Transform(sp.Abs(z - c), z)]).density(x)
+
+    def oracle(v: float, rate: float) -> float:  # by hand: preimages c − v (v < c) and c + v
+        far = rate * math.exp(-rate * (rate + v))
+        return far + (rate * math.exp(-rate * (rate - v)) if v < rate else 0.0)
+
+    for v in (0.25, 0.75, 1.5, 4.0):
+        got = float(density.subs({c: 1, x: v}))
+        assert got == pytest.approx(oracle(v, 1.0), rel=1e-13, abs=0), v
