@@ -326,7 +326,8 @@ def _not_refuted(f, t, candidates: list, y, piece, image) -> list:
     consistent with its symbol's assumptions) where another candidate is right: with
     c > 0, SymPy's first solution of log(c + sin t) = y is π − asin(e^y − c), and on
     t in (0, 1) the inverse is the other one. Without parameters, or when no sample
-    decides, the candidates as they are (they are verified once values are known)."""
+    decides, the candidates as they are (:func:`verify_inverse` cannot check a candidate
+    with parameters, so the first is used)."""
     free = sorted(
         (f.free_symbols | piece.free_symbols | image.free_symbols) - {t, y}, key=lambda s: s.name
     )
