@@ -30,6 +30,7 @@ __all__ = [
     "as_intervals",
     "describe_set",
     "compare",
+    "compare_assuming",
     "in_order",
     "chain_limit",
     "step_limit",
@@ -162,6 +163,23 @@ def compare(a: sp.Expr, b: sp.Expr) -> int | None:
     return 1 if diff > 0 else -1
 
 
+def compare_assuming(a: sp.Expr, b: sp.Expr) -> int | None:
+    """The sign of b − a: :func:`compare` for numbers, else the sign of the difference
+    under the symbols' assumptions (c against c + 1); None when neither decides.
+
+    Examples
+    --------
+    >>> c = sp.Symbol("c", positive=True)
+    >>> compare_assuming(c, c + 1), compare_assuming(sp.oo, c), compare_assuming(c, 1) is None
+    (1, -1, True)
+    """
+    sign = compare(a, b)
+    if sign is None:
+        gap = b - a
+        sign = 1 if gap.is_positive else -1 if gap.is_negative else 0 if gap.is_zero else None
+    return sign
+
+
 class _Undecided(Exception):
     """Two values whose order :func:`compare` cannot decide."""
 
@@ -187,10 +205,7 @@ def in_order(values, key=None) -> list | None:
 
     def order(first, second) -> int:
         a, b = (first, second) if key is None else (key(first), key(second))
-        sign = compare(a, b)
-        if sign is None:  # c against c + 1: the sign of the difference, from assumptions
-            gap = b - a
-            sign = 1 if gap.is_positive else -1 if gap.is_negative else 0 if gap.is_zero else None
+        sign = compare_assuming(a, b)
         if sign is None:
             raise _Undecided
         return -sign

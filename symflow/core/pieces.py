@@ -28,6 +28,7 @@ from symflow.core.interval_sign import interval_sign_changes
 from symflow.core.intervals import (
     as_intervals,
     compare,
+    compare_assuming,
     describe_set,
     in_order,
     interior_point,
@@ -995,8 +996,13 @@ def _pieces_with_parameters(dp, tp, part, label, var) -> list[Piece]:
     cuts = None
     if roots is not None and roots.is_empty:
         cuts = []
-    elif isinstance(roots, sp.FiniteSet) and all(r.is_number and r.is_real for r in roots):
-        cuts = sorted(roots, key=lambda r: float(r))
+    elif isinstance(roots, sp.FiniteSet) and all(r.is_real for r in roots):
+        # roots with parameters too ((z − c)² on (0, oo): c), where the assumptions put
+        # them strictly inside the part and in order
+        inside = all(
+            compare_assuming(part.inf, r) == 1 and compare_assuming(r, part.sup) == 1 for r in roots
+        )
+        cuts = in_order(list(roots)) if inside else None
     if cuts is not None:
         bounds = [part.inf, *cuts, part.sup]
         for lo, hi in zip(bounds, bounds[1:], strict=False):
@@ -1077,13 +1083,21 @@ def _pieces_from_roots(f, t, dp, tp, part, label, var, base=None) -> list[Piece]
         flat = next(a for a in [roots, *roots.args] if isinstance(a, sp.Interval))
         _raise_flat(f, t, flat, label, var, base)
     elif roots is not None and roots.free_symbols - {tp} - dp.free_symbols - {t}:
-        params = ", ".join(sorted(s.name for s in roots.free_symbols - {tp, t}))
+        params = roots.free_symbols - {tp, t}
+        names = ", ".join(sorted(s.name for s in params))
+        shown = dp.xreplace({tp: sp.Symbol(var)})
+        points = [a for a in getattr(roots, "args", ()) if isinstance(a, sp.FiniteSet)]
+        if isinstance(roots, sp.Intersection) and len(points) == 1:  # {1} ∩ (c, oo)
+            where = ", ".join(f"{var} = {p}" for p in points[0])
+            why = (
+                f"its derivative {shown} vanishes at {where}, and symflow cannot decide "
+                f"for every value of {names} whether that lies inside {describe_set(part)}"
+            )
+        else:
+            why = f"where its derivative {shown} vanishes there depends on {names}"
         raise MonotonicityError(
             f"Cannot decide where {label} is monotone in {var} on {describe_set(part)} for "
-            f"every value of {params}: its derivative {dp.xreplace({tp: sp.Symbol(var)})} "
-            f"vanishes at {roots.xreplace({tp: sp.Symbol(var)})}, which depends on them. "
-            f"Give the parameters values, or signs that settle it (a SymPy symbol declared "
-            f"positive=True), or split the transform into simpler layers."
+            f"every value of {names}: {why}. {_parameter_advice(params)}"
         )
     elif roots is not None and roots.has(sp.ImageSet) and not part.measure.is_finite:
         raise MonotonicityError(
@@ -1095,6 +1109,15 @@ def _pieces_from_roots(f, t, dp, tp, part, label, var, base=None) -> list[Piece]
     else:
         fn = _derivative_function(f.xreplace({t: tp}), tp, dp)
         cuts = attempt(lambda: _sign_changes(fn, dp, tp, part), 90.0, None)
+        if cuts is None and part.free_symbols:  # sin(πz) on (c, c + 1)
+            params = part.free_symbols
+            names = ", ".join(sorted(p.name for p in params))
+            raise MonotonicityError(
+                f"Cannot decide where {label} is monotone in {var} on {describe_set(part)} "
+                f"for every value of {names}: how many zeros its derivative "
+                f"{dp.xreplace({tp: sp.Symbol(var)})} has there depends on {names}. "
+                f"{_parameter_advice(params)}"
+            )
         if cuts is None:
             raise MonotonicityError(
                 f"Cannot decide where {label} is monotone in {var} on {describe_set(part)}: "

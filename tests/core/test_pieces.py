@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 import sympy as sp
 
@@ -168,6 +170,47 @@ def test_parameters_whose_assumptions_settle_the_direction_give_the_density(f, d
     point = (inside.inf + inside.sup) / 2
     at = {C: sp.S.Half, x: point}
     assert float(got.xreplace(at)) == pytest.approx(float(density(x).xreplace(at)), rel=1e-14)
+
+
+def test_critical_points_at_parameters_that_the_assumptions_place_inside() -> None:
+    # f' = 2(z − mu) vanishes at mu, inside the line for every mu; 2(z − c) at c > 0,
+    # inside (0, oo) (both were MonotonicityError: "depends on mu")
+    x, mu = sp.Symbol("x", real=True), sp.Symbol("mu", real=True)
+    chi2 = sf.Flow(sf.Normal(mu, 1), [sf.Transform((Z - mu) ** 2, Z)]).density(x)
+    shifted = sf.Flow(sf.Exponential(1), [sf.Transform((Z - C) ** 2, Z)]).density(x)
+    for v in (0.01, 0.5, 2.25, 9.0):
+        at = {x: sp.Float(v), mu: sp.Rational(3, 10), C: 1}
+        textbook = math.exp(-v / 2) / math.sqrt(2 * math.pi * v)  # chi-square, 1 dof
+        assert float(chi2.xreplace(at)) == pytest.approx(textbook, rel=1e-13)
+        r = v**0.5  # preimages 1 ± r, by hand; 1 − r only while it is > 0
+        want = (math.exp(-1 - r) + (math.exp(r - 1) if r < 1 else 0.0)) / (2 * r)
+        assert float(shifted.xreplace(at)) == pytest.approx(want, rel=1e-13)
+
+
+@pytest.mark.parametrize(
+    ("base", "f", "match"),
+    [
+        (
+            sf.Truncated(sf.Normal(0, 1), C, sp.oo),
+            (Z - 1) ** 2,
+            r"its derivative 2\*z - 2 vanishes at z = 1, and symflow cannot decide for every "
+            r"value of c whether that lies inside \(c, oo\)\. Its declared sign does not "
+            r"settle it: give c a value",
+        ),
+        (
+            sf.Uniform(C, C + 1),
+            sp.sin(sp.pi * Z),
+            r"on \(c, c \+ 1\) for every value of c: how many zeros its derivative "
+            r"pi\*cos\(pi\*z\) has there depends on c\.",
+        ),
+    ],
+    ids=["kink-at-1-in-(c,oo)", "sin-on-(c,c+1)"],
+)
+def test_critical_points_the_assumptions_cannot_place_are_named(base, f, match) -> None:
+    # were "... vanishes at Intersection({1}, Interval.open(c, oo)) ... signs that settle
+    # it" (c is declared positive) and "SymPy finds no real roots ... 801 sample points"
+    with pytest.raises(sf.MonotonicityError, match=match):
+        sf.Flow(base, [sf.Transform(f, Z)])
 
 
 def test_a_branch_point_at_a_parameter_orders_the_parts() -> None:
