@@ -4,7 +4,6 @@ from float() of an end, and never a CDF that is not 0 below the support."""
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 import sympy as sp
 
@@ -14,9 +13,6 @@ from symflow.core.reduce import Reduction, Term, output_cdf, to_pieces
 Z1, Z2 = sp.symbols("z1 z2", real=True)
 X = sp.Symbol("x", real=True)
 C = sp.Symbol("c", positive=True)
-HALF = sp.S.Half
-#: cot(1/2 − tan(1/2)/4) ≈ 2.6294: finite, but SymPy's is_finite is None
-UNDECIDED = sp.cot(HALF - sp.tan(HALF) / 4)
 
 
 def _sum(first):
@@ -49,7 +45,8 @@ def test_cdf_is_zero_below_an_end_sympy_cannot_prove_finite() -> None:
             [X - C, C + 2 - X],
             id="shifted-by-c",
         ),
-        # ends 0, c, 1, c + 1: the order of c and 1 is not decided; an exact integral
+        # ends 0, c, 1, c + 1: the order of c and 1 is not decided; the density stays an
+        # integral over the auxiliary (numerical in the kernels)
         pytest.param(sf.Uniform(0, C), sp.Interval.open(0, C + 1), None, id="width-c"),
     ],
 )
@@ -61,18 +58,3 @@ def test_sum_with_parameter_ends(first, support, pieces) -> None:
         assert density.has(sp.Integral)
     else:
         assert [sp.expand(e) for e, _ in density.args[:-1]] == pieces
-
-
-def test_kernels_of_sums_with_parameter_ends() -> None:
-    # oracle: the trapezoid density of U(a, a + w) + U(0, 1), written by hand
-    def trapezoid(v, a, w):
-        lo, hi = a, a + w + 1
-        short = min(w, 1.0)
-        rise = np.clip(v - lo, 0, short)
-        fall = np.clip(hi - v, 0, short)
-        return np.where((v > lo) & (v < hi), np.minimum(rise, fall) / w, 0.0)
-
-    xs = np.array([0.25, 0.5, 1.0, 1.4, 1.6, 2.4, 2.9])
-    # U(0, c) + U(0, 1): the order of c and 1 is not decided, the kernel integrates
-    got = _sum(sf.Uniform(0, C)).compile().prob(xs, c=0.5)
-    np.testing.assert_allclose(got, trapezoid(xs, 0.0, 0.5), rtol=1e-9, atol=1e-12)
