@@ -28,6 +28,8 @@ __all__ = [
     "endpoint_value",
     "probability",
     "as_intervals",
+    "intervals_of",
+    "intersect_intervals",
     "describe_set",
     "compare",
     "compare_assuming",
@@ -317,19 +319,73 @@ def _numeric_limit(expr: sp.Expr, t: sp.Symbol, point: sp.Expr, side: str) -> sp
 
 
 def as_intervals(s: sp.Set) -> list[sp.Interval]:
-    """The intervals of a finite union, in order (points are dropped)."""
+    """The intervals of a finite union, in order (points are dropped); [] for a set that
+    is no such union (see :func:`intervals_of` to tell the two apart)."""
+    return intervals_of(s) or []
+
+
+def intervals_of(s: sp.Set) -> list[sp.Interval] | None:
+    """The intervals of a finite union, in order (points are dropped), with intersections
+    of intervals whose ends have parameters resolved under the assumptions
+    ([−1, 0] ∩ (−b − 2, b + 2) = [−1, 0] for b > 0, which SymPy leaves unevaluated);
+    None when ``s`` is not such a union or an order is not decided.
+
+    Examples
+    --------
+    >>> b = sp.Symbol("b", positive=True)
+    >>> intervals_of(sp.Intersection(sp.Interval(-1, 0), sp.Interval.open(-b - 2, b + 2)))
+    [Interval(-1, 0)]
+    >>> intervals_of(sp.Intersection(sp.Interval(0, 1), sp.Interval(b, 2))) is None
+    True
+    """
     if s.is_empty:
         return []
     if isinstance(s, sp.Interval):
         return [s]
+    if isinstance(s, sp.FiniteSet):
+        return []
+    if isinstance(s, sp.Intersection) and all(isinstance(a, sp.Interval) for a in s.args):
+        whole: sp.Set | None = s.args[0]
+        for other in s.args[1:]:
+            whole = intersect_intervals(whole, other) if whole is not None else None
+        return None if whole is None else intervals_of(whole)
     if isinstance(s, sp.Union):
         out: list[sp.Interval] = []
         for part in s.args:
-            out.extend(as_intervals(part))
-        return sorted(out, key=lambda i: float(i.inf) if i.inf.is_number else 0.0)
-    if isinstance(s, sp.FiniteSet):
-        return []
-    return []
+            found = intervals_of(part)
+            if found is None:
+                return None
+            out.extend(found)
+        return in_order(out, key=lambda i: i.inf) or out
+    return None
+
+
+def intersect_intervals(a: sp.Interval, b: sp.Interval) -> sp.Set | None:
+    """a ∩ b with the ends ordered under the assumptions ([c + 1, oo) ∩ (−oo, c + 2] =
+    [c + 1, c + 2]); None when their order is not decided.
+
+    Examples
+    --------
+    >>> c = sp.Symbol("c", positive=True)
+    >>> intersect_intervals(sp.Interval(c + 1, sp.oo), sp.Interval(-sp.oo, c + 2))
+    Interval(c + 1, c + 2)
+    """
+    both = sp.Intersection(a, b)
+    if not isinstance(both, sp.Intersection):
+        return both
+    lows = in_order([a.inf, b.inf])
+    highs = in_order([a.sup, b.sup])
+    if lows is None or highs is None:
+        return None
+    lo, hi = lows[-1], highs[0]
+    left_open = any(i.left_open for i in (a, b) if compare_assuming(i.inf, lo) == 0)
+    right_open = any(i.right_open for i in (a, b) if compare_assuming(i.sup, hi) == 0)
+    order = compare_assuming(lo, hi)
+    if order is None:
+        return None
+    if order < 0:
+        return sp.S.EmptySet
+    return sp.Interval(lo, hi, left_open, right_open)
 
 
 def probability(base, region: sp.Set) -> sp.Expr | None:
@@ -339,9 +395,17 @@ def probability(base, region: sp.Set) -> sp.Expr | None:
     if cdf is None:
         return None
     total = sp.Integer(0)
-    for part in as_intervals(region):
-        lo = max(part.inf, base.support.inf, key=lambda v: float(v) if v.is_number else 0)
-        hi = min(part.sup, base.support.sup, key=lambda v: float(v) if v.is_number else 0)
+    parts = intervals_of(region)
+    if parts is None:  # no explicit set ([-1, 0] ∩ (a, b) with a undecided): not 0
+        return None
+    for part in parts:
+        # the larger lower end and the smaller upper end, ordered under the assumptions
+        # (−1 against −b − 2 with b > 0), not by float(), which a parameter has not
+        lows = in_order([part.inf, base.support.inf])
+        highs = in_order([part.sup, base.support.sup])
+        if lows is None or highs is None:
+            return None
+        lo, hi = lows[-1], highs[0]
         f_hi = endpoint_value(cdf, z, hi, "-") if hi != base.support.sup else sp.Integer(1)
         f_lo = endpoint_value(cdf, z, lo, "+") if lo != base.support.inf else sp.Integer(0)
         total += f_hi - f_lo

@@ -32,6 +32,7 @@ from symflow.core.intervals import (
     describe_set,
     in_order,
     interior_point,
+    intervals_of,
     is_finite_number,
     step_limit,
     symbol_on,
@@ -123,6 +124,9 @@ def _raise_gap(t, support, part, label, var, base) -> None:
     """A part of the support where no branch of a Piecewise applies: mass would be lost
     silently. Refused unless it has probability 0 under the base."""
     gap = sp.Interval(part.inf, part.sup).intersect(support)
+    resolved = intervals_of(gap)  # [-1, 0] ∩ (-b - 2, b + 2) with b > 0: [-1, 0]
+    if resolved:
+        gap = sp.Union(*resolved)
     chance = ", which has positive probability"
     if base is not None:
         from symflow.core.intervals import probability

@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 import sympy as sp
 
 from symflow.core.budget import OutOfTime, attempt, time_limit
-from symflow.core.intervals import compare, in_order
+from symflow.core.intervals import in_order, intersect_intervals
 from symflow.core.program import Assignment, MarginalProgram, Path, VectorMarginalProgram
 from symflow.core.simplify import shortest_form, tidy_log
 from symflow.core.transform import Transform
@@ -606,34 +606,15 @@ def _interval_of(conds, y: sp.Symbol) -> sp.Set | None:
         if c is sp.false:
             return sp.S.EmptySet
         part = sp.solve_univariate_inequality(c, plain, relational=False)
-        region = _intersect(region, part)
-        if region is None:
-            return None
+        both = sp.Intersection(region, part)
+        if isinstance(both, sp.Intersection):  # ends with parameters: order them
+            if not (isinstance(region, sp.Interval) and isinstance(part, sp.Interval)):
+                return None
+            both = intersect_intervals(region, part)
+            if both is None:
+                return None
+        region = both
     return region
-
-
-def _intersect(a: sp.Set, b: sp.Set) -> sp.Set | None:
-    """a ∩ b, with the ends of two intervals ordered under the assumptions ([c + 1, oo) ∩
-    (−oo, c + 2] = [c + 1, c + 2], which SymPy leaves unevaluated); None when the order
-    of the ends is not decided."""
-    both = sp.Intersection(a, b)
-    if not isinstance(both, sp.Intersection):
-        return both
-    if not (isinstance(a, sp.Interval) and isinstance(b, sp.Interval)):
-        return None
-    lows = in_order([a.inf, b.inf])
-    highs = in_order([a.sup, b.sup])
-    if lows is None or highs is None:
-        return None
-    lo, hi = lows[-1], highs[0]
-    left_open = any(i.left_open for i in (a, b) if i.inf == lo or compare(i.inf, lo) == 0)
-    right_open = any(i.right_open for i in (a, b) if i.sup == hi or compare(i.sup, hi) == 0)
-    span = in_order([lo, hi])
-    if span is None:
-        return None
-    if span[0] != lo and compare(lo, hi) != 0:  # lo > hi
-        return sp.S.EmptySet
-    return sp.Interval(lo, hi, left_open, right_open)
 
 
 def to_pieces(terms, y: sp.Symbol) -> list[tuple[sp.Expr, sp.Interval]] | None:

@@ -138,3 +138,32 @@ def test_a_branch_on_a_piece_that_runs_to_oo_from_a_parameter_is_kept() -> None:
     for v in (0.25, 0.75, 1.5, 4.0):
         got = float(density.subs({c: 1, x: v}))
         assert got == pytest.approx(oracle(v, 1.0), rel=1e-13, abs=0), v
+
+
+@pytest.mark.parametrize(
+    ("f", "error", "match"),
+    [
+        # the gap [-1, 0] ∩ (-b - 2, b + 2), left unevaluated by SymPy, had no intervals,
+        # so probability 0: the flow was accepted and lost that mass silently
+        (
+            sp.Piecewise((y, y < -1), (2 * y, y > 0)),
+            sf.SupportError,
+            r"no branch for z in \[-1, 0\], which has probability 1/\(2\*\(b \+ 2\)\) under "
+            r"Uniform\(-b - 2, b \+ 2\)",
+        ),
+        # the larger of -1 and -b - 2 was taken by float(), which -b - 2 has not: "(-1, 1),
+        # which has probability 1"
+        (
+            sp.log(y**2 - 1),
+            sf.SupportError,
+            r"for z in \(-1, 1\), which has probability 1/\(b \+ 2\) under "
+            r"Uniform\(-b - 2, b \+ 2\)",
+        ),
+    ],
+    ids=["lost-branch", "undefined-part"],
+)
+def test_probability_of_a_part_inside_a_support_with_parameter_ends(f, error, match) -> None:
+    b = sp.Symbol("b", positive=True)
+    z = sp.Symbol("z", real=True)
+    with pytest.raises(error, match=match):
+        sf.Flow(sf.Uniform(-b - 2, b + 2), [sf.Transform(f.xreplace({y: z}), z)])
