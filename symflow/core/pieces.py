@@ -109,7 +109,20 @@ def smooth_parts(
             continue
         part = sp.Interval.open(lo, hi)
         point = interior_point(part)
-        active = [e for e, cond in pw.args if cond.subs(t, point) == sp.true]
+        active = []
+        for e, cond in pw.args:  # the first branch whose condition holds
+            holds = cond.subs(t, point)
+            if holds not in (sp.true, sp.false):  # c > 1/2 at z = 1/2 with c real
+                params = holds.free_symbols
+                raise MonotonicityError(
+                    f"{label} takes one branch or another on {describe_set(part)} "
+                    f"depending on {', '.join(sorted(s.name for s in params))}: symflow "
+                    f"cannot decide whether {cond.xreplace({t: sp.Symbol(var)})} holds there. "
+                    f"{_parameter_advice(params)}"
+                )
+            if holds == sp.true:
+                active.append(e)
+                break
         if not active:
             _raise_gap(t, support, part, label, var, base)
             continue

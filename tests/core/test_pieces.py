@@ -220,6 +220,18 @@ def test_a_branch_point_at_a_parameter_orders_the_parts() -> None:
     assert flow.support == sp.Union(sp.Interval.open(-sp.oo, d), sp.Interval.open(2 * d, sp.oo))
 
 
+def test_a_branch_whose_condition_depends_on_a_parameter_is_not_skipped() -> None:
+    # z when c > 0, else 2z: the undecided first condition counted as false, and the
+    # density was that of 2z, U(0, 2), for every c
+    c = sp.Symbol("c", real=True)
+    with pytest.raises(
+        sf.MonotonicityError,
+        match=r"takes one branch or another on \(0, 1\) depending on c: symflow cannot "
+        r"decide whether c > 0 holds there\. Give c a value",
+    ):
+        sf.Flow(sf.Uniform(0, 1), [sf.Transform(sp.Piecewise((Z, c > 0), (2 * Z, True)), Z)])
+
+
 def test_a_branch_point_that_may_lie_outside_the_support_is_named() -> None:
     # |z − c| on (−1, 1): the kink c may lie inside or not (was "Cannot find where ...
     # (condition c - z_0 >= 0)", with an internal symbol's name)
