@@ -1007,7 +1007,7 @@ def _pieces_with_parameters(dp, tp, part, label, var) -> list[Piece]:
     depend on the parameters, then prove each piece's direction from the assumptions."""
     params = dp.free_symbols - {tp}
     names = ", ".join(sorted(s.name for s in params))
-    shown = dp.xreplace({tp: sp.Symbol(var)})
+    shown = _shown(dp, tp, var)
     roots = attempt(lambda: sp.solveset(dp, tp, part), 10.0, None)
     out: list[Piece] = []
     cuts = None
@@ -1056,6 +1056,26 @@ def _pieces_with_parameters(dp, tp, part, label, var) -> list[Piece]:
     )
 
 
+def _shown(d: sp.Expr, t: sp.Symbol, var: str) -> sp.Expr:
+    """f' for a message: in the user's variable, with SymPy's Subs(Derivative(zeta(ξ), ξ),
+    ξ, z − c) written zeta'(z − c), so that no internal symbol shows."""
+
+    def primed(e: sp.Subs) -> sp.Expr:
+        inner = e.expr
+        if (
+            isinstance(inner, sp.Derivative)
+            and isinstance(inner.expr, sp.Function)
+            and len(inner.expr.args) == 1
+            and len(e.point) == 1
+        ):
+            order = inner.derivative_count
+            name = type(inner.expr).__name__ + "'" * order
+            return sp.Function(name)(e.point[0])
+        return e
+
+    return d.replace(lambda e: isinstance(e, sp.Subs), primed).xreplace({t: sp.Symbol(var)})
+
+
 def _assumptions_phrase(params: set[sp.Symbol]) -> str:
     """'the assumptions on c (positive)': what the parameters are declared to be."""
     described = []
@@ -1102,7 +1122,7 @@ def _pieces_from_roots(f, t, dp, tp, part, label, var, base=None) -> list[Piece]
     elif roots is not None and roots.free_symbols - {tp} - dp.free_symbols - {t}:
         params = roots.free_symbols - {tp, t}
         names = ", ".join(sorted(s.name for s in params))
-        shown = dp.xreplace({tp: sp.Symbol(var)})
+        shown = _shown(dp, tp, var)
         points = [a for a in getattr(roots, "args", ()) if isinstance(a, sp.FiniteSet)]
         if isinstance(roots, sp.Intersection) and len(points) == 1:  # {1} ∩ (c, oo)
             where = ", ".join(f"{var} = {p}" for p in points[0])
@@ -1132,14 +1152,14 @@ def _pieces_from_roots(f, t, dp, tp, part, label, var, base=None) -> list[Piece]
             raise MonotonicityError(
                 f"Cannot decide where {label} is monotone in {var} on {describe_set(part)} "
                 f"for every value of {names}: how many zeros its derivative "
-                f"{dp.xreplace({tp: sp.Symbol(var)})} has there depends on {names}. "
+                f"{_shown(dp, tp, var)} has there depends on {names}. "
                 f"{_parameter_advice(params)}"
             )
         if cuts is None:
             raise MonotonicityError(
                 f"Cannot decide where {label} is monotone in {var} on {describe_set(part)}: "
                 f"SymPy finds no real roots of its derivative "
-                f"{dp.xreplace({tp: sp.Symbol(var)})}, and it can be evaluated neither in "
+                f"{_shown(dp, tp, var)}, and it can be evaluated neither in "
                 f"interval arithmetic nor at {GRID_POINTS} sample points there. Split the "
                 f"transform into simpler layers."
             )
@@ -1159,7 +1179,7 @@ def _pieces_from_roots(f, t, dp, tp, part, label, var, base=None) -> list[Piece]
             raise MonotonicityError(
                 f"Cannot decide whether {label} is increasing or decreasing in {var} on "
                 f"{describe_set(sub)} for every value of {params}: its derivative "
-                f"{dp.xreplace({tp: sp.Symbol(var)})} has no sign that their assumptions "
+                f"{_shown(dp, tp, var)} has no sign that their assumptions "
                 f"prove there. Give the parameters values or signs (positive=True), or "
                 f"split the transform into simpler layers."
             )
@@ -1168,7 +1188,7 @@ def _pieces_from_roots(f, t, dp, tp, part, label, var, base=None) -> list[Piece]
                 _raise_flat(f, t, sub, label, var, base)
             raise MonotonicityError(
                 f"Cannot decide whether {label} is increasing or decreasing in {var} on "
-                f"{describe_set(sub)}: its derivative {dp.xreplace({tp: sp.Symbol(var)})} "
+                f"{describe_set(sub)}: its derivative {_shown(dp, tp, var)} "
                 f"does not evaluate to a nonzero number there. Split the transform into "
                 f"simpler layers."
             )

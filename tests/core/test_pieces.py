@@ -254,3 +254,11 @@ def test_defined_part_cuts_at_a_pole() -> None:
 def test_defined_part_names_the_probability_lost_under_the_base() -> None:
     with pytest.raises(sf.SupportError, match=r"probability 1/2 under Normal\(0, 1\)"):
         defined_part(sp.log(t), t, R, "Transform log(z)", "z", base=sf.Normal(0, 1))
+
+
+def test_a_derivative_sympy_keeps_unevaluated_is_shown_without_internal_symbols() -> None:
+    # zeta's derivative is Subs(Derivative(zeta(_xi_1), _xi_1), _xi_1, -c + z) in SymPy
+    c = sp.Symbol("c", positive=True)
+    with pytest.raises(sf.MonotonicityError, match=r"its derivative zeta'\(-c \+ z\) ") as info:
+        sf.Flow(sf.Uniform(2, 3), [sf.Transform(sp.zeta(Z - c), Z)])
+    assert "_xi" not in str(info.value)
