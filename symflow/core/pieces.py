@@ -112,6 +112,12 @@ def smooth_parts(
         active = []
         for e, cond in pw.args:  # the first branch whose condition holds
             holds = cond.subs(t, point)
+            if holds not in (sp.true, sp.false) and not holds.free_symbols:
+                raise MonotonicityError(
+                    f"Cannot decide whether {cond.xreplace({t: sp.Symbol(var)})} holds for "
+                    f"{var} in {describe_set(part)}, where {label} changes branch. Split the "
+                    f"transform into simpler layers."
+                )
             if holds not in (sp.true, sp.false):  # c > 1/2 at z = 1/2 with c real
                 params = holds.free_symbols
                 raise MonotonicityError(
@@ -1175,13 +1181,13 @@ def _pieces_from_roots(f, t, dp, tp, part, label, var, base=None) -> list[Piece]
         else:
             direction = attempt(lambda s=sub: _direction(fn, s), 30.0, 0)
         if direction == 0 and sub.free_symbols:
-            params = ", ".join(sorted(x.name for x in sub.free_symbols))
+            params = sub.free_symbols
             raise MonotonicityError(
                 f"Cannot decide whether {label} is increasing or decreasing in {var} on "
-                f"{describe_set(sub)} for every value of {params}: its derivative "
-                f"{_shown(dp, tp, var)} has no sign that their assumptions "
-                f"prove there. Give the parameters values or signs (positive=True), or "
-                f"split the transform into simpler layers."
+                f"{describe_set(sub)} for every value of "
+                f"{', '.join(sorted(x.name for x in params))}: its derivative "
+                f"{_shown(dp, tp, var)} has no sign that {_assumptions_phrase(params)} "
+                f"prove there. {_parameter_advice(params)}"
             )
         if direction == 0:
             if dp.is_zero or _constant_numerically(f.xreplace({t: tp}), tp, sub):
