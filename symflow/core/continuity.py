@@ -35,7 +35,14 @@ from symflow.core.intervals import compare, describe_set, interior_point
 from symflow.core.simplify import symbolic_point_inside
 from symflow.errors import SupportError
 
-__all__ = ["parametric_parts", "sign_by_ranges", "sign_on", "sign_under_assumptions"]
+__all__ = [
+    "assumptions_phrase",
+    "parameter_advice",
+    "parametric_parts",
+    "sign_by_ranges",
+    "sign_on",
+    "sign_under_assumptions",
+]
 
 #: functions of one argument continuous on the whole real line
 _EVERYWHERE = (
@@ -132,6 +139,49 @@ def _nonempty(interval: sp.Interval) -> dict:
         if k.is_number and k != 0:
             return {s: (hi - w - (lo - k * s)) / k}
     return {}
+
+
+def assumptions_phrase(params: set[sp.Symbol]) -> str:
+    """'the assumptions on c (positive)': what the parameters are declared to be."""
+    described = []
+    for p in sorted(params, key=lambda s: s.name):
+        known = [k for k in _SIGN_WORDS if p.assumptions0.get(k)]
+        described.append(f"{p.name} ({', '.join(known[:1]) or 'no sign'})")
+    return f"the assumptions on {', '.join(described)}"
+
+
+#: the sign assumptions named in messages, strongest first
+_SIGN_WORDS = ("positive", "negative", "nonnegative", "nonpositive", "nonzero")
+
+
+def parameter_advice(
+    params: set[sp.Symbol], last: str | None = "split the transform into simpler layers"
+) -> str:
+    """What the user can do when parameters leave a decision open: assumptions for
+    parameters that have no sign, values for those whose signs do not settle it, and
+    ``last`` as a further way out.
+
+    Examples
+    --------
+    >>> parameter_advice({sp.Symbol("c", positive=True)}, "use another base")
+    'Its declared sign does not settle it: give c a value (a number), or use another base.'
+    >>> parameter_advice({sp.Symbol("a", real=True)}, None)[:47]
+    'Give a a value, or assumptions that settle it ('
+    """
+    names = ", ".join(sorted(s.name for s in params))
+    value = "a value" if len(params) == 1 else "values"
+    unsigned = sorted(s.name for s in params if not any(s.assumptions0.get(k) for k in _SIGN_WORDS))
+    end = f", or {last}." if last else "."
+    how = "a SymPy symbol declared positive=True, or --param NAME:positive on the command line"
+    if len(unsigned) == len(params):
+        return f"Give {names} {value}, or assumptions that settle it ({how}){end}"
+    if unsigned:
+        return (
+            f"Give {names} values, or give {', '.join(unsigned)} assumptions that settle it "
+            f"({how}){end}"
+        )
+    declared = "Its declared sign does" if len(params) == 1 else "Their declared signs do"
+    return f"{declared} not settle it: give {names} {value} (a number){end}"
 
 
 def _sign_on_support(e: sp.Expr, width: dict) -> int | None:
@@ -392,8 +442,7 @@ def parametric_parts(
                     f"where {need.inner.xreplace({t: shown})} lies in "
                     f"{describe_set(need.allowed)}, and symflow cannot decide for every value "
                     f"of {_params(value)} whether it does for {var} in {describe_set(part)}. "
-                    f"Give the parameters values, or signs that settle it (a SymPy symbol "
-                    f"declared positive=True, or --param NAME:positive on the command line)."
+                    f"{parameter_advice(value.free_symbols, None)}"
                 )
             if not inside:
                 _raise_undefined(need, t, part, support, label, var, base)
@@ -428,8 +477,8 @@ def _ordered(points: list[sp.Expr], support, label, var) -> list[sp.Expr]:
                 raise SupportError(
                     f"{label} is not continuous at {var} = {p} nor at {var} = {q}, both "
                     f"inside {describe_set(support)}, and symflow cannot decide for every "
-                    f"value of {_params(p, q)} which comes first. Give the parameters "
-                    f"values, or signs that settle it (a SymPy symbol declared positive=True)."
+                    f"value of {_params(p, q)} which comes first. "
+                    f"{parameter_advice(p.free_symbols | q.free_symbols, None)}"
                 )
             if order > 0:
                 position += 1

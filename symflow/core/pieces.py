@@ -23,7 +23,13 @@ from dataclasses import dataclass
 import sympy as sp
 
 from symflow.core.budget import attempt
-from symflow.core.continuity import parametric_parts, sign_by_ranges, sign_on
+from symflow.core.continuity import (
+    assumptions_phrase,
+    parameter_advice,
+    parametric_parts,
+    sign_by_ranges,
+    sign_on,
+)
 from symflow.core.interval_sign import interval_sign_changes
 from symflow.core.intervals import (
     as_intervals,
@@ -86,7 +92,7 @@ def smooth_parts(
                     f"{label} changes branch where {rel.xreplace({t: shown})} starts or stops "
                     f"holding, and symflow cannot decide for every value of "
                     f"{', '.join(sorted(s.name for s in params))} whether that happens inside "
-                    f"{describe_set(support)}. {_parameter_advice(params)}"
+                    f"{describe_set(support)}. {parameter_advice(params)}"
                 )
             elif roots is None or not roots.is_empty:
                 raise MonotonicityError(
@@ -100,7 +106,7 @@ def smooth_parts(
         raise MonotonicityError(
             f"{label} changes branch at {points}, and symflow cannot decide for every value "
             f"of {', '.join(sorted(s.name for s in params))} in which order these lie in "
-            f"{describe_set(support)}. {_parameter_advice(params)}"
+            f"{describe_set(support)}. {parameter_advice(params)}"
         )
     bounds = [support.inf, *ordered, support.sup]
     parts = []
@@ -124,7 +130,7 @@ def smooth_parts(
                     f"{label} takes one branch or another on {describe_set(part)} "
                     f"depending on {', '.join(sorted(s.name for s in params))}: symflow "
                     f"cannot decide whether {cond.xreplace({t: sp.Symbol(var)})} holds there. "
-                    f"{_parameter_advice(params)}"
+                    f"{parameter_advice(params)}"
                 )
             if holds == sp.true:
                 active.append(e)
@@ -284,8 +290,7 @@ def _raise_if_points_undecided(missing: sp.Set, support: sp.Interval, label, var
     raise SupportError(
         f"{label} is not continuous at {var} = {listed}, and symflow cannot decide for every "
         f"value of {params} whether that lies inside {describe_set(support)} (where it would "
-        f"split the support into pieces). Give the parameters values, or signs that settle "
-        f"it (a SymPy symbol declared positive=True)."
+        f"split the support into pieces). {parameter_advice(support.free_symbols, None)}"
     )
 
 
@@ -1045,7 +1050,7 @@ def _pieces_with_parameters(dp, tp, part, label, var) -> list[Piece]:
             return out
         why = (
             f"its derivative {shown} has no sign that "
-            f"{_assumptions_phrase(params)} prove on {describe_set(sub)}"
+            f"{assumptions_phrase(params)} prove on {describe_set(sub)}"
         )
     elif roots is not None and roots.free_symbols & params:
         # the zeros of f' move with the parameters (sin(c z): z = pi/(2c) + k pi/c)
@@ -1058,7 +1063,7 @@ def _pieces_with_parameters(dp, tp, part, label, var) -> list[Piece]:
     raise MonotonicityError(
         f"Cannot decide whether {label} is increasing or decreasing in {var} on "
         f"{describe_set(part)} for every value of {names}: {why}. "
-        f"{_parameter_advice(params)}"
+        f"{parameter_advice(params)}"
     )
 
 
@@ -1080,38 +1085,6 @@ def _shown(d: sp.Expr, t: sp.Symbol, var: str) -> sp.Expr:
         return e
 
     return d.replace(lambda e: isinstance(e, sp.Subs), primed).xreplace({t: sp.Symbol(var)})
-
-
-def _assumptions_phrase(params: set[sp.Symbol]) -> str:
-    """'the assumptions on c (positive)': what the parameters are declared to be."""
-    described = []
-    for p in sorted(params, key=lambda s: s.name):
-        known = [k for k in _SIGN_WORDS if p.assumptions0.get(k)]
-        described.append(f"{p.name} ({', '.join(known[:1]) or 'no sign'})")
-    return f"the assumptions on {', '.join(described)}"
-
-
-#: the sign assumptions named in messages, strongest first
-_SIGN_WORDS = ("positive", "negative", "nonnegative", "nonpositive", "nonzero")
-
-
-def _parameter_advice(params: set[sp.Symbol]) -> str:
-    """What the user can do when parameters leave a decision open: signs for parameters
-    that have none, values for those whose signs do not settle it."""
-    names = ", ".join(sorted(s.name for s in params))
-    value = "a value" if len(params) == 1 else "values"
-    unsigned = sorted(s.name for s in params if not any(s.assumptions0.get(k) for k in _SIGN_WORDS))
-    split = "or split the transform into simpler layers"
-    how = "a SymPy symbol declared positive=True, or --param NAME:positive on the command line"
-    if len(unsigned) == len(params):
-        return f"Give {names} {value}, or assumptions that settle it ({how}), {split}."
-    if unsigned:
-        return (
-            f"Give {names} values, or give {', '.join(unsigned)} assumptions that settle it "
-            f"({how}), {split}."
-        )
-    declared = "Its declared sign does" if len(params) == 1 else "Their declared signs do"
-    return f"{declared} not settle it: give {names} {value} (a number), {split}."
 
 
 def _pieces_from_roots(f, t, dp, tp, part, label, var, base=None) -> list[Piece]:
@@ -1140,7 +1113,7 @@ def _pieces_from_roots(f, t, dp, tp, part, label, var, base=None) -> list[Piece]
             why = f"where its derivative {shown} vanishes there depends on {names}"
         raise MonotonicityError(
             f"Cannot decide where {label} is monotone in {var} on {describe_set(part)} for "
-            f"every value of {names}: {why}. {_parameter_advice(params)}"
+            f"every value of {names}: {why}. {parameter_advice(params)}"
         )
     elif roots is not None and roots.has(sp.ImageSet) and not part.measure.is_finite:
         raise MonotonicityError(
@@ -1159,7 +1132,7 @@ def _pieces_from_roots(f, t, dp, tp, part, label, var, base=None) -> list[Piece]
                 f"Cannot decide where {label} is monotone in {var} on {describe_set(part)} "
                 f"for every value of {names}: how many zeros its derivative "
                 f"{_shown(dp, tp, var)} has there depends on {names}. "
-                f"{_parameter_advice(params)}"
+                f"{parameter_advice(params)}"
             )
         if cuts is None:
             raise MonotonicityError(
@@ -1186,8 +1159,8 @@ def _pieces_from_roots(f, t, dp, tp, part, label, var, base=None) -> list[Piece]
                 f"Cannot decide whether {label} is increasing or decreasing in {var} on "
                 f"{describe_set(sub)} for every value of "
                 f"{', '.join(sorted(x.name for x in params))}: its derivative "
-                f"{_shown(dp, tp, var)} has no sign that {_assumptions_phrase(params)} "
-                f"prove there. {_parameter_advice(params)}"
+                f"{_shown(dp, tp, var)} has no sign that {assumptions_phrase(params)} "
+                f"prove there. {parameter_advice(params)}"
             )
         if direction == 0:
             if dp.is_zero or _constant_numerically(f.xreplace({t: tp}), tp, sub):
