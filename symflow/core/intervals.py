@@ -271,8 +271,9 @@ def step_limit(step, value: sp.Expr, side: str) -> tuple[sp.Expr, str] | None:
         if known is not None:
             return sp.sympify(known), out_side
         direct = attempt(lambda: step.outer(value), 2.0, None)
+        # finite, not only free of zoo: 1/(sin(e)/cos(e) - tan(e)) is 1/0 in disguise
         if direct is not None and not direct.has(sp.nan, sp.zoo, sp.AccumBounds):
-            if direct.is_real is not False:
+            if direct.is_real is not False and (not direct.is_number or is_finite_number(direct)):
                 return direct, out_side
         found = attempt(lambda: sp.limit(step.outer(u), u, value, side), 5.0, None)
         if found is None or found.has(sp.nan, sp.zoo, sp.AccumBounds, sp.Limit):

@@ -167,3 +167,20 @@ def test_probability_of_a_part_inside_a_support_with_parameter_ends(f, error, ma
     z = sp.Symbol("z", real=True)
     with pytest.raises(error, match=match):
         sf.Flow(sf.Uniform(-b - 2, b + 2), [sf.Transform(f.xreplace({y: z}), z)])
+
+
+def test_a_pole_at_an_end_written_so_that_its_value_is_1_over_0_in_disguise() -> None:
+    # Flow(Uniform(0, p + 1), [1/(z - p)]) with p = tan(e) + 2 (1.4 s): SymPy gives the
+    # pole as sin(e)/cos(e) + 2, where the map is 1/(sin(e)/cos(e) - tan(e)), which
+    # evaluates to 1.2e139 (the rounding of 0) and was taken as a finite end: the support
+    # was (1/(-2 - tan(e)), "1.2e139") with twice the density on (1, "1.2e139"), not
+    # (-oo, -1/p) U (1, oo)
+    from symflow.core.constants import is_finite_number
+    from symflow.core.intervals import endpoint_value
+
+    p = sp.tan(sp.E) + 2
+    pole = sp.sin(sp.E) / sp.cos(sp.E) + 2
+    assert not is_finite_number(1 / (pole - p))
+    assert endpoint_value(1 / (y - p), y, pole, "-") == -sp.oo
+    assert endpoint_value(1 / (y - p), y, pole, "+") == sp.oo
+    assert endpoint_value(1 / (y - p), y, sp.Integer(0), "+") == 1 / (-p)
