@@ -1042,8 +1042,9 @@ def float_membership(condition: sp.Basic) -> sp.Basic:
         return condition
     lhs, rhs = condition.lhs, condition.rhs
     if rhs.is_number and not lhs.is_number:
-        flipped = condition.reversed
-        return float_membership(flipped).reversed
+        kept = float_membership(condition.reversed)
+        # x < e^1000 holds for every float: True, which has no reversed form
+        return kept.reversed if isinstance(kept, sp.core.relational.Relational) else kept
     if not (lhs.is_number and not rhs.is_number) or not is_finite_number(lhs):
         return condition
     c = lhs  # c < x, c <= x, c > x, c >= x

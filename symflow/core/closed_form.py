@@ -34,8 +34,7 @@ import weakref
 import sympy as sp
 
 from symflow.core.budget import attempt
-from symflow.core.constants import is_finite_number
-from symflow.core.intervals import as_intervals, interior_points
+from symflow.core.intervals import as_intervals, in_order, interior_points
 from symflow.core.layer import ImplicitInverse
 from symflow.core.program import MarginalProgram, VectorMarginalProgram, VectorProgram
 from symflow.core.simplify import drop_even_signs, tidy_log
@@ -113,9 +112,10 @@ def split_overlaps(regions: list[sp.Set]) -> list[tuple[sp.Set, tuple[int, ...]]
             for edge in (interval.inf, interval.sup):
                 if not any(edge == e for e in edges):
                     edges.append(edge)
-    if not all(e.is_extended_real and e.is_number or e.is_infinite for e in edges):
+    ordered = in_order(edges)  # numbers, or ends whose order the assumptions decide
+    if ordered is None:
         return unchanged
-    edges.sort(key=lambda e: float(e) if is_finite_number(e) else (-1e308 if e < 0 else 1e308))
+    edges = ordered
     out: list[tuple[sp.Set, tuple[int, ...]]] = []
     for lo, hi in zip(edges[:-1], edges[1:], strict=True):
         piece = sp.Interval.open(lo, hi)
@@ -135,8 +135,8 @@ def _pairwise_disjoint(regions: list[sp.Set]) -> bool:
 
 def _covers(intervals: list[sp.Interval], piece: sp.Interval) -> bool:
     return any(
-        (iv.inf == piece.inf or bool(iv.inf < piece.inf))
-        and (iv.sup == piece.sup or bool(iv.sup > piece.sup))
+        in_order([iv.inf, piece.inf]) == [iv.inf, piece.inf]
+        and in_order([piece.sup, iv.sup]) == [piece.sup, iv.sup]
         for iv in intervals
     )
 

@@ -35,7 +35,14 @@ from symflow.core.intervals import compare, describe_set, interior_point
 from symflow.core.simplify import symbolic_point_inside
 from symflow.errors import SupportError
 
-__all__ = ["parametric_parts", "sign_on", "sign_under_assumptions"]
+__all__ = [
+    "assumptions_phrase",
+    "parameter_advice",
+    "parametric_parts",
+    "sign_by_ranges",
+    "sign_on",
+    "sign_under_assumptions",
+]
 
 #: functions of one argument continuous on the whole real line
 _EVERYWHERE = (
@@ -134,6 +141,49 @@ def _nonempty(interval: sp.Interval) -> dict:
     return {}
 
 
+def assumptions_phrase(params: set[sp.Symbol]) -> str:
+    """'the assumptions on c (positive)': what the parameters are declared to be."""
+    described = []
+    for p in sorted(params, key=lambda s: s.name):
+        known = [k for k in _SIGN_WORDS if p.assumptions0.get(k)]
+        described.append(f"{p.name} ({', '.join(known[:1]) or 'no sign'})")
+    return f"the assumptions on {', '.join(described)}"
+
+
+#: the sign assumptions named in messages, strongest first
+_SIGN_WORDS = ("positive", "negative", "nonnegative", "nonpositive", "nonzero")
+
+
+def parameter_advice(
+    params: set[sp.Symbol], last: str | None = "split the transform into simpler layers"
+) -> str:
+    """What the user can do when parameters leave a decision open: assumptions for
+    parameters that have no sign, values for those whose signs do not settle it, and
+    ``last`` as a further way out.
+
+    Examples
+    --------
+    >>> parameter_advice({sp.Symbol("c", positive=True)}, "use another base")
+    'Its declared sign does not settle it: give c a value (a number), or use another base.'
+    >>> parameter_advice({sp.Symbol("a", real=True)}, None)[:47]
+    'Give a a value, or assumptions that settle it ('
+    """
+    names = ", ".join(sorted(s.name for s in params))
+    value = "a value" if len(params) == 1 else "values"
+    unsigned = sorted(s.name for s in params if not any(s.assumptions0.get(k) for k in _SIGN_WORDS))
+    end = f", or {last}." if last else "."
+    how = "a SymPy symbol declared positive=True, or --param NAME:positive on the command line"
+    if len(unsigned) == len(params):
+        return f"Give {names} {value}, or assumptions that settle it ({how}){end}"
+    if unsigned:
+        return (
+            f"Give {names} values, or give {', '.join(unsigned)} assumptions that settle it "
+            f"({how}){end}"
+        )
+    declared = "Its declared sign does" if len(params) == 1 else "Their declared signs do"
+    return f"{declared} not settle it: give {names} {value} (a number){end}"
+
+
 def _sign_on_support(e: sp.Expr, width: dict) -> int | None:
     """The sign of e from the assumptions, or else with the support's ends ordered
     (see :func:`_nonempty`)."""
@@ -159,6 +209,76 @@ def sign_on(d: sp.Expr, t: sp.Symbol, interval: sp.Interval) -> int | None:
     sub = symbolic_point_inside(interval)
     sign = _sign_on_support(d.xreplace({t: sub}), _nonempty(interval))
     return sign or None
+
+
+def sign_by_ranges(d: sp.Expr, t: sp.Symbol, interval: sp.Interval, nonzero: bool = False):
+    """The sign of d(t) on the open ``interval`` for every value of the parameters (1 or −1),
+    with each part of d free of parameters (cos t, sin t) replaced by a symbol that carries
+    the sign of its range over the interval (interval arithmetic on [inf, sup]) and the
+    rest decided by the parameters' assumptions; None when that does not decide it.
+
+    With ``nonzero`` (d has no zero inside the interval, known from its roots), a range
+    that may touch 0 at an end of the interval still gives a strict sign: cos(πt) on
+    (0, 1/2) ranges over [0, 1].
+
+    Examples
+    --------
+    >>> t = sp.Symbol("t", real=True)
+    >>> c = sp.Symbol("c", positive=True)
+    >>> sign_by_ranges(sp.cos(t) / (c + sp.sin(t)), t, sp.Interval.open(0, 1))
+    1
+    >>> sign_by_ranges(sp.cos(t) / (sp.sin(t) - c), t, sp.Interval.open(0, 1)) is None
+    True
+    """
+    if interval.free_symbols or not (d.free_symbols - {t}) or not d.has(t):
+        return None
+    box = sp.AccumBounds(interval.inf, interval.sup)
+    stand_ins: dict[sp.Expr, sp.Symbol] = {}
+
+    def stand_in(part: sp.Expr) -> sp.Expr:
+        if part not in stand_ins:
+            stand_ins[part] = _range_symbol(part.xreplace({t: box}), len(stand_ins))
+        return stand_ins[part]
+
+    def rebuild(e: sp.Expr) -> sp.Expr:
+        if not e.has(t):
+            return e
+        if e.free_symbols <= {t}:
+            return stand_in(e)
+        return e.func(*[rebuild(a) for a in e.args])
+
+    bounded = attempt(lambda: rebuild(d), 5.0, None)
+    if bounded is None or bounded.has(t):
+        return None
+    sign = sign_under_assumptions(bounded)
+    if sign is None and nonzero:
+        if bounded.is_nonnegative:
+            sign = 1
+        elif bounded.is_nonpositive:
+            sign = -1
+    return sign or None
+
+
+def _range_symbol(values: sp.Expr, index: int) -> sp.Symbol:
+    """A symbol whose assumptions are the sign of ``values`` (an AccumBounds, or a number):
+    positive when its least value is, nonnegative when that is 0, and so on."""
+    if isinstance(values, sp.AccumBounds):
+        lo, hi = values.min, values.max
+    elif values.is_number and values.is_real:
+        lo = hi = values
+    else:
+        raise NotImplementedError(f"no range for {values}")
+    name = f"range_{index}"
+    finite = {"finite": True} if lo.is_finite and hi.is_finite else {}
+    if lo.is_positive:
+        return sp.Symbol(name, positive=True, **finite)
+    if lo.is_nonnegative:
+        return sp.Symbol(name, nonnegative=True, **finite)
+    if hi.is_negative:
+        return sp.Symbol(name, negative=True, **finite)
+    if hi.is_nonpositive:
+        return sp.Symbol(name, nonpositive=True, **finite)
+    return sp.Symbol(name, real=True, **finite)
 
 
 _W = sp.Symbol("w", real=True)
@@ -322,8 +442,7 @@ def parametric_parts(
                     f"where {need.inner.xreplace({t: shown})} lies in "
                     f"{describe_set(need.allowed)}, and symflow cannot decide for every value "
                     f"of {_params(value)} whether it does for {var} in {describe_set(part)}. "
-                    f"Give the parameters values, or signs that settle it (a SymPy symbol "
-                    f"declared positive=True, or --param NAME:positive on the command line)."
+                    f"{parameter_advice(value.free_symbols, None)}"
                 )
             if not inside:
                 _raise_undefined(need, t, part, support, label, var, base)
@@ -358,8 +477,8 @@ def _ordered(points: list[sp.Expr], support, label, var) -> list[sp.Expr]:
                 raise SupportError(
                     f"{label} is not continuous at {var} = {p} nor at {var} = {q}, both "
                     f"inside {describe_set(support)}, and symflow cannot decide for every "
-                    f"value of {_params(p, q)} which comes first. Give the parameters "
-                    f"values, or signs that settle it (a SymPy symbol declared positive=True)."
+                    f"value of {_params(p, q)} which comes first. "
+                    f"{parameter_advice(p.free_symbols | q.free_symbols, None)}"
                 )
             if order > 0:
                 position += 1
@@ -379,10 +498,12 @@ def _raise_undecided_point(need: _Need, t, r, c, support, label, var) -> None:
         )
     when = ""
     if r.is_real:
-        gaps = [r - support.inf, support.sup - r]
+        # an end that is not ±oo is finite, whether or not SymPy can prove it (tan(e))
+        gaps = [r - support.inf] * (support.inf != -sp.oo)
+        gaps += [support.sup - r] * (support.sup != sp.oo)
         width = _nonempty(support)
-        sides = [f"{g} > 0" for g in gaps if g.is_finite and _sign_on_support(g, width) != 1]
-        when = f"; it does exactly when {' and '.join(sides)}"
+        sides = [f"{g} > 0" for g in gaps if _sign_on_support(g, width) != 1]
+        when = f"; it does exactly when {' and '.join(sides)}" if sides else ""
     raise SupportError(
         f"{label} {what}, and symflow cannot decide for every value of {_params(r, support)} "
         f"whether that lies inside {describe_set(support)}{when}. Give the parameters "

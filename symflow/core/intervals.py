@@ -12,6 +12,7 @@ True
 
 from __future__ import annotations
 
+import functools
 import math
 
 import sympy as sp
@@ -27,8 +28,12 @@ __all__ = [
     "endpoint_value",
     "probability",
     "as_intervals",
+    "intervals_of",
+    "intersect_intervals",
     "describe_set",
     "compare",
+    "compare_assuming",
+    "in_order",
     "chain_limit",
     "step_limit",
 ]
@@ -160,6 +165,59 @@ def compare(a: sp.Expr, b: sp.Expr) -> int | None:
     return 1 if diff > 0 else -1
 
 
+def compare_assuming(a: sp.Expr, b: sp.Expr) -> int | None:
+    """The sign of b − a: :func:`compare` for numbers, else the sign of the difference
+    under the symbols' assumptions (c against c + 1); None when neither decides.
+
+    Examples
+    --------
+    >>> c = sp.Symbol("c", positive=True)
+    >>> compare_assuming(c, c + 1), compare_assuming(sp.oo, c), compare_assuming(c, 1) is None
+    (1, -1, True)
+    """
+    sign = compare(a, b)
+    if sign is None:
+        gap = b - a
+        sign = 1 if gap.is_positive else -1 if gap.is_negative else 0 if gap.is_zero else None
+    return sign
+
+
+class _Undecided(Exception):
+    """Two values whose order :func:`compare` cannot decide."""
+
+
+def in_order(values, key=None) -> list | None:
+    """The values sorted from −oo up (by ``key(value)`` when given), each comparison
+    decided by :func:`compare` (exact for infinities, 50 digits otherwise) or, for
+    expressions with parameters, by the sign of their difference under the assumptions;
+    None when some pair cannot be ordered (an end with a parameter, such as c against 1).
+
+    SymPy's ``is_finite`` is not used: it is None for finite numbers such as
+    cot(1/2 − tan(1/2)/4), which would otherwise sort as if infinite.
+
+    Examples
+    --------
+    >>> h = sp.S.Half
+    >>> in_order([sp.oo, sp.cot(h - sp.tan(h) / 4), sp.Integer(2), -sp.oo])
+    [-oo, 2, cot(1/2 - tan(1/2)/4), oo]
+    >>> c = sp.Symbol("c", positive=True)
+    >>> in_order([c + 2, c, c + 1]), in_order([sp.Integer(1), c])
+    ([c, c + 1, c + 2], None)
+    """
+
+    def order(first, second) -> int:
+        a, b = (first, second) if key is None else (key(first), key(second))
+        sign = compare_assuming(a, b)
+        if sign is None:
+            raise _Undecided
+        return -sign
+
+    try:
+        return sorted(values, key=functools.cmp_to_key(order))
+    except _Undecided:
+        return None
+
+
 def chain_limit(
     expr: sp.Expr, t: sp.Symbol, point: sp.Expr, side: str
 ) -> tuple[sp.Expr, str] | None:
@@ -213,8 +271,9 @@ def step_limit(step, value: sp.Expr, side: str) -> tuple[sp.Expr, str] | None:
         if known is not None:
             return sp.sympify(known), out_side
         direct = attempt(lambda: step.outer(value), 2.0, None)
+        # finite, not only free of zoo: 1/(sin(e)/cos(e) - tan(e)) is 1/0 in disguise
         if direct is not None and not direct.has(sp.nan, sp.zoo, sp.AccumBounds):
-            if direct.is_real is not False:
+            if direct.is_real is not False and (not direct.is_number or is_finite_number(direct)):
                 return direct, out_side
         found = attempt(lambda: sp.limit(step.outer(u), u, value, side), 5.0, None)
         if found is None or found.has(sp.nan, sp.zoo, sp.AccumBounds, sp.Limit):
@@ -261,19 +320,73 @@ def _numeric_limit(expr: sp.Expr, t: sp.Symbol, point: sp.Expr, side: str) -> sp
 
 
 def as_intervals(s: sp.Set) -> list[sp.Interval]:
-    """The intervals of a finite union, in order (points are dropped)."""
+    """The intervals of a finite union, in order (points are dropped); [] for a set that
+    is no such union (see :func:`intervals_of` to tell the two apart)."""
+    return intervals_of(s) or []
+
+
+def intervals_of(s: sp.Set) -> list[sp.Interval] | None:
+    """The intervals of a finite union, in order (points are dropped), with intersections
+    of intervals whose ends have parameters resolved under the assumptions
+    ([−1, 0] ∩ (−b − 2, b + 2) = [−1, 0] for b > 0, which SymPy leaves unevaluated);
+    None when ``s`` is not such a union or an order is not decided.
+
+    Examples
+    --------
+    >>> b = sp.Symbol("b", positive=True)
+    >>> intervals_of(sp.Intersection(sp.Interval(-1, 0), sp.Interval.open(-b - 2, b + 2)))
+    [Interval(-1, 0)]
+    >>> intervals_of(sp.Intersection(sp.Interval(0, 1), sp.Interval(b, 2))) is None
+    True
+    """
     if s.is_empty:
         return []
     if isinstance(s, sp.Interval):
         return [s]
+    if isinstance(s, sp.FiniteSet):
+        return []
+    if isinstance(s, sp.Intersection) and all(isinstance(a, sp.Interval) for a in s.args):
+        whole: sp.Set | None = s.args[0]
+        for other in s.args[1:]:
+            whole = intersect_intervals(whole, other) if whole is not None else None
+        return None if whole is None else intervals_of(whole)
     if isinstance(s, sp.Union):
         out: list[sp.Interval] = []
         for part in s.args:
-            out.extend(as_intervals(part))
-        return sorted(out, key=lambda i: float(i.inf) if i.inf.is_number else 0.0)
-    if isinstance(s, sp.FiniteSet):
-        return []
-    return []
+            found = intervals_of(part)
+            if found is None:
+                return None
+            out.extend(found)
+        return in_order(out, key=lambda i: i.inf) or out
+    return None
+
+
+def intersect_intervals(a: sp.Interval, b: sp.Interval) -> sp.Set | None:
+    """a ∩ b with the ends ordered under the assumptions ([c + 1, oo) ∩ (−oo, c + 2] =
+    [c + 1, c + 2]); None when their order is not decided.
+
+    Examples
+    --------
+    >>> c = sp.Symbol("c", positive=True)
+    >>> intersect_intervals(sp.Interval(c + 1, sp.oo), sp.Interval(-sp.oo, c + 2))
+    Interval(c + 1, c + 2)
+    """
+    both = sp.Intersection(a, b)
+    if not isinstance(both, sp.Intersection):
+        return both
+    lows = in_order([a.inf, b.inf])
+    highs = in_order([a.sup, b.sup])
+    if lows is None or highs is None:
+        return None
+    lo, hi = lows[-1], highs[0]
+    left_open = any(i.left_open for i in (a, b) if compare_assuming(i.inf, lo) == 0)
+    right_open = any(i.right_open for i in (a, b) if compare_assuming(i.sup, hi) == 0)
+    order = compare_assuming(lo, hi)
+    if order is None:
+        return None
+    if order < 0:
+        return sp.S.EmptySet
+    return sp.Interval(lo, hi, left_open, right_open)
 
 
 def probability(base, region: sp.Set) -> sp.Expr | None:
@@ -283,9 +396,17 @@ def probability(base, region: sp.Set) -> sp.Expr | None:
     if cdf is None:
         return None
     total = sp.Integer(0)
-    for part in as_intervals(region):
-        lo = max(part.inf, base.support.inf, key=lambda v: float(v) if v.is_number else 0)
-        hi = min(part.sup, base.support.sup, key=lambda v: float(v) if v.is_number else 0)
+    parts = intervals_of(region)
+    if parts is None:  # no explicit set ([-1, 0] ∩ (a, b) with a undecided): not 0
+        return None
+    for part in parts:
+        # the larger lower end and the smaller upper end, ordered under the assumptions
+        # (−1 against −b − 2 with b > 0), not by float(), which a parameter has not
+        lows = in_order([part.inf, base.support.inf])
+        highs = in_order([part.sup, base.support.sup])
+        if lows is None or highs is None:
+            return None
+        lo, hi = lows[-1], highs[0]
         f_hi = endpoint_value(cdf, z, hi, "-") if hi != base.support.sup else sp.Integer(1)
         f_lo = endpoint_value(cdf, z, lo, "+") if lo != base.support.inf else sp.Integer(0)
         total += f_hi - f_lo

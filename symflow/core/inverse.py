@@ -313,9 +313,61 @@ def invert(
         _UNSOLVED.add(equation)
         return None
     solutions = [g.xreplace({y_real: y}) for g in solutions]
+    solutions = [g for g in solutions if numerically_usable(g)]
+    solutions = _not_refuted(f, t, solutions, y, piece, image)
     for g in solutions:
-        if not numerically_usable(g):
-            continue
         if verify_inverse(f, t, g, y, piece, image) is None:
             return g
     return None
+
+
+def _not_refuted(f, t, candidates: list, y, piece, image) -> list:
+    """The candidates that are not wrong at sample values of the parameters (each value
+    consistent with its symbol's assumptions) where another candidate is right: with
+    c > 0, SymPy's first solution of log(c + sin t) = y is π − asin(e^y − c), and on
+    t in (0, 1) the inverse is the other one. Without parameters, or when no sample
+    decides, the candidates as they are (:func:`verify_inverse` cannot check a candidate
+    with parameters, so the first is used)."""
+    free = sorted(
+        (f.free_symbols | piece.free_symbols | image.free_symbols) - {t, y}, key=lambda s: s.name
+    )
+    if not free or len(candidates) < 2:
+        return candidates
+    refuted: set[int] = set()
+    for values in _parameter_samples(free):
+        at = {s: v for s, v in zip(free, values, strict=True)}
+        right = [_right_at(f, t, g, y, piece, image, at) for g in candidates]
+        if any(right):
+            refuted |= {i for i, ok in enumerate(right) if not ok}
+    kept = [g for i, g in enumerate(candidates) if i not in refuted]
+    return kept or candidates
+
+
+def _right_at(f, t, g, y, piece, image, at: dict) -> bool:
+    """g is the inverse of f on the piece once the parameters take the values ``at``."""
+    piece_at, image_at = piece.xreplace(at), image.xreplace(at)
+    if not (isinstance(piece_at, sp.Interval) and isinstance(image_at, sp.Interval)):
+        return False
+    found = attempt(
+        lambda: verify_inverse(f.xreplace(at), t, g.xreplace(at), y, piece_at, image_at),
+        10.0,
+        0.0,
+    )
+    return found is None
+
+
+def _parameter_samples(params: list[sp.Symbol]) -> list[tuple[sp.Expr, ...]]:
+    """Three sets of values for the parameters, each value of the sign (and integrality)
+    its symbol's assumptions require."""
+    rows = []
+    for magnitudes in ((sp.Rational(7, 10),), (sp.Rational(13, 10),), (sp.Integer(3),)):
+        row = []
+        for p in params:
+            (v,) = magnitudes
+            if p.is_integer:
+                v = sp.ceiling(v)
+            if p.is_negative or p.is_nonpositive:
+                v = -v
+            row.append(v)
+        rows.append(tuple(row))
+    return rows

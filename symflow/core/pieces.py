@@ -18,19 +18,27 @@ Examples
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import sympy as sp
 
 from symflow.core.budget import attempt
-from symflow.core.continuity import parametric_parts, sign_on
+from symflow.core.continuity import (
+    assumptions_phrase,
+    parameter_advice,
+    parametric_parts,
+    sign_by_ranges,
+    sign_on,
+)
 from symflow.core.interval_sign import interval_sign_changes
 from symflow.core.intervals import (
     as_intervals,
     compare,
+    compare_assuming,
     describe_set,
+    in_order,
     interior_point,
+    intervals_of,
     is_finite_number,
     step_limit,
     symbol_on,
@@ -72,23 +80,61 @@ def smooth_parts(
     if not isinstance(pw, sp.Piecewise):
         return [(support, pw)]
     cuts: set[sp.Expr] = set()
+    shown = sp.Symbol(var)
     for _, cond in pw.args:
         for rel in cond.atoms(sp.Rel):
             roots = attempt(lambda r=rel: roots_inside(r.lhs - r.rhs, t, support), 10.0, None)
             if isinstance(roots, sp.FiniteSet):
                 cuts |= {r for r in roots if r.is_real}
+            elif roots is not None and (roots.free_symbols - {t}):
+                params = roots.free_symbols - {t}
+                raise MonotonicityError(
+                    f"{label} changes branch where {rel.xreplace({t: shown})} starts or stops "
+                    f"holding, and symflow cannot decide for every value of "
+                    f"{', '.join(sorted(s.name for s in params))} whether that happens inside "
+                    f"{describe_set(support)}. {parameter_advice(params)}"
+                )
             elif roots is None or not roots.is_empty:
                 raise MonotonicityError(
-                    f"Cannot find where {label} changes branch in {var} (condition {rel})."
+                    f"Cannot find where {label} changes branch in {var} (condition "
+                    f"{rel.xreplace({t: shown})}). Split the transform into simpler layers."
                 )
-    bounds = [support.inf, *sorted(cuts, key=lambda v: float(v)), support.sup]
+    ordered = in_order(list(cuts))
+    if ordered is None:
+        params = set().union(*(c.free_symbols for c in cuts))
+        points = ", ".join(f"{var} = {c}" for c in sp.ordered(cuts))
+        raise MonotonicityError(
+            f"{label} changes branch at {points}, and symflow cannot decide for every value "
+            f"of {', '.join(sorted(s.name for s in params))} in which order these lie in "
+            f"{describe_set(support)}. {parameter_advice(params)}"
+        )
+    bounds = [support.inf, *ordered, support.sup]
     parts = []
     for lo, hi in zip(bounds, bounds[1:], strict=False):
         if lo == hi:
             continue
         part = sp.Interval.open(lo, hi)
         point = interior_point(part)
-        active = [e for e, cond in pw.args if cond.subs(t, point) == sp.true]
+        active = []
+        for e, cond in pw.args:  # the first branch whose condition holds
+            holds = cond.subs(t, point)
+            if holds not in (sp.true, sp.false) and not holds.free_symbols:
+                raise MonotonicityError(
+                    f"Cannot decide whether {cond.xreplace({t: sp.Symbol(var)})} holds for "
+                    f"{var} in {describe_set(part)}, where {label} changes branch. Split the "
+                    f"transform into simpler layers."
+                )
+            if holds not in (sp.true, sp.false):  # c > 1/2 at z = 1/2 with c real
+                params = holds.free_symbols
+                raise MonotonicityError(
+                    f"{label} takes one branch or another on {describe_set(part)} "
+                    f"depending on {', '.join(sorted(s.name for s in params))}: symflow "
+                    f"cannot decide whether {cond.xreplace({t: sp.Symbol(var)})} holds there. "
+                    f"{parameter_advice(params)}"
+                )
+            if holds == sp.true:
+                active.append(e)
+                break
         if not active:
             _raise_gap(t, support, part, label, var, base)
             continue
@@ -103,6 +149,9 @@ def _raise_gap(t, support, part, label, var, base) -> None:
     """A part of the support where no branch of a Piecewise applies: mass would be lost
     silently. Refused unless it has probability 0 under the base."""
     gap = sp.Interval(part.inf, part.sup).intersect(support)
+    resolved = intervals_of(gap)  # [-1, 0] ∩ (-b - 2, b + 2) with b > 0: [-1, 0]
+    if resolved:
+        gap = sp.Union(*resolved)
     chance = ", which has positive probability"
     if base is not None:
         from symflow.core.intervals import probability
@@ -111,7 +160,8 @@ def _raise_gap(t, support, part, label, var, base) -> None:
         if p == 0:
             return
         if p is not None:
-            chance = f", which has probability {p} (about {float(p):.3g}) under {base!r}"
+            about = f" (about {float(p):.3g})" if p.is_number else ""
+            chance = f", which has probability {p}{about} under {base!r}"
     raise SupportError(
         f"{label} has no branch for {var} in {describe_set(gap)}{chance}: no condition of "
         f"the Piecewise holds there, so that mass would be lost. Add a branch for it (e.g. a "
@@ -197,7 +247,7 @@ def defined_part(
     parts = [_open(p) for p in as_intervals(domain) or [support] if p.measure != 0]
     missed = _missed_cuts(f, t, support, cuts, label, var)
     if missed:
-        cuts = sorted([*cuts, *missed], key=_position)
+        cuts = in_order([*cuts, *missed]) or [*cuts, *missed]  # numbers: always ordered
         parts = _split_at(parts, missed)
     return parts, cuts
 
@@ -240,8 +290,7 @@ def _raise_if_points_undecided(missing: sp.Set, support: sp.Interval, label, var
     raise SupportError(
         f"{label} is not continuous at {var} = {listed}, and symflow cannot decide for every "
         f"value of {params} whether that lies inside {describe_set(support)} (where it would "
-        f"split the support into pieces). Give the parameters values, or signs that settle "
-        f"it (a SymPy symbol declared positive=True)."
+        f"split the support into pieces). {parameter_advice(support.free_symbols, None)}"
     )
 
 
@@ -261,6 +310,10 @@ def _raise_if_parameters_undecided(missing: sp.Set, t, support, label, var) -> N
     )
 
 
+#: largest end magnitude that gets a rational enclosure
+_ENCLOSED = sp.Float("1e400")
+
+
 def _rational_enclosure(support: sp.Interval) -> sp.Interval | None:
     """An open interval with rational (or infinite) ends that contains ``support`` and
     exceeds it by less than 1e-15 relative at each end; None when the ends are rational
@@ -274,8 +327,8 @@ def _rational_enclosure(support: sp.Interval) -> sp.Interval | None:
         if end.is_Rational or end.is_infinite:
             return end
         value = attempt(lambda: end.evalf(40), 5.0, None)
-        if value is None or not value.is_Float:
-            return None
+        if value is None or not value.is_Float or abs(value) > _ENCLOSED:
+            return None  # (e^(e^1000) has no integer part Python can hold)
         magnitude = max(1, int(abs(value)) + 1)
         step = sp.Rational(magnitude, scale)
         k = sp.floor(value / step) if down else sp.ceiling(value / step)
@@ -366,7 +419,7 @@ def _split_at(parts: list[sp.Interval], points: list[sp.Expr]) -> list[sp.Interv
     out = []
     for part in parts:
         inside = [p for p in points if compare(part.inf, p) == 1 and compare(p, part.sup) == 1]
-        bounds = [part.inf, *sorted(inside, key=_position), part.sup]
+        bounds = [part.inf, *(in_order(inside) or inside), part.sup]  # each compared above
         out.extend(sp.Interval.open(a, b) for a, b in zip(bounds, bounds[1:], strict=False))
     return out
 
@@ -785,6 +838,8 @@ def _proven_sign(d: sp.Expr, t: sp.Symbol, interval: sp.Interval) -> int | None:
     sign = sign_by_assumptions(d, t, interval)
     if sign is None and (d.free_symbols | interval.free_symbols) - {t}:
         sign = sign_on(d, t, interval)
+    if sign is None and d.free_symbols - {t}:
+        sign = sign_by_ranges(d, t, interval)
     return sign
 
 
@@ -854,7 +909,9 @@ def chain_pieces(f: sp.Expr, t: sp.Symbol, interval: sp.Interval) -> list[Piece]
                         stationary.append(point)
             if not _covers(covered, lo, hi):
                 return None
-        segments = sorted(out, key=lambda seg: _position(seg[0]))
+        segments = in_order(out, key=lambda seg: seg[0])
+        if segments is None:
+            return None
     pieces: list[Piece] = []
     pairs = zip(segments, segments[1:], strict=False)
     joins = [True, *(_joins(left, right) for left, right in pairs)]
@@ -896,11 +953,6 @@ def _joins(left: tuple, right: tuple) -> bool:
     return is_finite_number(end) and compare(end, start) == 0
 
 
-def _position(value: sp.Expr) -> float:
-    """A float that orders interval ends (−oo first)."""
-    return float(value) if value.is_finite else (-math.inf if value == -sp.oo else math.inf)
-
-
 def _compose(inner_inverse, step_inverse):
     if step_inverse is None:
         return None
@@ -911,8 +963,11 @@ def _compose(inner_inverse, step_inverse):
 
 def _covers(covered: list[tuple[sp.Expr, sp.Expr]], lo: sp.Expr, hi: sp.Expr) -> bool:
     """Do the open intervals cover (lo, hi) up to finitely many points?"""
+    ordered = in_order(covered, key=lambda c: c[0])
+    if ordered is None:
+        return False
     reach = lo
-    for c_lo, c_hi in sorted(covered, key=lambda c: _position(c[0])):
+    for c_lo, c_hi in ordered:
         if compare(reach, c_lo) == 1:
             return False
         if compare(reach, c_hi) == 1:
@@ -938,8 +993,8 @@ def _bisect_preimage(h, t, value, a, b) -> sp.Expr | None:
     fn = mpmath_function(t, h)
     with mpmath.workdps(40):
         target = mpmath.mpf(str(sp.sympify(value).evalf(45)))
-        lo = mpmath.mpf(str(a.evalf(45))) if a.is_finite else -(mpmath.mpf(10) ** 30)
-        hi = mpmath.mpf(str(b.evalf(45))) if b.is_finite else mpmath.mpf(10) ** 30
+        lo = mpmath.mpf(str(a.evalf(45))) if a != -sp.oo else -(mpmath.mpf(10) ** 30)
+        hi = mpmath.mpf(str(b.evalf(45))) if b != sp.oo else mpmath.mpf(10) ** 30
         try:
             s_lo = mpmath.sign(fn(lo + (hi - lo) * mpmath.mpf(10) ** -35) - target)
             for _ in range(400):
@@ -961,16 +1016,30 @@ def _bisect_preimage(h, t, value, a, b) -> sp.Expr | None:
 def _pieces_with_parameters(dp, tp, part, label, var) -> list[Piece]:
     """Pieces of a transform with free parameters: split at roots of f' that do not
     depend on the parameters, then prove each piece's direction from the assumptions."""
-    params = ", ".join(sorted(s.name for s in dp.free_symbols - {tp}))
+    params = dp.free_symbols - {tp}
+    names = ", ".join(sorted(s.name for s in params))
+    shown = _shown(dp, tp, var)
     roots = attempt(lambda: sp.solveset(dp, tp, part), 10.0, None)
     out: list[Piece] = []
-    if isinstance(roots, sp.FiniteSet) and all(r.is_number and r.is_real for r in roots):
-        bounds = [part.inf, *sorted(roots, key=lambda r: float(r)), part.sup]
+    cuts = None
+    if roots is not None and roots.is_empty:
+        cuts = []
+    elif isinstance(roots, sp.FiniteSet) and all(r.is_real for r in roots):
+        # roots with parameters too ((z − c)² on (0, oo): c), where the assumptions put
+        # them strictly inside the part and in order
+        inside = all(
+            compare_assuming(part.inf, r) == 1 and compare_assuming(r, part.sup) == 1 for r in roots
+        )
+        cuts = in_order(list(roots)) if inside else None
+    if cuts is not None:
+        bounds = [part.inf, *cuts, part.sup]
         for lo, hi in zip(bounds, bounds[1:], strict=False):
             sub = sp.Interval.open(lo, hi)
             ts = symbol_on(tp.name, sub)
             on_sub = dp.xreplace({tp: ts})
             sign = attempt(lambda e=on_sub, v=ts, i=sub: _proven_sign(e, v, i), 5.0, None)
+            if sign is None:  # no root inside: a range that touches 0 at an end is enough
+                sign = attempt(lambda i=sub: sign_by_ranges(dp, tp, i, nonzero=True), 5.0, None)
             if sign is None:
                 break
             if out and out[-1].direction == sign:
@@ -979,13 +1048,43 @@ def _pieces_with_parameters(dp, tp, part, label, var) -> list[Piece]:
                 out.append(Piece(sub, sign))
         else:
             return out
+        why = (
+            f"its derivative {shown} has no sign that "
+            f"{assumptions_phrase(params)} prove on {describe_set(sub)}"
+        )
+    elif roots is not None and roots.free_symbols & params:
+        # the zeros of f' move with the parameters (sin(c z): z = pi/(2c) + k pi/c)
+        why = (
+            f"where its derivative {shown} vanishes in {describe_set(part)}, and so how many "
+            f"monotone pieces it has there, depends on {names}"
+        )
+    else:
+        why = f"symflow cannot find where its derivative {shown} vanishes in {describe_set(part)}"
     raise MonotonicityError(
         f"Cannot decide whether {label} is increasing or decreasing in {var} on "
-        f"{describe_set(part)} for every value of {params}: its derivative is "
-        f"{dp.xreplace({tp: sp.Symbol(var)})}. Give the parameters signs (a SymPy symbol "
-        f"declared positive=True, or --param NAME:positive on the command line), or "
-        f"split the transform into simpler layers."
+        f"{describe_set(part)} for every value of {names}: {why}. "
+        f"{parameter_advice(params)}"
     )
+
+
+def _shown(d: sp.Expr, t: sp.Symbol, var: str) -> sp.Expr:
+    """f' for a message: in the user's variable, with SymPy's Subs(Derivative(zeta(ξ), ξ),
+    ξ, z − c) written zeta'(z − c), so that no internal symbol shows."""
+
+    def primed(e: sp.Subs) -> sp.Expr:
+        inner = e.expr
+        if (
+            isinstance(inner, sp.Derivative)
+            and isinstance(inner.expr, sp.Function)
+            and len(inner.expr.args) == 1
+            and len(e.point) == 1
+        ):
+            order = inner.derivative_count
+            name = type(inner.expr).__name__ + "'" * order
+            return sp.Function(name)(e.point[0])
+        return e
+
+    return d.replace(lambda e: isinstance(e, sp.Subs), primed).xreplace({t: sp.Symbol(var)})
 
 
 def _pieces_from_roots(f, t, dp, tp, part, label, var, base=None) -> list[Piece]:
@@ -1000,13 +1099,21 @@ def _pieces_from_roots(f, t, dp, tp, part, label, var, base=None) -> list[Piece]
         flat = next(a for a in [roots, *roots.args] if isinstance(a, sp.Interval))
         _raise_flat(f, t, flat, label, var, base)
     elif roots is not None and roots.free_symbols - {tp} - dp.free_symbols - {t}:
-        params = ", ".join(sorted(s.name for s in roots.free_symbols - {tp, t}))
+        params = roots.free_symbols - {tp, t}
+        names = ", ".join(sorted(s.name for s in params))
+        shown = _shown(dp, tp, var)
+        points = [a for a in getattr(roots, "args", ()) if isinstance(a, sp.FiniteSet)]
+        if isinstance(roots, sp.Intersection) and len(points) == 1:  # {1} ∩ (c, oo)
+            where = ", ".join(f"{var} = {p}" for p in points[0])
+            why = (
+                f"its derivative {shown} vanishes at {where}, and symflow cannot decide "
+                f"for every value of {names} whether that lies inside {describe_set(part)}"
+            )
+        else:
+            why = f"where its derivative {shown} vanishes there depends on {names}"
         raise MonotonicityError(
             f"Cannot decide where {label} is monotone in {var} on {describe_set(part)} for "
-            f"every value of {params}: its derivative {dp.xreplace({tp: sp.Symbol(var)})} "
-            f"vanishes at {roots.xreplace({tp: sp.Symbol(var)})}, which depends on them. "
-            f"Give the parameters values, or signs that settle it (a SymPy symbol declared "
-            f"positive=True), or split the transform into simpler layers."
+            f"every value of {names}: {why}. {parameter_advice(params)}"
         )
     elif roots is not None and roots.has(sp.ImageSet) and not part.measure.is_finite:
         raise MonotonicityError(
@@ -1018,11 +1125,20 @@ def _pieces_from_roots(f, t, dp, tp, part, label, var, base=None) -> list[Piece]
     else:
         fn = _derivative_function(f.xreplace({t: tp}), tp, dp)
         cuts = attempt(lambda: _sign_changes(fn, dp, tp, part), 90.0, None)
+        if cuts is None and part.free_symbols:  # sin(πz) on (c, c + 1)
+            params = part.free_symbols
+            names = ", ".join(sorted(p.name for p in params))
+            raise MonotonicityError(
+                f"Cannot decide where {label} is monotone in {var} on {describe_set(part)} "
+                f"for every value of {names}: how many zeros its derivative "
+                f"{_shown(dp, tp, var)} has there depends on {names}. "
+                f"{parameter_advice(params)}"
+            )
         if cuts is None:
             raise MonotonicityError(
                 f"Cannot decide where {label} is monotone in {var} on {describe_set(part)}: "
                 f"SymPy finds no real roots of its derivative "
-                f"{dp.xreplace({tp: sp.Symbol(var)})}, and it can be evaluated neither in "
+                f"{_shown(dp, tp, var)}, and it can be evaluated neither in "
                 f"interval arithmetic nor at {GRID_POINTS} sample points there. Split the "
                 f"transform into simpler layers."
             )
@@ -1038,20 +1154,20 @@ def _pieces_from_roots(f, t, dp, tp, part, label, var, base=None) -> list[Piece]
         else:
             direction = attempt(lambda s=sub: _direction(fn, s), 30.0, 0)
         if direction == 0 and sub.free_symbols:
-            params = ", ".join(sorted(x.name for x in sub.free_symbols))
+            params = sub.free_symbols
             raise MonotonicityError(
                 f"Cannot decide whether {label} is increasing or decreasing in {var} on "
-                f"{describe_set(sub)} for every value of {params}: its derivative "
-                f"{dp.xreplace({tp: sp.Symbol(var)})} has no sign that their assumptions "
-                f"prove there. Give the parameters values or signs (positive=True), or "
-                f"split the transform into simpler layers."
+                f"{describe_set(sub)} for every value of "
+                f"{', '.join(sorted(x.name for x in params))}: its derivative "
+                f"{_shown(dp, tp, var)} has no sign that {assumptions_phrase(params)} "
+                f"prove there. {parameter_advice(params)}"
             )
         if direction == 0:
             if dp.is_zero or _constant_numerically(f.xreplace({t: tp}), tp, sub):
                 _raise_flat(f, t, sub, label, var, base)
             raise MonotonicityError(
                 f"Cannot decide whether {label} is increasing or decreasing in {var} on "
-                f"{describe_set(sub)}: its derivative {dp.xreplace({tp: sp.Symbol(var)})} "
+                f"{describe_set(sub)}: its derivative {_shown(dp, tp, var)} "
                 f"does not evaluate to a nonzero number there. Split the transform into "
                 f"simpler layers."
             )

@@ -259,7 +259,8 @@ def _intersect(a: sp.Set, b: sp.Set) -> sp.Set:
     ):
         return inter
     lo, hi = sp.Max(a.inf, b.inf), sp.Min(a.sup, b.sup)
-    order = (hi - lo).is_positive if not isinstance(lo, sp.Max) else None
+    # extended: (c, oo) ∩ (0, oo) has length oo − c = oo, which SymPy calls not positive
+    order = (hi - lo).is_extended_positive if not isinstance(lo, sp.Max) else None
     if isinstance(hi, sp.Min) or order is None:
         from symflow.errors import SupportError
 

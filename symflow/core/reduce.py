@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 import sympy as sp
 
 from symflow.core.budget import OutOfTime, attempt, time_limit
-from symflow.core.constants import is_finite_number
+from symflow.core.intervals import in_order, intersect_intervals
 from symflow.core.program import Assignment, MarginalProgram, Path, VectorMarginalProgram
 from symflow.core.simplify import shortest_form, tidy_log
 from symflow.core.transform import Transform
@@ -156,7 +156,7 @@ class Reduction:
         if self.pieces is None:
             return None
         merged: list[sp.Interval] = []
-        for _, r in sorted(self.pieces, key=lambda p: float(p[1].inf)):
+        for _, r in self.pieces:  # from left to right (see to_pieces)
             if merged and merged[-1].sup == r.inf:  # touching pieces: one interval
                 merged[-1] = sp.Interval.open(merged[-1].inf, r.sup)
             else:
@@ -594,7 +594,9 @@ class _Divergent(sp.Symbol):
 
 
 # -- one output: exact pieces ---------------------------------------------------------
-def _interval_of(conds, y: sp.Symbol) -> sp.Set:
+def _interval_of(conds, y: sp.Symbol) -> sp.Set | None:
+    """The set of y where all of ``conds`` hold; None when it is no explicit set (ends
+    with parameters whose order the assumptions do not decide)."""
     region: sp.Set = sp.S.Reals
     plain = sp.Dummy("y", real=True)
     for c in conds:
@@ -604,7 +606,14 @@ def _interval_of(conds, y: sp.Symbol) -> sp.Set:
         if c is sp.false:
             return sp.S.EmptySet
         part = sp.solve_univariate_inequality(c, plain, relational=False)
-        region = sp.Intersection(region, part)
+        both = sp.Intersection(region, part)
+        if isinstance(both, sp.Intersection):  # ends with parameters: order them
+            if not (isinstance(region, sp.Interval) and isinstance(part, sp.Interval)):
+                return None
+            both = intersect_intervals(region, part)
+            if both is None:
+                return None
+        region = both
     return region
 
 
@@ -618,10 +627,12 @@ def to_pieces(terms, y: sp.Symbol) -> list[tuple[sp.Expr, sp.Interval]] | None:
             return None
         if isinstance(region, sp.FiniteSet) or region.is_empty:
             continue
-        parts = [region] if isinstance(region, sp.Interval) else list(getattr(region, "args", ()))
-        if region.is_empty:
-            continue
-        parts = [p for p in parts if not isinstance(p, sp.FiniteSet)]
+        if isinstance(region, sp.Interval):
+            parts = [region]
+        elif isinstance(region, sp.Union):
+            parts = [p for p in region.args if not isinstance(p, sp.FiniteSet)]
+        else:
+            return None
         if not all(isinstance(p, sp.Interval) for p in parts):
             return None
         for p in parts:
@@ -637,11 +648,16 @@ def to_pieces(terms, y: sp.Symbol) -> list[tuple[sp.Expr, sp.Interval]] | None:
                 located.append((t.density, p))
     if not located:
         return []
-    points = sorted({e for _, p in located for e in (p.inf, p.sup)}, key=lambda v: float(v.evalf()))
+    points = in_order(list({e for _, p in located for e in (p.inf, p.sup)}))
+    if points is None:  # ends whose order depends on the parameters (c against 1)
+        return None
     pieces: list[tuple[sp.Expr, sp.Interval]] = []
     for lo, hi in zip(points, points[1:], strict=False):
         mid = _midpoint(lo, hi)
-        active = [d for d, p in located if p.contains(mid) is sp.true]
+        inside = [(d, p.contains(mid)) for d, p in located]
+        if any(found not in (sp.true, sp.false) for _, found in inside):
+            return None
+        active = [d for d, found in inside if found is sp.true]
         if not active:
             continue
         expr = shortest_form(_refine(sp.Add(*active), y, lo, hi))
@@ -674,11 +690,13 @@ def _refine(expr: sp.Expr, y: sp.Symbol, lo, hi) -> sp.Expr:
 
 
 def _midpoint(lo, hi):
-    if is_finite_number(lo) and is_finite_number(hi):
+    """A point inside (lo, hi): an end that is not ±oo is a finite value, whether or not
+    SymPy can prove it finite (cot(1/2 − tan(1/2)/4))."""
+    if lo != -sp.oo and hi != sp.oo:
         return (lo + hi) / 2
-    if is_finite_number(lo):
+    if lo != -sp.oo:
         return lo + 1
-    if is_finite_number(hi):
+    if hi != sp.oo:
         return hi - 1
     return sp.Integer(0)
 
@@ -957,14 +975,14 @@ def output_cdf(reduction: Reduction, x: sp.Symbol) -> sp.Expr:
     Piecewise((0, x <= 0), (x**2/2, x <= 1), (-x**2/2 + 2*x - 1, x <= 2), (1, True))
     """
     t = sp.Dummy("t", real=True)
-    if reduction.pieces is None:
+    if not reduction.pieces:
         density = output_density(reduction, [t])
         return sp.Integral(density, (t, -sp.oo, x))
     (y,) = reduction.outputs
-    pieces = sorted(reduction.pieces, key=lambda p: float(p[1].inf))
+    pieces = reduction.pieces  # from left to right (see to_pieces)
     out = []
     first = pieces[0][1].inf
-    if first.is_finite:
+    if first != -sp.oo:  # a finite end, also one SymPy cannot prove finite
         out.append((sp.Integer(0), x <= first))
     below = sp.Integer(0)
     for expr, region in pieces:
@@ -974,8 +992,8 @@ def output_cdf(reduction: Reduction, x: sp.Symbol) -> sp.Expr:
         part = attempt(lambda e=expr, a=lo: sp.integrate(e.xreplace({y: t}), (t, a, x)), 10.0, None)
         if part is None or part.has(sp.Integral):
             return sp.Integral(output_density(reduction, [t]), (t, -sp.oo, x))
-        out.append((shortest_form(below + part), x <= hi if is_finite_number(hi) else sp.true))
-        if is_finite_number(hi):
+        out.append((shortest_form(below + part), x <= hi if hi != sp.oo else sp.true))
+        if hi != sp.oo:
             below = below + attempt(
                 lambda e=expr, a=lo, b=hi: sp.integrate(e.xreplace({y: t}), (t, a, b)),
                 10.0,

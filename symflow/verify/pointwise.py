@@ -39,6 +39,7 @@ import numpy as np
 import sympy as sp
 
 from symflow.core.budget import attempt
+from symflow.core.constants import is_finite_number
 from symflow.core.program import VectorProgram
 from symflow.verify.report import TestResult, format_number
 
@@ -324,9 +325,10 @@ def _points_1d(base, values: dict[str, float], rng, count: int = 20) -> list[_Po
         twin = None
     points: list[_Point] = []
     floats: list[float] = []
-    width = (hi - lo) if lo.is_finite and hi.is_finite else sp.Integer(1)
+    # an end is finite also when SymPy cannot prove it (tan(e): is_finite is None)
+    width = (hi - lo) if is_finite_number(lo) and is_finite_number(hi) else sp.Integer(1)
     for edge, sign in ((lo, 1), (hi, -1)):
-        if edge.is_finite:
+        if is_finite_number(edge):
             for k in np.linspace(1, 300, count):
                 digits = int(k) + _DIGITS
                 with mpmath.workdps(digits):
@@ -437,7 +439,7 @@ class _Paths:
 
 def _ends(region: sp.Set) -> list:
     parts = region.args if isinstance(region, sp.Union) else (region,)
-    return [e for part in parts for e in (part.inf, part.sup) if e.is_finite]
+    return [e for part in parts for e in (part.inf, part.sup) if is_finite_number(e)]
 
 
 def _on_union(x, region: sp.Set) -> bool:

@@ -169,6 +169,13 @@ def test_a_positive_pole_is_outside_a_negative_range() -> None:
             r"for some integer n, and symflow cannot decide for every value of c which of "
             r"these points lie inside \(0, 1\)\. Give the parameters values",
         ),
+        (
+            # tan(e) is finite but SymPy's is_finite is None: its side of the condition was
+            # left out, and the message said "exactly when 1 - c > 0"
+            sf.Uniform(sp.tan(sp.E), 1),
+            1 / (z - c_real),
+            r"inside \(tan\(E\), 1\); it does exactly when c - tan\(E\) > 0 and 1 - c > 0\. ",
+        ),
     ],
     ids=[
         "pole-c-in-(0,1)",
@@ -176,6 +183,7 @@ def test_a_positive_pole_is_outside_a_negative_range() -> None:
         "sqrt-undefined",
         "pole-0-in-(a,a+1)",
         "periodic-poles-moved-by-c",
+        "pole-c-in-(tan(e),1)",
     ],
 )
 def test_undecided_or_undefined_is_refused_truthfully(base, expr, match) -> None:
@@ -190,7 +198,11 @@ def test_two_parametric_cuts_are_ordered_by_the_assumptions() -> None:
     assert cuts == [b, 2 * b]
     assert parts[1] == sp.Interval.open(b, 2 * b)
     undecided = 1 / (t - b) + 1 / (t - c_real)
-    with pytest.raises(sf.SupportError, match=r"which comes first.*Give the parameters values"):
+    # b is positive already: assumptions are asked for c only
+    with pytest.raises(
+        sf.SupportError,
+        match=r"which comes first\. Give b, c values, or give c assumptions that settle it",
+    ):
         parametric_parts(undecided, t, sp.Interval.open(-sp.oo, sp.oo), "f", "z")
 
 

@@ -39,10 +39,25 @@ def test_truth_matches_scipy_over_the_whole_range(flows, name, oracle) -> None:
     np.testing.assert_allclose(truth, expected, rtol=1e-12, atol=0)
 
 
-def test_points_reach_within_1e_300_of_a_finite_edge() -> None:
-    points = _points_1d(sf.Beta(2, 3), {}, np.random.default_rng(0))
-    lows = [p.z[0] for p in points if p.z[0] < 1e-200]
-    highs = [1 - p.z[0] for p in points if 1 - p.z[0] < 1e-200]
+@pytest.mark.parametrize(
+    ("base", "lo", "hi"),
+    [
+        (sf.Beta(2, 3), 0, 1),
+        # tan(e) ≈ −0.45 is finite, but SymPy's is_finite is None: its edge was read as
+        # infinite, and the points came from scipy's quantiles, which round onto it
+        (sf.Uniform(sp.tan(sp.E), 1), sp.tan(sp.E), 1),
+        (sf.Uniform(-1, -sp.tan(sp.E)), -1, -sp.tan(sp.E)),
+    ],
+    ids=["beta", "undecided-lower", "undecided-upper"],
+)
+def test_points_reach_within_1e_300_of_a_finite_edge(base, lo, hi) -> None:
+    import mpmath
+
+    points = _points_1d(base, {}, np.random.default_rng(0))
+    with mpmath.workdps(400):
+        a, b = (mpmath.mpf(str(sp.N(e, 400))) for e in (lo, hi))
+        lows = [p.z[0] - a for p in points if 0 < p.z[0] - a < 1e-200]
+        highs = [b - p.z[0] for p in points if 0 < b - p.z[0] < 1e-200]
     assert lows and highs  # both edges, in as many digits as it takes
 
 
