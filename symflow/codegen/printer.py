@@ -359,6 +359,9 @@ class KernelPrinter(PythonCodePrinter):
         name = "special.lambertw0" if branch == 0 else "special.lambertwm1"
         return self._call(name, self._print(expr.args[0]))
 
+    def _print_lambertw_exp(self, expr):
+        return self._call("special.lambertw0_exp", self._print(expr.args[0]))
+
     def _print_polygamma(self, expr):
         order, x = expr.args
         if order == 0:

@@ -39,6 +39,9 @@ log1p_sq(s), s = 1/t defined, |t| < 1   log1p_sq(t) − log|t|    (no overflow o
 k·s, s = c·t defined (c a number)       k·c·t                   (no overflow of s)
 log(expm1(u)), u > 0                    u + log(−expm1(−u))
 log(a + b/y), y > 0                     log(a·y + b) − log y
+log(e^v·a + e^v·b)                      v + log(a + b)          (no overflow of e^v)
+W₀(e^u)                                 lambertw_exp(u)         (no overflow of e^u)
+log(1 + cosh u)                         log 2 + 2·logcosh(u/2)
 log ψ⁽ⁿ⁾(u), n odd, 0 < u < 1           log n! − (n + 1)·log u + log1p(uⁿ⁺¹·ψ⁽ⁿ⁾(u + 1)/n!)
 logcosh(s), s = asinh(t) defined        log1p_sq(t)        (with ``definitions``)
 logcosh(s), s = atanh(t) defined        −(log1p(t) + log1p(−t))/2
@@ -104,6 +107,7 @@ __all__ = [
     "log1p_sq",
     "hypot1",
     "hypot",
+    "lambertw_exp",
     "TRANSLATIONS",
 ]
 
@@ -421,6 +425,46 @@ class hypot1(_RealUnary):  # noqa: N801
         return r"\sqrt{1 + " + _argument(printer, self) + r"^{2}}"
 
 
+class lambertw_exp(_RealUnary):  # noqa: N801
+    r"""lambertw_exp(u) = W₀(e^u), the root w of w + log w = u (Wright's ω on the real
+    line), finite where e^u overflows (u > 709.78).
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> u = sp.Symbol("u", real=True)
+    >>> sp.diff(lambertw_exp(u), u)
+    lambertw_exp(u)/(lambertw_exp(u) + 1)
+    >>> lambertw_exp(sp.Integer(1)), lambertw_exp(sp.Float("1e300")).evalf(5)
+    (1, 1.0000e+300)
+    """
+
+    nargs = 1
+
+    @classmethod
+    def eval(cls, u):
+        if u is sp.S.One:
+            return sp.S.One  # 1·e¹ = e
+        if u is sp.S.Infinity:
+            return sp.S.Infinity
+        return None
+
+    def fdiff(self, argindex=1):
+        return self / (1 + self)
+
+    def _eval_rewrite_as_LambertW(self, u, **kwargs):
+        return sp.LambertW(sp.exp(u))
+
+    def _eval_evalf(self, prec):
+        return _mpmath_evalf(self.args[0], prec, lambda v: mp.lambertw(mp.exp(v)).real)
+
+    def _eval_is_positive(self):
+        return True if self.args[0].is_extended_real else None
+
+    def _latex_body(self, printer) -> str:
+        return r"W_{0}\left(e^{" + printer._print(self.args[0]) + r"}\right)"
+
+
 class hypot(sp.Function):  # noqa: N801
     r"""hypot(a, b) = √(a² + b²), without overflow or underflow of the squares.
 
@@ -577,8 +621,16 @@ def _see_through(expr: sp.Basic, definitions: Mapping[sp.Symbol, sp.Expr]) -> sp
         elif isinstance(core, sp.Pow) and core.exp == -1 and core.base.is_extended_real:
             t = core.base  # ½ log(1 + 1/t²) = ½ log(1 + t²) − log|t|: 1/t overflows at t = 5e-324
             swaps[f] = sp.Piecewise((log1p_sq(t) - sp.log(sp.Abs(t)), sp.Abs(t) < 1), (f, True))
+    for f in expr.atoms(sp.LambertW):
+        value = definitions.get(f.args[0])
+        if _is_lambertw0(f) and isinstance(value, sp.exp) and value.args[0].is_extended_real:
+            swaps[f] = lambertw_exp(value.args[0])  # the state e^u overflows from 709.78
     out = expr.xreplace(swaps) if swaps else expr
     return _scaled_states(out, definitions)
+
+
+def _is_lambertw0(node: sp.Basic) -> bool:
+    return isinstance(node, sp.LambertW) and (len(node.args) == 1 or node.args[1] == 0)
 
 
 def _scaled_states(expr: sp.Basic, definitions: Mapping[sp.Symbol, sp.Expr]) -> sp.Basic:
@@ -621,6 +673,8 @@ def _walk(e: sp.Basic, memo: dict) -> sp.Basic:
             out = _exact_difference(*node.args)
         elif isinstance(node, sp.erfcinv) and isinstance(node.args[0], sp.exp):
             out = _erfcinv_of_exp(node.args[0].args[0])
+        elif _is_lambertw0(node) and isinstance(node.args[0], sp.exp):
+            out = lambertw_exp(node.args[0].args[0])  # W₀(e^u): e^u overflows from 709.78
         elif isinstance(node, sp.Add):
             out = _add(node)
         elif isinstance(node, (sp.Pow, sp.Mul)):
@@ -780,11 +834,7 @@ def _log_polygamma(n: sp.Expr, u: sp.Expr) -> sp.Expr:
     if not (n.is_Integer and n > 0 and n % 2 == 1):
         return sp.log(sp.polygamma(n, u))
     scale = sp.factorial(n)
-    small = (
-        sp.log(scale)
-        - (n + 1) * _log(u)
-        + log1p(u ** (n + 1) * sp.polygamma(n, u + 1) / scale)
-    )
+    small = sp.log(scale) - (n + 1) * _log(u) + log1p(u ** (n + 1) * sp.polygamma(n, u + 1) / scale)
     return sp.Piecewise((small, (u > 0) & (u < 1)), (sp.log(sp.polygamma(n, u)), True))
 
 
@@ -830,6 +880,9 @@ def _erfcinv_of_exp(v: sp.Expr) -> sp.Expr:
 
 
 def _log_sum(arg: sp.Add) -> sp.Expr:
+    common = _common_exp(arg)
+    if common is not None:  # log(z·e^z + e^z) = z + log(z + 1): e^z overflows from 709.78
+        return common.args[0] + _log(sp.Add(*[t / common for t in arg.args]))
     for term in arg.args:
         for f in sp.Mul.make_args(term):
             if isinstance(f, sp.Pow) and f.exp == -1 and f.base.is_positive:
@@ -840,6 +893,8 @@ def _log_sum(arg: sp.Add) -> sp.Expr:
                     inner = _add(cleared) if isinstance(cleared, sp.Add) else cleared
                     return _log(inner) - _log(y)
     c, rest = arg.as_coeff_Add()
+    if c == 1 and isinstance(rest, sp.cosh):  # 1 + cosh u = 2 cosh²(u/2): no overflow of cosh u
+        return sp.log(2) + 2 * logcosh(rest.args[0] / 2)
     squares = _sum_of_two_squares(arg)
     if squares is not None:
         return 2 * sp.log(hypot(*squares))  # log(a² + b²): the squares under- or overflow
@@ -869,6 +924,15 @@ def _log_sum(arg: sp.Add) -> sp.Expr:
         if c == 1:
             return log1p(rest)
     return sp.log(arg)
+
+
+def _common_exp(arg: sp.Add) -> sp.Expr | None:
+    """An exp(v) factor, v real, of every term of ``arg``, or None."""
+    first = [f for f in sp.Mul.make_args(arg.args[0]) if isinstance(f, sp.exp)]
+    for f in first:
+        if f.args[0].is_extended_real and all(f in sp.Mul.make_args(t) for t in arg.args[1:]):
+            return f
+    return None
 
 
 def _log_one_plus_square(c: sp.Expr, k: sp.Expr, y: sp.Expr) -> sp.Expr:

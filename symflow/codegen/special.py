@@ -72,6 +72,7 @@ __all__ = [
     "gammaincinv",
     "gammaln",
     "lambertw0",
+    "lambertw0_exp",
     "lambertwm1",
     "log_ndtr",
     "loggamma",
@@ -529,6 +530,16 @@ def lambertw0(x):
     else:
         w = math.log1p(x) * (1.0 - math.log1p(math.log1p(x)) / (2.0 + math.log1p(x)))
     return _lambertw_halley(x, w)
+
+
+@_jit
+def lambertw0_exp(u):
+    """W₀(e^u), also where e^u overflows (u > 709.78): Newton on w + log w = u."""
+    if u != u or u == math.inf:
+        return u
+    if u > 3.0:  # e^u > 20, as in lambertw0
+        return _lambertw_log(u, u - math.log(u))
+    return lambertw0(math.exp(u))
 
 
 @_jit

@@ -148,6 +148,15 @@ CASES = [
     ),
     ("log(p*exp(-p^2))", sp.log(p * sp.exp(-(p**2))), p, p**2 * -1 + sp.log(p), (0.1, 9), [40.0]),
     ("logit", -sp.log(-1 + 1 / p), p, sp.log(p) - log1p(-p), (0.01, 0.99), [1e-310]),
+    ("log(1+cosh(x))", sp.log(1 + sp.cosh(x)), x, None, (-30, 30), [720.0, -1000.0, 1e300]),
+    (
+        "log(p*exp(p)+exp(p))",
+        sp.log(p * sp.exp(p) + sp.exp(p)),
+        p,
+        p + log1p(p),
+        (0.01, 30),
+        [720.0, 1e300],
+    ),
     (
         "log(expm1(p))",
         sp.log(sp.exp(p) - 1),

@@ -212,3 +212,19 @@ def test_digamma_map_far_below_where_its_derivative_overflows() -> None:
             root = mp.exp(s)
             truth = float(-root - mp.log(mp.psi(1, root)))
             assert value == pytest.approx(truth, rel=1e-13), x
+
+
+def test_lambert_w_of_an_overflowing_exponential() -> None:
+    """x = log(z·e^z) on Exp(1): z = W₀(eˣ), where eˣ overflows from x = 709.78 and
+    log(z·e^z + e^z) from z = 709.78; log p_X(x) = −z − log(1 + 1/z) is finite, against
+    mpmath's W₀ at 40 digits."""
+    zp = sp.Symbol("z", positive=True)
+    X = sf.Flow(
+        sf.Exponential(1), [sf.Transform(zp * sp.exp(zp), zp), sf.Transform(sp.log(zp), zp)]
+    )
+    xs = [-700.0, 0.0, 700.0, 710.0, 1e5, 1e300]
+    got = X.compile().log_prob(np.array(xs))
+    with mp.workdps(40):
+        for x, value in zip(xs, got, strict=True):
+            w = mp.lambertw(mp.exp(mp.mpf(x))).real
+            assert value == pytest.approx(float(-w - mp.log1p(1 / w)), rel=1e-14), x
