@@ -42,6 +42,7 @@ log(a + b/y), y > 0                     log(a·y + b) − log y
 log(e^v·a + e^v·b)                      v + log(a + b)          (no overflow of e^v)
 W₀(e^u)                                 lambertw_exp(u)         (no overflow of e^u)
 log(1 + cosh u)                         log 2 + 2·logcosh(u/2)
+k·s − k·c, s = e + c defined             k·e                     (no cancellation of s − c)
 log ψ⁽ⁿ⁾(u), n odd, 0 < u < 1           log n! − (n + 1)·log u + log1p(uⁿ⁺¹·ψ⁽ⁿ⁾(u + 1)/n!)
 logcosh(s), s = asinh(t) defined        log1p_sq(t)        (with ``definitions``)
 logcosh(s), s = atanh(t) defined        −(log1p(t) + log1p(−t))/2
@@ -626,7 +627,31 @@ def _see_through(expr: sp.Basic, definitions: Mapping[sp.Symbol, sp.Expr]) -> sp
         if _is_lambertw0(f) and isinstance(value, sp.exp) and value.args[0].is_extended_real:
             swaps[f] = lambertw_exp(value.args[0])  # the state e^u overflows from 709.78
     out = expr.xreplace(swaps) if swaps else expr
-    return _scaled_states(out, definitions)
+    return _scaled_states(_shifted_states(out, definitions), definitions)
+
+
+def _shifted_states(expr: sp.Basic, definitions: Mapping[sp.Symbol, sp.Expr]) -> sp.Basic:
+    """k·s − k·c with s = e + c defined (c a number) as k·e: s − c cancels once s has
+    rounded (s = ∛x + 2 is 2.0 for |x| < 1e-48, where s − 2 = ∛x is not 0)."""
+    shifted = {}
+    for s, v in definitions.items():
+        if isinstance(v, sp.Add):
+            c, e = v.as_coeff_Add()
+            if c != 0 and c.is_Number:
+                shifted[s] = (c, e)
+    if not shifted or not isinstance(expr, sp.Expr) or not (expr.free_symbols & set(shifted)):
+        return expr
+    swaps = {}
+    for node in sp.preorder_traversal(expr):
+        if not isinstance(node, sp.Add):
+            continue
+        c, rest = node.as_coeff_Add()
+        for term in sp.Add.make_args(rest):
+            k, s = term.as_coeff_Mul()
+            if s in shifted and k * shifted[s][0] + c == 0:
+                swaps[node] = rest - term + k * shifted[s][1]
+                break
+    return expr.xreplace(swaps) if swaps else expr
 
 
 def _is_lambertw0(node: sp.Basic) -> bool:

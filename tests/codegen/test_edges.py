@@ -747,7 +747,30 @@ NAMED = [
         [0.5235987755982988, 0.5235987755982989, 0.523598775598299, 0.5235987756, 0.4],
         id="uniform-cube-tan-acos-interior-zero",
     ),
+    # the last state is ∛x + 2, which rounds to 2 for |x| < 1e-48: the log-det's
+    # log|z − 2|³ must read ∛x, not the rounded state minus 2 (+inf before)
+    pytest.param(
+        sf.Uniform(0, 1),
+        [sp.tan(z / 2), z / 2 - 1, sp.cot(z / 2), -z, (z - 2) ** 3],
+        lambda v: _through_tan_cot_cube(v),
+        [1e-50, -1e-50, 1e-40, 1e-10, 1e-300],
+        id="uniform-tan-cot-cube-shifted-state",
+    ),
 ]
+
+
+def _through_tan_cot_cube(v):
+    """U(0, 1) through u → a = tan(u/2) → b = a/2 − 1 → c = cot(b/2) → d = −c →
+    x = (d − 2)³, inverted by hand: log p = −Σ log|f_i′|."""
+    d = mp.cbrt(v) + 2 if v > 0 else 2 - mp.cbrt(-v)
+    b = 2 * mp.acot(-d)  # b = a/2 − 1 lies in (−1, −0.72), as acot(−d) does
+    u = 2 * mp.atan(2 * (b + 1))
+    return -(
+        mp.log(3 * (d - 2) ** 2)
+        + mp.log(1 / (2 * mp.sin(b / 2) ** 2))
+        + mp.log(mp.mpf(1) / 2)
+        + mp.log((1 + mp.tan(u / 2) ** 2) / 2)
+    )
 
 
 def _through_cube_tan_acos(v):
