@@ -284,6 +284,11 @@ def _literal(value: float) -> str:
     return repr(value)
 
 
+#: the smallest normal float64, and the largest float64
+_SMALLEST_NORMAL = sp.Float(2.0**-1022)
+_LARGEST = sp.Float(1.7976931348623157e308)
+
+
 class KernelPrinter(PythonCodePrinter):
     """Prints kernel statements; unknown functions are refused with a clear message."""
 
@@ -452,6 +457,15 @@ class KernelPrinter(PythonCodePrinter):
             return self._print(moved)
         k, rest = expr.as_coeff_Mul()
         base, e = rest.as_base_exp()
+        if isinstance(k, sp.Rational | sp.Float) and 0 < abs(k) < _SMALLEST_NORMAL and e == 2:
+            # k·b² with k below the floats' normal range (b²/(2·(1e308)²)): k would print
+            # as 0.0 or a subnormal, so divide b by scales instead: (b/s₁)·(b/s₂)
+            s1 = sp.sqrt(1 / abs(k)).evalf(30)
+            s1 = s1 if s1 < _LARGEST else sp.Float(2.0**1000)
+            s2 = (1 / (abs(k) * s1)).evalf(30)
+            b = self.parenthesize(base, PRECEDENCE_MUL + 1)
+            sign = "-" if k < 0 else ""
+            return f"({sign}({b} / {float(s1)!r})*({b} / {float(s2)!r}))"
         if isinstance(k, sp.Rational | sp.Float) and 0 < abs(k) < 1 and e == 2:
             # (k·b)·b: b·b overflows from |b| = 1.34e154, k·b² (−x²/2) only from 1.9e154
             inner = self.parenthesize(sp.Mul(k, base, evaluate=False), PRECEDENCE_MUL)

@@ -84,6 +84,17 @@ def _integrated_cdf(grid: np.ndarray, cum: np.ndarray):
     return cdf
 
 
+def _within_floats(cdf):
+    """F conditioned on [−max, max] of float64: (F(x) − F(−max))/(F(max) − F(−max))."""
+    top = np.finfo(float).max
+    lo, hi = (float(v) for v in cdf(np.array([-top, top])))
+
+    def conditioned(xs):
+        return (cdf(xs) - lo) / (hi - lo)
+
+    return conditioned
+
+
 def _too_few_words(n: int, n_inside: int) -> str:
     """Why the statistical tests cannot run, and whether more draws would help."""
     if n_inside == 0:
@@ -182,7 +193,8 @@ def check_flow(
     n_finite = reduce_blocks(samples, finite_count)
     if n_finite < n:
         notes.append(
-            f"{n - n_finite} samples overflowed to +-inf or nan in float64 and were left out."
+            f"{n - n_finite} samples overflowed to +-inf or nan in float64: they count as "
+            f"draws beyond the floats (nan ones are left out)."
         )
     # samples that round onto an edge of the support (x**(10**100) gives 0 or inf) tell
     # nothing about the density: only those strictly inside count towards the tests
@@ -216,11 +228,14 @@ def check_flow(
         notes.append("KS skipped: the samples are a dask array and KS needs them sorted.")
     else:
         finite = samples[np.isfinite(samples)]
+        # where draws overflowed, the finite ones follow F conditioned on the floats' range
+        # (how many overflow is the normalisation test's business)
+        within = _within_floats if n_finite < n else (lambda cdf: cdf)
         if flow.program.is_bijective and not any(p.implicit for p in flow.program.paths):
-            cdf = _bijective_cdf(flow, kernels, values, density)
+            cdf = within(_bijective_cdf(flow, kernels, values, density))
             tests.append(_ks("KS", finite, cdf, alpha, "against F_Z(f^-1(x))"))
         cum = np.cumsum(fine.masses)[np.searchsorted(cuts, grid) - 1]  # ∫ up to each point
-        cdf = _integrated_cdf(grid, cum)
+        cdf = within(_integrated_cdf(grid, cum))
         tests.append(_ks("KS density", finite, cdf, alpha, "against the integrated density"))
 
     # binned chi-square; the bins' masses also give the normalisation
@@ -236,7 +251,9 @@ def check_flow(
     counts, lost = reduced[:-1], int(reduced[-1])
     total = integral.total
     if enough:
-        tests.append(_chi_square(counts, probs, errors, edges, n_finite, alpha))
+        # each bin's count is binomial in all n draws (those beyond the floats fall in none)
+        n_drawn = n - reduce_blocks(samples, lambda b: int(np.sum(np.isnan(b))))
+        tests.append(_chi_square(counts, probs, errors, edges, n_drawn, alpha))
 
     tests.append(
         _normalisation(
@@ -270,12 +287,12 @@ def check_flow(
     )  # fmt: skip
 
 
-def _chi_square(counts, probs, errors, edges, n_finite, alpha) -> TestResult:
-    expected = n_finite * probs
+def _chi_square(counts, probs, errors, edges, n_drawn, alpha) -> TestResult:
+    expected = n_drawn * probs
     keep = expected > 5
     with np.errstate(all="ignore"):
         # the integration error of each expected count widens its variance
-        variance = expected[keep] + (n_finite * errors[keep]) ** 2
+        variance = expected[keep] + (n_drawn * errors[keep]) ** 2
         terms = np.nan_to_num((counts[keep] - expected[keep]) ** 2 / variance, nan=np.inf)
         chi2 = float(np.sum(terms))
     dof = max(int(np.sum(keep)) - 1, 1)

@@ -60,7 +60,29 @@ def _heaviside(x, h0=0.5):
     return mpmath.mpf(1) if x > 0 else (mpmath.mpf(0) if x < 0 else mpmath.mpf(h0))
 
 
-_MODULES = [{"Heaviside": _heaviside}, "mpmath"]
+#: arguments beyond this make exp, sinh and cosh return ±inf (or 0) at once: exp(e^(e^37))
+#: would have mpmath compute log 2 to 1e16 digits, and no float64 comes back from there
+_HUGE_ARGUMENT = mpmath.mpf(10) ** 300
+
+
+def _bounded(f, at_minus_inf):
+    def bounded(v):
+        if mpmath.isfinite(v) and abs(v) > _HUGE_ARGUMENT:
+            return mpmath.inf if v > 0 else at_minus_inf
+        return f(v)
+
+    return bounded
+
+
+_MODULES = [
+    {
+        "Heaviside": _heaviside,
+        "exp": _bounded(mpmath.exp, mpmath.mpf(0)),
+        "sinh": _bounded(mpmath.sinh, -mpmath.inf),
+        "cosh": _bounded(mpmath.cosh, mpmath.inf),
+    },
+    "mpmath",
+]
 
 
 @dataclass(frozen=True)

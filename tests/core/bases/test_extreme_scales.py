@@ -70,6 +70,8 @@ CASES = [
     ("Cauchy", -1.5e308, 1e-300, (-1.5e308, 0.0, 1e300, 1e308, 1.7e308)),
     ("StudentT(3)", 1.5e308, 1.0, (1.5e308, NEXT, -1e308, -1.7e308)),
     ("Normal", 0, 1e-300, (0.0, 1e-300, 1e-150)),
+    # 1/(2σ²) = 5e-617 is 0.0 as a float: the kernel divides x by scales instead
+    ("Normal", 1e300, 1e308, (0.0, 1e308, -1e308, 1.7e308)),
     ("Logistic", 1e8, 3, (NEXT, 1e8 + 1, 1e300, -1e300)),
     ("Logistic", 1e8, 1e-100, (NEXT, 1e8 + 1)),
     ("Weibull", 3, 1e100, (1e-300, 1e100, 1e150)),  # x³ overflows, (x/1e100)³ does not
