@@ -17,6 +17,8 @@ Examples
 
 from __future__ import annotations
 
+import math
+
 import numbers
 from collections.abc import Mapping
 from typing import Any, ClassVar
@@ -431,7 +433,15 @@ class Distribution:
                 if missing:
                     raise ParameterError(f"{self!r}: give a value for {', '.join(missing)}.")
                 value = value.subs({s: values[s.name] for s in value.free_symbols})
-            out[pname] = float(value)
+            number = float(value)
+            if math.isinf(number) and not value.has(sp.oo, -sp.oo, sp.zoo):
+                raise ParameterError(
+                    f"{self!r}: {pname} = {value} is finite but beyond the range of float64 "
+                    f"(about 1.8e308), so it cannot be sampled or evaluated in floats. The "
+                    f"symbolic density is exact; for numbers, rescale the variable (a base "
+                    f"with {pname} within float64 and an affine layer)."
+                )
+            out[pname] = number
         return out
 
     def scipy(self, values: Mapping[str, float] | None = None) -> Any:

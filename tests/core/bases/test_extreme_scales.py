@@ -145,3 +145,15 @@ def test_standard_normal_log_density_where_x_squared_overflows() -> None:
     for x, value in zip(xs, got, strict=True):
         truth = float(-(mp.mpf(x) ** 2) / 2 - mp.log(2 * mp.pi) / 2)
         assert value == truth or (truth == -math.inf and value == -math.inf), x
+
+
+def test_a_finite_parameter_beyond_float64_is_refused_for_numbers_only():
+    """Uniform(0, e^(e^1000)): exact as mathematics, but b is no float. Sampling and checks
+    say so (check() raised NumPy's OverflowError); the symbolic density stays exact."""
+    b = sp.exp(sp.exp(1000))
+    X = sf.Flow(sf.Uniform(0, b), [sf.Transform(z, z)])
+    assert X.density(z).subs(z, 1) == 1 / b
+    with pytest.raises(sf.ParameterError, match=r"b = exp\(exp\(1000\)\) is finite but beyond"):
+        X.check(n=2_000)
+    with pytest.raises(sf.ParameterError, match="beyond the range of float64"):
+        sf.Uniform(0, b).sample(10, np.random.default_rng(0))
