@@ -18,7 +18,6 @@ Examples
 from __future__ import annotations
 
 import math
-
 import numbers
 from collections.abc import Mapping
 from typing import Any, ClassVar
