@@ -506,9 +506,8 @@ def _raise_undecided_point(need: _Need, t, r, c, support, label, var) -> None:
         when = f"; it does exactly when {' and '.join(sides)}" if sides else ""
     raise SupportError(
         f"{label} {what}, and symflow cannot decide for every value of {_params(r, support)} "
-        f"whether that lies inside {describe_set(support)}{when}. Give the parameters "
-        f"values, or assumptions that settle it (a SymPy symbol declared positive=True, "
-        f"negative=True, ..., or --param NAME:positive on the command line)."
+        f"whether that lies inside {describe_set(support)}{when}. "
+        f"{parameter_advice(r.free_symbols | support.free_symbols, None)}"
     )
 
 

@@ -305,8 +305,7 @@ def _raise_if_parameters_undecided(missing: sp.Set, t, support, label, var) -> N
         f"SymPy finds {label} undefined or not continuous for {var} in "
         f"{missing.xreplace({t: sp.Symbol(var)})}, a part of {describe_set(support)} that "
         f"depends on {names}, and symflow cannot decide for every value of {names} where "
-        f"that is. Give the parameters values, or assumptions that settle it (a SymPy "
-        f"symbol declared positive=True, or --param NAME:positive on the command line)."
+        f"that is. {parameter_advice(params, None)}"
     )
 
 

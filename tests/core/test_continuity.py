@@ -141,7 +141,7 @@ def test_a_positive_pole_is_outside_a_negative_range() -> None:
             1 / (z - c_pos),
             r"Transform 1/\(-c \+ z\) is not continuous at z = c .*cannot decide for every "
             r"value of c whether that lies inside \(0, 1\); it does exactly when 1 - c > 0\. "
-            r"Give the parameters values, or assumptions",
+            r"Its declared sign does not settle it: give c a value \(a number\)\.",
         ),
         (
             sf.Uniform(0, 1),
