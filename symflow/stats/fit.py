@@ -547,7 +547,7 @@ def fit_flow(
         res = constrained
     message = ""
     if not success and math.isfinite(total) and inner:
-        value_hat, g_eta, h_eta = terms(eta_hat)
+        _, g_eta, h_eta = terms(eta_hat)
         gain, lowest, step = newton_gain(g_eta[inner], h_eta[np.ix_(inner, inner)], n)
         if gain <= NEWTON_GAIN and constrained is None:
             success = True
@@ -567,7 +567,11 @@ def fit_flow(
                 message += (
                     f"; a Newton step would still raise the log-likelihood by {gain:.2g} "
                     f"nats, moving {moves}"
-                    + (" (in log scale)" if any(kinds[free[a]] for a in inner) else "")
+                    + (
+                        " (positive parameters in log scale)"
+                        if any(kinds[free[a]] for a in inner)
+                        else ""
+                    )
                     + (
                         ": the maximum lies far along a nearly flat ridge or at infinite "
                         "parameter values (a limit of the family); raise maxiter, or fix "
