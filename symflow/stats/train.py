@@ -753,6 +753,7 @@ def train_flow(
             else:
                 eta, reason = _adam(
                     train,
+                    objective,
                     theta_of,
                     chain,
                     eta0,
@@ -1142,7 +1143,7 @@ def _polish(objective, hess, eta: np.ndarray, steps: int = 6) -> np.ndarray:
     return eta
 
 
-def _adam(train, theta_of, chain, eta0, n, batch_size, lr, epochs, seed, after, free):
+def _adam(train, objective, theta_of, chain, eta0, n, batch_size, lr, epochs, seed, after, free):
     """Minibatch Adam (Kingma & Ba 2015) on −ℓ/n; the learning rate decays by cosine.
 
     Each step uses ``batch_size`` points drawn at random; ``after`` runs once per
@@ -1181,7 +1182,8 @@ def _adam(train, theta_of, chain, eta0, n, batch_size, lr, epochs, seed, after, 
             v = b2 * v + (1 - b2) * g * g
             rate = lr * 0.5 * (1 + math.cos(math.pi * step / total))
             eta = eta - rate * (m / (1 - b1**step)) / (np.sqrt(v / (1 - b2**step)) + eps)
-        if train.value_grad(theta_of(eta))[2][0]:  # a point outside that no batch held
+        # a point outside the support that no batch held (after() reuses this pass)
+        if objective(eta)[0] == _WALL:
             return _last_feasible(train, theta_of, feasible, eta), wall
         feasible = eta.copy()
         after(eta)
