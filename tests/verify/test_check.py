@@ -165,6 +165,14 @@ def test_check_is_reproducible(flows) -> None:
     assert X.check(n=20_000, seed=6).pvalue != a.pvalue
 
 
+def test_check_without_its_tail_test(flows) -> None:
+    from symflow.verify.check import check_flow
+
+    report = check_flow(flows.flow("normal-sinh"), n=20_000, seed=5, tail=False)
+    assert report.passed and "tail" not in [t.name for t in report.tests]
+    assert "no tail test (tail=False)." in report.notes
+
+
 def test_check_of_a_parametric_flow_takes_values() -> None:
     mu = sp.Symbol("mu", real=True)
     X = sf.Flow(sf.Normal(mu, 1), [sf.Transform(sp.exp(z), z)])
