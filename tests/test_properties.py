@@ -10,6 +10,7 @@ beyond 1e8. Periodic layers are only drawn on bounded supports.
 from __future__ import annotations
 
 import math
+import os
 import warnings
 from dataclasses import dataclass
 
@@ -22,6 +23,10 @@ from scipy import integrate
 
 import symflow as sf
 from symflow.verify.check import check_flow
+
+#: CI runs the example counts below; PROPERTY_SCALE=20 (with HYPOTHESIS_PROFILE=dev) runs
+#: twenty times as many, at random
+SCALE = int(os.environ.get("PROPERTY_SCALE", "1"))
 
 z = sp.Symbol("z", real=True)
 LIMIT = 1e8
@@ -245,13 +250,13 @@ def points_outside(support: sp.Set) -> list[float]:
     return [v for v in out if support.contains(sp.Rational(v)) != sp.true]
 
 
-@settings(max_examples=10)
+@settings(max_examples=7 * SCALE)
 @given(chains(MONOTONE, max_layers=6))
 def test_random_bijective_chains(chain: Chain) -> None:
     assert_flow_is_right(chain, round_trip=True)
 
 
-@settings(max_examples=8)
+@settings(max_examples=6 * SCALE)
 @given(chains(MONOTONE + EXTRA, max_layers=4, max_non_monotone=2))
 def test_random_chains_with_branches_and_implicit_inverses(chain: Chain) -> None:
     X = chain.flow()
@@ -267,7 +272,7 @@ def test_float_form_of_each_layer_matches_its_sympy_form(kind: Kind) -> None:
         assert kind.fn(v) == pytest.approx(float(kind.expr(sp.Float(v))), rel=1e-14)
 
 
-@settings(max_examples=8)
+@settings(max_examples=6 * SCALE)
 @given(chains(MONOTONE + EXTRA, max_layers=4, max_non_monotone=2))
 def test_random_chains_are_minus_inf_outside_their_support(chain: Chain) -> None:
     X = chain.flow()

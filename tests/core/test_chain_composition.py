@@ -7,6 +7,8 @@ composed expression is read)."""
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import sympy as sp
 from hypothesis import given, settings
@@ -14,6 +16,10 @@ from hypothesis import strategies as st
 
 import symflow as sf
 from symflow.core.intervals import compare, interior_points
+
+#: CI runs the example counts below; PROPERTY_SCALE=20 (with HYPOTHESIS_PROFILE=dev) runs
+#: twenty times as many, at random
+SCALE = int(os.environ.get("PROPERTY_SCALE", "1"))
 
 z = sp.Symbol("z", real=True)
 x = sp.Symbol("x", real=True)
@@ -56,7 +62,7 @@ def chains(draw):
     return names, maps
 
 
-@settings(max_examples=6)
+@settings(max_examples=4 * SCALE)
 @given(chains())
 def test_one_composed_transform_equals_the_chain(chain) -> None:
     names, maps = chain

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import sympy as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import symflow as sf
+
+#: CI runs the example counts below; PROPERTY_SCALE=20 (with HYPOTHESIS_PROFILE=dev) runs
+#: twenty times as many, at random
+SCALE = int(os.environ.get("PROPERTY_SCALE", "1"))
 
 SLOPES = [sp.Rational(1, 2), sp.Rational(3, 4), 1, sp.Rational(3, 2), 2, -1, sp.Rational(-4, 3)]
 COUPLINGS = ["none", "tanh", "square", "sin"]
@@ -36,7 +42,7 @@ def triangular_flows(draw):
     return sf.Flow(sf.Independent(*[sf.Normal(0, 1)] * d), layers)
 
 
-@settings(max_examples=10)
+@settings(max_examples=7 * SCALE)
 @given(triangular_flows())
 def test_random_triangular_flows(flow):
     assert all(layer.structure in ("triangular", "constant", "block") for layer in flow.layers)
