@@ -203,7 +203,9 @@ def fold_constants(expr: sp.Expr) -> sp.Expr:
     return fold(expr)
 
 
+#: the smallest normal float64, and the largest float64
 _TINY = 2.2250738585072014e-308
+_MAX = 1.7976931348623157e308
 PRECEDENCE_MUL = sp.printing.precedence.PRECEDENCE["Mul"]
 
 
@@ -282,11 +284,6 @@ def _literal(value: float) -> str:
     if math.isinf(value):
         return "math.inf" if value > 0 else "(-math.inf)"
     return repr(value)
-
-
-#: the smallest normal float64, and the largest float64
-_SMALLEST_NORMAL = sp.Float(2.0**-1022)
-_LARGEST = sp.Float(1.7976931348623157e308)
 
 
 class KernelPrinter(PythonCodePrinter):
@@ -457,11 +454,11 @@ class KernelPrinter(PythonCodePrinter):
             return self._print(moved)
         k, rest = expr.as_coeff_Mul()
         base, e = rest.as_base_exp()
-        if isinstance(k, sp.Rational | sp.Float) and 0 < abs(k) < _SMALLEST_NORMAL and e == 2:
+        if isinstance(k, sp.Rational | sp.Float) and 0 < abs(k) < _TINY and e == 2:
             # k·b² with k below the floats' normal range (b²/(2·(1e308)²)): k would print
             # as 0.0 or a subnormal, so divide b by scales instead: (b/s₁)·(b/s₂)
             s1 = sp.sqrt(1 / abs(k)).evalf(30)
-            s1 = s1 if s1 < _LARGEST else sp.Float(2.0**1000)
+            s1 = s1 if s1 < _MAX else sp.Float(2.0**1000)
             s2 = (1 / (abs(k) * s1)).evalf(30)
             b = self.parenthesize(base, PRECEDENCE_MUL + 1)
             sign = "-" if k < 0 else ""
