@@ -85,7 +85,14 @@ def interior_point(interval: sp.Interval) -> sp.Expr:
 
 
 def interior_points(interval: sp.Interval, count: int = 9) -> list[float]:
-    """``count`` floats spread across the interval (log-spread on infinite sides)."""
+    """``count`` floats spread across the interval (log-spread on infinite sides), in
+    increasing order.
+
+    Examples
+    --------
+    >>> interior_points(sp.Interval.open(-sp.oo, 0), 3)
+    [-5.623413251903491, -1.0, -0.1778279410038923]
+    """
     ends = [_as_float(e) for e in (interval.inf, interval.sup)]
     if None in ends:
         return []
@@ -98,7 +105,7 @@ def interior_points(interval: sp.Interval, count: int = 9) -> list[float]:
     if math.isfinite(a):
         return [a + 10 ** (3 * f - 1.5) for f in fractions]
     if math.isfinite(b):
-        return [b - 10 ** (3 * f - 1.5) for f in fractions]
+        return [b - 10 ** (3 * f - 1.5) for f in reversed(fractions)]
     half = [10 ** (3 * f - 1.5) for f in fractions[::2]]
     return sorted([-h for h in half] + [0.0] + half)
 
