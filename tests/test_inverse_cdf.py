@@ -136,3 +136,25 @@ def test_probability_integral_transform_is_uniform(base, cdf) -> None:
     inside = np.array([1e-12, 1e-6, 0.25, 0.5, 0.75, 1 - 1e-6])
     assert np.max(np.abs(k.log_prob(inside))) <= 1e-12
     assert np.all(k.log_prob(np.array([-0.5, 0.0, 1.0, 1.5])) == -np.inf)
+
+
+# base, the log of its CDF as a transform: −log F(Z) ~ Exponential(1) for every continuous
+# base, so log p(y) = y, F(y) = e^y and S(y) = −expm1(y) on y < 0
+LOG_PITS = [
+    ("weibull", sf.Weibull(2, 1), sp.log(1 - sp.exp(-(z**2)))),
+    ("cauchy", sf.Cauchy(0, 1), sp.log(sp.atan(z) / sp.pi + sp.Rational(1, 2))),
+]
+
+
+@pytest.mark.parametrize(("base", "log_cdf"), [p[1:] for p in LOG_PITS], ids=[p[0] for p in LOG_PITS])
+def test_log_of_the_probability_integral_transform(base, log_cdf) -> None:
+    y = sp.Symbol("y", real=True)
+    Y = sf.Flow(base, [sf.Transform(log_cdf, z)])
+    assert Y.support == sp.Interval.open(-sp.oo, 0)
+    for v in (-3, -sp.Rational(1, 2)):  # F_Y(y) = e^y, which decides the path's direction
+        assert abs(Y.cdf(y).subs(y, v).evalf(30) - sp.exp(v).evalf(30)) < 1e-25
+    k = Y.compile()
+    ys = np.array([-1e-300, -1e-20, -1e-5, -0.5, -3.0, -30.0, -300.0, -700.0])
+    _close(k.log_prob(ys), ys)
+    np.testing.assert_allclose(k.cdf(ys), np.exp(ys), rtol=1e-12)
+    np.testing.assert_allclose(k.sf(ys), -np.expm1(ys), rtol=1e-12)

@@ -43,6 +43,7 @@ import numpy as np
 import sympy as sp
 
 from symflow.codegen.cache import load_module
+from symflow.codegen.rewrite import complement
 from symflow.codegen.source import (
     Emitter,
     add_to,
@@ -56,7 +57,6 @@ from symflow.codegen.source import (
     unparse,
     when,
 )
-from symflow.core.bases.functions import StandardNormalCdf
 from symflow.core.cdf import monotone_direction, path_cdfs
 from symflow.core.program import Assignment, VectorProgram
 from symflow.errors import CompileError, ParameterError
@@ -304,36 +304,6 @@ def _base_only_source(base, em) -> str:
     return source
 
 
-def _complement(add: sp.Expr) -> sp.Expr:
-    """c + k·h(u) written without the cancellation of its two terms, for the functions
-    whose value approaches −c/k in a tail:
-
-        1 + erf(u) = erfc(−u) = 2Φ(√2·u),   1 − erf(u) = erfc(u) = 2Φ(−√2·u),
-        π/2 + atan(u) = atan2(1, −u),   π/2 − atan(u) = atan2(1, u).
-
-    (A probability F_Z(g(x)) with g a quantile function, such as (1 + erf(x/√2))/2 or
-    atan(x)/π + 1/2, is otherwise 0 in float64 once it falls below 1e-16.)
-    """
-    if not isinstance(add, sp.Add) or len(add.args) != 2:
-        return add
-    c, term = add.as_two_terms()
-    if not c.is_number:
-        c, term = term, c
-    k, h = term.as_coeff_Mul()
-    if not c.is_number or c == 0 or not isinstance(h, sp.erf | sp.atan):
-        return add
-    u = h.args[0]
-    ratio = sp.nsimplify(c / k) if isinstance(h, sp.atan) else c / k
-    if isinstance(h, sp.erf) and ratio in (1, -1):
-        # k·(±1 + erf(u)) = ±k·erfc(∓u) = ±2k·Φ(±√2·u) (SymPy would turn erfc(−u) back
-        # into 2 − erfc(u))
-        return 2 * k * ratio * StandardNormalCdf(ratio * sp.sqrt(2) * u)
-    if isinstance(h, sp.atan) and ratio in (sp.pi / 2, -sp.pi / 2):
-        sign = 1 if ratio.could_extract_minus_sign() is False else -1
-        return sign * k * sp.atan2(1, -sign * u)  # k·(atan(u) ± π/2)
-    return add
-
-
 def _stable(expr: sp.Expr) -> sp.Expr:
     """Among equivalent forms, one without an additive constant (which would cancel)."""
     if sp.count_ops(expr) > 300:
@@ -342,7 +312,7 @@ def _stable(expr: sp.Expr) -> sp.Expr:
 
     candidates = [expr, attempt(lambda: sp.together(expr), 5.0, expr)]
     candidates += [
-        c.replace(lambda e: isinstance(e, sp.Add), _complement)
+        c.replace(lambda e: isinstance(e, sp.Add), complement)
         for c in list(candidates)
         if c.has(sp.erf, sp.atan)
     ]

@@ -37,19 +37,32 @@ log(a² + b²), (a² + b²)^(n/2)           2·log hypot(a, b), hypot(a, b)ⁿ
 k·softplus(v) − sign(k)·v, |k| > 1      (k − sign k)·softplus(v) + sign(k)·softplus(−v)
 log1p_sq(s), s = 1/t defined, |t| < 1   log1p_sq(t) − log|t|    (no overflow of s)
 k·s, s = c·t defined (c a number)       k·c·t                   (no overflow of s)
-log(expm1(u)), u > 0                    u + log(−expm1(−u))
+log(expm1(u)), u > 0                    u + log(1 − e^(−u))
+log(−k·expm1(u)), k > 0                 log k + log(1 − e^u): log(−expm1 u) for
+                                        u > −log 2, log1p(−e^u) below
 log(a + b/y), y > 0                     log(a·y + b) − log y
 log(e^v·a + e^v·b)                      v + log(a + b)          (no overflow of e^v)
 W₀(e^u)                                 lambertw_exp(u)         (no overflow of e^u)
 log(1 + cosh u)                         log 2 + 2·logcosh(u/2)
+c ± k·erf(u), c = k > 0                 2k·Φ(±√2·u)          (erfc without SymPy's 2 − erfc)
+c + k·atan(u), c = ±k·π/2               ±k·atan2(1, ∓u)
+log Φ(t)                                log_ndtr(t)
+tan(k·(u + c)), k·c an odd multiple     −cot(k·u)             (k·(u + c) rounds onto the pole)
+  of π/2
+f(q·π·u), f = sin, tan, cot, q > 0       ±f(q·π·(u − 1/q)) for u > 1/(2q), where u − 1/q is
+                                        exact (expm1(y) for u = e^y): the zero or pole at
+                                        q·π·u = π
 k·s − k·c, s = e + c defined             k·e                     (no cancellation of s − c)
 log ψ⁽ⁿ⁾(u), n odd, 0 < u < 1           log n! − (n + 1)·log u + log1p(uⁿ⁺¹·ψ⁽ⁿ⁾(u + 1)/n!)
 logcosh(s), s = asinh(t) defined        log1p_sq(t)        (with ``definitions``)
 logcosh(s), s = atanh(t) defined        −(log1p(t) + log1p(−t))/2
 log1p_sq(s), s = sinh(u) defined        logcosh(u)          (no overflow of s)
 log1p_sq(s), s = ±exp(u) defined        max(u, 0) + softplus(−2|u|)/2
+s^(2k), s = √t defined                  t^k                 (s² loses digits when subnormal)
 log(a·b·…) with factors of known sign   log a + log b + … (log(−a) for a < 0)
 log(b^e), e a real number               e·log b (e·log|b| for even e)
+log(±k·b^n), n odd, k > 0, sign of b    log k + n·log(±b)       (no overflow of b^n)
+  unknown
 log|a·b·…|, log|b^e|                    log|a| + log|b| + …, e·log|b|
 log erfc(u)                             log 2 + log_ndtr(−√2·u)
 log(c·(1 ± erf(v))), c > 0              log 2c + log_ndtr(±√2·v)
@@ -93,6 +106,7 @@ import numpy as np
 import sympy as sp
 from sympy.codegen.cfunctions import expm1, log1p
 
+from symflow.core.bases.functions import StandardNormalCdf
 from symflow.core.constants import is_finite_number
 from symflow.core.edges import exact_difference
 from symflow.core.special import log_ndtr
@@ -100,6 +114,7 @@ from symflow.errors import CompileError
 
 __all__ = [
     "stabilise",
+    "complement",
     "float_membership",
     "softplus",
     "sigmoid",
@@ -626,6 +641,16 @@ def _see_through(expr: sp.Basic, definitions: Mapping[sp.Symbol, sp.Expr]) -> sp
         value = definitions.get(f.args[0])
         if _is_lambertw0(f) and isinstance(value, sp.exp) and value.args[0].is_extended_real:
             swaps[f] = lambertw_exp(value.args[0])  # the state e^u overflows from 709.78
+    for f in expr.atoms(sp.Pow):
+        value = definitions.get(f.base)
+        if (
+            isinstance(value, sp.Pow)
+            and value.exp == sp.Rational(1, 2)
+            and f.exp.is_integer
+            and f.exp.is_even
+            and f.exp > 0
+        ):
+            swaps[f] = value.base ** (f.exp / 2)  # (√t)² = t: the square of a subnormal √t loses digits
     out = expr.xreplace(swaps) if swaps else expr
     return _scaled_states(_shifted_states(out, definitions), definitions)
 
@@ -700,8 +725,12 @@ def _walk(e: sp.Basic, memo: dict) -> sp.Basic:
             out = _erfcinv_of_exp(node.args[0].args[0])
         elif _is_lambertw0(node) and isinstance(node.args[0], sp.exp):
             out = lambertw_exp(node.args[0].args[0])  # W₀(e^u): e^u overflows from 709.78
+        elif isinstance(node, sp.tan):
+            out = _tan(node.args[0])
+        elif isinstance(node, (sp.sin, sp.cot)):
+            out = _next_period(node)
         elif isinstance(node, sp.Add):
-            out = _add(node)
+            out = complement(_add(node))
         elif isinstance(node, (sp.Pow, sp.Mul)):
             out = _logistic(node)
             out = _half_power(out) if isinstance(out, sp.Pow) else out
@@ -709,6 +738,78 @@ def _walk(e: sp.Basic, memo: dict) -> sp.Basic:
             out = node
     memo[e] = out
     return out
+
+
+def complement(add: sp.Expr) -> sp.Expr:
+    """c + k·h(u) written without the cancellation of its two terms, for the functions
+    whose value approaches −c/k in a tail:
+
+        1 + erf(u) = erfc(−u) = 2Φ(√2·u),   1 − erf(u) = erfc(u) = 2Φ(−√2·u),
+        π/2 + atan(u) = atan2(1, −u),   π/2 − atan(u) = atan2(1, u).
+
+    (A probability F_Z(g(x)) with g a quantile function, such as (1 + erf(x/√2))/2 or
+    atan(x)/π + 1/2, is otherwise 0 in float64 once it falls below 1e-16.)
+
+    Examples
+    --------
+    >>> u = sp.Symbol("u", real=True)
+    >>> complement(sp.atan(u) + sp.pi / 2), complement(1 - sp.erf(u))
+    (atan2(1, -u), 2*StandardNormalCdf(-sqrt(2)*u))
+    """
+    if not isinstance(add, sp.Add) or len(add.args) != 2:
+        return add
+    c, term = add.as_two_terms()
+    if not c.is_number:
+        c, term = term, c
+    k, h = term.as_independent(*term.free_symbols, as_Add=False) if term.free_symbols else (1, term)
+    if not c.is_number or c == 0 or not isinstance(h, sp.erf | sp.atan):
+        return add
+    u = h.args[0]
+    ratio = sp.nsimplify(c / k) if isinstance(h, sp.atan) else c / k
+    if isinstance(h, sp.erf) and ratio in (1, -1):
+        # k·(±1 + erf(u)) = ±k·erfc(∓u) = ±2k·Φ(±√2·u) (SymPy would turn erfc(−u) back
+        # into 2 − erfc(u))
+        return 2 * k * ratio * StandardNormalCdf(ratio * sp.sqrt(2) * u)
+    if isinstance(h, sp.atan) and ratio in (sp.pi / 2, -sp.pi / 2):
+        sign = 1 if ratio.could_extract_minus_sign() is False else -1
+        return sign * k * sp.atan2(1, -sign * u)  # k·(atan(u) ± π/2)
+    return add
+
+
+def _tan(arg: sp.Expr) -> sp.Expr:
+    """tan(u + c) with c an odd multiple of π/2 as −cot(u) (SymPy's own identity, once the
+    argument is expanded: tan(π·(e^y − ½)) rounds onto the pole at y = −300, where
+    u + c is −π/2 to the last digit, and −cot(π·e^y) does not)."""
+    expanded = sp.expand_mul(arg)
+    out = sp.tan(expanded) if isinstance(expanded, sp.Add) else sp.tan(arg)
+    if isinstance(out, sp.Mul) and len(out.args) == 2 and out.args[0] == -1:
+        return -_next_period(out.args[1])
+    return _next_period(out)
+
+
+def _next_period(e: sp.Expr) -> sp.Expr:
+    """sin, tan or cot of q·π·u, q > 0 rational, written from u − 1/q for u > 1/(2q): its
+    zero or pole at q·π·u = π is met where q·π·u has rounded (cot(π·e^y) at
+    y = −1e-20, where e^y is 1 to the last digit and e^y − 1 = expm1(y) is not)."""
+    if not isinstance(e, (sp.sin, sp.tan, sp.cot)):
+        return e
+    arg = e.args[0]
+    if not arg.free_symbols:
+        return e
+    k, u = arg.as_independent(*arg.free_symbols, as_Add=False)
+    q = k / sp.pi
+    if not (q.is_Rational and q.is_positive and u.is_extended_real):
+        return e
+    shift = 1 / q
+    near = _walk(u - shift, {})
+    if isinstance(near, sp.Add):
+        if not (isinstance(u, sp.Symbol) and sp.Rational(float(shift)) == shift):
+            return e  # u − 1/q would round: nothing gained
+        near = sub_exact(u, sp.Float(float(shift)), sp.Float(0.0))  # exact for u near 1/q
+    func = type(e)
+    sign = -1 if func is sp.sin else 1  # sin(θ − π) = −sin θ; tan and cot have period π
+    shifted = sign * func(k * near, evaluate=False)
+    return sp.Piecewise((e, u < shift / 2), (shifted, True))
 
 
 def _logistic(e: sp.Expr) -> sp.Expr:
@@ -837,8 +938,13 @@ def _log(arg: sp.Expr) -> sp.Expr:
         return tail
     if isinstance(arg, sp.polygamma):
         return _log_polygamma(*arg.args)
+    if isinstance(arg, StandardNormalCdf):
+        return log_ndtr(arg.args[0])
     if isinstance(arg, sp.Add):
         return _log_sum(arg)
+    k, core = arg.as_coeff_Mul()
+    if k.is_negative and isinstance(core, expm1):
+        return _log(-k) + _log_one_minus_exp(core.args[0])
     if isinstance(arg, sp.Mul):
         return _log_product(arg)
     if isinstance(arg, sp.Pow):
@@ -848,8 +954,17 @@ def _log(arg: sp.Expr) -> sp.Expr:
     if isinstance(arg, expm1) and arg.args[0].is_positive:
         # log(e^u - 1) = u + log(1 - e^-u): no overflow for large u
         u = arg.args[0]
-        return u + sp.log(-expm1(-u))
+        return u + _log_one_minus_exp(-u)
     return sp.log(arg)
+
+
+def _log_one_minus_exp(u: sp.Expr) -> sp.Expr:
+    """log(1 − e^u) for u < 0: log(−expm1 u) next to 0, log1p(−e^u) below −log 2, where
+    1 − e^u rounds to 1 although its log (≈ −e^u) is far from 0 (Mächler's log1mexp)."""
+    near = sp.log(-expm1(u))
+    if u.is_number:
+        return near
+    return sp.Piecewise((near, u > -sp.log(2)), (log1p(-sp.exp(u)), True))
 
 
 def _log_polygamma(n: sp.Expr, u: sp.Expr) -> sp.Expr:
@@ -1062,6 +1177,10 @@ def _log_product(arg: sp.Mul) -> sp.Expr:
             sign = -sign
         else:
             unknown.append(f)
+    if len(unknown) == 1 and _odd_power(unknown[0]):
+        # log(±b^n) = n·log(±b) for odd n: −1/expm1(−u) overflows where its log does not
+        b, n = unknown[0].as_base_exp()
+        return sp.Add(*[_log(piece) for piece in pieces]) + n * _log(sign * b)
     if unknown:
         pieces.append(sign * sp.Mul(*unknown))
     elif sign < 0:
@@ -1069,6 +1188,10 @@ def _log_product(arg: sp.Mul) -> sp.Expr:
     if len(pieces) == 1 and pieces[0] == arg:
         return sp.log(arg)  # nothing to split
     return sp.Add(*[_log(piece) for piece in pieces])
+
+
+def _odd_power(f: sp.Expr) -> bool:
+    return isinstance(f, sp.Pow) and f.exp.is_integer and f.exp.is_odd and f.exp != 1
 
 
 def _log_power(arg: sp.Pow) -> sp.Expr:

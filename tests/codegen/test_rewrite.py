@@ -74,6 +74,7 @@ MPMATH = {
     "logcosh": lambda v: mp.log1p(2 * mp.sinh(v / 2) ** 2),
     "log1p_sq": lambda v: mp.log1p(v * v) / 2,
     "hypot1": lambda v: mp.sqrt(1 + v * v),
+    "sub_exact": lambda v, hi, lo: (v - hi) - lo,
 }
 
 
@@ -161,10 +162,21 @@ CASES = [
         "log(expm1(p))",
         sp.log(sp.exp(p) - 1),
         p,
-        p + sp.log(-expm1(-p)),
+        p + sp.Piecewise((sp.log(-expm1(-p)), p < sp.log(2)), (log1p(-sp.exp(-p)), True)),
         (0.01, 30),
         [800.0, 1e-300],
     ),
+    # 1 − e^u rounds to 1 below u = −37 while its log, −e^u, is far from 0
+    ("log(1-exp(-p))", sp.log(1 - sp.exp(-p)), p, None, (0.01, 30), [40.0, 700.0, 1e-300]),
+    # −1/expm1(−p) overflows for subnormal p, its log does not
+    ("log(1/(1-exp(-p)))", sp.log(1 / (1 - sp.exp(-p))), p, None, (0.01, 30), [1e-320, 40.0]),
+    # atan u + π/2 rounds to 0 below u = −1e16
+    ("log(atan(x)+pi/2)", sp.log(sp.atan(x) + sp.pi / 2), x, None, (-30, 30), [-1e20, -1e300]),
+    # π·(e^x − ½) rounds onto the pole −π/2 below x = −37
+    ("tan(pi*(exp(x)-1/2))", sp.tan(sp.pi * (sp.exp(x) - sp.S.Half)), x, None, (-5, -0.01), [-50.0, -300.0]),
+    # the zero of sin(π·x) and the pole of cot(π·e^x) at π, where π·x has rounded
+    ("sin(pi*x)", sp.sin(sp.pi * x), x, None, (0.01, 1.99), [1 - 2.0**-52, 1 + 1e-12, 0.9999999999]),
+    ("cot(pi*exp(x))", sp.cot(sp.pi * sp.exp(x)), x, None, (-3, -0.01), [-1e-20, -1e-300]),
 ]
 IDS = [c[0] for c in CASES]
 FORMS = [pytest.param(c[1], c[3], id=c[0]) for c in CASES if c[3] is not None]
