@@ -66,6 +66,7 @@ log(±k·b^n), n odd, k > 0, sign of b    log k + n·log(±b)       (no overflow
 log|a·b·…|, log|b^e|                    log|a| + log|b| + …, e·log|b|
 log erfc(u)                             log 2 + log_ndtr(−√2·u)
 log(c·(1 ± erf(v))), c > 0              log 2c + log_ndtr(±√2·v)
+erf⁻¹(±(1 − r))                         ±erfc⁻¹(r)              (2x − 1 rounds to −1)
 erfc⁻¹(e^v)                             erf⁻¹(−expm1 v) near 0; Newton on log_ndtr
                                         below v = −700
 =====================================  ============================================
@@ -721,6 +722,10 @@ def _walk(e: sp.Basic, memo: dict) -> sp.Basic:
             out = _log(node.args[0])
         elif isinstance(node, exact_difference):
             out = _exact_difference(*node.args)
+        elif isinstance(node, sp.erfinv) and _near_one(node.args[0]) is not None:
+            # erf⁻¹(∓1 ± r) = ∓erfc⁻¹(r): −1 + 2x has rounded to −1 for x < 1e-17
+            sign, r = _near_one(node.args[0])
+            out = sign * sp.erfcinv(r)
         elif isinstance(node, sp.erfcinv) and isinstance(node.args[0], sp.exp):
             out = _erfcinv_of_exp(node.args[0].args[0])
         elif _is_lambertw0(node) and isinstance(node.args[0], sp.exp):
@@ -774,6 +779,16 @@ def complement(add: sp.Expr) -> sp.Expr:
         sign = 1 if ratio.could_extract_minus_sign() is False else -1
         return sign * k * sp.atan2(1, -sign * u)  # k·(atan(u) ± π/2)
     return add
+
+
+def _near_one(arg: sp.Expr) -> tuple[int, sp.Expr] | None:
+    """(s, r) with arg = s·(1 − r), s = ±1, r not a number; None for other arguments."""
+    if not isinstance(arg, sp.Add):
+        return None
+    c, rest = arg.as_coeff_Add()
+    if c not in (1, -1) or rest.is_number:
+        return None
+    return int(c), -c * rest
 
 
 def _tan(arg: sp.Expr) -> sp.Expr:

@@ -60,7 +60,7 @@ def test_kernel_header_imports_the_helpers(helpers):
 def float64(expr, symbol, helpers):
     """expr as a float64 function, through the kernel helpers (log1p/expm1 from math)."""
     table = {name: helpers[target] for name, target in TRANSLATIONS.items() if "." not in target}
-    f = sp.lambdify(symbol, expr, modules=[table, "numpy"])
+    f = sp.lambdify(symbol, expr, modules=[table, "scipy", "numpy"])
 
     def call(v):
         with np.errstate(all="ignore"):
@@ -75,6 +75,7 @@ MPMATH = {
     "log1p_sq": lambda v: mp.log1p(v * v) / 2,
     "hypot1": lambda v: mp.sqrt(1 + v * v),
     "sub_exact": lambda v, hi, lo: (v - hi) - lo,
+    "erfcinv": lambda v: mp.erfinv(1 - v),
 }
 
 
@@ -177,6 +178,8 @@ CASES = [
     # the zero of sin(π·x) and the pole of cot(π·e^x) at π, where π·x has rounded
     ("sin(pi*x)", sp.sin(sp.pi * x), x, None, (0.01, 1.99), [1 - 2.0**-52, 1 + 1e-12, 0.9999999999]),
     ("cot(pi*exp(x))", sp.cot(sp.pi * sp.exp(x)), x, None, (-3, -0.01), [-1e-20, -1e-300]),
+    # 2x − 1 rounds to −1 below x = 1e-17 (the normal quantile √2·erf⁻¹(2x − 1))
+    ("erfinv(2x-1)", sp.erfinv(2 * p - 1), p, -sp.erfcinv(2 * p), (0.01, 0.99), [1e-20, 1e-300]),
 ]
 IDS = [c[0] for c in CASES]
 FORMS = [pytest.param(c[1], c[3], id=c[0]) for c in CASES if c[3] is not None]
