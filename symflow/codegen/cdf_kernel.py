@@ -345,6 +345,25 @@ def _width(hi: sp.Expr, lo: sp.Expr) -> sp.Expr:
     return attempt(lambda: sp.expand(diff), 5.0, diff)
 
 
+def _distance(end: sp.Expr, g: sp.Expr) -> sp.Expr:
+    """end − g over a common denominator where that cancels the constant (1 − 2x/(2x + 3)
+    is 3/(2x + 3)); the plain difference otherwise."""
+    from symflow.core.budget import attempt
+
+    diff = end - g
+    if sp.count_ops(diff) > 300:
+        return diff
+    candidates = [diff] + [
+        attempt(lambda f=f: f(diff), 5.0, diff) for f in (sp.cancel, sp.together, sp.expand)
+    ]
+
+    def score(e):
+        terms = sp.Add.make_args(sp.expand(e, deep=False))
+        return (any(t.is_number for t in terms), sp.count_ops(e))
+
+    return min(candidates, key=score)
+
+
 def _from_edge(g: sp.Expr, x: sp.Symbol, end: sp.Expr) -> sp.Expr | None:
     """g(x) − g(end) for a finite end of a path's region, written without the subtraction
     (:func:`symflow.core.edges.difference`, with x − end computed in two parts), so that
@@ -401,6 +420,15 @@ def _path_terms(program, pc, F, S, zb):
         by the quantile kernels)."""
         return not base.cdf_cancels_at(end)
 
+    def survival(edge):
+        """S_Z(g(x)), on the distance b − g(x) where the base has a finite upper end b and
+        a form on it: 1 − 2x/(2x + 3) is 3/(2x + 3), which neither rounds nor overflows."""
+        d = sp.Dummy("d", positive=True)
+        on_distance = base.kernel_sf_below_sup(d) if at_sup.is_finite else None
+        if on_distance is None:
+            return vanishing(S.xreplace({zb: g}), edge)
+        return on_distance.xreplace({d: _distance(at_sup, g)})
+
     lower, upper = pc.lower, pc.upper
     if pc.direction > 0:
         below = (
@@ -409,14 +437,14 @@ def _path_terms(program, pc, F, S, zb):
             else width(pc.start, g, lower, 1)
         )
         above = (
-            vanishing(S.xreplace({zb: g}), upper)
+            survival(upper)
             if pc.end == at_sup and reaches(at_sup)
             else width(g, pc.end, upper, -1)
         )
         mass = BaseBetween(pc.start, pc.end, *params)
     else:
         below = (
-            vanishing(S.xreplace({zb: g}), lower)
+            survival(lower)
             if pc.start == at_sup and reaches(at_sup)
             else width(g, pc.start, lower, -1)
         )

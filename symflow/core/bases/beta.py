@@ -74,6 +74,16 @@ class Beta(Distribution):
         """
         return sp.betainc_regularized(self.b, self.a, 0, 1 - z)
 
+    def kernel_sf_below_sup(self, d: sp.Symbol) -> sp.Expr:
+        """S(1 − d) = I_d(b, a), without rounding 1 − d.
+
+        Examples
+        --------
+        >>> Beta(2, 3).kernel_sf_below_sup(sp.Symbol("d", positive=True))
+        betainc_regularized(3, 2, 0, d)
+        """
+        return sp.betainc_regularized(self.b, self.a, 0, d)
+
     def kernel_quantile(self, u: sp.Symbol) -> sp.Expr:
         """F^-1(u) = I^-1_u(a, b), the inverse regularized incomplete beta function.
 

@@ -324,6 +324,19 @@ class Distribution:
         """
         return self.sf(z)
 
+    def kernel_sf_below_sup(self, d: sp.Symbol) -> sp.Expr | None:
+        """S_Z(b − d) for a finite upper end b of the support, written on the distance d
+        (accurate where b − d would round onto b); None (this default): no such form.
+
+        Examples
+        --------
+        >>> import sympy as sp
+        >>> import symflow as sf
+        >>> sf.Normal(0, 1).kernel_sf_below_sup(sp.Symbol("d", positive=True)) is None
+        True
+        """
+        return None
+
     def kernel_quantile(self, u: sp.Symbol) -> sp.Expr | None:
         """F_Z^-1(u) for 0 < u < 1, accurate in float64 for small u.
 
