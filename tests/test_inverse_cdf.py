@@ -141,12 +141,15 @@ def test_probability_integral_transform_is_uniform(base, cdf) -> None:
 # base, the log of its CDF as a transform: −log F(Z) ~ Exponential(1) for every continuous
 # base, so log p(y) = y, F(y) = e^y and S(y) = −expm1(y) on y < 0
 LOG_PITS = [
+    ("normal", sf.Normal(0, 1), sp.log((1 + sp.erf(z / sp.sqrt(2))) / 2)),
     ("weibull", sf.Weibull(2, 1), sp.log(1 - sp.exp(-(z**2)))),
     ("cauchy", sf.Cauchy(0, 1), sp.log(sp.atan(z) / sp.pi + sp.Rational(1, 2))),
 ]
 
 
-@pytest.mark.parametrize(("base", "log_cdf"), [p[1:] for p in LOG_PITS], ids=[p[0] for p in LOG_PITS])
+@pytest.mark.parametrize(
+    ("base", "log_cdf"), [p[1:] for p in LOG_PITS], ids=[p[0] for p in LOG_PITS]
+)
 def test_log_of_the_probability_integral_transform(base, log_cdf) -> None:
     y = sp.Symbol("y", real=True)
     Y = sf.Flow(base, [sf.Transform(log_cdf, z)])

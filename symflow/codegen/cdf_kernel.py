@@ -43,7 +43,6 @@ import numpy as np
 import sympy as sp
 
 from symflow.codegen.cache import load_module
-from symflow.codegen.rewrite import complement
 from symflow.codegen.source import (
     Emitter,
     add_to,
@@ -59,6 +58,7 @@ from symflow.codegen.source import (
 )
 from symflow.core.cdf import monotone_direction, path_cdfs
 from symflow.core.program import Assignment, VectorProgram
+from symflow.core.special import complement
 from symflow.errors import CompileError, ParameterError
 
 __all__ = [
@@ -437,9 +437,7 @@ def _path_terms(program, pc, F, S, zb):
             else width(pc.start, g, lower, 1)
         )
         above = (
-            survival(upper)
-            if pc.end == at_sup and reaches(at_sup)
-            else width(g, pc.end, upper, -1)
+            survival(upper) if pc.end == at_sup and reaches(at_sup) else width(g, pc.end, upper, -1)
         )
         mass = BaseBetween(pc.start, pc.end, *params)
     else:

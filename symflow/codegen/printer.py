@@ -364,6 +364,9 @@ class KernelPrinter(PythonCodePrinter):
     def _print_lambertw_exp(self, expr):
         return self._call("special.lambertw0_exp", self._print(expr.args[0]))
 
+    def _print_erfcinv_exp(self, expr):
+        return self._call("special.erfcinv_exp", self._print(expr.args[0]))
+
     def _print_polygamma(self, expr):
         order, x = expr.args
         if order == 0:

@@ -66,9 +66,10 @@ log(±k·b^n), n odd, k > 0, sign of b    log k + n·log(±b)       (no overflow
 log|a·b·…|, log|b^e|                    log|a| + log|b| + …, e·log|b|
 log erfc(u)                             log 2 + log_ndtr(−√2·u)
 log(c·(1 ± erf(v))), c > 0              log 2c + log_ndtr(±√2·v)
-erf⁻¹(±(1 − r))                         ±erfc⁻¹(r)              (2x − 1 rounds to −1)
-erfc⁻¹(e^v)                             erf⁻¹(−expm1 v) near 0; Newton on log_ndtr
-                                        below v = −700
+erf⁻¹(±(1 − r))                         ±erfc⁻¹(r) for r < 1, ∓erfc⁻¹(2 − r) above
+                                        (2x − 1 rounds to −1)
+erfc⁻¹(k·e^v), k > 0                    erfcinv_exp(v + log k): erf⁻¹(−expm1 v) near 0;
+                                        Newton on log_ndtr below v = −700
 =====================================  ============================================
 
 softplus(u) = log(1 + e^u), σ(u) = 1/(1 + e^−u), logcosh(u) = log(cosh u),
@@ -110,12 +111,11 @@ from sympy.codegen.cfunctions import expm1, log1p
 from symflow.core.bases.functions import StandardNormalCdf
 from symflow.core.constants import is_finite_number
 from symflow.core.edges import exact_difference
-from symflow.core.special import log_ndtr
+from symflow.core.special import complement, log_ndtr
 from symflow.errors import CompileError
 
 __all__ = [
     "stabilise",
-    "complement",
     "float_membership",
     "softplus",
     "sigmoid",
@@ -125,6 +125,7 @@ __all__ = [
     "hypot1",
     "hypot",
     "lambertw_exp",
+    "erfcinv_exp",
     "TRANSLATIONS",
 ]
 
@@ -482,6 +483,38 @@ class lambertw_exp(_RealUnary):  # noqa: N801
         return r"W_{0}\left(e^{" + printer._print(self.args[0]) + r"}\right)"
 
 
+class erfcinv_exp(_RealUnary):  # noqa: N801
+    r"""erfcinv_exp(v) = erfc⁻¹(e^v), finite where e^v underflows (v < −745) and exact
+    where e^v rounds to 1 (the normal quantile of a probability held as its log).
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> v = sp.Symbol("v", negative=True)
+    >>> sp.diff(erfcinv_exp(v), v)
+    -sqrt(pi)*exp(v + erfcinv_exp(v)**2)/2
+    >>> erfcinv_exp(sp.Float(-2000)).evalf(8)
+    44.672453
+    """
+
+    nargs = 1
+
+    def fdiff(self, argindex=1):
+        return -sp.sqrt(sp.pi) / 2 * sp.exp(self.args[0] + self**2)
+
+    def _eval_rewrite_as_erfcinv(self, v, **kwargs):
+        return sp.erfcinv(sp.exp(v))
+
+    def _eval_evalf(self, prec):
+        from symflow.core.special import mpmath_function
+
+        inverse = mpmath_function(sp.Symbol("y"), sp.erfcinv(sp.Symbol("y")))
+        return _mpmath_evalf(self.args[0], prec, lambda v: inverse(mp.exp(v)))
+
+    def _latex_body(self, printer) -> str:
+        return r"\operatorname{erfc}^{-1}\left(e^{" + printer._print(self.args[0]) + r"}\right)"
+
+
 class hypot(sp.Function):  # noqa: N801
     r"""hypot(a, b) = √(a² + b²), without overflow or underflow of the squares.
 
@@ -651,7 +684,9 @@ def _see_through(expr: sp.Basic, definitions: Mapping[sp.Symbol, sp.Expr]) -> sp
             and f.exp.is_even
             and f.exp > 0
         ):
-            swaps[f] = value.base ** (f.exp / 2)  # (√t)² = t: the square of a subnormal √t loses digits
+            swaps[f] = value.base ** (
+                f.exp / 2
+            )  # (√t)² = t: the square of a subnormal √t loses digits
     out = expr.xreplace(swaps) if swaps else expr
     return _scaled_states(_shifted_states(out, definitions), definitions)
 
@@ -723,11 +758,9 @@ def _walk(e: sp.Basic, memo: dict) -> sp.Basic:
         elif isinstance(node, exact_difference):
             out = _exact_difference(*node.args)
         elif isinstance(node, sp.erfinv) and _near_one(node.args[0]) is not None:
-            # erf⁻¹(∓1 ± r) = ∓erfc⁻¹(r): −1 + 2x has rounded to −1 for x < 1e-17
-            sign, r = _near_one(node.args[0])
-            out = sign * sp.erfcinv(r)
-        elif isinstance(node, sp.erfcinv) and isinstance(node.args[0], sp.exp):
-            out = _erfcinv_of_exp(node.args[0].args[0])
+            out = _erfinv_near_one(*_near_one(node.args[0]))
+        elif isinstance(node, sp.erfcinv) and _exponent(node.args[0]) is not None:
+            out = erfcinv_exp(_exponent(node.args[0]))
         elif _is_lambertw0(node) and isinstance(node.args[0], sp.exp):
             out = lambertw_exp(node.args[0].args[0])  # W₀(e^u): e^u overflows from 709.78
         elif isinstance(node, sp.tan):
@@ -745,42 +778,6 @@ def _walk(e: sp.Basic, memo: dict) -> sp.Basic:
     return out
 
 
-def complement(add: sp.Expr) -> sp.Expr:
-    """c + k·h(u) written without the cancellation of its two terms, for the functions
-    whose value approaches −c/k in a tail:
-
-        1 + erf(u) = erfc(−u) = 2Φ(√2·u),   1 − erf(u) = erfc(u) = 2Φ(−√2·u),
-        π/2 + atan(u) = atan2(1, −u),   π/2 − atan(u) = atan2(1, u).
-
-    (A probability F_Z(g(x)) with g a quantile function, such as (1 + erf(x/√2))/2 or
-    atan(x)/π + 1/2, is otherwise 0 in float64 once it falls below 1e-16.)
-
-    Examples
-    --------
-    >>> u = sp.Symbol("u", real=True)
-    >>> complement(sp.atan(u) + sp.pi / 2), complement(1 - sp.erf(u))
-    (atan2(1, -u), 2*StandardNormalCdf(-sqrt(2)*u))
-    """
-    if not isinstance(add, sp.Add) or len(add.args) != 2:
-        return add
-    c, term = add.as_two_terms()
-    if not c.is_number:
-        c, term = term, c
-    k, h = term.as_independent(*term.free_symbols, as_Add=False) if term.free_symbols else (1, term)
-    if not c.is_number or c == 0 or not isinstance(h, sp.erf | sp.atan):
-        return add
-    u = h.args[0]
-    ratio = sp.nsimplify(c / k) if isinstance(h, sp.atan) else c / k
-    if isinstance(h, sp.erf) and ratio in (1, -1):
-        # k·(±1 + erf(u)) = ±k·erfc(∓u) = ±2k·Φ(±√2·u) (SymPy would turn erfc(−u) back
-        # into 2 − erfc(u))
-        return 2 * k * ratio * StandardNormalCdf(ratio * sp.sqrt(2) * u)
-    if isinstance(h, sp.atan) and ratio in (sp.pi / 2, -sp.pi / 2):
-        sign = 1 if ratio.could_extract_minus_sign() is False else -1
-        return sign * k * sp.atan2(1, -sign * u)  # k·(atan(u) ± π/2)
-    return add
-
-
 def _near_one(arg: sp.Expr) -> tuple[int, sp.Expr] | None:
     """(s, r) with arg = s·(1 − r), s = ±1, r not a number; None for other arguments."""
     if not isinstance(arg, sp.Add):
@@ -791,15 +788,37 @@ def _near_one(arg: sp.Expr) -> tuple[int, sp.Expr] | None:
     return int(c), -c * rest
 
 
+def _erfinv_near_one(sign: int, r: sp.Expr) -> sp.Expr:
+    """erf⁻¹(s·(1 − r)) = s·erfc⁻¹(r) for r < 1 and −s·erfc⁻¹(2 − r) above, with 2 − r
+    rewritten (−2·expm1(y) for r = 2e^y): s·(1 − r) rounds to ±1 where r or 2 − r is
+    below 1e-16 (the normal quantile √2·erf⁻¹(2u − 1) at u = 1e-20 and at u = e^(−1e-20))."""
+    far = _walk(2 - r, {})
+    near = _walk(sp.erfcinv(r), {})
+    return sp.Piecewise((sign * near, r < 1), (-sign * sp.erfcinv(far), True))
+
+
+def _exponent(arg: sp.Expr) -> sp.Expr | None:
+    """v + log k for arg = k·e^v with a number k > 0 (e^v as a state underflows where
+    its exponent does not), else None."""
+    k, core = arg.as_coeff_Mul()
+    if isinstance(core, sp.exp) and k.is_positive:
+        return core.args[0] + sp.log(k) if k != 1 else core.args[0]
+    return None
+
+
 def _tan(arg: sp.Expr) -> sp.Expr:
     """tan(u + c) with c an odd multiple of π/2 as −cot(u) (SymPy's own identity, once the
-    argument is expanded: tan(π·(e^y − ½)) rounds onto the pole at y = −300, where
-    u + c is −π/2 to the last digit, and −cot(π·e^y) does not)."""
+    argument is expanded) away from its zero: tan(π·(e^y − ½)) rounds onto the pole at
+    y = −300, where u + c is −π/2 to the last digit, and −cot(π·e^y) does not; next to
+    the zero the argument as written keeps its digits (π·(x − ½) with x − ½ exact)."""
     expanded = sp.expand_mul(arg)
-    out = sp.tan(expanded) if isinstance(expanded, sp.Add) else sp.tan(arg)
-    if isinstance(out, sp.Mul) and len(out.args) == 2 and out.args[0] == -1:
-        return -_next_period(out.args[1])
-    return _next_period(out)
+    if not isinstance(expanded, sp.Add):
+        return _next_period(sp.tan(arg))
+    out = sp.tan(expanded)
+    if isinstance(out, sp.tan):
+        return _next_period(out)
+    far = -_next_period(-out) if out.could_extract_minus_sign() else _next_period(out)
+    return sp.Piecewise((sp.tan(arg), sp.Abs(expanded) < sp.pi / 4), (far, True))
 
 
 def _next_period(e: sp.Expr) -> sp.Expr:
@@ -1017,21 +1036,6 @@ def _log_tail(arg: sp.Expr) -> sp.Expr | None:
         sign = 1 if k > 0 else -1
         return _log(2 * c) + log_ndtr(sign * sp.sqrt(2) * v)
     return None
-
-
-def _erfcinv_of_exp(v: sp.Expr) -> sp.Expr:
-    """erfc⁻¹(e^v) without rounding e^v: erf⁻¹(−expm1(v)) near v = 0 (where e^v rounds to
-    1), erfc⁻¹(e^v) in the bulk, and below v = −700 (where e^v is subnormal or 0) four
-    Newton steps on log erfc(w) = v, log erfc(w) = log 2 + log_ndtr(−√2·w), from the
-    asymptote erfc(w) ~ e^(−w²)/(w√π)."""
-    w = sp.sqrt(-v - sp.log(sp.sqrt(-v * sp.pi)))
-    for _ in range(4):
-        g = sp.log(2) + log_ndtr(-sp.sqrt(2) * w) - v
-        slope = -2 / sp.sqrt(sp.pi) * sp.exp(-(w**2) - (g + v))
-        w = w - g / slope
-    return sp.Piecewise(
-        (sp.erfinv(-expm1(v)), v > -0.5), (sp.erfcinv(sp.exp(v)), v > -700), (w, True)
-    )
 
 
 def _log_sum(arg: sp.Add) -> sp.Expr:

@@ -73,6 +73,7 @@ __all__ = [
     "gammaln",
     "lambertw0",
     "lambertw0_exp",
+    "erfcinv_exp",
     "lambertwm1",
     "log_ndtr",
     "loggamma",
@@ -555,3 +556,26 @@ def lambertwm1(x):
         return _lambertw_halley(x, w)
     logx = math.log(-x)
     return _lambertw_log(logx, logx - math.log(-logx))
+
+
+_SQRT_PI = math.sqrt(math.pi)
+
+
+@_jit
+def erfcinv_exp(v):
+    """erfc⁻¹(e^v) for v <= log 2, also where e^v rounds to 1 (v near 0) or underflows
+    (v < −708): erf⁻¹(−expm1 v) above v = −½, erfc⁻¹(e^v) down to −700, and below four
+    Newton steps on log erfc(w) = v (log erfc(w) = log 2 + log Φ(−√2·w)) from the
+    asymptote erfc(w) ~ e^(−w²)/(w√π)."""
+    if v != v:
+        return v
+    if v > -0.5:
+        return erfinv(-math.expm1(v))
+    if v > -700.0:
+        return erfcinv(math.exp(v))
+    w = math.sqrt(-v - math.log(math.sqrt(-v) * _SQRT_PI))
+    for _ in range(4):
+        g = math.log(2.0) + log_ndtr(-math.sqrt(2.0) * w) - v
+        slope = -2.0 / _SQRT_PI * math.exp(-w * w - (g + v))
+        w = w - g / slope
+    return w

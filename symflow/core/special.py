@@ -32,6 +32,7 @@ from typing import Any, NamedTuple
 import sympy as sp
 
 __all__ = [
+    "complement",
     "Monotone",
     "Step",
     "step_of",
@@ -505,6 +506,44 @@ def _mp_betainc_regularized(a, b, x1, x2):
     return mpmath.betainc(a, b, x1, x2, regularized=True)
 
 
+def complement(add: sp.Expr) -> sp.Expr:
+    """c + k·h(u) written without the cancellation of its two terms, for the functions
+    whose value approaches −c/k in a tail:
+
+        1 + erf(u) = erfc(−u) = 2Φ(√2·u),   1 − erf(u) = erfc(u) = 2Φ(−√2·u),
+        π/2 + atan(u) = atan2(1, −u),   π/2 − atan(u) = atan2(1, u).
+
+    (A probability F_Z(g(x)) with g a quantile function, such as (1 + erf(x/√2))/2 or
+    atan(x)/π + 1/2, is otherwise 0 in float64 once it falls below 1e-16.)
+
+    Examples
+    --------
+    >>> u = sp.Symbol("u", real=True)
+    >>> complement(sp.atan(u) + sp.pi / 2), complement(1 - sp.erf(u))
+    (atan2(1, -u), 2*StandardNormalCdf(-sqrt(2)*u))
+    """
+    if not isinstance(add, sp.Add) or len(add.args) != 2:
+        return add
+    c, term = add.as_two_terms()
+    if not c.is_number:
+        c, term = term, c
+    k, h = term.as_independent(*term.free_symbols, as_Add=False) if term.free_symbols else (1, term)
+    if not c.is_number or c == 0 or not isinstance(h, sp.erf | sp.atan):
+        return add
+    u = h.args[0]
+    ratio = sp.nsimplify(c / k) if isinstance(h, sp.atan) else c / k
+    if isinstance(h, sp.erf) and ratio in (1, -1):
+        # k·(±1 + erf(u)) = ±k·erfc(∓u) = ±2k·Φ(±√2·u) (SymPy would turn erfc(−u) back
+        # into 2 − erfc(u))
+        from symflow.core.bases.functions import StandardNormalCdf
+
+        return 2 * k * ratio * StandardNormalCdf(ratio * sp.sqrt(2) * u)
+    if isinstance(h, sp.atan) and ratio in (sp.pi / 2, -sp.pi / 2):
+        sign = 1 if ratio.could_extract_minus_sign() is False else -1
+        return sign * k * sp.atan2(1, -sign * u)  # k·(atan(u) ± π/2)
+    return add
+
+
 def mpmath_function(args, expr: sp.Expr) -> Callable:
     """``expr`` as a function of ``args`` evaluated by mpmath (at the caller's working
     precision), erfc⁻¹, LambertW branches and the incomplete-gamma/beta inverses included.
@@ -519,6 +558,7 @@ def mpmath_function(args, expr: sp.Expr) -> Callable:
     26.209469960516123886
     """
     extra = {
+        "StandardNormalCdf": _mp_ncdf,
         "erfcinv": _mp_erfcinv,
         "gammaincinv": _mp_inverse(_LOWER_GAMMA),
         "gammainccinv": _mp_inverse(_UPPER_GAMMA),
@@ -527,7 +567,15 @@ def mpmath_function(args, expr: sp.Expr) -> Callable:
         "betainc_regularized": _mp_betainc_regularized,
         "zeta_prime": _mp_zeta_prime,
     }
+    # 1 + erf(u) as 2Φ(√2·u): at 30 digits erf(−1e8) is −1 and log(1 + erf(u)) −inf
+    expr = expr.replace(lambda e: isinstance(e, sp.Add) and e.has(sp.erf, sp.atan), complement)
     return sp.lambdify(args, expr, modules=[extra, "mpmath"])
+
+
+def _mp_ncdf(t):
+    import mpmath
+
+    return mpmath.ncdf(t)
 
 
 def _two_argument(expr: sp.Expr, t: sp.Symbol) -> Step | None:

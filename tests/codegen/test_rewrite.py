@@ -59,7 +59,10 @@ def test_kernel_header_imports_the_helpers(helpers):
 
 def float64(expr, symbol, helpers):
     """expr as a float64 function, through the kernel helpers (log1p/expm1 from math)."""
+    from symflow.codegen import special
+
     table = {name: helpers[target] for name, target in TRANSLATIONS.items() if "." not in target}
+    table["erfcinv_exp"] = special.erfcinv_exp
     f = sp.lambdify(symbol, expr, modules=[table, "scipy", "numpy"])
 
     def call(v):
@@ -76,6 +79,7 @@ MPMATH = {
     "hypot1": lambda v: mp.sqrt(1 + v * v),
     "sub_exact": lambda v, hi, lo: (v - hi) - lo,
     "erfcinv": lambda v: mp.erfinv(1 - v),
+    "erfcinv_exp": lambda v: mp.erfinv(1 - mp.exp(v)),
 }
 
 
@@ -174,12 +178,35 @@ CASES = [
     # atan u + π/2 rounds to 0 below u = −1e16
     ("log(atan(x)+pi/2)", sp.log(sp.atan(x) + sp.pi / 2), x, None, (-30, 30), [-1e20, -1e300]),
     # π·(e^x − ½) rounds onto the pole −π/2 below x = −37
-    ("tan(pi*(exp(x)-1/2))", sp.tan(sp.pi * (sp.exp(x) - sp.S.Half)), x, None, (-5, -0.01), [-50.0, -300.0]),
+    (
+        "tan(pi*(exp(x)-1/2))",
+        sp.tan(sp.pi * (sp.exp(x) - sp.S.Half)),
+        x,
+        None,
+        (-5, -0.01),
+        [-50.0, -300.0],
+    ),
     # the zero of sin(π·x) and the pole of cot(π·e^x) at π, where π·x has rounded
-    ("sin(pi*x)", sp.sin(sp.pi * x), x, None, (0.01, 1.99), [1 - 2.0**-52, 1 + 1e-12, 0.9999999999]),
+    (
+        "sin(pi*x)",
+        sp.sin(sp.pi * x),
+        x,
+        None,
+        (0.01, 1.99),
+        [1 - 2.0**-52, 1 + 1e-12, 0.9999999999],
+    ),
     ("cot(pi*exp(x))", sp.cot(sp.pi * sp.exp(x)), x, None, (-3, -0.01), [-1e-20, -1e-300]),
     # 2x − 1 rounds to −1 below x = 1e-17 (the normal quantile √2·erf⁻¹(2x − 1))
-    ("erfinv(2x-1)", sp.erfinv(2 * p - 1), p, -sp.erfcinv(2 * p), (0.01, 0.99), [1e-20, 1e-300]),
+    ("erfinv(2x-1)", sp.erfinv(2 * p - 1), p, None, (0.01, 0.99), [1e-20, 1e-300]),
+    # and 2e^y − 1 rounds to 1 above y = −1e-17 (the quantile of log Φ(Z))
+    (
+        "erfinv(2exp(y)-1)",
+        sp.erfinv(2 * sp.exp(-p) - 1),
+        p,
+        None,
+        (0.01, 5),
+        [1e-20, 1e-300, 800.0],
+    ),
 ]
 IDS = [c[0] for c in CASES]
 FORMS = [pytest.param(c[1], c[3], id=c[0]) for c in CASES if c[3] is not None]
