@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 import sympy as sp
 
 from symflow.core.budget import OutOfTime, attempt, time_limit
-from symflow.core.intervals import in_order, intersect_intervals
+from symflow.core.intervals import describe_set, in_order, intersect_intervals
 from symflow.core.program import Assignment, MarginalProgram, Path, VectorMarginalProgram
 from symflow.core.simplify import shortest_form, tidy_log
 from symflow.core.transform import Transform
@@ -640,10 +640,10 @@ def to_pieces(terms, y: sp.Symbol) -> list[tuple[sp.Expr, sp.Interval]] | None:
                 if isinstance(t.density, _Divergent):
                     density, w, a, b = t.density.where
                     raise DivergenceError(
-                        f"For {y} in {p}, the integral of the joint density {density} over "
-                        f"the auxiliary {w} from {a} to {b} diverges: the outputs have no "
-                        f"density there (a set of positive probability maps onto too small a "
-                        f"set). Check the map."
+                        f"For {y} in {describe_set(p)}, the integral of the joint density "
+                        f"{density} over the auxiliary {w} from {a} to {b} diverges: the "
+                        f"outputs have no density there (a set of positive probability maps "
+                        f"onto too small a set). Check the map."
                     )
                 located.append((t.density, p))
     if not located:
