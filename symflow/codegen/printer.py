@@ -21,6 +21,7 @@ import sympy as sp
 from sympy.codegen.cfunctions import expm1, log1p
 from sympy.printing.pycode import PythonCodePrinter
 
+from symflow.core.constants import certified_value
 from symflow.core.special import known_derivatives
 from symflow.errors import CompileError
 
@@ -186,7 +187,9 @@ def fold_constants(expr: sp.Expr) -> sp.Expr:
         if e.is_Atom and not e.is_NumberSymbol:
             return e
         if e.is_number and not e.is_Rational:
-            value = e.evalf(30)
+            # certified digits: 1 − erf(100) is 6.4e-4346, which a plain evalf of the
+            # difference gives as noise
+            value = certified_value(e) or e.evalf(30)
             if value.is_Float:
                 return value  # 30 digits: printed as the correctly rounded double
             if value.is_real is False or value.has(sp.I):
@@ -246,6 +249,20 @@ def _coefficient_into_power(expr: sp.Mul) -> sp.Expr | None:
         others = factors[:i] + factors[i + 1 :]
         return sp.Mul(sp.sign(k), scaled, *others, evaluate=False)
     return None
+
+
+def _binary_scale(k: sp.Expr) -> tuple[float, int] | None:
+    """(m, E) with k = m·2^E to 17 digits and 1/2 ≤ |m| < 1, for a number k outside the
+    normal float range; None for any other k."""
+    if not isinstance(k, sp.Rational | sp.Float) or k == 0:
+        return None
+    value = sp.Float(k, 30)
+    sign, mantissa, exponent, bits = value._mpf_
+    power = exponent + bits
+    if -1021 <= power <= 1024:  # |k| in [2^-1022, 2^1024): a normal float
+        return None
+    m = float(sp.Float(sp.Rational(mantissa, 2**bits), 30))
+    return (-m if sign else m), int(power)
 
 
 def _power_of_two(k: sp.Rational) -> bool:
@@ -467,6 +484,12 @@ class KernelPrinter(PythonCodePrinter):
             # (k·b)·b: b·b overflows from |b| = 1.34e154, k·b² (−x²/2) only from 1.9e154
             inner = self.parenthesize(sp.Mul(k, base, evaluate=False), PRECEDENCE_MUL)
             return f"({inner}*{self.parenthesize(base, PRECEDENCE_MUL + 1)})"
+        scaled = _binary_scale(k)
+        if scaled is not None and rest != 1:
+            # k·y with k beyond the floats (erfc(100) = 6.4e-4346): k = m·2^E, 1/2 ≤ |m| < 1,
+            # and ldexp(m·y, E) is k·y rounded where it is a float (y = 1e300, k = 1e-400)
+            m, power = scaled
+            return f"math.ldexp({m!r} * {self.parenthesize(rest, PRECEDENCE_MUL)}, {power})"
         return super()._print_Mul(expr)
 
     def _print_Add(self, expr, order=None):

@@ -299,7 +299,10 @@ class Emitter:
         definitions: dict = {}
         values = []
         for a in assignments:
-            values.append(self.rename(stabilise(a.value, definitions=definitions)))
+            # constants folded first, so that CSE does not hoist log(erfc(100)) as the
+            # log of a float that underflows
+            value = stabilise(a.value, definitions=definitions)
+            values.append(self.rename(fold_constants(value)))
             definitions[a.target] = a.value
         replacements, reduced = sp.cse(
             values, symbols=sp.numbered_symbols("c_", real=True), optimizations="basic"

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import sympy as sp
 
 from symflow.core.budget import attempt
+from symflow.core.constants import sign_of_constant
 from symflow.core.continuity import (
     assumptions_phrase,
     parameter_advice,
@@ -880,6 +881,8 @@ def _proven_sign(d: sp.Expr, t: sp.Symbol, interval: sp.Interval) -> int | None:
         sign = sign_on(d, t, interval)
     if sign is None and d.free_symbols - {t}:
         sign = sign_by_ranges(d, t, interval)
+    if sign is None and not d.free_symbols:  # 1/(1 − erf(100)): digits SymPy certifies
+        sign = sign_of_constant(d) or None
     return sign
 
 
@@ -1202,6 +1205,14 @@ def _pieces_from_roots(f, t, dp, tp, part, label, var, base=None) -> list[Piece]
         if direction == 0:
             if dp.is_zero or _constant_numerically(f.xreplace({t: tp}), tp, sub):
                 _raise_flat(f, t, sub, label, var, base)
+            if not dp.free_symbols:
+                raise MonotonicityError(
+                    f"Cannot decide whether {label} is increasing or decreasing in {var}: its "
+                    f"derivative is the constant {dp}, and symflow cannot decide its sign "
+                    f"(SymPy cannot tell it from 0 with 2000 digits of working precision). "
+                    f"Write the constant in a form whose sign SymPy can prove, or give its "
+                    f"value."
+                )
             raise MonotonicityError(
                 f"Cannot decide whether {label} is increasing or decreasing in {var} on "
                 f"{describe_set(sub)}: its derivative {_shown(dp, tp, var)} "
