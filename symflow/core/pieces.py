@@ -44,7 +44,7 @@ from symflow.core.intervals import (
     step_limit,
     symbol_on,
 )
-from symflow.core.set_words import progression_words, progressions
+from symflow.core.set_words import isolated_points, progression_words
 from symflow.core.simplify import sign_by_assumptions
 from symflow.core.special import decompose, mpmath_function
 from symflow.errors import MonotonicityError, PointMassError, SupportError
@@ -302,12 +302,13 @@ def _raise_if_infinitely_many_poles(missing: sp.Set, support, label, var, base) 
     """MonotonicityError when f is undefined at infinitely many isolated points of the
     support (the poles pi/2 + pi*k of tan on the real line): a set of probability 0, but
     between them f has infinitely many monotone pieces."""
-    found = progressions(missing)
-    if found is None:
+    found = isolated_points(missing)
+    if found is None or not found[1]:
         return
-    steps, _ = found
+    points, steps = found
+    alone = "".join(f"{var} = {p} and at " for p in in_order(points) or points)
     raise_infinitely_many_pieces(
-        f"{label} is undefined at {var} = {progression_words(steps)} for every integer k",
+        f"{label} is undefined at {alone}{var} = {progression_words(steps)} for every integer k",
         support,
         base,
     )

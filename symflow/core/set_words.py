@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-__all__ = ["describe_set", "progressions", "progression_words"]
+__all__ = ["describe_set", "progressions", "progression_words", "isolated_points"]
 
 #: the name of the integer in a written progression
 _K = sp.Symbol("k", integer=True)
@@ -67,6 +67,58 @@ def progressions(s: sp.Set) -> tuple[list[tuple[sp.Expr, sp.Expr]], sp.Set] | No
             return None
         found.append(one)
     return _merged(found), within
+
+
+def isolated_points(s: sp.Set) -> tuple[list[sp.Expr], list[tuple[sp.Expr, sp.Expr]]] | None:
+    """``s`` as finitely many points and progressions {b + a*k : k integer} (points of s,
+    and s within the progressions), or None when it is not of that form.
+
+    Reads what ``continuous_domain`` leaves of tan(z)/z on the line: S less the union of
+    disjoint intervals I_j, each less the same progression P, is (S less the I_j) with
+    the points of P in S.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> n = sp.Symbol("n", integer=True)
+    >>> poles = sp.ImageSet(sp.Lambda(n, n * sp.pi + sp.pi / 2), sp.S.Integers)
+    >>> parts = [sp.Complement(i, poles, evaluate=False)
+    ...          for i in (sp.Interval.open(-sp.oo, 0), sp.Interval.open(0, sp.oo))]
+    >>> isolated_points(sp.Complement(sp.S.Reals, sp.Union(*parts, evaluate=False),
+    ...                               evaluate=False))
+    ([0], [(pi, pi/2)])
+    """
+    s = _unnest(s)
+    if isinstance(s, sp.FiniteSet):
+        return list(s), []
+    found = progressions(s)
+    if found is not None:
+        return [], found[0]
+    if isinstance(s, sp.Union):
+        points, steps = [], []
+        for part in s.args:
+            inner = isolated_points(part)
+            if inner is None:
+                return None
+            points += inner[0]
+            steps += inner[1]
+        return points, _merged(steps)
+    if isinstance(s, sp.Complement) and isinstance(s.args[1], sp.Union):
+        outer, pieces = s.args[0], s.args[1].args
+        if not all(isinstance(p, sp.Complement) for p in pieces):
+            return None
+        lines = [p.args[0] for p in pieces]
+        removed = {p.args[1] for p in pieces}
+        if len(removed) != 1 or not all(isinstance(i, sp.Interval) for i in lines):
+            return None
+        if any(not a.intersect(b).is_empty for i, a in enumerate(lines) for b in lines[i + 1 :]):
+            return None
+        rest = sp.Complement(outer, sp.Union(*lines))
+        inner = isolated_points(removed.pop())
+        if not (isinstance(rest, sp.FiniteSet) or rest.is_empty) or inner is None:
+            return None
+        return [*rest, *inner[0]], inner[1]
+    return None
 
 
 def progression_words(steps: list[tuple[sp.Expr, sp.Expr]]) -> str:
