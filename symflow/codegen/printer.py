@@ -79,6 +79,7 @@ HELPERS = (
     "from symflow.codegen.helpers import log1p_sq as _log1p_sq, logcosh as _logcosh\n"
     "from symflow.codegen.helpers import logsinh as _logsinh, sub_exact as _sub_exact\n"
     "from symflow.codegen.helpers import hypot1 as _hypot1, sigmoid as _sigmoid\n"
+    "from symflow.codegen.helpers import sign_of_products as _sign_of_products\n"
 )
 
 
