@@ -32,6 +32,7 @@ __all__ = [
     "SPECIAL_FUNCTIONS",
     "register",
     "fold_constants",
+    "fold_beyond_floats",
     "special_import",
 ]
 
@@ -172,6 +173,48 @@ def special_import(printer: KernelPrinter) -> str:
     'from symflow.codegen import special'
     """
     return "from symflow.codegen import special\n" if printer.uses_special else ""
+
+
+def fold_beyond_floats(expr: sp.Basic) -> sp.Basic:
+    """Replace each symbol-free subexpression that holds a value beyond the float range
+    (1 − erf(100) = 6.4e-4346, and log(1 − erf(100)), which contains it) by its certified
+    Float; other constants are left for :func:`fold_constants` at print time.
+
+    Done before common subexpressions are taken out, which would otherwise compute
+    log(c_0) of a c_0 = 1 − erf(100) that is 0.0 as a float.
+
+    Examples
+    --------
+    >>> x = sp.Symbol("x")
+    >>> fold_beyond_floats(x + sp.log(1 - sp.erf(100)) + sp.log(3))
+    x - 10005.1775851226643325704667821 + log(3)
+    """
+
+    def fold(e: sp.Basic) -> sp.Basic:
+        if e.is_Atom or not e.args:
+            return e
+        if isinstance(e, sp.Expr) and e.is_number and not e.is_Rational:
+            if _beyond_floats(e):
+                value = certified_value(e)
+                if value is not None:
+                    return value
+            return e
+        args = [fold(a) for a in e.args]
+        changed = any(new is not old for new, old in zip(args, e.args, strict=True))
+        return e.func(*args) if changed else e
+
+    return fold(expr)
+
+
+def _beyond_floats(e: sp.Expr) -> bool:
+    """e, or a constant inside it, is nonzero and outside [2^-1022, 2^1024) in magnitude."""
+    for node in sp.preorder_traversal(e):
+        if node.is_Atom or not (isinstance(node, sp.Expr) and node.is_number):
+            continue
+        value = certified_value(node, 5)
+        if value is not None and value != 0 and not _TINY <= abs(value) < 2**1024:
+            return True
+    return False
 
 
 def fold_constants(expr: sp.Expr) -> sp.Expr:

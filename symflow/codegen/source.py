@@ -42,6 +42,7 @@ from symflow.codegen.printer import (
     HELPERS,
     SIMD_FUNCTIONS,
     KernelPrinter,
+    fold_beyond_floats,
     fold_constants,
     special_import,
 )
@@ -301,10 +302,10 @@ class Emitter:
         definitions: dict = {}
         values = []
         for a in assignments:
-            # constants folded first, so that CSE does not hoist log(erfc(100)) as the
-            # log of a float that underflows
+            # constants beyond the floats folded first, so that CSE does not hoist
+            # erfc(100) and print log(erfc(100)) as the log of a float 0
             value = stabilise(a.value, definitions=definitions)
-            values.append(self.rename(fold_constants(value)))
+            values.append(self.rename(fold_beyond_floats(value)))
             definitions[a.target] = a.value
         replacements, reduced = sp.cse(
             values, symbols=sp.numbered_symbols("c_", real=True), optimizations="basic"
