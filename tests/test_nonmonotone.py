@@ -274,7 +274,7 @@ BAD = [
         sf.Normal(0, 1),
         sp.sin(z),
         sf.MonotonicityError,
-        r"sin\(z\) has infinitely many .*branches.*Restrict the incoming support",
+        r"sin\(z\) has infinitely many .*monotone pieces.*Restrict the base to a bounded",
     ),
     ("cos-on-normal", sf.Normal(0, 1), sp.cos(z), sf.MonotonicityError, "infinitely many"),
     (

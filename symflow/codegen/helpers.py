@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 from numba import njit
 
 __all__ = [
@@ -40,6 +41,7 @@ __all__ = [
     "hypot1",
     "sub_exact",
     "combine_paths",
+    "sign_of_products",
 ]
 
 _JIT = {"cache": True, "error_model": "numpy"}
@@ -178,3 +180,63 @@ def combine_paths(lps, gs, hs, g, h):
         for k in range(P):
             h[j, k] -= g[j] * g[k]
     return m + math.log(s)
+
+
+@njit(**_JIT)
+def _two_product(a, b):
+    """(p, e) with p = fl(a·b) and p + e = a·b exactly (Dekker's split; |a|, |b| below
+    2^995 and |a·b| above 2^-969, where no part overflows or underflows)."""
+    p = a * b
+    c = 134217729.0 * a  # 2^27 + 1
+    a_hi = c - (c - a)
+    a_lo = a - a_hi
+    c = 134217729.0 * b
+    b_hi = c - (c - b)
+    b_lo = b - b_hi
+    return p, ((a_hi * b_hi - p) + a_hi * b_lo + a_lo * b_hi) + a_lo * b_lo
+
+
+@njit(**_JIT)
+def _grow(expansion, m, b):
+    """Add b to the nonoverlapping expansion[:m] (Shewchuk's Grow-Expansion); new length."""
+    q = b
+    for i in range(m):
+        s = q + expansion[i]
+        v = s - q
+        expansion[i] = (q - (s - v)) + (expansion[i] - v)  # the rounding error of q + e_i
+        q = s
+    expansion[m] = q
+    return m + 1
+
+
+@njit(**_JIT)
+def sign_of_products(*factors):
+    """sign(a₁·b₁ + a₂·b₂ + …) for factors (a₁, b₁, a₂, b₂, …), exact for float64 inputs.
+
+    The float sum decides where it is farther from 0 than its rounding error can reach;
+    next to 0 each product is split into its float and its exact error (two-product) and
+    the parts are summed exactly as a floating-point expansion (Shewchuk), whose sign is
+    that of its largest part. Exact unless a product's error underflows (|a·b| < 2^-969)
+    or a factor exceeds 2^995; NaN for NaN factors.
+    """
+    n = len(factors) // 2
+    total = 0.0
+    size = 0.0
+    for i in range(n):
+        p = factors[2 * i] * factors[2 * i + 1]
+        total += p
+        size += abs(p)
+    if total != total or math.isinf(size):
+        return total if total != total else math.copysign(1.0, total)
+    if abs(total) > 2.0 * (n + 2) * 1.1102230246251565e-16 * size + n * 5e-324:
+        return math.copysign(1.0, total)
+    expansion = np.zeros(2 * n)
+    m = 0
+    for i in range(n):
+        p, e = _two_product(factors[2 * i], factors[2 * i + 1])
+        m = _grow(expansion, m, p)
+        m = _grow(expansion, m, e)
+    for i in range(m - 1, -1, -1):
+        if expansion[i] != 0.0:
+            return math.copysign(1.0, expansion[i])
+    return 0.0

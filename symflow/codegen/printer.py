@@ -21,6 +21,7 @@ import sympy as sp
 from sympy.codegen.cfunctions import expm1, log1p
 from sympy.printing.pycode import PythonCodePrinter
 
+from symflow.core.constants import certified_value
 from symflow.core.special import known_derivatives
 from symflow.errors import CompileError
 
@@ -31,6 +32,7 @@ __all__ = [
     "SPECIAL_FUNCTIONS",
     "register",
     "fold_constants",
+    "fold_beyond_floats",
     "special_import",
 ]
 
@@ -78,6 +80,7 @@ HELPERS = (
     "from symflow.codegen.helpers import log1p_sq as _log1p_sq, logcosh as _logcosh\n"
     "from symflow.codegen.helpers import logsinh as _logsinh, sub_exact as _sub_exact\n"
     "from symflow.codegen.helpers import hypot1 as _hypot1, sigmoid as _sigmoid\n"
+    "from symflow.codegen.helpers import sign_of_products as _sign_of_products\n"
 )
 
 
@@ -172,6 +175,48 @@ def special_import(printer: KernelPrinter) -> str:
     return "from symflow.codegen import special\n" if printer.uses_special else ""
 
 
+def fold_beyond_floats(expr: sp.Basic) -> sp.Basic:
+    """Replace each symbol-free subexpression that holds a value beyond the float range
+    (1 − erf(100) = 6.4e-4346, and log(1 − erf(100)), which contains it) by its certified
+    Float; other constants are left for :func:`fold_constants` at print time.
+
+    Done before common subexpressions are taken out, which would otherwise compute
+    log(c_0) of a c_0 = 1 − erf(100) that is 0.0 as a float.
+
+    Examples
+    --------
+    >>> x = sp.Symbol("x")
+    >>> fold_beyond_floats(x + sp.log(1 - sp.erf(100)) + sp.log(3))
+    x - 10005.1775851226643325704667821 + log(3)
+    """
+
+    def fold(e: sp.Basic) -> sp.Basic:
+        if e.is_Atom or not e.args:
+            return e
+        if isinstance(e, sp.Expr) and e.is_number and not e.is_Rational:
+            if _beyond_floats(e):
+                value = certified_value(e)
+                if value is not None:
+                    return value
+            return e
+        args = [fold(a) for a in e.args]
+        changed = any(new is not old for new, old in zip(args, e.args, strict=True))
+        return e.func(*args) if changed else e
+
+    return fold(expr)
+
+
+def _beyond_floats(e: sp.Expr) -> bool:
+    """e, or a constant inside it, is nonzero and outside [2^-1022, 2^1024) in magnitude."""
+    for node in sp.preorder_traversal(e):
+        if node.is_Atom or not (isinstance(node, sp.Expr) and node.is_number):
+            continue
+        value = certified_value(node, 5)
+        if value is not None and value != 0 and not _TINY <= abs(value) < 2**1024:
+            return True
+    return False
+
+
 def fold_constants(expr: sp.Expr) -> sp.Expr:
     """Replace symbol-free irrational subexpressions by correctly rounded Floats."""
 
@@ -186,7 +231,9 @@ def fold_constants(expr: sp.Expr) -> sp.Expr:
         if e.is_Atom and not e.is_NumberSymbol:
             return e
         if e.is_number and not e.is_Rational:
-            value = e.evalf(30)
+            # certified digits: 1 − erf(100) is 6.4e-4346, which a plain evalf of the
+            # difference gives as noise
+            value = certified_value(e) or e.evalf(30)
             if value.is_Float:
                 return value  # 30 digits: printed as the correctly rounded double
             if value.is_real is False or value.has(sp.I):
@@ -246,6 +293,20 @@ def _coefficient_into_power(expr: sp.Mul) -> sp.Expr | None:
         others = factors[:i] + factors[i + 1 :]
         return sp.Mul(sp.sign(k), scaled, *others, evaluate=False)
     return None
+
+
+def _binary_scale(k: sp.Expr) -> tuple[float, int] | None:
+    """(m, E) with k = m·2^E to 17 digits and 1/2 ≤ |m| < 1, for a number k outside the
+    normal float range; None for any other k."""
+    if not isinstance(k, sp.Rational | sp.Float) or k == 0:
+        return None
+    value = sp.Float(k, 30)
+    sign, mantissa, exponent, bits = value._mpf_
+    power = exponent + bits
+    if -1021 <= power <= 1024:  # |k| in [2^-1022, 2^1024): a normal float
+        return None
+    m = float(sp.Float(sp.Rational(mantissa, 2**bits), 30))
+    return (-m if sign else m), int(power)
 
 
 def _power_of_two(k: sp.Rational) -> bool:
@@ -470,6 +531,12 @@ class KernelPrinter(PythonCodePrinter):
             # (k·b)·b: b·b overflows from |b| = 1.34e154, k·b² (−x²/2) only from 1.9e154
             inner = self.parenthesize(sp.Mul(k, base, evaluate=False), PRECEDENCE_MUL)
             return f"({inner}*{self.parenthesize(base, PRECEDENCE_MUL + 1)})"
+        scaled = _binary_scale(k)
+        if scaled is not None and rest != 1:
+            # k·y with k beyond the floats (erfc(100) = 6.4e-4346): k = m·2^E, 1/2 ≤ |m| < 1,
+            # and ldexp(m·y, E) is k·y rounded where it is a float (y = 1e300, k = 1e-400)
+            m, power = scaled
+            return f"math.ldexp({m!r} * {self.parenthesize(rest, PRECEDENCE_MUL)}, {power})"
         return super()._print_Mul(expr)
 
     def _print_Add(self, expr, order=None):

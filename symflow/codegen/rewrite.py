@@ -109,6 +109,7 @@ import sympy as sp
 from sympy.codegen.cfunctions import expm1, log1p
 
 from symflow.core.bases.functions import StandardNormalCdf
+from symflow.core.budget import attempt
 from symflow.core.constants import is_finite_number
 from symflow.core.edges import exact_difference
 from symflow.core.special import complement, log_ndtr
@@ -117,6 +118,8 @@ from symflow.errors import CompileError
 __all__ = [
     "stabilise",
     "float_membership",
+    "exact_membership",
+    "sign_of_products",
     "softplus",
     "sigmoid",
     "logcosh",
@@ -593,6 +596,7 @@ TRANSLATIONS: dict[str, str] = {
     "log1p": "math.log1p",
     "expm1": "math.expm1",
     "sub_exact": "_sub_exact",
+    "sign_of_products": "_sign_of_products",
 }
 
 
@@ -1301,3 +1305,78 @@ def _as_float(c: sp.Expr) -> float | None:
         return None
     f = float(c)
     return f if sp.Rational(f) == c else None
+
+
+class sign_of_products(sp.Function):  # noqa: N801
+    """sign_of_products(a1, b1, a2, b2, …) = sign(a1·b1 + a2·b2 + …), which the kernels
+    decide exactly for float64 factors (:func:`symflow.codegen.helpers.sign_of_products`)."""
+
+    def _eval_evalf(self, prec):
+        factors = self.args
+        total = sp.Add(*[a * b for a, b in zip(factors[::2], factors[1::2], strict=True)])
+        return sp.sign(total)._eval_evalf(prec) if total.is_number else None
+
+
+def exact_membership(condition: sp.Basic, assignments, inputs) -> sp.Basic:
+    """``condition`` with each comparison that is a polynomial of degree ≤ 2 in several
+    coordinates of x (x2 − x1² ≥ 0 on the latent state z2 = x2 − x1²) decided by the exact
+    sign of that polynomial, :class:`sign_of_products`: computed in floats, x2 − x1·x1
+    rounds, and a point one rounding from the edge falls on the wrong side.
+
+    A polynomial qualifies when, after its rational coefficients are cleared, each
+    monomial is c·x_i·x_j with c a power of two, or c·x_i or c with c a float.
+
+    Examples
+    --------
+    >>> from symflow.core.assignment import Assignment
+    >>> x1, x2, z = sp.symbols("x1 x2 z", real=True)
+    >>> passes = [Assignment(z, x2 - x1**2)]
+    >>> exact_membership(z >= 0, passes, [x1, x2])
+    sign_of_products(-x1, x1, 1.0, x2) >= 0
+    """
+    values: dict[sp.Symbol, sp.Expr] = {}
+    for a in assignments:
+        if a.kind == "state":
+            values[a.target] = a.value.xreplace(values)
+    kept = []
+    for relation in sp.And.make_args(condition):
+        exact = None
+        if isinstance(relation, sp.core.relational.Relational):
+            in_x = relation.xreplace(values)
+            if isinstance(in_x, sp.core.relational.Relational):
+                exact = _exact_comparison(in_x, inputs)
+        kept.append(exact if exact is not None else relation)
+    return sp.And(*kept)
+
+
+def _exact_comparison(relation, inputs) -> sp.Basic | None:
+    """``P(x) rel 0`` as ``sign_of_products(…) rel 0``, or None (see exact_membership)."""
+    used = relation.free_symbols
+    if len(used) < 2 or not used <= set(inputs):
+        return None
+    difference = relation.lhs - relation.rhs
+    if not difference.is_polynomial(*used):
+        return None
+    poly = attempt(lambda: sp.Poly(difference, *sorted(used, key=str)), 2.0, None)
+    if poly is None or poly.total_degree() > 2 or not all(c.is_Rational for c in poly.coeffs()):
+        return None
+    scale = sp.ilcm(*[c.q for c in poly.coeffs()])
+    factors: list[sp.Expr] = []
+    for monomial, c in poly.terms():
+        c = c * scale
+        if not _is_float(c):
+            return None
+        variables = [v for v, k in zip(poly.gens, monomial, strict=True) for _ in range(k)]
+        if len(variables) == 2:
+            if abs(c).p & (abs(c).p - 1) or c.q != 1:  # c·x_i would round
+                return None
+            factors += [c * variables[0], variables[1]]
+        elif len(variables) == 1:
+            factors += [sp.Float(c), variables[0]]
+        else:
+            factors += [sp.Float(c), sp.Float(1.0)]
+    return type(relation)(sign_of_products(*factors), 0)
+
+
+def _is_float(c: sp.Rational) -> bool:
+    return c.is_Rational and sp.Rational(float(c)) == c

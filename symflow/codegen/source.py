@@ -42,6 +42,7 @@ from symflow.codegen.printer import (
     HELPERS,
     SIMD_FUNCTIONS,
     KernelPrinter,
+    fold_beyond_floats,
     fold_constants,
     special_import,
 )
@@ -146,7 +147,9 @@ class Emitter:
         self.solvers: list[ast.stmt] = []
         self._solver_of: dict[type, str] = {}
         # helpers of the stable rewrites that the shared printer table does not name
-        self.printer.known_functions.update({"sub_exact": STABLE_TRANSLATIONS["sub_exact"]})
+        self.printer.known_functions.update(
+            {name: STABLE_TRANSLATIONS[name] for name in ("sub_exact", "sign_of_products")}
+        )
 
     def sibling(self) -> Emitter:
         """An emitter of the same program with fresh names, sharing this one's printer and
@@ -299,7 +302,10 @@ class Emitter:
         definitions: dict = {}
         values = []
         for a in assignments:
-            values.append(self.rename(stabilise(a.value, definitions=definitions)))
+            # constants beyond the floats folded first, so that CSE does not hoist
+            # erfc(100) and print log(erfc(100)) as the log of a float 0
+            value = stabilise(a.value, definitions=definitions)
+            values.append(self.rename(fold_beyond_floats(value)))
             definitions[a.target] = a.value
         replacements, reduced = sp.cse(
             values, symbols=sp.numbered_symbols("c_", real=True), optimizations="basic"
@@ -477,12 +483,14 @@ def stable_assignments(assignments) -> tuple:
 def vector_membership(program, path) -> sp.Basic:
     """``x in support`` of a d-dimensional path, in the program's symbols: each condition
     that reduces to one coordinate x_j is tested on x_j with float endpoints on the outer
-    side, the others on the latent states (see
-    :func:`~symflow.core.edges.membership_in_x`)."""
-    from symflow.codegen.rewrite import float_membership
+    side (see :func:`~symflow.core.edges.membership_in_x`), one that is a quadratic
+    polynomial in x (x2 − x1² ≥ 0) by its exact sign (see
+    :func:`~symflow.codegen.rewrite.exact_membership`), the others on the latent states."""
+    from symflow.codegen.rewrite import exact_membership, float_membership
     from symflow.core.edges import membership_in_x
 
-    return float_membership(membership_in_x(path.checks, path.assignments, program.inputs))
+    test = membership_in_x(path.checks, path.assignments, program.inputs)
+    return float_membership(exact_membership(test, path.assignments, program.inputs))
 
 
 def vector_region_test(em: Emitter, path) -> sp.Basic:

@@ -525,7 +525,7 @@ def _raise_if_periodic_moves(periodic: _Periodic, t, support, label, var) -> Non
         (n,) = singular.lamda.variables
         points = f"= {singular.lamda.expr} for some integer {n}"
     else:
-        points = f"lies in {singular}"
+        points = f"lies in {describe_set(singular)}"
     raise SupportError(
         f"{label} contains {periodic.node.xreplace({t: shown})}, which is not continuous "
         f"where {inner.xreplace({t: shown})} {points}, and symflow cannot decide for "

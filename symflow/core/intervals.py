@@ -19,6 +19,7 @@ import sympy as sp
 
 from symflow.core.budget import attempt
 from symflow.core.constants import is_finite_number
+from symflow.core.set_words import describe_set
 from symflow.core.simplify import simplest_number
 
 __all__ = [
@@ -37,29 +38,6 @@ __all__ = [
     "chain_limit",
     "step_limit",
 ]
-
-
-def describe_set(s: sp.Set) -> str:
-    """Readable interval notation: (-oo, 0], (0, 1) U (2, oo), {0}.
-
-    Examples
-    --------
-    >>> describe_set(sp.Interval.Lopen(-sp.oo, 0))
-    '(-oo, 0]'
-    """
-    if isinstance(s, sp.Interval):
-        left = "(" if s.left_open or s.inf == -sp.oo else "["
-        right = ")" if s.right_open or s.sup == sp.oo else "]"
-        return f"{left}{s.inf}, {s.sup}{right}"
-    if s == sp.S.Reals:
-        return "(-oo, oo)"
-    if isinstance(s, sp.Union):
-        return " U ".join(describe_set(a) for a in s.args)
-    if isinstance(s, sp.FiniteSet):
-        return "{" + ", ".join(str(a) for a in s) + "}"
-    if s.is_empty:
-        return "the empty set"
-    return str(s)
 
 
 def symbol_on(name: str, interval: sp.Set) -> sp.Symbol:

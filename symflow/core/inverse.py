@@ -29,7 +29,7 @@ from __future__ import annotations
 import sympy as sp
 
 from symflow.core.budget import attempt
-from symflow.core.constants import is_finite_number
+from symflow.core.constants import complemented, is_finite_number
 from symflow.core.intervals import compare, endpoint_value, interior_points
 from symflow.core.special import (
     betaincinv,
@@ -183,6 +183,7 @@ def verify_inverse(
     if free:
         return None  # parameters (also in the piece's ends): checked after values are known
 
+    f, g = complemented(f), complemented(g)  # 1 − erf(100) as erfc(100): no cancellation
     g_num = attempt(lambda: mpmath_function(y, g), 5.0, None)
     f_num = attempt(lambda: mpmath_function(t, f), 5.0, None)
     checked = 0

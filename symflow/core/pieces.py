@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import sympy as sp
 
 from symflow.core.budget import attempt
+from symflow.core.constants import sign_of_constant
 from symflow.core.continuity import (
     assumptions_phrase,
     parameter_advice,
@@ -43,6 +44,7 @@ from symflow.core.intervals import (
     step_limit,
     symbol_on,
 )
+from symflow.core.set_words import isolated_points, progression_words
 from symflow.core.simplify import sign_by_assumptions
 from symflow.core.special import decompose, mpmath_function
 from symflow.errors import MonotonicityError, PointMassError, SupportError
@@ -54,6 +56,7 @@ __all__ = [
     "defined_part",
     "roots_inside",
     "smooth_parts",
+    "raise_infinitely_many_pieces",
 ]
 
 _PIECEWISE_LIKE = (sp.Piecewise, sp.Min, sp.Max, sp.sign, sp.Heaviside, sp.Abs)
@@ -222,6 +225,7 @@ def defined_part(
     if not missing.is_empty and not isinstance(missing, sp.FiniteSet):
         _raise_if_points_undecided(missing, support, label, var)
         _raise_if_parameters_undecided(missing, t, support, label, var)
+        _raise_if_infinitely_many_poles(missing, support, label, var, base)
         lost = missing
         where = f"for {var} in {describe_set(lost)}"
         chance = ""
@@ -294,6 +298,45 @@ def _raise_if_points_undecided(missing: sp.Set, support: sp.Interval, label, var
     )
 
 
+def _raise_if_infinitely_many_poles(missing: sp.Set, support, label, var, base) -> None:
+    """MonotonicityError when f is undefined at infinitely many isolated points of the
+    support (the poles pi/2 + pi*k of tan on the real line): a set of probability 0, but
+    between them f has infinitely many monotone pieces."""
+    found = isolated_points(missing)
+    if found is None or not found[1]:
+        return
+    points, steps = found
+    alone = "".join(f"{var} = {p} and at " for p in in_order(points) or points)
+    raise_infinitely_many_pieces(
+        f"{label} is undefined at {alone}{var} = {progression_words(steps)} for every integer k",
+        support,
+        base,
+    )
+
+
+def raise_infinitely_many_pieces(what: str, support: sp.Set, base=None) -> None:
+    """MonotonicityError: ``what`` makes f split the support into infinitely many monotone
+    pieces, and the density would be a sum over infinitely many branches.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> try:
+    ...     raise_infinitely_many_pieces("sin(z) is periodic", sp.S.Reals)
+    ... except MonotonicityError as err:
+    ...     print(str(err).split(":")[1].split(".")[0].strip())
+    on (-oo, oo) it has infinitely many monotone pieces, which symflow cannot sum
+    """
+    where = describe_set(support)
+    whole = base is not None and getattr(base, "support", None) == support
+    on = f"on the support {where} of {base!r}" if whole else f"on {where}"
+    raise MonotonicityError(
+        f"{what}: {on} it has infinitely many monotone pieces, which symflow cannot sum. "
+        f"Restrict the base to a bounded interval (sf.Truncated, or a Uniform base) or change "
+        f"the transform."
+    )
+
+
 def _raise_if_parameters_undecided(missing: sp.Set, t, support, label, var) -> None:
     """SupportError when the part of ``support`` where SymPy finds f undefined or not
     continuous depends on parameters in a form symflow cannot read."""
@@ -303,9 +346,9 @@ def _raise_if_parameters_undecided(missing: sp.Set, t, support, label, var) -> N
     names = ", ".join(sorted(s.name for s in params))
     raise SupportError(
         f"SymPy finds {label} undefined or not continuous for {var} in "
-        f"{missing.xreplace({t: sp.Symbol(var)})}, a part of {describe_set(support)} that "
-        f"depends on {names}, and symflow cannot decide for every value of {names} where "
-        f"that is. {parameter_advice(params, None)}"
+        f"{describe_set(missing.xreplace({t: sp.Symbol(var)}))}, a part of "
+        f"{describe_set(support)} that depends on {names}, and symflow cannot decide for "
+        f"every value of {names} where that is. {parameter_advice(params, None)}"
     )
 
 
@@ -839,6 +882,8 @@ def _proven_sign(d: sp.Expr, t: sp.Symbol, interval: sp.Interval) -> int | None:
         sign = sign_on(d, t, interval)
     if sign is None and d.free_symbols - {t}:
         sign = sign_by_ranges(d, t, interval)
+    if sign is None and not d.free_symbols:  # 1/(1 − erf(100)): digits SymPy certifies
+        sign = sign_of_constant(d) or None
     return sign
 
 
@@ -1115,11 +1160,8 @@ def _pieces_from_roots(f, t, dp, tp, part, label, var, base=None) -> list[Piece]
             f"every value of {names}: {why}. {parameter_advice(params)}"
         )
     elif roots is not None and roots.has(sp.ImageSet) and not part.measure.is_finite:
-        raise MonotonicityError(
-            f"{label} has infinitely many critical points in {var} on {describe_set(part)} "
-            f"(it is periodic there), so the result would have infinitely many branches. "
-            f"Restrict the incoming support to a bounded interval first, e.g. use a "
-            f"Uniform base."
+        raise_infinitely_many_pieces(
+            f"{label} has infinitely many critical points in {var} (it is periodic)", part, base
         )
     else:
         fn = _derivative_function(f.xreplace({t: tp}), tp, dp)
@@ -1164,6 +1206,14 @@ def _pieces_from_roots(f, t, dp, tp, part, label, var, base=None) -> list[Piece]
         if direction == 0:
             if dp.is_zero or _constant_numerically(f.xreplace({t: tp}), tp, sub):
                 _raise_flat(f, t, sub, label, var, base)
+            if not dp.free_symbols:
+                raise MonotonicityError(
+                    f"Cannot decide whether {label} is increasing or decreasing in {var}: its "
+                    f"derivative is the constant {dp}, and symflow cannot decide its sign "
+                    f"(SymPy cannot tell it from 0 with 2000 digits of working precision). "
+                    f"Write the constant in a form whose sign SymPy can prove, or give its "
+                    f"value."
+                )
             raise MonotonicityError(
                 f"Cannot decide whether {label} is increasing or decreasing in {var} on "
                 f"{describe_set(sub)}: its derivative {_shown(dp, tp, var)} "

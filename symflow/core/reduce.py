@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 import sympy as sp
 
 from symflow.core.budget import OutOfTime, attempt, time_limit
-from symflow.core.intervals import in_order, intersect_intervals
+from symflow.core.intervals import describe_set, in_order, intersect_intervals
 from symflow.core.program import Assignment, MarginalProgram, Path, VectorMarginalProgram
 from symflow.core.simplify import shortest_form, tidy_log
 from symflow.core.transform import Transform
@@ -640,10 +640,10 @@ def to_pieces(terms, y: sp.Symbol) -> list[tuple[sp.Expr, sp.Interval]] | None:
                 if isinstance(t.density, _Divergent):
                     density, w, a, b = t.density.where
                     raise DivergenceError(
-                        f"For {y} in {p}, the integral of the joint density {density} over "
-                        f"the auxiliary {w} from {a} to {b} diverges: the outputs have no "
-                        f"density there (a set of positive probability maps onto too small a "
-                        f"set). Check the map."
+                        f"For {y} in {describe_set(p)}, the integral of the joint density "
+                        f"{density} over the auxiliary {w} from {a} to {b} diverges: the "
+                        f"outputs have no density there (a set of positive probability maps "
+                        f"onto too small a set). Check the map."
                     )
                 located.append((t.density, p))
     if not located:
@@ -866,8 +866,19 @@ def nested_plan(reduction: Reduction) -> tuple[list[Term], list[sp.Expr], list[s
 
 
 def image_of_map(reduction: Reduction) -> sp.Set:
-    """An interval containing the output's values (interval arithmetic over the base's
-    support box; the real line when that fails)."""
+    """An interval containing the output's values: interval arithmetic over the base's
+    support box (Max and Min of intervals included), exact where each base variable occurs
+    once in the map, as in Max(z1, z2), z1 + z2, z1·z2; the real line when that fails.
+
+    Examples
+    --------
+    >>> import symflow as sf
+    >>> z1, z2 = sp.symbols("z1 z2", real=True)
+    >>> c = sp.Symbol("c", positive=True)
+    >>> base = sf.Independent(sf.Uniform(0, c), sf.Uniform(0, 1))
+    >>> image_of_map(reduce_transform(base, [], sf.Transform(sp.Max(z1, z2), [z1, z2])))
+    Interval.open(0, Max(1, c))
+    """
     base = reduction.base
     comps = getattr(base, "components", None)
     if comps is None or len(reduction.outputs) != 1:
@@ -876,13 +887,28 @@ def image_of_map(reduction: Reduction) -> sp.Set:
     for z, c in zip(reduction.base_symbols, comps, strict=True):
         lo, hi = c.support.inf, c.support.sup
         env[z] = sp.AccumBounds(lo, hi)
-    value = attempt(lambda: reduction.forward[0].xreplace(env), 3.0, None)
+    value = attempt(lambda: _bounds_of(reduction.forward[0], env), 3.0, None)
     if isinstance(value, sp.AccumBounds):
         lo, hi = value.min, value.max
         if lo == hi:
             return sp.S.Reals
         return sp.S.Reals if (lo, hi) == (-sp.oo, sp.oo) else sp.Interval.open(lo, hi)
     return sp.S.Reals
+
+
+def _bounds_of(expr: sp.Expr, env: dict) -> sp.Expr:
+    """expr over the intervals ``env`` as SymPy's AccumBounds, with Max and Min taken end
+    by end (both increase in each argument), which AccumBounds leaves unevaluated."""
+    if expr in env:
+        return env[expr]
+    if not expr.args or not expr.free_symbols & set(env):
+        return expr
+    args = [_bounds_of(a, env) for a in expr.args]
+    if isinstance(expr, sp.Max | sp.Min) and any(isinstance(a, sp.AccumBounds) for a in args):
+        lows = [a.min if isinstance(a, sp.AccumBounds) else a for a in args]
+        highs = [a.max if isinstance(a, sp.AccumBounds) else a for a in args]
+        return sp.AccumBounds(expr.func(*lows), expr.func(*highs))
+    return expr.func(*args)
 
 
 def output_density(reduction: Reduction, xs) -> sp.Expr:

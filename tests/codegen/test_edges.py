@@ -861,6 +861,36 @@ def test_two_dimensional_membership_is_decided_on_x() -> None:
                 assert g == -math.inf, (v1, v2)
 
 
+def test_membership_in_several_coordinates_is_exact_one_rounding_from_the_edge() -> None:
+    # x = (z1, z2 + z1²) on N(0, 1) × Exponential(1): inside exactly when x2 − x1² ≥ 0,
+    # where p = φ(x1)·e^(−(x2 − x1²)); x1·x1 rounds, so x2 − x1·x1 in floats puts the
+    # floats next to x1² on either side. Oracle: exact rational arithmetic
+    from fractions import Fraction
+
+    z1, z2 = sp.symbols("z1 z2", real=True)
+    flow = sf.Flow(
+        sf.Independent(sf.Normal(0, 1), sf.Exponential(1)),
+        [sf.Transform([z1, z2 + z1**2], [z1, z2])],
+    )
+    firsts = np.random.default_rng(3).uniform(-3, 3, 60).tolist() + [0.1, 1e-5, 3e100]
+    xs = []
+    for v1 in firsts:
+        square = float(Fraction(v1) ** 2)
+        xs += [
+            [v1, np.nextafter(square, -np.inf)],
+            [v1, square],
+            [v1, np.nextafter(square, np.inf)],
+        ]
+    got = flow.compile().log_prob(np.array(xs))
+    for (v1, v2), g in zip(xs, got, strict=True):
+        distance = Fraction(v2) - Fraction(v1) ** 2
+        if distance >= 0:
+            expected = -v1 * v1 / 2 - float(distance) - math.log(2 * math.pi) / 2
+            assert g == pytest.approx(expected, rel=1e-14, abs=0), (v1, v2)
+        else:
+            assert g == -math.inf, (v1, v2)
+
+
 # -- growth to 1e300 next to a finite edge ------------------------------------------------
 #: a chain that grows to ~1e300: its states overflow far before the log-density does, and
 #: the edge distances of the sinh and power layers read √(1 + x²) and their own states

@@ -9,6 +9,7 @@ import pytest
 import sympy as sp
 
 import symflow as sf
+from symflow.core.constants import sign_of_constant
 from symflow.core.interval_sign import interval_sign_changes
 from symflow.core.intervals import in_order, interior_points, symbol_on
 from symflow.core.pieces import chain_pieces, defined_part
@@ -184,3 +185,25 @@ def test_a_pole_at_an_end_written_so_that_its_value_is_1_over_0_in_disguise() ->
     assert endpoint_value(1 / (y - p), y, pole, "-") == -sp.oo
     assert endpoint_value(1 / (y - p), y, pole, "+") == sp.oo
     assert endpoint_value(1 / (y - p), y, sp.Integer(0), "+") == 1 / (-p)
+
+
+@pytest.mark.parametrize(
+    "value, sign",
+    [
+        (1 - sp.erf(100), 1),  # erfc(100) = 6.4e-4346
+        (sp.erf(100) - 1, -1),
+        (1 + sp.erf(-100), 1),
+        (3 * sp.erfc(-40) - 6, -1),  # −3·erfc(40)
+        (sp.exp(-(sp.Integer(10) ** 5)) - 1, -1),
+        (sp.sin(sp.E) / sp.cos(sp.E) - sp.tan(sp.E), None),  # 0 in disguise: undecided
+    ],
+    ids=["1-erf", "erf-1", "1+erf(-a)", "erfc-2", "exp-1", "zero"],
+)
+def test_the_sign_of_a_constant_that_cancels_is_decided_or_undecided(value, sign) -> None:
+    assert sign_of_constant(value) == sign
+
+
+def test_a_scale_whose_sign_needs_thousands_of_digits_is_a_monotone_map() -> None:
+    flow = sf.Flow(sf.Normal(0, 1), [sf.Transform(t / (1 - sp.erf(100)), t)])
+    (branch,) = flow.layers[0].branches
+    assert branch.direction == 1 and not branch.implicit

@@ -53,6 +53,13 @@ CASES = {
         (lambda w: np.cos(3 * w), lambda w: -3 * np.sin(3 * w), lambda w: 1 / 7, -2.0, 5.0),
         [-0.93, -0.5, -0.1, 0.2, 0.7, 0.97],
     ),
+    # finitely many poles (π/2, 3π/2, 5π/2) on (0, 10): four preimages below tan(10 − 3π)
+    "tan(z) on U(0, 10)": (
+        sf.Uniform(0, 10),
+        [sf.Transform(sp.tan(z), z)],
+        (np.tan, lambda w: 1 / np.cos(w) ** 2, lambda w: 1 / 10, 0.0, 10.0),
+        [-30.0, -0.5, 0.2, 0.64, 0.66, 7.0],
+    ),
 }
 
 
@@ -146,3 +153,25 @@ def test_critical_points_of_a_periodic_perturbation(expr, interval, critical) ->
 def test_roots_inside_an_interval_with_irrational_ends(expr, interval, roots) -> None:
     found = roots_inside(expr, z, sp.Interval.open(*interval))
     assert set(found) == roots
+
+
+PI_K = "pi/2 \\+ pi\\*k for every integer k"
+
+
+@pytest.mark.parametrize(
+    "base, expr, where",
+    [
+        (sf.Normal(0, 1), sp.tan(z), f"z = {PI_K}: on the support \\(-oo, oo\\) of Normal"),
+        (sf.Normal(0, 1), sp.sec(z), f"z = {PI_K}"),
+        (sf.Normal(0, 1), sp.cot(z), "z = pi\\*k for every integer k"),
+        (sf.Normal(0, 1), 1 / sp.sin(z), "z = pi\\*k for every integer k"),
+        (sf.Exponential(1), sp.tan(z) ** 2, f"z = {PI_K}: on the support \\(0, oo\\)"),
+    ],
+    ids=["tan", "sec", "cot", "1/sin", "tan^2-on-exponential"],
+)
+def test_infinitely_many_poles_on_the_support_are_refused_in_words(base, expr, where) -> None:
+    with pytest.raises(sf.MonotonicityError, match=where) as info:
+        sf.Flow(base, [sf.Transform(expr, z)])
+    message = str(info.value)
+    assert "infinitely many monotone pieces" in message and "sf.Truncated" in message
+    assert not any(dump in message for dump in ("ImageSet", "Complement", "Lambda", "_n"))

@@ -58,3 +58,20 @@ def test_sum_with_parameter_ends(first, support, pieces) -> None:
         assert density.has(sp.Integral)
     else:
         assert [sp.expand(e) for e, _ in density.args[:-1]] == pieces
+
+
+@pytest.mark.parametrize(
+    ("expr", "support"),
+    [
+        (sp.Max(Z1, Z2), sp.Interval.open(0, sp.Max(C, 1))),
+        (sp.Min(Z1, Z2), sp.Interval.open(0, sp.Min(C, 1))),
+    ],
+    ids=["max", "min"],
+)
+def test_support_of_a_reduction_with_a_parameter_end(expr, support) -> None:
+    # by hand: Max and Min increase in each argument, so the image of (0, c) x (0, 1) runs
+    # between their values at the corners
+    flow = sf.Flow(
+        sf.Independent(sf.Uniform(0, C), sf.Uniform(0, 1)), [sf.Transform(expr, [Z1, Z2])]
+    )
+    assert flow.support == support

@@ -167,7 +167,7 @@ def test_divergent_auxiliary_integral_is_an_error():
 
     y, w = sp.symbols("y w", real=True)
     terms, _ = integrate_out([Term(1 / w, (w > 0, w < 1, y > 0, y < 1))], w)
-    with pytest.raises(DivergenceError, match=r"y in Interval.open\(0, 1\).*diverges"):
+    with pytest.raises(DivergenceError, match=r"y in \(0, 1\), .*diverges"):
         to_pieces(terms, y)
 
 
