@@ -273,8 +273,8 @@ def _affine_grouped(expr: sp.Add) -> tuple[sp.Expr, list[sp.Expr]] | None:
     if _power_of_two(k):
         return None
     c = -k0 / k
-    if sp.Rational(float(c)) != c:
-        return None
+    if abs(c) >= 2**969 or sp.Rational(float(c)) != c:
+        return None  # (y − c overflows at finite y of the other sign where k·y + k₀ does not)
     grouped = sp.Mul(k, sp.Add(y, -c, evaluate=False), evaluate=False)
     return grouped, terms[:i] + terms[i + 1 :]
 
@@ -360,6 +360,10 @@ class KernelPrinter(PythonCodePrinter):
             )
         name = "special.lambertw0" if branch == 0 else "special.lambertwm1"
         return self._call(name, self._print(expr.args[0]))
+
+    def _print_halved(self, expr):
+        # y/2 with the half distributed over y's terms (each halved exactly)
+        return f"({self._print(expr.args[0] / 2)})"
 
     def _print_lambertw_exp(self, expr):
         return self._call("special.lambertw0_exp", self._print(expr.args[0]))

@@ -108,6 +108,7 @@ __all__ = [
     "log1p_sq",
     "hypot1",
     "hypot",
+    "halved",
     "lambertw_exp",
     "TRANSLATIONS",
 ]
@@ -466,6 +467,43 @@ class lambertw_exp(_RealUnary):  # noqa: N801
         return r"W_{0}\left(e^{" + printer._print(self.args[0]) + r"}\right)"
 
 
+class halved(_RealUnary):  # noqa: N801
+    r"""halved(y) = y/2, evaluated as the sum of the halves of y's terms: 2·halved(x − m)
+    is x − m to the same rounding, and finite where x − m overflows but its half does not
+    (x = −1e308, m = 1e308).
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> x = sp.Symbol("x", real=True)
+    >>> sp.diff(halved(x - 3), x), halved(sp.Integer(3))
+    (1/2, 3/2)
+    >>> halved(x - sp.Float("1e308")).subs(x, sp.Float("-1e308")).evalf(5)
+    -1.0000e+308
+    """
+
+    nargs = 1
+    _bracket_power = False
+
+    @classmethod
+    def eval(cls, y):
+        if y.is_Number:
+            return y / 2
+        return None
+
+    def fdiff(self, argindex=1):
+        return sp.S.Half
+
+    def _eval_rewrite_as_Add(self, y, **kwargs):
+        return y / 2
+
+    def _eval_evalf(self, prec):
+        return (self.args[0] / 2).evalf(prec)
+
+    def _latex_body(self, printer) -> str:
+        return r"\frac{" + printer._print(self.args[0]) + "}{2}"
+
+
 class hypot(sp.Function):  # noqa: N801
     r"""hypot(a, b) = √(a² + b²), without overflow or underflow of the squares.
 
@@ -596,7 +634,8 @@ def stabilise(expr: sp.Basic, definitions: Mapping[sp.Symbol, sp.Expr] | None = 
             f"Parse text with symflow.core.parse.parse_expression first."
         ) from exc
     out = _walk(tree, {})
-    return _see_through(out, definitions) if definitions else out
+    out = _see_through(out, definitions) if definitions else out
+    return _halved_sums(out, definitions or {})
 
 
 def _see_through(expr: sp.Basic, definitions: Mapping[sp.Symbol, sp.Expr]) -> sp.Basic:
@@ -628,6 +667,33 @@ def _see_through(expr: sp.Basic, definitions: Mapping[sp.Symbol, sp.Expr]) -> sp
             swaps[f] = lambertw_exp(value.args[0])  # the state e^u overflows from 709.78
     out = expr.xreplace(swaps) if swaps else expr
     return _scaled_states(_shifted_states(out, definitions), definitions)
+
+
+def _halved_sums(expr: sp.Basic, definitions: Mapping[sp.Symbol, sp.Expr]) -> sp.Basic:
+    """A sum y that can overflow although y/2 cannot (a numeric term of 2⁹⁶⁹ or more, an
+    input of the other sign: x − 1e308 at x = −1e308), and a state s defined as one, as
+    2·halved(y): k·(x − m) is (2k)·(x/2 − m/2), exact to the same rounding, and finite
+    wherever the product is (a scale k = 1e-308 in (x − m)/s)."""
+    if not isinstance(expr, sp.Expr):
+        return expr
+    swaps: dict = {}
+    for node in sp.preorder_traversal(expr):
+        if isinstance(node, sp.Add) and _may_overflow_sum(node):
+            swaps[node] = 2 * halved(node)
+    for s in expr.free_symbols:
+        value = definitions.get(s)
+        if isinstance(value, sp.Add) and _may_overflow_sum(value):
+            swaps[s] = 2 * halved(value)
+    if not swaps:
+        return expr
+    out = expr.xreplace(swaps)
+    # atan2 and hypot are homogeneous: atan2(s, 2·h) = atan2(s/2, h), without the doubling
+    homogeneous = {
+        f: f.func(*[a / 2 for a in f.args])
+        for f in out.atoms(sp.atan2, hypot)
+        if any(isinstance(a, sp.Mul) and a.has(halved) and a.args[0] == 2 for a in f.args)
+    }
+    return out.xreplace(homogeneous) if homogeneous else out
 
 
 def _shifted_states(expr: sp.Basic, definitions: Mapping[sp.Symbol, sp.Expr]) -> sp.Basic:
@@ -990,6 +1056,25 @@ def _may_overflow(y: sp.Expr) -> bool:
     return isinstance(y, sp.Add) and any(
         t.is_Number and abs(t) >= _OVERFLOWING_TERM for t in y.args
     )
+
+
+def _may_overflow_sum(y: sp.Add) -> bool:
+    """Can the float64 sum y overflow at finite inputs where y/2 is a float? Its numeric
+    terms add up to 2⁹⁶⁹ or more (so that the rule costs nothing in the bulk of kernels),
+    and its terms' bounds (a number: itself; k·v: |k| times the largest float) exceed the
+    largest float (x/2 − 1e308/2 cannot overflow)."""
+    numbers = sum(abs(float(t)) for t in y.args if t.is_Number)
+    if not numbers >= float(_OVERFLOWING_TERM):
+        return False
+    bound = numbers
+    for t in y.args:
+        if not t.is_Number:
+            k, _ = t.as_coeff_Mul()
+            bound += abs(float(k)) * _FLOAT_MAX if k.is_Number else _FLOAT_MAX
+    return bound > _FLOAT_MAX
+
+
+_FLOAT_MAX = float(np.finfo(np.float64).max)
 
 
 def _square_root(core: sp.Expr) -> sp.Expr | None:

@@ -32,6 +32,10 @@ from symflow.core.bases.functions import (
 
 __all__ = ["LocationScale", "GammaLaw", "HazardLaw"]
 
+#: a location or scale from this size on lets z overflow where (z − loc)/scale does not
+#: (half an ulp of the largest float is 2**970)
+_OVERFLOWING_PARAMETER = 2.0**969
+
 
 def _fold(expr: sp.Expr | None) -> sp.Expr | None:
     """loc + scale·Piecewise(...) with the affine map moved into each piece."""
@@ -73,6 +77,23 @@ class LocationScale(Distribution):
     def scale(self) -> sp.Expr:
         """The scale parameter's value."""
         return self._params[self.loc_scale[1]]
+
+    @property
+    def inline_kernel_forms(self) -> bool:  # type: ignore[override]
+        """Whether CDF kernels write F(z) = F_0((z − loc)/scale) into the flow's maps
+        instead of calling F on z: where the location or the scale is 2⁹⁶⁹ or more, z
+        itself overflows float64 (z = x − 1e308 at x = −1e308) where (z − loc)/scale
+        does not.
+
+        Examples
+        --------
+        >>> from symflow.core.bases import Normal
+        >>> Normal(0, 1).inline_kernel_forms, Normal(0, 1e308).inline_kernel_forms
+        (False, True)
+        """
+        return any(
+            v.is_number and abs(float(v)) >= _OVERFLOWING_PARAMETER for v in (self.loc, self.scale)
+        )
 
     def _standard(self, z: sp.Expr) -> sp.Expr:
         return (z - self.loc) / self.scale
