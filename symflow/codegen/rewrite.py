@@ -109,6 +109,7 @@ __all__ = [
     "hypot1",
     "hypot",
     "halved",
+    "lambertw_edge",
     "lambertw_exp",
     "TRANSLATIONS",
 ]
@@ -467,6 +468,60 @@ class lambertw_exp(_RealUnary):  # noqa: N801
         return r"W_{0}\left(e^{" + printer._print(self.args[0]) + r"}\right)"
 
 
+class lambertw_edge(sp.Function):  # noqa: N801
+    r"""lambertw_edge(x, k) = |1 + W_k(x)| for the real branches k = 0 and k = −1: the
+    distance of W_k(x) from the branch value −1, accurate next to the branch point
+    x = −1/e (where 1 + W from a rounded W keeps few digits).
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> x = sp.Symbol("x", real=True)
+    >>> lambertw_edge(x, 0).rewrite(sp.LambertW)
+    LambertW(x) + 1
+    >>> lambertw_edge(x, -1).rewrite(sp.LambertW)
+    -LambertW(x, -1) - 1
+    >>> lambertw_edge(-sp.exp(-1) + sp.Float("1e-30", 50), 0).evalf(5)
+    2.3316e-15
+    """
+
+    nargs = 2
+
+    def _lambertw(self) -> sp.Expr:
+        x, k = self.args
+        return sp.LambertW(x) if k == 0 else sp.LambertW(x, k)
+
+    def fdiff(self, argindex=1):
+        if argindex != 1:
+            raise sp.ArgumentIndexError(self, argindex)
+        w = self._lambertw()
+        sign = 1 if self.args[1] == 0 else -1
+        return sign * sp.diff(w, self.args[0])
+
+    def _eval_rewrite_as_LambertW(self, x, k, **kwargs):
+        w = self._lambertw()
+        return 1 + w if k == 0 else -1 - w
+
+    def _eval_evalf(self, prec):
+        x, k = self.args
+        value = x._eval_evalf(prec + 10) if not x.is_Float else x
+        if value is None or not value.is_Float:
+            return None
+        with mp.workprec(prec + 10):
+            result = abs(1 + mp.lambertw(mp.mpf(value._mpf_), int(k)).real)
+        return sp.Float._new(result._mpf_, prec)
+
+    def _eval_is_extended_real(self):
+        return True if self.args[0].is_extended_real else None
+
+    def _eval_is_nonnegative(self):
+        return True if self.args[0].is_extended_real else None
+
+    def _latex(self, printer, exp=None):
+        body = r"\left|1 + " + printer._print(self._lambertw()) + r"\right|"
+        return _with_exponent(body, exp)
+
+
 class halved(_RealUnary):  # noqa: N801
     r"""halved(y) = y/2, evaluated as the sum of the halves of y's terms: 2·halved(x − m)
     is x − m to the same rounding, and finite where x − m overflows but its half does not
@@ -635,6 +690,7 @@ def stabilise(expr: sp.Basic, definitions: Mapping[sp.Symbol, sp.Expr] | None = 
         ) from exc
     out = _walk(tree, {})
     out = _see_through(out, definitions) if definitions else out
+    out = _lambertw_edges(out, definitions or {})
     return _halved_sums(out, definitions or {})
 
 
@@ -667,6 +723,40 @@ def _see_through(expr: sp.Basic, definitions: Mapping[sp.Symbol, sp.Expr]) -> sp
             swaps[f] = lambertw_exp(value.args[0])  # the state e^u overflows from 709.78
     out = expr.xreplace(swaps) if swaps else expr
     return _scaled_states(_shifted_states(out, definitions), definitions)
+
+
+def _lambertw_branch(v: sp.Expr, definitions: Mapping[sp.Symbol, sp.Expr]):
+    """(x, k) where v is W_k(x) on a real branch, or a state defined as one; else None."""
+    v = definitions.get(v, v)
+    if isinstance(v, sp.LambertW):
+        k = v.args[1] if len(v.args) > 1 else sp.S.Zero
+        x = v.args[0]
+        value = definitions.get(x, x)
+        if k in (0, -1) and not (value.is_nonnegative or isinstance(value, sp.exp)):
+            return x, k  # (W₀ of a positive x is positive, far from its branch point)
+    return None
+
+
+def _lambertw_edges(expr: sp.Basic, definitions: Mapping[sp.Symbol, sp.Expr]) -> sp.Basic:
+    """1 + W₀(x) (and log1p W₀(x)) and −1 − W₋₁(x) as lambertw_edge(x, k): next to the
+    branch point −1/e, 1 + W from the rounded W is right to 1e-16/(1 + W) only."""
+    if not isinstance(expr, sp.Expr) or not (
+        expr.has(sp.LambertW) or any(expr.has(s) for s in definitions)
+    ):
+        return expr
+    swaps: dict = {}
+    for node in sp.preorder_traversal(expr):
+        if isinstance(node, sp.Add) and len(node.args) == 2:
+            c, rest = node.as_coeff_Add()
+            if c == 1 and (found := _lambertw_branch(rest, definitions)) and found[1] == 0:
+                swaps[node] = lambertw_edge(*found)
+            elif c == -1 and (found := _lambertw_branch(-rest, definitions)) and found[1] == -1:
+                swaps[node] = lambertw_edge(*found)
+        elif isinstance(node, log1p):
+            found = _lambertw_branch(node.args[0], definitions)
+            if found and found[1] == 0:
+                swaps[node] = sp.log(lambertw_edge(*found))
+    return expr.xreplace(swaps) if swaps else expr
 
 
 def _halved_sums(expr: sp.Basic, definitions: Mapping[sp.Symbol, sp.Expr]) -> sp.Basic:
