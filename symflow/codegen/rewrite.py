@@ -481,8 +481,8 @@ class lambertw_edge(sp.Function):  # noqa: N801
     LambertW(x) + 1
     >>> lambertw_edge(x, -1).rewrite(sp.LambertW)
     -LambertW(x, -1) - 1
-    >>> lambertw_edge(-sp.exp(-1) + sp.Float("1e-30", 50), 0).evalf(5)
-    2.3316e-15
+    >>> lambertw_edge(sp.Rational(-36787944117144, 10**14), 0).evalf(5)
+    1.1235e-7
     """
 
     nargs = 2
@@ -504,10 +504,16 @@ class lambertw_edge(sp.Function):  # noqa: N801
 
     def _eval_evalf(self, prec):
         x, k = self.args
-        value = x._eval_evalf(prec + 10) if not x.is_Float else x
-        if value is None or not value.is_Float:
+        # x + 1/e cancels next to the branch point: as many more bits as it loses
+        distance = sp.N(x + sp.exp(-1), 15)
+        if not distance.is_Float:
             return None
-        with mp.workprec(prec + 10):
+        lost = max(0, -int(mp.floor(mp.log(abs(mp.mpf(distance._mpf_)) + 2**-2000, 2))))
+        work = prec + 20 + min(lost, 4000)
+        value = sp.N(x, int(work / 3.3) + 5)
+        if not value.is_Float:
+            return None
+        with mp.workprec(work):
             result = abs(1 + mp.lambertw(mp.mpf(value._mpf_), int(k)).real)
         return sp.Float._new(result._mpf_, prec)
 

@@ -39,7 +39,7 @@ Examples
 >>> float(lambertw0(1.0)), float(lambertwm1(-0.1))
 (0.5671432904097838, -3.5771520639572967)
 >>> float(lambertw0_edge(-0.36787944117144))  # 1 + W₀(x) next to the branch point −1/e
-1.3136307422419e-06
+1.1228359387687445e-07
 """
 
 from __future__ import annotations
