@@ -49,7 +49,7 @@ from symflow.codegen.source import (
 from symflow.core.assignment import Assignment
 from symflow.core.program import Program, VectorProgram
 
-__all__ = ["compile_program", "generate_source"]
+__all__ = ["compile_program", "generate_source", "standard_draws"]
 
 
 def _log_prob_1d(em: Emitter, program):
@@ -98,7 +98,7 @@ def generate_source(program: Program) -> tuple[str, list[str]]:
         forward = [returns("z")]
     doc = "x = f_K(...f_1(z)) for one base sample z."
     functions.append(function("forward_1", ["z", *params], forward, doc, JIT_INLINE))
-    standard = _standard_draws(program)
+    standard = standard_draws(program)
     if standard is not None:
         # x = f(loc + scale·t) from standard draws t, where loc + scale·t itself overflows
         st = em.sibling()
@@ -152,13 +152,24 @@ def generate_source(program: Program) -> tuple[str, list[str]]:
     return _module(em, functions), em.param_names
 
 
-def _standard_draws(program: Program):
+def standard_draws(program: Program):
     """t ↦ loc + scale·t for a location-scale base whose draws can overflow float64 where
     the flow's values do not (a location or scale of 2⁹⁶⁹ or more: N(0, 1e308) moved by
-    1e308), so that sampling pushes standard draws through the whole map; else None."""
+    1e308), so that sampling pushes standard draws through the whole map; else None.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> import symflow as sf
+    >>> z, t = sp.symbols("z t", real=True)
+    >>> far = sf.Flow(sf.Normal(0, 1e308), [sf.Transform(z + 1e308, z)])
+    >>> near = sf.Flow(sf.Normal(0, 1), [sf.Transform(z + 3, z)])
+    >>> standard_draws(far.program)(t) == sp.Integer(10) ** 308 * t, standard_draws(near.program)
+    (True, None)
+    """
     from symflow.core.bases.families import LocationScale
 
-    base = program.base
+    base = getattr(program, "base", None)
     if not (isinstance(base, LocationScale) and base.inline_kernel_forms and program.forward):
         return None
     return lambda t: base.loc + base.scale * t

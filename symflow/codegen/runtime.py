@@ -578,9 +578,15 @@ class Kernels:
         >>> k.inverse(np.array([-1e308])), k.standard_inverse(np.array([-1e308]))
         (array([-inf]), array([-2.]))
         """
-        if not hasattr(self.module, "inverse_standard_1"):
+        if not (self._standard_draws() and len(self.program.paths) == 1):
             return None
         return self._call("inverse_standard", xs, params)
+
+    def _standard_draws(self) -> bool:
+        """Whether the module has forward_standard (and, for one path, inverse_standard)."""
+        from symflow.codegen.kernel import standard_draws
+
+        return standard_draws(self.program) is not None
 
     def forward(self, zs: Any, **params: float) -> np.ndarray:
         """x = f(z) at each base point z.
@@ -634,7 +640,7 @@ class Kernels:
             raise ParameterError("sample() takes one value per parameter, not arrays.")
         rng = np.random.default_rng(seed)
         numbers = dict(zip(self.parameters, values, strict=True))
-        if hasattr(self.module, "forward_standard_1"):
+        if self._standard_draws():
             # draws loc + scale·t that overflow where f(loc + scale·t) does not
             ts = self.base.standard_sample(int(n), rng, numbers)
             return self._evaluate("forward_standard", ts, values)
