@@ -86,6 +86,7 @@ expm1(2*x)
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 
 import mpmath as mp
@@ -746,9 +747,10 @@ def _lambertw_branch(v: sp.Expr, definitions: Mapping[sp.Symbol, sp.Expr]):
 def _lambertw_edges(expr: sp.Basic, definitions: Mapping[sp.Symbol, sp.Expr]) -> sp.Basic:
     """1 + W₀(x) (and log1p W₀(x)) and −1 − W₋₁(x) as lambertw_edge(x, k): next to the
     branch point −1/e, 1 + W from the rounded W is right to 1e-16/(1 + W) only."""
-    if not isinstance(expr, sp.Expr) or not (
-        expr.has(sp.LambertW) or any(expr.has(s) for s in definitions)
-    ):
+    if not isinstance(expr, sp.Expr):
+        return expr
+    states = {s for s, v in definitions.items() if isinstance(v, sp.LambertW)}
+    if not (expr.has(sp.LambertW) or expr.free_symbols & states):
         return expr
     swaps: dict = {}
     for node in sp.preorder_traversal(expr):
@@ -1159,15 +1161,23 @@ def _may_overflow_sum(y: sp.Add) -> bool:
     terms add up to 2⁹⁶⁹ or more (so that the rule costs nothing in the bulk of kernels),
     and its terms' bounds (a number: itself; k·v: |k| times the largest float) exceed the
     largest float (x/2 − 1e308/2 cannot overflow)."""
-    numbers = sum(abs(float(t)) for t in y.args if t.is_Number)
+    numbers = sum(_magnitude(t) for t in y.args if t.is_Number)
     if not numbers >= float(_OVERFLOWING_TERM):
         return False
     bound = numbers
     for t in y.args:
         if not t.is_Number:
             k, _ = t.as_coeff_Mul()
-            bound += abs(float(k)) * _FLOAT_MAX if k.is_Number else _FLOAT_MAX
+            bound += _magnitude(k) * _FLOAT_MAX if k.is_Number else _FLOAT_MAX
     return bound > _FLOAT_MAX
+
+
+def _magnitude(c: sp.Number) -> float:
+    """|c| as a float, inf beyond the float range (float() of a huge Integer raises)."""
+    try:
+        return abs(float(c))
+    except OverflowError:
+        return math.inf
 
 
 _FLOAT_MAX = float(np.finfo(np.float64).max)
