@@ -584,7 +584,7 @@ class Kernels:
 
     def _standard_draws(self) -> bool:
         """Whether the module has forward_standard (and, for one path, inverse_standard)."""
-        from symflow.codegen.kernel import standard_draws
+        from symflow.core.program import standard_draws
 
         return standard_draws(self.program) is not None
 
