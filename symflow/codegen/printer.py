@@ -462,6 +462,12 @@ class KernelPrinter(PythonCodePrinter):
         if moved is not None:
             return self._print(moved)
         k, rest = expr.as_coeff_Mul()
+        if isinstance(k, sp.Rational | sp.Float) and abs(k) > _MAX and not rest.is_number:
+            # k beyond the floats (the width 2e308 of Uniform(−1e308, 1e308)): (k/2ᵉ·b)·2ᵉ,
+            # finite wherever k·b is, and exact (k would print as inf)
+            e = int(math.ceil(math.log2(float(abs(k) / sp.Rational(_MAX))))) + 1
+            inner = self.parenthesize(sp.Mul(k / sp.Integer(2) ** e, rest), PRECEDENCE_MUL)
+            return f"({inner} * {2.0**e!r})"
         base, e = rest.as_base_exp()
         if isinstance(k, sp.Rational | sp.Float) and 0 < abs(k) < _TINY and e == 2:
             # k·b² with k below the floats' normal range (b²/(2·(1e308)²)): k would print

@@ -28,3 +28,22 @@ def test_a_power_beyond_int64_compiles() -> None:
     with mp.workdps(60):
         truth = [(mp.mpf(1) / n - 1) * mp.log(x) - mp.log(n) for x in map(mp.mpf, xs)]
     np.testing.assert_allclose(k.log_prob(xs), np.array(truth, dtype=float), rtol=1e-13, atol=0)
+
+
+def test_a_coefficient_beyond_the_floats_prints_scaled() -> None:
+    """2e308·p (the width of Uniform(−1e308, 1e308) times a tail probability) prints as
+    (5e307·p)·4.0: finite wherever the product is (2e308 itself prints as inf), and exact;
+    x − 1e308, which overflows at x = −1e308, is taken as twice its halves in −t²/2."""
+    import math
+
+    from symflow.codegen.printer import KernelPrinter
+    from symflow.codegen.rewrite import stabilise
+
+    p, x = sp.symbols("p x", real=True)
+    printer = KernelPrinter()
+    scaled = printer.doprint(2 * sp.Integer(10) ** 308 * p)
+    m = sp.Integer(10) ** 308
+    shifted = printer.doprint(stabilise(-((x - m) ** 2) / (2 * m**2)))  # −t²/2, t = (x − m)/m
+    for code, at, truth in ((scaled, {"p": 0.5}, 1e308), (shifted, {"x": -1e308}, -2.0)):
+        value = eval(code, {"math": math}, at)  # noqa: S307 (the printer's own output)
+        assert abs(value - truth) <= 1e-15 * abs(truth), (code, value)
