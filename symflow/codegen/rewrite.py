@@ -41,6 +41,9 @@ log(expm1(u)), u > 0                    u + log(−expm1(−u))
 log(a + b/y), y > 0                     log(a·y + b) − log y
 log(e^v·a + e^v·b)                      v + log(a + b)          (no overflow of e^v)
 W₀(e^u)                                 lambertw_exp(u)         (no overflow of e^u)
+1 + W₀(x), −1 − W₋₁(x), log1p W₀(x)     lambertw_edge(x, k), from the series about −1/e
+y = x − m with numbers of 2⁹⁶⁹ or more  2·halved(y), the halves of y's terms summed (no
+(also a state defined so)               overflow of x − m where (x − m)/s is finite)
 log(1 + cosh u)                         log 2 + 2·logcosh(u/2)
 k·s − k·c, s = e + c defined             k·e                     (no cancellation of s − c)
 log ψ⁽ⁿ⁾(u), n odd, 0 < u < 1           log n! − (n + 1)·log u + log1p(uⁿ⁺¹·ψ⁽ⁿ⁾(u + 1)/n!)
