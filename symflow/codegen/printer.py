@@ -248,6 +248,21 @@ def _coefficient_into_power(expr: sp.Mul) -> sp.Expr | None:
     return None
 
 
+def _square_of_quotient(expr: sp.Mul) -> sp.Expr | None:
+    """k·b²/c²·… as k·(b/c)²·…, unevaluated: b² and c² overflow from 1.34e154 where b/c is
+    a float (x − m = 1e200 with a scale parameter s = 1e160), and the quotient rounds
+    once instead of three times; None without one such pair of symbolic factors."""
+    factors = sp.Mul.make_args(expr)
+    tops = [f for f in factors if f.is_Pow and f.exp == 2 and not f.base.is_number]
+    bottoms = [f for f in factors if f.is_Pow and f.exp == -2 and not f.base.is_number]
+    if len(tops) != 1 or len(bottoms) != 1:
+        return None
+    (top,), (bottom,) = tops, bottoms
+    ratio = sp.Mul(top.base, sp.Pow(bottom.base, -1, evaluate=False), evaluate=False)
+    others = [f for f in factors if f is not top and f is not bottom]
+    return sp.Mul(*others, sp.Pow(ratio, 2, evaluate=False), evaluate=False)
+
+
 def _power_of_two(k: sp.Rational) -> bool:
     p, q = abs(k.p), k.q
     return p & (p - 1) == 0 and q & (q - 1) == 0
@@ -461,6 +476,9 @@ class KernelPrinter(PythonCodePrinter):
         moved = _coefficient_into_power(expr)
         if moved is not None:
             return self._print(moved)
+        quotient = _square_of_quotient(expr)
+        if quotient is not None:
+            return self._print(quotient)
         k, rest = expr.as_coeff_Mul()
         if isinstance(k, sp.Rational | sp.Float) and abs(k) > _MAX and not rest.is_number:
             # k beyond the floats (the width 2e308 of Uniform(−1e308, 1e308)): (k/2ᵉ·b)·2ᵉ,
