@@ -361,6 +361,23 @@ def _gamma_half_cube_cubic_log(v):
     return -u / 6 - z3 - mp.loggamma(mp.mpf(1) / 2) - log_dx_dz
 
 
+def _normal_t_sinh_reciprocal(v):
+    """N(0, 1) through [z + sinh z, 1/z]: w + sinh w = 1/x, w of the sign of x, solved in
+    log space (log(w + sinh w) = −log|x|) where 1/x overflows."""
+    v = mp.mpf(v)
+    if v == 0:
+        return mp.ninf  # w = ±∞
+    ay, sign = 1 / abs(v), (1 if v > 0 else -1)
+    w = sign * _root_on(
+        lambda t: mp.log(t + mp.sinh(t)),
+        lambda t: (1 + mp.cosh(t)) / (t + mp.sinh(t)),
+        mp.log(ay),
+        mp.mpf(2) ** -1100,
+        max(mp.log(ay) + 2, 2),
+    )
+    return -(w**2) / 2 - mp.log(2 * mp.pi) / 2 - mp.log1p(mp.cosh(w)) - 2 * mp.log(abs(v))
+
+
 # id, flow, support (lo, hi) as floats, oracle of log p at a float x
 RANGE_FLOWS = {
     "beta-half-reciprocal-z+exp": (
@@ -378,6 +395,11 @@ RANGE_FLOWS = {
         ),
         (-math.inf, math.inf),
         _gamma_half_cube_cubic_log,
+    ),
+    "normal-t+sinh-reciprocal": (
+        lambda: sf.Flow(sf.Normal(0, 1), [sf.Transform(z + sp.sinh(z), z), sf.Transform(1 / z, z)]),
+        (-math.inf, math.inf),
+        _normal_t_sinh_reciprocal,
     ),
 }
 
@@ -425,6 +447,9 @@ HARD_POINTS = {
         705.0,
         2072.3,
     ],
+    # 1/x overflows at subnormal x of either sign (the root read inf, log p −inf): the root
+    # from log(w + sinh w) = −log|x| on (0, ∞), or its reflection for x < 0
+    "normal-t+sinh-reciprocal": [5e-324, -5e-324, 1e-320, 1e-310, -1e-310, 1e-300, 1.0, -1e300],
 }
 
 

@@ -46,7 +46,8 @@ from symflow.codegen.source import (
     vector_region_test,
     when,
 )
-from symflow.core.program import Program, VectorProgram
+from symflow.core.assignment import Assignment
+from symflow.core.program import Program, VectorProgram, standard_draws
 
 __all__ = ["compile_program", "generate_source"]
 
@@ -97,6 +98,17 @@ def generate_source(program: Program) -> tuple[str, list[str]]:
         forward = [returns("z")]
     doc = "x = f_K(...f_1(z)) for one base sample z."
     functions.append(function("forward_1", ["z", *params], forward, doc, JIT_INLINE))
+    standard = standard_draws(program)
+    if standard is not None:
+        # x = f(loc + scale·t) from standard draws t, where loc + scale·t itself overflows
+        st = em.sibling()
+        t = sp.Symbol("t", real=True)
+        st.names[t] = t
+        st.taken.add("t")
+        chain = [Assignment(program.base_symbol, standard(t), "state"), *program.forward]
+        body = [*st.assign(chain, given=(t,)), returns(str(st.sym(chain[-1].target)))]
+        doc = "x = f(loc + scale·t) for one standard draw t of the base's law."
+        functions.append(function("forward_standard_1", ["t", *params], body, doc, JIT_INLINE))
     if len(program.paths) == 1:
         inv = em.sibling()
         states = [a for a in program.paths[0].assignments if a.kind == "state"]
@@ -105,6 +117,15 @@ def generate_source(program: Program) -> tuple[str, list[str]]:
         inverse = [returns("math.nan")]
     doc = "z_0 = f^-1(x) on a bijective flow (nan elsewhere)."
     functions.append(function("inverse_1", ["x", *params], inverse, doc, JIT_INLINE))
+    if standard is not None and len(program.paths) == 1:
+        # t = (f⁻¹(x) − loc)/scale, finite where f⁻¹(x) itself overflows
+        st = em.sibling()
+        t = sp.Symbol("t_standard", real=True)
+        base = program.base
+        chain = [*states, Assignment(t, (states[-1].target - base.loc) / base.scale, "state")]
+        body = [*st.assign(chain), returns(str(st.sym(t)))]
+        doc = "t = (f^-1(x) - loc)/scale on a bijective flow."
+        functions.append(function("inverse_standard_1", ["x", *params], body, doc, JIT_INLINE))
     prob = [returns(call("math.exp", call("log_prob_1", "x", *params)))]
     functions.append(function("prob_1", ["x", *params], prob, "p_X(x).", JIT_INLINE))
 
@@ -116,7 +137,17 @@ def generate_source(program: Program) -> tuple[str, list[str]]:
             ("prob", False, inlined_loop_body(log_prob, ["x"], params, _store_exp)),
             ("forward", False, calling_loop_body("forward_1", None)),
             ("inverse", False, calling_loop_body("inverse_1", None)),
-        ],
+        ]
+        + (
+            [("forward_standard", False, calling_loop_body("forward_standard_1", None))]
+            if standard is not None
+            else []
+        )
+        + (
+            [("inverse_standard", False, calling_loop_body("inverse_standard_1", None))]
+            if standard is not None and len(program.paths) == 1
+            else []
+        ),
     )
     return _module(em, functions), em.param_names
 

@@ -309,6 +309,21 @@ def _binary_scale(k: sp.Expr) -> tuple[float, int] | None:
     return (-m if sign else m), int(power)
 
 
+def _square_of_quotient(expr: sp.Mul) -> sp.Expr | None:
+    """k·b²/c²·… as k·(b/c)²·…, unevaluated: b² and c² overflow from 1.34e154 where b/c is
+    a float (x − m = 1e200 with a scale parameter s = 1e160), and the quotient rounds
+    once instead of three times; None without one such pair of symbolic factors."""
+    factors = sp.Mul.make_args(expr)
+    tops = [f for f in factors if f.is_Pow and f.exp == 2 and not f.base.is_number]
+    bottoms = [f for f in factors if f.is_Pow and f.exp == -2 and not f.base.is_number]
+    if len(tops) != 1 or len(bottoms) != 1:
+        return None
+    (top,), (bottom,) = tops, bottoms
+    ratio = sp.Mul(top.base, sp.Pow(bottom.base, -1, evaluate=False), evaluate=False)
+    others = [f for f in factors if f is not top and f is not bottom]
+    return sp.Mul(*others, sp.Pow(ratio, 2, evaluate=False), evaluate=False)
+
+
 def _power_of_two(k: sp.Rational) -> bool:
     p, q = abs(k.p), k.q
     return p & (p - 1) == 0 and q & (q - 1) == 0
@@ -334,8 +349,8 @@ def _affine_grouped(expr: sp.Add) -> tuple[sp.Expr, list[sp.Expr]] | None:
     if _power_of_two(k):
         return None
     c = -k0 / k
-    if sp.Rational(float(c)) != c:
-        return None
+    if abs(c) >= 2**969 or sp.Rational(float(c)) != c:
+        return None  # (y − c overflows at finite y of the other sign where k·y + k₀ does not)
     grouped = sp.Mul(k, sp.Add(y, -c, evaluate=False), evaluate=False)
     return grouped, terms[:i] + terms[i + 1 :]
 
@@ -421,6 +436,15 @@ class KernelPrinter(PythonCodePrinter):
             )
         name = "special.lambertw0" if branch == 0 else "special.lambertwm1"
         return self._call(name, self._print(expr.args[0]))
+
+    def _print_lambertw_edge(self, expr):
+        x, k = expr.args
+        name = "special.lambertw0_edge" if k == 0 else "special.lambertwm1_edge"
+        return self._call(name, self._print(x))
+
+    def _print_halved(self, expr):
+        # y/2 with the half distributed over y's terms (each halved exactly)
+        return f"({self._print(expr.args[0] / 2)})"
 
     def _print_lambertw_exp(self, expr):
         return self._call("special.lambertw0_exp", self._print(expr.args[0]))
@@ -516,6 +540,9 @@ class KernelPrinter(PythonCodePrinter):
         moved = _coefficient_into_power(expr)
         if moved is not None:
             return self._print(moved)
+        quotient = _square_of_quotient(expr)
+        if quotient is not None:
+            return self._print(quotient)
         k, rest = expr.as_coeff_Mul()
         base, e = rest.as_base_exp()
         if isinstance(k, sp.Rational | sp.Float) and 0 < abs(k) < _TINY and e == 2:
@@ -533,8 +560,10 @@ class KernelPrinter(PythonCodePrinter):
             return f"({inner}*{self.parenthesize(base, PRECEDENCE_MUL + 1)})"
         scaled = _binary_scale(k)
         if scaled is not None and rest != 1:
-            # k·y with k beyond the floats (erfc(100) = 6.4e-4346): k = m·2^E, 1/2 ≤ |m| < 1,
-            # and ldexp(m·y, E) is k·y rounded where it is a float (y = 1e300, k = 1e-400)
+            # k·y with k beyond the floats (erfc(100) = 6.4e-4346, or the width 2e308 of
+            # Uniform(−1e308, 1e308)): k = m·2^E, 1/2 ≤ |m| < 1, and ldexp(m·y, E) is k·y
+            # rounded where it is a float (y = 1e300, k = 1e-400), where k would print as
+            # 0 or inf
             m, power = scaled
             return f"math.ldexp({m!r} * {self.parenthesize(rest, PRECEDENCE_MUL)}, {power})"
         return super()._print_Mul(expr)

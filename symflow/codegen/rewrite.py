@@ -43,6 +43,9 @@ log(−k·expm1(u)), k > 0                 log k + log(1 − e^u): log(−expm1 
 log(a + b/y), y > 0                     log(a·y + b) − log y
 log(e^v·a + e^v·b)                      v + log(a + b)          (no overflow of e^v)
 W₀(e^u)                                 lambertw_exp(u)         (no overflow of e^u)
+1 + W₀(x), −1 − W₋₁(x), log1p W₀(x)     lambertw_edge(x, k), from the series about −1/e
+y = x − m with numbers of 2⁹⁶⁹ or more  2·halved(y), the halves of y's terms summed (no
+(also a state defined so)               overflow of x − m where (x − m)/s is finite)
 log(1 + cosh u)                         log 2 + 2·logcosh(u/2)
 c ± k·erf(u), c = k > 0                 2k·Φ(±√2·u)          (erfc without SymPy's 2 − erfc)
 c + k·atan(u), c = ±k·π/2               ±k·atan2(1, ∓u)
@@ -101,6 +104,7 @@ expm1(2*x)
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 
 import mpmath as mp
@@ -127,6 +131,8 @@ __all__ = [
     "log1p_sq",
     "hypot1",
     "hypot",
+    "halved",
+    "lambertw_edge",
     "lambertw_exp",
     "erfcinv_exp",
     "TRANSLATIONS",
@@ -518,6 +524,103 @@ class erfcinv_exp(_RealUnary):  # noqa: N801
         return r"\operatorname{erfc}^{-1}\left(e^{" + printer._print(self.args[0]) + r"}\right)"
 
 
+class lambertw_edge(sp.Function):  # noqa: N801
+    r"""lambertw_edge(x, k) = |1 + W_k(x)| for the real branches k = 0 and k = −1: the
+    distance of W_k(x) from the branch value −1, accurate next to the branch point
+    x = −1/e (where 1 + W from a rounded W keeps few digits).
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> x = sp.Symbol("x", real=True)
+    >>> lambertw_edge(x, 0).rewrite(sp.LambertW)
+    LambertW(x) + 1
+    >>> lambertw_edge(x, -1).rewrite(sp.LambertW)
+    -LambertW(x, -1) - 1
+    >>> lambertw_edge(sp.Rational(-36787944117144, 10**14), 0).evalf(5)
+    1.1235e-7
+    """
+
+    nargs = 2
+
+    def _lambertw(self) -> sp.Expr:
+        x, k = self.args
+        return sp.LambertW(x) if k == 0 else sp.LambertW(x, k)
+
+    def fdiff(self, argindex=1):
+        if argindex != 1:
+            raise sp.ArgumentIndexError(self, argindex)
+        w = self._lambertw()
+        sign = 1 if self.args[1] == 0 else -1
+        return sign * sp.diff(w, self.args[0])
+
+    def _eval_rewrite_as_LambertW(self, x, k, **kwargs):
+        w = self._lambertw()
+        return 1 + w if k == 0 else -1 - w
+
+    def _eval_evalf(self, prec):
+        x, k = self.args
+        # x + 1/e cancels next to the branch point: as many more bits as it loses
+        distance = sp.N(x + sp.exp(-1), 15)
+        if not distance.is_Float:
+            return None
+        lost = max(0, -int(mp.floor(mp.log(abs(mp.mpf(distance._mpf_)) + 2**-2000, 2))))
+        work = prec + 20 + min(lost, 4000)
+        value = sp.N(x, int(work / 3.3) + 5)
+        if not value.is_Float:
+            return None
+        with mp.workprec(work):
+            result = abs(1 + mp.lambertw(mp.mpf(value._mpf_), int(k)).real)
+        return sp.Float._new(result._mpf_, prec)
+
+    def _eval_is_extended_real(self):
+        return True if self.args[0].is_extended_real else None
+
+    def _eval_is_nonnegative(self):
+        return True if self.args[0].is_extended_real else None
+
+    def _latex(self, printer, exp=None):
+        body = r"\left|1 + " + printer._print(self._lambertw()) + r"\right|"
+        return _with_exponent(body, exp)
+
+
+class halved(_RealUnary):  # noqa: N801
+    r"""halved(y) = y/2, evaluated as the sum of the halves of y's terms: 2·halved(x − m)
+    is x − m to the same rounding, and finite where x − m overflows but its half does not
+    (x = −1e308, m = 1e308).
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> x = sp.Symbol("x", real=True)
+    >>> sp.diff(halved(x - 3), x), halved(sp.Integer(3))
+    (1/2, 3/2)
+    >>> halved(x - sp.Float("1e308")).subs(x, sp.Float("-1e308")).evalf(5)
+    -1.0000e+308
+    """
+
+    nargs = 1
+    _bracket_power = False
+
+    @classmethod
+    def eval(cls, y):
+        if y.is_Number:
+            return y / 2
+        return None
+
+    def fdiff(self, argindex=1):
+        return sp.S.Half
+
+    def _eval_rewrite_as_Add(self, y, **kwargs):
+        return y / 2
+
+    def _eval_evalf(self, prec):
+        return (self.args[0] / 2).evalf(prec)
+
+    def _latex_body(self, printer) -> str:
+        return r"\frac{" + printer._print(self.args[0]) + "}{2}"
+
+
 class hypot(sp.Function):  # noqa: N801
     r"""hypot(a, b) = √(a² + b²), without overflow or underflow of the squares.
 
@@ -649,7 +752,9 @@ def stabilise(expr: sp.Basic, definitions: Mapping[sp.Symbol, sp.Expr] | None = 
             f"Parse text with symflow.core.parse.parse_expression first."
         ) from exc
     out = _walk(tree, {})
-    return _see_through(out, definitions) if definitions else out
+    out = _see_through(out, definitions) if definitions else out
+    out = _lambertw_edges(out, definitions or {})
+    return _halved_sums(out, definitions or {})
 
 
 def _see_through(expr: sp.Basic, definitions: Mapping[sp.Symbol, sp.Expr]) -> sp.Basic:
@@ -693,6 +798,68 @@ def _see_through(expr: sp.Basic, definitions: Mapping[sp.Symbol, sp.Expr]) -> sp
             )  # (√t)² = t: the square of a subnormal √t loses digits
     out = expr.xreplace(swaps) if swaps else expr
     return _scaled_states(_shifted_states(out, definitions), definitions)
+
+
+def _lambertw_branch(v: sp.Expr, definitions: Mapping[sp.Symbol, sp.Expr]):
+    """(x, k) where v is W_k(x) on a real branch, or a state defined as one; else None."""
+    v = definitions.get(v, v)
+    if isinstance(v, sp.LambertW):
+        k = v.args[1] if len(v.args) > 1 else sp.S.Zero
+        x = v.args[0]
+        value = definitions.get(x, x)
+        if k in (0, -1) and not (value.is_nonnegative or isinstance(value, sp.exp)):
+            return x, k  # (W₀ of a positive x is positive, far from its branch point)
+    return None
+
+
+def _lambertw_edges(expr: sp.Basic, definitions: Mapping[sp.Symbol, sp.Expr]) -> sp.Basic:
+    """1 + W₀(x) (and log1p W₀(x)) and −1 − W₋₁(x) as lambertw_edge(x, k): next to the
+    branch point −1/e, 1 + W from the rounded W is right to 1e-16/(1 + W) only."""
+    if not isinstance(expr, sp.Expr):
+        return expr
+    states = {s for s, v in definitions.items() if isinstance(v, sp.LambertW)}
+    if not (expr.has(sp.LambertW) or expr.free_symbols & states):
+        return expr
+    swaps: dict = {}
+    for node in sp.preorder_traversal(expr):
+        if isinstance(node, sp.Add) and len(node.args) == 2:
+            c, rest = node.as_coeff_Add()
+            if c == 1 and (found := _lambertw_branch(rest, definitions)) and found[1] == 0:
+                swaps[node] = lambertw_edge(*found)
+            elif c == -1 and (found := _lambertw_branch(-rest, definitions)) and found[1] == -1:
+                swaps[node] = lambertw_edge(*found)
+        elif isinstance(node, log1p):
+            found = _lambertw_branch(node.args[0], definitions)
+            if found and found[1] == 0:
+                swaps[node] = sp.log(lambertw_edge(*found))
+    return expr.xreplace(swaps) if swaps else expr
+
+
+def _halved_sums(expr: sp.Basic, definitions: Mapping[sp.Symbol, sp.Expr]) -> sp.Basic:
+    """A sum y that can overflow although y/2 cannot (a numeric term of 2⁹⁶⁹ or more, an
+    input of the other sign: x − 1e308 at x = −1e308), and a state s defined as one, as
+    2·halved(y): k·(x − m) is (2k)·(x/2 − m/2), exact to the same rounding, and finite
+    wherever the product is (a scale k = 1e-308 in (x − m)/s)."""
+    if not isinstance(expr, sp.Expr):
+        return expr
+    swaps: dict = {}
+    for node in sp.preorder_traversal(expr):
+        if isinstance(node, sp.Add) and _may_overflow_sum(node):
+            swaps[node] = 2 * halved(node)
+    for s in expr.free_symbols:
+        value = definitions.get(s)
+        if isinstance(value, sp.Add) and _may_overflow_sum(value):
+            swaps[s] = 2 * halved(value)
+    if not swaps:
+        return expr
+    out = expr.xreplace(swaps)
+    # atan2 and hypot are homogeneous: atan2(s, 2·h) = atan2(s/2, h), without the doubling
+    homogeneous = {
+        f: f.func(*[a / 2 for a in f.args])
+        for f in out.atoms(sp.atan2, hypot)
+        if any(isinstance(a, sp.Mul) and a.has(halved) and a.args[0] == 2 for a in f.args)
+    }
+    return out.xreplace(homogeneous) if homogeneous else out
 
 
 def _shifted_states(expr: sp.Basic, definitions: Mapping[sp.Symbol, sp.Expr]) -> sp.Basic:
@@ -1128,6 +1295,33 @@ def _may_overflow(y: sp.Expr) -> bool:
     return isinstance(y, sp.Add) and any(
         t.is_Number and abs(t) >= _OVERFLOWING_TERM for t in y.args
     )
+
+
+def _may_overflow_sum(y: sp.Add) -> bool:
+    """Can the float64 sum y overflow at finite inputs where y/2 is a float? Its numeric
+    terms add up to 2⁹⁶⁹ or more (so that the rule costs nothing in the bulk of kernels),
+    and its terms' bounds (a number: itself; k·v: |k| times the largest float) exceed the
+    largest float (x/2 − 1e308/2 cannot overflow)."""
+    numbers = sum(_magnitude(t) for t in y.args if t.is_Number)
+    if not numbers >= float(_OVERFLOWING_TERM):
+        return False
+    bound = numbers
+    for t in y.args:
+        if not t.is_Number:
+            k, _ = t.as_coeff_Mul()
+            bound += _magnitude(k) * _FLOAT_MAX if k.is_Number else _FLOAT_MAX
+    return bound > _FLOAT_MAX
+
+
+def _magnitude(c: sp.Number) -> float:
+    """|c| as a float, inf beyond the float range (float() of a huge Integer raises)."""
+    try:
+        return abs(float(c))
+    except OverflowError:
+        return math.inf
+
+
+_FLOAT_MAX = float(np.finfo(np.float64).max)
 
 
 def _square_root(core: sp.Expr) -> sp.Expr | None:

@@ -563,6 +563,31 @@ class Kernels:
 
         return kernel_isf(self, us, **params)
 
+    def standard_inverse(self, xs: Any, **params: float) -> np.ndarray | None:
+        """t = (f⁻¹(x) − loc)/scale, the standardised base point, for a bijective flow on a
+        location-scale base whose location or scale is 2⁹⁶⁹ or more (f⁻¹(x) overflows
+        where t does not); None for other flows.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import sympy as sp
+        >>> import symflow as sf
+        >>> z = sp.Symbol("z", real=True)
+        >>> k = sf.Flow(sf.Normal(0, 1e308), [sf.Transform(z + 1e308, z)]).compile()
+        >>> k.inverse(np.array([-1e308])), k.standard_inverse(np.array([-1e308]))
+        (array([-inf]), array([-2.]))
+        """
+        if not (self._standard_draws() and len(self.program.paths) == 1):
+            return None
+        return self._call("inverse_standard", xs, params)
+
+    def _standard_draws(self) -> bool:
+        """Whether the module has forward_standard (and, for one path, inverse_standard)."""
+        from symflow.core.program import standard_draws
+
+        return standard_draws(self.program) is not None
+
     def forward(self, zs: Any, **params: float) -> np.ndarray:
         """x = f(z) at each base point z.
 
@@ -614,7 +639,12 @@ class Kernels:
         if any(np.ndim(v) for v in values):
             raise ParameterError("sample() takes one value per parameter, not arrays.")
         rng = np.random.default_rng(seed)
-        zs = self.base.sample(int(n), rng, dict(zip(self.parameters, values, strict=True)))
+        numbers = dict(zip(self.parameters, values, strict=True))
+        if self._standard_draws():
+            # draws loc + scale·t that overflow where f(loc + scale·t) does not
+            ts = self.base.standard_sample(int(n), rng, numbers)
+            return self._evaluate("forward_standard", ts, values)
+        zs = self.base.sample(int(n), rng, numbers)
         return self._evaluate("forward", np.ascontiguousarray(zs, dtype=np.float64), values)
 
 

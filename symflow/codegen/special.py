@@ -38,6 +38,8 @@ Examples
 1.959963984540054
 >>> float(lambertw0(1.0)), float(lambertwm1(-0.1))
 (0.5671432904097838, -3.5771520639572967)
+>>> float(lambertw0_edge(-0.36787944117144))  # 1 + W₀(x) next to the branch point −1/e
+1.1228359387687445e-07
 """
 
 from __future__ import annotations
@@ -75,6 +77,8 @@ __all__ = [
     "lambertw0_exp",
     "erfcinv_exp",
     "lambertwm1",
+    "lambertw0_edge",
+    "lambertwm1_edge",
     "log_ndtr",
     "loggamma",
     "lowergamma",
@@ -579,3 +583,38 @@ def erfcinv_exp(v):
         slope = -2.0 / _SQRT_PI * math.exp(-w * w - (g + v))
         w = w - g / slope
     return w
+
+
+@_jit
+def _branch_edge_series(p):
+    """Σ_{k>=1} μ_k p^k = 1 + W (the series about the branch point without its −1)."""
+    s = 0.0
+    for k in range(len(_BRANCH) - 1, 0, -1):
+        s = (s + _BRANCH[k]) * p
+    return s
+
+
+@_jit
+def lambertw0_edge(x):
+    """1 + W₀(x), the distance of W₀(x) from the branch value −1, to a few ulp also next
+    to the branch point x = −1/e, where 1 + W from a rounded W keeps only the digits of W
+    beyond its −1 (relative error 1e-16/(1 + W)): from the series in p = √(2(ex + 1)),
+    with ex + 1 exact to double-double, where p² < 1e-3; 1 + W₀(x) elsewhere."""
+    if x != x or x < -_INV_E:
+        return math.nan
+    p2 = _branch_distance(x)
+    if p2 < 1e-3:
+        return _branch_edge_series(math.sqrt(max(p2, 0.0)))
+    return 1.0 + lambertw0(x)
+
+
+@_jit
+def lambertwm1_edge(x):
+    """−1 − W₋₁(x) >= 0, the distance of W₋₁(x) from the branch value −1, as
+    :func:`lambertw0_edge` (the series in −p)."""
+    if x != x or x < -_INV_E or x >= 0.0:
+        return math.inf if x == 0.0 else math.nan
+    p2 = _branch_distance(x)
+    if p2 < 1e-3:
+        return -_branch_edge_series(-math.sqrt(max(p2, 0.0)))
+    return -1.0 - lambertwm1(x)

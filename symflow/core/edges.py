@@ -337,6 +337,8 @@ class _EdgePass:
             if interval.inf.is_nonnegative
             else None
         )
+        if implicit is None and not interval.inf.is_nonnegative:
+            value = self._signed_far_root(original, value)
         if implicit is not None:
             value = implicit
         elif interval.inf.is_nonnegative:
@@ -418,18 +420,23 @@ class _EdgePass:
         from symflow.core.assignment import Assignment
         from symflow.core.layer import ImplicitInverse, implicit_inverse
 
-        if not isinstance(original, ImplicitInverse) or not original.lo.is_nonnegative:
+        if not isinstance(original, ImplicitInverse):
+            return None
+        # the root's own piece, or the part of it this path reaches (z + sinh z on the
+        # line, z > 0 where y = 1/x > 0)
+        lo = original.lo if original.lo.is_nonnegative else self.ranges[z].inf
+        if not lo.is_nonnegative:
             return None
         cls, t = type(original), original.variable
         (y,) = original.args
         log_y = self._held_log(y)
-        large = _log_space_inverse(cls) if log_y is not None else None
-        if original.lo != 0 and large is None:
+        large = _log_space_inverse(cls, lo) if log_y is not None else None
+        if lo != 0 and large is None:
             return None
         small = self._log_small_root(value) if original.lo == 0 else None
         if small is not None:
             log_value = small.xreplace({value: z})
-        elif original.lo == 0:
+        elif lo == 0:
             in_logs = sp.expand_log(cls.forward.xreplace({t: sp.exp(t)}), force=True)
             piece = sp.Interval.open(-sp.oo, sp.log(cls.hi))
             solve = implicit_inverse(in_logs, t, piece, cls.direction, f"log_{cls.label}")
@@ -446,6 +453,48 @@ class _EdgePass:
         out.append(Assignment(name, log_value, "edge"))
         self.logs[z] = name
         return value
+
+    def _signed_far_root(self, original: sp.Expr, value: sp.Expr) -> sp.Expr:
+        """An implicit root z = f⁻¹(y) of an increasing f with f(0) = 0 on a piece across
+        0, where this path holds y on one side of 0 (y = 1/x, x > 0): where |y| overflows
+        (x = 5e-324) but log|y| is finite, z = ±g⁻¹(log|y|) from the log-space equation
+        of f on (0, ∞), or of −f(−t) for y < 0 (see :func:`_log_space_inverse`); the
+        value as it is elsewhere."""
+        from symflow.core.layer import ImplicitInverse, implicit_inverse
+
+        if not isinstance(original, ImplicitInverse) or original.direction != 1:
+            return value
+        cls, t = type(original), original.variable
+        (y,) = original.args
+        around = self.ranges.get(y)
+        if (
+            around is None
+            or not (cls.lo == -sp.oo and cls.hi == sp.oo)
+            or cls.forward.free_symbols - {t}
+            or attempt(lambda: sp.simplify(cls.forward.xreplace({t: 0})), _BUDGET, None) != 0
+        ):
+            return value
+        if around.inf.is_nonnegative:
+            sign, g = 1, cls
+        elif around.sup.is_nonpositive:
+            reflected = -cls.forward.xreplace({t: -t})
+            piece = sp.Interval.open(0, sp.oo)
+            sign, g = -1, implicit_inverse(reflected, t, piece, 1, f"{cls.label}_neg")
+        else:
+            return value
+        large = _log_space_inverse(g, sp.S.Zero)
+        held = self.values.get(y, y)
+        log_y = sp.Add(  # log|y| = Σ e·log|b| over y = Π bᵉ: −log|x| for y = 1/x
+            *[
+                e * self._log(sp.Abs(b))
+                for b, e in (f.as_base_exp() for f in sp.Mul.make_args(held))
+            ]
+        )
+        if large is None or log_y in (sp.log(sp.Abs(held)), sp.log(sp.Abs(y))):
+            return value  # no log-space equation, or |y| is not held in log space
+        solve, in_logs = large
+        root = sp.exp(solve(log_y)) if in_logs else solve(log_y)
+        return sp.Piecewise((sign * root, log_y > _OVERFLOWING), (value, True))
 
     def _log_small_root(self, arg: sp.Expr) -> sp.Expr | None:
         """log(c·r(a)) for an implicit root r = D⁻¹(a) on a piece with an end at 0 where
@@ -1101,10 +1150,11 @@ def _small_root_law(f: sp.Expr, t: sp.Symbol, side: int) -> tuple[sp.Expr, sp.Ex
 
 
 @functools.lru_cache(maxsize=256)
-def _log_space_inverse(cls) -> tuple | None:
+def _log_space_inverse(cls, lo: sp.Expr | None = None) -> tuple | None:
     """(g, in_logs): an implicit inverse g whose value at log y is log f⁻¹(y)
     (``in_logs``) or f⁻¹(y), finite where y is held as its log and overflows; for a root
-    class of f increasing and positive on a piece (lo, ∞) with lo ≥ 0; else None.
+    class of f increasing and positive on a piece (lo, ∞) with lo ≥ 0 (the class's own
+    lower end, or ``lo`` inside its piece: the part a path reaches); else None.
 
     * G(u) = log f(eᵘ) on (log lo, ∞), where G is built of terms the kernels evaluate
       without overflow (polynomials, eᵏᵘ, logs of sums of those: log(e^u + e^3u) =
@@ -1129,12 +1179,13 @@ def _log_space_inverse(cls) -> tuple | None:
     from symflow.core.layer import implicit_inverse
 
     f, t = cls.forward, cls.variable
+    lo = cls.lo if lo is None else lo
     if cls.direction != 1 or f.free_symbols - {t} or cls.hi != sp.oo:
         return None
-    if not (cls.lo.is_number and cls.lo.is_nonnegative):
+    if not (lo.is_number and lo.is_nonnegative and sp.Ge(lo, cls.lo) is sp.true):
         return None
     positive = sp.Dummy("t", positive=True)
-    terms = sp.Add.make_args(f.xreplace({t: positive + cls.lo}))
+    terms = sp.Add.make_args(f.xreplace({t: positive + lo}))
     if not all(term.is_positive for term in terms):
         return None  # f > 0 on the piece, term by term
     g = attempt(
@@ -1143,12 +1194,12 @@ def _log_space_inverse(cls) -> tuple | None:
         None,
     )
     if g is not None and _no_overflow(g, t):
-        piece = sp.Interval.open(sp.log(cls.lo) if cls.lo != 0 else -sp.oo, sp.oo)
+        piece = sp.Interval.open(sp.log(lo) if lo != 0 else -sp.oo, sp.oo)
         return implicit_inverse(g, t, piece, 1, f"log_{cls.label}"), True
     g = attempt(lambda: _log_of_sum(f, t), _BUDGET, None)
     if g is None:
         return None
-    piece = sp.Interval.open(cls.lo, sp.oo)
+    piece = sp.Interval.open(lo, sp.oo)
     return implicit_inverse(g, t, piece, 1, f"log_{cls.label}"), False
 
 

@@ -43,6 +43,7 @@ from symflow.core.intervals import symbol_on
 from symflow.core.inverse import image_of, in_output
 
 __all__ = [
+    "standard_draws",
     "Assignment",
     "InversePass",
     "MarginalProgram",
@@ -478,3 +479,26 @@ def build_vector_program(base, layers) -> VectorProgram:
         base=base,
         parameters=tuple(sorted(params, key=lambda s: s.name)),
     )
+
+
+def standard_draws(program: Program):
+    """t ↦ loc + scale·t for a location-scale base whose draws can overflow float64 where
+    the flow's values do not (a location or scale of 2⁹⁶⁹ or more: N(0, 1e308) moved by
+    1e308), so that sampling pushes standard draws through the whole map; else None.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> import symflow as sf
+    >>> z, t = sp.symbols("z t", real=True)
+    >>> far = sf.Flow(sf.Normal(0, 1e308), [sf.Transform(z + 1e308, z)])
+    >>> near = sf.Flow(sf.Normal(0, 1), [sf.Transform(z + 3, z)])
+    >>> standard_draws(far.program)(t) == sp.Integer(10) ** 308 * t, standard_draws(near.program)
+    (True, None)
+    """
+    from symflow.core.bases.families import LocationScale
+
+    base = getattr(program, "base", None)
+    if not (isinstance(base, LocationScale) and base.inline_kernel_forms and program.forward):
+        return None
+    return lambda t: base.loc + base.scale * t

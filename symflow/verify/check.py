@@ -63,11 +63,15 @@ def _bijective_cdf(flow, kernels, values, density: Density):
     direction = 1
     for layer, b in zip(flow.layers, path.branch_indices, strict=True):
         direction *= layer.branches[b].direction
-    base = flow.base.scipy(values)
+    # where f⁻¹(x) can overflow (a base location or scale of 1e308), F_Z(z) = F_0(t) of
+    # the standardised t = (f⁻¹(x) − loc)/scale, which does not
+    standard = kernels.standard_inverse(np.zeros(1), **values) is not None
+    base = flow.base.standard_scipy(values) if standard else flow.base.scipy(values)
+    inverse = kernels.standard_inverse if standard else kernels.inverse
 
     def cdf(xs):
         xs = np.asarray(xs, dtype=np.float64).reshape(-1)
-        z = kernels.inverse(xs, **values)
+        z = inverse(xs, **values)
         f = base.cdf(z) if direction > 0 else base.sf(z)
         return np.where(xs <= density.lo, 0.0, np.where(xs >= density.hi, 1.0, f))
 

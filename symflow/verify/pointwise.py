@@ -357,12 +357,14 @@ def _points_1d(base, values: dict[str, float], rng, count: int = 20) -> list[_Po
                     z = _exact(edge) + sign * _exact(width) * mpmath.mpf(10) ** (-int(k))
                 points.append(_Point((z,), digits))
         elif twin is not None:
-            floats += list(twin.ppf(qs) if sign > 0 else twin.isf(qs))
+            with np.errstate(over="ignore"):  # scale·t beyond the floats (scale 1e308)
+                floats += list(twin.ppf(qs) if sign > 0 else twin.isf(qs))
         else:  # no quantile function: points out to ±1e300
             floats += [-sign * 10.0**k for k in np.linspace(0, 300, count)]
-    if twin is not None:
-        floats += list(twin.ppf(np.linspace(0.02, 0.98, 9)))
-    floats += list(base.sample(max(count // 2, 4), rng, values))
+    with np.errstate(over="ignore"):  # (the points that overflow are left out below)
+        if twin is not None:
+            floats += list(twin.ppf(np.linspace(0.02, 0.98, 9)))
+        floats += list(base.sample(max(count // 2, 4), rng, values))
     points += [_Point((mpmath.mpf(float(v)),), _DIGITS) for v in floats if math.isfinite(v)]
     return points
 

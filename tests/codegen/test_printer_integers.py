@@ -71,3 +71,22 @@ def test_a_coefficient_beyond_the_floats_multiplies_without_overflow(k: str) -> 
             assert math.isinf(got) and (got > 0) == (want > 0)
         else:  # a subnormal, or 0: within one step of the subnormals
             assert abs(Fraction(got) - want) <= Fraction(2.0**-1074)
+
+
+def test_a_coefficient_beyond_the_floats_prints_scaled() -> None:
+    """2e308·p (the width of Uniform(−1e308, 1e308) times a tail probability) prints as
+    ldexp(0.55…·p, 1025): finite wherever the product is (2e308 itself prints as inf);
+    x − 1e308, which overflows at x = −1e308, is taken as twice its halves in −t²/2."""
+    import math
+
+    from symflow.codegen.printer import KernelPrinter
+    from symflow.codegen.rewrite import stabilise
+
+    p, x = sp.symbols("p x", real=True)
+    printer = KernelPrinter()
+    scaled = printer.doprint(2 * sp.Integer(10) ** 308 * p)
+    m = sp.Integer(10) ** 308
+    shifted = printer.doprint(stabilise(-((x - m) ** 2) / (2 * m**2)))  # −t²/2, t = (x − m)/m
+    for code, at, truth in ((scaled, {"p": 0.5}, 1e308), (shifted, {"x": -1e308}, -2.0)):
+        value = eval(code, {"math": math}, at)  # noqa: S307 (the printer's own output)
+        assert abs(value - truth) <= 1e-15 * abs(truth), (code, value)

@@ -68,6 +68,13 @@ CASES = [
      [(1e-300,), (-1e-12,), (-0.3,), (-0.36787944117),  (1.0,), (1e300,)]),
     ("lambertwm1", special.lambertwm1, lambda x: mp.lambertw(x, -1),
      [(-1e-300,), (-1e-12,), (-0.2,), (-0.36787944117,), (-0.367879441171442,)]),
+    # 1 + W next to the branch point −1/e: the first float above it, then 1e-16 … 1e-3 above
+    ("lambertw0_edge", special.lambertw0_edge, lambda x: 1 + mp.lambertw(x),
+     [(-0.3678794411714422,), (-0.36787944117144222,), (-0.367879431171442,),
+      (-0.3668794411714423,), (0.5,), (1e300,)]),
+    ("lambertwm1_edge", special.lambertwm1_edge, lambda x: -1 - mp.lambertw(x, -1),
+     [(-0.3678794411714422,), (-0.36787944117144222,), (-0.367879431171442,),
+      (-0.3668794411714423,), (-1e-300,)]),
 ]  # fmt: skip
 
 

@@ -29,8 +29,11 @@ def affine():
         (1e8, 1e-2, 2e8 + 1.0000001),
         (0.0, 1e-150, 1.0 + 1e-140),
         (3.0, 2.0, 7.0),
+        # (x − m)² and σ² overflow from 1.34e154, their quotient does not
+        (0.0, 1e160, 1e200),
+        (-1e250, 1e200, 1e250),
     ],
-    ids=["mu=1e8", "mu=1e8-near", "sigma=1e-150", "bulk"],
+    ids=["mu=1e8", "mu=1e8-near", "sigma=1e-150", "bulk", "sigma=1e160", "mu=-1e250"],
 )
 def test_affine_normal_keeps_its_digits_for_extreme_parameters(affine, m, s, x) -> None:
     # x = 2z + 1 with z ~ N(μ, σ²) is N(2μ + 1, (2σ)²); scipy's logpdf works in (x − loc)/scale

@@ -207,6 +207,31 @@ def test_kernel_matches_the_oracle(base, f, xs, truth) -> None:
     _close(k.log_prob(np.array(xs)), want)
 
 
+def test_lambertw_next_to_its_branch_point() -> None:
+    """N(0, 1) through z·e^z: both branches W₀ and W₋₁ meet at x = −1/e, and log p reads
+    log|1 + W| there; from the rounded W it kept 1e-16/|1 + W| (1.6e-11 relative at 1e-16
+    above −1/e). Points: the first float above −1/e (1e-300 and 1e-100 above it round to
+    the float below), 1e-16 and 1e-8 above it, each taken exactly as the float passed."""
+    k = sf.Flow(sf.Normal(0, 1), [sf.Transform(z * sp.exp(z), z)]).compile()
+    with m.workdps(50):
+        edge = -m.exp(-1)
+        first = np.nextafter(float(edge), 0.0) if float(edge) < edge else float(edge)
+        xs = [first, float(edge + m.mpf(1e-16)), float(edge + m.mpf(1e-8)), -0.2, 1.0]
+        want = [
+            m.log(
+                sum(
+                    m.npdf(w) / abs((1 + w) * m.exp(w))
+                    for w in (m.lambertw(m.mpf(x), b).real for b in ((0, -1) if x < 0 else (0,)))
+                )
+            )
+            for x in xs
+        ]
+    got = k.log_prob(np.array(xs))
+    err = [float(abs(g - w) / abs(w)) for g, w in zip(got, want, strict=True)]
+    assert max(err) <= 1e-14, (got, err)
+    assert k.log_prob(np.array([float(edge) if float(edge) < edge else -0.37]))[0] == -np.inf
+
+
 def test_kernel_is_minus_inf_outside_the_support() -> None:
     k = sf.Flow(sf.Exponential(1), [sf.Transform(sp.loggamma(z + 1), z)]).compile()
     assert np.all(k.log_prob(np.array([-0.13, -1.0, -np.inf])) == -np.inf)

@@ -239,3 +239,35 @@ def test_samples_that_all_round_onto_an_edge_leave_the_check_inconclusive() -> N
     assert "land strictly inside the support, too few" in str(report)
     assert "14 of 20,000 samples" in report.too_few_reason  # P(x > 1e-308) ≈ 7e-4
     assert "about n = 1,428,572 draws would give enough" in report.too_few_reason
+
+
+def test_check_of_a_shift_beyond_float64() -> None:
+    """N(0, 1e308) moved by 1e308: draws 1e308·t overflow for |t| > 1.8 while x = 1e308·(t + 1)
+    is finite down to t = −2.8 (they are drawn as f(1e308·t) from standard draws t), and
+    F_Z(f⁻¹(x)) reads the standardised t = (x − 1e308)/1e308 (f⁻¹(x) itself overflows for
+    x < −8e307): the check passes, with the finite mass Φ(0.797) − Φ(−2.797) = 0.7847;
+    the density times 1 + 0.3·tanh(t), of the same mass, fails it."""
+    X = sf.Flow(sf.Normal(0, 1e308), [sf.Transform(z + 1e308, z)])
+    report = X.check(n=20_000, seed=0)
+    assert report.passed, str(report)
+    assert report.normalisation == pytest.approx(
+        stats.norm.cdf(0.797693134862315) - stats.norm.cdf(-2.797693134862315), rel=1e-9
+    )
+
+    class Tilted:  # the compiled kernel, its density times 1 + 0.3·tanh(t)
+        def __init__(self, inner):
+            self._inner = inner
+
+        def __getattr__(self, name):
+            return getattr(self._inner, name)
+
+        def log_prob(self, xs, **params):
+            t = np.asarray(xs, dtype=np.float64) / 2 / 5e307 - 1
+            return self._inner.log_prob(xs, **params) + np.log1p(0.3 * np.tanh(t))
+
+        def prob(self, xs, **params):
+            return np.exp(self.log_prob(xs, **params))
+
+    bad = copy.copy(X)
+    bad._kernels = Tilted(X.compile())
+    assert bad.check(n=20_000, seed=0).passed is False

@@ -32,6 +32,10 @@ from symflow.core.bases.functions import (
 
 __all__ = ["LocationScale", "GammaLaw", "HazardLaw"]
 
+#: a location or scale from this size on lets z overflow where (z − loc)/scale does not
+#: (half an ulp of the largest float is 2**970)
+_OVERFLOWING_PARAMETER = 2.0**969
+
 
 def _fold(expr: sp.Expr | None) -> sp.Expr | None:
     """loc + scale·Piecewise(...) with the affine map moved into each piece."""
@@ -73,6 +77,23 @@ class LocationScale(Distribution):
     def scale(self) -> sp.Expr:
         """The scale parameter's value."""
         return self._params[self.loc_scale[1]]
+
+    @property
+    def inline_kernel_forms(self) -> bool:  # type: ignore[override]
+        """Whether CDF kernels write F(z) = F_0((z − loc)/scale) into the flow's maps
+        instead of calling F on z: where the location or the scale is 2⁹⁶⁹ or more, z
+        itself overflows float64 (z = x − 1e308 at x = −1e308) where (z − loc)/scale
+        does not.
+
+        Examples
+        --------
+        >>> from symflow.core.bases import Normal
+        >>> Normal(0, 1).inline_kernel_forms, Normal(0, 1e308).inline_kernel_forms
+        (False, True)
+        """
+        return any(
+            v.is_number and abs(float(v)) >= _OVERFLOWING_PARAMETER for v in (self.loc, self.scale)
+        )
 
     def _standard(self, z: sp.Expr) -> sp.Expr:
         return (z - self.loc) / self.scale
@@ -149,6 +170,40 @@ class LocationScale(Distribution):
     def _sample(self, n: int, rng: Any, **p: float) -> Any:
         loc, scale = (p.pop(name) for name in self.loc_scale)
         return loc + scale * self._standard_sample(n, rng, **p)
+
+    def standard_scipy(self, values: Any = None) -> Any:
+        """The frozen scipy.stats distribution of the standard law p_0 (loc 0, scale 1).
+
+        Examples
+        --------
+        >>> from symflow.core.bases import Logistic
+        >>> float(Logistic(1e308, 1e308).standard_scipy().cdf(0.0))
+        0.5
+        """
+        from scipy import stats
+
+        p = self.numbers(values)
+        p.update({self.loc_scale[0]: 0.0, self.loc_scale[1]: 1.0})
+        return self._scipy(stats, **p)
+
+    def standard_sample(self, n: int, rng: Any, values: Any = None) -> Any:
+        """n draws t_i of the standard law p_0, the same stream as :meth:`sample` draws
+        loc + scale·t_i from (whose products overflow for a scale of 1e308 and |t| > 1.8).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from symflow.core.bases import Normal
+        >>> t = Normal(0, 1e308).standard_sample(3, np.random.default_rng(0))
+        >>> bool(np.all(1e308 * t == Normal(0, 1e308).sample(3, np.random.default_rng(0))))
+        True
+        """
+        import numpy as np
+
+        p = self.numbers(values)
+        for name in self.loc_scale:
+            p.pop(name)
+        return np.asarray(self._standard_sample(int(n), rng, **p), dtype=np.float64)
 
 
 class GammaLaw(Distribution):

@@ -52,6 +52,7 @@ LOG_DENSITIES = {
             - 2 * mp.log1p(_t(m, s, x) ** 2 / 3)
         ),
     ),
+    "Laplace": (sf.Laplace, lambda m, s, x: -abs(_t(m, s, x)) - mp.log(2 * mpf(s))),
     # m is the shape here: log(k/s) + (k − 1)·log(x/s) − (x/s)^k
     "Weibull": (
         sf.Weibull,
@@ -74,6 +75,8 @@ CASES = [
     ("Normal", 1e300, 1e308, (0.0, 1e308, -1e308, 1.7e308)),
     ("Logistic", 1e8, 3, (NEXT, 1e8 + 1, 1e300, -1e300)),
     ("Logistic", 1e8, 1e-100, (NEXT, 1e8 + 1)),
+    # x − m overflows for x < −2.9e307, (x − m)/s does not
+    ("Laplace", 1.5e308, 1e300, (-1e308, -1.7e308, 1.5e308, 0.0)),
     ("Weibull", 3, 1e100, (1e-300, 1e100, 1e150)),  # x³ overflows, (x/1e100)³ does not
 ]
 
@@ -157,3 +160,50 @@ def test_a_finite_parameter_beyond_float64_is_refused_for_numbers_only():
         X.check(n=2_000)
     with pytest.raises(sf.ParameterError, match="beyond the range of float64"):
         sf.Uniform(0, b).sample(10, np.random.default_rng(0))
+
+
+#: x where x − 1e308 first overflows (it is below −(2¹⁰²⁴ − 2⁹⁷⁰)), and the float above
+_OVERFLOW_EDGE = float(-(mp.mpf(2) ** 1024 - mp.mpf(2) ** 970) + mp.mpf(1e308))
+SHIFT_POINTS = (
+    -1e308,
+    1e308,
+    1.7e308,
+    -1.7e308,
+    0.0,
+    _OVERFLOW_EDGE,
+    float(np.nextafter(_OVERFLOW_EDGE, math.inf)),
+    float(np.nextafter(_OVERFLOW_EDGE, -math.inf)),
+)
+# name: (base class, F_0(t) and F_0⁻¹(u) of the standard law in mpmath)
+STANDARD_LAWS = {
+    "Normal": (sf.Normal, mp.ncdf, lambda u: mp.sqrt(2) * mp.erfinv(2 * u - 1)),
+    "Cauchy": (sf.Cauchy, lambda t: mp.atan(t) / mp.pi + mpf(1) / 2, lambda u: mp.cot(-mp.pi * u)),
+}
+
+
+def _float(value) -> float:
+    """An mpmath value as the float64 it rounds to (±inf beyond the largest float)."""
+    return float(value) if abs(value) < mpf(2) ** 1024 else math.copysign(math.inf, value)
+
+
+@pytest.mark.parametrize("name", ["Normal", "Cauchy"])
+def test_a_shift_beyond_float64_where_x_minus_m_overflows(name):
+    """Base(0, 1e308) moved by 1e308: x − 1e308 overflows for x < −7.98e307 while
+    t = (x − 1e308)/1e308 is finite; log p, F, S and F⁻¹ are right there (the shifted
+    state read −inf and F = 0)."""
+    cls, cdf, quantile = STANDARD_LAWS[name]
+    m = s = 1e308
+    k = sf.Flow(cls(0, s), [sf.Transform(z + m, z)]).compile()
+    xs = np.array(SHIFT_POINTS)
+    us = np.array([1e-300, 0.01, 0.3, 0.5, 0.9, 1 - 1e-16])
+    got = (k.log_prob(xs), k.cdf(xs), k.sf(xs), k.quantile(us))
+    with mp.workdps(50):
+        want = (
+            [LOG_DENSITIES[name][1](m, s, x) for x in xs],
+            [cdf(_t(m, s, x)) for x in xs],
+            [1 - cdf(_t(m, s, x)) for x in xs],
+            [_float(mpf(m) + mpf(s) * quantile(mpf(u))) for u in us],
+        )
+    for what, values, truths in zip(("log p", "F", "S", "F^-1"), got, want, strict=True):
+        wrong = [(g, w) for g, w in zip(values, truths, strict=True) if not _close(g, float(w))]
+        assert not wrong, f"{name}: {what} (kernel, mpmath) {wrong}"
