@@ -441,6 +441,13 @@ class _EdgePass:
             piece = sp.Interval.open(-sp.oo, sp.log(cls.hi))
             solve = implicit_inverse(in_logs, t, piece, cls.direction, f"log_{cls.label}")
             log_value = sp.Piecewise((solve(y), z < _UNDERFLOWING), (sp.log(z), True))
+            law = _small_root_log_law(cls.forward, t)
+            if law is not None:
+                # f(z) = L + k·log z + O(z): there f(e^u) itself underflows (Ei(e^u) at
+                # u = −1e10 is Ei(0) = −inf), and u = (y − L)/k to the last digit
+                k, lead = law
+                u = (y - lead) / k
+                log_value = sp.Piecewise((u, u < -_OVERFLOWING), (log_value, True))
         else:
             log_value = self._log(value).xreplace({value: z})
         if large is not None:
@@ -1147,6 +1154,37 @@ def _small_root_law(f: sp.Expr, t: sp.Symbol, side: int) -> tuple[sp.Expr, sp.Ex
     if rest is None or not rest.is_number or not abs(rest) < sp.Float(2) ** -60:
         return None
     return lead, power
+
+
+def _small_root_log_law(f: sp.Expr, t: sp.Symbol) -> tuple[sp.Expr, sp.Expr] | None:
+    """(k, L) with f(v) = L + k·log v + O(v^½) as v → 0+ (Ei: k = 1, L = γ; E₁: k = −1,
+    L = −γ), checked at v = e^(−700) in high precision; None where f has no such law.
+
+    Examples
+    --------
+    >>> t = sp.Symbol("t", positive=True)
+    >>> _small_root_log_law(sp.Ei(t), t)
+    (1, EulerGamma)
+    >>> _small_root_log_law(t**2, t) is None
+    True
+    """
+    if f.free_symbols - {t}:
+        return None
+    v = sp.Symbol("v", positive=True)
+    g = f.xreplace({t: v})
+    k = attempt(lambda: sp.limit(v * sp.diff(g, v), v, 0, "+"), _BUDGET, None)
+    if k is None or not (k.is_number and k.is_real and k != 0 and is_finite_number(k)):
+        return None
+    lead = attempt(lambda: sp.limit(g - k * sp.log(v), v, 0, "+"), _BUDGET, None)
+    if lead is None or not (lead.is_number and is_finite_number(lead)):
+        return None
+    edge = sp.exp(-_OVERFLOWING)
+    rest = attempt(
+        lambda: (g.xreplace({v: edge}) - lead - k * sp.log(edge)).evalf(60), _BUDGET, None
+    )
+    if rest is None or not rest.is_number or not abs(rest) < sp.Float(10) ** -150:
+        return None
+    return k, lead
 
 
 @functools.lru_cache(maxsize=256)

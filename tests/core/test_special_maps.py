@@ -184,8 +184,13 @@ KERNELS = [
         "Ei",
         sf.Exponential(1),
         sp.Ei(z),
-        [-30.0, -1.0, 0.0, 1.0, 5.0, 100.0, 600.0],
-        lambda v: (lambda w: m.log(w) - 2 * w)(_bisect(m.ei, v, m.mpf(0), m.mpf(1000))),
+        [-1e300, -1e10, -800.0, -30.0, -1.0, 0.0, 1.0, 5.0, 100.0, 600.0],
+        # below x = −600, Ei(z) = γ + log z + O(z) with z < 1e-260: log p = log z − 2z = x − γ
+        lambda v: (
+            v - m.euler
+            if v < -600
+            else (lambda w: m.log(w) - 2 * w)(_bisect(m.ei, v, m.mpf(0), m.mpf(1000)))
+        ),
     ),
     (
         "loggamma",
