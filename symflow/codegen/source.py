@@ -194,12 +194,15 @@ class Emitter:
             self.solvers.append(imports("symflow.codegen.solvers", "solve_monotone"))
         # g_0 = f against y; g_j = f − L_j against y − L_j where y is nearest to L_j
         forms = [(None, f), *limit_residuals(f, t, cls.lo, cls.hi)]
+        # the helpers' names are taken too: "…_near_1" is also the name the next solver
+        # of a class labelled "near" would get
+        helper = {j: identifier(f"{name}_{j}", self.taken) for j in ["d", *range(len(forms))]}
         for j, value in [("d", sp.diff(f, t)), *((j, g) for j, (_, g) in enumerate(forms))]:
             # a function of t that the root solver calls: f, a residual f − L, or f', in
             # the stable forms of the kernels (log(e^2t + 1) as a softplus: finite where
             # e^2t overflows, in the log-space equation of a root whose argument does)
             body = [returns(self.code(stabilise(value)))]
-            self.solvers.append(function(f"{name}_{j}", ["t", *self.param_names], body))
+            self.solvers.append(function(helper[j], ["t", *self.param_names], body))
         args = f"({', '.join(self.param_names)},)" if self.param_names else "()"
         solves = []
         for j, (limit, _) in enumerate(forms):
@@ -212,9 +215,7 @@ class Emitter:
                 if m is not limit
             ]
             direction = repr(float(cls.direction))
-            solve = call(
-                "solve_monotone", f"{name}_{j}", f"{name}_d", target, lo, hi, direction, args
-            )
+            solve = call("solve_monotone", helper[j], helper["d"], target, lo, hi, direction, args)
             test = ast.BoolOp(ast.And(), near) if len(near) > 1 else (near or ["True"])[0]
             solves.append((test, solve))
         body = [when(test, [returns(solve)]) for test, solve in solves[1:]]
