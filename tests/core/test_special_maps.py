@@ -144,6 +144,8 @@ def _loggamma_truth(v):
     return m.log(total)
 
 
+_LOGGAMMA_MIN = float(m.loggamma(m.findroot(m.digamma, 1.46)))
+
 KERNELS = [
     (
         "levy",
@@ -196,7 +198,9 @@ KERNELS = [
         "loggamma",
         sf.Exponential(1),
         sp.loggamma(z + 1),
-        [-0.12, -0.1, -0.01, -1e-6, 0.5, 10.0, 1000.0],
+        # next to the minimum log Γ(1.4616…) = −0.1214862905…, where loggamma(t) − min
+        # keeps no digits and the solver reads the Taylor polynomial instead
+        [_LOGGAMMA_MIN + 1e-8, _LOGGAMMA_MIN + 1e-6, -0.12, -0.1, -0.01, -1e-6, 0.5, 10.0, 1000.0],
         _loggamma_truth,
     ),
 ]
