@@ -56,7 +56,8 @@ f(q·π·u), f = sin, tan, cot, q > 0       ±f(q·π·(u − 1/q)) for u > 1/(2
                                         exact (expm1(y) for u = e^y): the zero or pole at
                                         q·π·u = π
 k·s − k·c, s = e + c defined             k·e                     (no cancellation of s − c)
-log ψ⁽ⁿ⁾(u), n odd, 0 < u < 1           log n! − (n + 1)·log u + log1p(uⁿ⁺¹·ψ⁽ⁿ⁾(u + 1)/n!)
+log ±ψ⁽ⁿ⁾(u), 0 < u < 1                 log n! − (n + 1)·log u + log1p(±uⁿ⁺¹·ψ⁽ⁿ⁾(u + 1)/n!)
+log ±ψ⁽ⁿ⁾(u), n ≥ 1, u > 10⁶            log (n − 1)! − n·log u + log1p(n/(2u) + n(n + 1)/(12u²))
 logcosh(s), s = asinh(t) defined        log1p_sq(t)        (with ``definitions``)
 logcosh(s), s = atanh(t) defined        −(log1p(t) + log1p(−t))/2
 log1p_sq(s), s = sinh(u) defined        logcosh(u)          (no overflow of s)
@@ -1143,6 +1144,8 @@ def _log(arg: sp.Expr) -> sp.Expr:
         return tail
     if isinstance(arg, sp.polygamma):
         return _log_polygamma(*arg.args)
+    if isinstance(arg, sp.Mul) and arg.args[0] == -1 and isinstance(-arg, sp.polygamma):
+        return _log_polygamma(*(-arg).args, sign=-1)  # log(−ψ⁽ⁿ⁾(u)) for even n
     if isinstance(arg, StandardNormalCdf):
         return log_ndtr(arg.args[0])
     if isinstance(arg, sp.Add):
@@ -1172,15 +1175,28 @@ def _log_one_minus_exp(u: sp.Expr) -> sp.Expr:
     return sp.Piecewise((near, u > -sp.log(2)), (log1p(-sp.exp(u)), True))
 
 
-def _log_polygamma(n: sp.Expr, u: sp.Expr) -> sp.Expr:
-    """log ψ⁽ⁿ⁾(u) for odd n (positive for u > 0): ψ⁽ⁿ⁾(u) = n!/uⁿ⁺¹ + ψ⁽ⁿ⁾(u + 1)
-    overflows for small u (ψ′(1e-158) = 1e316) where its log is finite, so for
-    0 < u < 1 it is log n! − (n + 1)·log u + log1p(uⁿ⁺¹·ψ⁽ⁿ⁾(u + 1)/n!)."""
-    if not (n.is_Integer and n > 0 and n % 2 == 1):
-        return sp.log(sp.polygamma(n, u))
-    scale = sp.factorial(n)
-    small = sp.log(scale) - (n + 1) * _log(u) + log1p(u ** (n + 1) * sp.polygamma(n, u + 1) / scale)
-    return sp.Piecewise((small, (u > 0) & (u < 1)), (sp.log(sp.polygamma(n, u)), True))
+def _log_polygamma(n: sp.Expr, u: sp.Expr, sign: int = 1) -> sp.Expr:
+    """log(sign·ψ⁽ⁿ⁾(u)) for n ≥ 1, where that is positive (sign = (−1)ⁿ⁺¹ for u > 0).
+
+    * 0 < u < 1: sign·ψ⁽ⁿ⁾(u) = n!/uⁿ⁺¹ + sign·ψ⁽ⁿ⁾(u + 1) overflows for small u
+      (ψ′(1e-158) = 1e316) where its log is finite: log n! − (n + 1)·log u +
+      log1p(sign·uⁿ⁺¹·ψ⁽ⁿ⁾(u + 1)/n!);
+    * u > 10⁶: |ψ⁽ⁿ⁾(u)| = (n − 1)!/uⁿ·(1 + n/(2u) + n(n + 1)/(12u²) + O(u⁻⁴)) underflows
+      for large u (ψ″(1e300) = −1e-600) where its log is finite: log (n − 1)! − n·log u +
+      log1p(n/(2u) + n(n + 1)/(12u²))."""
+    value = sp.log(sign * sp.polygamma(n, u))
+    if not (n.is_Integer and n > 0):
+        return value
+    large = (
+        sp.log(sp.factorial(n - 1)) - n * _log(u) + log1p(n / (2 * u) + n * (n + 1) / (12 * u**2))
+    )
+    pieces = [(large, u > 10**6)]
+    if sign == (-1) ** (n + 1):
+        scale = sp.factorial(n)
+        rest = sign * u ** (n + 1) * sp.polygamma(n, u + 1) / scale
+        small = sp.log(scale) - (n + 1) * _log(u) + log1p(rest)
+        pieces.append((small, (u > 0) & (u < 1)))
+    return sp.Piecewise(*pieces, (value, True))
 
 
 def _log_tail(arg: sp.Expr) -> sp.Expr | None:

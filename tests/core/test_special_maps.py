@@ -146,6 +146,17 @@ def _loggamma_truth(v):
 
 _LOGGAMMA_MIN = float(m.loggamma(m.findroot(m.digamma, 1.46)))
 
+
+def _trigamma_truth(v):
+    """log p of ψ′(Z), Z ~ Exponential(1): −z − log|ψ″(z)| at the root z of ψ′(z) = v,
+    bisected geometrically over (1e-320, 1e320)."""
+    lo, hi = m.mpf("1e-320"), m.mpf("1e320")
+    for _ in range(3000):
+        mid = m.sqrt(lo * hi) if hi / lo > 4 else (lo + hi) / 2
+        lo, hi = (mid, hi) if m.psi(1, mid) > v else (lo, mid)
+    return -lo - m.log(-m.psi(2, lo))
+
+
 KERNELS = [
     (
         "levy",
@@ -193,6 +204,14 @@ KERNELS = [
             if v < -600
             else (lambda w: m.log(w) - 2 * w)(_bisect(m.ei, v, m.mpf(0), m.mpf(1000)))
         ),
+    ),
+    (
+        # ψ″(z) under- and overflows at both ends where log|ψ″(z)| is finite
+        "trigamma",
+        sf.Exponential(1),
+        sp.polygamma(1, z),
+        [5.2e-303, 1e-100, 1e-10, 0.5, 10.0, 1e10, 1e300],
+        _trigamma_truth,
     ),
     (
         "loggamma",
