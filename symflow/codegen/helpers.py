@@ -27,6 +27,8 @@ import math
 import numpy as np
 from numba import njit
 
+from symflow.codegen.simdmath import two_product as _two_product  # Dekker, without fastmath
+
 __all__ = [
     "cot",
     "acot",
@@ -180,20 +182,6 @@ def combine_paths(lps, gs, hs, g, h):
         for k in range(P):
             h[j, k] -= g[j] * g[k]
     return m + math.log(s)
-
-
-@njit(**_JIT)
-def _two_product(a, b):
-    """(p, e) with p = fl(a·b) and p + e = a·b exactly (Dekker's split; |a|, |b| below
-    2^995 and |a·b| above 2^-969, where no part overflows or underflows)."""
-    p = a * b
-    c = 134217729.0 * a  # 2^27 + 1
-    a_hi = c - (c - a)
-    a_lo = a - a_hi
-    c = 134217729.0 * b
-    b_hi = c - (c - b)
-    b_lo = b - b_hi
-    return p, ((a_hi * b_hi - p) + a_hi * b_lo + a_lo * b_hi) + a_lo * b_lo
 
 
 @njit(**_JIT)

@@ -101,6 +101,7 @@ from numba import njit, types
 from numba.extending import intrinsic
 
 __all__ = [
+    "two_product",
     "simd_log",
     "simd_log1p",
     "simd_exp",
@@ -330,7 +331,7 @@ def _div_one_plus(th, tl):
 
 
 @njit(**_EXACT)
-def _two_prod(a, b):
+def two_product(a, b):
     """a·b as hi + lo exactly (Dekker's product with Veltkamp splitting, no fma)."""
     p = a * b
     ca = 134217729.0 * a
@@ -619,7 +620,7 @@ def simd_logcosh(u):
     r, w, k = _exp_reduce(a)
     th, tl = _expm1_dd(r, w, k)
     q, ql = _div_one_plus(th, tl)
-    ph, pl = _two_prod(th, q)
+    ph, pl = two_product(th, q)
     pl = pl + (th * ql + tl * q)
     r2, w2, k2 = _exp_reduce(-2.0 * a)
     eh, el = _exp_dd(r2, w2)
