@@ -353,7 +353,34 @@ class _EdgePass:
         for a in list(out):
             if any(a.target is d for _, _, d in found):
                 self._define_log(a.target, a.value, out, always=True)
+        self._negative_root_log_law(original, interval, found, out)
         return value, out
+
+    def _negative_root_log_law(self, original, interval, found, out: list) -> None:
+        """log(−z) for an implicit root z on a piece (lo, 0) of a map with a logarithmic
+        law at 0, f(z) = L + k·log(−z) + O(z) (Ei on the negative side): (y − L)/k once
+        that is below −700, where z itself underflows (Ei(z) = −1000 at z = −e^(−1000 − γ));
+        it replaces the log of z's distance to 0."""
+        from symflow.core.assignment import Assignment
+        from symflow.core.layer import ImplicitInverse
+
+        if not (isinstance(original, ImplicitInverse) and interval.sup == 0):
+            return
+        cls, t = type(original), original.variable
+        law = _small_root_log_law(cls.forward.xreplace({t: -t}), t)
+        if law is None:
+            return
+        k, lead = law
+        (y,) = original.args
+        u = (y - lead) / k
+        for edge, _, d in found:
+            name = self.logs.get(d)
+            if edge != 0 or name is None:
+                continue
+            for i, a in enumerate(out):
+                if a.target is name:
+                    law_log = sp.Piecewise((u, u < -_OVERFLOWING), (a.value, True))
+                    out[i] = Assignment(name, law_log, a.kind)
 
     def _near_poles(self, original: sp.Expr, value: sp.Expr) -> sp.Expr:
         """value, recomputed from the previous state's edge distance D where it has a pole
@@ -831,6 +858,16 @@ class _EdgePass:
         """log(arg), split into logs of states and distances where their signs are known."""
         if arg in self.logs:
             return self.logs[arg]
+        base, e = arg.as_base_exp()
+        if base in self.logs and e.is_number and e.is_real:
+            return e * self.logs[base]  # log(1/z) = −log z: logs are kept of positive states
+        if isinstance(arg, sp.Mul) and len(arg.args) == 2 and arg.args[0] == -1:
+            inner_base, inner_e = arg.args[1].as_base_exp()
+            for edge, sign, d in self.distances.get(inner_base, ()):
+                if edge == 0 and sign == -1 and d in self.logs and inner_e.is_integer:
+                    # log(−1/z) = −log(−z) for z < 0, −z being z's distance to 0
+                    if inner_e % 2 == 1:
+                        return inner_e * self.logs[d]
         small = self._log_small_root(arg)
         if small is not None:
             return small

@@ -147,6 +147,25 @@ def _loggamma_truth(v):
 _LOGGAMMA_MIN = float(m.loggamma(m.findroot(m.digamma, 1.46)))
 
 
+def _ei_normal_truth(v):
+    """log p of Ei(Z), Z ~ N(0, 1): the sum over the roots ±e^u of Ei = v on either side
+    of 0, of φ(z)·|z|·e^(−z) (|Ei′(z)| = e^z/|z|), u bisected; below v = −600 both roots
+    are ±e^(v − γ) to 260 digits and the sum is 2φ(0)·e^(v − γ)."""
+    if v < -600:
+        return m.log(2 * m.npdf(0)) + v - m.euler
+    total = 0
+    for sign in (1, -1):
+        if sign < 0 and v >= 0:
+            continue
+        lo, hi = m.mpf(-3000), m.mpf(10)
+        for _ in range(400):
+            mid = (lo + hi) / 2
+            lo, hi = (mid, hi) if m.ei(sign * m.exp(mid)) < v else (lo, mid)
+        root = sign * m.exp(lo)
+        total += m.npdf(root) * abs(root) * m.exp(-root)
+    return m.log(total)
+
+
 def _trigamma_truth(v):
     """log p of ψ′(Z), Z ~ Exponential(1): −z − log|ψ″(z)| at the root z of ψ′(z) = v,
     bisected geometrically over (1e-320, 1e320)."""
@@ -204,6 +223,14 @@ KERNELS = [
             if v < -600
             else (lambda w: m.log(w) - 2 * w)(_bisect(m.ei, v, m.mpf(0), m.mpf(1000)))
         ),
+    ),
+    (
+        # two roots next to 0, both underflowing below x = −745
+        "Ei-normal",
+        sf.Normal(0, 1),
+        sp.Ei(z),
+        [-1e10, -1000.0, -50.0, -1.0, 1.0, 100.0],
+        _ei_normal_truth,
     ),
     (
         # ψ″(z) under- and overflows at both ends where log|ψ″(z)| is finite
