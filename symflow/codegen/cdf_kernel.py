@@ -316,6 +316,11 @@ def _stable(expr: sp.Expr) -> sp.Expr:
         for c in list(candidates)
         if c.has(sp.erf, sp.atan)
     ]
+    return _fewest_constants(candidates)
+
+
+def _fewest_constants(candidates: list) -> sp.Expr:
+    """The form with no additive constant (which would cancel), the shortest among equals."""
 
     def score(e):
         terms = sp.Add.make_args(sp.expand(e, deep=False))
@@ -356,12 +361,7 @@ def _distance(end: sp.Expr, g: sp.Expr) -> sp.Expr:
     candidates = [diff] + [
         attempt(lambda f=f: f(diff), 5.0, diff) for f in (sp.cancel, sp.together, sp.expand)
     ]
-
-    def score(e):
-        terms = sp.Add.make_args(sp.expand(e, deep=False))
-        return (any(t.is_number for t in terms), sp.count_ops(e))
-
-    return min(candidates, key=score)
+    return _fewest_constants(candidates)
 
 
 def _from_edge(g: sp.Expr, x: sp.Symbol, end: sp.Expr) -> sp.Expr | None:

@@ -1193,6 +1193,7 @@ def _small_root_law(f: sp.Expr, t: sp.Symbol, side: int) -> tuple[sp.Expr, sp.Ex
     return lead, power
 
 
+@functools.lru_cache(maxsize=256)
 def _small_root_log_law(f: sp.Expr, t: sp.Symbol) -> tuple[sp.Expr, sp.Expr] | None:
     """(k, L) with f(v) = L + k·log v + O(v^½) as v → 0+ (Ei: k = 1, L = γ; E₁: k = −1,
     L = −γ), checked at v = e^(−700) in high precision; None where f has no such law.
