@@ -75,14 +75,22 @@ def _stationary_residual(forward: sp.Expr, t: sp.Symbol, end: sp.Expr, limit: sp
     if not (end.is_number and is_finite_number(end)) or forward.free_symbols - {t}:
         return None
     digits = 40
-    at = sp.Float(end, digits) if not end.is_Rational else end
+    at = end if end.is_Rational else end.evalf(digits)
     slope = attempt(lambda: sp.diff(forward, t).subs(t, at).evalf(digits), 5.0, None)
     scale = attempt(lambda: sp.diff(forward, t, 2).subs(t, at).evalf(digits), 5.0, None)
     if slope is None or scale is None or not (is_finite_number(slope) and is_finite_number(scale)):
         return None
+    if isinstance(end, sp.Float) and scale != 0 and abs(slope) < sp.Float(10) ** -12 * abs(scale):
+        # an end found numerically (the root of f′ that pieces.py computed to 30 digits
+        # for t^t at 1/e): Newton steps on f′ bring it to the working precision
+        for _ in range(3):
+            at = (at - slope / scale).evalf(digits)
+            slope = attempt(lambda c=at: sp.diff(forward, t).subs(t, c).evalf(digits), 5.0, None)
+            if slope is None or not is_finite_number(slope):
+                return None
     if scale == 0 or abs(slope) > sp.Float(10) ** (10 - digits) * abs(scale):
         return None  # f′(c) ≠ 0: not a stationary end
-    d = exact_difference(t, end)
+    d = exact_difference(t, at if isinstance(end, sp.Float) else end)
     terms = []
     derivative = forward
     for k in range(1, _TAYLOR_TERMS + 1):

@@ -377,3 +377,42 @@ def test_a_derivative_without_a_translation_is_refused_with_a_clear_error() -> N
     g = sp.Function("g")
     with pytest.raises(CompileError, match="derivative of g"):
         KernelPrinter().doprint(sp.Derivative(g(z), z))
+
+
+def _z_to_the_z_truth(v):
+    """log p of Z^Z, Z ~ Exp(1): the sum over the roots on each side of the minimum 1/e."""
+    c = 1 / m.e
+    total = 0
+    for lo, hi in ((m.mpf("1e-40"), c), (c, m.mpf(200))):
+        if not lo**lo > v > hi**hi and not lo**lo < v < hi**hi:
+            continue  # z^z is below 1 on (0, 1/e), so x > 1 has one root
+        u = _bisect(lambda t: t**t, v, lo, hi)
+        total += m.exp(-u) / abs(u**u * (m.log(u) + 1))
+    return m.log(total)
+
+
+def test_z_to_the_z_next_to_its_minimum() -> None:
+    """z^z has its minimum e^(−1/e) at 1/e, an end that the piece split finds as a 30-digit
+    number. The root solver reads the Taylor polynomial about that end refined to 40 digits;
+    from the unrefined end the end was not recognised as stationary, and log p was 0.7 %
+    off at the first float above the minimum."""
+    k = sf.Flow(sf.Exponential(1), [sf.Transform(z**z, z)]).compile()
+    with m.workdps(80):
+        low = float(m.exp(-1 / m.e))
+        xs = [np.nextafter(low, 1.0), low + 1e-12, low + 1e-8, 0.7, 0.9, 1.5, 1e10]
+        want = [float(_z_to_the_z_truth(m.mpf(v))) for v in xs]
+    _close(k.log_prob(np.array(xs)), want, rtol=1e-10)
+
+
+def test_stationary_residual_at_an_exact_irrational_end() -> None:
+    """An end given exactly as exp(−1) is evaluated, not cast (sp.Float(exp(−1)) raised)."""
+    from symflow.core.residuals import limit_residuals
+
+    t = sp.Symbol("t", real=True)
+    [(limit, residual)] = limit_residuals(t**t, t, sp.S.Zero, sp.exp(-1))
+    assert limit == sp.exp(-sp.exp(-1))
+    d = sp.Rational(1, 10**6)
+    with m.workdps(50):
+        want = (1 / m.e + m.mpf(d)) ** (1 / m.e + m.mpf(d)) - m.exp(-1 / m.e)
+    got = residual.subs(t, sp.exp(-1) + d).rewrite(sp.Add).evalf(30)
+    assert abs(float(got) / float(want) - 1) < 1e-12
