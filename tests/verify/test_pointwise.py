@@ -145,3 +145,23 @@ def test_a_non_monotone_map_with_implicit_branches_is_compared_and_can_fail():
     wrong = tail_test(X.program, Off(), {})
     assert not wrong.passed, wrong.detail
     assert wrong.statistic == pytest.approx(1e-9, rel=0.5)  # the kernel's own error is ≪ 1e-9
+
+
+def test_the_image_of_a_pole_is_not_a_point_to_compare() -> None:
+    """tan(πz) on U(0, 1) is Cauchy. The base's median ½ is tan's pole: in 40 digits
+    tan(π·½) is 4.8e42 (π/2 rounded), and the truth read there (log p = −383.6 against
+    the right −197.7) failed a right kernel. Points whose image moves when the digits are
+    doubled are left out; a kernel 1e-9 off still fails."""
+    X = sf.Flow(sf.Uniform(0, 1), [sf.Transform(sp.tan(sp.pi * z), z)])
+    kernels = X.compile()
+    result = tail_test(X.program, kernels, {}, seed=0, x_probes=True)
+    assert result.passed and result.statistic < 1e-12, result.detail
+    xs = np.array([-1e300, -1e30, -1.0, 1e-300, 3.0, 1e30, 1e300])
+    np.testing.assert_allclose(kernels.log_prob(xs), stats.cauchy.logpdf(xs), rtol=1e-15)
+
+    class Off:
+        @staticmethod
+        def log_prob(x, **values):
+            return kernels.log_prob(x, **values) * (1 + 1e-9)
+
+    assert not tail_test(X.program, Off(), {}, seed=0).passed
