@@ -1238,7 +1238,14 @@ def _log_sum(arg: sp.Add) -> sp.Expr:
                 if not any(g == f for t in sp.Add.make_args(cleared) for g in sp.Mul.make_args(t)):
                     inner = _add(cleared) if isinstance(cleared, sp.Add) else cleared
                     return _log(inner) - _log(y)
-    c, rest = arg.as_coeff_Add()
+    k, _ = sp.factor_terms(arg).as_independent(*arg.free_symbols, as_Add=False)
+    if k.is_number and k.is_positive and k != 1:
+        # a common positive factor of every term (π·x² + π): log k + log of the rest, whose
+        # rules (log1p_sq, softplus, …) see the sum's own terms
+        return _log(k) + _log(sp.Add(*[t / k for t in arg.args]))
+    c, rest = arg.as_independent(*arg.free_symbols, as_Add=True)  # π + x² too
+    if not c.is_number:
+        c, rest = arg.as_coeff_Add()
     if c == 1 and isinstance(rest, sp.cosh):  # 1 + cosh u = 2 cosh²(u/2): no overflow of cosh u
         return sp.log(2) + 2 * logcosh(rest.args[0] / 2)
     squares = _sum_of_two_squares(arg)
@@ -1252,7 +1259,9 @@ def _log_sum(arg: sp.Add) -> sp.Expr:
         if k == 1 and isinstance(core, sp.Pow) and core.exp == 2 and isinstance(core.base, sp.tanh):
             return -2 * logcosh(core.base.args[0])  # log(1 - tanh²u) = −2 log cosh u
     if c.is_positive and rest != 0:
-        k, core = rest.as_coeff_Mul()
+        k, core = rest.as_independent(*rest.free_symbols, as_Add=False)  # π·e^u too
+        if not k.is_number:
+            k, core = rest.as_coeff_Mul()
         if k.is_positive and isinstance(core, sp.exp):
             # log(c + k e^u) = log c + softplus(u + log(k/c))
             shift = sp.log(k / c)

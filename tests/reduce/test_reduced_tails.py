@@ -17,3 +17,12 @@ def test_ratio_of_chi_squares_is_f_out_to_1e300() -> None:
     k = sf.Flow(base, [sf.Transform((z1 / 3) / (z2 / 5), [z1, z2])]).compile()
     xs = np.array([1e-300, 1e-10, 0.5, 2.0, 1e10, 1e100, 1e300])
     np.testing.assert_allclose(k.log_prob(xs), stats.f(3, 5).logpdf(xs), rtol=1e-13, atol=0)
+
+
+def test_ratio_of_normals_is_cauchy_out_to_1e300() -> None:
+    # p = 1/(π·x² + π): log(π·x² + π) overflowed from x ≈ 1e154 on; π is a common factor
+    # of the sum, so the log is log π + log(1 + x²), taken as log1p_sq
+    base = sf.Independent(sf.Normal(0, 1), sf.Normal(0, 1))
+    k = sf.Flow(base, [sf.Transform(z1 / z2, [z1, z2])]).compile()
+    xs = np.array([-1.7e308, -1e300, -1e10, -1.0, 0.0, 1e-300, 3.0, 1e200, 1e300])
+    np.testing.assert_allclose(k.log_prob(xs), stats.cauchy.logpdf(xs), rtol=1e-15, atol=0)
