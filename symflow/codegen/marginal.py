@@ -53,7 +53,6 @@ from symflow.codegen.printer import (
     KernelPrinter,
     fold_constants,
 )
-from symflow.codegen.quadrature import SPLITS
 from symflow.codegen.runtime import Kernels
 from symflow.codegen.source import (
     add_to,
@@ -237,7 +236,6 @@ def _header(printer: KernelPrinter) -> str:
         "integrate_pieces",
         "largest_log",
         "sort_edges",
-        "split_long_pieces",
     )
     # numba does not notice changes of called modules: the rules' hash names the module
     return (
@@ -422,6 +420,13 @@ class _Source:
         self.function("inner_1", _INTEGRAND, "∫ p(x, w1, w2) dw2 at w1 = edge_k(x) + s.", body)
         self.plain("inner_1", outer, "p(x) = ∫∫ p(x, w1, w2) dw2 dw1 (nested quadrature).")
 
+    def _stable_code(self, log: sp.Expr) -> ast.expr:
+        """A log-joint in the stable forms of the kernels: log(σ²(s + x)² + 1) as
+        2·log1p_sq(σ(s + x)), finite where the square overflows (x = 1e300)."""
+        from symflow.codegen.rewrite import stabilise
+
+        return self.code(stabilise(log))
+
     def _scaled(self) -> None:
         """The integrand in x = σY, w = σW (σ a power of two) and in log space: the
         log-joint plus log σ, shifted by p[shift] before exp."""
@@ -458,11 +463,13 @@ class _Source:
             "log_joint_scaled",
             _INTEGRAND,
             "max over terms of log p(σx, σw) + log σ at w = edge_k + s.",
-            unpack + self.variants(terms, edges, w, s, self.code, "max"),
+            unpack + self.variants(terms, edges, w, s, self._stable_code, "max"),
         )
 
         def shifted_exp(log):
-            return call("math.exp", ast.BinOp(self.code(log), ast.Sub(), expression("shift")))
+            return call(
+                "math.exp", ast.BinOp(self._stable_code(log), ast.Sub(), expression("shift"))
+            )
 
         self.function(
             "joint_scaled",
@@ -500,16 +507,7 @@ class _Source:
                     for k, e in enumerate(edges)
                 ],
                 *[assign(f"anchors[{k}]", str(k)) for k in range(n)],
-                assign(
-                    "n",
-                    call(
-                        "split_long_pieces",
-                        "edges",
-                        "anchors",
-                        f"sort_edges(edges, anchors, {n})",
-                        str(n),
-                    ),
-                ),
+                assign("n", f"sort_edges(edges, anchors, {n})"),
                 assign(
                     "shift",
                     call(
@@ -532,13 +530,15 @@ class _Source:
         """prob_1 / log_prob_1 (scalars) and prob_v / log_prob_v (arrays; buffers made once)."""
         xs = ["x", *self.output_idents]
         n = self.edge_count
-        if self.scaled:  # room for the break points of split_long_pieces
-            n += 2 * len(SPLITS) * max(n - 1, 0)
         if self.scaled:
             last = [
                 assign("tiny", f"0.0 < abs(x) < {TINY_X!r}"),
                 when(f"v >= {TINY_P!r} and not tiny", [returns("(v, math.log(v))")]),
                 assign("lv", call("log_density_scaled", *_INTEGRAL)),
+                # both are quadratures of a positive integrand, and a rule whose nodes miss
+                # a bump only loses mass: the larger is the better (the scaled rule misses
+                # the bumps at w = O(1) of two Cauchy kernels at x = 1e-300)
+                when("v > 0.0 and math.log(v) > lv", [returns("(v, math.log(v))")]),
                 returns("(math.exp(lv), lv)"),
             ]
         else:

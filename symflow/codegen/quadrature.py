@@ -49,7 +49,6 @@ __all__ = [
     "integrate_piece",
     "largest_log",
     "sort_edges",
-    "split_long_pieces",
     "INTEGRAND",
     "RTOL",
 ]
@@ -190,6 +189,14 @@ def sort_edges(edges, anchors, n):
     return m
 
 
+#: distances from the anchored end of a long half at which its ranges end
+SPLITS = (1e-2, 1.0, 1e2, 1e4, 1e6)
+#: a half longer than this is integrated in ranges of distance from its end
+LONG = 1e8
+#: beyond the last of SPLITS, each range of a long half ends this many times further out
+GROWTH = 1e16
+
+
 @njit(cache=True, error_model="numpy", inline="always")
 def integrate_pieces(f, edges, anchors, n, free, x, p):
     """∫ f dw over the line, split at the first ``n`` of ``edges`` (nan and infinite
@@ -225,7 +232,23 @@ def integrate_pieces(f, edges, anchors, n, free, x, p):
             origin = edges[0] if j == 0 else edges[n - 1]
             if 0 < j < 2 * n - 1:
                 origin = edges[(j - 1) // 2 + (1 - j % 2)]
-        total += integrate_piece(f, k, sign, length, x, p, infinite, origin)
+        # a long half in ranges of distance from its anchored end, each in that end's
+        # variant: [0, d_1], [d_1, d_2], … (a rule on one range of length L resolves
+        # features no narrower than about 1e-37·L, and a bump within O(1) of the end of a
+        # piece of length 1e300 needs ranges of its own; measured from the end, w never
+        # rounds); one call site, so that the inlined rule is compiled once
+        near = 0.0
+        i = 0
+        while True:
+            far = length
+            if length != math.inf and length > LONG:
+                far = min(SPLITS[i] if i < len(SPLITS) else near * GROWTH, length)
+            span = far - near if far != math.inf else far
+            total += integrate_piece(f, k, sign, span, x, p, infinite, origin + sign * near)
+            near = far
+            i += 1
+            if near >= length:
+                break
     return total
 
 
@@ -263,32 +286,3 @@ def largest_log(logf, edges, anchors, n, free, x, p):
                 if v == v and v < math.inf and v > best:
                     best = v
     return best
-
-
-#: distances from the ends of a long piece at which :func:`split_long_pieces` breaks it
-SPLITS = (1e-2, 1.0, 1e2, 1e4, 1e6)
-#: a piece longer than this is broken next to its ends
-LONG = 1e8
-
-
-@njit(cache=True, error_model="numpy", inline="always")
-def split_long_pieces(edges, anchors, n, free):
-    """Break points at fixed distances from the ends of every piece longer than LONG
-    (the first n edges sorted; the new points use the variant ``free`` and are appended
-    and sorted in; the arrays need room for 2·len(SPLITS) more per piece). A rule on a
-    piece of length L resolves features no narrower than about 1e-37·L: an integrand
-    that lives within O(1) of an end of a piece of length 1e300 needs these points."""
-    m = n
-    for i in range(n - 1):
-        a = edges[i]
-        b = edges[i + 1]
-        if b - a > LONG:
-            for j in range(len(SPLITS)):
-                d = SPLITS[j]
-                if d < 0.25 * (b - a):
-                    edges[m] = a + d
-                    anchors[m] = free
-                    edges[m + 1] = b - d
-                    anchors[m + 1] = free
-                    m += 2
-    return sort_edges(edges, anchors, m)

@@ -844,9 +844,20 @@ JOINT_CASES: list[JointCase] = [
         lambda: sf.Flow(
             sf.Independent(sf.Normal(0, 1), sf.Normal(0, 1)), [sf.Transform(z1 / z2, [z1, z2])]
         ),
-        lambda t: -mp.log(mp.pi) - mp.log1p(t * t),
-        (0.0, 0.7, -3.0, 1e5, -1e10, 1e-300),
+        lambda t: -mp.log(mp.pi) - mp.log1p(mp.mpf(t) ** 2),
+        (0.0, 0.7, -3.0, 1e5, -1e10, 1e-300, 1e300, -1.7e308),
         "Cauchy",
+    ),
+    JointCase(
+        # SymPy integrates the two Cauchy kernels to 0 (wrong): integrated numerically,
+        # with a bump of width 1 at each end of [0, x]
+        "CC-sum",
+        lambda: sf.Flow(
+            sf.Independent(sf.Cauchy(0, 1), sf.Cauchy(0, 1)), [sf.Transform(z1 + z2, [z1, z2])]
+        ),
+        lambda t: mp.log(2) - mp.log(mp.pi) - mp.log(4 + mp.mpf(t) ** 2),
+        (0.0, 1.0, -3.0, 1e9, -1e100, 1e-300, 1e300, -1.7e308),
+        None,
     ),
     JointCase(
         "UU-sum",
