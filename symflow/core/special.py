@@ -511,6 +511,7 @@ def complement(add: sp.Expr) -> sp.Expr:
     whose value approaches −c/k in a tail:
 
         1 + erf(u) = erfc(−u) = 2Φ(√2·u),   1 − erf(u) = erfc(u) = 2Φ(−√2·u),
+        2 − erfc(u) = erfc(−u) = 2Φ(√2·u),
         π/2 + atan(u) = atan2(1, −u),   π/2 − atan(u) = atan2(1, u).
 
     (A probability F_Z(g(x)) with g a quantile function, such as (1 + erf(x/√2))/2 or
@@ -528,10 +529,16 @@ def complement(add: sp.Expr) -> sp.Expr:
     if not c.is_number:
         c, term = term, c
     k, h = term.as_independent(*term.free_symbols, as_Add=False) if term.free_symbols else (1, term)
-    if not c.is_number or c == 0 or not isinstance(h, sp.erf | sp.atan):
+    if not c.is_number or c == 0 or not isinstance(h, sp.erf | sp.erfc | sp.atan):
         return add
     u = h.args[0]
     ratio = sp.nsimplify(c / k) if isinstance(h, sp.atan) else c / k
+    if isinstance(h, sp.erfc) and ratio == -2:
+        # k·(erfc(u) − 2) = −k·erfc(−u) = −2k·Φ(√2·u): 1 − erfc(u)/2 is Φ(√2·u), the CDF
+        # of the larger of two normals, 0 in float64 below u = −5.9 written as a difference
+        from symflow.core.bases.functions import StandardNormalCdf
+
+        return -2 * k * StandardNormalCdf(sp.sqrt(2) * u)
     if isinstance(h, sp.erf) and ratio in (1, -1):
         # k·(±1 + erf(u)) = ±k·erfc(∓u) = ±2k·Φ(±√2·u) (SymPy would turn erfc(−u) back
         # into 2 − erfc(u))
