@@ -298,7 +298,16 @@ class NumericMarginalKernels(_QuadratureCdf, _Sampling):
 def compile_reduction(reduction, program):
     """Kernels of a flow that ends in a map to fewer dimensions."""
     if program.paths:
-        plain = compile_program(program, reduction.base)
+        try:
+            plain = compile_program(program, reduction.base)
+        except CompileError:
+            if len(reduction.auxiliaries) != 1:
+                raise
+            # the closed form holds a function with no numba translation (the product of
+            # two normals is K₀(|x|)/π, which SymPy writes as a Meijer G): the joint is
+            # integrated numerically at each point instead
+            source = _Source(reduction, program).build()
+            return NumericMarginalKernels(program, reduction.base, source, reduction)
         return ExactMarginalKernels(program, reduction.base, plain.source, plain._idents, reduction)
     if reduction.exact_terms is None and len(reduction.auxiliaries) > MAX_AUXILIARIES:
         raise CompileError(

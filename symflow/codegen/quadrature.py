@@ -59,8 +59,9 @@ INTEGRAND = types.float64(types.float64, types.int64, types.float64, types.float
 
 #: relative agreement of two successive levels at which a piece is accepted
 RTOL = 1e-7
-#: t runs over [−T_MAX, T_MAX]: the weights beyond are below the smallest doubles
-T_MAX = 4.0
+#: t runs over [−T_MAX, T_MAX]: exp-sinh nodes from s = e^−705 to e^705 (1e-306 to 1e306),
+#: so that mass spread over the decades down to a tiny x (log-like in w) is reached
+T_MAX = 6.8
 #: the relative change at the level before the accepted one (two quiet levels in a row:
 #: one agreement of two poor estimates does not end the refinement)
 QUIET = 1e-3
@@ -100,7 +101,10 @@ def _value(f, kind, et, length, origin, sign, k, x, p):
     v = f(origin + sign * point, k, x, p)
     if v != v or v == math.inf:
         return 0.0
-    return v * weight
+    term = v * weight
+    # the outermost exp-sinh nodes sit at s = e^±705, where the weight is 1e306: a term
+    # that overflows there (or is 0·inf) belongs to no integrable density in the floats
+    return term if abs(term) < math.inf else 0.0
 
 
 @njit(cache=True, error_model="numpy", inline="always")

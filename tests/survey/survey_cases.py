@@ -849,6 +849,17 @@ JOINT_CASES: list[JointCase] = [
         "Cauchy",
     ),
     JointCase(
+        # K₀(|x|)/π, which SymPy writes as a Meijer G with no numba translation: the
+        # kernel integrates the joint numerically
+        "NN-product",
+        lambda: sf.Flow(
+            sf.Independent(sf.Normal(0, 1), sf.Normal(0, 1)), [sf.Transform(z1 * z2, [z1, z2])]
+        ),
+        lambda t: mp.log(mp.besselk(0, abs(mp.mpf(t))) / mp.pi),
+        (0.5, -3.0, 40.0, 700.0, -50.0, 1e-10, 1e-100),
+        None,
+    ),
+    JointCase(
         # SymPy integrates the two Cauchy kernels to 0 (wrong): integrated numerically,
         # with a bump of width 1 at each end of [0, x]
         "CC-sum",
