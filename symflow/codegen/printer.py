@@ -138,9 +138,12 @@ SPECIAL_FUNCTIONS: dict[str, str] = {
     "StudentTCdf": "special.stdtr",
     "StudentTQuantile": "special.stdtrit",
 }
-# the inverses of the regularised incomplete gamma and beta functions (symflow.core.special)
+# the regularised incomplete gamma functions and the inverses of the incomplete gamma and
+# beta functions (symflow.core.special)
 SPECIAL_FUNCTIONS.update(
     {
+        "gammainc": "special.gammainc",
+        "gammaincc": "special.gammaincc",
         "gammaincinv": "special.gammaincinv",
         "gammainccinv": "special.gammainccinv",
         "betaincinv": "special.betaincinv",

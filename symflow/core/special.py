@@ -37,8 +37,12 @@ __all__ = [
     "Step",
     "step_of",
     "decompose",
+    "gammainc",
+    "gammaincc",
     "gammaincinv",
     "gammainccinv",
+    "special_values",
+    "incomplete_step",
     "betaincinv",
     "mpmath_function",
     "LOGGAMMA_MINIMUM",
@@ -343,6 +347,149 @@ class betaincinv(sp.Function):  # noqa: N801 (SciPy's name)
         return body if exp is None else rf"\left({body}\right)^{{{exp}}}"
 
 
+class gammainc(sp.Function):  # noqa: N801 (SciPy's name)
+    """P(a, x) = γ(a, x)/Γ(a), the regularised lower incomplete gamma function, kept as
+    one function (SymPy writes lowergamma(2, x) out as 1 − (x + 1)e⁻ˣ, which cancels for
+    small x).
+
+    Examples
+    --------
+    >>> x = sp.Symbol("x", positive=True)
+    >>> gammainc(2, x).diff(x), gammainc(2, 0)
+    (x*exp(-x), 0)
+    >>> round(float(gammainc(2, sp.Float("1e-10"))), 30)
+    5e-21
+    """
+
+    nargs = 2
+
+    @classmethod
+    def eval(cls, a, x):
+        if x.is_zero:
+            return sp.S.Zero
+        if x is sp.S.Infinity:
+            return sp.S.One
+        return None
+
+    def fdiff(self, argindex=2):
+        if argindex != 2:
+            raise sp.ArgumentIndexError(self, argindex)
+        a, x = self.args
+        return x ** (a - 1) * sp.exp(-x) / sp.gamma(a)
+
+    def _eval_is_extended_real(self):
+        a, x = self.args
+        return True if (a.is_positive and x.is_nonnegative) else None
+
+    def _eval_rewrite_as_lowergamma(self, a, x, **kwargs):
+        return sp.lowergamma(a, x) / sp.gamma(a)
+
+    def _eval_evalf(self, prec):
+        return _evalf_incomplete(self, prec, lower=True)
+
+    def _latex(self, printer, exp=None):
+        a, x = (printer._print(v) for v in self.args)
+        body = rf"P\left({a}, {x}\right)"
+        return body if exp is None else rf"{body}^{{{exp}}}"
+
+
+class gammaincc(sp.Function):  # noqa: N801 (SciPy's name)
+    """Q(a, x) = Γ(a, x)/Γ(a) = 1 − P(a, x), kept as one function (exact in the upper tail,
+    where 1 − P rounds to 0).
+
+    Examples
+    --------
+    >>> x = sp.Symbol("x", positive=True)
+    >>> gammaincc(2, x).diff(x), gammaincc(2, 0)
+    (-x*exp(-x), 1)
+    """
+
+    nargs = 2
+
+    @classmethod
+    def eval(cls, a, x):
+        if x.is_zero:
+            return sp.S.One
+        if x is sp.S.Infinity:
+            return sp.S.Zero
+        return None
+
+    def fdiff(self, argindex=2):
+        if argindex != 2:
+            raise sp.ArgumentIndexError(self, argindex)
+        a, x = self.args
+        return -(x ** (a - 1)) * sp.exp(-x) / sp.gamma(a)
+
+    def _eval_is_extended_real(self):
+        a, x = self.args
+        return True if (a.is_positive and x.is_nonnegative) else None
+
+    def _eval_rewrite_as_uppergamma(self, a, x, **kwargs):
+        return sp.uppergamma(a, x) / sp.gamma(a)
+
+    def _eval_evalf(self, prec):
+        return _evalf_incomplete(self, prec, lower=False)
+
+    def _latex(self, printer, exp=None):
+        a, x = (printer._print(v) for v in self.args)
+        body = rf"Q\left({a}, {x}\right)"
+        return body if exp is None else rf"{body}^{{{exp}}}"
+
+
+def _evalf_incomplete(expr: sp.Function, prec: int, lower: bool):
+    """P(a, x) or Q(a, x) in mpmath, for numbers a > 0 and x ≥ 0."""
+    import mpmath
+
+    values = [v.evalf(prec + 20) for v in expr.args]
+    if not all(v.is_number and v.is_real for v in values):
+        return None
+    dps = max(30, int(prec * 0.30103) + 10)
+    with mpmath.workdps(dps):
+        a, x = (mpmath.mpf(str(v)) for v in values)
+        if a <= 0 or x < 0:
+            return None
+        return sp.Float(_mp_incomplete(a, x, lower), dps)
+
+
+def _mp_incomplete(a, x, lower: bool = True):
+    import mpmath
+
+    if lower:
+        return mpmath.gammainc(a, 0, x, regularized=True)
+    return mpmath.gammainc(a, x, mpmath.inf, regularized=True)
+
+
+def _mp_gammainc(a, x):
+    return _mp_incomplete(a, x, True)
+
+
+def _mp_gammaincc(a, x):
+    return _mp_incomplete(a, x, False)
+
+
+def special_values(expr: sp.Expr) -> sp.Expr:
+    """``expr`` with the incomplete beta function's values at the ends of its range written
+    as numbers: I(a, b, 0, 1) = 1 and I(a, b, x, x) = 0 (SymPy leaves both unevaluated).
+
+    Examples
+    --------
+    >>> special_values(sp.betainc_regularized(2, 3, 0, 1) + 2)
+    3
+    """
+    if not expr.has(sp.betainc_regularized):
+        return expr
+
+    def value(e: sp.Expr) -> sp.Expr:
+        a, b, lo, hi = e.args
+        if lo == hi:
+            return sp.S.Zero
+        if lo == 0 and hi == 1 and a.is_positive and b.is_positive:
+            return sp.S.One
+        return e
+
+    return expr.replace(lambda e: isinstance(e, sp.betainc_regularized), value)
+
+
 class _Law(NamedTuple):
     """A monotone law F(params, x) on (0, 1) or (0, oo), log |dF/dx|, and its direction
     (+1 increasing), in mpmath."""
@@ -566,6 +713,8 @@ def mpmath_function(args, expr: sp.Expr) -> Callable:
         # lambdify's mpmath table maps it to the unregularised betainc
         "betainc_regularized": _mp_betainc_regularized,
         "zeta_prime": _mp_zeta_prime,
+        "gammainc": _mp_gammainc,
+        "gammaincc": _mp_gammaincc,
     }
     # 1 + erf(u) as 2Φ(√2·u): at 30 digits erf(−1e8) is −1 and log(1 + erf(u)) −inf
     expr = expr.replace(lambda e: isinstance(e, sp.Add) and e.has(sp.erf, sp.atan), complement)
@@ -739,17 +888,232 @@ def step_of(expr: sp.Expr, t: sp.Symbol) -> Step | None:
 
 def decompose(expr: sp.Expr, t: sp.Symbol) -> list[Step] | None:
     """expr as a chain of unary steps, outermost first; None when some step is not one
-    (the variable occurs in two places, or a function the table does not know)."""
+    (the variable occurs in two places, or a function the table does not know).
+
+    Where the chain breaks, an incomplete gamma or beta function written out
+    (:func:`incomplete_step`) is looked for, from the outermost step inwards: 1 − (z + 1)e⁻ᶻ
+    is the one step Q(2, z) shifted, not 1 − (a product that is no chain).
+    """
     steps = []
     while expr != t:
         if not expr.has(t):
             return None
         s = step_of(expr, t)
         if s is None:
-            return None
+            return _with_incomplete(steps, expr, t)
         steps.append(s)
         expr = s.inner
     return steps
+
+
+def _with_incomplete(steps: list[Step], broken: sp.Expr, t: sp.Symbol) -> list[Step] | None:
+    """The chain whose step at ``broken`` (or outside it) is an incomplete gamma or beta
+    function written out, the outermost such step first; None when there is none."""
+    if not (broken.is_Add or broken.is_Mul):
+        return None
+    levels = [s.outer(s.inner) for s in steps] + [broken]
+    for depth, level in enumerate(levels):
+        if not (level.is_Add or level.is_Mul):
+            continue
+        found = incomplete_step(level, t)
+        if found is None:
+            continue
+        rest = decompose(found.inner, t)
+        if rest is not None:
+            return steps[:depth] + [found] + rest
+    return None
+
+
+def _is_affine(expr: sp.Expr, t: sp.Symbol) -> bool:
+    slope = sp.diff(expr, t)
+    return slope != 0 and not slope.has(t)
+
+
+def _kernel_factors(d: sp.Expr, t: sp.Symbol):
+    """(K, E, {root: (α, exponent)}) when d = K·e^(E·t)·Π (α·(t − root))^exponent with
+    numbers K, E, α, roots and exponents; None otherwise."""
+    k, rest = d.as_independent(t, as_Add=False)
+    if not k.is_number or k == 0:
+        return None
+    rate = sp.S.Zero
+    powers: dict = {}
+    for f in sp.Mul.make_args(rest):
+        if isinstance(f, sp.exp):
+            arg = sp.expand(f.args[0])
+            if not _is_affine(arg, t):
+                return None
+            slope = sp.diff(arg, t)
+            rate += slope
+            k *= sp.exp(arg - slope * t)
+            continue
+        base, exponent = f.as_base_exp()
+        if exponent.has(t) or not exponent.is_number or not exponent.is_real:
+            return None
+        base = sp.expand(base)
+        if not _is_affine(base, t):
+            return None
+        alpha = sp.diff(base, t)
+        root = sp.simplify(-(base - alpha * t) / alpha)
+        if not (alpha.is_number and root.is_number and root.is_real):
+            return None
+        if root in powers:
+            a0, e0 = powers[root]
+            if exponent.is_integer or e0.is_integer:
+                powers[root] = (a0, e0 + exponent)
+                k *= (alpha / a0) ** exponent
+                continue
+            return None
+        powers[root] = (alpha, exponent)
+    if not (rate.is_number and k.is_number):
+        return None
+    return k, rate, powers
+
+
+def _signed_power(alpha: sp.Expr, side: int, exponent: sp.Expr) -> sp.Expr | None:
+    """(α·side)^p where (α·(t − r))^p = (α·side)^p·s^p with s = side·(t − r) > 0; None when
+    α·(t − r) < 0 there and p is no integer (no real power)."""
+    scale = alpha * side
+    if scale.is_positive:
+        return scale**exponent
+    if exponent.is_integer:
+        return scale**exponent
+    return None
+
+
+@functools.lru_cache(maxsize=512)
+def incomplete_step(expr: sp.Expr, t: sp.Symbol) -> Step | None:
+    """``expr`` as an incomplete gamma or beta function of an affine argument, written out.
+
+    When expr′(t) is a gamma kernel K·s^p·e^(−c·s) (c > 0, p > −1) or a beta kernel
+    K·s^p·(1 − s)^q (p, q > −1) of an affine s = s(t), expr = C + A·P(p + 1, c·s) (resp.
+    C + A·I_s(p + 1, q + 1)) where s > 0 (resp. 0 < s < 1), C its limit at s = 0; a sum
+    that vanishes at the other end is A·Q(p + 1, c·s) (I_(1−s)(q + 1, p + 1)). The
+    identity is checked at points inside before it is returned. None when expr is not one.
+
+    Examples
+    --------
+    >>> z = sp.Symbol("z", real=True)
+    >>> step = incomplete_step(1 - (z**2 + 2*z + 2) * sp.exp(-z) / 2, z)
+    >>> step.inner, step.outer(sp.Symbol("u"))
+    (z, gammainc(3, u))
+    >>> incomplete_step(1 - (z**2 + 2) * sp.exp(-z), z) is None
+    True
+    """
+    from symflow.core.budget import attempt
+
+    if not expr.has(sp.exp) and not expr.is_polynomial(t):
+        return None
+    d = attempt(lambda: sp.factor(sp.powsimp(sp.diff(expr, t))), 5.0, None)
+    if d is None or d == 0:
+        return None
+    found = attempt(lambda: _kernel_factors(d, t), 5.0, None)
+    if found is None:
+        return None
+    k, rate, powers = found
+    built = None
+    if rate != 0 and len(powers) == 1:
+        built = _gamma_form(expr, t, k, rate, *next(iter(powers.items())))
+    elif rate == 0 and len(powers) == 2:
+        built = _beta_form(expr, t, k, powers)
+    if built is None:
+        return None
+    step, lo, hi = built
+    return step if _agrees(expr, step.outer(step.inner), t, lo, hi) else None
+
+
+def _gamma_form(expr, t, k, rate, root, power):
+    """C + A·P(p + 1, u), u = c·side·(t − root), for expr′ = k·e^(rate·t)·(α(t − root))^p."""
+    alpha, p = power
+    if not (p > -1):
+        return None
+    side = 1 if rate.is_negative else -1
+    c = abs(rate)
+    scale = _signed_power(alpha, side, p)
+    if scale is None:
+        return None
+    from symflow.core.intervals import endpoint_value
+
+    k2 = k * scale * sp.exp(rate * root)  # expr′ = k2·s^p·e^(−c·s), s = side·(t − root)
+    a = p + 1
+    amplitude = sp.nsimplify(sp.simplify(side * k2 * sp.gamma(a) / c**a), rational=False)
+    constant = endpoint_value(expr, t, root, "+" if side > 0 else "-")
+    if not (constant.is_number and constant.is_finite and amplitude.is_number):
+        return None
+    inner = sp.expand(c * side * (t - root))
+    lo, hi = (root, sp.oo) if side > 0 else (-sp.oo, root)
+    if sp.simplify(constant + amplitude) == 0:
+        b = constant  # expr = C·Q(a, u)
+        direction = -1 if b.is_positive else 1
+        inverse = lambda y: gammainccinv(a, y / b)  # noqa: E731
+        pieces = _whole(direction, inverse, b, 0, 0, oo)
+        return Step(inner, lambda u: b * gammaincc(a, u), pieces), lo, hi
+    direction = 1 if amplitude.is_positive else -1
+    if constant == 0:
+        inverse = lambda y: gammaincinv(a, y / amplitude)  # noqa: E731
+    else:
+        inverse = lambda y: gammaincinv(a, (y - constant) / amplitude)  # noqa: E731
+    pieces = _whole(direction, inverse, constant, constant + amplitude, 0, oo)
+    return Step(inner, lambda u: constant + amplitude * gammainc(a, u), pieces), lo, hi
+
+
+def _beta_form(expr, t, k, powers):
+    """C + A·I_s(p + 1, q + 1), s = (t − r0)/(r1 − r0), for expr′ = k·(α0(t − r0))^p·
+    (α1(t − r1))^q with r0 < r1."""
+    (r0, (a0, p)), (r1, (a1, q)) = sorted(powers.items(), key=lambda kv: float(kv[0]))
+    if not (p > -1 and q > -1):
+        return None
+    width = r1 - r0
+    s0 = _signed_power(a0 * width, 1, p)  # α0(t − r0) = α0·Δ·s
+    s1 = _signed_power(-a1 * width, 1, q)  # α1(t − r1) = −α1·Δ·(1 − s)
+    if s0 is None or s1 is None:
+        return None
+    from symflow.core.intervals import endpoint_value
+
+    a, b = p + 1, q + 1
+    amplitude = sp.simplify(k * s0 * s1 * width * sp.beta(a, b))
+    constant = endpoint_value(expr, t, r0, "+")
+    if not (constant.is_number and constant.is_finite and amplitude.is_number):
+        return None
+    inner = sp.expand((t - r0) / width)
+    if sp.simplify(constant + amplitude) == 0:
+        c = constant  # expr = C·(1 − I_s(a, b)) = C·I_(1−s)(b, a)
+        direction = 1 if c.is_positive else -1
+        inverse = lambda y: betaincinv(b, a, y / c)  # noqa: E731
+        pieces = _whole(direction, inverse, 0, c, 0, 1)
+        outer = lambda u: c * sp.betainc_regularized(b, a, 0, u)  # noqa: E731
+        return Step(sp.expand(1 - inner), outer, pieces), r0, r1
+    direction = 1 if amplitude.is_positive else -1
+    if constant == 0:
+        inverse = lambda y: betaincinv(a, b, y / amplitude)  # noqa: E731
+    else:
+        inverse = lambda y: betaincinv(a, b, (y - constant) / amplitude)  # noqa: E731
+    pieces = _whole(direction, inverse, constant, constant + amplitude, 0, 1)
+    outer = lambda u: constant + amplitude * sp.betainc_regularized(a, b, 0, u)  # noqa: E731
+    return Step(inner, outer, pieces), r0, r1
+
+
+def _agrees(expr: sp.Expr, form: sp.Expr, t: sp.Symbol, lo: sp.Expr, hi: sp.Expr) -> bool:
+    """expr = form at three points of (lo, hi), to 1e-20 relative in 40-digit arithmetic."""
+    import mpmath
+
+    lo_f = float(lo) if lo.is_finite else None
+    hi_f = float(hi) if hi.is_finite else None
+    if lo_f is not None and hi_f is not None:
+        points = [lo_f + (hi_f - lo_f) * w for w in (0.2, 0.5, 0.85)]
+    elif lo_f is not None:
+        points = [lo_f + w for w in (0.3, 1.1, 3.7)]
+    else:
+        points = [hi_f - w for w in (0.3, 1.1, 3.7)]
+    f, g = mpmath_function(t, expr), mpmath_function(t, form)
+    with mpmath.workdps(40):
+        for x in points:
+            try:
+                a, b = mpmath.mpmathify(f(mpmath.mpf(x))), mpmath.mpmathify(g(mpmath.mpf(x)))
+            except (TypeError, ValueError, ZeroDivisionError, NameError):
+                return False
+            if abs(a - b) > mpmath.mpf(10) ** -20 * max(1, abs(a)):
+                return False
+    return True
 
 
 # F(G(u)) = u for every real u where G is defined: the pairs cancelled in closed forms.
