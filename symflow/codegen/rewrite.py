@@ -117,7 +117,7 @@ from symflow.core.bases.functions import StandardNormalCdf
 from symflow.core.budget import attempt
 from symflow.core.constants import is_finite_number
 from symflow.core.edges import exact_difference
-from symflow.core.special import complement, log_ndtr
+from symflow.core.special import complement, incomplete_step, log_ndtr
 from symflow.errors import CompileError
 
 __all__ = [
@@ -940,7 +940,7 @@ def _walk(e: sp.Basic, memo: dict) -> sp.Basic:
         elif isinstance(node, (sp.sin, sp.cot)):
             out = _next_period(node)
         elif isinstance(node, sp.Add):
-            out = complement(_add(node))
+            out = _incomplete(e, complement(_add(node)))
         elif isinstance(node, (sp.Pow, sp.Mul)):
             out = _logistic(node)
             out = _half_power(out) if isinstance(out, sp.Pow) else out
@@ -948,6 +948,33 @@ def _walk(e: sp.Basic, memo: dict) -> sp.Basic:
             out = node
     memo[e] = out
     return out
+
+
+def _incomplete(e: sp.Add, rewritten: sp.Expr) -> sp.Expr:
+    """An incomplete gamma or beta function written out in one variable, C + A·P(a, u)
+    (:func:`symflow.core.special.incomplete_step`), where its argument u is in range, and
+    ``rewritten`` elsewhere: 1 − (z + 1)e⁻ᶻ is 0 in float64 for z < 1e-8, P(2, z) is not."""
+    if len(e.free_symbols) != 1 or not _may_be_incomplete(e):
+        return rewritten
+    (t,) = e.free_symbols
+    step = attempt(lambda: incomplete_step(e, t), 10.0, None)
+    if step is None:
+        return rewritten
+    u = step.inner
+    form = step.outer(u)
+    inside = (u > 0) & (u < 1) if form.has(sp.betainc_regularized) else u > 0
+    if inside is sp.true:
+        return form
+    return sp.Piecewise((form, inside), (rewritten, True))
+
+
+def _may_be_incomplete(e: sp.Add) -> bool:
+    """A sum that could be an incomplete gamma or beta function written out: terms with an
+    exponential of the variable, or a polynomial of degree 3 or more."""
+    (t,) = e.free_symbols
+    if any(f.args[0].has(t) for f in e.atoms(sp.exp)):
+        return True
+    return e.is_polynomial(t) and sp.degree(e, t) >= 3
 
 
 def _near_one(arg: sp.Expr) -> tuple[int, sp.Expr] | None:
