@@ -49,6 +49,11 @@ y = x − m with numbers of 2⁹⁶⁹ or more  2·halved(y), the halves of y's 
 log(1 + cosh u)                         log 2 + 2·logcosh(u/2)
 c ± k·erf(u), c = k > 0                 2k·Φ(±√2·u)          (erfc without SymPy's 2 − erfc)
 c + k·atan(u), c = ±k·π/2               ±k·atan2(1, ∓u)
+c + L/√Q, L affine, Q quadratic,        N/(√Q·(c√Q − L)) where c·L < 0 (the sum → 0)
+  N = c²Q − L² > 0 a number
+C + A·P(a, u) written out (SymPy's       gammainc(a, u), gammaincc(a, u) or
+  lowergamma(2, z) = 1 − (z + 1)e⁻ᶻ;      betainc(a, b, u) where u is in range
+  an expanded I_z(a, b))
 log Φ(t)                                log_ndtr(t)
 tan(k·(u + c)), k·c an odd multiple     −cot(k·u)             (k·(u + c) rounds onto the pole)
   of π/2
@@ -117,7 +122,7 @@ from symflow.core.bases.functions import StandardNormalCdf
 from symflow.core.budget import attempt
 from symflow.core.constants import is_finite_number
 from symflow.core.edges import exact_difference
-from symflow.core.special import complement, incomplete_step, log_ndtr
+from symflow.core.special import complement, incomplete_step, log_ndtr, radical_complement
 from symflow.errors import CompileError
 
 __all__ = [
@@ -940,7 +945,8 @@ def _walk(e: sp.Basic, memo: dict) -> sp.Basic:
         elif isinstance(node, (sp.sin, sp.cot)):
             out = _next_period(node)
         elif isinstance(node, sp.Add):
-            out = _incomplete(e, complement(_add(node)))
+            out = _radical(e, complement(_add(node)), memo)
+            out = _incomplete(e, out)
         elif isinstance(node, (sp.Pow, sp.Mul)):
             out = _logistic(node)
             out = _half_power(out) if isinstance(out, sp.Pow) else out
@@ -948,6 +954,16 @@ def _walk(e: sp.Basic, memo: dict) -> sp.Basic:
             out = node
     memo[e] = out
     return out
+
+
+def _radical(e: sp.Add, rewritten: sp.Expr, memo: dict) -> sp.Expr:
+    """c + L/√Q as N/(√Q·(c√Q − L)) on the side where the sum tends to 0
+    (:func:`symflow.core.special.radical_complement`), ``rewritten`` on the other."""
+    found = radical_complement(e)
+    if found is None:
+        return rewritten
+    tail, side = found
+    return sp.Piecewise((_walk(tail, memo), side), (rewritten, True))
 
 
 def _incomplete(e: sp.Add, rewritten: sp.Expr) -> sp.Expr:

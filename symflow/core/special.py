@@ -33,6 +33,7 @@ import sympy as sp
 
 __all__ = [
     "complement",
+    "radical_complement",
     "Monotone",
     "Step",
     "step_of",
@@ -658,7 +659,9 @@ def complement(add: sp.Expr) -> sp.Expr:
     whose value approaches −c/k in a tail:
 
         1 + erf(u) = erfc(−u) = 2Φ(√2·u),   1 − erf(u) = erfc(u) = 2Φ(−√2·u),
-        π/2 + atan(u) = atan2(1, −u),   π/2 − atan(u) = atan2(1, u).
+        π/2 + atan(u) = atan2(1, −u),   π/2 − atan(u) = atan2(1, u),
+        c + L/√Q = N/(√Q·(c√Q − L)) where c·L < 0, for N = c²Q − L² a positive number
+        (L affine and Q quadratic in one variable: the Student t(2) CDF).
 
     (A probability F_Z(g(x)) with g a quantile function, such as (1 + erf(x/√2))/2 or
     atan(x)/π + 1/2, is otherwise 0 in float64 once it falls below 1e-16.)
@@ -675,6 +678,9 @@ def complement(add: sp.Expr) -> sp.Expr:
     if not c.is_number:
         c, term = term, c
     k, h = term.as_independent(*term.free_symbols, as_Add=False) if term.free_symbols else (1, term)
+    radical = radical_complement(add)
+    if radical is not None:
+        return sp.Piecewise(radical, (add, True))
     if not c.is_number or c == 0 or not isinstance(h, sp.erf | sp.atan):
         return add
     u = h.args[0]
@@ -689,6 +695,40 @@ def complement(add: sp.Expr) -> sp.Expr:
         sign = 1 if ratio.could_extract_minus_sign() is False else -1
         return sign * k * sp.atan2(1, -sign * u)  # k·(atan(u) ± π/2)
     return add
+
+
+def radical_complement(add: sp.Expr) -> tuple[sp.Expr, sp.Expr] | None:
+    """(N/(√Q·(c√Q − L)), c·L < 0) for add = c + L/√Q with L affine and Q quadratic in one
+    variable, when N = c²Q − L² is a positive number (the sum tends to 0 where c and L have
+    opposite signs, and the quotient is its value there without cancellation); else None.
+
+    1/2 + z/(2√(z² + 2)) is 1/(√(z² + 2)·(√(z² + 2) + |z|)) for z < 0, not 0 in float64
+    below z = −1e8.
+
+    Examples
+    --------
+    >>> z = sp.Symbol("z", real=True)
+    >>> radical_complement(1 + z / sp.sqrt(z**2 + 1))
+    (1/((-z + sqrt(z**2 + 1))*sqrt(z**2 + 1)), z < 0)
+    """
+    if not isinstance(add, sp.Add) or len(add.args) != 2 or len(add.free_symbols) != 1:
+        return None
+    c, term = add.as_coeff_Add()
+    (t,) = add.free_symbols
+    roots = [f for f in sp.Mul.make_args(term) if f.is_Pow and f.exp == -sp.S.Half]
+    if c == 0 or len(roots) != 1:
+        return None
+    q = roots[0].base
+    lin = term / roots[0]
+    if not (q.is_polynomial(t) and lin.is_polynomial(t)):
+        return None
+    if sp.degree(q, t) != 2 or sp.degree(lin, t) != 1:
+        return None
+    n = sp.expand(c**2 * q - lin**2)
+    if n.has(t) or not n.is_positive:
+        return None
+    root = sp.sqrt(q)
+    return n / (root * (c * root - lin)), c * lin < 0
 
 
 def mpmath_function(args, expr: sp.Expr) -> Callable:
