@@ -491,6 +491,8 @@ class KernelPrinter(PythonCodePrinter):
         upper = self._call("special.betainc", f"{a}, {b}, {hi}")
         if expr.args[2] == 0:
             return upper
+        if expr.args[3] == 1:  # 1 − I_lo(a, b), exact where I is near 1
+            return self._call("special.betaincc", f"{a}, {b}, {lo}")
         return f"({upper} - {self._call('special.betainc', f'{a}, {b}, {lo}')})"
 
     def _print_betainc(self, expr):

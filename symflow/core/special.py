@@ -661,7 +661,8 @@ def complement(add: sp.Expr) -> sp.Expr:
         1 + erf(u) = erfc(−u) = 2Φ(√2·u),   1 − erf(u) = erfc(u) = 2Φ(−√2·u),
         π/2 + atan(u) = atan2(1, −u),   π/2 − atan(u) = atan2(1, u),
         c + L/√Q = N/(√Q·(c√Q − L)) where c·L < 0, for N = c²Q − L² a positive number
-        (L affine and Q quadratic in one variable: the Student t(2) CDF).
+        (L affine and Q quadratic in one variable: the Student t(2) CDF),
+        1 − P(a, u) = Q(a, u),   1 − Q(a, u) = P(a, u),   1 − I(a, b, 0, u) = I(a, b, u, 1).
 
     (A probability F_Z(g(x)) with g a quantile function, such as (1 + erf(x/√2))/2 or
     atan(x)/π + 1/2, is otherwise 0 in float64 once it falls below 1e-16.)
@@ -681,6 +682,8 @@ def complement(add: sp.Expr) -> sp.Expr:
     radical = radical_complement(add)
     if radical is not None:
         return sp.Piecewise(radical, (add, True))
+    if c.is_number and c != 0 and c == -k and type(h) in _INCOMPLETE_COMPLEMENTS:
+        return -k * _INCOMPLETE_COMPLEMENTS[type(h)](h)  # k·(F − 1) = −k·(1 − F)
     if not c.is_number or c == 0 or not isinstance(h, sp.erf | sp.atan):
         return add
     u = h.args[0]
@@ -695,6 +698,23 @@ def complement(add: sp.Expr) -> sp.Expr:
         sign = 1 if ratio.could_extract_minus_sign() is False else -1
         return sign * k * sp.atan2(1, -sign * u)  # k·(atan(u) ± π/2)
     return add
+
+
+def _one_minus_beta(h: sp.betainc_regularized) -> sp.Expr:
+    a, b, lo, hi = h.args
+    if lo == 0:
+        return sp.betainc_regularized(a, b, hi, 1)
+    if hi == 1:
+        return sp.betainc_regularized(a, b, 0, lo)
+    return 1 - h
+
+
+#: 1 − F written as one function: 1 − P(a, u) = Q(a, u), 1 − I_(0, u) = I_(u, 1)
+_INCOMPLETE_COMPLEMENTS: dict[type, Callable[[sp.Expr], sp.Expr]] = {
+    gammainc: lambda h: gammaincc(*h.args),
+    gammaincc: lambda h: gammainc(*h.args),
+    sp.betainc_regularized: _one_minus_beta,
+}
 
 
 def radical_complement(add: sp.Expr) -> tuple[sp.Expr, sp.Expr] | None:
@@ -806,10 +826,10 @@ def _two_argument(expr: sp.Expr, t: sp.Symbol) -> Step | None:
             g = sp.gamma(a)
             return Step(inner, rebuild, _whole(-1, lambda y: gammainccinv(a, y / g), g, 0, 0, oo))
         if isinstance(expr, gammaincinv) and i == 1:
-            inv = lambda y: sp.lowergamma(a, y) / sp.gamma(a)  # noqa: E731
+            inv = lambda y: gammainc(a, y)  # noqa: E731
             return Step(inner, rebuild, _whole(1, inv, 0, oo, 0, 1))
         if isinstance(expr, gammainccinv) and i == 1:
-            inv = lambda y: sp.uppergamma(a, y) / sp.gamma(a)  # noqa: E731
+            inv = lambda y: gammaincc(a, y)  # noqa: E731
             return Step(inner, rebuild, _whole(-1, inv, oo, 0, 0, 1))
     if isinstance(expr, sp.betainc_regularized) and i == 3 and args[2] == 0:
         a, b = args[0], args[1]
@@ -1179,14 +1199,37 @@ def cancel_inverse_pairs(expr: sp.Expr) -> sp.Expr:
     def cancels(e: sp.Expr) -> bool:
         if type(e) in _CANCELLING and isinstance(e.args[0], _CANCELLING[type(e)]):
             return True
+        if _incomplete_pair(e) is not None:
+            return True
         return isinstance(e, sp.LambertW) and _lambertw_argument(e) is not None
 
     def value(e: sp.Expr) -> sp.Expr:
         if isinstance(e, sp.LambertW):
             return _lambertw_argument(e)
+        pair = _incomplete_pair(e)
+        if pair is not None:
+            return pair
         return e.args[0].args[0]
 
     return expr.replace(cancels, value)
+
+
+def _incomplete_pair(e: sp.Expr) -> sp.Expr | None:
+    """u for P⁻¹(a, P(a, u)), Q⁻¹(a, Q(a, u)) and I⁻¹(a, b, I(a, b, 0, u)); else None."""
+    if not isinstance(e, gammaincinv | gammainccinv | betaincinv):
+        return None
+    *params, inner = e.args
+    forward = {gammaincinv: gammainc, gammainccinv: gammaincc}.get(type(e))
+    if forward is not None and isinstance(inner, forward) and list(inner.args[:1]) == params:
+        return inner.args[1]
+    if (
+        isinstance(e, betaincinv)
+        and isinstance(inner, sp.betainc_regularized)
+        and list(inner.args[:2]) == params
+        and inner.args[2] == 0
+    ):
+        return inner.args[3]
+    return None
 
 
 def _lambertw_argument(w: sp.LambertW) -> sp.Expr | None:
