@@ -662,7 +662,8 @@ def complement(add: sp.Expr) -> sp.Expr:
         π/2 + atan(u) = atan2(1, −u),   π/2 − atan(u) = atan2(1, u),
         c + L/√Q = N/(√Q·(c√Q − L)) where c·L < 0, for N = c²Q − L² a positive number
         (L affine and Q quadratic in one variable: the Student t(2) CDF),
-        1 − P(a, u) = Q(a, u),   1 − Q(a, u) = P(a, u),   1 − I(a, b, 0, u) = I(a, b, u, 1).
+        1 − P(a, u) = Q(a, u),   1 − Q(a, u) = P(a, u),   1 − I(a, b, 0, u) = I(a, b, u, 1),
+        1 − I⁻¹(a, b, y) = I⁻¹(b, a, 1 − y).
 
     (A probability F_Z(g(x)) with g a quantile function, such as (1 + erf(x/√2))/2 or
     atan(x)/π + 1/2, is otherwise 0 in float64 once it falls below 1e-16.)
@@ -709,11 +710,13 @@ def _one_minus_beta(h: sp.betainc_regularized) -> sp.Expr:
     return 1 - h
 
 
-#: 1 − F written as one function: 1 − P(a, u) = Q(a, u), 1 − I_(0, u) = I_(u, 1)
+#: 1 − F written as one function: 1 − P(a, u) = Q(a, u), 1 − I(a, b, 0, u) = I(a, b, u, 1)
 _INCOMPLETE_COMPLEMENTS: dict[type, Callable[[sp.Expr], sp.Expr]] = {
     gammainc: lambda h: gammaincc(*h.args),
     gammaincc: lambda h: gammainc(*h.args),
     sp.betainc_regularized: _one_minus_beta,
+    # 1 − I⁻¹(a, b, y) = I⁻¹(b, a, 1 − y): the distance to 1 of a root next to 1
+    betaincinv: lambda h: betaincinv(h.args[1], h.args[0], 1 - h.args[2]),
 }
 
 
