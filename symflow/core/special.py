@@ -1133,7 +1133,7 @@ def _beta_form(expr, t, k, powers):
     from symflow.core.intervals import endpoint_value
 
     a, b = p + 1, q + 1
-    amplitude = sp.simplify(k * s0 * s1 * width * sp.beta(a, b))
+    amplitude = sp.simplify(k * s0 * s1 * width * sp.gamma(a) * sp.gamma(b) / sp.gamma(a + b))
     constant = endpoint_value(expr, t, r0, "+")
     if not (constant.is_number and constant.is_finite and amplitude.is_number):
         return None
