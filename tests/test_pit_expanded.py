@@ -1,7 +1,7 @@
 """The probability integral transform F_Z(Z) where SymPy writes F_Z out in elementary
-functions (lowergamma(3, 2z)/2 = 1 − (2z² + 2z + 1)e^(−2z), the Student t(2) CDF
-1/2 + z/(2√(z² + 2)), I_z(2, 3) = 6z² − 8z³ + 3z⁴), and the quantile maps P⁻¹(2, u) and
-I⁻¹(2, 3, u) from a uniform.
+functions (lowergamma(3, 2z)/2 = 1 − (2z² + 2z + 1)e^(−2z), the Student t(2) and t(3)
+CDFs, I_z(2, 3) = 6z² − 8z³ + 3z⁴), and the quantile maps P⁻¹(2, u) and I⁻¹(2, 3, u) from
+a uniform.
 
 Oracles: U(0, 1) exactly (log p = 0, F(u) = u, S(u) = 1 − u and Q(u) = u, each exact in
 float64 at the points used), scipy.stats for Gamma(2) and Beta(2, 3), mpmath at 40 digits
@@ -17,7 +17,8 @@ import sympy as sp
 from scipy import stats
 
 import symflow as sf
-from symflow.core.cdf import path_cdfs
+from symflow.core.cdf import _step_limit
+from symflow.core.layer import implicit_inverse
 from symflow.core.special import (
     betaincinv,
     complement,
@@ -26,6 +27,7 @@ from symflow.core.special import (
     gammaincinv,
     incomplete_step,
     radical_complement,
+    stdtr,
 )
 
 z = sp.Symbol("z", real=True)
@@ -41,6 +43,10 @@ PIT = {
     ),
     "beta_poly": (sf.Beta(2, 3), 6 * z**2 - 8 * z**3 + 3 * z**4),
     "student_t2": (sf.StudentT(2), sp.Rational(1, 2) + z / (2 * sp.sqrt(z**2 + 2))),
+    "student_t3": (
+        sf.StudentT(3),
+        sp.Rational(1, 2) + (sp.atan(z / sp.sqrt(3)) + sp.sqrt(3) * z / (z**2 + 3)) / sp.pi,
+    ),
 }
 
 
@@ -77,14 +83,13 @@ def test_gamma_quantile_map_gives_gamma(gamma_quantile) -> None:
     np.testing.assert_allclose(k.quantile(U), ref.ppf(U), rtol=1e-13, atol=0)
 
 
-def test_beta_quantile_map_is_exact_next_to_one() -> None:
-    # 1 − I⁻¹(2, 3, y) as I⁻¹(3, 2, 1 − y): the survival function next to 1
-    k = sf.Flow(sf.Uniform(0, 1), [sf.Transform(betaincinv(2, 3, z), z)]).compile()
-    ref = stats.beta(2, 3)
-    xs = np.array([1e-150, 1e-8, 0.5, 1 - 1e-8, 1 - 2**-53])
-    np.testing.assert_allclose(k.log_prob(xs), ref.logpdf(xs), rtol=1e-13, atol=1e-15)
-    np.testing.assert_allclose(k.cdf(xs), ref.cdf(xs), rtol=1e-13, atol=0)
-    np.testing.assert_allclose(k.sf(xs), ref.sf(xs), rtol=1e-13, atol=0)
+def test_beta_quantile_map_density_and_limits() -> None:
+    # X = I⁻¹(2, 3, U) ~ Beta(2, 3): I⁻¹(2, 3, I(2, 3, 0, x)) cancels in the density
+    flow = sf.Flow(sf.Uniform(0, 1), [sf.Transform(betaincinv(2, 3, z), z)])
+    assert flow.support == sp.Interval.open(0, 1)
+    want = 12 * x * (1 - x) ** 2
+    ((term, _),) = flow.density(x).args[:1]
+    assert sp.simplify(term - want) == 0
 
 
 # -- symbolic: the recogniser, the limits and the rewrites (no compile) -------------------
@@ -97,6 +102,8 @@ def test_beta_quantile_map_is_exact_next_to_one() -> None:
         (1 - (z + 2) * sp.exp(-z), None),  # 1 − e + e·P(2, z + 1) on z > −1
         (3 * z**2 - 2 * z**3, lambda u: sp.betainc_regularized(2, 2, 0, u)),
         (z**3 - 3 * z, None),  # 2 − 4·I_((z+1)/2)(2, 2) on (−1, 1)
+        (PIT["student_t3"][1], lambda u: stdtr(3, u)),
+        (z / sp.sqrt(z**2 + 1), lambda u: 2 * stdtr(2, sp.sqrt(2) * u) - 1),
     ],
 )
 def test_recogniser_reads_incomplete_functions(expr, form) -> None:
@@ -130,12 +137,15 @@ def test_beta_cdf_transform_has_the_unit_interval_as_support() -> None:
     assert flow.support == sp.Interval.open(0, 1)
 
 
-def test_implicit_student_t3_cdf_finds_the_infinite_piece_ends() -> None:
-    # no closed-form inverse: the limits of f⁻¹ at 0 and 1 are the piece ends −oo and oo
-    t3 = sp.Rational(1, 2) + (sp.atan(z / sp.sqrt(3)) + sp.sqrt(3) * z / (z**2 + 3)) / sp.pi
-    flow = sf.Flow(sf.StudentT(3), [sf.Transform(t3, z)])
-    (path,) = path_cdfs(flow.program)
-    assert (path.start, path.end, path.direction) == (-sp.oo, sp.oo, 1)
+def test_implicit_inverse_limits_at_the_ends_of_a_bounded_image() -> None:
+    # atan z + tanh z maps R onto (−π/2 − 1, π/2 + 1) with no closed-form inverse: the
+    # limits of f⁻¹ at the image's ends are the piece ends −oo and oo (no root to solve for)
+    y = sp.Symbol("y", real=True)
+    g = implicit_inverse(sp.atan(z) + sp.tanh(z), z, sp.Interval.open(-sp.oo, sp.oo), 1, "f")
+    assert _step_limit(g(y), y, -sp.pi / 2 - 1, "+") == -sp.oo
+    assert _step_limit(g(y), y, sp.pi / 2 + 1, "-") == sp.oo
+    inside = _step_limit(g(y), y, sp.Integer(1), "+")  # the root of atan z + tanh z = 1
+    assert abs(float(sp.atan(inside) + sp.tanh(inside)) - 1) < 1e-14
 
 
 @pytest.mark.parametrize(

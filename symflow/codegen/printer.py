@@ -144,6 +144,8 @@ SPECIAL_FUNCTIONS.update(
     {
         "gammainc": "special.gammainc",
         "gammaincc": "special.gammaincc",
+        "stdtr": "special.stdtr",
+        "stdtrit": "special.stdtrit",
         "gammaincinv": "special.gammaincinv",
         "gammainccinv": "special.gammainccinv",
         "betaincinv": "special.betaincinv",

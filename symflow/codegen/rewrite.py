@@ -52,8 +52,9 @@ c + k·atan(u), c = ±k·π/2               ±k·atan2(1, ∓u)
 c + L/√Q, L affine, Q quadratic,        N/(√Q·(c√Q − L)) where c·L < 0 (the sum → 0)
   N = c²Q − L² > 0 a number
 C + A·P(a, u) written out (SymPy's       gammainc(a, u), gammaincc(a, u) or
-  lowergamma(2, z) = 1 − (z + 1)e⁻ᶻ;      betainc(a, b, u) where u is in range
-  an expanded I_z(a, b))
+  lowergamma(2, z) = 1 − (z + 1)e⁻ᶻ;      betainc(a, b, u) where u is in range,
+  an expanded I_z(a, b); a Student t     stdtr(ν, u)
+  CDF)
 log Φ(t)                                log_ndtr(t)
 tan(k·(u + c)), k·c an odd multiple     −cot(k·u)             (k·(u + c) rounds onto the pole)
   of π/2
@@ -122,7 +123,13 @@ from symflow.core.bases.functions import StandardNormalCdf
 from symflow.core.budget import attempt
 from symflow.core.constants import is_finite_number
 from symflow.core.edges import exact_difference
-from symflow.core.special import complement, incomplete_step, log_ndtr, radical_complement
+from symflow.core.special import (
+    complement,
+    incomplete_step,
+    log_ndtr,
+    radical_complement,
+    stdtr,
+)
 from symflow.errors import CompileError
 
 __all__ = [
@@ -978,6 +985,8 @@ def _incomplete(e: sp.Add, rewritten: sp.Expr) -> sp.Expr:
         return rewritten
     u = step.inner
     form = step.outer(u)
+    if form.has(stdtr):
+        return form  # T_ν is defined on the whole line
     inside = (u > 0) & (u < 1) if form.has(sp.betainc_regularized) else u > 0
     if inside is sp.true:
         return form
@@ -985,11 +994,15 @@ def _incomplete(e: sp.Add, rewritten: sp.Expr) -> sp.Expr:
 
 
 def _may_be_incomplete(e: sp.Add) -> bool:
-    """A sum that could be an incomplete gamma or beta function written out: terms with an
-    exponential of the variable, or a polynomial of degree 3 or more."""
+    """A sum that could be an incomplete gamma or beta function or a Student t CDF written
+    out: terms with an exponential or arctangent of the variable, or a negative power of a
+    quadratic in it, or a polynomial of degree 3 or more."""
     (t,) = e.free_symbols
-    if any(f.args[0].has(t) for f in e.atoms(sp.exp)):
+    if any(f.args[0].has(t) for f in e.atoms(sp.exp, sp.atan)):
         return True
+    for p in e.atoms(sp.Pow):
+        if p.exp.is_negative and p.base.is_polynomial(t) and sp.degree(p.base, t) == 2:
+            return True
     return e.is_polynomial(t) and sp.degree(e, t) >= 3
 
 

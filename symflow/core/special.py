@@ -43,6 +43,8 @@ __all__ = [
     "gammaincinv",
     "gammainccinv",
     "special_values",
+    "stdtr",
+    "stdtrit",
     "incomplete_step",
     "betaincinv",
     "mpmath_function",
@@ -437,6 +439,133 @@ class gammaincc(sp.Function):  # noqa: N801 (SciPy's name)
         return body if exp is None else rf"{body}^{{{exp}}}"
 
 
+class stdtr(sp.Function):  # noqa: N801 (SciPy's name)
+    """T_ν(t), the CDF of Student's t with ν degrees of freedom, kept as one function (its
+    closed forms for integer ν cancel in a tail: 1/2 + t/(2√(t² + 2)) for ν = 2).
+
+    Examples
+    --------
+    >>> t = sp.Symbol("t", real=True)
+    >>> stdtr(2, t).diff(t)
+    sqrt(2)/(4*(t**2/2 + 1)**(3/2))
+    >>> stdtr(3, 0), stdtr(3, -sp.oo)
+    (1/2, 0)
+    """
+
+    nargs = 2
+
+    @classmethod
+    def eval(cls, nu, t):
+        if t.is_zero:
+            return sp.S.Half
+        if t is sp.S.Infinity:
+            return sp.S.One
+        if t is sp.S.NegativeInfinity:
+            return sp.S.Zero
+        return None
+
+    def fdiff(self, argindex=2):
+        if argindex != 2:
+            raise sp.ArgumentIndexError(self, argindex)
+        nu, t = self.args
+        return _t_constant(nu) * (1 + t**2 / nu) ** (-(nu + 1) / 2)
+
+    def _eval_is_extended_real(self):
+        nu, t = self.args
+        return True if (nu.is_positive and t.is_extended_real) else None
+
+    def _eval_evalf(self, prec):
+        values = [v.evalf(prec + 20) for v in self.args]
+        if not all(v.is_number and v.is_real for v in values):
+            return None
+        import mpmath
+
+        dps = max(30, int(prec * 0.30103) + 10)
+        with mpmath.workdps(dps):
+            return sp.Float(_mp_stdtr(*(mpmath.mpf(str(v)) for v in values)), dps)
+
+    def _latex(self, printer, exp=None):
+        nu, t = (printer._print(v) for v in self.args)
+        body = rf"T_{{{nu}}}\left({t}\right)"
+        return body if exp is None else rf"{body}^{{{exp}}}"
+
+
+class stdtrit(sp.Function):  # noqa: N801 (SciPy's name)
+    """T_ν⁻¹(y): the t with T_ν(t) = y, for 0 < y < 1.
+
+    Examples
+    --------
+    >>> round(float(stdtrit(2, sp.Rational(1, 4))), 12)
+    -0.816496580928
+    """
+
+    nargs = 2
+
+    @classmethod
+    def eval(cls, nu, y):
+        if y == sp.S.Half:
+            return sp.S.Zero
+        if y.is_zero:
+            return sp.S.NegativeInfinity
+        if y == 1:
+            return sp.S.Infinity
+        return None
+
+    def fdiff(self, argindex=2):
+        if argindex != 2:
+            raise sp.ArgumentIndexError(self, argindex)
+        nu, _ = self.args
+        return (1 + self**2 / nu) ** ((nu + 1) / 2) / _t_constant(nu)
+
+    def _eval_is_extended_real(self):
+        return True if self.args[0].is_positive else None
+
+    def _eval_evalf(self, prec):
+        values = [v.evalf(prec + 20) for v in self.args]
+        if not all(v.is_number and v.is_real for v in values):
+            return None
+        import mpmath
+
+        dps = max(30, int(prec * 0.30103) + 10)
+        with mpmath.workdps(dps):
+            root = _mp_stdtrit(*(mpmath.mpf(str(v)) for v in values))
+            return None if not mpmath.isfinite(root) else sp.Float(root, dps)
+
+    def _latex(self, printer, exp=None):
+        nu, y = (printer._print(v) for v in self.args)
+        body = rf"T_{{{nu}}}^{{-1}}\left({y}\right)"
+        return body if exp is None else rf"\left({body}\right)^{{{exp}}}"
+
+
+def _t_constant(nu: sp.Expr) -> sp.Expr:
+    """Γ((ν + 1)/2)/(√(νπ)·Γ(ν/2)), the density of Student's t at 0."""
+    return sp.gamma((nu + 1) / 2) / (sp.sqrt(nu * sp.pi) * sp.gamma(nu / 2))
+
+
+def _mp_stdtr(nu, t):
+    """T_ν(t) = ½·I_(ν/(ν + t²))(ν/2, ½) for t < 0 (and 1 minus it above), in mpmath."""
+    import mpmath
+
+    nu, t = mpmath.mpf(nu), mpmath.mpf(t)
+    tail = mpmath.betainc(nu / 2, mpmath.mpf(1) / 2, 0, nu / (nu + t * t), regularized=True) / 2
+    return tail if t <= 0 else 1 - tail
+
+
+def _mp_stdtrit(nu, y):
+    """T_ν⁻¹(y) in mpmath: ∓√(ν(1 − x)/x) with I_x(ν/2, ½) = 2·min(y, 1 − y)."""
+    import mpmath
+
+    nu, y = mpmath.mpf(nu), mpmath.mpf(y)
+    if not 0 < y < 1:
+        return mpmath.nan
+    if y == mpmath.mpf(1) / 2:
+        return mpmath.mpf(0)
+    tail = min(y, 1 - y)
+    x = _mp_inverse(_BETA, unit=True)(nu / 2, mpmath.mpf(1) / 2, 2 * tail)
+    t = mpmath.sqrt(nu * (1 - x) / x)
+    return -t if y < mpmath.mpf(1) / 2 else t
+
+
 def _evalf_incomplete(expr: sp.Function, prec: int, lower: bool):
     """P(a, x) or Q(a, x) in mpmath, for numbers a > 0 and x ≥ 0."""
     import mpmath
@@ -778,6 +907,8 @@ def mpmath_function(args, expr: sp.Expr) -> Callable:
         "zeta_prime": _mp_zeta_prime,
         "gammainc": _mp_gammainc,
         "gammaincc": _mp_gammaincc,
+        "stdtr": _mp_stdtr,
+        "stdtrit": _mp_stdtrit,
     }
     # 1 + erf(u) as 2Φ(√2·u): at 30 digits erf(−1e8) is −1 and log(1 + erf(u)) −inf
     expr = expr.replace(lambda e: isinstance(e, sp.Add) and e.has(sp.erf, sp.atan), complement)
@@ -1043,7 +1174,12 @@ def _signed_power(alpha: sp.Expr, side: int, exponent: sp.Expr) -> sp.Expr | Non
     return None
 
 
-@functools.lru_cache(maxsize=512)
+#: incomplete_step's answers, and the calls in progress (its limits may decompose the
+#: same expression again: that inner call answers None, and is not remembered)
+_INCOMPLETE: dict[tuple, Step | None] = {}
+_INCOMPLETE_OPEN: set[tuple] = set()
+
+
 def incomplete_step(expr: sp.Expr, t: sp.Symbol) -> Step | None:
     """``expr`` as an incomplete gamma or beta function of an affine argument, written out.
 
@@ -1062,22 +1198,40 @@ def incomplete_step(expr: sp.Expr, t: sp.Symbol) -> Step | None:
     >>> incomplete_step(1 - (z**2 + 2) * sp.exp(-z), z) is None
     True
     """
+    key = (expr, t)
+    if key in _INCOMPLETE:
+        return _INCOMPLETE[key]
+    if key in _INCOMPLETE_OPEN:
+        return None
+    _INCOMPLETE_OPEN.add(key)
+    try:
+        found = _incomplete_step(expr, t)
+    finally:
+        _INCOMPLETE_OPEN.discard(key)
+    if len(_INCOMPLETE) > 512:
+        _INCOMPLETE.clear()
+    _INCOMPLETE[key] = found
+    return found
+
+
+def _incomplete_step(expr: sp.Expr, t: sp.Symbol) -> Step | None:
     from symflow.core.budget import attempt
 
-    if not expr.has(sp.exp) and not expr.is_polynomial(t):
+    if expr.is_polynomial(t) and sp.degree(expr, t) < 3:
         return None
     d = attempt(lambda: sp.factor(sp.powsimp(sp.diff(expr, t))), 5.0, None)
     if d is None or d == 0:
         return None
     found = attempt(lambda: _kernel_factors(d, t), 5.0, None)
-    if found is None:
-        return None
-    k, rate, powers = found
     built = None
-    if rate != 0 and len(powers) == 1:
-        built = _gamma_form(expr, t, k, rate, *next(iter(powers.items())))
-    elif rate == 0 and len(powers) == 2:
-        built = _beta_form(expr, t, k, powers)
+    if found is None:
+        built = attempt(lambda: _student_form(expr, t, d), 5.0, None)
+    else:
+        k, rate, powers = found
+        if rate != 0 and len(powers) == 1:
+            built = _gamma_form(expr, t, k, rate, *next(iter(powers.items())))
+        elif rate == 0 and len(powers) == 2:
+            built = _beta_form(expr, t, k, powers)
     if built is None:
         return None
     step, lo, hi = built
@@ -1155,6 +1309,41 @@ def _beta_form(expr, t, k, powers):
     return Step(inner, outer, pieces), r0, r1
 
 
+def _student_form(expr, t, d):
+    """C + A·T_ν(w), w = (t − m)·√(ν/h), for expr′ = k·(b·((t − m)² + h))^(−r) with b, h > 0
+    and r > ½ (ν = 2r − 1): the Student t kernel; A·T_ν(−w) when the sum vanishes at oo."""
+    k, rest = d.as_independent(t, as_Add=False)
+    if not (k.is_number and rest.is_Pow):
+        return None
+    q, r = rest.base, -rest.exp
+    if not (r.is_number and r > sp.S.Half and q.is_polynomial(t) and sp.degree(q, t) == 2):
+        return None
+    b2, b1, b0 = sp.Poly(q, t).all_coeffs()
+    m = -b1 / (2 * b2)
+    h = sp.simplify(b0 / b2 - m**2)
+    if not (b2.is_positive and h.is_positive):
+        return None
+    from symflow.core.intervals import endpoint_value
+
+    nu = 2 * r - 1
+    amplitude = sp.simplify(k * (b2 * h) ** (-r) * sp.sqrt(h / nu) / _t_constant(nu))
+    constant = endpoint_value(expr, t, -sp.oo, "+")
+    if not (constant.is_number and constant.is_finite and amplitude.is_number):
+        return None
+    w = sp.expand((t - m) * sp.sqrt(nu / h))
+    if sp.simplify(constant + amplitude) == 0:
+        c = constant  # expr = C·(1 − T(w)) = C·T(−w)
+        pieces = _whole(1 if c.is_positive else -1, lambda y: stdtrit(nu, y / c), 0, c)
+        return Step(-w, lambda u: c * stdtr(nu, u), pieces), -sp.oo, sp.oo
+    direction = 1 if amplitude.is_positive else -1
+    if constant == 0:
+        inverse = lambda y: stdtrit(nu, y / amplitude)  # noqa: E731
+    else:
+        inverse = lambda y: stdtrit(nu, (y - constant) / amplitude)  # noqa: E731
+    pieces = _whole(direction, inverse, constant, constant + amplitude)
+    return Step(w, lambda u: constant + amplitude * stdtr(nu, u), pieces), -sp.oo, sp.oo
+
+
 def _agrees(expr: sp.Expr, form: sp.Expr, t: sp.Symbol, lo: sp.Expr, hi: sp.Expr) -> bool:
     """expr = form at three points of (lo, hi), to 1e-20 relative in 40-digit arithmetic."""
     import mpmath
@@ -1165,8 +1354,10 @@ def _agrees(expr: sp.Expr, form: sp.Expr, t: sp.Symbol, lo: sp.Expr, hi: sp.Expr
         points = [lo_f + (hi_f - lo_f) * w for w in (0.2, 0.5, 0.85)]
     elif lo_f is not None:
         points = [lo_f + w for w in (0.3, 1.1, 3.7)]
-    else:
+    elif hi_f is not None:
         points = [hi_f - w for w in (0.3, 1.1, 3.7)]
+    else:
+        points = [-2.3, 0.4, 1.7]
     f, g = mpmath_function(t, expr), mpmath_function(t, form)
     with mpmath.workdps(40):
         for x in points:
