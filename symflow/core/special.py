@@ -1248,12 +1248,10 @@ def _gamma_form(expr, t, k, rate, root, power):
     scale = _signed_power(alpha, side, p)
     if scale is None:
         return None
-    from symflow.core.intervals import endpoint_value
-
     k2 = k * scale * sp.exp(rate * root)  # expr′ = k2·s^p·e^(−c·s), s = side·(t − root)
     a = p + 1
     amplitude = sp.nsimplify(sp.simplify(side * k2 * sp.gamma(a) / c**a), rational=False)
-    constant = endpoint_value(expr, t, root, "+" if side > 0 else "-")
+    constant = _one_sided(expr, t, root, "+" if side > 0 else "-")
     if not (constant.is_number and constant.is_finite and amplitude.is_number):
         return None
     inner = sp.expand(c * side * (t - root))
@@ -1284,11 +1282,9 @@ def _beta_form(expr, t, k, powers):
     s1 = _signed_power(-a1 * width, 1, q)  # α1(t − r1) = −α1·Δ·(1 − s)
     if s0 is None or s1 is None:
         return None
-    from symflow.core.intervals import endpoint_value
-
     a, b = p + 1, q + 1
     amplitude = sp.simplify(k * s0 * s1 * width * sp.gamma(a) * sp.gamma(b) / sp.gamma(a + b))
-    constant = endpoint_value(expr, t, r0, "+")
+    constant = _one_sided(expr, t, r0, "+")
     if not (constant.is_number and constant.is_finite and amplitude.is_number):
         return None
     inner = sp.expand((t - r0) / width)
@@ -1311,23 +1307,22 @@ def _beta_form(expr, t, k, powers):
 
 def _student_form(expr, t, d):
     """C + A·T_ν(w), w = (t − m)·√(ν/h), for expr′ = k·(b·((t − m)² + h))^(−r) with b, h > 0
-    and r > ½ (ν = 2r − 1): the Student t kernel; A·T_ν(−w) when the sum vanishes at oo."""
+    and r > 1 (ν = 2r − 1 > 1): the Student t kernel; A·T_ν(−w) when the sum vanishes at
+    oo."""
     k, rest = d.as_independent(t, as_Add=False)
     if not (k.is_number and rest.is_Pow):
         return None
     q, r = rest.base, -rest.exp
-    if not (r.is_number and r > sp.S.Half and q.is_polynomial(t) and sp.degree(q, t) == 2):
-        return None
+    if not (r.is_number and r > 1 and q.is_polynomial(t) and sp.degree(q, t) == 2):
+        return None  # ν = 1 (r = 1) is the arctangent, a step of its own
     b2, b1, b0 = sp.Poly(q, t).all_coeffs()
     m = -b1 / (2 * b2)
     h = sp.simplify(b0 / b2 - m**2)
     if not (b2.is_positive and h.is_positive):
         return None
-    from symflow.core.intervals import endpoint_value
-
     nu = 2 * r - 1
     amplitude = sp.simplify(k * (b2 * h) ** (-r) * sp.sqrt(h / nu) / _t_constant(nu))
-    constant = endpoint_value(expr, t, -sp.oo, "+")
+    constant = _one_sided(expr, t, -sp.oo, "+")
     if not (constant.is_number and constant.is_finite and amplitude.is_number):
         return None
     w = sp.expand((t - m) * sp.sqrt(nu / h))
@@ -1342,6 +1337,19 @@ def _student_form(expr, t, d):
         inverse = lambda y: stdtrit(nu, (y - constant) / amplitude)  # noqa: E731
     pieces = _whole(direction, inverse, constant, constant + amplitude)
     return Step(w, lambda u: constant + amplitude * stdtr(nu, u), pieces), -sp.oo, sp.oo
+
+
+def _one_sided(expr: sp.Expr, t: sp.Symbol, point: sp.Expr, side: str) -> sp.Expr:
+    """lim expr as t -> point from ``side``: the value where expr is finite there, else
+    SymPy's limit (nan when it finds none in time)."""
+    from symflow.core.budget import attempt
+
+    if point.is_finite:
+        value = attempt(lambda: expr.subs(t, point), 2.0, None)
+        if value is not None and value.is_number and value.is_finite:
+            return value
+    value = attempt(lambda: sp.limit(expr, t, point, side), 10.0, None)
+    return sp.nan if value is None or value.has(sp.Limit) else value
 
 
 def _agrees(expr: sp.Expr, form: sp.Expr, t: sp.Symbol, lo: sp.Expr, hi: sp.Expr) -> bool:
