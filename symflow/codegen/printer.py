@@ -138,9 +138,14 @@ SPECIAL_FUNCTIONS: dict[str, str] = {
     "StudentTCdf": "special.stdtr",
     "StudentTQuantile": "special.stdtrit",
 }
-# the inverses of the regularised incomplete gamma and beta functions (symflow.core.special)
+# the regularised incomplete gamma functions and the inverses of the incomplete gamma and
+# beta functions (symflow.core.special)
 SPECIAL_FUNCTIONS.update(
     {
+        "gammainc": "special.gammainc",
+        "gammaincc": "special.gammaincc",
+        "stdtr": "special.stdtr",
+        "stdtrit": "special.stdtrit",
         "gammaincinv": "special.gammaincinv",
         "gammainccinv": "special.gammainccinv",
         "betaincinv": "special.betaincinv",
@@ -488,6 +493,8 @@ class KernelPrinter(PythonCodePrinter):
         upper = self._call("special.betainc", f"{a}, {b}, {hi}")
         if expr.args[2] == 0:
             return upper
+        if expr.args[3] == 1:  # 1 − I_lo(a, b), exact where I is near 1
+            return self._call("special.betaincc", f"{a}, {b}, {lo}")
         return f"({upper} - {self._call('special.betainc', f'{a}, {b}, {lo}')})"
 
     def _print_betainc(self, expr):

@@ -49,6 +49,12 @@ y = x − m with numbers of 2⁹⁶⁹ or more  2·halved(y), the halves of y's 
 log(1 + cosh u)                         log 2 + 2·logcosh(u/2)
 c ± k·erf(u), c = k > 0                 2k·Φ(±√2·u)          (erfc without SymPy's 2 − erfc)
 c + k·atan(u), c = ±k·π/2               ±k·atan2(1, ∓u)
+c + L/√Q, L affine, Q quadratic,        N/(√Q·(c√Q − L)) where c·L < 0 (the sum → 0)
+  N = c²Q − L² > 0 a number
+C + A·P(a, u) written out (SymPy's       gammainc(a, u), gammaincc(a, u) or
+  lowergamma(2, z) = 1 − (z + 1)e⁻ᶻ;      betainc(a, b, u) where u is in range,
+  an expanded I_z(a, b); a Student t     stdtr(ν, u)
+  CDF)
 log Φ(t)                                log_ndtr(t)
 tan(k·(u + c)), k·c an odd multiple     −cot(k·u)             (k·(u + c) rounds onto the pole)
   of π/2
@@ -117,7 +123,13 @@ from symflow.core.bases.functions import StandardNormalCdf
 from symflow.core.budget import attempt
 from symflow.core.constants import is_finite_number
 from symflow.core.edges import exact_difference
-from symflow.core.special import complement, log_ndtr
+from symflow.core.special import (
+    complement,
+    incomplete_step,
+    log_ndtr,
+    radical_complement,
+    stdtr,
+)
 from symflow.errors import CompileError
 
 __all__ = [
@@ -940,7 +952,8 @@ def _walk(e: sp.Basic, memo: dict) -> sp.Basic:
         elif isinstance(node, (sp.sin, sp.cot)):
             out = _next_period(node)
         elif isinstance(node, sp.Add):
-            out = complement(_add(node))
+            out = _radical(e, complement(_add(node)), memo)
+            out = _incomplete(e, out)
         elif isinstance(node, (sp.Pow, sp.Mul)):
             out = _logistic(node)
             out = _half_power(out) if isinstance(out, sp.Pow) else out
@@ -948,6 +961,49 @@ def _walk(e: sp.Basic, memo: dict) -> sp.Basic:
             out = node
     memo[e] = out
     return out
+
+
+def _radical(e: sp.Add, rewritten: sp.Expr, memo: dict) -> sp.Expr:
+    """c + L/√Q as N/(√Q·(c√Q − L)) on the side where the sum tends to 0
+    (:func:`symflow.core.special.radical_complement`), ``rewritten`` on the other."""
+    found = radical_complement(e)
+    if found is None:
+        return rewritten
+    tail, side = found
+    return sp.Piecewise((_walk(tail, memo), side), (rewritten, True))
+
+
+def _incomplete(e: sp.Add, rewritten: sp.Expr) -> sp.Expr:
+    """An incomplete gamma or beta function written out in one variable, C + A·P(a, u)
+    (:func:`symflow.core.special.incomplete_step`), where its argument u is in range, and
+    ``rewritten`` elsewhere: 1 − (z + 1)e⁻ᶻ is 0 in float64 for z < 1e-8, P(2, z) is not."""
+    if len(e.free_symbols) != 1 or not _may_be_incomplete(e):
+        return rewritten
+    (t,) = e.free_symbols
+    step = attempt(lambda: incomplete_step(e, t), 10.0, None)
+    if step is None:
+        return rewritten
+    u = step.inner
+    form = step.outer(u)
+    if form.has(stdtr):
+        return form  # T_ν is defined on the whole line
+    inside = (u > 0) & (u < 1) if form.has(sp.betainc_regularized) else u > 0
+    if inside is sp.true:
+        return form
+    return sp.Piecewise((form, inside), (rewritten, True))
+
+
+def _may_be_incomplete(e: sp.Add) -> bool:
+    """A sum that could be an incomplete gamma or beta function or a Student t CDF written
+    out: terms with an exponential or arctangent of the variable, or a negative power of a
+    quadratic in it, or a polynomial of degree 3 or more."""
+    (t,) = e.free_symbols
+    if any(f.args[0].has(t) for f in e.atoms(sp.exp, sp.atan)):
+        return True
+    for p in e.atoms(sp.Pow):
+        if p.exp.is_negative and p.base.is_polynomial(t) and sp.degree(p.base, t) == 2:
+            return True
+    return e.is_polynomial(t) and sp.degree(e, t) >= 3
 
 
 def _near_one(arg: sp.Expr) -> tuple[int, sp.Expr] | None:

@@ -43,6 +43,7 @@ import sympy as sp
 
 from symflow.core.budget import attempt
 from symflow.core.intervals import (
+    compare,
     describe_set,
     endpoint_value,
     interior_points,
@@ -196,7 +197,12 @@ def _step_direction(value: sp.Expr, s: sp.Symbol, lo: sp.Expr, hi: sp.Expr, para
 
 
 def _step_limit(value: sp.Expr, s: sp.Symbol, point: sp.Expr, side: str) -> sp.Expr:
-    """lim value as s -> point from ``side``; an implicit inverse maps image ends to piece ends."""
+    """lim value as s -> point from ``side``; an implicit inverse maps image ends to piece ends.
+
+    For an implicit inverse f⁻¹ on the piece (lo, hi), the limit at an end of f's image is
+    the end of the piece (finite or infinite) where f's one-sided limit is that point;
+    inside the image it is the root of f(t) = point.
+    """
     from symflow.core.layer import ImplicitInverse
 
     if not (isinstance(value, ImplicitInverse) and value.args[0] == s):
@@ -208,15 +214,21 @@ def _step_limit(value: sp.Expr, s: sp.Symbol, point: sp.Expr, side: str) -> sp.E
     for end, end_side in ((cls.lo, "+"), (cls.hi, "-")):
         if point.is_infinite and end_side == ("+" if (point < 0) == (cls.direction > 0) else "-"):
             return end
-        if not point.is_infinite and is_finite_number(end):
-            image_end = endpoint_value(cls.forward, t, end, end_side)
-            if image_end == point:
+        if not point.is_infinite:
+            image_end = attempt(lambda e=end, d=end_side: _image_end(cls, e, d), 15.0, None)
+            if image_end is not None and compare(image_end, point) == 0:
                 return end
     if point.is_infinite:
         return sp.nan
     guess = float(sp.Interval.open(cls.lo, cls.hi).sup.evalf()) if is_finite_number(cls.hi) else 0.0
     root = attempt(lambda: sp.nsolve(cls.forward - point, t, guess, prec=30), 10.0, None)
     return sp.nan if root is None else sp.Float(root, 17)
+
+
+def _image_end(cls, end: sp.Expr, side: str) -> sp.Expr | None:
+    """lim f(t) as t -> ``end`` of the implicit inverse's piece, or None when not a number."""
+    limit = endpoint_value(cls.forward, cls.variable, end, side)
+    return limit if _is_value(limit) else None
 
 
 def _is_value(limit: sp.Expr) -> bool:

@@ -356,8 +356,11 @@ def _agrees_nd(a: sp.Expr, b: sp.Expr, free: list[sp.Symbol]) -> bool:
 
 
 def _numeric(expr: sp.Expr, symbols: list[sp.Symbol]):
-    """expr as a function of ``symbols`` evaluated by mpmath (30 digits), or None."""
-    return attempt(lambda: sp.lambdify(symbols, expr, modules="mpmath"), 2.0, None)
+    """expr as a function of ``symbols`` evaluated by mpmath (30 digits), or None; the
+    inverses of the incomplete gamma and beta functions and of Student's t included."""
+    from symflow.core.special import mpmath_function
+
+    return attempt(lambda: mpmath_function(symbols, expr), 2.0, None)
 
 
 def _draw(s: sp.Symbol, i: int, j: int) -> sp.Expr:

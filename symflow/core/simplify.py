@@ -17,7 +17,7 @@ from __future__ import annotations
 import sympy as sp
 
 from symflow.core.budget import attempt
-from symflow.core.special import cancel_inverse_pairs
+from symflow.core.special import cancel_inverse_pairs, special_values
 
 __all__ = [
     "drop_even_signs",
@@ -152,6 +152,7 @@ def simplest_number(value: sp.Expr) -> sp.Expr:
     >>> simplest_number(sp.sinh(sp.log(1 + sp.sqrt(2))))
     1
     """
+    value = special_values(value)
     if not (value.is_number and not value.is_Atom and value.is_finite):
         return value
     candidates = [

@@ -33,12 +33,19 @@ import sympy as sp
 
 __all__ = [
     "complement",
+    "radical_complement",
     "Monotone",
     "Step",
     "step_of",
     "decompose",
+    "gammainc",
+    "gammaincc",
     "gammaincinv",
     "gammainccinv",
+    "special_values",
+    "stdtr",
+    "stdtrit",
+    "incomplete_step",
     "betaincinv",
     "mpmath_function",
     "LOGGAMMA_MINIMUM",
@@ -343,6 +350,276 @@ class betaincinv(sp.Function):  # noqa: N801 (SciPy's name)
         return body if exp is None else rf"\left({body}\right)^{{{exp}}}"
 
 
+class gammainc(sp.Function):  # noqa: N801 (SciPy's name)
+    """P(a, x) = γ(a, x)/Γ(a), the regularised lower incomplete gamma function, kept as
+    one function (SymPy writes lowergamma(2, x) out as 1 − (x + 1)e⁻ˣ, which cancels for
+    small x).
+
+    Examples
+    --------
+    >>> x = sp.Symbol("x", positive=True)
+    >>> gammainc(2, x).diff(x), gammainc(2, 0)
+    (x*exp(-x), 0)
+    >>> round(float(gammainc(2, sp.Float("1e-10"))), 30)
+    5e-21
+    """
+
+    nargs = 2
+
+    @classmethod
+    def eval(cls, a, x):
+        if x.is_zero:
+            return sp.S.Zero
+        if x is sp.S.Infinity:
+            return sp.S.One
+        return None
+
+    def fdiff(self, argindex=2):
+        if argindex != 2:
+            raise sp.ArgumentIndexError(self, argindex)
+        a, x = self.args
+        return x ** (a - 1) * sp.exp(-x) / sp.gamma(a)
+
+    def _eval_is_extended_real(self):
+        a, x = self.args
+        return True if (a.is_positive and x.is_nonnegative) else None
+
+    def _eval_rewrite_as_lowergamma(self, a, x, **kwargs):
+        return sp.lowergamma(a, x) / sp.gamma(a)
+
+    def _eval_evalf(self, prec):
+        return _evalf_incomplete(self, prec, lower=True)
+
+    def _latex(self, printer, exp=None):
+        a, x = (printer._print(v) for v in self.args)
+        body = rf"P\left({a}, {x}\right)"
+        return body if exp is None else rf"{body}^{{{exp}}}"
+
+
+class gammaincc(sp.Function):  # noqa: N801 (SciPy's name)
+    """Q(a, x) = Γ(a, x)/Γ(a) = 1 − P(a, x), kept as one function (exact in the upper tail,
+    where 1 − P rounds to 0).
+
+    Examples
+    --------
+    >>> x = sp.Symbol("x", positive=True)
+    >>> gammaincc(2, x).diff(x), gammaincc(2, 0)
+    (-x*exp(-x), 1)
+    """
+
+    nargs = 2
+
+    @classmethod
+    def eval(cls, a, x):
+        if x.is_zero:
+            return sp.S.One
+        if x is sp.S.Infinity:
+            return sp.S.Zero
+        return None
+
+    def fdiff(self, argindex=2):
+        if argindex != 2:
+            raise sp.ArgumentIndexError(self, argindex)
+        a, x = self.args
+        return -(x ** (a - 1)) * sp.exp(-x) / sp.gamma(a)
+
+    def _eval_is_extended_real(self):
+        a, x = self.args
+        return True if (a.is_positive and x.is_nonnegative) else None
+
+    def _eval_rewrite_as_uppergamma(self, a, x, **kwargs):
+        return sp.uppergamma(a, x) / sp.gamma(a)
+
+    def _eval_evalf(self, prec):
+        return _evalf_incomplete(self, prec, lower=False)
+
+    def _latex(self, printer, exp=None):
+        a, x = (printer._print(v) for v in self.args)
+        body = rf"Q\left({a}, {x}\right)"
+        return body if exp is None else rf"{body}^{{{exp}}}"
+
+
+class stdtr(sp.Function):  # noqa: N801 (SciPy's name)
+    """T_ν(t), the CDF of Student's t with ν degrees of freedom, kept as one function (its
+    closed forms for integer ν cancel in a tail: 1/2 + t/(2√(t² + 2)) for ν = 2).
+
+    Examples
+    --------
+    >>> t = sp.Symbol("t", real=True)
+    >>> stdtr(2, t).diff(t)
+    sqrt(2)/(4*(t**2/2 + 1)**(3/2))
+    >>> stdtr(3, 0), stdtr(3, -sp.oo)
+    (1/2, 0)
+    """
+
+    nargs = 2
+
+    @classmethod
+    def eval(cls, nu, t):
+        if t.is_zero:
+            return sp.S.Half
+        if t is sp.S.Infinity:
+            return sp.S.One
+        if t is sp.S.NegativeInfinity:
+            return sp.S.Zero
+        return None
+
+    def fdiff(self, argindex=2):
+        if argindex != 2:
+            raise sp.ArgumentIndexError(self, argindex)
+        nu, t = self.args
+        return _t_constant(nu) * (1 + t**2 / nu) ** (-(nu + 1) / 2)
+
+    def _eval_is_extended_real(self):
+        nu, t = self.args
+        return True if (nu.is_positive and t.is_extended_real) else None
+
+    def _eval_evalf(self, prec):
+        values = [v.evalf(prec + 20) for v in self.args]
+        if not all(v.is_number and v.is_real for v in values):
+            return None
+        import mpmath
+
+        dps = max(30, int(prec * 0.30103) + 10)
+        with mpmath.workdps(dps):
+            return sp.Float(_mp_stdtr(*(mpmath.mpf(str(v)) for v in values)), dps)
+
+    def _latex(self, printer, exp=None):
+        nu, t = (printer._print(v) for v in self.args)
+        body = rf"T_{{{nu}}}\left({t}\right)"
+        return body if exp is None else rf"{body}^{{{exp}}}"
+
+
+class stdtrit(sp.Function):  # noqa: N801 (SciPy's name)
+    """T_ν⁻¹(y): the t with T_ν(t) = y, for 0 < y < 1.
+
+    Examples
+    --------
+    >>> round(float(stdtrit(2, sp.Rational(1, 4))), 12)
+    -0.816496580928
+    """
+
+    nargs = 2
+
+    @classmethod
+    def eval(cls, nu, y):
+        if y == sp.S.Half:
+            return sp.S.Zero
+        if y.is_zero:
+            return sp.S.NegativeInfinity
+        if y == 1:
+            return sp.S.Infinity
+        return None
+
+    def fdiff(self, argindex=2):
+        if argindex != 2:
+            raise sp.ArgumentIndexError(self, argindex)
+        nu, _ = self.args
+        return (1 + self**2 / nu) ** ((nu + 1) / 2) / _t_constant(nu)
+
+    def _eval_is_extended_real(self):
+        return True if self.args[0].is_positive else None
+
+    def _eval_evalf(self, prec):
+        values = [v.evalf(prec + 20) for v in self.args]
+        if not all(v.is_number and v.is_real for v in values):
+            return None
+        import mpmath
+
+        dps = max(30, int(prec * 0.30103) + 10)
+        with mpmath.workdps(dps):
+            root = _mp_stdtrit(*(mpmath.mpf(str(v)) for v in values))
+            return None if not mpmath.isfinite(root) else sp.Float(root, dps)
+
+    def _latex(self, printer, exp=None):
+        nu, y = (printer._print(v) for v in self.args)
+        body = rf"T_{{{nu}}}^{{-1}}\left({y}\right)"
+        return body if exp is None else rf"\left({body}\right)^{{{exp}}}"
+
+
+def _t_constant(nu: sp.Expr) -> sp.Expr:
+    """Γ((ν + 1)/2)/(√(νπ)·Γ(ν/2)), the density of Student's t at 0."""
+    return sp.gamma((nu + 1) / 2) / (sp.sqrt(nu * sp.pi) * sp.gamma(nu / 2))
+
+
+def _mp_stdtr(nu, t):
+    """T_ν(t) = ½·I_(ν/(ν + t²))(ν/2, ½) for t < 0 (and 1 minus it above), in mpmath."""
+    import mpmath
+
+    nu, t = mpmath.mpf(nu), mpmath.mpf(t)
+    tail = mpmath.betainc(nu / 2, mpmath.mpf(1) / 2, 0, nu / (nu + t * t), regularized=True) / 2
+    return tail if t <= 0 else 1 - tail
+
+
+def _mp_stdtrit(nu, y):
+    """T_ν⁻¹(y) in mpmath: ∓√(ν(1 − x)/x) with I_x(ν/2, ½) = 2·min(y, 1 − y)."""
+    import mpmath
+
+    nu, y = mpmath.mpf(nu), mpmath.mpf(y)
+    if not 0 < y < 1:
+        return mpmath.nan
+    if y == mpmath.mpf(1) / 2:
+        return mpmath.mpf(0)
+    tail = min(y, 1 - y)
+    x = _mp_inverse(_BETA, unit=True)(nu / 2, mpmath.mpf(1) / 2, 2 * tail)
+    t = mpmath.sqrt(nu * (1 - x) / x)
+    return -t if y < mpmath.mpf(1) / 2 else t
+
+
+def _evalf_incomplete(expr: sp.Function, prec: int, lower: bool):
+    """P(a, x) or Q(a, x) in mpmath, for numbers a > 0 and x ≥ 0."""
+    import mpmath
+
+    values = [v.evalf(prec + 20) for v in expr.args]
+    if not all(v.is_number and v.is_real for v in values):
+        return None
+    dps = max(30, int(prec * 0.30103) + 10)
+    with mpmath.workdps(dps):
+        a, x = (mpmath.mpf(str(v)) for v in values)
+        if a <= 0 or x < 0:
+            return None
+        return sp.Float(_mp_incomplete(a, x, lower), dps)
+
+
+def _mp_incomplete(a, x, lower: bool = True):
+    import mpmath
+
+    if lower:
+        return mpmath.gammainc(a, 0, x, regularized=True)
+    return mpmath.gammainc(a, x, mpmath.inf, regularized=True)
+
+
+def _mp_gammainc(a, x):
+    return _mp_incomplete(a, x, True)
+
+
+def _mp_gammaincc(a, x):
+    return _mp_incomplete(a, x, False)
+
+
+def special_values(expr: sp.Expr) -> sp.Expr:
+    """``expr`` with the incomplete beta function's values at the ends of its range written
+    as numbers: I(a, b, 0, 1) = 1 and I(a, b, x, x) = 0 (SymPy leaves both unevaluated).
+
+    Examples
+    --------
+    >>> special_values(sp.betainc_regularized(2, 3, 0, 1) + 2)
+    3
+    """
+    if not expr.has(sp.betainc_regularized):
+        return expr
+
+    def value(e: sp.Expr) -> sp.Expr:
+        a, b, lo, hi = e.args
+        if lo == hi:
+            return sp.S.Zero
+        if lo == 0 and hi == 1 and a.is_positive and b.is_positive:
+            return sp.S.One
+        return e
+
+    return expr.replace(lambda e: isinstance(e, sp.betainc_regularized), value)
+
+
 class _Law(NamedTuple):
     """A monotone law F(params, x) on (0, 1) or (0, oo), log |dF/dx|, and its direction
     (+1 increasing), in mpmath."""
@@ -512,7 +789,11 @@ def complement(add: sp.Expr) -> sp.Expr:
 
         1 + erf(u) = erfc(−u) = 2Φ(√2·u),   1 − erf(u) = erfc(u) = 2Φ(−√2·u),
         2 − erfc(u) = erfc(−u) = 2Φ(√2·u),
-        π/2 + atan(u) = atan2(1, −u),   π/2 − atan(u) = atan2(1, u).
+        π/2 + atan(u) = atan2(1, −u),   π/2 − atan(u) = atan2(1, u),
+        c + L/√Q = N/(√Q·(c√Q − L)) where c·L < 0, for N = c²Q − L² a positive number
+        (L affine and Q quadratic in one variable: the Student t(2) CDF),
+        1 − P(a, u) = Q(a, u),   1 − Q(a, u) = P(a, u),   1 − I(a, b, 0, u) = I(a, b, u, 1),
+        1 − I⁻¹(a, b, y) = I⁻¹(b, a, 1 − y).
 
     (A probability F_Z(g(x)) with g a quantile function, such as (1 + erf(x/√2))/2 or
     atan(x)/π + 1/2, is otherwise 0 in float64 once it falls below 1e-16.)
@@ -529,6 +810,11 @@ def complement(add: sp.Expr) -> sp.Expr:
     if not c.is_number:
         c, term = term, c
     k, h = term.as_independent(*term.free_symbols, as_Add=False) if term.free_symbols else (1, term)
+    radical = radical_complement(add)
+    if radical is not None:
+        return sp.Piecewise(radical, (add, True))
+    if c.is_number and c != 0 and c == -k and type(h) in _INCOMPLETE_COMPLEMENTS:
+        return -k * _INCOMPLETE_COMPLEMENTS[type(h)](h)  # k·(F − 1) = −k·(1 − F)
     if not c.is_number or c == 0 or not isinstance(h, sp.erf | sp.erfc | sp.atan):
         return add
     u = h.args[0]
@@ -549,6 +835,59 @@ def complement(add: sp.Expr) -> sp.Expr:
         sign = 1 if ratio.could_extract_minus_sign() is False else -1
         return sign * k * sp.atan2(1, -sign * u)  # k·(atan(u) ± π/2)
     return add
+
+
+def _one_minus_beta(h: sp.betainc_regularized) -> sp.Expr:
+    a, b, lo, hi = h.args
+    if lo == 0:
+        return sp.betainc_regularized(a, b, hi, 1)
+    if hi == 1:
+        return sp.betainc_regularized(a, b, 0, lo)
+    return 1 - h
+
+
+#: 1 − F written as one function: 1 − P(a, u) = Q(a, u), 1 − I(a, b, 0, u) = I(a, b, u, 1)
+_INCOMPLETE_COMPLEMENTS: dict[type, Callable[[sp.Expr], sp.Expr]] = {
+    gammainc: lambda h: gammaincc(*h.args),
+    gammaincc: lambda h: gammainc(*h.args),
+    sp.betainc_regularized: _one_minus_beta,
+    # 1 − I⁻¹(a, b, y) = I⁻¹(b, a, 1 − y): the distance to 1 of a root next to 1
+    betaincinv: lambda h: betaincinv(h.args[1], h.args[0], 1 - h.args[2]),
+}
+
+
+def radical_complement(add: sp.Expr) -> tuple[sp.Expr, sp.Expr] | None:
+    """(N/(√Q·(c√Q − L)), c·L < 0) for add = c + L/√Q with L affine and Q quadratic in one
+    variable, when N = c²Q − L² is a positive number (the sum tends to 0 where c and L have
+    opposite signs, and the quotient is its value there without cancellation); else None.
+
+    1/2 + z/(2√(z² + 2)) is 1/(√(z² + 2)·(√(z² + 2) + |z|)) for z < 0, not 0 in float64
+    below z = −1e8.
+
+    Examples
+    --------
+    >>> z = sp.Symbol("z", real=True)
+    >>> radical_complement(1 + z / sp.sqrt(z**2 + 1))
+    (1/((-z + sqrt(z**2 + 1))*sqrt(z**2 + 1)), z < 0)
+    """
+    if not isinstance(add, sp.Add) or len(add.args) != 2 or len(add.free_symbols) != 1:
+        return None
+    c, term = add.as_coeff_Add()
+    (t,) = add.free_symbols
+    roots = [f for f in sp.Mul.make_args(term) if f.is_Pow and f.exp == -sp.S.Half]
+    if c == 0 or len(roots) != 1:
+        return None
+    q = roots[0].base
+    lin = term / roots[0]
+    if not (q.is_polynomial(t) and lin.is_polynomial(t)):
+        return None
+    if sp.degree(q, t) != 2 or sp.degree(lin, t) != 1:
+        return None
+    n = sp.expand(c**2 * q - lin**2)
+    if n.has(t) or not n.is_positive:
+        return None
+    root = sp.sqrt(q)
+    return n / (root * (c * root - lin)), c * lin < 0
 
 
 def mpmath_function(args, expr: sp.Expr) -> Callable:
@@ -573,6 +912,10 @@ def mpmath_function(args, expr: sp.Expr) -> Callable:
         # lambdify's mpmath table maps it to the unregularised betainc
         "betainc_regularized": _mp_betainc_regularized,
         "zeta_prime": _mp_zeta_prime,
+        "gammainc": _mp_gammainc,
+        "gammaincc": _mp_gammaincc,
+        "stdtr": _mp_stdtr,
+        "stdtrit": _mp_stdtrit,
     }
     # 1 + erf(u) as 2Φ(√2·u): at 30 digits erf(−1e8) is −1 and log(1 + erf(u)) −inf
     expr = expr.replace(lambda e: isinstance(e, sp.Add) and e.has(sp.erf, sp.atan), complement)
@@ -624,10 +967,10 @@ def _two_argument(expr: sp.Expr, t: sp.Symbol) -> Step | None:
             g = sp.gamma(a)
             return Step(inner, rebuild, _whole(-1, lambda y: gammainccinv(a, y / g), g, 0, 0, oo))
         if isinstance(expr, gammaincinv) and i == 1:
-            inv = lambda y: sp.lowergamma(a, y) / sp.gamma(a)  # noqa: E731
+            inv = lambda y: gammainc(a, y)  # noqa: E731
             return Step(inner, rebuild, _whole(1, inv, 0, oo, 0, 1))
         if isinstance(expr, gammainccinv) and i == 1:
-            inv = lambda y: sp.uppergamma(a, y) / sp.gamma(a)  # noqa: E731
+            inv = lambda y: gammaincc(a, y)  # noqa: E731
             return Step(inner, rebuild, _whole(-1, inv, oo, 0, 0, 1))
     if isinstance(expr, sp.betainc_regularized) and i == 3 and args[2] == 0:
         a, b = args[0], args[1]
@@ -746,17 +1089,300 @@ def step_of(expr: sp.Expr, t: sp.Symbol) -> Step | None:
 
 def decompose(expr: sp.Expr, t: sp.Symbol) -> list[Step] | None:
     """expr as a chain of unary steps, outermost first; None when some step is not one
-    (the variable occurs in two places, or a function the table does not know)."""
+    (the variable occurs in two places, or a function the table does not know).
+
+    Where the chain breaks, an incomplete gamma or beta function written out
+    (:func:`incomplete_step`) is looked for, from the outermost step inwards: 1 − (z + 1)e⁻ᶻ
+    is the one step Q(2, z) shifted, not 1 − (a product that is no chain).
+    """
     steps = []
     while expr != t:
         if not expr.has(t):
             return None
         s = step_of(expr, t)
         if s is None:
-            return None
+            return _with_incomplete(steps, expr, t)
         steps.append(s)
         expr = s.inner
     return steps
+
+
+def _with_incomplete(steps: list[Step], broken: sp.Expr, t: sp.Symbol) -> list[Step] | None:
+    """The chain whose step at ``broken`` (or outside it) is an incomplete gamma or beta
+    function written out, the outermost such step first; None when there is none."""
+    if not (broken.is_Add or broken.is_Mul):
+        return None
+    levels = [s.outer(s.inner) for s in steps] + [broken]
+    for depth, level in enumerate(levels):
+        if not (level.is_Add or level.is_Mul):
+            continue
+        found = incomplete_step(level, t)
+        if found is None:
+            continue
+        rest = decompose(found.inner, t)
+        if rest is not None:
+            return steps[:depth] + [found] + rest
+    return None
+
+
+def _is_affine(expr: sp.Expr, t: sp.Symbol) -> bool:
+    slope = sp.diff(expr, t)
+    return slope != 0 and not slope.has(t)
+
+
+def _kernel_factors(d: sp.Expr, t: sp.Symbol):
+    """(K, E, {root: (α, exponent)}) when d = K·e^(E·t)·Π (α·(t − root))^exponent with
+    numbers K, E, α, roots and exponents; None otherwise."""
+    k, rest = d.as_independent(t, as_Add=False)
+    if not k.is_number or k == 0:
+        return None
+    rate = sp.S.Zero
+    powers: dict = {}
+    for f in sp.Mul.make_args(rest):
+        if isinstance(f, sp.exp):
+            arg = sp.expand(f.args[0])
+            if not _is_affine(arg, t):
+                return None
+            slope = sp.diff(arg, t)
+            rate += slope
+            k *= sp.exp(arg - slope * t)
+            continue
+        base, exponent = f.as_base_exp()
+        if exponent.has(t) or not exponent.is_number or not exponent.is_real:
+            return None
+        base = sp.expand(base)
+        if not _is_affine(base, t):
+            return None
+        alpha = sp.diff(base, t)
+        root = sp.simplify(-(base - alpha * t) / alpha)
+        if not (alpha.is_number and root.is_number and root.is_real):
+            return None
+        if root in powers:
+            a0, e0 = powers[root]
+            if exponent.is_integer or e0.is_integer:
+                powers[root] = (a0, e0 + exponent)
+                k *= (alpha / a0) ** exponent
+                continue
+            return None
+        powers[root] = (alpha, exponent)
+    if not (rate.is_number and k.is_number):
+        return None
+    return k, rate, powers
+
+
+def _signed_power(alpha: sp.Expr, side: int, exponent: sp.Expr) -> sp.Expr | None:
+    """(α·side)^p where (α·(t − r))^p = (α·side)^p·s^p with s = side·(t − r) > 0; None when
+    α·(t − r) < 0 there and p is no integer (no real power)."""
+    scale = alpha * side
+    if scale.is_positive:
+        return scale**exponent
+    if exponent.is_integer:
+        return scale**exponent
+    return None
+
+
+#: incomplete_step's answers, and the calls in progress (its limits may decompose the
+#: same expression again: that inner call answers None, and is not remembered)
+_INCOMPLETE: dict[tuple, Step | None] = {}
+_INCOMPLETE_OPEN: set[tuple] = set()
+
+
+def incomplete_step(expr: sp.Expr, t: sp.Symbol) -> Step | None:
+    """``expr`` as an incomplete gamma or beta function of an affine argument, written out.
+
+    When expr′(t) is a gamma kernel K·s^p·e^(−c·s) (c > 0, p > −1) or a beta kernel
+    K·s^p·(1 − s)^q (p, q > −1) of an affine s = s(t), expr = C + A·P(p + 1, c·s) (resp.
+    C + A·I_s(p + 1, q + 1)) where s > 0 (resp. 0 < s < 1), C its limit at s = 0; a sum
+    that vanishes at the other end is A·Q(p + 1, c·s) (I_(1−s)(q + 1, p + 1)). The
+    identity is checked at points inside before it is returned. None when expr is not one.
+
+    Examples
+    --------
+    >>> z = sp.Symbol("z", real=True)
+    >>> step = incomplete_step(1 - (z**2 + 2*z + 2) * sp.exp(-z) / 2, z)
+    >>> step.inner, step.outer(sp.Symbol("u"))
+    (z, gammainc(3, u))
+    >>> incomplete_step(1 - (z**2 + 2) * sp.exp(-z), z) is None
+    True
+    """
+    key = (expr, t)
+    if key in _INCOMPLETE:
+        return _INCOMPLETE[key]
+    if key in _INCOMPLETE_OPEN:
+        return None
+    _INCOMPLETE_OPEN.add(key)
+    try:
+        found = _incomplete_step(expr, t)
+    finally:
+        _INCOMPLETE_OPEN.discard(key)
+    if len(_INCOMPLETE) > 512:
+        _INCOMPLETE.clear()
+    _INCOMPLETE[key] = found
+    return found
+
+
+def _incomplete_step(expr: sp.Expr, t: sp.Symbol) -> Step | None:
+    from symflow.core.budget import attempt
+
+    if expr.is_polynomial(t) and sp.degree(expr, t) < 3:
+        return None
+    d = attempt(lambda: sp.factor(sp.powsimp(sp.diff(expr, t))), 5.0, None)
+    if d is None or d == 0:
+        return None
+    found = attempt(lambda: _kernel_factors(d, t), 5.0, None)
+    built = None
+    if found is None:
+        built = attempt(lambda: _student_form(expr, t, d), 5.0, None)
+    else:
+        k, rate, powers = found
+        if rate != 0 and len(powers) == 1:
+            built = _gamma_form(expr, t, k, rate, *next(iter(powers.items())))
+        elif rate == 0 and len(powers) == 2:
+            built = _beta_form(expr, t, k, powers)
+    if built is None:
+        return None
+    step, lo, hi = built
+    return step if _agrees(expr, step.outer(step.inner), t, lo, hi) else None
+
+
+def _gamma_form(expr, t, k, rate, root, power):
+    """C + A·P(p + 1, u), u = c·side·(t − root), for expr′ = k·e^(rate·t)·(α(t − root))^p."""
+    alpha, p = power
+    if not (p > -1):
+        return None
+    side = 1 if rate.is_negative else -1
+    c = abs(rate)
+    scale = _signed_power(alpha, side, p)
+    if scale is None:
+        return None
+    k2 = k * scale * sp.exp(rate * root)  # expr′ = k2·s^p·e^(−c·s), s = side·(t − root)
+    a = p + 1
+    amplitude = sp.nsimplify(sp.simplify(side * k2 * sp.gamma(a) / c**a), rational=False)
+    constant = _one_sided(expr, t, root, "+" if side > 0 else "-")
+    if not (constant.is_number and constant.is_finite and amplitude.is_number):
+        return None
+    inner = sp.expand(c * side * (t - root))
+    lo, hi = (root, sp.oo) if side > 0 else (-sp.oo, root)
+    if sp.simplify(constant + amplitude) == 0:
+        b = constant  # expr = C·Q(a, u)
+        direction = -1 if b.is_positive else 1
+        inverse = lambda y: gammainccinv(a, y / b)  # noqa: E731
+        pieces = _whole(direction, inverse, b, 0, 0, oo)
+        return Step(inner, lambda u: b * gammaincc(a, u), pieces), lo, hi
+    direction = 1 if amplitude.is_positive else -1
+    if constant == 0:
+        inverse = lambda y: gammaincinv(a, y / amplitude)  # noqa: E731
+    else:
+        inverse = lambda y: gammaincinv(a, (y - constant) / amplitude)  # noqa: E731
+    pieces = _whole(direction, inverse, constant, constant + amplitude, 0, oo)
+    return Step(inner, lambda u: constant + amplitude * gammainc(a, u), pieces), lo, hi
+
+
+def _beta_form(expr, t, k, powers):
+    """C + A·I_s(p + 1, q + 1), s = (t − r0)/(r1 − r0), for expr′ = k·(α0(t − r0))^p·
+    (α1(t − r1))^q with r0 < r1."""
+    (r0, (a0, p)), (r1, (a1, q)) = sorted(powers.items(), key=lambda kv: float(kv[0]))
+    if not (p > -1 and q > -1):
+        return None
+    width = r1 - r0
+    s0 = _signed_power(a0 * width, 1, p)  # α0(t − r0) = α0·Δ·s
+    s1 = _signed_power(-a1 * width, 1, q)  # α1(t − r1) = −α1·Δ·(1 − s)
+    if s0 is None or s1 is None:
+        return None
+    a, b = p + 1, q + 1
+    amplitude = sp.simplify(k * s0 * s1 * width * sp.gamma(a) * sp.gamma(b) / sp.gamma(a + b))
+    constant = _one_sided(expr, t, r0, "+")
+    if not (constant.is_number and constant.is_finite and amplitude.is_number):
+        return None
+    inner = sp.expand((t - r0) / width)
+    if sp.simplify(constant + amplitude) == 0:
+        c = constant  # expr = C·(1 − I_s(a, b)) = C·I_(1−s)(b, a)
+        direction = 1 if c.is_positive else -1
+        inverse = lambda y: betaincinv(b, a, y / c)  # noqa: E731
+        pieces = _whole(direction, inverse, 0, c, 0, 1)
+        outer = lambda u: c * sp.betainc_regularized(b, a, 0, u)  # noqa: E731
+        return Step(sp.expand(1 - inner), outer, pieces), r0, r1
+    direction = 1 if amplitude.is_positive else -1
+    if constant == 0:
+        inverse = lambda y: betaincinv(a, b, y / amplitude)  # noqa: E731
+    else:
+        inverse = lambda y: betaincinv(a, b, (y - constant) / amplitude)  # noqa: E731
+    pieces = _whole(direction, inverse, constant, constant + amplitude, 0, 1)
+    outer = lambda u: constant + amplitude * sp.betainc_regularized(a, b, 0, u)  # noqa: E731
+    return Step(inner, outer, pieces), r0, r1
+
+
+def _student_form(expr, t, d):
+    """C + A·T_ν(w), w = (t − m)·√(ν/h), for expr′ = k·(b·((t − m)² + h))^(−r) with b, h > 0
+    and r > 1 (ν = 2r − 1 > 1): the Student t kernel; A·T_ν(−w) when the sum vanishes at
+    oo."""
+    k, rest = d.as_independent(t, as_Add=False)
+    if not (k.is_number and rest.is_Pow):
+        return None
+    q, r = rest.base, -rest.exp
+    if not (r.is_number and r > 1 and q.is_polynomial(t) and sp.degree(q, t) == 2):
+        return None  # ν = 1 (r = 1) is the arctangent, a step of its own
+    b2, b1, b0 = sp.Poly(q, t).all_coeffs()
+    m = -b1 / (2 * b2)
+    h = sp.simplify(b0 / b2 - m**2)
+    if not (b2.is_positive and h.is_positive):
+        return None
+    nu = 2 * r - 1
+    amplitude = sp.simplify(k * (b2 * h) ** (-r) * sp.sqrt(h / nu) / _t_constant(nu))
+    constant = _one_sided(expr, t, -sp.oo, "+")
+    if not (constant.is_number and constant.is_finite and amplitude.is_number):
+        return None
+    w = sp.expand((t - m) * sp.sqrt(nu / h))
+    if sp.simplify(constant + amplitude) == 0:
+        c = constant  # expr = C·(1 − T(w)) = C·T(−w)
+        pieces = _whole(1 if c.is_positive else -1, lambda y: stdtrit(nu, y / c), 0, c)
+        return Step(-w, lambda u: c * stdtr(nu, u), pieces), -sp.oo, sp.oo
+    direction = 1 if amplitude.is_positive else -1
+    if constant == 0:
+        inverse = lambda y: stdtrit(nu, y / amplitude)  # noqa: E731
+    else:
+        inverse = lambda y: stdtrit(nu, (y - constant) / amplitude)  # noqa: E731
+    pieces = _whole(direction, inverse, constant, constant + amplitude)
+    return Step(w, lambda u: constant + amplitude * stdtr(nu, u), pieces), -sp.oo, sp.oo
+
+
+def _one_sided(expr: sp.Expr, t: sp.Symbol, point: sp.Expr, side: str) -> sp.Expr:
+    """lim expr as t -> point from ``side``: the value where expr is finite there, else
+    SymPy's limit (nan when it finds none in time)."""
+    from symflow.core.budget import attempt
+
+    if point.is_finite:
+        value = attempt(lambda: expr.subs(t, point), 2.0, None)
+        if value is not None and value.is_number and value.is_finite:
+            return value
+    value = attempt(lambda: sp.limit(expr, t, point, side), 10.0, None)
+    return sp.nan if value is None or value.has(sp.Limit) else value
+
+
+def _agrees(expr: sp.Expr, form: sp.Expr, t: sp.Symbol, lo: sp.Expr, hi: sp.Expr) -> bool:
+    """expr = form at three points of (lo, hi), to 1e-20 relative in 40-digit arithmetic."""
+    import mpmath
+
+    lo_f = float(lo) if lo.is_finite else None
+    hi_f = float(hi) if hi.is_finite else None
+    if lo_f is not None and hi_f is not None:
+        points = [lo_f + (hi_f - lo_f) * w for w in (0.2, 0.5, 0.85)]
+    elif lo_f is not None:
+        points = [lo_f + w for w in (0.3, 1.1, 3.7)]
+    elif hi_f is not None:
+        points = [hi_f - w for w in (0.3, 1.1, 3.7)]
+    else:
+        points = [-2.3, 0.4, 1.7]
+    f, g = mpmath_function(t, expr), mpmath_function(t, form)
+    with mpmath.workdps(40):
+        for x in points:
+            try:
+                a, b = mpmath.mpmathify(f(mpmath.mpf(x))), mpmath.mpmathify(g(mpmath.mpf(x)))
+            except (TypeError, ValueError, ZeroDivisionError, NameError):
+                return False
+            if abs(a - b) > mpmath.mpf(10) ** -20 * max(1, abs(a)):
+                return False
+    return True
 
 
 # F(G(u)) = u for every real u where G is defined: the pairs cancelled in closed forms.
@@ -782,14 +1408,37 @@ def cancel_inverse_pairs(expr: sp.Expr) -> sp.Expr:
     def cancels(e: sp.Expr) -> bool:
         if type(e) in _CANCELLING and isinstance(e.args[0], _CANCELLING[type(e)]):
             return True
+        if _incomplete_pair(e) is not None:
+            return True
         return isinstance(e, sp.LambertW) and _lambertw_argument(e) is not None
 
     def value(e: sp.Expr) -> sp.Expr:
         if isinstance(e, sp.LambertW):
             return _lambertw_argument(e)
+        pair = _incomplete_pair(e)
+        if pair is not None:
+            return pair
         return e.args[0].args[0]
 
     return expr.replace(cancels, value)
+
+
+def _incomplete_pair(e: sp.Expr) -> sp.Expr | None:
+    """u for P⁻¹(a, P(a, u)), Q⁻¹(a, Q(a, u)) and I⁻¹(a, b, I(a, b, 0, u)); else None."""
+    if not isinstance(e, gammaincinv | gammainccinv | betaincinv):
+        return None
+    *params, inner = e.args
+    forward = {gammaincinv: gammainc, gammainccinv: gammaincc}.get(type(e))
+    if forward is not None and isinstance(inner, forward) and list(inner.args[:1]) == params:
+        return inner.args[1]
+    if (
+        isinstance(e, betaincinv)
+        and isinstance(inner, sp.betainc_regularized)
+        and list(inner.args[:2]) == params
+        and inner.args[2] == 0
+    ):
+        return inner.args[3]
+    return None
 
 
 def _lambertw_argument(w: sp.LambertW) -> sp.Expr | None:
