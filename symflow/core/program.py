@@ -38,8 +38,9 @@ from typing import ClassVar, Protocol, runtime_checkable
 import sympy as sp
 
 from symflow.core.assignment import Assignment
+from symflow.core.budget import attempt
 from symflow.core.constants import is_finite_number
-from symflow.core.intervals import symbol_on
+from symflow.core.intervals import endpoint_value, symbol_on
 from symflow.core.inverse import image_of, in_output
 
 __all__ = [
@@ -296,7 +297,6 @@ def build_program(base, layers) -> Program:
     for i, layer in enumerate(layers[1:], start=1):
         symbols[i] = layer.input_symbol
     support = layers[-1].image if layers else base.support
-    x = symbol_on("x", support)
 
     forward = tuple(
         Assignment(symbols[i + 1], layer.forward.xreplace({layer.input_symbol: symbols[i]}))
@@ -312,6 +312,11 @@ def build_program(base, layers) -> Program:
                 if image is not None and not image.is_empty:
                     nxt.append(((*chosen, b_index), image))
         walks = nxt
+    walks, joints = close_joints(base, layers, walks)
+    if joints:
+        support = sp.Union(support, *[sp.FiniteSet(c) for c in joints])
+        support = sp.S.Reals if support == sp.S.Reals else support
+    x = symbol_on("x", support)
 
     paths = []
     log_p = sp.Symbol("log_p", real=True)
@@ -368,6 +373,93 @@ def build_program(base, layers) -> Program:
         base=base,
         parameters=tuple(sorted(params, key=lambda s: s.name)),
     )
+
+
+def close_joints(base, layers, walks) -> tuple[list, tuple]:
+    """The walks with the joints of their regions closed, and those joints.
+
+    A joint is a finite point c between two regions (c ends one and starts another, and
+    no region holds it) that the map attains: c = f(p) for a point p inside the base's
+    support (the image of a point where two pieces of f meet, u = ½ of the Laplace
+    quantile map). It belongs to the support; the density there is its right limit (the
+    paths starting at c are closed at c, as scipy's laplace_asymmetric and rv_histogram
+    take x ≥ c there), which is the continuous extension where the one-sided limits
+    agree. Where no path starting at c attains it, the paths ending at c that do are
+    closed instead (the left limit). A point that is not attained (0 of 1/z) stays out.
+    """
+    regions = [r for _, r in walks]
+    if not all(isinstance(r, sp.Interval) for r in regions):
+        return walks, ()
+    joints = []
+    walks = list(walks)
+    for c in _shared_ends(regions):
+        for side in ("+", "-"):
+            closing = [
+                k
+                for k, (chosen, region) in enumerate(walks)
+                if (region.inf if side == "+" else region.sup) == c
+                and _attains(base, layers, chosen, c, side)
+            ]
+            if closing:
+                break
+        for k in closing:
+            chosen, region = walks[k]
+            closed = (
+                sp.Interval(c, region.sup, False, region.right_open)
+                if side == "+"
+                else sp.Interval(region.inf, c, region.left_open, False)
+            )
+            walks[k] = (chosen, closed)
+        if closing:
+            joints.append(c)
+    return walks, tuple(joints)
+
+
+def _shared_ends(regions) -> list:
+    """Finite points that end one region and start another and lie in none of them."""
+    ends = {r.sup for r in regions if r.sup != sp.oo} & {r.inf for r in regions if r.inf != -sp.oo}
+    return [
+        c
+        for c in sorted(ends, key=sp.default_sort_key)
+        if all(r.contains(c) == sp.false for r in regions)
+    ]
+
+
+def _attains(base, layers, chosen, c, side: str) -> bool:
+    """c, an end of the walk ``chosen``'s region on ``side``, is f(p) for a point p inside
+    the base's support: the walk's inverse pass has a finite limit p at c that the
+    forward map takes back to c exactly."""
+    value = c
+    for layer, b_index in zip(reversed(layers), reversed(chosen), strict=True):
+        branch = layer.branches[b_index]
+        value = _preimage(branch, layer.output_symbol, value, side)
+        if value is None or not is_finite_number(value) or value.is_real is False:
+            return False
+        side = side if branch.direction > 0 else ("-" if side == "+" else "+")
+    if base.support.contains(value) != sp.true:
+        return False
+    for layer in layers:
+        value = attempt(
+            lambda v=value, lay=layer: lay.forward.xreplace({lay.input_symbol: v}), 2.0, None
+        )
+        if value is None or not is_finite_number(value):
+            return False
+    return attempt(lambda: sp.simplify(value - c) == 0, 3.0, False)
+
+
+def _preimage(branch, y: sp.Symbol, value: sp.Expr, side: str) -> sp.Expr | None:
+    """lim g(y) as y -> value from ``side`` for the branch's inverse g: the matching end
+    of its piece where ``value`` ends its image (an implicit inverse too), else the
+    limit of g's closed form."""
+    from symflow.core.layer import ImplicitInverse
+
+    end = branch.image.inf if side == "+" else branch.image.sup
+    if end == value:
+        lower = (side == "+") == (branch.direction > 0)
+        return branch.piece.inf if lower else branch.piece.sup
+    if branch.inverse.has(ImplicitInverse):
+        return None
+    return endpoint_value(branch.inverse, y, value, side)
 
 
 def _singular_points(layers) -> tuple:
