@@ -299,7 +299,9 @@ def build_program(base, layers) -> Program:
     support = layers[-1].image if layers else base.support
 
     forward = tuple(
-        Assignment(symbols[i + 1], layer.forward.xreplace({layer.input_symbol: symbols[i]}))
+        Assignment(
+            symbols[i + 1], _smooth_forward(layer).xreplace({layer.input_symbol: symbols[i]})
+        )
         for i, layer in enumerate(layers)
     )
 
@@ -373,6 +375,43 @@ def build_program(base, layers) -> Program:
         base=base,
         parameters=tuple(sorted(params, key=lambda s: s.name)),
     )
+
+
+#: kinks written without a Piecewise: f is read from its branches' smooth forms instead
+_KINKS = (sp.Abs, sp.sign, sp.Min, sp.Max, sp.Heaviside)
+
+
+def _smooth_forward(layer) -> sp.Expr:
+    """f as a Piecewise of its branches' smooth forms, in the order of their pieces,
+    where f writes a kink with Abs, sign, Min, Max or Heaviside: −sign(u − ½)·log(1 −
+    2|u − ½|) is log(2u) below ½, which keeps its digits at u = 1e-300 (1 − 2|u − ½| is
+    0 there). The value at a point where two pieces meet is the right piece's."""
+    if not layer.forward.has(*_KINKS) or len(layer.branches) < 2:
+        return layer.forward
+    branches = _in_order(layer.branches)
+    if branches is None:
+        return layer.forward
+    t = layer.input_symbol
+    parts: list[tuple[sp.Expr, sp.Basic]] = []
+    for b in branches:
+        if parts and parts[-1][0] == b.forward:
+            parts[-1] = (b.forward, t < b.piece.sup)
+        else:
+            parts.append((b.forward, t < b.piece.sup))
+    parts[-1] = (parts[-1][0], sp.true)
+    return sp.Piecewise(*parts) if len(parts) > 1 else parts[0][0]
+
+
+def _in_order(branches) -> list | None:
+    """The branches sorted by their pieces, or None where a piece has an end that is not
+    a number, a branch has no smooth form, or the pieces do not follow one another."""
+    ends = [e for b in branches for e in (b.piece.inf, b.piece.sup)]
+    if any(b.forward is None for b in branches) or not all(e.is_number for e in ends):
+        return None
+    ordered = sorted(branches, key=lambda b: float(b.piece.inf))
+    if any(a.piece.sup != b.piece.inf for a, b in zip(ordered, ordered[1:], strict=False)):
+        return None
+    return ordered
 
 
 def close_joints(base, layers, walks) -> tuple[list, tuple]:

@@ -33,10 +33,11 @@ A density given by one expression on the real line minus finitely many points (1
 Cauchy) is matched on the whole line. A density given by a different expression on each
 of two adjacent pieces is matched by the shape of the pieces: linear in x on both sides
 of μ (Laplace, AsymmetricLaplace, the quantile map of either on U(0, 1)), linear in
-log(x − loc) (LogLaplace) or linear on a bounded interval (Triangular). In d dimensions a quadratic log-density with a
-constant negative-definite Hessian on all of R^d is a MultivariateNormal (mean and
-covariance from the gradient and the Hessian); a support condition that holds at every
-point of a grid (Box–Muller's angle and radius conditions) counts as all of R^d.
+log(x − loc) (LogLaplace) or linear on a bounded interval (Triangular). In d dimensions
+a quadratic log-density with a constant negative-definite Hessian on all of R^d is a
+MultivariateNormal (mean and covariance from the gradient and the Hessian); a support
+condition that holds at every point of a grid (Box–Muller's angle and radius
+conditions) counts as all of R^d.
 
 Examples
 --------
