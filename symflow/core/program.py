@@ -40,7 +40,7 @@ import sympy as sp
 from symflow.core.assignment import Assignment
 from symflow.core.budget import attempt
 from symflow.core.constants import is_finite_number
-from symflow.core.intervals import endpoint_value, symbol_on
+from symflow.core.intervals import endpoint_value, intervals_of, symbol_on
 from symflow.core.inverse import image_of, in_output
 
 __all__ = [
@@ -315,9 +315,7 @@ def build_program(base, layers) -> Program:
                     nxt.append(((*chosen, b_index), image))
         walks = nxt
     walks, joints = close_joints(base, layers, walks)
-    if joints:
-        support = sp.Union(support, *[sp.FiniteSet(c) for c in joints])
-        support = sp.S.Reals if support == sp.S.Reals else support
+    support = _joined(support, joints)
     x = symbol_on("x", support)
 
     paths = []
@@ -452,6 +450,27 @@ def close_joints(base, layers, walks) -> tuple[list, tuple]:
         if closing:
             joints.append(c)
     return walks, tuple(joints)
+
+
+def _joined(support: sp.Set, joints: tuple) -> sp.Set:
+    """``support`` with its intervals that meet at a joint merged into one.
+
+    Done interval by interval, as SymPy leaves (−∞, μ) ∪ {μ} ∪ (μ, ∞) unmerged where μ
+    is a parameter."""
+    if not joints:
+        return support
+    intervals = intervals_of(support)
+    if intervals is None:
+        return sp.Union(support, sp.FiniteSet(*joints))
+    merged = [intervals[0]]
+    for iv in intervals[1:]:
+        last = merged[-1]
+        if last.sup == iv.inf and iv.inf in joints:
+            merged[-1] = sp.Interval(last.inf, iv.sup, last.left_open, iv.right_open)
+        else:
+            merged.append(iv)
+    joined = sp.Union(*merged)
+    return sp.S.Reals if joined == sp.S.Reals else joined
 
 
 def _shared_ends(regions) -> list:

@@ -143,3 +143,14 @@ def test_at_a_jump_of_the_density_the_joint_takes_the_right_limit(q, at_joint) -
     assert density.subs(x, 0) == at_joint
     assert density.subs(x, sp.Rational(1, 10**6)) == at_joint
     assert X.support.contains(0) == sp.true
+
+
+def test_a_joint_at_a_parameter_is_in_the_support_with_the_density_there() -> None:
+    """μ + b·(Laplace map): the joint μ is a parameter; p(μ) = 1/(2b), scipy's laplace.pdf
+    at its loc."""
+    mu, b = sp.Symbol("mu", real=True), sp.Symbol("b", positive=True)
+    X = sf.Flow(sf.Uniform(0, 1), [sf.Transform(mu + b * PIECEWISE_FORM, u)])
+    assert X.support == sp.S.Reals
+    at_mu = X.density(x).subs(x, mu)
+    assert at_mu == 1 / (2 * b)
+    assert float(at_mu.subs(b, 3)) == pytest.approx(stats.laplace(1.0, 3.0).pdf(1.0), rel=1e-15)
