@@ -68,7 +68,7 @@ import sympy as sp
 
 from symflow.core.bases import Normal, StudentT
 from symflow.core.budget import attempt
-from symflow.core.intervals import interior_points
+from symflow.core.intervals import in_order, interior_points
 from symflow.errors import ParameterError
 
 __all__ = ["Family", "FAMILIES", "recognise"]
@@ -1421,9 +1421,10 @@ def _recognise_piecewise(terms, x: sp.Symbol) -> Family | None:
     linear on each side of μ), LogLaplace (linear in the log on each side of the scale)
     or Irwin–Hall (n ≥ 3 polynomial pieces of equal width): the family whose density
     equals the pieces at points inside each piece."""
-    pieces = sorted(terms, key=lambda t: float(t[1].inf) if t[1].inf.is_number else 0.0)
-    if not all(isinstance(r, sp.Interval) and r.inf.is_number and r.sup.is_number
-               for _, r in pieces):  # fmt: skip
+    if not all(isinstance(r, sp.Interval) for _, r in terms):
+        return None
+    pieces = in_order(terms, key=lambda t: t[1].inf)
+    if pieces is None:
         return None
     if any(a[1].sup != b[1].inf for a, b in zip(pieces, pieces[1:], strict=False)):
         return None
@@ -1447,18 +1448,31 @@ def _recognise_piecewise(terms, x: sp.Symbol) -> Family | None:
     if family is None:
         return None
     template = family.log_density(x)
-    for ell, region in pieces:
+    if all(_agrees_on(ell, template, x, region) for ell, region in pieces):
+        return family
+    return None
+
+
+def _agrees_on(ell: sp.Expr, template: sp.Expr, x: sp.Symbol, region: sp.Interval) -> bool:
+    """ℓ equals the template on ``region``: at points inside it where both are numbers,
+    otherwise (parameters) exactly, at x = lo + y or hi − y for a positive y."""
+    if ell.free_symbols | template.free_symbols | region.free_symbols <= {x}:
         for point in interior_points(region, 3):
             got, want = _number(ell.subs(x, point)), _number(template.subs(x, point))
             if got is None or want is None or abs(got - want) > 1e-10 * max(1.0, abs(want)):
-                return None
-    return family
+                return False
+        return bool(interior_points(region, 1))
+    y = sp.Dummy("y", positive=True)
+    if region.inf == -sp.oo and region.sup == sp.oo:
+        return _same(ell, template)
+    at = region.sup - y if region.inf == -sp.oo else region.inf + y
+    return _same(ell.xreplace({x: at}), template.xreplace({x: at}))
 
 
 def _slope(ell: sp.Expr, x: sp.Symbol, v: sp.Expr) -> sp.Expr | None:
     """a where ℓ = a·v + const on a piece, or None where ℓ is not linear in v."""
     a = attempt(lambda: sp.simplify(sp.diff(ell, x) / sp.diff(v, x)), 3.0, None)
-    return None if a is None or a.has(x) or not a.is_number else a
+    return None if a is None or a.has(x) else a
 
 
 def _two_sided_exponential(pieces, x: sp.Symbol) -> Family | None:

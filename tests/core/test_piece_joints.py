@@ -154,3 +154,4 @@ def test_a_joint_at_a_parameter_is_in_the_support_with_the_density_there() -> No
     at_mu = X.density(x).subs(x, mu)
     assert at_mu == 1 / (2 * b)
     assert float(at_mu.subs(b, 3)) == pytest.approx(stats.laplace(1.0, 3.0).pdf(1.0), rel=1e-15)
+    assert X.family() == sf.Family("Laplace", {"mu": mu, "b": b})
