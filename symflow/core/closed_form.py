@@ -121,8 +121,28 @@ def split_overlaps(regions: list[sp.Set]) -> list[tuple[sp.Set, tuple[int, ...]]
         piece = sp.Interval.open(lo, hi)
         members = tuple(i for i, intervals in enumerate(parts) if _covers(intervals, piece))
         if members:
-            out.append((piece, members))
+            out.append((_closed_where_all(piece, [parts[i] for i in members]), members))
     return out
+
+
+def _closed_where_all(piece: sp.Interval, members: list[list[sp.Interval]]) -> sp.Interval:
+    """``piece`` closed at an end that every member's interval over it includes (the
+    point where two pieces of a map meet, see :func:`~symflow.core.program.close_joints`)."""
+
+    def includes(end: sp.Expr, left: bool) -> bool:
+        return all(
+            any(
+                (iv.inf == end and not iv.left_open)
+                if left
+                else (iv.sup == end and not iv.right_open)
+                for iv in intervals
+            )
+            for intervals in members
+        )
+
+    return sp.Interval(
+        piece.inf, piece.sup, not includes(piece.inf, True), not includes(piece.sup, False)
+    )
 
 
 def _pairwise_disjoint(regions: list[sp.Set]) -> bool:

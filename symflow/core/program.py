@@ -38,8 +38,9 @@ from typing import ClassVar, Protocol, runtime_checkable
 import sympy as sp
 
 from symflow.core.assignment import Assignment
+from symflow.core.budget import attempt
 from symflow.core.constants import is_finite_number
-from symflow.core.intervals import symbol_on
+from symflow.core.intervals import endpoint_value, intervals_of, symbol_on
 from symflow.core.inverse import image_of, in_output
 
 __all__ = [
@@ -296,10 +297,11 @@ def build_program(base, layers) -> Program:
     for i, layer in enumerate(layers[1:], start=1):
         symbols[i] = layer.input_symbol
     support = layers[-1].image if layers else base.support
-    x = symbol_on("x", support)
 
     forward = tuple(
-        Assignment(symbols[i + 1], layer.forward.xreplace({layer.input_symbol: symbols[i]}))
+        Assignment(
+            symbols[i + 1], _smooth_forward(layer).xreplace({layer.input_symbol: symbols[i]})
+        )
         for i, layer in enumerate(layers)
     )
 
@@ -312,6 +314,9 @@ def build_program(base, layers) -> Program:
                 if image is not None and not image.is_empty:
                     nxt.append(((*chosen, b_index), image))
         walks = nxt
+    walks, joints = close_joints(base, layers, walks)
+    support = _joined(support, joints)
+    x = symbol_on("x", support)
 
     paths = []
     log_p = sp.Symbol("log_p", real=True)
@@ -368,6 +373,151 @@ def build_program(base, layers) -> Program:
         base=base,
         parameters=tuple(sorted(params, key=lambda s: s.name)),
     )
+
+
+#: kinks written without a Piecewise: f is read from its branches' smooth forms instead
+_KINKS = (sp.Abs, sp.sign, sp.Min, sp.Max, sp.Heaviside)
+
+
+def _smooth_forward(layer) -> sp.Expr:
+    """f as a Piecewise of its branches' smooth forms, in the order of their pieces,
+    where f writes a kink with Abs, sign, Min, Max or Heaviside: −sign(u − ½)·log(1 −
+    2|u − ½|) is log(2u) below ½, which keeps its digits at u = 1e-300 (1 − 2|u − ½| is
+    0 there). The value at a point where two pieces meet is the right piece's."""
+    if not layer.forward.has(*_KINKS) or len(layer.branches) < 2:
+        return layer.forward
+    branches = _in_order(layer.branches)
+    if branches is None:
+        return layer.forward
+    t = layer.input_symbol
+    parts: list[tuple[sp.Expr, sp.Basic]] = []
+    for b in branches:
+        if parts and parts[-1][0] == b.forward:
+            parts[-1] = (b.forward, t < b.piece.sup)
+        else:
+            parts.append((b.forward, t < b.piece.sup))
+    parts[-1] = (parts[-1][0], sp.true)
+    return sp.Piecewise(*parts) if len(parts) > 1 else parts[0][0]
+
+
+def _in_order(branches) -> list | None:
+    """The branches sorted by their pieces, or None where a piece has an end that is not
+    a number, a branch has no smooth form, or the pieces do not follow one another."""
+    ends = [e for b in branches for e in (b.piece.inf, b.piece.sup)]
+    if any(b.forward is None for b in branches) or not all(e.is_number for e in ends):
+        return None
+    ordered = sorted(branches, key=lambda b: float(b.piece.inf))
+    if any(a.piece.sup != b.piece.inf for a, b in zip(ordered, ordered[1:], strict=False)):
+        return None
+    return ordered
+
+
+def close_joints(base, layers, walks) -> tuple[list, tuple]:
+    """The walks with the joints of their regions closed, and those joints.
+
+    A joint is a finite point c between two regions (c ends one and starts another, and
+    no region holds it) that the map attains: c = f(p) for a point p inside the base's
+    support (the image of a point where two pieces of f meet, u = ½ of the Laplace
+    quantile map). It belongs to the support; the density there is its right limit (the
+    paths starting at c are closed at c, as scipy's laplace_asymmetric and rv_histogram
+    take x ≥ c there), which is the continuous extension where the one-sided limits
+    agree. Where no path starting at c attains it, the paths ending at c that do are
+    closed instead (the left limit). A point that is not attained (0 of 1/z) stays out.
+    """
+    regions = [r for _, r in walks]
+    if not all(isinstance(r, sp.Interval) for r in regions):
+        return walks, ()
+    joints = []
+    walks = list(walks)
+    for c in _shared_ends(regions):
+        for side in ("+", "-"):
+            closing = [
+                k
+                for k, (chosen, region) in enumerate(walks)
+                if (region.inf if side == "+" else region.sup) == c
+                and _attains(base, layers, chosen, c, side)
+            ]
+            if closing:
+                break
+        for k in closing:
+            chosen, region = walks[k]
+            closed = (
+                sp.Interval(c, region.sup, False, region.right_open)
+                if side == "+"
+                else sp.Interval(region.inf, c, region.left_open, False)
+            )
+            walks[k] = (chosen, closed)
+        if closing:
+            joints.append(c)
+    return walks, tuple(joints)
+
+
+def _joined(support: sp.Set, joints: tuple) -> sp.Set:
+    """``support`` with its intervals that meet at a joint merged into one.
+
+    Done interval by interval, as SymPy leaves (−∞, μ) ∪ {μ} ∪ (μ, ∞) unmerged where μ
+    is a parameter."""
+    if not joints:
+        return support
+    intervals = intervals_of(support)
+    if intervals is None:
+        return sp.Union(support, sp.FiniteSet(*joints))
+    merged = [intervals[0]]
+    for iv in intervals[1:]:
+        last = merged[-1]
+        if last.sup == iv.inf and iv.inf in joints:
+            merged[-1] = sp.Interval(last.inf, iv.sup, last.left_open, iv.right_open)
+        else:
+            merged.append(iv)
+    joined = sp.Union(*merged)
+    return sp.S.Reals if joined == sp.S.Reals else joined
+
+
+def _shared_ends(regions) -> list:
+    """Finite points that end one region and start another and lie in none of them."""
+    ends = {r.sup for r in regions if r.sup != sp.oo} & {r.inf for r in regions if r.inf != -sp.oo}
+    return [
+        c
+        for c in sorted(ends, key=sp.default_sort_key)
+        if all(r.contains(c) == sp.false for r in regions)
+    ]
+
+
+def _attains(base, layers, chosen, c, side: str) -> bool:
+    """c, an end of the walk ``chosen``'s region on ``side``, is f(p) for a point p inside
+    the base's support: the walk's inverse pass has a finite limit p at c that the
+    forward map takes back to c exactly."""
+    value = c
+    for layer, b_index in zip(reversed(layers), reversed(chosen), strict=True):
+        branch = layer.branches[b_index]
+        value = _preimage(branch, layer.output_symbol, value, side)
+        if value is None or not is_finite_number(value) or value.is_real is False:
+            return False
+        side = side if branch.direction > 0 else ("-" if side == "+" else "+")
+    if base.support.contains(value) != sp.true:
+        return False
+    for layer in layers:
+        value = attempt(
+            lambda v=value, lay=layer: lay.forward.xreplace({lay.input_symbol: v}), 2.0, None
+        )
+        if value is None or not is_finite_number(value):
+            return False
+    return attempt(lambda: sp.simplify(value - c) == 0, 3.0, False)
+
+
+def _preimage(branch, y: sp.Symbol, value: sp.Expr, side: str) -> sp.Expr | None:
+    """lim g(y) as y -> value from ``side`` for the branch's inverse g: the matching end
+    of its piece where ``value`` ends its image (an implicit inverse too), else the
+    limit of g's closed form."""
+    from symflow.core.layer import ImplicitInverse
+
+    end = branch.image.inf if side == "+" else branch.image.sup
+    if end == value:
+        lower = (side == "+") == (branch.direction > 0)
+        return branch.piece.inf if lower else branch.piece.sup
+    if branch.inverse.has(ImplicitInverse):
+        return None
+    return endpoint_value(branch.inverse, y, value, side)
 
 
 def _singular_points(layers) -> tuple:

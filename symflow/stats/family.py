@@ -30,10 +30,14 @@ form (the log of the simplified density), so that the spelling of the transform 
 not decide whether a name is found.
 
 A density given by one expression on the real line minus finitely many points (1/z of a
-Cauchy) is matched on the whole line. In d dimensions a quadratic log-density with a
-constant negative-definite Hessian on all of R^d is a MultivariateNormal (mean and
-covariance from the gradient and the Hessian); a support condition that holds at every
-point of a grid (Box–Muller's angle and radius conditions) counts as all of R^d.
+Cauchy) is matched on the whole line. A density given by a different expression on each
+of two adjacent pieces is matched by the shape of the pieces: linear in x on both sides
+of μ (Laplace, AsymmetricLaplace, the quantile map of either on U(0, 1)), linear in
+log(x − loc) (LogLaplace) or linear on a bounded interval (Triangular). In d dimensions
+a quadratic log-density with a constant negative-definite Hessian on all of R^d is a
+MultivariateNormal (mean and covariance from the gradient and the Hessian); a support
+condition that holds at every point of a grid (Box–Muller's angle and radius
+conditions) counts as all of R^d.
 
 Examples
 --------
@@ -64,7 +68,7 @@ import sympy as sp
 
 from symflow.core.bases import Normal, StudentT
 from symflow.core.budget import attempt
-from symflow.core.intervals import interior_points
+from symflow.core.intervals import in_order, interior_points
 from symflow.errors import ParameterError
 
 __all__ = ["Family", "FAMILIES", "recognise"]
@@ -196,6 +200,15 @@ def _ld_log_laplace(x, p):
     y, jac = _unit(x, p)
     c = p["c"]
     return sp.log(c / 2) - sp.log(y) - c * sp.Abs(sp.log(y)) + jac
+
+
+def _ld_asymmetric_laplace(x, p):
+    """Rate κ/b above μ and 1/(κb) below it (scipy's laplace_asymmetric), written with
+    |x − μ| rather than a Piecewise: κ(x − μ) = ((κ − 1/κ)(x − μ) + (κ + 1/κ)|x − μ|)/2
+    above μ, and −(x − μ)/κ below it."""
+    k, d = p["kappa"], x - p["mu"]
+    slopes = ((k - 1 / k) * d + (k + 1 / k) * sp.Abs(d)) / 2
+    return -slopes / p["b"] - sp.log(p["b"] * (k + 1 / k))
 
 
 def _ld_frechet(x, p):
@@ -439,6 +452,13 @@ def _specs() -> dict[str, _Spec]:
             (("mu", r"\mu"), ("b", "b")),
             lambda x, p: -sp.Abs(x - p["mu"]) / p["b"] - sp.log(2 * p["b"]),
             lambda st: st.laplace,
+        ),
+        _on_reals(
+            "AsymmetricLaplace",
+            (("kappa", r"\kappa"), ("mu", r"\mu"), ("b", "b")),
+            _ld_asymmetric_laplace,
+            lambda st: st.laplace_asymmetric,
+            ("kappa", "b"),
         ),
         _on_reals("Gumbel", _GUMBEL, lambda x, p: _ld_gumbel(x, p, -1), lambda st: st.gumbel_r),
         _on_reals("GumbelMin", _GUMBEL, lambda x, p: _ld_gumbel(x, p, 1), lambda st: st.gumbel_l),
@@ -1397,16 +1417,23 @@ def _recognise_terms(terms: list[tuple[sp.Expr, sp.Set]], program) -> Family | N
 
 
 def _recognise_piecewise(terms, x: sp.Symbol) -> Family | None:
-    """Triangular (two linear pieces) or Irwin–Hall (n ≥ 3 polynomial pieces of equal
-    width): the family whose density equals the pieces at points inside each piece."""
-    pieces = sorted(terms, key=lambda t: float(t[1].inf) if t[1].inf.is_number else 0.0)
-    if not all(isinstance(r, sp.Interval) and r.inf.is_number and r.sup.is_number
-               for _, r in pieces):  # fmt: skip
+    """Triangular (two linear pieces), Laplace or AsymmetricLaplace (a log-density
+    linear on each side of μ), LogLaplace (linear in the log on each side of the scale)
+    or Irwin–Hall (n ≥ 3 polynomial pieces of equal width): the family whose density
+    equals the pieces at points inside each piece."""
+    if not all(isinstance(r, sp.Interval) for _, r in terms):
+        return None
+    pieces = in_order(terms, key=lambda t: t[1].inf)
+    if pieces is None:
         return None
     if any(a[1].sup != b[1].inf for a, b in zip(pieces, pieces[1:], strict=False)):
         return None
     lo, hi, n = pieces[0][1].inf, pieces[-1][1].sup, len(pieces)
-    if n == 2:
+    if n == 2 and lo == -sp.oo and hi == sp.oo:
+        family = _two_sided_exponential(pieces, x)
+    elif n == 2 and hi == sp.oo:
+        family = _log_laplace(pieces, x)
+    elif n == 2:
         family = Family("Triangular", {"a": lo, "c": pieces[0][1].sup, "b": hi})
     else:
         widths = {r.sup - r.inf for _, r in pieces}
@@ -1418,13 +1445,66 @@ def _recognise_piecewise(terms, x: sp.Symbol) -> Family | None:
         if widths != {1}:
             params["scale"] = widths.pop()
         family = Family("IrwinHall", params)
+    if family is None:
+        return None
     template = family.log_density(x)
-    for ell, region in pieces:
+    if all(_agrees_on(ell, template, x, region) for ell, region in pieces):
+        return family
+    return None
+
+
+def _agrees_on(ell: sp.Expr, template: sp.Expr, x: sp.Symbol, region: sp.Interval) -> bool:
+    """ℓ equals the template on ``region``: at points inside it where both are numbers,
+    otherwise (parameters) exactly, at x = lo + y or hi − y for a positive y."""
+    if ell.free_symbols | template.free_symbols | region.free_symbols <= {x}:
         for point in interior_points(region, 3):
             got, want = _number(ell.subs(x, point)), _number(template.subs(x, point))
             if got is None or want is None or abs(got - want) > 1e-10 * max(1.0, abs(want)):
-                return None
-    return family
+                return False
+        return bool(interior_points(region, 1))
+    y = sp.Dummy("y", positive=True)
+    if region.inf == -sp.oo and region.sup == sp.oo:
+        return _same(ell, template)
+    at = region.sup - y if region.inf == -sp.oo else region.inf + y
+    return _same(ell.xreplace({x: at}), template.xreplace({x: at}))
+
+
+def _slope(ell: sp.Expr, x: sp.Symbol, v: sp.Expr) -> sp.Expr | None:
+    """a where ℓ = a·v + const on a piece, or None where ℓ is not linear in v."""
+    a = attempt(lambda: sp.simplify(sp.diff(ell, x) / sp.diff(v, x)), 3.0, None)
+    return None if a is None or a.has(x) else a
+
+
+def _two_sided_exponential(pieces, x: sp.Symbol) -> Family | None:
+    """Laplace (or AsymmetricLaplace) from a log-density linear in x on (−∞, μ) and on
+    (μ, ∞), rising at rate a₁ and falling at rate a₂: κ² = a₂/a₁, b = 1/√(a₁a₂)."""
+    (left, region), (right, _) = pieces
+    a1, a2 = _slope(left, x, x), _slope(right, x, x)
+    if a1 is None or a2 is None or not (a1.is_positive and a2.is_negative):
+        return None
+    mu = region.sup
+    if a1 + a2 == 0:
+        return Family("Laplace", {"mu": mu, "b": _tidy(1 / a1)})
+    return Family(
+        "AsymmetricLaplace",
+        {"kappa": _sqrt(-a2 / a1), "mu": mu, "b": _tidy(1 / sp.sqrt(-a1 * a2))},
+    )
+
+
+def _log_laplace(pieces, x: sp.Symbol) -> Family | None:
+    """LogLaplace from a log-density linear in log(x − loc) on (loc, loc + s) and on
+    (loc + s, ∞), with slopes c − 1 and −c − 1."""
+    (left, region), (right, _) = pieces
+    loc, joint = region.inf, region.sup
+    a1, a2 = _slope(left, x, sp.log(x - loc)), _slope(right, x, sp.log(x - loc))
+    if a1 is None or a2 is None or a1 + a2 != -2 or not (a1 + 1).is_positive:
+        return None
+    params = {"c": a1 + 1}
+    if loc != 0:
+        params["loc"] = loc
+    if joint - loc != 1:
+        params["scale"] = joint - loc
+    return Family("LogLaplace", params)
 
 
 def _closed_gaps(region: sp.Set) -> sp.Interval | None:
