@@ -73,6 +73,26 @@ class Expectation:
         return float(self.numeric)
 
 
+def _function_of_x(h: Any, x: sp.Symbol, flow) -> sp.Expr:
+    """h as a SymPy expression: text is parsed safely in x and the flow's parameters
+    (never by sympify, which runs Python), a number is made exact."""
+    from symflow.core.parse import parse_expression
+
+    if isinstance(h, str):
+        return parse_expression(h, variables=[x], parameters=list(flow.parameters))
+    if isinstance(h, sp.Basic):
+        if not isinstance(h, sp.Expr):
+            raise ParameterError(f"E[h(X)] needs h as an expression in x; got {h!r}.")
+        return h
+    try:
+        return sp.sympify(h, strict=True)
+    except sp.SympifyError:
+        raise ParameterError(
+            f"E[h(X)] needs h as a SymPy expression in x or its text; got {h!r} "
+            f"({type(h).__name__})."
+        ) from None
+
+
 def _variable(h: sp.Expr, flow) -> sp.Symbol | None:
     free = h.free_symbols - set(flow.parameters)
     if len(free) > 1:
@@ -209,7 +229,7 @@ def expectation(flow, h: Any = None, detail: bool = False, **params: float):
             f"(flow.marginal(i)) and its expectation."
         )
     x = sp.Symbol("x", real=True)
-    h = x if h is None else sp.sympify(h)
+    h = x if h is None else _function_of_x(h, x, flow)
     key = (h, tuple(sorted(params.items())))
     memo = flow.__dict__.setdefault("_expectations", {})
     if key not in memo:

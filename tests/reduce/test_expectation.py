@@ -19,6 +19,16 @@ def test_lognormal_mean_is_exact():
     assert float(flow.variance()) == pytest.approx(stats.lognorm(1).var(), rel=1e-12)
 
 
+def test_h_given_as_text_is_parsed_safely():
+    # sympify would run the text as Python: "__import__('os').getcwd()" returned a str
+    flow = sf.Flow(sf.Normal(0, 1), [sf.Transform(sp.exp(Z), Z)])
+    assert flow.expectation("x**2") == sp.exp(2)
+    with pytest.raises(sf.SymflowError, match="not allowed"):
+        flow.expectation("__import__('os').getcwd()")
+    with pytest.raises(sf.ParameterError, match="SymPy expression in x"):
+        flow.expectation([1])
+
+
 def test_triangular_moments_and_entropy(reduced):
     flow = sf.Flow(
         sf.Independent(sf.Uniform(0, 1), sf.Uniform(0, 1)), [sf.Transform(Z1 + Z2, [Z1, Z2])]
