@@ -54,7 +54,7 @@ from symflow.codegen.printer import (
     KernelPrinter,
     fold_constants,
 )
-from symflow.codegen.runtime import Kernels
+from symflow.codegen.runtime import Kernels, sample_count
 from symflow.codegen.source import (
     add_to,
     assign,
@@ -90,8 +90,7 @@ class _Sampling:
     def sample(self, n: int, seed: Any = None, chunks: Any = None, **params: float) -> np.ndarray:
         """n samples of x from the forward map, shape (n,) or (n, m) (``chunks`` is not
         supported here)."""
-        if int(n) != n or n < 0:
-            raise ParameterError(f"n must be a non-negative integer; got {n!r}.")
+        n = sample_count(n)
         if chunks is not None:
             raise ParameterError(
                 "sample(chunks=...) is not available for maps to fewer dimensions; draw "

@@ -19,6 +19,7 @@ array([0.199471, 0.120985])
 
 from __future__ import annotations
 
+import math
 import sys
 import threading
 from pathlib import Path
@@ -622,14 +623,7 @@ class Kernels:
         >>> bool((x > 0).all())
         True
         """
-        if (
-            isinstance(n, bool)
-            or not isinstance(n, int | float | np.integer | np.floating)
-            or not np.isfinite(n)
-            or int(n) != n
-            or n < 0
-        ):
-            raise ParameterError(f"n must be a non-negative integer; got {n!r}.")
+        n = sample_count(n, in_memory=chunks is None)
         if chunks is not None:
             from symflow.codegen.dask_support import sample_blocks
 
@@ -646,6 +640,32 @@ class Kernels:
             return self._evaluate("forward_standard", ts, values)
         zs = self.base.sample(int(n), rng, numbers)
         return self._evaluate("forward", np.ascontiguousarray(zs, dtype=np.float64), values)
+
+
+#: the most samples one call draws into memory (8 bytes each: 32 GiB); more go in chunks
+MAX_SAMPLES_IN_MEMORY = 2**32
+
+
+def sample_count(n: Any, in_memory: bool = True) -> int:
+    """n as the number of samples to draw, or a ParameterError that says why not.
+
+    Examples
+    --------
+    >>> sample_count(1000.0)
+    1000
+    """
+    whole = isinstance(n, int | np.integer) or (
+        isinstance(n, float | np.floating) and math.isfinite(n) and int(n) == n
+    )
+    if isinstance(n, bool) or not whole or n < 0:
+        raise ParameterError(f"n must be a non-negative integer; got {n!r}.")
+    if in_memory and n > MAX_SAMPLES_IN_MEMORY:
+        raise ParameterError(
+            f"n = {int(n):,} samples need {8 * int(n) / 2**30:,.0f} GiB as one array; draw "
+            f"at most {MAX_SAMPLES_IN_MEMORY:,} at once, or pass chunks= for a dask array "
+            f"drawn block by block."
+        )
+    return int(n)
 
 
 class VectorKernels(Kernels):

@@ -77,9 +77,20 @@ def test_a_positive_parameter_out_of_range_is_refused_by_log_prob_and_sample(log
             lognormal.sample(3, seed=0, mu=0.0, sigma=value)
 
 
-@pytest.mark.parametrize("n", [np.nan, np.inf, True, None], ids=["nan", "inf", "bool", "None"])
+@pytest.mark.parametrize(
+    "n",
+    [np.nan, np.inf, True, None, "5", -1, 2.5],
+    ids=["nan", "inf", "bool", "None", "text", "-1", "2.5"],
+)
 def test_sample_sizes_that_are_not_counts_are_refused(lognormal, n):
     with pytest.raises(ParameterError, match="n must be a non-negative integer"):
+        lognormal.sample(n, seed=0, mu=0.0, sigma=1.0)
+
+
+@pytest.mark.parametrize("n", [10**20, 2**33], ids=["1e20", "2^33"])
+def test_sample_sizes_beyond_memory_are_refused_before_drawing(lognormal, n):
+    # 10**20 raised NumPy's TypeError from isfinite on a Python int beyond int64
+    with pytest.raises(ParameterError, match="GiB as one array.*chunks="):
         lognormal.sample(n, seed=0, mu=0.0, sigma=1.0)
 
 
