@@ -350,7 +350,44 @@ class betaincinv(sp.Function):  # noqa: N801 (SciPy's name)
         return body if exp is None else rf"\left({body}\right)^{{{exp}}}"
 
 
-class gammainc(sp.Function):  # noqa: N801 (SciPy's name)
+class _RegularisedGamma(sp.Function):
+    """P(a, x) or Q(a, x) = 1 − P(a, x), kept as one function: SymPy writes
+    lowergamma(2, x) out as 1 − (x + 1)e⁻ˣ, which cancels for small x (and 1 − P rounds
+    to 0 in the upper tail). Subclasses set the tail."""
+
+    nargs = 2
+    _lower = True
+    _letter = "P"
+
+    @classmethod
+    def eval(cls, a, x):
+        if x.is_zero:
+            return sp.S.Zero if cls._lower else sp.S.One
+        if x is sp.S.Infinity:
+            return sp.S.One if cls._lower else sp.S.Zero
+        return None
+
+    def fdiff(self, argindex=2):
+        if argindex != 2:
+            raise sp.ArgumentIndexError(self, argindex)
+        a, x = self.args
+        slope = x ** (a - 1) * sp.exp(-x) / sp.gamma(a)
+        return slope if self._lower else -slope
+
+    def _eval_is_extended_real(self):
+        a, x = self.args
+        return True if (a.is_positive and x.is_nonnegative) else None
+
+    def _eval_evalf(self, prec):
+        return _evalf_incomplete(self, prec, lower=self._lower)
+
+    def _latex(self, printer, exp=None):
+        a, x = (printer._print(v) for v in self.args)
+        body = rf"{self._letter}\left({a}, {x}\right)"
+        return body if exp is None else rf"{body}^{{{exp}}}"
+
+
+class gammainc(_RegularisedGamma):  # noqa: N801 (SciPy's name)
     """P(a, x) = γ(a, x)/Γ(a), the regularised lower incomplete gamma function, kept as
     one function (SymPy writes lowergamma(2, x) out as 1 − (x + 1)e⁻ˣ, which cancels for
     small x).
@@ -364,39 +401,11 @@ class gammainc(sp.Function):  # noqa: N801 (SciPy's name)
     5e-21
     """
 
-    nargs = 2
-
-    @classmethod
-    def eval(cls, a, x):
-        if x.is_zero:
-            return sp.S.Zero
-        if x is sp.S.Infinity:
-            return sp.S.One
-        return None
-
-    def fdiff(self, argindex=2):
-        if argindex != 2:
-            raise sp.ArgumentIndexError(self, argindex)
-        a, x = self.args
-        return x ** (a - 1) * sp.exp(-x) / sp.gamma(a)
-
-    def _eval_is_extended_real(self):
-        a, x = self.args
-        return True if (a.is_positive and x.is_nonnegative) else None
-
     def _eval_rewrite_as_lowergamma(self, a, x, **kwargs):
         return sp.lowergamma(a, x) / sp.gamma(a)
 
-    def _eval_evalf(self, prec):
-        return _evalf_incomplete(self, prec, lower=True)
 
-    def _latex(self, printer, exp=None):
-        a, x = (printer._print(v) for v in self.args)
-        body = rf"P\left({a}, {x}\right)"
-        return body if exp is None else rf"{body}^{{{exp}}}"
-
-
-class gammaincc(sp.Function):  # noqa: N801 (SciPy's name)
+class gammaincc(_RegularisedGamma):  # noqa: N801 (SciPy's name)
     """Q(a, x) = Γ(a, x)/Γ(a) = 1 − P(a, x), kept as one function (exact in the upper tail,
     where 1 − P rounds to 0).
 
@@ -407,36 +416,11 @@ class gammaincc(sp.Function):  # noqa: N801 (SciPy's name)
     (-x*exp(-x), 1)
     """
 
-    nargs = 2
-
-    @classmethod
-    def eval(cls, a, x):
-        if x.is_zero:
-            return sp.S.One
-        if x is sp.S.Infinity:
-            return sp.S.Zero
-        return None
-
-    def fdiff(self, argindex=2):
-        if argindex != 2:
-            raise sp.ArgumentIndexError(self, argindex)
-        a, x = self.args
-        return -(x ** (a - 1)) * sp.exp(-x) / sp.gamma(a)
-
-    def _eval_is_extended_real(self):
-        a, x = self.args
-        return True if (a.is_positive and x.is_nonnegative) else None
+    _lower = False
+    _letter = "Q"
 
     def _eval_rewrite_as_uppergamma(self, a, x, **kwargs):
         return sp.uppergamma(a, x) / sp.gamma(a)
-
-    def _eval_evalf(self, prec):
-        return _evalf_incomplete(self, prec, lower=False)
-
-    def _latex(self, printer, exp=None):
-        a, x = (printer._print(v) for v in self.args)
-        body = rf"Q\left({a}, {x}\right)"
-        return body if exp is None else rf"{body}^{{{exp}}}"
 
 
 class stdtr(sp.Function):  # noqa: N801 (SciPy's name)
