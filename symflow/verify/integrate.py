@@ -170,7 +170,7 @@ def _outwards(c: float, sign: float, scale: float) -> list[float]:
 
 def _geometric(u: float, v: float) -> list[float]:
     """Interior points of [u, v] (same sign, far apart in ratio) with ratio about 4."""
-    if u * v <= 0:
+    if not ((u > 0 and v > 0) or (u < 0 and v < 0)):  # (u·v underflows: 1e-300·1e-200)
         return []
     lo, hi = sorted((abs(u), abs(v)))
     count = int((math.log(hi) - math.log(lo)) / math.log(_GROWTH))

@@ -135,3 +135,13 @@ def test_a_divergent_tail_does_not_settle() -> None:
 
     assert integrate_intervals(cauchy, [0.0, np.inf]).settled
     assert not integrate_intervals(lambda x: x * cauchy(x), [0.0, np.inf]).settled
+
+
+@pytest.mark.parametrize(("u", "v"), [(1e-300, 1e-200), (-1e-200, -1e-300), (1e200, 1e300)])
+def test_an_interval_many_decades_wide_at_tiny_or_huge_magnitude_is_cut_geometrically(u, v):
+    # u·v underflowed to 0 for [1e-300, 1e-200], which read as "ends of opposite signs": the
+    # interval was one panel, and ∫|x|^(-100/101) came out 10 times too small (the density
+    # of Z^101 on N(0, 1) then failed its normalisation check)
+    r = integrate_intervals(lambda x: np.abs(x) ** (-100 / 101) / 101, [u, v])
+    lo, hi = sorted((abs(u), abs(v)))
+    assert r.total == pytest.approx(hi ** (1 / 101) - lo ** (1 / 101), rel=1e-10)
