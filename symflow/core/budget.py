@@ -276,7 +276,8 @@ def attempt(call: Callable[[], T], seconds: float, default: T) -> T:
     out of time.
 
     Giving up is: running out of time, NotImplementedError, ZeroDivisionError,
-    RecursionError, and ValueError/TypeError/AttributeError raised inside SymPy. The
+    RecursionError, and ValueError/TypeError/AttributeError/OverflowError raised inside
+    SymPy or mpmath (an evalf of sinh(e^(4e38)): "too many digits in integer"). The
     same errors raised elsewhere (symflow's own code) are errors, and surface.
 
     Examples
@@ -296,7 +297,7 @@ def attempt(call: Callable[[], T], seconds: float, default: T) -> T:
         return default
     except (NotImplementedError, ZeroDivisionError, RecursionError):
         return default
-    except (ValueError, TypeError, AttributeError) as exc:
+    except (ValueError, TypeError, AttributeError, OverflowError) as exc:
         from symflow.errors import SymflowError
 
         if isinstance(exc, SymflowError) or not _inside_sympy(exc):

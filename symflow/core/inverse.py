@@ -67,7 +67,19 @@ def image_of(
     if ordered is None:
         ordered = (direction or _direction_inside(expr, t, interval) or 1) > 0
     lo, hi = (a, b) if ordered else (b, a)
-    return sp.Interval.open(lo, hi)
+    try:
+        return sp.Interval.open(lo, hi)
+    except OverflowError:  # mpmath: "too many digits in integer"
+        from symflow.core.intervals import describe_set
+        from symflow.errors import SupportError
+
+        raise SupportError(
+            f"The image of {describe_set(interval)} under "
+            f"{expr.xreplace({t: sp.Symbol('z')})} ends at {lo} and {hi}, and one of them "
+            f"is too large to evaluate (its exponent has more digits than SymPy and mpmath "
+            f"can hold): symflow cannot state that support. Rescale or reorder the "
+            f"transforms so that the ends stay within about e^(1e5)."
+        ) from None
 
 
 def _leq(a: sp.Expr, b: sp.Expr) -> bool | None:

@@ -143,6 +143,30 @@ def shortest_form(expr: sp.Expr) -> sp.Expr:
     return min(forms, key=lambda f: (sp.count_ops(f), len(str(f))))
 
 
+#: an exponential of an argument beyond this is beyond any float (e^1e5), and its
+#: exponential again has more digits than SymPy or mpmath can hold: not simplified
+_HUGE_ARGUMENT = 1e5
+
+
+def _astronomical(value: sp.Expr) -> bool:
+    """Whether an exponential inside ``value`` (exp, sinh, cosh, a power with a number
+    base) has an argument beyond 1e5 in size, decided from the innermost one out, so that
+    nothing astronomical is ever evaluated: sinh(exp(sinh(89.5))) has 1e38 digits in its
+    exponent, and SymPy's simplify evaluating it does not return (nor can a time limit
+    stop it, inside one multiplication of integers)."""
+    for node in sp.postorder_traversal(value):
+        if isinstance(node, sp.exp | sp.sinh | sp.cosh):
+            argument = node.args[0]
+        elif isinstance(node, sp.Pow) and node.base.is_number and not node.exp.is_Integer:
+            argument = node.exp * sp.log(abs(node.base)) if node.base != 0 else sp.S.Zero
+        else:
+            continue
+        size = attempt(lambda a=argument: abs(complex(a.evalf(15))), 1.0, None)
+        if size is None or not size < _HUGE_ARGUMENT:
+            return True
+    return False
+
+
 def simplest_number(value: sp.Expr) -> sp.Expr:
     """A number in its simplest exact form, kept only when it agrees with the original
     to 25 digits (bounded cost; expressions with symbols come back unchanged).
@@ -153,7 +177,9 @@ def simplest_number(value: sp.Expr) -> sp.Expr:
     1
     """
     value = special_values(value)
-    if not (value.is_number and not value.is_Atom and value.is_finite):
+    if not (value.is_number and not value.is_Atom) or _astronomical(value):
+        return value
+    if not value.is_finite:
         return value
     candidates = [
         attempt(lambda: sp.simplify(value), 2.0, value),

@@ -173,3 +173,21 @@ def test_verify_inverse_names_a_failing_point(f, g, piece, image, ok) -> None:
 def test_image_of_a_constant_base_power() -> None:
     t = sp.Symbol("t", real=True)
     assert image_of(2**t, t, REALS) == POS
+
+
+def test_an_image_end_beyond_any_evaluation_is_refused_not_waited_for() -> None:
+    """U(0, 1) through exp, exp, 7z − 12927/781, sinh, exp, sinh: the image's upper end is
+    sinh(exp(sinh(89.5))), whose exponent has 1e38 digits. Simplifying it never returned
+    (inside one multiplication of integers, where no time limit reaches), and ordering the
+    ends raised mpmath's OverflowError; it is now a SupportError that says so."""
+    import time
+
+    import symflow as sf
+
+    z = sp.Symbol("z", real=True)
+    layers = [sp.exp(z), sp.exp(z), 7 * z - sp.Rational(12927, 781), sp.sinh(z), sp.exp(z)]
+    layers.append(sp.sinh(z))
+    start = time.perf_counter()
+    with pytest.raises(sf.SupportError, match="too large to evaluate"):
+        sf.Flow(sf.Uniform(0, 1), [sf.Transform(e, z) for e in layers])
+    assert time.perf_counter() - start < 60
