@@ -464,7 +464,8 @@ class Flow:
         Parameters
         ----------
         h
-            A SymPy expression in x (the output symbol); None means h(x) = x.
+            A SymPy expression in x (the output symbol), or its text (``"x**2"``, parsed
+            safely: nothing is evaluated as Python); None means h(x) = x.
         detail
             If True, return an ``Expectation`` with ``.value``, ``.method`` ("exact" or
             numerical) and ``.numeric`` (the numerical check).
@@ -483,8 +484,8 @@ class Flow:
         >>> import symflow as sf
         >>> z, x = sp.symbols("z x", real=True)
         >>> X = sf.Flow(sf.Uniform(0, 1), [sf.Transform(-sp.log(z), z)])
-        >>> X.expectation(x**2)
-        2
+        >>> X.expectation(x**2), X.expectation("x**2")
+        (2, 2)
         >>> e = X.expectation(x**3, detail=True)
         >>> e.value, e.method
         (6, 'exact')
