@@ -643,8 +643,10 @@ class Flow:
         >>> round(X.fit(data).params["mu"], 6)
         1.5
         """
+        from symflow.stats.inputs import check_fit_options
         from symflow.stats.train import train_flow, wants_training
 
+        check_fit_options(options)
         if wants_training(self, data, options):
             return train_flow(self, data, init=init, **options)
         from symflow.stats.fit import fit_flow

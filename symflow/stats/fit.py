@@ -51,6 +51,7 @@ from symflow.core.budget import attempt
 from symflow.core.intervals import as_intervals, describe_set
 from symflow.core.program import Assignment
 from symflow.errors import CompileError, FitError, ParameterError, SupportError
+from symflow.stats.inputs import as_observations, check_fit_options
 from symflow.stats.report import estimate_report
 
 __all__ = ["FitResult", "fit_flow"]
@@ -243,29 +244,6 @@ def _kind(symbol: sp.Symbol) -> int:
     return 0
 
 
-def _data(data: Any) -> np.ndarray:
-    try:
-        arr = np.asarray(data, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise ParameterError(f"The data must be an array of numbers; got {data!r}.") from exc
-    if arr.ndim != 1:
-        raise ParameterError(
-            f"Expected a 1-D array of observations (shape (n,)) for a 1-D flow; got shape "
-            f"{arr.shape}."
-        )
-    if arr.size == 0:
-        raise ParameterError("The data are empty: there is nothing to fit.")
-    bad = ~np.isfinite(arr)
-    if bad.any():
-        i = int(np.flatnonzero(bad)[0])
-        what = "NaN" if np.isnan(arr[i]) else "infinite"
-        raise ParameterError(
-            f"Data point {i} is {what} ({float(arr[i])!r}); {int(bad.sum())} of {arr.size} "
-            f"points are not finite. Remove or impute them before fitting."
-        )
-    return np.ascontiguousarray(arr)
-
-
 def _check_support(flow, arr: np.ndarray, names: list[str]) -> None:
     """Points outside a parameter-free support have likelihood 0 for every θ."""
     support = flow.program.support
@@ -346,7 +324,8 @@ def fit_flow(
         (in the optimised coordinates); the optimiser stops near 1e-7 and exact Newton
         steps polish the estimate from there.
     maxiter : int
-        Iteration limit.
+        The optimiser's iteration limit; up to 20 exact Newton steps that polish its end
+        point follow and are counted in ``nit``.
 
     Returns
     -------
@@ -376,6 +355,7 @@ def fit_flow(
     from scipy import optimize
 
     t0 = time.perf_counter()
+    check_fit_options({"method": method, "tol": tol, "maxiter": maxiter})
     if getattr(flow, "dimension", 1) != 1:
         raise ParameterError(
             f"fit is implemented for one-dimensional flows; {flow!r} has dimension "
@@ -395,7 +375,7 @@ def fit_flow(
     fixed = dict(fixed or {})
     if method not in ("trust-exact", "L-BFGS-B"):
         raise ParameterError(f"method must be 'trust-exact' or 'L-BFGS-B'; got {method!r}.")
-    arr = _data(data)
+    arr = as_observations(data, 1)
     _check_support(flow, arr, names)
     kinds = [_kind(s) for s in symbols]
     start = _start(names, kinds, init, fixed)

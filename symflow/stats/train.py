@@ -81,6 +81,7 @@ import sympy as sp
 
 from symflow.errors import ParameterError
 from symflow.stats.fit import NEWTON_GAIN, newton_gain, ridge_message
+from symflow.stats.inputs import as_observations, check_fit_options, shape_message
 
 __all__ = [
     "TrainResult",
@@ -97,7 +98,16 @@ TRUST_REGION_MAX = 40
 ADAM_MIN_POINTS = 10_000_000
 METHODS = ("auto", "trust-exact", "trust-krylov", "L-BFGS", "adam")
 #: options that only the training path knows
-_TRAIN_OPTIONS = {"validation", "progress", "patience", "batch_size", "learning_rate", "epochs"}
+_TRAIN_OPTIONS = {
+    "validation",
+    "progress",
+    "patience",
+    "batch_size",
+    "learning_rate",
+    "epochs",
+    "seed",
+    "stall",
+}
 
 
 # -- the result -----------------------------------------------------------------------------
@@ -220,7 +230,7 @@ class _Data:
         self.dask = is_dask(data)
         if self.dask:
             if data.ndim != (1 if dimension == 1 else 2):
-                raise ParameterError(_shape_message(data.shape, dimension, what))
+                raise ParameterError(shape_message(data.shape, dimension, what))
             if dimension > 1:
                 data = data.rechunk({1: -1})
             self.blocks = data.astype(np.float64).to_delayed().ravel().tolist()
@@ -228,7 +238,7 @@ class _Data:
             self.n = int(data.shape[0])
             self.array = None
         else:
-            self.array = _as_points(data, dimension, what)
+            self.array = as_observations(data, dimension, what)
             self.n = self.array.shape[0]
 
     def sample(self, size: int, rng) -> np.ndarray:
@@ -263,30 +273,6 @@ class _Data:
                 first = start + p[-1][1]
             start += size
         return (value, *sums, (bad, first))
-
-
-def _shape_message(shape, dimension: int, what: str) -> str:
-    want = "(n,)" if dimension == 1 else f"(n, {dimension})"
-    return f"Expected {what} of shape {want} for this {dimension}-D flow; got shape {shape}."
-
-
-def _as_points(data: Any, dimension: int, what: str) -> np.ndarray:
-    try:
-        arr = np.asarray(data, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise ParameterError(f"The {what} must be an array of numbers; got {data!r}.") from exc
-    if arr.ndim != (1 if dimension == 1 else 2) or (dimension > 1 and arr.shape[1] != dimension):
-        raise ParameterError(_shape_message(arr.shape, dimension, what))
-    if arr.shape[0] == 0:
-        raise ParameterError(f"The {what} are empty: there is nothing to fit.")
-    bad = ~np.isfinite(arr)
-    if bad.any():
-        i = int(np.flatnonzero(bad.reshape(arr.shape[0], -1).any(axis=1))[0])
-        raise ParameterError(
-            f"Point {i} of the {what} is not finite ({arr[i]!r}); remove or impute the "
-            f"{int(bad.reshape(arr.shape[0], -1).any(axis=1).sum())} non-finite points."
-        )
-    return np.ascontiguousarray(arr)
 
 
 # -- parameters -----------------------------------------------------------------------------
@@ -531,6 +517,20 @@ def train_flow(
     from symflow.stats.trust_region import trust_region
 
     t0 = time.perf_counter()
+    check_fit_options(
+        {
+            "method": method,
+            "tol": tol,
+            "maxiter": maxiter,
+            "patience": patience,
+            "progress": progress,
+            "batch_size": batch_size,
+            "learning_rate": learning_rate,
+            "epochs": epochs,
+            "seed": seed,
+            "stall": stall,
+        }
+    )
     program = flow.program
     symbols = list(program.parameters)
     names = [s.name for s in symbols]
@@ -548,8 +548,6 @@ def train_flow(
             f"flow.compile().log_prob(xs, **params) summed over the data with scipy.optimize."
         )
     method = {"L-BFGS-B": "L-BFGS"}.get(method, method)
-    if method not in METHODS:
-        raise ParameterError(f"method must be one of {', '.join(METHODS)}; got {method!r}.")
     for given, what in ((init, "init"), (fixed, "fixed")):
         if given:
             extra = [k for k in given if k not in names]

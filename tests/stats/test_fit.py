@@ -169,10 +169,10 @@ def test_data_outside_the_support_for_every_parameter(lognormal):
 @pytest.mark.parametrize(
     "data, match",
     [
-        ([1.0, np.nan, 2.0], "Data point 1 is NaN"),
-        ([1.0, np.inf], "Data point 1 is infinite"),
+        ([1.0, np.nan, 2.0], "Point 1 of the data is NaN"),
+        ([1.0, np.inf], "Point 1 of the data is infinite"),
         ([], "empty"),
-        (np.ones((3, 2)), r"1-D array .* got shape \(3, 2\)"),
+        (np.ones((3, 2)), r"shape \(n,\) for this 1-D flow; got shape \(3, 2\)"),
         (["a", "b"], "array of numbers"),
     ],
 )

@@ -228,7 +228,7 @@ def test_bad_options(affine_flow, normal_data, kwargs, match):
 
 
 def test_bad_data(affine_flow):
-    with pytest.raises(sf.ParameterError, match=r"Point 1 of the data is not finite"):
+    with pytest.raises(sf.ParameterError, match=r"Point 1 of the data is NaN"):
         train_flow(affine_flow, [1.0, np.nan, 2.0])
     with pytest.raises(sf.ParameterError, match=r"shape \(n,\) for this 1-D flow"):
         train_flow(affine_flow, np.ones((3, 2)))
