@@ -59,8 +59,14 @@ _zp = sp.Symbol("z", positive=True)
 
 
 def _index(i: int | str) -> str:
-    if isinstance(i, bool) or not isinstance(i, int | str) or str(i) == "":
-        raise ParameterError(f"A layer index must be an integer or a short name; got {i!r}.")
+    ok = (isinstance(i, int) and not isinstance(i, bool) and i >= 0) or (
+        isinstance(i, str) and i.isascii() and i.isalnum()
+    )
+    if not ok:
+        raise ParameterError(
+            f"A layer index must be a non-negative integer or a short name of letters and "
+            f"digits (it becomes the subscript of the layer's parameters); got {i!r}."
+        )
     return str(i)
 
 
@@ -177,11 +183,17 @@ def stack(*layers: Callable[..., Transform], repeat: int = 1, **options) -> list
     """
     if not layers:
         raise ParameterError("stack needs at least one layer helper, e.g. stack(affine).")
-    if not (isinstance(repeat, int) and repeat >= 1):
+    if isinstance(repeat, bool) or not (isinstance(repeat, int) and repeat >= 1):
         raise ParameterError(f"repeat must be a positive integer; got {repeat!r}.")
     out = []
     for r in range(1, repeat + 1):
         for helper in layers:
+            if isinstance(helper, Transform):
+                raise ParameterError(
+                    f"stack takes layer helpers, not layers: got {helper!r}; pass the "
+                    f"helper itself (sf.layers.affine, not sf.layers.affine(1)), or list "
+                    f"ready-made layers directly in the Flow."
+                )
             if not callable(helper):
                 raise ParameterError(
                     f"stack takes layer helpers such as sf.layers.affine; got {helper!r}."
@@ -189,5 +201,12 @@ def stack(*layers: Callable[..., Transform], repeat: int = 1, **options) -> list
             extra = dict(options)
             if helper is triangular:
                 extra.setdefault("reverse", r % 2 == 0)
-            out.append(helper(r, **extra))
+            layer = helper(r, **extra)
+            if not isinstance(layer, Transform):
+                raise ParameterError(
+                    f"The layer helper {getattr(helper, '__name__', helper)!r} returned "
+                    f"{layer!r}, not an sf.Transform; a helper takes the layer number and "
+                    f"returns sf.Transform(expr, var)."
+                )
+            out.append(layer)
     return out

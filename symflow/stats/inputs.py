@@ -25,7 +25,14 @@ import numpy as np
 
 from symflow.errors import ParameterError
 
-__all__ = ["FIT_METHODS", "FIT_OPTIONS", "as_observations", "check_fit_options", "shape_message"]
+__all__ = [
+    "FIT_METHODS",
+    "FIT_OPTIONS",
+    "as_observations",
+    "check_blocks",
+    "check_fit_options",
+    "shape_message",
+]
 
 #: every method ``fit`` accepts ("L-BFGS-B" is SciPy's name for "L-BFGS")
 FIT_METHODS = ("auto", "trust-exact", "trust-krylov", "L-BFGS", "L-BFGS-B", "adam")
@@ -92,6 +99,31 @@ def as_observations(data: Any, dimension: int, what: str = "data") -> np.ndarray
             f"{arr.shape[0]} points are not finite: remove or impute them before fitting."
         )
     return np.ascontiguousarray(arr)
+
+
+def check_blocks(data: Any, what: str = "data") -> None:
+    """The checks of :func:`as_observations` on a dask array, in one pass over its blocks.
+
+    Its shape is checked by the caller, which knows the flow's dimension.
+    """
+    import dask
+    import dask.array as da
+
+    if np.issubdtype(data.dtype, np.complexfloating):
+        raise ParameterError(f"The {what} must be real numbers; got complex values.")
+    if not np.issubdtype(data.dtype, np.number) and data.dtype != np.bool_:
+        raise ParameterError(f"The {what} must be an array of numbers; got dtype {data.dtype}.")
+    if data.shape[0] == 0:
+        raise ParameterError(f"The {what} are empty: there is nothing to fit.")
+    bad = ~da.isfinite(data.astype(np.float64))
+    if data.ndim > 1:
+        bad = bad.any(axis=1)
+    count, first = dask.compute(bad.sum(), da.argmax(bad))
+    if count:
+        raise ParameterError(
+            f"Point {int(first)} of the {what} is not finite; {int(count)} of "
+            f"{data.shape[0]} points are not finite: remove or impute them before fitting."
+        )
 
 
 def _count(name: str, value: Any, least: int) -> None:

@@ -81,7 +81,12 @@ import sympy as sp
 
 from symflow.errors import ParameterError
 from symflow.stats.fit import NEWTON_GAIN, newton_gain, ridge_message
-from symflow.stats.inputs import as_observations, check_fit_options, shape_message
+from symflow.stats.inputs import (
+    as_observations,
+    check_blocks,
+    check_fit_options,
+    shape_message,
+)
 
 __all__ = [
     "TrainResult",
@@ -233,6 +238,7 @@ class _Data:
                 raise ParameterError(shape_message(data.shape, dimension, what))
             if dimension > 1:
                 data = data.rechunk({1: -1})
+            check_blocks(data, what)
             self.blocks = data.astype(np.float64).to_delayed().ravel().tolist()
             self.sizes = data.chunks[0]
             self.n = int(data.shape[0])

@@ -201,6 +201,24 @@ def test_minibatch_adam(affine_flow, normal_data):
     assert "Adam ran 20 epochs" in fit.message or fit.success
 
 
+@pytest.mark.parametrize(
+    ("values", "match"),
+    [
+        ([1.0, np.nan, 2.0] * 10, r"Point 1 of the data is not finite; 10 of 30 points"),
+        ([1.0, 2.0, np.inf] * 10, r"Point 2 of the data is not finite"),
+        ([1.0 + 1j, 2.0] * 10, r"The data must be real numbers; got complex values"),
+        ([], r"The data are empty"),
+    ],
+    ids=["nan", "inf", "complex", "empty"],
+)
+def test_bad_dask_data_are_refused_before_any_work(affine_flow, values, match):
+    """Before, a NaN in a dask array was reported as a point of zero density at the
+    starting values, and complex blocks lost their imaginary parts with a warning."""
+    da = pytest.importorskip("dask.array")
+    with pytest.raises(sf.ParameterError, match=match):
+        affine_flow.fit(da.from_array(np.array(values), chunks=7))
+
+
 def test_small_flows_keep_the_forward_mode_fit(affine_flow, normal_data):
     from symflow.stats.fit import FitResult
 

@@ -85,14 +85,33 @@ def test_triangular_layer_is_autoregressive():
 @pytest.mark.parametrize(
     ("call", "match"),
     [
-        (lambda: L.affine(1.5), "A layer index must be an integer"),
+        (lambda: L.affine(1.5), "A layer index must be a non-negative integer"),
+        (lambda: L.affine(-1), r"non-negative integer or a short name .*; got -1"),
+        (lambda: L.sinh_arcsinh("a b"), r"letters and digits .*; got 'a b'"),
+        (lambda: L.affine(True), r"A layer index .*; got True"),
         (lambda: L.triangular(1, d=1), r"dimension d >= 2"),
         (lambda: L.triangular(1, degree=-1), "degree must be a non-negative integer"),
         (lambda: L.stack(), "at least one layer helper"),
         (lambda: L.stack(L.affine, repeat=0), "repeat must be a positive integer"),
+        (lambda: L.stack(L.affine, repeat=True), "repeat must be a positive integer"),
         (lambda: L.stack("affine"), "layer helpers such as sf.layers.affine"),
+        (lambda: L.stack(L.affine(1)), r"not layers: got Transform\(b_1 \+ z\*exp\(a_1\), z\)"),
+        (lambda: L.stack(lambda i: 5), r"returned 5, not an sf.Transform"),
     ],
-    ids=["index", "dimension", "degree", "empty-stack", "repeat", "not-callable"],
+    ids=[
+        "index",
+        "negative-index",
+        "index-with-space",
+        "bool-index",
+        "dimension",
+        "degree",
+        "empty-stack",
+        "repeat",
+        "bool-repeat",
+        "not-callable",
+        "a-layer-not-a-helper",
+        "helper-returns-junk",
+    ],
 )
 def test_bad_layer_arguments(call, match):
     with pytest.raises(sf.ParameterError, match=match):
