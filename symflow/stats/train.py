@@ -1019,8 +1019,8 @@ def _drift(
 ) -> str:
     """What a stalled fit's parameters did over the stall window: the three that moved
     most in the optimised coordinates (log|θ| for signed parameters), from → to. With
-    ``curvature_known`` the likelihood is known not to be concave there (a limit is then
-    the likely reason); without, the Hessian was not computed and the message says so.
+    ``curvature_known`` the likelihood is known not to be concave there (a limit, or a
+    slow crawl to a maximum); without, the Hessian was not computed and the message says so.
 
     >>> before, after = np.array([0.1, 12.0]), np.array([0.1, 127.0])
     >>> message = _drift(["a", "d"], before, after, np.array([0, 1]))
@@ -1046,9 +1046,11 @@ def _drift(
             f"Newton steps: one tangent pass per parameter each)"
         )
     return (
-        f"the parameters drift ({steps}) where the likelihood is not concave, as on the "
-        f"way to a limit at infinite or zero parameter values (a sub-family reached only "
-        f"in a limit, where this flow has no maximiser); the last iterations gained little"
+        f"the parameters drift ({steps}) where the likelihood is not concave: either "
+        f"towards a limit at infinite or zero parameter values (a sub-family reached only "
+        f"in a limit, where this flow has no maximiser) or along a long, nearly flat "
+        f"valley to a maximum further on; the last iterations gained little, and a longer "
+        f"stall window (e.g. stall=(1000, 0.001)) tells the two apart"
     )
 
 

@@ -428,6 +428,8 @@ def test_a_stall_without_the_hessian_does_not_claim_a_limit():
     assert "method='trust-exact'" in unknown and "no maximiser" not in unknown
     known = _drift(["e_14", "d_4", "b_1"], before, after, kinds)
     assert "not concave" in known and "no maximiser" in known
+    # a stall with known curvature can still be a slow crawl to a maximum further on
+    assert "flat valley to a maximum" in known and "stall=(1000, 0.001)" in known
 
 
 def sinh_arcsinh_loglik(data, a_2, b_2, d_1, e_1) -> float:
