@@ -80,6 +80,8 @@ import numpy as np
 import sympy as sp
 
 from symflow.errors import ParameterError
+from symflow.core.bases.distribution import Distribution
+from symflow.stats.coordinates import Coordinates, simplex_groups
 from symflow.stats.fit import NEWTON_GAIN, newton_gain, ridge_message
 
 __all__ = [
@@ -568,6 +570,23 @@ def train_flow(
     start = starting_values(flow, train.sample(20_000, None))
     start.update(init or {})
     start.update(fixed)
+    base = getattr(flow, "base", None)
+    conditions = base.conditions() if isinstance(base, Distribution) else ()
+    groups = simplex_groups(symbols, conditions)
+    if groups:  # weights on a simplex start equal, unless given
+        given = {j for j, name in enumerate(names) if name in fixed or name in (init or {})}
+        row = np.array([float(start[name]) for name in names])
+        moving = [j for j in range(len(names)) if names[j] not in fixed]
+        shares = Coordinates(kinds, groups, moving, row).starting_values(row, given)
+        start.update(zip(names, map(float, shares), strict=True))
+    if conditions:
+        try:
+            base.check_values(start)
+        except ParameterError as exc:
+            raise ParameterError(
+                f"The starting values (init= and fixed=) are outside the parameters' domain: "
+                f"{exc}"
+            ) from None
     for name, kind in zip(names, kinds, strict=True):
         value = float(start[name])
         if not math.isfinite(value) or (kind and not kind * value > 0):
