@@ -14,13 +14,15 @@ over the data and no Python per point.
 Parameters declared positive (negative) are optimised as θ = ±exp(η); weights that the
 base requires to lie on a simplex (w_1 … w_{k−1} of a mixture whose last weight is
 1 − Σ w_i) in log-odds against the last weight, η_i = log(w_i / (1 − Σ_j w_j)) (the
-logit for one weight; see :mod:`symflow.stats.coordinates`); the others directly. The optimiser is SciPy's exact-Hessian trust region (``trust-exact``) by default;
+logit for one weight; see :mod:`symflow.stats.coordinates`); the others directly. The
+optimiser is SciPy's exact-Hessian trust region (``trust-exact``) by default;
 ``method="L-BFGS-B"`` uses the gradient only. Standard errors are the square roots of the
 diagonal of the inverse observed information −∇²ℓ(θ̂), in the original parameters.
 
 Default starting values: 1 for positive parameters, −1 for negative ones, equal weights
-on a simplex and 0 for the others; then the best point of a coarse grid around them (η ± 1.5 for constrained
-parameters, ±2 for the others, 3^P points when P ≤ 5) if it has a higher likelihood.
+on a simplex and 0 for the others; then the best point of a coarse grid around them
+(η ± 1.5 for constrained parameters, ±2 for the others, 3^P points when P ≤ 5) if it has
+a higher likelihood.
 Pass ``init`` for anything smarter.
 
 Examples
@@ -419,8 +421,7 @@ def fit_flow(
             base.check_values(start)
         except ParameterError as exc:
             raise ParameterError(
-                f"The starting values (init= and fixed=) are outside the parameters' domain: "
-                f"{exc}"
+                f"The starting values (init= and fixed=) are outside the parameters' domain: {exc}"
             ) from None
     try:
         module, _, derivatives = _compiled(program)

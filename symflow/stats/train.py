@@ -79,8 +79,8 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from symflow.errors import ParameterError
 from symflow.core.bases.distribution import Distribution
+from symflow.errors import ParameterError
 from symflow.stats.coordinates import Coordinates, simplex_groups
 from symflow.stats.fit import NEWTON_GAIN, newton_gain, ridge_message
 
@@ -584,8 +584,7 @@ def train_flow(
             base.check_values(start)
         except ParameterError as exc:
             raise ParameterError(
-                f"The starting values (init= and fixed=) are outside the parameters' domain: "
-                f"{exc}"
+                f"The starting values (init= and fixed=) are outside the parameters' domain: {exc}"
             ) from None
     for name, kind in zip(names, kinds, strict=True):
         value = float(start[name])

@@ -433,10 +433,11 @@ class Distribution:
         >>> import sympy as sp
         >>> import symflow as sf
         >>> s = sp.Symbol("s", real=True)
-        >>> sf.Normal(0, s - 1).check_values({"s": 0.5})
+        >>> sf.Normal(0, s - 1).check_values({"s": 0.5})  # doctest: +NORMALIZE_WHITESPACE
         Traceback (most recent call last):
         ...
-        symflow.errors.ParameterError: Normal(0, s - 1) is no distribution at s = 0.5: its sigma = s - 1 must be positive, and is -0.5 there.
+        symflow.errors.ParameterError: Normal(0, s - 1) is no distribution at s = 0.5: its
+        sigma = s - 1 must be positive, and is -0.5 there.
         """
         for name, expr in self.conditions():
             symbols = sorted(expr.free_symbols, key=str)

@@ -27,7 +27,9 @@ def _check_sum(weights: list[sp.Expr]) -> None:
         return
     listed = ", ".join(str(w) for w in weights)
     if not total.free_symbols:
-        raise ParameterError(f"Mixture weights must sum to 1; they sum to {total} (weights {listed}).")
+        raise ParameterError(
+            f"Mixture weights must sum to 1; they sum to {total} (weights {listed})."
+        )
     raise ParameterError(
         f"Mixture weights must sum to 1 for every value of their symbols; they sum to "
         f"{sp.factor(total)} (weights {listed}). Write the last weight as 1 minus the others, "
@@ -312,10 +314,11 @@ class Mixture(Distribution):
         >>> M = Mixture([(w, sf.Normal(0, 1)), (1 - w, sf.Normal(2, 1))])
         >>> M.weight_numbers({"w": 0.25})
         [0.25, 0.75]
-        >>> M.weight_numbers({"w": 1.5})
+        >>> M.weight_numbers({"w": 1.5})  # doctest: +NORMALIZE_WHITESPACE
         Traceback (most recent call last):
         ...
-        symflow.errors.ParameterError: Mixture([(w, Normal(0, 1)), (1 - w, Normal(2, 1))]) is no distribution at w = 1.5: its weight 2 = 1 - w must be positive, and is -0.5 there.
+        symflow.errors.ParameterError: Mixture([(w, Normal(0, 1)), (1 - w, Normal(2, 1))]) is no
+        distribution at w = 1.5: its weight 2 = 1 - w must be positive, and is -0.5 there.
         """
         values = dict(values or {})
         symbols = set().union(*(w.free_symbols for w in self.weights))
