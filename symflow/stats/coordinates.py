@@ -1,13 +1,8 @@
 """The unconstrained coordinates η in which fitting moves the parameters θ = φ(η).
 
-=====================  ==============================  ==============================
-parameter              θ = φ(η)                         from
-=====================  ==============================  ==============================
-declared positive      θ = exp(η)                       the symbol's assumptions
-declared negative      θ = −exp(η)                      the symbol's assumptions
-on a simplex           θ_i = r·exp(η_i)/(1 + Σ_j exp(η_j))  the base's conditions
-other                  θ = η
-=====================  ==============================  ==============================
+- a parameter declared positive: θ = exp(η) (declared negative: θ = −exp(η));
+- the members of a simplex: θ_i = r·exp(η_i) / (1 + Σ_j exp(η_j));
+- any other parameter: θ = η.
 
 A simplex is a group of parameters θ_1 … θ_m that the base's conditions
 (:meth:`symflow.core.bases.distribution.Distribution.conditions`) require to be positive
