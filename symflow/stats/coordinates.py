@@ -123,11 +123,14 @@ class Coordinates:
         self._scalar = [a for a, j in enumerate(self.free) if self.kinds[j] != SIMPLEX]
 
     def theta_of(self, eta: np.ndarray) -> np.ndarray:
-        """θ = φ(η), the fixed parameters from ``theta0``."""
+        """θ = φ(η), the fixed parameters from ``theta0`` (±inf where exp(η) overflows)."""
         theta = self.base.copy()
-        for a in self._scalar:
-            j, e = self.free[a], eta[a]
-            theta[j] = self.kinds[j] * math.exp(e) if self.kinds[j] else e
+        scalar = np.asarray(self._scalar, dtype=int)
+        js = np.asarray(self.free, dtype=int)[scalar]
+        kinds = np.asarray(self.kinds, dtype=float)[js]
+        e = np.asarray(eta, dtype=float)[scalar]
+        with np.errstate(over="ignore", invalid="ignore"):
+            theta[js] = np.where(kinds != 0, kinds * np.exp(e), e)
         for moving, r in self.groups:
             p = _softmax(np.array([eta[a] for a in moving]))
             for a, pa in zip(moving, p, strict=True):
@@ -181,6 +184,35 @@ class Coordinates:
             block = r * (np.diag(p * centred) - np.outer(p, p) * (centred[:, None] + centred))
             h_eta[np.ix_(moving, moving)] += block
         return g_eta, h_eta
+
+    def jvp(self, theta: np.ndarray, v: np.ndarray) -> np.ndarray:
+        """J·v: the change of the free θ along the direction v in η."""
+        out = np.asarray(v, dtype=float).copy()
+        for a in self._scalar:
+            j = self.free[a]
+            if self.kinds[j]:
+                out[a] = theta[j] * v[a]
+        for moving, r in self.groups:
+            p = np.array([theta[self.free[a]] for a in moving]) / r
+            out[moving] = r * p * (v[moving] - p @ v[moving])
+        return out
+
+    def vjp(self, theta: np.ndarray, u: np.ndarray) -> np.ndarray:
+        """Jᵀ·u: a gradient in the free θ as a gradient in η (J is symmetric here)."""
+        return self.jvp(theta, u)
+
+    def curvature(self, theta: np.ndarray, grad: np.ndarray, v: np.ndarray) -> np.ndarray:
+        """(Σ_i ∂ℓ/∂θ_i ∇²_η θ_i)·v, the part of ∇²_η ℓ·v that the gradient gives."""
+        out = np.zeros(len(self.free))
+        for a in self._scalar:
+            if self.kinds[self.free[a]]:
+                out[a] = theta[self.free[a]] * grad[a] * v[a]
+        for moving, r in self.groups:
+            p = np.array([theta[self.free[a]] for a in moving]) / r
+            c = grad[moving] - float(p @ grad[moving])
+            pv = p * v[moving]
+            out[moving] = r * (p * c * v[moving] - p * (c @ pv) - p * c * pv.sum())
+        return out
 
     def starting_values(self, theta: np.ndarray, given: set[int]) -> np.ndarray:
         """θ with each simplex's members not in ``given`` (indices) set to equal shares

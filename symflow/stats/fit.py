@@ -469,9 +469,8 @@ def fit_flow(
         key = eta.tobytes()
         if key not in cache:
             cache.clear()
-            try:
-                theta = theta_of(eta)
-            except OverflowError:  # a parameter beyond float range: no likelihood there
+            theta = theta_of(eta)
+            if not np.all(np.isfinite(theta)):  # beyond float range: no likelihood there
                 theta = None
             total, grad, hess, bad, _ = (
                 evaluate(theta) if theta is not None else (-math.inf, None, None, 0, None)

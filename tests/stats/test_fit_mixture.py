@@ -204,3 +204,54 @@ def test_simplex_groups_and_the_chain_rule_against_finite_differences():
         ]
     )
     np.testing.assert_allclose(h_eta, fd_h, rtol=1e-5, atol=1e-6)
+    v = np.array([0.4, -1.1, 0.7])
+    hv = c.vjp(theta, hess @ c.jvp(theta, v)) + c.curvature(theta, grad, v)
+    np.testing.assert_allclose(hv, fd_h @ v, rtol=1e-5, atol=1e-6)
+
+
+def test_training_path_fits_weights_in_log_odds():
+    """Many-parameter training (here asked for by method) moves the weights in the same
+    coordinates: against the hand likelihood maximised by SciPy."""
+    m = sp.Symbol("m", real=True)
+    Z = sf.Flow(
+        sf.Mixture([(a, sf.Normal(-3, 1)), (b, sf.Normal(m, 1)), (1 - a - b, sf.Normal(3, 1))]),
+        [],
+    )
+    r = Z.fit(data3(), method="trust-krylov")
+    assert type(r).__name__ == "TrainResult" and r.success, r.message
+    x = data3()
+
+    def nll(t):
+        va, vb, mu = t
+        return -float(
+            np.sum(
+                np.log(
+                    va * stats.norm.pdf(x, -3, 1)
+                    + vb * stats.norm.pdf(x, mu, 1)
+                    + (1 - va - vb) * stats.norm.pdf(x, 3, 1)
+                )
+            )
+        )
+
+    best = optimize.minimize(
+        nll,
+        [0.3, 0.3, 0.0],
+        method="SLSQP",
+        bounds=[(1e-6, 1), (1e-6, 1), (-5, 5)],
+        constraints=[{"type": "ineq", "fun": lambda t: 1 - t[0] - t[1] - 1e-6}],
+        options={"ftol": 1e-14, "maxiter": 500},
+    )
+    assert r.loglik == pytest.approx(-best.fun, rel=1e-11)
+    for name, value in zip("abm", best.x, strict=True):
+        assert r.params[name] == pytest.approx(value, abs=1e-5), name
+    h, t0 = 1e-4, np.array([r.params["a"], r.params["b"], r.params["m"]])
+    hess = np.empty((3, 3))
+    for i in range(3):
+        for j in range(3):
+            ei, ej = np.eye(3)[i] * h, np.eye(3)[j] * h
+            hess[i, j] = (
+                nll(t0 + ei + ej) - nll(t0 + ei - ej) - nll(t0 - ei + ej) + nll(t0 - ei - ej)
+            ) / (4 * h * h)
+    se = np.sqrt(np.diag(np.linalg.inv(hess)))
+    for name, value in zip("abm", se, strict=True):
+        assert r.stderr[name] == pytest.approx(value, rel=1e-4), name

@@ -193,3 +193,16 @@ def test_three_weights_and_symbolic_components():
         sf.Mixture([(a, sf.Normal(m, s - 2)), (1 - a, sf.Normal(0, 1))]).check_values(
             {"a": 0.5, "s": 1.0, "m": 0.0}
         )
+
+
+def test_expectations_take_the_weight_and_ask_for_it():
+    X = two()
+    # E X = 0.3·(−2) + 0.7·2; E X² = 1 + 4
+    assert float(X.mean(w=0.3)) == pytest.approx(0.8, rel=1e-12)
+    assert float(X.variance(w=0.3)) == pytest.approx(5 - 0.8**2, rel=1e-10)
+    with pytest.raises(
+        ParameterError, match=r"E\[x\] of .* is computed for numbers: give a value for w"
+    ):
+        X.mean()
+    with pytest.raises(ParameterError, match=r"The entropy of .* give a value for w as a keyword"):
+        X.entropy()
