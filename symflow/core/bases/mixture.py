@@ -10,6 +10,7 @@ import sympy as sp
 from symflow.core.bases.distribution import Distribution, as_exact
 from symflow.core.bases.functions import LogSumExp
 from symflow.core.budget import attempt
+from symflow.core.constants import sign_of_constant
 from symflow.core.continuity import assumptions_phrase, sign_under_assumptions
 from symflow.errors import ParameterError
 
@@ -100,7 +101,7 @@ class Mixture(Distribution):
                     f"Mixture component {i} must be a univariate base distribution such as "
                     f"Normal(0, 1); got {base!r}."
                 )
-            if not w.free_symbols and w.is_positive is not True:
+            if not w.free_symbols and sign_of_constant(w) != 1:
                 raise ParameterError(
                     f"Mixture weight {i} must be positive; got {w}. Drop components of "
                     f"weight 0 and give numbers > 0."
