@@ -19,6 +19,7 @@ array([0.199471, 0.120985])
 
 from __future__ import annotations
 
+import functools
 import math
 import sys
 import threading
@@ -37,6 +38,12 @@ __all__ = ["Kernels", "VectorKernels"]
 #: the native loops loaded in this process, by (kernel module, loop name)
 _NATIVES: dict[tuple[str, str], Any] = {}
 _NATIVE_LOCK = threading.RLock()
+
+
+@functools.lru_cache(maxsize=256)
+def _numpy_function(expr: sp.Expr):
+    """expr as a NumPy function of its free symbols in name order."""
+    return sp.lambdify(sorted(expr.free_symbols, key=str), expr, "numpy")
 
 
 class Kernels:
@@ -269,17 +276,15 @@ class Kernels:
                 symbols = sorted(expr.free_symbols, key=str)
                 if not all(s.name in values for s in symbols):
                     continue
-                f = sp.lambdify(symbols, expr, "numpy")
+                given = [values[s.name] for s in symbols]
                 with np.errstate(all="ignore"):
-                    value = np.asarray(f(*[values[s.name] for s in symbols]), dtype=np.float64)
+                    value = np.asarray(_numpy_function(expr)(*given), dtype=np.float64)
                     bad = ~(value > 0) & ~np.isnan(value)
                 if np.any(bad):
-                    row = int(np.flatnonzero(np.broadcast_to(bad, np.shape(bad)).reshape(-1))[0])
+                    row = int(np.flatnonzero(bad.reshape(-1))[0])
                     one = {
-                        name: float(np.broadcast_to(v, np.shape(bad)).reshape(-1)[row])
-                        if np.ndim(v)
-                        else float(v)
-                        for name, v in values.items()
+                        s.name: float(np.broadcast_to(v, bad.shape).reshape(-1)[row])
+                        for s, v in zip(symbols, given, strict=True)
                     }
                     base.check_values(one)
 

@@ -43,6 +43,11 @@ class Mixture(Distribution):
     summing to 1; the support is the union of the components' supports, and
     log p(z) = logsumexp_i(log w_i + log p_i(z)).
 
+    Weights may be expressions in parameter symbols that sum to 1 for every value of
+    them, such as w and 1 − w; none may be provably zero or negative. Their domain, each
+    weight in (0, 1), is stated by :meth:`conditions` and checked wherever values are
+    given (kernels, sampling, fitting).
+
     Examples
     --------
     >>> import numpy as np
