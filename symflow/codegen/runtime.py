@@ -19,6 +19,7 @@ array([0.199471, 0.120985])
 
 from __future__ import annotations
 
+import functools
 import math
 import sys
 import threading
@@ -37,6 +38,12 @@ __all__ = ["Kernels", "VectorKernels"]
 #: the native loops loaded in this process, by (kernel module, loop name)
 _NATIVES: dict[tuple[str, str], Any] = {}
 _NATIVE_LOCK = threading.RLock()
+
+
+@functools.lru_cache(maxsize=256)
+def _numpy_function(expr: sp.Expr):
+    """expr as a NumPy function of its free symbols in name order."""
+    return sp.lambdify(sorted(expr.free_symbols, key=str), expr, "numpy")
 
 
 class Kernels:
@@ -251,7 +258,35 @@ class Kernels:
             out.append(float(value) if value.ndim == 0 else value)
         if out and all(isinstance(v, float) for v in out):
             self._check_base(dict(zip(self.parameters, out, strict=True)))
+        elif out:
+            self._check_conditions(dict(zip(self.parameters, out, strict=True)))
         return tuple(out)
+
+    def _check_conditions(self, values: dict[str, Any]) -> None:
+        """The base's conditions e(θ) > 0 (see ``Distribution.conditions``) at parameter
+        values of which some are arrays: the first row where one fails is refused with
+        the base's own message for the values of that row."""
+        from symflow.core.bases.distribution import Distribution
+
+        bases = getattr(self.base, "components", None) or (self.base,)
+        for base in bases:
+            if not isinstance(base, Distribution):
+                continue
+            for _, expr in base.conditions():
+                symbols = sorted(expr.free_symbols, key=str)
+                if not all(s.name in values for s in symbols):
+                    continue
+                given = [values[s.name] for s in symbols]
+                with np.errstate(all="ignore"):
+                    value = np.asarray(_numpy_function(expr)(*given), dtype=np.float64)
+                    bad = ~(value > 0) & ~np.isnan(value)
+                if np.any(bad):
+                    row = int(np.flatnonzero(bad.reshape(-1))[0])
+                    one = {
+                        s.name: float(np.broadcast_to(v, bad.shape).reshape(-1)[row])
+                        for s, v in zip(symbols, given, strict=True)
+                    }
+                    base.check_values(one)
 
     def _check_base(self, values: dict[str, float]) -> None:
         """The base is a distribution at these values: its positive parameters positive,
@@ -264,16 +299,7 @@ class Kernels:
                 continue
             subs = {s: values[s.name] for s in base.free_symbols if s.name in values}
             given = ", ".join(f"{s} = {v!r}" for s, v in sorted(subs.items(), key=str))
-            for name in base.positive_params:
-                expr = base.params[name]
-                if not expr.free_symbols:
-                    continue
-                value = float(expr.xreplace(subs))
-                if not value > 0 and value == value:
-                    raise ParameterError(
-                        f"{base!r} is no distribution at {given}: its {name} = {expr} must be "
-                        f"positive, and is {value!r} there."
-                    )
+            base.check_values(values)
             lo, hi = base.support.inf, base.support.sup
             if (lo.free_symbols or hi.free_symbols) and lo.is_finite is not False:
                 a, b = float(lo.xreplace(subs)), float(hi.xreplace(subs))

@@ -11,14 +11,18 @@ dz/dθ = (dy/dθ − ∂f/∂θ) / f'(z). The assignments, their derivatives and
 data are compiled into one numba loop, so an evaluation of ℓ, ∇ℓ and ∇²ℓ costs one pass
 over the data and no Python per point.
 
-Parameters declared positive (negative) are optimised as θ = ±exp(η); the others
-directly. The optimiser is SciPy's exact-Hessian trust region (``trust-exact``) by default;
+Parameters declared positive (negative) are optimised as θ = ±exp(η); weights that the
+base requires to lie on a simplex (w_1 … w_{k−1} of a mixture whose last weight is
+1 − Σ w_i) in log-odds against the last weight, η_i = log(w_i / (1 − Σ_j w_j)) (the
+logit for one weight; see :mod:`symflow.stats.coordinates`); the others directly. The
+optimiser is SciPy's exact-Hessian trust region (``trust-exact``) by default;
 ``method="L-BFGS-B"`` uses the gradient only. Standard errors are the square roots of the
 diagonal of the inverse observed information −∇²ℓ(θ̂), in the original parameters.
 
-Default starting values: 1 for positive parameters, −1 for negative ones and 0 for the
-others; then the best point of a coarse grid around them (η ± 1.5 for constrained
-parameters, ±2 for the others, 3^P points when P ≤ 5) if it has a higher likelihood.
+Default starting values: 1 for positive parameters, −1 for negative ones, equal weights
+on a simplex and 0 for the others; then the best point of a coarse grid around them
+(η ± 1.5 for constrained parameters, ±2 for the others, 3^P points when P ≤ 5) if it has
+a higher likelihood.
 Pass ``init`` for anything smarter.
 
 Examples
@@ -47,10 +51,12 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
+from symflow.core.bases.distribution import Distribution
 from symflow.core.budget import attempt
 from symflow.core.intervals import as_intervals, describe_set
 from symflow.core.program import Assignment
 from symflow.errors import CompileError, FitError, ParameterError, SupportError
+from symflow.stats.coordinates import SIMPLEX, Coordinates, kind_of, simplex_groups
 from symflow.stats.inputs import as_observations, check_fit_options
 from symflow.stats.report import estimate_report
 
@@ -237,11 +243,7 @@ class FitResult:
 # -- fitting --------------------------------------------------------------------------------
 def _kind(symbol: sp.Symbol) -> int:
     """+1: θ = exp(η); -1: θ = -exp(η); 0: θ = η."""
-    if symbol.is_positive or symbol.is_nonnegative:
-        return 1
-    if symbol.is_negative or symbol.is_nonpositive:
-        return -1
-    return 0
+    return kind_of(symbol)
 
 
 def _check_support(flow, arr: np.ndarray, names: list[str]) -> None:
@@ -271,11 +273,11 @@ def _start(names, kinds, init, fixed) -> dict[str, float]:
         elif init is not None and name in init:
             values[name] = float(init[name])
         else:
-            values[name] = {1: 1.0, -1: -1.0, 0: 0.0}[kind]
+            values[name] = {1: 1.0, -1: -1.0, 0: 0.0, SIMPLEX: 0.0}[kind]
         value, kind_name = values[name], {1: "positive", -1: "negative"}.get(kind)
         if not math.isfinite(value):
             raise ParameterError(f"The starting value of {name} must be finite; got {value!r}.")
-        if kind_name and not kind * value > 0:
+        if kind_name and kind != SIMPLEX and not kind * value > 0:
             raise ParameterError(
                 f"{name} is declared {kind_name}; its starting value {value!r} is not."
             )
@@ -378,6 +380,11 @@ def fit_flow(
     arr = as_observations(data, 1)
     _check_support(flow, arr, names)
     kinds = [_kind(s) for s in symbols]
+    base = getattr(flow, "base", None)
+    conditions = base.conditions() if isinstance(base, Distribution) else ()
+    groups = simplex_groups(symbols, conditions)
+    for j in itertools.chain.from_iterable(groups):
+        kinds[j] = SIMPLEX
     start = _start(names, kinds, init, fixed)
     free = [j for j, name in enumerate(names) if name not in fixed]
     if not free:
@@ -385,6 +392,17 @@ def fit_flow(
             f"Every parameter of {flow!r} is fixed ({', '.join(names)}): there is nothing "
             f"to fit. Leave at least one out of fixed, or evaluate flow.compile().log_prob."
         )
+    coords = Coordinates(kinds, groups, free, np.array([start[name] for name in names]))
+    given = {j for j, name in enumerate(names) if name in fixed or name in (init or {})}
+    theta_start = coords.starting_values(np.array([start[name] for name in names]), given)
+    start = dict(zip(names, map(float, theta_start), strict=True))
+    if conditions:
+        try:
+            base.check_values(start)
+        except ParameterError as exc:
+            raise ParameterError(
+                f"The starting values (init= and fixed=) are outside the parameters' domain: {exc}"
+            ) from None
     try:
         module, _, derivatives = _compiled(program)
     except CompileError as exc:
@@ -399,7 +417,7 @@ def fit_flow(
     for width in _WIDER if bad >= 0 or not math.isfinite(total) else ():
         # data outside the support at the default start (a shift or a power that puts
         # the support's edge inside the data): the best point of wider and wider grids
-        theta0 = _grid_start(evaluate, theta0, free, kinds, init or {}, names, width)
+        theta0 = _grid_start(evaluate, theta0, free, kinds, init or {}, names, width, coords)
         total, _, _, bad, absgrad = evaluate(theta0)
         if bad < 0 and math.isfinite(total):
             break
@@ -419,17 +437,10 @@ def fit_flow(
 
     _check_identifiable(evaluate_sub, n, theta0, absgrad, derivatives, names, free, kinds, flow)
 
-    def theta_of(eta: np.ndarray) -> np.ndarray:
-        theta = theta0.copy()
-        for e, j in zip(eta, free, strict=True):
-            theta[j] = kinds[j] * math.exp(e) if kinds[j] else e
-        return theta
-
-    def eta_of(theta: np.ndarray) -> np.ndarray:
-        return np.array([math.log(abs(theta[j])) if kinds[j] else theta[j] for j in free])
+    theta_of, eta_of = coords.theta_of, coords.eta_of
 
     if init is None or not all(names[j] in init for j in free):
-        best = _grid_start(evaluate_sub, theta0, free, kinds, init or {}, names)
+        best = _grid_start(evaluate_sub, theta0, free, kinds, init or {}, names, coords=coords)
         if math.isfinite(evaluate(best)[0]):
             theta0 = best
     cache: dict[bytes, tuple] = {}
@@ -438,9 +449,8 @@ def fit_flow(
         key = eta.tobytes()
         if key not in cache:
             cache.clear()
-            try:
-                theta = theta_of(eta)
-            except OverflowError:  # a parameter beyond float range: no likelihood there
+            theta = theta_of(eta)
+            if not np.all(np.isfinite(theta)):  # beyond float range: no likelihood there
                 theta = None
             total, grad, hess, bad, _ = (
                 evaluate(theta) if theta is not None else (-math.inf, None, None, 0, None)
@@ -448,12 +458,7 @@ def fit_flow(
             if bad >= 0 or not math.isfinite(total):
                 cache[key] = (math.inf, np.zeros(len(free)), np.eye(len(free)))
             else:
-                jac = np.array([theta[j] if kinds[j] else 1.0 for j in free])
-                second = np.array([theta[j] if kinds[j] else 0.0 for j in free])
-                g = grad[free]
-                h = hess[np.ix_(free, free)]
-                g_eta = jac * g
-                h_eta = jac[:, None] * h * jac[None, :] + np.diag(second * g)
+                g_eta, h_eta = coords.chain(theta, grad[free], hess[np.ix_(free, free)])
                 cache[key] = (-total / n, -g_eta / n, -h_eta / n)
         return cache[key]
 
@@ -515,7 +520,7 @@ def fit_flow(
             polished += more
     total, grad, hess, bad, _ = evaluate(theta_hat)
     # the gradient in η from θ itself: on the edge, θ ↦ η ↦ θ may round outside it
-    g_hat = -np.array([theta_hat[j] if kinds[j] else 1.0 for j in free]) * grad[free] / n
+    g_hat = -coords.chain(theta_hat, grad[free])[0] / n
     gradient_norm = (
         float(np.max(np.abs(g_hat[inner]), initial=0.0)) if math.isfinite(total) else math.inf
     )
@@ -548,7 +553,7 @@ def fit_flow(
                     f"; a Newton step would still raise the log-likelihood by {gain:.2g} "
                     f"nats, moving {moves}"
                     + (
-                        " (positive parameters in log scale)"
+                        " (positive parameters in log scale, weights in log-odds)"
                         if any(kinds[free[a]] for a in inner)
                         else ""
                     )
@@ -691,7 +696,9 @@ def support_edge(terms, evaluate, theta_of, free, kinds, eta: np.ndarray, tol: f
     value, g = terms(eta)[:2]
     if not math.isfinite(value):
         return None
-    steep = [a for a in range(len(eta)) if abs(g[a]) > tol]
+    # a weight on a simplex never moves a support's end (and moving it alone leaves the
+    # simplex's coordinates): it is not blocked
+    steep = [a for a in range(len(eta)) if abs(g[a]) > tol and kinds[free[a]] != SIMPLEX]
     if not steep:
         return None
     eta = eta.copy()
@@ -806,10 +813,10 @@ def _polish(terms, eta: np.ndarray, steps: int = 20) -> tuple[np.ndarray, int]:
 _WIDER = (1.0, 4.0, 16.0)
 
 
-def _grid_start(evaluate, theta0, free, kinds, init, names, width=1.0) -> np.ndarray:
+def _grid_start(evaluate, theta0, free, kinds, init, names, width=1.0, coords=None) -> np.ndarray:
     """The best of a 3^P grid around the default start (P <= 5; the 2P points along the
-    axes for more), η ± 1.5·width for signed parameters and θ ± 2·width for the others,
-    or the start itself."""
+    axes for more), η ± 1.5·width for signed parameters and weights (in log-odds, through
+    ``coords``) and θ ± 2·width for the others, or the start itself."""
     searched = [j for j in free if names[j] not in init]
     if not searched:
         return theta0
@@ -830,7 +837,17 @@ def _grid_start(evaluate, theta0, free, kinds, init, names, width=1.0) -> np.nda
     for combo in combos:
         theta = theta0.copy()
         for off, j in zip(combo, searched, strict=True):
-            theta[j] = theta0[j] * math.exp(off) if kinds[j] else theta0[j] + off * 4 / 3
+            if kinds[j] != SIMPLEX:
+                theta[j] = theta0[j] * math.exp(off) if kinds[j] else theta0[j] + off * 4 / 3
+        if coords is not None and any(kinds[j] == SIMPLEX for j in searched):
+            eta = coords.eta_of(theta0)
+            for off, j in zip(combo, searched, strict=True):
+                if kinds[j] == SIMPLEX:
+                    eta[free.index(j)] += off
+            moved = coords.theta_of(eta)
+            for j in searched:
+                if kinds[j] == SIMPLEX:
+                    theta[j] = moved[j]
         try:
             value = evaluate(theta)[0]
         except ArithmeticError:  # a grid point where the likelihood cannot be evaluated
@@ -846,7 +863,7 @@ def _check_identifiable(evaluate_sub, n, theta0, absgrad, derivatives, names, fr
     theta1 = theta0.copy()
     for j in free:
         theta1[j] = (
-            theta0[j] * math.exp(rng.uniform(-0.3, 0.3))
+            theta0[j] * math.exp(rng.uniform(-0.3, 0.3) / (2 if kinds[j] == SIMPLEX else 1))
             if kinds[j]
             else (theta0[j] + rng.uniform(-0.5, 0.5))
         )

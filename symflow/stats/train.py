@@ -35,13 +35,15 @@ A flow with several inverse paths (x = z², a Piecewise map) is trained the same
 its kernels sum the paths' densities (a log-sum-exp), and its gradient and
 Hessian-vector products are those of the log-sum-exp, exact.
 
-Parameters declared positive (negative) are optimised as θ = ±exp(η). Without
-``init``, every parameter starts at the value that makes its layer the identity (1 for
-positive parameters, 0 for the others) and, when the last layer is an affine map
-x = s·z + b (s a positive parameter or exp of one), s and b are set from the data's
-median and interquartile range against the base's. When some data points lie outside
-the support there (a shift or a power that puts the support's edge inside the data),
-parameters are moved one at a time, further and further, until none does.
+Parameters declared positive (negative) are optimised as θ = ±exp(η), and weights on a
+simplex (a mixture's) in log-odds against the last weight, as in :mod:`symflow.stats.fit`.
+Without ``init``, every parameter starts at the value that makes its layer the identity
+(1 for positive parameters, 0 for the others, equal weights on a simplex) and, when the
+last layer is an affine map x = s·z + b (s a positive parameter or exp of one), s and b
+are set from the data's median and interquartile range against the base's. When some
+data points lie outside the support there (a shift or a power that puts the support's
+edge inside the data), parameters are moved one at a time, further and further, until
+none does.
 
 A fit is converged when the largest component of the gradient of the mean
 log-likelihood (in the optimised coordinates η) is at most ``tol`` and, for up to 40
@@ -79,7 +81,9 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
+from symflow.core.bases.distribution import Distribution
 from symflow.errors import ParameterError
+from symflow.stats.coordinates import SIMPLEX, Coordinates, simplex_groups
 from symflow.stats.fit import NEWTON_GAIN, newton_gain, ridge_message
 from symflow.stats.inputs import (
     as_observations,
@@ -572,6 +576,23 @@ def train_flow(
     start = starting_values(flow, train.sample(20_000, None))
     start.update(init or {})
     start.update(fixed)
+    base = getattr(flow, "base", None)
+    conditions = base.conditions() if isinstance(base, Distribution) else ()
+    groups = simplex_groups(symbols, conditions)
+    kinds[[j for group in groups for j in group]] = SIMPLEX
+    moving = [j for j in range(len(names)) if names[j] not in fixed]
+    coords = Coordinates(kinds, groups, moving, np.array([float(start[n]) for n in names]))
+    if groups:  # weights on a simplex start equal, unless given
+        given = {j for j, name in enumerate(names) if name in fixed or name in (init or {})}
+        row = np.array([float(start[name]) for name in names])
+        start.update(zip(names, map(float, coords.starting_values(row, given)), strict=True))
+    if conditions:
+        try:
+            base.check_values(start)
+        except ParameterError as exc:
+            raise ParameterError(
+                f"The starting values (init= and fixed=) are outside the parameters' domain: {exc}"
+            ) from None
     for name, kind in zip(names, kinds, strict=True):
         value = float(start[name])
         if not math.isfinite(value) or (kind and not kind * value > 0):
@@ -593,17 +614,12 @@ def train_flow(
         maxiter = {"trust-exact": 2000, "trust-krylov": 500, "L-BFGS": 5000, "adam": 0}[method]
 
     def theta_of(eta: np.ndarray) -> np.ndarray:
-        theta = theta0.copy()
-        with np.errstate(over="ignore", invalid="ignore"):  # (inf, nan: the wall)
-            theta[free] = np.where(kinds[free] != 0, kinds[free] * np.exp(eta), eta)
-        return theta
+        return coords.theta_of(eta)  # (inf, nan where exp overflows: the wall)
 
     value0, _, bad0 = train.value_grad(theta0)
     if bad0[0] and not (init and all(names[j] in init for j in free)):
         theta0, value0, bad0 = _feasible_start(train, theta0, free, kinds, init or {}, names)
-    eta0 = theta0[free].copy()
-    logs = kinds[free] != 0
-    eta0[logs] = np.log(np.abs(eta0[logs]))
+    eta0 = coords.eta_of(theta0)
     if bad0[0]:
         given = ", ".join(f"{k} = {start[k]:g}" for k in names)
         first = kernels.first_bad(train.array, theta0) if train.array is not None else -1
@@ -619,8 +635,7 @@ def train_flow(
     path: list[np.ndarray] = []  # η after each iteration (where a stalled fit drifts)
 
     def chain(theta, grad):
-        jac = np.where(kinds[free] != 0, theta[free], 1.0)
-        return jac, jac * grad[free]
+        return None, coords.vjp(theta, grad[free])
 
     def loglik_at(theta: np.ndarray):
         """(ℓ, ∇_η ℓ) at θ itself, or None where a point has zero density or the flow
@@ -641,11 +656,10 @@ def train_flow(
 
     def hessp(eta: np.ndarray, v: np.ndarray) -> np.ndarray:
         theta = theta_of(eta)
-        jac = np.where(kinds[free] != 0, theta[free], 1.0)
         full = np.zeros(theta.size)
-        full[free] = jac * v
+        full[free] = coords.jvp(theta, v)
         _, grad, hv, _ = train.value_grad_hvp(theta, full)
-        return -(jac * hv[free] + np.where(kinds[free] != 0, theta[free] * grad[free], 0) * v) / n
+        return -(coords.vjp(theta, hv[free]) + coords.curvature(theta, grad[free], v)) / n
 
     def hess(eta: np.ndarray) -> np.ndarray:
         return hess_at(theta_of(eta))
@@ -653,14 +667,14 @@ def train_flow(
     def hess_at(theta: np.ndarray) -> np.ndarray:
         """The Hessian of −ℓ/n in η at θ itself (on the support's edge θ ↦ η ↦ θ may
         round outside it)."""
-        jac = np.where(kinds[free] != 0, theta[free], 1.0)
+        jac = coords.jacobian(theta)
         vs = np.zeros((theta.size, free.size))
-        vs[free, np.arange(free.size)] = jac
+        vs[free, :] = jac
         _, grad, hv, bad = train.value_grad_hvp(theta, vs)
         if bad[0]:  # not reached from a feasible start; keep the optimiser's algebra finite
             return np.eye(free.size)
-        h = jac[:, None] * hv[free]
-        h[np.diag_indices_from(h)] += np.where(kinds[free] != 0, theta[free] * grad[free], 0)
+        h = jac.T @ hv[free]
+        h += coords.chain(theta, grad[free], np.zeros((free.size, free.size)))[1]
         return -h / n
 
     memo: dict[bytes, np.ndarray] = {}
@@ -989,7 +1003,8 @@ def _feasible_start(train, theta0, free, kinds, init, names):
     signed parameters and θ ± 2·w for the others, for w = 1, 4, 16 in turn; then of
     those moves from the best of them. Returns (θ, value, bad) at the start chosen (the
     default one, still infeasible, when no move helps)."""
-    searched = [j for j in free if names[j] not in init]
+    # weights on a simplex never move the support
+    searched = [j for j in free if names[j] not in init and kinds[j] != SIMPLEX]
     value, _, bad = train.value_grad(theta0)
     best = (theta0, value, bad)
     for width in _WIDER:

@@ -26,7 +26,22 @@ import numpy as np
 import sympy as sp
 from scipy import integrate
 
+from symflow.errors import ParameterError
+
 __all__ = ["numeric_expectation", "numeric_entropy"]
+
+
+def _values(flow, params: dict, what: str) -> dict[str, float]:
+    """The parameter values as floats, refusing a flow parameter that has none."""
+    values = {k: float(v) for k, v in params.items()}
+    missing = [p.name for p in flow.parameters if p.name not in values]
+    if missing:
+        example = ", ".join(f"{name}=0.5" for name in missing)
+        raise ParameterError(
+            f"{what} of {flow!r} is computed for numbers: give a value for "
+            f"{', '.join(missing)} as a keyword, e.g. ({example})."
+        )
+    return values
 
 
 def _samples(flow, values: dict[str, float], n: int = 20_000) -> np.ndarray:
@@ -128,7 +143,7 @@ def _integral(f, lo, hi, points) -> float:
 
 def numeric_expectation(flow, h: sp.Expr, x, **params: float) -> tuple[float, float, float]:
     """(E h(X), ∫ h⁺ p, ∫ h⁻ p) by quadrature; the parts are inf when they diverge."""
-    values = {k: float(v) for k, v in params.items()}
+    values = _values(flow, params, f"E[{h}]")
     subs = {p: values[p.name] for p in flow.parameters}
     args = [x] if x is not None else []
     g = sp.lambdify(args, h.xreplace(subs), modules=["math", "scipy"])
@@ -175,7 +190,7 @@ def numeric_expectation(flow, h: sp.Expr, x, **params: float) -> tuple[float, fl
 
 def numeric_entropy(flow, **params: float) -> float:
     """−∫ p log p by quadrature."""
-    values = {k: float(v) for k, v in params.items()}
+    values = _values(flow, params, "The entropy")
     pdf = _density(flow, values)
     lo, hi, points = _points(flow, values)
 
@@ -189,8 +204,6 @@ def numeric_entropy(flow, **params: float) -> float:
 def numeric_quantile(flow, u) -> sp.Expr:
     """F_X⁻¹(u) by root finding on the integrated compiled density (a Float)."""
     from scipy import optimize
-
-    from symflow.errors import ParameterError
 
     try:
         target = float(u)

@@ -177,6 +177,8 @@ class _Forward:
                 return None
             log_det += mpmath.log(abs(det))
             jac = rows if jac is None else _product(rows, jac)
+        if jac is None:  # no layers: f is the identity
+            jac = [[mpmath.mpf(int(i == k)) for k in range(self.d)] for i in range(self.d)]
         return x, jac, log_det
 
     def log_density(self, z: tuple, log_det) -> mpmath.mpf | None:

@@ -223,6 +223,19 @@ def _():
     return sf.Mixture([(sp.Rational(1, 2), sf.Normal(0, 1)), (sp.Rational(1, 3), sf.Normal(1, 1))])
 
 
+@bad("mixture-symbolic-weights-sum", r"must sum to 1 for every value of their symbols")
+def _():
+    w = sp.Symbol("w", positive=True)
+    return sf.Mixture([(w, sf.Normal(0, 1)), (1, sf.Normal(1, 1))])
+
+
+@bad("kernel-mixture-weight-outside", r"at w = 1.5: its weight 2 = 1 - w must be positive")
+def _():
+    w = sp.Symbol("w", positive=True)
+    mix = sf.Mixture([(w, sf.Normal(0, 1)), (1 - w, sf.Normal(1, 1))])
+    return _flow(mix, sp.exp(z)).compile().log_prob(np.ones(2), w=1.5)
+
+
 @bad("truncated-empty", r"empty|mass|probability|interval|a < b|lower")
 def _():
     return sf.Truncated(sf.Normal(0, 1), 2, 1)

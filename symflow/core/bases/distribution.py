@@ -404,6 +404,54 @@ class Distribution:
         """Points inside the support where p_Z is not smooth (quadrature splits there)."""
         return ()
 
+    # -- the parameter domain ---------------------------------------------------------------
+    def conditions(self) -> tuple[tuple[str, sp.Expr], ...]:
+        """The conditions e(θ) > 0 under which p_Z(z; θ) is a distribution, each with its
+        name: here the positive parameters that depend on parameter symbols.
+
+        Examples
+        --------
+        >>> import sympy as sp
+        >>> import symflow as sf
+        >>> s = sp.Symbol("s", real=True)
+        >>> sf.Normal(0, s - 1).conditions()
+        (('sigma', s - 1),)
+        """
+        return tuple(
+            (name, self._params[name])
+            for name in self.positive_params
+            if self._params[name].free_symbols
+        )
+
+    def check_values(self, values: Mapping[str, float]) -> None:
+        """Raise ParameterError unless every condition e(θ) > 0 of :meth:`conditions` holds
+        at the parameter values ``values`` (symbol name -> number); a NaN value passes
+        (kernels give NaN for it), and so does a condition whose symbols have no value.
+
+        Examples
+        --------
+        >>> import sympy as sp
+        >>> import symflow as sf
+        >>> s = sp.Symbol("s", real=True)
+        >>> sf.Normal(0, s - 1).check_values({"s": 0.5})  # doctest: +NORMALIZE_WHITESPACE
+        Traceback (most recent call last):
+        ...
+        symflow.errors.ParameterError: Normal(0, s - 1) is no distribution at s = 0.5: its
+        sigma = s - 1 must be positive, and is -0.5 there.
+        """
+        for name, expr in self.conditions():
+            symbols = sorted(expr.free_symbols, key=str)
+            if not all(sym.name in values for sym in symbols):
+                continue
+            subs = {sym: values[sym.name] for sym in symbols}
+            value = float(expr.xreplace(subs))
+            if not value > 0 and value == value:
+                given = ", ".join(f"{sym} = {float(v)!r}" for sym, v in subs.items())
+                raise ParameterError(
+                    f"{self!r} is no distribution at {given}: its {name} = {expr} must be "
+                    f"positive, and is {value!r} there."
+                )
+
     # -- fitting ------------------------------------------------------------------------
     def score(self, z: sp.Symbol) -> dict[sp.Symbol, sp.Expr]:
         """∂ log p_Z(z) / ∂θ for each free parameter symbol θ (what fitting differentiates).

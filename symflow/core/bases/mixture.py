@@ -9,15 +9,44 @@ import sympy as sp
 
 from symflow.core.bases.distribution import Distribution, as_exact
 from symflow.core.bases.functions import LogSumExp
+from symflow.core.budget import attempt
+from symflow.core.constants import sign_of_constant
+from symflow.core.continuity import assumptions_phrase, sign_under_assumptions
 from symflow.errors import ParameterError
 
 __all__ = ["Mixture"]
+
+
+def _check_sum(weights: list[sp.Expr]) -> None:
+    """Refuse weights whose sum is not identically 1 (for every value of their symbols)."""
+    total = sp.Add(*weights)
+    if not total.free_symbols:
+        total = sp.nsimplify(total)
+    if sp.expand(total - 1) == 0:
+        return
+    if attempt(lambda: sp.simplify(total - 1) == 0, 5.0, False):
+        return
+    listed = ", ".join(str(w) for w in weights)
+    if not total.free_symbols:
+        raise ParameterError(
+            f"Mixture weights must sum to 1; they sum to {total} (weights {listed})."
+        )
+    raise ParameterError(
+        f"Mixture weights must sum to 1 for every value of their symbols; they sum to "
+        f"{sp.factor(total)} (weights {listed}). Write the last weight as 1 minus the others, "
+        f"e.g. [(w, base1), (1 - w, base2)]."
+    )
 
 
 class Mixture(Distribution):
     """Mixture([(w_1, p_1), ..., (w_k, p_k)]): p(z) = Σ_i w_i p_i(z), with weights w_i > 0
     summing to 1; the support is the union of the components' supports, and
     log p(z) = logsumexp_i(log w_i + log p_i(z)).
+
+    Weights may be expressions in parameter symbols that sum to 1 for every value of
+    them, such as w and 1 − w; none may be provably zero or negative. Their domain, each
+    weight in (0, 1), is stated by :meth:`conditions` and checked wherever values are
+    given (kernels, sampling, fitting).
 
     Examples
     --------
@@ -77,19 +106,21 @@ class Mixture(Distribution):
                     f"Mixture component {i} must be a univariate base distribution such as "
                     f"Normal(0, 1); got {base!r}."
                 )
-            if w.is_positive is not True:
+            if not w.free_symbols and sign_of_constant(w) != 1:
                 raise ParameterError(
                     f"Mixture weight {i} must be positive; got {w}. Drop components of "
                     f"weight 0 and give numbers > 0."
                 )
+            if w.free_symbols and sign_under_assumptions(w) in (0, -1):
+                raise ParameterError(
+                    f"Mixture weight {i} = {w} is never positive under "
+                    f"{assumptions_phrase(w.free_symbols)}; a weight must lie in (0, 1). "
+                    f"Declare its symbols so that it can be, e.g. (w, base1), (1 - w, base2) "
+                    f"with w = Symbol('w', positive=True)."
+                )
             weights.append(w)
             parts.append(base)
-        total = sp.nsimplify(sp.Add(*weights))
-        if sp.simplify(total - 1) != 0:
-            raise ParameterError(
-                f"Mixture weights must sum to 1; they sum to {total} "
-                f"(weights {', '.join(str(w) for w in weights)})."
-            )
+        _check_sum(weights)
         self.weights = tuple(weights)
         self.parts = tuple(parts)
         params: dict[str, sp.Expr] = {}
@@ -261,6 +292,50 @@ class Mixture(Distribution):
             points.extend(e for e in (base.support.inf, base.support.sup) if e.is_finite)
         return tuple(dict.fromkeys(p for p in points if p not in (whole.inf, whole.sup)))
 
+    # -- the parameter domain ---------------------------------------------------------
+    def conditions(self) -> tuple[tuple[str, sp.Expr], ...]:
+        """Each weight that depends on parameter symbols is positive (so, as the weights
+        sum to 1, in (0, 1)), and so is each component's positive parameter.
+
+        Examples
+        --------
+        >>> import symflow as sf
+        >>> w, s = sp.Symbol("w", positive=True), sp.Symbol("s", positive=True)
+        >>> Mixture([(w, sf.Normal(0, s)), (1 - w, sf.Normal(2, 1))]).conditions()
+        (('weight 1', w), ('weight 2', 1 - w), ('component 1 sigma', s))
+        """
+        out = [(f"weight {i}", w) for i, w in enumerate(self.weights, start=1) if w.free_symbols]
+        for i, base in enumerate(self.parts, start=1):
+            out.extend((f"component {i} {name}", e) for name, e in base.conditions())
+        return tuple(out)
+
+    def weight_numbers(self, values: Mapping[str, float] | None = None) -> list[float]:
+        """The weights w_i as floats, parameter symbols taken from ``values`` (name ->
+        number), after checking that they lie in (0, 1).
+
+        Examples
+        --------
+        >>> import symflow as sf
+        >>> w = sp.Symbol("w", positive=True)
+        >>> M = Mixture([(w, sf.Normal(0, 1)), (1 - w, sf.Normal(2, 1))])
+        >>> M.weight_numbers({"w": 0.25})
+        [0.25, 0.75]
+        >>> M.weight_numbers({"w": 1.5})  # doctest: +NORMALIZE_WHITESPACE
+        Traceback (most recent call last):
+        ...
+        symflow.errors.ParameterError: Mixture([(w, Normal(0, 1)), (1 - w, Normal(2, 1))]) is no
+        distribution at w = 1.5: its weight 2 = 1 - w must be positive, and is -0.5 there.
+        """
+        values = dict(values or {})
+        symbols = set().union(*(w.free_symbols for w in self.weights))
+        missing = sorted(s.name for s in symbols if s.name not in values)
+        if missing:
+            raise ParameterError(f"{self!r}: give a value for {', '.join(missing)}.")
+        self.check_values(values)
+        return [
+            float(w.xreplace({s: values[s.name] for s in w.free_symbols})) for w in self.weights
+        ]
+
     # -- numbers ----------------------------------------------------------------------
     def sample(self, n: int, rng: Any, values: Mapping[str, float] | None = None) -> Any:
         """n draws: component i chosen with probability w_i, then z ~ p_i.
@@ -279,7 +354,7 @@ class Mixture(Distribution):
         import numpy as np
 
         n = int(n)
-        weights = np.array([float(w) for w in self.weights])
+        weights = np.array(self.weight_numbers(values))
         which = rng.choice(len(self.parts), size=n, p=weights / weights.sum())
         out = np.empty(n)
         for i, base in enumerate(self.parts):
@@ -302,8 +377,8 @@ class Mixture(Distribution):
         import numpy as np
         from scipy import stats
 
+        weights = self.weight_numbers(values)
         twins = [b.scipy(values) for b in self.parts]
-        weights = [float(w) for w in self.weights]
         lo = min(float(t.support()[0]) for t in twins)
         hi = max(float(t.support()[1]) for t in twins)
         parts = self
