@@ -657,13 +657,45 @@ def dist_latex(base: Any) -> str:
     >>> from symflow.core.distributions import Normal
     >>> dist_latex(Normal(0, 1))
     '\\mathrm{Normal}\\left(0, 1\\right)'
+
+    A mixture is the weighted sum of its components, a truncation names its interval:
+
+    >>> import sympy as sp
+    >>> from symflow.core.distributions import Mixture, Truncated
+    >>> w = sp.Symbol("w", positive=True)
+    >>> print(dist_latex(Mixture([(w, Normal(-2, 1)), (1 - w, Normal(2, 1))])))
+    w\,\mathrm{Normal}\left(-2, 1\right) + \left(1 - w\right)\,\mathrm{Normal}\left(2, 1\right)
+    >>> print(dist_latex(Truncated(Normal(0, 1), 0, sp.oo)))
+    \mathrm{Normal}\left(0, 1\right) \text{ truncated to } \left(0, \infty\right)
     """
+    from symflow.core.bases.mixture import Mixture
+    from symflow.core.bases.truncated import Truncated
+
     components = getattr(base, "components", None)
     if components is not None:
         return r" \otimes ".join(dist_latex(c) for c in components)
+    if isinstance(base, Mixture):
+        return " + ".join(
+            rf"{_factor_latex(w)}\,"
+            + (
+                rf"\left[{dist_latex(part)}\right]"
+                if isinstance(part, Mixture | Truncated)
+                else dist_latex(part)
+            )
+            for w, part in zip(base.weights, base.parts, strict=True)
+        )
+    if isinstance(base, Truncated):
+        interval = sp.latex(sp.Interval.open(base.params["a"], base.params["b"]))
+        return rf"{dist_latex(base.base)} \text{{ truncated to }} {interval}"
     params = getattr(base, "params", {}) or {}
     args = ", ".join(sp.latex(v) for v in params.values())
     return rf"\mathrm{{{base.name}}}\left({args}\right)"
+
+
+def _factor_latex(w: sp.Expr) -> str:
+    """A weight printed as a factor: in parentheses when it is a sum (1 − w)."""
+    text = sp.latex(w)
+    return rf"\left({text}\right)" if isinstance(w, sp.Add) else text
 
 
 def dist_text(base: Any) -> str:

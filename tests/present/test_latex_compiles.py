@@ -117,6 +117,11 @@ def _example_flows():
         ),
         "levy": sf.Flow(sf.Normal(0, 1), [sf.Transform(1 / z**2, z)]),
     }
+    w = sp.Symbol("w", positive=True)
+    out["mixture"] = sf.Flow(
+        sf.Mixture([(w, sf.Normal(-2, 1)), (1 - w, sf.Truncated(sf.Normal(0, 1), 0, sp.oo))]),
+        [sf.Transform(sp.exp(z), z)],
+    )
     z1, z2 = sp.symbols("z1 z2", real=True)
     out["linear_2d"] = sf.Flow(
         sf.Independent(sf.Normal(0, 1), sf.Normal(0, 1)),
@@ -163,3 +168,15 @@ def test_family_names_compile(tmp_path):
     lines.append(f"${Family('LogNormal', {'mu': mu, 'sigma': sigma, 'loc': 1}).latex()}$")
     lines.append(f"${Family('Beta', {'a': 2, 'b': 3, 'loc': -1, 'scale': 4}).latex()}$")
     compile_tex(_WRAP % "\n".join(lines), tmp_path)
+
+
+def test_a_mixture_base_reads_as_its_weighted_sum():
+    """Z ~ w N(-2, 1) + (1 - w) [N(0, 1) truncated to (0, oo)], not a flat list of its
+    weights and component parameters."""
+    text = EXAMPLES["mixture"].derivation().latex()
+    assert (
+        r"Z \sim w\,\mathrm{Normal}\left(-2, 1\right) + \left(1 - w\right)\,"
+        r"\left[\mathrm{Normal}\left(0, 1\right) \text{ truncated to } "
+        r"\left(0, \infty\right)\right]" in text
+    )
+    assert r"\mathrm{Mixture}" not in text
