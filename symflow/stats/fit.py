@@ -47,6 +47,7 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
+from symflow.core.adjoint import kinked_parameters, off_jumps
 from symflow.core.budget import attempt
 from symflow.core.intervals import as_intervals, describe_set
 from symflow.core.program import Assignment
@@ -108,7 +109,9 @@ class _Derivatives:
             da = self._implicit(atom, theta)
             if da != 0:
                 out += sp.diff(e, w) * da
-        return out.xreplace({w: a for a, w in stand_in.items()})
+        # derivatives almost everywhere: the jumps of sign(u) and Heaviside(u) at u = 0
+        # (DiracDelta terms) are dropped, as the log-likelihood is not differentiable there
+        return off_jumps(out).xreplace({w: a for a, w in stand_in.items()})
 
     def _implicit(self, atom, theta: sp.Symbol) -> sp.Expr:
         """dz/dθ for z = h(y), f(z; θ) = y: (dy/dθ − ∂f/∂θ) / ∂f/∂z at z."""
@@ -501,6 +504,12 @@ def fit_flow(
     gradient_norm = float(np.max(np.abs(terms(eta_hat)[1])))
     if not (math.isfinite(terms(eta_hat)[0]) and gradient_norm <= tol) and np.ptp(arr) == 0:
         raise _no_maximum(flow, arr, names, free)
+    candidates = [
+        a for a, j in enumerate(free) if symbols[j] in kinked_parameters(program.paths, symbols)
+    ]
+    held: dict[int, tuple[float, float] | None] = {}
+    if candidates:
+        eta_hat, held = _kinks(terms, candidates, eta_hat, tol, maxiter)
     edge = support_edge(terms, evaluate, theta_of, free, kinds, eta_hat, tol)
     constrained = None
     if edge is not None and len(free) > 1:
@@ -516,7 +525,7 @@ def fit_flow(
     if constrained is not None and edge is not None:  # the parameters the edge fixes
         moving = {s.name for s in flow.program.support.free_symbols}
         blocked = sorted(set(blocked) | {a for a, j in enumerate(free) if names[j] in moving})
-    inner = [a for a in range(len(free)) if edge is None or a not in blocked]
+    inner = [a for a in range(len(free)) if (edge is None or a not in blocked) and a not in held]
     if edge is not None and inner:  # Newton on the coordinates the edge leaves free
         on_edge = eta_hat.copy()
 
@@ -590,6 +599,13 @@ def fit_flow(
             f"(x = {float(arr[point])!r}) outside the support, so the log-likelihood is not "
             f"differentiable there and {which} {'have' if len(blocked) > 1 else 'has'} no "
             f"standard error from the observed information"
+        )
+    if held:
+        message = (message + "; " if message else "") + kink_message(
+            {
+                names[free[a]]: (theta_hat[free[a]], sides, kinds[free[a]])
+                for a, sides in held.items()
+            }
         )
     nit = int(getattr(res, "nit", 0)) + polished
     info = -hess[np.ix_([free[a] for a in inner], [free[a] for a in inner])]
@@ -745,6 +761,164 @@ def support_edge(terms, evaluate, theta_of, free, kinds, eta: np.ndarray, tol: f
     return (eta, theta, blocked, point) if blocked else None
 
 
+def _one_sided(gradient, eta: np.ndarray, a: int) -> tuple[float, float] | None:
+    """The derivative of the objective in coordinate ``a`` one float below and one
+    float above η_a (the left and right derivatives at a kink), or None."""
+    below = gradient(_coordinates(eta, a, np.nextafter(eta[a], -math.inf)))
+    above = gradient(_coordinates(eta, a, np.nextafter(eta[a], math.inf)))
+    if below is None or above is None:
+        return None
+    return float(below[a]), float(above[a])
+
+
+def kink_bisect(gradient, eta: np.ndarray, a: int, tol: float):
+    """The minimum of the objective along coordinate ``a`` from η, found by bisection on
+    the sign of its derivative: where the derivative of a piecewise-smooth objective
+    changes sign (a median: the slope of Σ|xᵢ − μ| jumps at each data point, and its
+    curvature is 0 between them, so Newton steps have no scale).
+
+    ``gradient(η)`` is the objective's gradient (or None where it is not finite). From η
+    the coordinate moves downhill in steps growing 4-fold until the derivative changes
+    sign, then bisects to adjacent floats; of those two it keeps the one where the
+    derivative jumps (the data point itself, where |u| = 0 is exact).
+
+    Returns (η, (left, right) derivatives there), or None when no sign change is
+    within reach (the objective decreases to the edge of its domain).
+
+    Examples
+    --------
+    >>> xs = np.array([0.3, 1.0, 4.0])  # Σ|xᵢ − μ| is least at the median
+    >>> slope = lambda e: np.array([np.sign(e[0] - xs).sum()])
+    >>> found, (left, right) = kink_bisect(slope, np.array([-2.0]), 0, 1e-10)
+    >>> float(found[0]), left, right
+    (1.0, -1.0, 1.0)
+    """
+    g = gradient(eta)
+    if g is None or g[a] == 0:
+        return None
+    down = -math.copysign(1.0, g[a])
+    lo, hi = float(eta[a]), None
+    step = 1e-9 * max(1.0, abs(lo))
+    for _ in range(200):
+        probe = lo + down * step
+        gp = gradient(_coordinates(eta, a, probe))
+        if gp is None or not math.isfinite(probe):
+            return None
+        if gp[a] * g[a] <= 0:
+            hi = probe
+            break
+        lo, step = probe, step * 4.0
+    if hi is None:
+        return None
+    for _ in range(2200):  # lo: the derivative has g's sign; hi: the other, or 0
+        middle = 0.5 * (lo + hi)
+        if middle in (lo, hi):
+            break
+        gm = gradient(_coordinates(eta, a, middle))
+        if gm is None:
+            return None
+        if gm[a] * g[a] > 0:
+            lo = middle
+        else:
+            hi = middle
+    ends = []
+    for point, beyond in ((lo, np.nextafter(lo, lo - down)), (hi, np.nextafter(hi, hi + down))):
+        here, there = gradient(_coordinates(eta, a, point)), gradient(_coordinates(eta, a, beyond))
+        ends.append(abs(there[a] - here[a]) if here is not None and there is not None else -1.0)
+    eta = _coordinates(eta, a, lo if ends[0] > ends[1] else hi)
+    sides = _one_sided(gradient, eta, a)
+    return None if sides is None else (eta, sides)
+
+
+def is_kink(sides: tuple[float, float] | None, tol: float) -> bool:
+    """Whether the left and right derivatives of a minimised objective (−ℓ/n) make a
+    minimum at a kink: left ≤ 0 ≤ right, and they differ by more than ``tol``."""
+    if sides is None:
+        return False
+    left, right = sides
+    return left <= 0.0 <= right and right - left > tol
+
+
+def kink_maximum(gradient, curvature, polish, candidates, eta: np.ndarray, tol: float):
+    """The maximum of a log-likelihood that is piecewise smooth in the coordinates
+    ``candidates`` (:func:`symflow.core.adjoint.kinked_parameters`): each is moved by
+    :func:`kink_bisect` to where its one-sided derivatives change sign, the others are
+    maximised with those held (``polish(η, inner coordinates)``), and again, until no
+    kink moves.
+
+    ``gradient(η)`` and ``curvature(η, a)`` (the second derivative in coordinate a) are
+    those of the minimised objective −ℓ/n. Returns (η, held) where ``held`` maps each
+    coordinate held at a kink to its (left, right) derivatives, or to None where the
+    objective is flat in it (zero slope and zero curvature: the maximum is not unique,
+    as for the median of an even number of points).
+    """
+    held: dict[int, tuple[float, float] | None] = {}
+    for _ in range(50):
+        before = eta.copy()
+        for a in candidates:
+            g = gradient(eta)
+            if g is None:
+                return eta, held
+            sides = _one_sided(gradient, eta, a)
+            if abs(g[a]) <= tol:  # at a kink (sign(0) = 0 at an exact median), or flat
+                if is_kink(sides, tol):
+                    held[a] = sides
+                elif curvature(eta, a) == 0.0:
+                    held[a] = None
+                else:
+                    held.pop(a, None)
+                continue
+            if not is_kink(sides, tol):
+                found = kink_bisect(gradient, eta, a, tol)
+                if found is None:
+                    held.pop(a, None)
+                    continue
+                eta, sides = found
+            if is_kink(sides, tol):
+                held[a] = sides
+            else:
+                held.pop(a, None)
+        inner = [b for b in range(eta.size) if b not in held]
+        if inner:
+            eta = polish(eta, inner)
+        if np.array_equal(before, eta):
+            break
+    return eta, held
+
+
+def kink_message(held: dict[str, tuple[float, tuple[float, float] | None, int]]) -> str:
+    """What the result says of parameters held at a kink (name → (value, the one-sided
+    derivatives of −ℓ/n there, or None where ℓ is flat, and the parameter's kind))."""
+    parts = []
+    at_kink = {k: v for k, v in held.items() if v[1] is not None}
+    flat = [k for k, v in held.items() if v[1] is None]
+    if at_kink:
+        slopes = ", ".join(
+            f"{name} = {float(value)!r} (slopes {-sides[0]:+.3g} on the left, {-sides[1]:+.3g} on the "
+            f"right{', in log scale' if kind else ''})"
+            for name, (value, sides, kind) in at_kink.items()
+        )
+        which = ", ".join(at_kink)
+        parts.append(
+            f"the log-likelihood is piecewise smooth in {which} and its maximum lies at a kink, "
+            f"where the one-sided slopes of the mean log-likelihood change sign: {slopes}, "
+            f"as a sample median or quantile does; it is not differentiable there and its "
+            f"curvature in {which} is 0, so {which} "
+            f"{'have' if len(at_kink) > 1 else 'has'} no standard error from the observed "
+            f"information (NaN)"
+        )
+    if flat:
+        which = ", ".join(flat)
+        parts.append(
+            f"the log-likelihood is flat in {which} at the estimate (zero slope and zero "
+            f"curvature): every value in an interval between two kinks gives the same "
+            f"maximum (as any median of an even number of points does), so {which} "
+            f"{'are' if len(flat) > 1 else 'is'} not unique and {'have' if len(flat) > 1 else 'has'} "
+            f"no standard error (NaN)"
+        )
+    return "; ".join(parts)
+
+
 def support_constraints(flow, symbols, arr: np.ndarray, theta_of) -> list:
     """The conditions g(η) ≥ 0 that keep every data point inside an interval support
     whose ends depend on the parameters: min xᵢ − lo(θ) and hi(θ) − max xᵢ, each
@@ -785,6 +959,43 @@ def maximise_inside(terms, conditions, eta: np.ndarray, maxiter: int):
             constraints=[{"type": "ineq", "fun": lambda e, c=c: c(e) - 1e-13} for c in conditions],
             options={"maxiter": maxiter, "ftol": 1e-15},
         )
+
+
+def _kinks(terms, candidates: list[int], eta: np.ndarray, tol: float, maxiter: int):
+    """:func:`kink_maximum` on the few-parameter objective ``terms`` (−ℓ/n, its gradient
+    and Hessian in η): the coordinates left free are maximised by the exact trust region
+    and polished by Newton steps."""
+    from scipy import optimize
+
+    def gradient(e: np.ndarray):
+        value, g, _ = terms(e)
+        return g if math.isfinite(value) else None
+
+    def polish(e: np.ndarray, inner: list[int]) -> np.ndarray:
+        def inner_terms(v: np.ndarray):
+            value, g, h = terms(_coordinates(e, inner, v))
+            return value, g[inner], h[np.ix_(inner, inner)]
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            res = optimize.minimize(
+                lambda v: inner_terms(v)[0],
+                e[inner],
+                jac=lambda v: inner_terms(v)[1],
+                hess=lambda v: inner_terms(v)[2],
+                method="trust-exact",
+                options={"gtol": max(tol, 1e-7), "maxiter": maxiter},
+            )
+        start = res.x if res.fun <= inner_terms(e[inner])[0] else e[inner]
+        return _coordinates(e, inner, _polish(inner_terms, np.asarray(start, dtype=float))[0])
+
+    return kink_maximum(gradient, lambda e, a: terms(e)[2][a, a], polish, candidates, eta, tol)
+
+
+def _coordinates(eta: np.ndarray, where: list[int], values: np.ndarray) -> np.ndarray:
+    out = eta.copy()
+    out[where] = values
+    return out
 
 
 def _polish(terms, eta: np.ndarray, steps: int = 20) -> tuple[np.ndarray, int]:
