@@ -894,8 +894,8 @@ def kink_message(held: dict[str, tuple[float, tuple[float, float] | None, int]])
     flat = [k for k, v in held.items() if v[1] is None]
     if at_kink:
         slopes = ", ".join(
-            f"{name} = {float(value)!r} (slopes {-sides[0]:+.3g} on the left, {-sides[1]:+.3g} on the "
-            f"right{', in log scale' if kind else ''})"
+            f"{name} = {float(value)!r} (slopes {-sides[0]:+.3g} on the left, "
+            f"{-sides[1]:+.3g} on the right{', in log scale' if kind else ''})"
             for name, (value, sides, kind) in at_kink.items()
         )
         which = ", ".join(at_kink)
@@ -913,8 +913,8 @@ def kink_message(held: dict[str, tuple[float, tuple[float, float] | None, int]])
             f"the log-likelihood is flat in {which} at the estimate (zero slope and zero "
             f"curvature): every value in an interval between two kinks gives the same "
             f"maximum (as any median of an even number of points does), so {which} "
-            f"{'are' if len(flat) > 1 else 'is'} not unique and {'have' if len(flat) > 1 else 'has'} "
-            f"no standard error (NaN)"
+            + ("are not unique and have" if len(flat) > 1 else "is not unique and has")
+            + " no standard error (NaN)"
         )
     return "; ".join(parts)
 
