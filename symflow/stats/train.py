@@ -79,8 +79,9 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
+from symflow.core.adjoint import kinked_parameters
 from symflow.errors import ParameterError
-from symflow.stats.fit import NEWTON_GAIN, newton_gain, ridge_message
+from symflow.stats.fit import NEWTON_GAIN, kink_message, newton_gain, ridge_message
 
 __all__ = [
     "TrainResult",
@@ -797,6 +798,11 @@ def train_flow(
         eta = best["eta"]
     elif method == "trust-exact" or (method == "trust-krylov" and exact):
         eta = _polish(objective, hess_once, eta)
+    kinked = kinked_parameters(program.paths, symbols)
+    candidates = [a for a, j in enumerate(free) if symbols[j] in kinked]
+    held: dict[int, tuple[float, float] | None] = {}
+    if valid is None and candidates:
+        eta, held = _kinks(objective, hess, hessp, candidates, eta, tol, maxiter, exact)
     theta = theta_of(eta)
     edge = None
     if valid is None and train.array is not None and set(symbols) & program.support.free_symbols:
@@ -825,7 +831,7 @@ def train_flow(
                 eta[inner],
             )
             eta, theta = _put(eta, inner, polished), inner_theta(polished)
-    inner = np.array([a for a in range(free.size) if a not in blocked], dtype=int)
+    inner = np.array([a for a in range(free.size) if a not in blocked and a not in held], dtype=int)
     value, grad, bad = train.value_grad(theta)
     _, g_eta = chain(theta, grad)
     gnorm = float(np.max(np.abs(g_eta[inner] / n), initial=0.0))
@@ -923,6 +929,10 @@ def train_flow(
                 if method == "adam"
                 else "(raise maxiter, or start from other init values)"
             )
+        )
+    if held:
+        message = (message + "; " if message else "") + kink_message(
+            {names[free[a]]: (theta[free[a]], sides, kinds[free[a]]) for a, sides in held.items()}
         )
     names_free = tuple(names[j] for j in free)
     cov = np.full((free.size, free.size), np.nan)
@@ -1114,6 +1124,45 @@ def _edge_maximum(flow, symbols, train, objective, theta_of, free, kinds, eta, t
         if point >= 0:
             return eta, theta, blocked, point
     return eta, theta, blocked, None
+
+
+def _kinks(objective, hess, hessp, candidates, eta, tol, maxiter, exact):
+    """:func:`symflow.stats.fit.kink_maximum` on the training objective (−ℓ/n and its
+    gradient in η): the coordinates left free are maximised by L-BFGS-B, then by Newton
+    steps while the exact Hessian is affordable (``exact``)."""
+    from scipy import optimize
+
+    from symflow.stats.fit import kink_maximum
+
+    def gradient(e: np.ndarray):
+        value, g = objective(e)
+        return None if value >= _WALL else g
+
+    def curvature(e: np.ndarray, a: int) -> float:
+        unit = np.zeros(e.size)
+        unit[a] = 1.0
+        return float(hessp(e, unit)[a])
+
+    def polish(e: np.ndarray, inner: list[int]) -> np.ndarray:
+        def inner_objective(v: np.ndarray):
+            value, g = objective(_put(e, inner, v))
+            return value, g[inner]
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            res = optimize.minimize(
+                inner_objective,
+                e[inner],
+                jac=True,
+                method="L-BFGS-B",
+                options={"gtol": tol, "ftol": 0.0, "maxiter": maxiter},
+            )
+        v = res.x if res.fun <= inner_objective(e[inner])[0] else e[inner]
+        if exact:
+            v = _polish(inner_objective, lambda w: hess(_put(e, inner, w))[np.ix_(inner, inner)], v)
+        return _put(e, inner, v)
+
+    return kink_maximum(gradient, curvature, polish, candidates, eta, tol)
 
 
 def _polish(objective, hess, eta: np.ndarray, steps: int = 6) -> np.ndarray:
