@@ -839,19 +839,99 @@ def is_kink(sides: tuple[float, float] | None, tol: float) -> bool:
     return left <= 0.0 <= right and right - left > tol
 
 
-def kink_maximum(gradient, curvature, polish, candidates, eta: np.ndarray, tol: float):
+def kink_maximum(objective, curvature, polish, candidates, eta: np.ndarray, tol: float):
     """The maximum of a log-likelihood that is piecewise smooth in the coordinates
-    ``candidates`` (:func:`symflow.core.adjoint.kinked_parameters`): each is moved by
-    :func:`kink_bisect` to where its one-sided derivatives change sign, the others are
-    maximised with those held (``polish(η, inner coordinates)``), and again, until no
-    kink moves.
+    ``candidates`` (:func:`symflow.core.adjoint.kinked_parameters`).
 
-    ``gradient(η)`` and ``curvature(η, a)`` (the second derivative in coordinate a) are
-    those of the minimised objective −ℓ/n. Returns (η, held) where ``held`` maps each
-    coordinate held at a kink to its (left, right) derivatives, or to None where the
-    objective is flat in it (zero slope and zero curvature: the maximum is not unique,
-    as for the median of an even number of points).
+    Each candidate is moved by :func:`kink_bisect` to where its one-sided derivatives
+    change sign, the others are maximised with those held (``polish(η, inner
+    coordinates)``), and again, until no kink moves. Between two kinks the profile
+    likelihood (the others maximised) is convex in a parameter in which the
+    log-likelihood is linear (a location of the asymmetric Laplace), so it can have a
+    local maximum at every kink; the kinks next to the one found (the nearest points
+    where the derivative jumps) are then compared, and the search moves to a better one
+    while there is one.
+
+    ``objective(η)`` gives the minimised −ℓ/n and its gradient (None for a point where
+    it is not finite); ``curvature(η, a)`` its second derivative in coordinate a.
+    Returns (η, held) where ``held`` maps each coordinate held at a kink to its (left,
+    right) derivatives, or to None where the objective is flat in it (zero slope and
+    zero curvature: the maximum is not unique, as for the median of an even number of
+    points).
     """
+
+    def gradient(e: np.ndarray):
+        out = objective(e)
+        return None if out is None else out[1]
+
+    eta, held = _coordinate_kinks(gradient, curvature, polish, candidates, eta, tol)
+    for _ in range(50):  # hill-climbing over neighbouring kinks
+        now = objective(eta)
+        if now is None:
+            break
+        better = None
+        for a, sides in held.items():
+            if sides is None:
+                continue
+            for direction in (-1.0, 1.0):
+                near = _next_kink(gradient, eta, a, direction, abs(sides[1] - sides[0]))
+                if near is None:
+                    continue
+                inner = [b for b in range(eta.size) if b not in held]
+                start = polish(near, inner) if inner else near
+                moved, moved_held = _coordinate_kinks(
+                    gradient, curvature, polish, candidates, start, tol
+                )
+                there = objective(moved)
+                if there is not None and there[0] < now[0] - 1e-13 * max(1.0, abs(now[0])):
+                    better = (moved, moved_held)
+                    break
+            if better:
+                break
+        if better is None:
+            break
+        eta, held = better
+    return eta, held
+
+
+def _next_kink(gradient, eta: np.ndarray, a: int, direction: float, jump: float):
+    """η with coordinate ``a`` moved to the nearest point in ``direction`` where the
+    derivative jumps by more than a quarter of ``jump`` (the jump at the kink η is on),
+    found by steps growing 4-fold and bisection; None if there is none within reach."""
+    if not jump > 0:
+        return None
+    start = float(np.nextafter(eta[a], direction * math.inf))
+    g0 = gradient(_coordinates(eta, a, start))
+    if g0 is None:
+        return None
+    lo, hi, step = start, None, 1e-9 * max(1.0, abs(start))
+    for _ in range(200):
+        probe = lo + direction * step
+        gp = gradient(_coordinates(eta, a, probe))
+        if gp is None or not math.isfinite(probe):
+            return None
+        if abs(gp[a] - g0[a]) > jump / 4:
+            hi = probe
+            break
+        lo, step = probe, step * 4.0
+    if hi is None:
+        return None
+    for _ in range(2200):
+        middle = 0.5 * (lo + hi)
+        if middle in (lo, hi):
+            break
+        gm = gradient(_coordinates(eta, a, middle))
+        if gm is None:
+            return None
+        if abs(gm[a] - g0[a]) > jump / 4:
+            hi = middle
+        else:
+            lo = middle
+    return _coordinates(eta, a, hi)
+
+
+def _coordinate_kinks(gradient, curvature, polish, candidates, eta: np.ndarray, tol: float):
+    """Coordinate-wise: each candidate to its kink, then the others, until none moves."""
     held: dict[int, tuple[float, float] | None] = {}
     for _ in range(50):
         before = eta.copy()
@@ -989,7 +1069,11 @@ def _kinks(terms, candidates: list[int], eta: np.ndarray, tol: float, maxiter: i
         start = res.x if res.fun <= inner_terms(e[inner])[0] else e[inner]
         return _coordinates(e, inner, _polish(inner_terms, np.asarray(start, dtype=float))[0])
 
-    return kink_maximum(gradient, lambda e, a: terms(e)[2][a, a], polish, candidates, eta, tol)
+    def objective(e: np.ndarray):
+        value, g, _ = terms(e)
+        return (value, g) if math.isfinite(value) else None
+
+    return kink_maximum(objective, lambda e, a: terms(e)[2][a, a], polish, candidates, eta, tol)
 
 
 def _coordinates(eta: np.ndarray, where: list[int], values: np.ndarray) -> np.ndarray:

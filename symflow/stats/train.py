@@ -1134,9 +1134,9 @@ def _kinks(objective, hess, hessp, candidates, eta, tol, maxiter, exact):
 
     from symflow.stats.fit import kink_maximum
 
-    def gradient(e: np.ndarray):
+    def checked(e: np.ndarray):
         value, g = objective(e)
-        return None if value >= _WALL else g
+        return None if value >= _WALL else (value, g)
 
     def curvature(e: np.ndarray, a: int) -> float:
         unit = np.zeros(e.size)
@@ -1162,7 +1162,7 @@ def _kinks(objective, hess, hessp, candidates, eta, tol, maxiter, exact):
             v = _polish(inner_objective, lambda w: hess(_put(e, inner, w))[np.ix_(inner, inner)], v)
         return _put(e, inner, v)
 
-    return kink_maximum(gradient, curvature, polish, candidates, eta, tol)
+    return kink_maximum(checked, curvature, polish, candidates, eta, tol)
 
 
 def _polish(objective, hess, eta: np.ndarray, steps: int = 6) -> np.ndarray:
