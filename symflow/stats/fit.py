@@ -118,7 +118,7 @@ class _Derivatives:
         cls = type(atom)
         t = cls.variable
         dy = self.total(atom.args[0], theta)
-        df_theta = sp.diff(cls.forward, theta).xreplace({t: atom})
+        df_theta = off_jumps(sp.diff(cls.forward, theta)).xreplace({t: atom})
         if dy == 0 and df_theta == 0:
             return sp.Integer(0)
         return (dy - df_theta) / sp.diff(cls.forward, t).xreplace({t: atom})
@@ -701,17 +701,38 @@ def _no_maximum(flow, arr: np.ndarray, names, free) -> FitError:
 
 def _untranslatable(flow, names, fixed, exc: CompileError) -> Exception:
     """The error when the likelihood's derivatives cannot be compiled: a base whose shape
-    parameter is fitted needs the derivatives of its own density (e.g. of log Γ)."""
+    parameter is fitted needs the derivatives of its own density (e.g. of log Γ). The base
+    is named only when its own derivatives are what fails to translate; otherwise the
+    compiler's error (which names the function) stands."""
     shapes = sorted(s.name for s in flow.base.free_symbols if s.name not in fixed)
-    if not shapes:
+    if not shapes or not _base_untranslatable(flow.base, shapes):
         return exc
     example = ", ".join(f"'{name}': ..." for name in shapes)
     return FitError(
         f"Fitting {', '.join(shapes)} of the base {flow.base!r} needs derivatives of the "
-        f"base's own log-density, which use a function that cannot be compiled yet. The "
-        f"transform is not at fault: hold {', '.join(shapes)} with fixed={{{example}}}, or "
-        f"fit a flow whose base has no free shape parameter."
+        f"base's own log-density, which use a function that cannot be compiled yet ({exc}). "
+        f"The transform is not at fault: hold {', '.join(shapes)} with fixed={{{example}}}, "
+        f"or fit a flow whose base has no free shape parameter."
     )
+
+
+def _base_untranslatable(base, shapes: list[str]) -> bool:
+    """Whether the first or second derivatives (almost everywhere) of the base's
+    log-density in its parameters ``shapes`` use a function with no numba translation."""
+    from symflow.codegen.printer import KernelPrinter
+
+    variable = sp.Dummy("z", real=True)
+    symbols = [s for s in base.free_symbols if s.name in shapes]
+    printer = KernelPrinter()
+    for s, first in base.score(variable).items():
+        if s not in symbols:
+            continue
+        for expr in (first, *(sp.diff(first, t) for t in symbols)):
+            try:
+                printer.doprint(off_jumps(expr))
+            except CompileError:
+                return True
+    return False
 
 
 def support_edge(terms, evaluate, theta_of, free, kinds, eta: np.ndarray, tol: float):

@@ -151,3 +151,14 @@ def test_heaviside_translation_matches_numpy(at_zero):
         got = eval(code, {"math": math, "y": value})  # noqa: S307 (our own printed code)
         want = np.heaviside(value, h0)
         assert got == want or (math.isnan(got) and math.isnan(want))
+
+
+def test_a_compile_failure_is_blamed_on_the_base_only_when_the_base_fails():
+    """The derivatives of Laplace(mu, sigma)'s own log-density compile (sign, no
+    DiracDelta), so a failure elsewhere keeps the compiler's own message."""
+    from symflow.errors import CompileError
+    from symflow.stats.fit import _untranslatable
+
+    error = CompileError("No numba translation for the function f.")
+    X = laplace_flow("base")
+    assert _untranslatable(X, ["mu", "sigma"], {}, error) is error
