@@ -16,6 +16,10 @@ directly. The optimiser is SciPy's exact-Hessian trust region (``trust-exact``) 
 ``method="L-BFGS-B"`` uses the gradient only. Standard errors are the square roots of the
 diagonal of the inverse observed information −∇²ℓ(θ̂), in the original parameters.
 
+A log-density with kinks in a parameter (|x − μ| in a Laplace base) is differentiated
+almost everywhere (DiracDelta terms dropped); its maximum lies at a kink, where the
+slope changes sign, and is found by bisection on that sign (:func:`kink_maximum`).
+
 Default starting values: 1 for positive parameters, −1 for negative ones and 0 for the
 others; then the best point of a coarse grid around them (η ± 1.5 for constrained
 parameters, ±2 for the others, 3^P points when P ≤ 5) if it has a higher likelihood.
