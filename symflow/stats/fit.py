@@ -604,6 +604,9 @@ def fit_flow(
             f"differentiable there and {which} {'have' if len(blocked) > 1 else 'has'} no "
             f"standard error from the observed information"
         )
+    unresolved = [names[free[a]] for a in candidates if a not in held]
+    if not success and unresolved:
+        message = (message + "; " if message else "") + unresolved_message(unresolved)
     if held:
         message = (message + "; " if message else "") + kink_message(
             {
@@ -989,6 +992,20 @@ def _coordinate_kinks(gradient, curvature, polish, candidates, eta: np.ndarray, 
         if np.array_equal(before, eta):
             break
     return eta, held
+
+
+def unresolved_message(names: list[str]) -> str:
+    """Why a fit of parameters in which the log-likelihood is piecewise smooth may not
+    converge, when no kink with a sign change of the slope held them."""
+    which = ", ".join(names)
+    return (
+        f"{which} {'enter' if len(names) > 1 else 'enters'} the log-likelihood through |u|, "
+        f"sign, Max, Min, Heaviside, a Piecewise condition or the region of an inverse "
+        f"branch, so it is only piecewise smooth there, and no kink where the slope "
+        f"changes sign was found: the slope (or the log-likelihood itself, where the "
+        f"density is discontinuous at a point that moves with {which}) jumps where data "
+        f"points cross, and Newton's method does not converge across such jumps"
+    )
 
 
 def kink_message(held: dict[str, tuple[float, tuple[float, float] | None, int]]) -> str:

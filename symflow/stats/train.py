@@ -81,7 +81,13 @@ import sympy as sp
 
 from symflow.core.adjoint import kinked_parameters
 from symflow.errors import ParameterError
-from symflow.stats.fit import NEWTON_GAIN, kink_message, newton_gain, ridge_message
+from symflow.stats.fit import (
+    NEWTON_GAIN,
+    kink_message,
+    newton_gain,
+    ridge_message,
+    unresolved_message,
+)
 
 __all__ = [
     "TrainResult",
@@ -930,6 +936,9 @@ def train_flow(
                 else "(raise maxiter, or start from other init values)"
             )
         )
+    unresolved = [names[free[a]] for a in candidates if a not in held]
+    if not success and unresolved:
+        message = (message + "; " if message else "") + unresolved_message(unresolved)
     if held:
         message = (message + "; " if message else "") + kink_message(
             {names[free[a]]: (theta[free[a]], sides, kinds[free[a]]) for a, sides in held.items()}
