@@ -773,15 +773,12 @@ def support_edge(terms, evaluate, theta_of, free, kinds, eta: np.ndarray, tol: f
         if evaluate(trial)[3] < 0:
             continue  # the likelihood goes on in this coordinate
         blocked.append(a)
-        for _ in range(2200):  # bisection in θ to adjacent floats
-            middle = 0.5 * (inside + outside)
-            if middle in (inside, outside) or not math.isfinite(middle):
-                break
-            trial[j] = middle
-            if evaluate(trial)[3] < 0:
-                inside = middle
-            else:
-                outside = middle
+
+        def feasible(value: float, trial=trial, j=j) -> bool:
+            trial[j] = value
+            return bool(evaluate(trial)[3] < 0)
+
+        inside, outside = bisect_floats(inside, outside, feasible)
         theta[j] = inside
         trial[j] = outside
         point = int(evaluate(trial)[3])
@@ -799,7 +796,48 @@ def _one_sided(gradient, eta: np.ndarray, a: int) -> tuple[float, float] | None:
     return float(below[a]), float(above[a])
 
 
-def kink_bisect(gradient, eta: np.ndarray, a: int, tol: float):
+def expand_bracket(start: float, direction: float, inside) -> tuple[float, float] | None:
+    """(lo, hi): from ``start``, steps in ``direction`` growing 4-fold (the first 1e-9 of
+    its scale) until ``inside(hi)`` is False, lo being the last point where it is True;
+    None when ``inside`` gives None (no finite objective) or no such point is in reach."""
+    lo, step = start, 1e-9 * max(1.0, abs(start))
+    for _ in range(200):
+        probe = lo + direction * step
+        if not math.isfinite(probe):
+            return None
+        where = inside(probe)
+        if where is None:
+            return None
+        if not where:
+            return lo, probe
+        lo, step = probe, step * 4.0
+    return None
+
+
+def bisect_floats(lo: float, hi: float, inside) -> tuple[float, float] | None:
+    """Bisection of [lo, hi] (either order) to adjacent floats, keeping ``inside(lo)``
+    True and ``inside(hi)`` False; None when ``inside`` gives None.
+
+    Examples
+    --------
+    >>> bisect_floats(0.0, 4.0, lambda v: v * v <= 2.0)
+    (1.414213562373095, 1.4142135623730951)
+    """
+    for _ in range(2200):
+        middle = 0.5 * (lo + hi)
+        if middle in (lo, hi) or not math.isfinite(middle):
+            break
+        where = inside(middle)
+        if where is None:
+            return None
+        if where:
+            lo = middle
+        else:
+            hi = middle
+    return lo, hi
+
+
+def kink_bisect(gradient, eta: np.ndarray, a: int):
     """The minimum of the objective along coordinate ``a`` from η, found by bisection on
     the sign of its derivative: where the derivative of a piecewise-smooth objective
     changes sign (a median: the slope of Σ|xᵢ − μ| jumps at each data point, and its
@@ -817,7 +855,7 @@ def kink_bisect(gradient, eta: np.ndarray, a: int, tol: float):
     --------
     >>> xs = np.array([0.3, 1.0, 4.0])  # Σ|xᵢ − μ| is least at the median
     >>> slope = lambda e: np.array([np.sign(e[0] - xs).sum()])
-    >>> found, (left, right) = kink_bisect(slope, np.array([-2.0]), 0, 1e-10)
+    >>> found, (left, right) = kink_bisect(slope, np.array([-2.0]), 0)
     >>> float(found[0]), left, right
     (1.0, -1.0, 1.0)
     """
@@ -825,30 +863,16 @@ def kink_bisect(gradient, eta: np.ndarray, a: int, tol: float):
     if g is None or g[a] == 0:
         return None
     down = -math.copysign(1.0, g[a])
-    lo, hi = float(eta[a]), None
-    step = 1e-9 * max(1.0, abs(lo))
-    for _ in range(200):
-        probe = lo + down * step
-        gp = gradient(_coordinates(eta, a, probe))
-        if gp is None or not math.isfinite(probe):
-            return None
-        if gp[a] * g[a] <= 0:
-            hi = probe
-            break
-        lo, step = probe, step * 4.0
-    if hi is None:
+
+    def same_sign(value: float) -> bool | None:  # None: no finite objective there
+        gv = gradient(_coordinates(eta, a, value))
+        return None if gv is None else bool(gv[a] * g[a] > 0)
+
+    bracket = expand_bracket(float(eta[a]), down, same_sign)
+    bracket = bracket and bisect_floats(*bracket, same_sign)
+    if not bracket:
         return None
-    for _ in range(2200):  # lo: the derivative has g's sign; hi: the other, or 0
-        middle = 0.5 * (lo + hi)
-        if middle in (lo, hi):
-            break
-        gm = gradient(_coordinates(eta, a, middle))
-        if gm is None:
-            return None
-        if gm[a] * g[a] > 0:
-            lo = middle
-        else:
-            hi = middle
+    lo, hi = bracket
     ends = []
     for point, beyond in ((lo, np.nextafter(lo, lo - down)), (hi, np.nextafter(hi, hi + down))):
         here, there = gradient(_coordinates(eta, a, point)), gradient(_coordinates(eta, a, beyond))
@@ -932,30 +956,14 @@ def _next_kink(gradient, eta: np.ndarray, a: int, direction: float, jump: float)
     g0 = gradient(_coordinates(eta, a, start))
     if g0 is None:
         return None
-    lo, hi, step = start, None, 1e-9 * max(1.0, abs(start))
-    for _ in range(200):
-        probe = lo + direction * step
-        gp = gradient(_coordinates(eta, a, probe))
-        if gp is None or not math.isfinite(probe):
-            return None
-        if abs(gp[a] - g0[a]) > jump / 4:
-            hi = probe
-            break
-        lo, step = probe, step * 4.0
-    if hi is None:
-        return None
-    for _ in range(2200):
-        middle = 0.5 * (lo + hi)
-        if middle in (lo, hi):
-            break
-        gm = gradient(_coordinates(eta, a, middle))
-        if gm is None:
-            return None
-        if abs(gm[a] - g0[a]) > jump / 4:
-            hi = middle
-        else:
-            lo = middle
-    return _coordinates(eta, a, hi)
+
+    def before_jump(value: float) -> bool | None:
+        gv = gradient(_coordinates(eta, a, value))
+        return None if gv is None else bool(abs(gv[a] - g0[a]) <= jump / 4)
+
+    bracket = expand_bracket(start, direction, before_jump)
+    bracket = bracket and bisect_floats(*bracket, before_jump)
+    return _coordinates(eta, a, bracket[1]) if bracket else None
 
 
 def _coordinate_kinks(gradient, curvature, polish, candidates, eta: np.ndarray, tol: float):
@@ -977,7 +985,7 @@ def _coordinate_kinks(gradient, curvature, polish, candidates, eta: np.ndarray, 
                     held.pop(a, None)
                 continue
             if not is_kink(sides, tol):
-                found = kink_bisect(gradient, eta, a, tol)
+                found = kink_bisect(gradient, eta, a)
                 if found is None:
                     held.pop(a, None)
                     continue
