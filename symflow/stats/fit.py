@@ -814,9 +814,9 @@ def expand_bracket(start: float, direction: float, inside) -> tuple[float, float
     return None
 
 
-def bisect_floats(lo: float, hi: float, inside) -> tuple[float, float] | None:
-    """Bisection of [lo, hi] (either order) to adjacent floats, keeping ``inside(lo)``
-    True and ``inside(hi)`` False; None when ``inside`` gives None.
+def bisect_floats(lo: float, hi: float, inside, width: float = 0.0) -> tuple[float, float] | None:
+    """Bisection of [lo, hi] (either order) to adjacent floats (or to ``width``), keeping
+    ``inside(lo)`` True and ``inside(hi)`` False; None when ``inside`` gives None.
 
     Examples
     --------
@@ -825,7 +825,7 @@ def bisect_floats(lo: float, hi: float, inside) -> tuple[float, float] | None:
     """
     for _ in range(2200):
         middle = 0.5 * (lo + hi)
-        if middle in (lo, hi) or not math.isfinite(middle):
+        if middle in (lo, hi) or not math.isfinite(middle) or abs(hi - lo) <= width:
             break
         where = inside(middle)
         if where is None:
@@ -837,7 +837,7 @@ def bisect_floats(lo: float, hi: float, inside) -> tuple[float, float] | None:
     return lo, hi
 
 
-def kink_bisect(gradient, eta: np.ndarray, a: int):
+def kink_bisect(gradient, eta: np.ndarray, a: int, width: float = 0.0):
     """The minimum of the objective along coordinate ``a`` from η, found by bisection on
     the sign of its derivative: where the derivative of a piecewise-smooth objective
     changes sign (a median: the slope of Σ|xᵢ − μ| jumps at each data point, and its
@@ -849,7 +849,8 @@ def kink_bisect(gradient, eta: np.ndarray, a: int):
     derivative jumps (the data point itself, where |u| = 0 is exact).
 
     Returns (η, (left, right) derivatives there), or None when no sign change is
-    within reach (the objective decreases to the edge of its domain).
+    within reach (the objective decreases to the edge of its domain). With ``width``
+    the bisection stops at a bracket that narrow, and η is its end nearer the start.
 
     Examples
     --------
@@ -869,10 +870,12 @@ def kink_bisect(gradient, eta: np.ndarray, a: int):
         return None if gv is None else bool(gv[a] * g[a] > 0)
 
     bracket = expand_bracket(float(eta[a]), down, same_sign)
-    bracket = bracket and bisect_floats(*bracket, same_sign)
+    bracket = bracket and bisect_floats(*bracket, same_sign, width)
     if not bracket:
         return None
     lo, hi = bracket
+    if width:
+        return _coordinates(eta, a, lo), (math.nan, math.nan)
     ends = []
     for point, beyond in ((lo, np.nextafter(lo, lo - down)), (hi, np.nextafter(hi, hi + down))):
         here, there = gradient(_coordinates(eta, a, point)), gradient(_coordinates(eta, a, beyond))
@@ -900,9 +903,10 @@ def kink_maximum(objective, curvature, polish, candidates, eta: np.ndarray, tol:
     coordinates)``), and again, until no kink moves. Between two kinks the profile
     likelihood (the others maximised) is convex in a parameter in which the
     log-likelihood is linear (a location of the asymmetric Laplace), so it can have a
-    local maximum at every kink; the kinks next to the one found (the nearest points
-    where the derivative jumps) are then compared, and the search moves to a better one
-    while there is one.
+    local maximum at every kink, and a profile can have several maxima besides: the
+    kinks next to the one found (the nearest points where the derivative jumps) and
+    points 4, 16, … times as far along the held coordinate are searched from, and the
+    search moves to a better maximum while there is one (:func:`_better_kink`).
 
     ``objective(η)`` gives the minimised −ℓ/n and its gradient (None for a point where
     it is not finite); ``curvature(η, a)`` its second derivative in coordinate a.
@@ -917,33 +921,62 @@ def kink_maximum(objective, curvature, polish, candidates, eta: np.ndarray, tol:
         return None if out is None else out[1]
 
     eta, held = _coordinate_kinks(gradient, curvature, polish, candidates, eta, tol)
-    for _ in range(50):  # hill-climbing over neighbouring kinks
-        now = objective(eta)
-        if now is None:
-            break
-        better = None
-        for a, sides in held.items():
-            if sides is None:
-                continue
-            for direction in (-1.0, 1.0):
-                near = _next_kink(gradient, eta, a, direction, abs(sides[1] - sides[0]))
-                if near is None:
-                    continue
-                inner = [b for b in range(eta.size) if b not in held]
-                start = polish(near, inner) if inner else near
-                moved, moved_held = _coordinate_kinks(
-                    gradient, curvature, polish, candidates, start, tol
-                )
-                there = objective(moved)
-                if there is not None and there[0] < now[0] - 1e-13 * max(1.0, abs(now[0])):
-                    better = (moved, moved_held)
-                    break
-            if better:
-                break
+    for _ in range(50):  # hill-climbing over other kinks while one is better
+        better = _better_kink(objective, gradient, curvature, polish, candidates, eta, held, tol)
         if better is None:
             break
         eta, held = better
     return eta, held
+
+
+#: how far, in multiples of the distance to the next kink, other maxima are looked for
+_REACHES = tuple(4.0**k for k in range(12))
+
+
+def _better_kink(objective, gradient, curvature, polish, candidates, eta, held, tol):
+    """A maximum better than η along a held coordinate, or None.
+
+    From the kink η is on, the coordinate is moved to the next kink on either side, then
+    4, 16, … times as far; from each point (the other coordinates maximised there) a
+    rough search for a kink is made, and where it ends higher than η the full search
+    follows. The first better maximum is returned.
+    """
+    now = objective(eta)
+    if now is None:
+        return None
+    margin = 1e-13 * max(1.0, abs(now[0]))
+    inner = [b for b in range(eta.size) if b not in held]
+    for a, sides in held.items():
+        jump = abs(sides[1] - sides[0]) if sides is not None else 4.0 * tol
+        for direction in (-1.0, 1.0):
+            near = _next_kink(gradient, eta, a, direction, jump)
+            if near is None:
+                continue
+            spacing = abs(float(near[a]) - float(eta[a]))
+            for reach in _REACHES:
+                probe = _coordinates(eta, a, eta[a] + direction * spacing * reach)
+                if not math.isfinite(probe[a]):
+                    break
+                start = polish(probe, inner) if inner else probe
+                if gradient(start) is None:
+                    break
+                # a rough look first (two rounds, the kink to a thousandth of the
+                # spacing): the full search only where it promises a better maximum
+                rough = start
+                for _ in range(2):
+                    found = kink_bisect(gradient, rough, a, 1e-3 * spacing)
+                    rough = found[0] if found is not None else rough
+                    rough = polish(rough, inner) if inner else rough
+                promise = objective(rough)
+                if promise is None or promise[0] >= now[0] - margin:
+                    continue
+                moved, moved_held = _coordinate_kinks(
+                    gradient, curvature, polish, candidates, rough, tol
+                )
+                there = objective(moved)
+                if there is not None and there[0] < now[0] - margin:
+                    return moved, moved_held
+    return None
 
 
 def _next_kink(gradient, eta: np.ndarray, a: int, direction: float, jump: float):
@@ -1106,17 +1139,23 @@ def _kinks(terms, candidates: list[int], eta: np.ndarray, tol: float, maxiter: i
             value, g, h = terms(_coordinates(e, inner, v))
             return value, g[inner], h[np.ix_(inner, inner)]
 
+        if not np.all(np.isfinite(inner_terms(e[inner])[2])):
+            return e  # (far from the data the Hessian can overflow: no step from here)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
-            res = optimize.minimize(
-                lambda v: inner_terms(v)[0],
-                e[inner],
-                jac=lambda v: inner_terms(v)[1],
-                hess=lambda v: inner_terms(v)[2],
-                method="trust-exact",
-                options={"gtol": max(tol, 1e-7), "maxiter": maxiter},
-            )
-        start = res.x if res.fun <= inner_terms(e[inner])[0] else e[inner]
+            try:
+                res = optimize.minimize(
+                    lambda v: inner_terms(v)[0],
+                    e[inner],
+                    jac=lambda v: inner_terms(v)[1],
+                    hess=lambda v: inner_terms(v)[2],
+                    method="trust-exact",
+                    options={"gtol": max(tol, 1e-7), "maxiter": min(maxiter, 200)},
+                )
+                x = res.x if res.fun <= inner_terms(e[inner])[0] else e[inner]
+            except (ValueError, np.linalg.LinAlgError):  # a step into overflow
+                x = e[inner]
+        start = x
         return _coordinates(e, inner, _polish(inner_terms, np.asarray(start, dtype=float))[0])
 
     def objective(e: np.ndarray):

@@ -1135,13 +1135,20 @@ def _edge_maximum(flow, symbols, train, objective, theta_of, free, kinds, eta, t
     return eta, theta, blocked, None
 
 
+#: iterations of each maximisation of the coordinates a kink leaves free (a limit of
+#: the family, where a parameter runs off to infinity, is not chased further)
+_KINK_STEPS = 30
+
+
 def _kinks(objective, hess, hessp, candidates, eta, tol, maxiter, exact):
     """:func:`symflow.stats.fit.kink_maximum` on the training objective (−ℓ/n and its
-    gradient in η): the coordinates left free are maximised by L-BFGS-B, then by Newton
-    steps while the exact Hessian is affordable (``exact``)."""
+    gradient in η): the coordinates left free are maximised by the exact trust region
+    and Newton steps while the exact Hessian is affordable (``exact``), else by
+    L-BFGS-B."""
     from scipy import optimize
 
     from symflow.stats.fit import kink_maximum
+    from symflow.stats.trust_region import trust_region
 
     def checked(e: np.ndarray):
         value, g = objective(e)
@@ -1152,26 +1159,36 @@ def _kinks(objective, hess, hessp, candidates, eta, tol, maxiter, exact):
         unit[a] = 1.0
         return float(hessp(e, unit)[a])
 
+    steps = min(maxiter, _KINK_STEPS)
+
     def polish(e: np.ndarray, inner: list[int]) -> np.ndarray:
         def inner_objective(v: np.ndarray):
             value, g = objective(_put(e, inner, v))
             return value, g[inner]
 
+        def inner_hess(w: np.ndarray) -> np.ndarray:
+            return hess(_put(e, inner, w))[np.ix_(inner, inner)]
+
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
+            if exact:
+                v, _ = trust_region(inner_objective, inner_hess, e[inner], tol, steps, _quiet)
+                return _put(e, inner, _polish(inner_objective, inner_hess, v))
             res = optimize.minimize(
                 inner_objective,
                 e[inner],
                 jac=True,
                 method="L-BFGS-B",
-                options={"gtol": tol, "ftol": 0.0, "maxiter": maxiter},
+                options={"gtol": tol, "ftol": 0.0, "maxiter": steps},
             )
         v = res.x if res.fun <= inner_objective(e[inner])[0] else e[inner]
-        if exact:
-            v = _polish(inner_objective, lambda w: hess(_put(e, inner, w))[np.ix_(inner, inner)], v)
         return _put(e, inner, v)
 
     return kink_maximum(checked, curvature, polish, candidates, eta, tol)
+
+
+def _quiet(eta: np.ndarray) -> None:
+    """A trust-region callback that does nothing."""
 
 
 def _polish(objective, hess, eta: np.ndarray, steps: int = 6) -> np.ndarray:

@@ -95,13 +95,15 @@ def test_laplace_training_methods(method):
 
 
 def test_laplace_stack_of_affine_layers_trains_to_the_maximum():
-    """Eight parameters (four affine layers) go to the training path; the composite
-    location is the median."""
-    a = [sp.Symbol(f"a{i}", positive=True) for i in range(4)]
+    """Seven parameters (three affine layers and a shift) go to the training path, four
+    of them held; the composite location is the median."""
+    a = [sp.Symbol(f"a{i}", positive=True) for i in range(3)]
     b = [sp.Symbol(f"b{i}", real=True) for i in range(4)]
-    X = sf.Flow(sf.Laplace(0, 1), [sf.Transform(a[i] * z + b[i], z) for i in range(4)])
-    data = laplace_data(301)
-    r = X.fit(data)
+    layers = [sf.Transform(a[i] * z + b[i], z) for i in range(3)]
+    X = sf.Flow(sf.Laplace(0, 1), [*layers, sf.Transform(z + b[3], z)])
+    data = laplace_data(101)
+    r = X.fit(data, fixed={"a0": 1.0, "a1": 1.0, "b0": 0.0, "b1": 0.0})
+    assert r.method == "trust-exact" and r.history  # (a TrainResult)
     oracle = stats.laplace.logpdf(data, *stats.laplace.fit(data)).sum()
     assert r.success
     assert r.loglik == pytest.approx(oracle, rel=1e-9, abs=0)
@@ -126,9 +128,45 @@ def test_asymmetric_laplace_location_is_a_data_point():
     assert r.success
     assert r.loglik == pytest.approx(-best.fun, rel=1e-9, abs=0)
     assert r.loglik >= -best.fun - 1e-9 * abs(best.fun)
-    assert np.min(np.abs(data - r.params["mu"])) == 0.0  # a quantile: one of the points
+    closest = data[np.argmin(np.abs(data - r.params["mu"]))]  # a quantile: a data point
+    assert abs(r.params["mu"] - closest) <= abs(np.spacing(closest))
     assert r.params["kappa"] == pytest.approx(math.exp(best.x[2]), rel=1e-5)
     assert math.isnan(r.stderr["mu"]) and r.stderr["kappa"] > 0
+
+
+def asymmetric_profile(data: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The profile log-likelihood of scipy's laplace_asymmetric at each data point m as
+    the location, kappa and sigma maximised in closed form (Kotz, Kozubowski and
+    Podgórski, The Laplace Distribution and Generalizations, 2001, §3.5): with
+    A = Σ (x − m)⁺ and B = Σ (m − x)⁺, ℓ(m) = −n log((√A + √B)²/n) − n. Between data
+    points the profile is convex, so the maximum over m is at one of them."""
+    xs = np.sort(data)
+    n = xs.size
+    cs = np.cumsum(xs)
+    i = np.arange(n)
+    above = (cs[-1] - cs) - xs * (n - 1 - i)
+    below = xs * (i + 1) - cs
+    return xs, -n * np.log((np.sqrt(above) + np.sqrt(below)) ** 2 / n) - n
+
+
+@pytest.mark.parametrize(
+    ("n", "seed", "method"),
+    [(101, 3, None), (101, 3, "L-BFGS"), (501, 1, None)],
+    ids=["two-maxima", "two-maxima-training", "n=501"],
+)
+def test_asymmetric_laplace_global_maximum_over_kinks(n, seed, method):
+    """Hard points: the profile over the data points has two local maxima (n = 101);
+    the fit finds the higher one."""
+    data = stats.laplace_asymmetric(3.0, loc=0.5, scale=1.5).rvs(n, random_state=seed)
+    xs, profile = asymmetric_profile(data)
+    inner = slice(1, -1)  # at the extreme points kappa runs off to 0 or infinity
+    best = int(np.argmax(profile[inner])) + 1
+    assert profile[best] > profile[0] and profile[best] > profile[-1]
+    r = asymmetric_flow().fit(data, **({"method": method} if method else {}))
+    assert r.success
+    # the kink of a path region [mu, oo) lies between the data point and the next float
+    assert abs(r.params["mu"] - xs[best]) <= abs(np.spacing(xs[best]))
+    assert r.loglik == pytest.approx(profile[best], rel=1e-9, abs=0)
 
 
 @pytest.mark.parametrize("data", [[1.0, 1.0, 1.0], [2.0]], ids=["constant", "one point"])
