@@ -603,6 +603,14 @@ class KernelPrinter(PythonCodePrinter):
         v = self._print(expr.args[0])
         return f"(0.0 if {v} == 0 else math.copysign(1.0, {v}))"
 
+    def _print_Heaviside(self, expr):
+        """H(u) = 1 for u > 0, 0 for u < 0, H(0) at 0 (SymPy's default ½), NaN for NaN."""
+        v = self._print(expr.args[0])
+        at_zero = float(expr.args[1]) if len(expr.args) > 1 else 0.5
+        return (
+            f"(1.0 if {v} > 0 else (0.0 if {v} < 0 else ({at_zero!r} if {v} == 0 else math.nan)))"
+        )
+
 
 # PythonCodePrinter prints gamma, loggamma, ... by methods of its own, which would bypass
 # the record of calls into symflow.codegen.special

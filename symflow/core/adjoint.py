@@ -50,6 +50,8 @@ __all__ = [
     "Tangent",
     "cancel_inverse_pairs",
     "hoist_implicit",
+    "kinked_parameters",
+    "off_jumps",
     "partials",
     "reverse_gradient",
     "tangent",
@@ -176,19 +178,77 @@ def partials(a: Assignment, wrt: set[sp.Symbol]) -> dict[sp.Symbol, sp.Expr]:
         return out
     out = {}
     for s in _ordered(value.free_symbols & wrt):
-        d = _off_jumps(sp.diff(value, s))
+        d = off_jumps(sp.diff(value, s))
         if d != 0:
             out[s] = d
     return out
 
 
-def _off_jumps(derivative: sp.Expr) -> sp.Expr:
-    """``derivative`` with DiracDelta terms set to 0: sign(u) (the adjoint of |u|) and
-    Heaviside(u) are constant off u = 0, where the derivative of the log-density is
-    not defined anyway."""
+def off_jumps(derivative: sp.Expr) -> sp.Expr:
+    """``derivative`` with DiracDelta terms (and their derivatives) set to 0: the
+    derivative almost everywhere. sign(u) (the derivative of |u|) and Heaviside(u) (of
+    Max(u, 0)) are constant off u = 0, where the derivative of the log-density is not
+    defined anyway.
+
+    Examples
+    --------
+    >>> u = sp.Symbol("u", real=True)
+    >>> off_jumps(sp.diff(sp.Abs(u) + u**2, u, 2))
+    2
+    """
     if not derivative.has(sp.DiracDelta):
         return derivative
     return derivative.replace(lambda e: isinstance(e, sp.DiracDelta), lambda e: sp.Integer(0))
+
+
+#: functions whose value or derivative jumps where their argument crosses a point:
+#: a log-density built from them is only piecewise smooth in what moves that argument
+KINKS = (sp.Abs, sp.sign, sp.Heaviside, sp.Max, sp.Min, sp.Piecewise, sp.floor, sp.ceiling)
+
+
+def kinked_parameters(paths: Sequence, parameters: Sequence[sp.Symbol]) -> set[sp.Symbol]:
+    """The parameters θ_j in which some path's log-density has kinks: θ_j moves the
+    argument of |u|, sign(u), Heaviside(u), Max, Min, floor, ceiling or a Piecewise
+    condition, or the region where a path applies (when there are several). There the
+    log-likelihood is only piecewise smooth in θ_j: its derivative jumps where a data
+    point crosses u = 0, and its curvature is 0 almost everywhere.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> from symflow.core.program import Assignment
+    >>> x, mu, s, t, lp = sp.symbols("x mu s t log_p", real=True)
+    >>> path = SimpleNamespace(region=sp.Reals, assignments=(
+    ...     Assignment(t, (x - mu) / s), Assignment(lp, -sp.Abs(t) - sp.log(2 * s))))
+    >>> sorted(kinked_parameters([path], (mu, s)), key=str)
+    [mu, s]
+    >>> path = SimpleNamespace(region=sp.Reals, assignments=(
+    ...     Assignment(t, (x - mu) / s), Assignment(lp, -t**2 / 2 - sp.log(s))))
+    >>> kinked_parameters([path], (mu, s))
+    set()
+    """
+    params = set(parameters)
+    out: set[sp.Symbol] = set()
+    for path in paths:
+        depends: dict[sp.Symbol, set[sp.Symbol]] = {}
+
+        def on(expr: sp.Basic, depends=depends) -> set[sp.Symbol]:
+            found: set[sp.Symbol] = set()
+            for s in expr.free_symbols:
+                found |= depends.get(s, {s} & params)
+            return found
+
+        for a in path.assignments:
+            for atom in a.value.atoms(*KINKS):
+                args = (
+                    atom.args if not isinstance(atom, sp.Piecewise) else [c for _, c in atom.args]
+                )
+                for arg in args:
+                    out |= on(arg)
+            depends[a.target] = on(a.value)
+        if len(paths) > 1:
+            out |= on(path.region)
+    return out
 
 
 def reverse_gradient(

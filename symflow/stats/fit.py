@@ -19,6 +19,10 @@ optimiser is SciPy's exact-Hessian trust region (``trust-exact``) by default;
 ``method="L-BFGS-B"`` uses the gradient only. Standard errors are the square roots of the
 diagonal of the inverse observed information −∇²ℓ(θ̂), in the original parameters.
 
+A log-density with kinks in a parameter (|x − μ| in a Laplace base) is differentiated
+almost everywhere (DiracDelta terms dropped); its maximum lies at a kink, where the
+slope changes sign, and is found by bisection on that sign (:func:`kink_maximum`).
+
 Default starting values: 1 for positive parameters, −1 for negative ones, equal weights
 on a simplex and 0 for the others; then the best point of a coarse grid around them
 (η ± 1.5 for constrained parameters, ±2 for the others, 3^P points when P ≤ 5) if it has
@@ -51,6 +55,7 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
+from symflow.core.adjoint import kinked_parameters, off_jumps
 from symflow.core.bases.distribution import Distribution
 from symflow.core.budget import attempt
 from symflow.core.intervals import as_intervals, describe_set
@@ -115,14 +120,16 @@ class _Derivatives:
             da = self._implicit(atom, theta)
             if da != 0:
                 out += sp.diff(e, w) * da
-        return out.xreplace({w: a for a, w in stand_in.items()})
+        # derivatives almost everywhere: the jumps of sign(u) and Heaviside(u) at u = 0
+        # (DiracDelta terms) are dropped, as the log-likelihood is not differentiable there
+        return off_jumps(out).xreplace({w: a for a, w in stand_in.items()})
 
     def _implicit(self, atom, theta: sp.Symbol) -> sp.Expr:
         """dz/dθ for z = h(y), f(z; θ) = y: (dy/dθ − ∂f/∂θ) / ∂f/∂z at z."""
         cls = type(atom)
         t = cls.variable
         dy = self.total(atom.args[0], theta)
-        df_theta = sp.diff(cls.forward, theta).xreplace({t: atom})
+        df_theta = off_jumps(sp.diff(cls.forward, theta)).xreplace({t: atom})
         if dy == 0 and df_theta == 0:
             return sp.Integer(0)
         return (dy - df_theta) / sp.diff(cls.forward, t).xreplace({t: atom})
@@ -486,6 +493,12 @@ def fit_flow(
     gradient_norm = float(np.max(np.abs(terms(eta_hat)[1])))
     if not (math.isfinite(terms(eta_hat)[0]) and gradient_norm <= tol) and np.ptp(arr) == 0:
         raise _no_maximum(flow, arr, names, free)
+    candidates = [
+        a for a, j in enumerate(free) if symbols[j] in kinked_parameters(program.paths, symbols)
+    ]
+    held: dict[int, tuple[float, float] | None] = {}
+    if candidates:
+        eta_hat, held = _kinks(terms, candidates, eta_hat, tol, maxiter)
     edge = support_edge(terms, evaluate, theta_of, free, kinds, eta_hat, tol)
     constrained = None
     if edge is not None and len(free) > 1:
@@ -501,7 +514,7 @@ def fit_flow(
     if constrained is not None and edge is not None:  # the parameters the edge fixes
         moving = {s.name for s in flow.program.support.free_symbols}
         blocked = sorted(set(blocked) | {a for a, j in enumerate(free) if names[j] in moving})
-    inner = [a for a in range(len(free)) if edge is None or a not in blocked]
+    inner = [a for a in range(len(free)) if (edge is None or a not in blocked) and a not in held]
     if edge is not None and inner:  # Newton on the coordinates the edge leaves free
         on_edge = eta_hat.copy()
 
@@ -575,6 +588,16 @@ def fit_flow(
             f"(x = {float(arr[point])!r}) outside the support, so the log-likelihood is not "
             f"differentiable there and {which} {'have' if len(blocked) > 1 else 'has'} no "
             f"standard error from the observed information"
+        )
+    unresolved = [names[free[a]] for a in candidates if a not in held]
+    if not success and unresolved:
+        message = (message + "; " if message else "") + unresolved_message(unresolved)
+    if held:
+        message = (message + "; " if message else "") + kink_message(
+            {
+                names[free[a]]: (theta_hat[free[a]], sides, kinds[free[a]])
+                for a, sides in held.items()
+            }
         )
     nit = int(getattr(res, "nit", 0)) + polished
     info = -hess[np.ix_([free[a] for a in inner], [free[a] for a in inner])]
@@ -670,17 +693,38 @@ def _no_maximum(flow, arr: np.ndarray, names, free) -> FitError:
 
 def _untranslatable(flow, names, fixed, exc: CompileError) -> Exception:
     """The error when the likelihood's derivatives cannot be compiled: a base whose shape
-    parameter is fitted needs the derivatives of its own density (e.g. of log Γ)."""
+    parameter is fitted needs the derivatives of its own density (e.g. of log Γ). The base
+    is named only when its own derivatives are what fails to translate; otherwise the
+    compiler's error (which names the function) stands."""
     shapes = sorted(s.name for s in flow.base.free_symbols if s.name not in fixed)
-    if not shapes:
+    if not shapes or not _base_untranslatable(flow.base, shapes):
         return exc
     example = ", ".join(f"'{name}': ..." for name in shapes)
     return FitError(
         f"Fitting {', '.join(shapes)} of the base {flow.base!r} needs derivatives of the "
-        f"base's own log-density, which use a function that cannot be compiled yet. The "
-        f"transform is not at fault: hold {', '.join(shapes)} with fixed={{{example}}}, or "
-        f"fit a flow whose base has no free shape parameter."
+        f"base's own log-density, which use a function that cannot be compiled yet ({exc}). "
+        f"The transform is not at fault: hold {', '.join(shapes)} with fixed={{{example}}}, "
+        f"or fit a flow whose base has no free shape parameter."
     )
+
+
+def _base_untranslatable(base, shapes: list[str]) -> bool:
+    """Whether the first or second derivatives (almost everywhere) of the base's
+    log-density in its parameters ``shapes`` use a function with no numba translation."""
+    from symflow.codegen.printer import KernelPrinter
+
+    variable = sp.Dummy("z", real=True)
+    symbols = [s for s in base.free_symbols if s.name in shapes]
+    printer = KernelPrinter()
+    for s, first in base.score(variable).items():
+        if s not in symbols:
+            continue
+        for expr in (first, *(sp.diff(first, t) for t in symbols)):
+            try:
+                printer.doprint(off_jumps(expr))
+            except CompileError:
+                return True
+    return False
 
 
 def support_edge(terms, evaluate, theta_of, free, kinds, eta: np.ndarray, tol: float):
@@ -716,20 +760,313 @@ def support_edge(terms, evaluate, theta_of, free, kinds, eta: np.ndarray, tol: f
         if evaluate(trial)[3] < 0:
             continue  # the likelihood goes on in this coordinate
         blocked.append(a)
-        for _ in range(2200):  # bisection in θ to adjacent floats
-            middle = 0.5 * (inside + outside)
-            if middle in (inside, outside) or not math.isfinite(middle):
-                break
-            trial[j] = middle
-            if evaluate(trial)[3] < 0:
-                inside = middle
-            else:
-                outside = middle
+
+        def feasible(value: float, trial=trial, j=j) -> bool:
+            trial[j] = value
+            return bool(evaluate(trial)[3] < 0)
+
+        inside, outside = bisect_floats(inside, outside, feasible)
         theta[j] = inside
         trial[j] = outside
         point = int(evaluate(trial)[3])
         eta[a] = math.log(abs(inside)) if kinds[j] else inside
     return (eta, theta, blocked, point) if blocked else None
+
+
+def _one_sided(gradient, eta: np.ndarray, a: int) -> tuple[float, float] | None:
+    """The derivative of the objective in coordinate ``a`` one float below and one
+    float above η_a (the left and right derivatives at a kink), or None."""
+    below = gradient(_coordinates(eta, a, np.nextafter(eta[a], -math.inf)))
+    above = gradient(_coordinates(eta, a, np.nextafter(eta[a], math.inf)))
+    if below is None or above is None:
+        return None
+    return float(below[a]), float(above[a])
+
+
+def expand_bracket(start: float, direction: float, inside) -> tuple[float, float] | None:
+    """(lo, hi): from ``start``, steps in ``direction`` growing 4-fold (the first 1e-9 of
+    its scale) until ``inside(hi)`` is False, lo being the last point where it is True;
+    None when ``inside`` gives None (no finite objective) or no such point is in reach."""
+    lo, step = start, 1e-9 * max(1.0, abs(start))
+    for _ in range(200):
+        probe = lo + direction * step
+        if not math.isfinite(probe):
+            return None
+        where = inside(probe)
+        if where is None:
+            return None
+        if not where:
+            return lo, probe
+        lo, step = probe, step * 4.0
+    return None
+
+
+def bisect_floats(lo: float, hi: float, inside, width: float = 0.0) -> tuple[float, float] | None:
+    """Bisection of [lo, hi] (either order) to adjacent floats (or to ``width``), keeping
+    ``inside(lo)`` True and ``inside(hi)`` False; None when ``inside`` gives None.
+
+    Examples
+    --------
+    >>> bisect_floats(0.0, 4.0, lambda v: v * v <= 2.0)
+    (1.414213562373095, 1.4142135623730951)
+    """
+    for _ in range(2200):
+        middle = 0.5 * (lo + hi)
+        if middle in (lo, hi) or not math.isfinite(middle) or abs(hi - lo) <= width:
+            break
+        where = inside(middle)
+        if where is None:
+            return None
+        if where:
+            lo = middle
+        else:
+            hi = middle
+    return lo, hi
+
+
+def kink_bisect(gradient, eta: np.ndarray, a: int, width: float = 0.0):
+    """The minimum of the objective along coordinate ``a`` from η, found by bisection on
+    the sign of its derivative: where the derivative of a piecewise-smooth objective
+    changes sign (a median: the slope of Σ|xᵢ − μ| jumps at each data point, and its
+    curvature is 0 between them, so Newton steps have no scale).
+
+    ``gradient(η)`` is the objective's gradient (or None where it is not finite). From η
+    the coordinate moves downhill in steps growing 4-fold until the derivative changes
+    sign, then bisects to adjacent floats; of those two it keeps the one where the
+    derivative jumps (the data point itself, where |u| = 0 is exact).
+
+    Returns (η, (left, right) derivatives there), or None when no sign change is
+    within reach (the objective decreases to the edge of its domain). With ``width``
+    the bisection stops at a bracket that narrow, and η is its end nearer the start.
+
+    Examples
+    --------
+    >>> xs = np.array([0.3, 1.0, 4.0])  # Σ|xᵢ − μ| is least at the median
+    >>> slope = lambda e: np.array([np.sign(e[0] - xs).sum()])
+    >>> found, (left, right) = kink_bisect(slope, np.array([-2.0]), 0)
+    >>> float(found[0]), left, right
+    (1.0, -1.0, 1.0)
+    """
+    g = gradient(eta)
+    if g is None or g[a] == 0:
+        return None
+    down = -math.copysign(1.0, g[a])
+
+    def same_sign(value: float) -> bool | None:  # None: no finite objective there
+        gv = gradient(_coordinates(eta, a, value))
+        return None if gv is None else bool(gv[a] * g[a] > 0)
+
+    bracket = expand_bracket(float(eta[a]), down, same_sign)
+    bracket = bracket and bisect_floats(*bracket, same_sign, width)
+    if not bracket:
+        return None
+    lo, hi = bracket
+    if width:
+        return _coordinates(eta, a, lo), (math.nan, math.nan)
+    ends = []
+    for point, beyond in ((lo, np.nextafter(lo, lo - down)), (hi, np.nextafter(hi, hi + down))):
+        here, there = gradient(_coordinates(eta, a, point)), gradient(_coordinates(eta, a, beyond))
+        ends.append(abs(there[a] - here[a]) if here is not None and there is not None else -1.0)
+    eta = _coordinates(eta, a, lo if ends[0] > ends[1] else hi)
+    sides = _one_sided(gradient, eta, a)
+    return None if sides is None else (eta, sides)
+
+
+def is_kink(sides: tuple[float, float] | None, tol: float) -> bool:
+    """Whether the left and right derivatives of a minimised objective (−ℓ/n) make a
+    minimum at a kink: left ≤ 0 ≤ right, and they differ by more than ``tol``."""
+    if sides is None:
+        return False
+    left, right = sides
+    return left <= 0.0 <= right and right - left > tol
+
+
+def kink_maximum(objective, curvature, polish, candidates, eta: np.ndarray, tol: float):
+    """The maximum of a log-likelihood that is piecewise smooth in the coordinates
+    ``candidates`` (:func:`symflow.core.adjoint.kinked_parameters`).
+
+    Each candidate is moved by :func:`kink_bisect` to where its one-sided derivatives
+    change sign, the others are maximised with those held (``polish(η, inner
+    coordinates)``), and again, until no kink moves. Between two kinks the profile
+    likelihood (the others maximised) is convex in a parameter in which the
+    log-likelihood is linear (a location of the asymmetric Laplace), so it can have a
+    local maximum at every kink, and a profile can have several maxima besides: the
+    kinks next to the one found (the nearest points where the derivative jumps) and
+    points 4, 16, … times as far along the held coordinate are searched from, and the
+    search moves to a better maximum while there is one (:func:`_better_kink`).
+
+    ``objective(η)`` gives the minimised −ℓ/n and its gradient (None for a point where
+    it is not finite); ``curvature(η, a)`` its second derivative in coordinate a.
+    Returns (η, held) where ``held`` maps each coordinate held at a kink to its (left,
+    right) derivatives, or to None where the objective is flat in it (zero slope and
+    zero curvature: the maximum is not unique, as for the median of an even number of
+    points).
+    """
+
+    def gradient(e: np.ndarray):
+        out = objective(e)
+        return None if out is None else out[1]
+
+    eta, held = _coordinate_kinks(gradient, curvature, polish, candidates, eta, tol)
+    for _ in range(50):  # hill-climbing over other kinks while one is better
+        better = _better_kink(objective, gradient, curvature, polish, candidates, eta, held, tol)
+        if better is None:
+            break
+        eta, held = better
+    return eta, held
+
+
+#: how far, in multiples of the distance to the next kink, other maxima are looked for
+_REACHES = tuple(4.0**k for k in range(12))
+
+
+def _better_kink(objective, gradient, curvature, polish, candidates, eta, held, tol):
+    """A maximum better than η along a held coordinate, or None.
+
+    From the kink η is on, the coordinate is moved to the next kink on either side, then
+    4, 16, … times as far; from each point (the other coordinates maximised there) a
+    rough search for a kink is made, and where it ends higher than η the full search
+    follows. The first better maximum is returned.
+    """
+    now = objective(eta)
+    if now is None:
+        return None
+    margin = 1e-13 * max(1.0, abs(now[0]))
+    inner = [b for b in range(eta.size) if b not in held]
+    for a, sides in held.items():
+        jump = abs(sides[1] - sides[0]) if sides is not None else 4.0 * tol
+        for direction in (-1.0, 1.0):
+            near = _next_kink(gradient, eta, a, direction, jump)
+            if near is None:
+                continue
+            spacing = abs(float(near[a]) - float(eta[a]))
+            for reach in _REACHES:
+                probe = _coordinates(eta, a, eta[a] + direction * spacing * reach)
+                if not math.isfinite(probe[a]):
+                    break
+                start = polish(probe, inner) if inner else probe
+                if gradient(start) is None:
+                    break
+                # a rough look first (two rounds, the kink to a thousandth of the
+                # spacing): the full search only where it promises a better maximum
+                rough = start
+                for _ in range(2):
+                    found = kink_bisect(gradient, rough, a, 1e-3 * spacing)
+                    rough = found[0] if found is not None else rough
+                    rough = polish(rough, inner) if inner else rough
+                promise = objective(rough)
+                if promise is None or promise[0] >= now[0] - margin:
+                    continue
+                moved, moved_held = _coordinate_kinks(
+                    gradient, curvature, polish, candidates, rough, tol
+                )
+                there = objective(moved)
+                if there is not None and there[0] < now[0] - margin:
+                    return moved, moved_held
+    return None
+
+
+def _next_kink(gradient, eta: np.ndarray, a: int, direction: float, jump: float):
+    """η with coordinate ``a`` moved to the nearest point in ``direction`` where the
+    derivative jumps by more than a quarter of ``jump`` (the jump at the kink η is on),
+    found by steps growing 4-fold and bisection; None if there is none within reach."""
+    if not jump > 0:
+        return None
+    start = float(np.nextafter(eta[a], direction * math.inf))
+    g0 = gradient(_coordinates(eta, a, start))
+    if g0 is None:
+        return None
+
+    def before_jump(value: float) -> bool | None:
+        gv = gradient(_coordinates(eta, a, value))
+        return None if gv is None else bool(abs(gv[a] - g0[a]) <= jump / 4)
+
+    bracket = expand_bracket(start, direction, before_jump)
+    bracket = bracket and bisect_floats(*bracket, before_jump)
+    return _coordinates(eta, a, bracket[1]) if bracket else None
+
+
+def _coordinate_kinks(gradient, curvature, polish, candidates, eta: np.ndarray, tol: float):
+    """Coordinate-wise: each candidate to its kink, then the others, until none moves."""
+    held: dict[int, tuple[float, float] | None] = {}
+    for _ in range(50):
+        before = eta.copy()
+        for a in candidates:
+            g = gradient(eta)
+            if g is None:
+                return eta, held
+            sides = _one_sided(gradient, eta, a)
+            if abs(g[a]) <= tol:  # at a kink (sign(0) = 0 at an exact median), or flat
+                if is_kink(sides, tol):
+                    held[a] = sides
+                elif curvature(eta, a) == 0.0:
+                    held[a] = None
+                else:
+                    held.pop(a, None)
+                continue
+            if not is_kink(sides, tol):
+                found = kink_bisect(gradient, eta, a)
+                if found is None:
+                    held.pop(a, None)
+                    continue
+                eta, sides = found
+            if is_kink(sides, tol):
+                held[a] = sides
+            else:
+                held.pop(a, None)
+        inner = [b for b in range(eta.size) if b not in held]
+        if inner:
+            eta = polish(eta, inner)
+        if np.array_equal(before, eta):
+            break
+    return eta, held
+
+
+def unresolved_message(names: list[str]) -> str:
+    """Why a fit of parameters in which the log-likelihood is piecewise smooth may not
+    converge, when no kink with a sign change of the slope held them."""
+    which = ", ".join(names)
+    return (
+        f"{which} {'enter' if len(names) > 1 else 'enters'} the log-likelihood through |u|, "
+        f"sign, Max, Min, Heaviside, a Piecewise condition or the region of an inverse "
+        f"branch, so it is only piecewise smooth there, and no kink where the slope "
+        f"changes sign was found: the slope (or the log-likelihood itself, where the "
+        f"density is discontinuous at a point that moves with {which}) jumps where data "
+        f"points cross, and Newton's method does not converge across such jumps"
+    )
+
+
+def kink_message(held: dict[str, tuple[float, tuple[float, float] | None, int]]) -> str:
+    """What the result says of parameters held at a kink (name → (value, the one-sided
+    derivatives of −ℓ/n there, or None where ℓ is flat, and the parameter's kind))."""
+    parts = []
+    at_kink = {k: v for k, v in held.items() if v[1] is not None}
+    flat = [k for k, v in held.items() if v[1] is None]
+    if at_kink:
+        slopes = ", ".join(
+            f"{name} = {float(value)!r} (slopes {-sides[0]:+.3g} on the left, "
+            f"{-sides[1]:+.3g} on the right{', in log scale' if kind else ''})"
+            for name, (value, sides, kind) in at_kink.items()
+        )
+        which = ", ".join(at_kink)
+        parts.append(
+            f"the log-likelihood is piecewise smooth in {which} and its maximum lies at a kink, "
+            f"where the one-sided slopes of the mean log-likelihood change sign: {slopes}, "
+            f"as a sample median or quantile does; it is not differentiable there and its "
+            f"curvature in {which} is 0, so {which} "
+            f"{'have' if len(at_kink) > 1 else 'has'} no standard error from the observed "
+            f"information (NaN)"
+        )
+    if flat:
+        which = ", ".join(flat)
+        parts.append(
+            f"the log-likelihood is flat in {which} at the estimate (zero slope and zero "
+            f"curvature): every value in an interval between two kinks gives the same "
+            f"maximum (as any median of an even number of points does), so {which} "
+            + ("are not unique and have" if len(flat) > 1 else "is not unique and has")
+            + " no standard error (NaN)"
+        )
+    return "; ".join(parts)
 
 
 def support_constraints(flow, symbols, arr: np.ndarray, theta_of) -> list:
@@ -772,6 +1109,53 @@ def maximise_inside(terms, conditions, eta: np.ndarray, maxiter: int):
             constraints=[{"type": "ineq", "fun": lambda e, c=c: c(e) - 1e-13} for c in conditions],
             options={"maxiter": maxiter, "ftol": 1e-15},
         )
+
+
+def _kinks(terms, candidates: list[int], eta: np.ndarray, tol: float, maxiter: int):
+    """:func:`kink_maximum` on the few-parameter objective ``terms`` (−ℓ/n, its gradient
+    and Hessian in η): the coordinates left free are maximised by the exact trust region
+    and polished by Newton steps."""
+    from scipy import optimize
+
+    def gradient(e: np.ndarray):
+        value, g, _ = terms(e)
+        return g if math.isfinite(value) else None
+
+    def polish(e: np.ndarray, inner: list[int]) -> np.ndarray:
+        def inner_terms(v: np.ndarray):
+            value, g, h = terms(_coordinates(e, inner, v))
+            return value, g[inner], h[np.ix_(inner, inner)]
+
+        if not np.all(np.isfinite(inner_terms(e[inner])[2])):
+            return e  # (far from the data the Hessian can overflow: no step from here)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            try:
+                res = optimize.minimize(
+                    lambda v: inner_terms(v)[0],
+                    e[inner],
+                    jac=lambda v: inner_terms(v)[1],
+                    hess=lambda v: inner_terms(v)[2],
+                    method="trust-exact",
+                    options={"gtol": max(tol, 1e-7), "maxiter": min(maxiter, 200)},
+                )
+                x = res.x if res.fun <= inner_terms(e[inner])[0] else e[inner]
+            except (ValueError, np.linalg.LinAlgError):  # a step into overflow
+                x = e[inner]
+        start = x
+        return _coordinates(e, inner, _polish(inner_terms, np.asarray(start, dtype=float))[0])
+
+    def objective(e: np.ndarray):
+        value, g, _ = terms(e)
+        return (value, g) if math.isfinite(value) else None
+
+    return kink_maximum(objective, lambda e, a: terms(e)[2][a, a], polish, candidates, eta, tol)
+
+
+def _coordinates(eta: np.ndarray, where: list[int], values: np.ndarray) -> np.ndarray:
+    out = eta.copy()
+    out[where] = values
+    return out
 
 
 def _polish(terms, eta: np.ndarray, steps: int = 20) -> tuple[np.ndarray, int]:

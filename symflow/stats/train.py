@@ -81,10 +81,17 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
+from symflow.core.adjoint import kinked_parameters
 from symflow.core.bases.distribution import Distribution
 from symflow.errors import ParameterError
 from symflow.stats.coordinates import SIMPLEX, Coordinates, simplex_groups
-from symflow.stats.fit import NEWTON_GAIN, newton_gain, ridge_message
+from symflow.stats.fit import (
+    NEWTON_GAIN,
+    kink_message,
+    newton_gain,
+    ridge_message,
+    unresolved_message,
+)
 from symflow.stats.inputs import (
     as_observations,
     check_blocks,
@@ -815,6 +822,11 @@ def train_flow(
         eta = best["eta"]
     elif method == "trust-exact" or (method == "trust-krylov" and exact):
         eta = _polish(objective, hess_once, eta)
+    kinked = kinked_parameters(program.paths, symbols)
+    candidates = [a for a, j in enumerate(free) if symbols[j] in kinked]
+    held: dict[int, tuple[float, float] | None] = {}
+    if valid is None and candidates:
+        eta, held = _kinks(objective, hess, hessp, candidates, eta, tol, maxiter, exact)
     theta = theta_of(eta)
     edge = None
     if valid is None and train.array is not None and set(symbols) & program.support.free_symbols:
@@ -843,7 +855,7 @@ def train_flow(
                 eta[inner],
             )
             eta, theta = _put(eta, inner, polished), inner_theta(polished)
-    inner = np.array([a for a in range(free.size) if a not in blocked], dtype=int)
+    inner = np.array([a for a in range(free.size) if a not in blocked and a not in held], dtype=int)
     value, grad, bad = train.value_grad(theta)
     _, g_eta = chain(theta, grad)
     gnorm = float(np.max(np.abs(g_eta[inner] / n), initial=0.0))
@@ -941,6 +953,13 @@ def train_flow(
                 if method == "adam"
                 else "(raise maxiter, or start from other init values)"
             )
+        )
+    unresolved = [names[free[a]] for a in candidates if a not in held]
+    if not success and unresolved:
+        message = (message + "; " if message else "") + unresolved_message(unresolved)
+    if held:
+        message = (message + "; " if message else "") + kink_message(
+            {names[free[a]]: (theta[free[a]], sides, kinds[free[a]]) for a, sides in held.items()}
         )
     names_free = tuple(names[j] for j in free)
     cov = np.full((free.size, free.size), np.nan)
@@ -1135,6 +1154,62 @@ def _edge_maximum(flow, symbols, train, objective, theta_of, free, kinds, eta, t
         if point >= 0:
             return eta, theta, blocked, point
     return eta, theta, blocked, None
+
+
+#: iterations of each maximisation of the coordinates a kink leaves free (a limit of
+#: the family, where a parameter runs off to infinity, is not chased further)
+_KINK_STEPS = 30
+
+
+def _kinks(objective, hess, hessp, candidates, eta, tol, maxiter, exact):
+    """:func:`symflow.stats.fit.kink_maximum` on the training objective (−ℓ/n and its
+    gradient in η): the coordinates left free are maximised by the exact trust region
+    and Newton steps while the exact Hessian is affordable (``exact``), else by
+    L-BFGS-B."""
+    from scipy import optimize
+
+    from symflow.stats.fit import kink_maximum
+    from symflow.stats.trust_region import trust_region
+
+    def checked(e: np.ndarray):
+        value, g = objective(e)
+        return None if value >= _WALL else (value, g)
+
+    def curvature(e: np.ndarray, a: int) -> float:
+        unit = np.zeros(e.size)
+        unit[a] = 1.0
+        return float(hessp(e, unit)[a])
+
+    steps = min(maxiter, _KINK_STEPS)
+
+    def polish(e: np.ndarray, inner: list[int]) -> np.ndarray:
+        def inner_objective(v: np.ndarray):
+            value, g = objective(_put(e, inner, v))
+            return value, g[inner]
+
+        def inner_hess(w: np.ndarray) -> np.ndarray:
+            return hess(_put(e, inner, w))[np.ix_(inner, inner)]
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            if exact:
+                v, _ = trust_region(inner_objective, inner_hess, e[inner], tol, steps, _quiet)
+                return _put(e, inner, _polish(inner_objective, inner_hess, v))
+            res = optimize.minimize(
+                inner_objective,
+                e[inner],
+                jac=True,
+                method="L-BFGS-B",
+                options={"gtol": tol, "ftol": 0.0, "maxiter": steps},
+            )
+        v = res.x if res.fun <= inner_objective(e[inner])[0] else e[inner]
+        return _put(e, inner, v)
+
+    return kink_maximum(checked, curvature, polish, candidates, eta, tol)
+
+
+def _quiet(eta: np.ndarray) -> None:
+    """A trust-region callback that does nothing."""
 
 
 def _polish(objective, hess, eta: np.ndarray, steps: int = 6) -> np.ndarray:
