@@ -248,11 +248,6 @@ class FitResult:
 
 
 # -- fitting --------------------------------------------------------------------------------
-def _kind(symbol: sp.Symbol) -> int:
-    """+1: θ = exp(η); -1: θ = -exp(η); 0: θ = η."""
-    return kind_of(symbol)
-
-
 def _check_support(flow, arr: np.ndarray, names: list[str]) -> None:
     """Points outside a parameter-free support have likelihood 0 for every θ."""
     support = flow.program.support
@@ -386,7 +381,7 @@ def fit_flow(
         raise ParameterError(f"method must be 'trust-exact' or 'L-BFGS-B'; got {method!r}.")
     arr = as_observations(data, 1)
     _check_support(flow, arr, names)
-    kinds = [_kind(s) for s in symbols]
+    kinds = [kind_of(s) for s in symbols]
     base = getattr(flow, "base", None)
     conditions = base.conditions() if isinstance(base, Distribution) else ()
     groups = simplex_groups(symbols, conditions)

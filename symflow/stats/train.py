@@ -84,7 +84,7 @@ import sympy as sp
 from symflow.core.adjoint import kinked_parameters
 from symflow.core.bases.distribution import Distribution
 from symflow.errors import ParameterError
-from symflow.stats.coordinates import SIMPLEX, Coordinates, simplex_groups
+from symflow.stats.coordinates import SIMPLEX, Coordinates, kind_of, simplex_groups
 from symflow.stats.fit import (
     NEWTON_GAIN,
     kink_message,
@@ -293,15 +293,6 @@ class _Data:
 
 
 # -- parameters -----------------------------------------------------------------------------
-def _kind(symbol: sp.Symbol) -> int:
-    """+1: θ = exp(η); -1: θ = -exp(η); 0: θ = η."""
-    if symbol.is_positive or symbol.is_nonnegative:
-        return 1
-    if symbol.is_negative or symbol.is_nonpositive:
-        return -1
-    return 0
-
-
 def _affine_roles(flow) -> tuple[sp.Symbol, sp.Symbol, bool] | None:
     """(scale, location, scale is a log) when the last layer is x = s·z + b or
     x = exp(a)·z + b with s, a, b parameters; None otherwise."""
@@ -340,7 +331,7 @@ def starting_values(flow, points: np.ndarray) -> dict[str, float]:
     >>> round(start["b"], 1), round(float(np.exp(start["a"])), 1)
     (5.0, 2.0)
     """
-    values = {s.name: float({1: 1.0, -1: -1.0, 0: 0.0}[_kind(s)]) for s in flow.program.parameters}
+    values = {s.name: float(kind_of(s)) for s in flow.program.parameters}
     roles = _affine_roles(flow)
     if roles is None or points.ndim != 1:
         return values
@@ -579,7 +570,7 @@ def train_flow(
     train = _Data(kernels, data, d)
     valid = _Data(kernels, validation, d, "validation data") if validation is not None else None
     n = train.n
-    kinds = np.array([_kind(s) for s in symbols])
+    kinds = np.array([kind_of(s) for s in symbols])
     start = starting_values(flow, train.sample(20_000, None))
     start.update(init or {})
     start.update(fixed)
