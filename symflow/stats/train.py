@@ -470,7 +470,7 @@ def train_flow(
     tol: float = 1e-6,
     maxiter: int | None = None,
     validation: Any = None,
-    patience: int = 20,
+    patience: int = 100,
     progress: bool | Callable[[dict], None] = False,
     batch_size: int = 65_536,
     learning_rate: float = 1e-2,
