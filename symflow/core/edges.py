@@ -1570,6 +1570,17 @@ def difference(expr: sp.Expr, t: sp.Symbol, e: sp.Expr, delta: sp.Expr) -> sp.Ex
             return sp.sin(da) / (sp.cos(a) * sp.cos(a0))
         if isinstance(expr, sp.sinh):
             return 2 * sp.cosh((a + a0) / 2) * sp.sinh(da / 2)
+        if isinstance(expr, sp.LambertW) and a0.is_number and a0 != 0:
+            w0 = sp.LambertW(a0)
+            if not (w0.is_number and w0.is_real) or w0 == -1:
+                return None
+            # δ = W(a₀ + Δ) − W₀ from its linear start (tiny Δ) or from the rounded W
+            # (elsewhere), then one Newton step on (W₀ + δ)e^(W₀+δ) − W₀e^(W₀) = Δ
+            # written as e^(W₀)·(W₀·expm1 δ + δ·e^δ), which does not cancel
+            linear = da / (sp.exp(w0) * (1 + w0))
+            d0 = sp.Piecewise((linear, sp.Abs(linear) < 1e-8), (expr - w0, True))
+            residual = sp.exp(w0) * (w0 * expm1(d0) + d0 * sp.exp(d0)) - da
+            return d0 - residual / (sp.exp(w0 + d0) * (1 + w0 + d0))
         if isinstance(expr, sp.erf) and a0.is_number:
             return erf_difference(a0, da)
         if isinstance(expr, sp.erfinv) and a0.is_number and abs(a0) < 1:

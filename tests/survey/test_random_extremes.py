@@ -110,6 +110,20 @@ REGRESSIONS = [
         [0.7615941559557315, 0.7615941559557646, 0.7615941559557647, 0.7615941559557649],
         id="gamma-tanh-tanh-next-to-tanh-1",
     ),
+    # W₀ next to W₀(e) = 1, its difference by a Newton step on the product that does
+    # not cancel (−inf at the float below e; 5e-3 two roundings inside)
+    pytest.param(
+        "Laplace(0,1)",
+        ("sigmoid", "xexp"),
+        [2.718281828459045, 2.7182818284590446],
+        id="laplace-sigmoid-xexp-next-to-e",
+    ),
+    pytest.param(
+        "StudentT(3)",
+        (("a", 3, -1), ("a", -3, -2), "tanh", "xexp"),
+        [2.718281828459044, 2.7182818284590446],
+        id="t3-affine-tanh-xexp-next-to-e",
+    ),
     # the cube of tanh next to ±1 (−inf one rounding inside)
     pytest.param(
         "StudentT(3)",
