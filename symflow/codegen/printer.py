@@ -151,6 +151,9 @@ SPECIAL_FUNCTIONS.update(
         "betaincinv": "special.betaincinv",
         "log_ndtr": "special.log_ndtr",
         "zetac": "special.zetac",
+        # differences next to an end (symflow.core.edges)
+        "erf_difference": "special.erf_difference",
+        "erfinv_difference": "special.erfinv_difference",
     }
 )
 TRANSLATIONS.update(SPECIAL_FUNCTIONS)

@@ -62,6 +62,8 @@ __all__ = [
     "erf",
     "erfc",
     "erfcinv",
+    "erf_difference",
+    "erfinv_difference",
     "erfcx",
     "erfinv",
     "exp1",
@@ -563,6 +565,63 @@ def lambertwm1(x):
 
 
 _SQRT_PI = math.sqrt(math.pi)
+_TWO_OVER_SQRT_PI = 2.0 / _SQRT_PI
+#: 8-point Gauss–Legendre on (−1, 1): positive nodes and weights (each used at ±x)
+_GL8 = (
+    (0.1834346424956498, 0.3626837833783620),
+    (0.5255324099163290, 0.3137066458778873),
+    (0.7966664774136267, 0.2223810344533745),
+    (0.9602898564975363, 0.1012285362903763),
+)
+
+
+@_jit
+def erf_difference(a, d):
+    """erf(a + d) − erf(a) to a few ulp, also for tiny d: (2/√π)·e^(−a²) times the
+    8-point Gauss–Legendre integral of e^(−s(2a + s)) over (0, d) where the exponent
+    varies by at most ½ there; a difference of erfc (or of erf) values elsewhere, which
+    then do not cancel."""
+    if a != a or d != d:
+        return a + d
+    if abs(d) * (abs(a) + abs(d) + 1.0) <= 0.5:
+        h = 0.5 * d
+        total = 0.0
+        for x, w in _GL8:
+            for s in (h * (1.0 - x), h * (1.0 + x)):
+                total += w * math.exp(-s * (2.0 * a + s))
+        return _TWO_OVER_SQRT_PI * math.exp(-a * a) * h * total
+    b = a + d
+    if a > 0.0 and b > 0.0:
+        return math.erfc(a) - math.erfc(b)
+    if a < 0.0 and b < 0.0:
+        return math.erfc(-b) - math.erfc(-a)
+    return math.erf(b) - math.erf(a)
+
+
+@_jit
+def erfinv_difference(y, dd):
+    """erf⁻¹(erf(y) + D) − y, the root w of erf_difference(y, w) = D: Newton steps from
+    the linear start D·(√π/2)·e^(y²) (from erf⁻¹ of the sum where that start is far);
+    nan where erf(y) + D leaves (−1, 1)."""
+    if y != y or dd != dd:
+        return y + dd
+    if dd == 0.0:
+        return 0.0
+    w = dd * 0.5 * _SQRT_PI * math.exp(y * y)
+    if not abs(w) * (abs(y) + abs(w) + 1.0) <= 0.25:
+        target = math.erf(y) + dd
+        if not -1.0 < target < 1.0:
+            return math.nan
+        w = erfinv(target) - y
+    for _ in range(8):
+        slope = _TWO_OVER_SQRT_PI * math.exp(-(y + w) * (y + w))
+        if slope == 0.0:
+            break
+        step = (erf_difference(y, w) - dd) / slope
+        w -= step
+        if abs(step) <= 4e-16 * abs(w):
+            break
+    return w
 
 
 @_jit

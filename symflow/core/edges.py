@@ -58,6 +58,8 @@ __all__ = [
     "difference",
     "exact_difference",
     "inverse_difference",
+    "erf_difference",
+    "erfinv_difference",
 ]
 
 #: wall-clock budget (seconds) of one symbolic simplification of a distance
@@ -323,6 +325,10 @@ class _EdgePass:
                     continue
             d = sp.Symbol(f"{z.name}_to_{side}", positive=True)
             distance = self._distance(original, value, edge, sign)
+            if edge == 0:
+                # −z itself, also next to a pole of z at the other end of the previous
+                # state (−erf⁻¹(t) for t → −1: −erfc⁻¹(1 + t), see _near_poles)
+                distance = sign * self._near_poles(original, sign * distance)
             out.append(Assignment(d, distance, "edge"))
             found.append((edge, sign, d))
         self.distances[z] = found
@@ -399,7 +405,9 @@ class _EdgePass:
                 continue
             shifted = original.subs(t, e_t + sign_t * d_t)
             if not _absorbed(shifted, d_t):
-                continue
+                shifted = _at_unit_poles(shifted, d_t)
+                if shifted is None or not _absorbed(shifted, d_t, _UNIT_POLES):
+                    continue
             near = self.rewrite(shifted)
             # the pole's side of t's range only: next to the other edge the value keeps
             # its own edge form (cot d − 1 cancels where cot d ≈ 1)
@@ -861,6 +869,11 @@ class _EdgePass:
         base, e = arg.as_base_exp()
         if base in self.logs and e.is_number and e.is_real:
             return e * self.logs[base]  # log(1/z) = −log z: logs are kept of positive states
+        if e.is_number and e.is_real and e != 1 and base in self.ranges:
+            if self.ranges[base].inf.is_nonnegative:
+                # log zᵖ = p·log z on [0, ∞) too (both −∞ at 0): zᵖ underflows where
+                # log z does not (z³ at z = 1e-300 on a piece closed at 0)
+                return e * self._log(base)
         if isinstance(arg, sp.Mul) and len(arg.args) == 2 and arg.args[0] == -1:
             inner_base, inner_e = arg.args[1].as_base_exp()
             for edge, sign, d in self.distances.get(inner_base, ()):
@@ -1053,6 +1066,118 @@ class exact_difference(sp.Function):  # noqa: N801 (SymPy function names are low
         return True if all(a.is_extended_real for a in self.args) else None
 
 
+def _mp_values(args, prec: int) -> tuple | None:
+    """The numeric arguments as mpmath numbers at ``prec`` bits and the working bits for
+    erf(a + d) − erf(a): those that the second argument's size cancels, and a margin
+    (None if an argument is not a number)."""
+    import mpmath as mp
+
+    floats = [v.evalf(mp.libmp.prec_to_dps(prec) + 10) for v in args]
+    if not all(f.is_Number for f in floats):
+        return None
+    d = floats[1]
+    bits = prec + 40 + (max(0, -int(mp.log(abs(mp.mpf(d._mpf_)), 2))) if d != 0 else 0)
+    with mp.workprec(bits):
+        values = [mp.mpf(f._mpf_) for f in floats]
+    return values, bits
+
+
+class erf_difference(sp.Function):  # noqa: N801
+    """erf_difference(a, d) = erf(a + d) − erf(a), which kernels integrate (2/√π)e^(−t²)
+    over (a, a + d) for small d instead of subtracting two rounded values of erf (at the
+    float next to an end erf(c) of a support the difference is 1e-17, below erf's
+    rounding).
+
+    Examples
+    --------
+    >>> a, d = sp.symbols("a d", real=True)
+    >>> erf_difference(a, d).diff(d)
+    2*exp(-(a + d)**2)/sqrt(pi)
+    >>> erf_difference(sp.Rational(1, 2), sp.Float("1e-30", 30)).evalf(5)
+    8.7878e-31
+    """
+
+    nargs = 2
+
+    @classmethod
+    def eval(cls, a, d):
+        if d.is_zero:
+            return sp.Integer(0)
+        return None
+
+    def fdiff(self, argindex=1):
+        a, d = self.args
+        slope = 2 / sp.sqrt(sp.pi) * sp.exp(-((a + d) ** 2))
+        return slope if argindex == 2 else slope - 2 / sp.sqrt(sp.pi) * sp.exp(-(a**2))
+
+    def _eval_rewrite_as_erf(self, a, d, **kwargs):
+        return sp.erf(a + d) - sp.erf(a)
+
+    def _eval_evalf(self, prec):
+        found = _mp_values(self.args, prec)
+        if found is None:
+            return None
+        import mpmath as mp
+
+        (a, d), bits = found
+        with mp.workprec(bits):
+            return sp.Float._new((mp.erf(a + d) - mp.erf(a))._mpf_, prec)
+
+    def _eval_is_extended_real(self):
+        return True if all(v.is_extended_real for v in self.args) else None
+
+
+class erfinv_difference(sp.Function):  # noqa: N801
+    """erfinv_difference(y, D) = erf⁻¹(erf(y) + D) − y, the root w of
+    erf_difference(y, w) = D: next to erf(y) it is well conditioned (w ≈ D·(√π/2)e^(y²)),
+    where erf⁻¹ of the rounded sum keeps no digit of w.
+
+    Examples
+    --------
+    >>> y, d = sp.symbols("y D", real=True)
+    >>> erfinv_difference(y, d).diff(d)
+    sqrt(pi)*exp((y + erfinv_difference(y, D))**2)/2
+    >>> erfinv_difference(sp.Rational(-3, 4), sp.Float("1e-30", 30)).evalf(5)
+    1.5554e-30
+    """
+
+    nargs = 2
+
+    @classmethod
+    def eval(cls, y, d):
+        if d.is_zero:
+            return sp.Integer(0)
+        return None
+
+    def fdiff(self, argindex=1):
+        y, d = self.args
+        slope = sp.sqrt(sp.pi) / 2 * sp.exp((y + self) ** 2)
+        return slope if argindex == 2 else slope * 2 / sp.sqrt(sp.pi) * sp.exp(-(y**2)) - 1
+
+    def _eval_rewrite_as_erfinv(self, y, d, **kwargs):
+        return sp.erfinv(sp.erf(y) + d) - y
+
+    def _eval_evalf(self, prec):
+        found = _mp_values(self.args, prec)
+        if found is None:
+            return None
+        import mpmath as mp
+
+        (y, d), bits = found
+        with mp.workprec(bits):
+            slope = 2 / mp.sqrt(mp.pi)
+            w = d / (slope * mp.exp(-y * y))
+            for _ in range(100):  # Newton on erf(y + w) − erf(y) = d, from the linear start
+                step = (mp.erf(y + w) - mp.erf(y) - d) / (slope * mp.exp(-((y + w) ** 2)))
+                w -= step
+                if abs(step) <= abs(w) * mp.mpf(2) ** (-prec - 10):
+                    break
+            return sp.Float._new(w._mpf_, prec)
+
+    def _eval_is_extended_real(self):
+        return True if all(v.is_extended_real for v in self.args) else None
+
+
 def _cancels(expr: sp.Expr, t: sp.Symbol, e: sp.Expr) -> bool:
     """expr is a sum, or a product with a sum factor, that vanishes at t = e by
     cancellation ((atan t + π/2)/π at t = −∞): its difference is taken term by term."""
@@ -1089,16 +1214,43 @@ def _rounds(value: sp.Expr) -> bool:
     )
 
 
-def _absorbed(expr: sp.Expr, d: sp.Symbol) -> bool:
+def _absorbed(expr: sp.Expr, d: sp.Symbol, poles: tuple = ()) -> bool:
     """No function of ``expr`` has an argument c + (terms in d) with a constant c ≠ 0:
-    the shift by the edge was absorbed (tan(π/2 − d) became cot d)."""
+    the shift by the edge was absorbed (tan(π/2 − d) became cot d). With ``poles``,
+    only those functions are asked (the others are regular where their argument is)."""
     for f in expr.atoms(sp.Function):
+        if poles and not isinstance(f, poles):
+            continue
         for arg in f.args:
             if arg.has(d) and isinstance(arg, sp.Add):
                 constant, _ = arg.as_independent(d, as_Add=True)
                 if constant != 0:
                     return False
     return True
+
+
+#: functions with poles at ±1 that :func:`_at_unit_poles` writes out
+_UNIT_POLES = (sp.atanh, sp.erfinv)
+
+
+def _at_unit_poles(expr: sp.Expr, d: sp.Symbol) -> sp.Expr | None:
+    """atanh and erfinv of ±1 ∓ u (u in the distance d) by their forms at the pole:
+    atanh y = (log(1 + y) − log(1 − y))/2, where 1 ∓ y is then u itself, and
+    erf⁻¹(±(1 − u)) = ±erfc⁻¹(u), which keep their digits for tiny u where ±1 ∓ u
+    rounds to ±1 (the pole) or next to it. None where there is no such term."""
+    swaps = {}
+    for f in expr.atoms(*_UNIT_POLES):
+        arg = f.args[0]
+        if not (arg.has(d) and isinstance(arg, sp.Add)):
+            continue
+        c, rest = arg.as_independent(d, as_Add=True)
+        if c not in (1, -1):
+            continue
+        if isinstance(f, sp.atanh):
+            swaps[f] = (sp.log(1 + arg) - sp.log(1 - arg)) / 2
+        else:
+            swaps[f] = c * sp.erfcinv(-c * rest)
+    return expr.xreplace(swaps) if swaps else None
 
 
 def _positive(c: sp.Expr) -> bool:
@@ -1329,7 +1481,9 @@ def difference(expr: sp.Expr, t: sp.Symbol, e: sp.Expr, delta: sp.Expr) -> sp.Ex
     identities that keep their digits for small Δ: e^{a₁} − e^{a₀} = e^{a₀}·expm1(Δa),
     log a₁ − log a₀ = log1p(Δa/a₀), atan a₁ − atan a₀ = atan2(Δa, 1 + a₀a₁),
     tan a₁ − tan a₀ = sin Δa/(cos a₁ cos a₀), sinh a₁ − sinh a₀ = 2 cosh((a₁ + a₀)/2)
-    sinh(Δa/2) (sin and cos likewise, off their extrema), acos(1 − δ) = 2·asin(√(δ/2))
+    sinh(Δa/2) (sin and cos likewise, off their extrema), tanh a₁ − tanh a₀ =
+    sinh Δa/(cosh a₁ cosh a₀), atanh a₁ − atanh a₀ = atanh(Δa/(1 − a₀a₁)), erf and erf⁻¹
+    by :class:`erf_difference` and :class:`erfinv_difference`, acos(1 − δ) = 2·asin(√(δ/2))
     (and asin) at ±1,
     asinh through log1p
     (log1p(Δa/a₀) for |a₀| > 2⁵¹², where the rest is below 2⁻¹⁰²⁴),
@@ -1416,6 +1570,26 @@ def difference(expr: sp.Expr, t: sp.Symbol, e: sp.Expr, delta: sp.Expr) -> sp.Ex
             return sp.sin(da) / (sp.cos(a) * sp.cos(a0))
         if isinstance(expr, sp.sinh):
             return 2 * sp.cosh((a + a0) / 2) * sp.sinh(da / 2)
+        if isinstance(expr, sp.LambertW) and a0.is_number and a0 != 0:
+            w0 = sp.LambertW(a0)
+            if not (w0.is_number and w0.is_real) or w0 == -1:
+                return None
+            # δ = W(a₀ + Δ) − W₀ from its linear start (tiny Δ) or from the rounded W
+            # (elsewhere), then one Newton step on (W₀ + δ)e^(W₀+δ) − W₀e^(W₀) = Δ
+            # written as e^(W₀)·(W₀·expm1 δ + δ·e^δ), which does not cancel
+            linear = da / (sp.exp(w0) * (1 + w0))
+            d0 = sp.Piecewise((linear, sp.Abs(linear) < 1e-8), (expr - w0, True))
+            residual = sp.exp(w0) * (w0 * expm1(d0) + d0 * sp.exp(d0)) - da
+            return d0 - residual / (sp.exp(w0 + d0) * (1 + w0 + d0))
+        if isinstance(expr, sp.erf) and a0.is_number:
+            return erf_difference(a0, da)
+        if isinstance(expr, sp.erfinv) and a0.is_number and abs(a0) < 1:
+            return erfinv_difference(sp.erfinv(a0), da)
+        if isinstance(expr, sp.tanh):
+            return sp.sinh(da) / (sp.cosh(a) * sp.cosh(a0))
+        if isinstance(expr, sp.atanh) and abs(a0) < 1:
+            # (a₁ − a₀)/(1 − a₀a₁): the tangent-difference rule of the hyperbolic tangent
+            return sp.atanh(da / (1 - a0 * a))
         # sin and cos where they cross their value (not at an extremum, where the
         # difference is of second order and the kernels' rewrites of 1 − cos a apply)
         if isinstance(expr, sp.sin) and sp.cos(a0).is_zero is False:
