@@ -51,6 +51,9 @@ TAIL_TOLERANCE = 1e-9
 _DIGITS = 40  # working digits beyond those needed to hold a point near an edge
 _SECONDS = 2.0  # for one preimage in mpmath; a point that takes longer is left out
 _TINY = 2.2250738585072014e-308  # the smallest normal float64
+#: an intermediate state beyond 2^(2^24) in magnitude (about 10^5,000,000) skips the point:
+#: mpmath's tanh of e^(e^30) builds integers of that many bits and runs out of memory
+_ASTRONOMICAL_BITS = 2**24
 _HUGE = 1.7976931348623157e308
 #: tail probabilities of the base points: dense in the moderate tail, then out to 1e-300
 _QUANTILES = np.concatenate([np.logspace(-1, -15, 8), np.logspace(-20, -300, 12)])
@@ -164,11 +167,15 @@ class _Forward:
         jac = None
         log_det = mpmath.mpf(0)
         for f, j, triangular in self.layers:
+            if any(v != 0 and mpmath.mag(v) > _ASTRONOMICAL_BITS for v in x):
+                return None  # e^(e^(e^z)): the next function may not fit in memory
             try:
                 rows = [[mpmath.mpmathify(v) for v in row] for row in j(*x, *self.args)]
                 x = [mpmath.mpmathify(v) for v in f(*x, *self.args)]
             except (ZeroDivisionError, ValueError, TypeError, NameError):
                 return None  # undefined there, or a function mpmath does not know
+            except (OverflowError, MemoryError):
+                return None  # an intermediate value too large for mpmath's arithmetic
             if triangular:  # a 1×1 Jacobian too: det is its one entry
                 det = mpmath.fprod(rows[i][i] for i in range(self.d))
             else:
