@@ -465,6 +465,11 @@ def fit_flow(
         return cache[key]
 
     eta0 = eta_of(theta0)
+    path = [eta0]  # the optimiser's iterates, to say what moved if it does not converge
+
+    def record(eta: np.ndarray) -> None:
+        path.append(np.array(eta, dtype=float))
+
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         if method == "trust-exact":
@@ -475,6 +480,7 @@ def fit_flow(
                 hess=lambda e: terms(e)[2],
                 method="trust-exact",
                 options={"gtol": max(tol, 1e-7), "maxiter": maxiter},
+                callback=record,
             )
         else:
             res = optimize.minimize(
@@ -483,6 +489,7 @@ def fit_flow(
                 jac=lambda e: terms(e)[1],
                 method="L-BFGS-B",
                 options={"gtol": max(tol, 1e-7), "ftol": 1e-15, "maxiter": maxiter},
+                callback=record,
             )
     eta_hat, polished = _polish(terms, np.asarray(res.x, dtype=float))
     gradient_norm = float(np.max(np.abs(terms(eta_hat)[1])))
@@ -572,6 +579,22 @@ def fit_flow(
                         if gain > NEWTON_GAIN
                         else ""
                     )
+                )
+            elif len(path) > 1:
+                back = path[max(0, len(path) - 51)]
+                moved = movers(
+                    [names[j] for j in free],
+                    theta_of(back)[free],
+                    theta_hat[free],
+                    np.array([kinds[j] for j in free]),
+                )
+                message += (
+                    f"; the likelihood is not concave there, and over the last "
+                    f"{min(50, len(path) - 1)} iterations the parameters that moved most were "
+                    f"{moved}"
+                    f": the fit is on its way to a limit at infinite or zero parameter values "
+                    f"(a sub-family reached only there, where this flow has no maximiser) or "
+                    f"crawling to a maximum further on (raise maxiter to tell them apart)"
                 )
     elif not success:
         message = f"{res.message} (largest gradient {gradient_norm:.3g})"
@@ -1151,6 +1174,19 @@ def _coordinates(eta: np.ndarray, where: list[int], values: np.ndarray) -> np.nd
     out = eta.copy()
     out[where] = values
     return out
+
+
+def movers(names: list[str], before: np.ndarray, after: np.ndarray, kinds: np.ndarray) -> str:
+    """The three parameters that moved most in the optimised coordinates, from → to.
+
+    >>> movers(["a", "d"], np.array([0.1, 12.0]), np.array([0.1, 127.0]), np.array([0, 1]))
+    'd 12 → 127'
+    """
+    eta_before = np.where(kinds != 0, np.log(np.abs(before)), before)
+    eta_after = np.where(kinds != 0, np.log(np.abs(after)), after)
+    order = np.argsort(-np.abs(eta_after - eta_before))[:3]
+    moved = [j for j in order if abs(eta_after[j] - eta_before[j]) > 0]
+    return ", ".join(f"{names[j]} {before[j]:.3g} → {after[j]:.3g}" for j in moved) or "none"
 
 
 def _polish(terms, eta: np.ndarray, steps: int = 20) -> tuple[np.ndarray, int]:

@@ -88,6 +88,7 @@ from symflow.stats.coordinates import SIMPLEX, Coordinates, kind_of, simplex_gro
 from symflow.stats.fit import (
     NEWTON_GAIN,
     kink_message,
+    movers,
     newton_gain,
     ridge_message,
     unresolved_message,
@@ -931,7 +932,7 @@ def train_flow(
             f"collapsing onto a density spike, where the log-likelihood has no finite "
             f"maximum), not a maximum; "
             + "the parameters that moved most over the last iterations: "
-            + _movers([names[j] for j in free], theta_of(back)[free], theta[free], kinds[free])
+            + movers([names[j] for j in free], theta_of(back)[free], theta[free], kinds[free])
             + " (start from other init values, or use validation= to stop on held-out data)"
         )
     else:
@@ -1077,19 +1078,6 @@ def _drift(
         f"valley to a maximum further on; the last iterations gained little, and a longer "
         f"stall window (e.g. stall=(1000, 0.001)) tells the two apart"
     )
-
-
-def _movers(names: list[str], before: np.ndarray, after: np.ndarray, kinds: np.ndarray) -> str:
-    """The three parameters that moved most in the optimised coordinates, from → to.
-
-    >>> _movers(["a", "d"], np.array([0.1, 12.0]), np.array([0.1, 127.0]), np.array([0, 1]))
-    'd 12 → 127'
-    """
-    eta_before = np.where(kinds != 0, np.log(np.abs(before)), before)
-    eta_after = np.where(kinds != 0, np.log(np.abs(after)), after)
-    order = np.argsort(-np.abs(eta_after - eta_before))[:3]
-    moved = [j for j in order if abs(eta_after[j] - eta_before[j]) > 0]
-    return ", ".join(f"{names[j]} {before[j]:.3g} → {after[j]:.3g}" for j in moved) or "none"
 
 
 def _put(eta: np.ndarray, where, values: np.ndarray) -> np.ndarray:
