@@ -33,7 +33,7 @@ from collections.abc import Sequence
 import numpy as np
 import sympy as sp
 
-__all__ = ["SIMPLEX", "Coordinates", "simplex_groups", "kind_of"]
+__all__ = ["SIMPLEX", "Coordinates", "kind_of", "simplex_groups", "start_in_domain"]
 
 #: the kind of a parameter that is a member of a simplex (beside +1, −1 and 0)
 SIMPLEX = 2
@@ -227,6 +227,31 @@ class Coordinates:
             for j in chosen:
                 theta[j] = left / (len(chosen) + 1)
         return theta
+
+
+def start_in_domain(
+    coords: Coordinates, names: Sequence[str], start: dict, given: set[int], base, conditions
+) -> dict[str, float]:
+    """``start`` (name → value) with the simplices' free members at equal shares, checked
+    against the base's conditions (``base.check_values``).
+
+    Raises
+    ------
+    ParameterError
+        A given (init= or fixed=) value puts the parameters outside their domain.
+    """
+    from symflow.errors import ParameterError
+
+    row = np.array([float(start[name]) for name in names])
+    out = dict(zip(names, map(float, coords.starting_values(row, given)), strict=True))
+    if conditions:
+        try:
+            base.check_values(out)
+        except ParameterError as exc:
+            raise ParameterError(
+                f"The starting values (init= and fixed=) are outside the parameters' domain: {exc}"
+            ) from None
+    return out
 
 
 def _softmax(eta: np.ndarray) -> np.ndarray:

@@ -61,7 +61,13 @@ from symflow.core.budget import attempt
 from symflow.core.intervals import as_intervals, describe_set
 from symflow.core.program import Assignment
 from symflow.errors import CompileError, FitError, ParameterError, SupportError
-from symflow.stats.coordinates import SIMPLEX, Coordinates, kind_of, simplex_groups
+from symflow.stats.coordinates import (
+    SIMPLEX,
+    Coordinates,
+    kind_of,
+    simplex_groups,
+    start_in_domain,
+)
 from symflow.stats.inputs import as_observations, check_fit_options
 from symflow.stats.report import estimate_report
 
@@ -396,15 +402,7 @@ def fit_flow(
         )
     coords = Coordinates(kinds, groups, free, np.array([start[name] for name in names]))
     given = {j for j, name in enumerate(names) if name in fixed or name in (init or {})}
-    theta_start = coords.starting_values(np.array([start[name] for name in names]), given)
-    start = dict(zip(names, map(float, theta_start), strict=True))
-    if conditions:
-        try:
-            base.check_values(start)
-        except ParameterError as exc:
-            raise ParameterError(
-                f"The starting values (init= and fixed=) are outside the parameters' domain: {exc}"
-            ) from None
+    start = start_in_domain(coords, names, start, given, base, conditions)
     try:
         module, _, derivatives = _compiled(program)
     except CompileError as exc:

@@ -84,7 +84,13 @@ import sympy as sp
 from symflow.core.adjoint import kinked_parameters
 from symflow.core.bases.distribution import Distribution
 from symflow.errors import ParameterError
-from symflow.stats.coordinates import SIMPLEX, Coordinates, kind_of, simplex_groups
+from symflow.stats.coordinates import (
+    SIMPLEX,
+    Coordinates,
+    kind_of,
+    simplex_groups,
+    start_in_domain,
+)
 from symflow.stats.fit import (
     NEWTON_GAIN,
     kink_message,
@@ -581,17 +587,8 @@ def train_flow(
     kinds[[j for group in groups for j in group]] = SIMPLEX
     moving = [j for j in range(len(names)) if names[j] not in fixed]
     coords = Coordinates(kinds, groups, moving, np.array([float(start[n]) for n in names]))
-    if groups:  # weights on a simplex start equal, unless given
-        given = {j for j, name in enumerate(names) if name in fixed or name in (init or {})}
-        row = np.array([float(start[name]) for name in names])
-        start.update(zip(names, map(float, coords.starting_values(row, given)), strict=True))
-    if conditions:
-        try:
-            base.check_values(start)
-        except ParameterError as exc:
-            raise ParameterError(
-                f"The starting values (init= and fixed=) are outside the parameters' domain: {exc}"
-            ) from None
+    given = {j for j, name in enumerate(names) if name in fixed or name in (init or {})}
+    start = start_in_domain(coords, names, start, given, base, conditions)
     for name, kind in zip(names, kinds, strict=True):
         value = float(start[name])
         if not math.isfinite(value) or (kind and not kind * value > 0):
