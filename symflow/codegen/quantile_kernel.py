@@ -18,6 +18,13 @@ rewrites the functions that still read a state near a singular point on that dis
     erfinv(±1 ∓ t) = ±erfcinv(t),
     h(kπ + t) for a periodic h reduced by its period (cot(π − πq) = −cot(πq)).
 
+Where the distance itself is below what float64 holds (:data:`TINY_DISTANCE`; the
+Gamma(1/2, 1) quantile of 1e-300 is 7.9e-601), the kernel reads its log t from the base
+(``kernel_log_quantile``, ``kernel_log_isf``) and composes f with e ± eᵗ, its logs and
+powers taken symbolically (log eᵗ = t, √(eᵗ) = e^(t/2)): log z there is −1381.8, not
+−inf. Sums that vanish at the edge are written on d without the subtraction
+(:func:`symflow.core.edges.difference`: (d − 1)⁵ + 1 = d·((d − 1)⁴ − … + 1)).
+
 Where the base's quantile form loses the distance itself (a Truncated base's
 F_B⁻¹(F_B(a) + p·m) rounds onto its cut point a: ½ + 1e-300 is ½), the rounded distance
 is refined by Newton steps on P(a < Z < a + d) = p
