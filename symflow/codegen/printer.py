@@ -134,6 +134,8 @@ SPECIAL_FUNCTIONS: dict[str, str] = {
     "InverseRegularizedGammaP": "special.gammaincinv",
     "InverseRegularizedGammaQ": "special.gammainccinv",
     "InverseRegularizedBeta": "special.betaincinv",
+    "LogInverseRegularizedGammaP": "special.log_gammaincinv",
+    "LogInverseRegularizedBeta": "special.log_betaincinv",
     "StandardNormalCdf": "special.ndtr",
     "StudentTCdf": "special.stdtr",
     "StudentTQuantile": "special.stdtrit",

@@ -18,6 +18,13 @@ rewrites the functions that still read a state near a singular point on that dis
     erfinv(±1 ∓ t) = ±erfcinv(t),
     h(kπ + t) for a periodic h reduced by its period (cot(π − πq) = −cot(πq)).
 
+Where the distance itself is below what float64 holds (:data:`TINY_DISTANCE`; the
+Gamma(1/2, 1) quantile of 1e-300 is 7.9e-601), the kernel reads its log t from the base
+(``kernel_log_quantile``, ``kernel_log_isf``) and composes f with e ± eᵗ, its logs and
+powers taken symbolically (log eᵗ = t, √(eᵗ) = e^(t/2)): log z there is −1381.8, not
+−inf. Sums that vanish at the edge are written on d without the subtraction
+(:func:`symflow.core.edges.difference`: (d − 1)⁵ + 1 = d·((d − 1)⁴ − … + 1)).
+
 Where the base's quantile form loses the distance itself (a Truncated base's
 F_B⁻¹(F_B(a) + p·m) rounds onto its cut point a: ½ + 1e-300 is ½), the rounded distance
 is refined by Newton steps on P(a < Z < a + d) = p
@@ -58,6 +65,21 @@ def _erfinv_near_one(e: sp.Expr) -> sp.Expr:
     return e
 
 
+def _atanh_near_one(e: sp.Expr) -> sp.Expr:
+    """atanh(−1 + t) = (log t − log(2 − t))/2 and atanh(1 − t) = (log(2 − t) − log t)/2:
+    log t keeps t's digits where −1 + t rounds onto the pole (and log e^s = s where t
+    itself underflows)."""
+    arg = sp.expand(e.args[0])
+    if not arg.free_symbols:
+        return e
+    c, t = arg.as_independent(*arg.free_symbols, as_Add=True)
+    if c == -1:
+        return (sp.log(t) - sp.log(2 - t)) / 2
+    if c == 1:
+        return (sp.log(2 + t) - sp.log(-t)) / 2
+    return e
+
+
 def _periodic_reduced(e: sp.Expr) -> sp.Expr:
     """h(kπ + t) with k reduced modulo the period of h (SymPy then folds the remaining
     constant: tan(π/2 − s) = cot(s), sin(π + s) = −sin(s))."""
@@ -74,8 +96,8 @@ def _periodic_reduced(e: sp.Expr) -> sp.Expr:
 
 def edge_forms(expr: sp.Expr) -> sp.Expr:
     """The same value with each function that reads a state near its singular point
-    rewritten on the state's distance to it (erfinv near ±1, periodic functions of
-    kπ + t).
+    rewritten on the state's distance to it (erfinv and atanh near ±1, periodic functions
+    of kπ + t).
 
     Examples
     --------
@@ -86,6 +108,7 @@ def edge_forms(expr: sp.Expr) -> sp.Expr:
     -cot(pi*p)
     """
     expr = expr.replace(lambda e: isinstance(e, sp.erfinv), _erfinv_near_one)
+    expr = expr.replace(lambda e: isinstance(e, sp.atanh), _atanh_near_one)
     return expr.replace(lambda e: isinstance(e, tuple(_PERIODS)), _periodic_reduced)
 
 
@@ -142,6 +165,33 @@ def _symbolic_level(form: sp.Expr | None, placeholder: sp.Expr) -> sp.Expr:
     return placeholder if form is None else form
 
 
+def _vanishing_sums(expr: sp.Expr, d: sp.Symbol) -> sp.Expr:
+    """Each sum c + g(d) of a number and terms in the edge distance d that is 0 at d = 0
+    written without the subtraction (:func:`symflow.core.edges.difference`) where it is
+    below |c|/2, so that a later log or pole reads it with d's digits: (d − 1)⁵ + 1 is
+    d·((d − 1)⁴ − … + 1), 2 − 2√(1 − d) is −2·expm1(log1p(−d)/2)."""
+    from symflow.core.budget import attempt
+    from symflow.core.edges import difference
+
+    def vanishes(e: sp.Expr) -> bool:
+        if not (isinstance(e, sp.Add) and e.has(d)) or e.as_coeff_Add()[0] == 0:
+            return False
+        return attempt(lambda: sp.simplify(e.xreplace({d: 0})) == 0, 2.0, False)
+
+    def rewritten(e: sp.Expr) -> sp.Expr:
+        found = attempt(lambda: difference(e, d, sp.S.Zero, d), 5.0, None)
+        if found is None or sp.count_ops(found) > 200 or found.has(sp.nan, sp.zoo):
+            return e
+        # the plain sum where it keeps at least half of c's size (no cancellation, and a
+        # later log(1 + z¹⁵) stays a log1p of z¹⁵ away from the edge), the difference near it
+        c = abs(e.as_coeff_Add()[0])
+        return sp.Piecewise((e, sp.Abs(e) >= c / 2), (found, True))
+
+    if sp.count_ops(expr) > 300:
+        return expr
+    return expr.replace(vanishes, rewritten)
+
+
 def _through_edge(
     program, form: sp.Expr, edge: sp.Expr, from_top: bool, p: sp.Symbol
 ) -> list[Assignment]:
@@ -167,8 +217,76 @@ def _through_edge(
         steps.append(Assignment(rough, distance))
         distance = (UpperEdgeDistance if from_top else LowerEdgeDistance)(p, rough)
     z = edge - d if from_top else edge + d
-    value = edge_forms(forward_expression(program, z))
+    value = _vanishing_sums(edge_forms(forward_expression(program, z)), d)
     return [*steps, Assignment(d, distance), Assignment(target, value)]
+
+
+#: below this distance to a finite end the kernels read the base quantile in log space:
+#: the base's inverse functions round or clamp there (SciPy's I⁻¹ stops at 2.2e-308)
+TINY_DISTANCE = 1e-290
+
+
+#: a numeric scale above this is folded into the exponential it multiplies
+_FOLDED_SCALE = 2**52
+
+
+def _folded_scales(expr: sp.Expr) -> sp.Expr:
+    """c·e^a as e^(a + log c) for a number c above 2⁵²: 1e300·e^t stays finite at
+    t = −1381 where e^t underflows first."""
+
+    def fold(e: sp.Mul) -> sp.Expr:
+        exps = [f for f in e.args if isinstance(f, sp.exp)]
+        if len(exps) != 1:
+            return e
+        rest = e / exps[0]
+        if rest.is_number and rest > _FOLDED_SCALE:
+            # as 2^((a + log c)/log 2): SymPy splits e^(a + c) back into e^c·e^a
+            log2 = sp.Float(sp.log(2).evalf(30), 30)
+            return sp.Pow(2, (exps[0].args[0] + sp.Float(sp.log(rest).evalf(30), 30)) / log2)
+        return e
+
+    return expr.replace(lambda e: isinstance(e, sp.Mul) and e.has(sp.exp), fold)
+
+
+def _log_distance_steps(
+    program, log_form: sp.Expr, edge: sp.Expr, from_top: bool
+) -> list[Assignment] | None:
+    """x = f(e ± e^t) at t = log d, the base's log-distance to the finite end ``edge``, with
+    the logs and powers of e^t taken symbolically (log e^t = t, √(e^t) = e^(t/2)), so that
+    f keeps the value where d itself underflows: log z at the Gamma(1/2, 1) quantile of
+    1e-300 is −1381.8 although z ≈ 7.9e-601 is 0 in float64. None where f reads e^t only
+    as itself (the log-distance would give nothing the distance does not)."""
+    t = sp.Symbol("t_edge", real=True)
+    d = sp.Symbol("d_edge", positive=True)
+    target = sp.Symbol("x_q", real=True)
+    z = edge - d if from_top else edge + d
+    value = _vanishing_sums(edge_forms(forward_expression(program, z)), d)
+    value = _folded_scales(sp.expand_log(value.xreplace({d: sp.exp(t)}), force=False))
+    if not value.xreplace({sp.exp(t): sp.Dummy("d", positive=True)}).has(t):
+        return None
+    return [Assignment(t, log_form), Assignment(target, value)]
+
+
+def _branch(program, em, form, log_form, edge, from_top, p) -> tuple[list[ast.stmt], sp.Symbol]:
+    """The statements of x = f at the base quantile ``form`` (:func:`_through_edge`), and
+    where the base has a log-distance ``log_form`` to the finite end ``edge`` and f reads
+    it to advantage, a branch taking x from it when the distance is below
+    :data:`TINY_DISTANCE`."""
+    steps = _through_edge(program, form, edge, from_top, p)
+    target = steps[-1].target
+    log_steps = None
+    if log_form is not None and edge.is_finite and not program.base.cdf_cancels_at(edge):
+        log_steps = _log_distance_steps(program, log_form, edge, from_top)
+    if log_steps is None:
+        return em.assign(steps, given=(p,)), target
+    d = steps[-2].target
+    head = em.assign(steps[:-1], given=(p,))
+    tiny = when(
+        f"{em.sym(d)} < {TINY_DISTANCE!r}",
+        em.assign(log_steps, given=(p,)),
+        em.assign(steps[-1:], given=(p, d)),
+    )
+    return [*head, tiny], target
 
 
 def quantile_functions(program, em, direction: int, placeholders, ends) -> list[ast.stmt]:
@@ -213,9 +331,10 @@ def quantile_functions(program, em, direction: int, placeholders, ends) -> list[
         branches = []
         for form, from_top in ((near, upper), (far, not upper)):
             edge = sp.sympify(base.support.sup if from_top else base.support.inf)
-            steps = _through_edge(program, form.xreplace({u: p}), edge, from_top, p)
-            branches.append(em.assign(steps, given=(p,)))
-        target = steps[-1].target
+            log_form = (base.kernel_log_isf if from_top else base.kernel_log_quantile)(u)
+            log_form = None if log_form is None else log_form.xreplace({u: p})
+            stmts, target = _branch(program, em, form.xreplace({u: p}), log_form, edge, from_top, p)
+            branches.append(stmts)
         body = [
             when("not (u >= 0.0 and u <= 1.0)", [returns("math.nan")]),
             when("u == 0.0", [returns(end0)]),

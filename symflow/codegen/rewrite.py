@@ -75,6 +75,7 @@ log(±k·b^n), n odd, k > 0, sign of b    log k + n·log(±b)       (no overflow
   unknown
 log|a·b·…|, log|b^e|                    log|a| + log|b| + …, e·log|b|
 log erfc(u)                             log 2 + log_ndtr(−√2·u)
+log erf(v)                              log1p(−erfc(v)) for v > ½
 log(c·(1 ± erf(v))), c > 0              log 2c + log_ndtr(±√2·v)
 erf⁻¹(±(1 − r))                         ±erfc⁻¹(r) for r < 1, ∓erfc⁻¹(2 − r) above
                                         (2x − 1 rounds to −1)
@@ -1263,9 +1264,13 @@ def _log_tail(arg: sp.Expr) -> sp.Expr | None:
     log(c·(1 + erf(v)))      = log 2c + log Φ(√2·v)        (log Φ(x) for very negative x)
     log(c·(1 − erf(v)))      = log 2c + log Φ(−√2·v)       (log(1 − Φ(x)) for large x)
     log(c·erfc(u))           = log c + log erfc(u)
+    log erf(v)               = log1p(−erfc(v)) for v > ½  (erf(v) rounds to 1 from v ≈ 6)
     """
     if isinstance(arg, sp.erfc):
         return sp.log(2) + log_ndtr(-sp.sqrt(2) * arg.args[0])
+    if isinstance(arg, sp.erf):
+        v = arg.args[0]
+        return sp.Piecewise((log1p(-sp.erfc(v)), v > sp.S.Half), (sp.log(arg), True))
     scale, core = arg.as_independent(sp.erf, sp.erfc, as_Add=False)
     if scale != 1 and scale.is_positive and isinstance(core, (sp.erfc, sp.Add)):
         inner = _log_tail(core)

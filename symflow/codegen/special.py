@@ -79,6 +79,8 @@ __all__ = [
     "lambertw0_exp",
     "erfcinv_exp",
     "lambertwm1",
+    "log_betaincinv",
+    "log_gammaincinv",
     "lambertw0_edge",
     "lambertwm1_edge",
     "log_ndtr",
@@ -225,6 +227,41 @@ def betaincinv(a, b, y):
 def betaln(a, b):
     """log|B(a, b)|."""
     return _betaln(a, b, 0)
+
+
+#: below x = e^−40 the leading term of P(a, x) or I_x(a, b) at x = 0 is exact in float64
+_LOG_SMALL_INVERSE = -40.0
+
+
+@_jit
+def log_gammaincinv(a, p):
+    """log x with P(a, x) = p, finite where x underflows (P(0.5, x) = 1e-300 at
+    x ≈ 7.9e-601): log x = (log p + log Γ(a + 1))/a below x = e^−40, where
+    P(a, x) = x^a/Γ(a + 1)·(1 + O(x)); log of :func:`gammaincinv` above."""
+    if not (p >= 0.0 and a > 0.0):
+        return math.nan
+    if p == 0.0:
+        return -math.inf
+    t = (math.log(p) + _gammaln(a + 1.0, 0)) / a
+    if t < _LOG_SMALL_INVERSE:
+        return t
+    return math.log(_gammaincinv(a, p, 0))
+
+
+@_jit
+def log_betaincinv(a, b, y):
+    """log x with I_x(a, b) = y, finite where x underflows (I_x(0.5, 3) = 1e-300 at
+    x ≈ 2.8e-601): log x = (log y + log a + log B(a, b))/a where x·|b − 1| < e^−40,
+    since I_x(a, b) = x^a/(a·B(a, b))·(1 + O(|b − 1|·x)); log of :func:`betaincinv`
+    above."""
+    if not (y >= 0.0 and a > 0.0 and b > 0.0):
+        return math.nan
+    if y == 0.0:
+        return -math.inf
+    t = (math.log(y) + math.log(a) + _betaln(a, b, 0)) / a
+    if t + math.log1p(abs(b - 1.0)) < _LOG_SMALL_INVERSE:
+        return t
+    return math.log(_betaincinv(a, b, y, 0))
 
 
 @_jit

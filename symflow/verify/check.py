@@ -112,6 +112,23 @@ def _tested_range(finite: np.ndarray, density: Density, overflowed: bool) -> tup
     return a, b
 
 
+def _resolved_range(cdf, a: float, b: float, steps: int = 64) -> tuple[float, float]:
+    """[a, b] pulled in, float by float (at most ``steps`` of them), to where ``cdf`` is
+    strictly between 0 and 1: next to an end of the support that draws rounded onto, the
+    inverse map can round onto that end as well (x^(1/5) is 14/3 one float below
+    fl((14/3)⁵)), and F there is its value at the end, so that conditioning on [a, b]
+    would leave none of the excluded mass out."""
+    for _ in range(steps):
+        if not (math.isfinite(b) and float(cdf(np.array([b]))[0]) >= 1.0):
+            break
+        b = float(np.nextafter(b, -np.inf))
+    for _ in range(steps):
+        if not (math.isfinite(a) and float(cdf(np.array([a]))[0]) <= 0.0):
+            break
+        a = float(np.nextafter(a, np.inf))
+    return a, b
+
+
 def _too_few_words(n: int, n_inside: int) -> str:
     """Why the statistical tests cannot run, and whether more draws would help."""
     if n_inside == 0:
@@ -258,8 +275,14 @@ def check_flow(
             return _within(cdf, a, b) if conditioned else cdf
 
         if flow.program.is_bijective and not any(p.implicit for p in flow.program.paths):
-            cdf = within(_bijective_cdf(flow, kernels, values, density))
-            tests.append(_ks("KS", finite, cdf, alpha, "against F_Z(f^-1(x))"))
+            cdf = _bijective_cdf(flow, kernels, values, density)
+            if conditioned:
+                a_f, b_f = _resolved_range(cdf, a, b)
+                tested = finite[(finite >= a_f) & (finite <= b_f)]
+                cdf = _within(cdf, a_f, b_f)
+            else:
+                tested = finite
+            tests.append(_ks("KS", tested, cdf, alpha, "against F_Z(f^-1(x))"))
         cum = np.cumsum(fine.masses)[np.searchsorted(cuts, grid) - 1]  # ∫ up to each point
         cdf = within(_integrated_cdf(grid, cum))
         tests.append(_ks("KS density", finite, cdf, alpha, "against the integrated density"))

@@ -18,7 +18,7 @@ import symflow as sf
 
 z = sp.Symbol("z", real=True)
 
-PROBABILITIES = (1e-300, 1e-100, 1e-16, 0.5, 1 - 1e-16)
+PROBABILITIES = (1e-300, 1e-100, 1e-20, 1e-16, 0.3, 0.5, 1 - 1e-16)
 RTOL = 1e-12
 
 
@@ -29,8 +29,18 @@ def _root(tail, u, guess):
 
 
 def _beta_lower(a, b, u):
-    guess = min((mp.log(u) + mp.log(a) + mp.log(mp.beta(a, b))) / a, mpf(-1))
-    return _root(lambda t: mp.log(mp.betainc(a, b, 0, t, regularized=True)), u, guess)
+    """I⁻¹_u(a, b): a bracketed (Illinois) root in s = log z over (−5000, 0), which never
+    leaves (0, 1) as a secant from a single start can."""
+    with mp.workdps(45):
+
+        def tail(s):
+            return mp.log(mp.betainc(a, b, 0, mp.exp(s), regularized=True)) - mp.log(u)
+
+        lo, hi = mpf(-5000), mpf(0)
+        for _ in range(20):
+            mid = (lo + hi) / 2
+            lo, hi = (mid, hi) if tail(mid) < 0 else (lo, mid)
+        return mp.exp(mp.findroot(tail, (lo, hi), solver="illinois"))
 
 
 def _gamma_lower(k, u):
@@ -75,6 +85,23 @@ BASES = {
         lambda u: _gamma_lower(3, u),
         lambda q: _gamma_upper(3, q),
     ),
+    # base quantiles that underflow float64 at u = 1e-300 (about 7.9e-601, 2.8e-601, 5e-429)
+    "Gamma(1/2)": (
+        lambda: sf.Gamma(sp.Rational(1, 2), 1),
+        lambda u: _gamma_lower(mpf(1) / 2, u),
+        lambda q: _gamma_upper(mpf(1) / 2, q),
+    ),
+    "Beta(1/2,3)": (
+        lambda: sf.Beta(sp.Rational(1, 2), 3),
+        lambda u: _beta_lower(mpf(1) / 2, 3, u),
+        lambda q: 1 - _beta_lower(3, mpf(1) / 2, q),
+    ),
+    "Weibull(7/10,2)": (
+        lambda: sf.Weibull(sp.Rational(7, 10), 2),
+        lambda u: 2 * (-mp.log1p(-u)) ** (mpf(10) / 7),
+        lambda q: 2 * (-mp.log(q)) ** (mpf(10) / 7),
+    ),
+    "U(-1,2)": (lambda: sf.Uniform(-1, 2), lambda u: -1 + 3 * u, lambda q: 2 - 3 * q),
 }
 
 # name: (base, f as SymPy, f in mpmath, increasing)
@@ -98,6 +125,32 @@ FLOWS = {
     # 0 at the median exactly, and no 1/0 where tan(πu)³ underflows
     "cauchy-cube": ("Cauchy", -(z**3), lambda t: -(t**3), False),
     "sqrt-gamma": ("Gamma(3)", sp.sqrt(z), mp.sqrt, True),
+    # a log, root or power after a base quantile that underflows: read in log space
+    "log-gamma-half": ("Gamma(1/2)", sp.log(z), mp.log, True),
+    "sqrt-beta-half": ("Beta(1/2,3)", sp.sqrt(z), mp.sqrt, True),
+    "cbrt-weibull": ("Weibull(7/10,2)", sp.cbrt(z), mp.cbrt, True),
+    "scaled-beta-half": ("Beta(1/2,3)", 10**300 * z, lambda t: 10**300 * t, True),
+    # atanh next to its pole at −1 after a root, and at +1 through 1 − √(1 − d)
+    "atanh-beta-half": (
+        "Beta(1/2,3)",
+        sp.atanh(2 * sp.sqrt(z) - 1),
+        lambda t: mp.atanh(2 * mp.sqrt(t) - 1),
+        True,
+    ),
+    # log erf(√z) as log1p(−erfc(√z)) where erf rounds to 1 (isf(1e-300) ≈ −1e-300)
+    "log-erf-gamma-half": (
+        "Gamma(1/2)",
+        sp.log(sp.erf(sp.sqrt(z))),
+        lambda t: mp.log(mp.erf(mp.sqrt(t))),
+        True,
+    ),
+    # log(z⁵ + 1) next to z = −1: (d − 1)⁵ + 1 cancels unless written on d
+    "log-fifth-power": (
+        "U(-1,2)",
+        sp.log(z**5 + 1),
+        lambda t: mp.log(t**5 + 1),
+        True,
+    ),
 }
 
 

@@ -235,3 +235,59 @@ def test_lambert_w_of_an_overflowing_exponential() -> None:
         for x, value in zip(xs, got, strict=True):
             w = mp.lambertw(mp.exp(mp.mpf(x))).real
             assert value == pytest.approx(float(-w - mp.log1p(1 / w)), rel=1e-14), x
+
+
+def _log_inverse(tail, log_level, guess):
+    """s = log x with log tail(e^s) = log_level, a bracketed root at 40 digits."""
+    f = lambda s: mp.log(tail(mp.exp(s))) - log_level  # noqa: E731
+    lo, hi = guess - 5, min(guess + 5, mp.mpf(0))
+    while f(lo) > 0:
+        lo -= 50
+    while f(hi) < 0:
+        hi += 1
+    return mp.findroot(f, (lo, hi), solver="illinois")
+
+
+@pytest.mark.parametrize(
+    ("a", "p"),
+    [(0.5, 1e-300), (0.5, 1e-100), (0.01, 1e-30), (2.5, 1e-300), (30.0, 1e-200), (0.5, 0.3)],
+)
+def test_log_gammaincinv_where_the_inverse_underflows(a, p) -> None:
+    """log x with P(a, x) = p to 1e-14, also where x (7.9e-601 at a = ½, p = 1e-300) is 0
+    in float64."""
+    a_mp = mp.mpf(a)
+    truth = _log_inverse(
+        lambda x: mp.gammainc(a_mp, 0, x, regularized=True),
+        mp.log(p),
+        (mp.log(p) + mp.loggamma(a_mp + 1)) / a_mp,
+    )
+    assert _rel(special.log_gammaincinv(a, p), truth) < 1e-14
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "y"),
+    [
+        (0.5, 3.0, 1e-300),
+        (0.5, 3.0, 1e-20),
+        (0.01, 0.5, 1e-10),
+        (3.0, 0.5, 1e-300),
+        (2.0, 2.0, 0.3),
+    ],
+)
+def test_log_betaincinv_where_the_inverse_underflows(a, b, y) -> None:
+    """log x with I_x(a, b) = y to 1e-14, also where x (2.8e-601 for Beta(½, 3) at
+    y = 1e-300) is 0 in float64 (SciPy's betaincinv stops at 2.2e-308)."""
+    truth = _log_inverse(
+        lambda x: mp.betainc(a, b, 0, x, regularized=True),
+        mp.log(y),
+        (mp.log(y) + mp.log(a) + mp.log(mp.beta(a, b))) / a,
+    )
+    assert _rel(special.log_betaincinv(a, b, y), truth) < 1e-14
+
+
+def test_log_inverses_at_their_ends() -> None:
+    """−inf at probability 0 and nan for a probability or shape outside the domain."""
+    assert special.log_gammaincinv(0.5, 0.0) == -math.inf
+    assert special.log_betaincinv(0.5, 3.0, 0.0) == -math.inf
+    assert math.isnan(special.log_gammaincinv(-1.0, 0.5))
+    assert math.isnan(special.log_betaincinv(0.5, 3.0, math.nan))

@@ -312,3 +312,41 @@ def test_a_wrong_density_next_to_such_an_end_still_fails(squashed_tower) -> None
         ),
     )
     assert bad.check(n=50_000, seed=0).passed is False
+
+
+def test_ks_range_ends_where_the_inverse_resolves_the_end() -> None:
+    """x = (5/3 − 3(e^z − 1))⁵ on Cauchy(0, 1): 0.85 % of the draws round onto the upper
+    end fl((14/3)⁵), and one float below it x^(1/5) still rounds to 14/3, so f⁻¹ is −inf
+    and F_Z(f⁻¹(x)) is 1 there (mpmath: 0.9915). Conditioning the KS on that float left
+    the excluded mass in (KS p = 1.0e-4, at alpha); the range now ends at the first float
+    where F < 1."""
+    X = sf.Flow(
+        sf.Cauchy(0, 1),
+        [
+            sf.Transform(sp.exp(z) - 1, z),
+            sf.Transform(sp.Rational(5, 3) - 3 * z, z),
+            sf.Transform(z**5, z),
+        ],
+    )
+    from symflow.verify.check import check_flow
+
+    report = check_flow(X, n=50_000, seed=1, tail=False)
+    ks = next(t for t in report.tests if t.name == "KS")
+    assert ks.pvalue > 1e-2, str(report)
+
+
+def test_resolved_range_steps_in_to_where_the_cdf_is_inside() -> None:
+    """A CDF that is 1 on the last two floats below 1 and 0 on the first float above 0:
+    the range is pulled in by two floats at the top and one at the bottom."""
+    from symflow.verify.check import _resolved_range
+
+    top = np.nextafter(1.0, 0.0)
+    low = np.nextafter(0.0, 1.0)
+
+    def cdf(xs):
+        xs = np.asarray(xs, dtype=np.float64)
+        return np.where(xs >= np.nextafter(top, 0.0), 1.0, np.where(xs <= low, 0.0, xs))
+
+    a, b = _resolved_range(cdf, float(low), float(top))
+    assert a == float(np.nextafter(low, 1.0))
+    assert b == float(np.nextafter(np.nextafter(top, 0.0), 0.0))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sympy as sp
 
 from symflow.core.bases.distribution import Distribution, log_gamma
-from symflow.core.bases.functions import InverseRegularizedBeta
+from symflow.core.bases.functions import InverseRegularizedBeta, LogInverseRegularizedBeta
 
 __all__ = ["Beta"]
 
@@ -103,6 +103,26 @@ class Beta(Distribution):
         1 - InverseRegularizedBeta(3, 2, q)
         """
         return 1 - InverseRegularizedBeta(self.b, self.a, q)
+
+    def kernel_log_quantile(self, u: sp.Symbol) -> sp.Expr:
+        """log F^-1(u) = log I^-1_u(a, b), finite where I^-1_u(a, b) underflows.
+
+        Examples
+        --------
+        >>> Beta(2, 3).kernel_log_quantile(sp.Symbol("u", positive=True))
+        LogInverseRegularizedBeta(2, 3, u)
+        """
+        return LogInverseRegularizedBeta(self.a, self.b, u)
+
+    def kernel_log_isf(self, q: sp.Symbol) -> sp.Expr:
+        """log(1 - S^-1(q)) = log I^-1_q(b, a), finite where I^-1_q(b, a) underflows.
+
+        Examples
+        --------
+        >>> Beta(2, 3).kernel_log_isf(sp.Symbol("q", positive=True))
+        LogInverseRegularizedBeta(3, 2, q)
+        """
+        return LogInverseRegularizedBeta(self.b, self.a, q)
 
     def width_threshold(self, lo: sp.Symbol, w: sp.Symbol) -> sp.Expr:
         """w* = min(lo, 1 - lo - w)/20: near either end quadrature is used.

@@ -369,6 +369,42 @@ class Distribution:
         """
         return None
 
+    def kernel_log_quantile(self, u: sp.Symbol) -> sp.Expr | None:
+        """log(F_Z⁻¹(u) − a) at the finite lower end a of the support, accurate in float64
+        for small u, also where the distance F_Z⁻¹(u) − a itself underflows (Gamma(1/2, 1)
+        at u = 1e-300: the distance is about 7.9e-601, its log −1381.8).
+
+        The quantile kernels read it where the distance is too small for a float64, so that
+        a later log, power or root brings the value back (log z, √z). None (this default):
+        no such form, or an infinite lower end.
+
+        Examples
+        --------
+        >>> import sympy as sp
+        >>> import symflow as sf
+        >>> u = sp.Symbol("u", positive=True)
+        >>> print(sf.Normal(0, 1).kernel_log_quantile(u))
+        None
+        >>> sf.Gamma(sp.Rational(1, 2), 2).kernel_log_quantile(u)
+        LogInverseRegularizedGammaP(1/2, u) - log(2)
+        """
+        return None
+
+    def kernel_log_isf(self, q: sp.Symbol) -> sp.Expr | None:
+        """log(b − S_Z⁻¹(q)) at the finite upper end b of the support, accurate in float64
+        for small q, also where the distance b − S_Z⁻¹(q) underflows; None (this default):
+        no such form, or an infinite upper end.
+
+        Examples
+        --------
+        >>> import sympy as sp
+        >>> import symflow as sf
+        >>> q = sp.Symbol("q", positive=True)
+        >>> sf.Beta(3, sp.Rational(1, 2)).kernel_log_isf(q)
+        LogInverseRegularizedBeta(1/2, 3, q)
+        """
+        return None
+
     def cdf_cancels_at(self, end: sp.Expr) -> bool:
         """Whether the kernel CDF forms lose the distance to this end of the support: at a
         cut point a, F(z) = (F_parent(z) − F_parent(a))/m cancels and F⁻¹(F(a) + u·m)

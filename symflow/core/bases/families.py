@@ -26,6 +26,7 @@ from symflow.core.bases.distribution import Distribution, log_gamma
 from symflow.core.bases.functions import (
     InverseRegularizedGammaP,
     InverseRegularizedGammaQ,
+    LogInverseRegularizedGammaP,
     RegularizedGammaP,
     RegularizedGammaQ,
 )
@@ -264,6 +265,11 @@ class GammaLaw(Distribution):
         k, rate = self._shape_rate
         return InverseRegularizedGammaQ(k, q) / rate
 
+    def kernel_log_quantile(self, u: sp.Symbol) -> sp.Expr:
+        """log F^-1(u) = log P^-1(k, u) − log(rate), finite where P^-1(k, u) underflows."""
+        k, rate = self._shape_rate
+        return LogInverseRegularizedGammaP(k, u) - sp.log(rate)
+
     def width_threshold(self, lo: sp.Symbol, w: sp.Symbol) -> sp.Expr:
         """w* = min(lo, 1/rate)/20: narrower intervals are integrated by quadrature."""
         return sp.Min(lo, 1 / self._shape_rate[1]) / 20
@@ -320,3 +326,11 @@ class HazardLaw(Distribution):
     def kernel_isf(self, q: sp.Symbol) -> sp.Expr:
         """S^-1(q) = H^-1(-log q), accurate for small q."""
         return self._hazard_inverse(-sp.log(q))
+
+    def kernel_log_quantile(self, u: sp.Symbol) -> sp.Expr:
+        """log F^-1(u) = log H^-1(-log1p(-u)) with the log taken through H^-1's products
+        and powers (log λ + log(−log1p(−u))/k for a Weibull), finite where F^-1(u)
+        underflows."""
+        h = sp.Dummy("h", positive=True)
+        log_inverse = sp.expand_log(sp.log(self._hazard_inverse(h)), force=True)
+        return log_inverse.xreplace({h: -log1p(-u)})

@@ -24,6 +24,8 @@ __all__ = [
     "InverseRegularizedGammaP",
     "InverseRegularizedGammaQ",
     "InverseRegularizedBeta",
+    "LogInverseRegularizedGammaP",
+    "LogInverseRegularizedBeta",
     "StandardNormalCdf",
     "StudentTCdf",
     "StudentTQuantile",
@@ -70,6 +72,18 @@ class InverseRegularizedGammaQ(_Numeric):
 
 class InverseRegularizedBeta(_Numeric):
     """x with I_x(a, b) = y, SciPy's ``betaincinv``."""
+
+    nargs = 3
+
+
+class LogInverseRegularizedGammaP(_Numeric):
+    """log x with P(a, x) = p, finite where x underflows float64 (a < 1 and tiny p)."""
+
+    nargs = 2
+
+
+class LogInverseRegularizedBeta(_Numeric):
+    """log x with I_x(a, b) = y, finite where x underflows float64 (small a and tiny y)."""
 
     nargs = 3
 

@@ -87,6 +87,26 @@ class Uniform(Distribution):
         """
         return self.b - q * (self.b - self.a)
 
+    def kernel_log_quantile(self, u: sp.Symbol) -> sp.Expr:
+        """log(F^-1(u) - a) = log(b - a) + log u.
+
+        Examples
+        --------
+        >>> Uniform(1, 5).kernel_log_quantile(sp.Symbol("u", positive=True))
+        log(u) + log(4)
+        """
+        return sp.log(self.b - self.a) + sp.log(u)
+
+    def kernel_log_isf(self, q: sp.Symbol) -> sp.Expr:
+        """log(b - S^-1(q)) = log(b - a) + log q.
+
+        Examples
+        --------
+        >>> Uniform(1, 5).kernel_log_isf(sp.Symbol("q", positive=True))
+        log(q) + log(4)
+        """
+        return sp.log(self.b - self.a) + sp.log(q)
+
     def width_threshold(self, lo: sp.Symbol, w: sp.Symbol) -> sp.Expr:
         """w* = oo: the density is constant, so quadrature is always exact.
 
