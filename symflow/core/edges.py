@@ -121,6 +121,8 @@ def _narrowed(assignments: Sequence, ranges: Mapping) -> dict:
         around = out[t]
         if sp.count_ops(a.value) > _MAX_OPS or not isinstance(around, sp.Interval):
             continue
+        if not (is_finite_number(around.inf) and is_finite_number(around.sup)):
+            continue  # a limit at an infinite end costs more than the cut gains
         value = a.value
         ends = [
             attempt(lambda e=e, v=value, t=t: _at(v, t, e), _BUDGET, None)
