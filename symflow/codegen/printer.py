@@ -452,6 +452,11 @@ class KernelPrinter(PythonCodePrinter):
         name = "special.lambertw0_edge" if k == 0 else "special.lambertwm1_edge"
         return self._call(name, self._print(x))
 
+    def _print_lambertw_branch_distance(self, expr):
+        d, k = expr.args
+        name = "special.lambertw0_edge_offset" if k == 0 else "special.lambertwm1_edge_offset"
+        return self._call(name, self._print(d))
+
     def _print_halved(self, expr):
         # y/2 with the half distributed over y's terms (each halved exactly)
         return f"({self._print(expr.args[0] / 2)})"

@@ -695,6 +695,8 @@ def _exact_difference(x: sp.Expr, c: sp.Expr) -> sp.Expr:
     """x − c with a numeric c as sub_exact(x, hi, lo); other c as x − c."""
     if not c.is_number:
         return x - c
+    if c.is_Integer and abs(c) < 2**53:
+        return x - c  # exact in float64, and x + 1 stays one argument of expm1 (x + 1.0 not)
     value = sp.N(c, 40)
     hi = float(value)
     lo = float(value - sp.Float(hi, 40))
@@ -1563,6 +1565,10 @@ def float_membership(condition: sp.Basic) -> sp.Basic:
     if not (lhs.is_number and not rhs.is_number) or not is_finite_number(lhs):
         return condition
     c = lhs  # c < x, c <= x, c > x, c >= x
+    if isinstance(condition, (sp.Ne, sp.Eq)) and _as_float(c) is None and c.is_real:
+        # no float64 equals a constant that is not one: x ≠ −125/54 holds for every
+        # float x (rounded, it would exclude the float next to the point)
+        return sp.true if isinstance(condition, sp.Ne) else sp.false
     below = isinstance(condition, (sp.StrictLessThan, sp.LessThan))  # x is above c
     if not isinstance(
         condition, (sp.StrictLessThan, sp.LessThan, sp.StrictGreaterThan, sp.GreaterThan)

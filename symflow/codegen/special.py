@@ -83,6 +83,8 @@ __all__ = [
     "log_gammaincinv",
     "lambertw0_edge",
     "lambertwm1_edge",
+    "lambertw0_edge_offset",
+    "lambertwm1_edge_offset",
     "log_ndtr",
     "loggamma",
     "lowergamma",
@@ -714,3 +716,29 @@ def lambertwm1_edge(x):
     if p2 < 1e-3:
         return -_branch_edge_series(-math.sqrt(max(p2, 0.0)))
     return -1.0 - lambertwm1(x)
+
+
+@_jit
+def lambertw0_edge_offset(d):
+    """1 + W₀(d − 1/e) for the offset d >= 0 of the argument from the branch point, held
+    without rounding (d = −e⁻¹·expm1(u + 1) for the argument −eᵘ): the series in
+    p = √(2e·d) where p² < 1e-3, where −1/e + d rounded would keep only the digits of d
+    beyond 1e-16/d; :func:`lambertw0_edge` of −1/e + d elsewhere."""
+    if d != d or d < 0.0:
+        return math.nan
+    p2 = 2.0 * math.e * d
+    if p2 < 1e-3:
+        return _branch_edge_series(math.sqrt(p2))
+    return lambertw0_edge((d - _INV_E) - _INV_E_LO)
+
+
+@_jit
+def lambertwm1_edge_offset(d):
+    """−1 − W₋₁(d − 1/e) >= 0 for the offset d >= 0 of the argument from the branch
+    point, as :func:`lambertw0_edge_offset` (the series in −p)."""
+    if d != d or d < 0.0:
+        return math.nan
+    p2 = 2.0 * math.e * d
+    if p2 < 1e-3:
+        return -_branch_edge_series(-math.sqrt(p2))
+    return lambertwm1_edge((d - _INV_E) - _INV_E_LO)

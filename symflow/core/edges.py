@@ -90,6 +90,7 @@ def edge_assignments(assignments: Sequence, ranges: Mapping[sp.Symbol, sp.Interv
     """
     from symflow.core.assignment import Assignment
 
+    ranges = _narrowed(assignments, ranges)
     edges = _EdgePass(ranges)
     edges.singular = _singular_states(assignments, ranges)
     out: list = []
@@ -101,6 +102,43 @@ def edge_assignments(assignments: Sequence, ranges: Mapping[sp.Symbol, sp.Interv
         out.append(Assignment(a.target, value, a.kind))
         out.extend(defined)
     return _prune(_cancelled(out))
+
+
+def _narrowed(assignments: Sequence, ranges: Mapping) -> dict:
+    """``ranges`` with each state's interval cut to the image of the state it is computed
+    from, where both ends of that image are finite numbers: W₀(x) on (0, e) lives on
+    (0, 1), not on W₀'s whole piece (0, ∞), so that its distance to 1 is derived. Each
+    state of a path is a monotone function of the one before (an inverse branch), so
+    the image is the interval between its values at the two ends."""
+    out = dict(ranges)
+    for a in assignments:
+        if a.kind != "state" or a.target not in out:
+            continue
+        previous = a.value.free_symbols & set(out)
+        if len(previous) != 1 or a.value.free_symbols - previous:
+            continue
+        (t,) = previous
+        around = out[t]
+        if sp.count_ops(a.value) > _MAX_OPS or not isinstance(around, sp.Interval):
+            continue
+        if not (is_finite_number(around.inf) and is_finite_number(around.sup)):
+            continue  # a limit at an infinite end costs more than the cut gains
+        value = a.value
+        ends = [
+            attempt(lambda e=e, v=value, t=t: _at(v, t, e), _BUDGET, None)
+            for e in (around.inf, around.sup)
+        ]
+        if not all(e is not None and e.is_number and is_finite_number(e) for e in ends):
+            continue
+        lo, hi = ends
+        if attempt(lambda lo=lo, hi=hi: bool(lo > hi), _BUDGET, None):
+            lo, hi = hi, lo
+        image = attempt(lambda lo=lo, hi=hi: sp.Interval.open(lo, hi), _BUDGET, None)
+        current = out[a.target]
+        cut = attempt(lambda i=image, c=current: c.intersect(i), _BUDGET, None)
+        if isinstance(cut, sp.Interval) and cut.measure.is_positive and cut != out[a.target]:
+            out[a.target] = sp.Interval.open(cut.inf, cut.sup)
+    return out
 
 
 def membership_in_x(checks: Sequence, assignments: Sequence, inputs: Sequence) -> sp.Basic:
@@ -331,6 +369,13 @@ class _EdgePass:
                 distance = sign * self._near_poles(original, sign * distance)
             out.append(Assignment(d, distance, "edge"))
             found.append((edge, sign, d))
+            if isinstance(distance, sp.Piecewise) and isinstance(
+                distance.args[0][0], lambertw_branch_distance
+            ):
+                # W next to its branch value from that distance too (W₀(t) rounded is
+                # off by 1e-16/√(t + 1/e))
+                near, where = distance.args[0]
+                value = sp.Piecewise((edge + sign * near, where), (value, True))
         self.distances[z] = found
         value = self._near_poles(original, value)
         # near a pole, then near a zero: the zero's form is tested first where both reach
@@ -338,6 +383,7 @@ class _EdgePass:
         if z in self.singular and interval.inf < 0 < interval.sup:
             value = self._near_zero(original, value)
         value = self._root_of_large(value)
+        value = self._log_like_of_large(value)
         implicit = (
             self._define_implicit_log(z, original, value, out)
             if interval.inf.is_nonnegative
@@ -436,9 +482,29 @@ class _EdgePass:
         if not (p.is_number and p.is_real and abs(p) < 1) or (sign != 1 and sign.args[0] != s):
             return value
         log_s = self.logs.get(s, self.positive_logs.get(s))
+        if log_s is None and base is not s and s in self.ranges:
+            log_s = self._log_of_distance_to_zero(s)  # |s| = −s for s < 0
         if log_s is None or (base is s and s not in self.logs):
             return value
         return sp.Piecewise((sign * sp.exp(p * log_s), log_s > _OVERFLOWING), (value, True))
+
+    def _log_like_of_large(self, value: sp.Expr) -> sp.Expr:
+        """asinh s, acosh s or log(1 + s) for a positive state s whose log L is held:
+        log 2 + L (the rest, 1/(4s²), is below the last digit) and L + log(1 + e^(−L))
+        beyond s = e^20, finite where s itself overflows (s = 1/x at x = 5e-324); the
+        value as it is elsewhere."""
+        from sympy.codegen.cfunctions import log1p
+
+        if not isinstance(value, (sp.asinh, sp.acosh, log1p)):
+            return value
+        log_s = self._held_log(value.args[0])
+        if log_s is None:
+            return value
+        if isinstance(value, log1p):
+            large = log_s + log1p(sp.exp(-log_s))
+        else:
+            large = sp.log(2) + log_s
+        return sp.Piecewise((large, log_s > 20), (value, True))
 
     def _define_implicit_log(
         self, z: sp.Symbol, original: sp.Expr, value: sp.Expr, out: list
@@ -579,7 +645,8 @@ class _EdgePass:
             ends = tuple(e for e in (domain.inf, domain.sup) if is_finite_number(e))
             domain = sp.Interval.open(domain.inf, domain.sup)
         roots = attempt(lambda: roots_inside(expr, t, domain), _BUDGET, None)
-        if not isinstance(roots, sp.FiniteSet):
+        # none inside (the empty set): a root at a finite end may still count
+        if not isinstance(roots, sp.FiniteSet) and roots is not sp.S.EmptySet:
             return None
         found = set(roots)
         for e in ends:  # a half-line's finite end counts (the closure's root at 0)
@@ -690,6 +757,13 @@ class _EdgePass:
         through = self._through_previous(original, edge, sign)
         if through is not None:
             return through
+        branch = self._lambertw_from_offset(original, edge)
+        if branch is not None:
+            # next to the branch point only: far from it, t = d − 1/e would lose the
+            # digits of a small t (W₋₁(t) for t → 0−)
+            d = branch.args[0]
+            plain = self.rewrite(sign * (value - edge))
+            return sp.Piecewise((branch, d < sp.Rational(1, 10)), (plain, True))
         if isinstance(value, sp.Piecewise):
             # a near form of the value at its other edge: the distance branch by branch,
             # so that each keeps its own form (1 − cos x, which the kernels rewrite)
@@ -701,6 +775,23 @@ class _EdgePass:
             return plain
         simpler = attempt(lambda: sp.cancel(sp.together(plain)), _BUDGET, plain)
         return self.rewrite(simpler)
+
+    def _lambertw_from_offset(self, original: sp.Expr, edge: sp.Expr) -> sp.Expr | None:
+        """|1 + W_k(t)| for a state W_k(t) (k = 0, −1) at its edge −1 as
+        :class:`lambertw_branch_distance` of d = t + 1/e held without the subtraction
+        (see :meth:`_offset`; −e⁻¹·expm1(u + 1) for t = −eᵘ): the kernels read it from
+        the series in √d, which the rounded t would give only to 1e-16/d; None where t
+        has no such offset."""
+        if not (isinstance(original, sp.LambertW) and edge == -1):
+            return None
+        t = original.args[0]
+        k = original.args[1] if len(original.args) > 1 else sp.S.Zero
+        if not t.is_Symbol or k not in (0, -1):
+            return None
+        offset = self._offset(t, -sp.exp(-1))
+        if offset is None or offset == t + sp.exp(-1):
+            return None
+        return lambertw_branch_distance(offset, k)
 
     def _through_previous(self, original: sp.Expr, edge: sp.Expr, sign: int) -> sp.Expr | None:
         """The distance in terms of the previous state t and its own distance D to the
@@ -776,6 +867,8 @@ class _EdgePass:
                 e.func(*args) if any(a is not b for a, b in zip(args, e.args, strict=True)) else e
             )
             out = self._complement(self._linear(node)) if isinstance(node, sp.Add) else node
+            if isinstance(out, sp.Pow):
+                out = self._power_of_large(out)
             if isinstance(out, sp.Add):
                 factored = self._factor(out)  # 1 − z² = (1 − z)(1 + z), under roots too
                 if isinstance(factored, sp.Mul):
@@ -789,6 +882,25 @@ class _EdgePass:
                         out = factored.func(*walked)
         memo[e] = out
         return out
+
+    def _log_of_distance_to_zero(self, s: sp.Symbol) -> sp.Expr | None:
+        """The symbol holding log(−s) for a state s < 0 whose distance −s to 0 is held
+        in log space; None where it is not."""
+        for edge, sign, d in self.distances.get(s, ()):
+            if edge == 0 and sign == -1 and d in self.logs:
+                return self.logs[d]
+        return None
+
+    def _power_of_large(self, power: sp.Pow) -> sp.Expr:
+        """sᵖ, 0 < p < 1, for a positive state s whose log L is held: e^(p·L) where s
+        overflows (eˣ − 1 at x = 745) but sᵖ does not; sᵖ elsewhere."""
+        s, p = power.base, power.exp
+        if s not in self.logs or not (p.is_number and p.is_real and 0 < p < 1):
+            return power
+        if s not in self.ranges or self.ranges[s].sup != sp.oo:
+            return power  # bounded: it cannot overflow (and a complement 1 − sᵖ stays one)
+        log_s = self.logs[s]
+        return sp.Piecewise((sp.exp(p * log_s), log_s > _OVERFLOWING), (power, True))
 
     def _has_state(self, e: sp.Expr) -> bool:
         """e depends on a state of the pass or on a symbol the pass defined."""
@@ -874,6 +986,12 @@ class _EdgePass:
                 # log zᵖ = p·log z on [0, ∞) too (both −∞ at 0): zᵖ underflows where
                 # log z does not (z³ at z = 1e-300 on a piece closed at 0)
                 return e * self._log(base)
+        if e.is_number and e.is_even and base in self.ranges and self.ranges[base].sup == 0:
+            # log z²ᵏ = 2k·log(−z) for z < 0, −z being z's distance to 0 (held in log
+            # space: z = 1/u overflows at u = −5e-324)
+            log_d = self._log_of_distance_to_zero(base)
+            if log_d is not None:
+                return e * log_d
         if isinstance(arg, sp.Mul) and len(arg.args) == 2 and arg.args[0] == -1:
             inner_base, inner_e = arg.args[1].as_base_exp()
             for edge, sign, d in self.distances.get(inner_base, ()):
@@ -884,6 +1002,9 @@ class _EdgePass:
         small = self._log_small_root(arg)
         if small is not None:
             return small
+        far = _log_far_from_edge(arg)
+        if far is not None:
+            return far
         if not (arg.free_symbols & (set(self.distances) | set(self.logs))):
             return sp.log(arg)
         if isinstance(arg, sp.Piecewise):
@@ -913,13 +1034,17 @@ class _EdgePass:
                 swaps[log] = self.logs[a]
             elif isinstance(a, (sp.Piecewise, sp.Abs)) and a != arg:
                 swaps[log] = self._log(a)  # split as below
-            elif isinstance(a, _LINEAR_AT_ZERO) and a.args[0].free_symbols & set(self.logs):
-                # f(u) = u·(1 + O(u)) for u → 0+: log f(u) = log u below 1e-20, taken in
-                # log space where u underflows (tan(x²) at x = 1e-200)
-                u = a.args[0]
+            elif (linear := _linear_at_zero(a)) is not None and linear[1].free_symbols & (
+                set(self.logs) | set(self.distances)
+            ):
+                # f(u) = c·u·(1 + O(u)) for u → 0+: log f(u) = log c + log u below 1e-20,
+                # taken in log space where u underflows (tan(x²) at x = 1e-200), and
+                # without rounding c·u where u is subnormal (erf⁻¹(5e-324) is
+                # 0.886·5e-324, a float with one significant bit: 5e-324)
+                slope, u = linear
                 inner = self._log(u)
-                if inner != sp.log(u):
-                    swaps[log] = sp.Piecewise((inner, u < 1e-20), (log, True))
+                if inner != sp.log(u) or slope != 1:
+                    swaps[log] = sp.Piecewise((sp.log(slope) + inner, u < 1e-20), (log, True))
         return expanded.xreplace(swaps)
 
     def _log_piece(self, value: sp.Expr, condition: sp.Basic) -> sp.Expr:
@@ -977,6 +1102,31 @@ class _EdgePass:
         large = sp.log(k) + log_s + log1p(c / k * sp.exp(-log_s))
         return sp.Piecewise((large, log_s > sp.log(2 * -c / k)), (sp.log(arg), True))
 
+    def _log_abs_of_affine(self, s: sp.Expr) -> tuple[sp.Expr, sp.Boolean] | None:
+        """(log|s|, where) for a state s = c + k·t, t a state whose |t| is held in log
+        space (L = log t for t > 0, or the log of t's distance −t to 0 for t < 0):
+        log|k| + L + log(1 + c/(±k)·e^(−L)), used where |k·t| ≥ 2|c| (no cancellation
+        there), finite where t overflows (t = 1/u at u = 5e-324); None for any other s."""
+        from sympy.codegen.cfunctions import log1p
+
+        original = self.values.get(s)
+        if original is None or not isinstance(original, sp.Add):
+            return None
+        c, rest = original.as_coeff_Add()
+        k, t = rest.as_coeff_Mul()
+        if c == 0 or not (c.is_number and k.is_number) or t not in self.ranges:
+            return None
+        if t in self.logs:
+            log_t, sign = self.logs[t], 1
+        else:
+            held = [d for e, sg, d in self.distances.get(t, ()) if e == 0 and sg == -1]
+            if not held or held[0] not in self.logs:
+                return None
+            log_t, sign = self.logs[held[0]], -1
+        ratio = c / (sign * k)
+        log_abs = sp.log(abs(k)) + log_t + log1p(ratio * sp.exp(-log_t))
+        return log_abs, log_t > sp.log(2 * abs(ratio))
+
     def _log_one_plus_square(self, arg: sp.Expr) -> sp.Expr | None:
         """log(c + k·s²) for a state s held in log space (L = log s): log c +
         log(1 + e^2v), v = L + ½ log(k/c), which the stable rewrites turn into softplus
@@ -985,8 +1135,17 @@ class _EdgePass:
         k, core = rest.as_coeff_Mul()
         if not (c.is_positive and k.is_positive and isinstance(core, sp.Pow)):
             return None
-        if core.exp != 2 or core.base not in self.logs:
+        if core.exp != 2:
             return None
+        if core.base not in self.logs:
+            far = self._log_abs_of_affine(core.base)
+            if far is None:
+                return None
+            # ½ log(1 + e^2v) as below, where the affine state is far from its zero
+            log_abs, where = far
+            v = log_abs + sp.log(k / c) / 2
+            half = sp.Max(v, 0) + sp.log(1 + sp.exp(-2 * sp.Abs(v))) / 2
+            return sp.Piecewise((sp.log(c) + 2 * half, where), (sp.log(arg), True))
         v = self.logs[core.base] + sp.log(k / c) / 2
         lo = self.ranges[core.base].inf if core.base in self.ranges else None
         floor = sp.log(lo) + sp.log(k / c) / 2 if lo is not None and _positive(lo) else None
@@ -999,9 +1158,51 @@ class _EdgePass:
         return sp.log(c) + 2 * half
 
 
+def _log_far_from_edge(arg: sp.Expr) -> sp.Expr | None:
+    """log(±(x − c)) for the input's distance x − c to a constant edge c ≠ 0 (see
+    :class:`exact_difference`): log|c| + log(1 − x/c) for |x| < |c|/2, where x − c
+    rounds to −c and loses x (log(1 + x) is 0.0 at x = 1e-300); the direct log next to
+    the edge, where the difference is exact. None for any other arg."""
+    from sympy.codegen.cfunctions import log1p
+
+    sign, d = (-1, -arg) if arg.could_extract_minus_sign() else (1, arg)
+    if not isinstance(d, exact_difference):
+        return None
+    x, c = d.args
+    if not (c.is_number and c.is_real and c != 0):
+        return None
+    if (sign == 1) != bool(c.is_negative):
+        return None  # ±(x − c) < 0 next to x = 0: not this distance's side
+    far = sp.log(abs(c)) + log1p(-x / c)
+    return sp.Piecewise((far, sp.Abs(x) < abs(c) / 2), (sp.log(arg), True))
+
+
 #: functions with f(0) = 0 and f'(0) = 1, increasing through 0 (so log f(u) is real
 #: exactly where u > 0): log f(u) = log u + O(u) next to 0
 _LINEAR_AT_ZERO = (sp.sinh, sp.tan, sp.atan, sp.asinh, sp.tanh, sp.atanh, sp.sin, sp.asin)
+
+
+def _is_lambertw0(f: sp.Expr) -> bool:
+    return isinstance(f, sp.LambertW) and (len(f.args) == 1 or f.args[1] == 0)
+
+
+def _linear_at_zero(a: sp.Expr) -> tuple[sp.Expr, sp.Expr] | None:
+    """(c, u) for a = f(u) or a = −f(−u), f one of the functions with f(0) = 0 that
+    increase through 0 (see :data:`_LINEAR_AT_ZERO`; also eᵘ − 1, log(1 + u), W₀, erf
+    and erf⁻¹), c = f'(0): log a = log c + log u + O(u) for u → 0+. None for any other a."""
+    from sympy.codegen.cfunctions import expm1, log1p
+
+    sign, f = (-1, -a) if a.could_extract_minus_sign() else (1, a)
+    if isinstance(f, (*_LINEAR_AT_ZERO, expm1, log1p)) or _is_lambertw0(f):
+        slope = sp.S.One
+    elif isinstance(f, sp.erf):
+        slope = 2 / sp.sqrt(sp.pi)
+    elif isinstance(f, sp.erfinv):
+        slope = sp.sqrt(sp.pi) / 2
+    else:
+        return None
+    return slope, sign * f.args[0]
+
 
 #: states whose log is better taken in log space than from the state (which overflows
 #: long before its log does): log sinh u, log cosh u and log eᵘ have stable forms
@@ -1064,6 +1265,59 @@ class exact_difference(sp.Function):  # noqa: N801 (SymPy function names are low
 
     def _eval_is_extended_real(self):
         return True if all(a.is_extended_real for a in self.args) else None
+
+
+class lambertw_branch_distance(sp.Function):  # noqa: N801
+    """lambertw_branch_distance(d, k) = |1 + W_k(d − 1/e)| for k = 0 and k = −1, d ≥ 0:
+    the distance of W_k from its branch value −1, given the offset d of its argument
+    from the branch point −1/e (kernels sum the series in √(2e·d), so that d's digits
+    are not lost to the rounding of d − 1/e).
+
+    Examples
+    --------
+    >>> d = sp.Symbol("d", positive=True)
+    >>> lambertw_branch_distance(d, 0).rewrite(sp.LambertW)
+    LambertW(d - exp(-1)) + 1
+    >>> lambertw_branch_distance(sp.Float("1e-30"), 0).evalf(6)
+    2.33164e-15
+    """
+
+    nargs = 2
+
+    def _lambertw(self) -> sp.Expr:
+        d, k = self.args
+        return sp.LambertW(d - sp.exp(-1), k) if k != 0 else sp.LambertW(d - sp.exp(-1))
+
+    def fdiff(self, argindex=1):
+        if argindex != 1:
+            raise sp.ArgumentIndexError(self, argindex)
+        sign = 1 if self.args[1] == 0 else -1
+        return sign * sp.diff(self._lambertw(), self.args[0])
+
+    def _eval_rewrite_as_LambertW(self, d, k, **kwargs):
+        w = self._lambertw()
+        return 1 + w if k == 0 else -1 - w
+
+    def _eval_evalf(self, prec):
+        import mpmath as mp
+
+        d, k = self.args
+        value = d.evalf(mp.libmp.prec_to_dps(prec) + 10)
+        if not (value.is_Number and k.is_Integer):
+            return None
+        with mp.workprec(prec + 20):
+            offset = mp.mpf(value._mpf_)
+            lost = max(0, -int(mp.floor(mp.log(abs(offset) + mp.mpf(2) ** -4000, 2))))
+        with mp.workprec(prec + 40 + min(lost, 4000)):
+            w = mp.lambertw(offset - mp.exp(-1), int(k)).real
+            result = abs(1 + w)
+        return sp.Float._new(mp.mpf(result)._mpf_, prec)
+
+    def _eval_is_extended_real(self):
+        return True if self.args[0].is_extended_real else None
+
+    def _eval_is_nonnegative(self):
+        return True if self.args[0].is_extended_real else None
 
 
 def _mp_values(args, prec: int) -> tuple | None:

@@ -291,3 +291,14 @@ def test_log_inverses_at_their_ends() -> None:
     assert special.log_betaincinv(0.5, 3.0, 0.0) == -math.inf
     assert math.isnan(special.log_gammaincinv(-1.0, 0.5))
     assert math.isnan(special.log_betaincinv(0.5, 3.0, math.nan))
+
+
+@pytest.mark.parametrize("branch", [0, -1])
+def test_lambertw_edge_from_the_offset_of_its_argument_keeps_its_digits(branch) -> None:
+    # |1 + W_k(d − 1/e)| from d itself: d = 1e-300 is lost entirely in −1/e + d rounded
+    f = special.lambertw0_edge_offset if branch == 0 else special.lambertwm1_edge_offset
+    for d in (1e-300, 1e-40, 1.6e-10, 1e-4, 0.01, 0.2):
+        with mp.workdps(340):  # d − 1/e exact for d down to 1e-300
+            want = abs(1 + mp.lambertw(mp.mpf(d) - mp.exp(-1), branch).real)
+        assert abs(f(d) - want) <= 2e-15 * want, (branch, d, f(d), want)
+    assert math.isnan(f(-1e-300)) and math.isnan(f(math.nan))

@@ -152,6 +152,103 @@ REGRESSIONS = [
         [1e-300, 1e-200, 1e-40],
         id="gamma-sqrt-erf-log-square-near-0",
     ),
+    # log erf⁻¹(x) and log erf(x) as log c + log x for subnormal x, where c·x keeps one
+    # significant bit (1.6e-4 at 5e-324)
+    pytest.param("Gamma(5/2,1)", ("erf",), [5e-324, 1e-323, 1e-300], id="gamma-erf-at-subnormals"),
+    pytest.param(
+        "Uniform(0,1)",
+        ("erf", "sqrt", "erfinv"),
+        [5e-324, 1e-323],
+        id="uniform-erf-sqrt-erfinv-at-subnormals",
+    ),
+    # log(eᵘ − 1) as log u where u = x/2 underflows to 0 (+inf at 5e-324), also of a
+    # distance 1 − e^(−d) (3e-4 at −1e-323)
+    pytest.param(
+        "Gamma(1/2,1)",
+        ("log1p", ("a", 2, 0)),
+        [5e-324, 1e-323],
+        id="gamma-log1p-affine-at-subnormals",
+    ),
+    pytest.param(
+        "Beta(1/2,3)",
+        (("a", R(-1, 2), 0), "log1p", ("a", R(5, 2), 0)),
+        [-5e-324, -1e-323],
+        id="beta-affine-log1p-affine-at-minus-subnormals",
+    ),
+    # 1/x overflows at x = ±5e-324: its affine images, asinh, log(1 + ·), odd roots and
+    # even powers from log|1/x| = −log|x| (−inf before)
+    pytest.param(
+        "Cauchy(0,1)",
+        (("a", R(-1, 3), R(5, 3)), "recip", "tanh"),
+        [-1e-323, -5e-324, 5e-324, 1e-323],
+        id="cauchy-affine-recip-tanh-at-subnormals",
+    ),
+    pytest.param(
+        "Weibull(7/10,2)",
+        ("log1p", "sinh", "recip"),
+        [5e-324, 1e-323],
+        id="weibull-log1p-sinh-recip-at-subnormals",
+    ),
+    pytest.param(
+        "Normal(0,1)",
+        ("fifth", "recip", "asinh", "sinh"),
+        [-1e-323, -5e-324],
+        id="normal-fifth-recip-asinh-sinh-at-minus-subnormals",
+    ),
+    pytest.param(
+        "HalfNormal(1)",
+        ("expm1", "recip", "sinh", "erf"),
+        [5e-324, 1e-323],
+        id="halfnormal-expm1-recip-sinh-erf-at-subnormals",
+    ),
+    # log(1 + x) of the distance to −1 as log1p(x) for |x| < 1/2 (+inf at ±1e-300)
+    pytest.param(
+        "Logistic(0,1)", ("fifth", "expm1"), [-1e-300, 1e-300], id="logistic-fifth-expm1-at-0"
+    ),
+    # W₀ and 1 + W₀ next to the branch point −1/e from the offset of the argument,
+    # −e⁻¹·expm1(x + 1) for −eˣ (7.5e-9 and 6.6e-4 before)
+    pytest.param(
+        "Uniform(-1,2)",
+        ("xexp", "abs", "log"),
+        [-1.000000000450009],
+        id="uniform-xexp-abs-log-next-to-the-branch-point",
+    ),
+    pytest.param(
+        "Exponential(1)",
+        (("a", -3, -1), "xexp", "log1p", "sigmoid"),
+        [0.387300163219718, 0.38730016321971805, 0.3873001632818634, 0.49999999999999994],
+        id="exponential-affine-xexp-log1p-sigmoid-next-to-the-branch-point",
+    ),
+    # log erf⁻¹(σ(x)) from log σ(x) where σ(−986) underflows (+inf before)
+    pytest.param(
+        "Weibull(7/10,2)",
+        ("abs", "erf", "logit"),
+        [-986.0082532935387, -700.0],
+        id="weibull-abs-erf-logit-far-left",
+    ),
+    # log W₀(u) as log u where u = W₀(x)³ underflows (+inf from x = 1e-143 down)
+    pytest.param(
+        "Weibull(7/10,2)",
+        ("xexp", "cbrt", "xexp"),
+        [5e-324, 1e-300, 1.7506546220947994e-143],
+        id="weibull-xexp-cbrt-xexp-at-tiny-x",
+    ),
+    # a point −125/54 left out of the support is no float: the float next to it stays in
+    # (−inf there before)
+    pytest.param(
+        "Cauchy(0,1)",
+        ("recip", ("a", -3, R(5, 3)), "cube", ("a", R(-1, 2), 0)),
+        [-2.314814814814815, -2.3148148148148144, -2.3148148148148153],
+        id="cauchy-recip-affine-cube-affine-next-to-a-left-out-point",
+    ),
+    # W₀(x) on (0, e) lives on (0, 1): its distance to 1 gives 1 − √W next to e on the
+    # branch through −√ (1.2 relative error at the float below e)
+    pytest.param(
+        "StudentT(3)",
+        ("expm1", "square", "xexp"),
+        [2.718281828459045, 2.7182818284590446],
+        id="t3-expm1-square-xexp-next-to-e",
+    ),
 ]
 
 
