@@ -493,9 +493,8 @@ def fit_flow(
     gradient_norm = float(np.max(np.abs(terms(eta_hat)[1])))
     if not (math.isfinite(terms(eta_hat)[0]) and gradient_norm <= tol) and np.ptp(arr) == 0:
         raise _no_maximum(flow, arr, names, free)
-    candidates = [
-        a for a, j in enumerate(free) if symbols[j] in kinked_parameters(program.paths, symbols)
-    ]
+    kinked = kinked_parameters(program.paths, symbols)
+    candidates = [a for a, j in enumerate(free) if symbols[j] in kinked]
     held: dict[int, tuple[float, float] | None] = {}
     if candidates:
         eta_hat, held = _kinks(terms, candidates, eta_hat, tol, maxiter)
